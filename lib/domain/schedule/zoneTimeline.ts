@@ -1,0 +1,180 @@
+/**
+ * A zone's timeline cut into steady stretches (one UTC offset) and short windows around each
+ * offset change.
+ *
+ * Inside a steady stretch local time is just `instant + offset`, so cron ticks are plain
+ * arithmetic. Inside a window, gaps and overlaps need java.time's rules, which cron-parser
+ * reproduces; the enumerator hands windows to cron-parser instead of re-deriving those rules.
+ */
+import { DAY_MS, HOUR_MS } from './civilCalendar';
+import type { ZoneOffsets } from './zoneOffsets';
+
+/** A stretch [start, end) during which the zone's offset does not change. */
+export interface SteadyPiece {
+  readonly kind: 'steady';
+  readonly start: number;
+  readonly end: number;
+  readonly offsetMs: number;
+}
+
+/** A stretch [start, end) around one or more offset changes, with the offsets seen in it. */
+export interface TransitionPiece {
+  readonly kind: 'transition';
+  readonly start: number;
+  readonly end: number;
+  readonly minOffsetMs: number;
+  readonly maxOffsetMs: number;
+}
+
+export type TimelinePiece = SteadyPiece | TransitionPiece;
+
+interface Transition {
+  /** First instant with the new offset. */
+  readonly at: number;
+  readonly before: number;
+  readonly after: number;
+}
+
+/**
+ * Whole local hours kept on each side of a change. cron-parser's DST handling works hour by hour
+ * (the hour before a gap, the landing hour, the repeated hour), so the window starts and ends on
+ * local hour boundaries with one clean hour of margin.
+ */
+const MARGIN_MS = HOUR_MS;
+
+const timelines = new Map<string, ZoneTimeline>();
+
+/** The shared timeline of a zone (its transition tables are filled lazily, a year at a time). */
+export function zoneTimeline(offsets: ZoneOffsets): ZoneTimeline {
+  let timeline = timelines.get(offsets.timezone);
+  if (timeline === undefined) {
+    timeline = new ZoneTimeline(offsets);
+    timelines.set(offsets.timezone, timeline);
+  }
+  return timeline;
+}
+
+export class ZoneTimeline {
+  private readonly transitionsByYear = new Map<number, Transition[]>();
+  private readonly piecesByYear = new Map<number, TimelinePiece[]>();
+  private readonly fixed: SteadyPiece | null;
+  private lastPiece: TimelinePiece | null = null;
+
+  constructor(private readonly offsets: ZoneOffsets) {
+    this.fixed =
+      offsets.fixedOffsetMs === null
+        ? null
+        : { kind: 'steady', start: -Infinity, end: Infinity, offsetMs: offsets.fixedOffsetMs };
+  }
+
+  /** The piece containing instant `t`. */
+  pieceAt(t: number): TimelinePiece {
+    if (this.fixed !== null) return this.fixed;
+    const last = this.lastPiece;
+    if (last !== null && t >= last.start && t < last.end) return last;
+    for (const piece of this.piecesOfYear(new Date(t).getUTCFullYear())) {
+      if (t >= piece.start && t < piece.end) {
+        this.lastPiece = piece;
+        return piece;
+      }
+    }
+    throw new Error(`no timeline piece for ${t} in ${this.offsets.timezone}`);
+  }
+
+  /** Pieces covering UTC year `year`; transition pieces may stick out of the year. */
+  private piecesOfYear(year: number): TimelinePiece[] {
+    let pieces = this.piecesByYear.get(year);
+    if (pieces !== undefined) return pieces;
+    const yearStart = Date.UTC(year, 0, 1);
+    const yearEnd = Date.UTC(year + 1, 0, 1);
+    const windows = mergeWindows(
+      [year - 1, year, year + 1].flatMap((y) => this.transitionsOfYear(y)).map(transitionWindow),
+    ).filter((w) => w.end > yearStart && w.start < yearEnd);
+    pieces = [];
+    let cursor = yearStart;
+    for (const window of windows) {
+      if (window.start > cursor) pieces.push(this.steady(cursor, window.start));
+      pieces.push(window);
+      cursor = Math.max(cursor, window.end);
+    }
+    if (cursor < yearEnd) pieces.push(this.steady(cursor, yearEnd));
+    this.piecesByYear.set(year, pieces);
+    return pieces;
+  }
+
+  private steady(start: number, end: number): SteadyPiece {
+    return { kind: 'steady', start, end, offsetMs: this.offsets.offsetAt(start) };
+  }
+
+  /**
+   * Offset changes within UTC year `year`, found by sampling once a day and bisecting to the
+   * second. Two changes that cancel out within one day would be missed; tzdata has none.
+   */
+  private transitionsOfYear(year: number): Transition[] {
+    let transitions = this.transitionsByYear.get(year);
+    if (transitions !== undefined) return transitions;
+    transitions = [];
+    const end = Date.UTC(year + 1, 0, 1);
+    let previous = Date.UTC(year, 0, 1);
+    let previousOffset = this.offsets.offsetAt(previous);
+    while (previous < end) {
+      const sample = Math.min(previous + DAY_MS, end);
+      const offset = this.offsets.offsetAt(sample);
+      if (offset !== previousOffset) {
+        const at = this.firstChange(previous, sample, previousOffset);
+        const after = this.offsets.offsetAt(at);
+        transitions.push({ at, before: previousOffset, after });
+        // Re-scan from the change in case the same day holds another one.
+        previous = at;
+        previousOffset = after;
+        continue;
+      }
+      previous = sample;
+    }
+    this.transitionsByYear.set(year, transitions);
+    return transitions;
+  }
+
+  /** First whole second in (low, high] whose offset differs from `offset` (known to differ at `high`). */
+  private firstChange(low: number, high: number, offset: number): number {
+    while (high - low > 1000) {
+      const middle = low + Math.floor((high - low) / 2000) * 1000;
+      if (this.offsets.offsetAt(middle) === offset) low = middle;
+      else high = middle;
+    }
+    return high;
+  }
+}
+
+function transitionWindow(transition: Transition): TransitionPiece {
+  const localBefore = transition.at + transition.before;
+  const localAfter = transition.at + transition.after;
+  return {
+    kind: 'transition',
+    start: Math.floor(localBefore / HOUR_MS) * HOUR_MS - MARGIN_MS - transition.before,
+    end: Math.ceil(localAfter / HOUR_MS) * HOUR_MS + MARGIN_MS - transition.after,
+    minOffsetMs: Math.min(transition.before, transition.after),
+    maxOffsetMs: Math.max(transition.before, transition.after),
+  };
+}
+
+/** Sorts windows and fuses those that touch, so each instant belongs to exactly one piece. */
+function mergeWindows(windows: TransitionPiece[]): TransitionPiece[] {
+  const sorted = [...windows].sort((a, b) => a.start - b.start);
+  const merged: TransitionPiece[] = [];
+  for (const window of sorted) {
+    const last = merged[merged.length - 1];
+    if (last !== undefined && window.start <= last.end) {
+      merged[merged.length - 1] = {
+        kind: 'transition',
+        start: last.start,
+        end: Math.max(last.end, window.end),
+        minOffsetMs: Math.min(last.minOffsetMs, window.minOffsetMs),
+        maxOffsetMs: Math.max(last.maxOffsetMs, window.maxOffsetMs),
+      };
+    } else {
+      merged.push(window);
+    }
+  }
+  return merged;
+}
