@@ -1,0 +1,30 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+const ID_LENGTH = 22;
+
+/** Encodes 16+ bytes as a 22-character base62 string, the shape of Kestra's ids (e.g. `4wjtkzwVGBM9yKnjm3yv8r`). */
+function base62(bytes: Uint8Array): string {
+  let n = 0n;
+  for (const b of bytes.subarray(0, 17)) n = (n << 8n) | BigInt(b);
+  let out = '';
+  for (let i = 0; i < ID_LENGTH; i++) {
+    out = ALPHABET[Number(n % 62n)] + out;
+    n /= 62n;
+  }
+  return out;
+}
+
+/** A fresh random id, for executions and backfills created once by an API call. */
+export function randomId(): string {
+  return base62(randomBytes(17));
+}
+
+/**
+ * The id of the execution a backfill creates for one schedule tick. It is derived, not random, so a
+ * retried batch, a re-run task state or a redelivered message can only ever name the same execution:
+ * that is what makes dispatch idempotent without transactions.
+ */
+export function backfillExecutionId(backfillId: string, tickMs: number): string {
+  return base62(createHash('sha256').update(`${backfillId}/${tickMs}`).digest());
+}

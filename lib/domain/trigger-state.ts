@@ -1,0 +1,82 @@
+import type { Label } from './flow/model';
+
+/**
+ * A backfill in progress on one trigger. The cursor lives here, in the trigger's row, not in the
+ * state machine payload: the row is the system of record, so a resumed, redriven or continued
+ * state machine execution always picks up where dispatch really is.
+ */
+export interface BackfillState {
+  id: string;
+  /** Window bounds as ISO instants (UTC); both inclusive. */
+  start: string;
+  end: string;
+  /** Lower bound (epoch ms, inclusive) of the ticks not dispatched yet; `> end` once all are. */
+  cursorMs: number;
+  /** Kestra's cursor: the next tick to dispatch, or `end` once every tick is dispatched. */
+  currentDate: string;
+  paused: boolean;
+  inputs: Record<string, unknown> | null;
+  labels: Label[];
+  previousNextExecutionDate: string | null;
+  /** Ticks in the window, counted when the backfill was created. */
+  totalTicks: number;
+  /** Ticks dispatched so far (executions created and queued). */
+  dispatched: number;
+  /** The Step Functions execution driving this backfill (continue-as-new bumps the generation). */
+  executionName: string;
+  generation: number;
+  createdDate: string;
+}
+
+/** One row per (namespace, flowId, triggerId): the trigger's runtime state, as Kestra's `Trigger`. */
+export interface TriggerState {
+  namespace: string;
+  flowId: string;
+  triggerId: string;
+  /** The live schedule's next tick (ISO); during a backfill Kestra shows the backfill cursor instead. */
+  nextExecutionDate: string | null;
+  date?: string;
+  disabled: boolean;
+  updatedDate: string;
+  backfill?: BackfillState;
+}
+
+export interface TriggerRef {
+  namespace: string;
+  flowId: string;
+  triggerId: string;
+}
+
+/** Kestra's Trigger JSON (non-null fields only, `backfill.paused` always present), plus our progress details. */
+export function toTriggerJson(state: TriggerState): Record<string, unknown> {
+  const json: Record<string, unknown> = {
+    namespace: state.namespace,
+    flowId: state.flowId,
+    triggerId: state.triggerId,
+  };
+  if (state.date) json.date = state.date;
+  const next = state.backfill ? state.backfill.currentDate : state.nextExecutionDate;
+  if (next) json.nextExecutionDate = next;
+  if (state.backfill) json.backfill = toBackfillJson(state.backfill);
+  json.disabled = state.disabled;
+  json.updatedDate = state.updatedDate;
+  return json;
+}
+
+function toBackfillJson(b: BackfillState): Record<string, unknown> {
+  const json: Record<string, unknown> = {
+    start: b.start,
+    end: b.end,
+    currentDate: b.currentDate,
+    paused: b.paused,
+  };
+  if (b.inputs) json.inputs = b.inputs;
+  json.labels = b.labels;
+  if (b.previousNextExecutionDate) json.previousNextExecutionDate = b.previousNextExecutionDate;
+  // Beyond Kestra: what a person inspecting the backfill wants to know, and where to find it in the console.
+  json.id = b.id;
+  json.progress = { total: b.totalTicks, dispatched: b.dispatched };
+  json.stateMachineExecutionName = b.executionName;
+  json.createdDate = b.createdDate;
+  return json;
+}

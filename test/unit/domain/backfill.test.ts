@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import { backfillExecutionName, parseBackfillRequest, parseZonedDateTime, planBackfill } from '../../../lib/domain/backfill';
+import { ValidationError } from '../../../lib/domain/flow/errors';
+import type { ScheduleTrigger } from '../../../lib/domain/flow/model';
+import { parseFlow } from '../../../lib/domain/flow/parse';
+import { backfillExecutionId, randomId } from '../../../lib/domain/ids';
+import { compileSchedule } from '../../../lib/domain/schedule';
+import { isoDuration } from '../../../lib/domain/execution';
+
+const flow = parseFlow(`id: f
+namespace: dev
+tasks:
+  - id: t
+    type: io.kestra.plugin.core.log.Log
+    message: hi
+triggers:
+  - id: schedule
+    type: io.kestra.plugin.core.trigger.Schedule
+    cron: "*/30 * * * *"
+    timezone: Europe/Paris
+`);
+const trigger = flow.triggers[0] as ScheduleTrigger;
+const schedule = compileSchedule(trigger);
+const now = new Date('2026-11-24T12:00:00Z');
+const plan = { id: 'b1', now, maxTicks: 1000, previousNextExecutionDate: '2026-11-24T12:30:00Z', executionName: 'f-schedule-b1-g0' };
+const request = (backfill: Record<string, unknown>) => parseBackfillRequest({ namespace: 'dev', flowId: 'f', triggerId: 'schedule', backfill });
+
+describe('parseZonedDateTime', () => {
+  it.each([
+    ['2024-03-28T06:30:00.000Z', '2024-03-28T06:30:00.000Z'],
+    ['2024-03-28T06:30:00Z', '2024-03-28T06:30:00.000Z'],
+    ['2024-03-28T07:30:00+01:00', '2024-03-28T06:30:00.000Z'],
+    ['2024-03-28T01:30-0500', '2024-03-28T06:30:00.000Z'],
+    ['2024-03-28T07:30:00.123456789+01:00[Europe/Paris]', '2024-03-28T06:30:00.123Z'],
+  ])('reads %s', (text, iso) => {
+    expect(parseZonedDateTime(text, 'x').toISOString()).toBe(iso);
+  });
+
+  it.each(['2024-03-28', '2024-03-28T06:30:00', '2024-13-01T00:00:00Z', '2024-02-30T00:00:00Z', '2024-03-28T24:00:00Z', 'now', '2024-03-28T06:30:00+19:00'])(
+    'refuses %s naming the field',
+    (text) => {
+      expect(() => parseZonedDateTime(text, 'backfill.start')).toThrow(/^backfill\.start: /);
+    },
+  );
+
+  it('refuses non-strings', () => {
+    expect(() => parseZonedDateTime(1711607400000, 'backfill.end')).toThrow('backfill.end: expected an ISO-8601 date-time');
+  });
+});
+
+describe('planBackfill', () => {
+  it('fixes a null end to now and counts the ticks of the window, both ends inclusive', () => {
+    const state = planBackfill(request({ start: '2026-11-24T07:00:00Z', end: null }), flow, trigger, schedule, plan);
+    expect(state).toMatchObject({
+      id: 'b1',
+      start: '2026-11-24T07:00:00.000Z',
+      end: '2026-11-24T12:00:00.000Z',
+      currentDate: '2026-11-24T07:00:00.000Z',
+      cursorMs: Date.parse('2026-11-24T07:00:00Z'),
+      paused: false,
+      totalTicks: 11,
+      dispatched: 0,
+      previousNextExecutionDate: '2026-11-24T12:30:00Z',
+      generation: 0,
+      executionName: 'f-schedule-b1-g0',
+    });
+  });
+
+  it('refuses an end in the future and a start after the end', () => {
+    expect(() => planBackfill(request({ start: '2026-11-24T07:00:00Z', end: '2026-11-24T12:00:01Z' }), flow, trigger, schedule, plan)).toThrow(
+      /^backfill\.end: .*in the future/,
+    );
+    expect(() => planBackfill(request({ start: '2026-11-24T08:00:00Z', end: '2026-11-24T07:00:00Z' }), flow, trigger, schedule, plan)).toThrow(
+      /^backfill\.start: .*after backfill\.end/,
+    );
+  });
+
+  it('states the limit when the window holds too many ticks', () => {
+    const error = (() => {
+      try {
+        planBackfill(request({ start: '2026-01-01T00:00:00Z' }), flow, trigger, schedule, plan);
+      } catch (e) {
+        return e as ValidationError;
+      }
+    })();
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(error?.message).toContain('more than 1000 ticks');
+  });
+});
+
+describe('ids and names', () => {
+  it('derives the same execution id for the same backfill and tick, and different ones otherwise', () => {
+    const a = backfillExecutionId('b1', 1000);
+    expect(a).toMatch(/^[0-9A-Za-z]{22}$/);
+    expect(backfillExecutionId('b1', 1000)).toBe(a);
+    expect(backfillExecutionId('b1', 1001)).not.toBe(a);
+    expect(backfillExecutionId('b2', 1000)).not.toBe(a);
+    expect(randomId()).not.toBe(randomId());
+  });
+
+  it('names state machine executions readably within 80 characters', () => {
+    const name = backfillExecutionName({ namespace: 'dev', flowId: 'a'.repeat(100), triggerId: 'sched.ule', id: randomId() }, 12);
+    expect(name.length).toBeLessThanOrEqual(80);
+    expect(name).toMatch(/^[A-Za-z0-9_-]+-g12$/);
+  });
+
+  it('formats durations as java.time does', () => {
+    expect(isoDuration(0)).toBe('PT0S');
+    expect(isoDuration(1250)).toBe('PT1.25S');
+    expect(isoDuration(123_000)).toBe('PT2M3S');
+    expect(isoDuration(3600_000)).toBe('PT1H');
+  });
+});
