@@ -1,0 +1,74 @@
+import { mapLimit } from '../../util/map-limit';
+import {
+  BatchGetItemCommand,
+  type BatchGetItemCommandOutput,
+  BatchWriteItemCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+  type KeysAndAttributes,
+  type WriteRequest,
+} from '@aws-sdk/client-dynamodb';
+
+export type Item = Record<string, AttributeValue>;
+
+export const s = (value: string): AttributeValue => ({ S: value });
+export const n = (value: number): AttributeValue => ({ N: String(value) });
+export const bool = (value: boolean): AttributeValue => ({ BOOL: value });
+
+export function str(item: Item, name: string): string | undefined {
+  return item[name]?.S;
+}
+
+export function num(item: Item, name: string): number | undefined {
+  const v = item[name]?.N;
+  return v === undefined ? undefined : Number(v);
+}
+
+export function isConditionFailed(error: unknown): boolean {
+  return (error as { name?: string })?.name === 'ConditionalCheckFailedException';
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Retries UnprocessedItems with backoff, as BatchWriteItem requires; 25 requests per call is DynamoDB's limit. */
+export async function batchWrite(client: DynamoDBClient, table: string, requests: WriteRequest[]): Promise<void> {
+  const chunks: WriteRequest[][] = [];
+  for (let i = 0; i < requests.length; i += 25) chunks.push(requests.slice(i, i + 25));
+  // A few calls in flight at once: dispatch throughput is bound by the store, not by our loop.
+  await mapLimit(chunks, 4, async (chunk) => {
+    let pending: WriteRequest[] = chunk;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > 8) throw new Error(`BatchWriteItem on ${table}: ${pending.length} items still unprocessed after retries`);
+      if (attempt > 0) await sleep(Math.min(1000, 25 * 2 ** attempt));
+      const out = await client.send(new BatchWriteItemCommand({ RequestItems: { [table]: pending } }));
+      pending = out.UnprocessedItems?.[table] ?? [];
+    }
+  });
+}
+
+/** BatchGetItem in chunks of 100 (DynamoDB's limit), retrying UnprocessedKeys. */
+export async function batchGet(
+  client: DynamoDBClient,
+  table: string,
+  keys: Item[],
+  projection?: { expression: string; names: Record<string, string> },
+): Promise<Item[]> {
+  const chunks: Item[][] = [];
+  for (let i = 0; i < keys.length; i += 100) chunks.push(keys.slice(i, i + 100));
+  const results = await mapLimit(chunks, 4, async (chunk) => {
+    const found: Item[] = [];
+    let request: KeysAndAttributes | undefined = {
+      Keys: chunk,
+      ...(projection ? { ProjectionExpression: projection.expression, ExpressionAttributeNames: projection.names } : {}),
+    };
+    for (let attempt = 0; request?.Keys?.length; attempt++) {
+      if (attempt > 8) throw new Error(`BatchGetItem on ${table}: keys still unprocessed after retries`);
+      if (attempt > 0) await sleep(Math.min(1000, 25 * 2 ** attempt));
+      const out: BatchGetItemCommandOutput = await client.send(new BatchGetItemCommand({ RequestItems: { [table]: request } }));
+      found.push(...(out.Responses?.[table] ?? []));
+      request = out.UnprocessedKeys?.[table];
+    }
+    return found;
+  });
+  return results.flat();
+}

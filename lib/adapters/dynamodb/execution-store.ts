@@ -1,0 +1,318 @@
+import {
+  GetItemCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateItemCommand,
+  type DynamoDBClient,
+  type QueryCommandInput,
+} from '@aws-sdk/client-dynamodb';
+import { type Execution, type ExecutionOrigin, type StateType, TERMINAL_STATES, transition } from '../../domain/execution';
+import type { ClaimResult, ExecutionQuery, ExecutionStore, StoredExecution } from '../../ports';
+import { type Item, batchGet, batchWrite, isConditionFailed, n, num, s, str } from './client';
+import { EXECUTIONS_BY_FLOW, EXECUTIONS_BY_NAMESPACE, EXECUTIONS_FAILED, EXECUTIONS_UNFINISHED, flowKey } from './tables';
+
+/** Owner recorded on unfinished executions that no backfill created (live schedule, API). */
+const NO_BACKFILL_OWNER = '-';
+
+/** Ticks as fixed-width strings, so sort keys order by tick and a cursor bounds them. */
+const tickKey = (tickMs: number | undefined) => String(tickMs ?? 0).padStart(15, '0');
+const pendingSort = (state: string, origin: ExecutionOrigin, id: string) => `${state}#${tickKey(origin.tickMs)}#${id}`;
+
+/**
+ * Executions: Kestra's document as JSON plus the attributes conditions and indexes need
+ * (`state`, the lease, `pendingOwner` while unfinished).
+ */
+export class DynamoExecutionStore implements ExecutionStore {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly table: string,
+  ) {}
+
+  async get(id: string): Promise<StoredExecution | undefined> {
+    const item = await this.getItem(id);
+    return item ? toStored(item) : undefined;
+  }
+
+  async statesOf(ids: string[]): Promise<Map<string, StateType>> {
+    const items = await batchGet(
+      this.client,
+      this.table,
+      ids.map((id) => ({ id: s(id) })),
+      { expression: '#id, #state', names: { '#id': 'id', '#state': 'state' } },
+    );
+    return new Map(items.map((item) => [str(item, 'id') ?? '', str(item, 'state') as StateType]));
+  }
+
+  async createMany(executions: StoredExecution[]): Promise<void> {
+    await batchWrite(
+      this.client,
+      this.table,
+      executions.map((stored) => ({ PutRequest: { Item: toItem(stored) } })),
+    );
+  }
+
+  async claim(id: string, leaseToken: string, leaseUntilMs: number, now: Date): Promise<ClaimResult> {
+    const item = await this.getItem(id);
+    if (!item) return { outcome: 'MISSING' };
+    const stored = toStored(item);
+    const state = stored.execution.state.current;
+    if (TERMINAL_STATES.has(state)) return { outcome: 'FINISHED' };
+    const currentLeaseUntil = num(item, 'leaseUntil') ?? 0;
+    if (state === 'RUNNING' && currentLeaseUntil > now.getTime()) return { outcome: 'BUSY', leaseUntilMs: currentLeaseUntil };
+
+    // A RUNNING execution with an expired lease lost its worker: it runs again from the start,
+    // under the same id, so the tick still has exactly one execution.
+    const claimed: StoredExecution = {
+      ...stored,
+      execution: { ...stored.execution, state: transition(stored.execution.state, 'RUNNING', now), taskRunList: [] },
+    };
+    const values: Item = {
+      ':old': s(state),
+      ':running': s('RUNNING'),
+      ':token': s(leaseToken),
+      ':until': n(leaseUntilMs),
+      ':doc': s(JSON.stringify(claimed.execution)),
+      ':sort': s(pendingSort('RUNNING', stored.origin, id)),
+    };
+    const previousToken = str(item, 'leaseToken');
+    let condition = '#state = :old AND attribute_not_exists(leaseToken)';
+    if (previousToken) {
+      condition = '#state = :old AND leaseToken = :previous';
+      values[':previous'] = s(previousToken);
+    }
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: { id: s(id) },
+          UpdateExpression: 'SET #state = :running, pendingSort = :sort, leaseToken = :token, leaseUntil = :until, doc = :doc',
+          ConditionExpression: condition,
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return { outcome: 'CLAIMED', stored: claimed };
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+      // Someone else moved it first: report what it is now.
+      const now2 = await this.getItem(id);
+      if (!now2) return { outcome: 'MISSING' };
+      if (TERMINAL_STATES.has(str(now2, 'state') as StateType)) return { outcome: 'FINISHED' };
+      return { outcome: 'BUSY', leaseUntilMs: num(now2, 'leaseUntil') ?? 0 };
+    }
+  }
+
+  async save(stored: StoredExecution, leaseToken: string): Promise<boolean> {
+    return this.writeUnderLease(stored, leaseToken, 'SET doc = :doc');
+  }
+
+  async finish(stored: StoredExecution, leaseToken: string): Promise<boolean> {
+    const failed = stored.execution.state.current === 'FAILED' && stored.origin.backfillId;
+    return this.writeUnderLease(
+      stored,
+      leaseToken,
+      `SET doc = :doc, #state = :state${failed ? ', failedOwner = backfillId, failedSort = :failedSort' : ''} REMOVE pendingOwner, pendingSort, leaseToken, leaseUntil`,
+      failed ? { ':failedSort': s(`${tickKey(stored.origin.tickMs)}#${stored.execution.id}`) } : {},
+    );
+  }
+
+  async releaseLease(id: string, leaseToken: string): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: { id: s(id) },
+          UpdateExpression: 'SET leaseUntil = :zero',
+          ConditionExpression: 'leaseToken = :token',
+          ExpressionAttributeValues: { ':zero': n(0), ':token': s(leaseToken) },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+    }
+  }
+
+  async countUnfinished(backfillId: string, limit: number): Promise<number> {
+    return this.countIndex(EXECUTIONS_UNFINISHED, 'pendingOwner', backfillId, limit);
+  }
+
+  async progressOf(backfillId: string, belowTickMs: number): Promise<{ queued: number; running: number; failed: number }> {
+    const below = tickKey(belowTickMs - 1);
+    const all = Number.MAX_SAFE_INTEGER;
+    // Sequential on purpose: an execution moving on between two counts is then never counted twice.
+    const failed = await this.countIndex(EXECUTIONS_FAILED, 'failedOwner', backfillId, all, { name: 'failedSort', from: '0', to: `${below}#~` });
+    const running = await this.countIndex(EXECUTIONS_UNFINISHED, 'pendingOwner', backfillId, all, { name: 'pendingSort', from: 'RUNNING#', to: `RUNNING#${below}#~` });
+    const queued = await this.countIndex(EXECUTIONS_UNFINISHED, 'pendingOwner', backfillId, all, { name: 'pendingSort', from: 'CREATED#', to: `CREATED#${below}#~` });
+    return { queued, running, failed };
+  }
+
+  /** Counts the keys of one partition of a sparse index (optionally a sort-key range), up to `limit`. */
+  private async countIndex(
+    index: string,
+    partitionKey: string,
+    value: string,
+    limit: number,
+    range?: { name: string; from: string; to: string },
+  ): Promise<number> {
+    let count = 0;
+    let startKey: Item | undefined;
+    do {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: index,
+          KeyConditionExpression: range ? '#pk = :pk AND #sk BETWEEN :from AND :to' : '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': partitionKey, ...(range ? { '#sk': range.name } : {}) },
+          ExpressionAttributeValues: { ':pk': s(value), ...(range ? { ':from': s(range.from), ':to': s(range.to) } : {}) },
+          Select: 'COUNT',
+          Limit: Math.min(limit - count, 10_000),
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      count += out.Count ?? 0;
+      startKey = out.LastEvaluatedKey;
+    } while (startKey && count < limit);
+    return count;
+  }
+
+  async listUnfinished(): Promise<string[]> {
+    const ids: string[] = [];
+    let startKey: Item | undefined;
+    do {
+      const out = await this.client.send(
+        new ScanCommand({ TableName: this.table, IndexName: EXECUTIONS_UNFINISHED, ExclusiveStartKey: startKey }),
+      );
+      for (const item of out.Items ?? []) ids.push(str(item, 'id') ?? '');
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return ids;
+  }
+
+  async search(query: ExecutionQuery): Promise<{ results: Execution[]; total: number }> {
+    const names: Record<string, string> = {};
+    const values: Item = {};
+    let filter: string | undefined;
+    if (query.states?.length) {
+      names['#state'] = 'state';
+      query.states.forEach((state, i) => {
+        values[`:s${i}`] = s(state);
+      });
+      filter = `#state IN (${query.states.map((_, i) => `:s${i}`).join(', ')})`;
+    }
+    const matches: Execution[] = [];
+    const keep = (item: Item) => {
+      const execution = JSON.parse(str(item, 'doc') ?? '{}') as Execution;
+      if (query.labels?.every((want) => execution.labels.some((l) => l.key === want.key && l.value === want.value)) ?? true) {
+        matches.push(execution);
+      }
+    };
+
+    let base: Omit<QueryCommandInput, 'ExclusiveStartKey'> | undefined;
+    if (query.namespace && query.flowId) {
+      base = {
+        TableName: this.table,
+        IndexName: EXECUTIONS_BY_FLOW,
+        KeyConditionExpression: 'flowKey = :pk',
+        ExpressionAttributeValues: { ...values, ':pk': s(flowKey(query.namespace, query.flowId)) },
+      };
+    } else if (query.namespace) {
+      base = {
+        TableName: this.table,
+        IndexName: EXECUTIONS_BY_NAMESPACE,
+        KeyConditionExpression: '#ns = :pk',
+        ExpressionAttributeValues: { ...values, ':pk': s(query.namespace) },
+      };
+      names['#ns'] = 'namespace';
+    }
+    let startKey: Item | undefined;
+    do {
+      const out = base
+        ? await this.client.send(
+            new QueryCommand({
+              ...base,
+              ScanIndexForward: false,
+              FilterExpression: filter,
+              ExpressionAttributeNames: Object.keys(names).length ? names : undefined,
+              ExclusiveStartKey: startKey,
+            }),
+          )
+        : await this.client.send(
+            new ScanCommand({
+              TableName: this.table,
+              FilterExpression: [filter, query.flowId ? 'flowId = :flowId' : undefined].filter(Boolean).join(' AND ') || undefined,
+              ExpressionAttributeNames: Object.keys(names).length ? names : undefined,
+              ExpressionAttributeValues:
+                Object.keys(values).length || query.flowId
+                  ? { ...values, ...(query.flowId ? { ':flowId': s(query.flowId) } : {}) }
+                  : undefined,
+              ExclusiveStartKey: startKey,
+            }),
+          );
+      for (const item of out.Items ?? []) keep(item);
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    if (!base) matches.sort((a, b) => b.state.startDate.localeCompare(a.state.startDate) || b.id.localeCompare(a.id));
+    const from = (query.page - 1) * query.size;
+    return { results: matches.slice(from, from + query.size), total: matches.length };
+  }
+
+  private async getItem(id: string): Promise<Item | undefined> {
+    const out = await this.client.send(new GetItemCommand({ TableName: this.table, Key: { id: s(id) }, ConsistentRead: true }));
+    return out.Item;
+  }
+
+  private async writeUnderLease(stored: StoredExecution, leaseToken: string, expression: string, extraValues: Item = {}): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: { id: s(stored.execution.id) },
+          UpdateExpression: expression,
+          ConditionExpression: 'leaseToken = :token',
+          ExpressionAttributeNames: expression.includes('#state') ? { '#state': 'state' } : undefined,
+          ExpressionAttributeValues: {
+            ':token': s(leaseToken),
+            ':doc': s(JSON.stringify(stored.execution)),
+            ...(expression.includes(':state') ? { ':state': s(stored.execution.state.current) } : {}),
+            ...extraValues,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailed(error)) return false;
+      throw error;
+    }
+  }
+}
+
+function toItem(stored: StoredExecution): Item {
+  const { execution, origin } = stored;
+  const item: Item = {
+    id: s(execution.id),
+    namespace: s(execution.namespace),
+    flowId: s(execution.flowId),
+    flowKey: s(flowKey(execution.namespace, execution.flowId)),
+    sortKey: s(`${execution.state.startDate}#${execution.id}`),
+    state: s(execution.state.current),
+    doc: s(JSON.stringify(execution)),
+  };
+  if (!TERMINAL_STATES.has(execution.state.current)) {
+    item.pendingOwner = s(origin.backfillId ?? NO_BACKFILL_OWNER);
+    item.pendingSort = s(pendingSort(execution.state.current, origin, execution.id));
+  }
+  if (origin.backfillId) item.backfillId = s(origin.backfillId);
+  if (origin.backfillId && execution.state.current === 'FAILED') {
+    item.failedOwner = s(origin.backfillId);
+    item.failedSort = s(`${tickKey(origin.tickMs)}#${execution.id}`);
+  }
+  if (origin.tickMs !== undefined) item.tickMs = n(origin.tickMs);
+  return item;
+}
+
+function toStored(item: Item): StoredExecution {
+  return {
+    execution: JSON.parse(str(item, 'doc') ?? '{}') as Execution,
+    origin: { backfillId: str(item, 'backfillId'), tickMs: num(item, 'tickMs') },
+  };
+}

@@ -1,0 +1,40 @@
+import { QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { LogEntry, LogStore } from '../../ports';
+import { type Item, batchWrite, n, s, str } from './client';
+
+/** Log lines keyed by (executionId, seq): rewriting a line after a retry overwrites it instead of adding a copy. */
+export class DynamoLogStore implements LogStore {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly table: string,
+  ) {}
+
+  async append(entries: { seq: number; entry: LogEntry }[]): Promise<void> {
+    if (entries.length === 0) return;
+    await batchWrite(
+      this.client,
+      this.table,
+      entries.map(({ seq, entry }) => ({
+        PutRequest: { Item: { executionId: s(entry.executionId), seq: n(seq), doc: s(JSON.stringify(entry)) } },
+      })),
+    );
+  }
+
+  async list(executionId: string): Promise<LogEntry[]> {
+    const entries: LogEntry[] = [];
+    let startKey: Item | undefined;
+    do {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'executionId = :id',
+          ExpressionAttributeValues: { ':id': s(executionId) },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of out.Items ?? []) entries.push(JSON.parse(str(item, 'doc') ?? '{}') as LogEntry);
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return entries;
+  }
+}

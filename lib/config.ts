@@ -1,0 +1,80 @@
+import type { TableNames } from './adapters/dynamodb/tables';
+
+/** Everything tunable, read once from the environment (Lambda env vars set by CDK, or the local default). */
+export interface Settings {
+  tables: TableNames;
+  /** SQS queue of executions to run (AWS only). */
+  queueUrl?: string;
+  /** The backfill state machine (AWS only). */
+  stateMachineArn?: string;
+  dispatch: {
+    /** Ticks one loop iteration of the state machine dispatches at most. */
+    batchSize: number;
+    /** A backfill's unfinished executions (queued or running) at most; dispatch waits above it. */
+    maxInFlight: number;
+    /** Loop iterations before the state machine continues as a new execution (history stays far below 25,000 events). */
+    maxIterationsPerExecution: number;
+    /** Wait between two checks while the backfill is at its in-flight limit. */
+    throttleWaitSeconds: number;
+  };
+  backfill: {
+    /** Largest window accepted, in ticks. */
+    maxTicks: number;
+  };
+  api: {
+    /** Largest request body accepted, in bytes. */
+    maxBodyBytes: number;
+  };
+  worker: {
+    /** How long a claimed execution stays owned by its worker before another may take it over. */
+    leaseSeconds: number;
+    /** Time limit of a shell task without its own `timeout`. */
+    defaultTaskTimeoutSeconds: number;
+  };
+}
+
+export class ConfigurationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigurationError';
+  }
+}
+
+function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new ConfigurationError(`${name} must be a positive integer, got "${raw}"`);
+  }
+  return value;
+}
+
+export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  return {
+    tables: {
+      flows: env.FLOWS_TABLE || 'flows',
+      triggers: env.TRIGGERS_TABLE || 'triggers',
+      executions: env.EXECUTIONS_TABLE || 'executions',
+      logs: env.LOGS_TABLE || 'logs',
+    },
+    queueUrl: env.EXECUTION_QUEUE_URL || undefined,
+    stateMachineArn: env.BACKFILL_STATE_MACHINE_ARN || undefined,
+    dispatch: {
+      batchSize: positiveInt(env, 'BACKFILL_BATCH_SIZE', 100),
+      maxInFlight: positiveInt(env, 'BACKFILL_MAX_IN_FLIGHT', 500),
+      maxIterationsPerExecution: positiveInt(env, 'BACKFILL_MAX_ITERATIONS_PER_EXECUTION', 1000),
+      throttleWaitSeconds: positiveInt(env, 'BACKFILL_THROTTLE_WAIT_SECONDS', 2),
+    },
+    backfill: {
+      maxTicks: positiveInt(env, 'BACKFILL_MAX_TICKS', 1_000_000),
+    },
+    api: {
+      maxBodyBytes: positiveInt(env, 'API_MAX_BODY_BYTES', 256 * 1024),
+    },
+    worker: {
+      leaseSeconds: positiveInt(env, 'WORKER_LEASE_SECONDS', 900),
+      defaultTaskTimeoutSeconds: positiveInt(env, 'TASK_DEFAULT_TIMEOUT_SECONDS', 600),
+    },
+  };
+}

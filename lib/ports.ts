@@ -1,0 +1,159 @@
+/**
+ * Ports: what the application needs from the outside world. Adapters implement them for AWS
+ * (DynamoDB, SQS, Step Functions) and for the local default (dynalite, an in-process queue,
+ * aws-local-stepfunctions). Nothing in here knows about AWS.
+ */
+import type { Execution, ExecutionOrigin, StateType } from './domain/execution';
+import type { Flow } from './domain/flow/model';
+import type { BackfillState, TriggerRef, TriggerState } from './domain/trigger-state';
+
+export interface Clock {
+  now(): Date;
+}
+
+export interface FlowStore {
+  get(namespace: string, id: string): Promise<Flow | undefined>;
+  /** Throws ConflictError when the flow exists. */
+  create(flow: Flow): Promise<void>;
+  /** Replaces the flow if its stored revision is still `expectedRevision`; throws ConflictError otherwise. */
+  update(flow: Flow, expectedRevision: number): Promise<void>;
+  delete(namespace: string, id: string): Promise<boolean>;
+  /** Flows of one namespace (or all when omitted), sorted by namespace then id. */
+  list(namespace?: string): Promise<Flow[]>;
+}
+
+export interface AdvanceCursor {
+  cursorMs: number;
+  currentDate: string;
+  dispatchedDelta: number;
+}
+
+export interface TriggerStore {
+  get(ref: TriggerRef): Promise<TriggerState | undefined>;
+  listByFlow(namespace: string, flowId: string): Promise<TriggerState[]>;
+  /** Every trigger row (the triggers search). */
+  list(): Promise<TriggerState[]>;
+  /**
+   * Sets the backfill's pause flag; returns undefined when the trigger has no backfill. Unpausing
+   * also takes the parked task token off the row and returns it, so exactly one caller resumes with it.
+   */
+  setBackfillPaused(ref: TriggerRef, paused: boolean, updatedDate: string): Promise<{ state: TriggerState; taskToken?: string } | undefined>;
+  /** Every trigger that has a backfill (used by the local default to resume state machines after a restart). */
+  listWithBackfill(): Promise<TriggerState[]>;
+  /** Writes the row unless one exists; returns whether it wrote. */
+  createIfAbsent(state: TriggerState): Promise<boolean>;
+  /** Updates the live-schedule fields of an existing row (keeps any backfill). */
+  updateSchedule(ref: TriggerRef, fields: { nextExecutionDate: string | null; disabled: boolean; updatedDate: string }): Promise<void>;
+  delete(ref: TriggerRef): Promise<void>;
+  /** Attaches a backfill; throws NotFoundError without a row and ConflictError when one is active. */
+  startBackfill(ref: TriggerRef, backfill: BackfillState, updatedDate: string): Promise<void>;
+  /**
+   * Removes the backfill if it is still `backfillId`; returns whether it did. The live schedule's
+   * `nextExecutionDate` was never overwritten, so removing the backfill restores it.
+   */
+  finishBackfill(ref: TriggerRef, backfillId: string, updatedDate: string): Promise<boolean>;
+  /** Moves the cursor if the backfill is still `backfillId` at `expectedCursorMs`; returns whether it did. */
+  advanceBackfill(ref: TriggerRef, backfillId: string, expectedCursorMs: number, advance: AdvanceCursor): Promise<boolean>;
+  /**
+   * Stores the task token of the parked state machine with the backfill, if it is still `backfillId`;
+   * returns the row as it is after the write (undefined if the backfill is gone).
+   */
+  storeTaskToken(ref: TriggerRef, backfillId: string, taskToken: string): Promise<TriggerState | undefined>;
+  /** Records the state machine execution now driving the backfill (continue-as-new). */
+  setBackfillExecution(ref: TriggerRef, backfillId: string, generation: number, executionName: string): Promise<boolean>;
+}
+
+/** An execution as stored: Kestra's document plus where it came from and who is running it. */
+export interface StoredExecution {
+  execution: Execution;
+  origin: ExecutionOrigin;
+}
+
+export type ClaimResult =
+  | { outcome: 'CLAIMED'; stored: StoredExecution }
+  | { outcome: 'FINISHED' }
+  | { outcome: 'BUSY'; leaseUntilMs: number }
+  | { outcome: 'MISSING' };
+
+export interface ExecutionQuery {
+  namespace?: string;
+  flowId?: string;
+  /** `key:value` pairs; all must match. */
+  labels?: { key: string; value: string }[];
+  states?: StateType[];
+  page: number;
+  size: number;
+}
+
+export interface ExecutionStore {
+  get(id: string): Promise<StoredExecution | undefined>;
+  /** The ids among `ids` that exist, with their current state. Batched reads. */
+  statesOf(ids: string[]): Promise<Map<string, StateType>>;
+  /** Writes new executions in batches. Callers only pass ids that do not exist yet. */
+  createMany(executions: StoredExecution[]): Promise<void>;
+  /**
+   * Takes the execution for running: CREATED, or RUNNING with an expired lease (its worker died).
+   * The lease token makes every later write conditional on still holding it.
+   */
+  claim(id: string, leaseToken: string, leaseUntilMs: number, now: Date): Promise<ClaimResult>;
+  /** Saves progress (task runs) while holding the lease; returns false if the lease was lost. */
+  save(stored: StoredExecution, leaseToken: string): Promise<boolean>;
+  /** Saves a terminal state and releases the lease; returns false if the lease was lost. */
+  finish(stored: StoredExecution, leaseToken: string): Promise<boolean>;
+  /** Gives the lease up early (after an infrastructure error) so a redelivery can take the execution over at once. */
+  releaseLease(id: string, leaseToken: string): Promise<void>;
+  /** Executions of a backfill not finished yet (CREATED or RUNNING), counted up to `limit`. */
+  countUnfinished(backfillId: string, limit: number): Promise<number>;
+  /** Counts of a backfill's queued, running and failed executions for ticks below its cursor, read from sparse indexes. */
+  progressOf(backfillId: string, belowTickMs: number): Promise<{ queued: number; running: number; failed: number }>;
+  /** Ids of every unfinished execution (the local default re-queues them after a restart). */
+  listUnfinished(): Promise<string[]>;
+  search(query: ExecutionQuery): Promise<{ results: Execution[]; total: number }>;
+}
+
+export type LogLevel = 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+
+/** Kestra's LogEntry. */
+export interface LogEntry {
+  namespace: string;
+  flowId: string;
+  executionId: string;
+  taskId?: string;
+  taskRunId?: string;
+  attemptNumber?: number;
+  triggerId?: string;
+  timestamp: string;
+  level: LogLevel;
+  message: string;
+}
+
+export interface LogStore {
+  /** Appends lines; `seq` orders them within the execution and makes a rewrite of the same line idempotent. */
+  append(entries: { seq: number; entry: LogEntry }[]): Promise<void>;
+  list(executionId: string): Promise<LogEntry[]>;
+}
+
+/** One message per execution to run. */
+export interface ExecutionMessage {
+  executionId: string;
+}
+
+export interface ExecutionQueue {
+  send(messages: ExecutionMessage[]): Promise<void>;
+}
+
+/** Input of every backfill state machine execution; small on purpose (no tick lists). */
+export interface BackfillRunInput {
+  backfill: TriggerRef & { id: string };
+  generation: number;
+  iteration: number;
+}
+
+export interface BackfillWorkflows {
+  /** Starts (idempotently, by name) a state machine execution for a backfill. */
+  start(name: string, input: BackfillRunInput): Promise<void>;
+  /** Stops the execution if it runs; no error if it does not. */
+  stop(name: string): Promise<void>;
+  /** Hands a parked task token back (SendTaskSuccess). */
+  resume(taskToken: string, output: unknown): Promise<void>;
+}
