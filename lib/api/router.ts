@@ -1,0 +1,80 @@
+import { BadRequestError, ConflictError, NotFoundError, PayloadTooLargeError } from '../domain/errors';
+import { isValidationError } from '../domain/flow/errors';
+import type { Services } from '../services';
+import { type HttpRequest, type HttpResponse, error } from './http';
+import { executionRoutes } from './routes/executions';
+import { flowRoutes } from './routes/flows';
+import { triggerRoutes } from './routes/triggers';
+
+export type RouteHandler = (svc: Services, request: HttpRequest, params: Record<string, string>) => Promise<HttpResponse>;
+
+export interface Route {
+  method: string;
+  /** Path under `/api/v1`, with `{name}` segments. */
+  path: string;
+  handler: RouteHandler;
+}
+
+interface CompiledRoute extends Route {
+  pattern: RegExp;
+  names: string[];
+}
+
+function compile(route: Route): CompiledRoute {
+  const names: string[] = [];
+  const source = route.path
+    .split('/')
+    .map((segment) => {
+      const m = /^\{(\w+)\}$/.exec(segment);
+      if (!m) return segment.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
+      names.push(m[1]);
+      return '([^/]+)';
+    })
+    .join('/');
+  return { ...route, pattern: new RegExp(`^${source}$`), names };
+}
+
+/** Literal routes first, so `/triggers/search` is never taken for `/triggers/{namespace}`. */
+const ROUTES: CompiledRoute[] = [...flowRoutes, ...triggerRoutes, ...executionRoutes]
+  .map(compile)
+  .sort((a, b) => a.names.length - b.names.length);
+
+/** Kestra serves the same API under `/api/v1/{tenant}/…`; the open-source tenant is `main`. */
+const TENANT_PREFIX = /^\/api\/v1\/main(?=\/)/;
+
+export async function handleRequest(svc: Services, request: HttpRequest): Promise<HttpResponse> {
+  const path = request.path.replace(TENANT_PREFIX, '/api/v1').replace(/\/+$/, '');
+  if (!path.startsWith('/api/v1/')) return error(404, `No route for ${request.method} ${request.path}`);
+  const subPath = path.slice('/api/v1'.length);
+  let methodMismatch = false;
+  for (const route of ROUTES) {
+    const match = route.pattern.exec(subPath);
+    if (!match) continue;
+    if (route.method !== request.method) {
+      methodMismatch = true;
+      continue;
+    }
+    const params = Object.fromEntries(route.names.map((name, i) => [name, decodeURIComponent(match[i + 1])]));
+    try {
+      if (request.body && Buffer.byteLength(request.body) > svc.settings.api.maxBodyBytes) {
+        throw new PayloadTooLargeError(`body: larger than the limit of ${svc.settings.api.maxBodyBytes} bytes`);
+      }
+      return await route.handler(svc, request, params);
+    } catch (e) {
+      return toErrorResponse(e);
+    }
+  }
+  if (methodMismatch) return error(405, `Method ${request.method} not allowed on ${request.path}`);
+  return error(404, `No route for ${request.method} ${request.path}`);
+}
+
+/** Maps domain errors to Kestra's statuses; anything unexpected is a 500 that leaks no internals. */
+export function toErrorResponse(e: unknown): HttpResponse {
+  if (isValidationError(e)) return error(400, e.message, e.path);
+  if (e instanceof BadRequestError) return error(400, e.message);
+  if (e instanceof NotFoundError) return error(404, e.message);
+  if (e instanceof ConflictError) return error(409, e.message);
+  if (e instanceof PayloadTooLargeError) return error(413, e.message);
+  console.error('Unhandled error in API', e);
+  return error(500, 'Internal server error; see the service logs');
+}

@@ -1,0 +1,53 @@
+import { NotFoundError } from '../../domain/errors';
+import type { StateType } from '../../domain/execution';
+import { ValidationError } from '../../domain/flow/errors';
+import { json } from '../http';
+import { intParam, listParam } from '../params';
+import type { Route } from '../router';
+
+const STATES: StateType[] = ['CREATED', 'RUNNING', 'SUCCESS', 'FAILED', 'KILLED'];
+
+export const executionRoutes: Route[] = [
+  {
+    method: 'GET',
+    path: '/executions/search',
+    handler: async (svc, request) => {
+      const labels = listParam(request, 'labels').map((pair, i) => {
+        const at = pair.indexOf(':');
+        if (at <= 0) throw new ValidationError(`labels[${i}]`, `expected key:value, got "${pair}"`);
+        return { key: pair.slice(0, at), value: pair.slice(at + 1) };
+      });
+      const states = listParam(request, 'state').map((state) => {
+        if (!STATES.includes(state as StateType)) throw new ValidationError('state', `unknown state "${state}"; expected one of ${STATES.join(', ')}`);
+        return state as StateType;
+      });
+      const result = await svc.executions.search({
+        namespace: request.query.get('namespace') || undefined,
+        flowId: request.query.get('flowId') || undefined,
+        labels,
+        states,
+        page: intParam(request, 'page', 1, 100_000),
+        size: intParam(request, 'size', 25, 1000),
+      });
+      return json(200, result);
+    },
+  },
+  {
+    method: 'GET',
+    path: '/executions/{id}',
+    handler: async (svc, _request, { id }) => {
+      const stored = await svc.executions.get(id);
+      if (!stored) throw new NotFoundError(`Execution ${id} not found`);
+      return json(200, stored.execution);
+    },
+  },
+  {
+    method: 'GET',
+    path: '/logs/{executionId}',
+    handler: async (svc, _request, { executionId }) => {
+      const stored = await svc.executions.get(executionId);
+      if (!stored) throw new NotFoundError(`Execution ${executionId} not found`);
+      return json(200, await svc.logs.list(executionId));
+    },
+  },
+];

@@ -1,0 +1,67 @@
+import { BACKFILL_ACTIONS, applyByQuery, applyByTriggers } from '../../app/backfill-control';
+import { updateTrigger } from '../../app/backfills';
+import { getFlow } from '../../app/flows';
+import { triggerView } from '../../app/trigger-view';
+import type { Services } from '../../services';
+import type { TriggerState } from '../../domain/trigger-state';
+import { json } from '../http';
+import { intParam, jsonBody } from '../params';
+import type { Route } from '../router';
+
+const view = async (svc: Services, state: TriggerState) => json(200, await triggerView(svc, state));
+
+const actionRoutes: Route[] = (['pause', 'unpause', 'delete'] as const).flatMap((name) => {
+  const action = BACKFILL_ACTIONS[name];
+  // Kestra uses PUT for pause/unpause and POST for delete.
+  const method = name === 'delete' ? 'POST' : 'PUT';
+  return [
+    { method, path: `/triggers/backfill/${name}`, handler: async (svc, request) => view(svc, await action(svc, jsonBody(request))) },
+    { method: 'POST', path: `/triggers/backfill/${name}/by-triggers`, handler: async (svc, request) => json(200, await applyByTriggers(svc, jsonBody(request), action)) },
+    {
+      method: 'POST',
+      path: `/triggers/backfill/${name}/by-query`,
+      handler: async (svc, request) =>
+        json(200, await applyByQuery(svc, { namespace: request.query.get('namespace') || undefined, flowId: request.query.get('flowId') || undefined }, action)),
+    },
+  ] satisfies Route[];
+});
+
+export const triggerRoutes: Route[] = [
+  {
+    // Kestra's classic backfill call: a Trigger body with `backfill` starts one (the seed's curl and Python calls).
+    method: 'PUT',
+    path: '/triggers',
+    handler: async (svc, request) => view(svc, await updateTrigger(svc, jsonBody(request))),
+  },
+  ...actionRoutes,
+  {
+    method: 'GET',
+    path: '/triggers/search',
+    handler: async (svc, request) => {
+      const page = intParam(request, 'page', 1, 100_000);
+      const size = intParam(request, 'size', 10, 1000);
+      const namespace = request.query.get('namespace') || undefined;
+      const flowId = request.query.get('flowId') || undefined;
+      const rows = (await svc.triggers.list())
+        .filter((r) => (!namespace || r.namespace === namespace || r.namespace.startsWith(`${namespace}.`)) && (!flowId || r.flowId === flowId))
+        .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.flowId.localeCompare(b.flowId) || a.triggerId.localeCompare(b.triggerId));
+      const pageRows = rows.slice((page - 1) * size, page * size);
+      const results = await Promise.all(
+        pageRows.map(async (row) => {
+          const flow = await svc.flows.get(row.namespace, row.flowId);
+          return { abstractTrigger: flow?.triggers.find((t) => t.id === row.triggerId) ?? null, triggerContext: await triggerView(svc, row) };
+        }),
+      );
+      return json(200, { results, total: rows.length });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/triggers/{namespace}/{flowId}',
+    handler: async (svc, _request, { namespace, flowId }) => {
+      await getFlow(svc, namespace, flowId);
+      const rows = await svc.triggers.listByFlow(namespace, flowId);
+      return json(200, { results: await Promise.all(rows.map((row) => triggerView(svc, row))), total: rows.length });
+    },
+  },
+];

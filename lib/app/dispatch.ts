@@ -1,0 +1,137 @@
+import type { StateType } from '../domain/execution';
+import { isSchedule } from '../domain/flow/model';
+import { backfillExecutionId } from '../domain/ids';
+import { formatInZone } from '../domain/schedule';
+import { buildScheduledExecution } from '../domain/scheduled-execution';
+import type { BackfillRunInput, LogEntry, StoredExecution } from '../ports';
+import type { Services } from '../services';
+import { scheduleOf } from './schedules';
+
+/**
+ * What the state machine does next (its Choice state reads `status`):
+ * - DISPATCHED: a batch went out, loop at once;
+ * - THROTTLED: the backfill has `maxInFlight` unfinished executions (or is draining its last ones), wait `waitSeconds`;
+ * - PAUSED: park on a task token until resumed;
+ * - CONTINUE_AS_NEW: hand over to a fresh execution before the history grows large;
+ * - DONE: every tick ran, the backfill is cleared;
+ * - GONE: the backfill was deleted or replaced, or its flow/trigger removed.
+ */
+export type DispatchStatus = 'DISPATCHED' | 'THROTTLED' | 'PAUSED' | 'CONTINUE_AS_NEW' | 'DONE' | 'GONE';
+
+export interface DispatchOutput extends BackfillRunInput {
+  status: DispatchStatus;
+  waitSeconds: number;
+  /** For whoever reads the execution in the console: where the cursor is and how far dispatch got. */
+  currentDate?: string;
+  dispatched?: number;
+}
+
+/**
+ * One loop iteration of the backfill state machine: dispatch the next batch of ticks.
+ *
+ * Idempotent by construction: execution ids derive from (backfill, tick), existing ones are never
+ * rewritten, every still-CREATED one in the batch is (re)queued, and the cursor moves with a
+ * conditional write. A retried or re-run iteration therefore redoes the same batch without
+ * creating a second execution for any tick.
+ */
+export async function dispatchBatch(svc: Services, input: BackfillRunInput): Promise<DispatchOutput> {
+  const { batchSize, maxInFlight, maxIterationsPerExecution, throttleWaitSeconds } = svc.settings.dispatch;
+  const ref = input.backfill;
+  const out = (status: DispatchStatus, extra: Partial<DispatchOutput> = {}): DispatchOutput => ({
+    backfill: input.backfill,
+    generation: input.generation,
+    iteration: input.iteration + 1,
+    status,
+    waitSeconds: throttleWaitSeconds,
+    ...extra,
+  });
+
+  const state = await svc.triggers.get(ref);
+  const backfill = state?.backfill;
+  if (!backfill || backfill.id !== ref.id) return out('GONE');
+  if (backfill.paused) return out('PAUSED', { currentDate: backfill.currentDate, dispatched: backfill.dispatched });
+  if (input.iteration >= maxIterationsPerExecution) return out('CONTINUE_AS_NEW');
+
+  const now = svc.clock.now();
+  const flow = await svc.flows.get(ref.namespace, ref.flowId);
+  const trigger = flow?.triggers.find((t) => t.id === ref.triggerId);
+  if (!flow || !trigger || !isSchedule(trigger)) {
+    await svc.triggers.finishBackfill(ref, backfill.id, now.toISOString());
+    return out('GONE');
+  }
+
+  const endMs = Date.parse(backfill.end);
+  const unfinished = await svc.executions.countUnfinished(backfill.id, maxInFlight);
+  const progress = { currentDate: backfill.currentDate, dispatched: backfill.dispatched };
+  if (backfill.cursorMs > endMs) {
+    // Every tick is dispatched; the backfill ends when its last execution does.
+    if (unfinished > 0) return out('THROTTLED', progress);
+    await svc.triggers.finishBackfill(ref, backfill.id, now.toISOString());
+    return out('DONE', progress);
+  }
+  const room = maxInFlight - unfinished;
+  if (room <= 0) return out('THROTTLED', progress);
+
+  const schedule = scheduleOf(trigger);
+  const limit = Math.min(batchSize, room);
+  const ticks = schedule.ticksBetween(backfill.cursorMs, endMs, limit);
+  const exhausted = ticks.length < limit;
+  const cursorMs = exhausted ? endMs + 1 : ticks[ticks.length - 1] + 1;
+  const nextTick = exhausted ? null : schedule.next(ticks[ticks.length - 1]);
+  const currentDate = nextTick !== null && nextTick <= endMs ? formatInZone(nextTick, trigger.timezone) : backfill.end;
+
+  const ids = ticks.map((tick) => backfillExecutionId(backfill.id, tick));
+  const existing: Map<string, StateType> = ids.length ? await svc.executions.statesOf(ids) : new Map();
+  const created: StoredExecution[] = [];
+  const failureLogs: { seq: number; entry: LogEntry }[] = [];
+  ticks.forEach((tickMs, i) => {
+    if (existing.has(ids[i])) return;
+    const built = buildScheduledExecution({
+      id: ids[i],
+      flow,
+      trigger,
+      schedule,
+      tickMs,
+      createdAt: now,
+      extraLabels: backfill.labels,
+      extraInputs: backfill.inputs,
+      origin: { backfillId: backfill.id, tickMs },
+    });
+    created.push(built);
+    if (built.failure) {
+      failureLogs.push({
+        seq: 0,
+        entry: {
+          namespace: flow.namespace,
+          flowId: flow.id,
+          executionId: ids[i],
+          triggerId: trigger.id,
+          timestamp: now.toISOString(),
+          level: 'ERROR',
+          message: `Execution could not be created: ${built.failure}`,
+        },
+      });
+    }
+  });
+  await svc.executions.createMany(created);
+  await svc.logs.append(failureLogs);
+
+  // Existing CREATED ones are queued again: a crash may have come between their write and their message.
+  const toRun = [
+    ...ids.filter((id) => existing.get(id) === 'CREATED'),
+    ...created.filter((c) => c.execution.state.current === 'CREATED').map((c) => c.execution.id),
+  ];
+  await svc.queue.send(toRun.map((executionId) => ({ executionId })));
+
+  const advanced = await svc.triggers.advanceBackfill(ref, backfill.id, backfill.cursorMs, {
+    cursorMs,
+    currentDate,
+    dispatchedDelta: ticks.length,
+  });
+  // Not advanced: the backfill changed under us (deleted, or this batch already counted); the next iteration re-reads it.
+  return out('DISPATCHED', {
+    currentDate: advanced ? currentDate : backfill.currentDate,
+    dispatched: backfill.dispatched + (advanced ? ticks.length : 0),
+    waitSeconds: 0,
+  });
+}

@@ -1,0 +1,40 @@
+import type { LogEntry, LogLevel, LogStore } from '../ports';
+
+/** Lines of one attempt are numbered from `attempt × 1,000,000`, so a re-run never overwrites or interleaves an earlier attempt's lines. */
+const SEQ_PER_ATTEMPT = 1_000_000;
+const FLUSH_EVERY = 25;
+
+export type LogFields = Omit<LogEntry, 'timestamp' | 'level' | 'message'>;
+
+/** Buffers an execution's log lines and writes them in batches (one BatchWriteItem per 25 lines). */
+export class LogWriter {
+  private buffer: { seq: number; entry: LogEntry }[] = [];
+  private next: number;
+  private pending: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly store: LogStore,
+    private readonly base: LogFields,
+    attempt: number,
+  ) {
+    this.next = attempt * SEQ_PER_ATTEMPT;
+  }
+
+  log(level: LogLevel, message: string, fields: Partial<LogFields> = {}): void {
+    if (this.next % SEQ_PER_ATTEMPT === SEQ_PER_ATTEMPT - 1) return; // a runaway task stops being logged, not the worker
+    this.buffer.push({ seq: this.next++, entry: { ...this.base, ...fields, timestamp: new Date().toISOString(), level, message } });
+    if (this.buffer.length >= FLUSH_EVERY) void this.flushSoon();
+  }
+
+  private flushSoon(): Promise<void> {
+    const batch = this.buffer;
+    this.buffer = [];
+    this.pending = this.pending.then(() => this.store.append(batch));
+    return this.pending;
+  }
+
+  /** Writes everything buffered; rejects if any write failed. */
+  async flush(): Promise<void> {
+    await this.flushSoon();
+  }
+}

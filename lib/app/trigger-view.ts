@@ -1,0 +1,26 @@
+import { toTriggerJson, type TriggerState } from '../domain/trigger-state';
+import type { Services } from '../services';
+
+/**
+ * Kestra's Trigger JSON, with the backfill's progress counted from the executions themselves
+ * (sparse indexes of queued, running and failed ones) rather than from counters a retried or
+ * redelivered step could bump twice; `succeeded` is what remains of the dispatched ticks.
+ */
+export async function triggerView(svc: Services, state: TriggerState): Promise<Record<string, unknown>> {
+  const json = toTriggerJson(state);
+  const backfill = state.backfill;
+  if (backfill) {
+    // Only ticks below the cursor count as dispatched: a batch being written is not counted twice.
+    const { queued, running, failed } = await svc.executions.progressOf(backfill.id, backfill.cursorMs);
+    const succeeded = Math.max(0, backfill.dispatched - queued - running - failed);
+    (json.backfill as Record<string, unknown>).progress = {
+      total: backfill.totalTicks,
+      dispatched: backfill.dispatched,
+      queued,
+      running,
+      succeeded,
+      failed,
+    };
+  }
+  return json;
+}

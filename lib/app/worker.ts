@@ -1,0 +1,134 @@
+import { type Execution, type StateType, type TaskRun, newState, transition } from '../domain/execution';
+import { type Flow, LOG_TYPE, type Task } from '../domain/flow/model';
+import { randomId } from '../domain/ids';
+import { render, renderValue } from '../domain/template';
+import type { StoredExecution } from '../ports';
+import type { Services } from '../services';
+import { LogWriter } from './log-writer';
+import { runShellCommands } from './tasks/shell';
+
+/** DONE: the message can go. RETRY_LATER: another worker holds the execution; look again after the visibility timeout. */
+export type RunOutcome = 'DONE' | 'RETRY_LATER';
+
+/**
+ * Runs one queued execution. The claim is a conditional write, so a duplicate or redelivered
+ * message finds the execution taken or finished and does nothing; every later write is
+ * conditional on the lease, so a worker that lost its lease can never overwrite its successor.
+ */
+export async function runExecution(svc: Services, executionId: string): Promise<RunOutcome> {
+  const claimedAt = svc.clock.now();
+  const leaseToken = randomId();
+  const claim = await svc.executions.claim(executionId, leaseToken, claimedAt.getTime() + svc.settings.worker.leaseSeconds * 1000, claimedAt);
+  if (claim.outcome === 'BUSY') return 'RETRY_LATER';
+  if (claim.outcome !== 'CLAIMED') return 'DONE';
+  try {
+    await runClaimed(svc, claim.stored, leaseToken);
+    return 'DONE';
+  } catch (error) {
+    await svc.executions.releaseLease(executionId, leaseToken).catch(() => undefined);
+    throw error;
+  }
+}
+
+async function runClaimed(svc: Services, stored: StoredExecution, leaseToken: string): Promise<void> {
+  const execution = stored.execution;
+  const attempt = execution.state.histories.filter((h) => h.state === 'RUNNING').length;
+  const logs = new LogWriter(
+    svc.logs,
+    { namespace: execution.namespace, flowId: execution.flowId, executionId: execution.id, triggerId: execution.trigger?.id },
+    attempt,
+  );
+  const flow = await flowFor(svc, execution.namespace, execution.flowId);
+  let final: StateType = 'SUCCESS';
+  if (!flow) {
+    logs.log('ERROR', `Flow ${execution.namespace}.${execution.flowId} no longer exists`);
+    final = 'FAILED';
+  } else {
+    for (const task of flow.tasks) {
+      const taskRun = startTaskRun(execution, task, svc.clock.now());
+      execution.taskRunList.push(taskRun);
+      // A shell task may run for minutes: show it RUNNING (and check the lease) first. A Log task is instant.
+      if (task.type !== LOG_TYPE && !(await svc.executions.save(stored, leaseToken))) return; // lease lost: the new owner runs it
+      const ok = await runTask(svc, flow, execution, task, taskRun, logs);
+      const state = transition(taskRun.state, ok ? 'SUCCESS' : 'FAILED', svc.clock.now());
+      taskRun.state = state;
+      taskRun.attempts = [{ state }];
+      if (!ok) {
+        final = 'FAILED';
+        break;
+      }
+    }
+  }
+  await logs.flush();
+  execution.state = transition(execution.state, final, svc.clock.now());
+  await svc.executions.finish(stored, leaseToken);
+}
+
+/** Flows read by this worker in the last moments: a backfill runs the same flow thousands of times in a row. */
+const recentFlows = new Map<string, { flow: Flow | undefined; at: number }>();
+const FLOW_CACHE_MS = 2000;
+
+async function flowFor(svc: Services, namespace: string, id: string): Promise<Flow | undefined> {
+  const key = `${namespace}|${id}`;
+  const now = Date.now();
+  const cached = recentFlows.get(key);
+  if (cached && now - cached.at < FLOW_CACHE_MS) return cached.flow;
+  const flow = await svc.flows.get(namespace, id);
+  if (recentFlows.size > 1000) recentFlows.clear();
+  recentFlows.set(key, { flow, at: now });
+  return flow;
+}
+
+function startTaskRun(execution: Execution, task: Task, at: Date): TaskRun {
+  const state = transition(newState(at), 'RUNNING', at);
+  return {
+    id: randomId(),
+    executionId: execution.id,
+    namespace: execution.namespace,
+    flowId: execution.flowId,
+    taskId: task.id,
+    state,
+    attempts: [{ state }],
+  };
+}
+
+/** The variables Kestra gives a task's templates. */
+function templateVariables(flow: Flow, execution: Execution, task: Task, taskRun: TaskRun): Record<string, unknown> {
+  const variables: Record<string, unknown> = {
+    flow: { id: flow.id, namespace: flow.namespace, revision: flow.revision },
+    execution: { id: execution.id, startDate: execution.state.startDate, originalId: execution.id },
+    inputs: execution.inputs,
+    labels: Object.fromEntries(execution.labels.map((l) => [l.key, l.value])),
+    task: { id: task.id, type: task.type },
+    taskrun: { id: taskRun.id, startDate: taskRun.state.startDate, attemptsCount: 0 },
+  };
+  if (execution.trigger) variables.trigger = execution.trigger.variables;
+  return variables;
+}
+
+async function runTask(svc: Services, flow: Flow, execution: Execution, task: Task, taskRun: TaskRun, logs: LogWriter): Promise<boolean> {
+  const fields = { taskId: task.id, taskRunId: taskRun.id, attemptNumber: 1 };
+  const log = (level: Parameters<LogWriter['log']>[0], message: string) => logs.log(level, message, fields);
+  const variables = templateVariables(flow, execution, task, taskRun);
+  try {
+    if (task.type === LOG_TYPE) {
+      for (const message of Array.isArray(task.message) ? task.message : [task.message]) log(task.level, render(message, variables));
+      return true;
+    }
+    const rendered = renderValue({ commands: task.commands, beforeCommands: task.beforeCommands, env: task.env }, variables) as {
+      commands: string[];
+      beforeCommands: string[];
+      env: Record<string, string>;
+    };
+    const result = await runShellCommands({
+      task: rendered,
+      timeoutMs: task.timeoutMs ?? svc.settings.worker.defaultTaskTimeoutSeconds * 1000,
+      log,
+    });
+    return result.ok;
+  } catch (error) {
+    // Template errors and spawn failures fail the task with the reason in its logs, like Kestra.
+    log('ERROR', (error as Error).message);
+    return false;
+  }
+}
