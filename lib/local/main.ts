@@ -1,0 +1,52 @@
+import { resolve } from 'node:path';
+import { ConfigurationError } from '../config';
+import { DataFolderLockedError } from './lock';
+import { startLocal } from './runtime';
+
+/** `npm start`: the embedded default on http://localhost:8080. */
+async function main(): Promise<void> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const rawPort = process.env.PORT ?? '8080';
+  const port = Number(rawPort);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigurationError(`PORT must be a port number, got "${rawPort}"`);
+  const dataDir = resolve(process.env.DATA_DIR ?? '.data');
+  const flowsDir = resolve(process.env.FLOWS_DIR ?? 'flows');
+  const host = process.env.HOST ?? '127.0.0.1';
+  const log = (message: string) => console.log(`[local] ${message}`);
+  const runtime = await startLocal({
+    dataDir,
+    flowsDir,
+    host,
+    port,
+    workerConcurrency: process.env.WORKER_CONCURRENCY ? Number(process.env.WORKER_CONCURRENCY) : undefined,
+    log,
+  });
+  log(`data in ${dataDir}; flows from ${flowsDir}`);
+  log(`API on ${runtime.url.replace('127.0.0.1', 'localhost')}/api/v1 — try the seed's curl call (see README)`);
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    log(`${signal}: shutting down`);
+    runtime.close().then(
+      () => process.exit(0),
+      (error) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof DataFolderLockedError || error instanceof ConfigurationError) {
+    console.error(`Cannot start: ${error.message}`);
+  } else if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    console.error(`Cannot start: port ${process.env.PORT ?? '8080'} is already in use (set PORT=… to use another).`);
+  } else {
+    console.error('Cannot start:', error);
+  }
+  process.exit(1);
+});

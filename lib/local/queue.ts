@@ -1,0 +1,143 @@
+import { randomUUID } from 'node:crypto';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { ExecutionMessage, ExecutionQueue } from '../ports';
+
+export type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
+
+export interface LocalQueueOptions {
+  /** The SQS-fed Lambda handler (functions/worker.ts), invoked with SQS-shaped events. */
+  handler: SqsHandler;
+  /** Concurrent handler invocations, like the event source's maximum concurrency. */
+  concurrency: number;
+  /** Records per invocation, like the event source's batch size. */
+  batchSize: number;
+  /** Delay before a failed record is delivered again. */
+  visibilityTimeoutMs: number;
+  /** Deliveries before a record goes to the dead-letter list, like the redrive policy. */
+  maxReceiveCount: number;
+}
+
+interface Message {
+  id: string;
+  body: string;
+  sentAt: number;
+  receiveCount: number;
+}
+
+/**
+ * The execution queue of the local default: SQS's delivery contract in-process (batches, partial
+ * batch failures, redelivery after a visibility timeout, a dead-letter list). It holds nothing
+ * durable on purpose: unfinished executions live in DynamoDB and are queued again at start.
+ */
+export class LocalExecutionQueue implements ExecutionQueue {
+  private ready: Message[] = [];
+  private head = 0;
+  private running = 0;
+  private delayed = new Set<NodeJS.Timeout>();
+  private idleWaiters: (() => void)[] = [];
+  private stopped = false;
+  readonly deadLetters: Message[] = [];
+  /** Handler invocations so far (for benchmarks). */
+  invocations = 0;
+
+  constructor(private readonly options: LocalQueueOptions) {}
+
+  async send(messages: ExecutionMessage[]): Promise<void> {
+    const now = Date.now();
+    for (const m of messages) this.ready.push({ id: randomUUID(), body: JSON.stringify(m), sentAt: now, receiveCount: 0 });
+    this.pump();
+  }
+
+  /** Resolves once nothing is queued, delayed or running. */
+  idle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  get depth(): number {
+    return this.ready.length - this.head + this.delayed.size;
+  }
+
+  /** Stops delivering and waits for the invocations in progress. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const timer of this.delayed) clearTimeout(timer);
+    this.delayed.clear();
+    while (this.running > 0) await new Promise((r) => setTimeout(r, 20));
+  }
+
+  private isIdle(): boolean {
+    return this.running === 0 && this.head >= this.ready.length && this.delayed.size === 0;
+  }
+
+  private take(): Message[] {
+    const batch = this.ready.slice(this.head, this.head + this.options.batchSize);
+    this.head += batch.length;
+    if (this.head > 1024 && this.head * 2 > this.ready.length) {
+      this.ready = this.ready.slice(this.head);
+      this.head = 0;
+    }
+    return batch;
+  }
+
+  private pump(): void {
+    while (!this.stopped && this.running < this.options.concurrency && this.head < this.ready.length) {
+      const batch = this.take();
+      this.running++;
+      this.invocations++;
+      void this.deliver(batch).finally(() => {
+        this.running--;
+        this.pump();
+        if (this.isIdle()) for (const resolve of this.idleWaiters.splice(0)) resolve();
+      });
+    }
+  }
+
+  private async deliver(batch: Message[]): Promise<void> {
+    for (const m of batch) m.receiveCount++;
+    let failed: Set<string>;
+    try {
+      const response = await this.options.handler({ Records: batch.map(toRecord) });
+      failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+    } catch (error) {
+      // A thrown handler fails the whole batch, as with Lambda.
+      console.error('Worker invocation failed; the batch will be delivered again', error);
+      failed = new Set(batch.map((m) => m.id));
+    }
+    for (const m of batch) if (failed.has(m.id)) this.retryLater(m);
+  }
+
+  private retryLater(message: Message): void {
+    if (message.receiveCount >= this.options.maxReceiveCount) {
+      console.error(`Message ${message.id} failed ${message.receiveCount} times; moved to the dead-letter list: ${message.body}`);
+      this.deadLetters.push(message);
+      return;
+    }
+    if (this.stopped) return;
+    const timer = setTimeout(() => {
+      this.delayed.delete(timer);
+      this.ready.push(message);
+      this.pump();
+    }, this.options.visibilityTimeoutMs);
+    this.delayed.add(timer);
+  }
+}
+
+function toRecord(m: Message): SQSRecord {
+  return {
+    messageId: m.id,
+    receiptHandle: m.id,
+    body: m.body,
+    attributes: {
+      ApproximateReceiveCount: String(m.receiveCount),
+      SentTimestamp: String(m.sentAt),
+      SenderId: 'local',
+      ApproximateFirstReceiveTimestamp: String(Date.now()),
+    },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:local:000000000000:executions',
+    awsRegion: 'local',
+  };
+}

@@ -1,0 +1,115 @@
+import { randomUUID } from 'node:crypto';
+import { StateMachine } from 'aws-local-stepfunctions';
+import type { BackfillRunInput, BackfillWorkflows } from '../ports';
+
+// aws-local-stepfunctions 3 uses Promise.withResolvers, which Node 20 lacks.
+const promiseCtor = Promise as unknown as { withResolvers?: unknown };
+if (!promiseCtor.withResolvers) {
+  promiseCtor.withResolvers = function withResolvers<T>() {
+    let resolve!: (value: T) => void;
+    let reject!: (reason?: unknown) => void;
+    const promise = new Promise<T>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    return { promise, resolve, reject };
+  };
+}
+
+type JsonHandler = (payload: never) => Promise<unknown>;
+
+export interface LocalWorkflowStats {
+  executionsStarted: number;
+  stateTransitions: number;
+}
+
+interface TaskState {
+  Type: string;
+  Resource?: string;
+  Parameters?: { FunctionName?: string; Payload?: unknown };
+}
+
+/**
+ * Runs the repository's ASL file with aws-local-stepfunctions. Every Task state is bound to the
+ * `functions/` handler its `${…FunctionArn}` placeholder names, and a `.waitForTaskToken` state
+ * gets the local equivalent of a task token: the state waits on a promise that `resume` settles.
+ */
+export class LocalBackfillWorkflows implements BackfillWorkflows {
+  private readonly machine: StateMachine;
+  private readonly bindings: Record<string, (input: unknown) => Promise<unknown>> = {};
+  private readonly running = new Map<string, { abort: () => void; done: Promise<void> }>();
+  private readonly parked = new Map<string, (output: unknown) => void>();
+  readonly stats: LocalWorkflowStats = { executionsStarted: 0, stateTransitions: 0 };
+
+  constructor(definitionJson: string, handlers: Record<string, JsonHandler>) {
+    const definition = JSON.parse(definitionJson) as { States: Record<string, TaskState> };
+    for (const [stateName, state] of Object.entries(definition.States)) {
+      if (state.Type !== 'Task') continue;
+      const placeholder = /^\$\{(\w+)\}$/.exec(state.Parameters?.FunctionName ?? '')?.[1];
+      const handler = placeholder ? handlers[placeholder] : undefined;
+      if (!placeholder || !handler) throw new Error(`Task state "${stateName}" has no local handler (FunctionName ${state.Parameters?.FunctionName})`);
+      // A fake ARN keeps the definition valid; the override means it is never called.
+      state.Parameters = { ...state.Parameters, FunctionName: `arn:aws:lambda:us-east-1:000000000000:function:${placeholder}` };
+      this.bindings[stateName] = state.Resource?.endsWith('.waitForTaskToken')
+        ? (input) => this.waitForToken(handler, input as { Payload: Record<string, unknown> })
+        : async (input) => ({ StatusCode: 200, Payload: await handler((input as { Payload: unknown }).Payload as never) });
+    }
+    this.machine = new StateMachine(definition as never);
+  }
+
+  async start(name: string, input: BackfillRunInput): Promise<void> {
+    if (this.running.has(name)) return; // same name while running: idempotent, as StartExecution is
+    this.stats.executionsStarted++;
+    const execution = this.machine.run(input as never, {
+      overrides: { taskResourceLocalHandlers: this.bindings as never },
+      // `$$.Task.Token` must resolve; waitForToken swaps in a fresh token per parked state.
+      context: { Execution: { Name: name, Input: input as never, StartTime: new Date().toISOString() }, Task: { Token: 'minted-locally' } },
+      noThrowOnAbort: true,
+    });
+    const counting = (async () => {
+      for await (const event of execution.eventLogs) if (event.type === 'StateEntered') this.stats.stateTransitions++;
+    })();
+    const done = execution.result
+      .then(() => undefined)
+      .catch((error: unknown) => console.error(`Backfill state machine execution ${name} failed:`, error))
+      .finally(async () => {
+        await counting.catch(() => undefined);
+        this.running.delete(name);
+      });
+    this.running.set(name, { abort: execution.abort, done });
+  }
+
+  async stop(name: string): Promise<void> {
+    const execution = this.running.get(name);
+    if (!execution) return;
+    execution.abort();
+    await execution.done;
+  }
+
+  async resume(taskToken: string, output: unknown): Promise<void> {
+    const resolve = this.parked.get(taskToken);
+    if (!resolve) return; // already resumed or never parked: like a used token, nothing to do
+    this.parked.delete(taskToken);
+    resolve(output ?? {});
+  }
+
+  /** Resolves once every execution started so far has ended (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.all([...this.running.values()].map((r) => r.done));
+  }
+
+  get activeExecutions(): string[] {
+    return [...this.running.keys()];
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.running.keys()].map((name) => this.stop(name)));
+  }
+
+  private async waitForToken(handler: JsonHandler, input: { Payload: Record<string, unknown> }): Promise<unknown> {
+    const token = `local-${randomUUID()}`;
+    const resumed = new Promise<unknown>((resolve) => this.parked.set(token, resolve));
+    await handler({ ...input.Payload, taskToken: token } as never);
+    return resumed;
+  }
+}
