@@ -1,0 +1,142 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SEED_FLOW, type TestProduct, startProduct } from '../support/local';
+
+const FLOW_WITH_INPUTS = `id: typed
+namespace: dev
+inputs:
+  - id: region
+    type: STRING
+    defaults: eu
+  - id: batch
+    type: INT
+    required: false
+tasks:
+  - id: say
+    type: io.kestra.plugin.core.log.Log
+    message: "{{ inputs.region }}"
+triggers:
+  - id: hourly
+    type: io.kestra.plugin.core.trigger.Schedule
+    cron: "0 * * * *"
+`;
+
+const ids = { namespace: 'dev', flowId: 'scheduled_flow', triggerId: 'schedule' };
+const hourAgo = () => new Date(Date.now() - 3600_000).toISOString();
+
+/** Bad requests get a 4xx naming the field, and change nothing. */
+describe('PUT /api/v1/triggers: request validation', () => {
+  let product: TestProduct;
+
+  beforeAll(async () => {
+    product = await startProduct();
+    expect((await product.api.createFlow(SEED_FLOW)).status).toBe(200);
+    expect((await product.api.createFlow(FLOW_WITH_INPUTS)).status).toBe(200);
+    expect((await product.api.createFlow(SEED_FLOW.replace('scheduled_flow', 'minutely').replace('*/30 * * * *', '* * * * *'))).status).toBe(200);
+  });
+  afterAll(async () => product?.close());
+
+  const put = (body: unknown) => product.api.call('PUT', '/api/v1/triggers', body);
+
+  async function expectNothingWritten() {
+    const { body } = await product.api.call('GET', '/api/v1/triggers/dev/scheduled_flow');
+    expect(body.results[0].backfill).toBeUndefined();
+    expect(product.runtime.workflows.activeExecutions).toEqual([]);
+    expect(await product.api.executions('dev', 'scheduled_flow')).toEqual([]);
+  }
+
+  it.each([
+    ['a body that is not an object', [1, 2], 400, 'body'],
+    ['a missing namespace', { flowId: 'scheduled_flow', triggerId: 'schedule', backfill: { start: hourAgo() } }, 400, 'namespace'],
+    ['a missing start', { ...ids, backfill: { end: null } }, 400, 'backfill.start'],
+    ['a start that does not parse', { ...ids, backfill: { start: 'yesterday' } }, 400, 'backfill.start'],
+    ['a start without an offset', { ...ids, backfill: { start: '2024-03-28T06:30:00' } }, 400, 'backfill.start'],
+    ['an impossible date', { ...ids, backfill: { start: '2024-02-30T06:30:00Z' } }, 400, 'backfill.start'],
+    ['a start before 1970', { ...ids, backfill: { start: '1969-12-31T23:00:00Z' } }, 400, 'backfill.start'],
+    ['an end in the future', { ...ids, backfill: { start: hourAgo(), end: new Date(Date.now() + 3600_000).toISOString() } }, 400, 'backfill.end'],
+    ['a start after the end', { ...ids, backfill: { start: hourAgo(), end: new Date(Date.now() - 7200_000).toISOString() } }, 400, 'backfill.start'],
+    ['a system label', { ...ids, backfill: { start: hourAgo(), labels: [{ key: 'system.from', value: 'x' }] } }, 400, 'backfill.labels[0]'],
+    ['a label key breaking the pattern', { ...ids, backfill: { start: hourAgo(), labels: { Reason: 'x' } } }, 400, 'backfill.labels'],
+    ['an empty label value', { ...ids, backfill: { start: hourAgo(), labels: [{ key: 'reason', value: '' }] } }, 400, 'backfill.labels[0]'],
+    ['inputs that are not an object', { ...ids, backfill: { start: hourAgo(), inputs: [1] } }, 400, 'backfill.inputs'],
+    ['an input the flow does not declare', { ...ids, backfill: { start: hourAgo(), inputs: { nope: 1 } } }, 400, 'backfill.inputs.nope'],
+  ])('rejects %s', async (_name, body, status, field) => {
+    const response = await put(body);
+    expect(response.status).toBe(status);
+    expect(response.body.path).toContain(field);
+    expect(response.body.message).toContain(field);
+    await expectNothingWritten();
+  });
+
+  it('rejects an input of the wrong type, naming it and the type', async () => {
+    const response = await put({ namespace: 'dev', flowId: 'typed', triggerId: 'hourly', backfill: { start: hourAgo(), inputs: { batch: 'many' } } });
+    expect(response.status).toBe(400);
+    expect(response.body.message).toMatch(/backfill\.inputs\.batch.*integer/);
+  });
+
+  it('rejects a window with more ticks than the limit, stating the count, without enumerating it', async () => {
+    const started = Date.now();
+    // 2020 → now, every minute: about 3.5 million ticks.
+    const response = await put({ ...ids, flowId: 'minutely', backfill: { start: '2020-01-01T00:00:00Z' } });
+    expect(response.status).toBe(400);
+    expect(response.body.message).toContain('more than 1000000 ticks');
+    expect((await product.api.call('GET', '/api/v1/triggers/dev/minutely')).body.results[0].backfill).toBeUndefined();
+    expect(Date.now() - started).toBeLessThan(5000);
+    await expectNothingWritten();
+  });
+
+  it('rejects a window with no tick', async () => {
+    const at = new Date(Date.now() - 3600_000);
+    at.setUTCMinutes(10, 0, 0);
+    const response = await put({ ...ids, backfill: { start: at.toISOString(), end: new Date(at.getTime() + 60_000).toISOString() } });
+    expect(response.status).toBe(400);
+    expect(response.body.message).toContain('no tick');
+  });
+
+  it("answers 404 with Kestra's messages for an unknown flow or trigger", async () => {
+    const noFlow = await put({ ...ids, flowId: 'missing', backfill: { start: hourAgo() } });
+    expect(noFlow).toEqual({ status: 404, body: { message: 'Flow of trigger schedule not found' } });
+    const noTrigger = await put({ ...ids, triggerId: 'nightly', backfill: { start: hourAgo() } });
+    expect(noTrigger).toEqual({ status: 404, body: { message: 'Flow scheduled_flow has no trigger nightly' } });
+  });
+
+  it('rejects a body that is not JSON, and one over the size limit', async () => {
+    const notJson = await product.api.call('PUT', '/api/v1/triggers', '{"backfill":');
+    expect(notJson.status).toBe(400);
+    expect(notJson.body.message).toMatch(/^body: not valid JSON/);
+    const huge = await put({ ...ids, backfill: { start: hourAgo(), labels: { note: 'x'.repeat(300 * 1024) } } });
+    expect(huge.status).toBe(413);
+    expect(huge.body.message).toContain('body');
+    await expectNothingWritten();
+  });
+
+  it('refuses a second backfill while one is active (409), keeping the first', async () => {
+    const first = await put({ namespace: 'dev', flowId: 'typed', triggerId: 'hourly', backfill: { start: new Date(Date.now() - 5 * 3600_000).toISOString() } });
+    expect(first.status).toBe(200);
+    const second = await put({ namespace: 'dev', flowId: 'typed', triggerId: 'hourly', backfill: { start: hourAgo() } });
+    expect(second.status).toBe(409);
+    expect(second.body.message).toContain('already active');
+    const { body } = await product.api.call('GET', '/api/v1/triggers/dev/typed');
+    if (body.results[0].backfill) expect(body.results[0].backfill.start).toBe(first.body.backfill.start);
+  });
+
+  it('accepts labels as a map and fills inputs from defaults', async () => {
+    await product.runtime.workflows.idle();
+    const start = new Date(Date.now() - 2 * 3600_000);
+    start.setUTCMinutes(0, 0, 0);
+    const response = await put({
+      namespace: 'dev',
+      flowId: 'typed',
+      triggerId: 'hourly',
+      backfill: { start: start.toISOString(), end: start.toISOString(), labels: { reason: 'outage', attempt: 2 } },
+    });
+    expect(response.status).toBe(200);
+    expect(response.body.backfill.labels).toEqual([
+      { key: 'reason', value: 'outage' },
+      { key: 'attempt', value: '2' },
+    ]);
+    await product.runtime.workflows.idle();
+    const executions = await product.api.executions('dev', 'typed', '&labels=attempt:2');
+    expect(executions).toHaveLength(1);
+    expect(executions[0].inputs).toEqual({ region: 'eu', batch: null });
+  });
+});

@@ -1,0 +1,205 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { parkUntilResumed } from '../../lib/app/backfill-run';
+import { pauseBackfill, unpauseBackfill } from '../../lib/app/backfill-control';
+import type { BackfillRunInput } from '../../lib/ports';
+import { type TestProduct, startProduct, waitFor } from '../support/local';
+
+const SLOW_FLOW = `id: pr
+namespace: bars
+tasks:
+  - id: work
+    type: io.kestra.plugin.scripts.shell.Commands
+    runner: PROCESS
+    commands:
+      - sleep 0.05
+triggers:
+  - id: schedule
+    type: io.kestra.plugin.core.trigger.Schedule
+    cron: "* * * * *"
+`;
+const ids = { namespace: 'bars', flowId: 'pr', triggerId: 'schedule' };
+const BATCH = 25;
+
+function minutes(count: number, daysAgo = 3) {
+  const start = new Date(Date.now() - daysAgo * 86_400_000);
+  start.setUTCSeconds(0, 0);
+  return { start: start.toISOString(), end: new Date(start.getTime() + (count - 1) * 60_000).toISOString() };
+}
+
+describe('pause, resume and delete a running backfill', () => {
+  let product: TestProduct;
+  const put = (path: string, body: unknown, method = 'PUT') => product.api.call(method, path, body);
+  const count = async () => (await product.api.executions('bars', 'pr')).length;
+  const backfillOf = async () => (await product.api.call('GET', '/api/v1/triggers/bars/pr')).body.results[0].backfill;
+
+  beforeAll(async () => {
+    product = await startProduct({
+      env: { BACKFILL_BATCH_SIZE: String(BATCH), BACKFILL_MAX_IN_FLIGHT: '50', BACKFILL_THROTTLE_WAIT_SECONDS: '1' },
+      workerConcurrency: 4,
+      workerBatchSize: 2,
+    });
+    expect((await product.api.createFlow(SLOW_FLOW)).status).toBe(200);
+  });
+  afterAll(async () => product?.close());
+  afterEach(async () => {
+    // Each test leaves no backfill behind.
+    if (await backfillOf()) await put('/api/v1/triggers/backfill/delete', ids, 'POST');
+    await product.runtime.workflows.idle();
+    await product.runtime.queue.idle();
+  });
+
+  it('stops creating executions within one batch of the pause, and resume completes exactly the set', async () => {
+    const window = minutes(300, 5);
+    expect((await put('/api/v1/triggers', { ...ids, backfill: { ...window, labels: [{ key: 'run', value: 'pause' }] } })).status).toBe(200);
+    await waitFor(async () => (await count()) >= 20, 30_000);
+    const paused = await put('/api/v1/triggers/backfill/pause', ids);
+    expect(paused.status).toBe(200);
+    expect(paused.body.backfill.paused).toBe(true);
+    const atPause = await count();
+    await new Promise((r) => setTimeout(r, 1500));
+    const n1 = await count();
+    await new Promise((r) => setTimeout(r, 2500));
+    const n2 = await count();
+    expect(n1 - atPause).toBeLessThanOrEqual(BATCH);
+    expect(n2).toBe(n1);
+    expect(n1).toBeLessThan(300);
+    expect((await backfillOf()).paused).toBe(true);
+
+    const resumed = await put('/api/v1/triggers/backfill/unpause', ids);
+    expect(resumed.status).toBe(200);
+    expect(resumed.body.backfill.paused).toBe(false);
+    const done = await waitFor(async () => !(await backfillOf()), 120_000, 250);
+    expect(done).toBe(true);
+    const executions = await product.api.executions('bars', 'pr', '&labels=run:pause');
+    expect(executions).toHaveLength(300);
+    expect(new Set(executions.map((e) => e.trigger.variables.date)).size).toBe(300);
+    expect(executions.every((e) => e.state.current === 'SUCCESS')).toBe(true);
+  });
+
+  it('survives pause and unpause in quick succession, and two resumes at once', async () => {
+    expect((await put('/api/v1/triggers', { ...ids, backfill: { ...minutes(120, 6), labels: [{ key: 'run', value: 'flip' }] } })).status).toBe(200);
+    for (let i = 0; i < 5; i++) {
+      expect((await put('/api/v1/triggers/backfill/pause', ids)).status).toBe(200);
+      if (i % 2) await new Promise((r) => setTimeout(r, 150));
+      expect((await put('/api/v1/triggers/backfill/unpause', ids)).status).toBe(200);
+    }
+    expect((await put('/api/v1/triggers/backfill/pause', ids)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 800));
+    const both = await Promise.all([put('/api/v1/triggers/backfill/unpause', ids), put('/api/v1/triggers/backfill/unpause', ids)]);
+    expect(both.map((r) => r.status)).toEqual([200, 200]);
+    expect(await waitFor(async () => !(await backfillOf()), 120_000, 250)).toBe(true);
+    const executions = await product.api.executions('bars', 'pr', '&labels=run:flip');
+    expect(executions).toHaveLength(120);
+    expect(new Set(executions.map((e) => e.trigger.variables.date)).size).toBe(120);
+  });
+
+  it('keeps a backfill paused during its last batch until resumed, then finishes it', async () => {
+    expect((await put('/api/v1/triggers', { ...ids, backfill: { ...minutes(10, 7), labels: [{ key: 'run', value: 'last' }] } })).status).toBe(200);
+    expect((await put('/api/v1/triggers/backfill/pause', ids)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 1500));
+    const held = await backfillOf();
+    expect(held.paused).toBe(true);
+    expect((await put('/api/v1/triggers/backfill/unpause', ids)).status).toBe(200);
+    expect(await waitFor(async () => !(await backfillOf()), 60_000, 250)).toBe(true);
+    expect(await product.api.executions('bars', 'pr', '&labels=run:last')).toHaveLength(10);
+  });
+
+  it('answers 400 No backfill found once it is done, and 404 for unknown flows or triggers', async () => {
+    const none = await put('/api/v1/triggers/backfill/pause', ids);
+    expect(none).toEqual({ status: 400, body: { message: 'No backfill found' } });
+    expect((await put('/api/v1/triggers/backfill/unpause', ids)).status).toBe(400);
+    expect((await put('/api/v1/triggers/backfill/delete', ids, 'POST')).status).toBe(400);
+    expect((await put('/api/v1/triggers/backfill/pause', { ...ids, flowId: 'nope' })).status).toBe(404);
+    expect((await put('/api/v1/triggers/backfill/pause', { ...ids, triggerId: 'nope' })).status).toBe(404);
+    expect((await put('/api/v1/triggers/backfill/pause', { namespace: 'bars' })).status).toBe(400);
+  });
+
+  it('delete stops the state machine, restores nextExecutionDate and keeps the executions made', async () => {
+    const before = (await product.api.call('GET', '/api/v1/triggers/bars/pr')).body.results[0].nextExecutionDate;
+    expect((await put('/api/v1/triggers', { ...ids, backfill: { ...minutes(400, 8), labels: [{ key: 'run', value: 'delete' }] } })).status).toBe(200);
+    await waitFor(async () => (await product.api.executions('bars', 'pr', '&labels=run:delete')).length >= 10, 30_000);
+    const deleted = await put('/api/v1/triggers/backfill/delete', ids, 'POST');
+    expect(deleted.status).toBe(200);
+    expect(deleted.body.backfill).toBeUndefined();
+    expect(deleted.body.nextExecutionDate).toBe(before);
+    await product.runtime.workflows.idle();
+    expect(product.runtime.workflows.activeExecutions).toEqual([]);
+    const kept = (await product.api.executions('bars', 'pr', '&labels=run:delete')).length;
+    expect(kept).toBeGreaterThanOrEqual(10);
+    expect(kept).toBeLessThan(400);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await product.api.executions('bars', 'pr', '&labels=run:delete')).length).toBe(kept);
+  });
+
+  it('pauses, resumes and deletes in bulk, by triggers and by query, counting what it touched', async () => {
+    expect((await put('/api/v1/triggers', { ...ids, backfill: { ...minutes(200, 9), labels: [{ key: 'run', value: 'bulk' }] } })).status).toBe(200);
+    const byTriggers = await put('/api/v1/triggers/backfill/pause/by-triggers', [ids, { ...ids, triggerId: 'other' }], 'POST');
+    expect(byTriggers.body).toEqual({ count: 1 });
+    expect((await backfillOf()).paused).toBe(true);
+    const byQuery = await product.api.call('POST', '/api/v1/triggers/backfill/unpause/by-query?namespace=bars');
+    expect(byQuery.body).toEqual({ count: 1 });
+    const search = await product.api.call('GET', '/api/v1/triggers/search?namespace=bars&flowId=pr');
+    expect(search.body.total).toBe(1);
+    expect(search.body.results[0].abstractTrigger).toMatchObject({ id: 'schedule', cron: '* * * * *' });
+    expect(search.body.results[0].triggerContext.backfill.progress.total).toBe(200);
+    const deleted = await product.api.call('POST', '/api/v1/main/triggers/backfill/delete/by-query?namespace=bars&flowId=pr');
+    expect(deleted.body).toEqual({ count: 1 });
+    expect(await backfillOf()).toBeUndefined();
+  });
+
+  it('reports progress counts that add up exactly', async () => {
+    expect((await put('/api/v1/triggers', { ...ids, backfill: { ...minutes(80, 10), labels: [{ key: 'run', value: 'progress' }] } })).status).toBe(200);
+    await waitFor(async () => (await count()) > 0, 10_000);
+    for (let i = 0; i < 5; i++) {
+      const b = await backfillOf();
+      if (!b) break;
+      const p = b.progress;
+      expect(p.queued + p.running + p.succeeded + p.failed).toBe(p.dispatched);
+      expect(p.total).toBe(80);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  });
+});
+
+/** The races around the task token, step by step on the real store. */
+describe('task token races', () => {
+  let product: TestProduct;
+  const resumed: string[] = [];
+  beforeAll(async () => {
+    product = await startProduct({ env: { BACKFILL_THROTTLE_WAIT_SECONDS: '1' } });
+    expect((await product.api.createFlow(SLOW_FLOW)).status).toBe(200);
+  });
+  afterAll(async () => product?.close());
+
+  async function pausedBackfill(): Promise<BackfillRunInput> {
+    const response = await product.api.call('PUT', '/api/v1/triggers', { ...ids, backfill: minutes(30, 11) });
+    expect(response.status).toBe(200);
+    // Take the backfill's real state machine out of the way: these steps are driven by hand.
+    await product.runtime.workflows.stop(response.body.backfill.stateMachineExecutionName);
+    const svc = product.runtime.services;
+    svc.workflows = { ...svc.workflows, start: async () => undefined, stop: async () => undefined, resume: async (token) => void resumed.push(token) };
+    await pauseBackfill(svc, ids);
+    return { backfill: { ...ids, id: response.body.backfill.id }, generation: 0, iteration: 3 };
+  }
+
+  it('a resume that comes before the token is stored is not lost: the park resumes itself', async () => {
+    const input = await pausedBackfill();
+    const svc = product.runtime.services;
+    await unpauseBackfill(svc, ids); // no token stored yet: nothing to send
+    expect(resumed).toEqual([]);
+    const parked = await parkUntilResumed(svc, { ...input, taskToken: 'token-1' });
+    expect(parked).toEqual({ parked: false });
+    expect(resumed).toEqual(['token-1']);
+  });
+
+  it('two resumes at once send the token once', async () => {
+    resumed.length = 0;
+    const svc = product.runtime.services;
+    await pauseBackfill(svc, ids);
+    const input = { backfill: (await svc.triggers.get(ids))!.backfill!, generation: 0, iteration: 3 };
+    const parked = await parkUntilResumed(svc, { ...input, backfill: { ...ids, id: input.backfill.id }, taskToken: 'token-2' });
+    expect(parked).toEqual({ parked: true });
+    await Promise.all([unpauseBackfill(svc, ids), unpauseBackfill(svc, ids), unpauseBackfill(svc, ids)]);
+    expect(resumed).toEqual(['token-2']);
+  });
+});

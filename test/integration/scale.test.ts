@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type TestProduct, startProduct, waitFor } from '../support/local';
+
+const LOG_FLOW = `id: minutely
+namespace: scale
+tasks:
+  - id: log
+    type: io.kestra.plugin.core.log.Log
+    message: "tick {{ trigger.date }}"
+triggers:
+  - id: every_minute
+    type: io.kestra.plugin.core.trigger.Schedule
+    cron: "* * * * *"
+`;
+
+const TICKS = 10_000;
+
+/**
+ * 10,000 ticks through the real ASL on aws-local-stepfunctions, with the real dispatch, worker and
+ * dynalite. Small generations force continue-as-new several times on the way.
+ */
+describe(`a ${TICKS}-tick backfill through the real state machine`, () => {
+  let product: TestProduct;
+
+  beforeAll(async () => {
+    product = await startProduct({
+      env: {
+        BACKFILL_BATCH_SIZE: '500',
+        BACKFILL_MAX_IN_FLIGHT: '20000',
+        BACKFILL_MAX_ITERATIONS_PER_EXECUTION: '8',
+        BACKFILL_THROTTLE_WAIT_SECONDS: '1',
+      },
+      workerConcurrency: 4,
+      workerBatchSize: 10,
+    });
+    expect((await product.api.createFlow(LOG_FLOW)).status).toBe(200);
+  });
+  afterAll(async () => product?.close());
+
+  it('creates exactly one execution per tick, in few state transitions per tick', async () => {
+    const start = new Date(Date.now() - 30 * 86_400_000);
+    start.setUTCSeconds(0, 0);
+    const end = new Date(start.getTime() + (TICKS - 1) * 60_000);
+    const began = Date.now();
+    const response = await product.api.call('PUT', '/api/v1/triggers', {
+      namespace: 'scale',
+      flowId: 'minutely',
+      triggerId: 'every_minute',
+      backfill: { start: start.toISOString(), end: end.toISOString(), labels: [{ key: 'run', value: 'scale' }] },
+    });
+    expect(response.status).toBe(200);
+    expect(response.body.backfill.progress.total).toBe(TICKS);
+
+    const cleared = await waitFor(async () => {
+      const { body } = await product.api.call('GET', '/api/v1/triggers/scale/minutely');
+      return !body.results[0].backfill;
+    }, 280_000, 500);
+    expect(cleared, 'backfill finished and cleared').toBe(true);
+    const seconds = (Date.now() - began) / 1000;
+
+    const executions = await product.api.executions('scale', 'minutely');
+    expect(executions).toHaveLength(TICKS);
+    expect(new Set(executions.map((e) => e.trigger.variables.date)).size).toBe(TICKS);
+    expect(executions.every((e) => e.state.current === 'SUCCESS')).toBe(true);
+
+    const { stateTransitions, executionsStarted } = product.runtime.workflows.stats;
+    const perTick = stateTransitions / TICKS;
+    console.log(
+      `[scale] ${TICKS} ticks in ${seconds.toFixed(1)} s (${(TICKS / seconds).toFixed(0)} executions/s end to end); ` +
+        `${stateTransitions} state transitions in ${executionsStarted} state machine executions = ${perTick.toFixed(4)} per tick`,
+    );
+    // 20 batches of 500 plus the drain and the hand-overs: far under one transition per tick.
+    expect(perTick).toBeLessThan(0.05);
+    expect(executionsStarted).toBeGreaterThanOrEqual(3);
+  }, 300_000);
+});

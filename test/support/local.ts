@@ -1,0 +1,91 @@
+import { type LocalOptions, type LocalRuntime, startLocal } from '../../lib/local/runtime';
+
+export const SEED_FLOW = `id: scheduled_flow
+namespace: dev
+
+tasks:
+  - id: external_system_export
+    type: io.kestra.plugin.scripts.shell.Commands
+    runner: PROCESS
+    commands:
+      - echo "processing data for {{ execution.startDate ?? trigger.date }}"
+      - sleep $((RANDOM % 5 + 1))
+
+triggers:
+  - id: schedule
+    type: io.kestra.core.models.triggers.types.Schedule
+    cron: "*/30 * * * *"
+`;
+
+export interface ApiResponse<T = any> {
+  status: number;
+  body: T;
+}
+
+/** A client of the product's HTTP API, as curl or Python's requests would call it. */
+export class Api {
+  constructor(readonly baseUrl: string) {}
+
+  async call<T = any>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<ApiResponse<T>> {
+    const init: RequestInit = { method, headers: {} };
+    if (body !== undefined) {
+      init.body = typeof body === 'string' ? body : JSON.stringify(body);
+      (init.headers as Record<string, string>)['content-type'] = contentType;
+    }
+    const response = await fetch(`${this.baseUrl}${path}`, init);
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: response.status, body: parsed as T };
+  }
+
+  createFlow(yaml: string) {
+    return this.call('POST', '/api/v1/flows', yaml, 'application/x-yaml');
+  }
+
+  /** All executions of a flow, following pages. */
+  async executions(namespace: string, flowId: string, extra = ''): Promise<any[]> {
+    const all: any[] = [];
+    for (let page = 1; ; page++) {
+      const { status, body } = await this.call('GET', `/api/v1/executions/search?namespace=${namespace}&flowId=${flowId}&size=1000&page=${page}${extra}`);
+      if (status !== 200) throw new Error(`search answered ${status}: ${JSON.stringify(body)}`);
+      all.push(...body.results);
+      if (all.length >= body.total || body.results.length === 0) return all;
+    }
+  }
+}
+
+export interface TestProduct {
+  runtime: LocalRuntime;
+  api: Api;
+  close(): Promise<void>;
+}
+
+/** Starts the embedded default in memory on a free loopback port. */
+export async function startProduct(options: Partial<LocalOptions> = {}): Promise<TestProduct> {
+  const runtime = await startLocal({ port: 0, visibilityTimeoutMs: 200, ...options });
+  return { runtime, api: new Api(runtime.url), close: () => runtime.close() };
+}
+
+/** Polls `probe` until it returns a truthy value or `timeoutMs` passes; returns the last value. */
+export async function waitFor<T>(probe: () => Promise<T>, timeoutMs: number, stepMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last = await probe();
+  while (!last && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, stepMs));
+    last = await probe();
+  }
+  return last;
+}
+
+/** Half-hour ticks ending at the last one at least `hoursAgo` back. */
+export function halfHourTicks(count: number, hoursAgo = 8): Date[] {
+  const start = new Date(Date.now() - hoursAgo * 3600_000);
+  start.setUTCSeconds(0, 0);
+  start.setUTCMinutes(start.getUTCMinutes() < 30 ? 0 : 30);
+  return Array.from({ length: count }, (_, i) => new Date(start.getTime() + i * 30 * 60_000));
+}
