@@ -5,7 +5,7 @@
  */
 import type { Execution, ExecutionOrigin, StateType } from './domain/execution';
 import type { Flow } from './domain/flow/model';
-import type { BackfillState, TriggerRef, TriggerState } from './domain/trigger-state';
+import type { BackfillOutcome, BackfillState, TriggerRef, TriggerState } from './domain/trigger-state';
 
 export interface Clock {
   now(): Date;
@@ -51,7 +51,7 @@ export interface TriggerStore {
    * Removes the backfill if it is still `backfillId`; returns whether it did. The live schedule's
    * `nextExecutionDate` was never overwritten, so removing the backfill restores it.
    */
-  finishBackfill(ref: TriggerRef, backfillId: string, updatedDate: string): Promise<boolean>;
+  finishBackfill(ref: TriggerRef, backfillId: string, outcome: BackfillOutcome, updatedDate: string): Promise<boolean>;
   /** Moves the cursor if the backfill is still `backfillId` at `expectedCursorMs`; returns whether it did. */
   advanceBackfill(ref: TriggerRef, backfillId: string, expectedCursorMs: number, advance: AdvanceCursor): Promise<boolean>;
   /**
@@ -102,6 +102,17 @@ export interface ExecutionStore {
   finish(stored: StoredExecution, leaseToken: string): Promise<boolean>;
   /** Gives the lease up early (after an infrastructure error) so a redelivery can take the execution over at once. */
   releaseLease(id: string, leaseToken: string): Promise<void>;
+  /**
+   * Ends the leases of these executions whoever holds them. Only for a restart of the local default,
+   * whose data-folder lock proves every earlier worker is gone.
+   */
+  expireLeases(ids: string[]): Promise<void>;
+  /**
+   * Rewrites every unfinished execution so its index entries are rebuilt. Only for the local default
+   * after a crash: dynalite writes index entries and the item in separate steps, so a killed process
+   * can leave an unfinished execution missing from the index (DynamoDB itself never does).
+   */
+  repairUnfinishedIndex(): Promise<number>;
   /** Executions of a backfill not finished yet (CREATED or RUNNING), counted up to `limit`. */
   countUnfinished(backfillId: string, limit: number): Promise<number>;
   /** Counts of a backfill's queued, running and failed executions for ticks below its cursor, read from sparse indexes. */

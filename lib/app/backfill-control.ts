@@ -42,7 +42,7 @@ export async function deleteBackfill(svc: Services, body: unknown): Promise<Trig
   const backfill = state.backfill;
   if (!backfill) throw new BadRequestError(NO_BACKFILL);
   const updatedDate = svc.clock.now().toISOString();
-  if (!(await svc.triggers.finishBackfill(ref, backfill.id, updatedDate))) throw new BadRequestError(NO_BACKFILL);
+  if (!(await svc.triggers.finishBackfill(ref, backfill.id, 'DELETED', updatedDate))) throw new BadRequestError(NO_BACKFILL);
   // A hand-over may have started the next generation meanwhile; it finds the backfill gone and ends by itself.
   await svc.workflows.stop(backfill.executionName);
   const { backfill: _removed, ...rest } = state;

@@ -1,4 +1,5 @@
 import { backfillExecutionName } from '../domain/backfill';
+import type { TriggerRef } from '../domain/trigger-state';
 import type { BackfillRunInput } from '../ports';
 import type { Services } from '../services';
 
@@ -25,4 +26,18 @@ export async function parkUntilResumed(svc: Services, input: BackfillRunInput & 
   if (state?.backfill?.paused) return { parked: true };
   await svc.workflows.resume(input.taskToken, { resumedBy: 'park' });
   return { parked: false };
+}
+
+/**
+ * Called by the worker after an execution of a backfill ended: if it was the last one, the backfill
+ * is complete and leaves the trigger now, not at the state machine's next check. The row is read
+ * before counting: its cursor moves only after a batch's executions exist, so "all dispatched" seen
+ * first means the count covers every execution.
+ */
+export async function completeIfDrained(svc: Services, ref: TriggerRef, backfillId: string): Promise<boolean> {
+  if ((await svc.executions.countUnfinished(backfillId, 1)) > 0) return false; // the usual case: one cheap query
+  const backfill = (await svc.triggers.get(ref))?.backfill;
+  if (!backfill || backfill.id !== backfillId || backfill.paused || backfill.cursorMs <= Date.parse(backfill.end)) return false;
+  if ((await svc.executions.countUnfinished(backfillId, 1)) > 0) return false;
+  return svc.triggers.finishBackfill(ref, backfillId, 'COMPLETED', svc.clock.now().toISOString());
 }

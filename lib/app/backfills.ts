@@ -59,7 +59,7 @@ export async function createBackfill(svc: Services, body: unknown): Promise<Trig
     await svc.workflows.start(backfill.executionName, { backfill: { ...ref, id }, generation: 0, iteration: 0 });
   } catch (error) {
     // Without a state machine nothing would ever dispatch: take the backfill back off the trigger.
-    await svc.triggers.finishBackfill(ref, id, svc.clock.now().toISOString());
+    await svc.triggers.finishBackfill(ref, id, 'ABANDONED', svc.clock.now().toISOString());
     throw error;
   }
   return { ...state, backfill, updatedDate: now.toISOString() };

@@ -48,7 +48,11 @@ export async function dispatchBatch(svc: Services, input: BackfillRunInput): Pro
 
   const state = await svc.triggers.get(ref);
   const backfill = state?.backfill;
-  if (!backfill || backfill.id !== ref.id) return out('GONE');
+  if (!backfill || backfill.id !== ref.id) {
+    // The worker that finished the last execution may have completed the backfill already.
+    const completed = state?.lastBackfill?.id === ref.id && state.lastBackfill.outcome === 'COMPLETED';
+    return out(completed ? 'DONE' : 'GONE');
+  }
   if (backfill.paused) return out('PAUSED', { currentDate: backfill.currentDate, dispatched: backfill.dispatched });
   if (input.iteration >= maxIterationsPerExecution) return out('CONTINUE_AS_NEW');
 
@@ -56,7 +60,7 @@ export async function dispatchBatch(svc: Services, input: BackfillRunInput): Pro
   const flow = await svc.flows.get(ref.namespace, ref.flowId);
   const trigger = flow?.triggers.find((t) => t.id === ref.triggerId);
   if (!flow || !trigger || !isSchedule(trigger)) {
-    await svc.triggers.finishBackfill(ref, backfill.id, now.toISOString());
+    await svc.triggers.finishBackfill(ref, backfill.id, 'ABANDONED', now.toISOString());
     return out('GONE');
   }
 
@@ -64,9 +68,10 @@ export async function dispatchBatch(svc: Services, input: BackfillRunInput): Pro
   const unfinished = await svc.executions.countUnfinished(backfill.id, maxInFlight);
   const progress = { currentDate: backfill.currentDate, dispatched: backfill.dispatched };
   if (backfill.cursorMs > endMs) {
-    // Every tick is dispatched; the backfill ends when its last execution does.
+    // Every tick is dispatched; the backfill ends when its last execution does. The worker that
+    // finishes it usually completes the backfill at once; this is the fallback.
     if (unfinished > 0) return out('THROTTLED', progress);
-    await svc.triggers.finishBackfill(ref, backfill.id, now.toISOString());
+    await svc.triggers.finishBackfill(ref, backfill.id, 'COMPLETED', now.toISOString());
     return out('DONE', progress);
   }
   const room = maxInFlight - unfinished;

@@ -4,6 +4,7 @@ import { randomId } from '../domain/ids';
 import { render, renderValue } from '../domain/template';
 import type { StoredExecution } from '../ports';
 import type { Services } from '../services';
+import { completeIfDrained } from './backfill-run';
 import { LogWriter } from './log-writer';
 import { runShellCommands } from './tasks/shell';
 
@@ -61,7 +62,11 @@ async function runClaimed(svc: Services, stored: StoredExecution, leaseToken: st
   }
   await logs.flush();
   execution.state = transition(execution.state, final, svc.clock.now());
-  await svc.executions.finish(stored, leaseToken);
+  if (!(await svc.executions.finish(stored, leaseToken))) return;
+  const backfillId = stored.origin.backfillId;
+  if (backfillId && execution.trigger) {
+    await completeIfDrained(svc, { namespace: execution.namespace, flowId: execution.flowId, triggerId: execution.trigger.id }, backfillId);
+  }
 }
 
 /** Flows read by this worker in the last moments: a backfill runs the same flow thousands of times in a row. */

@@ -28,6 +28,9 @@ export interface BackfillState {
   createdDate: string;
 }
 
+/** How the trigger's most recent backfill ended (kept after it is removed, so late callers can tell). */
+export type BackfillOutcome = 'COMPLETED' | 'DELETED' | 'ABANDONED';
+
 /** One row per (namespace, flowId, triggerId): the trigger's runtime state, as Kestra's `Trigger`. */
 export interface TriggerState {
   namespace: string;
@@ -39,6 +42,7 @@ export interface TriggerState {
   disabled: boolean;
   updatedDate: string;
   backfill?: BackfillState;
+  lastBackfill?: { id: string; outcome: BackfillOutcome; endedDate: string };
 }
 
 export interface TriggerRef {

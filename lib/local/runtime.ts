@@ -53,7 +53,8 @@ export interface LocalRuntime {
  */
 export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
   const log = options.log ?? (() => undefined);
-  const unlock = options.dataDir ? lockDataFolder(options.dataDir) : () => undefined;
+  const lock = options.dataDir ? lockDataFolder(options.dataDir) : { release: () => undefined, previousRunCrashed: false };
+  const unlock = lock.release;
   let dynamo: LocalDynamo | undefined;
   let server: Server | undefined;
   try {
@@ -81,6 +82,10 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
     };
     configureServices(svc);
 
+    if (lock.previousRunCrashed) {
+      const repaired = await svc.executions.repairUnfinishedIndex();
+      log(`the previous run did not stop cleanly: re-indexed ${repaired} unfinished executions`);
+    }
     if (options.flowsDir) await loadFlows(svc, options.flowsDir, log);
     await recover(svc, log);
     const http = await startHttpServer(apiHandler, options.host ?? '127.0.0.1', options.port);
@@ -139,6 +144,9 @@ async function loadFlows(svc: Services, folder: string, log: (message: string) =
 async function recover(svc: Services, log: (message: string) => void): Promise<void> {
   const unfinished = await svc.executions.listUnfinished();
   if (unfinished.length) {
+    // We hold the data folder's lock, so whoever was running these is dead: take them over now
+    // rather than when their leases expire.
+    await svc.executions.expireLeases(unfinished);
     await svc.queue.send(unfinished.map((executionId) => ({ executionId })));
     log(`re-queued ${unfinished.length} unfinished executions`);
   }

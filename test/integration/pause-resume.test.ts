@@ -122,10 +122,13 @@ describe('pause, resume and delete a running backfill', () => {
     expect(deleted.status).toBe(200);
     expect(deleted.body.backfill).toBeUndefined();
     expect(deleted.body.nextExecutionDate).toBe(before);
+    const atDelete = (await product.api.executions('bars', 'pr', '&labels=run:delete')).length;
     await product.runtime.workflows.idle();
     expect(product.runtime.workflows.activeExecutions).toEqual([]);
+    // A batch already in hand when the delete answered may still land (as with pause), nothing after it.
+    await new Promise((r) => setTimeout(r, 1500));
     const kept = (await product.api.executions('bars', 'pr', '&labels=run:delete')).length;
-    expect(kept).toBeGreaterThanOrEqual(10);
+    expect(kept - atDelete).toBeLessThanOrEqual(BATCH);
     expect(kept).toBeLessThan(400);
     await new Promise((r) => setTimeout(r, 1500));
     expect((await product.api.executions('bars', 'pr', '&labels=run:delete')).length).toBe(kept);

@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { type Execution, type ExecutionOrigin, type StateType, TERMINAL_STATES, transition } from '../../domain/execution';
 import type { ClaimResult, ExecutionQuery, ExecutionStore, StoredExecution } from '../../ports';
+import { mapLimit } from '../../util/map-limit';
 import { type Item, batchGet, batchWrite, isConditionFailed, n, num, s, str } from './client';
 import { EXECUTIONS_BY_FLOW, EXECUTIONS_BY_NAMESPACE, EXECUTIONS_FAILED, EXECUTIONS_UNFINISHED, flowKey } from './tables';
 
@@ -130,6 +131,56 @@ export class DynamoExecutionStore implements ExecutionStore {
     } catch (error) {
       if (!isConditionFailed(error)) throw error;
     }
+  }
+
+  async expireLeases(ids: string[]): Promise<void> {
+    await mapLimit(ids, 8, async (id) => {
+      try {
+        await this.client.send(
+          new UpdateItemCommand({
+            TableName: this.table,
+            Key: { id: s(id) },
+            UpdateExpression: 'SET leaseUntil = :zero',
+            ConditionExpression: 'attribute_exists(leaseToken)',
+            ExpressionAttributeValues: { ':zero': n(0) },
+          }),
+        );
+      } catch (error) {
+        if (!isConditionFailed(error)) throw error;
+      }
+    });
+  }
+
+  async repairUnfinishedIndex(): Promise<number> {
+    const ids: string[] = [];
+    let startKey: Item | undefined;
+    do {
+      const out = await this.client.send(
+        new ScanCommand({
+          TableName: this.table,
+          ProjectionExpression: 'id',
+          FilterExpression: '#state IN (:created, :running)',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':created': s('CREATED'), ':running': s('RUNNING') },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of out.Items ?? []) ids.push(str(item, 'id') ?? '');
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    await mapLimit(ids, 8, (id) =>
+      this.client.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: { id: s(id) },
+          UpdateExpression: 'SET pendingOwner = pendingOwner',
+          ConditionExpression: 'attribute_exists(pendingOwner)',
+        }),
+      ).catch((error) => {
+        if (!isConditionFailed(error)) throw error;
+      }),
+    );
+    return ids.length;
   }
 
   async countUnfinished(backfillId: string, limit: number): Promise<number> {

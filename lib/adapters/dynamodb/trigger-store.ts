@@ -8,7 +8,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { ConflictError, NotFoundError } from '../../domain/errors';
-import type { BackfillState, TriggerRef, TriggerState } from '../../domain/trigger-state';
+import type { BackfillOutcome, BackfillState, TriggerRef, TriggerState } from '../../domain/trigger-state';
 import type { AdvanceCursor, TriggerStore } from '../../ports';
 import { type Item, bool, isConditionFailed, n, num, s, str } from './client';
 import { flowKey } from './tables';
@@ -181,13 +181,14 @@ export class DynamoTriggerStore implements TriggerStore {
     }
   }
 
-  async finishBackfill(ref: TriggerRef, backfillId: string, updatedDate: string): Promise<boolean> {
+  async finishBackfill(ref: TriggerRef, backfillId: string, outcome: BackfillOutcome, updatedDate: string): Promise<boolean> {
     return this.conditional({
       Key: key(ref),
       UpdateExpression:
-        'SET updatedDate = :u REMOVE backfillId, backfillDoc, cursorMs, currentDate, paused, dispatched, generation, executionName, taskToken',
+        'SET updatedDate = :u, lastBackfillId = :id, lastBackfillOutcome = :outcome ' +
+        'REMOVE backfillId, backfillDoc, cursorMs, currentDate, paused, dispatched, generation, executionName, taskToken',
       ConditionExpression: 'backfillId = :id',
-      ExpressionAttributeValues: { ':id': s(backfillId), ':u': s(updatedDate) },
+      ExpressionAttributeValues: { ':id': s(backfillId), ':u': s(updatedDate), ':outcome': s(outcome) },
     });
   }
 
@@ -260,6 +261,14 @@ function toState(item: Item): TriggerState {
   };
   const date = str(item, 'date');
   if (date) state.date = date;
+  const lastBackfillId = str(item, 'lastBackfillId');
+  if (lastBackfillId) {
+    state.lastBackfill = {
+      id: lastBackfillId,
+      outcome: (str(item, 'lastBackfillOutcome') ?? 'COMPLETED') as BackfillOutcome,
+      endedDate: str(item, 'updatedDate') ?? '',
+    };
+  }
   const backfillId = str(item, 'backfillId');
   if (backfillId) {
     const fixed = JSON.parse(str(item, 'backfillDoc') ?? '{}');

@@ -10,7 +10,7 @@
 import { civilFromDays, DAY_MS, daysInMonth } from './civilCalendar';
 import { MonthMasks } from './dayMatcher';
 import { instantWindow, wholeLimit } from './instantWindow';
-import { cronParserTicks } from './referenceTicks';
+import { runCronParser } from './referenceTicks';
 import { validateSpec } from './scheduleSpec';
 import { lowerBound, timesOfDay, upperBound } from './timesOfDay';
 import type { CompiledSchedule, ScheduleSpec } from './types';
@@ -58,7 +58,7 @@ class FastSchedule implements CompiledSchedule {
       if (piece.kind === 'steady') {
         this.collectSteady(cursor, end, piece.offsetMs, ticks, max);
       } else if (this.mayFireIn(piece, cursor, end)) {
-        for (const tick of this.cronParser(cursor - 1, end, max - ticks.length)) ticks.push(tick);
+        for (const tick of this.transitionTicks(piece, cursor - 1, end, max - ticks.length)) ticks.push(tick);
       }
       cursor = end + 1;
     }
@@ -83,7 +83,7 @@ class FastSchedule implements CompiledSchedule {
         if (tick !== null) return tick;
       } else if (this.mayFireIn(piece, start, cursor)) {
         // From the window's start, as a forward iteration arriving from earlier days would run.
-        const ticks = this.cronParser(piece.start - 1, cursor, Infinity);
+        const ticks = this.transitionTicks(piece, piece.start - 1, cursor, Infinity);
         if (ticks.length > 0) return ticks[ticks.length - 1];
       }
       cursor = start - 1;
@@ -102,15 +102,34 @@ class FastSchedule implements CompiledSchedule {
       if (piece.kind === 'steady') {
         count += this.countSteady(cursor, end, piece.offsetMs, max - count);
       } else if (this.mayFireIn(piece, cursor, end)) {
-        count += this.cronParser(cursor - 1, end, max - count).length;
+        count += this.transitionTicks(piece, cursor - 1, end, max - count).length;
       }
       cursor = end + 1;
     }
     return Math.min(count, max);
   }
 
-  private cronParser(afterMs: number, untilMs: number, limit: number): number[] {
-    return cronParserTicks(this.sixFields, this.spec.timezone, afterMs, untilMs, limit);
+  /**
+   * cron-parser's ticks in (afterMs, untilMs] of a transition piece.
+   *
+   * cron-parser 5.10 can loop until its loop limit on a fall-back by less than an hour
+   * (Australia/Lord_Howe, 02:00 → 01:30): an hour step from 01:00-01:29 lands at 01:00 again. A
+   * plain iteration then ends there for good; here the search resumes after the change, where
+   * cron-parser steps normally, so later ticks are not lost. No tick lies in between: the step
+   * that loops is taken only when the rest of that hour has no tick.
+   */
+  private transitionTicks(piece: TransitionPiece, afterMs: number, untilMs: number, limit: number): number[] {
+    const ticks: number[] = [];
+    let after = afterMs;
+    for (;;) {
+      const run = runCronParser(this.sixFields, this.spec.timezone, after, untilMs, limit - ticks.length);
+      for (const tick of run.ticks) ticks.push(tick);
+      if (!run.stuck || ticks.length >= limit) return ticks;
+      const reached = ticks.length > 0 ? Math.max(after, ticks[ticks.length - 1]) : after;
+      const resume = piece.changes.find((change) => change - 1 > reached);
+      if (resume === undefined) return ticks;
+      after = resume - 1;
+    }
   }
 
   private collectSteady(from: number, to: number, offsetMs: number, ticks: number[], max: number): void {

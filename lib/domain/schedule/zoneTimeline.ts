@@ -24,6 +24,8 @@ export interface TransitionPiece {
   readonly end: number;
   readonly minOffsetMs: number;
   readonly maxOffsetMs: number;
+  /** Instants at which the new offsets take effect, ascending. */
+  readonly changes: readonly number[];
 }
 
 export type TimelinePiece = SteadyPiece | TransitionPiece;
@@ -36,11 +38,21 @@ interface Transition {
 }
 
 /**
- * Whole local hours kept on each side of a change. cron-parser's DST handling works hour by hour
- * (the hour before a gap, the landing hour, the repeated hour), so the window starts and ends on
- * local hour boundaries with one clean hour of margin.
+ * Local hours kept on each side of a change. cron-parser's DST handling works hour by hour (the
+ * hour before a gap, the landing hour, the repeated hour), so a window starts and ends on local
+ * hour boundaries with clean hours of margin.
  */
-const MARGIN_MS = HOUR_MS;
+const MARGIN_BEFORE_MS = 2 * HOUR_MS;
+const MARGIN_AFTER_MS = HOUR_MS;
+
+/**
+ * cron-parser reaches a day's first instant with a day step, which resolves a missing or repeated
+ * midnight differently from a one-second step. When a change falls this early in the local day,
+ * the window starts in the previous day so cron-parser takes the step it takes arriving from
+ * earlier days (America/Havana falls back from 01:00 to 00:00, and @daily fires at the second
+ * midnight).
+ */
+const EARLY_CHANGE_MS = 4 * HOUR_MS;
 
 const timelines = new Map<string, ZoneTimeline>();
 
@@ -149,12 +161,16 @@ export class ZoneTimeline {
 function transitionWindow(transition: Transition): TransitionPiece {
   const localBefore = transition.at + transition.before;
   const localAfter = transition.at + transition.after;
+  const midnight = Math.floor(localBefore / DAY_MS) * DAY_MS;
+  let localStart = Math.floor(localBefore / HOUR_MS) * HOUR_MS - MARGIN_BEFORE_MS;
+  if (localBefore - midnight < EARLY_CHANGE_MS) localStart = Math.min(localStart, midnight - MARGIN_BEFORE_MS);
   return {
     kind: 'transition',
-    start: Math.floor(localBefore / HOUR_MS) * HOUR_MS - MARGIN_MS - transition.before,
-    end: Math.ceil(localAfter / HOUR_MS) * HOUR_MS + MARGIN_MS - transition.after,
+    start: localStart - transition.before,
+    end: Math.ceil(localAfter / HOUR_MS) * HOUR_MS + MARGIN_AFTER_MS - transition.after,
     minOffsetMs: Math.min(transition.before, transition.after),
     maxOffsetMs: Math.max(transition.before, transition.after),
+    changes: [transition.at],
   };
 }
 
@@ -171,6 +187,7 @@ function mergeWindows(windows: TransitionPiece[]): TransitionPiece[] {
         end: Math.max(last.end, window.end),
         minOffsetMs: Math.min(last.minOffsetMs, window.minOffsetMs),
         maxOffsetMs: Math.max(last.maxOffsetMs, window.maxOffsetMs),
+        changes: [...last.changes, ...window.changes],
       };
     } else {
       merged.push(window);

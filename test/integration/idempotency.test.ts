@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type TestProduct, startProduct, waitFor } from '../support/local';
+
+const FLOW = `id: once
+namespace: idem
+tasks:
+  - id: work
+    type: io.kestra.plugin.scripts.shell.Commands
+    commands:
+      - echo "run for {{ trigger.date }}"
+triggers:
+  - id: schedule
+    type: io.kestra.plugin.core.trigger.Schedule
+    cron: "*/10 * * * *"
+`;
+const ids = { namespace: 'idem', flowId: 'once', triggerId: 'schedule' };
+
+function window(ticks: number, hoursAgo: number) {
+  const start = new Date(Date.now() - hoursAgo * 3600_000);
+  start.setUTCMinutes(0, 0, 0);
+  return { start: start.toISOString(), end: new Date(start.getTime() + (ticks - 1) * 600_000).toISOString() };
+}
+
+/** Crashes, retries and redeliveries lose nothing and duplicate nothing. */
+describe('one execution per tick, whatever fails or repeats', () => {
+  let product: TestProduct;
+  const svc = () => product.runtime.services;
+
+  beforeAll(async () => {
+    product = await startProduct({ env: { BACKFILL_BATCH_SIZE: '7', BACKFILL_THROTTLE_WAIT_SECONDS: '1' }, visibilityTimeoutMs: 300 });
+    expect((await product.api.createFlow(FLOW)).status).toBe(200);
+  });
+  afterAll(async () => product?.close());
+
+  async function runBackfill(label: string, ticks: number, hoursAgo: number) {
+    const response = await product.api.call('PUT', '/api/v1/triggers', {
+      ...ids,
+      backfill: { ...window(ticks, hoursAgo), labels: [{ key: 'case', value: label }] },
+    });
+    expect(response.status).toBe(200);
+    const done = await waitFor(async () => !(await product.api.call('GET', '/api/v1/triggers/idem/once')).body.results[0].backfill, 60_000, 200);
+    expect(done).toBe(true);
+    await product.runtime.queue.idle();
+    return product.api.executions('idem', 'once', `&labels=case:${label}`);
+  }
+
+  async function expectEachRanOnce(executions: any[], ticks: number) {
+    expect(executions).toHaveLength(ticks);
+    expect(new Set(executions.map((e) => e.trigger.variables.date)).size).toBe(ticks);
+    for (const e of executions) {
+      expect(e.state.current).toBe('SUCCESS');
+      expect(e.taskRunList).toHaveLength(1);
+      const logs = (await product.api.call('GET', `/api/v1/logs/${e.id}`)).body;
+      expect(logs.filter((l: any) => l.message.startsWith('run for '))).toHaveLength(1);
+    }
+  }
+
+  it('a batch retried after the executions were written (cursor not moved) creates no duplicates', async () => {
+    const advance = svc().triggers.advanceBackfill.bind(svc().triggers);
+    let failures = 0;
+    svc().triggers.advanceBackfill = async (...args) => {
+      if (failures < 2) {
+        failures++;
+        throw new Error('simulated crash after the batch was written');
+      }
+      return advance(...args);
+    };
+    try {
+      await expectEachRanOnce(await runBackfill('retry-advance', 20, 30), 20);
+      expect(failures).toBe(2);
+    } finally {
+      svc().triggers.advanceBackfill = advance;
+    }
+  });
+
+  it('a batch whose messages were lost is queued again by the retry', async () => {
+    const send = svc().queue.send.bind(svc().queue);
+    let dropped = 0;
+    svc().queue.send = async (messages) => {
+      if (dropped === 0 && messages.length) {
+        dropped = messages.length;
+        throw new Error('simulated crash before the messages were sent');
+      }
+      return send(messages);
+    };
+    try {
+      await expectEachRanOnce(await runBackfill('lost-messages', 15, 40), 15);
+      expect(dropped).toBeGreaterThan(0);
+    } finally {
+      svc().queue.send = send;
+    }
+  });
+
+  it('every message delivered twice still runs each execution once', async () => {
+    const send = svc().queue.send.bind(svc().queue);
+    let sent = 0;
+    svc().queue.send = async (messages) => {
+      sent += messages.length * 2;
+      await send([...messages, ...messages]);
+    };
+    try {
+      await expectEachRanOnce(await runBackfill('duplicates', 12, 50), 12);
+      expect(sent).toBe(24);
+    } finally {
+      svc().queue.send = send;
+    }
+  });
+
+  it("an execution whose worker died is taken over once its lease expires, under the same id", async () => {
+    const claim = svc().executions.claim.bind(svc().executions);
+    let abandoned: string | undefined;
+    svc().executions.claim = async (id, token, leaseUntil, now) => {
+      if (!abandoned) {
+        // The first worker claims with a short lease, then "dies": it never runs nor finishes the execution.
+        abandoned = id;
+        await claim(id, 'dead-worker', now.getTime() + 1000, now);
+        return { outcome: 'BUSY', leaseUntilMs: now.getTime() + 1000 };
+      }
+      return claim(id, token, leaseUntil, now);
+    };
+    try {
+      const executions = await runBackfill('dead-worker', 5, 60);
+      await expectEachRanOnce(executions, 5);
+      const taken = executions.find((e) => e.id === abandoned);
+      expect(taken.state.histories.map((h: any) => h.state)).toEqual(['CREATED', 'RUNNING', 'RUNNING', 'SUCCESS']);
+    } finally {
+      svc().executions.claim = claim;
+    }
+  });
+});

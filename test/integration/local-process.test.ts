@@ -1,0 +1,116 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Api, waitFor } from '../support/local';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/** `npm start` as the README says, with the port and data folder set through the environment. */
+function start(env: Record<string, string>): Started {
+  const child = spawn('npm', ['start', '--silent'], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let output = '';
+  child.stdout?.on('data', (d) => (output += d));
+  child.stderr?.on('data', (d) => (output += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+const kill = (s: Started, signal: NodeJS.Signals) => {
+  try {
+    process.kill(-(s.child.pid as number), signal);
+  } catch {
+    // already gone
+  }
+};
+
+async function ready(api: Api, s: Started) {
+  const up = await waitFor(async () => (await api.call('GET', '/api/v1/flows/search').catch(() => ({ status: 0 }))).status === 200, 60_000, 200);
+  if (!up) throw new Error(`the local default did not start: ${s.output()}`);
+}
+
+describe('the local default as a real process (npm start)', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'local-data-'));
+  const running: Started[] = [];
+  afterAll(async () => {
+    for (const s of running) kill(s, 'SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('serves the API on 127.0.0.1, loads ./flows, refuses a second instance on the same data folder, and survives a crash', async () => {
+    const port = await freePort();
+    const env = { PORT: String(port), DATA_DIR: dataDir, BACKFILL_BATCH_SIZE: '20', BACKFILL_MAX_IN_FLIGHT: '40' };
+    const first = start(env);
+    running.push(first);
+    const api = new Api(`http://127.0.0.1:${port}`);
+    await ready(api, first);
+
+    const seed = await api.call('GET', '/api/v1/flows/dev/scheduled_flow');
+    expect(seed.status).toBe(200);
+    expect(first.output()).toContain(`http://localhost:${port}`);
+
+    const second = start({ ...env, PORT: String(await freePort()) });
+    running.push(second);
+    expect(await second.exited).toBe(1);
+    expect(second.output()).toContain('in use by another running instance');
+
+    // A backfill, then a crash in the middle of it.
+    const flow = `id: crash\nnamespace: local\ntasks:\n  - id: work\n    type: io.kestra.plugin.scripts.shell.Commands\n    commands:\n      - sleep 0.1\ntriggers:\n  - id: minute\n    type: io.kestra.plugin.core.trigger.Schedule\n    cron: "* * * * *"\n`;
+    expect((await api.createFlow(flow)).status).toBe(200);
+    const begin = new Date(Date.now() - 2 * 86_400_000);
+    begin.setUTCSeconds(0, 0);
+    const put = await api.call('PUT', '/api/v1/triggers', {
+      namespace: 'local',
+      flowId: 'crash',
+      triggerId: 'minute',
+      backfill: { start: begin.toISOString(), end: new Date(begin.getTime() + 149 * 60_000).toISOString() },
+    });
+    expect(put.status).toBe(200);
+    await waitFor(async () => (await api.executions('local', 'crash')).length >= 30, 30_000);
+    kill(first, 'SIGKILL');
+    await first.exited;
+
+    const third = start(env);
+    running.push(third);
+    await ready(api, third);
+    expect(third.output()).toContain('resumed backfill');
+    expect(third.output()).toContain('did not stop cleanly');
+    const finished = await waitFor(async () => !(await api.call('GET', '/api/v1/triggers/local/crash')).body.results[0].backfill, 90_000, 300);
+    expect(finished).toBe(true);
+    const done = await waitFor(async () => {
+      const ex = await api.executions('local', 'crash');
+      return ex.every((e) => e.state.current === 'SUCCESS') ? ex : undefined;
+    }, 30_000);
+    expect(done).toBeTruthy();
+    const executions = done as any[];
+    expect(executions).toHaveLength(150);
+    expect(new Set(executions.map((e) => e.trigger.variables.date)).size).toBe(150);
+
+    // A clean stop releases the data folder (npm itself just dies of the signal).
+    kill(third, 'SIGTERM');
+    await third.exited;
+    expect(await waitFor(async () => !existsSync(join(dataDir, 'instance.lock')), 10_000)).toBe(true);
+  }, 240_000);
+});
