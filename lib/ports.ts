@@ -42,6 +42,8 @@ export interface TriggerStore {
   listWithBackfill(): Promise<TriggerState[]>;
   /** Writes the row unless one exists; returns whether it wrote. */
   createIfAbsent(state: TriggerState): Promise<boolean>;
+  /** Moves the live schedule to its next tick if it is still at `expected`; returns whether it did. */
+  advanceSchedule(ref: TriggerRef, expected: string, next: string | null, date: string, updatedDate: string): Promise<boolean>;
   /** Updates the live-schedule fields of an existing row (keeps any backfill). */
   updateSchedule(ref: TriggerRef, fields: { nextExecutionDate: string | null; disabled: boolean; updatedDate: string }): Promise<void>;
   delete(ref: TriggerRef): Promise<void>;
@@ -91,6 +93,8 @@ export interface ExecutionStore {
   statesOf(ids: string[]): Promise<Map<string, StateType>>;
   /** Writes new executions in batches. Callers only pass ids that do not exist yet. */
   createMany(executions: StoredExecution[]): Promise<void>;
+  /** Writes one execution unless its id exists; returns whether it wrote. */
+  createIfAbsent(stored: StoredExecution): Promise<boolean>;
   /**
    * Takes the execution for running: CREATED, or RUNNING with an expired lease (its worker died).
    * The lease token makes every later write conditional on still holding it.

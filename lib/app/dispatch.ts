@@ -1,6 +1,6 @@
 import type { StateType } from '../domain/execution';
 import { isSchedule } from '../domain/flow/model';
-import { backfillExecutionId } from '../domain/ids';
+import { tickExecutionId } from '../domain/ids';
 import { formatInZone } from '../domain/schedule';
 import { buildScheduledExecution } from '../domain/scheduled-execution';
 import type { BackfillRunInput, LogEntry, StoredExecution } from '../ports';
@@ -85,7 +85,7 @@ export async function dispatchBatch(svc: Services, input: BackfillRunInput): Pro
   const nextTick = exhausted ? null : schedule.next(ticks[ticks.length - 1]);
   const currentDate = nextTick !== null && nextTick <= endMs ? formatInZone(nextTick, trigger.timezone) : backfill.end;
 
-  const ids = ticks.map((tick) => backfillExecutionId(backfill.id, tick));
+  const ids = ticks.map((tick) => tickExecutionId(backfill.id, tick));
   const existing: Map<string, StateType> = ids.length ? await svc.executions.statesOf(ids) : new Map();
   const created: StoredExecution[] = [];
   const failureLogs: { seq: number; entry: LogEntry }[] = [];

@@ -57,6 +57,8 @@ export interface Execution {
 /** Where an execution came from, kept beside the Kestra document for searching and progress. */
 export interface ExecutionOrigin {
   backfillId?: string;
+  /** For live executions: the trigger's live owner key (see `liveOwner`). */
+  liveOwner?: string;
   /** The schedule tick (epoch ms) the execution stands for. */
   tickMs?: number;
 }

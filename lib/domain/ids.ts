@@ -21,10 +21,16 @@ export function randomId(): string {
 }
 
 /**
- * The id of the execution a backfill creates for one schedule tick. It is derived, not random, so a
- * retried batch, a re-run task state or a redelivered message can only ever name the same execution:
- * that is what makes dispatch idempotent without transactions.
+ * The id of the execution created for one schedule tick by one owner (a backfill, or a trigger's
+ * live schedule). It is derived, not random, so a retried batch, a re-run task state, an overlapping
+ * tick or a redelivered message can only ever name the same execution: that is what makes creation
+ * idempotent without transactions.
  */
-export function backfillExecutionId(backfillId: string, tickMs: number): string {
-  return base62(createHash('sha256').update(`${backfillId}/${tickMs}`).digest());
+export function tickExecutionId(owner: string, tickMs: number): string {
+  return base62(createHash('sha256').update(`${owner}/${tickMs}`).digest());
+}
+
+/** The owner key of a trigger's live schedule, for `tickExecutionId` and the unfinished-work index. */
+export function liveOwner(ref: { namespace: string; flowId: string; triggerId: string }): string {
+  return `live:${ref.namespace}|${ref.flowId}|${ref.triggerId}`;
 }

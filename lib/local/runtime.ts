@@ -5,6 +5,7 @@ import { handler as apiHandler } from '../../functions/api';
 import { handler as continueHandler } from '../../functions/continue';
 import { handler as dispatchHandler } from '../../functions/dispatch';
 import { handler as parkHandler } from '../../functions/park';
+import { handler as tickHandler } from '../../functions/tick';
 import { handler as workerHandler } from '../../functions/worker';
 import { ensureTables } from '../adapters/dynamodb/create-tables';
 import { storesFor } from '../adapters/dynamodb/stores';
@@ -34,6 +35,8 @@ export interface LocalOptions {
   /** Delay before a failed queue record is delivered again. */
   visibilityTimeoutMs?: number;
   clock?: Clock;
+  /** Runs the live schedule (the tick function) every this many ms; off when undefined (tests drive time themselves). */
+  liveTickMs?: number;
   log?: (message: string) => void;
 }
 
@@ -90,6 +93,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
     await recover(svc, log);
     const http = await startHttpServer(apiHandler, options.host ?? '127.0.0.1', options.port);
     server = http.server;
+    const ticker = options.liveTickMs ? startTicker(options.liveTickMs) : undefined;
     const openServer = server;
     const openDynamo = dynamo;
     return {
@@ -98,6 +102,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
       queue,
       workflows,
       close: async () => {
+        await ticker?.stop();
         await new Promise<void>((resolve) => {
           openServer.close(() => resolve());
           openServer.closeAllConnections();
@@ -115,6 +120,32 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
     unlock();
     throw error;
   }
+}
+
+/**
+ * The local stand-in for the EventBridge rule: calls the same tick handler on an interval, one call
+ * at a time (a slow call delays the next instead of overlapping it).
+ */
+function startTicker(intervalMs: number): { stop(): Promise<void> } {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> = Promise.resolve();
+  const loop = () => {
+    running = tickHandler()
+      .then(() => undefined)
+      .catch((error: unknown) => console.error('Live schedule tick failed', error))
+      .finally(() => {
+        if (!stopped) timer = setTimeout(loop, intervalMs);
+      });
+  };
+  timer = setTimeout(loop, intervalMs);
+  return {
+    stop: async () => {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
 }
 
 /** Loads every flow YAML of the folder; a bad file is reported and skipped, the others still load. */

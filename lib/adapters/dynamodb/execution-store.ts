@@ -1,5 +1,6 @@
 import {
   GetItemCommand,
+  PutItemCommand,
   QueryCommand,
   ScanCommand,
   UpdateItemCommand,
@@ -50,6 +51,18 @@ export class DynamoExecutionStore implements ExecutionStore {
       this.table,
       executions.map((stored) => ({ PutRequest: { Item: toItem(stored) } })),
     );
+  }
+
+  async createIfAbsent(stored: StoredExecution): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutItemCommand({ TableName: this.table, Item: toItem(stored), ConditionExpression: 'attribute_not_exists(id)' }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailed(error)) return false;
+      throw error;
+    }
   }
 
   async claim(id: string, leaseToken: string, leaseUntilMs: number, now: Date): Promise<ClaimResult> {
@@ -349,10 +362,11 @@ function toItem(stored: StoredExecution): Item {
     doc: s(JSON.stringify(execution)),
   };
   if (!TERMINAL_STATES.has(execution.state.current)) {
-    item.pendingOwner = s(origin.backfillId ?? NO_BACKFILL_OWNER);
+    item.pendingOwner = s(origin.backfillId ?? origin.liveOwner ?? NO_BACKFILL_OWNER);
     item.pendingSort = s(pendingSort(execution.state.current, origin, execution.id));
   }
   if (origin.backfillId) item.backfillId = s(origin.backfillId);
+  if (origin.liveOwner) item.liveOwner = s(origin.liveOwner);
   if (origin.backfillId && execution.state.current === 'FAILED') {
     item.failedOwner = s(origin.backfillId);
     item.failedSort = s(`${tickKey(origin.tickMs)}#${execution.id}`);
@@ -364,6 +378,6 @@ function toItem(stored: StoredExecution): Item {
 function toStored(item: Item): StoredExecution {
   return {
     execution: JSON.parse(str(item, 'doc') ?? '{}') as Execution,
-    origin: { backfillId: str(item, 'backfillId'), tickMs: num(item, 'tickMs') },
+    origin: { backfillId: str(item, 'backfillId'), liveOwner: str(item, 'liveOwner'), tickMs: num(item, 'tickMs') },
   };
 }

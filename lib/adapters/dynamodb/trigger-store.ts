@@ -134,6 +134,16 @@ export class DynamoTriggerStore implements TriggerStore {
     }
   }
 
+  async advanceSchedule(ref: TriggerRef, expected: string, next: string | null, date: string, updatedDate: string): Promise<boolean> {
+    return this.conditional({
+      Key: key(ref),
+      UpdateExpression: next ? 'SET nextExecutionDate = :next, #date = :date, updatedDate = :u' : 'SET #date = :date, updatedDate = :u REMOVE nextExecutionDate',
+      ConditionExpression: 'nextExecutionDate = :expected',
+      ExpressionAttributeNames: { '#date': 'date' },
+      ExpressionAttributeValues: { ':expected': s(expected), ':date': s(date), ':u': s(updatedDate), ...(next ? { ':next': s(next) } : {}) },
+    });
+  }
+
   async delete(ref: TriggerRef): Promise<void> {
     await this.client.send(new DeleteItemCommand({ TableName: this.table, Key: key(ref) }));
   }

@@ -10,9 +10,9 @@
 import { civilFromDays, DAY_MS, daysInMonth } from './civilCalendar';
 import { MonthMasks } from './dayMatcher';
 import { instantWindow, wholeLimit } from './instantWindow';
-import { runCronParser } from './referenceTicks';
 import { validateSpec } from './scheduleSpec';
 import { lowerBound, timesOfDay, upperBound } from './timesOfDay';
+import { transitionTicks } from './transitionTicks';
 import type { CompiledSchedule, ScheduleSpec } from './types';
 import { MAX_INSTANT_MS, zoneOffsets } from './zoneOffsets';
 import { zoneTimeline } from './zoneTimeline';
@@ -109,27 +109,8 @@ class FastSchedule implements CompiledSchedule {
     return Math.min(count, max);
   }
 
-  /**
-   * cron-parser's ticks in (afterMs, untilMs] of a transition piece.
-   *
-   * cron-parser 5.10 can loop until its loop limit on a fall-back by less than an hour
-   * (Australia/Lord_Howe, 02:00 → 01:30): an hour step from 01:00-01:29 lands at 01:00 again. A
-   * plain iteration then ends there for good; here the search resumes after the change, where
-   * cron-parser steps normally, so later ticks are not lost. No tick lies in between: the step
-   * that loops is taken only when the rest of that hour has no tick.
-   */
   private transitionTicks(piece: TransitionPiece, afterMs: number, untilMs: number, limit: number): number[] {
-    const ticks: number[] = [];
-    let after = afterMs;
-    for (;;) {
-      const run = runCronParser(this.sixFields, this.spec.timezone, after, untilMs, limit - ticks.length);
-      for (const tick of run.ticks) ticks.push(tick);
-      if (!run.stuck || ticks.length >= limit) return ticks;
-      const reached = ticks.length > 0 ? Math.max(after, ticks[ticks.length - 1]) : after;
-      const resume = piece.changes.find((change) => change - 1 > reached);
-      if (resume === undefined) return ticks;
-      after = resume - 1;
-    }
+    return transitionTicks(this.sixFields, this.spec.timezone, piece, afterMs, untilMs, limit);
   }
 
   private collectSteady(from: number, to: number, offsetMs: number, ticks: number[], max: number): void {

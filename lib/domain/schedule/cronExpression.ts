@@ -85,7 +85,11 @@ export function parseCron(cron: unknown, withSeconds: boolean): ParsedCron {
   try {
     return { sixFields, fields: CronExpressionParser.parse(sixFields).fields };
   } catch (error) {
-    throw invalid(errorMessage(error));
+    const message = errorMessage(error);
+    if (/Invalid explicit day of month definition/.test(message)) {
+      throw invalid(`day-of-month "${six[3]}" never occurs in month "${six[4]}"; expected a day that exists in at least one of those months`);
+    }
+    throw invalid(message);
   }
 }
 

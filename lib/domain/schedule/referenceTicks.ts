@@ -7,23 +7,28 @@ import { validateSpec } from './scheduleSpec';
 import type { ScheduleSpec } from './types';
 import { instantWindow, wholeLimit } from './instantWindow';
 
-/** cron-parser's text when its search gives up (`LOOPS_LIMIT_EXCEEDED_ERROR_MESSAGE`, not re-exported). */
+/** cron-parser's texts (`LOOPS_LIMIT_EXCEEDED_ERROR_MESSAGE`, `TIME_SPAN_OUT_OF_BOUNDS_ERROR_MESSAGE`; not re-exported). */
 const LOOP_LIMIT = /loop limit exceeded/;
+const OUT_OF_SPAN = /Out of the time span range/;
 
-/** What one cron-parser iteration produced. */
+/** What one cron-parser iteration produced and why it stopped. */
 export interface CronParserRun {
   readonly ticks: number[];
   /**
-   * True when cron-parser gave up searching (its loop limit) before passing `untilMs`: the
-   * expression never fires, or cron-parser is stuck on an offset change (see compileSchedule).
+   * `done`: reached `untilMs` or the limit. `gaveUp`: cron-parser hit its loop limit (the
+   * expression never fires, or cron-parser loops on an offset change). `wentBack`: a guarded
+   * run's search moved before its start, the first step of such a loop.
    */
-  readonly stuck: boolean;
+  readonly outcome: 'done' | 'gaveUp' | 'wentBack';
 }
 
 /**
  * Ticks t with afterMs < t <= untilMs, ascending, at most `limit`, straight from cron-parser.
- * `endDate` makes cron-parser stop as soon as its search passes `untilMs` instead of looking
- * for a far-away next tick.
+ *
+ * Unguarded, `endDate` makes cron-parser stop as soon as its search passes `untilMs` instead of
+ * looking for a far-away next tick. Guarded, `startDate = afterMs` instead makes cron-parser
+ * throw at once if its search ever moves back before `afterMs`, which it otherwise only notices
+ * after 10,000 loops (about a second).
  */
 export function runCronParser(
   sixFields: string,
@@ -31,21 +36,35 @@ export function runCronParser(
   afterMs: number,
   untilMs: number,
   limit: number,
+  guarded = false,
 ): CronParserRun {
   const ticks: number[] = [];
-  if (!(afterMs < untilMs) || !(limit > 0)) return { ticks, stuck: false };
-  const iterator = CronExpressionParser.parse(sixFields, { currentDate: afterMs, endDate: untilMs, tz: timezone });
+  if (!(afterMs < untilMs) || !(limit > 0)) return { ticks, outcome: 'done' };
+  const iterator = CronExpressionParser.parse(
+    sixFields,
+    guarded
+      ? { currentDate: afterMs, startDate: afterMs, tz: timezone }
+      : { currentDate: afterMs, endDate: untilMs, tz: timezone },
+  );
   while (ticks.length < limit) {
     let tick: number;
     try {
       tick = iterator.next().getTime();
     } catch (error) {
-      return { ticks, stuck: error instanceof Error && LOOP_LIMIT.test(error.message) };
+      const message = error instanceof Error ? error.message : '';
+      if (LOOP_LIMIT.test(message)) return { ticks, outcome: 'gaveUp' };
+      if (guarded && OUT_OF_SPAN.test(message)) return { ticks, outcome: 'wentBack' };
+      return { ticks, outcome: 'done' };
     }
     if (tick > untilMs) break;
     ticks.push(tick);
   }
-  return { ticks, stuck: false };
+  return { ticks, outcome: 'done' };
+}
+
+/** Whether `ms` itself is a tick by the expression's fields (no DST reasoning involved). */
+export function cronParserIncludes(sixFields: string, timezone: string, ms: number): boolean {
+  return CronExpressionParser.parse(sixFields, { tz: timezone }).includesDate(new Date(ms));
 }
 
 /**

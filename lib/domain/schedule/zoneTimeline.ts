@@ -26,6 +26,21 @@ export interface TransitionPiece {
   readonly maxOffsetMs: number;
   /** Instants at which the new offsets take effect, ascending. */
   readonly changes: readonly number[];
+  /** Fall-backs where cron-parser's hour step can loop (see {@link LoopTrap}), ascending. */
+  readonly traps: readonly LoopTrap[];
+}
+
+/**
+ * A fall-back by less than an hour to a time that is not on the hour (Australia/Lord_Howe: 02:00
+ * +11:00 → 01:30 +10:30). cron-parser's hour step (`plus 1 hour`, then `startOf('hour')`) from
+ * 01:00-01:29 +11:00 lands at 01:30-01:59 +10:30 and rounds back to 01:00 +11:00: it loops there
+ * until its loop limit and the iteration ends for good.
+ */
+export interface LoopTrap {
+  /** Start of the local hour the step rounds back to (01:00 +11:00). */
+  readonly hourStart: number;
+  /** The offset change (02:00 +11:00 = 01:30 +10:30). */
+  readonly change: number;
 }
 
 export type TimelinePiece = SteadyPiece | TransitionPiece;
@@ -44,15 +59,6 @@ interface Transition {
  */
 const MARGIN_BEFORE_MS = 2 * HOUR_MS;
 const MARGIN_AFTER_MS = HOUR_MS;
-
-/**
- * cron-parser reaches a day's first instant with a day step, which resolves a missing or repeated
- * midnight differently from a one-second step. When a change falls this early in the local day,
- * the window starts in the previous day so cron-parser takes the step it takes arriving from
- * earlier days (America/Havana falls back from 01:00 to 00:00, and @daily fires at the second
- * midnight).
- */
-const EARLY_CHANGE_MS = 4 * HOUR_MS;
 
 const timelines = new Map<string, ZoneTimeline>();
 
@@ -158,20 +164,41 @@ export class ZoneTimeline {
   }
 }
 
+/**
+ * The window cron-parser handles for one change. Local times are "wall clock as if UTC".
+ *
+ * When the skipped or repeated local times include a midnight (America/Havana falls back from
+ * 01:00 to 00:00, America/Santiago springs from 24:00 to 01:00), where cron-parser lands on that
+ * day depends on the time of day it stepped from (luxon resolves the ambiguous midnight with the
+ * offset of the previous position): the weekly schedule steps from 00:00 the day before and fires
+ * at the first midnight, the daily one steps from 01:00 and fires at the second. A window starting
+ * at the previous day's midnight, which every iteration passes through, reproduces both.
+ */
 function transitionWindow(transition: Transition): TransitionPiece {
   const localBefore = transition.at + transition.before;
   const localAfter = transition.at + transition.after;
-  const midnight = Math.floor(localBefore / DAY_MS) * DAY_MS;
   let localStart = Math.floor(localBefore / HOUR_MS) * HOUR_MS - MARGIN_BEFORE_MS;
-  if (localBefore - midnight < EARLY_CHANGE_MS) localStart = Math.min(localStart, midnight - MARGIN_BEFORE_MS);
+  let localEnd = Math.ceil(localAfter / HOUR_MS) * HOUR_MS + MARGIN_AFTER_MS;
+  const affectedMidnight = Math.ceil(Math.min(localBefore, localAfter) / DAY_MS) * DAY_MS;
+  if (affectedMidnight <= Math.max(localBefore, localAfter)) {
+    localStart = Math.min(localStart, affectedMidnight - DAY_MS);
+    localEnd = Math.max(localEnd, affectedMidnight + MARGIN_AFTER_MS);
+  }
   return {
     kind: 'transition',
     start: localStart - transition.before,
-    end: Math.ceil(localAfter / HOUR_MS) * HOUR_MS + MARGIN_AFTER_MS - transition.after,
+    end: localEnd - transition.after,
     minOffsetMs: Math.min(transition.before, transition.after),
     maxOffsetMs: Math.max(transition.before, transition.after),
     changes: [transition.at],
+    traps: loopTrap(transition, localAfter),
   };
+}
+
+function loopTrap(transition: Transition, localAfter: number): LoopTrap[] {
+  const fallBack = transition.before - transition.after;
+  if (fallBack <= 0 || fallBack >= HOUR_MS || localAfter % HOUR_MS === 0) return [];
+  return [{ hourStart: Math.floor(localAfter / HOUR_MS) * HOUR_MS - transition.before, change: transition.at }];
 }
 
 /** Sorts windows and fuses those that touch, so each instant belongs to exactly one piece. */
@@ -188,6 +215,7 @@ function mergeWindows(windows: TransitionPiece[]): TransitionPiece[] {
         minOffsetMs: Math.min(last.minOffsetMs, window.minOffsetMs),
         maxOffsetMs: Math.max(last.maxOffsetMs, window.maxOffsetMs),
         changes: [...last.changes, ...window.changes],
+        traps: [...last.traps, ...window.traps],
       };
     } else {
       merged.push(window);

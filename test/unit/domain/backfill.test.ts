@@ -3,7 +3,7 @@ import { backfillExecutionName, parseBackfillRequest, parseZonedDateTime, planBa
 import { ValidationError } from '../../../lib/domain/flow/errors';
 import type { ScheduleTrigger } from '../../../lib/domain/flow/model';
 import { parseFlow } from '../../../lib/domain/flow/parse';
-import { backfillExecutionId, randomId } from '../../../lib/domain/ids';
+import { tickExecutionId, randomId } from '../../../lib/domain/ids';
 import { compileSchedule } from '../../../lib/domain/schedule';
 import { isoDuration } from '../../../lib/domain/execution';
 
@@ -90,11 +90,11 @@ describe('planBackfill', () => {
 
 describe('ids and names', () => {
   it('derives the same execution id for the same backfill and tick, and different ones otherwise', () => {
-    const a = backfillExecutionId('b1', 1000);
+    const a = tickExecutionId('b1', 1000);
     expect(a).toMatch(/^[0-9A-Za-z]{22}$/);
-    expect(backfillExecutionId('b1', 1000)).toBe(a);
-    expect(backfillExecutionId('b1', 1001)).not.toBe(a);
-    expect(backfillExecutionId('b2', 1000)).not.toBe(a);
+    expect(tickExecutionId('b1', 1000)).toBe(a);
+    expect(tickExecutionId('b1', 1001)).not.toBe(a);
+    expect(tickExecutionId('b2', 1000)).not.toBe(a);
     expect(randomId()).not.toBe(randomId());
   });
 

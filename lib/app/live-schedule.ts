@@ -1,0 +1,64 @@
+import { isSchedule } from '../domain/flow/model';
+import { liveOwner, tickExecutionId } from '../domain/ids';
+import { formatInZone } from '../domain/schedule';
+import { buildScheduledExecution } from '../domain/scheduled-execution';
+import type { TriggerState } from '../domain/trigger-state';
+import type { Services } from '../services';
+import { scheduleOf } from './schedules';
+
+/** Missed ticks one trigger replays per tick call; the rest follow on the next calls (Kestra replays one a second). */
+const MAX_TICKS_PER_CALL = 20;
+
+export interface LiveTickResult {
+  /** Executions created by this call. */
+  created: number;
+  /** Triggers that were due. */
+  due: number;
+}
+
+/**
+ * The live schedule: every enabled Schedule trigger whose `nextExecutionDate` has come gets the
+ * execution of that tick, then moves to its next tick. Runs beside any backfill of the same trigger.
+ *
+ * Safe to run concurrently and to repeat: the execution id derives from (trigger, tick) and is
+ * written only if absent, and the trigger moves on with a conditional write, so two overlapping
+ * calls (EventBridge delivers at least once) create one execution per tick.
+ */
+export async function runDueSchedules(svc: Services, now: Date): Promise<LiveTickResult> {
+  const rows = (await svc.triggers.list()).filter(
+    (row) => !row.disabled && row.nextExecutionDate !== null && Date.parse(row.nextExecutionDate) <= now.getTime(),
+  );
+  let created = 0;
+  for (const row of rows) created += await runDueTrigger(svc, row, now);
+  return { created, due: rows.length };
+}
+
+async function runDueTrigger(svc: Services, row: TriggerState, now: Date): Promise<number> {
+  const flow = await svc.flows.get(row.namespace, row.flowId);
+  const trigger = flow?.triggers.find((t) => t.id === row.triggerId);
+  if (!flow || flow.disabled || !trigger || !isSchedule(trigger) || trigger.disabled) return 0;
+  const schedule = scheduleOf(trigger);
+  const owner = liveOwner(row);
+  let expected = row.nextExecutionDate as string;
+  let created = 0;
+  for (let i = 0; i < MAX_TICKS_PER_CALL; i++) {
+    const tickMs = Date.parse(expected);
+    if (tickMs > now.getTime()) break;
+    const id = tickExecutionId(owner, tickMs);
+    const built = buildScheduledExecution({ id, flow, trigger, schedule, tickMs, createdAt: now, origin: { liveOwner: owner, tickMs } });
+    if (await svc.executions.createIfAbsent(built)) {
+      created++;
+      if (built.execution.state.current === 'CREATED') await svc.queue.send([{ executionId: id }]);
+    } else {
+      // Written by an earlier call that stopped before moving the trigger on: queue it again if it never ran.
+      const existing = await svc.executions.get(id);
+      if (existing?.execution.state.current === 'CREATED') await svc.queue.send([{ executionId: id }]);
+    }
+    const next = schedule.next(tickMs);
+    const nextIso = next === null ? null : formatInZone(next, trigger.timezone);
+    const moved = await svc.triggers.advanceSchedule(row, expected, nextIso, formatInZone(tickMs, trigger.timezone), now.toISOString());
+    if (!moved || nextIso === null) break; // another call moved it first: it carries on from there
+    expected = nextIso;
+  }
+  return created;
+}
