@@ -1,0 +1,68 @@
+import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { BACKFILL_TASK_FUNCTIONS, type BackfillTaskPlaceholder } from '../lib/workflow/definition';
+import { type DeployConfig, isDevStage } from './config';
+import { BackfillApi } from './constructs/backfill-api';
+import { BackfillFunctions, WORKER_TIMEOUT } from './constructs/backfill-functions';
+import { BackfillTables } from './constructs/backfill-tables';
+import { BackfillWorkflow } from './constructs/backfill-workflow';
+import { ExecutionQueue } from './constructs/execution-queue';
+import { LiveSchedule } from './constructs/live-schedule';
+
+export interface BackfillStackProps extends StackProps {
+  config: DeployConfig;
+}
+
+/** The only stack: creates the constructs and connects them; resource details live in the constructs. */
+export class BackfillStack extends Stack {
+  readonly tables: BackfillTables;
+  readonly executionQueue: ExecutionQueue;
+  readonly functions: BackfillFunctions;
+  readonly workflow: BackfillWorkflow;
+  readonly api: BackfillApi;
+  readonly liveSchedule: LiveSchedule;
+
+  constructor(scope: Construct, id: string, props: BackfillStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const retain = !isDevStage(config);
+    const logs = {
+      logRetention: retain ? RetentionDays.THREE_MONTHS : RetentionDays.ONE_WEEK,
+      logRemovalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    };
+    // Fixed, so the functions can be given its ARN before it exists (they are its tasks).
+    const stateMachineName = `${this.stackName}-backfill`;
+
+    this.tables = new BackfillTables(this, 'Tables', { retain });
+    this.executionQueue = new ExecutionQueue(this, 'Executions', { workerTimeout: WORKER_TIMEOUT });
+    this.functions = new BackfillFunctions(this, 'Functions', {
+      tables: this.tables,
+      queue: this.executionQueue.queue,
+      stateMachineName,
+      ...logs,
+    });
+    const fn = this.functions.byModule;
+
+    // Each ASL placeholder → the function of the functions/ module lib/workflow/definition.ts names for it.
+    const taskFunctions = {} as Record<BackfillTaskPlaceholder, IFunction>;
+    for (const placeholder of Object.keys(BACKFILL_TASK_FUNCTIONS) as BackfillTaskPlaceholder[]) {
+      taskFunctions[placeholder] = fn[BACKFILL_TASK_FUNCTIONS[placeholder]].function;
+    }
+    this.workflow = new BackfillWorkflow(this, 'Workflow', { stateMachineName, taskFunctions, ...logs });
+
+    this.executionQueue.addWorker(fn.worker.function, config.worker);
+    this.api = new BackfillApi(this, 'Api', { handler: fn.api.function, auth: config.auth, ...logs });
+    this.liveSchedule = new LiveSchedule(this, 'LiveSchedule', { tick: fn.tick.function });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the Kestra-compatible API (routes under /api/v1/)' });
+    new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn, description: 'Backfill state machine' });
+    new CfnOutput(this, 'FlowsTableName', { value: this.tables.byName.flows.tableName });
+    new CfnOutput(this, 'TriggersTableName', { value: this.tables.byName.triggers.tableName });
+    new CfnOutput(this, 'ExecutionsTableName', { value: this.tables.byName.executions.tableName });
+    new CfnOutput(this, 'LogsTableName', { value: this.tables.byName.logs.tableName });
+    new CfnOutput(this, 'ExecutionQueueUrl', { value: this.executionQueue.queue.queueUrl });
+    new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.executionQueue.deadLetterQueue.queueUrl, description: 'Execution messages that failed 5 times' });
+  }
+}

@@ -1,0 +1,167 @@
+import { ArnFormat, Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type { CfnTable } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { FunctionModule } from '../function-entries';
+import type { BackfillTables, TableName } from './backfill-tables';
+import { ServiceFunction } from './service-function';
+
+/** What one function may do. Derived from the code paths of its `functions/` module (see lib/app). */
+export interface FunctionAccess {
+  readTables: TableName[];
+  writeTables: TableName[];
+  /** SendMessage to the execution queue (the worker consumes it through its event source instead). */
+  sendsToQueue: boolean;
+  /** Step Functions actions on the backfill state machine. */
+  stateMachineActions: ('states:StartExecution' | 'states:SendTaskSuccess')[];
+  /** StopExecution on this state machine's executions (deleting a backfill stops its execution). */
+  stopsExecutions: boolean;
+}
+
+export const FUNCTION_ACCESS: Record<FunctionModule, FunctionAccess> = {
+  // Flows CRUD, backfill create/pause/resume/delete, executions and logs read-only. It queues
+  // nothing: executions are created by dispatch (backfills) and tick (live schedule).
+  api: {
+    readTables: ['executions', 'logs'],
+    writeTables: ['flows', 'triggers'],
+    sendsToQueue: false,
+    stateMachineActions: ['states:StartExecution', 'states:SendTaskSuccess'],
+    stopsExecutions: true,
+  },
+  // "Dispatch next batch": creates executions from the cursor, queues them, advances the cursor.
+  dispatch: {
+    readTables: ['flows'],
+    writeTables: ['triggers', 'executions', 'logs'],
+    sendsToQueue: true,
+    stateMachineActions: [],
+    stopsExecutions: false,
+  },
+  // "Paused: wait for resume": stores the task token; sends it back at once if resumed meanwhile.
+  park: { readTables: [], writeTables: ['triggers'], sendsToQueue: false, stateMachineActions: ['states:SendTaskSuccess'], stopsExecutions: false },
+  // "Continue as new execution": records the next generation and starts it.
+  continue: { readTables: [], writeTables: ['triggers'], sendsToQueue: false, stateMachineActions: ['states:StartExecution'], stopsExecutions: false },
+  // Runs one execution per message: claims it, runs its tasks, writes its logs; after a backfill's
+  // last execution it takes the backfill off the trigger (completeIfDrained).
+  worker: { readTables: ['flows'], writeTables: ['triggers', 'executions', 'logs'], sendsToQueue: false, stateMachineActions: [], stopsExecutions: false },
+  // The live schedule: creates the due executions, queues them, advances each trigger's next date.
+  tick: { readTables: ['flows'], writeTables: ['triggers', 'executions'], sendsToQueue: true, stateMachineActions: [], stopsExecutions: false },
+};
+
+/** The worker's Lambda timeout: long shell tasks need room (tasks default to TASK_DEFAULT_TIMEOUT_SECONDS). */
+export const WORKER_TIMEOUT = Duration.minutes(15);
+/** A claimed execution's lease outlives its worker's invocation, so only a dead worker's claim expires. */
+export const WORKER_LEASE = WORKER_TIMEOUT.plus(Duration.seconds(60));
+/** Default time limit of a shell task without its own `timeout`: leaves the worker room to record the outcome. */
+export const TASK_DEFAULT_TIMEOUT = Duration.minutes(10);
+
+const SETTINGS: Record<FunctionModule, { description: string; timeout: Duration; memorySize?: number }> = {
+  api: { description: 'Kestra-compatible HTTP API (flows, triggers, backfills, executions, logs)', timeout: Duration.seconds(29), memorySize: 1024 },
+  dispatch: { description: 'Backfill state machine: dispatch next batch', timeout: Duration.minutes(5), memorySize: 1024 },
+  park: { description: 'Backfill state machine: park while paused (stores the task token)', timeout: Duration.seconds(30) },
+  continue: { description: 'Backfill state machine: continue as a new execution', timeout: Duration.seconds(30) },
+  worker: { description: 'Runs queued executions (SQS)', timeout: WORKER_TIMEOUT, memorySize: 1024 },
+  tick: { description: 'Live schedule tick: runs due Schedule triggers', timeout: Duration.seconds(55), memorySize: 1024 },
+};
+
+/** The backfill state machine's ARN, from its fixed name: no reference to the state machine resource. */
+export function stateMachineArnFor(scope: Construct, stateMachineName: string): string {
+  return Stack.of(scope).formatArn({
+    service: 'states',
+    resource: 'stateMachine',
+    resourceName: stateMachineName,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+}
+
+/** All executions of that state machine: what StopExecution acts on. */
+export function stateMachineExecutionsArnFor(scope: Construct, stateMachineName: string): string {
+  return Stack.of(scope).formatArn({
+    service: 'states',
+    resource: 'execution',
+    resourceName: `${stateMachineName}:*`,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+}
+
+export interface BackfillFunctionsProps {
+  tables: BackfillTables;
+  queue: IQueue;
+  stateMachineName: string;
+  logRetention: RetentionDays;
+  logRemovalPolicy: RemovalPolicy;
+}
+
+/**
+ * The six Lambda functions, each on its `functions/` module, each with the environment
+ * `lib/config.ts` reads and the grants of FUNCTION_ACCESS, nothing more.
+ */
+export class BackfillFunctions extends Construct {
+  readonly byModule: Record<FunctionModule, ServiceFunction>;
+  /** The environment every function gets (names as `lib/config.ts` reads them). */
+  readonly environment: Record<string, string>;
+
+  constructor(scope: Construct, id: string, props: BackfillFunctionsProps) {
+    super(scope, id);
+    const stateMachineArn = stateMachineArnFor(this, props.stateMachineName);
+    const names = props.tables.names;
+    // Every function builds all its clients at start, so every function gets the whole environment.
+    this.environment = {
+      FLOWS_TABLE: names.flows,
+      TRIGGERS_TABLE: names.triggers,
+      EXECUTIONS_TABLE: names.executions,
+      LOGS_TABLE: names.logs,
+      EXECUTION_QUEUE_URL: props.queue.queueUrl,
+      BACKFILL_STATE_MACHINE_ARN: stateMachineArn,
+      WORKER_LEASE_SECONDS: String(WORKER_LEASE.toSeconds()),
+      TASK_DEFAULT_TIMEOUT_SECONDS: String(TASK_DEFAULT_TIMEOUT.toSeconds()),
+    };
+
+    const byModule = {} as Record<FunctionModule, ServiceFunction>;
+    for (const module of Object.keys(FUNCTION_ACCESS) as FunctionModule[]) {
+      const fn = new ServiceFunction(this, pascal(module), {
+        module,
+        ...SETTINGS[module],
+        environment: this.environment,
+        logRetention: props.logRetention,
+        logRemovalPolicy: props.logRemovalPolicy,
+      });
+      const access = FUNCTION_ACCESS[module];
+      for (const table of access.readTables) props.tables.byName[table].grantReadData(fn.function);
+      for (const table of access.writeTables) props.tables.byName[table].grantReadWriteData(fn.function);
+      if (access.sendsToQueue) props.queue.grantSendMessages(fn.function);
+      if (access.stateMachineActions.length > 0) {
+        fn.role.addToPrincipalPolicy(new PolicyStatement({ actions: access.stateMachineActions, resources: [stateMachineArn] }));
+      }
+      if (access.stopsExecutions) {
+        fn.role.addToPrincipalPolicy(
+          new PolicyStatement({ actions: ['states:StopExecution'], resources: [stateMachineExecutionsArnFor(this, props.stateMachineName)] }),
+        );
+        Validations.of(fn.role).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${props.stateMachineName}:*]`,
+          reason:
+            'Deleting a backfill stops its execution, whose name (flow, trigger, backfill id, generation) exists only ' +
+            'at run time; the ARN is limited to the executions of this stack\'s backfill state machine.',
+        });
+      }
+      for (const table of new Set([...access.readTables, ...access.writeTables])) {
+        const indexes = props.tables.definitions[table].indexes.map((index) => index.name);
+        if (indexes.length === 0) continue;
+        const logicalId = Stack.of(this).getLogicalId(props.tables.byName[table].node.defaultChild as CfnTable);
+        Validations.of(fn.role).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/index/*]`,
+          reason:
+            `Queries the ${table} table's global secondary indexes (${indexes.join(', ')}); the DynamoDB grant scopes ` +
+            'them as <table ARN>/index/*, which covers only the indexes of that one table of this stack.',
+        });
+      }
+      byModule[module] = fn;
+    }
+    this.byModule = byModule;
+  }
+}
+
+function pascal(name: string): string {
+  return name.charAt(0).toUpperCase() + name.slice(1);
+}

@@ -1,0 +1,78 @@
+import { type Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { type FunctionModule, PROJECT_ROOT, functionEntry } from '../function-entries';
+
+/** Every function runs on this runtime (cdk-nag AwsSolutions-L1 wants the latest Node.js runtime CDK knows). */
+export const FUNCTION_RUNTIME = Runtime.NODEJS_24_X;
+
+export interface ServiceFunctionProps {
+  /** The `functions/` module this Lambda runs (the same one the local default runs). */
+  module: FunctionModule;
+  description: string;
+  environment: Record<string, string>;
+  timeout: Duration;
+  memorySize?: number;
+  logRetention: RetentionDays;
+  /** What happens to the log group when the stack goes. */
+  logRemovalPolicy: RemovalPolicy;
+}
+
+/**
+ * A Lambda function with the house defaults: Node.js on ARM64, bundled by esbuild from `functions/`,
+ * X-Ray tracing, its own log group with a retention, and its own role that may write only to that
+ * log group (no AWSLambdaBasicExecutionRole managed policy). Callers grant everything else.
+ */
+export class ServiceFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: Role;
+  readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
+    super(scope, id);
+    this.logGroup = new LogGroup(this, 'Logs', {
+      retention: props.logRetention,
+      removalPolicy: props.logRemovalPolicy,
+    });
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runs functions/${props.module}.ts`,
+    });
+    this.logGroup.grantWrite(this.role);
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Tracing.ACTIVE grants xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level ' +
+        'permissions; test/cdk/iam.test.ts checks that "*" carries only these actions.',
+    });
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: functionEntry(props.module),
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      description: props.description,
+      runtime: FUNCTION_RUNTIME,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout,
+      tracing: Tracing.ACTIVE,
+      role: this.role,
+      logGroup: this.logGroup,
+      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node24',
+        mainFields: ['module', 'main'],
+        // Bundle the pinned AWS SDK rather than rely on the runtime's copy (the default marks it external).
+        externalModules: [],
+        // CommonJS dependencies inside an ES module bundle still call `require`.
+        banner: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+        minify: true,
+        sourceMap: true,
+      },
+    });
+  }
+}

@@ -1,0 +1,247 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { readSettings } from '../../lib/config';
+import { ALL_TABLES } from '../../lib/adapters/dynamodb/tables';
+import { TASK_DEFAULT_TIMEOUT, WORKER_LEASE, WORKER_TIMEOUT } from '../../cdk/constructs/backfill-functions';
+import { FUNCTION_MODULES } from '../../cdk/function-entries';
+import { logicalIdOf, resourcesOf, synthStack } from './synth';
+
+const { stack, template } = synthStack();
+const functions = resourcesOf(template, 'AWS::Lambda::Function');
+
+describe('DynamoDB tables', () => {
+  it('has one on-demand table with point-in-time recovery per table definition of lib/adapters/dynamodb/tables.ts', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', ALL_TABLES.length);
+    template.allResourcesProperties('AWS::DynamoDB::Table', {
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+  });
+
+  it.each(ALL_TABLES.map((def) => [def.logicalName, def] as const))('builds %s with the keys and indexes of its definition', (name, def) => {
+    const table = template.toJSON().Resources[logicalIdOf(stack.tables.byName[name])];
+    const keySchema = [
+      { AttributeName: def.partitionKey.name, KeyType: 'HASH' },
+      ...(def.sortKey ? [{ AttributeName: def.sortKey.name, KeyType: 'RANGE' }] : []),
+    ];
+    expect(table.Properties.KeySchema).toEqual(keySchema);
+    const indexes = (table.Properties.GlobalSecondaryIndexes ?? []).map((gsi: Record<string, unknown>) => ({
+      name: gsi.IndexName,
+      keys: gsi.KeySchema,
+      projection: (gsi.Projection as { ProjectionType: string }).ProjectionType,
+    }));
+    expect(indexes).toEqual(
+      def.indexes.map((index) => ({
+        name: index.name,
+        keys: [
+          { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
+          ...(index.sortKey ? [{ AttributeName: index.sortKey.name, KeyType: 'RANGE' }] : []),
+        ],
+        projection: index.projection,
+      })),
+    );
+  });
+
+  it('in the dev stage (default): deleted with the stack, no deletion protection', () => {
+    template.allResources('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
+    template.allResourcesProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: false });
+  });
+
+  it('outside dev: retained, with deletion protection, and logs retained', () => {
+    const prod = synthStack({ stage: 'prod' }).template;
+    prod.allResources('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    prod.allResourcesProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: true });
+    prod.allResources('AWS::Logs::LogGroup', { DeletionPolicy: 'Retain' });
+  });
+});
+
+describe('execution queue', () => {
+  const queueId = logicalIdOf(stack.executionQueue.queue);
+  const dlqId = logicalIdOf(stack.executionQueue.deadLetterQueue);
+
+  it('redrives to a dead-letter queue, encrypted by SQS, visibility 6× the worker timeout', () => {
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] }, maxReceiveCount: 5 },
+      SqsManagedSseEnabled: true,
+      VisibilityTimeout: 6 * WORKER_TIMEOUT.toSeconds(),
+    });
+    template.allResourcesProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
+  });
+
+  it('refuses requests without TLS, on both queues', () => {
+    for (const id of [queueId, dlqId]) {
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: id }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+    }
+  });
+
+  it('feeds the worker with ReportBatchItemFailures and the default batch settings', () => {
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
+      FunctionName: { Ref: logicalIdOf(stack.functions.byModule.worker.function) },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: 10,
+      MaximumBatchingWindowInSeconds: Match.absent(),
+      ScalingConfig: { MaximumConcurrency: 10 },
+    });
+  });
+
+  it('takes batch size, batching window and maximum concurrency from context', () => {
+    const tuned = synthStack({ workerBatchSize: '50', workerBatchingWindowSeconds: '5', workerMaxConcurrency: '25' }).template;
+    tuned.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 50,
+      MaximumBatchingWindowInSeconds: 5,
+      ScalingConfig: { MaximumConcurrency: 25 },
+    });
+  });
+});
+
+describe('Lambda functions', () => {
+  it('has one function per functions/ module', () => {
+    expect(Object.keys(functions)).toHaveLength(FUNCTION_MODULES.length);
+  });
+
+  it('runs every function on Node.js 22 or newer, ARM64, with active tracing and its own log group', () => {
+    for (const fn of Object.values(functions)) {
+      const props = fn.Properties as Record<string, any>;
+      expect(props.Runtime).toMatch(/^nodejs(\d+)\.x$/);
+      expect(Number(/^nodejs(\d+)/.exec(props.Runtime)?.[1])).toBeGreaterThanOrEqual(22);
+      expect(props.Architectures).toEqual(['arm64']);
+      expect(props.TracingConfig).toEqual({ Mode: 'Active' });
+      expect(props.LoggingConfig.LogGroup).toEqual({ Ref: expect.any(String) });
+    }
+  });
+
+  it('gives every log group a retention', () => {
+    for (const group of Object.values(resourcesOf(template, 'AWS::Logs::LogGroup'))) {
+      expect(group.Properties?.RetentionInDays).toBeGreaterThan(0);
+    }
+  });
+
+  it('gives every function the environment lib/config.ts reads, state machine ARN included', () => {
+    const stateMachineArn = {
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':states:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':stateMachine:KestraBackfills-dev-backfill']],
+    };
+    template.allResourcesProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          FLOWS_TABLE: { Ref: logicalIdOf(stack.tables.byName.flows) },
+          TRIGGERS_TABLE: { Ref: logicalIdOf(stack.tables.byName.triggers) },
+          EXECUTIONS_TABLE: { Ref: logicalIdOf(stack.tables.byName.executions) },
+          LOGS_TABLE: { Ref: logicalIdOf(stack.tables.byName.logs) },
+          EXECUTION_QUEUE_URL: { Ref: logicalIdOf(stack.executionQueue.queue) },
+          BACKFILL_STATE_MACHINE_ARN: stateMachineArn,
+          WORKER_LEASE_SECONDS: String(WORKER_LEASE.toSeconds()),
+        }),
+      },
+    });
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', { StateMachineName: 'KestraBackfills-dev-backfill' });
+  });
+
+  it('uses environment names lib/config.ts actually reads', () => {
+    const settings = readSettings(stack.functions.environment);
+    const env = stack.functions.environment;
+    expect(settings.tables).toEqual({ flows: env.FLOWS_TABLE, triggers: env.TRIGGERS_TABLE, executions: env.EXECUTIONS_TABLE, logs: env.LOGS_TABLE });
+    expect(settings.queueUrl).toBe(env.EXECUTION_QUEUE_URL);
+    expect(settings.stateMachineArn).toBe(env.BACKFILL_STATE_MACHINE_ARN);
+    expect(settings.worker.leaseSeconds).toBe(WORKER_LEASE.toSeconds());
+    expect(settings.worker.defaultTaskTimeoutSeconds).toBe(TASK_DEFAULT_TIMEOUT.toSeconds());
+  });
+
+  it('lets a worker lease outlive the worker, and a default task time limit fit inside it', () => {
+    const worker = template.toJSON().Resources[logicalIdOf(stack.functions.byModule.worker.function)].Properties;
+    expect(worker.Timeout).toBe(WORKER_TIMEOUT.toSeconds());
+    expect(WORKER_LEASE.toSeconds()).toBeGreaterThan(worker.Timeout);
+    expect(TASK_DEFAULT_TIMEOUT.toSeconds()).toBeLessThan(worker.Timeout);
+  });
+
+  it('gives dispatch 5 minutes and 1 GB', () => {
+    const dispatch = template.toJSON().Resources[logicalIdOf(stack.functions.byModule.dispatch.function)].Properties;
+    expect(dispatch).toMatchObject({ Timeout: 300, MemorySize: 1024 });
+  });
+});
+
+describe('state machine', () => {
+  it('is a Standard state machine logging ALL with execution data, traced by X-Ray', () => {
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineType: 'STANDARD',
+      LoggingConfiguration: {
+        Level: 'ALL',
+        IncludeExecutionData: true,
+        Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [logicalIdOf(stack.workflow.logGroup), 'Arn'] } } }],
+      },
+      TracingConfiguration: { Enabled: true },
+    });
+  });
+});
+
+describe('HTTP API', () => {
+  it('sends every request to the API function through the $default route, signed with SigV4 (AWS_IAM)', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Route', 1);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: '$default', AuthorizationType: 'AWS_IAM' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+      IntegrationType: 'AWS_PROXY',
+      IntegrationUri: { 'Fn::GetAtt': [logicalIdOf(stack.functions.byModule.api.function), 'Arn'] },
+      PayloadFormatVersion: '2.0',
+    });
+  });
+
+  it('auto-deploys the $default stage with access logs', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      AccessLogSettings: { DestinationArn: { 'Fn::GetAtt': [logicalIdOf(stack.api.accessLogs), 'Arn'] }, Format: Match.stringLikeRegexp('requestId') },
+    });
+  });
+
+  it('takes a JWT authorizer instead when the context says auth=jwt', () => {
+    const jwt = synthStack({ auth: 'jwt', jwtIssuer: 'https://issuer.example.com/', jwtAudience: 'client-a, client-b' }).template;
+    jwt.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      IdentitySource: ['$request.header.Authorization'],
+      JwtConfiguration: { Issuer: 'https://issuer.example.com/', Audience: ['client-a', 'client-b'] },
+    });
+    jwt.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: '$default', AuthorizationType: 'JWT' });
+  });
+});
+
+describe('live schedule', () => {
+  it('calls the tick function every minute', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      State: 'ENABLED',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalIdOf(stack.functions.byModule.tick.function), 'Arn'] } })],
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'events.amazonaws.com',
+      FunctionName: { 'Fn::GetAtt': [logicalIdOf(stack.functions.byModule.tick.function), 'Arn'] },
+    });
+  });
+});
+
+describe('outputs', () => {
+  it('exports the API URL, state machine ARN, table names and queue URLs', () => {
+    expect(Object.keys(template.toJSON().Outputs).sort()).toEqual(
+      [
+        'ApiUrl',
+        'StateMachineArn',
+        'FlowsTableName',
+        'TriggersTableName',
+        'ExecutionsTableName',
+        'LogsTableName',
+        'ExecutionQueueUrl',
+        'DeadLetterQueueUrl',
+      ].sort(),
+    );
+    template.hasOutput('StateMachineArn', { Value: { Ref: logicalIdOf(stack.workflow.stateMachine) } });
+  });
+});

@@ -1,0 +1,179 @@
+import { describe, expect, it } from 'vitest';
+import type { FunctionModule } from '../../cdk/function-entries';
+import { FUNCTION_MODULES } from '../../cdk/function-entries';
+import { logicalIdOf, resourcesOf, synthStack } from './synth';
+
+const { stack, template } = synthStack();
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+}
+
+const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+const resourcesOfStatement = (s: Statement) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]);
+
+/** The statements of the policies attached to a role (by the role's logical id). */
+function statementsOfRole(roleId: string): Statement[] {
+  return Object.values(resourcesOf(template, 'AWS::IAM::Policy'))
+    .filter((p) => (p.Properties?.Roles as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: roleId })))
+    .flatMap((p) => (p.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
+}
+
+const statementsOf = (module: FunctionModule) => statementsOfRole(logicalIdOf(stack.functions.byModule[module].role));
+
+/** Every action a function may take on a resource, as "action → resource" strings for readable diffs. */
+function grantsOf(module: FunctionModule, service: string): string[] {
+  return statementsOf(module)
+    .filter((s) => s.Effect === 'Allow')
+    .flatMap((s) => actionsOf(s).filter((a) => a.startsWith(`${service}:`)).flatMap((a) => resourcesOfStatement(s).map((r) => `${a} → ${nameOf(r)}`)))
+    .sort();
+}
+
+/** Names a resource reference by the construct it points to. */
+function nameOf(resource: unknown): string {
+  const json = JSON.stringify(resource);
+  const names: Record<string, string> = {
+    [logicalIdOf(stack.tables.byName.flows)]: 'flows',
+    [logicalIdOf(stack.tables.byName.triggers)]: 'triggers',
+    [logicalIdOf(stack.tables.byName.executions)]: 'executions',
+    [logicalIdOf(stack.tables.byName.logs)]: 'logs',
+    [logicalIdOf(stack.executionQueue.queue)]: 'queue',
+    [logicalIdOf(stack.executionQueue.deadLetterQueue)]: 'dlq',
+  };
+  for (const [id, name] of Object.entries(names)) {
+    if (json === JSON.stringify({ 'Fn::GetAtt': [id, 'Arn'] })) return name;
+    if (json === JSON.stringify({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [id, 'Arn'] }, '/index/*']] })) return `${name}/index/*`;
+  }
+  if (json.includes(':stateMachine:KestraBackfills-dev-backfill"')) return 'stateMachine';
+  if (json.includes(':execution:KestraBackfills-dev-backfill:*"')) return 'executions of stateMachine';
+  return json;
+}
+
+const READ = ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'];
+const WRITE = ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+
+/** Data-plane DynamoDB actions a function has on a table ("read" or "write" = read + write). */
+function tableAccess(module: FunctionModule): Record<string, 'read' | 'write'> {
+  const grants = grantsOf(module, 'dynamodb');
+  const access: Record<string, 'read' | 'write'> = {};
+  for (const table of ['flows', 'triggers', 'executions', 'logs']) {
+    const actions = grants.filter((g) => g.endsWith(`→ ${table}`)).map((g) => g.split(' → ')[0]);
+    if (actions.length === 0) continue;
+    expect(actions, `${module} on ${table}`).toEqual(expect.arrayContaining(READ));
+    access[table] = WRITE.every((a) => actions.includes(a)) ? 'write' : 'read';
+    if (access[table] === 'read') expect(actions.filter((a) => WRITE.includes(a)), `${module} on ${table}`).toEqual([]);
+  }
+  return access;
+}
+
+describe('no broad permissions', () => {
+  const policies = Object.values(resourcesOf(template, 'AWS::IAM::Policy'));
+  const statements = policies.flatMap((p) => (p.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
+
+  it('grants no "*" action and no service-wide wildcard action (e.g. dynamodb:*)', () => {
+    for (const s of statements.filter((st) => st.Effect === 'Allow')) {
+      for (const action of actionsOf(s)) expect(action).not.toMatch(/\*/);
+    }
+  });
+
+  it('uses Resource "*" only for actions without resource-level permissions (X-Ray, log delivery)', () => {
+    const allowedOnStar = new Set([
+      'xray:PutTraceSegments',
+      'xray:PutTelemetryRecords',
+      'xray:GetSamplingRules',
+      'xray:GetSamplingTargets',
+      'logs:CreateLogDelivery',
+      'logs:GetLogDelivery',
+      'logs:UpdateLogDelivery',
+      'logs:DeleteLogDelivery',
+      'logs:ListLogDeliveries',
+      'logs:PutResourcePolicy',
+      'logs:DescribeResourcePolicies',
+      'logs:DescribeLogGroups',
+    ]);
+    for (const s of statements.filter((st) => resourcesOfStatement(st).includes('*'))) {
+      for (const action of actionsOf(s)) expect(allowedOnStar, action).toContain(action);
+    }
+  });
+
+  it('attaches no managed policies (no AWSLambdaBasicExecutionRole: each function writes only to its own log group)', () => {
+    for (const role of Object.values(resourcesOf(template, 'AWS::IAM::Role'))) {
+      expect(role.Properties?.ManagedPolicyArns).toBeUndefined();
+    }
+    for (const module of FUNCTION_MODULES) {
+      const logs = statementsOf(module).filter((s) => actionsOf(s).some((a) => a.startsWith('logs:')));
+      expect(logs).toEqual([
+        { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [logicalIdOf(stack.functions.byModule[module].logGroup), 'Arn'] } },
+      ]);
+    }
+  });
+});
+
+describe('state machine role', () => {
+  const roleId = logicalIdOf(stack.workflow.stateMachine.role);
+
+  it('may invoke exactly the three task functions, unqualified', () => {
+    const invoke = statementsOfRole(roleId).filter((s) => actionsOf(s).some((a) => a.startsWith('lambda:')));
+    expect(invoke).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'lambda:InvokeFunction',
+        Resource: (['dispatch', 'park', 'continue'] as const).map((m) => ({ 'Fn::GetAtt': [logicalIdOf(stack.functions.byModule[m].function), 'Arn'] })),
+      },
+    ]);
+  });
+
+  it('has no data access of its own (no DynamoDB, SQS or Step Functions actions)', () => {
+    const actions = statementsOfRole(roleId).flatMap(actionsOf);
+    expect(actions.filter((a) => /^(dynamodb|sqs|states):/.test(a))).toEqual([]);
+  });
+});
+
+describe('function grants', () => {
+  it('api: writes flows and triggers, reads executions and logs; starts, resumes and stops backfill executions; queues nothing', () => {
+    expect(tableAccess('api')).toEqual({ flows: 'write', triggers: 'write', executions: 'read', logs: 'read' });
+    expect(grantsOf('api', 'states')).toEqual(
+      ['states:SendTaskSuccess → stateMachine', 'states:StartExecution → stateMachine', 'states:StopExecution → executions of stateMachine'].sort(),
+    );
+    expect(grantsOf('api', 'sqs')).toEqual([]);
+  });
+
+  it('dispatch: reads flows, writes triggers, executions and logs, sends to the queue; no Step Functions', () => {
+    expect(tableAccess('dispatch')).toEqual({ flows: 'read', triggers: 'write', executions: 'write', logs: 'write' });
+    expect(grantsOf('dispatch', 'sqs')).toContain('sqs:SendMessage → queue');
+    expect(grantsOf('dispatch', 'states')).toEqual([]);
+  });
+
+  it('park: writes triggers (the task token), may SendTaskSuccess, nothing else', () => {
+    expect(tableAccess('park')).toEqual({ triggers: 'write' });
+    expect(grantsOf('park', 'states')).toEqual(['states:SendTaskSuccess → stateMachine']);
+    expect(grantsOf('park', 'sqs')).toEqual([]);
+  });
+
+  it('continue: writes triggers, may StartExecution, nothing else', () => {
+    expect(tableAccess('continue')).toEqual({ triggers: 'write' });
+    expect(grantsOf('continue', 'states')).toEqual(['states:StartExecution → stateMachine']);
+    expect(grantsOf('continue', 'sqs')).toEqual([]);
+  });
+
+  it('worker: consumes the queue (no SendMessage), reads flows, writes triggers, executions and logs', () => {
+    expect(tableAccess('worker')).toEqual({ flows: 'read', triggers: 'write', executions: 'write', logs: 'write' });
+    expect(grantsOf('worker', 'sqs')).toEqual(
+      ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'].map((a) => `${a} → queue`),
+    );
+    expect(grantsOf('worker', 'states')).toEqual([]);
+  });
+
+  it('tick: reads flows, writes triggers and executions, sends to the queue; no logs, no Step Functions', () => {
+    expect(tableAccess('tick')).toEqual({ flows: 'read', triggers: 'write', executions: 'write' });
+    expect(grantsOf('tick', 'sqs')).toContain('sqs:SendMessage → queue');
+    expect(grantsOf('tick', 'states')).toEqual([]);
+  });
+
+  it('lets nothing but the API Gateway and the schedule rule invoke functions from outside', () => {
+    const principals = Object.values(resourcesOf(template, 'AWS::Lambda::Permission')).map((p) => p.Properties?.Principal);
+    expect(principals.sort()).toEqual(['apigateway.amazonaws.com', 'events.amazonaws.com']);
+  });
+});
