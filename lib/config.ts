@@ -63,7 +63,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     dispatch: {
       batchSize: positiveInt(env, 'BACKFILL_BATCH_SIZE', 100),
       maxInFlight: positiveInt(env, 'BACKFILL_MAX_IN_FLIGHT', 500),
-      maxIterationsPerExecution: positiveInt(env, 'BACKFILL_MAX_ITERATIONS_PER_EXECUTION', 1000),
+      maxIterationsPerExecution: positiveInt(env, 'BACKFILL_MAX_ITERATIONS_PER_EXECUTION', 500),
       throttleWaitSeconds: positiveInt(env, 'BACKFILL_THROTTLE_WAIT_SECONDS', 2),
     },
     backfill: {
