@@ -1,21 +1,6 @@
 import { type LocalOptions, type LocalRuntime, startLocal } from '../../lib/local/runtime';
 
-export const SEED_FLOW = `id: scheduled_flow
-namespace: dev
-
-tasks:
-  - id: external_system_export
-    type: io.kestra.plugin.scripts.shell.Commands
-    runner: PROCESS
-    commands:
-      - echo "processing data for {{ execution.startDate ?? trigger.date }}"
-      - sleep $((RANDOM % 5 + 1))
-
-triggers:
-  - id: schedule
-    type: io.kestra.core.models.triggers.types.Schedule
-    cron: "*/30 * * * *"
-`;
+export { SEED_FLOW } from './flows';
 
 export interface ApiResponse<T = any> {
   status: number;

@@ -28,6 +28,20 @@ export function isConditionFailed(error: unknown): boolean {
   return (error as { name?: string })?.name === 'ConditionalCheckFailedException';
 }
 
+/**
+ * Runs a conditional write; false when its condition did not hold. Losing such a race is an
+ * expected outcome everywhere in this service (a duplicate, a moved cursor), not an error.
+ */
+export async function whenConditionHolds(write: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await write();
+    return true;
+  } catch (error) {
+    if (isConditionFailed(error)) return false;
+    throw error;
+  }
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Retries UnprocessedItems with backoff, as BatchWriteItem requires; 25 requests per call is DynamoDB's limit. */

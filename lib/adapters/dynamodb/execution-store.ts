@@ -10,7 +10,7 @@ import {
 import { type Execution, type ExecutionOrigin, type StateType, TERMINAL_STATES, transition } from '../../domain/execution';
 import type { ClaimResult, ExecutionQuery, ExecutionStore, StoredExecution } from '../../ports';
 import { mapLimit } from '../../util/map-limit';
-import { type Item, batchGet, batchWrite, isConditionFailed, n, num, s, str } from './client';
+import { type Item, batchGet, batchWrite, isConditionFailed, n, num, s, str, whenConditionHolds } from './client';
 import { EXECUTIONS_BY_FLOW, EXECUTIONS_BY_NAMESPACE, EXECUTIONS_FAILED, EXECUTIONS_UNFINISHED, flowKey } from './tables';
 
 /** Owner recorded on unfinished executions that no backfill created (live schedule, API). */
@@ -54,15 +54,9 @@ export class DynamoExecutionStore implements ExecutionStore {
   }
 
   async createIfAbsent(stored: StoredExecution): Promise<boolean> {
-    try {
-      await this.client.send(
-        new PutItemCommand({ TableName: this.table, Item: toItem(stored), ConditionExpression: 'attribute_not_exists(id)' }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailed(error)) return false;
-      throw error;
-    }
+    return whenConditionHolds(() =>
+      this.client.send(new PutItemCommand({ TableName: this.table, Item: toItem(stored), ConditionExpression: 'attribute_not_exists(id)' })),
+    );
   }
 
   async claim(id: string, leaseToken: string, leaseUntilMs: number, now: Date): Promise<ClaimResult> {
@@ -131,37 +125,26 @@ export class DynamoExecutionStore implements ExecutionStore {
   }
 
   async releaseLease(id: string, leaseToken: string): Promise<void> {
-    try {
-      await this.client.send(
+    await this.endLease(id, leaseToken);
+  }
+
+  async expireLeases(ids: string[]): Promise<void> {
+    await mapLimit(ids, 8, (id) => this.endLease(id));
+  }
+
+  /** Sets the lease's end to the epoch: held by `leaseToken`, or by anyone when it is omitted. */
+  private endLease(id: string, leaseToken?: string): Promise<boolean> {
+    return whenConditionHolds(() =>
+      this.client.send(
         new UpdateItemCommand({
           TableName: this.table,
           Key: { id: s(id) },
           UpdateExpression: 'SET leaseUntil = :zero',
-          ConditionExpression: 'leaseToken = :token',
-          ExpressionAttributeValues: { ':zero': n(0), ':token': s(leaseToken) },
+          ConditionExpression: leaseToken ? 'leaseToken = :token' : 'attribute_exists(leaseToken)',
+          ExpressionAttributeValues: { ':zero': n(0), ...(leaseToken ? { ':token': s(leaseToken) } : {}) },
         }),
-      );
-    } catch (error) {
-      if (!isConditionFailed(error)) throw error;
-    }
-  }
-
-  async expireLeases(ids: string[]): Promise<void> {
-    await mapLimit(ids, 8, async (id) => {
-      try {
-        await this.client.send(
-          new UpdateItemCommand({
-            TableName: this.table,
-            Key: { id: s(id) },
-            UpdateExpression: 'SET leaseUntil = :zero',
-            ConditionExpression: 'attribute_exists(leaseToken)',
-            ExpressionAttributeValues: { ':zero': n(0) },
-          }),
-        );
-      } catch (error) {
-        if (!isConditionFailed(error)) throw error;
-      }
-    });
+      ),
+    );
   }
 
   async repairUnfinishedIndex(): Promise<number> {
@@ -182,16 +165,16 @@ export class DynamoExecutionStore implements ExecutionStore {
       startKey = out.LastEvaluatedKey;
     } while (startKey);
     await mapLimit(ids, 8, (id) =>
-      this.client.send(
-        new UpdateItemCommand({
-          TableName: this.table,
-          Key: { id: s(id) },
-          UpdateExpression: 'SET pendingOwner = pendingOwner',
-          ConditionExpression: 'attribute_exists(pendingOwner)',
-        }),
-      ).catch((error) => {
-        if (!isConditionFailed(error)) throw error;
-      }),
+      whenConditionHolds(() =>
+        this.client.send(
+          new UpdateItemCommand({
+            TableName: this.table,
+            Key: { id: s(id) },
+            UpdateExpression: 'SET pendingOwner = pendingOwner',
+            ConditionExpression: 'attribute_exists(pendingOwner)',
+          }),
+        ),
+      ),
     );
     return ids.length;
   }
@@ -325,9 +308,9 @@ export class DynamoExecutionStore implements ExecutionStore {
     return out.Item;
   }
 
-  private async writeUnderLease(stored: StoredExecution, leaseToken: string, expression: string, extraValues: Item = {}): Promise<boolean> {
-    try {
-      await this.client.send(
+  private writeUnderLease(stored: StoredExecution, leaseToken: string, expression: string, extraValues: Item = {}): Promise<boolean> {
+    return whenConditionHolds(() =>
+      this.client.send(
         new UpdateItemCommand({
           TableName: this.table,
           Key: { id: s(stored.execution.id) },
@@ -341,13 +324,10 @@ export class DynamoExecutionStore implements ExecutionStore {
             ...extraValues,
           },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailed(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
+
 }
 
 function toItem(stored: StoredExecution): Item {

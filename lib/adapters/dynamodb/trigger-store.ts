@@ -10,7 +10,7 @@ import {
 import { ConflictError, NotFoundError } from '../../domain/errors';
 import type { BackfillOutcome, BackfillState, TriggerRef, TriggerState } from '../../domain/trigger-state';
 import type { AdvanceCursor, TriggerStore } from '../../ports';
-import { type Item, bool, isConditionFailed, n, num, s, str } from './client';
+import { type Item, bool, isConditionFailed, n, num, s, str, whenConditionHolds } from './client';
 import { flowKey } from './tables';
 
 /**
@@ -95,15 +95,9 @@ export class DynamoTriggerStore implements TriggerStore {
       updatedDate: s(state.updatedDate),
     };
     if (state.nextExecutionDate) item.nextExecutionDate = s(state.nextExecutionDate);
-    try {
-      await this.client.send(
-        new PutItemCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(triggerId)' }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailed(error)) return false;
-      throw error;
-    }
+    return whenConditionHolds(() =>
+      this.client.send(new PutItemCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(triggerId)' })),
+    );
   }
 
   async updateSchedule(
@@ -245,14 +239,8 @@ export class DynamoTriggerStore implements TriggerStore {
     });
   }
 
-  private async conditional(input: Omit<ConstructorParameters<typeof UpdateItemCommand>[0], 'TableName'>): Promise<boolean> {
-    try {
-      await this.client.send(new UpdateItemCommand({ TableName: this.table, ...input }));
-      return true;
-    } catch (error) {
-      if (isConditionFailed(error)) return false;
-      throw error;
-    }
+  private conditional(input: Omit<ConstructorParameters<typeof UpdateItemCommand>[0], 'TableName'>): Promise<boolean> {
+    return whenConditionHolds(() => this.client.send(new UpdateItemCommand({ TableName: this.table, ...input })));
   }
 }
 

@@ -2,25 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../lib/domain/flow/errors';
 import { SCHEDULE_TYPE, SCHEDULE_TYPE_ALIAS, isSchedule } from '../../../lib/domain/flow/model';
 import { parseFlow } from '../../../lib/domain/flow/parse';
+import { SEED_FLOW } from '../../support/flows';
 import { expectValidationError } from './helpers';
-
-/** Verbatim copy of /work/shared/checks/seed_flow.yaml (the seed documentation's flow). */
-const SEED_FLOW = `id: scheduled_flow
-namespace: dev
-
-tasks:
-  - id: external_system_export
-    type: io.kestra.plugin.scripts.shell.Commands
-    runner: PROCESS
-    commands:
-      - echo "processing data for {{ execution.startDate ?? trigger.date }}"
-      - sleep $((RANDOM % 5 + 1))
-
-triggers:
-  - id: schedule
-    type: io.kestra.core.models.triggers.types.Schedule
-    cron: "*/30 * * * *"
-`;
 
 const SHELL = 'io.kestra.plugin.scripts.shell.Commands';
 const LOG = 'io.kestra.plugin.core.log.Log';
