@@ -2,7 +2,7 @@ import { ValidationError } from './flow/errors';
 import { resolveInputs } from './flow/inputs';
 import { parseLabels } from './flow/labels';
 import type { Flow, Label, ScheduleTrigger } from './flow/model';
-import type { CompiledSchedule } from './schedule';
+import { type CompiledSchedule, formatInZone } from './schedule';
 import type { BackfillState, TriggerRef } from './trigger-state';
 
 /** `PUT /api/v1/triggers` with a `backfill`, validated. */
@@ -132,12 +132,14 @@ export function planBackfill(
       `the window ${request.start.toISOString()} → ${end.toISOString()} holds no tick of "${trigger.cron}" (${trigger.timezone})`,
     );
   }
+  // Shown in the trigger's zone, like the cursor and the executions' trigger dates.
+  const zoned = (date: Date) => formatInZone(date.getTime(), trigger.timezone);
   return {
     id: plan.id,
-    start: request.start.toISOString(),
-    end: end.toISOString(),
+    start: zoned(request.start),
+    end: zoned(end),
     cursorMs: request.start.getTime(),
-    currentDate: request.start.toISOString(),
+    currentDate: zoned(request.start),
     paused: false,
     inputs,
     labels: request.labels,

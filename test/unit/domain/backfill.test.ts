@@ -53,9 +53,9 @@ describe('planBackfill', () => {
     const state = planBackfill(request({ start: '2026-11-24T07:00:00Z', end: null }), flow, trigger, schedule, plan);
     expect(state).toMatchObject({
       id: 'b1',
-      start: '2026-11-24T07:00:00.000Z',
-      end: '2026-11-24T12:00:00.000Z',
-      currentDate: '2026-11-24T07:00:00.000Z',
+      start: '2026-11-24T08:00:00+01:00',
+      end: '2026-11-24T13:00:00+01:00',
+      currentDate: '2026-11-24T08:00:00+01:00',
       cursorMs: Date.parse('2026-11-24T07:00:00Z'),
       paused: false,
       totalTicks: 11,
