@@ -23,6 +23,9 @@ const SEARCH_HORIZON_MS = 3653 * DAY_MS;
 
 const LAST_MS_OF_DAY = DAY_MS - 1;
 
+/** Bounds the memory of cached transition-piece ticks per schedule (8 bytes each). */
+const MAX_CACHED_WINDOW_TICKS = 50_000;
+
 /** Called for each firing local day with the ms-of-day range [low, high] to consider. */
 type DayVisitor = (dayStartLocalMs: number, low: number, high: number) => boolean;
 
@@ -37,6 +40,9 @@ export function compileSchedule(spec: ScheduleSpec): CompiledSchedule {
 
 class FastSchedule implements CompiledSchedule {
   private readonly timeline: ZoneTimeline;
+  /** All ticks of recently used transition pieces, oldest first. */
+  private readonly pieceTicks = new Map<TransitionPiece, number[]>();
+  private cachedTicks = 0;
 
   constructor(
     readonly spec: Readonly<Required<ScheduleSpec>>,
@@ -58,7 +64,8 @@ class FastSchedule implements CompiledSchedule {
       if (piece.kind === 'steady') {
         this.collectSteady(cursor, end, piece.offsetMs, ticks, max);
       } else if (this.mayFireIn(piece, cursor, end)) {
-        for (const tick of this.transitionTicks(piece, cursor - 1, end, max - ticks.length)) ticks.push(tick);
+        // A one-tick `next` does not pay for the whole piece; larger reads do, once.
+        for (const tick of this.transitionTicks(piece, cursor - 1, end, max - ticks.length, max > 1)) ticks.push(tick);
       }
       cursor = end + 1;
     }
@@ -83,7 +90,7 @@ class FastSchedule implements CompiledSchedule {
         if (tick !== null) return tick;
       } else if (this.mayFireIn(piece, start, cursor)) {
         // From the window's start, as a forward iteration arriving from earlier days would run.
-        const ticks = this.transitionTicks(piece, piece.start - 1, cursor, Infinity);
+        const ticks = this.transitionTicks(piece, piece.start - 1, cursor, Infinity, true);
         if (ticks.length > 0) return ticks[ticks.length - 1];
       }
       cursor = start - 1;
@@ -102,15 +109,42 @@ class FastSchedule implements CompiledSchedule {
       if (piece.kind === 'steady') {
         count += this.countSteady(cursor, end, piece.offsetMs, max - count);
       } else if (this.mayFireIn(piece, cursor, end)) {
-        count += this.transitionTicks(piece, cursor - 1, end, max - count).length;
+        count += this.transitionTicks(piece, cursor - 1, end, max - count, true).length;
       }
       cursor = end + 1;
     }
     return Math.min(count, max);
   }
 
-  private transitionTicks(piece: TransitionPiece, afterMs: number, untilMs: number, limit: number): number[] {
+  /**
+   * Ticks t with afterMs < t <= untilMs of a transition piece, at most `limit`, from cron-parser.
+   *
+   * A read from the piece's start (the usual case: arriving from a steady stretch) is served from
+   * one cached run over the whole piece, since counts and dispatch batches come back to the same
+   * pieces and cron-parser costs tens of µs a tick. `fill` allows computing that run when missing.
+   * A read starting inside the piece runs cron-parser from there, as the reference does.
+   */
+  private transitionTicks(piece: TransitionPiece, afterMs: number, untilMs: number, limit: number, fill: boolean): number[] {
+    if (afterMs === piece.start - 1) {
+      let all = this.pieceTicks.get(piece);
+      if (all === undefined && fill) {
+        all = transitionTicks(this.sixFields, this.spec.timezone, piece, afterMs, piece.end - 1, Infinity);
+        this.remember(piece, all);
+      }
+      if (all !== undefined) return all.slice(0, Math.min(limit, upperBoundOf(all, untilMs)));
+    }
     return transitionTicks(this.sixFields, this.spec.timezone, piece, afterMs, untilMs, limit);
+  }
+
+  private remember(piece: TransitionPiece, ticks: number[]): void {
+    if (ticks.length > MAX_CACHED_WINDOW_TICKS) return;
+    for (const [oldPiece, oldTicks] of this.pieceTicks) {
+      if (this.cachedTicks + ticks.length <= MAX_CACHED_WINDOW_TICKS) break;
+      this.pieceTicks.delete(oldPiece);
+      this.cachedTicks -= oldTicks.length;
+    }
+    this.pieceTicks.set(piece, ticks);
+    this.cachedTicks += ticks.length;
   }
 
   private collectSteady(from: number, to: number, offsetMs: number, ticks: number[], max: number): void {
@@ -222,4 +256,16 @@ class FastSchedule implements CompiledSchedule {
     }
     return false;
   }
+}
+
+/** Index of the first element > value in an ascending array. */
+function upperBoundOf(sorted: readonly number[], value: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (sorted[middle] <= value) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }

@@ -57,7 +57,7 @@ export function parseCron(cron: unknown, withSeconds: boolean): ParsedCron {
 
   let expression = trimmed;
   if (trimmed.startsWith('@')) {
-    const mapped = NICKNAMES[trimmed];
+    const mapped = Object.hasOwn(NICKNAMES, trimmed) ? NICKNAMES[trimmed] : undefined;
     if (mapped === undefined) {
       const what = trimmed === '@reboot' ? '@reboot is not supported by Schedule triggers' : `unknown nickname ${trimmed}`;
       throw invalid(`${what}; expected one of ${NICKNAME_LIST} or ${withSeconds ? 6 : 5} fields (${withSeconds ? SIX_FIELDS : FIVE_FIELDS})`);
