@@ -1,4 +1,5 @@
 import type { TableNames } from './adapters/dynamodb/tables';
+import type { RecoverMissedSchedules } from './domain/flow/model';
 
 /** Everything tunable, read once from the environment (Lambda env vars set by CDK, or the local default). */
 export interface Settings {
@@ -25,6 +26,10 @@ export interface Settings {
     /** Largest request body accepted, in bytes. */
     maxBodyBytes: number;
   };
+  live: {
+    /** What the live schedule does with ticks missed while stopped or disabled, unless the trigger says (Kestra's plugin default). */
+    recoverMissedSchedules: RecoverMissedSchedules;
+  };
   worker: {
     /** How long a claimed execution stays owned by its worker before another may take it over. */
     leaseSeconds: number;
@@ -50,6 +55,14 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): nu
   return value;
 }
 
+function recoverMode(env: NodeJS.ProcessEnv): RecoverMissedSchedules {
+  const raw = env.RECOVER_MISSED_SCHEDULES || 'ALL';
+  if (raw !== 'ALL' && raw !== 'LAST' && raw !== 'NONE') {
+    throw new ConfigurationError(`RECOVER_MISSED_SCHEDULES must be ALL, LAST or NONE, got "${raw}"`);
+  }
+  return raw;
+}
+
 export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   return {
     tables: {
@@ -71,6 +84,9 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     },
     api: {
       maxBodyBytes: positiveInt(env, 'API_MAX_BODY_BYTES', 256 * 1024),
+    },
+    live: {
+      recoverMissedSchedules: recoverMode(env),
     },
     worker: {
       leaseSeconds: positiveInt(env, 'WORKER_LEASE_SECONDS', 900),

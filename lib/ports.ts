@@ -43,7 +43,7 @@ export interface TriggerStore {
   /** Writes the row unless one exists; returns whether it wrote. */
   createIfAbsent(state: TriggerState): Promise<boolean>;
   /** Moves the live schedule to its next tick if it is still at `expected`; returns whether it did. */
-  advanceSchedule(ref: TriggerRef, expected: string, next: string | null, date: string, updatedDate: string): Promise<boolean>;
+  advanceSchedule(ref: TriggerRef, expected: string, next: string | null, date: string | undefined, updatedDate: string): Promise<boolean>;
   /** Updates the live-schedule fields of an existing row (keeps any backfill). */
   updateSchedule(ref: TriggerRef, fields: { nextExecutionDate: string | null; disabled: boolean; updatedDate: string }): Promise<void>;
   delete(ref: TriggerRef): Promise<void>;

@@ -3,7 +3,7 @@ import { BadRequestError } from '../domain/errors';
 import { ValidationError } from '../domain/flow/errors';
 import type { TriggerRef, TriggerState } from '../domain/trigger-state';
 import type { Services } from '../services';
-import { resolveTrigger } from './backfills';
+import { resolveTrigger, setDisabled } from './backfills';
 
 const NO_BACKFILL = 'No backfill found';
 
@@ -78,14 +78,35 @@ export async function applyByTriggers(svc: Services, body: unknown, action: Acti
   return applyAll(svc, refs, action);
 }
 
-/** `namespace` matches the namespace and its children (Kestra's prefix filter); `flowId` matches exactly. */
-export async function applyByQuery(svc: Services, query: { namespace?: string; flowId?: string }, action: Action): Promise<{ count: number }> {
-  const rows = (await svc.triggers.listWithBackfill()).filter(
+/**
+ * Applies an action to the triggers a query selects: `namespace` matches the namespace and its
+ * children (Kestra's prefix filter), `flowId` matches exactly. Backfill actions look only at
+ * triggers with a backfill; the others at every trigger.
+ */
+export async function applyByQuery(
+  svc: Services,
+  query: { namespace?: string; flowId?: string },
+  action: Action,
+  rowsWith: 'backfill' | 'any' = 'backfill',
+): Promise<{ count: number }> {
+  const candidates = rowsWith === 'backfill' ? await svc.triggers.listWithBackfill() : await svc.triggers.list();
+  const rows = candidates.filter(
     (row) =>
       (!query.namespace || row.namespace === query.namespace || row.namespace.startsWith(`${query.namespace}.`)) &&
       (!query.flowId || row.flowId === query.flowId),
   );
   return applyAll(svc, rows, action);
+}
+
+/** Kestra's `set-disabled/by-triggers` body: `{triggers: [...], disabled}`. */
+export async function setDisabledByTriggers(svc: Services, body: unknown): Promise<{ count: number }> {
+  const fields = body as { triggers?: unknown; disabled?: unknown } | null;
+  if (!fields || typeof fields !== 'object' || !Array.isArray(fields.triggers) || fields.triggers.length === 0) {
+    throw new ValidationError('triggers', 'expected a non-empty array of {namespace, flowId, triggerId}');
+  }
+  if (typeof fields.disabled !== 'boolean') throw new ValidationError('disabled', `expected true or false, got ${JSON.stringify(fields.disabled ?? null)}`);
+  const disabled = fields.disabled;
+  return applyByTriggers(svc, fields.triggers, (s, ref) => setDisabled(s, ref, disabled));
 }
 
 export const BACKFILL_ACTIONS: Record<'pause' | 'unpause' | 'delete', Action> = {

@@ -65,12 +65,19 @@ export async function createBackfill(svc: Services, body: unknown): Promise<Trig
   return { ...state, backfill, updatedDate: now.toISOString() };
 }
 
-async function setDisabled(svc: Services, body: unknown, disabled: boolean): Promise<TriggerState> {
+/**
+ * Switches a trigger. Disabling keeps the live schedule's next tick, so that enabling again finds
+ * the ticks missed meanwhile and recovers them as `recoverMissedSchedules` says.
+ */
+export async function setDisabled(svc: Services, body: unknown, disabled: boolean): Promise<TriggerState> {
   const ref = parseTriggerRef(body);
-  const { trigger } = await resolveTrigger(svc, ref);
+  const { trigger, state } = await resolveTrigger(svc, ref);
   const now = svc.clock.now();
-  const next = disabled ? null : scheduleOf(trigger).next(now.getTime());
-  const nextExecutionDate = next === null ? null : formatInZone(next, trigger.timezone);
+  let nextExecutionDate = state.nextExecutionDate;
+  if (!disabled && nextExecutionDate === null) {
+    const next = scheduleOf(trigger).next(now.getTime());
+    nextExecutionDate = next === null ? null : formatInZone(next, trigger.timezone);
+  }
   await svc.triggers.updateSchedule(ref, { nextExecutionDate, disabled, updatedDate: now.toISOString() });
-  return (await svc.triggers.get(ref)) as TriggerState;
+  return { ...state, nextExecutionDate, disabled, updatedDate: now.toISOString() };
 }

@@ -2,6 +2,8 @@ import { isSchedule } from '../domain/flow/model';
 import { liveOwner, tickExecutionId } from '../domain/ids';
 import { formatInZone } from '../domain/schedule';
 import { buildScheduledExecution } from '../domain/scheduled-execution';
+import { firstTickToRun } from '../domain/missed-schedules';
+import { parseDuration } from '../domain/flow/values';
 import type { TriggerState } from '../domain/trigger-state';
 import type { Services } from '../services';
 import { scheduleOf } from './schedules';
@@ -39,11 +41,21 @@ async function runDueTrigger(svc: Services, row: TriggerState, now: Date): Promi
   if (!flow || flow.disabled || !trigger || !isSchedule(trigger) || trigger.disabled) return 0;
   const schedule = scheduleOf(trigger);
   const owner = liveOwner(row);
+  const nowMs = now.getTime();
   let expected = row.nextExecutionDate as string;
+  const from = firstTickToRun(schedule, Date.parse(expected), nowMs, {
+    recover: trigger.recoverMissedSchedules ?? svc.settings.live.recoverMissedSchedules,
+    lateMaximumDelayMs: trigger.lateMaximumDelay ? parseDuration(trigger.lateMaximumDelay, 'lateMaximumDelay') : undefined,
+  });
+  const ticks = schedule.ticksBetween(from, nowMs, MAX_TICKS_PER_CALL);
+  if (ticks.length === 0) {
+    // Every due tick was skipped as missed: move straight to the next one to come.
+    const next = schedule.next(nowMs);
+    await svc.triggers.advanceSchedule(row, expected, next === null ? null : formatInZone(next, trigger.timezone), undefined, now.toISOString());
+    return 0;
+  }
   let created = 0;
-  for (let i = 0; i < MAX_TICKS_PER_CALL; i++) {
-    const tickMs = Date.parse(expected);
-    if (tickMs > now.getTime()) break;
+  for (const tickMs of ticks) {
     const id = tickExecutionId(owner, tickMs);
     const built = buildScheduledExecution({ id, flow, trigger, schedule, tickMs, createdAt: now, origin: { liveOwner: owner, tickMs } });
     if (await svc.executions.createIfAbsent(built)) {
@@ -56,6 +68,7 @@ async function runDueTrigger(svc: Services, row: TriggerState, now: Date): Promi
     }
     const next = schedule.next(tickMs);
     const nextIso = next === null ? null : formatInZone(next, trigger.timezone);
+    // Moving from `expected` also skips the ticks the policy left out before this one.
     const moved = await svc.triggers.advanceSchedule(row, expected, nextIso, formatInZone(tickMs, trigger.timezone), now.toISOString());
     if (!moved || nextIso === null) break; // another call moved it first: it carries on from there
     expected = nextIso;

@@ -43,12 +43,19 @@ export function triggerVariables(schedule: CompiledSchedule, tickMs: number): Re
 export function buildScheduledExecution(request: ScheduledExecutionRequest): ScheduledExecution {
   const { flow, trigger, schedule, tickMs, createdAt, id } = request;
   const variables = triggerVariables(schedule, tickMs);
+  // Where it came from, beyond Kestra (which has no backfill label): searchable with labels=system.from:backfill.
+  const systemLabels: Label[] = request.origin.backfillId
+    ? [
+        { key: 'system.from', value: 'backfill' },
+        { key: 'system.backfill', value: request.origin.backfillId },
+      ]
+    : [{ key: 'system.from', value: 'trigger' }];
   const execution: Execution = {
     id,
     namespace: flow.namespace,
     flowId: flow.id,
     flowRevision: flow.revision,
-    labels: [],
+    labels: systemLabels,
     inputs: {},
     state: newState(createdAt),
     trigger: { id: trigger.id, type: trigger.type, variables },
@@ -64,7 +71,7 @@ export function buildScheduledExecution(request: ScheduledExecutionRequest): Sch
     for (const label of [...flow.labels, ...trigger.labels, ...(request.extraLabels ?? [])]) {
       labels.set(label.key, String(renderValue(label.value, context)));
     }
-    execution.labels = [...labels].map(([key, value]) => ({ key, value }));
+    execution.labels = [...[...labels].map(([key, value]) => ({ key, value })), ...systemLabels];
     const rendered = renderValue({ ...trigger.inputs, ...(request.extraInputs ?? {}) }, context) as Record<string, unknown>;
     execution.inputs = resolveInputs(flow, rendered, 'inputs');
     return { execution, origin: request.origin };

@@ -59,7 +59,9 @@ export function toTriggerJson(state: TriggerState): Record<string, unknown> {
     triggerId: state.triggerId,
   };
   if (state.date) json.date = state.date;
-  const next = state.backfill ? state.backfill.currentDate : state.nextExecutionDate;
+  // Disabled: no next date (Kestra 1.x). The live schedule's own next tick is kept inside, so
+  // enabling again can recover the ticks missed meanwhile.
+  const next = state.disabled ? null : state.backfill ? state.backfill.currentDate : state.nextExecutionDate;
   if (next) json.nextExecutionDate = next;
   if (state.backfill) json.backfill = toBackfillJson(state.backfill);
   json.disabled = state.disabled;

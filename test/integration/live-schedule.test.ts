@@ -88,3 +88,87 @@ describe('the live schedule', () => {
   });
 
 });
+
+/** Missed ticks, with the clock driven by the test: the service "was down" between two calls. */
+describe('recovery of missed schedules', () => {
+  let product: TestProduct;
+  const flowWith = (id: string, extra: string) => `id: ${id}
+namespace: recover
+tasks:
+  - id: say
+    type: io.kestra.plugin.core.log.Log
+    message: "{{ trigger.date }}"
+triggers:
+  - id: minute
+    type: io.kestra.plugin.core.trigger.Schedule
+    cron: "* * * * *"
+${extra}`;
+
+  beforeAll(async () => {
+    product = await startProduct();
+    for (const [id, extra] of [
+      ['all', ''],
+      ['last', '    recoverMissedSchedules: LAST\n'],
+      ['none', '    recoverMissedSchedules: NONE\n'],
+      ['late', '    lateMaximumDelay: PT3M\n'],
+    ]) {
+      expect((await product.api.createFlow(flowWith(id, extra))).status).toBe(200);
+    }
+  });
+  afterAll(async () => product?.close());
+
+  async function nextOf(flowId: string): Promise<number> {
+    return Date.parse((await product.api.call('GET', `/api/v1/triggers/recover/${flowId}`)).body.results[0].nextExecutionDate);
+  }
+  async function datesOf(flowId: string): Promise<number[]> {
+    await product.runtime.queue.idle();
+    return (await product.api.executions('recover', flowId)).map((e) => Date.parse(e.trigger.variables.date)).sort((a, b) => a - b);
+  }
+
+  it('replays all missed ticks (ALL), only the last (LAST), none that are late (NONE), none older than lateMaximumDelay', async () => {
+    const first = await nextOf('all');
+    // Down for ten minutes: ticks first … first+10min are due, the last one 20 s ago.
+    const now = new Date(first + 10 * 60_000 + 20_000);
+    await runDueSchedules(product.runtime.services, now);
+    const minute = (n: number) => first + n * 60_000;
+    expect(await datesOf('all')).toEqual(Array.from({ length: 11 }, (_, i) => minute(i)));
+    expect(await datesOf('last')).toEqual([minute(10)]);
+    // NONE runs what is on time (within 90 s): the last tick and the one before it.
+    expect(await datesOf('none')).toEqual([minute(9), minute(10)]);
+    expect(await datesOf('late')).toEqual([minute(8), minute(9), minute(10)]);
+    for (const flowId of ['all', 'last', 'none', 'late']) expect(await nextOf(flowId)).toBe(minute(11));
+  });
+
+  it('labels live executions system.from=trigger, searchable beside backfilled ones', async () => {
+    const live = await product.api.call('GET', '/api/v1/executions/search?namespace=recover&labels=system.from:trigger');
+    expect(live.body.total).toBe(11 + 1 + 2 + 3);
+    const backfilled = await product.api.call('GET', '/api/v1/executions/search?namespace=recover&labels=system.from:backfill');
+    expect(backfilled.body.total).toBe(0);
+  });
+
+  it('keeps the missed ticks of a disabled trigger for recovery when it is enabled again, in bulk too', async () => {
+    const ids = { namespace: 'recover', flowId: 'all', triggerId: 'minute' };
+    const before = await nextOf('all');
+    const off = await product.api.call('POST', '/api/v1/triggers/set-disabled/by-triggers', { triggers: [ids, { ...ids, flowId: 'nope' }], disabled: true });
+    expect(off.body).toEqual({ count: 1 });
+    const row = (await product.api.call('GET', '/api/v1/triggers/recover/all')).body.results[0];
+    expect(row).toMatchObject({ disabled: true });
+    expect(row.nextExecutionDate).toBeUndefined();
+    const count = (await datesOf('all')).length;
+    await runDueSchedules(product.runtime.services, new Date(before + 5 * 60_000));
+    expect((await datesOf('all')).length).toBe(count);
+
+    const on = await product.api.call('POST', '/api/v1/triggers/set-disabled/by-query?namespace=recover&flowId=all&disabled=false');
+    expect(on.body).toEqual({ count: 1 });
+    expect(await nextOf('all')).toBe(before);
+    await runDueSchedules(product.runtime.services, new Date(before + 5 * 60_000));
+    expect((await datesOf('all')).length).toBe(count + 6);
+  });
+
+  it('refuses a set-disabled body without triggers or with a non-boolean', async () => {
+    expect((await product.api.call('POST', '/api/v1/triggers/set-disabled/by-triggers', { triggers: [], disabled: true })).status).toBe(400);
+    const bad = await product.api.call('POST', '/api/v1/triggers/set-disabled/by-triggers', { triggers: [{ namespace: 'recover', flowId: 'all', triggerId: 'minute' }], disabled: 'yes' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.path).toBe('disabled');
+  });
+});

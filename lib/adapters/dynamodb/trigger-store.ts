@@ -128,13 +128,19 @@ export class DynamoTriggerStore implements TriggerStore {
     }
   }
 
-  async advanceSchedule(ref: TriggerRef, expected: string, next: string | null, date: string, updatedDate: string): Promise<boolean> {
+  async advanceSchedule(ref: TriggerRef, expected: string, next: string | null, date: string | undefined, updatedDate: string): Promise<boolean> {
+    const set = ['updatedDate = :u', ...(next ? ['nextExecutionDate = :next'] : []), ...(date ? ['#date = :date'] : [])];
     return this.conditional({
       Key: key(ref),
-      UpdateExpression: next ? 'SET nextExecutionDate = :next, #date = :date, updatedDate = :u' : 'SET #date = :date, updatedDate = :u REMOVE nextExecutionDate',
+      UpdateExpression: `SET ${set.join(', ')}${next ? '' : ' REMOVE nextExecutionDate'}`,
       ConditionExpression: 'nextExecutionDate = :expected',
-      ExpressionAttributeNames: { '#date': 'date' },
-      ExpressionAttributeValues: { ':expected': s(expected), ':date': s(date), ':u': s(updatedDate), ...(next ? { ':next': s(next) } : {}) },
+      ExpressionAttributeNames: date ? { '#date': 'date' } : undefined,
+      ExpressionAttributeValues: {
+        ':expected': s(expected),
+        ':u': s(updatedDate),
+        ...(next ? { ':next': s(next) } : {}),
+        ...(date ? { ':date': s(date) } : {}),
+      },
     });
   }
 

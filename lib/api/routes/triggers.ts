@@ -1,5 +1,6 @@
-import { BACKFILL_ACTIONS, applyByQuery, applyByTriggers } from '../../app/backfill-control';
-import { updateTrigger } from '../../app/backfills';
+import { BACKFILL_ACTIONS, applyByQuery, applyByTriggers, setDisabledByTriggers } from '../../app/backfill-control';
+import { ValidationError } from '../../domain/flow/errors';
+import { setDisabled, updateTrigger } from '../../app/backfills';
 import { getFlow } from '../../app/flows';
 import { triggerView } from '../../app/trigger-view';
 import type { Services } from '../../services';
@@ -34,6 +35,21 @@ export const triggerRoutes: Route[] = [
     handler: async (svc, request) => view(svc, await updateTrigger(svc, jsonBody(request))),
   },
   ...actionRoutes,
+  {
+    method: 'POST',
+    path: '/triggers/set-disabled/by-triggers',
+    handler: async (svc, request) => json(200, await setDisabledByTriggers(svc, jsonBody(request))),
+  },
+  {
+    method: 'POST',
+    path: '/triggers/set-disabled/by-query',
+    handler: async (svc, request) => {
+      const raw = request.query.get('disabled') ?? 'true';
+      if (raw !== 'true' && raw !== 'false') throw new ValidationError('disabled', `expected true or false, got "${raw}"`);
+      const query = { namespace: request.query.get('namespace') || undefined, flowId: request.query.get('flowId') || undefined };
+      return json(200, await applyByQuery(svc, query, (s, ref) => setDisabled(s, ref, raw === 'true'), 'any'));
+    },
+  },
   {
     method: 'GET',
     path: '/triggers/search',
