@@ -5,6 +5,7 @@ import { render, renderValue } from '../domain/template';
 import type { StoredExecution } from '../ports';
 import type { Services } from '../services';
 import { completeIfDrained } from './backfill-run';
+import { setDisabled } from './backfills';
 import { LogWriter } from './log-writer';
 import { runShellCommands } from './tasks/shell';
 
@@ -63,10 +64,15 @@ async function runClaimed(svc: Services, stored: StoredExecution, leaseToken: st
   await logs.flush();
   execution.state = transition(execution.state, final, svc.clock.now());
   if (!(await svc.executions.finish(stored, leaseToken))) return;
-  const backfillId = stored.origin.backfillId;
-  if (backfillId && execution.trigger) {
-    await completeIfDrained(svc, { namespace: execution.namespace, flowId: execution.flowId, triggerId: execution.trigger.id }, backfillId);
+  if (!execution.trigger) return;
+  const ref = { namespace: execution.namespace, flowId: execution.flowId, triggerId: execution.trigger.id };
+  // Kestra's `stopAfter`: an execution of the trigger ending in a listed state switches the trigger off.
+  const trigger = flow?.triggers.find((t) => t.id === ref.triggerId);
+  if (trigger?.stopAfter?.includes(final)) {
+    await setDisabled(svc, ref, true);
+    console.log(`Trigger ${ref.namespace}.${ref.flowId}.${ref.triggerId} disabled: execution ${execution.id} ended ${final} (stopAfter)`);
   }
+  if (stored.origin.backfillId) await completeIfDrained(svc, ref, stored.origin.backfillId);
 }
 
 /** Flows read by this worker in the last moments: a backfill runs the same flow thousands of times in a row. */

@@ -172,3 +172,40 @@ ${extra}`;
     expect(bad.body.path).toBe('disabled');
   });
 });
+
+describe('stopAfter', () => {
+  let product: TestProduct;
+  beforeAll(async () => {
+    product = await startProduct();
+  });
+  afterAll(async () => product?.close());
+
+  it('disables the trigger when one of its executions ends in a listed state', async () => {
+    const flow = `id: fragile
+namespace: stop
+tasks:
+  - id: fail
+    type: io.kestra.plugin.scripts.shell.Commands
+    commands:
+      - exit 1
+triggers:
+  - id: minute
+    type: io.kestra.plugin.core.trigger.Schedule
+    cron: "* * * * *"
+    stopAfter:
+      - FAILED
+`;
+    expect((await product.api.createFlow(flow)).status).toBe(200);
+    const next = Date.parse((await product.api.call('GET', '/api/v1/triggers/stop/fragile')).body.results[0].nextExecutionDate);
+    await runDueSchedules(product.runtime.services, new Date(next + 1000));
+    await product.runtime.queue.idle();
+    const [execution] = await product.api.executions('stop', 'fragile');
+    expect(execution.state.current).toBe('FAILED');
+    const row = (await product.api.call('GET', '/api/v1/triggers/stop/fragile')).body.results[0];
+    expect(row.disabled).toBe(true);
+    // Disabled: the next minutes bring nothing.
+    await runDueSchedules(product.runtime.services, new Date(next + 5 * 60_000));
+    await product.runtime.queue.idle();
+    expect(await product.api.executions('stop', 'fragile')).toHaveLength(1);
+  });
+});
