@@ -19,6 +19,8 @@ export interface BackfillStackProps extends StackProps {
 export class BackfillStack extends Stack {
   readonly tables: BackfillTables;
   readonly executionQueue: ExecutionQueue;
+  /** Live executions, consumed apart so they never wait behind a backfill's queue. */
+  readonly liveExecutionQueue: ExecutionQueue;
   readonly functions: BackfillFunctions;
   readonly workflow: BackfillWorkflow;
   readonly api: BackfillApi;
@@ -37,9 +39,10 @@ export class BackfillStack extends Stack {
 
     this.tables = new BackfillTables(this, 'Tables', { retain });
     this.executionQueue = new ExecutionQueue(this, 'Executions', { workerTimeout: WORKER_TIMEOUT });
+    this.liveExecutionQueue = new ExecutionQueue(this, 'LiveExecutions', { workerTimeout: WORKER_TIMEOUT });
     this.functions = new BackfillFunctions(this, 'Functions', {
       tables: this.tables,
-      queue: this.executionQueue.queue,
+      queues: { backfill: this.executionQueue.queue, live: this.liveExecutionQueue.queue },
       stateMachineName,
       ...logs,
     });
@@ -53,6 +56,7 @@ export class BackfillStack extends Stack {
     this.workflow = new BackfillWorkflow(this, 'Workflow', { stateMachineName, taskFunctions, ...logs });
 
     this.executionQueue.addWorker(fn.worker.function, config.worker);
+    this.liveExecutionQueue.addWorker(fn.worker.function, config.worker);
     this.api = new BackfillApi(this, 'Api', { handler: fn.api.function, auth: config.auth, ...logs });
     this.liveSchedule = new LiveSchedule(this, 'LiveSchedule', { tick: fn.tick.function });
 
@@ -64,5 +68,7 @@ export class BackfillStack extends Stack {
     new CfnOutput(this, 'LogsTableName', { value: this.tables.byName.logs.tableName });
     new CfnOutput(this, 'ExecutionQueueUrl', { value: this.executionQueue.queue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.executionQueue.deadLetterQueue.queueUrl, description: 'Execution messages that failed 5 times' });
+    new CfnOutput(this, 'LiveExecutionQueueUrl', { value: this.liveExecutionQueue.queue.queueUrl, description: 'Executions of the live schedule' });
+    new CfnOutput(this, 'LiveDeadLetterQueueUrl', { value: this.liveExecutionQueue.deadLetterQueue.queueUrl, description: 'Live execution messages that failed 5 times' });
   }
 }

@@ -4,8 +4,10 @@ import type { RecoverMissedSchedules } from './domain/flow/model';
 /** Everything tunable, read once from the environment (Lambda env vars set by CDK, or the local default). */
 export interface Settings {
   tables: TableNames;
-  /** SQS queue of executions to run (AWS only). */
+  /** SQS queue of backfilled executions to run (AWS only). */
   queueUrl?: string;
+  /** SQS queue of live executions, consumed apart so they never wait behind a backfill (AWS only). */
+  liveQueueUrl?: string;
   /** The backfill state machine (AWS only). */
   stateMachineArn?: string;
   dispatch: {
@@ -72,6 +74,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       logs: env.LOGS_TABLE || 'logs',
     },
     queueUrl: env.EXECUTION_QUEUE_URL || undefined,
+    liveQueueUrl: env.LIVE_EXECUTION_QUEUE_URL || undefined,
     stateMachineArn: env.BACKFILL_STATE_MACHINE_ARN || undefined,
     dispatch: {
       batchSize: positiveInt(env, 'BACKFILL_BATCH_SIZE', 100),

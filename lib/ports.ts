@@ -121,8 +121,8 @@ export interface ExecutionStore {
   countUnfinished(backfillId: string, limit: number): Promise<number>;
   /** Counts of a backfill's queued, running and failed executions for ticks below its cursor, read from sparse indexes. */
   progressOf(backfillId: string, belowTickMs: number): Promise<{ queued: number; running: number; failed: number }>;
-  /** Ids of every unfinished execution (the local default re-queues them after a restart). */
-  listUnfinished(): Promise<string[]>;
+  /** Every unfinished execution and its lane (the local default re-queues them after a restart). */
+  listUnfinished(): Promise<{ executionId: string; lane: ExecutionLane }[]>;
   search(query: ExecutionQuery): Promise<{ results: Execution[]; total: number }>;
 }
 
@@ -153,8 +153,14 @@ export interface ExecutionMessage {
   executionId: string;
 }
 
+/**
+ * Live executions and backfilled ones travel apart, so that live work never waits behind a
+ * backfill's queue (two SQS queues on AWS, two lanes locally, live first).
+ */
+export type ExecutionLane = 'live' | 'backfill';
+
 export interface ExecutionQueue {
-  send(messages: ExecutionMessage[]): Promise<void>;
+  send(messages: ExecutionMessage[], lane: ExecutionLane): Promise<void>;
 }
 
 /** Input of every backfill state machine execution; small on purpose (no tick lists). */

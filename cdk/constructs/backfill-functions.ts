@@ -4,6 +4,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { ExecutionLane } from '../../lib/ports';
 import type { FunctionModule } from '../function-entries';
 import type { BackfillTables, TableName } from './backfill-tables';
 import { ServiceFunction } from './service-function';
@@ -12,8 +13,8 @@ import { ServiceFunction } from './service-function';
 export interface FunctionAccess {
   readTables: TableName[];
   writeTables: TableName[];
-  /** SendMessage to the execution queue (the worker consumes it through its event source instead). */
-  sendsToQueue: boolean;
+  /** The execution queues it sends to (the worker consumes both through event sources instead). */
+  sendsTo: ExecutionLane[];
   /** Step Functions actions on the backfill state machine. */
   stateMachineActions: ('states:StartExecution' | 'states:SendTaskSuccess')[];
   /** StopExecution on this state machine's executions (deleting a backfill stops its execution). */
@@ -26,7 +27,7 @@ export const FUNCTION_ACCESS: Record<FunctionModule, FunctionAccess> = {
   api: {
     readTables: ['executions', 'logs'],
     writeTables: ['flows', 'triggers'],
-    sendsToQueue: false,
+    sendsTo: [],
     stateMachineActions: ['states:StartExecution', 'states:SendTaskSuccess'],
     stopsExecutions: true,
   },
@@ -34,19 +35,20 @@ export const FUNCTION_ACCESS: Record<FunctionModule, FunctionAccess> = {
   dispatch: {
     readTables: ['flows'],
     writeTables: ['triggers', 'executions', 'logs'],
-    sendsToQueue: true,
+    sendsTo: ['backfill'],
     stateMachineActions: [],
     stopsExecutions: false,
   },
   // "Paused: wait for resume": stores the task token; sends it back at once if resumed meanwhile.
-  park: { readTables: [], writeTables: ['triggers'], sendsToQueue: false, stateMachineActions: ['states:SendTaskSuccess'], stopsExecutions: false },
+  park: { readTables: [], writeTables: ['triggers'], sendsTo: [], stateMachineActions: ['states:SendTaskSuccess'], stopsExecutions: false },
   // "Continue as new execution": records the next generation and starts it.
-  continue: { readTables: [], writeTables: ['triggers'], sendsToQueue: false, stateMachineActions: ['states:StartExecution'], stopsExecutions: false },
+  continue: { readTables: [], writeTables: ['triggers'], sendsTo: [], stateMachineActions: ['states:StartExecution'], stopsExecutions: false },
   // Runs one execution per message: claims it, runs its tasks, writes its logs; after a backfill's
-  // last execution it takes the backfill off the trigger (completeIfDrained).
-  worker: { readTables: ['flows'], writeTables: ['triggers', 'executions', 'logs'], sendsToQueue: false, stateMachineActions: [], stopsExecutions: false },
-  // The live schedule: creates the due executions, queues them, advances each trigger's next date.
-  tick: { readTables: ['flows'], writeTables: ['triggers', 'executions'], sendsToQueue: true, stateMachineActions: [], stopsExecutions: false },
+  // last execution it takes the backfill off the trigger (completeIfDrained), and `stopAfter` may
+  // disable the trigger.
+  worker: { readTables: ['flows'], writeTables: ['triggers', 'executions', 'logs'], sendsTo: [], stateMachineActions: [], stopsExecutions: false },
+  // The live schedule: creates the due executions, queues them (live queue), advances each trigger's next date.
+  tick: { readTables: ['flows'], writeTables: ['triggers', 'executions'], sendsTo: ['live'], stateMachineActions: [], stopsExecutions: false },
 };
 
 /** The worker's Lambda timeout: long shell tasks need room (tasks default to TASK_DEFAULT_TIMEOUT_SECONDS). */
@@ -87,7 +89,8 @@ export function stateMachineExecutionsArnFor(scope: Construct, stateMachineName:
 
 export interface BackfillFunctionsProps {
   tables: BackfillTables;
-  queue: IQueue;
+  /** The execution queue of each lane: backfilled and live executions travel apart. */
+  queues: Record<ExecutionLane, IQueue>;
   stateMachineName: string;
   logRetention: RetentionDays;
   logRemovalPolicy: RemovalPolicy;
@@ -112,7 +115,8 @@ export class BackfillFunctions extends Construct {
       TRIGGERS_TABLE: names.triggers,
       EXECUTIONS_TABLE: names.executions,
       LOGS_TABLE: names.logs,
-      EXECUTION_QUEUE_URL: props.queue.queueUrl,
+      EXECUTION_QUEUE_URL: props.queues.backfill.queueUrl,
+      LIVE_EXECUTION_QUEUE_URL: props.queues.live.queueUrl,
       BACKFILL_STATE_MACHINE_ARN: stateMachineArn,
       WORKER_LEASE_SECONDS: String(WORKER_LEASE.toSeconds()),
       TASK_DEFAULT_TIMEOUT_SECONDS: String(TASK_DEFAULT_TIMEOUT.toSeconds()),
@@ -130,7 +134,7 @@ export class BackfillFunctions extends Construct {
       const access = FUNCTION_ACCESS[module];
       for (const table of access.readTables) props.tables.byName[table].grantReadData(fn.function);
       for (const table of access.writeTables) props.tables.byName[table].grantReadWriteData(fn.function);
-      if (access.sendsToQueue) props.queue.grantSendMessages(fn.function);
+      for (const lane of access.sendsTo) props.queues[lane].grantSendMessages(fn.function);
       if (access.stateMachineActions.length > 0) {
         fn.role.addToPrincipalPolicy(new PolicyStatement({ actions: access.stateMachineActions, resources: [stateMachineArn] }));
       }

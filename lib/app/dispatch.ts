@@ -126,7 +126,7 @@ export async function dispatchBatch(svc: Services, input: BackfillRunInput): Pro
     ...ids.filter((id) => existing.get(id) === 'CREATED'),
     ...created.filter((c) => c.execution.state.current === 'CREATED').map((c) => c.execution.id),
   ];
-  await svc.queue.send(toRun.map((executionId) => ({ executionId })));
+  await svc.queue.send(toRun.map((executionId) => ({ executionId })), 'backfill');
 
   const advanced = await svc.triggers.advanceBackfill(ref, backfill.id, backfill.cursorMs, {
     cursorMs,

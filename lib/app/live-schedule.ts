@@ -60,11 +60,11 @@ async function runDueTrigger(svc: Services, row: TriggerState, now: Date): Promi
     const built = buildScheduledExecution({ id, flow, trigger, schedule, tickMs, createdAt: now, origin: { liveOwner: owner, tickMs } });
     if (await svc.executions.createIfAbsent(built)) {
       created++;
-      if (built.execution.state.current === 'CREATED') await svc.queue.send([{ executionId: id }]);
+      if (built.execution.state.current === 'CREATED') await svc.queue.send([{ executionId: id }], 'live');
     } else {
       // Written by an earlier call that stopped before moving the trigger on: queue it again if it never ran.
       const existing = await svc.executions.get(id);
-      if (existing?.execution.state.current === 'CREATED') await svc.queue.send([{ executionId: id }]);
+      if (existing?.execution.state.current === 'CREATED') await svc.queue.send([{ executionId: id }], 'live');
     }
     const next = schedule.next(tickMs);
     const nextIso = next === null ? null : formatInZone(next, trigger.timezone);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { ExecutionMessage, ExecutionQueue } from '../ports';
+import type { ExecutionLane, ExecutionMessage, ExecutionQueue } from '../ports';
 
 export type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
 
@@ -22,16 +22,41 @@ interface Message {
   body: string;
   sentAt: number;
   receiveCount: number;
+  lane: ExecutionLane;
+}
+
+/** A FIFO of messages with an amortised O(1) take from the front. */
+class Lane {
+  private items: Message[] = [];
+  private head = 0;
+
+  push(message: Message): void {
+    this.items.push(message);
+  }
+
+  get size(): number {
+    return this.items.length - this.head;
+  }
+
+  take(max: number): Message[] {
+    const taken = this.items.slice(this.head, this.head + max);
+    this.head += taken.length;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return taken;
+  }
 }
 
 /**
- * The execution queue of the local default: SQS's delivery contract in-process (batches, partial
- * batch failures, redelivery after a visibility timeout, a dead-letter list). It holds nothing
- * durable on purpose: unfinished executions live in DynamoDB and are queued again at start.
+ * The execution queues of the local default: SQS's delivery contract in-process (batches, partial
+ * batch failures, redelivery after a visibility timeout, a dead-letter list), with the live lane
+ * served before the backfill lane, as the two queues on AWS each get their own consumers. It holds
+ * nothing durable on purpose: unfinished executions live in DynamoDB and are queued again at start.
  */
 export class LocalExecutionQueue implements ExecutionQueue {
-  private ready: Message[] = [];
-  private head = 0;
+  private readonly lanes: Record<ExecutionLane, Lane> = { live: new Lane(), backfill: new Lane() };
   private running = 0;
   private delayed = new Set<NodeJS.Timeout>();
   private idleWaiters: (() => void)[] = [];
@@ -42,9 +67,9 @@ export class LocalExecutionQueue implements ExecutionQueue {
 
   constructor(private readonly options: LocalQueueOptions) {}
 
-  async send(messages: ExecutionMessage[]): Promise<void> {
+  async send(messages: ExecutionMessage[], lane: ExecutionLane): Promise<void> {
     const now = Date.now();
-    for (const m of messages) this.ready.push({ id: randomUUID(), body: JSON.stringify(m), sentAt: now, receiveCount: 0 });
+    for (const m of messages) this.lanes[lane].push({ id: randomUUID(), body: JSON.stringify(m), sentAt: now, receiveCount: 0, lane });
     this.pump();
   }
 
@@ -55,7 +80,7 @@ export class LocalExecutionQueue implements ExecutionQueue {
   }
 
   get depth(): number {
-    return this.ready.length - this.head + this.delayed.size;
+    return this.lanes.live.size + this.lanes.backfill.size + this.delayed.size;
   }
 
   /** Stops delivering and waits for the invocations in progress. */
@@ -67,21 +92,17 @@ export class LocalExecutionQueue implements ExecutionQueue {
   }
 
   private isIdle(): boolean {
-    return this.running === 0 && this.head >= this.ready.length && this.delayed.size === 0;
+    return this.running === 0 && this.lanes.live.size === 0 && this.lanes.backfill.size === 0 && this.delayed.size === 0;
   }
 
+  /** Live first: a batch never mixes lanes, like a batch of one SQS queue. */
   private take(): Message[] {
-    const batch = this.ready.slice(this.head, this.head + this.options.batchSize);
-    this.head += batch.length;
-    if (this.head > 1024 && this.head * 2 > this.ready.length) {
-      this.ready = this.ready.slice(this.head);
-      this.head = 0;
-    }
-    return batch;
+    const lane = this.lanes.live.size > 0 ? this.lanes.live : this.lanes.backfill;
+    return lane.take(this.options.batchSize);
   }
 
   private pump(): void {
-    while (!this.stopped && this.running < this.options.concurrency && this.head < this.ready.length) {
+    while (!this.stopped && this.running < this.options.concurrency && this.lanes.live.size + this.lanes.backfill.size > 0) {
       const batch = this.take();
       this.running++;
       this.invocations++;
@@ -116,7 +137,7 @@ export class LocalExecutionQueue implements ExecutionQueue {
     if (this.stopped) return;
     const timer = setTimeout(() => {
       this.delayed.delete(timer);
-      this.ready.push(message);
+      this.lanes[message.lane].push(message);
       this.pump();
     }, this.options.visibilityTimeoutMs);
     this.delayed.add(timer);

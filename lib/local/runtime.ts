@@ -177,8 +177,10 @@ async function recover(svc: Services, log: (message: string) => void): Promise<v
   if (unfinished.length) {
     // We hold the data folder's lock, so whoever was running these is dead: take them over now
     // rather than when their leases expire.
-    await svc.executions.expireLeases(unfinished);
-    await svc.queue.send(unfinished.map((executionId) => ({ executionId })));
+    await svc.executions.expireLeases(unfinished.map((u) => u.executionId));
+    for (const lane of ['live', 'backfill'] as const) {
+      await svc.queue.send(unfinished.filter((u) => u.lane === lane).map(({ executionId }) => ({ executionId })), lane);
+    }
     log(`re-queued ${unfinished.length} unfinished executions`);
   }
   for (const state of await svc.triggers.listWithBackfill()) {

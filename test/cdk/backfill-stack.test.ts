@@ -81,15 +81,28 @@ describe('execution queue', () => {
     }
   });
 
-  it('feeds the worker with ReportBatchItemFailures and the default batch settings', () => {
-    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
-    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-      EventSourceArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
-      FunctionName: { Ref: logicalIdOf(stack.functions.byModule.worker.function) },
-      FunctionResponseTypes: ['ReportBatchItemFailures'],
-      BatchSize: 10,
-      MaximumBatchingWindowInSeconds: Match.absent(),
-      ScalingConfig: { MaximumConcurrency: 10 },
+  it('feeds the worker from both queues (backfill and live) with ReportBatchItemFailures and the default batch settings', () => {
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
+    for (const id of [queueId, logicalIdOf(stack.liveExecutionQueue.queue)]) {
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        EventSourceArn: { 'Fn::GetAtt': [id, 'Arn'] },
+        FunctionName: { Ref: logicalIdOf(stack.functions.byModule.worker.function) },
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        BatchSize: 10,
+        MaximumBatchingWindowInSeconds: Match.absent(),
+        ScalingConfig: { MaximumConcurrency: 10 },
+      });
+    }
+  });
+
+  it('gives every function both queue URLs', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          EXECUTION_QUEUE_URL: { Ref: queueId },
+          LIVE_EXECUTION_QUEUE_URL: { Ref: logicalIdOf(stack.liveExecutionQueue.queue) },
+        }),
+      },
     });
   });
 
@@ -240,6 +253,8 @@ describe('outputs', () => {
         'LogsTableName',
         'ExecutionQueueUrl',
         'DeadLetterQueueUrl',
+        'LiveExecutionQueueUrl',
+        'LiveDeadLetterQueueUrl',
       ].sort(),
     );
     template.hasOutput('StateMachineArn', { Value: { Ref: logicalIdOf(stack.workflow.stateMachine) } });

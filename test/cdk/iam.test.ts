@@ -41,6 +41,8 @@ function nameOf(resource: unknown): string {
     [logicalIdOf(stack.tables.byName.logs)]: 'logs',
     [logicalIdOf(stack.executionQueue.queue)]: 'queue',
     [logicalIdOf(stack.executionQueue.deadLetterQueue)]: 'dlq',
+    [logicalIdOf(stack.liveExecutionQueue.queue)]: 'live queue',
+    [logicalIdOf(stack.liveExecutionQueue.deadLetterQueue)]: 'live dlq',
   };
   for (const [id, name] of Object.entries(names)) {
     if (json === JSON.stringify({ 'Fn::GetAtt': [id, 'Arn'] })) return name;
@@ -158,17 +160,17 @@ describe('function grants', () => {
     expect(grantsOf('continue', 'sqs')).toEqual([]);
   });
 
-  it('worker: consumes the queue (no SendMessage), reads flows, writes triggers, executions and logs', () => {
+  it('worker: consumes both queues (no SendMessage), reads flows, writes triggers, executions and logs', () => {
     expect(tableAccess('worker')).toEqual({ flows: 'read', triggers: 'write', executions: 'write', logs: 'write' });
-    expect(grantsOf('worker', 'sqs')).toEqual(
-      ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'].map((a) => `${a} → queue`),
-    );
+    const consume = ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'];
+    expect(grantsOf('worker', 'sqs')).toEqual([...consume.map((a) => `${a} → live queue`), ...consume.map((a) => `${a} → queue`)].sort());
     expect(grantsOf('worker', 'states')).toEqual([]);
   });
 
-  it('tick: reads flows, writes triggers and executions, sends to the queue; no logs, no Step Functions', () => {
+  it('tick: reads flows, writes triggers and executions, sends to the live queue only; no logs, no Step Functions', () => {
     expect(tableAccess('tick')).toEqual({ flows: 'read', triggers: 'write', executions: 'write' });
-    expect(grantsOf('tick', 'sqs')).toContain('sqs:SendMessage → queue');
+    expect(grantsOf('tick', 'sqs')).toContain('sqs:SendMessage → live queue');
+    expect(grantsOf('tick', 'sqs').filter((g) => g.endsWith('→ queue'))).toEqual([]);
     expect(grantsOf('tick', 'states')).toEqual([]);
   });
 

@@ -76,12 +76,12 @@ describe('one execution per tick, whatever fails or repeats', () => {
   it('a batch whose messages were lost is queued again by the retry', async () => {
     const send = svc().queue.send.bind(svc().queue);
     let dropped = 0;
-    svc().queue.send = async (messages) => {
+    svc().queue.send = async (messages, lane) => {
       if (dropped === 0 && messages.length) {
         dropped = messages.length;
         throw new Error('simulated crash before the messages were sent');
       }
-      return send(messages);
+      return send(messages, lane);
     };
     try {
       await expectEachRanOnce(await runBackfill('lost-messages', 15, 40), 15);
@@ -94,9 +94,9 @@ describe('one execution per tick, whatever fails or repeats', () => {
   it('every message delivered twice still runs each execution once', async () => {
     const send = svc().queue.send.bind(svc().queue);
     let sent = 0;
-    svc().queue.send = async (messages) => {
+    svc().queue.send = async (messages, lane) => {
       sent += messages.length * 2;
-      await send([...messages, ...messages]);
+      await send([...messages, ...messages], lane);
     };
     try {
       await expectEachRanOnce(await runBackfill('duplicates', 12, 50), 12);

@@ -11,12 +11,13 @@ import { SqsExecutionQueue } from './sqs-queue';
 export function awsServices(env: NodeJS.ProcessEnv = process.env): Services {
   const settings = readSettings(env);
   if (!settings.queueUrl) throw new ConfigurationError('EXECUTION_QUEUE_URL is not set');
+  if (!settings.liveQueueUrl) throw new ConfigurationError('LIVE_EXECUTION_QUEUE_URL is not set');
   if (!settings.stateMachineArn) throw new ConfigurationError('BACKFILL_STATE_MACHINE_ARN is not set');
   return {
     settings,
     clock: { now: () => new Date() },
     ...storesFor(new DynamoDBClient({}), settings.tables),
-    queue: new SqsExecutionQueue(new SQSClient({}), settings.queueUrl),
+    queue: new SqsExecutionQueue(new SQSClient({}), { backfill: settings.queueUrl, live: settings.liveQueueUrl }),
     workflows: new SfnBackfillWorkflows(new SFNClient({}), settings.stateMachineArn),
   };
 }

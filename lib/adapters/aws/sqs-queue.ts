@@ -1,15 +1,16 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { mapLimit } from '../../util/map-limit';
-import type { ExecutionMessage, ExecutionQueue } from '../../ports';
+import type { ExecutionLane, ExecutionMessage, ExecutionQueue } from '../../ports';
 
-/** SQS SendMessageBatch in tens (SQS's limit); entries SQS refuses are retried, then reported. */
+/** SQS SendMessageBatch in tens (SQS's limit); entries SQS refuses are retried, then reported. One queue per lane. */
 export class SqsExecutionQueue implements ExecutionQueue {
   constructor(
     private readonly client: SQSClient,
-    private readonly queueUrl: string,
+    private readonly queueUrls: Record<ExecutionLane, string>,
   ) {}
 
-  async send(messages: ExecutionMessage[]): Promise<void> {
+  async send(messages: ExecutionMessage[], lane: ExecutionLane): Promise<void> {
+    const queueUrl = this.queueUrls[lane];
     const batches: ExecutionMessage[][] = [];
     for (let i = 0; i < messages.length; i += 10) batches.push(messages.slice(i, i + 10));
     await mapLimit(batches, 8, async (batch) => {
@@ -17,7 +18,7 @@ export class SqsExecutionQueue implements ExecutionQueue {
       for (let attempt = 0; pending.length > 0; attempt++) {
         if (attempt > 5) throw new Error(`SQS refused ${pending.length} messages after retries`);
         if (attempt > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
-        const out = await this.client.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: pending }));
+        const out = await this.client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending }));
         const failed = new Set((out.Failed ?? []).map((f) => f.Id));
         pending = pending.filter((entry) => failed.has(entry.Id));
       }

@@ -8,7 +8,7 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { type Execution, type ExecutionOrigin, type StateType, TERMINAL_STATES, transition } from '../../domain/execution';
-import type { ClaimResult, ExecutionQuery, ExecutionStore, StoredExecution } from '../../ports';
+import type { ClaimResult, ExecutionLane, ExecutionQuery, ExecutionStore, StoredExecution } from '../../ports';
 import { mapLimit } from '../../util/map-limit';
 import { type Item, batchGet, batchWrite, isConditionFailed, n, num, s, str, whenConditionHolds } from './client';
 import { EXECUTIONS_BY_FLOW, EXECUTIONS_BY_NAMESPACE, EXECUTIONS_FAILED, EXECUTIONS_UNFINISHED, flowKey } from './tables';
@@ -222,14 +222,16 @@ export class DynamoExecutionStore implements ExecutionStore {
     return count;
   }
 
-  async listUnfinished(): Promise<string[]> {
-    const ids: string[] = [];
+  async listUnfinished(): Promise<{ executionId: string; lane: ExecutionLane }[]> {
+    const ids: { executionId: string; lane: ExecutionLane }[] = [];
     let startKey: Item | undefined;
     do {
       const out = await this.client.send(
         new ScanCommand({ TableName: this.table, IndexName: EXECUTIONS_UNFINISHED, ExclusiveStartKey: startKey }),
       );
-      for (const item of out.Items ?? []) ids.push(str(item, 'id') ?? '');
+      for (const item of out.Items ?? []) {
+        ids.push({ executionId: str(item, 'id') ?? '', lane: str(item, 'pendingOwner')?.startsWith('live:') ? 'live' : 'backfill' });
+      }
       startKey = out.LastEvaluatedKey;
     } while (startKey);
     return ids;
