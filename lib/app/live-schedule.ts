@@ -16,6 +16,8 @@ export interface LiveTickResult {
   created: number;
   /** Triggers that were due. */
   due: number;
+  /** Some enabled trigger ticks more than once a minute (`withSeconds`): a once-a-minute caller must keep ticking. */
+  subMinute: boolean;
 }
 
 /**
@@ -27,12 +29,13 @@ export interface LiveTickResult {
  * calls (EventBridge delivers at least once) create one execution per tick.
  */
 export async function runDueSchedules(svc: Services, now: Date): Promise<LiveTickResult> {
-  const rows = (await svc.triggers.list()).filter(
-    (row) => !row.disabled && row.nextExecutionDate !== null && Date.parse(row.nextExecutionDate) <= now.getTime(),
-  );
+  const enabled = (await svc.triggers.list()).filter((row) => !row.disabled && row.nextExecutionDate !== null);
+  const rows = enabled.filter((row) => Date.parse(row.nextExecutionDate as string) <= now.getTime());
   let created = 0;
   for (const row of rows) created += await runDueTrigger(svc, row, now);
-  return { created, due: rows.length };
+  // A next tick less than a minute after the previous one (`date`) marks a sub-minute schedule.
+  const subMinute = enabled.some((row) => row.date && Date.parse(row.nextExecutionDate as string) - Date.parse(row.date) < 60_000);
+  return { created, due: rows.length, subMinute };
 }
 
 async function runDueTrigger(svc: Services, row: TriggerState, now: Date): Promise<number> {

@@ -209,3 +209,28 @@ triggers:
     expect(await product.api.executions('stop', 'fragile')).toHaveLength(1);
   });
 });
+
+describe('the tick function on AWS (called once a minute)', () => {
+  let product: TestProduct;
+  beforeAll(async () => {
+    product = await startProduct();
+  });
+  afterAll(async () => product?.close());
+
+  it('keeps ticking within its invocation while a sub-minute trigger exists, so its ticks land on time', async () => {
+    expect((await product.api.createFlow(EVERY_TWO_SECONDS)).status).toBe(200);
+    const { handler } = await import('../../functions/tick');
+    // Prime: run the first due tick, so the trigger's cadence (date → next) is known.
+    await waitFor(async () => (await handler()).created > 0, 5000, 200);
+    const deadline = Date.now() + 11_500; // 5.5 s of ticking before the 6 s margin
+    const result = await handler({}, { getRemainingTimeInMillis: () => deadline - Date.now() });
+    expect(result.subMinute).toBe(true);
+    expect(result.created).toBeGreaterThanOrEqual(2);
+    await product.runtime.queue.idle();
+    for (const e of await product.api.executions('live', 'fast')) {
+      const lag = Date.parse(e.state.startDate) - Date.parse(e.trigger.variables.date);
+      expect(lag).toBeGreaterThanOrEqual(0);
+      expect(lag).toBeLessThan(1000);
+    }
+  });
+});
