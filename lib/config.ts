@@ -31,6 +31,8 @@ export interface Settings {
   live: {
     /** What the live schedule does with ticks missed while stopped or disabled, unless the trigger says (Kestra's plugin default). */
     recoverMissedSchedules: RecoverMissedSchedules;
+    /** A tick run later than this counts as missed (NONE skips it): 90 s on AWS, where the tick runs once a minute. */
+    onTimeSeconds: number;
   };
   worker: {
     /** How long a claimed execution stays owned by its worker before another may take it over. */
@@ -90,6 +92,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     },
     live: {
       recoverMissedSchedules: recoverMode(env),
+      onTimeSeconds: positiveInt(env, 'LIVE_ON_TIME_SECONDS', 90),
     },
     worker: {
       leaseSeconds: positiveInt(env, 'WORKER_LEASE_SECONDS', 900),

@@ -48,6 +48,7 @@ async function runDueTrigger(svc: Services, row: TriggerState, now: Date): Promi
   let expected = row.nextExecutionDate as string;
   const from = firstTickToRun(schedule, Date.parse(expected), nowMs, {
     recover: trigger.recoverMissedSchedules ?? svc.settings.live.recoverMissedSchedules,
+    onTimeMs: svc.settings.live.onTimeSeconds * 1000,
     lateMaximumDelayMs: trigger.lateMaximumDelay ? parseDuration(trigger.lateMaximumDelay, 'lateMaximumDelay') : undefined,
   });
   const ticks = schedule.ticksBetween(from, nowMs, MAX_TICKS_PER_CALL);

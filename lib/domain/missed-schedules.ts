@@ -1,14 +1,13 @@
 import type { RecoverMissedSchedules } from './flow/model';
 import type { CompiledSchedule } from './schedule';
 
-/**
- * How late a live tick may run and still count as on time. The AWS tick runs once a minute, so a
- * tick can wait up to a minute plus EventBridge's delivery delay before anyone looks at it.
- */
-export const ON_TIME_MS = 90_000;
-
 export interface MissedSchedulePolicy {
   recover: RecoverMissedSchedules;
+  /**
+   * How late a tick may run and still count as on time rather than missed: on AWS the tick runs
+   * once a minute (so up to a minute plus EventBridge's delay), locally every second.
+   */
+  onTimeMs: number;
   /** Ticks later than this are skipped whatever `recover` says (Kestra's `lateMaximumDelay`). */
   lateMaximumDelayMs?: number;
 }
@@ -27,7 +26,7 @@ export function firstTickToRun(schedule: CompiledSchedule, nextMs: number, nowMs
     const latest = schedule.previous(nowMs + 1);
     if (latest !== null) bound = Math.max(bound, latest);
   } else if (policy.recover === 'NONE') {
-    bound = Math.max(bound, nowMs - ON_TIME_MS);
+    bound = Math.max(bound, nowMs - policy.onTimeMs);
   }
   if (policy.lateMaximumDelayMs !== undefined) bound = Math.max(bound, nowMs - policy.lateMaximumDelayMs);
   return bound;

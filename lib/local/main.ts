@@ -13,6 +13,8 @@ async function main(): Promise<void> {
   const flowsDir = resolve(process.env.FLOWS_DIR ?? 'flows');
   const host = process.env.HOST ?? '127.0.0.1';
   const log = (message: string) => console.log(`[local] ${message}`);
+  // The local ticker runs every second, so a tick more than a few seconds late was missed.
+  process.env.LIVE_ON_TIME_SECONDS ??= '5';
   const runtime = await startLocal({
     dataDir,
     flowsDir,

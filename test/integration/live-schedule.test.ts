@@ -133,7 +133,7 @@ ${extra}`;
     const minute = (n: number) => first + n * 60_000;
     expect(await datesOf('all')).toEqual(Array.from({ length: 11 }, (_, i) => minute(i)));
     expect(await datesOf('last')).toEqual([minute(10)]);
-    // NONE runs what is on time (within 90 s): the last tick and the one before it.
+    // NONE runs what is on time (within 90 s by default): the last tick and the one before it.
     expect(await datesOf('none')).toEqual([minute(9), minute(10)]);
     expect(await datesOf('late')).toEqual([minute(8), minute(9), minute(10)]);
     for (const flowId of ['all', 'last', 'none', 'late']) expect(await nextOf(flowId)).toBe(minute(11));
