@@ -30,6 +30,8 @@ export class LogWriter {
     const batch = this.buffer;
     this.buffer = [];
     this.pending = this.pending.then(() => this.store.append(batch));
+    // A failed write is reported by flush(); until then it must not count as an unhandled rejection.
+    this.pending.catch(() => undefined);
     return this.pending;
   }
 

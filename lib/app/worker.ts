@@ -40,7 +40,7 @@ async function runClaimed(svc: Services, stored: StoredExecution, leaseToken: st
     { namespace: execution.namespace, flowId: execution.flowId, executionId: execution.id, triggerId: execution.trigger?.id },
     attempt,
   );
-  const flow = await flowFor(svc, execution.namespace, execution.flowId);
+  const flow = await flowFor(svc, execution);
   let final: StateType = 'SUCCESS';
   if (!flow) {
     logs.log('ERROR', `Flow ${execution.namespace}.${execution.flowId} no longer exists`);
@@ -75,18 +75,23 @@ async function runClaimed(svc: Services, stored: StoredExecution, leaseToken: st
   if (stored.origin.backfillId) await completeIfDrained(svc, ref, stored.origin.backfillId);
 }
 
-/** Flows read by this worker in the last moments: a backfill runs the same flow thousands of times in a row. */
-const recentFlows = new Map<string, { flow: Flow | undefined; at: number }>();
+/**
+ * Flows this worker read in the last moments, per wiring: a backfill runs the same flow thousands
+ * of times in a row. An execution of another revision than the cached one always reads again.
+ */
+const recentFlows = new WeakMap<Services, Map<string, { flow: Flow | undefined; at: number }>>();
 const FLOW_CACHE_MS = 2000;
 
-async function flowFor(svc: Services, namespace: string, id: string): Promise<Flow | undefined> {
-  const key = `${namespace}|${id}`;
+async function flowFor(svc: Services, execution: Execution): Promise<Flow | undefined> {
+  let cache = recentFlows.get(svc);
+  if (!cache) recentFlows.set(svc, (cache = new Map()));
+  const key = `${execution.namespace}|${execution.flowId}`;
   const now = Date.now();
-  const cached = recentFlows.get(key);
-  if (cached && now - cached.at < FLOW_CACHE_MS) return cached.flow;
-  const flow = await svc.flows.get(namespace, id);
-  if (recentFlows.size > 1000) recentFlows.clear();
-  recentFlows.set(key, { flow, at: now });
+  const cached = cache.get(key);
+  if (cached && now - cached.at < FLOW_CACHE_MS && cached.flow?.revision === execution.flowRevision) return cached.flow;
+  const flow = await svc.flows.get(execution.namespace, execution.flowId);
+  if (cache.size > 1000) cache.clear();
+  cache.set(key, { flow, at: now });
   return flow;
 }
 
