@@ -12,6 +12,13 @@ export function intParam(request: HttpRequest, name: string, fallback: number, m
   return value;
 }
 
+/** Kestra's paging: `page` from 1, `size` per page; the page of `items` they select. */
+export function paged<T>(request: HttpRequest, items: T[], defaultSize: number): T[] {
+  const page = intParam(request, 'page', 1, 100_000);
+  const size = intParam(request, 'size', defaultSize, 1000);
+  return items.slice((page - 1) * size, page * size);
+}
+
 /** All values of a repeatable parameter; comma-separated values are split too (`state=SUCCESS,FAILED`). */
 export function listParam(request: HttpRequest, name: string): string[] {
   return request.query

@@ -1,6 +1,7 @@
 import { parseTriggerRef } from '../domain/backfill';
 import { BadRequestError } from '../domain/errors';
 import { ValidationError } from '../domain/flow/errors';
+import { inNamespace } from '../domain/namespaces';
 import type { TriggerRef, TriggerState } from '../domain/trigger-state';
 import type { Services } from '../services';
 import { resolveTrigger, setDisabled } from './backfills';
@@ -92,7 +93,7 @@ export async function applyByQuery(
   const candidates = rowsWith === 'backfill' ? await svc.triggers.listWithBackfill() : await svc.triggers.list();
   const rows = candidates.filter(
     (row) =>
-      (!query.namespace || row.namespace === query.namespace || row.namespace.startsWith(`${query.namespace}.`)) &&
+      inNamespace(row.namespace, query.namespace) &&
       (!query.flowId || row.flowId === query.flowId),
   );
   return applyAll(svc, rows, action);

@@ -2,21 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { logFlow } from '../support/flows';
 import { type TestProduct, startProduct, waitFor } from '../support/local';
 
-const flow = (id: string, recover: string) => `id: ${id}
-namespace: restart
-tasks:
-  - id: say
-    type: io.kestra.plugin.core.log.Log
-    message: "{{ trigger.date }}"
-triggers:
-  - id: pulse
-    type: io.kestra.plugin.core.trigger.Schedule
-    cron: "*/2 * * * * *"
-    withSeconds: true
-    recoverMissedSchedules: ${recover}
-`;
+const flow = (id: string, recover: string) =>
+  logFlow('restart', id, { id: 'pulse', cron: '*/2 * * * * *', extra: `    withSeconds: true\n    recoverMissedSchedules: ${recover}\n` });
 
 /** Stop the local default, leave it down, start it again on the same data: what happens to the ticks it missed. */
 describe('missed schedules across a restart of the local default', () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDueSchedules } from '../../lib/app/live-schedule';
+import { logFlow } from '../support/flows';
 import { type TestProduct, startProduct, waitFor } from '../support/local';
 
 const EVERY_TWO_SECONDS = `id: fast
@@ -19,17 +20,7 @@ triggers:
       source: pulse
 `;
 
-const MINUTELY = `id: minutely
-namespace: live
-tasks:
-  - id: say
-    type: io.kestra.plugin.core.log.Log
-    message: "{{ trigger.date }}"
-triggers:
-  - id: minute
-    type: io.kestra.plugin.core.trigger.Schedule
-    cron: "* * * * *"
-`;
+const MINUTELY = logFlow('live', 'minutely', { id: 'minute', cron: '* * * * *' });
 
 describe('the live schedule', () => {
   let product: TestProduct;
@@ -92,17 +83,7 @@ describe('the live schedule', () => {
 /** Missed ticks, with the clock driven by the test: the service "was down" between two calls. */
 describe('recovery of missed schedules', () => {
   let product: TestProduct;
-  const flowWith = (id: string, extra: string) => `id: ${id}
-namespace: recover
-tasks:
-  - id: say
-    type: io.kestra.plugin.core.log.Log
-    message: "{{ trigger.date }}"
-triggers:
-  - id: minute
-    type: io.kestra.plugin.core.trigger.Schedule
-    cron: "* * * * *"
-${extra}`;
+  const flowWith = (id: string, extra: string) => logFlow('recover', id, { id: 'minute', cron: '* * * * *', extra });
 
   beforeAll(async () => {
     product = await startProduct();

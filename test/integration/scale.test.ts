@@ -1,17 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { logFlow } from '../support/flows';
 import { type TestProduct, startProduct, waitFor } from '../support/local';
 
-const LOG_FLOW = `id: minutely
-namespace: scale
-tasks:
-  - id: log
-    type: io.kestra.plugin.core.log.Log
-    message: "tick {{ trigger.date }}"
-triggers:
-  - id: every_minute
-    type: io.kestra.plugin.core.trigger.Schedule
-    cron: "* * * * *"
-`;
+const LOG_FLOW = logFlow('scale', 'minutely', { id: 'every_minute', cron: '* * * * *' });
 
 const TICKS = 10_000;
 

@@ -1,7 +1,8 @@
 import { createFlow, deleteFlow, getFlow, toFlowJson, updateFlow } from '../../app/flows';
 import { ValidationError } from '../../domain/flow/errors';
 import { type HttpRequest, json, noContent } from '../http';
-import { intParam } from '../params';
+import { inNamespace } from '../../domain/namespaces';
+import { paged } from '../params';
 import type { Route } from '../router';
 
 function yamlBody(request: HttpRequest): string {
@@ -21,15 +22,9 @@ export const flowRoutes: Route[] = [
     method: 'GET',
     path: '/flows/search',
     handler: async (svc, request) => {
-      const page = intParam(request, 'page', 1, 100_000);
-      const size = intParam(request, 'size', 10, 1000);
       const namespace = request.query.get('namespace') || undefined;
-      // Kestra's `namespace` filter matches the namespace and its children.
-      const flows = (await svc.flows.list()).filter(
-        (f) => !namespace || f.namespace === namespace || f.namespace.startsWith(`${namespace}.`),
-      );
-      const from = (page - 1) * size;
-      return json(200, { results: flows.slice(from, from + size).map(toFlowJson), total: flows.length });
+      const flows = (await svc.flows.list()).filter((f) => inNamespace(f.namespace, namespace));
+      return json(200, { results: paged(request, flows, 10).map(toFlowJson), total: flows.length });
     },
   },
   {

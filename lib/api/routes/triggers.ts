@@ -6,7 +6,8 @@ import { triggerView } from '../../app/trigger-view';
 import type { Services } from '../../services';
 import type { TriggerState } from '../../domain/trigger-state';
 import { json } from '../http';
-import { intParam, jsonBody } from '../params';
+import { jsonBody, paged } from '../params';
+import { inNamespace } from '../../domain/namespaces';
 import type { Route } from '../router';
 
 const view = async (svc: Services, state: TriggerState) => json(200, await triggerView(svc, state));
@@ -54,14 +55,12 @@ export const triggerRoutes: Route[] = [
     method: 'GET',
     path: '/triggers/search',
     handler: async (svc, request) => {
-      const page = intParam(request, 'page', 1, 100_000);
-      const size = intParam(request, 'size', 10, 1000);
       const namespace = request.query.get('namespace') || undefined;
       const flowId = request.query.get('flowId') || undefined;
       const rows = (await svc.triggers.list())
-        .filter((r) => (!namespace || r.namespace === namespace || r.namespace.startsWith(`${namespace}.`)) && (!flowId || r.flowId === flowId))
+        .filter((r) => inNamespace(r.namespace, namespace) && (!flowId || r.flowId === flowId))
         .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.flowId.localeCompare(b.flowId) || a.triggerId.localeCompare(b.triggerId));
-      const pageRows = rows.slice((page - 1) * size, page * size);
+      const pageRows = paged(request, rows, 10);
       const results = await Promise.all(
         pageRows.map(async (row) => {
           const flow = await svc.flows.get(row.namespace, row.flowId);
