@@ -5,6 +5,7 @@ import { type HttpRequest, type HttpResponse, error } from './http';
 import { executionRoutes } from './routes/executions';
 import { flowRoutes } from './routes/flows';
 import { triggerRoutes } from './routes/triggers';
+import { serveUi } from '../ui/route';
 
 export type RouteHandler = (svc: Services, request: HttpRequest, params: Record<string, string>) => Promise<HttpResponse>;
 
@@ -44,6 +45,7 @@ const TENANT_PREFIX = /^\/api\/v1\/main(?=\/)/;
 
 export async function handleRequest(svc: Services, request: HttpRequest): Promise<HttpResponse> {
   const path = request.path.replace(TENANT_PREFIX, '/api/v1').replace(/\/+$/, '');
+  if (path === '/ui' || path.startsWith('/ui/')) return serveUi(path, request.method);
   if (!path.startsWith('/api/v1/')) return error(404, `No route for ${request.method} ${request.path}`);
   const subPath = path.slice('/api/v1'.length);
   let methodMismatch = false;

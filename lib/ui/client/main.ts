@@ -1,0 +1,271 @@
+/// <reference lib="dom" />
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { type Execution, type Flow, type FlowTrigger, type Trigger, api } from './api';
+import { BackfillCell, BackfillDetails, BackfillDialog, Labels } from './backfill';
+import { Modal, StateBadge, Time, html, usePoll } from './ui';
+
+const TERMINAL = ['SUCCESS', 'FAILED', 'KILLED'];
+const enc = encodeURIComponent;
+
+type Route =
+  | { page: 'flows' }
+  | { page: 'flow'; namespace: string; id: string; tab: 'overview' | 'triggers' | 'executions' }
+  | { page: 'execution'; id: string }
+  | { page: 'missing' };
+
+function parseRoute(hash: string): Route {
+  const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+  if (parts.length === 0 || (parts[0] === 'flows' && parts.length === 1)) return { page: 'flows' };
+  if (parts[0] === 'flows' && parts.length >= 3) {
+    const tab = (parts[3] ?? 'overview') as 'overview' | 'triggers' | 'executions';
+    if (['overview', 'triggers', 'executions'].includes(tab)) return { page: 'flow', namespace: parts[1], id: parts[2], tab };
+  }
+  if (parts[0] === 'executions' && parts.length === 2) return { page: 'execution', id: parts[1] };
+  return { page: 'missing' };
+}
+
+function useRoute(): Route {
+  const [hash, setHash] = useState(location.hash);
+  useEffect(() => {
+    const onChange = () => setHash(location.hash);
+    addEventListener('hashchange', onChange);
+    return () => removeEventListener('hashchange', onChange);
+  }, []);
+  return parseRoute(hash);
+}
+
+const flowHref = (ns: string, id: string, tab = '') => `#/flows/${enc(ns)}/${enc(id)}${tab ? `/${tab}` : ''}`;
+
+function ErrorNote({ error }: { error?: string }) {
+  return error ? html`<p class="error-box" role="alert">${error}</p>` : null;
+}
+
+function FlowsPage() {
+  const { data, error } = usePoll(() => api.flows(), 5000, []);
+  useEffect(() => {
+    document.title = 'Flows · Backfills';
+  }, []);
+  return html`<main>
+    <h1>Flows</h1>
+    <${ErrorNote} error=${error} />
+    ${!data
+      ? html`<p class="loading">Loading…</p>`
+      : data.results.length === 0
+        ? html`<p class="muted">No flows yet: POST one to <code>/api/v1/flows</code>.</p>`
+        : html`<div class="table-wrap"><table>
+            <thead><tr><th scope="col">Namespace</th><th scope="col">Flow</th><th scope="col">Triggers</th><th scope="col">Revision</th></tr></thead>
+            <tbody>${data.results.map(
+              (f) => html`<tr key=${`${f.namespace}.${f.id}`}>
+                <td>${f.namespace}</td>
+                <td><a href=${flowHref(f.namespace, f.id)}>${f.id}</a>${f.description ? html`<div class="muted small">${f.description}</div>` : null}</td>
+                <td>${f.triggers.length ? html`<a href=${flowHref(f.namespace, f.id, 'triggers')}>${f.triggers.length}</a>` : '0'}</td>
+                <td>${f.revision}</td>
+              </tr>`,
+            )}</tbody>
+          </table></div>`}
+  </main>`;
+}
+
+function FlowPage({ namespace, id, tab }: { namespace: string; id: string; tab: 'overview' | 'triggers' | 'executions' }) {
+  const { data: flow, error } = usePoll(() => api.flow(namespace, id), 0, [namespace, id]);
+  useEffect(() => {
+    document.title = `${namespace}.${id} · Backfills`;
+  }, [namespace, id]);
+  const tabs = [
+    ['overview', 'Overview'],
+    ['triggers', 'Triggers'],
+    ['executions', 'Executions'],
+  ] as const;
+  return html`<main>
+    <nav class="crumbs" aria-label="Breadcrumb"><a href="#/flows">Flows</a> / <span>${namespace}</span></nav>
+    <h1>${id}</h1>
+    <nav class="tabs" aria-label="Flow sections">
+      ${tabs.map(([key, label]) => html`<a href=${flowHref(namespace, id, key)} class=${tab === key ? 'tab active' : 'tab'} aria-current=${tab === key ? 'page' : undefined}>${label}</a>`)}
+    </nav>
+    <${ErrorNote} error=${error} />
+    ${!flow
+      ? html`<p class="loading">Loading…</p>`
+      : tab === 'overview'
+        ? html`<section aria-label="Flow source"><pre class="source"><code>${flow.source}</code></pre></section>`
+        : tab === 'triggers'
+          ? html`<${TriggersTab} flow=${flow} />`
+          : html`<${ExecutionsTab} flow=${flow} />`}
+  </main>`;
+}
+
+function TriggersTab({ flow }: { flow: Flow }) {
+  const { data, error, reload } = usePoll(() => api.triggers(flow.namespace, flow.id), 1000, [flow.namespace, flow.id]);
+  const [dialogFor, setDialogFor] = useState<string | undefined>(undefined);
+  const [detailsFor, setDetailsFor] = useState<string | undefined>(undefined);
+  const [switchError, setSwitchError] = useState<string | undefined>(undefined);
+  const states = new Map((data?.results ?? []).map((t) => [t.triggerId, t]));
+  const rows = flow.triggers.map((def) => ({ def, state: states.get(def.id) }));
+  const toggle = async (t: Trigger, enabled: boolean) => {
+    setSwitchError(undefined);
+    try {
+      await api.setDisabled(t, !enabled);
+    } catch (e) {
+      setSwitchError(e instanceof Error ? e.message : String(e));
+    }
+    reload();
+  };
+  const dialogTrigger = dialogFor ? states.get(dialogFor) : undefined;
+  const detailsTrigger = detailsFor ? states.get(detailsFor) : undefined;
+  return html`<section aria-label="Triggers">
+    <${ErrorNote} error=${error ?? switchError} />
+    ${rows.length === 0
+      ? html`<p class="muted">This flow has no triggers.</p>`
+      : html`<div class="table-wrap"><table class="triggers">
+          <thead><tr><th scope="col">Id</th><th scope="col">Type</th><th scope="col">Cron</th><th scope="col">Time zone</th><th scope="col">Next execution</th><th scope="col">Enabled</th><th scope="col">Backfill</th></tr></thead>
+          <tbody>${rows.map(({ def, state }: { def: FlowTrigger; state?: Trigger }) => html`<tr key=${def.id} data-trigger=${def.id}>
+            <td data-label="Id"><code>${def.id}</code></td>
+            <td data-label="Type" title=${def.type}>${def.type.split('.').pop()}</td>
+            <td data-label="Cron"><code>${def.cron}</code></td>
+            <td data-label="Time zone">${def.timezone}</td>
+            <td data-label="Next execution"><${Time} iso=${state?.nextExecutionDate} /></td>
+            <td data-label="Enabled">${state
+              ? html`<label class="switch"><input type="checkbox" role="switch" aria-label=${`Trigger ${def.id} enabled`} checked=${!state.disabled}
+                  onChange=${(e: Event) => toggle(state, (e.target as HTMLInputElement).checked)} /><span aria-hidden="true"></span></label>`
+              : html`<span class="muted">—</span>`}</td>
+            <td data-label="Backfill">${state
+              ? html`<${BackfillCell} trigger=${state} onOpen=${() => setDialogFor(def.id)} onDetails=${() => setDetailsFor(def.id)} onChanged=${reload} />`
+              : null}</td>
+          </tr>`)}</tbody>
+        </table></div>`}
+    <${Modal} open=${!!dialogTrigger} onClose=${() => setDialogFor(undefined)} label="Backfill executions" className="dialog">
+      ${dialogTrigger
+        ? html`<${BackfillDialog} trigger=${dialogTrigger} inputs=${flow.inputs} onClose=${() => setDialogFor(undefined)}
+            onCreated=${() => {
+              setDialogFor(undefined);
+              reload();
+            }} />`
+        : null}
+    <//>
+    <${Modal} open=${!!detailsTrigger} onClose=${() => setDetailsFor(undefined)} label="Backfill details" className="drawer">
+      ${detailsTrigger ? html`<${BackfillDetails} trigger=${detailsTrigger} onClose=${() => setDetailsFor(undefined)} />` : null}
+    <//>
+  </section>`;
+}
+
+function ExecutionsTab({ flow }: { flow: Flow }) {
+  const [filter, setFilter] = useState('');
+  const [applied, setApplied] = useState<string[]>([]);
+  const [state, setState] = useState('');
+  const [page, setPage] = useState(1);
+  const size = 25;
+  const { data, error } = usePoll(
+    () => api.executions({ namespace: flow.namespace, flowId: flow.id, labels: applied, state, page, size }),
+    2000,
+    [flow.namespace, flow.id, applied.join(','), state, page],
+  );
+  const pages = data ? Math.max(1, Math.ceil(data.total / size)) : 1;
+  return html`<section aria-label="Executions">
+    <form class="filters" onSubmit=${(e: Event) => {
+      e.preventDefault();
+      setApplied(filter.split(/[,\s]+/).map((s) => s.trim()).filter(Boolean));
+      setPage(1);
+    }}>
+      <div class="field">
+        <label for="label-filter">Labels</label>
+        <input id="label-filter" placeholder="reason:outage" value=${filter} onInput=${(e: Event) => setFilter((e.target as HTMLInputElement).value)} />
+      </div>
+      <div class="field">
+        <label for="state-filter">State</label>
+        <select id="state-filter" value=${state} onChange=${(e: Event) => { setState((e.target as HTMLSelectElement).value); setPage(1); }}>
+          <option value="">Any</option>
+          ${['CREATED', 'RUNNING', 'SUCCESS', 'FAILED', 'KILLED'].map((s) => html`<option value=${s}>${s}</option>`)}
+        </select>
+      </div>
+      <button type="submit" class="secondary">Filter</button>
+    </form>
+    <${ErrorNote} error=${error} />
+    ${!data
+      ? html`<p class="loading">Loading…</p>`
+      : html`<p class="muted">${data.total} execution${data.total === 1 ? '' : 's'}${applied.length ? ` with ${applied.join(', ')}` : ''}</p>
+        ${data.results.length
+          ? html`<div class="table-wrap"><table class="executions">
+              <thead><tr><th scope="col">Id</th><th scope="col">State</th><th scope="col">Trigger date</th><th scope="col">Started</th><th scope="col">Labels</th></tr></thead>
+              <tbody>${data.results.map((x: Execution) => html`<tr key=${x.id}>
+                <td data-label="Id"><a href=${`#/executions/${enc(x.id)}`} class="mono">${x.id}</a></td>
+                <td data-label="State"><${StateBadge} state=${x.state.current} /></td>
+                <td data-label="Trigger date"><${Time} iso=${x.trigger?.variables?.date} /></td>
+                <td data-label="Started"><${Time} iso=${x.state.startDate} /></td>
+                <td data-label="Labels"><${Labels} labels=${x.labels} /></td>
+              </tr>`)}</tbody>
+            </table></div>
+            <nav class="pager" aria-label="Pages">
+              <button type="button" class="secondary" disabled=${page <= 1} onClick=${() => setPage(page - 1)}>Previous</button>
+              <span>Page ${page} of ${pages}</span>
+              <button type="button" class="secondary" disabled=${page >= pages} onClick=${() => setPage(page + 1)}>Next</button>
+            </nav>`
+          : null}`}
+  </section>`;
+}
+
+function ExecutionPage({ id }: { id: string }) {
+  const [done, setDone] = useState(false);
+  const { data: x, error } = usePoll(() => api.execution(id), done ? 0 : 1500, [id, done]);
+  const { data: logs } = usePoll(() => api.logs(id), done ? 0 : 1500, [id, done]);
+  useEffect(() => {
+    if (x && TERMINAL.includes(x.state.current)) setDone(true);
+  }, [x?.state.current]);
+  useEffect(() => {
+    document.title = `Execution ${id} · Backfills`;
+  }, [id]);
+  return html`<main>
+    ${x
+      ? html`<nav class="crumbs" aria-label="Breadcrumb"><a href="#/flows">Flows</a> / <span>${x.namespace}</span> / <a href=${flowHref(x.namespace, x.flowId, 'executions')}>${x.flowId}</a></nav>`
+      : null}
+    <h1 class="wrap">Execution <span class="mono">${id}</span></h1>
+    <${ErrorNote} error=${error} />
+    ${!x
+      ? html`<p class="loading">Loading…</p>`
+      : html`<dl class="details">
+          <dt>State</dt><dd><${StateBadge} state=${x.state.current} /></dd>
+          <dt>Trigger date</dt><dd><${Time} iso=${x.trigger?.variables?.date} /></dd>
+          <dt>Started</dt><dd><${Time} iso=${x.state.startDate} /></dd>
+          <dt>Ended</dt><dd><${Time} iso=${x.state.endDate} /></dd>
+          <dt>Duration</dt><dd>${x.state.duration ?? '—'}</dd>
+          <dt>Labels</dt><dd><${Labels} labels=${x.labels} /></dd>
+          <dt>Inputs</dt><dd>${x.inputs && Object.keys(x.inputs).length ? html`<code class="wrap">${JSON.stringify(x.inputs)}</code>` : html`<span class="muted">none</span>`}</dd>
+        </dl>
+        <h2>Task runs</h2>
+        ${x.taskRunList?.length
+          ? html`<div class="table-wrap"><table class="taskruns">
+              <thead><tr><th scope="col">Task</th><th scope="col">State</th><th scope="col">Started</th><th scope="col">Duration</th></tr></thead>
+              <tbody>${x.taskRunList.map((t) => html`<tr>
+                <td data-label="Task"><code>${t.taskId}</code></td>
+                <td data-label="State"><${StateBadge} state=${t.state.current} /></td>
+                <td data-label="Started"><${Time} iso=${t.state.startDate} /></td>
+                <td data-label="Duration">${t.state.duration ?? '—'}</td>
+              </tr>`)}</tbody>
+            </table></div>`
+          : html`<p class="muted">No task has run yet.</p>`}
+        <h2>Logs</h2>
+        ${logs?.length
+          ? html`<ol class="logs" aria-label="Logs">${logs.map((l) => html`<li class=${`log level-${l.level.toLowerCase()}`}>
+              <${Time} iso=${l.timestamp} /> <span class="level">${l.level}</span> ${l.taskId ? html`<code>${l.taskId}</code>` : null}
+              <span class="message">${l.message}</span>
+            </li>`)}</ol>`
+          : html`<p class="muted">No logs yet.</p>`}`}
+  </main>`;
+}
+
+function App() {
+  const route = useRoute();
+  return html`<div class="shell">
+    <header class="top"><a href="#/flows" class="brand">Backfills <span class="muted">for Kestra schedules</span></a></header>
+    ${route.page === 'flows'
+      ? html`<${FlowsPage} />`
+      : route.page === 'flow'
+        ? html`<${FlowPage} key=${`${route.namespace}.${route.id}`} namespace=${route.namespace} id=${route.id} tab=${route.tab} />`
+        : route.page === 'execution'
+          ? html`<${ExecutionPage} key=${route.id} id=${route.id} />`
+          : html`<main><h1>Not found</h1><p><a href="#/flows">Back to flows</a></p></main>`}
+  </div>`;
+}
+
+const root = document.getElementById('app')!;
+root.textContent = ''; // the static "Loading…" placeholder
+render(html`<${App} />`, root);

@@ -1,0 +1,74 @@
+/// <reference lib="dom" />
+import htm from 'htm';
+import { h } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+
+export const html = htm.bind(h);
+
+/** An ISO date shown in the viewer's zone, with UTC on hover. */
+export function Time({ iso }: { iso?: string | null }) {
+  if (!iso) return html`<span class="muted">—</span>`;
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return html`<span>${iso}</span>`;
+  const local = d.toLocaleString(undefined, { year: 'numeric', month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'short' });
+  return html`<time datetime=${d.toISOString()} title=${`${d.toISOString().replace('T', ' ').replace(/\.000Z$|Z$/, '')} UTC`}>${local}</time>`;
+}
+
+export function StateBadge({ state }: { state: string }) {
+  return html`<span class=${`badge state-${state.toLowerCase()}`}>${state}</span>`;
+}
+
+/** Runs `load` now and every `ms` while mounted (and when `deps` change); keeps the last good value. */
+export function usePoll<T>(load: () => Promise<T>, ms: number, deps: unknown[]): { data?: T; error?: string; reload: () => void } {
+  const [data, setData] = useState<T | undefined>(undefined);
+  const [error, setError] = useState<string | undefined>(undefined);
+  const tick = useRef(0);
+  const [nonce, setNonce] = useState(0);
+  useEffect(() => {
+    let alive = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const run = async () => {
+      const mine = ++tick.current;
+      try {
+        const value = await load();
+        if (alive && mine === tick.current) {
+          setData(value);
+          setError(undefined);
+        }
+      } catch (e) {
+        if (alive) setError(e instanceof Error ? e.message : String(e));
+      }
+      if (alive && ms > 0) timer = setTimeout(run, ms);
+    };
+    void run();
+    return () => {
+      alive = false;
+      if (timer) clearTimeout(timer);
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [...deps, nonce]);
+  return { data, error, reload: () => setNonce((n) => n + 1) };
+}
+
+/** A native modal `<dialog>`: focus is trapped and Escape closes it (its `cancel` event). */
+export function Modal({ open, onClose, className, label, children }: { open: boolean; onClose: () => void; className?: string; label: string; children?: unknown }) {
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const dialog = ref.current;
+    if (!dialog) return;
+    if (open && !dialog.open) dialog.showModal();
+    if (!open && dialog.open) dialog.close();
+  }, [open]);
+  return html`<dialog
+    ref=${ref}
+    class=${className ?? ''}
+    aria-label=${label}
+    onCancel=${(e: Event) => {
+      e.preventDefault();
+      onClose();
+    }}
+    onClose=${() => open && onClose()}
+  >
+    ${open ? children : null}
+  </dialog>`;
+}

@@ -1,0 +1,40 @@
+import { type HttpResponse, error } from '../api/http';
+
+const SECURITY_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
+};
+
+type Assets = Record<string, { contentType: string; body: string }>;
+let assets: Promise<Assets | undefined> | undefined;
+
+/** Loaded on first use, so a missing build is a clear 503 rather than a crash of the whole API. */
+function loadAssets(): Promise<Assets | undefined> {
+  assets ??= import('./generated/assets').then(
+    (m) => m.ASSETS,
+    () => {
+      assets = undefined; // try again next time: the build may land meanwhile
+      return undefined;
+    },
+  );
+  return assets;
+}
+
+/** `/ui`, `/ui/app.js`, `/ui/app.css`; any other `/ui/…` path gets `index.html` (hash routing). */
+export async function serveUi(path: string, method: string): Promise<HttpResponse> {
+  if (method !== 'GET' && method !== 'HEAD') {
+    return error(405, `Method ${method} not allowed on ${path}`);
+  }
+  const all = await loadAssets();
+  if (!all) {
+    return { statusCode: 503, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'The web UI is not built: run `npm run build:ui`.' };
+  }
+  const name = path.replace(/^\/ui\/?/, '');
+  const asset = all[name] ?? all['index.html'];
+  return {
+    statusCode: 200,
+    headers: { 'content-type': asset.contentType, 'cache-control': 'no-cache', ...SECURITY_HEADERS },
+    body: method === 'HEAD' ? '' : asset.body,
+  };
+}
