@@ -131,7 +131,7 @@ class FastSchedule implements CompiledSchedule {
         all = transitionTicks(this.sixFields, this.spec.timezone, piece, afterMs, piece.end - 1, Infinity);
         this.remember(piece, all);
       }
-      if (all !== undefined) return all.slice(0, Math.min(limit, upperBoundOf(all, untilMs)));
+      if (all !== undefined) return all.slice(0, Math.min(limit, upperBound(all, untilMs)));
     }
     return transitionTicks(this.sixFields, this.spec.timezone, piece, afterMs, untilMs, limit);
   }
@@ -256,16 +256,4 @@ class FastSchedule implements CompiledSchedule {
     }
     return false;
   }
-}
-
-/** Index of the first element > value in an ascending array. */
-function upperBoundOf(sorted: readonly number[], value: number): number {
-  let low = 0;
-  let high = sorted.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (sorted[middle] <= value) low = middle + 1;
-    else high = middle;
-  }
-  return low;
 }

@@ -27,7 +27,7 @@ function numbers(values: readonly (number | string)[]): number[] {
 }
 
 /** Index of the first element >= value. */
-export function lowerBound(sorted: Int32Array, value: number): number {
+export function lowerBound(sorted: ArrayLike<number>, value: number): number {
   let low = 0;
   let high = sorted.length;
   while (low < high) {
@@ -39,7 +39,7 @@ export function lowerBound(sorted: Int32Array, value: number): number {
 }
 
 /** Index of the first element > value. */
-export function upperBound(sorted: Int32Array, value: number): number {
+export function upperBound(sorted: ArrayLike<number>, value: number): number {
   let low = 0;
   let high = sorted.length;
   while (low < high) {
