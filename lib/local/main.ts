@@ -26,7 +26,9 @@ async function main(): Promise<void> {
     log,
   });
   log(`data in ${dataDir}; flows from ${flowsDir}`);
+  log(process.env.LIVE_SCHEDULE === 'on' ? 'live schedule: on (every second)' : 'live schedule: off (LIVE_SCHEDULE=on to run Schedule triggers live)');
   log(`API on ${runtime.url.replace('127.0.0.1', 'localhost')}/api/v1 — try the seed's curl call (see README)`);
+  log(`web UI on ${runtime.url.replace('127.0.0.1', 'localhost')}/ui`);
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;
