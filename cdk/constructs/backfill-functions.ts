@@ -47,8 +47,9 @@ export const FUNCTION_ACCESS: Record<FunctionModule, FunctionAccess> = {
   // last execution it takes the backfill off the trigger (completeIfDrained), and `stopAfter` may
   // disable the trigger.
   worker: { readTables: ['flows'], writeTables: ['triggers', 'executions', 'logs'], sendsTo: [], stateMachineActions: [], stopsExecutions: false },
-  // The live schedule: creates the due executions, queues them (live queue), advances each trigger's next date.
-  tick: { readTables: ['flows'], writeTables: ['triggers', 'executions'], sendsTo: ['live'], stateMachineActions: [], stopsExecutions: false },
+  // The live schedule: creates the due executions (logging why when one is created FAILED), queues
+  // them (live queue), advances each trigger's next date.
+  tick: { readTables: ['flows'], writeTables: ['triggers', 'executions', 'logs'], sendsTo: ['live'], stateMachineActions: [], stopsExecutions: false },
 };
 
 /** The worker's Lambda timeout: long shell tasks need room (tasks default to TASK_DEFAULT_TIMEOUT_SECONDS). */

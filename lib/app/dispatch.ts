@@ -5,6 +5,7 @@ import { formatInZone } from '../domain/schedule';
 import { buildScheduledExecution } from '../domain/scheduled-execution';
 import type { BackfillRunInput, LogEntry, StoredExecution } from '../ports';
 import type { Services } from '../services';
+import { creationFailureLog } from './creation-log';
 import { scheduleOf } from './schedules';
 
 /**
@@ -103,20 +104,8 @@ export async function dispatchBatch(svc: Services, input: BackfillRunInput): Pro
       origin: { backfillId: backfill.id, tickMs },
     });
     created.push(built);
-    if (built.failure) {
-      failureLogs.push({
-        seq: 0,
-        entry: {
-          namespace: flow.namespace,
-          flowId: flow.id,
-          executionId: ids[i],
-          triggerId: trigger.id,
-          timestamp: now.toISOString(),
-          level: 'ERROR',
-          message: `Execution could not be created: ${built.failure}`,
-        },
-      });
-    }
+    const failure = creationFailureLog(built, now);
+    if (failure) failureLogs.push(failure);
   });
   await svc.executions.createMany(created);
   await svc.logs.append(failureLogs);

@@ -6,6 +6,7 @@ import { firstTickToRun } from '../domain/missed-schedules';
 import { parseDuration } from '../domain/flow/values';
 import type { TriggerState } from '../domain/trigger-state';
 import type { Services } from '../services';
+import { creationFailureLog } from './creation-log';
 import { scheduleOf } from './schedules';
 
 /** Missed ticks one trigger replays per tick call; the rest follow on the next calls (Kestra replays one a second). */
@@ -64,6 +65,8 @@ async function runDueTrigger(svc: Services, row: TriggerState, now: Date): Promi
     const built = buildScheduledExecution({ id, flow, trigger, schedule, tickMs, createdAt: now, origin: { liveOwner: owner, tickMs } });
     if (await svc.executions.createIfAbsent(built)) {
       created++;
+      const failure = creationFailureLog(built, now);
+      if (failure) await svc.logs.append([failure]);
       if (built.execution.state.current === 'CREATED') await svc.queue.send([{ executionId: id }], 'live');
     } else {
       // Written by an earlier call that stopped before moving the trigger on: queue it again if it never ran.

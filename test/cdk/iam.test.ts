@@ -167,8 +167,8 @@ describe('function grants', () => {
     expect(grantsOf('worker', 'states')).toEqual([]);
   });
 
-  it('tick: reads flows, writes triggers and executions, sends to the live queue only; no logs, no Step Functions', () => {
-    expect(tableAccess('tick')).toEqual({ flows: 'read', triggers: 'write', executions: 'write' });
+  it('tick: reads flows, writes triggers, executions and logs, sends to the live queue only; no Step Functions', () => {
+    expect(tableAccess('tick')).toEqual({ flows: 'read', triggers: 'write', executions: 'write', logs: 'write' });
     expect(grantsOf('tick', 'sqs')).toContain('sqs:SendMessage → live queue');
     expect(grantsOf('tick', 'sqs').filter((g) => g.endsWith('→ queue'))).toEqual([]);
     expect(grantsOf('tick', 'states')).toEqual([]);

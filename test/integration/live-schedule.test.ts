@@ -215,3 +215,39 @@ describe('the tick function on AWS (called once a minute)', () => {
     }
   });
 });
+
+describe('a live execution whose inputs cannot be resolved', () => {
+  let product: TestProduct;
+  beforeAll(async () => {
+    product = await startProduct();
+  });
+  afterAll(async () => product?.close());
+
+  it('is created FAILED, with the reason in its logs', async () => {
+    const flow = `id: typed
+namespace: broken
+inputs:
+  - id: size
+    type: INT
+tasks:
+  - id: say
+    type: io.kestra.plugin.core.log.Log
+    message: "{{ inputs.size }}"
+triggers:
+  - id: minute
+    type: io.kestra.plugin.core.trigger.Schedule
+    cron: "* * * * *"
+    inputs:
+      size: "{{ trigger.date }}"
+`;
+    expect((await product.api.createFlow(flow)).status).toBe(200);
+    const next = Date.parse((await product.api.call('GET', '/api/v1/triggers/broken/typed')).body.results[0].nextExecutionDate);
+    await runDueSchedules(product.runtime.services, new Date(next + 1000));
+    const [execution] = await product.api.executions('broken', 'typed');
+    expect(execution.state.current).toBe('FAILED');
+    const logs = (await product.api.call('GET', `/api/v1/logs/${execution.id}`)).body;
+    expect(logs).toHaveLength(1);
+    expect(logs[0]).toMatchObject({ level: 'ERROR' });
+    expect(logs[0].message).toMatch(/^Execution could not be created: inputs\.size: /);
+  });
+});
