@@ -5,7 +5,9 @@ import { services } from '../lib/services';
 
 /**
  * SQS → runs each execution. Records that must come back later (another worker holds the
- * execution, or an error) are reported as batch item failures, so the rest of the batch is deleted.
+ * execution, or an error) are reported as batch item failures, so the rest of the batch is deleted;
+ * one whose execution is leased elsewhere comes back when that lease ends, not after the queue's
+ * (long) visibility timeout.
  */
 export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
   const svc = await services();
@@ -17,7 +19,10 @@ export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
           console.error('Dropping a message without executionId', record.messageId);
           return undefined;
         }
-        return (await runExecution(svc, message.executionId)) === 'DONE' ? undefined : record.messageId;
+        const result = await runExecution(svc, message.executionId);
+        if (result.outcome === 'DONE') return undefined;
+        await svc.queue.retryAfter({ eventSourceArn: record.eventSourceARN, receiptHandle: record.receiptHandle }, result.afterSeconds);
+        return record.messageId;
       } catch (error) {
         console.error(`Execution message ${record.messageId} failed; it will be retried`, error);
         return record.messageId;

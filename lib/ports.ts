@@ -159,8 +159,16 @@ export interface ExecutionMessage {
  */
 export type ExecutionLane = 'live' | 'backfill';
 
+/** A received message, as the SQS event names it. */
+export interface Delivery {
+  eventSourceArn: string;
+  receiptHandle: string;
+}
+
 export interface ExecutionQueue {
   send(messages: ExecutionMessage[], lane: ExecutionLane): Promise<void>;
+  /** Makes a received message come back after `seconds` instead of the queue's visibility timeout. */
+  retryAfter(delivery: Delivery, seconds: number): Promise<void>;
 }
 
 /** Input of every backfill state machine execution; small on purpose (no tick lists). */

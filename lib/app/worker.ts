@@ -9,8 +9,13 @@ import { setDisabled } from './backfills';
 import { LogWriter } from './log-writer';
 import { runShellCommands } from './tasks/shell';
 
-/** DONE: the message can go. RETRY_LATER: another worker holds the execution; look again after the visibility timeout. */
-export type RunOutcome = 'DONE' | 'RETRY_LATER';
+/**
+ * DONE: the message can go. RETRY_LATER: another worker holds the execution; look again once its
+ * lease ends (`afterSeconds`): then it has finished, or its worker died and this message takes over.
+ */
+export type RunOutcome = { outcome: 'DONE' } | { outcome: 'RETRY_LATER'; afterSeconds: number };
+
+const DONE: RunOutcome = { outcome: 'DONE' };
 
 /**
  * Runs one queued execution. The claim is a conditional write, so a duplicate or redelivered
@@ -21,11 +26,13 @@ export async function runExecution(svc: Services, executionId: string): Promise<
   const claimedAt = svc.clock.now();
   const leaseToken = randomId();
   const claim = await svc.executions.claim(executionId, leaseToken, claimedAt.getTime() + svc.settings.worker.leaseSeconds * 1000, claimedAt);
-  if (claim.outcome === 'BUSY') return 'RETRY_LATER';
-  if (claim.outcome !== 'CLAIMED') return 'DONE';
+  if (claim.outcome === 'BUSY') {
+    return { outcome: 'RETRY_LATER', afterSeconds: Math.max(1, Math.ceil((claim.leaseUntilMs - claimedAt.getTime()) / 1000) + 1) };
+  }
+  if (claim.outcome !== 'CLAIMED') return DONE;
   try {
     await runClaimed(svc, claim.stored, leaseToken);
-    return 'DONE';
+    return DONE;
   } catch (error) {
     await svc.executions.releaseLease(executionId, leaseToken).catch(() => undefined);
     throw error;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { ExecutionLane, ExecutionMessage, ExecutionQueue } from '../ports';
+import type { Delivery, ExecutionLane, ExecutionMessage, ExecutionQueue } from '../ports';
 
 export type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
 
@@ -62,6 +62,8 @@ export class LocalExecutionQueue implements ExecutionQueue {
   private idleWaiters: (() => void)[] = [];
   private stopped = false;
   readonly deadLetters: Message[] = [];
+  /** Redelivery delays asked for by the handler (ChangeMessageVisibility), by receipt handle. */
+  private readonly retryDelays = new Map<string, number>();
   /** Handler invocations so far (for benchmarks). */
   invocations = 0;
 
@@ -71,6 +73,10 @@ export class LocalExecutionQueue implements ExecutionQueue {
     const now = Date.now();
     for (const m of messages) this.lanes[lane].push({ id: randomUUID(), body: JSON.stringify(m), sentAt: now, receiveCount: 0, lane });
     this.pump();
+  }
+
+  async retryAfter(delivery: Delivery, seconds: number): Promise<void> {
+    this.retryDelays.set(delivery.receiptHandle, seconds * 1000);
   }
 
   /** Resolves once nothing is queued, delayed or running. */
@@ -135,11 +141,13 @@ export class LocalExecutionQueue implements ExecutionQueue {
       return;
     }
     if (this.stopped) return;
+    const delay = this.retryDelays.get(message.id) ?? this.options.visibilityTimeoutMs;
+    this.retryDelays.delete(message.id);
     const timer = setTimeout(() => {
       this.delayed.delete(timer);
       this.lanes[message.lane].push(message);
       this.pump();
-    }, this.options.visibilityTimeoutMs);
+    }, delay);
     this.delayed.add(timer);
   }
 }

@@ -64,7 +64,7 @@ async function dispatchThroughput() {
     settings,
     clock: { now: () => new Date() },
     ...storesFor(dynamo.client, settings.tables),
-    queue: { send: async (messages) => void sent.push(...messages) },
+    queue: { send: async (messages) => void sent.push(...messages), retryAfter: async () => undefined },
     workflows: { start: async () => undefined, stop: async () => undefined, resume: async () => undefined },
   };
   const N = 10_000;

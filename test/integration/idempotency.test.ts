@@ -27,7 +27,8 @@ describe('one execution per tick, whatever fails or repeats', () => {
   const svc = () => product.runtime.services;
 
   beforeAll(async () => {
-    product = await startProduct({ env: { BACKFILL_BATCH_SIZE: '7', BACKFILL_THROTTLE_WAIT_SECONDS: '1' }, visibilityTimeoutMs: 300 });
+    // A short lease: a duplicate message that finds its execution leased comes back when the lease ends.
+    product = await startProduct({ env: { BACKFILL_BATCH_SIZE: '7', BACKFILL_THROTTLE_WAIT_SECONDS: '1', WORKER_LEASE_SECONDS: '3' }, visibilityTimeoutMs: 300 });
     expect((await product.api.createFlow(FLOW)).status).toBe(200);
   });
   afterAll(async () => product?.close());

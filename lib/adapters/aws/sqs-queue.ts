@@ -1,6 +1,6 @@
-import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { mapLimit } from '../../util/map-limit';
-import type { ExecutionLane, ExecutionMessage, ExecutionQueue } from '../../ports';
+import type { Delivery, ExecutionLane, ExecutionMessage, ExecutionQueue } from '../../ports';
 
 /** SQS SendMessageBatch in tens (SQS's limit); entries SQS refuses are retried, then reported. One queue per lane. */
 export class SqsExecutionQueue implements ExecutionQueue {
@@ -24,4 +24,23 @@ export class SqsExecutionQueue implements ExecutionQueue {
       }
     });
   }
+
+  async retryAfter(delivery: Delivery, seconds: number): Promise<void> {
+    await this.client.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: queueUrlOf(delivery.eventSourceArn),
+        ReceiptHandle: delivery.receiptHandle,
+        VisibilityTimeout: Math.min(Math.max(0, Math.round(seconds)), SQS_MAX_VISIBILITY_SECONDS),
+      }),
+    );
+  }
+}
+
+const SQS_MAX_VISIBILITY_SECONDS = 12 * 60 * 60;
+
+/** arn:aws:sqs:eu-west-1:123456789012:name → https://sqs.eu-west-1.amazonaws.com/123456789012/name */
+export function queueUrlOf(queueArn: string): string {
+  const [, partition, , region, account, name] = queueArn.split(':');
+  const domain = partition === 'aws-cn' ? 'amazonaws.com.cn' : 'amazonaws.com';
+  return `https://sqs.${region}.${domain}/${account}/${name}`;
 }

@@ -57,3 +57,27 @@ describe('the local execution queue (SQS contract, two lanes)', () => {
     expect(queue.deadLetters.map((m) => [JSON.parse(m.body).executionId, m.receiveCount])).toEqual([['poison', 3]]);
   });
 });
+
+describe('retryAfter (ChangeMessageVisibility)', () => {
+  it('brings a record back after the delay the handler asked for, not the visibility timeout', async () => {
+    const deliveries: number[] = [];
+    const queue: LocalExecutionQueue = new LocalExecutionQueue({
+      concurrency: 1,
+      batchSize: 1,
+      visibilityTimeoutMs: 60_000,
+      maxReceiveCount: 5,
+      handler: async (event) => {
+        deliveries.push(Date.now());
+        const record = event.Records[0];
+        if (deliveries.length > 1) return { batchItemFailures: [] };
+        await queue.retryAfter({ eventSourceArn: record.eventSourceARN, receiptHandle: record.receiptHandle }, 0.2);
+        return { batchItemFailures: [{ itemIdentifier: record.messageId }] };
+      },
+    });
+    await queue.send([{ executionId: 'leased-elsewhere' }], 'backfill');
+    await queue.idle();
+    expect(deliveries).toHaveLength(2);
+    expect(deliveries[1] - deliveries[0]).toBeGreaterThanOrEqual(190);
+    expect(deliveries[1] - deliveries[0]).toBeLessThan(5000);
+  });
+});
