@@ -199,6 +199,45 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.REQUIRE_BROWSER_TESTS !== '
     await row.getByRole('button', { name: 'Backfill executions' }).waitFor();
   });
 
+  it('switches a trigger off and on, and shows a 409 from a backfill started meanwhile', async () => {
+    await page.goto(`${product.runtime.url}/ui#/flows/dev/scheduled_flow/triggers`);
+    const row = page.locator('tr[data-trigger="schedule"]');
+    const enabled = row.getByRole('switch', { name: 'Trigger schedule enabled' });
+    const backfill = row.getByRole('button', { name: 'Backfill executions' });
+    await enabled.waitFor();
+    expect(await enabled.isChecked()).toBe(true);
+
+    await enabled.click();
+    await expect.poll(async () => (await product.api.call('GET', '/api/v1/triggers/dev/scheduled_flow')).body.results[0].disabled).toBe(true);
+    await expect.poll(() => backfill.isDisabled()).toBe(true);
+    await enabled.click();
+    await expect.poll(async () => (await product.api.call('GET', '/api/v1/triggers/dev/scheduled_flow')).body.results[0].disabled).toBe(false);
+    await expect.poll(() => backfill.isEnabled()).toBe(true);
+
+    // The dialog is open when someone else starts a backfill through the API: the server's 409 shows.
+    await backfill.click();
+    const dialog = page.getByRole('dialog', { name: 'Backfill executions' });
+    const start = await page.evaluate(() => {
+      const d = new Date(Date.now() - 5 * 3600_000);
+      d.setMinutes(0, 0, 0);
+      const pad = (n: number) => String(n).padStart(2, '0');
+      return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+    });
+    await dialog.getByLabel('Start').fill(start);
+    const elsewhere = await product.api.call('PUT', '/api/v1/triggers', {
+      namespace: 'dev',
+      flowId: 'scheduled_flow',
+      triggerId: 'schedule',
+      backfill: { start: new Date(Date.now() - 3 * 3600_000).toISOString(), end: null, labels: [{ key: 'by', value: 'api' }] },
+    });
+    expect(elsewhere.status).toBe(200);
+    await dialog.getByRole('button', { name: 'Execute backfill' }).click();
+    await dialog.getByRole('alert').getByText('A backfill is already active').waitFor();
+    await shot('09-conflict');
+    await page.keyboard.press('Escape');
+    await product.api.call('POST', '/api/v1/triggers/backfill/delete', { namespace: 'dev', flowId: 'scheduled_flow', triggerId: 'schedule' });
+  });
+
   it('serves index.html for /ui client routes and the assets with their types', async () => {
     const index = await fetch(`${product.runtime.url}/ui/`);
     expect(index.status).toBe(200);

@@ -164,7 +164,7 @@ export function BackfillDialog({ trigger, inputs, onClose, onCreated }: { trigge
         if (known) setServerErrors({ [key]: err.message });
         else setGeneral(err.message);
       } else {
-        setGeneral(err instanceof ApiError && err.status === 409 ? `A backfill is already active: ${err.message}` : err instanceof Error ? err.message : String(err));
+        setGeneral(err instanceof Error ? err.message : String(err)); // a 409's message already says a backfill is active
       }
     } finally {
       setBusy(false);
