@@ -79,9 +79,9 @@ function toBackfillJson(b: BackfillState): Record<string, unknown> {
   if (b.inputs) json.inputs = b.inputs;
   json.labels = b.labels;
   if (b.previousNextExecutionDate) json.previousNextExecutionDate = b.previousNextExecutionDate;
-  // Beyond Kestra: what a person inspecting the backfill wants to know, and where to find it in the console.
+  // Beyond Kestra: what a person inspecting the backfill wants to know, and where to find it in the
+  // console. Its progress counts come from the executions (lib/app/trigger-view.ts).
   json.id = b.id;
-  json.progress = { total: b.totalTicks, dispatched: b.dispatched };
   json.stateMachineExecutionName = b.executionName;
   json.createdDate = b.createdDate;
   return json;
