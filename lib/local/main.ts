@@ -21,7 +21,10 @@ async function main(): Promise<void> {
     host,
     port,
     workerConcurrency: process.env.WORKER_CONCURRENCY ? Number(process.env.WORKER_CONCURRENCY) : undefined,
-    // Opt-in until the live schedule and backfills share triggers the way issue 5 settles (see README).
+    // Opt-in locally, as Airflow pauses new DAGs at creation: the embedded default is where people
+    // try flows and backfills, and a per-minute cron firing on its own there surprises more than it
+    // helps (it also makes exact execution counts drift while you watch a backfill). On AWS the tick
+    // rule always runs. `npm run start:live` turns it on.
     liveTickMs: process.env.LIVE_SCHEDULE === 'on' ? 1000 : undefined,
     log,
   });
