@@ -1,4 +1,4 @@
-import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
@@ -10,6 +10,7 @@ import { BackfillTables } from './constructs/backfill-tables';
 import { BackfillWorkflow } from './constructs/backfill-workflow';
 import { ExecutionQueue } from './constructs/execution-queue';
 import { LiveSchedule } from './constructs/live-schedule';
+import { WebSignIn } from './constructs/web-sign-in';
 
 export interface BackfillStackProps extends StackProps {
   config: DeployConfig;
@@ -25,6 +26,8 @@ export class BackfillStack extends Stack {
   readonly workflow: BackfillWorkflow;
   readonly api: BackfillApi;
   readonly liveSchedule: LiveSchedule;
+  /** Browser sign-in for the web UI; absent with `-c webUi=off`. */
+  readonly webSignIn?: WebSignIn;
 
   constructor(scope: Construct, id: string, props: BackfillStackProps) {
     super(scope, id, props);
@@ -59,8 +62,22 @@ export class BackfillStack extends Stack {
     this.liveExecutionQueue.addWorker(fn.worker.function, config.worker);
     this.api = new BackfillApi(this, 'Api', { handler: fn.api.function, auth: config.auth, ...logs });
     this.liveSchedule = new LiveSchedule(this, 'LiveSchedule', { tick: fn.tick.function });
+    if (config.webUi.kind === 'cognito') {
+      this.webSignIn = new WebSignIn(this, 'Web', {
+        api: this.api.api,
+        apiIntegration: this.api.integration,
+        domainPrefix: config.webUi.domainPrefix ?? `kestra-backfills-${config.stage}-${Aws.ACCOUNT_ID}`,
+        retain,
+        ...logs,
+      });
+      fn.api.function.addEnvironment('WEB_SIGN_IN_URL', this.webSignIn.signInUrl);
+    }
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the Kestra-compatible API (routes under /api/v1/)' });
+    if (this.webSignIn) {
+      new CfnOutput(this, 'WebUiSignInUrl', { value: this.webSignIn.signInUrl, description: 'Open this to sign in to the web UI (it lands on /ui)' });
+      new CfnOutput(this, 'WebUiUserPoolId', { value: this.webSignIn.userPool.userPoolId, description: 'Add web UI users here (admin-create-user)' });
+    }
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn, description: 'Backfill state machine' });
     new CfnOutput(this, 'FlowsTableName', { value: this.tables.byName.flows.tableName });
     new CfnOutput(this, 'TriggersTableName', { value: this.tables.byName.triggers.tableName });

@@ -5,6 +5,9 @@
 
 export type ApiAuth = { kind: 'iam' } | { kind: 'jwt'; issuer: string; audience: string[] };
 
+/** The web UI on AWS: Cognito sign-in for browsers (the default), or no `/ui` routes at all. */
+export type WebUi = { kind: 'cognito'; domainPrefix?: string } | { kind: 'off' };
+
 export interface WorkerSettings {
   /** Messages per worker invocation (SQS allows 1–10 without a batching window, up to 10,000 with one). */
   batchSize: number;
@@ -18,6 +21,7 @@ export interface DeployConfig {
   /** `dev` tears everything down with the stack; any other stage keeps tables and logs and protects tables. */
   stage: string;
   auth: ApiAuth;
+  webUi: WebUi;
   worker: WorkerSettings;
 }
 
@@ -30,6 +34,8 @@ export const CONTEXT_KEYS = {
   auth: 'auth',
   jwtIssuer: 'jwtIssuer',
   jwtAudience: 'jwtAudience',
+  webUi: 'webUi',
+  webDomainPrefix: 'webDomainPrefix',
   workerBatchSize: 'workerBatchSize',
   workerBatchingWindowSeconds: 'workerBatchingWindowSeconds',
   workerMaxConcurrency: 'workerMaxConcurrency',
@@ -82,6 +88,20 @@ function readAuth(read: ContextReader): ApiAuth {
   return { kind: 'jwt', issuer, audience };
 }
 
+function readWebUi(read: ContextReader): WebUi {
+  const kind = (text(read, CONTEXT_KEYS.webUi) ?? 'cognito').toLowerCase();
+  if (kind === 'off') return { kind: 'off' };
+  if (kind !== 'cognito') throw new DeployConfigError(`context webUi must be "cognito" or "off", got "${kind}"`);
+  const domainPrefix = text(read, CONTEXT_KEYS.webDomainPrefix);
+  // Cognito's rule for domain prefixes; it also refuses the words aws, amazon and cognito.
+  if (domainPrefix !== undefined && (!/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(domainPrefix) || /aws|amazon|cognito/.test(domainPrefix))) {
+    throw new DeployConfigError(
+      `context webDomainPrefix must be lowercase letters, digits and dashes (at most 63, without aws, amazon or cognito), got "${domainPrefix}"`,
+    );
+  }
+  return { kind: 'cognito', ...(domainPrefix ? { domainPrefix } : {}) };
+}
+
 function readWorker(read: ContextReader): WorkerSettings {
   const batchingWindowSeconds = integer(read, CONTEXT_KEYS.workerBatchingWindowSeconds, DEFAULT_WORKER.batchingWindowSeconds, 0, 300);
   // SQS event sources take at most 10 messages a batch unless a batching window is set.
@@ -98,7 +118,7 @@ export function readDeployConfig(read: ContextReader): DeployConfig {
   if (!/^[a-z][a-z0-9-]{0,19}$/.test(stage)) {
     throw new DeployConfigError(`context stage must be lowercase letters, digits and dashes (at most 20), got "${stage}"`);
   }
-  return { stage, auth: readAuth(read), worker: readWorker(read) };
+  return { stage, auth: readAuth(read), webUi: readWebUi(read), worker: readWorker(read) };
 }
 
 export function isDevStage(config: DeployConfig): boolean {

@@ -8,7 +8,12 @@ export const FUNCTION_MODULES = ['api', 'dispatch', 'park', 'continue', 'worker'
 
 export type FunctionModule = (typeof FUNCTION_MODULES)[number];
 
-export function functionEntry(module: FunctionModule): string {
+/** The web UI's sign-in (authorizer and callback), deployed only with web sign-in. */
+export const WEB_SIGN_IN_MODULE = 'web-sign-in';
+
+export type EntryModule = FunctionModule | typeof WEB_SIGN_IN_MODULE;
+
+export function functionEntry(module: EntryModule): string {
   return fileURLToPath(new URL(`../functions/${module}.ts`, import.meta.url));
 }
 

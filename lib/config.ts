@@ -27,6 +27,8 @@ export interface Settings {
   api: {
     /** Largest request body accepted, in bytes. */
     maxBodyBytes: number;
+    /** On AWS with web sign-in: where the UI sends a browser whose session ended (`WEB_SIGN_IN_URL`). */
+    webSignInUrl?: string;
   };
   live: {
     /** What the live schedule does with ticks missed while stopped or disabled, unless the trigger says (Kestra's plugin default). */
@@ -89,6 +91,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     },
     api: {
       maxBodyBytes: positiveInt(env, 'API_MAX_BODY_BYTES', 256 * 1024),
+      webSignInUrl: env.WEB_SIGN_IN_URL || undefined,
     },
     live: {
       recoverMissedSchedules: recoverMode(env),

@@ -43,14 +43,17 @@ function authorizerFor(auth: ApiAuth): IHttpRouteAuthorizer {
  */
 export class BackfillApi extends Construct {
   readonly api: HttpApi;
+  /** The API function behind API Gateway; other routes (the web UI's) reuse it. */
+  readonly integration: HttpLambdaIntegration;
   readonly stage: HttpStage;
   readonly accessLogs: LogGroup;
 
   constructor(scope: Construct, id: string, props: BackfillApiProps) {
     super(scope, id);
+    this.integration = new HttpLambdaIntegration('ApiFunction', props.handler);
     this.api = new HttpApi(this, 'HttpApi', {
       description: 'Backfills for Kestra Schedule triggers (Kestra-compatible API)',
-      defaultIntegration: new HttpLambdaIntegration('ApiFunction', props.handler),
+      defaultIntegration: this.integration,
       defaultAuthorizer: authorizerFor(props.auth),
       // The default stage is added below, with access logging (the built-in one cannot log).
       createDefaultStage: false,

@@ -4,14 +4,14 @@ import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { type FunctionModule, PROJECT_ROOT, functionEntry } from '../function-entries';
+import { type EntryModule, PROJECT_ROOT, functionEntry } from '../function-entries';
 
 /** Every function runs on this runtime (cdk-nag AwsSolutions-L1 wants the latest Node.js runtime CDK knows). */
 export const FUNCTION_RUNTIME = Runtime.NODEJS_24_X;
 
 export interface ServiceFunctionProps {
   /** The `functions/` module this Lambda runs (the same one the local default runs). */
-  module: FunctionModule;
+  module: EntryModule;
   description: string;
   environment: Record<string, string>;
   timeout: Duration;

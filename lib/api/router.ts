@@ -42,10 +42,15 @@ const ROUTES: CompiledRoute[] = [...flowRoutes, ...triggerRoutes, ...executionRo
 
 /** Kestra serves the same API under `/api/v1/{tenant}/…`; the open-source tenant is `main`. */
 const TENANT_PREFIX = /^\/api\/v1\/main(?=\/)/;
+/**
+ * The web UI calls the API under its own path, `/ui/api/v1/…`: on AWS the `/ui` routes take the
+ * browser's session cookie while `/api/v1` keeps IAM for programs; both reach this same router.
+ */
+const UI_API_PREFIX = /^\/ui(?=\/api\/v1\/)/;
 
 export async function handleRequest(svc: Services, request: HttpRequest): Promise<HttpResponse> {
-  const path = request.path.replace(TENANT_PREFIX, '/api/v1').replace(/\/+$/, '');
-  if (path === '/ui' || path.startsWith('/ui/')) return serveUi(path, request.method);
+  const path = request.path.replace(UI_API_PREFIX, '').replace(TENANT_PREFIX, '/api/v1').replace(/\/+$/, '');
+  if (path === '/ui' || path.startsWith('/ui/')) return serveUi(path, request.method, svc.settings.api.webSignInUrl);
   if (!path.startsWith('/api/v1/')) return error(404, `No route for ${request.method} ${request.path}`);
   const subPath = path.slice('/api/v1'.length);
   let methodMismatch = false;

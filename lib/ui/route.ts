@@ -21,8 +21,11 @@ function loadAssets(): Promise<Assets | undefined> {
   return assets;
 }
 
-/** `/ui`, `/ui/app.js`, `/ui/app.css`; any other `/ui/…` path gets `index.html` (hash routing). */
-export async function serveUi(path: string, method: string): Promise<HttpResponse> {
+/**
+ * `/ui`, `/ui/app.js`, `/ui/app.css`; any other `/ui/…` path gets `index.html` (hash routing). With
+ * web sign-in, the page names the sign-in URL, so the UI can offer it when the session ends.
+ */
+export async function serveUi(path: string, method: string, signInUrl?: string): Promise<HttpResponse> {
   if (method !== 'GET' && method !== 'HEAD') {
     return error(405, `Method ${method} not allowed on ${path}`);
   }
@@ -32,9 +35,16 @@ export async function serveUi(path: string, method: string): Promise<HttpRespons
   }
   const name = path.replace(/^\/ui\/?/, '');
   const asset = all[name] ?? all['index.html'];
+  const body = asset === all['index.html'] && signInUrl ? withSignInUrl(asset.body, signInUrl) : asset.body;
   return {
     statusCode: 200,
     headers: { 'content-type': asset.contentType, 'cache-control': 'no-cache', ...SECURITY_HEADERS },
-    body: method === 'HEAD' ? '' : asset.body,
+    body: method === 'HEAD' ? '' : body,
   };
+}
+
+/** The client reads it from `<meta name="sign-in-url">` (see lib/ui/client/api.ts). */
+function withSignInUrl(indexHtml: string, signInUrl: string): string {
+  const attribute = signInUrl.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+  return indexHtml.replace('</head>', `<meta name="sign-in-url" content="${attribute}">\n</head>`);
 }

@@ -99,19 +99,28 @@ export class ApiError extends Error {
   }
 }
 
+/** Set on AWS with web sign-in (the page carries it); absent locally, where nobody signs in. */
+export const SIGN_IN_URL = document.querySelector<HTMLMetaElement>('meta[name="sign-in-url"]')?.content || undefined;
+
+export const SESSION_ENDED = 'Your session has ended: sign in again.';
+
 async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
   const init: RequestInit = { method, headers: { accept: 'application/json' } };
   if (body !== undefined) {
     init.body = JSON.stringify(body);
     (init.headers as Record<string, string>)['content-type'] = 'application/json';
   }
-  const response = await fetch(`/api/v1${path}`, init);
+  // Under `/ui`: on AWS these routes take the session cookie, `/api/v1` itself wants IAM signatures.
+  const response = await fetch(`/ui/api/v1${path}`, init);
   const text = await response.text();
   let parsed: any = null;
   try {
     parsed = text ? JSON.parse(text) : null;
   } catch {
     parsed = { message: text };
+  }
+  if ((response.status === 401 || response.status === 403) && SIGN_IN_URL) {
+    throw new ApiError(response.status, SESSION_ENDED);
   }
   if (!response.ok) throw new ApiError(response.status, parsed?.message ?? `HTTP ${response.status}`, parsed?.path);
   return parsed as T;

@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { type Execution, type Flow, type FlowTrigger, type Trigger, api } from './api';
+import { type Execution, type Flow, type FlowTrigger, SESSION_ENDED, SIGN_IN_URL, type Trigger, api } from './api';
 import { BackfillCell, BackfillDetails, BackfillDialog, Labels } from './backfill';
 import { Modal, StateBadge, Time, html, usePoll } from './ui';
 
@@ -38,6 +38,9 @@ function useRoute(): Route {
 const flowHref = (ns: string, id: string, tab = '') => `#/flows/${enc(ns)}/${enc(id)}${tab ? `/${tab}` : ''}`;
 
 function ErrorNote({ error }: { error?: string }) {
+  if (error === SESSION_ENDED && SIGN_IN_URL) {
+    return html`<p class="error-box" role="alert">Your session has ended. <a href=${SIGN_IN_URL}>Sign in again</a></p>`;
+  }
   return error ? html`<p class="error-box" role="alert">${error}</p>` : null;
 }
 
@@ -255,7 +258,10 @@ function ExecutionPage({ id }: { id: string }) {
 function App() {
   const route = useRoute();
   return html`<div class="shell">
-    <header class="top"><a href="#/flows" class="brand">Backfills <span class="muted">for Kestra schedules</span></a></header>
+    <header class="top">
+      <a href="#/flows" class="brand">Backfills <span class="muted">for Kestra schedules</span></a>
+      ${SIGN_IN_URL ? html`<a href="/ui/signout" class="sign-out">Sign out</a>` : null}
+    </header>
     ${route.page === 'flows'
       ? html`<${FlowsPage} />`
       : route.page === 'flow'

@@ -1,0 +1,61 @@
+import type {
+  APIGatewayProxyEventV2WithLambdaAuthorizer,
+  APIGatewayProxyStructuredResultV2,
+  APIGatewayRequestAuthorizerEventV2,
+  APIGatewaySimpleAuthorizerWithContextResult,
+} from 'aws-lambda';
+import { SESSION_COOKIE, readCookie } from '../lib/web/cookies';
+import { readWebSignInSettings } from '../lib/web/settings';
+import { SignInRejected, WebSignIn } from '../lib/web/sign-in';
+
+/** What the authorizers hand to the routes behind them (`requestContext.authorizer.lambda`). */
+export interface SessionContext {
+  username: string;
+  expiresAt: number;
+  /** Only on `/ui/callback`: the ID token just obtained for the code, to be set as the cookie. */
+  idToken?: string;
+}
+
+/** The route whose authorizer trades the authorization code; every other `/ui` route checks the cookie. */
+export const CALLBACK_ROUTE_KEY = 'GET /ui/callback';
+
+let signIn: WebSignIn | undefined;
+const webSignIn = () => (signIn ??= new WebSignIn(readWebSignInSettings()));
+
+type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<SessionContext | Record<string, never>>;
+
+/**
+ * The web UI's sign-in on AWS, one function in two roles: the HTTP API's Lambda authorizer of the
+ * `/ui` routes (simple responses), and the handler of `/ui/callback` and `/ui/signout`.
+ */
+export const handler = async (
+  event: APIGatewayRequestAuthorizerEventV2 | APIGatewayProxyEventV2WithLambdaAuthorizer<SessionContext>,
+): Promise<AuthorizerResult | APIGatewayProxyStructuredResultV2> => {
+  if ('type' in event && event.type === 'REQUEST') return authorize(event);
+  return respond(event as APIGatewayProxyEventV2WithLambdaAuthorizer<SessionContext>);
+};
+
+async function authorize(event: APIGatewayRequestAuthorizerEventV2): Promise<AuthorizerResult> {
+  try {
+    if (event.routeKey === CALLBACK_ROUTE_KEY) {
+      const { idToken, user } = await webSignIn().exchangeCode(event.queryStringParameters?.code);
+      return { isAuthorized: true, context: { ...user, idToken } };
+    }
+    const cookies = event.cookies ?? (event.headers?.cookie ? [event.headers.cookie] : undefined);
+    const user = await webSignIn().verifySession(readCookie(cookies, SESSION_COOKIE));
+    return { isAuthorized: true, context: user };
+  } catch (e) {
+    if (!(e instanceof SignInRejected)) throw e;
+    console.info(JSON.stringify({ message: 'sign-in rejected', routeKey: event.routeKey, reason: e.message }));
+    return { isAuthorized: false, context: {} };
+  }
+}
+
+function respond(event: APIGatewayProxyEventV2WithLambdaAuthorizer<SessionContext>): APIGatewayProxyStructuredResultV2 {
+  const session = event.requestContext.authorizer?.lambda;
+  if (event.routeKey === CALLBACK_ROUTE_KEY && session?.idToken) {
+    return webSignIn().signedIn(session.idToken, { username: session.username, expiresAt: Number(session.expiresAt) });
+  }
+  if (event.rawPath === '/ui/signout') return webSignIn().signedOut();
+  return { statusCode: 404, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: `No route for ${event.rawPath}` }) };
+}
