@@ -117,8 +117,9 @@ describe('execution queue', () => {
 });
 
 describe('Lambda functions', () => {
-  it('has one function per functions/ module', () => {
-    expect(Object.keys(functions)).toHaveLength(FUNCTION_MODULES.length);
+  it('has one function per functions/ module, plus the web sign-in function unless webUi=off', () => {
+    expect(Object.keys(functions)).toHaveLength(FUNCTION_MODULES.length + 1);
+    expect(Object.keys(resourcesOf(synthStack({ webUi: 'off' }).template, 'AWS::Lambda::Function'))).toHaveLength(FUNCTION_MODULES.length);
   });
 
   it('runs every function on Node.js 22 or newer, ARM64, with active tracing and its own log group', () => {
@@ -138,13 +139,14 @@ describe('Lambda functions', () => {
     }
   });
 
-  it('gives every function the environment lib/config.ts reads, state machine ARN included', () => {
+  it('gives every service function the environment lib/config.ts reads, state machine ARN included', () => {
     const stateMachineArn = {
       'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':states:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':stateMachine:KestraBackfills-dev-backfill']],
     };
-    template.allResourcesProperties('AWS::Lambda::Function', {
-      Environment: {
-        Variables: Match.objectLike({
+    const serviceFunctions = Object.values(stack.functions.byModule).map((fn) => functions[logicalIdOf(fn.function)]);
+    for (const fn of serviceFunctions) {
+      expect(fn.Properties?.Environment).toMatchObject({
+        Variables: {
           FLOWS_TABLE: { Ref: logicalIdOf(stack.tables.byName.flows) },
           TRIGGERS_TABLE: { Ref: logicalIdOf(stack.tables.byName.triggers) },
           EXECUTIONS_TABLE: { Ref: logicalIdOf(stack.tables.byName.executions) },
@@ -152,9 +154,9 @@ describe('Lambda functions', () => {
           EXECUTION_QUEUE_URL: { Ref: logicalIdOf(stack.executionQueue.queue) },
           BACKFILL_STATE_MACHINE_ARN: stateMachineArn,
           WORKER_LEASE_SECONDS: String(WORKER_LEASE.toSeconds()),
-        }),
-      },
-    });
+        },
+      });
+    }
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', { StateMachineName: 'KestraBackfills-dev-backfill' });
   });
 
@@ -198,7 +200,7 @@ describe('state machine', () => {
 
 describe('HTTP API', () => {
   it('sends every request to the API function through the $default route, signed with SigV4 (AWS_IAM)', () => {
-    template.resourceCountIs('AWS::ApiGatewayV2::Route', 1);
+    synthStack({ webUi: 'off' }).template.resourceCountIs('AWS::ApiGatewayV2::Route', 1);
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: '$default', AuthorizationType: 'AWS_IAM' });
     template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
       IntegrationType: 'AWS_PROXY',
@@ -255,6 +257,8 @@ describe('outputs', () => {
         'DeadLetterQueueUrl',
         'LiveExecutionQueueUrl',
         'LiveDeadLetterQueueUrl',
+        'WebUiSignInUrl',
+        'WebUiUserPoolId',
       ].sort(),
     );
     template.hasOutput('StateMachineArn', { Value: { Ref: logicalIdOf(stack.workflow.stateMachine) } });

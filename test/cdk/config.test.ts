@@ -5,7 +5,7 @@ const read = (context: Record<string, unknown>) => readDeployConfig((key) => con
 
 describe('readDeployConfig (CDK context)', () => {
   it('defaults to the dev stage, IAM auth and the default worker settings', () => {
-    expect(read({})).toEqual({ stage: 'dev', auth: { kind: 'iam' }, worker: DEFAULT_WORKER });
+    expect(read({})).toEqual({ stage: 'dev', auth: { kind: 'iam' }, webUi: { kind: 'cognito' }, worker: DEFAULT_WORKER });
   });
 
   it('reads -c strings and cdk.json numbers alike', () => {
@@ -25,9 +25,17 @@ describe('readDeployConfig (CDK context)', () => {
     [{ auth: 'cognito' }, /auth must be "iam" or "jwt"/],
     [{ auth: 'jwt', jwtAudience: 'a' }, /jwtIssuer/],
     [{ auth: 'jwt', jwtIssuer: 'https://issuer.example.com' }, /jwtAudience/],
+    [{ webUi: 'public' }, /webUi must be "cognito" or "off"/],
+    [{ webDomainPrefix: 'My_Team' }, /webDomainPrefix must be lowercase/],
+    [{ webDomainPrefix: 'team-cognito-login' }, /without aws, amazon or cognito/],
   ])('refuses %j', (context, message) => {
     expect(() => read(context)).toThrow(DeployConfigError);
     expect(() => read(context)).toThrow(message);
+  });
+
+  it('reads the web UI choice and its Cognito domain prefix', () => {
+    expect(read({ webUi: 'off' }).webUi).toEqual({ kind: 'off' });
+    expect(read({ webDomainPrefix: 'acme-backfills' }).webUi).toEqual({ kind: 'cognito', domainPrefix: 'acme-backfills' });
   });
 
   it('reads a JWT authorizer with comma-separated audiences', () => {

@@ -174,8 +174,18 @@ describe('function grants', () => {
     expect(grantsOf('tick', 'states')).toEqual([]);
   });
 
-  it('lets nothing but the API Gateway and the schedule rule invoke functions from outside', () => {
-    const principals = Object.values(resourcesOf(template, 'AWS::Lambda::Permission')).map((p) => p.Properties?.Principal);
-    expect(principals.sort()).toEqual(['apigateway.amazonaws.com', 'events.amazonaws.com']);
+  it('lets nothing but this stack\'s API Gateway and schedule rule invoke functions from outside', () => {
+    const permissions = Object.values(resourcesOf(template, 'AWS::Lambda::Permission')).map((p) => p.Properties ?? {});
+    expect([...new Set(permissions.map((p) => p.Principal))].sort()).toEqual(['apigateway.amazonaws.com', 'events.amazonaws.com']);
+    const apiId = logicalIdOf(stack.api.api);
+    for (const permission of permissions.filter((p) => p.Principal === 'apigateway.amazonaws.com')) {
+      expect(JSON.stringify(permission.SourceArn)).toContain(`{"Ref":"${apiId}"}`);
+    }
+  });
+
+  it('web sign-in: no data access at all (it only verifies tokens and talks to Cognito over HTTPS)', () => {
+    const statements = statementsOfRole(logicalIdOf(stack.webSignIn!.function.role));
+    const actions = statements.flatMap(actionsOf).sort();
+    expect(actions).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
   });
 });

@@ -192,6 +192,20 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.REQUIRE_BROWSER_TESTS !== '
     await page.locator('table.taskruns').getByText('work').waitFor();
     await shot('08-execution-logs');
 
+    // The filter lives in the URL: Back returns to the filtered list, and the link reopens it as is.
+    await page.goBack();
+    await page.getByText('with reason:outage').waitFor();
+    expect(page.url()).toContain('/executions?labels=reason%3Aoutage');
+    expect(await page.getByLabel('Labels').inputValue()).toBe('reason:outage');
+    await page.getByLabel('State').selectOption('SUCCESS');
+    await expect.poll(() => page.url()).toContain('labels=reason%3Aoutage&state=SUCCESS');
+    const filtered = page.url();
+    await page.goto('about:blank');
+    await page.goto(filtered);
+    await page.getByText('with reason:outage').waitFor();
+    expect(await page.getByLabel('State').inputValue()).toBe('SUCCESS');
+    expect(await page.locator('table.executions .badge').evaluateAll((badges) => badges.every((b) => b.classList.contains('state-success')))).toBe(true);
+
     // Back to the trigger: delete the running backfill (two-step confirm).
     await page.goto(`${product.runtime.url}/ui#/flows/dev.ui/every_minute/triggers`);
     await row.getByRole('button', { name: 'Delete' }).click();
@@ -236,6 +250,29 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.REQUIRE_BROWSER_TESTS !== '
     await shot('09-conflict');
     await page.keyboard.press('Escape');
     await product.api.call('POST', '/api/v1/triggers/backfill/delete', { namespace: 'dev', flowId: 'scheduled_flow', triggerId: 'schedule' });
+  });
+
+  it('on AWS: offers Sign out, and Sign in again once API Gateway stops taking the session cookie', async () => {
+    const signInUrl = 'https://backfills.auth.eu-west-1.amazoncognito.com/login?client_id=abc&response_type=code';
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    try {
+      const aws = await context.newPage();
+      // The page as the API function serves it with WEB_SIGN_IN_URL (test/integration/ui-serving.test.ts
+      // checks that part); the API answering as API Gateway does when the session authorizer refuses.
+      await aws.route('**/ui/', async (route) => {
+        const page = await (await fetch(`${product.runtime.url}/ui/`)).text();
+        await route.fulfill({ contentType: 'text/html', body: page.replace('</head>', `<meta name="sign-in-url" content="${signInUrl.replaceAll('&', '&amp;')}"></head>`) });
+      });
+      await aws.route('**/ui/api/v1/**', (route) => route.fulfill({ status: 403, contentType: 'application/json', body: '{"message":"Forbidden"}' }));
+      await aws.goto(`${product.runtime.url}/ui/`);
+      await expect.poll(() => aws.getByRole('link', { name: 'Sign out' }).getAttribute('href')).toBe('/ui/signout');
+      const again = aws.getByRole('alert').getByRole('link', { name: 'Sign in again' });
+      await again.waitFor();
+      expect(await again.getAttribute('href')).toBe(signInUrl);
+      await aws.screenshot({ path: join(ARTIFACTS, 'ui-10-session-ended.png'), fullPage: true });
+    } finally {
+      await context.close();
+    }
   });
 
   it('serves index.html for /ui client routes and the assets with their types', async () => {

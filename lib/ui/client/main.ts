@@ -10,16 +10,19 @@ const enc = encodeURIComponent;
 
 type Route =
   | { page: 'flows' }
-  | { page: 'flow'; namespace: string; id: string; tab: 'overview' | 'triggers' | 'executions' }
+  | { page: 'flow'; namespace: string; id: string; tab: 'overview' | 'triggers' | 'executions'; query: string }
   | { page: 'execution'; id: string }
   | { page: 'missing' };
 
 function parseRoute(hash: string): Route {
-  const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+  // Filters ride in the hash after `?` (e.g. `#/flows/dev/f/executions?labels=reason:outage`), so a
+  // filtered list can be bookmarked, shared and reached again with Back.
+  const [path, query = ''] = hash.split('?', 2);
+  const parts = path.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
   if (parts.length === 0 || (parts[0] === 'flows' && parts.length === 1)) return { page: 'flows' };
   if (parts[0] === 'flows' && parts.length >= 3) {
     const tab = (parts[3] ?? 'overview') as 'overview' | 'triggers' | 'executions';
-    if (['overview', 'triggers', 'executions'].includes(tab)) return { page: 'flow', namespace: parts[1], id: parts[2], tab };
+    if (['overview', 'triggers', 'executions'].includes(tab)) return { page: 'flow', namespace: parts[1], id: parts[2], tab, query };
   }
   if (parts[0] === 'executions' && parts.length === 2) return { page: 'execution', id: parts[1] };
   return { page: 'missing' };
@@ -53,7 +56,7 @@ function FlowsPage() {
     <h1>Flows</h1>
     <${ErrorNote} error=${error} />
     ${!data
-      ? html`<p class="loading">Loading…</p>`
+      ? error ? null : html`<p class="loading">Loading…</p>`
       : data.results.length === 0
         ? html`<p class="muted">No flows yet: POST one to <code>/api/v1/flows</code>.</p>`
         : html`<div class="table-wrap"><table>
@@ -70,7 +73,7 @@ function FlowsPage() {
   </main>`;
 }
 
-function FlowPage({ namespace, id, tab }: { namespace: string; id: string; tab: 'overview' | 'triggers' | 'executions' }) {
+function FlowPage({ namespace, id, tab, query }: { namespace: string; id: string; tab: 'overview' | 'triggers' | 'executions'; query: string }) {
   const { data: flow, error } = usePoll(() => api.flow(namespace, id), 0, [namespace, id]);
   useEffect(() => {
     document.title = `${namespace}.${id} · Backfills`;
@@ -88,12 +91,12 @@ function FlowPage({ namespace, id, tab }: { namespace: string; id: string; tab: 
     </nav>
     <${ErrorNote} error=${error} />
     ${!flow
-      ? html`<p class="loading">Loading…</p>`
+      ? error ? null : html`<p class="loading">Loading…</p>`
       : tab === 'overview'
         ? html`<section aria-label="Flow source"><pre class="source"><code>${flow.source}</code></pre></section>`
         : tab === 'triggers'
           ? html`<${TriggersTab} flow=${flow} />`
-          : html`<${ExecutionsTab} flow=${flow} />`}
+          : html`<${ExecutionsTab} flow=${flow} query=${query} />`}
   </main>`;
 }
 
@@ -151,11 +154,36 @@ function TriggersTab({ flow }: { flow: Flow }) {
   </section>`;
 }
 
-function ExecutionsTab({ flow }: { flow: Flow }) {
-  const [filter, setFilter] = useState('');
-  const [applied, setApplied] = useState<string[]>([]);
-  const [state, setState] = useState('');
-  const [page, setPage] = useState(1);
+interface ExecutionFilters {
+  labels: string[];
+  state: string;
+  page: number;
+}
+
+function readFilters(query: string): ExecutionFilters {
+  const params = new URLSearchParams(query);
+  const page = Number(params.get('page'));
+  return { labels: params.getAll('labels'), state: params.get('state') ?? '', page: Number.isInteger(page) && page > 1 ? page : 1 };
+}
+
+function executionsHref(flow: Flow, filters: ExecutionFilters): string {
+  const params = new URLSearchParams();
+  for (const label of filters.labels) params.append('labels', label);
+  if (filters.state) params.set('state', filters.state);
+  if (filters.page > 1) params.set('page', String(filters.page));
+  const query = params.toString();
+  return flowHref(flow.namespace, flow.id, 'executions') + (query ? `?${query}` : '');
+}
+
+function ExecutionsTab({ flow, query }: { flow: Flow; query: string }) {
+  const { labels: applied, state, page } = readFilters(query);
+  const show = (next: Partial<ExecutionFilters>) => {
+    location.hash = executionsHref(flow, { labels: applied, state, page, ...next });
+  };
+  const [filter, setFilter] = useState(applied.join(' '));
+  // Back/forward or an edited URL changes the applied labels: the input follows.
+  useEffect(() => setFilter(applied.join(' ')), [applied.join(' ')]);
+  const setPage = (next: number) => show({ page: next });
   const size = 25;
   const { data, error } = usePoll(
     () => api.executions({ namespace: flow.namespace, flowId: flow.id, labels: applied, state, page, size }),
@@ -166,8 +194,7 @@ function ExecutionsTab({ flow }: { flow: Flow }) {
   return html`<section aria-label="Executions">
     <form class="filters" onSubmit=${(e: Event) => {
       e.preventDefault();
-      setApplied(filter.split(/[,\s]+/).map((s) => s.trim()).filter(Boolean));
-      setPage(1);
+      show({ labels: filter.split(/[,\s]+/).map((s) => s.trim()).filter(Boolean), page: 1 });
     }}>
       <div class="field">
         <label for="label-filter">Labels</label>
@@ -175,7 +202,7 @@ function ExecutionsTab({ flow }: { flow: Flow }) {
       </div>
       <div class="field">
         <label for="state-filter">State</label>
-        <select id="state-filter" value=${state} onChange=${(e: Event) => { setState((e.target as HTMLSelectElement).value); setPage(1); }}>
+        <select id="state-filter" value=${state} onChange=${(e: Event) => show({ state: (e.target as HTMLSelectElement).value, page: 1 })}>
           <option value="">Any</option>
           ${['CREATED', 'RUNNING', 'SUCCESS', 'FAILED', 'KILLED'].map((s) => html`<option value=${s}>${s}</option>`)}
         </select>
@@ -184,7 +211,7 @@ function ExecutionsTab({ flow }: { flow: Flow }) {
     </form>
     <${ErrorNote} error=${error} />
     ${!data
-      ? html`<p class="loading">Loading…</p>`
+      ? error ? null : html`<p class="loading">Loading…</p>`
       : html`<p class="muted">${data.total} execution${data.total === 1 ? '' : 's'}${applied.length ? ` with ${applied.join(', ')}` : ''}</p>
         ${data.results.length
           ? html`<div class="table-wrap"><table class="executions">
@@ -223,7 +250,7 @@ function ExecutionPage({ id }: { id: string }) {
     <h1 class="wrap">Execution <span class="mono">${id}</span></h1>
     <${ErrorNote} error=${error} />
     ${!x
-      ? html`<p class="loading">Loading…</p>`
+      ? error ? null : html`<p class="loading">Loading…</p>`
       : html`<dl class="details">
           <dt>State</dt><dd><${StateBadge} state=${x.state.current} /></dd>
           <dt>Trigger date</dt><dd><${Time} iso=${x.trigger?.variables?.date} /></dd>
@@ -265,7 +292,7 @@ function App() {
     ${route.page === 'flows'
       ? html`<${FlowsPage} />`
       : route.page === 'flow'
-        ? html`<${FlowPage} key=${`${route.namespace}.${route.id}`} namespace=${route.namespace} id=${route.id} tab=${route.tab} />`
+        ? html`<${FlowPage} key=${`${route.namespace}.${route.id}`} namespace=${route.namespace} id=${route.id} tab=${route.tab} query=${route.query} />`
         : route.page === 'execution'
           ? html`<${ExecutionPage} key=${route.id} id=${route.id} />`
           : html`<main><h1>Not found</h1><p><a href="#/flows">Back to flows</a></p></main>`}
