@@ -127,7 +127,7 @@ export class WebSignIn extends Construct {
 
     const session = new HttpLambdaAuthorizer('SessionAuthorizer', handler, {
       authorizerName: 'web-session',
-      identitySource: ['$request.header.Cookie'],
+      identitySource: ['$request.header.cookie'],
       responseTypes: [HttpLambdaResponseType.SIMPLE],
       resultsCacheTtl: SESSION_CACHE,
     });

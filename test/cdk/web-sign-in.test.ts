@@ -38,7 +38,7 @@ describe('web UI on AWS: sign-in', () => {
         AuthorizerType: 'REQUEST',
         AuthorizerPayloadFormatVersion: '2.0',
         EnableSimpleResponses: true,
-        IdentitySource: ['$request.header.Cookie'],
+        IdentitySource: ['$request.header.cookie'],
         AuthorizerResultTtlInSeconds: 60,
       });
     }
