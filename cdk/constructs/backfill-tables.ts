@@ -41,7 +41,8 @@ export class BackfillTables extends Construct {
           indexName: index.name,
           partitionKey: attribute(index.partitionKey),
           sortKey: index.sortKey && attribute(index.sortKey),
-          projectionType: index.projection === 'ALL' ? ProjectionType.ALL : ProjectionType.KEYS_ONLY,
+          projectionType: ProjectionType[index.projection],
+          nonKeyAttributes: index.nonKeyAttributes,
         });
       }
       byName[def.logicalName] = table;

@@ -2,6 +2,7 @@
  * `npm run bench`: throughput figures, each printed beside a baseline measured in the same run on
  * the same machine, so the ratios mean something on any hardware.
  */
+import { type AttributeValue, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { ensureTables } from '../../lib/adapters/dynamodb/create-tables';
 import { storesFor } from '../../lib/adapters/dynamodb/stores';
 import { createBackfill } from '../../lib/app/backfills';
@@ -94,7 +95,42 @@ async function dispatchThroughput() {
   const copies = docs.map((execution) => ({ execution: { ...execution, id: randomId() }, origin: { backfillId: 'baseline', tickMs: 0 } }));
   const raw = await timed(() => svc.executions.createMany(copies));
   report(`executions dispatched/s (${N} ticks, ${loops} batches)`, N / ours.seconds, N / raw.seconds, 'raw BatchWriteItem, same items', 'items/s');
+  await executionSearch(svc, dynamo.client, settings.tables.executions, 2 * N);
   await dynamo.close();
+}
+
+/**
+ * One page of a flow's executions, as the UI's Executions tab asks every 2 s, over the executions
+ * dispatch just made; baseline: reading every execution document of the table once (a Scan), the
+ * least any search that pages in memory has to do.
+ */
+async function executionSearch(svc: Services, client: DynamoDBClient, table: string, total: number) {
+  console.log(`Execution search, one page of 25 among ${total} executions of a flow, vs reading all their documents once`);
+  const searches = {
+    'first page': { namespace: 'bench', flowId: 'bench', page: 1, size: 25 },
+    'page 200': { namespace: 'bench', flowId: 'bench', page: 200, size: 25 },
+    'label filter, first page': { namespace: 'bench', flowId: 'bench', labels: [{ key: 'system.from', value: 'backfill' }], page: 1, size: 25 },
+  };
+  const readAll = await timed(async () => {
+    let read = 0;
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const out = await client.send(new ScanCommand({ TableName: table, ExclusiveStartKey: startKey }));
+      for (const item of out.Items ?? []) if (JSON.parse(item.doc?.S ?? '{}').id) read++;
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    if (read !== total) throw new Error(`read ${read} of ${total} documents`);
+  });
+  for (const [name, query] of Object.entries(searches)) {
+    const runs = 5;
+    const ours = await timed(async () => {
+      for (let i = 0; i < runs; i++) {
+        const found = await svc.executions.search(query);
+        if (found.results.length !== 25) throw new Error(`${name}: ${found.results.length} results`);
+      }
+    });
+    report(`searches/s, ${name} (${total} executions)`, runs / ours.seconds, 1 / readAll.seconds, 'read every document once', 'searches/s');
+  }
 }
 
 async function endToEnd() {

@@ -29,6 +29,7 @@ describe('DynamoDB tables', () => {
       name: gsi.IndexName,
       keys: gsi.KeySchema,
       projection: (gsi.Projection as { ProjectionType: string }).ProjectionType,
+      nonKeyAttributes: (gsi.Projection as { NonKeyAttributes?: string[] }).NonKeyAttributes,
     }));
     expect(indexes).toEqual(
       def.indexes.map((index) => ({
@@ -38,6 +39,7 @@ describe('DynamoDB tables', () => {
           ...(index.sortKey ? [{ AttributeName: index.sortKey.name, KeyType: 'RANGE' }] : []),
         ],
         projection: index.projection,
+        nonKeyAttributes: index.nonKeyAttributes,
       })),
     );
   });

@@ -39,7 +39,7 @@ function createTableInput(def: TableDef, name: string) {
             { AttributeName: index.partitionKey.name, KeyType: 'HASH' as const },
             ...(index.sortKey ? [{ AttributeName: index.sortKey.name, KeyType: 'RANGE' as const }] : []),
           ],
-          Projection: { ProjectionType: index.projection },
+          Projection: { ProjectionType: index.projection, ...(index.nonKeyAttributes ? { NonKeyAttributes: index.nonKeyAttributes } : {}) },
         }))
       : undefined,
   };

@@ -237,72 +237,99 @@ export class DynamoExecutionStore implements ExecutionStore {
     return ids;
   }
 
+  /**
+   * Newest first. Walks the compact search index (keys, state, labels; no documents), filtering
+   * there, counting every match and keeping the ids of the one page asked for; then reads that page's
+   * documents by id. A page costs the same whatever the page number, and never parses a document it
+   * does not return.
+   */
   async search(query: ExecutionQuery): Promise<{ results: Execution[]; total: number }> {
-    const names: Record<string, string> = {};
+    const names: Record<string, string> = { '#id': 'id' };
     const values: Item = {};
-    let filter: string | undefined;
+    const filters: string[] = [];
     if (query.states?.length) {
       names['#state'] = 'state';
       query.states.forEach((state, i) => {
         values[`:s${i}`] = s(state);
       });
-      filter = `#state IN (${query.states.map((_, i) => `:s${i}`).join(', ')})`;
+      filters.push(`#state IN (${query.states.map((_, i) => `:s${i}`).join(', ')})`);
     }
-    const matches: Execution[] = [];
-    const keep = (item: Item) => {
-      const execution = JSON.parse(str(item, 'doc') ?? '{}') as Execution;
-      if (query.labels?.every((want) => execution.labels.some((l) => l.key === want.key && l.value === want.value)) ?? true) {
-        matches.push(execution);
-      }
-    };
-
-    let base: Omit<QueryCommandInput, 'ExclusiveStartKey'> | undefined;
-    if (query.namespace && query.flowId) {
-      base = {
-        TableName: this.table,
-        IndexName: EXECUTIONS_BY_FLOW,
-        KeyConditionExpression: 'flowKey = :pk',
-        ExpressionAttributeValues: { ...values, ':pk': s(flowKey(query.namespace, query.flowId)) },
-      };
-    } else if (query.namespace) {
-      base = {
-        TableName: this.table,
-        IndexName: EXECUTIONS_BY_NAMESPACE,
-        KeyConditionExpression: '#ns = :pk',
-        ExpressionAttributeValues: { ...values, ':pk': s(query.namespace) },
-      };
-      names['#ns'] = 'namespace';
-    }
-    let startKey: Item | undefined;
-    do {
-      const out = base
-        ? await this.client.send(
-            new QueryCommand({
-              ...base,
-              ScanIndexForward: false,
-              FilterExpression: filter,
-              ExpressionAttributeNames: Object.keys(names).length ? names : undefined,
-              ExclusiveStartKey: startKey,
-            }),
-          )
-        : await this.client.send(
-            new ScanCommand({
-              TableName: this.table,
-              FilterExpression: [filter, query.flowId ? 'flowId = :flowId' : undefined].filter(Boolean).join(' AND ') || undefined,
-              ExpressionAttributeNames: Object.keys(names).length ? names : undefined,
-              ExpressionAttributeValues:
-                Object.keys(values).length || query.flowId
-                  ? { ...values, ...(query.flowId ? { ':flowId': s(query.flowId) } : {}) }
-                  : undefined,
-              ExclusiveStartKey: startKey,
-            }),
-          );
-      for (const item of out.Items ?? []) keep(item);
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
-    if (!base) matches.sort((a, b) => b.state.startDate.localeCompare(a.state.startDate) || b.id.localeCompare(a.id));
+    query.labels?.forEach((label, i) => {
+      values[`:l${i}`] = s(labelKey(label));
+      filters.push(`contains(labelKeys, :l${i})`);
+    });
     const from = (query.page - 1) * query.size;
-    return { results: matches.slice(from, from + query.size), total: matches.length };
+    const pageIds: string[] = [];
+    let total = 0;
+
+    if (query.namespace) {
+      const byFlow = query.flowId !== undefined;
+      if (byFlow) {
+        values[':pk'] = s(flowKey(query.namespace, query.flowId!));
+      } else {
+        values[':pk'] = s(query.namespace);
+        names['#ns'] = 'namespace';
+      }
+      let startKey: Item | undefined;
+      do {
+        // Once the page is full only the count is left to take: COUNT reads the rest without returning it.
+        const counting = pageIds.length >= query.size;
+        const out = await this.client.send(
+          new QueryCommand({
+            TableName: this.table,
+            IndexName: byFlow ? EXECUTIONS_BY_FLOW : EXECUTIONS_BY_NAMESPACE,
+            KeyConditionExpression: byFlow ? 'flowKey = :pk' : '#ns = :pk',
+            ScanIndexForward: false,
+            FilterExpression: filters.length ? filters.join(' AND ') : undefined,
+            ...(counting ? { Select: 'COUNT' as const } : { ProjectionExpression: '#id' }),
+            ExpressionAttributeNames: counting ? withoutUnused(names, '#id') : names,
+            ExpressionAttributeValues: values,
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        for (const item of out.Items ?? []) {
+          if (total >= from && pageIds.length < query.size) pageIds.push(str(item, 'id') ?? '');
+          total++;
+        }
+        if (counting) total += out.Count ?? 0;
+        startKey = out.LastEvaluatedKey;
+      } while (startKey);
+    } else {
+      // No namespace: every partition of the namespace index, sorted here (a rare, admin-wide search).
+      if (query.flowId !== undefined) {
+        values[':flowId'] = s(query.flowId);
+        filters.push('flowId = :flowId');
+      }
+      const matches: { sortKey: string; id: string }[] = [];
+      let startKey: Item | undefined;
+      do {
+        const out = await this.client.send(
+          new ScanCommand({
+            TableName: this.table,
+            IndexName: EXECUTIONS_BY_NAMESPACE,
+            ProjectionExpression: '#id, sortKey',
+            FilterExpression: filters.length ? filters.join(' AND ') : undefined,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: Object.keys(values).length ? values : undefined,
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        for (const item of out.Items ?? []) matches.push({ sortKey: str(item, 'sortKey') ?? '', id: str(item, 'id') ?? '' });
+        startKey = out.LastEvaluatedKey;
+      } while (startKey);
+      matches.sort((a, b) => b.sortKey.localeCompare(a.sortKey));
+      total = matches.length;
+      pageIds.push(...matches.slice(from, from + query.size).map((m) => m.id));
+    }
+
+    const documents = await batchGet(this.client, this.table, pageIds.map((id) => ({ id: s(id) })), {
+      expression: '#id, doc',
+      names: { '#id': 'id' },
+    });
+    const byId = new Map(documents.map((item) => [str(item, 'id'), JSON.parse(str(item, 'doc') ?? '{}') as Execution]));
+    // An index entry can outlive its item for a moment (indexes are eventually consistent): skip it.
+    const results = pageIds.map((id) => byId.get(id)).filter((x): x is Execution => x !== undefined);
+    return { results, total };
   }
 
   private async getItem(id: string): Promise<Item | undefined> {
@@ -343,6 +370,8 @@ function toItem(stored: StoredExecution): Item {
     state: s(execution.state.current),
     doc: s(JSON.stringify(execution)),
   };
+  // A string set for `contains` in search filters; DynamoDB refuses empty sets, so none without labels.
+  if (execution.labels.length) item.labelKeys = { SS: [...new Set(execution.labels.map(labelKey))] };
   if (!TERMINAL_STATES.has(execution.state.current)) {
     item.pendingOwner = s(origin.backfillId ?? origin.liveOwner ?? NO_BACKFILL_OWNER);
     item.pendingSort = s(pendingSort(execution.state.current, origin, execution.id));
@@ -355,6 +384,16 @@ function toItem(stored: StoredExecution): Item {
   }
   if (origin.tickMs !== undefined) item.tickMs = n(origin.tickMs);
   return item;
+}
+
+/** A label as search filters name it, `key:value` (keys never contain `:`, see LABEL_KEY_PATTERN). */
+function labelKey(label: { key: string; value: string }): string {
+  return `${label.key}:${label.value}`;
+}
+
+function withoutUnused(names: Record<string, string>, unused: string): Record<string, string> | undefined {
+  const { [unused]: _, ...rest } = names;
+  return Object.keys(rest).length ? rest : undefined;
 }
 
 function toStored(item: Item): StoredExecution {

@@ -14,8 +14,10 @@ export interface IndexDef {
   name: string;
   partitionKey: KeyDef;
   sortKey?: KeyDef;
-  /** KEYS_ONLY for indexes that only count or list ids. */
-  projection: 'ALL' | 'KEYS_ONLY';
+  /** KEYS_ONLY for indexes that only count or list ids; INCLUDE adds `nonKeyAttributes`. */
+  projection: 'ALL' | 'KEYS_ONLY' | 'INCLUDE';
+  /** With INCLUDE: the attributes copied into the index besides the keys. */
+  nonKeyAttributes?: string[];
 }
 
 export interface TableDef {
@@ -43,6 +45,12 @@ export const TRIGGERS_TABLE: TableDef = {
 export const EXECUTIONS_BY_FLOW = 'byFlow';
 export const EXECUTIONS_BY_NAMESPACE = 'byNamespace';
 /**
+ * What the two search indexes carry besides their keys: enough to filter (state, `key:value` labels,
+ * flow) and to page, not the documents. A page of results is then read by id, so a search costs a
+ * walk over small index entries plus one batched read of a page, whatever the number of executions.
+ */
+export const EXECUTIONS_SEARCH_ATTRIBUTES = ['state', 'labelKeys', 'flowId'];
+/**
  * Sparse: only unfinished executions carry `pendingOwner` (their backfill's id), sorted by
  * `pendingSort` = `<state>#<tick>#<id>`, so counting a backfill's queued or running work, up to its
  * cursor, reads only those items.
@@ -55,8 +63,20 @@ export const EXECUTIONS_TABLE: TableDef = {
   logicalName: 'executions',
   partitionKey: { name: 'id', type: 'S' },
   indexes: [
-    { name: EXECUTIONS_BY_FLOW, partitionKey: { name: 'flowKey', type: 'S' }, sortKey: { name: 'sortKey', type: 'S' }, projection: 'ALL' },
-    { name: EXECUTIONS_BY_NAMESPACE, partitionKey: { name: 'namespace', type: 'S' }, sortKey: { name: 'sortKey', type: 'S' }, projection: 'ALL' },
+    {
+      name: EXECUTIONS_BY_FLOW,
+      partitionKey: { name: 'flowKey', type: 'S' },
+      sortKey: { name: 'sortKey', type: 'S' },
+      projection: 'INCLUDE',
+      nonKeyAttributes: EXECUTIONS_SEARCH_ATTRIBUTES,
+    },
+    {
+      name: EXECUTIONS_BY_NAMESPACE,
+      partitionKey: { name: 'namespace', type: 'S' },
+      sortKey: { name: 'sortKey', type: 'S' },
+      projection: 'INCLUDE',
+      nonKeyAttributes: EXECUTIONS_SEARCH_ATTRIBUTES,
+    },
     { name: EXECUTIONS_UNFINISHED, partitionKey: { name: 'pendingOwner', type: 'S' }, sortKey: { name: 'pendingSort', type: 'S' }, projection: 'KEYS_ONLY' },
     { name: EXECUTIONS_FAILED, partitionKey: { name: 'failedOwner', type: 'S' }, sortKey: { name: 'failedSort', type: 'S' }, projection: 'KEYS_ONLY' },
   ],

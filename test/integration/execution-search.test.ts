@@ -1,0 +1,138 @@
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { ensureTables } from '../../lib/adapters/dynamodb/create-tables';
+import { DynamoExecutionStore } from '../../lib/adapters/dynamodb/execution-store';
+import { readSettings } from '../../lib/config';
+import { type Execution, type StateType, newState, transition } from '../../lib/domain/execution';
+import { type LocalDynamo, startLocalDynamo } from '../../lib/local/dynamodb';
+import type { ExecutionQuery } from '../../lib/ports';
+
+/**
+ * The executions search over dynalite (the real DynamoDB protocol): every page of every filter
+ * combination equals what filtering and sorting all documents in memory gives.
+ */
+const STATES: StateType[] = ['CREATED', 'RUNNING', 'SUCCESS', 'FAILED'];
+
+function executionsFixture(): Execution[] {
+  const all: Execution[] = [];
+  const t0 = Date.parse('2026-11-01T00:00:00Z');
+  for (let i = 0; i < 150; i++) {
+    const namespace = i % 5 === 0 ? 'team.b' : 'team.a';
+    const flowId = namespace === 'team.b' ? 'export' : i % 2 ? 'export' : 'import';
+    const labels = [
+      { key: 'system.from', value: i % 3 ? 'backfill' : 'trigger' },
+      ...(i % 4 === 0 ? [{ key: 'reason', value: 'outage' }] : []),
+      ...(i % 6 === 0 ? [{ key: 'team', value: 'data:eng' }] : []), // a value with a colon
+    ];
+    // Some share a start date: the id breaks the tie, as in the sort key.
+    const at = new Date(t0 + Math.floor(i / 2) * 60_000);
+    let state = newState(at);
+    const target = STATES[i % STATES.length];
+    if (target !== 'CREATED') state = transition(state, 'RUNNING', at);
+    if (target === 'SUCCESS' || target === 'FAILED') state = transition(state, target, at);
+    all.push({ id: `ex${String(i).padStart(4, '0')}`, namespace, flowId, flowRevision: 1, labels, inputs: {}, state, taskRunList: [] });
+  }
+  // One with no labels at all (DynamoDB has no empty sets: the item carries no label attribute).
+  all.push({ id: 'ex-unlabelled', namespace: 'team.a', flowId: 'export', flowRevision: 1, labels: [], inputs: {}, state: newState(new Date(t0)), taskRunList: [] });
+  return all;
+}
+
+function expected(all: Execution[], q: ExecutionQuery): { ids: string[]; total: number } {
+  const matching = all
+    .filter((x) => (q.namespace === undefined || x.namespace === q.namespace) && (q.flowId === undefined || x.flowId === q.flowId))
+    .filter((x) => !q.states?.length || q.states.includes(x.state.current))
+    .filter((x) => (q.labels ?? []).every((want) => x.labels.some((l) => l.key === want.key && l.value === want.value)))
+    .sort((a, b) => `${b.state.startDate}#${b.id}`.localeCompare(`${a.state.startDate}#${a.id}`));
+  const from = (q.page - 1) * q.size;
+  return { ids: matching.slice(from, from + q.size).map((x) => x.id), total: matching.length };
+}
+
+describe('executions search (DynamoDB store)', () => {
+  let dynamo: LocalDynamo;
+  let store: DynamoExecutionStore;
+  const all = executionsFixture();
+
+  beforeAll(async () => {
+    dynamo = await startLocalDynamo();
+    const tables = readSettings({}).tables;
+    await ensureTables(dynamo.client, tables);
+    store = new DynamoExecutionStore(dynamo.client, tables.executions);
+    await store.createMany(all.map((execution) => ({ execution, origin: {} })));
+  });
+  afterAll(async () => dynamo?.close());
+
+  const filters: Omit<ExecutionQuery, 'page' | 'size'>[] = [
+    { namespace: 'team.a', flowId: 'export' },
+    { namespace: 'team.a', flowId: 'export', labels: [{ key: 'reason', value: 'outage' }] },
+    { namespace: 'team.a', flowId: 'export', labels: [{ key: 'reason', value: 'outage' }, { key: 'system.from', value: 'backfill' }] },
+    { namespace: 'team.a', flowId: 'import', labels: [{ key: 'team', value: 'data:eng' }] },
+    { namespace: 'team.a', flowId: 'export', states: ['FAILED', 'RUNNING'] },
+    { namespace: 'team.a', flowId: 'import', states: ['SUCCESS'], labels: [{ key: 'system.from', value: 'trigger' }] },
+    { namespace: 'team.a' },
+    { namespace: 'team.b', labels: [{ key: 'system.from', value: 'backfill' }], states: ['CREATED', 'SUCCESS'] },
+    { flowId: 'export' },
+    { flowId: 'export', labels: [{ key: 'reason', value: 'outage' }] },
+    {},
+    { states: ['FAILED'] },
+    { namespace: 'team.a', flowId: 'export', labels: [{ key: 'reason', value: 'nothing' }] },
+    { namespace: 'nobody' },
+  ];
+
+  it.each(filters.map((f) => [JSON.stringify(f), f] as const))('pages %s exactly as in memory', async (_, filter) => {
+    const size = 7;
+    const { total } = expected(all, { ...filter, page: 1, size });
+    // Every page, plus the one past the end.
+    for (let page = 1; page <= Math.ceil(total / size) + 1; page++) {
+      const got = await store.search({ ...filter, page, size });
+      const want = expected(all, { ...filter, page, size });
+      expect({ page, total: got.total, ids: got.results.map((x) => x.id) }).toEqual({ page, total: want.total, ids: want.ids });
+    }
+  });
+
+  it('walks a flow whose index spans several 1 MB query pages, counting past the page it returns', async () => {
+    const t0 = Date.parse('2026-10-01T00:00:00Z');
+    const padding = { key: 'note', value: 'x'.repeat(200) }; // ~0.3 kB index entries: 5,000 make 1.5 MB
+    const many: Execution[] = Array.from({ length: 5000 }, (_, i) => ({
+      id: `big${String(i).padStart(5, '0')}`,
+      namespace: 'team.c',
+      flowId: 'big',
+      flowRevision: 1,
+      labels: [padding, { key: 'parity', value: i % 2 ? 'odd' : 'even' }],
+      inputs: {},
+      state: newState(new Date(t0 + i * 1000)),
+      taskRunList: [],
+    }));
+    await store.createMany(many.map((execution) => ({ execution, origin: {} })));
+    const send = vi.spyOn(dynamo.client, 'send');
+    onTestFinished(() => send.mockRestore());
+    for (const query of [
+      { namespace: 'team.c', flowId: 'big', page: 1, size: 25 },
+      { namespace: 'team.c', flowId: 'big', page: 150, size: 25 },
+      { namespace: 'team.c', flowId: 'big', page: 200, size: 25 },
+      { namespace: 'team.c', flowId: 'big', labels: [{ key: 'parity', value: 'odd' }], page: 99, size: 25 },
+      { namespace: 'team.c', labels: [{ key: 'parity', value: 'even' }], page: 3, size: 40 },
+    ]) {
+      const got = await store.search(query);
+      const want = expected(many, query);
+      expect({ query, total: got.total, ids: got.results.map((x) => x.id) }).toEqual({ query, total: want.total, ids: want.ids });
+    }
+    // The walk did take more than one page, and finished the count with COUNT queries.
+    const queries = send.mock.calls.map(([command]) => command.input as { IndexName?: string; Select?: string });
+    expect(queries.filter((q) => q.Select === 'COUNT').length).toBeGreaterThan(0);
+  });
+
+  it('returns whole documents, labels and state as stored', async () => {
+    const { results } = await store.search({ namespace: 'team.a', flowId: 'import', labels: [{ key: 'team', value: 'data:eng' }], page: 1, size: 1 });
+    const stored = all.find((x) => x.id === results[0].id);
+    expect(results[0]).toEqual(stored);
+  });
+
+  it('follows state changes made after creation', async () => {
+    const [first] = (await store.search({ namespace: 'team.b', flowId: 'export', states: ['CREATED'], page: 1, size: 1 })).results;
+    const claimed = await store.claim(first.id, 'lease-1', Date.now() + 60_000, new Date());
+    expect(claimed.outcome).toBe('CLAIMED');
+    const running = await store.search({ namespace: 'team.b', flowId: 'export', states: ['RUNNING'], page: 1, size: 100 });
+    expect(running.results.map((x) => x.id)).toContain(first.id);
+    const created = await store.search({ namespace: 'team.b', flowId: 'export', states: ['CREATED'], page: 1, size: 100 });
+    expect(created.results.map((x) => x.id)).not.toContain(first.id);
+  });
+});
