@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { CreateTableCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { ensureTables } from '../../lib/adapters/dynamodb/create-tables';
+import { addSearchLabels } from '../../lib/adapters/dynamodb/migrations';
+import { flowKey } from '../../lib/adapters/dynamodb/tables';
 import { DynamoExecutionStore } from '../../lib/adapters/dynamodb/execution-store';
 import { readSettings } from '../../lib/config';
 import { type Execution, type StateType, newState, transition } from '../../lib/domain/execution';
@@ -118,6 +121,53 @@ describe('executions search (DynamoDB store)', () => {
     // The walk did take more than one page, and finished the count with COUNT queries.
     const queries = send.mock.calls.map(([command]) => command.input as { IndexName?: string; Select?: string });
     expect(queries.filter((q) => q.Select === 'COUNT').length).toBeGreaterThan(0);
+  });
+
+  it('indexes the labels of executions in a data folder from before labelKeys, once', async () => {
+    // The executions table as older versions created it: search indexes projecting ALL, no labelKeys.
+    const table = 'executions-v1';
+    const gsi = (name: string, pk: string) => ({
+      IndexName: name,
+      KeySchema: [{ AttributeName: pk, KeyType: 'HASH' as const }, { AttributeName: 'sortKey', KeyType: 'RANGE' as const }],
+      Projection: { ProjectionType: 'ALL' as const },
+    });
+    await dynamo.client.send(
+      new CreateTableCommand({
+        TableName: table,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: ['id', 'flowKey', 'namespace', 'sortKey'].map((name) => ({ AttributeName: name, AttributeType: 'S' as const })),
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        GlobalSecondaryIndexes: [gsi('byFlow', 'flowKey'), gsi('byNamespace', 'namespace')],
+      }),
+    );
+    const old = all.filter((x) => x.namespace === 'team.a' && x.flowId === 'export');
+    for (const x of old) {
+      await dynamo.client.send(
+        new PutItemCommand({
+          TableName: table,
+          Item: {
+            id: { S: x.id },
+            namespace: { S: x.namespace },
+            flowId: { S: x.flowId },
+            flowKey: { S: flowKey(x.namespace, x.flowId) },
+            sortKey: { S: `${x.state.startDate}#${x.id}` },
+            state: { S: x.state.current },
+            doc: { S: JSON.stringify(x) },
+          },
+        }),
+      );
+    }
+    const oldStore = new DynamoExecutionStore(dynamo.client, table);
+    const query = { namespace: 'team.a', flowId: 'export', labels: [{ key: 'system.from', value: 'backfill' }], page: 1, size: 100 };
+    expect(expected(old, query).total).toBeGreaterThan(10);
+    expect((await oldStore.search({ ...query, labels: [] })).total).toBe(old.length);
+    expect((await oldStore.search(query)).total).toBe(0);
+    expect(await addSearchLabels(dynamo.client, table)).toBe(old.filter((x) => x.labels.length).length);
+    const found = await oldStore.search(query);
+    expect({ total: found.total, ids: found.results.map((x) => x.id) }).toEqual(expected(old, query));
+    expect(await addSearchLabels(dynamo.client, table)).toBe(0);
+    // A folder made by this version is left alone without a scan.
+    expect(await addSearchLabels(dynamo.client, readSettings({}).tables.executions)).toBe(0);
   });
 
   it('returns whole documents, labels and state as stored', async () => {

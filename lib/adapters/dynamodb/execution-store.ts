@@ -1,4 +1,5 @@
 import {
+  type AttributeValue,
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
@@ -370,8 +371,8 @@ function toItem(stored: StoredExecution): Item {
     state: s(execution.state.current),
     doc: s(JSON.stringify(execution)),
   };
-  // A string set for `contains` in search filters; DynamoDB refuses empty sets, so none without labels.
-  if (execution.labels.length) item.labelKeys = { SS: [...new Set(execution.labels.map(labelKey))] };
+  const labelKeys = searchLabelKeys(execution.labels);
+  if (labelKeys) item.labelKeys = labelKeys;
   if (!TERMINAL_STATES.has(execution.state.current)) {
     item.pendingOwner = s(origin.backfillId ?? origin.liveOwner ?? NO_BACKFILL_OWNER);
     item.pendingSort = s(pendingSort(execution.state.current, origin, execution.id));
@@ -389,6 +390,11 @@ function toItem(stored: StoredExecution): Item {
 /** A label as search filters name it, `key:value` (keys never contain `:`, see LABEL_KEY_PATTERN). */
 function labelKey(label: { key: string; value: string }): string {
   return `${label.key}:${label.value}`;
+}
+
+/** The `labelKeys` string set search filters use; none without labels (DynamoDB refuses empty sets). */
+export function searchLabelKeys(labels: { key: string; value: string }[]): AttributeValue | undefined {
+  return labels.length ? { SS: [...new Set(labels.map(labelKey))] } : undefined;
 }
 
 function withoutUnused(names: Record<string, string>, unused: string): Record<string, string> | undefined {
