@@ -4,7 +4,7 @@ import { formatInZone } from '../domain/schedule';
 import { buildScheduledExecution } from '../domain/scheduled-execution';
 import { firstTickToRun } from '../domain/missed-schedules';
 import { parseDuration } from '../domain/flow/values';
-import type { TriggerState } from '../domain/trigger-state';
+import type { TriggerRef, TriggerState } from '../domain/trigger-state';
 import type { Services } from '../services';
 import { creationFailureLog } from './creation-log';
 import { scheduleOf } from './schedules';
@@ -19,6 +19,8 @@ export interface LiveTickResult {
   due: number;
   /** Some enabled trigger ticks more than once a minute (`withSeconds`): a once-a-minute caller must keep ticking. */
   subMinute: boolean;
+  /** Those triggers: the only ones a caller that keeps ticking needs to read again before the next full pass. */
+  subMinuteTriggers: TriggerRef[];
 }
 
 /**
@@ -29,14 +31,19 @@ export interface LiveTickResult {
  * written only if absent, and the trigger moves on with a conditional write, so two overlapping
  * calls (EventBridge delivers at least once) create one execution per tick.
  */
-export async function runDueSchedules(svc: Services, now: Date): Promise<LiveTickResult> {
-  const enabled = (await svc.triggers.list()).filter((row) => !row.disabled && row.nextExecutionDate !== null);
+export async function runDueSchedules(svc: Services, now: Date, only?: readonly TriggerRef[]): Promise<LiveTickResult> {
+  // A full pass reads every trigger (one Scan); a pass limited to `only` reads just those rows, so
+  // ticking every second for a few `withSeconds` triggers does not scan the table every second.
+  const candidates = only ? (await Promise.all(only.map((ref) => svc.triggers.get(ref)))).filter((row) => row !== undefined) : await svc.triggers.list();
+  const enabled = candidates.filter((row) => !row.disabled && row.nextExecutionDate !== null);
   const rows = enabled.filter((row) => Date.parse(row.nextExecutionDate as string) <= now.getTime());
   let created = 0;
   for (const row of rows) created += await runDueTrigger(svc, row, now);
   // A next tick less than a minute after the previous one (`date`) marks a sub-minute schedule.
-  const subMinute = enabled.some((row) => row.date && Date.parse(row.nextExecutionDate as string) - Date.parse(row.date) < 60_000);
-  return { created, due: rows.length, subMinute };
+  const subMinuteTriggers = enabled
+    .filter((row) => row.date && Date.parse(row.nextExecutionDate as string) - Date.parse(row.date) < 60_000)
+    .map(({ namespace, flowId, triggerId }) => ({ namespace, flowId, triggerId }));
+  return { created, due: rows.length, subMinute: subMinuteTriggers.length > 0, subMinuteTriggers };
 }
 
 async function runDueTrigger(svc: Services, row: TriggerState, now: Date): Promise<number> {

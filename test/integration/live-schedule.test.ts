@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { runDueSchedules } from '../../lib/app/live-schedule';
 import { logFlow } from '../support/flows';
 import { type TestProduct, startProduct, waitFor } from '../support/local';
@@ -205,9 +205,19 @@ describe('the tick function on AWS (called once a minute)', () => {
     // Prime: run the first due tick, so the trigger's cadence (date → next) is known.
     await waitFor(async () => (await handler()).created > 0, 5000, 200);
     const deadline = Date.now() + 11_500; // 5.5 s of ticking before the 6 s margin
+    const triggers = product.runtime.services.triggers;
+    const scans = vi.spyOn(triggers, 'list');
+    const reads = vi.spyOn(triggers, 'get');
+    onTestFinished(() => {
+      vi.restoreAllMocks();
+    });
     const result = await handler({}, { getRemainingTimeInMillis: () => deadline - Date.now() });
     expect(result.subMinute).toBe(true);
     expect(result.created).toBeGreaterThanOrEqual(2);
+    // One full read of the triggers, at the start; then each pass reads only the sub-minute trigger.
+    expect(scans).toHaveBeenCalledTimes(1);
+    expect(reads.mock.calls.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(reads.mock.calls.map(([ref]) => `${ref.namespace}.${ref.flowId}.${ref.triggerId}`))).toEqual(new Set([`live.fast.${result.subMinuteTriggers[0].triggerId}`]));
     await product.runtime.queue.idle();
     for (const e of await product.api.executions('live', 'fast')) {
       const lag = Date.parse(e.state.startDate) - Date.parse(e.trigger.variables.date);
