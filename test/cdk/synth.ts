@@ -1,8 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { App, CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { BackfillStack } from '../../cdk/backfill-stack';
 import { readDeployConfig } from '../../cdk/config';
+
+const CDK_JSON_CONTEXT = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')).context as Record<string, unknown>;
 
 /**
  * Builds the stack as `cdk/app.ts` does, from the given context, in a fraction of a second: without
@@ -11,7 +14,8 @@ import { readDeployConfig } from '../../cdk/config';
  */
 export function synthStack(context: Record<string, string> = {}) {
   const app = new App({
-    context: { 'aws:cdk:bundling-stacks': [], ...context },
+    // cdk.json's context (the feature flags) first, as `cdk synth` applies it.
+    context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [], ...context },
     builtinCloudFormationValidation: false,
     treeMetadata: false,
   });
