@@ -1,5 +1,5 @@
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { runExecution } from '../lib/app/worker';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { type RunOutcome, runExecutions } from '../lib/app/worker';
 import type { ExecutionMessage } from '../lib/ports';
 import { services } from '../lib/services';
 
@@ -11,23 +11,47 @@ import { services } from '../lib/services';
  */
 export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
   const svc = await services();
-  const outcomes = await Promise.all(
-    event.Records.map(async (record) => {
+  const runnable: { record: SQSRecord; executionId: string }[] = [];
+  const failed: string[] = [];
+  for (const record of event.Records) {
+    const executionId = executionIdOf(record);
+    if (executionId === null) failed.push(record.messageId); // unreadable: retried, then the DLQ keeps it
+    else if (executionId !== undefined) runnable.push({ record, executionId });
+  }
+  let results: PromiseSettledResult<RunOutcome>[];
+  try {
+    results = await runExecutions(svc, runnable.map((r) => r.executionId));
+  } catch (error) {
+    // The batch's claim read failed: nothing ran, every message comes back.
+    console.error('Claiming the batch failed; its messages will be retried', error);
+    return { batchItemFailures: [...failed, ...runnable.map((r) => r.record.messageId)].map((itemIdentifier) => ({ itemIdentifier })) };
+  }
+  await Promise.all(
+    results.map(async (result, i) => {
+      const { record } = runnable[i];
       try {
-        const message = JSON.parse(record.body) as ExecutionMessage;
-        if (typeof message.executionId !== 'string') {
-          console.error('Dropping a message without executionId', record.messageId);
-          return undefined;
-        }
-        const result = await runExecution(svc, message.executionId);
-        if (result.outcome === 'DONE') return undefined;
-        await svc.queue.retryAfter({ eventSourceArn: record.eventSourceARN, receiptHandle: record.receiptHandle }, result.afterSeconds);
-        return record.messageId;
+        if (result.status === 'rejected') throw result.reason;
+        if (result.value.outcome === 'DONE') return;
+        await svc.queue.retryAfter({ eventSourceArn: record.eventSourceARN, receiptHandle: record.receiptHandle }, result.value.afterSeconds);
+        failed.push(record.messageId);
       } catch (error) {
         console.error(`Execution message ${record.messageId} failed; it will be retried`, error);
-        return record.messageId;
+        failed.push(record.messageId);
       }
     }),
   );
-  return { batchItemFailures: outcomes.filter((id): id is string => id !== undefined).map((itemIdentifier) => ({ itemIdentifier })) };
+  return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
 };
+
+/** The execution a message names; undefined for a message to drop, null for one that cannot be read. */
+function executionIdOf(record: SQSRecord): string | undefined | null {
+  try {
+    const message = JSON.parse(record.body) as ExecutionMessage;
+    if (typeof message.executionId === 'string') return message.executionId;
+    console.error('Dropping a message without executionId', record.messageId);
+    return undefined;
+  } catch (error) {
+    console.error(`Execution message ${record.messageId} is not JSON; it will be retried`, error);
+    return null;
+  }
+}

@@ -100,6 +100,8 @@ export interface ExecutionStore {
    * The lease token makes every later write conditional on still holding it.
    */
   claim(id: string, leaseToken: string, leaseUntilMs: number, now: Date): Promise<ClaimResult>;
+  /** `claim` for a batch of messages: one read for all, a result per entry (duplicates allowed). */
+  claimMany(claims: { id: string; leaseToken: string }[], leaseUntilMs: number, now: Date): Promise<ClaimResult[]>;
   /** Saves progress (task runs) while holding the lease; returns false if the lease was lost. */
   save(stored: StoredExecution, leaseToken: string): Promise<boolean>;
   /** Saves a terminal state and releases the lease; returns false if the lease was lost. */

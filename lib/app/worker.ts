@@ -23,20 +23,37 @@ const DONE: RunOutcome = { outcome: 'DONE' };
  * conditional on the lease, so a worker that lost its lease can never overwrite its successor.
  */
 export async function runExecution(svc: Services, executionId: string): Promise<RunOutcome> {
+  const [result] = await runExecutions(svc, [executionId]);
+  if (result.status === 'rejected') throw result.reason;
+  return result.value;
+}
+
+/**
+ * Runs a batch of queued executions side by side, as one SQS delivery brings them: their claims
+ * share one read (a batched, strongly consistent read), each then runs as `runExecution` does.
+ * One result per id, in order; an error fails only its own execution.
+ */
+export async function runExecutions(svc: Services, executionIds: string[]): Promise<PromiseSettledResult<RunOutcome>[]> {
   const claimedAt = svc.clock.now();
-  const leaseToken = randomId();
-  const claim = await svc.executions.claim(executionId, leaseToken, claimedAt.getTime() + svc.settings.worker.leaseSeconds * 1000, claimedAt);
-  if (claim.outcome === 'BUSY') {
-    return { outcome: 'RETRY_LATER', afterSeconds: Math.max(1, Math.ceil((claim.leaseUntilMs - claimedAt.getTime()) / 1000) + 1) };
-  }
-  if (claim.outcome !== 'CLAIMED') return DONE;
-  try {
-    await runClaimed(svc, claim.stored, leaseToken);
-    return DONE;
-  } catch (error) {
-    await svc.executions.releaseLease(executionId, leaseToken).catch(() => undefined);
-    throw error;
-  }
+  const leaseUntilMs = claimedAt.getTime() + svc.settings.worker.leaseSeconds * 1000;
+  const claims = executionIds.map((id) => ({ id, leaseToken: randomId() }));
+  const results = await svc.executions.claimMany(claims, leaseUntilMs, claimedAt);
+  return Promise.allSettled(
+    results.map(async (claim, i): Promise<RunOutcome> => {
+      if (claim.outcome === 'BUSY') {
+        return { outcome: 'RETRY_LATER', afterSeconds: Math.max(1, Math.ceil((claim.leaseUntilMs - claimedAt.getTime()) / 1000) + 1) };
+      }
+      if (claim.outcome !== 'CLAIMED') return DONE;
+      const { id, leaseToken } = claims[i];
+      try {
+        await runClaimed(svc, claim.stored, leaseToken);
+        return DONE;
+      } catch (error) {
+        await svc.executions.releaseLease(id, leaseToken).catch(() => undefined);
+        throw error;
+      }
+    }),
+  );
 }
 
 async function runClaimed(svc: Services, stored: StoredExecution, leaseToken: string): Promise<void> {

@@ -1,4 +1,8 @@
+import type { SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scheduleOf } from '../../lib/app/schedules';
+import { isSchedule } from '../../lib/domain/flow/model';
+import { buildScheduledExecution } from '../../lib/domain/scheduled-execution';
 import { type TestProduct, startProduct, waitFor } from '../support/local';
 
 const FLOW = `id: once
@@ -108,16 +112,17 @@ describe('one execution per tick, whatever fails or repeats', () => {
   });
 
   it("an execution whose worker died is taken over once its lease expires, under the same id", async () => {
-    const claim = svc().executions.claim.bind(svc().executions);
+    const claimMany = svc().executions.claimMany.bind(svc().executions);
     let abandoned: string | undefined;
-    svc().executions.claim = async (id, token, leaseUntil, now) => {
+    svc().executions.claimMany = async (claims, leaseUntil, now) => {
       if (!abandoned) {
         // The first worker claims with a short lease, then "dies": it never runs nor finishes the execution.
-        abandoned = id;
-        await claim(id, 'dead-worker', now.getTime() + 1000, now);
-        return { outcome: 'BUSY', leaseUntilMs: now.getTime() + 1000 };
+        const [first, ...rest] = claims;
+        abandoned = first.id;
+        await claimMany([{ id: first.id, leaseToken: 'dead-worker' }], now.getTime() + 1000, now);
+        return [{ outcome: 'BUSY', leaseUntilMs: now.getTime() + 1000 }, ...(await claimMany(rest, leaseUntil, now))];
       }
-      return claim(id, token, leaseUntil, now);
+      return claimMany(claims, leaseUntil, now);
     };
     try {
       const executions = await runBackfill('dead-worker', 5, 60);
@@ -125,7 +130,31 @@ describe('one execution per tick, whatever fails or repeats', () => {
       const taken = executions.find((e) => e.id === abandoned);
       expect(taken.state.histories.map((h: any) => h.state)).toEqual(['CREATED', 'RUNNING', 'RUNNING', 'SUCCESS']);
     } finally {
-      svc().executions.claim = claim;
+      svc().executions.claimMany = claimMany;
     }
+  });
+  it('a batch holding the same execution twice runs it once; an unreadable message fails alone', async () => {
+    // An execution waiting in CREATED, as dispatch leaves it, but not queued: the test delivers it.
+    const flow = (await svc().flows.get(ids.namespace, ids.flowId))!;
+    const trigger = flow.triggers.find((t) => t.id === ids.triggerId)!;
+    if (!isSchedule(trigger)) throw new Error('the test flow has a Schedule trigger');
+    const id = `batch-dup-${Date.now()}`;
+    const tickMs = Date.parse('2026-01-01T00:00:00Z');
+    const built = buildScheduledExecution({ id, flow, trigger, schedule: scheduleOf(trigger), tickMs, createdAt: new Date(), origin: { tickMs } });
+    expect(await svc().executions.createIfAbsent(built)).toBe(true);
+    const record = (messageId: string, body: string) =>
+      ({ messageId, body, receiptHandle: `receipt-${messageId}`, eventSourceARN: 'arn:aws:sqs:local:0:executions' }) as SQSRecord;
+    const { handler } = await import('../../functions/worker');
+    const answer = await handler({
+      Records: [record('m1', JSON.stringify({ executionId: id })), record('m2', JSON.stringify({ executionId: id })), record('m3', '{not json')],
+    });
+    // m3 comes back (and would reach the DLQ); one of m1/m2 comes back because the other holds the lease.
+    const failures = answer.batchItemFailures.map((f) => f.itemIdentifier).sort();
+    expect(failures).toHaveLength(2);
+    expect(failures).toContain('m3');
+    const execution = (await product.api.call('GET', `/api/v1/executions/${id}`)).body;
+    expect(execution.state.histories.map((h: any) => h.state)).toEqual(['CREATED', 'RUNNING', 'SUCCESS']);
+    // The one that came back finds it finished and is done.
+    expect((await handler({ Records: [record('m4', JSON.stringify({ executionId: id }))] })).batchItemFailures).toEqual([]);
   });
 });

@@ -66,6 +66,7 @@ export async function batchGet(
   table: string,
   keys: Item[],
   projection?: { expression: string; names: Record<string, string> },
+  consistentRead = false,
 ): Promise<Item[]> {
   const chunks: Item[][] = [];
   for (let i = 0; i < keys.length; i += 100) chunks.push(keys.slice(i, i + 100));
@@ -73,6 +74,7 @@ export async function batchGet(
     const found: Item[] = [];
     let request: KeysAndAttributes | undefined = {
       Keys: chunk,
+      ...(consistentRead ? { ConsistentRead: true } : {}),
       ...(projection ? { ProjectionExpression: projection.expression, ExpressionAttributeNames: projection.names } : {}),
     };
     for (let attempt = 0; request?.Keys?.length; attempt++) {

@@ -61,7 +61,20 @@ export class DynamoExecutionStore implements ExecutionStore {
   }
 
   async claim(id: string, leaseToken: string, leaseUntilMs: number, now: Date): Promise<ClaimResult> {
-    const item = await this.getItem(id);
+    return (await this.claimMany([{ id, leaseToken }], leaseUntilMs, now))[0];
+  }
+
+  /** One strongly consistent batched read for the whole batch, then one conditional write per claim. */
+  async claimMany(claims: { id: string; leaseToken: string }[], leaseUntilMs: number, now: Date): Promise<ClaimResult[]> {
+    // BatchGetItem refuses duplicate keys; a batch can hold the same execution twice (SQS redelivers).
+    const ids = [...new Set(claims.map((c) => c.id))];
+    const items = await batchGet(this.client, this.table, ids.map((id) => ({ id: s(id) })), undefined, true);
+    const byId = new Map(items.map((item) => [str(item, 'id'), item]));
+    return Promise.all(claims.map((c) => this.claimItem(c.id, byId.get(c.id), c.leaseToken, leaseUntilMs, now)));
+  }
+
+  /** `item` as read just before: the write's condition, not the read, decides who gets the execution. */
+  private async claimItem(id: string, item: Item | undefined, leaseToken: string, leaseUntilMs: number, now: Date): Promise<ClaimResult> {
     if (!item) return { outcome: 'MISSING' };
     const stored = toStored(item);
     const state = stored.execution.state.current;
