@@ -1,5 +1,6 @@
 import { toTriggerJson, type TriggerState } from '../domain/trigger-state';
 import type { Services } from '../services';
+import { executionLinks } from './console-links';
 
 /**
  * Kestra's Trigger JSON, with the backfill's progress counted from the executions themselves
@@ -21,6 +22,8 @@ export async function triggerView(svc: Services, state: TriggerState): Promise<R
       succeeded,
       failed,
     };
+    // On AWS: the execution's ARN and console page (locally the state machine has neither).
+    Object.assign(json.backfill as Record<string, unknown>, executionLinks(svc.settings.stateMachineArn, backfill.executionName));
   }
   return json;
 }

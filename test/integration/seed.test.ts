@@ -113,3 +113,23 @@ describe('the seed: a 5-hour outage replayed by PUT /api/v1/triggers', () => {
     expect(body.total).toBe(1);
   });
 });
+
+describe('a backfill on AWS names its state machine execution in the console', () => {
+  it('adds the execution ARN and console page when the state machine ARN is configured', async () => {
+    const arn = 'arn:aws:states:eu-west-1:123456789012:stateMachine:KestraBackfills-dev-backfill';
+    const product = await startProduct({ env: { ...process.env, BACKFILL_STATE_MACHINE_ARN: arn } });
+    try {
+      expect((await product.api.createFlow(SEED_FLOW)).status).toBe(200);
+      const ticks = halfHourTicks(2);
+      const ref = { namespace: 'dev', flowId: 'scheduled_flow', triggerId: 'schedule' };
+      const created = await product.api.call('PUT', '/api/v1/triggers', { ...ref, backfill: { start: ticks[0].toISOString(), end: ticks[1].toISOString() } });
+      expect(created.status).toBe(200);
+      const { backfill } = (await product.api.call('GET', '/api/v1/triggers/dev/scheduled_flow')).body.results[0];
+      const executionArn = `arn:aws:states:eu-west-1:123456789012:execution:KestraBackfills-dev-backfill:${backfill.stateMachineExecutionName}`;
+      expect(backfill.stateMachineExecutionArn).toBe(executionArn);
+      expect(backfill.stateMachineConsoleUrl).toBe(`https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/${executionArn}`);
+    } finally {
+      await product.close();
+    }
+  });
+});

@@ -53,6 +53,8 @@ export interface Backfill {
   id: string;
   progress: Progress;
   stateMachineExecutionName: string;
+  /** On AWS only: the execution's page in the Step Functions console. */
+  stateMachineConsoleUrl?: string;
   createdDate: string;
 }
 

@@ -317,7 +317,9 @@ export function BackfillDetails({ trigger, onClose }: { trigger: Trigger; onClos
           <dt>Labels</dt><dd><${Labels} labels=${b.labels} /></dd>
           <dt>Inputs</dt><dd><${KeyValues} value=${b.inputs} /></dd>
           <dt>Counts</dt><dd><ul class="kv">${(['total', 'dispatched', 'queued', 'running', 'succeeded', 'failed'] as const).map((k) => html`<li>${k}: <strong>${b.progress?.[k] ?? 0}</strong></li>`)}</ul></dd>
-          <dt>State machine execution</dt><dd><code class="wrap">${b.stateMachineExecutionName}</code></dd>
+          <dt>State machine execution</dt><dd><code class="wrap">${b.stateMachineExecutionName}</code>${b.stateMachineConsoleUrl
+            ? html`<br /><a href=${b.stateMachineConsoleUrl} target="_blank" rel="noopener noreferrer">Open in the Step Functions console</a>`
+            : null}</dd>
           <dt>Backfill id</dt><dd><code class="wrap">${b.id}</code></dd>
           <dt>Created</dt><dd><${Time} iso=${b.createdDate} /></dd>
         </dl>`}
