@@ -180,9 +180,15 @@ function ExecutionsTab({ flow, query }: { flow: Flow; query: string }) {
   const show = (next: Partial<ExecutionFilters>) => {
     location.hash = executionsHref(flow, { labels: applied, state, page, ...next });
   };
-  const [filter, setFilter] = useState(applied.join(' '));
-  // Back/forward or an edited URL changes the applied labels: the input follows.
-  useEffect(() => setFilter(applied.join(' ')), [applied.join(' ')]);
+  const appliedText = applied.join(' ');
+  const [filter, setFilter] = useState(appliedText);
+  // Back/forward or an edited URL changes the applied labels: the input follows, at that render
+  // (an effect would run after the first paint too, and could wipe what someone just typed).
+  const [shownFor, setShownFor] = useState(appliedText);
+  if (shownFor !== appliedText) {
+    setShownFor(appliedText);
+    setFilter(appliedText);
+  }
   const setPage = (next: number) => show({ page: next });
   const size = 25;
   const { data, error } = usePoll(
