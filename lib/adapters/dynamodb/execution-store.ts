@@ -6,7 +6,6 @@ import {
   ScanCommand,
   UpdateItemCommand,
   type DynamoDBClient,
-  type QueryCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { type Execution, type ExecutionOrigin, type StateType, TERMINAL_STATES, transition } from '../../domain/execution';
 import type { ClaimResult, ExecutionLane, ExecutionQuery, ExecutionStore, StoredExecution } from '../../ports';

@@ -22,7 +22,6 @@ import {
   toJson,
   toText,
   typeName,
-  valuesEqual,
 } from './values';
 
 const filter = (argNames: readonly string[], apply: CallableDef['apply'], extra?: Partial<CallableDef>): CallableDef => ({
