@@ -5,8 +5,9 @@
  *
  *   SMOKE_API_URL=https://abc123.execute-api.eu-west-1.amazonaws.com/ npx vitest run test/smoke
  *
- * It creates the seed's flow (dev.scheduled_flow), backfills one hour of it with the seed's request
- * body, and waits until the backfill's executions appear. Requests are signed with SigV4, as the
+ * It checks that the web UI's routes refuse requests without a valid session, creates the seed's
+ * flow (dev.scheduled_flow), backfills one hour of it with the seed's request body, and waits until
+ * the backfill's executions appear. Requests are signed with SigV4, as the
  * API's AWS_IAM authorization requires (a stack deployed with auth=jwt is out of its scope).
  */
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
@@ -106,6 +107,17 @@ describe.runIf(Boolean(apiUrl))('deployed stack at SMOKE_API_URL (opt-in: set SM
   it('refuses an unsigned request (AWS_IAM authorization)', async () => {
     const response = await fetch(new URL('api/v1/flows/search', apiUrl));
     expect(response.status).toBe(403);
+  });
+
+  it('keeps the web UI behind sign-in: no cookie, a forged cookie, a made-up code and IAM signatures all refused', async () => {
+    // A stack deployed with webUi=off has no /ui routes: API Gateway sends /ui to $default, which wants IAM (403).
+    const ui = new URL('ui', apiUrl);
+    expect((await fetch(ui)).status).toBeGreaterThanOrEqual(401);
+    expect((await fetch(ui, { headers: { cookie: 'kb_session=eyJhbGciOiJSUzI1NiJ9.e30.c2ln' } })).status).toBe(403);
+    expect((await fetch(new URL('ui/callback?code=made-up', apiUrl), { redirect: 'manual' })).status).toBe(403);
+    expect((await fetch(new URL('ui/api/v1/flows/search', apiUrl))).status).toBeGreaterThanOrEqual(401);
+    // SigV4 opens /api/v1, never /ui: browsers and programs use different doors.
+    expect((await call('GET', '/ui/api/v1/flows/search')).status).toBeGreaterThanOrEqual(401);
   });
 
   it('creates the seed flow, backfills one hour of it and runs its executions', { timeout: POLL_TIMEOUT_MS + 30_000 }, async () => {
