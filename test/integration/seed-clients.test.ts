@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED_FLOW, type TestProduct, startProduct, waitFor } from '../support/local';
@@ -9,11 +9,14 @@ const run = promisify(execFile);
 /**
  * The seed page's own clients, as real processes: its curl command (through `sh`) and its Python
  * `requests` script, read from the seed page itself (`../shared/seed/backfills.md`, beside the
- * project), changed in one thing only: the port, since the test's product listens on a free one.
+ * project; `test/fixtures/seed-backfills.md` is a verbatim copy for checkouts without it), changed
+ * in one thing only: the port, since the test's product listens on a free one.
  * Both ask for every half-hour since 2024-03-28 06:30 UTC with `"end": null` (now): tens of thousands
  * of ticks. The test checks the answer and that the replay starts at the first tick, then deletes it.
  */
-const SEED_PAGE = readFileSync(new URL('../../../shared/seed/backfills.md', import.meta.url), 'utf8');
+const SHARED_SEED = new URL('../../../shared/seed/backfills.md', import.meta.url);
+const VENDORED_SEED = readFileSync(new URL('../fixtures/seed-backfills.md', import.meta.url), 'utf8');
+const SEED_PAGE = existsSync(SHARED_SEED) ? readFileSync(SHARED_SEED, 'utf8') : VENDORED_SEED;
 
 function snippet(first: string, last: string): string {
   const start = SEED_PAGE.indexOf(first);
@@ -35,6 +38,12 @@ describe("the seed page's curl and Python clients, run as written", () => {
   afterAll(async () => product?.close());
 
   const onOurPort = (code: string) => code.replaceAll('http://localhost:8080', product.runtime.url);
+
+  it('reads the seed page as it is beside the project (the vendored copy matches it)', () => {
+    expect(VENDORED_SEED).toBe(SEED_PAGE);
+    expect(CURL).toContain('"start": "2024-03-28T06:30:00.000Z"');
+    expect(PYTHON).toContain('requests.put(url, headers=headers, data=json.dumps(data))');
+  });
 
   /** Checks the trigger JSON the client printed, waits for the replay's first tick, deletes the backfill. */
   async function expectReplayFromFirstTick(trigger: any) {
