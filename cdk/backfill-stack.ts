@@ -4,12 +4,14 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { BACKFILL_TASK_FUNCTIONS, type BackfillTaskPlaceholder } from '../lib/workflow/definition';
 import { type DeployConfig, isDevStage } from './config';
+import { BackfillAlarms } from './constructs/backfill-alarms';
 import { BackfillApi } from './constructs/backfill-api';
 import { BackfillFunctions, WORKER_TIMEOUT } from './constructs/backfill-functions';
 import { BackfillTables } from './constructs/backfill-tables';
 import { BackfillWorkflow } from './constructs/backfill-workflow';
 import { ExecutionQueue } from './constructs/execution-queue';
 import { LiveSchedule } from './constructs/live-schedule';
+import { pascal } from './names';
 import { WebSignIn } from './constructs/web-sign-in';
 
 export interface BackfillStackProps extends StackProps {
@@ -28,6 +30,7 @@ export class BackfillStack extends Stack {
   readonly liveSchedule: LiveSchedule;
   /** Browser sign-in for the web UI; absent with `-c webUi=off`. */
   readonly webSignIn?: WebSignIn;
+  readonly alarms: BackfillAlarms;
 
   constructor(scope: Construct, id: string, props: BackfillStackProps) {
     super(scope, id, props);
@@ -74,6 +77,18 @@ export class BackfillStack extends Stack {
     }
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the Kestra-compatible API (routes under /api/v1/)' });
+    const functions: Record<string, IFunction> = {};
+    for (const [module, serviceFunction] of Object.entries(fn)) functions[pascal(module)] = serviceFunction.function;
+    if (this.webSignIn) functions.WebSignIn = this.webSignIn.function.function;
+    this.alarms = new BackfillAlarms(this, 'Alarms', {
+      deadLetterQueues: { Executions: this.executionQueue.deadLetterQueue, LiveExecutions: this.liveExecutionQueue.deadLetterQueue },
+      functions,
+      stateMachine: this.workflow.stateMachine,
+      api: this.api.api,
+      email: config.alarmEmail,
+    });
+
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn, description: 'Alarms (dead letters, function errors, failed backfills, API 5xx); subscribe to it' });
     if (this.webSignIn) {
       new CfnOutput(this, 'WebUiSignInUrl', { value: this.webSignIn.signInUrl, description: 'Open this to sign in to the web UI (it lands on /ui)' });
       new CfnOutput(this, 'WebUiUserPoolId', { value: this.webSignIn.userPool.userPoolId, description: 'Add web UI users here (admin-create-user)' });

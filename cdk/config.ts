@@ -23,6 +23,8 @@ export interface DeployConfig {
   auth: ApiAuth;
   webUi: WebUi;
   worker: WorkerSettings;
+  /** Subscribed by email to the alarms topic when set. */
+  alarmEmail?: string;
 }
 
 export const DEFAULT_STAGE = 'dev';
@@ -36,6 +38,7 @@ export const CONTEXT_KEYS = {
   jwtAudience: 'jwtAudience',
   webUi: 'webUi',
   webDomainPrefix: 'webDomainPrefix',
+  alarmEmail: 'alarmEmail',
   workerBatchSize: 'workerBatchSize',
   workerBatchingWindowSeconds: 'workerBatchingWindowSeconds',
   workerMaxConcurrency: 'workerMaxConcurrency',
@@ -118,7 +121,11 @@ export function readDeployConfig(read: ContextReader): DeployConfig {
   if (!/^[a-z][a-z0-9-]{0,19}$/.test(stage)) {
     throw new DeployConfigError(`context stage must be lowercase letters, digits and dashes (at most 20), got "${stage}"`);
   }
-  return { stage, auth: readAuth(read), webUi: readWebUi(read), worker: readWorker(read) };
+  const alarmEmail = text(read, CONTEXT_KEYS.alarmEmail);
+  if (alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail)) {
+    throw new DeployConfigError(`context alarmEmail must be an email address, got "${alarmEmail}"`);
+  }
+  return { stage, auth: readAuth(read), webUi: readWebUi(read), worker: readWorker(read), ...(alarmEmail ? { alarmEmail } : {}) };
 }
 
 export function isDevStage(config: DeployConfig): boolean {

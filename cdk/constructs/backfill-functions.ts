@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import type { ExecutionLane } from '../../lib/ports';
 import type { FunctionModule } from '../function-entries';
 import type { BackfillTables, TableName } from './backfill-tables';
+import { pascal } from '../names';
 import { ServiceFunction } from './service-function';
 
 /** What one function may do. Derived from the code paths of its `functions/` module (see lib/app). */
@@ -165,8 +166,4 @@ export class BackfillFunctions extends Construct {
     }
     this.byModule = byModule;
   }
-}
-
-function pascal(name: string): string {
-  return name.charAt(0).toUpperCase() + name.slice(1);
 }

@@ -2,6 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, type ITable, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { ALL_TABLES, type KeyDef, type TableDef, type TableNames } from '../../lib/adapters/dynamodb/tables';
+import { pascal } from '../names';
 
 export type TableName = TableDef['logicalName'];
 
@@ -65,8 +66,4 @@ export class BackfillTables extends Construct {
   table(name: TableName): ITable {
     return this.byName[name];
   }
-}
-
-function pascal(name: string): string {
-  return name.charAt(0).toUpperCase() + name.slice(1);
 }

@@ -245,6 +245,36 @@ describe('live schedule', () => {
   });
 });
 
+describe('alarms', () => {
+  const alarms = Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm')).map((a) => a.Properties as Record<string, any>);
+  const topicRef = { Ref: logicalIdOf(stack.alarms.topic) };
+  const watching = (namespace: string, metric: string) => alarms.filter((a) => a.Namespace === namespace && a.MetricName === metric);
+
+  it('watches both dead-letter queues, every function, the state machine and the API', () => {
+    expect(watching('AWS/SQS', 'ApproximateNumberOfMessagesVisible').map((a) => a.Dimensions[0].Value)).toEqual([
+      { 'Fn::GetAtt': [logicalIdOf(stack.executionQueue.deadLetterQueue), 'QueueName'] },
+      { 'Fn::GetAtt': [logicalIdOf(stack.liveExecutionQueue.deadLetterQueue), 'QueueName'] },
+    ]);
+    expect(watching('AWS/Lambda', 'Errors')).toHaveLength(Object.keys(functions).length);
+    expect(watching('AWS/States', 'ExecutionsFailed')).toHaveLength(1);
+    expect(watching('AWS/States', 'ExecutionsTimedOut')).toHaveLength(1);
+    expect(watching('AWS/ApiGateway', '5xx')).toHaveLength(1);
+  });
+
+  it('fires on the first breaching 5-minute period, ignores missing data, and tells the topic both ways', () => {
+    for (const alarm of alarms) {
+      expect(alarm).toMatchObject({ Threshold: 1, EvaluationPeriods: 1, Period: 300, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching' });
+      expect(alarm.AlarmActions).toEqual([topicRef]);
+      expect(alarm.OKActions).toEqual([topicRef]);
+    }
+  });
+
+  it('subscribes the alarmEmail context to the topic, and no one without it', () => {
+    template.resourceCountIs('AWS::SNS::Subscription', 0);
+    synthStack({ alarmEmail: 'oncall@example.com' }).template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com' });
+  });
+});
+
 describe('outputs', () => {
   it('exports the API URL, state machine ARN, table names and queue URLs', () => {
     expect(Object.keys(template.toJSON().Outputs).sort()).toEqual(
@@ -261,6 +291,7 @@ describe('outputs', () => {
         'LiveDeadLetterQueueUrl',
         'WebUiSignInUrl',
         'WebUiUserPoolId',
+        'AlarmTopicArn',
       ].sort(),
     );
     template.hasOutput('StateMachineArn', { Value: { Ref: logicalIdOf(stack.workflow.stateMachine) } });

@@ -26,6 +26,7 @@ describe('readDeployConfig (CDK context)', () => {
     [{ auth: 'jwt', jwtAudience: 'a' }, /jwtIssuer/],
     [{ auth: 'jwt', jwtIssuer: 'https://issuer.example.com' }, /jwtAudience/],
     [{ webUi: 'public' }, /webUi must be "cognito" or "off"/],
+    [{ alarmEmail: 'oncall' }, /alarmEmail must be an email address/],
     [{ webDomainPrefix: 'My_Team' }, /webDomainPrefix must be lowercase/],
     [{ webDomainPrefix: 'team-cognito-login' }, /without aws, amazon or cognito/],
   ])('refuses %j', (context, message) => {

@@ -1,0 +1,68 @@
+import { Duration } from 'aws-cdk-lib';
+import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+
+export interface BackfillAlarmsProps {
+  /** Dead-letter queues by name: a message there is an execution that never ran. */
+  deadLetterQueues: Record<string, IQueue>;
+  /** Every Lambda function by name: an error is a crash, not a failed task (the worker records those). */
+  functions: Record<string, IFunction>;
+  stateMachine: StateMachine;
+  api: HttpApi;
+  /** Subscribed to the topic by email when given. */
+  email?: string;
+}
+
+/** Every alarm looks at five-minute periods and fires on the first one that breaches. */
+const PERIOD = Duration.minutes(5);
+
+/**
+ * What an operator must hear about, on one SNS topic: executions stuck in a dead-letter queue,
+ * crashed functions, failed or timed-out state machine executions, and the API's 5xx answers.
+ * Task failures are not alarms: they are the flow's business, recorded on the execution.
+ */
+export class BackfillAlarms extends Construct {
+  readonly topic: Topic;
+  readonly alarms: Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: BackfillAlarmsProps) {
+    super(scope, id);
+    this.topic = new Topic(this, 'Topic', { displayName: 'Kestra backfills alarms', enforceSSL: true });
+    if (props.email) this.topic.addSubscription(new EmailSubscription(props.email));
+
+    for (const [name, queue] of Object.entries(props.deadLetterQueues)) {
+      this.add(`${name}DeadLetters`, queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
+        `Messages in the ${name} dead-letter queue: executions that failed to run 5 times (see docs/deploy.md).`);
+    }
+    for (const [name, fn] of Object.entries(props.functions)) {
+      this.add(`${name}Errors`, fn.metricErrors({ period: PERIOD, statistic: 'Sum' }), `The ${name} function failed (an error or a timeout).`);
+    }
+    this.add('BackfillExecutionsFailed', props.stateMachine.metricFailed({ period: PERIOD, statistic: 'Sum' }),
+      'A backfill state machine execution failed: its backfill stopped dispatching.');
+    this.add('BackfillExecutionsTimedOut', props.stateMachine.metricTimedOut({ period: PERIOD, statistic: 'Sum' }),
+      'A backfill state machine execution timed out.');
+    this.add('ApiServerErrors', props.api.metricServerError({ period: PERIOD, statistic: 'Sum' }), 'The API answered 5xx.');
+  }
+
+  private add(id: string, metric: IMetric, description: string): void {
+    const alarm = new Alarm(this, id, {
+      metric,
+      alarmDescription: description,
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      // No data (no traffic, an empty queue) is nothing to report.
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    alarm.addAlarmAction(new SnsAction(this.topic));
+    alarm.addOkAction(new SnsAction(this.topic));
+    this.alarms.push(alarm);
+  }
+}
