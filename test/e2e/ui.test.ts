@@ -74,7 +74,7 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.REQUIRE_BROWSER_TESTS !== '
     await page.getByRole('heading', { name: 'Flows' }).waitFor();
     await page.getByRole('link', { name: 'scheduled_flow' }).click();
     await page.getByText('processing data for').waitFor(); // Overview: the YAML
-    await page.getByRole('link', { name: 'Triggers' }).click();
+    await page.getByRole('navigation', { name: 'Flow sections' }).getByRole('link', { name: 'Triggers' }).click();
     const seedRow = page.locator('tr[data-trigger="schedule"]');
     await seedRow.getByText('*/30 * * * *').waitFor();
     await expect(seedRow.getByRole('button', { name: 'Backfill executions' }).isEnabled()).resolves.toBe(true);
@@ -250,6 +250,50 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.REQUIRE_BROWSER_TESTS !== '
     await shot('09-conflict');
     await page.keyboard.press('Escape');
     await product.api.call('POST', '/api/v1/triggers/backfill/delete', { namespace: 'dev', flowId: 'scheduled_flow', triggerId: 'schedule' });
+  });
+
+  it('follows every backfill on the Triggers page, and pauses or deletes several at once', async () => {
+    const since = (hours: number) => new Date(Date.now() - hours * 3600_000).toISOString();
+    const seed = { namespace: 'dev', flowId: 'scheduled_flow', triggerId: 'schedule' };
+    const minute = { namespace: 'dev.ui', flowId: 'every_minute', triggerId: 'minutely' };
+    for (const [ref, inputs] of [[seed, null], [minute, { region: 'eu-north' }]] as const) {
+      const started = await product.api.call('PUT', '/api/v1/triggers', { ...ref, backfill: { start: since(24), end: since(1), inputs, labels: [] } });
+      expect(started.status, JSON.stringify(started.body)).toBe(200);
+    }
+    await page.goto(`${product.runtime.url}/ui#/flows`);
+    await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Triggers' }).click();
+    await page.getByRole('heading', { name: 'Triggers' }).waitFor();
+    const seedRow = page.locator('tr[data-trigger="dev/scheduled_flow/schedule"]');
+    const minuteRow = page.locator('tr[data-trigger="dev.ui/every_minute/minutely"]');
+    await seedRow.getByText(/\d+\/\d+ \(\d+%\)/).waitFor();
+    await minuteRow.getByText(/\d+\/\d+ \(\d+%\)/).waitFor();
+
+    // Both selected (keyboard: Space on the header checkbox), both paused in one call.
+    await page.getByRole('checkbox', { name: 'Select all triggers' }).focus();
+    await page.keyboard.press('Space');
+    await page.getByRole('button', { name: 'Pause backfills' }).click();
+    await page.getByRole('status').getByText('Pause backfills: 2 of 2 triggers changed.').waitFor();
+    await seedRow.getByText('PAUSED').waitFor();
+    await minuteRow.getByText('PAUSED').waitFor();
+    for (const ref of [seed, minute]) {
+      const { body } = await product.api.call('GET', `/api/v1/triggers/${ref.namespace}/${ref.flowId}`);
+      expect(body.results[0].backfill.paused).toBe(true);
+    }
+    await shot('11-triggers');
+
+    // The namespace filter lives in the URL; delete takes a second click to confirm.
+    await page.getByLabel('Namespace').fill('dev.ui');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await expect.poll(() => page.url()).toContain('#/triggers?namespace=dev.ui');
+    await expect.poll(() => seedRow.count()).toBe(0);
+    await minuteRow.getByRole('checkbox').check();
+    await page.getByRole('button', { name: 'Delete backfills' }).click();
+    await page.getByRole('button', { name: 'Confirm: delete backfills' }).click();
+    await page.getByRole('status').getByText('Delete backfills: 1 of 1 trigger changed.').waitFor();
+    await minuteRow.getByText('—').waitFor();
+    expect((await product.api.call('GET', '/api/v1/triggers/dev.ui/every_minute')).body.results[0].backfill).toBeUndefined();
+    expect((await product.api.call('GET', '/api/v1/triggers/dev/scheduled_flow')).body.results[0].backfill.paused).toBe(true);
+    await product.api.call('POST', '/api/v1/triggers/backfill/delete', seed);
   });
 
   it('on AWS: offers Sign out, and Sign in again once API Gateway stops taking the session cookie', async () => {

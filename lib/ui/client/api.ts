@@ -130,7 +130,17 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
 
 const enc = encodeURIComponent;
 
+export interface TriggerRef {
+  namespace: string;
+  flowId: string;
+  triggerId: string;
+}
+
 export const api = {
+  searchTriggers: (namespace: string) =>
+    call<Page<{ abstractTrigger: FlowTrigger | null; triggerContext: Trigger }>>('GET', `/triggers/search?size=1000${namespace ? `&namespace=${enc(namespace)}` : ''}`),
+  backfillActionMany: (refs: TriggerRef[], action: 'pause' | 'unpause' | 'delete') => call<{ count: number }>('POST', `/triggers/backfill/${action}/by-triggers`, refs),
+  setDisabledMany: (refs: TriggerRef[], disabled: boolean) => call<{ count: number }>('POST', '/triggers/set-disabled/by-triggers', { triggers: refs, disabled }),
   flows: () => call<Page<Flow>>('GET', '/flows/search?size=1000'),
   flow: (ns: string, id: string) => call<Flow>('GET', `/flows/${enc(ns)}/${enc(id)}`),
   triggers: (ns: string, id: string) => call<Page<Trigger>>('GET', `/triggers/${enc(ns)}/${enc(id)}`),

@@ -1,9 +1,10 @@
 /// <reference lib="dom" />
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { type Execution, type Flow, type FlowTrigger, SESSION_ENDED, SIGN_IN_URL, type Trigger, api } from './api';
+import { type Execution, type Flow, type FlowTrigger, SIGN_IN_URL, type Trigger, api } from './api';
 import { BackfillCell, BackfillDetails, BackfillDialog, Labels } from './backfill';
-import { Modal, StateBadge, Time, html, usePoll } from './ui';
+import { TriggersPage } from './triggers-page';
+import { ErrorNote, Modal, StateBadge, Time, html, usePoll } from './ui';
 
 const TERMINAL = ['SUCCESS', 'FAILED', 'KILLED'];
 const enc = encodeURIComponent;
@@ -12,6 +13,7 @@ type Route =
   | { page: 'flows' }
   | { page: 'flow'; namespace: string; id: string; tab: 'overview' | 'triggers' | 'executions'; query: string }
   | { page: 'execution'; id: string }
+  | { page: 'triggers'; query: string }
   | { page: 'missing' };
 
 function parseRoute(hash: string): Route {
@@ -25,6 +27,7 @@ function parseRoute(hash: string): Route {
     if (['overview', 'triggers', 'executions'].includes(tab)) return { page: 'flow', namespace: parts[1], id: parts[2], tab, query };
   }
   if (parts[0] === 'executions' && parts.length === 2) return { page: 'execution', id: parts[1] };
+  if (parts[0] === 'triggers' && parts.length === 1) return { page: 'triggers', query };
   return { page: 'missing' };
 }
 
@@ -39,13 +42,6 @@ function useRoute(): Route {
 }
 
 const flowHref = (ns: string, id: string, tab = '') => `#/flows/${enc(ns)}/${enc(id)}${tab ? `/${tab}` : ''}`;
-
-function ErrorNote({ error }: { error?: string }) {
-  if (error === SESSION_ENDED && SIGN_IN_URL) {
-    return html`<p class="error-box" role="alert">Your session has ended. <a href=${SIGN_IN_URL}>Sign in again</a></p>`;
-  }
-  return error ? html`<p class="error-box" role="alert">${error}</p>` : null;
-}
 
 function FlowsPage() {
   const { data, error } = usePoll(() => api.flows(), 5000, []);
@@ -293,7 +289,11 @@ function App() {
   return html`<div class="shell">
     <header class="top">
       <a href="#/flows" class="brand">Backfills <span class="muted">for Kestra schedules</span></a>
-      ${SIGN_IN_URL ? html`<a href="/ui/signout" class="sign-out">Sign out</a>` : null}
+      <nav class="top-nav" aria-label="Sections">
+        <a href="#/flows" aria-current=${route.page === 'flows' || route.page === 'flow' ? 'page' : undefined}>Flows</a>
+        <a href="#/triggers" aria-current=${route.page === 'triggers' ? 'page' : undefined}>Triggers</a>
+        ${SIGN_IN_URL ? html`<a href="/ui/signout" class="sign-out">Sign out</a>` : null}
+      </nav>
     </header>
     ${route.page === 'flows'
       ? html`<${FlowsPage} />`
@@ -301,7 +301,9 @@ function App() {
         ? html`<${FlowPage} key=${`${route.namespace}.${route.id}`} namespace=${route.namespace} id=${route.id} tab=${route.tab} query=${route.query} />`
         : route.page === 'execution'
           ? html`<${ExecutionPage} key=${route.id} id=${route.id} />`
-          : html`<main><h1>Not found</h1><p><a href="#/flows">Back to flows</a></p></main>`}
+          : route.page === 'triggers'
+            ? html`<${TriggersPage} query=${route.query} />`
+            : html`<main><h1>Not found</h1><p><a href="#/flows">Back to flows</a></p></main>`}
   </div>`;
 }
 

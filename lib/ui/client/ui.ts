@@ -2,8 +2,17 @@
 import htm from 'htm';
 import { h } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { SESSION_ENDED, SIGN_IN_URL } from './api';
 
 export const html = htm.bind(h);
+
+/** An API error above a page's content; a session that ended on AWS gets a way to sign in again. */
+export function ErrorNote({ error }: { error?: string }) {
+  if (error === SESSION_ENDED && SIGN_IN_URL) {
+    return html`<p class="error-box" role="alert">Your session has ended. <a href=${SIGN_IN_URL}>Sign in again</a></p>`;
+  }
+  return error ? html`<p class="error-box" role="alert">${error}</p>` : null;
+}
 
 /** An ISO date shown in the viewer's zone, with UTC on hover. */
 export function Time({ iso }: { iso?: string | null }) {

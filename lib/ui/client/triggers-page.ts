@@ -1,0 +1,121 @@
+/// <reference lib="dom" />
+import { useEffect, useState } from 'preact/hooks';
+import { type Trigger, type TriggerRef, api } from './api';
+import { progressOf } from './backfill';
+import { ErrorNote, Time, html, usePoll } from './ui';
+
+const enc = encodeURIComponent;
+const keyOf = (t: TriggerRef) => `${t.namespace}/${t.flowId}/${t.triggerId}`;
+const refOf = ({ namespace, flowId, triggerId }: Trigger): TriggerRef => ({ namespace, flowId, triggerId });
+
+type BulkAction = { label: string; run: (refs: TriggerRef[]) => Promise<{ count: number }>; danger?: boolean };
+
+const BULK_ACTIONS: BulkAction[] = [
+  { label: 'Pause backfills', run: (refs) => api.backfillActionMany(refs, 'pause') },
+  { label: 'Resume backfills', run: (refs) => api.backfillActionMany(refs, 'unpause') },
+  { label: 'Delete backfills', run: (refs) => api.backfillActionMany(refs, 'delete'), danger: true },
+  { label: 'Disable', run: (refs) => api.setDisabledMany(refs, true) },
+  { label: 'Enable', run: (refs) => api.setDisabledMany(refs, false) },
+];
+
+function BackfillSummary({ trigger }: { trigger: Trigger }) {
+  const b = trigger.backfill;
+  if (!b) return html`<span class="muted">—</span>`;
+  const { done, total, percent } = progressOf(b);
+  return html`<span class="backfill-summary">${done}/${total} (${percent}%)${b.paused ? html` <span class="badge state-paused">PAUSED</span>` : null}</span>`;
+}
+
+/**
+ * Every trigger of every flow (or of a namespace and its children), with their backfills: after an
+ * outage that hit many flows, one place to follow, pause, resume or delete their backfills, and to
+ * switch triggers off and on, several at a time (Kestra's bulk `by-triggers` routes).
+ */
+export function TriggersPage({ query }: { query: string }) {
+  const namespace = new URLSearchParams(query).get('namespace') ?? '';
+  const [filter, setFilter] = useState(namespace);
+  const [shownFor, setShownFor] = useState(namespace);
+  if (shownFor !== namespace) {
+    setShownFor(namespace);
+    setFilter(namespace);
+  }
+  const { data, error, reload } = usePoll(() => api.searchTriggers(namespace), 2000, [namespace]);
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  const [busy, setBusy] = useState(false);
+  const [outcome, setOutcome] = useState<{ text: string; failed?: boolean }>();
+  const [confirming, setConfirming] = useState(false);
+  useEffect(() => {
+    document.title = 'Triggers · Backfills';
+  }, []);
+
+  const triggers = (data?.results ?? []).map((r) => r.triggerContext);
+  const chosen = triggers.filter((t) => selected.has(keyOf(t)));
+  const allChosen = triggers.length > 0 && chosen.length === triggers.length;
+  const toggle = (t: Trigger, on: boolean) => {
+    const next = new Set(selected);
+    if (on) next.add(keyOf(t));
+    else next.delete(keyOf(t));
+    setSelected(next);
+  };
+  const apply = async (action: BulkAction) => {
+    if (action.danger && !confirming) {
+      setConfirming(true);
+      return;
+    }
+    setConfirming(false);
+    setBusy(true);
+    try {
+      const { count } = await action.run(chosen.map(refOf));
+      setOutcome({ text: `${action.label}: ${count} of ${chosen.length} trigger${chosen.length === 1 ? '' : 's'} changed.` });
+    } catch (e) {
+      setOutcome({ text: e instanceof Error ? e.message : String(e), failed: true });
+    } finally {
+      setBusy(false);
+      reload();
+    }
+  };
+
+  return html`<main>
+    <h1>Triggers</h1>
+    <form class="filters" onSubmit=${(e: Event) => {
+      e.preventDefault();
+      const value = filter.trim();
+      location.hash = `#/triggers${value ? `?namespace=${enc(value)}` : ''}`;
+    }}>
+      <div class="field">
+        <label for="namespace-filter">Namespace</label>
+        <input id="namespace-filter" placeholder="dev" value=${filter} onInput=${(e: Event) => setFilter((e.target as HTMLInputElement).value)} />
+      </div>
+      <button type="submit" class="secondary">Filter</button>
+    </form>
+    <${ErrorNote} error=${error} />
+    <div class="bulk" role="toolbar" aria-label="Bulk actions">
+      <span class="muted">${chosen.length} selected</span>
+      ${BULK_ACTIONS.map(
+        (action) => html`<button type="button" class=${action.danger ? 'danger' : 'secondary'} disabled=${busy || chosen.length === 0} onClick=${() => apply(action)}>
+          ${action.danger && confirming ? `Confirm: ${action.label.toLowerCase()}` : action.label}
+        </button>`,
+      )}
+    </div>
+    ${outcome ? html`<p class=${outcome.failed ? 'error-box' : 'muted'} role="status">${outcome.text}</p>` : null}
+    ${!data
+      ? error ? null : html`<p class="loading">Loading…</p>`
+      : triggers.length === 0
+        ? html`<p class="muted">No triggers${namespace ? ` in ${namespace}` : ''}.</p>`
+        : html`<div class="table-wrap"><table class="triggers all-triggers">
+            <thead><tr>
+              <th scope="col"><input type="checkbox" aria-label="Select all triggers" checked=${allChosen}
+                onChange=${(e: Event) => setSelected(new Set((e.target as HTMLInputElement).checked ? triggers.map(keyOf) : []))} /></th>
+              <th scope="col">Flow</th><th scope="col">Trigger</th><th scope="col">Next execution</th><th scope="col">Enabled</th><th scope="col">Backfill</th>
+            </tr></thead>
+            <tbody>${triggers.map((t) => html`<tr key=${keyOf(t)} data-trigger=${keyOf(t)}>
+              <td data-label="Select"><input type="checkbox" aria-label=${`Select ${t.namespace}.${t.flowId} ${t.triggerId}`} checked=${selected.has(keyOf(t))}
+                onChange=${(e: Event) => toggle(t, (e.target as HTMLInputElement).checked)} /></td>
+              <td data-label="Flow"><a href=${`#/flows/${enc(t.namespace)}/${enc(t.flowId)}/triggers`}>${t.namespace}.${t.flowId}</a></td>
+              <td data-label="Trigger"><code>${t.triggerId}</code></td>
+              <td data-label="Next execution"><${Time} iso=${t.nextExecutionDate} /></td>
+              <td data-label="Enabled">${t.disabled ? html`<span class="badge state-killed">Disabled</span>` : html`<span class="badge state-success">Enabled</span>`}</td>
+              <td data-label="Backfill"><${BackfillSummary} trigger=${t} /></td>
+            </tr>`)}</tbody>
+          </table></div>`}
+  </main>`;
+}
