@@ -42,18 +42,7 @@ export async function updateTrigger(svc: Services, body: unknown): Promise<Trigg
 }
 
 export async function createBackfill(svc: Services, body: unknown): Promise<TriggerState> {
-  const request = parseBackfillRequest(body);
-  const { flow, trigger, state } = await resolveTrigger(svc, request);
-  const now = svc.clock.now();
-  const ref: TriggerRef = { namespace: request.namespace, flowId: request.flowId, triggerId: request.triggerId };
-  const id = randomId();
-  const backfill = planBackfill(request, flow, trigger, scheduleOf(trigger), {
-    id,
-    now,
-    maxTicks: svc.settings.backfill.maxTicks,
-    previousNextExecutionDate: state.nextExecutionDate,
-    executionName: backfillExecutionName({ ...ref, id }, 0),
-  });
+  const { ref, id, state, backfill, now } = await planRequest(svc, body);
   await svc.triggers.startBackfill(ref, backfill, now.toISOString());
   try {
     await svc.workflows.start(backfill.executionName, { backfill: { ...ref, id }, generation: 0, iteration: 0 });
@@ -63,6 +52,59 @@ export async function createBackfill(svc: Services, body: unknown): Promise<Trig
     throw error;
   }
   return { ...state, backfill, updatedDate: now.toISOString() };
+}
+
+/** Validates a backfill request against its flow and trigger and plans it, writing nothing. */
+async function planRequest(svc: Services, body: unknown) {
+  const request = parseBackfillRequest(body);
+  const { flow, trigger, state } = await resolveTrigger(svc, request);
+  const now = svc.clock.now();
+  const ref: TriggerRef = { namespace: request.namespace, flowId: request.flowId, triggerId: request.triggerId };
+  const id = randomId();
+  const schedule = scheduleOf(trigger);
+  const backfill = planBackfill(request, flow, trigger, schedule, {
+    id,
+    now,
+    maxTicks: svc.settings.backfill.maxTicks,
+    previousNextExecutionDate: state.nextExecutionDate,
+    executionName: backfillExecutionName({ ...ref, id }, 0),
+  });
+  return { ref, id, state, trigger, schedule, backfill, now };
+}
+
+/** Ticks a preview lists; the count covers them all. */
+export const PREVIEW_TICKS = 100;
+
+export interface BackfillPreview {
+  /** Executions the backfill would create: one per tick in the window. */
+  count: number;
+  /** The window as the backfill would store it (`end` resolved to now when null), in the trigger's zone. */
+  start: string;
+  end: string;
+  /** The first ticks (at most PREVIEW_TICKS), as the executions' `trigger.date` would show them. */
+  ticks: string[];
+  /** Whether more ticks follow the ones listed. */
+  truncated: boolean;
+  /** A backfill already runs on this trigger: creating one now would answer 409. */
+  conflict: boolean;
+}
+
+/**
+ * A dry run (Airflow's `backfills/dry_run`; Kestra has none): the same validation and planning as
+ * creating the backfill, the same 400s, and nothing written. The UI shows it while the dialog is
+ * filled in, so nobody starts 46,000 executions by picking the wrong year.
+ */
+export async function previewBackfill(svc: Services, body: unknown): Promise<BackfillPreview> {
+  const { state, trigger, schedule, backfill } = await planRequest(svc, body);
+  const ticks = schedule.ticksBetween(backfill.cursorMs, Date.parse(backfill.end), PREVIEW_TICKS);
+  return {
+    count: backfill.totalTicks,
+    start: backfill.start,
+    end: backfill.end,
+    ticks: ticks.map((tick) => formatInZone(tick, trigger.timezone)),
+    truncated: backfill.totalTicks > ticks.length,
+    conflict: state.backfill !== undefined,
+  };
 }
 
 /**

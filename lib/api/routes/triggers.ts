@@ -1,6 +1,6 @@
 import { BACKFILL_ACTIONS, applyByQuery, applyByTriggers, setDisabledByTriggers } from '../../app/backfill-control';
 import { ValidationError } from '../../domain/flow/errors';
-import { setDisabled, updateTrigger } from '../../app/backfills';
+import { previewBackfill, setDisabled, updateTrigger } from '../../app/backfills';
 import { getFlow } from '../../app/flows';
 import { triggerView } from '../../app/trigger-view';
 import type { Services } from '../../services';
@@ -34,6 +34,12 @@ export const triggerRoutes: Route[] = [
     method: 'PUT',
     path: '/triggers',
     handler: async (svc, request) => view(svc, await updateTrigger(svc, jsonBody(request))),
+  },
+  {
+    // Beyond Kestra: a dry run of the PUT above, with the same body and the same 400s; writes nothing.
+    method: 'POST',
+    path: '/triggers/backfill/preview',
+    handler: async (svc, request) => json(200, await previewBackfill(svc, jsonBody(request))),
   },
   ...actionRoutes,
   {
