@@ -83,6 +83,8 @@ export interface BackfillPreview {
   end: string;
   /** The first ticks (at most PREVIEW_TICKS), as the executions' `trigger.date` would show them. */
   ticks: string[];
+  /** The window's last tick. */
+  lastTick: string;
   /** Whether more ticks follow the ones listed. */
   truncated: boolean;
   /** A backfill already runs on this trigger: creating one now would answer 409. */
@@ -96,12 +98,16 @@ export interface BackfillPreview {
  */
 export async function previewBackfill(svc: Services, body: unknown): Promise<BackfillPreview> {
   const { state, trigger, schedule, backfill } = await planRequest(svc, body);
-  const ticks = schedule.ticksBetween(backfill.cursorMs, Date.parse(backfill.end), PREVIEW_TICKS);
+  const endMs = Date.parse(backfill.end);
+  const ticks = schedule.ticksBetween(backfill.cursorMs, endMs, PREVIEW_TICKS);
+  // The window holds at least one tick (planning refuses an empty one), so there is a last one.
+  const lastTick = schedule.previous(endMs + 1) ?? ticks[ticks.length - 1];
   return {
     count: backfill.totalTicks,
     start: backfill.start,
     end: backfill.end,
     ticks: ticks.map((tick) => formatInZone(tick, trigger.timezone)),
+    lastTick: formatInZone(lastTick, trigger.timezone),
     truncated: backfill.totalTicks > ticks.length,
     conflict: state.backfill !== undefined,
   };

@@ -91,6 +91,7 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.REQUIRE_BROWSER_TESTS !== '
     });
     await seedDialog.getByLabel('Start').fill(noTick);
     await seedDialog.getByLabel('End', { exact: true }).fill(noTick);
+    await seedDialog.getByRole('status').getByText('holds no tick').waitFor(); // the dry run says so first
     await seedDialog.getByRole('button', { name: 'Execute backfill' }).click();
     await seedDialog.locator('#bf-start-error').getByText('holds no tick').waitFor();
     await shot('01b-server-error');
@@ -124,6 +125,9 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.REQUIRE_BROWSER_TESTS !== '
     await dialog.getByLabel('Label 1 key').fill('reason');
     await dialog.getByLabel('Label 1 value').fill('outage');
     expect(await execute.isEnabled()).toBe(true);
+    // The dry run tells how many executions this will create before anyone presses the button.
+    await dialog.getByRole('status').getByText(/^Will create \d+ executions/).waitFor();
+    const previewed = Number(await dialog.locator('.preview[data-count]').getAttribute('data-count'));
     await shot('02-backfill-dialog');
     await execute.click();
     await dialog.waitFor({ state: 'hidden' });
@@ -133,6 +137,7 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.REQUIRE_BROWSER_TESTS !== '
     expect(await row.getByRole('button', { name: 'Backfill executions' }).count()).toBe(0);
     const total = Number(await row.locator('.progress-text').getAttribute('data-total'));
     expect(total).toBeGreaterThanOrEqual(80);
+    expect(total).toBe(previewed);
     await expect.poll(progress, { timeout: 15_000, interval: 200 }).toBeGreaterThan(0);
     const before = await progress();
     await expect.poll(progress, { timeout: 15_000, interval: 200 }).toBeGreaterThan(before);

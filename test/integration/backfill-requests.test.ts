@@ -159,7 +159,7 @@ describe('POST /api/v1/triggers/backfill/preview: a dry run of the backfill requ
     const { status, body } = await preview({ ...ids, backfill: { start: start.toISOString(), end: end.toISOString(), inputs: null, labels: [{ key: 'reason', value: 'outage' }] } });
     expect(status).toBe(200);
     const ticks = Array.from({ length: 10 }, (_, i) => new Date(start.getTime() + i * 1800_000).toISOString().replace('.000Z', 'Z'));
-    expect(body).toEqual({ count: 10, start: ticks[0], end: ticks[9], ticks, truncated: false, conflict: false });
+    expect(body).toEqual({ count: 10, start: ticks[0], end: ticks[9], ticks, lastTick: ticks[9], truncated: false, conflict: false });
     expect((await product.api.call('GET', '/api/v1/triggers/dev/scheduled_flow')).body.results[0].backfill).toBeUndefined();
     expect(product.runtime.workflows.activeExecutions).toEqual([]);
     expect(await product.api.executions('dev', 'scheduled_flow')).toEqual([]);
@@ -173,11 +173,13 @@ describe('POST /api/v1/triggers/backfill/preview: a dry run of the backfill requ
     expect(body.ticks.slice(0, 2)).toEqual(['2024-03-28T06:30:00Z', '2024-03-28T07:00:00Z']);
     expect(body.truncated).toBe(true);
     expect(Date.parse(body.end)).toBeLessThanOrEqual(Date.now());
+    expect(Date.parse(body.lastTick) % 1800_000).toBe(0);
+    expect(Date.now() - Date.parse(body.lastTick)).toBeLessThan(1800_000 + 60_000);
   });
 
   it("shows the ticks in the trigger's time zone, across a DST change", async () => {
     const { body } = await preview({ namespace: 'dev', flowId: 'paris', triggerId: 'schedule', backfill: { start: '2025-03-29T00:00:00Z', end: '2025-03-31T00:00:00Z' } });
-    expect(body).toMatchObject({ count: 2, ticks: ['2025-03-29T09:00:00+01:00', '2025-03-30T09:00:00+02:00'] });
+    expect(body).toMatchObject({ count: 2, ticks: ['2025-03-29T09:00:00+01:00', '2025-03-30T09:00:00+02:00'], lastTick: '2025-03-30T09:00:00+02:00' });
   });
 
   it('says when a backfill already runs on the trigger (creating one would answer 409)', async () => {

@@ -130,6 +130,22 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
 
 const enc = encodeURIComponent;
 
+export interface BackfillRequest {
+  start: string;
+  end: string | null;
+  inputs: Record<string, unknown> | null;
+  labels: Label[];
+}
+
+/** The dry run's answer (lib/app/backfills.ts `BackfillPreview`). */
+export interface BackfillPreview {
+  count: number;
+  ticks: string[];
+  lastTick: string;
+  truncated: boolean;
+  conflict: boolean;
+}
+
 export interface TriggerRef {
   namespace: string;
   flowId: string;
@@ -146,8 +162,9 @@ export const api = {
   triggers: (ns: string, id: string) => call<Page<Trigger>>('GET', `/triggers/${enc(ns)}/${enc(id)}`),
   setDisabled: (t: Trigger, disabled: boolean) =>
     call<Trigger>('PUT', '/triggers', { namespace: t.namespace, flowId: t.flowId, triggerId: t.triggerId, disabled }),
-  createBackfill: (t: Trigger, backfill: { start: string; end: string | null; inputs: Record<string, unknown> | null; labels: Label[] }) =>
-    call<Trigger>('PUT', '/triggers', { namespace: t.namespace, flowId: t.flowId, triggerId: t.triggerId, backfill }),
+  createBackfill: (t: Trigger, backfill: BackfillRequest) => call<Trigger>('PUT', '/triggers', { namespace: t.namespace, flowId: t.flowId, triggerId: t.triggerId, backfill }),
+  previewBackfill: (t: Trigger, backfill: BackfillRequest) =>
+    call<BackfillPreview>('POST', '/triggers/backfill/preview', { namespace: t.namespace, flowId: t.flowId, triggerId: t.triggerId, backfill }),
   backfillAction: (t: Trigger, action: 'pause' | 'unpause' | 'delete') =>
     call<unknown>(action === 'delete' ? 'POST' : 'PUT', `/triggers/backfill/${action}`, { namespace: t.namespace, flowId: t.flowId, triggerId: t.triggerId }),
   executions: (q: { namespace: string; flowId: string; labels: string[]; state: string; page: number; size: number }) => {

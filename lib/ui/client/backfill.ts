@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
-import { useState } from 'preact/hooks';
-import { ApiError, type Backfill, type FlowInput, type Label, type Trigger, api } from './api';
+import { useEffect, useState } from 'preact/hooks';
+import { ApiError, type Backfill, type BackfillPreview, type BackfillRequest, type FlowInput, type Label, type Trigger, api } from './api';
 import { Modal, Time, html } from './ui';
 
 /** `YYYY-MM-DDTHH:mm` in the viewer's zone, as `<input type="datetime-local">` wants it. */
@@ -144,18 +144,21 @@ export function BackfillDialog({ trigger, inputs, onClose, onCreated }: { trigge
   const setLabel = (i: number, part: 'key' | 'value', value: string) =>
     update(`labels[${i}].${part}`, { labels: form.labels.map((l, j) => (j === i ? { ...l, [part]: value } : l)) });
 
+  const request = (): BackfillRequest => ({
+    start: parseLocal(form.start)!.toISOString(),
+    end: form.end ? parseLocal(form.end)!.toISOString() : null,
+    inputs: typedInputs(form, inputs),
+    labels: form.labels.map((l) => ({ key: l.key.trim(), value: l.value.trim() })),
+  });
+  const preview = usePreview(trigger, valid ? JSON.stringify(request()) : undefined);
+
   const submit = async (e: Event) => {
     e.preventDefault();
     if (!valid || busy) return;
     setBusy(true);
     setGeneral(undefined);
     try {
-      await api.createBackfill(trigger, {
-        start: parseLocal(form.start)!.toISOString(),
-        end: form.end ? parseLocal(form.end)!.toISOString() : null,
-        inputs: typedInputs(form, inputs),
-        labels: form.labels.map((l) => ({ key: l.key.trim(), value: l.value.trim() })),
-      });
+      await api.createBackfill(trigger, request());
       onCreated();
     } catch (err) {
       if (err instanceof ApiError && err.path && err.path.startsWith('backfill.')) {
@@ -225,12 +228,55 @@ export function BackfillDialog({ trigger, inputs, onClose, onCreated }: { trigge
       )}
       <button type="button" class="secondary" onClick=${() => setForm({ ...form, labels: [...form.labels, { key: '', value: '' }] })}>Add label</button>
     </fieldset>
+    <${PreviewLine} preview=${preview} />
     ${general ? html`<p class="error-box" role="alert">${general}</p>` : null}
     <footer class="dialog-foot">
       <button type="button" class="secondary" onClick=${onClose}>Cancel</button>
       <button type="submit" class="primary" disabled=${!valid || busy}>${busy ? 'Starting…' : 'Execute backfill'}</button>
     </footer>
   </form>`;
+}
+
+type PreviewState = { preview?: BackfillPreview; error?: string; loading: boolean };
+
+/**
+ * The dry run of the request being filled in (POST /triggers/backfill/preview), asked again 300 ms
+ * after the last change, so the count is in view before anyone presses "Execute backfill".
+ */
+function usePreview(trigger: Trigger, body: string | undefined): PreviewState {
+  const [state, setState] = useState<PreviewState>({ loading: false });
+  useEffect(() => {
+    if (!body) {
+      setState({ loading: false });
+      return;
+    }
+    let current = true;
+    setState((s) => ({ ...s, loading: true }));
+    const timer = setTimeout(async () => {
+      try {
+        const preview = await api.previewBackfill(trigger, JSON.parse(body));
+        if (current) setState({ preview, loading: false });
+      } catch (e) {
+        if (current) setState({ error: e instanceof Error ? e.message : String(e), loading: false });
+      }
+    }, 300);
+    return () => {
+      current = false;
+      clearTimeout(timer);
+    };
+  }, [trigger.namespace, trigger.flowId, trigger.triggerId, body]);
+  return state;
+}
+
+function PreviewLine({ preview: { preview, error, loading } }: { preview: PreviewState }) {
+  if (error) return html`<p class="preview field-error" role="status">${error}</p>`;
+  if (!preview) return loading ? html`<p class="preview muted" role="status">Counting…</p>` : null;
+  const n = preview.count.toLocaleString();
+  return html`<p class="preview" role="status" data-count=${preview.count}>
+    Will create <strong>${n} execution${preview.count === 1 ? '' : 's'}</strong>: the first for <${Time} iso=${preview.ticks[0]} />${preview.count > 1
+      ? html`, the last for <${Time} iso=${preview.lastTick} />`
+      : null}.${preview.conflict ? html` <span class="field-error">A backfill already runs on this trigger: delete it first.</span>` : null}
+  </p>`;
 }
 
 export function progressOf(b: Backfill): { done: number; total: number; percent: number } {
