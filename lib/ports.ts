@@ -26,6 +26,8 @@ export interface AdvanceCursor {
   cursorMs: number;
   currentDate: string;
   dispatchedDelta: number;
+  /** Of those, the ticks skipped because earlier executions cover them. */
+  skippedDelta?: number;
 }
 
 export interface TriggerStore {
@@ -100,6 +102,11 @@ export interface ExecutionStore {
    * The lease token makes every later write conditional on still holding it.
    */
   claim(id: string, leaseToken: string, leaseUntilMs: number, now: Date): Promise<ClaimResult>;
+  /**
+   * The trigger's scheduled executions (live and backfilled) at ticks in [fromMs, toMs], by tick:
+   * what a backfill that skips covered ticks consults.
+   */
+  statesByTick(trigger: TriggerRef, fromMs: number, toMs: number): Promise<Map<number, { id: string; state: StateType }[]>>;
   /** `claim` for a batch of messages: one read for all, a result per entry (duplicates allowed). */
   claimMany(claims: { id: string; leaseToken: string }[], leaseUntilMs: number, now: Date): Promise<ClaimResult[]>;
   /** Saves progress (task runs) while holding the lease; returns false if the lease was lost. */

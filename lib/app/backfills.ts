@@ -1,4 +1,4 @@
-import { backfillExecutionName, parseBackfillRequest, parseTriggerRef, planBackfill } from '../domain/backfill';
+import { backfillExecutionName, parseBackfillRequest, parseTriggerRef, planBackfill, skipsTick } from '../domain/backfill';
 import { NotFoundError } from '../domain/errors';
 import { ValidationError } from '../domain/flow/errors';
 import { type Flow, type ScheduleTrigger, isSchedule } from '../domain/flow/model';
@@ -75,9 +75,17 @@ async function planRequest(svc: Services, body: unknown) {
 /** Ticks a preview lists; the count covers them all. */
 export const PREVIEW_TICKS = 100;
 
+/** Largest window whose covered ticks a preview counts (it reads the trigger's executions of the window). */
+export const PREVIEW_SKIP_LIMIT = 50_000;
+
 export interface BackfillPreview {
-  /** Executions the backfill would create: one per tick in the window. */
+  /** Ticks in the window: with `reprocess` ALL, one execution each. */
   count: number;
+  /**
+   * Ticks earlier executions cover, which `reprocess` skips (0 for ALL); null for a window larger
+   * than PREVIEW_SKIP_LIMIT ticks, where only dispatch finds out, batch by batch.
+   */
+  skipped: number | null;
   /** The window as the backfill would store it (`end` resolved to now when null), in the trigger's zone. */
   start: string;
   end: string;
@@ -97,13 +105,22 @@ export interface BackfillPreview {
  * filled in, so nobody starts 46,000 executions by picking the wrong year.
  */
 export async function previewBackfill(svc: Services, body: unknown): Promise<BackfillPreview> {
-  const { state, trigger, schedule, backfill } = await planRequest(svc, body);
+  const { ref, state, trigger, schedule, backfill } = await planRequest(svc, body);
   const endMs = Date.parse(backfill.end);
+  let skipped: number | null = 0;
+  if (backfill.reprocess !== 'ALL') {
+    skipped = null;
+    if (backfill.totalTicks <= PREVIEW_SKIP_LIMIT) {
+      const earlier = await svc.executions.statesByTick(ref, backfill.cursorMs, endMs);
+      skipped = [...earlier.values()].filter((runs) => skipsTick(backfill.reprocess, runs.map((run) => run.state))).length;
+    }
+  }
   const ticks = schedule.ticksBetween(backfill.cursorMs, endMs, PREVIEW_TICKS);
   // The window holds at least one tick (planning refuses an empty one), so there is a last one.
   const lastTick = schedule.previous(endMs + 1) ?? ticks[ticks.length - 1];
   return {
     count: backfill.totalTicks,
+    skipped,
     start: backfill.start,
     end: backfill.end,
     ticks: ticks.map((tick) => formatInZone(tick, trigger.timezone)),

@@ -1,8 +1,10 @@
+import { type Reprocess, skipsTick } from '../domain/backfill';
 import type { StateType } from '../domain/execution';
 import { isSchedule } from '../domain/flow/model';
 import { tickExecutionId } from '../domain/ids';
 import { formatInZone } from '../domain/schedule';
 import { buildScheduledExecution } from '../domain/scheduled-execution';
+import type { TriggerRef } from '../domain/trigger-state';
 import type { BackfillRunInput, LogEntry, StoredExecution } from '../ports';
 import type { Services } from '../services';
 import { creationFailureLog } from './creation-log';
@@ -88,10 +90,11 @@ export async function dispatchBatch(svc: Services, input: BackfillRunInput): Pro
 
   const ids = ticks.map((tick) => tickExecutionId(backfill.id, tick));
   const existing: Map<string, StateType> = ids.length ? await svc.executions.statesOf(ids) : new Map();
+  const skipped = await coveredTicks(svc, backfill.reprocess, ref, ticks, ids, existing);
   const created: StoredExecution[] = [];
   const failureLogs: { seq: number; entry: LogEntry }[] = [];
   ticks.forEach((tickMs, i) => {
-    if (existing.has(ids[i])) return;
+    if (existing.has(ids[i]) || skipped.has(i)) return;
     const built = buildScheduledExecution({
       id: ids[i],
       flow,
@@ -121,6 +124,7 @@ export async function dispatchBatch(svc: Services, input: BackfillRunInput): Pro
     cursorMs,
     currentDate,
     dispatchedDelta: ticks.length,
+    skippedDelta: skipped.size,
   });
   // Not advanced: the backfill changed under us (deleted, or this batch already counted); the next iteration re-reads it.
   return out('DISPATCHED', {
@@ -128,4 +132,28 @@ export async function dispatchBatch(svc: Services, input: BackfillRunInput): Pro
     dispatched: backfill.dispatched + (advanced ? ticks.length : 0),
     waitSeconds: 0,
   });
+}
+
+/**
+ * The batch's ticks (by index) that earlier executions of the trigger already cover, under the
+ * backfill's `reprocess`; none for ALL. A tick this backfill already made an execution for is never
+ * skipped: a re-run batch must still queue it, whatever happened to the other runs meanwhile.
+ */
+async function coveredTicks(
+  svc: Services,
+  reprocess: Reprocess,
+  trigger: TriggerRef,
+  ticks: number[],
+  ids: string[],
+  existing: Map<string, StateType>,
+): Promise<Set<number>> {
+  const covered = new Set<number>();
+  if (reprocess === 'ALL' || ticks.length === 0) return covered;
+  const earlier = await svc.executions.statesByTick(trigger, ticks[0], ticks[ticks.length - 1]);
+  ticks.forEach((tick, i) => {
+    if (existing.has(ids[i])) return;
+    const states = (earlier.get(tick) ?? []).filter((run) => run.id !== ids[i]).map((run) => run.state);
+    if (skipsTick(reprocess, states)) covered.add(i);
+  });
+  return covered;
 }

@@ -13,7 +13,7 @@ export async function triggerView(svc: Services, state: TriggerState): Promise<R
   if (backfill) {
     // Only ticks below the cursor count as dispatched: a batch being written is not counted twice.
     const { queued, running, failed } = await svc.executions.progressOf(backfill.id, backfill.cursorMs);
-    const succeeded = Math.max(0, backfill.dispatched - queued - running - failed);
+    const succeeded = Math.max(0, backfill.dispatched - backfill.skipped - queued - running - failed);
     (json.backfill as Record<string, unknown>).progress = {
       total: backfill.totalTicks,
       dispatched: backfill.dispatched,
@@ -21,6 +21,8 @@ export async function triggerView(svc: Services, state: TriggerState): Promise<R
       running,
       succeeded,
       failed,
+      // Ticks an earlier execution covered (see `reprocess`): dispatched, but no execution made.
+      skipped: backfill.skipped,
     };
     // On AWS: the execution's ARN and console page (locally the state machine has neither).
     Object.assign(json.backfill as Record<string, unknown>, executionLinks(svc.settings.stateMachineArn, backfill.executionName));

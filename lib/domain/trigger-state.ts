@@ -1,3 +1,4 @@
+import type { Reprocess } from './backfill';
 import type { Label } from './flow/model';
 
 /**
@@ -20,8 +21,12 @@ export interface BackfillState {
   previousNextExecutionDate: string | null;
   /** Ticks in the window, counted when the backfill was created. */
   totalTicks: number;
-  /** Ticks dispatched so far (executions created and queued). */
+  /** Ticks dispatched so far (executions created and queued, or skipped). */
   dispatched: number;
+  /** Which ticks it replays (see `Reprocess`). */
+  reprocess: Reprocess;
+  /** Ticks among the dispatched ones that were skipped: an earlier execution covers them. */
+  skipped: number;
   /** The Step Functions execution driving this backfill (continue-as-new bumps the generation). */
   executionName: string;
   generation: number;
@@ -82,6 +87,7 @@ function toBackfillJson(b: BackfillState): Record<string, unknown> {
   // Beyond Kestra: what a person inspecting the backfill wants to know, and where to find it in the
   // console. Its progress counts come from the executions (lib/app/trigger-view.ts).
   json.id = b.id;
+  json.reprocess = b.reprocess;
   json.stateMachineExecutionName = b.executionName;
   json.createdDate = b.createdDate;
   return json;

@@ -7,7 +7,7 @@ import { handler as dispatchHandler } from '../../functions/dispatch';
 import { handler as parkHandler } from '../../functions/park';
 import { handler as tickHandler } from '../../functions/tick';
 import { handler as workerHandler } from '../../functions/worker';
-import { addSearchLabels } from '../adapters/dynamodb/migrations';
+import { rebuildOutdatedExecutions } from '../adapters/dynamodb/migrations';
 import { ensureTables } from '../adapters/dynamodb/create-tables';
 import { storesFor } from '../adapters/dynamodb/stores';
 import { upsertFlow } from '../app/flows';
@@ -64,9 +64,10 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
   try {
     dynamo = await startLocalDynamo(options.dataDir ? join(options.dataDir, 'dynamodb') : undefined);
     const settings = readSettings(options.env ?? process.env);
+    // Before ensureTables, which would otherwise create a fresh table beside an interrupted rebuild.
+    const carried = await rebuildOutdatedExecutions(dynamo.client, settings.tables.executions);
+    if (carried) log(`data folder from an older version: rebuilt the executions table with this version's indexes (${carried} executions)`);
     await ensureTables(dynamo.client, settings.tables);
-    const relabelled = await addSearchLabels(dynamo.client, settings.tables.executions);
-    if (relabelled) log(`data folder from an older version: indexed the labels of ${relabelled} executions for search`);
     const queue = new LocalExecutionQueue({
       handler: workerHandler,
       concurrency: options.workerConcurrency ?? 8,

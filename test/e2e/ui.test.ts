@@ -218,6 +218,26 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.REQUIRE_BROWSER_TESTS !== '
     await row.getByRole('button', { name: 'Backfill executions' }).waitFor();
   });
 
+  it('previews a backfill that replays only ticks without any run (earlier runs skipped)', async () => {
+    // The first test's backfill ran part of the last two hours of every_minute.
+    await page.goto(`${product.runtime.url}/ui#/flows/dev.ui/every_minute/triggers`);
+    const row = page.locator('tr[data-trigger="minutely"]');
+    await row.getByRole('button', { name: 'Backfill executions' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Backfill executions' });
+    const start = await page.evaluate(() => {
+      const d = new Date(Date.now() - 130 * 60_000);
+      const pad = (n: number) => String(n).padStart(2, '0');
+      return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+    });
+    await dialog.getByLabel('Start').fill(start);
+    await dialog.locator('#input-region').fill('eu-west');
+    await dialog.getByRole('status').getByText(/^Will create \d+ executions, for the ticks from/).waitFor();
+    await dialog.getByLabel('Replay').selectOption('MISSING');
+    await dialog.getByRole('status').getByText(/ticks skipped: earlier runs cover them/).waitFor();
+    await shot('02b-replay-missing');
+    await page.keyboard.press('Escape');
+  });
+
   it('switches a trigger off and on, and shows a 409 from a backfill started meanwhile', async () => {
     await page.goto(`${product.runtime.url}/ui#/flows/dev/scheduled_flow/triggers`);
     const row = page.locator('tr[data-trigger="schedule"]');

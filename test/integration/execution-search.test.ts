@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
-import { CreateTableCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { ensureTables } from '../../lib/adapters/dynamodb/create-tables';
-import { addSearchLabels } from '../../lib/adapters/dynamodb/migrations';
-import { flowKey } from '../../lib/adapters/dynamodb/tables';
+import { CreateTableCommand, DeleteTableCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { createTableInput, ensureTables } from '../../lib/adapters/dynamodb/create-tables';
+import { rebuildOutdatedExecutions } from '../../lib/adapters/dynamodb/migrations';
+import { EXECUTIONS_TABLE, flowKey } from '../../lib/adapters/dynamodb/tables';
 import { DynamoExecutionStore } from '../../lib/adapters/dynamodb/execution-store';
 import { readSettings } from '../../lib/config';
 import { type Execution, type StateType, newState, transition } from '../../lib/domain/execution';
@@ -123,8 +123,9 @@ describe('executions search (DynamoDB store)', () => {
     expect(queries.filter((q) => q.Select === 'COUNT').length).toBeGreaterThan(0);
   });
 
-  it('indexes the labels of executions in a data folder from before labelKeys, once', async () => {
-    // The executions table as older versions created it: search indexes projecting ALL, no labelKeys.
+  it('rebuilds an executions table from an older version with the current indexes, and resumes an interrupted rebuild', async () => {
+    // The executions table as session-1 versions created it: search indexes projecting ALL, no
+    // labelKeys, no tick index, no tickOwner on the items.
     const table = 'executions-v1';
     const gsi = (name: string, pk: string) => ({
       IndexName: name,
@@ -140,8 +141,11 @@ describe('executions search (DynamoDB store)', () => {
         GlobalSecondaryIndexes: [gsi('byFlow', 'flowKey'), gsi('byNamespace', 'namespace')],
       }),
     );
-    const old = all.filter((x) => x.namespace === 'team.a' && x.flowId === 'export');
-    for (const x of old) {
+    const tickMs = Date.parse('2026-11-01T00:00:00Z');
+    const old = all
+      .filter((x) => x.namespace === 'team.a' && x.flowId === 'export')
+      .map((x, i) => (i === 0 ? { ...x, trigger: { id: 'schedule', type: 'io.kestra.plugin.core.trigger.Schedule', variables: {} } } : x));
+    for (const [i, x] of old.entries()) {
       await dynamo.client.send(
         new PutItemCommand({
           TableName: table,
@@ -153,6 +157,7 @@ describe('executions search (DynamoDB store)', () => {
             sortKey: { S: `${x.state.startDate}#${x.id}` },
             state: { S: x.state.current },
             doc: { S: JSON.stringify(x) },
+            ...(i === 0 ? { tickMs: { N: String(tickMs) } } : {}),
           },
         }),
       );
@@ -160,14 +165,23 @@ describe('executions search (DynamoDB store)', () => {
     const oldStore = new DynamoExecutionStore(dynamo.client, table);
     const query = { namespace: 'team.a', flowId: 'export', labels: [{ key: 'system.from', value: 'backfill' }], page: 1, size: 100 };
     expect(expected(old, query).total).toBeGreaterThan(10);
-    expect((await oldStore.search({ ...query, labels: [] })).total).toBe(old.length);
     expect((await oldStore.search(query)).total).toBe(0);
-    expect(await addSearchLabels(dynamo.client, table)).toBe(old.filter((x) => x.labels.length).length);
+
+    expect(await rebuildOutdatedExecutions(dynamo.client, table)).toBe(old.length);
     const found = await oldStore.search(query);
     expect({ total: found.total, ids: found.results.map((x) => x.id) }).toEqual(expected(old, query));
-    expect(await addSearchLabels(dynamo.client, table)).toBe(0);
-    // A folder made by this version is left alone without a scan.
-    expect(await addSearchLabels(dynamo.client, readSettings({}).tables.executions)).toBe(0);
+    const byTick = await oldStore.statesByTick({ namespace: 'team.a', flowId: 'export', triggerId: 'schedule' }, tickMs, tickMs);
+    expect(byTick.get(tickMs)).toEqual([{ id: old[0].id, state: old[0].state.current }]);
+    expect(await rebuildOutdatedExecutions(dynamo.client, table)).toBe(0);
+    expect(await rebuildOutdatedExecutions(dynamo.client, readSettings({}).tables.executions)).toBe(0);
+
+    // Interrupted after the original was dropped: the spare holds everything, the table is missing.
+    await dynamo.client.send(new CreateTableCommand({ ...createTableInput(EXECUTIONS_TABLE, `${table}-rebuild`) }));
+    await new DynamoExecutionStore(dynamo.client, `${table}-rebuild`).createMany(old.map((execution) => ({ execution, origin: {} })));
+    await dynamo.client.send(new DeleteTableCommand({ TableName: table }));
+    expect(await rebuildOutdatedExecutions(dynamo.client, table)).toBe(old.length);
+    expect((await oldStore.search({ ...query, labels: [] })).total).toBe(old.length);
+    expect(await rebuildOutdatedExecutions(dynamo.client, table)).toBe(0);
   });
 
   it('returns whole documents, labels and state as stored', async () => {

@@ -10,7 +10,7 @@ export async function ensureTables(client: DynamoDBClient, names: TableNames): P
   }
 }
 
-async function exists(client: DynamoDBClient, name: string): Promise<boolean> {
+export async function exists(client: DynamoDBClient, name: string): Promise<boolean> {
   try {
     await client.send(new DescribeTableCommand({ TableName: name }));
     return true;
@@ -20,7 +20,7 @@ async function exists(client: DynamoDBClient, name: string): Promise<boolean> {
   }
 }
 
-function createTableInput(def: TableDef, name: string) {
+export function createTableInput(def: TableDef, name: string) {
   const attributes = new Map<string, 'S' | 'N'>();
   const keys = [def.partitionKey, def.sortKey, ...def.indexes.flatMap((i) => [i.partitionKey, i.sortKey])];
   for (const k of keys) if (k) attributes.set(k.name, k.type);

@@ -8,10 +8,19 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { type Execution, type ExecutionOrigin, type StateType, TERMINAL_STATES, transition } from '../../domain/execution';
+import type { TriggerRef } from '../../domain/trigger-state';
 import type { ClaimResult, ExecutionLane, ExecutionQuery, ExecutionStore, StoredExecution } from '../../ports';
 import { mapLimit } from '../../util/map-limit';
 import { type Item, batchGet, batchWrite, isConditionFailed, n, num, s, str, whenConditionHolds } from './client';
-import { EXECUTIONS_BY_FLOW, EXECUTIONS_BY_NAMESPACE, EXECUTIONS_FAILED, EXECUTIONS_UNFINISHED, flowKey } from './tables';
+import {
+  EXECUTIONS_BY_FLOW,
+  EXECUTIONS_BY_NAMESPACE,
+  EXECUTIONS_BY_TICK,
+  EXECUTIONS_FAILED,
+  EXECUTIONS_UNFINISHED,
+  flowKey,
+  tickOwnerKey,
+} from './tables';
 
 /** Owner recorded on unfinished executions that no backfill created (live schedule, API). */
 const NO_BACKFILL_OWNER = '-';
@@ -235,6 +244,32 @@ export class DynamoExecutionStore implements ExecutionStore {
     return count;
   }
 
+  async statesByTick(trigger: TriggerRef, fromMs: number, toMs: number): Promise<Map<number, { id: string; state: StateType }[]>> {
+    const byTick = new Map<number, { id: string; state: StateType }[]>();
+    let startKey: Item | undefined;
+    do {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: EXECUTIONS_BY_TICK,
+          KeyConditionExpression: 'tickOwner = :owner AND tickMs BETWEEN :from AND :to',
+          ProjectionExpression: '#id, tickMs, #state',
+          ExpressionAttributeNames: { '#id': 'id', '#state': 'state' },
+          ExpressionAttributeValues: { ':owner': s(tickOwnerKey(trigger.namespace, trigger.flowId, trigger.triggerId)), ':from': n(fromMs), ':to': n(toMs) },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        const tick = num(item, 'tickMs') ?? 0;
+        const list = byTick.get(tick) ?? [];
+        list.push({ id: str(item, 'id') ?? '', state: str(item, 'state') as StateType });
+        byTick.set(tick, list);
+      }
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return byTick;
+  }
+
   async listUnfinished(): Promise<{ executionId: string; lane: ExecutionLane }[]> {
     const ids: { executionId: string; lane: ExecutionLane }[] = [];
     let startKey: Item | undefined;
@@ -395,7 +430,10 @@ function toItem(stored: StoredExecution): Item {
     item.failedOwner = s(origin.backfillId);
     item.failedSort = s(`${tickKey(origin.tickMs)}#${execution.id}`);
   }
-  if (origin.tickMs !== undefined) item.tickMs = n(origin.tickMs);
+  if (origin.tickMs !== undefined) {
+    item.tickMs = n(origin.tickMs);
+    if (execution.trigger?.id) item.tickOwner = s(tickOwnerKey(execution.namespace, execution.flowId, execution.trigger.id));
+  }
   return item;
 }
 

@@ -1,47 +1,68 @@
-import { DescribeTableCommand, type DynamoDBClient, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { Execution } from '../../domain/execution';
-import { mapLimit } from '../../util/map-limit';
-import { type Item, s, str } from './client';
+import { type Item, batchWrite, num, s, str } from './client';
+import { createTableInput, exists } from './create-tables';
 import { searchLabelKeys } from './execution-store';
-import { EXECUTIONS_BY_FLOW } from './tables';
+import { EXECUTIONS_TABLE, tickOwnerKey } from './tables';
 
 /**
- * Local data folders made before the search indexes carried labels: their executions lack
- * `labelKeys`, so a label filter would miss them. Gives each labelled one its `labelKeys`, once:
- * such folders are recognised by their older search index (projection ALL), which dynalite cannot
- * change in place and which serves the new search as well. Returns how many executions it updated.
+ * Local data folders made by an earlier version: their executions table lacks indexes this version
+ * reads (search over labels, scheduled executions by tick), and its items lack the attributes those
+ * indexes key on. dynalite cannot add or change a global secondary index in place, so the table is
+ * rebuilt: copied into `<name>-rebuild` with the new attributes, dropped, created anew and copied
+ * back. Each step can be interrupted; the next start resumes from the table names it finds.
+ * Returns how many executions were carried over (0 when nothing needed doing).
  */
-export async function addSearchLabels(client: DynamoDBClient, table: string): Promise<number> {
-  const described = await client.send(new DescribeTableCommand({ TableName: table }));
-  const byFlow = described.Table?.GlobalSecondaryIndexes?.find((index) => index.IndexName === EXECUTIONS_BY_FLOW);
-  if (byFlow?.Projection?.ProjectionType !== 'ALL') return 0;
-  const pending: Item[] = [];
+export async function rebuildOutdatedExecutions(client: DynamoDBClient, name: string): Promise<number> {
+  const spare = `${name}-rebuild`;
+  const create = (table: string) => client.send(new CreateTableCommand(createTableInput(EXECUTIONS_TABLE, table)));
+  const drop = (table: string) => client.send(new DeleteTableCommand({ TableName: table }));
+  if (!(await exists(client, spare))) {
+    // A fresh folder, or one already current: nothing to do.
+    if (!(await exists(client, name)) || (await isCurrent(client, name))) return 0;
+    await create(spare);
+    await copy(client, name, spare);
+    await drop(name);
+  } else if ((await exists(client, name)) && !(await isCurrent(client, name))) {
+    // Interrupted while filling the spare: the original is still whole, fill it again.
+    await copy(client, name, spare);
+    await drop(name);
+  }
+  // The spare is complete; the original is gone, or already recreated (interrupted copying back).
+  if (!(await exists(client, name))) await create(name);
+  const carried = await copy(client, spare, name);
+  await drop(spare);
+  return carried;
+}
+
+/** Whether the table has every index of the definition, projected as the definition says. */
+async function isCurrent(client: DynamoDBClient, name: string): Promise<boolean> {
+  const described = await client.send(new DescribeTableCommand({ TableName: name }));
+  const indexes = new Map((described.Table?.GlobalSecondaryIndexes ?? []).map((index) => [index.IndexName, index.Projection?.ProjectionType]));
+  return EXECUTIONS_TABLE.indexes.every((index) => indexes.get(index.name) === index.projection);
+}
+
+/** Copies every item, adding what this version's indexes key on; writes are puts, so a repeat is harmless. */
+async function copy(client: DynamoDBClient, from: string, to: string): Promise<number> {
+  let copied = 0;
   let startKey: Item | undefined;
   do {
-    const out = await client.send(
-      new ScanCommand({
-        TableName: table,
-        ProjectionExpression: 'id, doc',
-        FilterExpression: 'attribute_not_exists(labelKeys)',
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    pending.push(...(out.Items ?? []));
+    const out = await client.send(new ScanCommand({ TableName: from, ExclusiveStartKey: startKey }));
+    const items = (out.Items ?? []).map(withIndexAttributes);
+    await batchWrite(client, to, items.map((Item) => ({ PutRequest: { Item } })));
+    copied += items.length;
     startKey = out.LastEvaluatedKey;
   } while (startKey);
-  let updated = 0;
-  await mapLimit(pending, 8, async (item) => {
-    const labelKeys = searchLabelKeys((JSON.parse(str(item, 'doc') ?? '{}') as Execution).labels ?? []);
-    if (!labelKeys) return;
-    await client.send(
-      new UpdateItemCommand({
-        TableName: table,
-        Key: { id: s(str(item, 'id') ?? '') },
-        UpdateExpression: 'SET labelKeys = :keys',
-        ExpressionAttributeValues: { ':keys': labelKeys },
-      }),
-    );
-    updated++;
-  });
-  return updated;
+  return copied;
+}
+
+function withIndexAttributes(item: Item): Item {
+  const execution = JSON.parse(str(item, 'doc') ?? '{}') as Partial<Execution>;
+  const next = { ...item };
+  const labelKeys = searchLabelKeys(execution.labels ?? []);
+  if (labelKeys && !next.labelKeys) next.labelKeys = labelKeys;
+  if (num(item, 'tickMs') !== undefined && execution.trigger?.id && execution.namespace && execution.flowId && !next.tickOwner) {
+    next.tickOwner = s(tickOwnerKey(execution.namespace, execution.flowId, execution.trigger.id));
+  }
+  return next;
 }

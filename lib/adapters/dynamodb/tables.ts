@@ -59,6 +59,13 @@ export const EXECUTIONS_UNFINISHED = 'unfinished';
 /** Sparse: only failed executions of a backfill carry `failedOwner` (sorted by `failedSort` = `<tick>#<id>`), so progress counts failures exactly. */
 export const EXECUTIONS_FAILED = 'failed';
 
+/**
+ * Sparse: scheduled executions (live and backfilled) carry `tickOwner` = `<namespace>|<flowId>|<triggerId>`
+ * and their `tickMs`, so a backfill that skips covered ticks reads the trigger's earlier executions
+ * of a batch's ticks in one query.
+ */
+export const EXECUTIONS_BY_TICK = 'byTick';
+
 export const EXECUTIONS_TABLE: TableDef = {
   logicalName: 'executions',
   partitionKey: { name: 'id', type: 'S' },
@@ -79,6 +86,7 @@ export const EXECUTIONS_TABLE: TableDef = {
     },
     { name: EXECUTIONS_UNFINISHED, partitionKey: { name: 'pendingOwner', type: 'S' }, sortKey: { name: 'pendingSort', type: 'S' }, projection: 'KEYS_ONLY' },
     { name: EXECUTIONS_FAILED, partitionKey: { name: 'failedOwner', type: 'S' }, sortKey: { name: 'failedSort', type: 'S' }, projection: 'KEYS_ONLY' },
+    { name: EXECUTIONS_BY_TICK, partitionKey: { name: 'tickOwner', type: 'S' }, sortKey: { name: 'tickMs', type: 'N' }, projection: 'INCLUDE', nonKeyAttributes: ['state'] },
   ],
 };
 
@@ -100,4 +108,8 @@ export interface TableNames {
 
 export function flowKey(namespace: string, flowId: string): string {
   return `${namespace}|${flowId}`;
+}
+
+export function tickOwnerKey(namespace: string, flowId: string, triggerId: string): string {
+  return `${namespace}|${flowId}|${triggerId}`;
 }

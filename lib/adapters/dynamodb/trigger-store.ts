@@ -157,6 +157,7 @@ export class DynamoTriggerStore implements TriggerStore {
       previousNextExecutionDate: backfill.previousNextExecutionDate,
       totalTicks: backfill.totalTicks,
       createdDate: backfill.createdDate,
+      reprocess: backfill.reprocess,
     };
     try {
       await this.client.send(
@@ -165,7 +166,7 @@ export class DynamoTriggerStore implements TriggerStore {
           Key: key(ref),
           UpdateExpression:
             'SET backfillId = :id, backfillDoc = :doc, cursorMs = :cursor, currentDate = :current, paused = :paused, ' +
-            'dispatched = :dispatched, generation = :gen, executionName = :name, updatedDate = :u',
+            'dispatched = :dispatched, skipped = :skipped, generation = :gen, executionName = :name, updatedDate = :u',
           ConditionExpression: 'attribute_exists(triggerId) AND attribute_not_exists(backfillId)',
           ExpressionAttributeValues: {
             ':id': s(backfill.id),
@@ -174,6 +175,7 @@ export class DynamoTriggerStore implements TriggerStore {
             ':current': s(backfill.currentDate),
             ':paused': bool(backfill.paused),
             ':dispatched': n(backfill.dispatched),
+            ':skipped': n(backfill.skipped),
             ':gen': n(backfill.generation),
             ':name': s(backfill.executionName),
             ':u': s(updatedDate),
@@ -196,7 +198,7 @@ export class DynamoTriggerStore implements TriggerStore {
       Key: key(ref),
       UpdateExpression:
         'SET updatedDate = :u, lastBackfillId = :id, lastBackfillOutcome = :outcome ' +
-        'REMOVE backfillId, backfillDoc, cursorMs, currentDate, paused, dispatched, generation, executionName, taskToken',
+        'REMOVE backfillId, backfillDoc, cursorMs, currentDate, paused, dispatched, skipped, generation, executionName, taskToken',
       ConditionExpression: 'backfillId = :id',
       ExpressionAttributeValues: { ':id': s(backfillId), ':u': s(updatedDate), ':outcome': s(outcome) },
     });
@@ -205,7 +207,7 @@ export class DynamoTriggerStore implements TriggerStore {
   async advanceBackfill(ref: TriggerRef, backfillId: string, expectedCursorMs: number, advance: AdvanceCursor): Promise<boolean> {
     return this.conditional({
       Key: key(ref),
-      UpdateExpression: 'SET cursorMs = :cursor, currentDate = :current ADD dispatched :delta',
+      UpdateExpression: 'SET cursorMs = :cursor, currentDate = :current ADD dispatched :delta, skipped :skippedDelta',
       ConditionExpression: 'backfillId = :id AND cursorMs = :expected',
       ExpressionAttributeValues: {
         ':id': s(backfillId),
@@ -213,6 +215,7 @@ export class DynamoTriggerStore implements TriggerStore {
         ':cursor': n(advance.cursorMs),
         ':current': s(advance.currentDate),
         ':delta': n(advance.dispatchedDelta),
+        ':skippedDelta': n(advance.skippedDelta ?? 0),
       },
     });
   }
@@ -289,6 +292,9 @@ function toState(item: Item): TriggerState {
       currentDate: str(item, 'currentDate') ?? fixed.start,
       paused: item.paused?.BOOL ?? false,
       dispatched: num(item, 'dispatched') ?? 0,
+      // Backfills stored before reprocess existed replay every tick.
+      reprocess: fixed.reprocess ?? 'ALL',
+      skipped: num(item, 'skipped') ?? 0,
       generation: num(item, 'generation') ?? 0,
       executionName: str(item, 'executionName') ?? '',
     };

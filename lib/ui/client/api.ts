@@ -40,7 +40,11 @@ export interface Progress {
   running: number;
   succeeded: number;
   failed: number;
+  /** Ticks earlier executions covered (see `reprocess`). */
+  skipped?: number;
 }
+
+export type Reprocess = 'ALL' | 'FAILED_AND_MISSING' | 'MISSING';
 
 export interface Backfill {
   start: string;
@@ -51,6 +55,7 @@ export interface Backfill {
   labels: Label[];
   previousNextExecutionDate?: string;
   id: string;
+  reprocess?: Reprocess;
   progress: Progress;
   stateMachineExecutionName: string;
   /** On AWS only: the execution's page in the Step Functions console. */
@@ -135,11 +140,13 @@ export interface BackfillRequest {
   end: string | null;
   inputs: Record<string, unknown> | null;
   labels: Label[];
+  reprocess: Reprocess;
 }
 
 /** The dry run's answer (lib/app/backfills.ts `BackfillPreview`). */
 export interface BackfillPreview {
   count: number;
+  skipped: number | null;
   ticks: string[];
   lastTick: string;
   truncated: boolean;

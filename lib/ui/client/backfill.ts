@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, type Backfill, type BackfillPreview, type BackfillRequest, type FlowInput, type Label, type Trigger, api } from './api';
+import { ApiError, type Backfill, type BackfillPreview, type BackfillRequest, type FlowInput, type Label, type Reprocess, type Trigger, api } from './api';
 import { Modal, Time, html } from './ui';
 
 /** `YYYY-MM-DDTHH:mm` in the viewer's zone, as `<input type="datetime-local">` wants it. */
@@ -22,7 +22,14 @@ interface FormState {
   end: string;
   inputs: InputValues;
   labels: Label[];
+  reprocess: Reprocess;
 }
+
+const REPROCESS_CHOICES: { value: Reprocess; label: string }[] = [
+  { value: 'ALL', label: 'Every tick (as Kestra)' },
+  { value: 'FAILED_AND_MISSING', label: 'Ticks without a successful run' },
+  { value: 'MISSING', label: 'Ticks without any run' },
+];
 
 /** Client-side checks, keyed by the same paths the server names (without `backfill.`). */
 export function validate(form: FormState, inputs: FlowInput[], now = new Date()): Record<string, string> {
@@ -125,7 +132,7 @@ function InputField({ input, value, error, onInput }: { input: FlowInput; value:
 }
 
 export function BackfillDialog({ trigger, inputs, onClose, onCreated }: { trigger: Trigger; inputs: FlowInput[]; onClose: () => void; onCreated: () => void }) {
-  const [form, setForm] = useState<FormState>({ start: '', end: '', inputs: {}, labels: [] });
+  const [form, setForm] = useState<FormState>({ start: '', end: '', inputs: {}, labels: [], reprocess: 'ALL' });
   const [touched, setTouched] = useState<Record<string, boolean>>({});
   const [serverErrors, setServerErrors] = useState<Record<string, string>>({});
   const [general, setGeneral] = useState<string | undefined>(undefined);
@@ -149,6 +156,7 @@ export function BackfillDialog({ trigger, inputs, onClose, onCreated }: { trigge
     end: form.end ? parseLocal(form.end)!.toISOString() : null,
     inputs: typedInputs(form, inputs),
     labels: form.labels.map((l) => ({ key: l.key.trim(), value: l.value.trim() })),
+    reprocess: form.reprocess,
   });
   const preview = usePreview(trigger, valid ? JSON.stringify(request()) : undefined);
 
@@ -197,6 +205,14 @@ export function BackfillDialog({ trigger, inputs, onClose, onCreated }: { trigge
         <span class="hint">Empty: up to now</span>
         <${FieldError} id="bf-end-error" message=${shown('end')} />
       </div>
+    </div>
+    <div class="field">
+      <label for="bf-reprocess">Replay</label>
+      <select id="bf-reprocess" value=${form.reprocess} aria-describedby="bf-reprocess-hint"
+        onChange=${(e: Event) => update('reprocess', { reprocess: (e.target as HTMLSelectElement).value as Reprocess })}>
+        ${REPROCESS_CHOICES.map((c) => html`<option value=${c.value}>${c.label}</option>`)}
+      </select>
+      <span class="hint" id="bf-reprocess-hint">Runs are the trigger's live executions and earlier backfills' of the same tick.</span>
     </div>
     ${inputs.length
       ? html`<fieldset><legend>Inputs</legend>
@@ -271,17 +287,24 @@ function usePreview(trigger: Trigger, body: string | undefined): PreviewState {
 function PreviewLine({ preview: { preview, error, loading } }: { preview: PreviewState }) {
   if (error) return html`<p class="preview field-error" role="status">${error}</p>`;
   if (!preview) return loading ? html`<p class="preview muted" role="status">Counting…</p>` : null;
-  const n = preview.count.toLocaleString();
-  return html`<p class="preview" role="status" data-count=${preview.count}>
-    Will create <strong>${n} execution${preview.count === 1 ? '' : 's'}</strong>: the first for <${Time} iso=${preview.ticks[0]} />${preview.count > 1
-      ? html`, the last for <${Time} iso=${preview.lastTick} />`
-      : null}.${preview.conflict ? html` <span class="field-error">A backfill already runs on this trigger: delete it first.</span>` : null}
+  const runs = preview.count - (preview.skipped ?? 0);
+  const n = runs.toLocaleString();
+  const skippedNote =
+    preview.skipped === null
+      ? ` at most; ticks that earlier runs cover are skipped as the backfill goes`
+      : preview.skipped > 0
+        ? ` (${preview.skipped.toLocaleString()} of ${preview.count.toLocaleString()} ticks skipped: earlier runs cover them)`
+        : '';
+  return html`<p class="preview" role="status" data-count=${runs}>
+    Will create <strong>${n} execution${runs === 1 ? '' : 's'}</strong>${skippedNote}${preview.count > 1
+      ? html`, for the ticks from <${Time} iso=${preview.ticks[0]} /> to <${Time} iso=${preview.lastTick} />`
+      : html`, for the tick at <${Time} iso=${preview.ticks[0]} />`}.${preview.conflict ? html` <span class="field-error">A backfill already runs on this trigger: delete it first.</span>` : null}
   </p>`;
 }
 
 export function progressOf(b: Backfill): { done: number; total: number; percent: number } {
   const p = b.progress;
-  const done = (p?.succeeded ?? 0) + (p?.failed ?? 0);
+  const done = (p?.succeeded ?? 0) + (p?.failed ?? 0) + (p?.skipped ?? 0);
   const total = p?.total ?? 0;
   return { done, total, percent: total > 0 ? Math.floor((done / total) * 100) : 0 };
 }
@@ -319,7 +342,9 @@ export function BackfillCell({ trigger, onOpen, onDetails, onChanged }: { trigge
     <div class="progress" role="progressbar" aria-label="Backfill progress" aria-valuemin="0" aria-valuemax=${total} aria-valuenow=${done} aria-valuetext=${`${done} of ${total} (${percent}%)`}>
       <div class="progress-fill" style=${{ width: `${percent}%` }}></div>
     </div>
-    <div class="progress-counts muted">running ${b.progress?.running ?? 0} · queued ${b.progress?.queued ?? 0} · failed ${b.progress?.failed ?? 0}</div>
+    <div class="progress-counts muted">running ${b.progress?.running ?? 0} · queued ${b.progress?.queued ?? 0} · failed ${b.progress?.failed ?? 0}${b.progress?.skipped
+      ? ` · skipped ${b.progress.skipped}`
+      : ''}</div>
     <div class="actions">
       ${b.paused
         ? html`<button type="button" class="secondary" disabled=${busy} onClick=${() => act('unpause')}>Resume</button>`
@@ -362,7 +387,8 @@ export function BackfillDetails({ trigger, onClose }: { trigger: Trigger; onClos
           <dt>Cursor</dt><dd><${Time} iso=${b.currentDate} /></dd>
           <dt>Labels</dt><dd><${Labels} labels=${b.labels} /></dd>
           <dt>Inputs</dt><dd><${KeyValues} value=${b.inputs} /></dd>
-          <dt>Counts</dt><dd><ul class="kv">${(['total', 'dispatched', 'queued', 'running', 'succeeded', 'failed'] as const).map((k) => html`<li>${k}: <strong>${b.progress?.[k] ?? 0}</strong></li>`)}</ul></dd>
+          <dt>Replay</dt><dd>${REPROCESS_CHOICES.find((c) => c.value === (b.reprocess ?? 'ALL'))?.label}</dd>
+          <dt>Counts</dt><dd><ul class="kv">${(['total', 'dispatched', 'queued', 'running', 'succeeded', 'failed', 'skipped'] as const).map((k) => html`<li>${k}: <strong>${b.progress?.[k] ?? 0}</strong></li>`)}</ul></dd>
           <dt>State machine execution</dt><dd><code class="wrap">${b.stateMachineExecutionName}</code>${b.stateMachineConsoleUrl
             ? html`<br /><a href=${b.stateMachineConsoleUrl} target="_blank" rel="noopener noreferrer">Open in the Step Functions console</a>`
             : null}</dd>
