@@ -112,7 +112,9 @@ export async function previewBackfill(svc: Services, body: unknown): Promise<Bac
     skipped = null;
     if (backfill.totalTicks <= PREVIEW_SKIP_LIMIT) {
       const earlier = await svc.executions.statesByTick(ref, backfill.cursorMs, endMs);
-      skipped = [...earlier.values()].filter((runs) => skipsTick(backfill.reprocess, runs.map((run) => run.state))).length;
+      // Only ticks of the current cron count: runs of an earlier cron's ticks cover nothing in this window.
+      const isTick = (ms: number) => schedule.ticksBetween(ms, ms, 1).length === 1;
+      skipped = [...earlier].filter(([tick, runs]) => isTick(tick) && skipsTick(backfill.reprocess, runs.map((run) => run.state))).length;
     }
   }
   const ticks = schedule.ticksBetween(backfill.cursorMs, endMs, PREVIEW_TICKS);

@@ -41,7 +41,7 @@ describe('backfill reprocess modes', () => {
     const trigger = flow.triggers[0];
     if (!isSchedule(trigger)) throw new Error('a Schedule trigger');
     const live = (i: number, final: StateType) => {
-      const tickMs = tick(i);
+      const tickMs = Math.round(tick(i));
       const built = buildScheduledExecution({
         id: tickExecutionId(liveOwner(ref), tickMs),
         flow,
@@ -55,7 +55,8 @@ describe('backfill reprocess modes', () => {
       built.execution.state = transition(transition(built.execution.state, 'RUNNING', at), final, at);
       return built;
     };
-    await svc.executions.createMany([live(0, 'SUCCESS'), live(1, 'SUCCESS'), live(2, 'FAILED')]);
+    // And one at 03:30 of a former half-hourly cron: not a tick of this one, so it covers nothing.
+    await svc.executions.createMany([live(0, 'SUCCESS'), live(1, 'SUCCESS'), live(2, 'FAILED'), live(3.5, 'SUCCESS')]);
     // An earlier backfill of ticks 4 and 5, run to the end.
     await runBackfill({ start: iso(tick(4)), end: iso(tick(5)) });
   });
