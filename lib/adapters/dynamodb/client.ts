@@ -42,6 +42,29 @@ export async function whenConditionHolds(write: () => Promise<unknown>): Promise
   }
 }
 
+/** One page of a Query or Scan: its items (none with Select COUNT), its count, where the next starts. */
+export interface Page {
+  Items?: Item[];
+  Count?: number;
+  LastEvaluatedKey?: Item;
+}
+
+/**
+ * Reads page after page, each `read` given the previous page's LastEvaluatedKey, and hands each
+ * page to `visit` (awaited before the next read), until the last page or until `visit` returns false.
+ */
+export async function eachPage(
+  read: (startKey: Item | undefined) => Promise<Page>,
+  visit: (page: Page) => boolean | void | Promise<boolean | void>,
+): Promise<void> {
+  let startKey: Item | undefined;
+  do {
+    const page = await read(startKey);
+    if ((await visit(page)) === false) return;
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Retries UnprocessedItems with backoff, as BatchWriteItem requires; 25 requests per call is DynamoDB's limit. */

@@ -11,7 +11,7 @@ import { type Execution, type ExecutionOrigin, type StateType, TERMINAL_STATES, 
 import type { TriggerRef } from '../../domain/trigger-state';
 import type { ClaimResult, ExecutionLane, ExecutionQuery, ExecutionStore, StoredExecution } from '../../ports';
 import { mapLimit } from '../../util/map-limit';
-import { type Item, batchGet, batchWrite, isConditionFailed, n, num, s, str, whenConditionHolds } from './client';
+import { type Item, batchGet, batchWrite, eachPage, isConditionFailed, n, num, s, str, whenConditionHolds } from './client';
 import {
   EXECUTIONS_BY_FLOW,
   EXECUTIONS_BY_NAMESPACE,
@@ -171,21 +171,22 @@ export class DynamoExecutionStore implements ExecutionStore {
 
   async repairUnfinishedIndex(): Promise<number> {
     const ids: string[] = [];
-    let startKey: Item | undefined;
-    do {
-      const out = await this.client.send(
-        new ScanCommand({
-          TableName: this.table,
-          ProjectionExpression: 'id',
-          FilterExpression: '#state IN (:created, :running)',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: { ':created': s('CREATED'), ':running': s('RUNNING') },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of out.Items ?? []) ids.push(str(item, 'id') ?? '');
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
+    await eachPage(
+      (startKey) =>
+        this.client.send(
+          new ScanCommand({
+            TableName: this.table,
+            ProjectionExpression: 'id',
+            FilterExpression: '#state IN (:created, :running)',
+            ExpressionAttributeNames: { '#state': 'state' },
+            ExpressionAttributeValues: { ':created': s('CREATED'), ':running': s('RUNNING') },
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      (page) => {
+        for (const item of page.Items ?? []) ids.push(str(item, 'id') ?? '');
+      },
+    );
     await mapLimit(ids, 8, (id) =>
       whenConditionHolds(() =>
         this.client.send(
@@ -224,64 +225,63 @@ export class DynamoExecutionStore implements ExecutionStore {
     range?: { name: string; from: string; to: string },
   ): Promise<number> {
     let count = 0;
-    let startKey: Item | undefined;
-    do {
-      const out = await this.client.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: index,
-          KeyConditionExpression: range ? '#pk = :pk AND #sk BETWEEN :from AND :to' : '#pk = :pk',
-          ExpressionAttributeNames: { '#pk': partitionKey, ...(range ? { '#sk': range.name } : {}) },
-          ExpressionAttributeValues: { ':pk': s(value), ...(range ? { ':from': s(range.from), ':to': s(range.to) } : {}) },
-          Select: 'COUNT',
-          Limit: Math.min(limit - count, 10_000),
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      count += out.Count ?? 0;
-      startKey = out.LastEvaluatedKey;
-    } while (startKey && count < limit);
+    await eachPage(
+      (startKey) =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.table,
+            IndexName: index,
+            KeyConditionExpression: range ? '#pk = :pk AND #sk BETWEEN :from AND :to' : '#pk = :pk',
+            ExpressionAttributeNames: { '#pk': partitionKey, ...(range ? { '#sk': range.name } : {}) },
+            ExpressionAttributeValues: { ':pk': s(value), ...(range ? { ':from': s(range.from), ':to': s(range.to) } : {}) },
+            Select: 'COUNT',
+            Limit: Math.min(limit - count, 10_000),
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      (page) => {
+        count += page.Count ?? 0;
+        return count < limit;
+      },
+    );
     return count;
   }
 
   async statesByTick(trigger: TriggerRef, fromMs: number, toMs: number): Promise<Map<number, { id: string; state: StateType }[]>> {
     const byTick = new Map<number, { id: string; state: StateType }[]>();
-    let startKey: Item | undefined;
-    do {
-      const out = await this.client.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: EXECUTIONS_BY_TICK,
-          KeyConditionExpression: 'tickOwner = :owner AND tickMs BETWEEN :from AND :to',
-          ProjectionExpression: '#id, tickMs, #state',
-          ExpressionAttributeNames: { '#id': 'id', '#state': 'state' },
-          ExpressionAttributeValues: { ':owner': s(tickOwnerKey(trigger.namespace, trigger.flowId, trigger.triggerId)), ':from': n(fromMs), ':to': n(toMs) },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of out.Items ?? []) {
-        const tick = num(item, 'tickMs') ?? 0;
-        const list = byTick.get(tick) ?? [];
-        list.push({ id: str(item, 'id') ?? '', state: str(item, 'state') as StateType });
-        byTick.set(tick, list);
-      }
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
+    await eachPage(
+      (startKey) =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.table,
+            IndexName: EXECUTIONS_BY_TICK,
+            KeyConditionExpression: 'tickOwner = :owner AND tickMs BETWEEN :from AND :to',
+            ProjectionExpression: '#id, tickMs, #state',
+            ExpressionAttributeNames: { '#id': 'id', '#state': 'state' },
+            ExpressionAttributeValues: { ':owner': s(tickOwnerKey(trigger.namespace, trigger.flowId, trigger.triggerId)), ':from': n(fromMs), ':to': n(toMs) },
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      (page) => {
+        for (const item of page.Items ?? []) {
+          const tick = num(item, 'tickMs') ?? 0;
+          byTick.set(tick, [...(byTick.get(tick) ?? []), { id: str(item, 'id') ?? '', state: str(item, 'state') as StateType }]);
+        }
+      },
+    );
     return byTick;
   }
 
   async listUnfinished(): Promise<{ executionId: string; lane: ExecutionLane }[]> {
     const ids: { executionId: string; lane: ExecutionLane }[] = [];
-    let startKey: Item | undefined;
-    do {
-      const out = await this.client.send(
-        new ScanCommand({ TableName: this.table, IndexName: EXECUTIONS_UNFINISHED, ExclusiveStartKey: startKey }),
-      );
-      for (const item of out.Items ?? []) {
-        ids.push({ executionId: str(item, 'id') ?? '', lane: str(item, 'pendingOwner')?.startsWith('live:') ? 'live' : 'backfill' });
-      }
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
+    await eachPage(
+      (startKey) => this.client.send(new ScanCommand({ TableName: this.table, IndexName: EXECUTIONS_UNFINISHED, ExclusiveStartKey: startKey })),
+      (page) => {
+        for (const item of page.Items ?? []) {
+          ids.push({ executionId: str(item, 'id') ?? '', lane: str(item, 'pendingOwner')?.startsWith('live:') ? 'live' : 'backfill' });
+        }
+      },
+    );
     return ids;
   }
 
@@ -318,30 +318,35 @@ export class DynamoExecutionStore implements ExecutionStore {
         values[':pk'] = s(query.namespace);
         names['#ns'] = 'namespace';
       }
-      let startKey: Item | undefined;
-      do {
-        // Once the page is full only the count is left to take: COUNT reads the rest without returning it.
-        const counting = pageIds.length >= query.size;
-        const out = await this.client.send(
-          new QueryCommand({
-            TableName: this.table,
-            IndexName: byFlow ? EXECUTIONS_BY_FLOW : EXECUTIONS_BY_NAMESPACE,
-            KeyConditionExpression: byFlow ? 'flowKey = :pk' : '#ns = :pk',
-            ScanIndexForward: false,
-            FilterExpression: filters.length ? filters.join(' AND ') : undefined,
-            ...(counting ? { Select: 'COUNT' as const } : { ProjectionExpression: '#id' }),
-            ExpressionAttributeNames: counting ? withoutUnused(names, '#id') : names,
-            ExpressionAttributeValues: values,
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        for (const item of out.Items ?? []) {
-          if (total >= from && pageIds.length < query.size) pageIds.push(str(item, 'id') ?? '');
-          total++;
-        }
-        if (counting) total += out.Count ?? 0;
-        startKey = out.LastEvaluatedKey;
-      } while (startKey);
+      await eachPage(
+        (startKey) => {
+          // Once the page is full only the count is left to take: COUNT reads the rest without returning it.
+          const counting = pageIds.length >= query.size;
+          return this.client.send(
+            new QueryCommand({
+              TableName: this.table,
+              IndexName: byFlow ? EXECUTIONS_BY_FLOW : EXECUTIONS_BY_NAMESPACE,
+              KeyConditionExpression: byFlow ? 'flowKey = :pk' : '#ns = :pk',
+              ScanIndexForward: false,
+              FilterExpression: filters.length ? filters.join(' AND ') : undefined,
+              ...(counting ? { Select: 'COUNT' as const } : { ProjectionExpression: '#id' }),
+              ExpressionAttributeNames: counting ? withoutUnused(names, '#id') : names,
+              ExpressionAttributeValues: values,
+              ExclusiveStartKey: startKey,
+            }),
+          );
+        },
+        (page) => {
+          if (!page.Items) {
+            total += page.Count ?? 0; // a COUNT page
+            return;
+          }
+          for (const item of page.Items) {
+            if (total >= from && pageIds.length < query.size) pageIds.push(str(item, 'id') ?? '');
+            total++;
+          }
+        },
+      );
     } else {
       // No namespace: every partition of the namespace index, sorted here (a rare, admin-wide search).
       if (query.flowId !== undefined) {
@@ -349,22 +354,23 @@ export class DynamoExecutionStore implements ExecutionStore {
         filters.push('flowId = :flowId');
       }
       const matches: { sortKey: string; id: string }[] = [];
-      let startKey: Item | undefined;
-      do {
-        const out = await this.client.send(
-          new ScanCommand({
-            TableName: this.table,
-            IndexName: EXECUTIONS_BY_NAMESPACE,
-            ProjectionExpression: '#id, sortKey',
-            FilterExpression: filters.length ? filters.join(' AND ') : undefined,
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: Object.keys(values).length ? values : undefined,
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        for (const item of out.Items ?? []) matches.push({ sortKey: str(item, 'sortKey') ?? '', id: str(item, 'id') ?? '' });
-        startKey = out.LastEvaluatedKey;
-      } while (startKey);
+      await eachPage(
+        (startKey) =>
+          this.client.send(
+            new ScanCommand({
+              TableName: this.table,
+              IndexName: EXECUTIONS_BY_NAMESPACE,
+              ProjectionExpression: '#id, sortKey',
+              FilterExpression: filters.length ? filters.join(' AND ') : undefined,
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: Object.keys(values).length ? values : undefined,
+              ExclusiveStartKey: startKey,
+            }),
+          ),
+        (page) => {
+          for (const item of page.Items ?? []) matches.push({ sortKey: str(item, 'sortKey') ?? '', id: str(item, 'id') ?? '' });
+        },
+      );
       matches.sort((a, b) => b.sortKey.localeCompare(a.sortKey));
       total = matches.length;
       pageIds.push(...matches.slice(from, from + query.size).map((m) => m.id));

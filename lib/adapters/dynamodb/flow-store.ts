@@ -9,7 +9,7 @@ import {
 import { ConflictError } from '../../domain/errors';
 import type { Flow } from '../../domain/flow/model';
 import type { FlowStore } from '../../ports';
-import { type Item, isConditionFailed, n, s, str } from './client';
+import { type Item, eachPage, isConditionFailed, n, s, str } from './client';
 
 /** Flows keyed by (namespace, id); the validated flow is stored as JSON so readers never re-parse YAML. */
 export class DynamoFlowStore implements FlowStore {
@@ -61,22 +61,21 @@ export class DynamoFlowStore implements FlowStore {
 
   async list(namespace?: string): Promise<Flow[]> {
     const flows: Flow[] = [];
-    let startKey: Item | undefined;
-    do {
-      const out = namespace
-        ? await this.client.send(
-            new QueryCommand({
-              TableName: this.table,
-              KeyConditionExpression: '#ns = :ns',
-              ExpressionAttributeNames: { '#ns': 'namespace' },
-              ExpressionAttributeValues: { ':ns': s(namespace) },
-              ExclusiveStartKey: startKey,
-            }),
-          )
-        : await this.client.send(new ScanCommand({ TableName: this.table, ExclusiveStartKey: startKey }));
-      for (const item of out.Items ?? []) flows.push(toFlow(item));
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
+    await eachPage(
+      (startKey) =>
+        namespace
+          ? this.client.send(
+              new QueryCommand({
+                TableName: this.table,
+                KeyConditionExpression: '#ns = :ns',
+                ExpressionAttributeNames: { '#ns': 'namespace' },
+                ExpressionAttributeValues: { ':ns': s(namespace) },
+                ExclusiveStartKey: startKey,
+              }),
+            )
+          : this.client.send(new ScanCommand({ TableName: this.table, ExclusiveStartKey: startKey })),
+      (page) => void flows.push(...(page.Items ?? []).map(toFlow)),
+    );
     return flows.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.id.localeCompare(b.id));
   }
 }

@@ -1,6 +1,6 @@
 import { QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { LogEntry, LogStore } from '../../ports';
-import { type Item, batchWrite, n, s, str } from './client';
+import { batchWrite, eachPage, n, s, str } from './client';
 
 /** Log lines keyed by (executionId, seq): rewriting a line after a retry overwrites it instead of adding a copy. */
 export class DynamoLogStore implements LogStore {
@@ -22,19 +22,18 @@ export class DynamoLogStore implements LogStore {
 
   async list(executionId: string): Promise<LogEntry[]> {
     const entries: LogEntry[] = [];
-    let startKey: Item | undefined;
-    do {
-      const out = await this.client.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'executionId = :id',
-          ExpressionAttributeValues: { ':id': s(executionId) },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of out.Items ?? []) entries.push(JSON.parse(str(item, 'doc') ?? '{}') as LogEntry);
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
+    await eachPage(
+      (startKey) =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.table,
+            KeyConditionExpression: 'executionId = :id',
+            ExpressionAttributeValues: { ':id': s(executionId) },
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      (page) => void entries.push(...(page.Items ?? []).map((item) => JSON.parse(str(item, 'doc') ?? '{}') as LogEntry)),
+    );
     return entries;
   }
 }

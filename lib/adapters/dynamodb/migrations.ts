@@ -1,6 +1,6 @@
 import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { Execution } from '../../domain/execution';
-import { type Item, batchWrite, num, s, str } from './client';
+import { type Item, batchWrite, eachPage, num, s, str } from './client';
 import { createTableInput, exists } from './create-tables';
 import { searchLabelKeys } from './execution-store';
 import { EXECUTIONS_TABLE, tickOwnerKey } from './tables';
@@ -44,15 +44,16 @@ async function isCurrent(client: DynamoDBClient, name: string): Promise<boolean>
 
 /** Copies every item, adding what this version's indexes key on; writes are puts, so a repeat is harmless. */
 async function copy(client: DynamoDBClient, from: string, to: string): Promise<number> {
+  // Page by page, never the whole table in memory; each page is written before the next is read.
   let copied = 0;
-  let startKey: Item | undefined;
-  do {
-    const out = await client.send(new ScanCommand({ TableName: from, ExclusiveStartKey: startKey }));
-    const items = (out.Items ?? []).map(withIndexAttributes);
-    await batchWrite(client, to, items.map((Item) => ({ PutRequest: { Item } })));
-    copied += items.length;
-    startKey = out.LastEvaluatedKey;
-  } while (startKey);
+  await eachPage(
+    (startKey) => client.send(new ScanCommand({ TableName: from, ExclusiveStartKey: startKey })),
+    async (page) => {
+      const items = (page.Items ?? []).map(withIndexAttributes);
+      await batchWrite(client, to, items.map((Item) => ({ PutRequest: { Item } })));
+      copied += items.length;
+    },
+  );
   return copied;
 }
 

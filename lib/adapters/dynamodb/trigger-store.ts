@@ -10,7 +10,7 @@ import {
 import { ConflictError, NotFoundError } from '../../domain/errors';
 import type { BackfillOutcome, BackfillState, TriggerRef, TriggerState } from '../../domain/trigger-state';
 import type { AdvanceCursor, TriggerStore } from '../../ports';
-import { type Item, bool, isConditionFailed, n, num, s, str, whenConditionHolds } from './client';
+import { type Item, bool, eachPage, isConditionFailed, n, num, s, str, whenConditionHolds } from './client';
 import { flowKey } from './tables';
 
 /**
@@ -51,12 +51,10 @@ export class DynamoTriggerStore implements TriggerStore {
 
   private async scan(filter?: string): Promise<TriggerState[]> {
     const states: TriggerState[] = [];
-    let startKey: Item | undefined;
-    do {
-      const out = await this.client.send(new ScanCommand({ TableName: this.table, FilterExpression: filter, ExclusiveStartKey: startKey }));
-      states.push(...(out.Items ?? []).map(toState));
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
+    await eachPage(
+      (startKey) => this.client.send(new ScanCommand({ TableName: this.table, FilterExpression: filter, ExclusiveStartKey: startKey })),
+      (page) => void states.push(...(page.Items ?? []).map(toState)),
+    );
     return states;
   }
 
