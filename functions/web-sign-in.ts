@@ -4,7 +4,7 @@ import type {
   APIGatewayRequestAuthorizerEventV2,
   APIGatewaySimpleAuthorizerWithContextResult,
 } from 'aws-lambda';
-import { SESSION_COOKIE, readCookie } from '../lib/web/cookies';
+import { REFRESH_COOKIE, SESSION_COOKIE, readCookie } from '../lib/web/cookies';
 import { readWebSignInSettings } from '../lib/web/settings';
 import { SignInRejected, WebSignIn } from '../lib/web/sign-in';
 
@@ -12,12 +12,16 @@ import { SignInRejected, WebSignIn } from '../lib/web/sign-in';
 export interface SessionContext {
   username: string;
   expiresAt: number;
-  /** Only on `/ui/callback`: the ID token just obtained for the code, to be set as the cookie. */
+  /** Only on `/ui/callback` and `/ui/refresh`: the ID token just obtained, to be set as the cookie. */
   idToken?: string;
+  /** Only on `/ui/callback`: the refresh token that came with it, for the refresh cookie. */
+  refreshToken?: string;
 }
 
-/** The route whose authorizer trades the authorization code; every other `/ui` route checks the cookie. */
+/** The route whose authorizer trades the authorization code. */
 export const CALLBACK_ROUTE_KEY = 'GET /ui/callback';
+/** The route whose authorizer trades the refresh cookie for a new session; every other `/ui` route checks the session cookie. */
+export const REFRESH_ROUTE_KEY = 'GET /ui/refresh';
 
 let signIn: WebSignIn | undefined;
 const webSignIn = () => (signIn ??= new WebSignIn(readWebSignInSettings()));
@@ -26,7 +30,7 @@ type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<SessionConte
 
 /**
  * The web UI's sign-in on AWS, one function in two roles: the HTTP API's Lambda authorizer of the
- * `/ui` routes (simple responses), and the handler of `/ui/callback` and `/ui/signout`.
+ * `/ui` routes (simple responses), and the handler of `/ui/callback`, `/ui/refresh` and `/ui/signout`.
  */
 export const handler = async (
   event: APIGatewayRequestAuthorizerEventV2 | APIGatewayProxyEventV2WithLambdaAuthorizer<SessionContext>,
@@ -38,10 +42,14 @@ export const handler = async (
 async function authorize(event: APIGatewayRequestAuthorizerEventV2): Promise<AuthorizerResult> {
   try {
     if (event.routeKey === CALLBACK_ROUTE_KEY) {
-      const { idToken, user } = await webSignIn().exchangeCode(event.queryStringParameters?.code);
-      return { isAuthorized: true, context: { ...user, idToken } };
+      const { idToken, refreshToken, user } = await webSignIn().exchangeCode(event.queryStringParameters?.code);
+      return { isAuthorized: true, context: { ...user, idToken, ...(refreshToken ? { refreshToken } : {}) } };
     }
     const cookies = event.cookies ?? (event.headers?.cookie ? [event.headers.cookie] : undefined);
+    if (event.routeKey === REFRESH_ROUTE_KEY) {
+      const { idToken, user } = await webSignIn().refresh(readCookie(cookies, REFRESH_COOKIE));
+      return { isAuthorized: true, context: { ...user, idToken } };
+    }
     const user = await webSignIn().verifySession(readCookie(cookies, SESSION_COOKIE));
     return { isAuthorized: true, context: user };
   } catch (e) {
@@ -53,9 +61,11 @@ async function authorize(event: APIGatewayRequestAuthorizerEventV2): Promise<Aut
 
 function respond(event: APIGatewayProxyEventV2WithLambdaAuthorizer<SessionContext>): APIGatewayProxyStructuredResultV2 {
   const session = event.requestContext.authorizer?.lambda;
-  if (event.routeKey === CALLBACK_ROUTE_KEY && session?.idToken) {
-    return webSignIn().signedIn(session.idToken, { username: session.username, expiresAt: Number(session.expiresAt) });
+  const user = session && { username: session.username, expiresAt: Number(session.expiresAt) };
+  if (event.routeKey === CALLBACK_ROUTE_KEY && session?.idToken && user) {
+    return webSignIn().signedIn({ idToken: session.idToken, refreshToken: session.refreshToken }, user);
   }
+  if (event.routeKey === REFRESH_ROUTE_KEY && session?.idToken && user) return webSignIn().refreshed(session.idToken, user);
   if (event.rawPath === '/ui/signout') return webSignIn().signedOut();
   return { statusCode: 404, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: `No route for ${event.rawPath}` }) };
 }

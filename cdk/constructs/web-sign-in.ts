@@ -31,8 +31,10 @@ export interface WebSignInProps {
   logRemovalPolicy: RemovalPolicy;
 }
 
-/** Session lifetime: one working day, then the browser signs in again (Cognito allows 5 min to 1 day). */
+/** Session lifetime: one working day; then the UI renews it from the refresh cookie (Cognito allows 5 min to 1 day). */
 export const WEB_SESSION = Duration.hours(8);
+/** How long one sign-in lasts, renewal included: then the password and MFA again. */
+export const WEB_REFRESH = Duration.days(7);
 /** How long API Gateway trusts a cookie it has seen before asking the authorizer again. */
 const SESSION_CACHE = Duration.minutes(1);
 
@@ -89,6 +91,7 @@ export class WebSignIn extends Construct {
       },
       idTokenValidity: WEB_SESSION,
       accessTokenValidity: WEB_SESSION,
+      refreshTokenValidity: WEB_REFRESH,
       preventUserExistenceErrors: true,
     });
     // Managed login (the newer hosted pages, with TOTP enrolment) needs a style; Cognito's default.
@@ -119,6 +122,7 @@ export class WebSignIn extends Construct {
         [WEB_SIGN_IN_VARIABLES.jwksUri]: `${this.userPool.userPoolProviderUrl}/.well-known/jwks.json`,
         [WEB_SIGN_IN_VARIABLES.redirectUri]: callbackUrl,
         [WEB_SIGN_IN_VARIABLES.signOutUrl]: signOutUrl,
+        [WEB_SIGN_IN_VARIABLES.refreshSeconds]: String(WEB_REFRESH.toSeconds()),
       },
       logRetention: props.logRetention,
       logRemovalPolicy: props.logRemovalPolicy,
@@ -138,11 +142,19 @@ export class WebSignIn extends Construct {
       // A code works once; the context carries the token it was traded for.
       resultsCacheTtl: Duration.seconds(0),
     });
+    const refresh = new HttpLambdaAuthorizer('RefreshAuthorizer', handler, {
+      authorizerName: 'web-session-refresh',
+      identitySource: ['$request.header.cookie'],
+      responseTypes: [HttpLambdaResponseType.SIMPLE],
+      // Each call trades the refresh token anew; the context carries the new session's token.
+      resultsCacheTtl: Duration.seconds(0),
+    });
     const signInIntegration = new HttpLambdaIntegration('SignInFunction', handler);
 
     props.api.addRoutes({ path: '/ui', methods: [HttpMethod.GET], integration: props.apiIntegration, authorizer: session });
     props.api.addRoutes({ path: '/ui/{proxy+}', methods: [HttpMethod.ANY], integration: props.apiIntegration, authorizer: session });
     props.api.addRoutes({ path: '/ui/callback', methods: [HttpMethod.GET], integration: signInIntegration, authorizer: code });
+    props.api.addRoutes({ path: '/ui/refresh', methods: [HttpMethod.GET], integration: signInIntegration, authorizer: refresh });
     props.api.addRoutes({ path: '/ui/signout', methods: [HttpMethod.GET], integration: signInIntegration, authorizer: session });
   }
 }

@@ -6,6 +6,12 @@
  */
 export const SESSION_COOKIE = 'kb_session';
 const COOKIE_SCOPE = 'Path=/ui; HttpOnly; Secure; SameSite=Lax';
+/**
+ * The provider's refresh token, sent only to `/ui/refresh` and only by our own pages (Strict): the
+ * UI trades it for a new session when the old one ends, so people sign in once a week, not daily.
+ */
+export const REFRESH_COOKIE = 'kb_refresh';
+const REFRESH_SCOPE = 'Path=/ui/refresh; HttpOnly; Secure; SameSite=Strict';
 
 /** The value of one cookie from `Cookie` header(s); HTTP API payload 2.0 hands cookies over as a list. */
 export function readCookie(cookies: string | readonly string[] | undefined, name: string): string | undefined {
@@ -23,4 +29,12 @@ export function sessionCookie(token: string, maxAgeSeconds: number): string {
 
 export function clearedSessionCookie(): string {
   return `${SESSION_COOKIE}=; Max-Age=0; ${COOKIE_SCOPE}`;
+}
+
+export function refreshCookie(token: string, maxAgeSeconds: number): string {
+  return `${REFRESH_COOKIE}=${token}; Max-Age=${Math.max(0, Math.floor(maxAgeSeconds))}; ${REFRESH_SCOPE}`;
+}
+
+export function clearedRefreshCookie(): string {
+  return `${REFRESH_COOKIE}=; Max-Age=0; ${REFRESH_SCOPE}`;
 }

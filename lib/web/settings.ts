@@ -15,6 +15,8 @@ export interface WebSignInSettings {
   redirectUri: string;
   /** Where "Sign out" goes: the provider's logout, which returns to its sign-in page. */
   signOutUrl: string;
+  /** How long the provider's refresh tokens last (the refresh cookie lives as long). */
+  refreshSeconds: number;
 }
 
 const VARIABLES = {
@@ -24,6 +26,7 @@ const VARIABLES = {
   jwksUri: 'WEB_JWKS_URI',
   redirectUri: 'WEB_REDIRECT_URI',
   signOutUrl: 'WEB_SIGN_OUT_URL',
+  refreshSeconds: 'WEB_REFRESH_SECONDS',
 } as const satisfies Record<keyof WebSignInSettings, string>;
 
 /** The environment variable of each setting, for the stack that sets them. */
@@ -34,7 +37,13 @@ export function readWebSignInSettings(env: Record<string, string | undefined> = 
   for (const [key, variable] of Object.entries(VARIABLES) as [keyof WebSignInSettings, string][]) {
     const value = env[variable];
     if (!value) throw new ConfigurationError(`${variable} is not set (web sign-in)`);
-    settings[key] = value;
+    if (key === 'refreshSeconds') {
+      const seconds = Number(value);
+      if (!Number.isInteger(seconds) || seconds <= 0) throw new ConfigurationError(`${variable} must be a positive integer, got "${value}"`);
+      settings.refreshSeconds = seconds;
+    } else {
+      settings[key] = value;
+    }
   }
   return settings;
 }

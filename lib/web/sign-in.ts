@@ -1,12 +1,20 @@
 import { JwtVerifier } from 'aws-jwt-verify';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
-import { clearedSessionCookie, sessionCookie } from './cookies';
+import { clearedRefreshCookie, clearedSessionCookie, refreshCookie, sessionCookie } from './cookies';
 import type { WebSignInSettings } from './settings';
 
 /** Who a valid session belongs to, and until when (epoch seconds). */
 export interface SignedInUser {
   username: string;
   expiresAt: number;
+}
+
+/** What a code or refresh-token trade yields: the verified ID token's user, and the tokens. */
+export interface SignedInTokens {
+  idToken: string;
+  /** Only from the code trade (Cognito does not rotate refresh tokens unless asked to). */
+  refreshToken?: string;
+  user: SignedInUser;
 }
 
 /** A sign-in the provider or the token did not confirm: the caller answers "not authorized". */
@@ -71,51 +79,72 @@ export class WebSignIn {
   }
 
   /**
-   * Trades the authorization code the provider sent to `/ui/callback` for an ID token, and verifies
-   * it. A code works once, so this runs in the route's authorizer and the token travels on to the
-   * callback handler in the authorizer's context.
+   * Trades the authorization code the provider sent to `/ui/callback` for an ID token (and a refresh
+   * token), and verifies it. A code works once, so this runs in the route's authorizer and the
+   * tokens travel on to the callback handler in the authorizer's context.
    */
-  async exchangeCode(code: string | undefined): Promise<{ idToken: string; user: SignedInUser }> {
+  async exchangeCode(code: string | undefined): Promise<SignedInTokens> {
     if (!code) throw new SignInRejected('no authorization code');
+    return this.token({ grant_type: 'authorization_code', code, redirect_uri: this.settings.redirectUri });
+  }
+
+  /** Trades the refresh cookie's token for a new ID token (the same refresh token stays valid). */
+  async refresh(refreshToken: string | undefined): Promise<SignedInTokens> {
+    if (!refreshToken) throw new SignInRejected('no refresh cookie');
+    return this.token({ grant_type: 'refresh_token', refresh_token: refreshToken });
+  }
+
+  private async token(grant: Record<string, string>): Promise<SignedInTokens> {
     const response = await this.fetchImpl(this.settings.tokenEndpoint, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-      body: new URLSearchParams({
-        grant_type: 'authorization_code',
-        client_id: this.settings.clientId,
-        code,
-        redirect_uri: this.settings.redirectUri,
-      }).toString(),
+      body: new URLSearchParams({ ...grant, client_id: this.settings.clientId }).toString(),
       signal: AbortSignal.timeout(5000),
     });
-    const body = (await response.json().catch(() => ({}))) as { id_token?: unknown; error?: unknown };
+    const body = (await response.json().catch(() => ({}))) as { id_token?: unknown; refresh_token?: unknown; error?: unknown };
     if (!response.ok || typeof body.id_token !== 'string') {
       throw new SignInRejected(`token endpoint answered ${response.status}${body.error ? ` (${String(body.error)})` : ''}`);
     }
-    return { idToken: body.id_token, user: await this.verifySession(body.id_token) };
+    return {
+      idToken: body.id_token,
+      ...(typeof body.refresh_token === 'string' ? { refreshToken: body.refresh_token } : {}),
+      user: await this.verifySession(body.id_token),
+    };
   }
 
   /**
    * Sets the session cookie, then moves on to the UI from a page of our own: a redirect straight
    * from the provider's cross-site navigation could arrive without the cookie just set.
    */
-  signedIn(idToken: string, user: SignedInUser, nowMs = Date.now()): SignInResponse {
+  signedIn(tokens: Omit<SignedInTokens, 'user'>, user: SignedInUser, nowMs = Date.now()): SignInResponse {
+    const cookies = [sessionCookie(tokens.idToken, user.expiresAt - nowMs / 1000)];
+    if (tokens.refreshToken) cookies.push(refreshCookie(tokens.refreshToken, this.settings.refreshSeconds));
     return {
       statusCode: 200,
       headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' },
-      cookies: [sessionCookie(idToken, user.expiresAt - nowMs / 1000)],
+      cookies,
       body:
         '<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=/ui/">' +
         `<title>Signed in</title><p>Signed in as ${escapeHtml(user.username)}. <a href="/ui/">Open the UI</a></p>`,
     };
   }
 
-  /** Clears the cookie and sends the browser to the provider's logout, which ends its session too. */
+  /** The answer to the UI's `/ui/refresh` call: a fresh session cookie, and who it is for. */
+  refreshed(idToken: string, user: SignedInUser, nowMs = Date.now()): SignInResponse {
+    return {
+      statusCode: 200,
+      headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+      cookies: [sessionCookie(idToken, user.expiresAt - nowMs / 1000)],
+      body: JSON.stringify({ username: user.username, expiresAt: new Date(user.expiresAt * 1000).toISOString() }),
+    };
+  }
+
+  /** Clears both cookies and sends the browser to the provider's logout, which ends its session too. */
   signedOut(): SignInResponse {
     return {
       statusCode: 302,
       headers: { location: this.settings.signOutUrl, 'cache-control': 'no-store' },
-      cookies: [clearedSessionCookie()],
+      cookies: [clearedSessionCookie(), clearedRefreshCookie()],
       body: '',
     };
   }

@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { WEB_SESSION } from '../../cdk/constructs/web-sign-in';
+import { WEB_REFRESH, WEB_SESSION } from '../../cdk/constructs/web-sign-in';
 import { readWebSignInSettings } from '../../lib/web/settings';
 import { logicalIdOf, resourcesOf, synthStack } from './synth';
 
@@ -26,6 +26,7 @@ describe('web UI on AWS: sign-in', () => {
         ['GET /ui', 'CUSTOM'],
         ['ANY /ui/{proxy+}', 'CUSTOM'],
         ['GET /ui/callback', 'CUSTOM'],
+        ['GET /ui/refresh', 'CUSTOM'],
         ['GET /ui/signout', 'CUSTOM'],
       ].sort(),
     );
@@ -44,10 +45,13 @@ describe('web UI on AWS: sign-in', () => {
     }
   });
 
-  it('trades the code at /ui/callback in an uncached authorizer, and signs out behind the session one', () => {
+  it('trades the code at /ui/callback and the refresh cookie at /ui/refresh in uncached authorizers, and signs out behind the session one', () => {
     const callback = routeNamed('GET /ui/callback');
     expect(integrationTarget(callback)).toEqual(arnOf(web.function.function));
     expect(authorizerOf(callback)).toMatchObject({ IdentitySource: ['$request.querystring.code'], AuthorizerResultTtlInSeconds: 0, EnableSimpleResponses: true });
+    const refresh = routeNamed('GET /ui/refresh');
+    expect(integrationTarget(refresh)).toEqual(arnOf(web.function.function));
+    expect(authorizerOf(refresh)).toMatchObject({ IdentitySource: ['$request.header.cookie'], AuthorizerResultTtlInSeconds: 0, EnableSimpleResponses: true });
     const signOut = routeNamed('GET /ui/signout');
     expect(integrationTarget(signOut)).toEqual(arnOf(web.function.function));
     expect(signOut.AuthorizerId).toEqual(routeNamed('GET /ui').AuthorizerId);
@@ -72,6 +76,7 @@ describe('web UI on AWS: sign-in', () => {
       CallbackURLs: [callbackUrl],
       LogoutURLs: [callbackUrl],
       IdTokenValidity: WEB_SESSION.toMinutes(),
+      RefreshTokenValidity: WEB_REFRESH.toMinutes(),
       TokenValidityUnits: Match.objectLike({ IdToken: 'minutes' }),
       PreventUserExistenceErrors: 'ENABLED',
       SupportedIdentityProviders: ['COGNITO'],

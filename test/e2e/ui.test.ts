@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, type Page, chromium } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { buildUi } from '../../lib/ui/build';
 import { SEED_FLOW, type TestProduct, startProduct } from '../support/local';
 
@@ -321,27 +321,52 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.REQUIRE_BROWSER_TESTS !== '
     await product.api.call('POST', '/api/v1/triggers/backfill/delete', seed);
   });
 
-  it('on AWS: offers Sign out, and Sign in again once API Gateway stops taking the session cookie', async () => {
+  describe('on AWS (the page and API Gateway as the stack serves them, played by route handlers)', () => {
     const signInUrl = 'https://backfills.auth.eu-west-1.amazoncognito.com/login?client_id=abc&response_type=code';
-    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-    try {
+
+    /** A page as the API function serves it with WEB_SIGN_IN_URL (test/integration/ui-serving.test.ts checks that part). */
+    async function awsPage() {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+      onTestFinished(() => context.close());
       const aws = await context.newPage();
-      // The page as the API function serves it with WEB_SIGN_IN_URL (test/integration/ui-serving.test.ts
-      // checks that part); the API answering as API Gateway does when the session authorizer refuses.
       await aws.route('**/ui/', async (route) => {
         const page = await (await fetch(`${product.runtime.url}/ui/`)).text();
         await route.fulfill({ contentType: 'text/html', body: page.replace('</head>', `<meta name="sign-in-url" content="${signInUrl.replaceAll('&', '&amp;')}"></head>`) });
       });
+      return aws;
+    }
+
+    it('offers Sign out, and Sign in again once the session and its refresh are refused', async () => {
+      const aws = await awsPage();
+      // As API Gateway answers when the session authorizer and the refresh authorizer refuse.
       await aws.route('**/ui/api/v1/**', (route) => route.fulfill({ status: 403, contentType: 'application/json', body: '{"message":"Forbidden"}' }));
+      await aws.route('**/ui/refresh', (route) => route.fulfill({ status: 401, contentType: 'application/json', body: '{"message":"Unauthorized"}' }));
       await aws.goto(`${product.runtime.url}/ui/`);
       await expect.poll(() => aws.getByRole('link', { name: 'Sign out' }).getAttribute('href')).toBe('/ui/signout');
       const again = aws.getByRole('alert').getByRole('link', { name: 'Sign in again' });
       await again.waitFor();
       expect(await again.getAttribute('href')).toBe(signInUrl);
       await aws.screenshot({ path: join(ARTIFACTS, 'ui-10-session-ended.png'), fullPage: true });
-    } finally {
-      await context.close();
-    }
+    });
+
+    it('renews an ended session from the refresh cookie once, and carries on without a word', async () => {
+      const aws = await awsPage();
+      let renewed = false;
+      let refreshCalls = 0;
+      await aws.route('**/ui/refresh', (route) => {
+        refreshCalls++;
+        renewed = true;
+        return route.fulfill({ status: 200, contentType: 'application/json', body: '{"username":"ada","expiresAt":"2026-11-25T00:00:00Z"}' });
+      });
+      // Refused until the session is renewed, then the real API answers.
+      await aws.route('**/ui/api/v1/**', (route) =>
+        renewed ? route.continue() : route.fulfill({ status: 403, contentType: 'application/json', body: '{"message":"Forbidden"}' }),
+      );
+      await aws.goto(`${product.runtime.url}/ui/`);
+      await aws.getByRole('link', { name: 'scheduled_flow' }).waitFor();
+      expect(await aws.getByRole('alert').count()).toBe(0);
+      expect(refreshCalls).toBe(1);
+    });
   });
 
   it('serves index.html for /ui client routes and the assets with their types', async () => {

@@ -3,7 +3,7 @@ import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CALLBACK_ROUTE_KEY, type SessionContext, handler } from '../../functions/web-sign-in';
+import { CALLBACK_ROUTE_KEY, REFRESH_ROUTE_KEY, type SessionContext, handler } from '../../functions/web-sign-in';
 import { readCookie } from '../../lib/web/cookies';
 
 /**
@@ -28,6 +28,7 @@ const strangerKey = generateKeyPairSync('rsa', { modulusLength: 2048 });
 
 async function startProvider(): Promise<Provider> {
   const codes = new Map<string, Record<string, unknown>>();
+  const refreshTokens = new Map<string, Record<string, unknown>>();
   const tokenRequests: URLSearchParams[] = [];
   const jwk = { ...signingKey.publicKey.export({ format: 'jwk' }), kid: 'key-1', alg: 'RS256', use: 'sig' };
   let issuer = '';
@@ -50,15 +51,24 @@ async function startProvider(): Promise<Provider> {
       req.on('end', () => {
         const form = new URLSearchParams(body);
         tokenRequests.push(form);
-        const claims = codes.get(form.get('code') ?? '');
-        codes.delete(form.get('code') ?? '');
         res.setHeader('content-type', 'application/json');
-        if (!claims || form.get('client_id') !== CLIENT_ID || form.get('redirect_uri') !== REDIRECT_URI || form.get('grant_type') !== 'authorization_code') {
+        const refused = () => {
           res.statusCode = 400;
           res.end(JSON.stringify({ error: 'invalid_grant' }));
+        };
+        if (form.get('client_id') !== CLIENT_ID) return refused();
+        if (form.get('grant_type') === 'refresh_token') {
+          const claims = refreshTokens.get(form.get('refresh_token') ?? '');
+          if (!claims) return refused();
+          res.end(JSON.stringify({ id_token: sign(claims), access_token: 'opaque', token_type: 'Bearer', expires_in: 3600 }));
           return;
         }
-        res.end(JSON.stringify({ id_token: sign(claims), access_token: 'opaque', token_type: 'Bearer', expires_in: 3600 }));
+        const claims = codes.get(form.get('code') ?? '');
+        codes.delete(form.get('code') ?? '');
+        if (!claims || form.get('redirect_uri') !== REDIRECT_URI || form.get('grant_type') !== 'authorization_code') return refused();
+        const refreshToken = `refresh-${randomUUID()}`;
+        refreshTokens.set(refreshToken, claims);
+        res.end(JSON.stringify({ id_token: sign(claims), refresh_token: refreshToken, access_token: 'opaque', token_type: 'Bearer', expires_in: 3600 }));
       });
       return;
     }
@@ -125,6 +135,7 @@ describe('web sign-in (functions/web-sign-in): the /ui routes on AWS', () => {
       WEB_JWKS_URI: `${provider.issuer}/.well-known/jwks.json`,
       WEB_REDIRECT_URI: REDIRECT_URI,
       WEB_SIGN_OUT_URL: SIGN_OUT_URL,
+      WEB_REFRESH_SECONDS: String(7 * 86400),
     });
   });
   afterAll(async () => provider?.close());
@@ -137,9 +148,12 @@ describe('web sign-in (functions/web-sign-in): the /ui routes on AWS', () => {
     const replayed = await authorize(authorizerEvent(CALLBACK_ROUTE_KEY, { code }));
     expect(replayed.isAuthorized).toBe(false);
 
+    expect(granted.context.refreshToken).toMatch(/^refresh-/);
     const page = await handler(httpEvent(CALLBACK_ROUTE_KEY, granted.context as SessionContext));
     expect(page).toMatchObject({ statusCode: 200, headers: { 'cache-control': 'no-store' } });
-    const [cookie] = (page as { cookies: string[] }).cookies;
+    const [cookie, refresh] = (page as { cookies: string[] }).cookies;
+    // The refresh token goes only to /ui/refresh, only from our own pages, for a week.
+    expect(refresh).toBe(`kb_refresh=${granted.context.refreshToken}; Max-Age=604800; Path=/ui/refresh; HttpOnly; Secure; SameSite=Strict`);
     expect(readCookie(cookie, 'kb_session')).toBe(granted.context.idToken);
     expect(cookie).toMatch(/; Path=\/ui; HttpOnly; Secure; SameSite=Lax$/);
     const maxAge = Number(/Max-Age=(\d+)/.exec(cookie)?.[1]);
@@ -175,10 +189,27 @@ describe('web sign-in (functions/web-sign-in): the /ui routes on AWS', () => {
     expect((await session(provider.sign({}))).isAuthorized).toBe(true);
   });
 
+  it('refreshes an ended session from the refresh cookie, and refuses without a valid one', async () => {
+    const granted = await authorize(authorizerEvent(CALLBACK_ROUTE_KEY, { code: provider.issueCode({ 'cognito:username': 'grace' }) }));
+    const refreshed = await authorize(authorizerEvent(REFRESH_ROUTE_KEY, { cookies: [`kb_session=expired`, `kb_refresh=${granted.context.refreshToken}`] }));
+    expect(refreshed).toMatchObject({ isAuthorized: true, context: { username: 'grace' } });
+    expect(refreshed.context.idToken).toEqual(expect.any(String));
+    const answer = (await handler(httpEvent(REFRESH_ROUTE_KEY, refreshed.context as SessionContext))) as { statusCode: number; cookies: string[]; body: string };
+    expect(answer.statusCode).toBe(200);
+    expect(JSON.parse(answer.body)).toMatchObject({ username: 'grace' });
+    expect(readCookie(answer.cookies[0], 'kb_session')).toBe(refreshed.context.idToken);
+    // The new session opens the UI again.
+    expect((await session(refreshed.context.idToken!)).isAuthorized).toBe(true);
+
+    expect((await authorize(authorizerEvent(REFRESH_ROUTE_KEY, { cookies: ['kb_refresh=made-up'] }))).isAuthorized).toBe(false);
+    expect((await authorize(authorizerEvent(REFRESH_ROUTE_KEY, { cookies: [`kb_session=${granted.context.idToken}`] }))).isAuthorized).toBe(false);
+  });
+
   it('signs out: clears the cookie and hands over to the provider logout', async () => {
     const answer = (await handler(httpEvent('GET /ui/signout', { username: 'ada', expiresAt: 0 }))) as { statusCode: number; headers: Record<string, string>; cookies: string[] };
     expect(answer.statusCode).toBe(302);
     expect(answer.headers.location).toBe(SIGN_OUT_URL);
     expect(answer.cookies[0]).toMatch(/^kb_session=; Max-Age=0; Path=\/ui;/);
+    expect(answer.cookies[1]).toMatch(/^kb_refresh=; Max-Age=0; Path=\/ui\/refresh;/);
   });
 });

@@ -115,6 +115,7 @@ describe.runIf(Boolean(apiUrl))('deployed stack at SMOKE_API_URL (opt-in: set SM
     expect((await fetch(ui)).status).toBeGreaterThanOrEqual(401);
     expect((await fetch(ui, { headers: { cookie: 'kb_session=eyJhbGciOiJSUzI1NiJ9.e30.c2ln' } })).status).toBe(403);
     expect((await fetch(new URL('ui/callback?code=made-up', apiUrl), { redirect: 'manual' })).status).toBe(403);
+    expect((await fetch(new URL('ui/refresh', apiUrl), { headers: { cookie: 'kb_refresh=made-up' } })).status).toBe(403);
     expect((await fetch(new URL('ui/api/v1/flows/search', apiUrl))).status).toBeGreaterThanOrEqual(401);
     // SigV4 opens /api/v1, never /ui: browsers and programs use different doors.
     expect((await call('GET', '/ui/api/v1/flows/search')).status).toBeGreaterThanOrEqual(401);

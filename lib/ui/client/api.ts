@@ -118,7 +118,13 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
     (init.headers as Record<string, string>)['content-type'] = 'application/json';
   }
   // Under `/ui`: on AWS these routes take the session cookie, `/api/v1` itself wants IAM signatures.
-  const response = await fetch(`/ui/api/v1${path}`, init);
+  let response = await fetch(`/ui/api/v1${path}`, init);
+  if ((response.status === 401 || response.status === 403) && SIGN_IN_URL) {
+    // The session ended: renew it from the refresh cookie once, then ask again.
+    if (!(await renewSession())) throw new ApiError(response.status, SESSION_ENDED);
+    response = await fetch(`/ui/api/v1${path}`, init);
+    if (response.status === 401 || response.status === 403) throw new ApiError(response.status, SESSION_ENDED);
+  }
   const text = await response.text();
   let parsed: any = null;
   try {
@@ -126,11 +132,26 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
   } catch {
     parsed = { message: text };
   }
-  if ((response.status === 401 || response.status === 403) && SIGN_IN_URL) {
-    throw new ApiError(response.status, SESSION_ENDED);
-  }
   if (!response.ok) throw new ApiError(response.status, parsed?.message ?? `HTTP ${response.status}`, parsed?.path);
   return parsed as T;
+}
+
+let renewing: Promise<boolean> | undefined;
+
+/**
+ * Asks `/ui/refresh` for a new session (on AWS its authorizer trades the refresh cookie). Every call
+ * that found the session ended meanwhile waits for the same request; a refused one is final.
+ */
+function renewSession(): Promise<boolean> {
+  renewing ??= fetch('/ui/refresh', { headers: { accept: 'application/json' } })
+    .then(async (response) => response.ok && (response.headers.get('content-type') ?? '').includes('application/json'))
+    .catch(() => false)
+    .then((ok) => {
+      // A success may be needed again in eight hours; a refusal stays (the page offers to sign in).
+      if (ok) renewing = undefined;
+      return ok;
+    });
+  return renewing;
 }
 
 const enc = encodeURIComponent;
