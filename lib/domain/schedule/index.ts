@@ -7,6 +7,6 @@
  */
 export type { CompiledSchedule, ScheduleSpec } from './types';
 export { InvalidScheduleError } from './errors';
-export { compileSchedule } from './compileSchedule';
-export { referenceTicksBetween } from './referenceTicks';
-export { formatInZone } from './formatInZone';
+export { compileSchedule } from './compile-schedule';
+export { referenceTicksBetween } from './reference-ticks';
+export { formatInZone } from './format-in-zone';

@@ -2,11 +2,11 @@
  * Defaults and validation of a {@link ScheduleSpec}, shared by the fast schedule and the
  * cron-parser reference so both read exactly the same expression.
  */
-import { parseCron } from './cronExpression';
-import type { ParsedCron } from './cronExpression';
+import { parseCron } from './cron-expression';
+import type { ParsedCron } from './cron-expression';
 import { InvalidScheduleError } from './errors';
 import type { ScheduleSpec } from './types';
-import { assertTimeZone } from './zoneOffsets';
+import { assertTimeZone } from './zone-offsets';
 
 export interface ValidatedSpec {
   readonly spec: Readonly<Required<ScheduleSpec>>;

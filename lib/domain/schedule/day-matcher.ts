@@ -8,7 +8,7 @@
  * Days depend on the calendar only, never on the zone, so masks are computed once per month.
  */
 import type { CronFieldCollection } from 'cron-parser';
-import { daysFromCivil, daysInMonth, weekdayOfDay } from './civilCalendar';
+import { daysFromCivil, daysInMonth, weekdayOfDay } from './civil-calendar';
 
 /** Bounds the per-schedule mask cache; a few hundred years of months. */
 const MAX_CACHED_MONTHS = 4096;

@@ -3,9 +3,9 @@
  * around offset changes, and the baseline for tests and benchmarks.
  */
 import { CronExpressionParser } from 'cron-parser';
-import { validateSpec } from './scheduleSpec';
+import { validateSpec } from './schedule-spec';
 import type { ScheduleSpec } from './types';
-import { instantWindow, wholeLimit } from './instantWindow';
+import { instantWindow, wholeLimit } from './instant-window';
 
 /** cron-parser's texts (`LOOPS_LIMIT_EXCEEDED_ERROR_MESSAGE`, `TIME_SPAN_OUT_OF_BOUNDS_ERROR_MESSAGE`; not re-exported). */
 const LOOP_LIMIT = /loop limit exceeded/;

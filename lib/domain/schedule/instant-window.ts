@@ -1,7 +1,7 @@
 /**
  * Normalises caller-supplied instants: whole milliseconds, inside the range Date and Intl accept.
  */
-import { MAX_INSTANT_MS } from './zoneOffsets';
+import { MAX_INSTANT_MS } from './zone-offsets';
 
 /** [from, to] rounded inwards to whole ms and clamped to the representable range. */
 export function instantWindow(fromMs: number, toMs: number): { from: number; to: number } {

@@ -7,16 +7,16 @@
  * of day`, and short windows around offset changes, which are delegated to cron-parser so DST
  * gaps and overlaps follow exactly its (java.time-compatible) rules.
  */
-import { civilFromDays, DAY_MS, daysInMonth } from './civilCalendar';
-import { MonthMasks } from './dayMatcher';
-import { instantWindow, wholeLimit } from './instantWindow';
-import { validateSpec } from './scheduleSpec';
-import { lowerBound, timesOfDay, upperBound } from './timesOfDay';
-import { transitionTicks } from './transitionTicks';
+import { civilFromDays, DAY_MS, daysInMonth } from './civil-calendar';
+import { MonthMasks } from './day-matcher';
+import { instantWindow, wholeLimit } from './instant-window';
+import { validateSpec } from './schedule-spec';
+import { lowerBound, timesOfDay, upperBound } from './times-of-day';
+import { transitionTicks } from './transition-ticks';
 import type { CompiledSchedule, ScheduleSpec } from './types';
-import { MAX_INSTANT_MS, zoneOffsets } from './zoneOffsets';
-import { zoneTimeline } from './zoneTimeline';
-import type { TransitionPiece, ZoneTimeline } from './zoneTimeline';
+import { MAX_INSTANT_MS, zoneOffsets } from './zone-offsets';
+import { zoneTimeline } from './zone-timeline';
+import type { TransitionPiece, ZoneTimeline } from './zone-timeline';
 
 /** How far `next` and `previous` look, as Kestra's Schedule does (±10 years). */
 const SEARCH_HORIZON_MS = 3653 * DAY_MS;

@@ -6,8 +6,8 @@
  * arithmetic. Inside a window, gaps and overlaps need java.time's rules, which cron-parser
  * reproduces; the enumerator hands windows to cron-parser instead of re-deriving those rules.
  */
-import { DAY_MS, HOUR_MS } from './civilCalendar';
-import type { ZoneOffsets } from './zoneOffsets';
+import { DAY_MS, HOUR_MS } from './civil-calendar';
+import type { ZoneOffsets } from './zone-offsets';
 
 /** A stretch [start, end) during which the zone's offset does not change. */
 export interface SteadyPiece {

@@ -10,9 +10,9 @@
  * Resuming after the change loses no tick: the looping step is only taken when the rest of that
  * hour has no tick, and cron-parser steps normally from the change on.
  */
-import { cronParserIncludes, runCronParser } from './referenceTicks';
-import type { CronParserRun } from './referenceTicks';
-import type { TransitionPiece } from './zoneTimeline';
+import { cronParserIncludes, runCronParser } from './reference-ticks';
+import type { CronParserRun } from './reference-ticks';
+import type { TransitionPiece } from './zone-timeline';
 
 /** Ticks t with afterMs < t <= untilMs in `piece`, ascending, at most `limit`. */
 export function transitionTicks(

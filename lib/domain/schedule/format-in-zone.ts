@@ -2,7 +2,7 @@
  * Instants rendered as Kestra renders trigger dates: Jackson's ISO-8601 form of a
  * `ZonedDateTime` in the trigger's zone (`trigger.date` and friends are stored as these strings).
  */
-import { zoneOffsets } from './zoneOffsets';
+import { zoneOffsets } from './zone-offsets';
 
 /**
  * ISO-8601 string of instant `ms` in `timezone`, Java ZonedDateTime/Jackson style:
