@@ -1,17 +1,24 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { handleRequest } from '../lib/api/router';
-import { services } from '../lib/services';
+import { type ApiDeps, handleRequest } from '../lib/api/router';
+import { awsDependencies } from './runtime/aws-dependencies';
+import { onFirstCall } from './runtime/on-first-call';
 
-/** API Gateway (HTTP API, payload 2.0) → Kestra-compatible API. */
-export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
-  const headers: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(event.headers ?? {})) headers[name.toLowerCase()] = value;
-  const body = event.body === undefined ? undefined : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
-  return handleRequest(await services(), {
-    method: event.requestContext.http.method,
-    path: event.rawPath,
-    query: new URLSearchParams(event.rawQueryString ?? ''),
-    headers,
-    body,
-  });
-};
+export type ApiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/** API Gateway (HTTP API, payload 2.0) → the Kestra-compatible API. */
+export function createApiHandler(deps: ApiDeps): ApiHandler {
+  return async (event) => {
+    const headers: Record<string, string | undefined> = {};
+    for (const [name, value] of Object.entries(event.headers ?? {})) headers[name.toLowerCase()] = value;
+    const body = event.body === undefined ? undefined : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+    return handleRequest(deps, {
+      method: event.requestContext.http.method,
+      path: event.rawPath,
+      query: new URLSearchParams(event.rawQueryString ?? ''),
+      headers,
+      body,
+    });
+  };
+}
+
+export const handler = onFirstCall(() => createApiHandler(awsDependencies()));

@@ -1,6 +1,13 @@
-import { continueAsNew } from '../lib/app/backfill-run';
+import { type ContinueAsNewDeps, continueAsNew } from '../lib/app/backfill-run';
 import type { BackfillRunInput } from '../lib/ports';
-import { services } from '../lib/services';
+import { awsDependencies } from './runtime/aws-dependencies';
+import { onFirstCall } from './runtime/on-first-call';
+
+export type ContinueHandler = (input: BackfillRunInput) => Promise<{ handedOverTo: string }>;
 
 /** State machine task "Continue as new execution". */
-export const handler = async (input: BackfillRunInput): Promise<{ handedOverTo: string }> => continueAsNew(await services(), input);
+export function createContinueHandler(deps: ContinueAsNewDeps): ContinueHandler {
+  return (input) => continueAsNew(deps, input);
+}
+
+export const handler = onFirstCall(() => createContinueHandler(awsDependencies()));

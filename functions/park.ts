@@ -1,7 +1,13 @@
-import { parkUntilResumed } from '../lib/app/backfill-run';
+import { type ParkDeps, parkUntilResumed } from '../lib/app/backfill-run';
 import type { BackfillRunInput } from '../lib/ports';
-import { services } from '../lib/services';
+import { awsDependencies } from './runtime/aws-dependencies';
+import { onFirstCall } from './runtime/on-first-call';
+
+export type ParkHandler = (input: BackfillRunInput & { taskToken: string }) => Promise<{ parked: boolean }>;
 
 /** State machine task "Paused: wait for resume" (invoked with `.waitForTaskToken`). */
-export const handler = async (input: BackfillRunInput & { taskToken: string }): Promise<{ parked: boolean }> =>
-  parkUntilResumed(await services(), input);
+export function createParkHandler(deps: ParkDeps): ParkHandler {
+  return (input) => parkUntilResumed(deps, input);
+}
+
+export const handler = onFirstCall(() => createParkHandler(awsDependencies()));

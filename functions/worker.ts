@@ -1,7 +1,14 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { type RunOutcome, runExecutions } from '../lib/app/worker';
-import type { ExecutionMessage } from '../lib/ports';
-import { services } from '../lib/services';
+import { type RunOutcome, type WorkerDeps, createExecutionRunner } from '../lib/app/worker';
+import type { ExecutionMessage, ExecutionQueue } from '../lib/ports';
+import { awsDependencies } from './runtime/aws-dependencies';
+import { onFirstCall } from './runtime/on-first-call';
+
+export interface WorkerHandlerDeps extends WorkerDeps {
+  queue: Pick<ExecutionQueue, 'retryAfter'>;
+}
+
+export type WorkerHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
 
 /**
  * SQS → runs each execution. Records that must come back later (another worker holds the
@@ -9,8 +16,9 @@ import { services } from '../lib/services';
  * one whose execution is leased elsewhere comes back when that lease ends, not after the queue's
  * (long) visibility timeout.
  */
-export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
-  const svc = await services();
+export function createWorkerHandler(deps: WorkerHandlerDeps): WorkerHandler {
+  const runner = createExecutionRunner(deps);
+  return async (event) => {
   const runnable: { record: SQSRecord; executionId: string }[] = [];
   const failed: string[] = [];
   for (const record of event.Records) {
@@ -20,7 +28,7 @@ export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
   }
   let results: PromiseSettledResult<RunOutcome>[];
   try {
-    results = await runExecutions(svc, runnable.map((r) => r.executionId));
+    results = await runner.runExecutions(runnable.map((r) => r.executionId));
   } catch (error) {
     // The batch's claim read failed: nothing ran, every message comes back.
     console.error('Claiming the batch failed; its messages will be retried', error);
@@ -32,7 +40,7 @@ export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
       try {
         if (result.status === 'rejected') throw result.reason;
         if (result.value.outcome === 'DONE') return;
-        await svc.queue.retryAfter({ eventSourceArn: record.eventSourceARN, receiptHandle: record.receiptHandle }, result.value.afterSeconds);
+        await deps.queue.retryAfter({ eventSourceArn: record.eventSourceARN, receiptHandle: record.receiptHandle }, result.value.afterSeconds);
         failed.push(record.messageId);
       } catch (error) {
         console.error(`Execution message ${record.messageId} failed; it will be retried`, error);
@@ -41,7 +49,10 @@ export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
     }),
   );
   return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
-};
+  };
+}
+
+export const handler = onFirstCall(() => createWorkerHandler(awsDependencies()));
 
 /** The execution a message names; undefined for a message to drop, null for one that cannot be read. */
 function executionIdOf(record: SQSRecord): string | undefined | null {

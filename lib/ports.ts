@@ -13,9 +13,9 @@ export interface Clock {
 
 export interface FlowStore {
   get(namespace: string, id: string): Promise<Flow | undefined>;
-  /** Throws ConflictError when the flow exists. */
+  /** Throws FlowAlreadyExistsError when the flow exists. */
   create(flow: Flow): Promise<void>;
-  /** Replaces the flow if its stored revision is still `expectedRevision`; throws ConflictError otherwise. */
+  /** Replaces the flow if its stored revision is still `expectedRevision`; throws FlowChangedConcurrentlyError otherwise. */
   update(flow: Flow, expectedRevision: number): Promise<void>;
   delete(namespace: string, id: string): Promise<boolean>;
   /** Flows of one namespace (or all when omitted), sorted by namespace then id. */
@@ -49,7 +49,7 @@ export interface TriggerStore {
   /** Updates the live-schedule fields of an existing row (keeps any backfill). */
   updateSchedule(ref: TriggerRef, fields: { nextExecutionDate: string | null; disabled: boolean; updatedDate: string }): Promise<void>;
   delete(ref: TriggerRef): Promise<void>;
-  /** Attaches a backfill; throws NotFoundError without a row and ConflictError when one is active. */
+  /** Attaches a backfill; throws TriggerNotFoundError without a row and BackfillAlreadyActiveError when one is active. */
   startBackfill(ref: TriggerRef, backfill: BackfillState, updatedDate: string): Promise<void>;
   /**
    * Removes the backfill if it is still `backfillId`; returns whether it did. The live schedule's
@@ -115,23 +115,10 @@ export interface ExecutionStore {
   finish(stored: StoredExecution, leaseToken: string): Promise<boolean>;
   /** Gives the lease up early (after an infrastructure error) so a redelivery can take the execution over at once. */
   releaseLease(id: string, leaseToken: string): Promise<void>;
-  /**
-   * Ends the leases of these executions whoever holds them. Only for a restart of the local default,
-   * whose data-folder lock proves every earlier worker is gone.
-   */
-  expireLeases(ids: string[]): Promise<void>;
-  /**
-   * Rewrites every unfinished execution so its index entries are rebuilt. Only for the local default
-   * after a crash: dynalite writes index entries and the item in separate steps, so a killed process
-   * can leave an unfinished execution missing from the index (DynamoDB itself never does).
-   */
-  repairUnfinishedIndex(): Promise<number>;
   /** Executions of a backfill not finished yet (CREATED or RUNNING), counted up to `limit`. */
   countUnfinished(backfillId: string, limit: number): Promise<number>;
   /** Counts of a backfill's queued, running and failed executions for ticks below its cursor, read from sparse indexes. */
   progressOf(backfillId: string, belowTickMs: number): Promise<{ queued: number; running: number; failed: number }>;
-  /** Every unfinished execution and its lane (the local default re-queues them after a restart). */
-  listUnfinished(): Promise<{ executionId: string; lane: ExecutionLane }[]>;
   search(query: ExecutionQuery): Promise<{ results: Execution[]; total: number }>;
 }
 
@@ -195,3 +182,46 @@ export interface BackfillWorkflows {
   /** Hands a parked task token back (SendTaskSuccess). */
   resume(taskToken: string, output: unknown): Promise<void>;
 }
+
+/**
+ * Repairs only the local default needs after a crash, kept off the production ports: on AWS nothing
+ * calls them (DynamoDB writes an item and its index entries atomically, and a Lambda's lease simply
+ * runs out), so no use case can come to depend on them.
+ */
+export interface LocalRecovery {
+  /** Every unfinished execution and its lane, to queue again after a restart. */
+  listUnfinished(): Promise<{ executionId: string; lane: ExecutionLane }[]>;
+  /**
+   * Ends the leases of these executions whoever holds them. Only safe because the data folder's
+   * lock proves every earlier worker of the local default is gone.
+   */
+  expireLeases(ids: string[]): Promise<void>;
+  /**
+   * Rewrites every unfinished execution so its index entries are rebuilt: dynalite writes index
+   * entries and the item in separate steps, so a killed process can leave an unfinished execution
+   * missing from the index.
+   */
+  repairUnfinishedIndex(): Promise<number>;
+}
+
+/** A Shell Commands task's script after templating: what the process runner needs. */
+export interface ShellScript {
+  commands: string[];
+  beforeCommands: string[];
+  env: Record<string, string>;
+}
+
+export interface ShellRun {
+  task: ShellScript;
+  timeoutMs: number;
+  log: (level: LogLevel, message: string) => void;
+}
+
+export interface ShellResult {
+  ok: boolean;
+  exitCode: number | null;
+  timedOut: boolean;
+}
+
+/** Runs a shell task's script as a process (the worker's only way to run user code). */
+export type ShellRunner = (run: ShellRun) => Promise<ShellResult>;

@@ -1,13 +1,25 @@
-import { BadRequestError, ConflictError, NotFoundError, PayloadTooLargeError } from '../domain/errors';
-import { isValidationError } from '../domain/flow/errors';
-import type { Services } from '../services';
+import type { Settings } from '../config';
+import type { BackfillWorkflows, Clock, ExecutionStore, FlowStore, LogStore, TriggerStore } from '../ports';
+import { toErrorResponse } from './error-response';
+import { RequestTooLargeError } from './errors';
 import { type HttpRequest, type HttpResponse, error } from './http';
 import { executionRoutes } from './routes/executions';
 import { flowRoutes } from './routes/flows';
 import { triggerRoutes } from './routes/triggers';
 import { serveUi } from '../ui/route';
 
-export type RouteHandler = (svc: Services, request: HttpRequest, params: Record<string, string>) => Promise<HttpResponse>;
+/** Everything the API's routes use; each route hands its use case only the ports that one needs. */
+export interface ApiDeps {
+  settings: Pick<Settings, 'api' | 'backfill' | 'stateMachineArn'>;
+  clock: Clock;
+  flows: FlowStore;
+  triggers: TriggerStore;
+  executions: Pick<ExecutionStore, 'get' | 'search' | 'statesByTick' | 'progressOf'>;
+  logs: Pick<LogStore, 'list'>;
+  workflows: BackfillWorkflows;
+}
+
+export type RouteHandler = (deps: ApiDeps, request: HttpRequest, params: Record<string, string>) => Promise<HttpResponse>;
 
 export interface Route {
   method: string;
@@ -48,9 +60,9 @@ const TENANT_PREFIX = /^\/api\/v1\/main(?=\/)/;
  */
 const UI_API_PREFIX = /^\/ui(?=\/api\/v1\/)/;
 
-export async function handleRequest(svc: Services, request: HttpRequest): Promise<HttpResponse> {
+export async function handleRequest(deps: ApiDeps, request: HttpRequest): Promise<HttpResponse> {
   const path = request.path.replace(UI_API_PREFIX, '').replace(TENANT_PREFIX, '/api/v1').replace(/\/+$/, '');
-  if (path === '/ui' || path.startsWith('/ui/')) return serveUi(path, request.method, svc.settings.api.webSignInUrl);
+  if (path === '/ui' || path.startsWith('/ui/')) return serveUi(path, request.method, deps.settings.api.webSignInUrl);
   if (!path.startsWith('/api/v1/')) return error(404, `No route for ${request.method} ${request.path}`);
   const subPath = path.slice('/api/v1'.length);
   let methodMismatch = false;
@@ -63,25 +75,14 @@ export async function handleRequest(svc: Services, request: HttpRequest): Promis
     }
     const params = Object.fromEntries(route.names.map((name, i) => [name, decodeURIComponent(match[i + 1])]));
     try {
-      if (request.body && Buffer.byteLength(request.body) > svc.settings.api.maxBodyBytes) {
-        throw new PayloadTooLargeError(`body: larger than the limit of ${svc.settings.api.maxBodyBytes} bytes`);
+      if (request.body && Buffer.byteLength(request.body) > deps.settings.api.maxBodyBytes) {
+        throw new RequestTooLargeError(`body: larger than the limit of ${deps.settings.api.maxBodyBytes} bytes`);
       }
-      return await route.handler(svc, request, params);
+      return await route.handler(deps, request, params);
     } catch (e) {
       return toErrorResponse(e);
     }
   }
   if (methodMismatch) return error(405, `Method ${request.method} not allowed on ${request.path}`);
   return error(404, `No route for ${request.method} ${request.path}`);
-}
-
-/** Maps domain errors to Kestra's statuses; anything unexpected is a 500 that leaks no internals. */
-export function toErrorResponse(e: unknown): HttpResponse {
-  if (isValidationError(e)) return error(400, e.message, e.path);
-  if (e instanceof BadRequestError) return error(400, e.message);
-  if (e instanceof NotFoundError) return error(404, e.message);
-  if (e instanceof ConflictError) return error(409, e.message);
-  if (e instanceof PayloadTooLargeError) return error(413, e.message);
-  console.error('Unhandled error in API', e);
-  return error(500, 'Internal server error; see the service logs');
 }

@@ -1,22 +1,32 @@
-import { parseTriggerRef } from '../domain/backfill';
-import { BadRequestError } from '../domain/errors';
-import { ValidationError } from '../domain/flow/errors';
+import { NoBackfillError, NotFoundError } from '../domain/errors';
 import { inNamespace } from '../domain/namespaces';
 import type { TriggerRef, TriggerState } from '../domain/trigger-state';
-import type { Services } from '../services';
-import { resolveTrigger, setDisabled } from './backfills';
+import type { BackfillWorkflows, Clock, TriggerStore } from '../ports';
+import { type TriggerLookupDeps, resolveTrigger } from './backfills';
 
-const NO_BACKFILL = 'No backfill found';
+export interface PauseBackfillDeps extends TriggerLookupDeps {
+  clock: Clock;
+  triggers: Pick<TriggerStore, 'get' | 'setBackfillPaused'>;
+}
+
+export interface UnpauseBackfillDeps extends PauseBackfillDeps {
+  workflows: Pick<BackfillWorkflows, 'resume'>;
+}
+
+export interface DeleteBackfillDeps extends TriggerLookupDeps {
+  clock: Clock;
+  triggers: Pick<TriggerStore, 'get' | 'finishBackfill'>;
+  workflows: Pick<BackfillWorkflows, 'stop'>;
+}
 
 /**
  * Pause: the flag is all it takes. The state machine finishes the batch in hand, sees the flag on
  * its next iteration and parks on a task token stored with the backfill.
  */
-export async function pauseBackfill(svc: Services, body: unknown): Promise<TriggerState> {
-  const ref = parseTriggerRef(body);
-  await resolveTrigger(svc, ref);
-  const result = await svc.triggers.setBackfillPaused(ref, true, svc.clock.now().toISOString());
-  if (!result) throw new BadRequestError(NO_BACKFILL);
+export async function pauseBackfill(deps: PauseBackfillDeps, ref: TriggerRef): Promise<TriggerState> {
+  await resolveTrigger(deps, ref);
+  const result = await deps.triggers.setBackfillPaused(ref, true, deps.clock.now().toISOString());
+  if (!result) throw new NoBackfillError();
   return result.state;
 }
 
@@ -24,12 +34,11 @@ export async function pauseBackfill(svc: Services, body: unknown): Promise<Trigg
  * Unpause: clears the flag and hands the parked token back. If the machine has not parked yet,
  * there is no token; it will see the flag cleared when it stores its token and resume itself.
  */
-export async function unpauseBackfill(svc: Services, body: unknown): Promise<TriggerState> {
-  const ref = parseTriggerRef(body);
-  await resolveTrigger(svc, ref);
-  const result = await svc.triggers.setBackfillPaused(ref, false, svc.clock.now().toISOString());
-  if (!result) throw new BadRequestError(NO_BACKFILL);
-  if (result.taskToken) await svc.workflows.resume(result.taskToken, { resumedBy: 'unpause' });
+export async function unpauseBackfill(deps: UnpauseBackfillDeps, ref: TriggerRef): Promise<TriggerState> {
+  await resolveTrigger(deps, ref);
+  const result = await deps.triggers.setBackfillPaused(ref, false, deps.clock.now().toISOString());
+  if (!result) throw new NoBackfillError();
+  if (result.taskToken) await deps.workflows.resume(result.taskToken, { resumedBy: 'unpause' });
   return result.state;
 }
 
@@ -37,81 +46,57 @@ export async function unpauseBackfill(svc: Services, body: unknown): Promise<Tri
  * Delete: removes the backfill (restoring the live `nextExecutionDate`) and stops its state machine
  * execution. Executions already created are kept, as in Kestra.
  */
-export async function deleteBackfill(svc: Services, body: unknown): Promise<TriggerState> {
-  const ref = parseTriggerRef(body);
-  const { state } = await resolveTrigger(svc, ref);
+export async function deleteBackfill(deps: DeleteBackfillDeps, ref: TriggerRef): Promise<TriggerState> {
+  const { state } = await resolveTrigger(deps, ref);
   const backfill = state.backfill;
-  if (!backfill) throw new BadRequestError(NO_BACKFILL);
-  const updatedDate = svc.clock.now().toISOString();
-  if (!(await svc.triggers.finishBackfill(ref, backfill.id, 'DELETED', updatedDate))) throw new BadRequestError(NO_BACKFILL);
+  if (!backfill) throw new NoBackfillError();
+  const updatedDate = deps.clock.now().toISOString();
+  if (!(await deps.triggers.finishBackfill(ref, backfill.id, 'DELETED', updatedDate))) throw new NoBackfillError();
   // A hand-over may have started the next generation meanwhile; it finds the backfill gone and ends by itself.
-  await svc.workflows.stop(backfill.executionName);
+  await deps.workflows.stop(backfill.executionName);
   const { backfill: _removed, ...rest } = state;
   return { ...rest, updatedDate };
 }
 
-type Action = (svc: Services, body: unknown) => Promise<TriggerState>;
+/** One trigger action (pause, unpause, delete, enable, disable), its dependencies already bound. */
+export type TriggerAction = (ref: TriggerRef) => Promise<TriggerState>;
 
-/** Applies an action to many triggers; those without a backfill (or unknown) are skipped, as Kestra does. */
-async function applyAll(svc: Services, refs: TriggerRef[], action: Action): Promise<{ count: number }> {
+/**
+ * Applies an action to many triggers; those without a backfill, or unknown, are skipped, as Kestra
+ * does. Returns how many it changed.
+ */
+export async function applyToTriggers(refs: readonly TriggerRef[], action: TriggerAction): Promise<{ count: number }> {
   let count = 0;
   for (const ref of refs) {
     try {
-      await action(svc, ref);
+      await action(ref);
       count++;
     } catch (error) {
-      if (!(error instanceof BadRequestError) && (error as Error).name !== 'NotFoundError') throw error;
+      if (!(error instanceof NoBackfillError) && !(error instanceof NotFoundError)) throw error;
     }
   }
   return { count };
 }
 
-export async function applyByTriggers(svc: Services, body: unknown, action: Action): Promise<{ count: number }> {
-  if (!Array.isArray(body)) throw new ValidationError('body', 'expected a JSON array of {namespace, flowId, triggerId}');
-  const refs = body.map((item, i) => {
-    try {
-      return parseTriggerRef(item);
-    } catch (error) {
-      if (error instanceof ValidationError) throw new ValidationError(`[${i}].${error.path}`, error.expected);
-      throw error;
-    }
-  });
-  return applyAll(svc, refs, action);
+/** Which triggers a by-query action selects. */
+export interface TriggerQuery {
+  /** The namespace and its children (Kestra's prefix filter). */
+  namespace?: string;
+  /** Exactly this flow id. */
+  flowId?: string;
+}
+
+export interface SelectTriggersDeps {
+  triggers: Pick<TriggerStore, 'list' | 'listWithBackfill'>;
 }
 
 /**
- * Applies an action to the triggers a query selects: `namespace` matches the namespace and its
- * children (Kestra's prefix filter), `flowId` matches exactly. Backfill actions look only at
- * triggers with a backfill; the others at every trigger.
+ * The triggers a query selects. Backfill actions look only at triggers with a backfill
+ * (`rowsWith: 'backfill'`); enabling and disabling at every trigger.
  */
-export async function applyByQuery(
-  svc: Services,
-  query: { namespace?: string; flowId?: string },
-  action: Action,
-  rowsWith: 'backfill' | 'any' = 'backfill',
-): Promise<{ count: number }> {
-  const candidates = rowsWith === 'backfill' ? await svc.triggers.listWithBackfill() : await svc.triggers.list();
-  const rows = candidates.filter(
-    (row) =>
-      inNamespace(row.namespace, query.namespace) &&
-      (!query.flowId || row.flowId === query.flowId),
-  );
-  return applyAll(svc, rows, action);
+export async function selectTriggers(deps: SelectTriggersDeps, query: TriggerQuery, rowsWith: 'backfill' | 'any'): Promise<TriggerRef[]> {
+  const candidates = rowsWith === 'backfill' ? await deps.triggers.listWithBackfill() : await deps.triggers.list();
+  return candidates
+    .filter((row) => inNamespace(row.namespace, query.namespace) && (!query.flowId || row.flowId === query.flowId))
+    .map(({ namespace, flowId, triggerId }) => ({ namespace, flowId, triggerId }));
 }
-
-/** Kestra's `set-disabled/by-triggers` body: `{triggers: [...], disabled}`. */
-export async function setDisabledByTriggers(svc: Services, body: unknown): Promise<{ count: number }> {
-  const fields = body as { triggers?: unknown; disabled?: unknown } | null;
-  if (!fields || typeof fields !== 'object' || !Array.isArray(fields.triggers) || fields.triggers.length === 0) {
-    throw new ValidationError('triggers', 'expected a non-empty array of {namespace, flowId, triggerId}');
-  }
-  if (typeof fields.disabled !== 'boolean') throw new ValidationError('disabled', `expected true or false, got ${JSON.stringify(fields.disabled ?? null)}`);
-  const disabled = fields.disabled;
-  return applyByTriggers(svc, fields.triggers, (s, ref) => setDisabled(s, ref, disabled));
-}
-
-export const BACKFILL_ACTIONS: Record<'pause' | 'unpause' | 'delete', Action> = {
-  pause: pauseBackfill,
-  unpause: unpauseBackfill,
-  delete: deleteBackfill,
-};

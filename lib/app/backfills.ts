@@ -1,12 +1,38 @@
-import { backfillExecutionName, parseBackfillRequest, parseTriggerRef, planBackfill, skipsTick } from '../domain/backfill';
-import { NotFoundError } from '../domain/errors';
-import { ValidationError } from '../domain/flow/errors';
+import type { Settings } from '../config';
+import { type BackfillRequest, backfillExecutionName, planBackfill, skipsTick } from '../domain/backfill';
+import { FlowNotFoundError, TriggerNotFoundError } from '../domain/errors';
 import { type Flow, type ScheduleTrigger, isSchedule } from '../domain/flow/model';
 import { randomId } from '../domain/ids';
 import { formatInZone } from '../domain/schedule';
 import type { TriggerRef, TriggerState } from '../domain/trigger-state';
-import type { Services } from '../services';
+import type { BackfillWorkflows, Clock, ExecutionStore, FlowStore, TriggerStore } from '../ports';
 import { scheduleOf } from './schedules';
+
+/** What finding a trigger reads. */
+export interface TriggerLookupDeps {
+  flows: Pick<FlowStore, 'get'>;
+  triggers: Pick<TriggerStore, 'get'>;
+}
+
+/** What planning a backfill request needs (creating and previewing share it). */
+export interface PlanBackfillDeps extends TriggerLookupDeps {
+  clock: Clock;
+  settings: Pick<Settings, 'backfill'>;
+}
+
+export interface CreateBackfillDeps extends PlanBackfillDeps {
+  triggers: Pick<TriggerStore, 'get' | 'startBackfill' | 'finishBackfill'>;
+  workflows: Pick<BackfillWorkflows, 'start'>;
+}
+
+export interface PreviewBackfillDeps extends PlanBackfillDeps {
+  executions: Pick<ExecutionStore, 'statesByTick'>;
+}
+
+export interface SetDisabledDeps extends TriggerLookupDeps {
+  clock: Clock;
+  triggers: Pick<TriggerStore, 'get' | 'updateSchedule'>;
+}
 
 export interface ResolvedTrigger {
   flow: Flow;
@@ -15,57 +41,44 @@ export interface ResolvedTrigger {
 }
 
 /** Finds the flow, its trigger definition and its state row, with Kestra's 404 messages. */
-export async function resolveTrigger(svc: Services, ref: TriggerRef): Promise<ResolvedTrigger> {
-  const flow = await svc.flows.get(ref.namespace, ref.flowId);
-  if (!flow) throw new NotFoundError(`Flow of trigger ${ref.triggerId} not found`);
+export async function resolveTrigger(deps: TriggerLookupDeps, ref: TriggerRef): Promise<ResolvedTrigger> {
+  const flow = await deps.flows.get(ref.namespace, ref.flowId);
+  if (!flow) throw new FlowNotFoundError(`Flow of trigger ${ref.triggerId} not found`);
   const trigger = flow.triggers.find((t) => t.id === ref.triggerId);
-  if (!trigger || !isSchedule(trigger)) throw new NotFoundError(`Flow ${ref.flowId} has no trigger ${ref.triggerId}`);
-  const state = await svc.triggers.get(ref);
-  if (!state) throw new NotFoundError(`Trigger ${ref.triggerId} of flow ${ref.namespace}.${ref.flowId} has no state yet`);
+  if (!trigger || !isSchedule(trigger)) throw new TriggerNotFoundError(`Flow ${ref.flowId} has no trigger ${ref.triggerId}`);
+  const state = await deps.triggers.get(ref);
+  if (!state) throw new TriggerNotFoundError(`Trigger ${ref.triggerId} of flow ${ref.namespace}.${ref.flowId} has no state yet`);
   return { flow, trigger, state };
 }
 
 /**
- * `PUT /api/v1/triggers`: with a `backfill`, starts one; otherwise applies `disabled`.
- * Everything is validated before anything is written, so a rejected request changes nothing.
+ * Starts a backfill: validated against the flow and the clock before anything is written, so a
+ * rejected request changes nothing; then attached to the trigger and its state machine started.
  */
-export async function updateTrigger(svc: Services, body: unknown): Promise<TriggerState> {
-  const fields = body as Record<string, unknown> | null;
-  if (fields && typeof fields === 'object' && !Array.isArray(fields) && (fields.backfill === undefined || fields.backfill === null)) {
-    if (typeof fields.disabled === 'boolean') return setDisabled(svc, body, fields.disabled);
-    if (fields.disabled === undefined) {
-      throw new ValidationError('backfill', 'expected an object with at least "start" (or "disabled": true/false to switch the trigger)');
-    }
-    throw new ValidationError('disabled', `expected true or false, got ${JSON.stringify(fields.disabled)}`);
-  }
-  return createBackfill(svc, body);
-}
-
-export async function createBackfill(svc: Services, body: unknown): Promise<TriggerState> {
-  const { ref, id, state, backfill, now } = await planRequest(svc, body);
-  await svc.triggers.startBackfill(ref, backfill, now.toISOString());
+export async function createBackfill(deps: CreateBackfillDeps, request: BackfillRequest): Promise<TriggerState> {
+  const { ref, id, state, backfill, now } = await planRequest(deps, request);
+  await deps.triggers.startBackfill(ref, backfill, now.toISOString());
   try {
-    await svc.workflows.start(backfill.executionName, { backfill: { ...ref, id }, generation: 0, iteration: 0 });
+    await deps.workflows.start(backfill.executionName, { backfill: { ...ref, id }, generation: 0, iteration: 0 });
   } catch (error) {
     // Without a state machine nothing would ever dispatch: take the backfill back off the trigger.
-    await svc.triggers.finishBackfill(ref, id, 'ABANDONED', svc.clock.now().toISOString());
+    await deps.triggers.finishBackfill(ref, id, 'ABANDONED', deps.clock.now().toISOString());
     throw error;
   }
   return { ...state, backfill, updatedDate: now.toISOString() };
 }
 
 /** Validates a backfill request against its flow and trigger and plans it, writing nothing. */
-async function planRequest(svc: Services, body: unknown) {
-  const request = parseBackfillRequest(body);
-  const { flow, trigger, state } = await resolveTrigger(svc, request);
-  const now = svc.clock.now();
+async function planRequest(deps: PlanBackfillDeps, request: BackfillRequest) {
+  const { flow, trigger, state } = await resolveTrigger(deps, request);
+  const now = deps.clock.now();
   const ref: TriggerRef = { namespace: request.namespace, flowId: request.flowId, triggerId: request.triggerId };
   const id = randomId();
   const schedule = scheduleOf(trigger);
   const backfill = planBackfill(request, flow, trigger, schedule, {
     id,
     now,
-    maxTicks: svc.settings.backfill.maxTicks,
+    maxTicks: deps.settings.backfill.maxTicks,
     previousNextExecutionDate: state.nextExecutionDate,
     executionName: backfillExecutionName({ ...ref, id }, 0),
   });
@@ -104,14 +117,14 @@ export interface BackfillPreview {
  * creating the backfill, the same 400s, and nothing written. The UI shows it while the dialog is
  * filled in, so nobody starts 46,000 executions by picking the wrong year.
  */
-export async function previewBackfill(svc: Services, body: unknown): Promise<BackfillPreview> {
-  const { ref, state, trigger, schedule, backfill } = await planRequest(svc, body);
+export async function previewBackfill(deps: PreviewBackfillDeps, request: BackfillRequest): Promise<BackfillPreview> {
+  const { ref, state, trigger, schedule, backfill } = await planRequest(deps, request);
   const endMs = Date.parse(backfill.end);
   let skipped: number | null = 0;
   if (backfill.reprocess !== 'ALL') {
     skipped = null;
     if (backfill.totalTicks <= PREVIEW_SKIP_LIMIT) {
-      const earlier = await svc.executions.statesByTick(ref, backfill.cursorMs, endMs);
+      const earlier = await deps.executions.statesByTick(ref, backfill.cursorMs, endMs);
       // Only ticks of the current cron count: runs of an earlier cron's ticks cover nothing in this window.
       const isTick = (ms: number) => schedule.ticksBetween(ms, ms, 1).length === 1;
       skipped = [...earlier].filter(([tick, runs]) => isTick(tick) && skipsTick(backfill.reprocess, runs.map((run) => run.state))).length;
@@ -136,15 +149,14 @@ export async function previewBackfill(svc: Services, body: unknown): Promise<Bac
  * Switches a trigger. Disabling keeps the live schedule's next tick, so that enabling again finds
  * the ticks missed meanwhile and recovers them as `recoverMissedSchedules` says.
  */
-export async function setDisabled(svc: Services, body: unknown, disabled: boolean): Promise<TriggerState> {
-  const ref = parseTriggerRef(body);
-  const { trigger, state } = await resolveTrigger(svc, ref);
-  const now = svc.clock.now();
+export async function setDisabled(deps: SetDisabledDeps, ref: TriggerRef, disabled: boolean): Promise<TriggerState> {
+  const { trigger, state } = await resolveTrigger(deps, ref);
+  const now = deps.clock.now();
   let nextExecutionDate = state.nextExecutionDate;
   if (!disabled && nextExecutionDate === null) {
     const next = scheduleOf(trigger).next(now.getTime());
     nextExecutionDate = next === null ? null : formatInZone(next, trigger.timezone);
   }
-  await svc.triggers.updateSchedule(ref, { nextExecutionDate, disabled, updatedDate: now.toISOString() });
+  await deps.triggers.updateSchedule(ref, { nextExecutionDate, disabled, updatedDate: now.toISOString() });
   return { ...state, nextExecutionDate, disabled, updatedDate: now.toISOString() };
 }

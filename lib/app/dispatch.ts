@@ -5,8 +5,8 @@ import { tickExecutionId } from '../domain/ids';
 import { formatInZone } from '../domain/schedule';
 import { buildScheduledExecution } from '../domain/scheduled-execution';
 import type { TriggerRef } from '../domain/trigger-state';
-import type { BackfillRunInput, LogEntry, StoredExecution } from '../ports';
-import type { Services } from '../services';
+import type { Settings } from '../config';
+import type { BackfillRunInput, Clock, ExecutionQueue, ExecutionStore, FlowStore, LogEntry, LogStore, StoredExecution, TriggerStore } from '../ports';
 import { creationFailureLog } from './creation-log';
 import { scheduleOf } from './schedules';
 
@@ -29,6 +29,16 @@ export interface DispatchOutput extends BackfillRunInput {
   dispatched?: number;
 }
 
+export interface DispatchDeps {
+  settings: Pick<Settings, 'dispatch'>;
+  clock: Clock;
+  flows: Pick<FlowStore, 'get'>;
+  triggers: Pick<TriggerStore, 'get' | 'finishBackfill' | 'advanceBackfill'>;
+  executions: Pick<ExecutionStore, 'countUnfinished' | 'statesOf' | 'statesByTick' | 'createMany'>;
+  logs: Pick<LogStore, 'append'>;
+  queue: Pick<ExecutionQueue, 'send'>;
+}
+
 /**
  * One loop iteration of the backfill state machine: dispatch the next batch of ticks.
  *
@@ -37,8 +47,8 @@ export interface DispatchOutput extends BackfillRunInput {
  * conditional write. A retried or re-run iteration therefore redoes the same batch without
  * creating a second execution for any tick.
  */
-export async function dispatchBatch(svc: Services, input: BackfillRunInput): Promise<DispatchOutput> {
-  const { batchSize, maxInFlight, maxIterationsPerExecution, throttleWaitSeconds } = svc.settings.dispatch;
+export async function dispatchBatch(deps: DispatchDeps, input: BackfillRunInput): Promise<DispatchOutput> {
+  const { batchSize, maxInFlight, maxIterationsPerExecution, throttleWaitSeconds } = deps.settings.dispatch;
   const ref = input.backfill;
   const out = (status: DispatchStatus, extra: Partial<DispatchOutput> = {}): DispatchOutput => ({
     backfill: input.backfill,
@@ -49,7 +59,7 @@ export async function dispatchBatch(svc: Services, input: BackfillRunInput): Pro
     ...extra,
   });
 
-  const state = await svc.triggers.get(ref);
+  const state = await deps.triggers.get(ref);
   const backfill = state?.backfill;
   if (!backfill || backfill.id !== ref.id) {
     // The worker that finished the last execution may have completed the backfill already.
@@ -59,22 +69,22 @@ export async function dispatchBatch(svc: Services, input: BackfillRunInput): Pro
   if (backfill.paused) return out('PAUSED', { currentDate: backfill.currentDate, dispatched: backfill.dispatched });
   if (input.iteration >= maxIterationsPerExecution) return out('CONTINUE_AS_NEW');
 
-  const now = svc.clock.now();
-  const flow = await svc.flows.get(ref.namespace, ref.flowId);
+  const now = deps.clock.now();
+  const flow = await deps.flows.get(ref.namespace, ref.flowId);
   const trigger = flow?.triggers.find((t) => t.id === ref.triggerId);
   if (!flow || !trigger || !isSchedule(trigger)) {
-    await svc.triggers.finishBackfill(ref, backfill.id, 'ABANDONED', now.toISOString());
+    await deps.triggers.finishBackfill(ref, backfill.id, 'ABANDONED', now.toISOString());
     return out('GONE');
   }
 
   const endMs = Date.parse(backfill.end);
-  const unfinished = await svc.executions.countUnfinished(backfill.id, maxInFlight);
+  const unfinished = await deps.executions.countUnfinished(backfill.id, maxInFlight);
   const progress = { currentDate: backfill.currentDate, dispatched: backfill.dispatched };
   if (backfill.cursorMs > endMs) {
     // Every tick is dispatched; the backfill ends when its last execution does. The worker that
     // finishes it usually completes the backfill at once; this is the fallback.
     if (unfinished > 0) return out('THROTTLED', progress);
-    await svc.triggers.finishBackfill(ref, backfill.id, 'COMPLETED', now.toISOString());
+    await deps.triggers.finishBackfill(ref, backfill.id, 'COMPLETED', now.toISOString());
     return out('DONE', progress);
   }
   const room = maxInFlight - unfinished;
@@ -89,8 +99,8 @@ export async function dispatchBatch(svc: Services, input: BackfillRunInput): Pro
   const currentDate = nextTick !== null && nextTick <= endMs ? formatInZone(nextTick, trigger.timezone) : backfill.end;
 
   const ids = ticks.map((tick) => tickExecutionId(backfill.id, tick));
-  const existing: Map<string, StateType> = ids.length ? await svc.executions.statesOf(ids) : new Map();
-  const skipped = await coveredTicks(svc, backfill.reprocess, ref, ticks, ids, existing);
+  const existing: Map<string, StateType> = ids.length ? await deps.executions.statesOf(ids) : new Map();
+  const skipped = await coveredTicks(deps.executions, backfill.reprocess, ref, ticks, ids, existing);
   const created: StoredExecution[] = [];
   const failureLogs: { seq: number; entry: LogEntry }[] = [];
   ticks.forEach((tickMs, i) => {
@@ -110,17 +120,17 @@ export async function dispatchBatch(svc: Services, input: BackfillRunInput): Pro
     const failure = creationFailureLog(built, now);
     if (failure) failureLogs.push(failure);
   });
-  await svc.executions.createMany(created);
-  await svc.logs.append(failureLogs);
+  await deps.executions.createMany(created);
+  await deps.logs.append(failureLogs);
 
   // Existing CREATED ones are queued again: a crash may have come between their write and their message.
   const toRun = [
     ...ids.filter((id) => existing.get(id) === 'CREATED'),
     ...created.filter((c) => c.execution.state.current === 'CREATED').map((c) => c.execution.id),
   ];
-  await svc.queue.send(toRun.map((executionId) => ({ executionId })), 'backfill');
+  await deps.queue.send(toRun.map((executionId) => ({ executionId })), 'backfill');
 
-  const advanced = await svc.triggers.advanceBackfill(ref, backfill.id, backfill.cursorMs, {
+  const advanced = await deps.triggers.advanceBackfill(ref, backfill.id, backfill.cursorMs, {
     cursorMs,
     currentDate,
     dispatchedDelta: ticks.length,
@@ -140,7 +150,7 @@ export async function dispatchBatch(svc: Services, input: BackfillRunInput): Pro
  * skipped: a re-run batch must still queue it, whatever happened to the other runs meanwhile.
  */
 async function coveredTicks(
-  svc: Services,
+  executions: DispatchDeps['executions'],
   reprocess: Reprocess,
   trigger: TriggerRef,
   ticks: number[],
@@ -149,7 +159,7 @@ async function coveredTicks(
 ): Promise<Set<number>> {
   const covered = new Set<number>();
   if (reprocess === 'ALL' || ticks.length === 0) return covered;
-  const earlier = await svc.executions.statesByTick(trigger, ticks[0], ticks[ticks.length - 1]);
+  const earlier = await executions.statesByTick(trigger, ticks[0], ticks[ticks.length - 1]);
   ticks.forEach((tick, i) => {
     if (existing.has(ids[i])) return;
     const states = (earlier.get(tick) ?? []).filter((run) => run.id !== ids[i]).map((run) => run.state);

@@ -1,9 +1,9 @@
-import { NotFoundError } from '../domain/errors';
+import { FlowNotFoundError } from '../domain/errors';
 import { ValidationError } from '../domain/flow/errors';
 import { type Flow, type ScheduleTrigger, type Task, isSchedule } from '../domain/flow/model';
 import { parseFlow } from '../domain/flow/parse';
 import { formatInZone } from '../domain/schedule';
-import type { Services } from '../services';
+import type { BackfillWorkflows, Clock, FlowStore, TriggerStore } from '../ports';
 import { scheduleOf } from './schedules';
 
 /** Kestra's flow JSON (`FlowWithSource`): the definition, its revision and the YAML it came from. */
@@ -26,49 +26,67 @@ export function toFlowJson(flow: Flow): Record<string, unknown> {
   };
 }
 
-export async function getFlow(svc: Services, namespace: string, id: string): Promise<Flow> {
-  const flow = await svc.flows.get(namespace, id);
-  if (!flow) throw new NotFoundError(`Flow ${namespace}.${id} not found`);
+export interface GetFlowDeps {
+  flows: Pick<FlowStore, 'get'>;
+}
+
+/** Writing a flow also keeps its triggers' rows in step (and stops the backfills of removed triggers). */
+export interface SaveFlowDeps {
+  clock: Clock;
+  flows: Pick<FlowStore, 'get' | 'create' | 'update'>;
+  triggers: Pick<TriggerStore, 'createIfAbsent' | 'updateSchedule' | 'listByFlow' | 'delete'>;
+  workflows: Pick<BackfillWorkflows, 'stop'>;
+}
+
+export interface DeleteFlowDeps {
+  flows: Pick<FlowStore, 'get' | 'delete'>;
+  triggers: Pick<TriggerStore, 'listByFlow' | 'delete'>;
+  workflows: Pick<BackfillWorkflows, 'stop'>;
+}
+
+export async function getFlow(deps: GetFlowDeps, namespace: string, id: string): Promise<Flow> {
+  const flow = await deps.flows.get(namespace, id);
+  if (!flow) throw new FlowNotFoundError(`Flow ${namespace}.${id} not found`);
   return flow;
 }
 
-export async function createFlow(svc: Services, source: string): Promise<Flow> {
+export async function createFlow(deps: SaveFlowDeps, source: string): Promise<Flow> {
   const flow = parseFlow(source, { revision: 1 });
-  await svc.flows.create(flow);
-  await syncTriggerRows(svc, flow, undefined);
+  await deps.flows.create(flow);
+  await syncTriggerRows(deps, flow, undefined);
   return flow;
 }
 
 /** Replaces a flow's definition; an unchanged source keeps its revision, as Kestra does. */
-export async function updateFlow(svc: Services, namespace: string, id: string, source: string): Promise<Flow> {
-  const current = await getFlow(svc, namespace, id);
+export async function updateFlow(deps: SaveFlowDeps, namespace: string, id: string, source: string): Promise<Flow> {
+  const current = await getFlow(deps, namespace, id);
   const flow = parseFlow(source, { revision: current.revision + 1 });
   if (flow.namespace !== namespace) {
     throw new ValidationError('namespace', `the YAML says "${flow.namespace}" but the URL updates namespace "${namespace}"`);
   }
   if (flow.id !== id) throw new ValidationError('id', `the YAML says "${flow.id}" but the URL updates flow "${id}"`);
   if (flow.source === current.source) return current;
-  await svc.flows.update(flow, current.revision);
-  await syncTriggerRows(svc, flow, current);
+  await deps.flows.update(flow, current.revision);
+  await syncTriggerRows(deps, flow, current);
   return flow;
 }
 
 /** Creates the flow or, when it exists with another source, updates it (loading `./flows` at start). */
-export async function upsertFlow(svc: Services, source: string): Promise<{ flow: Flow; action: 'created' | 'updated' | 'unchanged' }> {
+export async function upsertFlow(deps: SaveFlowDeps, source: string): Promise<{ flow: Flow; action: 'created' | 'updated' | 'unchanged' }> {
   const parsed = parseFlow(source);
-  const current = await svc.flows.get(parsed.namespace, parsed.id);
-  if (!current) return { flow: await createFlow(svc, source), action: 'created' };
-  const flow = await updateFlow(svc, parsed.namespace, parsed.id, source);
+  const current = await deps.flows.get(parsed.namespace, parsed.id);
+  if (!current) return { flow: await createFlow(deps, source), action: 'created' };
+  const flow = await updateFlow(deps, parsed.namespace, parsed.id, source);
   return { flow, action: flow === current ? 'unchanged' : 'updated' };
 }
 
-export async function deleteFlow(svc: Services, namespace: string, id: string): Promise<void> {
-  const flow = await getFlow(svc, namespace, id);
-  for (const state of await svc.triggers.listByFlow(namespace, id)) {
-    if (state.backfill) await svc.workflows.stop(state.backfill.executionName);
-    await svc.triggers.delete(state);
+export async function deleteFlow(deps: DeleteFlowDeps, namespace: string, id: string): Promise<void> {
+  const flow = await getFlow(deps, namespace, id);
+  for (const state of await deps.triggers.listByFlow(namespace, id)) {
+    if (state.backfill) await deps.workflows.stop(state.backfill.executionName);
+    await deps.triggers.delete(state);
   }
-  await svc.flows.delete(flow.namespace, flow.id);
+  await deps.flows.delete(flow.namespace, flow.id);
 }
 
 function sameSchedule(a: ScheduleTrigger, b: ScheduleTrigger): boolean {
@@ -79,24 +97,24 @@ function sameSchedule(a: ScheduleTrigger, b: ScheduleTrigger): boolean {
  * Keeps one trigger row per Schedule trigger of the flow: new triggers get a row with their next
  * tick, changed schedules get a new next tick, removed triggers lose their row (and any backfill).
  */
-async function syncTriggerRows(svc: Services, flow: Flow, previous: Flow | undefined): Promise<void> {
-  const now = svc.clock.now();
+async function syncTriggerRows(deps: SaveFlowDeps, flow: Flow, previous: Flow | undefined): Promise<void> {
+  const now = deps.clock.now();
   const updatedDate = now.toISOString();
   for (const trigger of flow.triggers.filter(isSchedule)) {
     const schedule = scheduleOf(trigger);
     const next = schedule.next(now.getTime());
     const nextExecutionDate = trigger.disabled || next === null ? null : formatInZone(next, trigger.timezone);
     const ref = { namespace: flow.namespace, flowId: flow.id, triggerId: trigger.id };
-    const created = await svc.triggers.createIfAbsent({ ...ref, nextExecutionDate, disabled: trigger.disabled, updatedDate });
+    const created = await deps.triggers.createIfAbsent({ ...ref, nextExecutionDate, disabled: trigger.disabled, updatedDate });
     const before = previous?.triggers.find((t) => t.id === trigger.id);
     if (!created && (!before || !sameSchedule(before, trigger))) {
-      await svc.triggers.updateSchedule(ref, { nextExecutionDate, disabled: trigger.disabled, updatedDate });
+      await deps.triggers.updateSchedule(ref, { nextExecutionDate, disabled: trigger.disabled, updatedDate });
     }
   }
   const kept = new Set(flow.triggers.map((t) => t.id));
-  for (const state of await svc.triggers.listByFlow(flow.namespace, flow.id)) {
+  for (const state of await deps.triggers.listByFlow(flow.namespace, flow.id)) {
     if (kept.has(state.triggerId)) continue;
-    if (state.backfill) await svc.workflows.stop(state.backfill.executionName);
-    await svc.triggers.delete(state);
+    if (state.backfill) await deps.workflows.stop(state.backfill.executionName);
+    await deps.triggers.delete(state);
   }
 }

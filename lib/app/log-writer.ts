@@ -1,4 +1,4 @@
-import type { LogEntry, LogLevel, LogStore } from '../ports';
+import type { Clock, LogEntry, LogLevel, LogStore } from '../ports';
 
 /** Lines of one attempt are numbered from `attempt × 1,000,000`, so a re-run never overwrites or interleaves an earlier attempt's lines. */
 const SEQ_PER_ATTEMPT = 1_000_000;
@@ -13,16 +13,17 @@ export class LogWriter {
   private pending: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly store: LogStore,
+    private readonly store: Pick<LogStore, 'append'>,
     private readonly base: LogFields,
     attempt: number,
+    private readonly clock: Clock,
   ) {
     this.next = attempt * SEQ_PER_ATTEMPT;
   }
 
   log(level: LogLevel, message: string, fields: Partial<LogFields> = {}): void {
     if (this.next % SEQ_PER_ATTEMPT === SEQ_PER_ATTEMPT - 1) return; // a runaway task stops being logged, not the worker
-    this.buffer.push({ seq: this.next++, entry: { ...this.base, ...fields, timestamp: new Date().toISOString(), level, message } });
+    this.buffer.push({ seq: this.next++, entry: { ...this.base, ...fields, timestamp: this.clock.now().toISOString(), level, message } });
     if (this.buffer.length >= FLUSH_EVERY) void this.flushSoon();
   }
 

@@ -1,18 +1,24 @@
 import { toTriggerJson, type TriggerState } from '../domain/trigger-state';
-import type { Services } from '../services';
+import type { Settings } from '../config';
+import type { ExecutionStore } from '../ports';
 import { executionLinks } from './console-links';
+
+export interface TriggerViewDeps {
+  settings: Pick<Settings, 'stateMachineArn'>;
+  executions: Pick<ExecutionStore, 'progressOf'>;
+}
 
 /**
  * Kestra's Trigger JSON, with the backfill's progress counted from the executions themselves
  * (sparse indexes of queued, running and failed ones) rather than from counters a retried or
  * redelivered step could bump twice; `succeeded` is what remains of the dispatched ticks.
  */
-export async function triggerView(svc: Services, state: TriggerState): Promise<Record<string, unknown>> {
+export async function triggerView(deps: TriggerViewDeps, state: TriggerState): Promise<Record<string, unknown>> {
   const json = toTriggerJson(state);
   const backfill = state.backfill;
   if (backfill) {
     // Only ticks below the cursor count as dispatched: a batch being written is not counted twice.
-    const { queued, running, failed } = await svc.executions.progressOf(backfill.id, backfill.cursorMs);
+    const { queued, running, failed } = await deps.executions.progressOf(backfill.id, backfill.cursorMs);
     const succeeded = Math.max(0, backfill.dispatched - backfill.skipped - queued - running - failed);
     (json.backfill as Record<string, unknown>).progress = {
       total: backfill.totalTicks,
@@ -25,7 +31,7 @@ export async function triggerView(svc: Services, state: TriggerState): Promise<R
       skipped: backfill.skipped,
     };
     // On AWS: the execution's ARN and console page (locally the state machine has neither).
-    Object.assign(json.backfill as Record<string, unknown>, executionLinks(svc.settings.stateMachineArn, backfill.executionName));
+    Object.assign(json.backfill as Record<string, unknown>, executionLinks(deps.settings.stateMachineArn, backfill.executionName));
   }
   return json;
 }

@@ -2,12 +2,32 @@ import { type Execution, type StateType, type TaskRun, newState, transition } fr
 import { type Flow, LOG_TYPE, type Task } from '../domain/flow/model';
 import { randomId } from '../domain/ids';
 import { render, renderValue } from '../domain/template';
-import type { StoredExecution } from '../ports';
-import type { Services } from '../services';
+import type { Settings } from '../config';
+import type { Clock, ExecutionStore, FlowStore, LogStore, ShellRunner, StoredExecution, TriggerStore } from '../ports';
 import { completeIfDrained } from './backfill-run';
 import { setDisabled } from './backfills';
 import { LogWriter } from './log-writer';
-import { runShellCommands } from './tasks/shell';
+
+export interface WorkerDeps {
+  settings: Pick<Settings, 'worker'>;
+  clock: Clock;
+  flows: Pick<FlowStore, 'get'>;
+  executions: Pick<ExecutionStore, 'claimMany' | 'save' | 'finish' | 'releaseLease' | 'countUnfinished'>;
+  /** `stopAfter` switches the trigger off; the last execution of a backfill completes it. */
+  triggers: Pick<TriggerStore, 'get' | 'updateSchedule' | 'finishBackfill'>;
+  logs: Pick<LogStore, 'append'>;
+  runShell: ShellRunner;
+}
+
+/** Runs queued executions; one per worker (per warm Lambda, or per local runtime), holding its flow cache. */
+export interface ExecutionRunner {
+  /**
+   * Runs a batch of queued executions side by side, as one SQS delivery brings them: their claims
+   * share one read (a batched, strongly consistent read), each then runs on its own. One result per
+   * id, in order; an error fails only its own execution.
+   */
+  runExecutions(executionIds: string[]): Promise<PromiseSettledResult<RunOutcome>[]>;
+}
 
 /**
  * DONE: the message can go. RETRY_LATER: another worker holds the execution; look again once its
@@ -18,65 +38,62 @@ export type RunOutcome = { outcome: 'DONE' } | { outcome: 'RETRY_LATER'; afterSe
 const DONE: RunOutcome = { outcome: 'DONE' };
 
 /**
- * Runs one queued execution. The claim is a conditional write, so a duplicate or redelivered
- * message finds the execution taken or finished and does nothing; every later write is
- * conditional on the lease, so a worker that lost its lease can never overwrite its successor.
+ * The worker. The claim is a conditional write, so a duplicate or redelivered message finds the
+ * execution taken or finished and does nothing; every later write is conditional on the lease, so a
+ * worker that lost its lease can never overwrite its successor.
  */
-export async function runExecution(svc: Services, executionId: string): Promise<RunOutcome> {
-  const [result] = await runExecutions(svc, [executionId]);
-  if (result.status === 'rejected') throw result.reason;
-  return result.value;
+export function createExecutionRunner(deps: WorkerDeps): ExecutionRunner {
+  const flowFor = recentFlows(deps);
+  return {
+    async runExecutions(executionIds) {
+      const claimedAt = deps.clock.now();
+      const leaseUntilMs = claimedAt.getTime() + deps.settings.worker.leaseSeconds * 1000;
+      const claims = executionIds.map((id) => ({ id, leaseToken: randomId() }));
+      const results = await deps.executions.claimMany(claims, leaseUntilMs, claimedAt);
+      return Promise.allSettled(
+        results.map(async (claim, i): Promise<RunOutcome> => {
+          if (claim.outcome === 'BUSY') {
+            return { outcome: 'RETRY_LATER', afterSeconds: Math.max(1, Math.ceil((claim.leaseUntilMs - claimedAt.getTime()) / 1000) + 1) };
+          }
+          if (claim.outcome !== 'CLAIMED') return DONE;
+          const { id, leaseToken } = claims[i];
+          try {
+            await runClaimed(deps, flowFor, claim.stored, leaseToken);
+            return DONE;
+          } catch (error) {
+            await deps.executions.releaseLease(id, leaseToken).catch(() => undefined);
+            throw error;
+          }
+        }),
+      );
+    },
+  };
 }
 
-/**
- * Runs a batch of queued executions side by side, as one SQS delivery brings them: their claims
- * share one read (a batched, strongly consistent read), each then runs as `runExecution` does.
- * One result per id, in order; an error fails only its own execution.
- */
-export async function runExecutions(svc: Services, executionIds: string[]): Promise<PromiseSettledResult<RunOutcome>[]> {
-  const claimedAt = svc.clock.now();
-  const leaseUntilMs = claimedAt.getTime() + svc.settings.worker.leaseSeconds * 1000;
-  const claims = executionIds.map((id) => ({ id, leaseToken: randomId() }));
-  const results = await svc.executions.claimMany(claims, leaseUntilMs, claimedAt);
-  return Promise.allSettled(
-    results.map(async (claim, i): Promise<RunOutcome> => {
-      if (claim.outcome === 'BUSY') {
-        return { outcome: 'RETRY_LATER', afterSeconds: Math.max(1, Math.ceil((claim.leaseUntilMs - claimedAt.getTime()) / 1000) + 1) };
-      }
-      if (claim.outcome !== 'CLAIMED') return DONE;
-      const { id, leaseToken } = claims[i];
-      try {
-        await runClaimed(svc, claim.stored, leaseToken);
-        return DONE;
-      } catch (error) {
-        await svc.executions.releaseLease(id, leaseToken).catch(() => undefined);
-        throw error;
-      }
-    }),
-  );
-}
+type FlowLookup = (execution: Execution) => Promise<Flow | undefined>;
 
-async function runClaimed(svc: Services, stored: StoredExecution, leaseToken: string): Promise<void> {
+async function runClaimed(deps: WorkerDeps, flowFor: FlowLookup, stored: StoredExecution, leaseToken: string): Promise<void> {
   const execution = stored.execution;
   const attempt = execution.state.histories.filter((h) => h.state === 'RUNNING').length;
   const logs = new LogWriter(
-    svc.logs,
+    deps.logs,
     { namespace: execution.namespace, flowId: execution.flowId, executionId: execution.id, triggerId: execution.trigger?.id },
     attempt,
+    deps.clock,
   );
-  const flow = await flowFor(svc, execution);
+  const flow = await flowFor(execution);
   let final: StateType = 'SUCCESS';
   if (!flow) {
     logs.log('ERROR', `Flow ${execution.namespace}.${execution.flowId} no longer exists`);
     final = 'FAILED';
   } else {
     for (const task of flow.tasks) {
-      const taskRun = startTaskRun(execution, task, svc.clock.now());
+      const taskRun = startTaskRun(execution, task, deps.clock.now());
       execution.taskRunList.push(taskRun);
       // A shell task may run for minutes: show it RUNNING (and check the lease) first. A Log task is instant.
-      if (task.type !== LOG_TYPE && !(await svc.executions.save(stored, leaseToken))) return; // lease lost: the new owner runs it
-      const ok = await runTask(svc, flow, execution, task, taskRun, logs);
-      const state = transition(taskRun.state, ok ? 'SUCCESS' : 'FAILED', svc.clock.now());
+      if (task.type !== LOG_TYPE && !(await deps.executions.save(stored, leaseToken))) return; // lease lost: the new owner runs it
+      const ok = await runTask(deps, flow, execution, task, taskRun, logs);
+      const state = transition(taskRun.state, ok ? 'SUCCESS' : 'FAILED', deps.clock.now());
       taskRun.state = state;
       taskRun.attempts = [{ state }];
       if (!ok) {
@@ -86,37 +103,38 @@ async function runClaimed(svc: Services, stored: StoredExecution, leaseToken: st
     }
   }
   await logs.flush();
-  execution.state = transition(execution.state, final, svc.clock.now());
-  if (!(await svc.executions.finish(stored, leaseToken))) return;
+  execution.state = transition(execution.state, final, deps.clock.now());
+  if (!(await deps.executions.finish(stored, leaseToken))) return;
   if (!execution.trigger) return;
   const ref = { namespace: execution.namespace, flowId: execution.flowId, triggerId: execution.trigger.id };
   // Kestra's `stopAfter`: an execution of the trigger ending in a listed state switches the trigger off.
   const trigger = flow?.triggers.find((t) => t.id === ref.triggerId);
   if (trigger?.stopAfter?.includes(final)) {
-    await setDisabled(svc, ref, true);
+    await setDisabled(deps, ref, true);
     console.log(`Trigger ${ref.namespace}.${ref.flowId}.${ref.triggerId} disabled: execution ${execution.id} ended ${final} (stopAfter)`);
   }
-  if (stored.origin.backfillId) await completeIfDrained(svc, ref, stored.origin.backfillId);
+  if (stored.origin.backfillId) await completeIfDrained(deps, ref, stored.origin.backfillId);
 }
 
-/**
- * Flows this worker read in the last moments, per wiring: a backfill runs the same flow thousands
- * of times in a row. An execution of another revision than the cached one always reads again.
- */
-const recentFlows = new WeakMap<Services, Map<string, { flow: Flow | undefined; at: number }>>();
+/** How long a flow read stays fresh: a backfill runs the same flow thousands of times in a row. */
 const FLOW_CACHE_MS = 2000;
 
-async function flowFor(svc: Services, execution: Execution): Promise<Flow | undefined> {
-  let cache = recentFlows.get(svc);
-  if (!cache) recentFlows.set(svc, (cache = new Map()));
-  const key = `${execution.namespace}|${execution.flowId}`;
-  const now = Date.now();
-  const cached = cache.get(key);
-  if (cached && now - cached.at < FLOW_CACHE_MS && cached.flow?.revision === execution.flowRevision) return cached.flow;
-  const flow = await svc.flows.get(execution.namespace, execution.flowId);
-  if (cache.size > 1000) cache.clear();
-  cache.set(key, { flow, at: now });
-  return flow;
+/**
+ * The flows this worker read in the last moments. An execution of another revision than the cached
+ * one always reads again, so an edited flow is never run from a stale copy.
+ */
+function recentFlows(deps: Pick<WorkerDeps, 'flows' | 'clock'>): FlowLookup {
+  const cache = new Map<string, { flow: Flow | undefined; at: number }>();
+  return async (execution) => {
+    const key = `${execution.namespace}|${execution.flowId}`;
+    const now = deps.clock.now().getTime();
+    const cached = cache.get(key);
+    if (cached && now - cached.at < FLOW_CACHE_MS && cached.flow?.revision === execution.flowRevision) return cached.flow;
+    const flow = await deps.flows.get(execution.namespace, execution.flowId);
+    if (cache.size > 1000) cache.clear();
+    cache.set(key, { flow, at: now });
+    return flow;
+  };
 }
 
 function startTaskRun(execution: Execution, task: Task, at: Date): TaskRun {
@@ -146,7 +164,7 @@ function templateVariables(flow: Flow, execution: Execution, task: Task, taskRun
   return variables;
 }
 
-async function runTask(svc: Services, flow: Flow, execution: Execution, task: Task, taskRun: TaskRun, logs: LogWriter): Promise<boolean> {
+async function runTask(deps: WorkerDeps, flow: Flow, execution: Execution, task: Task, taskRun: TaskRun, logs: LogWriter): Promise<boolean> {
   const fields = { taskId: task.id, taskRunId: taskRun.id, attemptNumber: 1 };
   const log = (level: Parameters<LogWriter['log']>[0], message: string) => logs.log(level, message, fields);
   const variables = templateVariables(flow, execution, task, taskRun);
@@ -160,9 +178,9 @@ async function runTask(svc: Services, flow: Flow, execution: Execution, task: Ta
       beforeCommands: string[];
       env: Record<string, string>;
     };
-    const result = await runShellCommands({
+    const result = await deps.runShell({
       task: rendered,
-      timeoutMs: task.timeoutMs ?? svc.settings.worker.defaultTaskTimeoutSeconds * 1000,
+      timeoutMs: task.timeoutMs ?? deps.settings.worker.defaultTaskTimeoutSeconds * 1000,
       log,
     });
     return result.ok;

@@ -1,36 +1,48 @@
 /**
- * Errors the domain and application layers throw; the HTTP edge maps each to a status code.
- * `ValidationError` (400) lives in ./flow/errors because flows and requests share it.
+ * The errors the domain, the use cases and the stores throw, named for what went wrong in the
+ * product's terms. They carry no transport status: the API maps each kind to a status code in one
+ * table (lib/api/error-response.ts), and every other caller (the state machine tasks, the worker,
+ * the local default) handles them by kind.
+ *
+ * `ValidationError` belongs to this hierarchy too; it lives in ./flow/errors because flows and
+ * requests share it.
  */
 
-/** The thing addressed does not exist (HTTP 404). */
-export class NotFoundError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'NotFoundError';
+/** Base of every error the product throws on purpose; anything else is a bug or an outage. */
+export abstract class DomainError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
   }
 }
 
-/** The request is valid but conflicts with the current state (HTTP 409). */
-export class ConflictError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConflictError';
-  }
-}
+/** The thing addressed does not exist. */
+export abstract class NotFoundError extends DomainError {}
 
-/** The request is well-formed but not allowed in the current state, in Kestra's words (HTTP 400, e.g. `No backfill found`). */
-export class BadRequestError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'BadRequestError';
-  }
-}
+export class FlowNotFoundError extends NotFoundError {}
 
-/** The request body is larger than the limit (HTTP 413). */
-export class PayloadTooLargeError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'PayloadTooLargeError';
+/** The flow exists but has no such trigger, or the trigger has no state row yet. */
+export class TriggerNotFoundError extends NotFoundError {}
+
+export class ExecutionNotFoundError extends NotFoundError {}
+
+/** The request is valid but collides with what exists now. */
+export abstract class ConflictError extends DomainError {}
+
+/** A trigger already has an active backfill (Kestra silently replaces it; we refuse). */
+export class BackfillAlreadyActiveError extends ConflictError {}
+
+export class FlowAlreadyExistsError extends ConflictError {}
+
+/** Someone else changed the flow between our read and our write. */
+export class FlowChangedConcurrentlyError extends ConflictError {}
+
+/**
+ * Pause, resume or delete found no backfill on the trigger. Kestra answers it as a client error
+ * with the message `No backfill found`, which its users' scripts match on.
+ */
+export class NoBackfillError extends DomainError {
+  constructor() {
+    super('No backfill found');
   }
 }

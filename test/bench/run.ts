@@ -6,14 +6,14 @@ import { type AttributeValue, type DynamoDBClient, ScanCommand } from '@aws-sdk/
 import { ensureTables } from '../../lib/adapters/dynamodb/create-tables';
 import { storesFor } from '../../lib/adapters/dynamodb/stores';
 import { createBackfill } from '../../lib/app/backfills';
+import { parseBackfillRequest } from '../../lib/domain/backfill';
 import { dispatchBatch } from '../../lib/app/dispatch';
 import { createFlow } from '../../lib/app/flows';
 import { readSettings } from '../../lib/config';
 import { randomId } from '../../lib/domain/ids';
 import { compileSchedule, referenceTicksBetween } from '../../lib/domain/schedule';
-import { startLocalDynamo } from '../../lib/local/dynamodb';
-import type { BackfillRunInput, ExecutionMessage } from '../../lib/ports';
-import type { Services } from '../../lib/services';
+import { startLocalDynamo } from '../../lib/adapters/local/local-dynamo';
+import type { BackfillRunInput, ExecutionMessage, ExecutionStore } from '../../lib/ports';
 import { Api, startProduct, waitFor } from '../support/local';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -61,23 +61,26 @@ async function dispatchThroughput() {
   const settings = readSettings({ BACKFILL_BATCH_SIZE: '500', BACKFILL_MAX_IN_FLIGHT: '1000000' });
   await ensureTables(dynamo.client, settings.tables);
   const sent: ExecutionMessage[] = [];
-  const svc: Services = {
+  const svc = {
     settings,
     clock: { now: () => new Date() },
     ...storesFor(dynamo.client, settings.tables),
-    queue: { send: async (messages) => void sent.push(...messages), retryAfter: async () => undefined },
+    queue: { send: async (messages: ExecutionMessage[]) => void sent.push(...messages), retryAfter: async () => undefined },
     workflows: { start: async () => undefined, stop: async () => undefined, resume: async () => undefined },
   };
   const N = 10_000;
   await createFlow(svc, `id: bench\nnamespace: bench\ntasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n    message: hi\ntriggers:\n  - id: minute\n    type: io.kestra.plugin.core.trigger.Schedule\n    cron: "* * * * *"\n`);
   const start = new Date(Date.now() - 60 * 86_400_000);
   start.setUTCSeconds(0, 0);
-  const state = await createBackfill(svc, {
-    namespace: 'bench',
-    flowId: 'bench',
-    triggerId: 'minute',
-    backfill: { start: start.toISOString(), end: new Date(start.getTime() + (N - 1) * 60_000).toISOString() },
-  });
+  const state = await createBackfill(
+    svc,
+    parseBackfillRequest({
+      namespace: 'bench',
+      flowId: 'bench',
+      triggerId: 'minute',
+      backfill: { start: start.toISOString(), end: new Date(start.getTime() + (N - 1) * 60_000).toISOString() },
+    }),
+  );
   let input: BackfillRunInput = { backfill: { namespace: 'bench', flowId: 'bench', triggerId: 'minute', id: state.backfill!.id }, generation: 0, iteration: 0 };
   let loops = 0;
   const ours = await timed(async () => {
@@ -104,7 +107,7 @@ async function dispatchThroughput() {
  * dispatch just made; baseline: reading every execution document of the table once (a Scan), the
  * least any search that pages in memory has to do.
  */
-async function executionSearch(svc: Services, client: DynamoDBClient, table: string, total: number) {
+async function executionSearch(svc: { executions: Pick<ExecutionStore, 'search'> }, client: DynamoDBClient, table: string, total: number) {
   console.log(`Execution search, one page of 25 among ${total} executions of a flow, vs reading all their documents once`);
   const searches = {
     'first page': { namespace: 'bench', flowId: 'bench', page: 1, size: 25 },
@@ -142,7 +145,7 @@ async function endToEnd() {
   const M = 1000;
   const baseline = await timed(async () => {
     for (let i = 0; i < M; i++) {
-      await product.runtime.services.logs.append([{ seq: i, entry: { namespace: 'b', flowId: 'b', executionId: 'baseline', timestamp: '', level: 'INFO', message: 'x' } }]);
+      await product.runtime.deps.logs.append([{ seq: i, entry: { namespace: 'b', flowId: 'b', executionId: 'baseline', timestamp: '', level: 'INFO', message: 'x' } }]);
     }
   });
   const N = 3000;

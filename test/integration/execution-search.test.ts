@@ -6,7 +6,7 @@ import { EXECUTIONS_TABLE, flowKey } from '../../lib/adapters/dynamodb/tables';
 import { DynamoExecutionStore } from '../../lib/adapters/dynamodb/execution-store';
 import { readSettings } from '../../lib/config';
 import { type Execution, type StateType, newState, transition } from '../../lib/domain/execution';
-import { type LocalDynamo, startLocalDynamo } from '../../lib/local/dynamodb';
+import { type LocalDynamo, startLocalDynamo } from '../../lib/adapters/local/local-dynamo';
 import type { ExecutionQuery } from '../../lib/ports';
 
 /**

@@ -1,3 +1,4 @@
+import { createWorkerHandler } from '../../functions/worker';
 import type { SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scheduleOf } from '../../lib/app/schedules';
@@ -28,7 +29,7 @@ function window(ticks: number, hoursAgo: number) {
 /** Crashes, retries and redeliveries lose nothing and duplicate nothing. */
 describe('one execution per tick, whatever fails or repeats', () => {
   let product: TestProduct;
-  const svc = () => product.runtime.services;
+  const svc = () => product.runtime.deps;
 
   beforeAll(async () => {
     // A short lease: a duplicate message that finds its execution leased comes back when the lease ends.
@@ -144,7 +145,7 @@ describe('one execution per tick, whatever fails or repeats', () => {
     expect(await svc().executions.createIfAbsent(built)).toBe(true);
     const record = (messageId: string, body: string) =>
       ({ messageId, body, receiptHandle: `receipt-${messageId}`, eventSourceARN: 'arn:aws:sqs:local:0:executions' }) as SQSRecord;
-    const { handler } = await import('../../functions/worker');
+    const handler = createWorkerHandler(product.runtime.deps);
     const answer = await handler({
       Records: [record('m1', JSON.stringify({ executionId: id })), record('m2', JSON.stringify({ executionId: id })), record('m3', '{not json')],
     });

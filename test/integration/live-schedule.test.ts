@@ -1,3 +1,4 @@
+import { createTickHandler } from '../../functions/tick';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { runDueSchedules } from '../../lib/app/live-schedule';
 import { logFlow } from '../support/flows';
@@ -69,7 +70,7 @@ describe('the live schedule', () => {
     const first = Date.parse(row.nextExecutionDate);
     // Ten minutes later (the service was down): both calls see the same ten due ticks.
     const later = new Date(first + 9 * 60_000 + 30_000);
-    const svc = product.runtime.services;
+    const svc = product.runtime.deps;
     await Promise.all([runDueSchedules(svc, later), runDueSchedules(svc, later)]);
     await product.runtime.queue.idle();
     const executions = await product.api.executions('live', 'minutely');
@@ -111,7 +112,7 @@ describe('recovery of missed schedules', () => {
     const first = await nextOf('all');
     // Down for ten minutes: ticks first … first+10min are due, the last one 20 s ago.
     const now = new Date(first + 10 * 60_000 + 20_000);
-    await runDueSchedules(product.runtime.services, now);
+    await runDueSchedules(product.runtime.deps, now);
     const minute = (n: number) => first + n * 60_000;
     expect(await datesOf('all')).toEqual(Array.from({ length: 11 }, (_, i) => minute(i)));
     expect(await datesOf('last')).toEqual([minute(10)]);
@@ -137,13 +138,13 @@ describe('recovery of missed schedules', () => {
     expect(row).toMatchObject({ disabled: true });
     expect(row.nextExecutionDate).toBeUndefined();
     const count = (await datesOf('all')).length;
-    await runDueSchedules(product.runtime.services, new Date(before + 5 * 60_000));
+    await runDueSchedules(product.runtime.deps, new Date(before + 5 * 60_000));
     expect((await datesOf('all')).length).toBe(count);
 
     const on = await product.api.call('POST', '/api/v1/triggers/set-disabled/by-query?namespace=recover&flowId=all&disabled=false');
     expect(on.body).toEqual({ count: 1 });
     expect(await nextOf('all')).toBe(before);
-    await runDueSchedules(product.runtime.services, new Date(before + 5 * 60_000));
+    await runDueSchedules(product.runtime.deps, new Date(before + 5 * 60_000));
     expect((await datesOf('all')).length).toBe(count + 6);
   });
 
@@ -179,14 +180,14 @@ triggers:
 `;
     expect((await product.api.createFlow(flow)).status).toBe(200);
     const next = Date.parse((await product.api.call('GET', '/api/v1/triggers/stop/fragile')).body.results[0].nextExecutionDate);
-    await runDueSchedules(product.runtime.services, new Date(next + 1000));
+    await runDueSchedules(product.runtime.deps, new Date(next + 1000));
     await product.runtime.queue.idle();
     const [execution] = await product.api.executions('stop', 'fragile');
     expect(execution.state.current).toBe('FAILED');
     const row = (await product.api.call('GET', '/api/v1/triggers/stop/fragile')).body.results[0];
     expect(row.disabled).toBe(true);
     // Disabled: the next minutes bring nothing.
-    await runDueSchedules(product.runtime.services, new Date(next + 5 * 60_000));
+    await runDueSchedules(product.runtime.deps, new Date(next + 5 * 60_000));
     await product.runtime.queue.idle();
     expect(await product.api.executions('stop', 'fragile')).toHaveLength(1);
   });
@@ -201,11 +202,11 @@ describe('the tick function on AWS (called once a minute)', () => {
 
   it('keeps ticking within its invocation while a sub-minute trigger exists, so its ticks land on time', async () => {
     expect((await product.api.createFlow(EVERY_TWO_SECONDS)).status).toBe(200);
-    const { handler } = await import('../../functions/tick');
+    const handler = createTickHandler(product.runtime.deps);
     // Prime: run the first due tick, so the trigger's cadence (date → next) is known.
     await waitFor(async () => (await handler()).created > 0, 5000, 200);
     const deadline = Date.now() + 11_500; // 5.5 s of ticking before the 6 s margin
-    const triggers = product.runtime.services.triggers;
+    const triggers = product.runtime.deps.triggers;
     const scans = vi.spyOn(triggers, 'list');
     const reads = vi.spyOn(triggers, 'get');
     onTestFinished(() => {
@@ -253,7 +254,7 @@ triggers:
 `;
     expect((await product.api.createFlow(flow)).status).toBe(200);
     const next = Date.parse((await product.api.call('GET', '/api/v1/triggers/broken/typed')).body.results[0].nextExecutionDate);
-    await runDueSchedules(product.runtime.services, new Date(next + 1000));
+    await runDueSchedules(product.runtime.deps, new Date(next + 1000));
     const [execution] = await product.api.executions('broken', 'typed');
     expect(execution.state.current).toBe('FAILED');
     const logs = (await product.api.call('GET', `/api/v1/logs/${execution.id}`)).body;

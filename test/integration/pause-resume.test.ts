@@ -174,20 +174,24 @@ describe('task token races', () => {
   });
   afterAll(async () => product?.close());
 
+  /** The runtime's stores with a state machine stand-in that records the tokens sent back. */
+  const handDriven = () => ({
+    ...product.runtime.deps,
+    workflows: { start: async () => undefined, stop: async () => undefined, resume: async (token: string) => void resumed.push(token) },
+  });
+
   async function pausedBackfill(): Promise<BackfillRunInput> {
     const response = await product.api.call('PUT', '/api/v1/triggers', { ...ids, backfill: minutes(30, 11) });
     expect(response.status).toBe(200);
     // Take the backfill's real state machine out of the way: these steps are driven by hand.
     await product.runtime.workflows.stop(response.body.backfill.stateMachineExecutionName);
-    const svc = product.runtime.services;
-    svc.workflows = { ...svc.workflows, start: async () => undefined, stop: async () => undefined, resume: async (token) => void resumed.push(token) };
-    await pauseBackfill(svc, ids);
+    await pauseBackfill(handDriven(), ids);
     return { backfill: { ...ids, id: response.body.backfill.id }, generation: 0, iteration: 3 };
   }
 
   it('a resume that comes before the token is stored is not lost: the park resumes itself', async () => {
     const input = await pausedBackfill();
-    const svc = product.runtime.services;
+    const svc = handDriven();
     await unpauseBackfill(svc, ids); // no token stored yet: nothing to send
     expect(resumed).toEqual([]);
     const parked = await parkUntilResumed(svc, { ...input, taskToken: 'token-1' });
@@ -197,7 +201,7 @@ describe('task token races', () => {
 
   it('two resumes at once send the token once', async () => {
     resumed.length = 0;
-    const svc = product.runtime.services;
+    const svc = handDriven();
     await pauseBackfill(svc, ids);
     const input = { backfill: (await svc.triggers.get(ids))!.backfill!, generation: 0, iteration: 3 };
     const parked = await parkUntilResumed(svc, { ...input, backfill: { ...ids, id: input.backfill.id }, taskToken: 'token-2' });

@@ -36,7 +36,7 @@ describe('backfill reprocess modes', () => {
     product = await startProduct({ env: { BACKFILL_BATCH_SIZE: '5' } });
     expect((await product.api.createFlow(FLOW)).status).toBe(200);
     // The live schedule's runs of ticks 0, 1 (SUCCESS) and 2 (FAILED), as its tick function writes them.
-    const svc = product.runtime.services;
+    const svc = product.runtime.deps;
     const flow = (await svc.flows.get(ref.namespace, ref.flowId))!;
     const trigger = flow.triggers[0];
     if (!isSchedule(trigger)) throw new Error('a Schedule trigger');
@@ -67,7 +67,7 @@ describe('backfill reprocess modes', () => {
     expect(created.status, JSON.stringify(created.body)).toBe(200);
     const id = created.body.backfill.id;
     const outcome = await waitFor(async () => {
-      const last = (await product.runtime.services.triggers.get(ref))?.lastBackfill;
+      const last = (await product.runtime.deps.triggers.get(ref))?.lastBackfill;
       return last && last.id === id ? last.outcome : undefined;
     }, 30_000, 100);
     expect(outcome).toBe('COMPLETED');
@@ -103,7 +103,7 @@ describe('backfill reprocess modes', () => {
 
   it('shows the mode, and counts skipped ticks as dispatched and done, not as succeeded', async () => {
     // Written through the store and advanced by hand, so no state machine moves it while it is read.
-    const svc = product.runtime.services;
+    const svc = product.runtime.deps;
     const created = await product.api.call('PUT', '/api/v1/triggers', { ...ref, backfill: { ...window, reprocess: 'MISSING' } });
     expect(created.body.backfill.reprocess).toBe('MISSING');
     await waitFor(async () => !(await svc.triggers.get(ref))?.backfill, 10_000, 50);

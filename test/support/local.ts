@@ -1,4 +1,4 @@
-import { type LocalOptions, type LocalRuntime, startLocal } from '../../lib/local/runtime';
+import { type LocalOptions, type LocalRuntime, startLocal } from '../../local/runtime';
 
 export { SEED_FLOW } from './flows';
 

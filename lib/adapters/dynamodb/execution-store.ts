@@ -9,8 +9,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { type Execution, type ExecutionOrigin, type StateType, TERMINAL_STATES, transition } from '../../domain/execution';
 import type { TriggerRef } from '../../domain/trigger-state';
-import type { ClaimResult, ExecutionLane, ExecutionQuery, ExecutionStore, StoredExecution } from '../../ports';
-import { mapLimit } from '../../util/map-limit';
+import type { ClaimResult, ExecutionQuery, ExecutionStore, StoredExecution } from '../../ports';
 import { type Item, batchGet, batchWrite, eachPage, isConditionFailed, n, num, s, str, whenConditionHolds } from './client';
 import {
   EXECUTIONS_BY_FLOW,
@@ -150,56 +149,19 @@ export class DynamoExecutionStore implements ExecutionStore {
     await this.endLease(id, leaseToken);
   }
 
-  async expireLeases(ids: string[]): Promise<void> {
-    await mapLimit(ids, 8, (id) => this.endLease(id));
-  }
-
-  /** Sets the lease's end to the epoch: held by `leaseToken`, or by anyone when it is omitted. */
-  private endLease(id: string, leaseToken?: string): Promise<boolean> {
+  /** Sets the lease's end to the epoch if `leaseToken` still holds it, so a redelivery takes over at once. */
+  private endLease(id: string, leaseToken: string): Promise<boolean> {
     return whenConditionHolds(() =>
       this.client.send(
         new UpdateItemCommand({
           TableName: this.table,
           Key: { id: s(id) },
           UpdateExpression: 'SET leaseUntil = :zero',
-          ConditionExpression: leaseToken ? 'leaseToken = :token' : 'attribute_exists(leaseToken)',
-          ExpressionAttributeValues: { ':zero': n(0), ...(leaseToken ? { ':token': s(leaseToken) } : {}) },
+          ConditionExpression: 'leaseToken = :token',
+          ExpressionAttributeValues: { ':zero': n(0), ':token': s(leaseToken) },
         }),
       ),
     );
-  }
-
-  async repairUnfinishedIndex(): Promise<number> {
-    const ids: string[] = [];
-    await eachPage(
-      (startKey) =>
-        this.client.send(
-          new ScanCommand({
-            TableName: this.table,
-            ProjectionExpression: 'id',
-            FilterExpression: '#state IN (:created, :running)',
-            ExpressionAttributeNames: { '#state': 'state' },
-            ExpressionAttributeValues: { ':created': s('CREATED'), ':running': s('RUNNING') },
-            ExclusiveStartKey: startKey,
-          }),
-        ),
-      (page) => {
-        for (const item of page.Items ?? []) ids.push(str(item, 'id') ?? '');
-      },
-    );
-    await mapLimit(ids, 8, (id) =>
-      whenConditionHolds(() =>
-        this.client.send(
-          new UpdateItemCommand({
-            TableName: this.table,
-            Key: { id: s(id) },
-            UpdateExpression: 'SET pendingOwner = pendingOwner',
-            ConditionExpression: 'attribute_exists(pendingOwner)',
-          }),
-        ),
-      ),
-    );
-    return ids.length;
   }
 
   async countUnfinished(backfillId: string, limit: number): Promise<number> {
@@ -270,19 +232,6 @@ export class DynamoExecutionStore implements ExecutionStore {
       },
     );
     return byTick;
-  }
-
-  async listUnfinished(): Promise<{ executionId: string; lane: ExecutionLane }[]> {
-    const ids: { executionId: string; lane: ExecutionLane }[] = [];
-    await eachPage(
-      (startKey) => this.client.send(new ScanCommand({ TableName: this.table, IndexName: EXECUTIONS_UNFINISHED, ExclusiveStartKey: startKey })),
-      (page) => {
-        for (const item of page.Items ?? []) {
-          ids.push({ executionId: str(item, 'id') ?? '', lane: str(item, 'pendingOwner')?.startsWith('live:') ? 'live' : 'backfill' });
-        }
-      },
-    );
-    return ids;
   }
 
   /**
@@ -376,13 +325,16 @@ export class DynamoExecutionStore implements ExecutionStore {
       pageIds.push(...matches.slice(from, from + query.size).map((m) => m.id));
     }
 
-    const documents = await batchGet(this.client, this.table, pageIds.map((id) => ({ id: s(id) })), {
+    // An execution re-created after a crash can leave a stale index entry beside its new one (dynalite
+    // writes index entries and item apart): read each id once, as BatchGetItem refuses duplicate keys.
+    const uniqueIds = [...new Set(pageIds)];
+    const documents = await batchGet(this.client, this.table, uniqueIds.map((id) => ({ id: s(id) })), {
       expression: '#id, doc',
       names: { '#id': 'id' },
     });
     const byId = new Map(documents.map((item) => [str(item, 'id'), JSON.parse(str(item, 'doc') ?? '{}') as Execution]));
     // An index entry can outlive its item for a moment (indexes are eventually consistent): skip it.
-    const results = pageIds.map((id) => byId.get(id)).filter((x): x is Execution => x !== undefined);
+    const results = uniqueIds.map((id) => byId.get(id)).filter((x): x is Execution => x !== undefined);
     return { results, total };
   }
 

@@ -6,7 +6,7 @@ import {
   ScanCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { ConflictError } from '../../domain/errors';
+import { FlowAlreadyExistsError, FlowChangedConcurrentlyError } from '../../domain/errors';
 import type { Flow } from '../../domain/flow/model';
 import type { FlowStore } from '../../ports';
 import { type Item, eachPage, isConditionFailed, n, s, str } from './client';
@@ -31,7 +31,7 @@ export class DynamoFlowStore implements FlowStore {
         new PutItemCommand({ TableName: this.table, Item: toItem(flow), ConditionExpression: 'attribute_not_exists(id)' }),
       );
     } catch (error) {
-      if (isConditionFailed(error)) throw new ConflictError(`Flow id '${flow.id}' already exists in namespace '${flow.namespace}'`);
+      if (isConditionFailed(error)) throw new FlowAlreadyExistsError(`Flow id '${flow.id}' already exists in namespace '${flow.namespace}'`);
       throw error;
     }
   }
@@ -47,7 +47,7 @@ export class DynamoFlowStore implements FlowStore {
         }),
       );
     } catch (error) {
-      if (isConditionFailed(error)) throw new ConflictError(`Flow '${flow.namespace}.${flow.id}' was changed concurrently; retry`);
+      if (isConditionFailed(error)) throw new FlowChangedConcurrentlyError(`Flow '${flow.namespace}.${flow.id}' was changed concurrently; retry`);
       throw error;
     }
   }

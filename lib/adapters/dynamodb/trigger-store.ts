@@ -7,7 +7,7 @@ import {
   UpdateItemCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { ConflictError, NotFoundError } from '../../domain/errors';
+import { BackfillAlreadyActiveError, TriggerNotFoundError } from '../../domain/errors';
 import type { BackfillOutcome, BackfillState, TriggerRef, TriggerState } from '../../domain/trigger-state';
 import type { AdvanceCursor, TriggerStore } from '../../ports';
 import { type Item, bool, eachPage, isConditionFailed, n, num, s, str, whenConditionHolds } from './client';
@@ -121,7 +121,7 @@ export class DynamoTriggerStore implements TriggerStore {
         }),
       );
     } catch (error) {
-      if (isConditionFailed(error)) throw new NotFoundError(`Trigger ${ref.triggerId} of flow ${ref.namespace}.${ref.flowId} not found`);
+      if (isConditionFailed(error)) throw new TriggerNotFoundError(`Trigger ${ref.triggerId} of flow ${ref.namespace}.${ref.flowId} not found`);
       throw error;
     }
   }
@@ -183,8 +183,8 @@ export class DynamoTriggerStore implements TriggerStore {
     } catch (error) {
       if (!isConditionFailed(error)) throw error;
       const current = await this.get(ref);
-      if (!current) throw new NotFoundError(`Trigger ${ref.triggerId} of flow ${ref.namespace}.${ref.flowId} not found`);
-      throw new ConflictError(
+      if (!current) throw new TriggerNotFoundError(`Trigger ${ref.triggerId} of flow ${ref.namespace}.${ref.flowId} not found`);
+      throw new BackfillAlreadyActiveError(
         `A backfill is already active on trigger ${ref.triggerId} of flow ${ref.namespace}.${ref.flowId} ` +
           `(started ${current.backfill?.createdDate}); pause, wait for, or delete it before starting another`,
       );

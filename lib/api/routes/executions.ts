@@ -1,4 +1,4 @@
-import { NotFoundError } from '../../domain/errors';
+import { ExecutionNotFoundError } from '../../domain/errors';
 import type { StateType } from '../../domain/execution';
 import { ValidationError } from '../../domain/flow/errors';
 import { json } from '../http';
@@ -11,7 +11,7 @@ export const executionRoutes: Route[] = [
   {
     method: 'GET',
     path: '/executions/search',
-    handler: async (svc, request) => {
+    handler: async (deps, request) => {
       const labels = listParam(request, 'labels').map((pair, i) => {
         const at = pair.indexOf(':');
         if (at <= 0) throw new ValidationError(`labels[${i}]`, `expected key:value, got "${pair}"`);
@@ -21,7 +21,7 @@ export const executionRoutes: Route[] = [
         if (!STATES.includes(state as StateType)) throw new ValidationError('state', `unknown state "${state}"; expected one of ${STATES.join(', ')}`);
         return state as StateType;
       });
-      const result = await svc.executions.search({
+      const result = await deps.executions.search({
         namespace: request.query.get('namespace') || undefined,
         flowId: request.query.get('flowId') || undefined,
         labels,
@@ -35,19 +35,19 @@ export const executionRoutes: Route[] = [
   {
     method: 'GET',
     path: '/executions/{id}',
-    handler: async (svc, _request, { id }) => {
-      const stored = await svc.executions.get(id);
-      if (!stored) throw new NotFoundError(`Execution ${id} not found`);
+    handler: async (deps, _request, { id }) => {
+      const stored = await deps.executions.get(id);
+      if (!stored) throw new ExecutionNotFoundError(`Execution ${id} not found`);
       return json(200, stored.execution);
     },
   },
   {
     method: 'GET',
     path: '/logs/{executionId}',
-    handler: async (svc, _request, { executionId }) => {
-      const stored = await svc.executions.get(executionId);
-      if (!stored) throw new NotFoundError(`Execution ${executionId} not found`);
-      return json(200, await svc.logs.list(executionId));
+    handler: async (deps, _request, { executionId }) => {
+      const stored = await deps.executions.get(executionId);
+      if (!stored) throw new ExecutionNotFoundError(`Execution ${executionId} not found`);
+      return json(200, await deps.logs.list(executionId));
     },
   },
 ];

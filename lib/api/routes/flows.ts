@@ -16,32 +16,32 @@ export const flowRoutes: Route[] = [
   {
     method: 'POST',
     path: '/flows',
-    handler: async (svc, request) => json(200, toFlowJson(await createFlow(svc, yamlBody(request)))),
+    handler: async (deps, request) => json(200, toFlowJson(await createFlow(deps, yamlBody(request)))),
   },
   {
     method: 'GET',
     path: '/flows/search',
-    handler: async (svc, request) => {
+    handler: async (deps, request) => {
       const namespace = request.query.get('namespace') || undefined;
-      const flows = (await svc.flows.list()).filter((f) => inNamespace(f.namespace, namespace));
+      const flows = (await deps.flows.list()).filter((f) => inNamespace(f.namespace, namespace));
       return json(200, { results: paged(request, flows, 10).map(toFlowJson), total: flows.length });
     },
   },
   {
     method: 'GET',
     path: '/flows/{namespace}/{id}',
-    handler: async (svc, _request, { namespace, id }) => json(200, toFlowJson(await getFlow(svc, namespace, id))),
+    handler: async (deps, _request, { namespace, id }) => json(200, toFlowJson(await getFlow(deps, namespace, id))),
   },
   {
     method: 'PUT',
     path: '/flows/{namespace}/{id}',
-    handler: async (svc, request, { namespace, id }) => json(200, toFlowJson(await updateFlow(svc, namespace, id, yamlBody(request)))),
+    handler: async (deps, request, { namespace, id }) => json(200, toFlowJson(await updateFlow(deps, namespace, id, yamlBody(request)))),
   },
   {
     method: 'DELETE',
     path: '/flows/{namespace}/{id}',
-    handler: async (svc, _request, { namespace, id }) => {
-      await deleteFlow(svc, namespace, id);
+    handler: async (deps, _request, { namespace, id }) => {
+      await deleteFlow(deps, namespace, id);
       return noContent();
     },
   },

@@ -1,8 +1,10 @@
+import { DomainError } from '../errors';
+
 /**
  * The one error type for rejected user input (flow YAML, backfill requests, inputs, labels…).
  *
- * It deliberately knows nothing about flows: the API layer maps any `ValidationError` to an
- * HTTP 400 whose body names `path` and the message, whatever the request was.
+ * It deliberately knows nothing about flows: the API answers any `ValidationError` with a client
+ * error whose body names `path` and the message, whatever the request was.
  */
 
 /** Where in a text source (e.g. the flow YAML) the offending value is; 1-based. */
@@ -17,7 +19,7 @@ export interface SourceLocation {
  * `message` is always `"<path>: <expected>"`, plus ` (line L, column C)` when the value came
  * from a text source whose position is known, so a client can show the message alone.
  */
-export class ValidationError extends Error {
+export class ValidationError extends DomainError {
   /** Dotted/indexed path of the offending value, e.g. `tasks[1].type` or `backfill.labels[0].key`. */
   readonly path: string;
   /** What is wrong and what was expected, without the path, e.g. `unknown time zone "Mars/Base": …`. */

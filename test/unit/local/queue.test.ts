@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LocalExecutionQueue } from '../../../lib/local/queue';
+import { LocalExecutionQueue } from '../../../lib/adapters/local/local-execution-queue';
 
 function recordingQueue(options: { failFirst?: Set<string> } = {}) {
   const order: string[] = [];

@@ -3,21 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { ShellCommandsTask } from '../../domain/flow/model';
-import type { LogLevel } from '../../ports';
-
-export interface ShellResult {
-  ok: boolean;
-  exitCode: number | null;
-  timedOut: boolean;
-}
-
-export interface ShellRun {
-  /** Rendered commands, before-commands and env values. */
-  task: Pick<ShellCommandsTask, 'commands' | 'beforeCommands' | 'env'>;
-  timeoutMs: number;
-  log: (level: LogLevel, message: string) => void;
-}
+import type { LogLevel, ShellResult, ShellRun, ShellRunner } from '../../ports';
 
 /** Only what a command needs from the host: never the worker's own credentials or configuration. */
 const INHERITED_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ'];
@@ -28,7 +14,7 @@ const INHERITED_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ'];
  * WARN. The commands run in their own process group, which is killed on timeout and when the task
  * ends, so nothing a command started in the background outlives the task.
  */
-export async function runShellCommands(run: ShellRun): Promise<ShellResult> {
+export const runShellCommands: ShellRunner = async (run: ShellRun): Promise<ShellResult> => {
   const workDir = await mkdtemp(join(tmpdir(), 'task-'));
   const env: Record<string, string> = {};
   for (const name of INHERITED_ENV) if (process.env[name]) env[name] = process.env[name] as string;
@@ -74,4 +60,4 @@ export async function runShellCommands(run: ShellRun): Promise<ShellResult> {
     killGroup();
     await rm(workDir, { recursive: true, force: true });
   }
-}
+};

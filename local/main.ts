@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import { ConfigurationError } from '../config';
-import { DataFolderLockedError } from './lock';
+import { ConfigurationError } from '../lib/config';
+import { DataFolderLockedError } from '../lib/adapters/local/data-folder-lock';
 import { startLocal } from './runtime';
 
 /** `npm start`: the embedded default on http://localhost:8080. */

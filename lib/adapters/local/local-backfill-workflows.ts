@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { StateMachine } from 'aws-local-stepfunctions';
-import type { BackfillRunInput, BackfillWorkflows } from '../ports';
+import type { BackfillRunInput, BackfillWorkflows } from '../../ports';
 
 // aws-local-stepfunctions 3 uses Promise.withResolvers, which Node 20 lacks.
 const promiseCtor = Promise as unknown as { withResolvers?: unknown };

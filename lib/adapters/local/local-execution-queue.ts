@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { Delivery, ExecutionLane, ExecutionMessage, ExecutionQueue } from '../ports';
+import type { Delivery, ExecutionLane, ExecutionMessage, ExecutionQueue } from '../../ports';
 
 export type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
 

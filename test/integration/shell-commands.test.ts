@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { runShellCommands } from '../../../lib/app/tasks/shell';
-import type { LogLevel } from '../../../lib/ports';
+import { runShellCommands } from '../../lib/adapters/process/shell-commands';
+import type { LogLevel } from '../../lib/ports';
 
 async function run(commands: string[], options: { env?: Record<string, string>; before?: string[]; timeoutMs?: number } = {}) {
   const lines: { level: LogLevel; message: string }[] = [];

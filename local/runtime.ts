@@ -1,25 +1,26 @@
-import type { Server } from 'node:http';
 import { readFile, readdir } from 'node:fs/promises';
+import type { Server } from 'node:http';
 import { join } from 'node:path';
-import { handler as apiHandler } from '../../functions/api';
-import { handler as continueHandler } from '../../functions/continue';
-import { handler as dispatchHandler } from '../../functions/dispatch';
-import { handler as parkHandler } from '../../functions/park';
-import { handler as tickHandler } from '../../functions/tick';
-import { handler as workerHandler } from '../../functions/worker';
-import { rebuildOutdatedExecutions } from '../adapters/dynamodb/migrations';
-import { ensureTables } from '../adapters/dynamodb/create-tables';
-import { storesFor } from '../adapters/dynamodb/stores';
-import { upsertFlow } from '../app/flows';
-import { readSettings } from '../config';
-import type { Clock } from '../ports';
-import { type Services, configureServices } from '../services';
-import { readBackfillDefinition } from '../workflow/definition';
-import { type LocalDynamo, startLocalDynamo } from './dynamodb';
-import { startHttpServer } from './http-server';
-import { lockDataFolder } from './lock';
-import { LocalExecutionQueue } from './queue';
-import { LocalBackfillWorkflows } from './workflows';
+import { createApiHandler } from '../functions/api';
+import { createContinueHandler } from '../functions/continue';
+import { createDispatchHandler } from '../functions/dispatch';
+import { createParkHandler } from '../functions/park';
+import { createTickHandler } from '../functions/tick';
+import { type WorkerHandler, createWorkerHandler } from '../functions/worker';
+import { ensureTables } from '../lib/adapters/dynamodb/create-tables';
+import { DynamoDbLocalRecovery } from '../lib/adapters/dynamodb/local-recovery';
+import { rebuildOutdatedExecutions } from '../lib/adapters/dynamodb/migrations';
+import { storesFor } from '../lib/adapters/dynamodb/stores';
+import { lockDataFolder } from '../lib/adapters/local/data-folder-lock';
+import { startHttpServer } from '../lib/adapters/local/http-server';
+import { LocalBackfillWorkflows } from '../lib/adapters/local/local-backfill-workflows';
+import { type LocalDynamo, startLocalDynamo } from '../lib/adapters/local/local-dynamo';
+import { LocalExecutionQueue } from '../lib/adapters/local/local-execution-queue';
+import { runShellCommands } from '../lib/adapters/process/shell-commands';
+import { upsertFlow } from '../lib/app/flows';
+import { type Settings, readSettings } from '../lib/config';
+import type { Clock, ExecutionStore, FlowStore, LocalRecovery, LogStore, ShellRunner, TriggerStore } from '../lib/ports';
+import { readBackfillDefinition } from '../lib/workflow/definition';
 
 export interface LocalOptions {
   /** Folder for the data (LevelDB); undefined keeps everything in memory (tests). */
@@ -41,24 +42,40 @@ export interface LocalOptions {
   log?: (message: string) => void;
 }
 
-export interface LocalRuntime {
-  url: string;
-  services: Services;
+/** The local composition root's output: every port, bound to dynalite, the in-process queue and the local state machine runner. */
+export interface LocalDependencies {
+  settings: Settings;
+  clock: Clock;
+  flows: FlowStore;
+  triggers: TriggerStore;
+  executions: ExecutionStore;
+  logs: LogStore;
   queue: LocalExecutionQueue;
   workflows: LocalBackfillWorkflows;
+  runShell: ShellRunner;
+  sleep: (ms: number) => Promise<void>;
+}
+
+export interface LocalRuntime {
+  url: string;
+  deps: LocalDependencies;
+  queue: LocalExecutionQueue;
+  workflows: LocalBackfillWorkflows;
+  /** Runs one pass of the live schedule now, as the EventBridge rule does on AWS. */
+  tick(): Promise<void>;
   close(): Promise<void>;
 }
 
 /**
  * The embedded default in one process: dynalite for DynamoDB, the backfill ASL on
  * aws-local-stepfunctions, an in-process queue feeding the SQS worker handler, and an HTTP server
- * feeding the API handler. It is a composition root, like each Lambda: it wires the same
- * `functions/` handlers to local adapters.
+ * feeding the API handler. It is a composition root, like each Lambda's: it builds its own
+ * dependencies and passes them to the same `functions/` handler factories. Nothing is global, so
+ * several runtimes can share one process.
  */
 export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
   const log = options.log ?? (() => undefined);
   const lock = options.dataDir ? lockDataFolder(options.dataDir) : { release: () => undefined, previousRunCrashed: false };
-  const unlock = lock.release;
   let dynamo: LocalDynamo | undefined;
   let server: Server | undefined;
   try {
@@ -68,43 +85,57 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
     const carried = await rebuildOutdatedExecutions(dynamo.client, settings.tables.executions);
     if (carried) log(`data folder from an older version: rebuilt the executions table with this version's indexes (${carried} executions)`);
     await ensureTables(dynamo.client, settings.tables);
+
+    // The queue and the state machine runner call handlers that need them in turn: bound late.
+    let worker: WorkerHandler | undefined;
     const queue = new LocalExecutionQueue({
-      handler: workerHandler,
+      handler: (event) => (worker as WorkerHandler)(event),
       concurrency: options.workerConcurrency ?? 8,
       batchSize: options.workerBatchSize ?? 4,
       visibilityTimeoutMs: options.visibilityTimeoutMs ?? 2000,
       maxReceiveCount: 100,
     });
+    const tasks: Partial<Record<'dispatch' | 'park' | 'continue', (input: never) => Promise<unknown>>> = {};
     const workflows = new LocalBackfillWorkflows(readBackfillDefinition(), {
-      DispatchFunctionArn: dispatchHandler,
-      ParkFunctionArn: parkHandler,
-      ContinueFunctionArn: continueHandler,
+      DispatchFunctionArn: (input) => (tasks.dispatch as (input: never) => Promise<unknown>)(input),
+      ParkFunctionArn: (input) => (tasks.park as (input: never) => Promise<unknown>)(input),
+      ContinueFunctionArn: (input) => (tasks.continue as (input: never) => Promise<unknown>)(input),
     });
-    const svc: Services = {
+    const deps: LocalDependencies = {
       settings,
       clock: options.clock ?? { now: () => new Date() },
       ...storesFor(dynamo.client, settings.tables),
       queue,
       workflows,
+      runShell: runShellCommands,
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     };
-    configureServices(svc);
+    worker = createWorkerHandler(deps);
+    tasks.dispatch = createDispatchHandler(deps);
+    tasks.park = createParkHandler(deps);
+    tasks.continue = createContinueHandler(deps);
+    const tick = createTickHandler(deps);
 
+    const recovery = new DynamoDbLocalRecovery(dynamo.client, settings.tables.executions);
     if (lock.previousRunCrashed) {
-      const repaired = await svc.executions.repairUnfinishedIndex();
+      const repaired = await recovery.repairUnfinishedIndex();
       log(`the previous run did not stop cleanly: re-indexed ${repaired} unfinished executions`);
     }
-    if (options.flowsDir) await loadFlows(svc, options.flowsDir, log);
-    await recover(svc, log);
-    const http = await startHttpServer(apiHandler, options.host ?? '127.0.0.1', options.port);
+    if (options.flowsDir) await loadFlows(deps, options.flowsDir, log);
+    await recover(deps, recovery, log);
+    const http = await startHttpServer(createApiHandler(deps), options.host ?? '127.0.0.1', options.port);
     server = http.server;
-    const ticker = options.liveTickMs ? startTicker(options.liveTickMs) : undefined;
+    const ticker = options.liveTickMs ? startTicker(() => tick(), options.liveTickMs) : undefined;
     const openServer = server;
     const openDynamo = dynamo;
     return {
       url: http.url,
-      services: svc,
+      deps,
       queue,
       workflows,
+      tick: async () => {
+        await tick();
+      },
       close: async () => {
         await ticker?.stop();
         await new Promise<void>((resolve) => {
@@ -113,29 +144,28 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
         });
         await workflows.stopAll();
         await queue.stop();
-        configureServices(undefined);
         await openDynamo.close();
-        unlock();
+        lock.release();
       },
     };
   } catch (error) {
     server?.close();
     await dynamo?.close();
-    unlock();
+    lock.release();
     throw error;
   }
 }
 
 /**
- * The local stand-in for the EventBridge rule: calls the same tick handler on an interval, one call
- * at a time (a slow call delays the next instead of overlapping it).
+ * The local stand-in for the EventBridge rule: calls the tick handler on an interval, one call at a
+ * time (a slow call delays the next instead of overlapping it).
  */
-function startTicker(intervalMs: number): { stop(): Promise<void> } {
+function startTicker(tick: () => Promise<unknown>, intervalMs: number): { stop(): Promise<void> } {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
   const loop = () => {
-    running = tickHandler()
+    running = tick()
       .then(() => undefined)
       .catch((error: unknown) => console.error('Live schedule tick failed', error))
       .finally(() => {
@@ -153,7 +183,7 @@ function startTicker(intervalMs: number): { stop(): Promise<void> } {
 }
 
 /** Loads every flow YAML of the folder; a bad file is reported and skipped, the others still load. */
-async function loadFlows(svc: Services, folder: string, log: (message: string) => void): Promise<void> {
+async function loadFlows(deps: LocalDependencies, folder: string, log: (message: string) => void): Promise<void> {
   let names: string[];
   try {
     names = (await readdir(folder)).filter((n) => /\.ya?ml$/.test(n)).sort();
@@ -163,7 +193,7 @@ async function loadFlows(svc: Services, folder: string, log: (message: string) =
   }
   for (const name of names) {
     try {
-      const { flow, action } = await upsertFlow(svc, await readFile(join(folder, name), 'utf8'));
+      const { flow, action } = await upsertFlow(deps, await readFile(join(folder, name), 'utf8'));
       log(`flow ${flow.namespace}.${flow.id} (${join(folder, name)}): ${action}`);
     } catch (error) {
       log(`flow file ${join(folder, name)} skipped: ${(error as Error).message}`);
@@ -176,21 +206,21 @@ async function loadFlows(svc: Services, folder: string, log: (message: string) =
  * (the worker's claim makes duplicates harmless) and restart the state machine of every backfill,
  * which carries on from the cursor stored with the trigger.
  */
-async function recover(svc: Services, log: (message: string) => void): Promise<void> {
-  const unfinished = await svc.executions.listUnfinished();
+async function recover(deps: LocalDependencies, recovery: LocalRecovery, log: (message: string) => void): Promise<void> {
+  const unfinished = await recovery.listUnfinished();
   if (unfinished.length) {
     // We hold the data folder's lock, so whoever was running these is dead: take them over now
     // rather than when their leases expire.
-    await svc.executions.expireLeases(unfinished.map((u) => u.executionId));
+    await recovery.expireLeases(unfinished.map((u) => u.executionId));
     for (const lane of ['live', 'backfill'] as const) {
-      await svc.queue.send(unfinished.filter((u) => u.lane === lane).map(({ executionId }) => ({ executionId })), lane);
+      await deps.queue.send(unfinished.filter((u) => u.lane === lane).map(({ executionId }) => ({ executionId })), lane);
     }
     log(`re-queued ${unfinished.length} unfinished executions`);
   }
-  for (const state of await svc.triggers.listWithBackfill()) {
+  for (const state of await deps.triggers.listWithBackfill()) {
     const backfill = state.backfill;
     if (!backfill) continue;
-    await svc.workflows.start(backfill.executionName, {
+    await deps.workflows.start(backfill.executionName, {
       backfill: { namespace: state.namespace, flowId: state.flowId, triggerId: state.triggerId, id: backfill.id },
       generation: backfill.generation,
       iteration: 0,
