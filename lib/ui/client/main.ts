@@ -2,7 +2,9 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { type Execution, type Flow, type FlowTrigger, SIGN_IN_URL, type Trigger, api } from './api';
-import { BackfillCell, BackfillDetails, BackfillDialog, Labels } from './backfill';
+import { BackfillCell } from './backfill-cell';
+import { BackfillDetails, Labels } from './backfill-details';
+import { BackfillDialog } from './backfill-dialog';
 import { TriggersPage } from './triggers-page';
 import { ErrorNote, Modal, StateBadge, Time, html, usePoll } from './ui';
 

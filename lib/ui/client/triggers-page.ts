@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 import { useEffect, useState } from 'preact/hooks';
 import { type Trigger, type TriggerRef, api } from './api';
-import { progressOf } from './backfill';
+import { progressOf } from './backfill-cell';
 import { ErrorNote, Time, html, usePoll } from './ui';
 
 const enc = encodeURIComponent;

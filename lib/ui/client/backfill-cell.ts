@@ -1,0 +1,67 @@
+/// <reference lib="dom" />
+/** A trigger's backfill column: a start button, or the running backfill's progress and controls. */
+import { useState } from 'preact/hooks';
+import { type Backfill, type Trigger, api } from './api';
+import { html } from './ui';
+
+/** Ticks finished (succeeded, failed or skipped) out of the total, and the whole percentage. */
+export function progressOf(b: Backfill): { done: number; total: number; percent: number } {
+  const p = b.progress;
+  const done = (p?.succeeded ?? 0) + (p?.failed ?? 0) + (p?.skipped ?? 0);
+  const total = p?.total ?? 0;
+  return { done, total, percent: total > 0 ? Math.floor((done / total) * 100) : 0 };
+}
+
+/**
+ * "Backfill executions" when the trigger has no backfill (`onOpen` opens the dialog);
+ * otherwise its progress with pause/resume, a confirmed delete and `onDetails`.
+ */
+export function BackfillCell({ trigger, onOpen, onDetails, onChanged }: { trigger: Trigger; onOpen: () => void; onDetails: () => void; onChanged: () => void }) {
+  const [busy, setBusy] = useState(false);
+  const [confirming, setConfirming] = useState(false);
+  const [error, setError] = useState<string | undefined>(undefined);
+  const b = trigger.backfill;
+  const act = async (action: 'pause' | 'unpause' | 'delete') => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await api.backfillAction(trigger, action);
+      setConfirming(false);
+      onChanged();
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  if (!b) {
+    return html`<div class="backfill-cell">
+      <button type="button" class="secondary" disabled=${trigger.disabled} onClick=${onOpen}
+        title=${trigger.disabled ? 'Enable the trigger to backfill it' : undefined}>Backfill executions</button>
+    </div>`;
+  }
+  const { done, total, percent } = progressOf(b);
+  return html`<div class="backfill-cell" data-backfill-id=${b.id}>
+    <div class="progress-line">
+      <span class=${`badge ${b.paused ? 'state-paused' : 'state-running'}`}>${b.paused ? 'Paused' : 'Running'}</span>
+      <span class="progress-text" data-done=${done} data-total=${total}>${done} / ${total} (${percent}%)</span>
+    </div>
+    <div class="progress" role="progressbar" aria-label="Backfill progress" aria-valuemin="0" aria-valuemax=${total} aria-valuenow=${done} aria-valuetext=${`${done} of ${total} (${percent}%)`}>
+      <div class="progress-fill" style=${{ width: `${percent}%` }}></div>
+    </div>
+    <div class="progress-counts muted">running ${b.progress?.running ?? 0} · queued ${b.progress?.queued ?? 0} · failed ${b.progress?.failed ?? 0}${b.progress?.skipped
+      ? ` · skipped ${b.progress.skipped}`
+      : ''}</div>
+    <div class="actions">
+      ${b.paused
+        ? html`<button type="button" class="secondary" disabled=${busy} onClick=${() => act('unpause')}>Resume</button>`
+        : html`<button type="button" class="secondary" disabled=${busy} onClick=${() => act('pause')}>Pause</button>`}
+      ${confirming
+        ? html`<button type="button" class="danger" disabled=${busy} onClick=${() => act('delete')}>Confirm delete</button>
+            <button type="button" class="secondary" onClick=${() => setConfirming(false)}>Keep</button>`
+        : html`<button type="button" class="secondary" disabled=${busy} onClick=${() => setConfirming(true)}>Delete</button>`}
+      <button type="button" class="link" onClick=${onDetails}>Details</button>
+    </div>
+    ${error ? html`<p class="field-error" role="alert">${error}</p>` : null}
+  </div>`;
+}

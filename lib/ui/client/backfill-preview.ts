@@ -1,0 +1,57 @@
+/// <reference lib="dom" />
+/** The dry-run line of the backfill dialog: how many executions the request would create. */
+import { useEffect, useState } from 'preact/hooks';
+import { type BackfillPreview, type Trigger, api } from './api';
+import { Time, html } from './ui';
+
+type PreviewState = { preview?: BackfillPreview; error?: string; loading: boolean };
+
+/**
+ * The dry run of the request being filled in (POST /triggers/backfill/preview), asked again 300 ms
+ * after the last change, so the count is in view before anyone presses "Execute backfill".
+ *
+ * @param body the request as JSON, or `undefined` while the form has errors (nothing is asked).
+ */
+export function usePreview(trigger: Trigger, body: string | undefined): PreviewState {
+  const [state, setState] = useState<PreviewState>({ loading: false });
+  useEffect(() => {
+    if (!body) {
+      setState({ loading: false });
+      return;
+    }
+    let current = true;
+    setState((s) => ({ ...s, loading: true }));
+    const timer = setTimeout(async () => {
+      try {
+        const preview = await api.previewBackfill(trigger, JSON.parse(body));
+        if (current) setState({ preview, loading: false });
+      } catch (e) {
+        if (current) setState({ error: e instanceof Error ? e.message : String(e), loading: false });
+      }
+    }, 300);
+    return () => {
+      current = false;
+      clearTimeout(timer);
+    };
+  }, [trigger.namespace, trigger.flowId, trigger.triggerId, body]);
+  return state;
+}
+
+/** The preview as one sentence, with how many ticks earlier runs cover and any conflict. */
+export function PreviewLine({ preview: { preview, error, loading } }: { preview: PreviewState }) {
+  if (error) return html`<p class="preview field-error" role="status">${error}</p>`;
+  if (!preview) return loading ? html`<p class="preview muted" role="status">Counting…</p>` : null;
+  const runs = preview.count - (preview.skipped ?? 0);
+  const n = runs.toLocaleString();
+  const skippedNote =
+    preview.skipped === null
+      ? ` at most; ticks that earlier runs cover are skipped as the backfill goes`
+      : preview.skipped > 0
+        ? ` (${preview.skipped.toLocaleString()} of ${preview.count.toLocaleString()} ticks skipped: earlier runs cover them)`
+        : '';
+  return html`<p class="preview" role="status" data-count=${runs}>
+    Will create <strong>${n} execution${runs === 1 ? '' : 's'}</strong>${skippedNote}${preview.count > 1
+      ? html`, for the ticks from <${Time} iso=${preview.ticks[0]} /> to <${Time} iso=${preview.lastTick} />`
+      : html`, for the tick at <${Time} iso=${preview.ticks[0]} />`}.${preview.conflict ? html` <span class="field-error">A backfill already runs on this trigger: delete it first.</span>` : null}
+  </p>`;
+}
