@@ -78,6 +78,9 @@ async function seed(dynamo: LocalDynamo) {
       ],
     }),
   );
+  // dynalite answers CreateTable with CREATING and flips to ACTIVE a moment later; writes before that fail.
+  const active = await waitFor(async () => (await dynamo.client.send(new DescribeTableCommand({ TableName: TABLE }))).Table?.TableStatus === 'ACTIVE', 5_000, 10);
+  expect(active, 'table ACTIVE').toBe(true);
   const items = Array.from({ length: ITEMS }, (_, i) => ({
     pk: { S: `p${i % 4}` },
     sk: { S: String(i).padStart(4, '0') },
