@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import { closeDynaliteIterators } from './dynalite-iterator-fix';
 
 export interface LocalDynamo {
   client: DynamoDBClient;
@@ -13,6 +14,8 @@ export interface LocalDynamo {
  * adapter code runs here and on AWS. With `path` the data lives in LevelDB on disk.
  */
 export async function startLocalDynamo(path?: string): Promise<LocalDynamo> {
+  // dynalite 4.0.0 leaks one LevelDB iterator per Query and Scan (memory and disk grow without end).
+  closeDynaliteIterators();
   const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
