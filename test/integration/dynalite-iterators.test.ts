@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchWriteItemCommand, CreateTableCommand, DeleteTableCommand, DescribeTableCommand, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { abstractLevelCopies, closeDynaliteIterators } from '../../lib/local/dynalite-iterator-fix';
-import { type LocalDynamo, startLocalDynamo } from '../../lib/local/dynamodb';
+import { abstractLevelCopies, closeDynaliteIterators } from '../../lib/adapters/local/dynalite-iterator-fix';
+import { type LocalDynamo, startLocalDynamo } from '../../lib/adapters/local/local-dynamo';
 import { waitFor } from '../support/local';
 
 /**
