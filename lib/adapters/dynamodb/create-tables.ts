@@ -1,4 +1,4 @@
-import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { ALL_TABLES, type TableDef, type TableNames } from './tables';
 
 /** Creates any missing table (the local default; on AWS the CDK stack owns the tables). */
@@ -7,6 +7,9 @@ export async function ensureTables(client: DynamoDBClient, names: TableNames): P
     const name = names[def.logicalName];
     if (await exists(client, name)) continue;
     await client.send(new CreateTableCommand(createTableInput(def, name)));
+    // CreateTable answers CREATING and the table turns ACTIVE a moment later (dynalite on disk too):
+    // a write in between fails with ResourceNotFoundException.
+    await waitUntilTableExists({ client, maxWaitTime: 60, minDelay: 1, maxDelay: 1 }, { TableName: name });
   }
 }
 
