@@ -82,7 +82,7 @@ function readAuth(read: ContextReader): ApiAuth {
     .split(',')
     .map((a) => a.trim())
     .filter(Boolean);
-  if (!issuer || !issuer.startsWith('https://')) {
+  if (!issuer?.startsWith('https://')) {
     throw new DeployConfigError('context auth=jwt needs jwtIssuer, the https:// URL of the token issuer');
   }
   if (audience.length === 0) {

@@ -44,6 +44,7 @@ describe('deployed state machine definition', () => {
     }
   });
 
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the name quotes the ASL placeholder syntax.
   it('leaves no ${…} unresolved once CloudFormation applies the substitutions', () => {
     // What CloudFormation does at deploy time, with the GetAtt tokens as stand-in ARNs.
     const deployed = (stateMachine.DefinitionString as string).replace(/\$\{([A-Za-z0-9_]+)\}/g, (_, name: string) =>

@@ -168,7 +168,8 @@ export function parseWithPattern(text: string, parts: readonly PatternPart[], pa
   const match = regex.exec(text);
   if (!match) throw new TemplateError(`Text '${text}' could not be parsed with the pattern "${pattern}"`);
   const out: ParsedFields = {};
-  setters.forEach((set, i) => set(match[i + 1], out));
+  // One capturing group per field and none optional, so a match fills group i + 1 for every setter.
+  for (const [i, set] of setters.entries()) set(match[i + 1]!, out);
   if (out.hour === undefined) {
     if (out.clockHourOfDay !== undefined) out.hour = out.clockHourOfDay === 24 ? 0 : out.clockHourOfDay;
     else if (out.pm !== undefined && out.clockHourOfAmPm !== undefined) out.hour = (out.clockHourOfAmPm % 12) + (out.pm ? 12 : 0);

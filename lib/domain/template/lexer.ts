@@ -247,7 +247,7 @@ class Lexer {
         SINGLE_QUOTED_RE.lastIndex = pos;
         m = SINGLE_QUOTED_RE.exec(src);
         if (!m) throw errorAt('Unclosed string', src, pos);
-        out.push({ type: 'string', value: unescape(m[1], "'"), pos });
+        out.push({ type: 'string', value: unescapeQuoted(m[1], "'"), pos });
         this.pos += m[0].length;
         continue;
       }
@@ -304,7 +304,7 @@ class Lexer {
 }
 
 /** Pebble only unescapes the quote character and the backslash. */
-function unescape(body: string, quote: string): string {
+function unescapeQuoted(body: string, quote: string): string {
   let out = '';
   for (let i = 0; i < body.length; i++) {
     const c = body[i];

@@ -69,7 +69,7 @@ export function readData(container: unknown, key: string | number): unknown {
     return MISSING;
   }
   const descriptor = Object.getOwnPropertyDescriptor(holder, name);
-  if (!descriptor || !descriptor.enumerable || !('value' in descriptor)) return MISSING;
+  if (!descriptor?.enumerable || !('value' in descriptor)) return MISSING;
   return isUsable(descriptor.value) ? descriptor.value : MISSING;
 }
 
@@ -165,19 +165,28 @@ export function toJson(value: unknown, includeNulls: boolean, rt?: Runtime): str
   const walk = (v: unknown, depth: number): void => {
     rt?.tick();
     if (depth > MAX_VALUE_DEPTH) throw new TemplateError('Value is nested too deeply (or cyclic) to serialize');
-    if (v === null || v === undefined) return write('null');
+    if (v === null || v === undefined) {
+      write('null');
+      return;
+    }
     switch (typeof v) {
       case 'string':
-        return write(JSON.stringify(v));
+        write(JSON.stringify(v));
+        return;
       case 'number':
-        return write(Number.isFinite(v) ? String(v) : 'null');
+        write(Number.isFinite(v) ? String(v) : 'null');
+        return;
       case 'boolean':
       case 'bigint':
-        return write(String(v));
+        write(String(v));
+        return;
       default:
         break;
     }
-    if (v instanceof Date) return write(JSON.stringify(formatInstant(v)));
+    if (v instanceof Date) {
+      write(JSON.stringify(formatInstant(v)));
+      return;
+    }
     if (Array.isArray(v)) {
       write('[');
       for (let i = 0; i < v.length; i++) {
@@ -185,7 +194,8 @@ export function toJson(value: unknown, includeNulls: boolean, rt?: Runtime): str
         const item = readData(v, i);
         walk(item === MISSING ? null : item, depth + 1);
       }
-      return write(']');
+      write(']');
+      return;
     }
     if (isPlainObject(v)) {
       write('{');
@@ -199,7 +209,8 @@ export function toJson(value: unknown, includeNulls: boolean, rt?: Runtime): str
         write(':');
         walk(item, depth + 1);
       }
-      return write('}');
+      write('}');
+      return;
     }
     throw new TemplateError(`Cannot convert a value of type ${typeName(v)} to JSON`);
   };
