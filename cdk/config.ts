@@ -27,11 +27,11 @@ export interface DeployConfig {
   alarmEmail?: string;
 }
 
-export const DEFAULT_STAGE = 'dev';
+const DEFAULT_STAGE = 'dev';
 export const DEFAULT_WORKER: WorkerSettings = { batchSize: 10, batchingWindowSeconds: 0, maxConcurrency: 10 };
 
 /** The context keys this app reads, with the meaning of each (the deploy guide lists them too). */
-export const CONTEXT_KEYS = {
+const CONTEXT_KEYS = {
   stage: 'stage',
   auth: 'auth',
   jwtIssuer: 'jwtIssuer',

@@ -31,7 +31,7 @@ const filter = (argNames: readonly string[], apply: CallableDef['apply'], extra?
 });
 
 /** An optional string argument; `null` when absent. */
-export function stringArg(args: Args, name: string, owner: string): string | null {
+function stringArg(args: Args, name: string, owner: string): string | null {
   const v = args.get(name);
   if (v === undefined || v === null) return null;
   if (typeof v !== 'string') throw new TemplateError(`Argument "${name}" of "${owner}" must be a string, got ${typeName(v)}`);

@@ -12,8 +12,6 @@ import type { Runtime } from './runtime';
 
 /** Marker for "no such variable/attribute" (distinct from a present `null`). */
 export const MISSING: unique symbol = Symbol('missing');
-/** Type of `MISSING`. */
-export type Missing = typeof MISSING;
 
 /** Names that are never resolvable, even as own properties (e.g. from `JSON.parse`). */
 export const BLOCKED_NAMES: ReadonlySet<string> = new Set(['constructor', '__proto__', 'prototype']);
@@ -104,7 +102,7 @@ export function typeName(value: unknown): string {
 }
 
 /** `Instant.toString()`: UTC, `Z`, fraction only when non-zero. */
-export function formatInstant(date: Date): string {
+function formatInstant(date: Date): string {
   if (Number.isNaN(date.getTime())) throw new TemplateError('Invalid date');
   return date.toISOString().replace('.000Z', 'Z');
 }
@@ -113,7 +111,7 @@ export function formatInstant(date: Date): string {
  * Prints a number the way Java prints a `Long` or a `Double`: integers without `.0`, other values
  * in the shortest round-trip form, with Java's `1.0E10` notation outside [1e-3, 1e7).
  */
-export function formatNumber(n: number): string {
+function formatNumber(n: number): string {
   if (Number.isNaN(n)) return 'NaN';
   if (!Number.isFinite(n)) return n > 0 ? 'Infinity' : '-Infinity';
   if (Number.isSafeInteger(n)) return String(n === 0 ? 0 : n);

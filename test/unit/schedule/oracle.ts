@@ -33,7 +33,7 @@ export function localInstant(timezone: string, local: string): number {
 }
 
 /** First instant after `ms` at which `timezone` changes offset, if one comes within two days. */
-export function nextOffsetChange(timezone: string, ms: number): number | null {
+function nextOffsetChange(timezone: string, ms: number): number | null {
   const initial = offsetOf(timezone, ms);
   let high = ms;
   while (offsetOf(timezone, high) === initial) {
