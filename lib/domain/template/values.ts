@@ -117,7 +117,10 @@ function formatNumber(n: number): string {
   if (Number.isSafeInteger(n)) return String(n === 0 ? 0 : n);
   const abs = Math.abs(n);
   if (abs >= 1e-3 && abs < 1e7) return String(n);
-  const [mantissa, exponent] = n.toExponential().split('e');
+  const exponential = n.toExponential(); // always "<mantissa>e<sign><digits>"
+  const e = exponential.indexOf('e');
+  const mantissa = exponential.slice(0, e);
+  const exponent = exponential.slice(e + 1);
   const javaMantissa = mantissa.includes('.') ? mantissa : `${mantissa}.0`;
   return `${javaMantissa}E${exponent.replace('+', '')}`;
 }
