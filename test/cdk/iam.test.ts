@@ -70,7 +70,7 @@ function tableAccess(module: FunctionModule): Record<string, 'read' | 'write'> {
   const grants = grantsOf(module, 'dynamodb');
   const access: Record<string, 'read' | 'write'> = {};
   for (const table of ['flows', 'triggers', 'executions', 'logs']) {
-    const actions = grants.filter((g) => g.endsWith(`→ ${table}`)).map((g) => g.split(' → ')[0]);
+    const actions = grants.filter((g) => g.endsWith(`→ ${table}`)).map((g) => g.replace(/ → .*$/, ''));
     if (actions.length === 0) continue;
     expect(actions, `${module} on ${table}`).toEqual(expect.arrayContaining(READ));
     access[table] = WRITE.every((a) => actions.includes(a)) ? 'write' : 'read';

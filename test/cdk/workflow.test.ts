@@ -6,7 +6,9 @@ import { logicalIdOf, resourcesOf, synthStack } from './synth';
 
 const { stack, template } = synthStack();
 const raw = readFileSync(BACKFILL_ASL_PATH, 'utf8');
-const stateMachine = Object.values(resourcesOf(template, 'AWS::StepFunctions::StateMachine'))[0].Properties as {
+const [stateMachineResource] = Object.values(resourcesOf(template, 'AWS::StepFunctions::StateMachine'));
+if (!stateMachineResource) throw new Error('The stack has no state machine');
+const stateMachine = stateMachineResource.Properties as {
   DefinitionString: unknown;
   DefinitionSubstitutions: Record<string, unknown>;
 };
