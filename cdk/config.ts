@@ -27,11 +27,11 @@ export interface DeployConfig {
   alarmEmail?: string;
 }
 
-export const DEFAULT_STAGE = 'dev';
+const DEFAULT_STAGE = 'dev';
 export const DEFAULT_WORKER: WorkerSettings = { batchSize: 10, batchingWindowSeconds: 0, maxConcurrency: 10 };
 
 /** The context keys this app reads, with the meaning of each (the deploy guide lists them too). */
-export const CONTEXT_KEYS = {
+const CONTEXT_KEYS = {
   stage: 'stage',
   auth: 'auth',
   jwtIssuer: 'jwtIssuer',
@@ -82,7 +82,7 @@ function readAuth(read: ContextReader): ApiAuth {
     .split(',')
     .map((a) => a.trim())
     .filter(Boolean);
-  if (!issuer || !issuer.startsWith('https://')) {
+  if (!issuer?.startsWith('https://')) {
     throw new DeployConfigError('context auth=jwt needs jwtIssuer, the https:// URL of the token issuer');
   }
   if (audience.length === 0) {

@@ -22,7 +22,7 @@ export interface FunctionAccess {
   stopsExecutions: boolean;
 }
 
-export const FUNCTION_ACCESS: Record<FunctionModule, FunctionAccess> = {
+const FUNCTION_ACCESS: Record<FunctionModule, FunctionAccess> = {
   // Flows CRUD, backfill create/pause/resume/delete, executions and logs read-only. It queues
   // nothing: executions are created by dispatch (backfills) and tick (live schedule).
   api: {
@@ -70,7 +70,7 @@ const SETTINGS: Record<FunctionModule, { description: string; timeout: Duration;
 };
 
 /** The backfill state machine's ARN, from its fixed name: no reference to the state machine resource. */
-export function stateMachineArnFor(scope: Construct, stateMachineName: string): string {
+function stateMachineArnFor(scope: Construct, stateMachineName: string): string {
   return Stack.of(scope).formatArn({
     service: 'states',
     resource: 'stateMachine',
@@ -80,7 +80,7 @@ export function stateMachineArnFor(scope: Construct, stateMachineName: string): 
 }
 
 /** All executions of that state machine: what StopExecution acts on. */
-export function stateMachineExecutionsArnFor(scope: Construct, stateMachineName: string): string {
+function stateMachineExecutionsArnFor(scope: Construct, stateMachineName: string): string {
   return Stack.of(scope).formatArn({
     service: 'states',
     resource: 'execution',

@@ -13,7 +13,7 @@ export interface ExecutionQueueProps {
 }
 
 /** AWS guidance: visibility timeout at least 6× the consuming function's timeout; SQS caps it at 12 h. */
-export function visibilityTimeoutFor(workerTimeout: Duration): Duration {
+function visibilityTimeoutFor(workerTimeout: Duration): Duration {
   return Duration.seconds(Math.min(6 * workerTimeout.toSeconds(), 12 * 60 * 60));
 }
 

@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import { type EntryModule, PROJECT_ROOT, functionEntry } from '../function-entries';
 
 /** Every function runs on this runtime (cdk-nag AwsSolutions-L1 wants the latest Node.js runtime CDK knows). */
-export const FUNCTION_RUNTIME = Runtime.NODEJS_24_X;
+const FUNCTION_RUNTIME = Runtime.NODEJS_24_X;
 
 export interface ServiceFunctionProps {
   /** The `functions/` module this Lambda runs (the same one the local default runs). */

@@ -4,7 +4,7 @@ import { readSettings } from '../../lib/config';
 import { ALL_TABLES } from '../../lib/adapters/dynamodb/tables';
 import { TASK_DEFAULT_TIMEOUT, WORKER_LEASE, WORKER_TIMEOUT } from '../../cdk/constructs/backfill-functions';
 import { FUNCTION_MODULES } from '../../cdk/function-entries';
-import { logicalIdOf, resourcesOf, synthStack } from './synth';
+import { logicalIdOf, resourceOf, resourcesOf, synthStack } from './synth';
 
 const { stack, template } = synthStack();
 const functions = resourcesOf(template, 'AWS::Lambda::Function');
@@ -145,7 +145,7 @@ describe('Lambda functions', () => {
     const stateMachineArn = {
       'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':states:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':stateMachine:KestraBackfills-dev-backfill']],
     };
-    const serviceFunctions = Object.values(stack.functions.byModule).map((fn) => functions[logicalIdOf(fn.function)]);
+    const serviceFunctions = Object.values(stack.functions.byModule).map((fn) => resourceOf(template, 'AWS::Lambda::Function', logicalIdOf(fn.function)));
     for (const fn of serviceFunctions) {
       expect(fn.Properties?.Environment).toMatchObject({
         Variables: {

@@ -14,11 +14,20 @@ interface Statement {
 const actionsOf = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
 const resourcesOfStatement = (s: Statement) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]);
 
+type Policy = ReturnType<typeof resourcesOf>[string];
+
+/** The statements of an AWS::IAM::Policy (PolicyDocument is a required property). */
+function statementsOfPolicy(policy: Policy): Statement[] {
+  const document = policy.Properties?.PolicyDocument as { Statement: Statement[] } | undefined;
+  if (!document) throw new Error('AWS::IAM::Policy without a PolicyDocument');
+  return document.Statement;
+}
+
 /** The statements of the policies attached to a role (by the role's logical id). */
 function statementsOfRole(roleId: string): Statement[] {
   return Object.values(resourcesOf(template, 'AWS::IAM::Policy'))
-    .filter((p) => (p.Properties?.Roles as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: roleId })))
-    .flatMap((p) => (p.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
+    .filter((p) => ((p.Properties?.Roles ?? []) as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: roleId })))
+    .flatMap(statementsOfPolicy);
 }
 
 const statementsOf = (module: FunctionModule) => statementsOfRole(logicalIdOf(stack.functions.byModule[module].role));
@@ -61,7 +70,7 @@ function tableAccess(module: FunctionModule): Record<string, 'read' | 'write'> {
   const grants = grantsOf(module, 'dynamodb');
   const access: Record<string, 'read' | 'write'> = {};
   for (const table of ['flows', 'triggers', 'executions', 'logs']) {
-    const actions = grants.filter((g) => g.endsWith(`→ ${table}`)).map((g) => g.split(' → ')[0]);
+    const actions = grants.filter((g) => g.endsWith(`→ ${table}`)).map((g) => g.replace(/ → .*$/, ''));
     if (actions.length === 0) continue;
     expect(actions, `${module} on ${table}`).toEqual(expect.arrayContaining(READ));
     access[table] = WRITE.every((a) => actions.includes(a)) ? 'write' : 'read';
@@ -72,7 +81,7 @@ function tableAccess(module: FunctionModule): Record<string, 'read' | 'write'> {
 
 describe('no broad permissions', () => {
   const policies = Object.values(resourcesOf(template, 'AWS::IAM::Policy'));
-  const statements = policies.flatMap((p) => (p.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
+  const statements = policies.flatMap(statementsOfPolicy);
 
   it('grants no "*" action and no service-wide wildcard action (e.g. dynamodb:*)', () => {
     for (const s of statements.filter((st) => st.Effect === 'Allow')) {

@@ -30,6 +30,13 @@ export function resourcesOf(template: Template, type: string): Resources {
   return template.findResources(type) as Resources;
 }
 
+/** The resource of that type with that logical id; throws (failing the test) when there is none. */
+export function resourceOf(template: Template, type: string, logicalId: string): Resources[string] {
+  const resource = resourcesOf(template, type)[logicalId];
+  if (!resource) throw new Error(`No ${type} with logical id ${logicalId} in the template`);
+  return resource;
+}
+
 /** The logical id of a construct's CloudFormation resource (its default child). */
 export function logicalIdOf(construct: IConstruct): string {
   const element = construct.node.defaultChild;

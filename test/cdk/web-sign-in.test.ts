@@ -2,18 +2,18 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { WEB_REFRESH, WEB_SESSION } from '../../cdk/constructs/web-sign-in';
 import { readWebSignInSettings } from '../../lib/web/settings';
-import { logicalIdOf, resourcesOf, synthStack } from './synth';
+import { logicalIdOf, resourceOf, resourcesOf, synthStack } from './synth';
 
 const { stack, template } = synthStack();
 const web = stack.webSignIn!;
 const apiId = logicalIdOf(stack.api.api);
 const routes = Object.values(resourcesOf(template, 'AWS::ApiGatewayV2::Route')).map((r) => r.Properties as Record<string, any>);
 const routeNamed = (key: string) => routes.find((r) => r.RouteKey === key)!;
-const authorizers = resourcesOf(template, 'AWS::ApiGatewayV2::Authorizer');
-const authorizerOf = (route: Record<string, any>) => authorizers[route.AuthorizerId.Ref].Properties as Record<string, any>;
+const authorizerOf = (route: Record<string, any>) =>
+  resourceOf(template, 'AWS::ApiGatewayV2::Authorizer', route.AuthorizerId.Ref).Properties as Record<string, any>;
 const integrationTarget = (route: Record<string, any>) => {
   const integrationId = route.Target['Fn::Join'][1][1].Ref as string;
-  return (resourcesOf(template, 'AWS::ApiGatewayV2::Integration')[integrationId].Properties as Record<string, any>).IntegrationUri;
+  return (resourceOf(template, 'AWS::ApiGatewayV2::Integration', integrationId).Properties as Record<string, any>).IntegrationUri;
 };
 const arnOf = (construct: Parameters<typeof logicalIdOf>[0]) => ({ 'Fn::GetAtt': [logicalIdOf(construct), 'Arn'] });
 const callbackUrl = { 'Fn::Join': ['', [{ 'Fn::GetAtt': [apiId, 'ApiEndpoint'] }, '/ui/callback']] };
@@ -84,12 +84,12 @@ describe('web UI on AWS: sign-in', () => {
   });
 
   it('gives the sign-in function every setting lib/web/settings.ts reads, and the API function the sign-in URL', () => {
-    const env = (resourcesOf(template, 'AWS::Lambda::Function')[logicalIdOf(web.function.function)].Properties as any).Environment.Variables;
+    const env = (resourceOf(template, 'AWS::Lambda::Function', logicalIdOf(web.function.function)).Properties as any).Environment.Variables;
     expect(() => readWebSignInSettings(env)).not.toThrow();
     expect(env.WEB_ISSUER).toEqual({ 'Fn::GetAtt': [logicalIdOf(web.userPool), 'ProviderURL'] });
     expect(env.WEB_CLIENT_ID).toEqual({ Ref: logicalIdOf(web.client) });
     expect(env.WEB_REDIRECT_URI).toEqual(callbackUrl);
-    const apiEnv = (resourcesOf(template, 'AWS::Lambda::Function')[logicalIdOf(stack.functions.byModule.api.function)].Properties as any).Environment.Variables;
+    const apiEnv = (resourceOf(template, 'AWS::Lambda::Function', logicalIdOf(stack.functions.byModule.api.function)).Properties as any).Environment.Variables;
     expect(JSON.stringify(apiEnv.WEB_SIGN_IN_URL)).toContain('/login?client_id=');
     template.hasOutput('WebUiSignInUrl', { Value: apiEnv.WEB_SIGN_IN_URL });
   });
@@ -104,7 +104,8 @@ describe('web UI on AWS: sign-in', () => {
     const off = synthStack({ webUi: 'off' });
     off.template.resourceCountIs('AWS::Cognito::UserPool', 0);
     expect(Object.values(resourcesOf(off.template, 'AWS::ApiGatewayV2::Route')).map((r) => r.Properties?.RouteKey)).toEqual(['$default']);
-    const apiEnv = (resourcesOf(off.template, 'AWS::Lambda::Function')[logicalIdOf(off.stack.functions.byModule.api.function)].Properties as any).Environment.Variables;
+    const offApi = logicalIdOf(off.stack.functions.byModule.api.function);
+    const apiEnv = (resourceOf(off.template, 'AWS::Lambda::Function', offApi).Properties as any).Environment.Variables;
     expect(apiEnv.WEB_SIGN_IN_URL).toBeUndefined();
   });
 });

@@ -6,7 +6,9 @@ import { logicalIdOf, resourcesOf, synthStack } from './synth';
 
 const { stack, template } = synthStack();
 const raw = readFileSync(BACKFILL_ASL_PATH, 'utf8');
-const stateMachine = Object.values(resourcesOf(template, 'AWS::StepFunctions::StateMachine'))[0].Properties as {
+const [stateMachineResource] = Object.values(resourcesOf(template, 'AWS::StepFunctions::StateMachine'));
+if (!stateMachineResource) throw new Error('The stack has no state machine');
+const stateMachine = stateMachineResource.Properties as {
   DefinitionString: unknown;
   DefinitionSubstitutions: Record<string, unknown>;
 };
@@ -44,6 +46,7 @@ describe('deployed state machine definition', () => {
     }
   });
 
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the name quotes the ASL placeholder syntax.
   it('leaves no ${…} unresolved once CloudFormation applies the substitutions', () => {
     // What CloudFormation does at deploy time, with the GetAtt tokens as stand-in ARNs.
     const deployed = (stateMachine.DefinitionString as string).replace(/\$\{([A-Za-z0-9_]+)\}/g, (_, name: string) =>

@@ -90,8 +90,8 @@ class FastSchedule implements CompiledSchedule {
         if (tick !== null) return tick;
       } else if (this.mayFireIn(piece, start, cursor)) {
         // From the window's start, as a forward iteration arriving from earlier days would run.
-        const ticks = this.transitionTicks(piece, piece.start - 1, cursor, Infinity, true);
-        if (ticks.length > 0) return ticks[ticks.length - 1];
+        const last = this.transitionTicks(piece, piece.start - 1, cursor, Infinity, true).at(-1);
+        if (last !== undefined) return last;
       }
       cursor = start - 1;
     }
@@ -153,7 +153,7 @@ class FastSchedule implements CompiledSchedule {
       const base = dayStart - offsetMs;
       const last = high === LAST_MS_OF_DAY ? times.length : upperBound(times, high);
       for (let i = low === 0 ? 0 : lowerBound(times, low); i < last; i++) {
-        ticks.push(base + times[i]);
+        ticks.push(base + times[i]!); // i < last <= times.length
         if (ticks.length >= max) return false;
       }
       return true;
@@ -176,8 +176,8 @@ class FastSchedule implements CompiledSchedule {
     const times = this.times;
     let found: number | null = null;
     this.forEachFiringDayBackwards(from + offsetMs, to + offsetMs, (dayStart, low, high) => {
-      const last = upperBound(times, high);
-      if (last > 0 && times[last - 1] >= low) found = dayStart - offsetMs + times[last - 1];
+      const latest = times[upperBound(times, high) - 1];
+      if (latest !== undefined && latest >= low) found = dayStart - offsetMs + latest;
       return found === null;
     });
     return found;

@@ -96,6 +96,8 @@ export function parseCron(cron: unknown, withSeconds: boolean): ParsedCron {
 /** What is wrong with one field on its own, or null when cron-parser accepts it. */
 function fieldProblem(atom: string, index: number): string | null {
   const name = FIELD_NAMES[index];
+  const range = FIELD_RANGES[index];
+  if (name === undefined || range === undefined) throw new RangeError(`No cron field at index ${index}`);
   // Month and day names are letters; any other letter H is Jenkins' random hash.
   const withoutNames = index === MONTH_FIELD || index === DAY_OF_WEEK_FIELD ? atom.replace(/[a-z]{3}/gi, '') : atom;
   if (/h/i.test(withoutNames)) {
@@ -107,7 +109,7 @@ function fieldProblem(atom: string, index: number): string | null {
     CronExpressionParser.parse(probe.join(' '));
     return null;
   } catch (error) {
-    return describeFieldError(errorMessage(error), name, FIELD_RANGES[index], atom);
+    return describeFieldError(errorMessage(error), name, range, atom);
   }
 }
 
@@ -115,9 +117,9 @@ function describeFieldError(message: string, name: string, range: string, atom: 
   if (/^Constraint error, got (value|range) /.test(message)) {
     return `${name} must be ${range} (got "${atom}")`;
   }
-  const alias = /cannot resolve alias "(\w+)"/.exec(message);
+  const alias = /cannot resolve alias "(\w+)"/.exec(message)?.[1];
   if (alias) {
-    return `${name} has an unknown name "${alias[1].toUpperCase()}"; expected ${range}`;
+    return `${name} has an unknown name "${alias.toUpperCase()}"; expected ${range}`;
   }
   if (/^Invalid characters/.test(message)) {
     return `${name} "${atom}" is not valid; expected ${range}, a range (1-5), a list (1,3), a step (*/15) or *`;

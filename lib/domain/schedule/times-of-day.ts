@@ -31,8 +31,8 @@ export function lowerBound(sorted: ArrayLike<number>, value: number): number {
   let low = 0;
   let high = sorted.length;
   while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (sorted[middle] < value) low = middle + 1;
+    const middle = (low + high) >>> 1; // low <= middle < high <= sorted.length
+    if (sorted[middle]! < value) low = middle + 1;
     else high = middle;
   }
   return low;
@@ -43,8 +43,8 @@ export function upperBound(sorted: ArrayLike<number>, value: number): number {
   let low = 0;
   let high = sorted.length;
   while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (sorted[middle] <= value) low = middle + 1;
+    const middle = (low + high) >>> 1; // low <= middle < high <= sorted.length
+    if (sorted[middle]! <= value) low = middle + 1;
     else high = middle;
   }
   return low;

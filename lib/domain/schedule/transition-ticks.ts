@@ -46,13 +46,13 @@ export function transitionTicks(
       runCronParser(sixFields, timezone, Math.max(after, trap.hourStart + 1), untilMs, limit - ticks.length, true),
     );
     if (outcome === 'done' || full()) return ticks;
-    after = Math.max(trap.change - 1, ticks.length > 0 ? ticks[ticks.length - 1] : after);
+    after = Math.max(trap.change - 1, ticks.at(-1) ?? after);
   }
 
   for (;;) {
     const outcome = take(runCronParser(sixFields, timezone, after, untilMs, limit - ticks.length));
     if (outcome !== 'gaveUp' || full()) return ticks;
-    const reached = ticks.length > 0 ? Math.max(after, ticks[ticks.length - 1]) : after;
+    const reached = Math.max(after, ticks.at(-1) ?? after);
     const resume = piece.changes.find((change) => change - 1 > reached);
     if (resume === undefined) return ticks;
     after = resume - 1;

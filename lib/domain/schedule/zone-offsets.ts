@@ -24,7 +24,7 @@ const FIXED_ZONE = /^(?:Etc\/)?(?:UTC|UCT|GMT|GMT[+-]?0|Universal|Zulu|Greenwich
 const cache = new Map<string, ZoneOffsets>();
 
 /** True when `timezone` is an IANA zone id this runtime knows (offset strings such as "+02:00" are not ids). */
-export function isValidTimeZone(timezone: unknown): timezone is string {
+function isValidTimeZone(timezone: unknown): timezone is string {
   if (typeof timezone !== 'string' || !/^[A-Za-z]/.test(timezone)) return false;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: timezone });

@@ -50,7 +50,7 @@ function parseZone(id: string): JavaZone {
   }
   const prefixed = /^(UTC|GMT|UT)([+-].*)$/.exec(id);
   if (prefixed) {
-    const seconds = parseOffset(prefixed[2]);
+    const seconds = parseOffset(prefixed[2]!); // both groups are mandatory
     const suffix = seconds === 0 ? '' : offsetId(seconds);
     return { id: `${prefixed[1]}${suffix}`, zone: FixedOffsetZone.instance(seconds / 60), isOffset: false };
   }
@@ -129,9 +129,9 @@ function compiled(pattern: string): PatternPart[] {
 /** Formats an instant in `zone` with a named format or a Java pattern. */
 export function formatDate(value: ZonedInstant, format: string, zone: JavaZone): string {
   const fields = computeFields(value.epochSecond, value.nano, zone);
-  if (Object.hasOwn(NAMED_FORMATTERS, format)) return NAMED_FORMATTERS[format](fields);
-  const pattern = Object.hasOwn(NAMED_PATTERNS, format) ? NAMED_PATTERNS[format] : format;
-  return formatPattern(compiled(pattern), fields);
+  const named = ownEntry(NAMED_FORMATTERS, format);
+  if (named) return named(fields);
+  return formatPattern(compiled(ownEntry(NAMED_PATTERNS, format) ?? format), fields);
 }
 
 /** The parser for `existingFormat`: a named Java pattern or a raw one. */
@@ -139,7 +139,12 @@ function existingFormatParts(format: string): PatternPart[] {
   if (Object.hasOwn(NAMED_FORMATTERS, format)) {
     throw new TemplateError(`existingFormat "${format}" is not supported; use a Java pattern`);
   }
-  return compiled(Object.hasOwn(NAMED_PATTERNS, format) ? NAMED_PATTERNS[format] : format);
+  return compiled(ownEntry(NAMED_PATTERNS, format) ?? format);
+}
+
+/** `table[key]` for the table's own keys only (never `constructor` and the like from the prototype). */
+function ownEntry<V>(table: Record<string, V>, key: string): V | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
 }
 
 /**
@@ -245,8 +250,9 @@ const UNIT_NAMES = [...Object.keys(SUB_SECOND_NANOS), ...Object.keys(EXACT_SECON
  * larger move the local date-time and re-resolve the offset (DST-aware in region zones).
  */
 export function plusUnit(value: ZonedInstant, amount: number, unit: string): ZonedInstant {
-  if (Object.hasOwn(SUB_SECOND_NANOS, unit)) {
-    const total = BigInt(value.epochSecond) * 1_000_000_000n + BigInt(value.nano) + BigInt(amount) * SUB_SECOND_NANOS[unit];
+  const nanosPerUnit = ownEntry(SUB_SECOND_NANOS, unit);
+  if (nanosPerUnit !== undefined) {
+    const total = BigInt(value.epochSecond) * 1_000_000_000n + BigInt(value.nano) + BigInt(amount) * nanosPerUnit;
     let seconds = total / 1_000_000_000n;
     let nano = total % 1_000_000_000n;
     if (nano < 0n) {
@@ -255,11 +261,13 @@ export function plusUnit(value: ZonedInstant, amount: number, unit: string): Zon
     }
     return { epochSecond: Number(seconds), nano: Number(nano), zone: value.zone };
   }
-  if (Object.hasOwn(EXACT_SECONDS, unit)) {
-    return { ...value, epochSecond: value.epochSecond + amount * EXACT_SECONDS[unit] };
+  const secondsPerUnit = ownEntry(EXACT_SECONDS, unit);
+  if (secondsPerUnit !== undefined) {
+    return { ...value, epochSecond: value.epochSecond + amount * secondsPerUnit };
   }
-  if (Object.hasOwn(CALENDAR_UNITS, unit)) {
-    const { unit: luxonUnit, factor } = CALENDAR_UNITS[unit];
+  const calendarUnit = ownEntry(CALENDAR_UNITS, unit);
+  if (calendarUnit !== undefined) {
+    const { unit: luxonUnit, factor } = calendarUnit;
     const start = DateTime.fromMillis(value.epochSecond * 1000, { zone: value.zone.zone });
     const moved = start.plus({ [luxonUnit]: amount * factor });
     if (!moved.isValid) throw new TemplateError('Date is out of the supported range');

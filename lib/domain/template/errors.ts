@@ -43,7 +43,7 @@ export function locate(error: TemplateError, source: string, offset: number): Te
 }
 
 /** 1-based line and column of `offset` in `source`. */
-export function lineColumn(source: string, offset: number): { line: number; column: number } {
+function lineColumn(source: string, offset: number): { line: number; column: number } {
   let line = 1;
   let lineStart = 0;
   const end = Math.min(offset, source.length);

@@ -116,12 +116,14 @@ export class Evaluator {
   /** `set` updates the innermost template scope that has the name, else defines it in the current one. */
   private assign(name: string, value: unknown): void {
     for (let i = this.scopes.length - 1; i >= 0; i--) {
-      if (this.scopes[i].has(name)) {
-        this.scopes[i].set(name, value);
+      const scope = this.scopes[i]!;
+      if (scope.has(name)) {
+        scope.set(name, value);
         return;
       }
     }
-    this.scopes[this.scopes.length - 1].set(name, value);
+    // Never empty: it starts with the template's own scope, and every push has its pop.
+    this.scopes.at(-1)!.set(name, value);
   }
 
   private renderFor(node: Extract<Node, { kind: 'for' }>): void {
@@ -179,9 +181,10 @@ export class Evaluator {
       return {
         length: keys.length,
         get: (i) => {
+          const key = keys[i]!; // callers ask for 0 <= i < length
           const entry = newMap();
-          setOwn(entry, 'key', keys[i]);
-          setOwn(entry, 'value', readData(value, keys[i]));
+          setOwn(entry, 'key', key);
+          setOwn(entry, 'value', readData(value, key));
           return entry;
         },
       };
@@ -286,7 +289,7 @@ export class Evaluator {
 
   private variable(expr: Extract<Expr, { kind: 'var' }>): unknown {
     for (let i = this.scopes.length - 1; i >= 0; i--) {
-      const scope = this.scopes[i];
+      const scope = this.scopes[i]!;
       if (scope.has(expr.name)) return scope.get(expr.name);
     }
     const value = rootValue(this.variables, expr.name);

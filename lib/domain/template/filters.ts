@@ -31,7 +31,7 @@ const filter = (argNames: readonly string[], apply: CallableDef['apply'], extra?
 });
 
 /** An optional string argument; `null` when absent. */
-export function stringArg(args: Args, name: string, owner: string): string | null {
+function stringArg(args: Args, name: string, owner: string): string | null {
   const v = args.get(name);
   if (v === undefined || v === null) return null;
   if (typeof v !== 'string') throw new TemplateError(`Argument "${name}" of "${owner}" must be a string, got ${typeName(v)}`);
@@ -137,18 +137,18 @@ const ESCAPES: Record<string, [string, string]> = {
   shell: ["'", "'\\''"],
 };
 
-function escapeValue(value: unknown, type: string, rt: Runtime): unknown {
+function escapeValue(value: unknown, escapePair: readonly [string, string], rt: Runtime): unknown {
   if (value === null) return null;
-  if (Array.isArray(value)) return listItems(value).map((v) => escapeValue(v, type, rt));
+  if (Array.isArray(value)) return listItems(value).map((v) => escapeValue(v, escapePair, rt));
   if (isPlainObject(value)) {
     const out = newMap();
     for (const k of ownKeys(value)) {
       rt.tick();
-      setOwn(out, k, escapeValue(readData(value, k), type, rt));
+      setOwn(out, k, escapeValue(readData(value, k), escapePair, rt));
     }
     return out;
   }
-  const [from, to] = ESCAPES[type];
+  const [from, to] = escapePair;
   return rt.checkString(toText(value, rt).replaceAll(from, () => to));
 }
 
@@ -221,7 +221,7 @@ export const FILTERS: ReadonlyMap<string, CallableDef> = new Map<string, Callabl
     filter([], (input, _a, rt) => {
       if (input === null) return null;
       const s = toText(input, rt);
-      return s === '' ? s : s[0].toUpperCase() + s.slice(1);
+      return s.charAt(0).toUpperCase() + s.slice(1);
     }),
   ],
   [
@@ -279,10 +279,11 @@ export const FILTERS: ReadonlyMap<string, CallableDef> = new Map<string, Callabl
       const type = stringArg(args, 'type', 'escapeChar');
       if (type === null) throw new TemplateError("The 'escapeChar' filter expects an argument 'type'.");
       const key = type.toLowerCase();
-      if (!Object.hasOwn(ESCAPES, key)) {
+      const escapePair = Object.hasOwn(ESCAPES, key) ? ESCAPES[key] : undefined;
+      if (escapePair === undefined) {
         throw new TemplateError("The 'escapeChar' filter expects the value of 'type' to be either 'single', 'double', or 'shell'.");
       }
-      return escapeValue(input, key, rt);
+      return escapeValue(input, escapePair, rt);
     }),
   ],
   ['urlencode', filter([], (input, _a, rt) => (input === null ? null : urlEncode(toText(input, rt))))],

@@ -53,9 +53,11 @@ export function parseOffset(v: string): number {
   if (s === '' || s === 'Z' || s === 'z') return 0;
   const m = /^([+-])(\d{1,2})(?::?(\d{2}))?(?::?(\d{2}))?$/.exec(s);
   if (!m) throw new TemplateError(`Invalid offset "${v}"`);
-  const total = int(m[2]) * 3600 + (m[3] ? int(m[3]) * 60 : 0) + (m[4] ? int(m[4]) : 0);
-  if (int(m[2]) > 18 || total > 18 * 3600) throw new TemplateError(`Offset out of range: "${v}"`);
-  return m[1] === '-' ? -total : total;
+  const [, sign, hours, minutes, seconds] = m;
+  const hourCount = int(hours!); // the sign and hour groups are mandatory
+  const total = hourCount * 3600 + (minutes ? int(minutes) * 60 : 0) + (seconds ? int(seconds) : 0);
+  if (hourCount > 18 || total > 18 * 3600) throw new TemplateError(`Offset out of range: "${v}"`);
+  return sign === '-' ? -total : total;
 }
 
 function numeric(count: number, min1: number, max: number): string {
@@ -168,7 +170,8 @@ export function parseWithPattern(text: string, parts: readonly PatternPart[], pa
   const match = regex.exec(text);
   if (!match) throw new TemplateError(`Text '${text}' could not be parsed with the pattern "${pattern}"`);
   const out: ParsedFields = {};
-  setters.forEach((set, i) => set(match[i + 1], out));
+  // One capturing group per field and none optional, so a match fills group i + 1 for every setter.
+  for (const [i, set] of setters.entries()) set(match[i + 1]!, out);
   if (out.hour === undefined) {
     if (out.clockHourOfDay !== undefined) out.hour = out.clockHourOfDay === 24 ? 0 : out.clockHourOfDay;
     else if (out.pm !== undefined && out.clockHourOfAmPm !== undefined) out.hour = (out.clockHourOfAmPm % 12) + (out.pm ? 12 : 0);

@@ -69,7 +69,7 @@ export function compilePattern(pattern: string): PatternPart[] {
   };
   let i = 0;
   while (i < pattern.length) {
-    const c = pattern[i];
+    const c = pattern.charAt(i);
     if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')) {
       let j = i + 1;
       while (j < pattern.length && pattern[j] === c) j++;
@@ -169,8 +169,15 @@ function yearValue(value: number, count: number): string {
 
 function text(full: string, count: number): string {
   if (count === 4) return full;
-  if (count === 5) return full[0];
+  if (count === 5) return full.charAt(0);
   return full.slice(0, 3);
+}
+
+/** `table[index]` where the field's range guarantees the index (month 1-12, ISO weekday 1-7, letter count 1-5). */
+function pick(table: readonly string[], index: number): string {
+  const value = table[index];
+  if (value === undefined) throw new TemplateError(`Date field out of range (index ${index})`);
+  return value;
 }
 
 /** US week rules (weeks start on Sunday, week 1 contains 1 January), as Java uses for English. */
@@ -202,11 +209,11 @@ function formatField(letter: string, count: number, f: DateFields): string {
       const q = Math.floor((f.month - 1) / 3) + 1;
       if (count <= 2) return pad(q, count);
       if (count === 3) return `Q${q}`;
-      return count === 4 ? QUARTER_NAMES[q - 1] : String(q);
+      return count === 4 ? pick(QUARTER_NAMES, q - 1) : String(q);
     }
     case 'M':
     case 'L':
-      return count <= 2 ? pad(f.month, count) : text(MONTHS[f.month - 1], count);
+      return count <= 2 ? pad(f.month, count) : text(pick(MONTHS, f.month - 1), count);
     case 'w':
       return pad(usWeek(f).week, count);
     case 'W':
@@ -216,10 +223,10 @@ function formatField(letter: string, count: number, f: DateFields): string {
     case 'D':
       return pad(f.dayOfYear, count);
     case 'E':
-      return text(WEEKDAYS[f.isoWeekday - 1], count);
+      return text(pick(WEEKDAYS, f.isoWeekday - 1), count);
     case 'e':
     case 'c':
-      return count <= 2 ? pad(usWeek(f).localDay, count) : text(WEEKDAYS[f.isoWeekday - 1], count);
+      return count <= 2 ? pad(usWeek(f).localDay, count) : text(pick(WEEKDAYS, f.isoWeekday - 1), count);
     case 'a':
       return f.hour < 12 ? 'AM' : 'PM';
     case 'h':
@@ -251,9 +258,9 @@ function formatField(letter: string, count: number, f: DateFields): string {
     case 'O':
       return localizedOffset(f.offsetSeconds, count === 4);
     case 'X':
-      return offset(f.offsetSeconds, X_PATTERNS[count - 1], 'Z');
+      return offset(f.offsetSeconds, pick(X_PATTERNS, count - 1), 'Z');
     case 'x':
-      return offset(f.offsetSeconds, X_PATTERNS[count - 1], X_ZERO[count - 1]);
+      return offset(f.offsetSeconds, pick(X_PATTERNS, count - 1), pick(X_ZERO, count - 1));
     case 'Z':
       if (count <= 3) return offset(f.offsetSeconds, '+HHMM', '+0000');
       return count === 4 ? localizedOffset(f.offsetSeconds, true) : offset(f.offsetSeconds, '+HH:MM:ss', 'Z');

@@ -55,7 +55,7 @@ const NUMBER_RE = /[0-9]+(?:\.[0-9]+)?/y;
 const SINGLE_QUOTED_RE = /'((?:[^'\\]|\\[\s\S])*)'/y;
 const START_DELIMITERS_RE = /\{[{%#]/g;
 const RAW_START_RE = /\s*(raw|verbatim)\s*(-?)%\}/y;
-const RAW_END_RE: Record<string, RegExp> = {
+const RAW_END_RE: Record<'raw' | 'verbatim', RegExp> = {
   raw: /\{%(-?)\s*endraw\s*(-?)%\}/g,
   verbatim: /\{%(-?)\s*endverbatim\s*(-?)%\}/g,
 };
@@ -152,7 +152,7 @@ class Lexer {
 
   /** `{% raw %}…{% endraw %}` (and Pebble's `verbatim`): the content is emitted as plain text. */
   private raw(start: RegExpExecArray, openPos: number, contentStart: number): void {
-    const word = start[1];
+    const word = start[1] === 'verbatim' ? 'verbatim' : 'raw';
     const endRe = RAW_END_RE[word];
     endRe.lastIndex = contentStart;
     const end = endRe.exec(this.src);
@@ -179,7 +179,7 @@ class Lexer {
     const src = this.src;
     const brackets: Array<{ char: string; pos: number }> = [];
     for (;;) {
-      while (this.pos < src.length && WHITESPACE_RE.test(src[this.pos])) this.pos++;
+      while (this.pos < src.length && WHITESPACE_RE.test(src.charAt(this.pos))) this.pos++;
       if (this.pos >= src.length) {
         const open = brackets.length > 0 ? brackets[brackets.length - 1] : undefined;
         if (open) throw errorAt(`Unclosed "${open.char}"`, src, open.pos);
@@ -230,7 +230,7 @@ class Lexer {
         this.pos += m[0].length;
         continue;
       }
-      const c = src[pos];
+      const c = src.charAt(pos);
       if (PUNCTUATION.includes(c)) {
         if (c in CLOSING) {
           brackets.push({ char: c, pos });
@@ -247,7 +247,7 @@ class Lexer {
         SINGLE_QUOTED_RE.lastIndex = pos;
         m = SINGLE_QUOTED_RE.exec(src);
         if (!m) throw errorAt('Unclosed string', src, pos);
-        out.push({ type: 'string', value: unescape(m[1], "'"), pos });
+        out.push({ type: 'string', value: unescapeQuoted(m[1]!, "'"), pos }); // the group always takes part
         this.pos += m[0].length;
         continue;
       }
@@ -304,7 +304,7 @@ class Lexer {
 }
 
 /** Pebble only unescapes the quote character and the backslash. */
-function unescape(body: string, quote: string): string {
+function unescapeQuoted(body: string, quote: string): string {
   let out = '';
   for (let i = 0; i < body.length; i++) {
     const c = body[i];

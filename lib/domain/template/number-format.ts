@@ -48,14 +48,17 @@ function parseAffix(text: string, pattern: string): { text: string; multiplier: 
 function compile(pattern: string): DecimalPattern {
   const cached = cache.get(pattern);
   if (cached) return cached;
-  const positive = pattern.split(';')[0];
+  const semicolon = pattern.indexOf(';');
+  const positive = semicolon < 0 ? pattern : pattern.slice(0, semicolon);
   const m = /^((?:'[^']*'|[^#0,.'])*)([#0,.]+)((?:'[^']*'|[^#0,.'])*)$/.exec(positive);
   if (!m) throw new TemplateError(`Malformed number pattern "${pattern}"`);
-  const [intPart, fracPart = ''] = m[2].split('.', 2);
-  if (m[2].split('.').length > 2 || fracPart.includes(',')) throw new TemplateError(`Malformed number pattern "${pattern}"`);
-  const prefix = parseAffix(m[1], pattern);
-  const suffix = parseAffix(m[3], pattern);
-  if (/E/.test(m[3])) throw new TemplateError(`Scientific notation is not supported in number pattern "${pattern}"`);
+  // All three groups take part in every match (the affixes may be empty).
+  const [, prefixPattern = '', digits = '', suffixPattern = ''] = m;
+  const [intPart = '', fracPart = ''] = digits.split('.', 2);
+  if (digits.split('.').length > 2 || fracPart.includes(',')) throw new TemplateError(`Malformed number pattern "${pattern}"`);
+  const prefix = parseAffix(prefixPattern, pattern);
+  const suffix = parseAffix(suffixPattern, pattern);
+  if (/E/.test(suffixPattern)) throw new TemplateError(`Scientific notation is not supported in number pattern "${pattern}"`);
   const lastComma = intPart.lastIndexOf(',');
   const compiledPattern: DecimalPattern = {
     prefix: prefix.text,

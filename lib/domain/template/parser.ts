@@ -81,17 +81,19 @@ class Parser {
   ) {}
 
   // --- token helpers ---
+  // The lexer ends every token list with an 'eof' token, and `i` never moves past it, so the
+  // indexes below are always in range.
 
   private get current(): Token {
-    return this.tokens[this.i];
+    return this.tokens[this.i]!;
   }
 
   private peek(offset = 1): Token {
-    return this.tokens[Math.min(this.i + offset, this.tokens.length - 1)];
+    return this.tokens[Math.min(this.i + offset, this.tokens.length - 1)]!;
   }
 
   private advance(): Token {
-    const token = this.tokens[this.i];
+    const token = this.tokens[this.i]!;
     if (this.i < this.tokens.length - 1) this.i++;
     return token;
   }
@@ -510,18 +512,20 @@ class Parser {
   ): BoundArg[] {
     const { argNames } = def;
     if (argNames === null) {
-      if (parsed.named.length > 0) throw this.error(`${kind} "${name}" does not accept named arguments`, parsed.named[0].pos);
+      const firstNamed = parsed.named[0];
+      if (firstNamed) throw this.error(`${kind} "${name}" does not accept named arguments`, firstNamed.pos);
       return parsed.positional.map((value, i) => ({ name: String(i), value }));
     }
     const bound: BoundArg[] = [];
     parsed.positional.forEach((value, i) => {
-      if (i >= argNames.length) {
+      const argName = argNames[i];
+      if (argName === undefined) {
         throw this.error(
           `${kind} "${name}" accepts ${argNames.length} argument(s)${argNames.length ? ` (${argNames.join(', ')})` : ''}; too many given`,
           value.pos,
         );
       }
-      bound.push({ name: argNames[i], value });
+      bound.push({ name: argName, value });
     });
     for (const arg of parsed.named) {
       if (!argNames.includes(arg.name)) {

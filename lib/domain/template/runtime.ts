@@ -6,7 +6,7 @@ import { TemplateError } from './errors';
 import type { JavaZone } from './java-date-pattern';
 
 /** Largest list a template may build (ranges, `+` on lists, `split`). */
-export const MAX_COLLECTION_SIZE = 100_000;
+const MAX_COLLECTION_SIZE = 100_000;
 
 /** How many evaluation steps run between two clock reads; `Date.now()` is cheap but not free. */
 const STEPS_BETWEEN_CLOCK_CHECKS = 256;

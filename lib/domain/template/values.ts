@@ -12,8 +12,6 @@ import type { Runtime } from './runtime';
 
 /** Marker for "no such variable/attribute" (distinct from a present `null`). */
 export const MISSING: unique symbol = Symbol('missing');
-/** Type of `MISSING`. */
-export type Missing = typeof MISSING;
 
 /** Names that are never resolvable, even as own properties (e.g. from `JSON.parse`). */
 export const BLOCKED_NAMES: ReadonlySet<string> = new Set(['constructor', '__proto__', 'prototype']);
@@ -69,7 +67,7 @@ export function readData(container: unknown, key: string | number): unknown {
     return MISSING;
   }
   const descriptor = Object.getOwnPropertyDescriptor(holder, name);
-  if (!descriptor || !descriptor.enumerable || !('value' in descriptor)) return MISSING;
+  if (!descriptor?.enumerable || !('value' in descriptor)) return MISSING;
   return isUsable(descriptor.value) ? descriptor.value : MISSING;
 }
 
@@ -104,7 +102,7 @@ export function typeName(value: unknown): string {
 }
 
 /** `Instant.toString()`: UTC, `Z`, fraction only when non-zero. */
-export function formatInstant(date: Date): string {
+function formatInstant(date: Date): string {
   if (Number.isNaN(date.getTime())) throw new TemplateError('Invalid date');
   return date.toISOString().replace('.000Z', 'Z');
 }
@@ -113,13 +111,16 @@ export function formatInstant(date: Date): string {
  * Prints a number the way Java prints a `Long` or a `Double`: integers without `.0`, other values
  * in the shortest round-trip form, with Java's `1.0E10` notation outside [1e-3, 1e7).
  */
-export function formatNumber(n: number): string {
+function formatNumber(n: number): string {
   if (Number.isNaN(n)) return 'NaN';
   if (!Number.isFinite(n)) return n > 0 ? 'Infinity' : '-Infinity';
   if (Number.isSafeInteger(n)) return String(n === 0 ? 0 : n);
   const abs = Math.abs(n);
   if (abs >= 1e-3 && abs < 1e7) return String(n);
-  const [mantissa, exponent] = n.toExponential().split('e');
+  const exponential = n.toExponential(); // always "<mantissa>e<sign><digits>"
+  const e = exponential.indexOf('e');
+  const mantissa = exponential.slice(0, e);
+  const exponent = exponential.slice(e + 1);
   const javaMantissa = mantissa.includes('.') ? mantissa : `${mantissa}.0`;
   return `${javaMantissa}E${exponent.replace('+', '')}`;
 }
@@ -165,19 +166,28 @@ export function toJson(value: unknown, includeNulls: boolean, rt?: Runtime): str
   const walk = (v: unknown, depth: number): void => {
     rt?.tick();
     if (depth > MAX_VALUE_DEPTH) throw new TemplateError('Value is nested too deeply (or cyclic) to serialize');
-    if (v === null || v === undefined) return write('null');
+    if (v === null || v === undefined) {
+      write('null');
+      return;
+    }
     switch (typeof v) {
       case 'string':
-        return write(JSON.stringify(v));
+        write(JSON.stringify(v));
+        return;
       case 'number':
-        return write(Number.isFinite(v) ? String(v) : 'null');
+        write(Number.isFinite(v) ? String(v) : 'null');
+        return;
       case 'boolean':
       case 'bigint':
-        return write(String(v));
+        write(String(v));
+        return;
       default:
         break;
     }
-    if (v instanceof Date) return write(JSON.stringify(formatInstant(v)));
+    if (v instanceof Date) {
+      write(JSON.stringify(formatInstant(v)));
+      return;
+    }
     if (Array.isArray(v)) {
       write('[');
       for (let i = 0; i < v.length; i++) {
@@ -185,7 +195,8 @@ export function toJson(value: unknown, includeNulls: boolean, rt?: Runtime): str
         const item = readData(v, i);
         walk(item === MISSING ? null : item, depth + 1);
       }
-      return write(']');
+      write(']');
+      return;
     }
     if (isPlainObject(v)) {
       write('{');
@@ -199,7 +210,8 @@ export function toJson(value: unknown, includeNulls: boolean, rt?: Runtime): str
         write(':');
         walk(item, depth + 1);
       }
-      return write('}');
+      write('}');
+      return;
     }
     throw new TemplateError(`Cannot convert a value of type ${typeName(v)} to JSON`);
   };

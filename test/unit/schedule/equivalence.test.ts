@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { compileSchedule, formatInZone, referenceTicksBetween } from '../../../lib/domain/schedule';
 import type { ScheduleSpec } from '../../../lib/domain/schedule';
-import { DAY, expectedTicks, HOUR, iso, localInstant, MINUTE, offsetOf } from './oracle';
+import { DAY, defined, expectedTicks, HOUR, iso, localInstant, MINUTE, offsetOf } from './oracle';
 
 /** Offset changes (first instant of the new offset) per zone; none for UTC and Asia/Kolkata. */
 const ZONES: Record<string, string[]> = {
@@ -67,7 +67,7 @@ function label(spec: ScheduleSpec): string {
 function windowsFor(spec: ScheduleSpec, density: Density): [number, number][] {
   const timezone = spec.timezone!;
   const half = HALF_WIDTH[density];
-  const changes = ZONES[timezone].map((t) => Date.parse(t));
+  const changes = defined(ZONES[timezone], `the offset changes of ${timezone}`).map((t) => Date.parse(t));
   const year = timezone === 'America/Sao_Paulo' ? 2018 : 2024;
   const yearEnd = localInstant(timezone, `${year + 1}-01-01T00:00`);
   return [...changes, yearEnd].flatMap((t): [number, number][] => {
@@ -109,13 +109,13 @@ describe('ticksBetween equals cron-parser', () => {
             // Both bounds inclusive: a window starting and ending exactly on ticks keeps both.
             const i = Math.floor(expected.length / 3);
             const j = Math.min(expected.length - 1, i + 12);
-            const slice = expectedTicks(spec, expected[i], expected[j]);
-            expect(slice[0]).toBe(expected[i]);
-            expect(slice[slice.length - 1]).toBe(expected[j]);
-            expect(iso(schedule.ticksBetween(expected[i], expected[j], 1000))).toEqual(iso(slice));
-            expect(iso(schedule.ticksBetween(expected[i] + 1, expected[j] - 1, 1000))).toEqual(
-              iso(expectedTicks(spec, expected[i] + 1, expected[j] - 1)),
-            );
+            const first = defined(expected[i], 'tick i');
+            const last = defined(expected[j], 'tick j');
+            const slice = expectedTicks(spec, first, last);
+            expect(slice[0]).toBe(first);
+            expect(slice[slice.length - 1]).toBe(last);
+            expect(iso(schedule.ticksBetween(first, last, 1000))).toEqual(iso(slice));
+            expect(iso(schedule.ticksBetween(first + 1, last - 1, 1000))).toEqual(iso(expectedTicks(spec, first + 1, last - 1)));
 
             // A window starting just before an offset change, inside cron-parser's territory.
             const mid = (from + to) / 2;

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { compileSchedule, formatInZone, referenceTicksBetween } from '../../../lib/domain/schedule';
 import type { ScheduleSpec } from '../../../lib/domain/schedule';
-import { DAY, expectedTicks, HOUR, localInstant, MINUTE } from './oracle';
+import { DAY, defined, expectedTicks, HOUR, localInstant, MINUTE } from './oracle';
 
 /** Each with a window length that holds a few ticks to a few hundred (cron-parser is slow). */
 const SPECS: { spec: ScheduleSpec; span: number }[] = [
@@ -37,7 +37,7 @@ describe('next', () => {
     it(`is the first tick strictly after the instant: ${spec.cron} in ${spec.timezone}`, () => {
       const schedule = compileSchedule(spec);
       for (const probe of PROBES) {
-        const [expected] = expectedTicks(spec, probe + 1, probe + span, 1);
+        const expected = defined(expectedTicks(spec, probe + 1, probe + span, 1)[0], 'a tick within the span');
         expect(schedule.next(probe), formatInZone(probe, spec.timezone!)).toBe(expected);
         // From a tick, the following tick.
         const [following] = expectedTicks(spec, expected + 1, expected + span, 1);
@@ -70,10 +70,10 @@ describe('previous', () => {
       const schedule = compileSchedule(spec);
       for (const probe of PROBES) {
         const before = expectedTicks(spec, probe - span, probe - 1);
-        const expected = before[before.length - 1];
+        const expected = defined(before.at(-1), 'a tick within the span');
         expect(schedule.previous(probe), formatInZone(probe, spec.timezone!)).toBe(expected);
         // From a tick, the one before it.
-        expect(schedule.previous(expected)).toBe(before[before.length - 2]);
+        expect(schedule.previous(expected)).toBe(before.at(-2));
       }
     });
   }
@@ -98,8 +98,10 @@ describe('countBetween', () => {
         const to = probe + span;
         const ticks = expectedTicks(spec, from, to);
         expect(schedule.countBetween(from, to, 1_000_000), formatInZone(probe, spec.timezone!)).toBe(ticks.length);
-        expect(schedule.countBetween(ticks[0], ticks[ticks.length - 1], 1_000_000)).toBe(ticks.length);
-        expect(schedule.countBetween(ticks[0] + 1, ticks[ticks.length - 1] - 1, 1_000_000)).toBe(ticks.length - 2);
+        const first = defined(ticks[0], 'a first tick');
+        const last = defined(ticks.at(-1), 'a last tick');
+        expect(schedule.countBetween(first, last, 1_000_000)).toBe(ticks.length);
+        expect(schedule.countBetween(first + 1, last - 1, 1_000_000)).toBe(ticks.length - 2);
       }
     });
   }

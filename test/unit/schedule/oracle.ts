@@ -33,7 +33,7 @@ export function localInstant(timezone: string, local: string): number {
 }
 
 /** First instant after `ms` at which `timezone` changes offset, if one comes within two days. */
-export function nextOffsetChange(timezone: string, ms: number): number | null {
+function nextOffsetChange(timezone: string, ms: number): number | null {
   const initial = offsetOf(timezone, ms);
   let high = ms;
   while (offsetOf(timezone, high) === initial) {
@@ -71,7 +71,7 @@ function cronParserGivesUp(spec: ScheduleSpec, afterMs: number, untilMs: number)
 export function expectedTicks(spec: ScheduleSpec, fromMs: number, toMs: number, limit = Infinity): number[] {
   const ticks = referenceTicksBetween(spec, fromMs, toMs, limit);
   if (ticks.length >= limit || fromMs > toMs) return ticks;
-  const last = ticks.length > 0 ? ticks[ticks.length - 1] : fromMs - 1;
+  const last = ticks.at(-1) ?? fromMs - 1;
   if (!cronParserGivesUp(spec, last, toMs)) return ticks;
   const resume = nextOffsetChange(spec.timezone ?? 'UTC', last);
   if (resume === null) return ticks;
@@ -79,6 +79,12 @@ export function expectedTicks(spec: ScheduleSpec, fromMs: number, toMs: number, 
 }
 
 /** ISO strings for readable failure messages. */
+/** The value, or a thrown error (a failed test) when it is undefined: for ticks a window must contain. */
+export function defined<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`Expected ${what}, found none`);
+  return value;
+}
+
 export function iso(ticks: readonly number[]): string[] {
   return ticks.map((t) => new Date(t).toISOString());
 }
