@@ -23,7 +23,7 @@ export interface AwsDependencies {
 }
 
 /** Builds the AWS wiring from the Lambda environment (variables set by CDK); fails fast on a missing one. */
-export function buildAwsDependencies(env: NodeJS.ProcessEnv): AwsDependencies {
+function buildAwsDependencies(env: NodeJS.ProcessEnv): AwsDependencies {
   const settings = readSettings(env);
   if (!settings.queueUrl) throw new ConfigurationError('EXECUTION_QUEUE_URL is not set');
   if (!settings.liveQueueUrl) throw new ConfigurationError('LIVE_EXECUTION_QUEUE_URL is not set');

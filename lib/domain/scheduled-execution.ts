@@ -25,7 +25,7 @@ export interface ScheduledExecution {
 }
 
 /** Kestra's `trigger.variables` for a tick: `date`, `next`, `previous` as ISO strings in the trigger's zone. */
-export function triggerVariables(schedule: CompiledSchedule, tickMs: number): Record<string, string> {
+function triggerVariables(schedule: CompiledSchedule, tickMs: number): Record<string, string> {
   const zone = schedule.spec.timezone;
   const variables: Record<string, string> = { date: formatInZone(tickMs, zone) };
   const next = schedule.next(tickMs);

@@ -110,7 +110,9 @@ async function readEveryWay(dynamo: LocalDynamo) {
 const READS_PER_ROUND = 5;
 
 beforeAll(countIterators);
-afterAll(() => restore.forEach((undo) => undo()));
+afterAll(() => {
+  for (const undo of restore) undo();
+});
 
 describe.each([
   ['in memory (memory-level)', false],

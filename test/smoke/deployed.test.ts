@@ -101,7 +101,10 @@ function oneHourWindow(now = new Date()): { start: string; end: string } {
 describe.runIf(Boolean(apiUrl))('deployed stack at SMOKE_API_URL (opt-in: set SMOKE_API_URL and AWS credentials)', () => {
   // Built on first use: vitest collects this block even when it skips it.
   let client: ReturnType<typeof apiClient> | undefined;
-  const call: ReturnType<typeof apiClient> = (...args) => (client ??= apiClient(apiUrl as string))(...args);
+  const call: ReturnType<typeof apiClient> = (...args) => {
+    client ??= apiClient(apiUrl as string);
+    return client(...args);
+  };
   const runId = `smoke-${Date.now().toString(36)}`;
 
   it('refuses an unsigned request (AWS_IAM authorization)', async () => {

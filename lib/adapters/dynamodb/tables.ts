@@ -28,14 +28,14 @@ export interface TableDef {
   indexes: IndexDef[];
 }
 
-export const FLOWS_TABLE: TableDef = {
+const FLOWS_TABLE: TableDef = {
   logicalName: 'flows',
   partitionKey: { name: 'namespace', type: 'S' },
   sortKey: { name: 'id', type: 'S' },
   indexes: [],
 };
 
-export const TRIGGERS_TABLE: TableDef = {
+const TRIGGERS_TABLE: TableDef = {
   logicalName: 'triggers',
   partitionKey: { name: 'flowKey', type: 'S' },
   sortKey: { name: 'triggerId', type: 'S' },
@@ -49,7 +49,7 @@ export const EXECUTIONS_BY_NAMESPACE = 'byNamespace';
  * flow) and to page, not the documents. A page of results is then read by id, so a search costs a
  * walk over small index entries plus one batched read of a page, whatever the number of executions.
  */
-export const EXECUTIONS_SEARCH_ATTRIBUTES = ['state', 'labelKeys', 'flowId'];
+const EXECUTIONS_SEARCH_ATTRIBUTES = ['state', 'labelKeys', 'flowId'];
 /**
  * Sparse: only unfinished executions carry `pendingOwner` (their backfill's id), sorted by
  * `pendingSort` = `<state>#<tick>#<id>`, so counting a backfill's queued or running work, up to its
@@ -90,7 +90,7 @@ export const EXECUTIONS_TABLE: TableDef = {
   ],
 };
 
-export const LOGS_TABLE: TableDef = {
+const LOGS_TABLE: TableDef = {
   logicalName: 'logs',
   partitionKey: { name: 'executionId', type: 'S' },
   sortKey: { name: 'seq', type: 'N' },

@@ -69,13 +69,16 @@ export class LocalBackfillWorkflows implements BackfillWorkflows {
     const counting = (async () => {
       for await (const event of execution.eventLogs) if (event.type === 'StateEntered') this.stats.stateTransitions++;
     })();
-    const done = execution.result
-      .then(() => undefined)
-      .catch((error: unknown) => console.error(`Backfill state machine execution ${name} failed:`, error))
-      .finally(async () => {
+    const done = (async () => {
+      try {
+        await execution.result;
+      } catch (error) {
+        console.error(`Backfill state machine execution ${name} failed:`, error);
+      } finally {
         await counting.catch(() => undefined);
         this.running.delete(name);
-      });
+      }
+    })();
     this.running.set(name, { abort: execution.abort, done });
   }
 

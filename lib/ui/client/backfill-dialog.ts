@@ -16,7 +16,7 @@ function InputField({ input, value, error, onInput }: { input: FlowInput; value:
   const common = { id, name: input.id, 'aria-invalid': error ? 'true' : undefined, 'aria-describedby': error ? errId : undefined, required: input.required && input.defaults === undefined };
   const placeholder = input.defaults !== undefined ? `default: ${typeof input.defaults === 'string' ? input.defaults : JSON.stringify(input.defaults)}` : '';
   const onChange = (e: Event) => onInput((e.target as HTMLInputElement).value);
-  let control;
+  let control: unknown;
   switch (input.type) {
     case 'BOOLEAN':
       control = html`<select ...${common} value=${value} onChange=${onChange}>

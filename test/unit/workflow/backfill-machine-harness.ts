@@ -261,7 +261,7 @@ export function namedError(name: string, message = name): Error {
 // ---- Reading the history ----------------------------------------------------------------------
 
 /** Names of the states entered, in order (the console's "state transitions"). */
-export function statesEntered(history: ExecutionEvent[]): string[] {
+function statesEntered(history: ExecutionEvent[]): string[] {
   return history.flatMap((event) => (event.type === 'StateEntered' ? [event.state.name] : []));
 }
 
@@ -290,11 +290,6 @@ export function retriesOf(history: ExecutionEvent[], stateName: string): { error
 /** The errors a state failed with, in order (retried, caught or final). */
 export function failuresOf(history: ExecutionEvent[], stateName: string): string[] {
   return history.flatMap((event) => (event.type === 'StateFailed' && event.state.name === stateName ? [event.Error] : []));
-}
-
-/** The outputs a state exited with, in order. */
-export function outputsOf(history: ExecutionEvent[], stateName: string): unknown[] {
-  return history.flatMap((event) => (event.type === 'StateExited' && event.state.name === stateName ? [event.state.output] : []));
 }
 
 /** The inputs a state was entered with, in order. */
