@@ -1,13 +1,33 @@
 import { FlowNotFoundError } from '../domain/errors';
 import { ValidationError } from '../domain/flow/errors';
-import { type Flow, type ScheduleTrigger, type Task, isSchedule } from '../domain/flow/model';
+import { type Flow, type FlowInput, type Label, type LogTask, type ScheduleTrigger, type ShellCommandsTask, type Task, type Trigger, isSchedule } from '../domain/flow/model';
 import { parseFlow } from '../domain/flow/parse';
 import { formatInZone } from '../domain/schedule';
 import type { BackfillWorkflows, Clock, FlowStore, TriggerStore } from '../ports';
 import { scheduleOf } from './schedules';
 
+/** A task as the flows API shows it: as defined, without what parsing derived for internal use. */
+export type TaskJson = Omit<ShellCommandsTask, 'timeoutMs'> | LogTask;
+
+/** Kestra's flow JSON (`FlowWithSource`). */
+export interface FlowJson {
+  id: string;
+  namespace: string;
+  revision: number;
+  description?: string;
+  inputs: FlowInput[];
+  labels: Label[];
+  tasks: TaskJson[];
+  triggers: Trigger[];
+  disabled: boolean;
+  /** Always false: deleted flows are not returned. */
+  deleted: false;
+  /** The YAML exactly as sent. */
+  source: string;
+}
+
 /** Kestra's flow JSON (`FlowWithSource`): the definition, its revision and the YAML it came from. */
-export function toFlowJson(flow: Flow): Record<string, unknown> {
+export function toFlowJson(flow: Flow): FlowJson {
   return {
     id: flow.id,
     namespace: flow.namespace,
@@ -15,9 +35,9 @@ export function toFlowJson(flow: Flow): Record<string, unknown> {
     ...(flow.description ? { description: flow.description } : {}),
     inputs: flow.inputs,
     labels: flow.labels,
-    tasks: flow.tasks.map((task) => {
+    tasks: flow.tasks.map((task): TaskJson => {
       const { timeoutMs: _internal, ...json } = task as Task & { timeoutMs?: number };
-      return json;
+      return json as TaskJson;
     }),
     triggers: flow.triggers,
     disabled: flow.disabled,

@@ -56,39 +56,71 @@ export interface TriggerRef {
   triggerId: string;
 }
 
-/** Kestra's Trigger JSON (non-null fields only, `backfill.paused` always present), plus our progress details. */
-export function toTriggerJson(state: TriggerState): Record<string, unknown> {
-  const json: Record<string, unknown> = {
-    namespace: state.namespace,
-    flowId: state.flowId,
-    triggerId: state.triggerId,
-  };
-  if (state.date) json.date = state.date;
+/**
+ * A backfill in Kestra's Trigger JSON (`start`, `end`, `currentDate`, `paused`, `inputs`, `labels`,
+ * `previousNextExecutionDate`), plus what a person inspecting it wants to know.
+ */
+export interface BackfillStateJson {
+  start: string;
+  end: string;
+  currentDate: string;
+  /** Always present, as in Kestra (`@JsonInclude`). */
+  paused: boolean;
+  inputs?: Record<string, unknown>;
+  labels: Label[];
+  previousNextExecutionDate?: string;
+  /** Beyond Kestra: the backfill's id. */
+  id: string;
+  reprocess: Reprocess;
+  /** The Step Functions execution driving it. */
+  stateMachineExecutionName: string;
+  createdDate: string;
+}
+
+/** Kestra's Trigger JSON (`TriggerContext`): non-null fields only. */
+export interface TriggerStateJson {
+  namespace: string;
+  flowId: string;
+  triggerId: string;
+  date?: string;
+  /** The live schedule's next tick, the backfill's cursor during a backfill, absent while disabled. */
+  nextExecutionDate?: string;
+  backfill?: BackfillStateJson;
+  disabled: boolean;
+  updatedDate: string;
+}
+
+/** Kestra's Trigger JSON (non-null fields only, `backfill.paused` always present), plus our backfill details. */
+export function toTriggerJson(state: TriggerState): TriggerStateJson {
   // Disabled: no next date (Kestra 1.x). The live schedule's own next tick is kept inside, so
   // enabling again can recover the ticks missed meanwhile.
   const next = state.disabled ? null : state.backfill ? state.backfill.currentDate : state.nextExecutionDate;
-  if (next) json.nextExecutionDate = next;
-  if (state.backfill) json.backfill = toBackfillJson(state.backfill);
-  json.disabled = state.disabled;
-  json.updatedDate = state.updatedDate;
-  return json;
+  return {
+    namespace: state.namespace,
+    flowId: state.flowId,
+    triggerId: state.triggerId,
+    ...(state.date ? { date: state.date } : {}),
+    ...(next ? { nextExecutionDate: next } : {}),
+    ...(state.backfill ? { backfill: toBackfillJson(state.backfill) } : {}),
+    disabled: state.disabled,
+    updatedDate: state.updatedDate,
+  };
 }
 
-function toBackfillJson(b: BackfillState): Record<string, unknown> {
-  const json: Record<string, unknown> = {
+function toBackfillJson(b: BackfillState): BackfillStateJson {
+  return {
     start: b.start,
     end: b.end,
     currentDate: b.currentDate,
     paused: b.paused,
+    ...(b.inputs ? { inputs: b.inputs } : {}),
+    labels: b.labels,
+    ...(b.previousNextExecutionDate ? { previousNextExecutionDate: b.previousNextExecutionDate } : {}),
+    // Beyond Kestra: what a person inspecting the backfill wants to know, and where to find it in the
+    // console. Its progress counts come from the executions (lib/app/trigger-view.ts).
+    id: b.id,
+    reprocess: b.reprocess,
+    stateMachineExecutionName: b.executionName,
+    createdDate: b.createdDate,
   };
-  if (b.inputs) json.inputs = b.inputs;
-  json.labels = b.labels;
-  if (b.previousNextExecutionDate) json.previousNextExecutionDate = b.previousNextExecutionDate;
-  // Beyond Kestra: what a person inspecting the backfill wants to know, and where to find it in the
-  // console. Its progress counts come from the executions (lib/app/trigger-view.ts).
-  json.id = b.id;
-  json.reprocess = b.reprocess;
-  json.stateMachineExecutionName = b.executionName;
-  json.createdDate = b.createdDate;
-  return json;
 }

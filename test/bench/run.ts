@@ -6,7 +6,7 @@ import { type AttributeValue, type DynamoDBClient, ScanCommand } from '@aws-sdk/
 import { ensureTables } from '../../lib/adapters/dynamodb/create-tables';
 import { storesFor } from '../../lib/adapters/dynamodb/stores';
 import { createBackfill } from '../../lib/app/backfills';
-import { parseBackfillRequest } from '../../lib/domain/backfill';
+import { createBackfillBody } from '../../lib/api/schemas';
 import { dispatchBatch } from '../../lib/app/dispatch';
 import { createFlow } from '../../lib/app/flows';
 import { readSettings } from '../../lib/config';
@@ -74,7 +74,7 @@ async function dispatchThroughput() {
   start.setUTCSeconds(0, 0);
   const state = await createBackfill(
     svc,
-    parseBackfillRequest({
+    createBackfillBody.parse({
       namespace: 'bench',
       flowId: 'bench',
       triggerId: 'minute',

@@ -2,7 +2,7 @@ import { createFlow, deleteFlow, getFlow, toFlowJson, updateFlow } from '../../a
 import { ValidationError } from '../../domain/flow/errors';
 import { type HttpRequest, json, noContent } from '../http';
 import { inNamespace } from '../../domain/namespaces';
-import { paged } from '../params';
+import { flowSearchQuery, pageOf, parseQuery } from '../schemas';
 import type { Route } from '../router';
 
 function yamlBody(request: HttpRequest): string {
@@ -22,9 +22,9 @@ export const flowRoutes: Route[] = [
     method: 'GET',
     path: '/flows/search',
     handler: async (deps, request) => {
-      const namespace = request.query.get('namespace') || undefined;
+      const { namespace, ...paging } = parseQuery(flowSearchQuery, request.query);
       const flows = (await deps.flows.list()).filter((f) => inNamespace(f.namespace, namespace));
-      return json(200, { results: paged(request, flows, 10).map(toFlowJson), total: flows.length });
+      return json(200, { results: pageOf(flows, paging).map(toFlowJson), total: flows.length });
     },
   },
   {

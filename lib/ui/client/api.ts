@@ -1,99 +1,39 @@
 /// <reference lib="dom" />
 /** A thin client of the product's Kestra-compatible API (same origin). */
 
-export interface Label {
-  key: string;
-  value: string;
-}
+import type {
+  BackfillPreview,
+  BulkResponse,
+  ExecutionJson,
+  FlowJson,
+  LogLineJson,
+  PagedResults,
+  TriggerJson,
+  TriggerRef,
+  TriggerSearchResult,
+} from '../../api/responses';
+import type { BackfillFieldsJson } from '../../api/schemas';
 
-export interface FlowInput {
-  id: string;
-  type: 'STRING' | 'INT' | 'FLOAT' | 'BOOLEAN' | 'DATETIME' | 'DATE' | 'JSON';
-  required: boolean;
-  defaults?: unknown;
-  description?: string;
-}
+// The server's own types (`import type`, so nothing of the server reaches the bundle), under the
+// names the UI uses.
+export type {
+  BackfillJson as Backfill,
+  BackfillPreview,
+  BackfillProgress as Progress,
+  ExecutionJson as Execution,
+  FlowInput,
+  FlowJson as Flow,
+  FlowTriggerJson as FlowTrigger,
+  Label,
+  LogLineJson as LogLine,
+  PagedResults as Page,
+  Reprocess,
+  TriggerJson as Trigger,
+  TriggerRef,
+} from '../../api/responses';
 
-export interface FlowTrigger {
-  id: string;
-  type: string;
-  cron: string;
-  timezone: string;
-  disabled: boolean;
-}
-
-export interface Flow {
-  id: string;
-  namespace: string;
-  revision: number;
-  description?: string;
-  inputs: FlowInput[];
-  triggers: FlowTrigger[];
-  tasks: { id: string; type: string }[];
-  source: string;
-}
-
-export interface Progress {
-  total: number;
-  dispatched: number;
-  queued: number;
-  running: number;
-  succeeded: number;
-  failed: number;
-  /** Ticks earlier executions covered (see `reprocess`). */
-  skipped?: number;
-}
-
-export type Reprocess = 'ALL' | 'FAILED_AND_MISSING' | 'MISSING';
-
-export interface Backfill {
-  start: string;
-  end: string | null;
-  currentDate: string;
-  paused: boolean;
-  inputs?: Record<string, unknown>;
-  labels: Label[];
-  previousNextExecutionDate?: string;
-  id: string;
-  reprocess?: Reprocess;
-  progress: Progress;
-  stateMachineExecutionName: string;
-  /** On AWS only: the execution's page in the Step Functions console. */
-  stateMachineConsoleUrl?: string;
-  createdDate: string;
-}
-
-export interface Trigger {
-  namespace: string;
-  flowId: string;
-  triggerId: string;
-  nextExecutionDate?: string;
-  disabled: boolean;
-  backfill?: Backfill;
-}
-
-export interface Execution {
-  id: string;
-  namespace: string;
-  flowId: string;
-  state: { current: string; histories: { state: string; date: string }[]; startDate?: string; endDate?: string; duration?: string };
-  labels: Label[];
-  inputs?: Record<string, unknown>;
-  trigger?: { id?: string; type?: string; variables?: { date?: string; next?: string; previous?: string } };
-  taskRunList?: { id?: string; taskId: string; state: { current: string; startDate?: string; endDate?: string; duration?: string } }[];
-}
-
-export interface LogLine {
-  timestamp: string;
-  level: string;
-  taskId?: string;
-  message: string;
-}
-
-export interface Page<T> {
-  results: T[];
-  total: number;
-}
+/** The `backfill` of `PUT /triggers` and of its preview, as the UI sends it. */
+export type BackfillRequest = BackfillFieldsJson;
 
 /** A 4xx/5xx answer: Kestra's `{message, path}`. */
 export class ApiError extends Error {
@@ -156,51 +96,27 @@ function renewSession(): Promise<boolean> {
 
 const enc = encodeURIComponent;
 
-export interface BackfillRequest {
-  start: string;
-  end: string | null;
-  inputs: Record<string, unknown> | null;
-  labels: Label[];
-  reprocess: Reprocess;
-}
-
-/** The dry run's answer (lib/app/backfills.ts `BackfillPreview`). */
-export interface BackfillPreview {
-  count: number;
-  skipped: number | null;
-  ticks: string[];
-  lastTick: string;
-  truncated: boolean;
-  conflict: boolean;
-}
-
-export interface TriggerRef {
-  namespace: string;
-  flowId: string;
-  triggerId: string;
-}
-
 export const api = {
   searchTriggers: (namespace: string) =>
-    call<Page<{ abstractTrigger: FlowTrigger | null; triggerContext: Trigger }>>('GET', `/triggers/search?size=1000${namespace ? `&namespace=${enc(namespace)}` : ''}`),
-  backfillActionMany: (refs: TriggerRef[], action: 'pause' | 'unpause' | 'delete') => call<{ count: number }>('POST', `/triggers/backfill/${action}/by-triggers`, refs),
-  setDisabledMany: (refs: TriggerRef[], disabled: boolean) => call<{ count: number }>('POST', '/triggers/set-disabled/by-triggers', { triggers: refs, disabled }),
-  flows: () => call<Page<Flow>>('GET', '/flows/search?size=1000'),
-  flow: (ns: string, id: string) => call<Flow>('GET', `/flows/${enc(ns)}/${enc(id)}`),
-  triggers: (ns: string, id: string) => call<Page<Trigger>>('GET', `/triggers/${enc(ns)}/${enc(id)}`),
-  setDisabled: (t: Trigger, disabled: boolean) =>
-    call<Trigger>('PUT', '/triggers', { namespace: t.namespace, flowId: t.flowId, triggerId: t.triggerId, disabled }),
-  createBackfill: (t: Trigger, backfill: BackfillRequest) => call<Trigger>('PUT', '/triggers', { namespace: t.namespace, flowId: t.flowId, triggerId: t.triggerId, backfill }),
-  previewBackfill: (t: Trigger, backfill: BackfillRequest) =>
+    call<PagedResults<TriggerSearchResult>>('GET', `/triggers/search?size=1000${namespace ? `&namespace=${enc(namespace)}` : ''}`),
+  backfillActionMany: (refs: TriggerRef[], action: 'pause' | 'unpause' | 'delete') => call<BulkResponse>('POST', `/triggers/backfill/${action}/by-triggers`, refs),
+  setDisabledMany: (refs: TriggerRef[], disabled: boolean) => call<BulkResponse>('POST', '/triggers/set-disabled/by-triggers', { triggers: refs, disabled }),
+  flows: () => call<PagedResults<FlowJson>>('GET', '/flows/search?size=1000'),
+  flow: (ns: string, id: string) => call<FlowJson>('GET', `/flows/${enc(ns)}/${enc(id)}`),
+  triggers: (ns: string, id: string) => call<PagedResults<TriggerJson>>('GET', `/triggers/${enc(ns)}/${enc(id)}`),
+  setDisabled: (t: TriggerJson, disabled: boolean) =>
+    call<TriggerJson>('PUT', '/triggers', { namespace: t.namespace, flowId: t.flowId, triggerId: t.triggerId, disabled }),
+  createBackfill: (t: TriggerJson, backfill: BackfillFieldsJson) => call<TriggerJson>('PUT', '/triggers', { namespace: t.namespace, flowId: t.flowId, triggerId: t.triggerId, backfill }),
+  previewBackfill: (t: TriggerJson, backfill: BackfillFieldsJson) =>
     call<BackfillPreview>('POST', '/triggers/backfill/preview', { namespace: t.namespace, flowId: t.flowId, triggerId: t.triggerId, backfill }),
-  backfillAction: (t: Trigger, action: 'pause' | 'unpause' | 'delete') =>
+  backfillAction: (t: TriggerJson, action: 'pause' | 'unpause' | 'delete') =>
     call<unknown>(action === 'delete' ? 'POST' : 'PUT', `/triggers/backfill/${action}`, { namespace: t.namespace, flowId: t.flowId, triggerId: t.triggerId }),
   executions: (q: { namespace: string; flowId: string; labels: string[]; state: string; page: number; size: number }) => {
     const params = new URLSearchParams({ namespace: q.namespace, flowId: q.flowId, page: String(q.page), size: String(q.size) });
     for (const label of q.labels) params.append('labels', label);
     if (q.state) params.append('state', q.state);
-    return call<Page<Execution>>('GET', `/executions/search?${params}`);
+    return call<PagedResults<ExecutionJson>>('GET', `/executions/search?${params}`);
   },
-  execution: (id: string) => call<Execution>('GET', `/executions/${enc(id)}`),
-  logs: (id: string) => call<LogLine[]>('GET', `/logs/${enc(id)}`),
+  execution: (id: string) => call<ExecutionJson>('GET', `/executions/${enc(id)}`),
+  logs: (id: string) => call<LogLineJson[]>('GET', `/logs/${enc(id)}`),
 };

@@ -1,0 +1,33 @@
+/**
+ * The API's response shapes, typed once: the producers return them and the web UI imports them
+ * from here (`import type` only, so no server code reaches its bundle). Types the domain or a use
+ * case produces are defined there and re-exported; the rest are the API's envelopes.
+ */
+import type { Trigger } from '../domain/flow/model';
+import type { TriggerJson } from '../app/trigger-view';
+
+export type { BackfillPreview } from '../app/backfills';
+export type { FlowJson, TaskJson } from '../app/flows';
+export type { BackfillJson, BackfillProgress, TriggerJson } from '../app/trigger-view';
+export type { Reprocess } from '../domain/backfill';
+export type { Execution as ExecutionJson, StateType } from '../domain/execution';
+export type { FlowInput, InputType, Label, Trigger as FlowTriggerJson } from '../domain/flow/model';
+export type { TriggerRef } from '../domain/trigger-state';
+export type { LogEntry as LogLineJson } from '../ports';
+
+/** Kestra's `PagedResults`: one page of results and how many there are in all. */
+export interface PagedResults<T> {
+  results: T[];
+  total: number;
+}
+
+/** A row of `GET /triggers/search`: the trigger as the flow defines it (null if the flow lost it) and its state. */
+export interface TriggerSearchResult {
+  abstractTrigger: Trigger | null;
+  triggerContext: TriggerJson;
+}
+
+/** Kestra's `BulkResponse`: how many triggers a by-triggers or by-query action changed. */
+export interface BulkResponse {
+  count: number;
+}

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import type { StateType } from '../../domain/execution';
+import type { Label } from '../../domain/flow/model';
+import { optionalText, pagingFields } from './paging-query';
+
+const STATES: readonly StateType[] = ['CREATED', 'RUNNING', 'SUCCESS', 'FAILED', 'KILLED'];
+
+/** Every value of a repeatable parameter; comma-separated values are split too (`state=SUCCESS,FAILED`). */
+const listParam = z
+  .array(z.string())
+  .optional()
+  .transform((values = []) =>
+    values
+      .flatMap((v) => v.split(','))
+      .map((v) => v.trim())
+      .filter(Boolean),
+  );
+
+/** `GET /executions/search`. */
+export const executionSearchQuery = z.object({
+  namespace: optionalText.meta({ description: 'This namespace and the ones below it.' }),
+  flowId: optionalText.meta({ description: 'Exactly this flow id.' }),
+  labels: listParam
+    .pipe(
+      z.array(
+        z
+          .string()
+          .refine((pair) => pair.indexOf(':') > 0, { error: (issue) => `expected key:value, got "${issue.input as string}"` })
+          .transform((pair): Label => ({ key: pair.slice(0, pair.indexOf(':')), value: pair.slice(pair.indexOf(':') + 1) })),
+      ),
+    )
+    .meta({ description: 'key:value pairs that must all match; repeatable or comma-separated.' }),
+  state: listParam
+    .transform((states, ctx): StateType[] => {
+      const unknown = states.find((state) => !STATES.includes(state as StateType));
+      if (unknown === undefined) return states as StateType[];
+      ctx.issues.push({ code: 'custom', input: unknown, message: `unknown state "${unknown}"; expected one of ${STATES.join(', ')}` });
+      return z.NEVER;
+    })
+    .meta({ description: `Any of ${STATES.join(', ')}; repeatable or comma-separated.` }),
+  ...pagingFields(25),
+});

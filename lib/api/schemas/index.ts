@@ -1,0 +1,69 @@
+/**
+ * The API's request schemas: one per body and per query, each parsed once in its route
+ * (`parseBody`, `parseQuery`) into the typed command its use case takes. They also describe the
+ * requests as JSON Schema (`requestJsonSchemas`), which the OpenAPI document is built from.
+ */
+import { z } from 'zod';
+import { createBackfillBody } from './backfill-body';
+import { setDisabledByTriggersBody, triggerRefsBody } from './by-triggers-bodies';
+import { executionSearchQuery } from './execution-search-query';
+import { flowSearchQuery } from './flow-search-query';
+import { setDisabledQuery, triggerSearchQuery, triggerSelectionQuery } from './trigger-queries';
+import { triggerRefBody } from './trigger-ref-body';
+import { updateTriggerBody } from './update-trigger-body';
+
+export { type BackfillFieldsJson, backfillFields, createBackfillBody } from './backfill-body';
+export { setDisabledByTriggersBody, triggerRefsBody } from './by-triggers-bodies';
+export { executionSearchQuery } from './execution-search-query';
+export { flowSearchQuery } from './flow-search-query';
+export { type LabelsJson, labelsField } from './labels-field';
+export { type Paging, pageOf } from './paging-query';
+export { parseBody, parseQuery } from './parse-request';
+export { setDisabledQuery, triggerSearchQuery, triggerSelectionQuery } from './trigger-queries';
+export { triggerRefBody } from './trigger-ref-body';
+export { type UpdateTriggerCommand, updateTriggerBody } from './update-trigger-body';
+export { zonedDateTime } from './zoned-date-time';
+
+/** Where a request carries what a schema describes. */
+export interface RequestSchemas {
+  body?: z.ZodType;
+  query?: z.ZodObject;
+}
+
+/** Every request schema by the request it belongs to, e.g. `PUT /triggers` (a body) or `GET /flows/search` (a query). */
+export const REQUEST_SCHEMAS = {
+  'PUT /triggers': { body: updateTriggerBody },
+  'POST /triggers/backfill/preview': { body: createBackfillBody },
+  'PUT /triggers/backfill/pause': { body: triggerRefBody },
+  'PUT /triggers/backfill/unpause': { body: triggerRefBody },
+  'POST /triggers/backfill/delete': { body: triggerRefBody },
+  'POST /triggers/backfill/{action}/by-triggers': { body: triggerRefsBody },
+  'POST /triggers/backfill/{action}/by-query': { query: triggerSelectionQuery },
+  'POST /triggers/set-disabled/by-triggers': { body: setDisabledByTriggersBody },
+  'POST /triggers/set-disabled/by-query': { query: setDisabledQuery },
+  'GET /triggers/search': { query: triggerSearchQuery },
+  'GET /flows/search': { query: flowSearchQuery },
+  'GET /executions/search': { query: executionSearchQuery },
+} as const satisfies Record<string, RequestSchemas>;
+
+/** A JSON Schema (draft 2020-12) document. */
+export type JsonSchema = Record<string, unknown>;
+
+/** The JSON Schemas of one request: its body, or its query as an object whose properties are the parameters. */
+export interface RequestJsonSchemas {
+  body?: JsonSchema;
+  query?: JsonSchema;
+}
+
+/**
+ * The JSON Schema of what each request may send (zod's input side: before dates are parsed and
+ * defaults filled in), keyed like `REQUEST_SCHEMAS`.
+ */
+export function requestJsonSchemas(): Record<keyof typeof REQUEST_SCHEMAS, RequestJsonSchemas> {
+  const toJson = (schema: z.ZodType): JsonSchema => z.toJSONSchema(schema, { io: 'input' }) as JsonSchema;
+  const entries = Object.entries(REQUEST_SCHEMAS).map(([request, schemas]: [string, RequestSchemas]) => [
+    request,
+    { ...(schemas.body ? { body: toJson(schemas.body) } : {}), ...(schemas.query ? { query: toJson(schemas.query) } : {}) },
+  ]);
+  return Object.fromEntries(entries) as Record<keyof typeof REQUEST_SCHEMAS, RequestJsonSchemas>;
+}

@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { optionalText, pagingFields } from './paging-query';
+
+/** Which triggers a by-query action or a search selects: a namespace and its children, a flow id. */
+export const triggerSelectionFields = {
+  namespace: optionalText.meta({ description: 'This namespace and the ones below it.' }),
+  flowId: optionalText.meta({ description: 'Exactly this flow id.' }),
+};
+
+/** `POST /triggers/backfill/{pause,unpause,delete}/by-query`. */
+export const triggerSelectionQuery = z.object(triggerSelectionFields);
+
+/** `POST /triggers/set-disabled/by-query`: the selection, and `disabled` (true when absent, as in Kestra). */
+export const setDisabledQuery = z.object({
+  ...triggerSelectionFields,
+  disabled: z
+    .string()
+    .optional()
+    .transform((raw, ctx): boolean => {
+      if (raw === undefined || raw === 'true') return true;
+      if (raw === 'false') return false;
+      ctx.issues.push({ code: 'custom', input: raw, message: `expected true or false, got "${raw}"` });
+      return z.NEVER;
+    })
+    .meta({ type: 'boolean', description: 'Default true.' }),
+});
+
+/** `GET /triggers/search`. */
+export const triggerSearchQuery = z.object({ ...triggerSelectionFields, ...pagingFields(10) });
