@@ -86,10 +86,10 @@ async function planRequest(deps: PlanBackfillDeps, request: BackfillRequest) {
 }
 
 /** Ticks a preview lists; the count covers them all. */
-export const PREVIEW_TICKS = 100;
+const PREVIEW_TICKS = 100;
 
 /** Largest window whose covered ticks a preview counts (it reads the trigger's executions of the window). */
-export const PREVIEW_SKIP_LIMIT = 50_000;
+const PREVIEW_SKIP_LIMIT = 50_000;
 
 export interface BackfillPreview {
   /** Ticks in the window: with `reprocess` ALL, one execution each. */

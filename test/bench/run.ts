@@ -14,7 +14,7 @@ import { randomId } from '../../lib/domain/ids';
 import { compileSchedule, referenceTicksBetween } from '../../lib/domain/schedule';
 import { startLocalDynamo } from '../../lib/adapters/local/local-dynamo';
 import type { BackfillRunInput, ExecutionMessage, ExecutionStore } from '../../lib/ports';
-import { Api, startProduct, waitFor } from '../support/local';
+import { type Api, startProduct, waitFor } from '../support/local';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 

@@ -12,12 +12,11 @@ import { setDisabledQuery, triggerSearchQuery, triggerSelectionQuery } from './t
 import { triggerRefBody } from './trigger-ref-body';
 import { updateTriggerBody } from './update-trigger-body';
 
-export { type BackfillFieldsJson, backfillFields, createBackfillBody } from './backfill-body';
+export { type BackfillFieldsJson, createBackfillBody } from './backfill-body';
 export { setDisabledByTriggersBody, triggerRefsBody } from './by-triggers-bodies';
 export { executionSearchQuery } from './execution-search-query';
 export { flowSearchQuery } from './flow-search-query';
-export { type LabelsJson, labelsField } from './labels-field';
-export { type Paging, pageOf } from './paging-query';
+export { pageOf } from './paging-query';
 export { parseBody, parseQuery } from './parse-request';
 export { setDisabledQuery, triggerSearchQuery, triggerSelectionQuery } from './trigger-queries';
 export { triggerRefBody } from './trigger-ref-body';

@@ -4,7 +4,7 @@ import { z } from 'zod';
  * A positive integer query parameter, `fallback` when absent or empty. Read as JavaScript's
  * `Number` reads it; documented as the integer it stands for, as OpenAPI describes query values.
  */
-export function queryInt(fallback: number, max: number): z.ZodType<number, string | undefined> {
+function queryInt(fallback: number, max: number): z.ZodType<number, string | undefined> {
   return z
     .string()
     .optional()
@@ -19,8 +19,8 @@ export function queryInt(fallback: number, max: number): z.ZodType<number, strin
 }
 
 /** Pages are numbered from 1. */
-export const MAX_PAGE = 100_000;
-export const MAX_PAGE_SIZE = 1000;
+const MAX_PAGE = 100_000;
+const MAX_PAGE_SIZE = 1000;
 
 /** Kestra's paging parameters: `page` from 1, `size` results per page (`defaultSize` when absent). */
 export function pagingFields(defaultSize: number): { page: z.ZodType<number, string | undefined>; size: z.ZodType<number, string | undefined> } {

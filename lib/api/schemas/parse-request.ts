@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { ValidationError } from '../../domain/flow/errors';
 
 /**
@@ -25,7 +25,7 @@ function formatPath(path: readonly PropertyKey[]): string {
  *
  * @param root the name of the whole value, for an issue about the value itself (`body`).
  */
-export function toValidationError(issue: z.core.$ZodIssue, root: string): ValidationError {
+function toValidationError(issue: z.core.$ZodIssue, root: string): ValidationError {
   const fieldPath = formatPath(issue.path);
   const outside = issue.code === 'custom' ? (issue.params as Partial<OutsideRuleParams> | undefined)?.path : undefined;
   if (outside === undefined) return new ValidationError(fieldPath || root, issue.message);

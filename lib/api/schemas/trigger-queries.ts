@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { optionalText, pagingFields } from './paging-query';
 
 /** Which triggers a by-query action or a search selects: a namespace and its children, a flow id. */
-export const triggerSelectionFields = {
+const triggerSelectionFields = {
   namespace: optionalText.meta({ description: 'This namespace and the ones below it.' }),
   flowId: optionalText.meta({ description: 'Exactly this flow id.' }),
 };

@@ -3,7 +3,7 @@ import { describe } from '../../domain/flow/values';
 import type { TriggerRef } from '../../domain/trigger-state';
 
 /** A string with something other than white space in it. */
-export const nonEmptyString = z
+const nonEmptyString = z
   .string({ error: (issue) => `expected a non-empty string, got ${describe(issue.input)}` })
   .regex(/\S/, { error: (issue) => `expected a non-empty string, got ${describe(issue.input)}` });
 

@@ -1,6 +1,6 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { z } from 'zod';
-import { createBackfillBody, parseBody, triggerRefBody, zonedDateTime } from '../../../lib/api/schemas';
+import { createBackfillBody, parseBody, type triggerRefBody, zonedDateTime } from '../../../lib/api/schemas';
 import type { BackfillRequest } from '../../../lib/domain/backfill';
 import type { TriggerRef } from '../../../lib/domain/trigger-state';
 import { ValidationError } from '../../../lib/domain/flow/errors';
