@@ -244,3 +244,20 @@ function toStored(item: Item): StoredExecution {
     origin: { backfillId: item.backfillId, liveOwner: item.liveOwner, tickMs: item.tickMs },
   };
 }
+
+/**
+ * Takes `id` through the port as a worker would (claim, then finish in `state`), for tests that
+ * need an execution to have run.
+ */
+export async function finishExecution(
+  store: Pick<ExecutionStore, 'claim' | 'finish'>,
+  id: string,
+  state: 'SUCCESS' | 'FAILED' | 'KILLED',
+  now: Date,
+): Promise<void> {
+  const token = `test-worker-${id}`;
+  const claim = await store.claim(id, token, now.getTime() + 60_000, now);
+  if (claim.outcome !== 'CLAIMED') throw new Error(`cannot finish ${id}: ${claim.outcome}`);
+  claim.stored.execution.state = transition(claim.stored.execution.state, state, now);
+  if (!(await store.finish(claim.stored, token))) throw new Error(`cannot finish ${id}: lease lost`);
+}
