@@ -115,6 +115,7 @@ export function aRunInput(overrides: Partial<BackfillRunInput> = {}): BackfillRu
   };
 }
 
+/** What a test may say about a stored execution; the rest takes defaults. */
 export interface StoredExecutionOptions {
   id?: string;
   namespace?: string;
