@@ -244,7 +244,7 @@ describe('dispatchBatch', () => {
     it('counts nothing twice when the cursor already moved for the batch', async () => {
       await givenBackfill();
       await dispatchBatch(deps, aRunInput());
-      await deps.triggers.advanceBackfill(REF, 'bf1', tick(2) + 1, { cursorMs: tick(2) + 1, currentDate: 'x', dispatchedDelta: 0 });
+      // A retried iteration that read the row before the first attempt moved the cursor.
       const stale = aBackfill();
       vi.spyOn(deps.triggers, 'get').mockResolvedValueOnce({ ...aTriggerState(), backfill: stale });
 
