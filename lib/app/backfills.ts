@@ -86,7 +86,7 @@ async function planRequest(deps: PlanBackfillDeps, request: BackfillRequest) {
 }
 
 /** Ticks a preview lists; the count covers them all. */
-const PREVIEW_TICKS = 100;
+export const PREVIEW_TICKS = 100;
 
 /** Largest window whose covered ticks a preview counts (it reads the trigger's executions of the window). */
 const PREVIEW_SKIP_LIMIT = 50_000;

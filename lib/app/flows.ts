@@ -97,7 +97,8 @@ export async function upsertFlow(deps: SaveFlowDeps, source: string): Promise<{ 
   const current = await deps.flows.get(parsed.namespace, parsed.id);
   if (!current) return { flow: await createFlow(deps, source), action: 'created' };
   const flow = await updateFlow(deps, parsed.namespace, parsed.id, source);
-  return { flow, action: flow === current ? 'unchanged' : 'updated' };
+  // updateFlow keeps the revision of an unchanged source (it reads the flow again, so compare revisions, not objects).
+  return { flow, action: flow.revision === current.revision ? 'unchanged' : 'updated' };
 }
 
 export async function deleteFlow(deps: DeleteFlowDeps, namespace: string, id: string): Promise<void> {

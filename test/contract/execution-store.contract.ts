@@ -1,0 +1,489 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { transition } from '../../lib/domain/execution';
+import type { TriggerRef } from '../../lib/domain/trigger-state';
+import type { ExecutionStore, StoredExecution } from '../../lib/ports';
+import { type StoredExecutionOptions, aStoredExecution } from '../support/factories';
+
+/** A store under test and how to dispose of it. */
+export interface ExecutionStoreUnderTest {
+  store: ExecutionStore;
+  close(): Promise<void>;
+}
+
+const NOW = new Date('2026-03-01T12:00:00.000Z');
+const LEASE_MS = 60_000;
+const TRIGGER: TriggerRef = { namespace: 'dev', flowId: 'reports', triggerId: 'hourly' };
+const HOUR = 3_600_000;
+const T0 = Date.parse('2026-02-01T00:00:00Z');
+
+/**
+ * What every ExecutionStore guarantees, asserted through the port only: leases that make exactly
+ * one worker run an execution, claim outcomes, the counts dispatch and progress read, the by-tick
+ * view reprocess consults, and search. Run against the in-memory fake and DynamoExecutionStore on dynalite.
+ */
+export function describeExecutionStoreContract(name: string, makeStore: () => Promise<ExecutionStoreUnderTest>): void {
+  describe(`ExecutionStore contract: ${name}`, () => {
+    let subject: ExecutionStoreUnderTest;
+    let store: ExecutionStore;
+
+    beforeEach(async () => {
+      subject = await makeStore();
+      store = subject.store;
+    });
+
+    afterEach(async () => {
+      await subject.close();
+    });
+
+    async function created(options: StoredExecutionOptions): Promise<StoredExecution> {
+      const stored = aStoredExecution(options);
+      await store.createIfAbsent(stored);
+      return stored;
+    }
+
+    /** Claims `id` with `token`, failing the test unless it is CLAIMED. */
+    async function claimed(id: string, token: string, now = NOW): Promise<StoredExecution> {
+      const result = await store.claim(id, token, now.getTime() + LEASE_MS, now);
+      if (result.outcome !== 'CLAIMED') throw new Error(`expected ${id} CLAIMED, got ${result.outcome}`);
+      return result.stored;
+    }
+
+    /** Claims and finishes `id` in `state`. */
+    async function finished(id: string, state: 'SUCCESS' | 'FAILED' | 'KILLED'): Promise<void> {
+      const stored = await claimed(id, `finisher-${id}`);
+      stored.execution.state = transition(stored.execution.state, state, NOW);
+      if (!(await store.finish(stored, `finisher-${id}`))) throw new Error(`could not finish ${id}`);
+    }
+
+    describe('createIfAbsent', () => {
+      it('writes a new execution, readable with its origin', async () => {
+        const stored = aStoredExecution({ id: 'e1', backfillId: 'bf1', tickMs: T0, labels: [{ key: 'team', value: 'data' }] });
+
+        const written = await store.createIfAbsent(stored);
+
+        expect(written).toBe(true);
+        expect(await store.get('e1')).toEqual(stored);
+      });
+
+      it('keeps an existing execution and says it did not write', async () => {
+        await created({ id: 'e1', state: 'SUCCESS' });
+
+        const written = await store.createIfAbsent(aStoredExecution({ id: 'e1', state: 'CREATED' }));
+
+        expect(written).toBe(false);
+        expect((await store.get('e1'))!.execution.state.current).toBe('SUCCESS');
+      });
+    });
+
+    describe('get', () => {
+      it('returns undefined for an unknown id', async () => {
+        expect(await store.get('nope')).toBeUndefined();
+      });
+    });
+
+    describe('createMany', () => {
+      it('writes every execution given', async () => {
+        const many = Array.from({ length: 30 }, (_, i) => aStoredExecution({ id: `e${i}`, backfillId: 'bf1', tickMs: T0 + i * HOUR }));
+
+        await store.createMany(many);
+
+        expect(await store.get('e29')).toEqual(many[29]);
+        expect((await store.statesOf(many.map((m) => m.execution.id))).size).toBe(30);
+      });
+
+      it('accepts an empty batch', async () => {
+        await expect(store.createMany([])).resolves.toBeUndefined();
+      });
+
+      it('rejects a batch naming one id twice (DynamoDB refuses duplicate keys in a batch)', async () => {
+        await expect(store.createMany([aStoredExecution({ id: 'e1' }), aStoredExecution({ id: 'e1' })])).rejects.toThrow(/duplicates/);
+      });
+    });
+
+    describe('statesOf', () => {
+      it('returns the states of the ids that exist', async () => {
+        await created({ id: 'e1' });
+        await created({ id: 'e2', state: 'FAILED' });
+
+        const states = await store.statesOf(['e1', 'e2', 'nope']);
+
+        expect(states).toEqual(new Map([['e1', 'CREATED'], ['e2', 'FAILED']]));
+      });
+
+      it('returns an empty map for no ids', async () => {
+        expect(await store.statesOf([])).toEqual(new Map());
+      });
+
+      it('rejects an id asked for twice', async () => {
+        await created({ id: 'e1' });
+
+        await expect(store.statesOf(['e1', 'e1'])).rejects.toThrow(/duplicates/);
+      });
+    });
+
+    describe('claim', () => {
+      it('takes a CREATED execution: RUNNING from now, its task runs cleared', async () => {
+        const stored = aStoredExecution({ id: 'e1' });
+        stored.execution.taskRunList = [{ id: 'tr', executionId: 'e1', namespace: 'dev', flowId: 'reports', taskId: 't', state: stored.execution.state, attempts: [] }];
+        await store.createIfAbsent(stored);
+
+        const result = await store.claim('e1', 'w1', NOW.getTime() + LEASE_MS, NOW);
+
+        expect(result.outcome).toBe('CLAIMED');
+        const execution = result.outcome === 'CLAIMED' ? result.stored.execution : undefined;
+        expect(execution!.state.current).toBe('RUNNING');
+        expect(execution!.state.histories.at(-1)).toEqual({ state: 'RUNNING', date: NOW.toISOString() });
+        expect(execution!.taskRunList).toEqual([]);
+        expect((await store.get('e1'))!.execution).toEqual(execution);
+        expect(await store.statesOf(['e1'])).toEqual(new Map([['e1', 'RUNNING']]));
+      });
+
+      it('answers MISSING for an unknown id', async () => {
+        expect(await store.claim('nope', 'w1', NOW.getTime() + LEASE_MS, NOW)).toEqual({ outcome: 'MISSING' });
+      });
+
+      it.each(['SUCCESS', 'FAILED', 'KILLED'] as const)('answers FINISHED for a %s execution', async (state) => {
+        await created({ id: 'e1', state });
+
+        expect(await store.claim('e1', 'w1', NOW.getTime() + LEASE_MS, NOW)).toEqual({ outcome: 'FINISHED' });
+      });
+
+      it('answers BUSY, with the lease end, while another worker holds the lease', async () => {
+        await created({ id: 'e1' });
+        await claimed('e1', 'w1');
+
+        const result = await store.claim('e1', 'w2', NOW.getTime() + 1000 + LEASE_MS, new Date(NOW.getTime() + 1000));
+
+        expect(result).toEqual({ outcome: 'BUSY', leaseUntilMs: NOW.getTime() + LEASE_MS });
+      });
+
+      it('takes over a RUNNING execution whose lease ran out: the old lease holder can no longer write', async () => {
+        const stored = await created({ id: 'e1' });
+        const first = await claimed('e1', 'w1');
+        const later = new Date(NOW.getTime() + LEASE_MS);
+
+        const second = await store.claim('e1', 'w2', later.getTime() + LEASE_MS, later);
+
+        expect(second.outcome).toBe('CLAIMED');
+        expect(await store.save(first, 'w1')).toBe(false);
+        expect(await store.save(stored, 'w2')).toBe(true);
+      });
+
+      it('counts a lease as held until the instant it ends, not at it', async () => {
+        await created({ id: 'e1' });
+        await claimed('e1', 'w1');
+
+        const justBefore = await store.claim('e1', 'w2', 0, new Date(NOW.getTime() + LEASE_MS - 1));
+        const atEnd = await store.claim('e1', 'w3', 0, new Date(NOW.getTime() + LEASE_MS));
+
+        expect(justBefore.outcome).toBe('BUSY');
+        expect(atEnd.outcome).toBe('CLAIMED');
+      });
+    });
+
+    describe('claimMany', () => {
+      it('answers each claim in order', async () => {
+        await created({ id: 'new' });
+        await created({ id: 'done', state: 'SUCCESS' });
+
+        const results = await store.claimMany(
+          [
+            { id: 'done', leaseToken: 'w1' },
+            { id: 'nope', leaseToken: 'w2' },
+            { id: 'new', leaseToken: 'w3' },
+          ],
+          NOW.getTime() + LEASE_MS,
+          NOW,
+        );
+
+        expect(results.map((r) => r.outcome)).toEqual(['FINISHED', 'MISSING', 'CLAIMED']);
+      });
+
+      it('gives a duplicated id to one claim only: the other finds it BUSY', async () => {
+        await created({ id: 'e1' });
+
+        const results = await store.claimMany(
+          [
+            { id: 'e1', leaseToken: 'w1' },
+            { id: 'e1', leaseToken: 'w2' },
+          ],
+          NOW.getTime() + LEASE_MS,
+          NOW,
+        );
+
+        expect(results.map((r) => r.outcome).sort()).toEqual(['BUSY', 'CLAIMED']);
+        expect(results.find((r) => r.outcome === 'BUSY')).toEqual({ outcome: 'BUSY', leaseUntilMs: NOW.getTime() + LEASE_MS });
+      });
+
+      it('gives a duplicated id whose lease ran out to one claim only', async () => {
+        await created({ id: 'e1' });
+        await claimed('e1', 'dead-worker');
+        const later = new Date(NOW.getTime() + LEASE_MS);
+
+        const results = await store.claimMany(
+          [
+            { id: 'e1', leaseToken: 'w1' },
+            { id: 'e1', leaseToken: 'w2' },
+          ],
+          later.getTime() + LEASE_MS,
+          later,
+        );
+
+        expect(results.map((r) => r.outcome).sort()).toEqual(['BUSY', 'CLAIMED']);
+      });
+    });
+
+    describe('save', () => {
+      it('writes progress while the lease holds', async () => {
+        await created({ id: 'e1' });
+        const stored = await claimed('e1', 'w1');
+        stored.execution.labels = [{ key: 'progress', value: 'half' }];
+
+        const saved = await store.save(stored, 'w1');
+
+        expect(saved).toBe(true);
+        expect((await store.get('e1'))!.execution.labels).toEqual([{ key: 'progress', value: 'half' }]);
+      });
+
+      it('refuses another lease token, writing nothing', async () => {
+        await created({ id: 'e1' });
+        const stored = await claimed('e1', 'w1');
+        const before = await store.get('e1');
+        stored.execution.labels = [{ key: 'progress', value: 'half' }];
+
+        expect(await store.save(stored, 'someone-else')).toBe(false);
+
+        expect(await store.get('e1')).toEqual(before);
+      });
+
+      it('refuses an execution that was never claimed', async () => {
+        const stored = await created({ id: 'e1' });
+
+        expect(await store.save(stored, 'w1')).toBe(false);
+      });
+    });
+
+    describe('finish', () => {
+      it('writes the terminal state and ends the lease: a redelivery finds it FINISHED', async () => {
+        await created({ id: 'e1' });
+        const stored = await claimed('e1', 'w1');
+        stored.execution.state = transition(stored.execution.state, 'SUCCESS', NOW);
+
+        const done = await store.finish(stored, 'w1');
+
+        expect(done).toBe(true);
+        expect((await store.get('e1'))!.execution.state.current).toBe('SUCCESS');
+        expect(await store.claim('e1', 'w2', NOW.getTime() + LEASE_MS, NOW)).toEqual({ outcome: 'FINISHED' });
+      });
+
+      it('refuses a worker that lost its lease, writing nothing', async () => {
+        await created({ id: 'e1' });
+        const stale = await claimed('e1', 'w1');
+        const later = new Date(NOW.getTime() + LEASE_MS);
+        await claimed('e1', 'w2', later);
+        stale.execution.state = transition(stale.execution.state, 'FAILED', later);
+
+        expect(await store.finish(stale, 'w1')).toBe(false);
+
+        expect((await store.get('e1'))!.execution.state.current).toBe('RUNNING');
+      });
+    });
+
+    describe('releaseLease', () => {
+      it('lets the next claim take the execution over at once', async () => {
+        await created({ id: 'e1' });
+        await claimed('e1', 'w1');
+
+        await store.releaseLease('e1', 'w1');
+
+        expect((await store.claim('e1', 'w2', NOW.getTime() + LEASE_MS, NOW)).outcome).toBe('CLAIMED');
+      });
+
+      it('does nothing for another lease token', async () => {
+        await created({ id: 'e1' });
+        await claimed('e1', 'w1');
+
+        await store.releaseLease('e1', 'someone-else');
+
+        expect((await store.claim('e1', 'w2', NOW.getTime() + LEASE_MS, NOW)).outcome).toBe('BUSY');
+      });
+    });
+
+    describe('countUnfinished', () => {
+      beforeEach(async () => {
+        await created({ id: 'queued1', backfillId: 'bf1', tickMs: T0 });
+        await created({ id: 'queued2', backfillId: 'bf1', tickMs: T0 + HOUR });
+        await created({ id: 'running', backfillId: 'bf1', tickMs: T0 + 2 * HOUR });
+        await claimed('running', 'w1');
+        await created({ id: 'succeeded', backfillId: 'bf1', tickMs: T0 + 3 * HOUR });
+        await finished('succeeded', 'SUCCESS');
+        await created({ id: 'born-failed', backfillId: 'bf1', tickMs: T0 + 4 * HOUR, state: 'FAILED' });
+        await created({ id: 'other-backfill', backfillId: 'bf2', tickMs: T0 });
+        await created({ id: 'live', liveOwner: 'live:dev|reports|hourly', tickMs: T0 });
+      });
+
+      it('counts the backfill\'s queued and running executions', async () => {
+        expect(await store.countUnfinished('bf1', 100)).toBe(3);
+      });
+
+      it('stops counting at the limit', async () => {
+        expect(await store.countUnfinished('bf1', 2)).toBe(2);
+      });
+
+      it('counts a live schedule\'s unfinished executions under its owner key', async () => {
+        expect(await store.countUnfinished('live:dev|reports|hourly', 100)).toBe(1);
+      });
+
+      it('counts nothing for a backfill without executions', async () => {
+        expect(await store.countUnfinished('bf-none', 100)).toBe(0);
+      });
+    });
+
+    describe('progressOf', () => {
+      beforeEach(async () => {
+        await created({ id: 'q0', backfillId: 'bf1', tickMs: T0 });
+        await created({ id: 'q1', backfillId: 'bf1', tickMs: T0 + HOUR });
+        await created({ id: 'r2', backfillId: 'bf1', tickMs: T0 + 2 * HOUR });
+        await claimed('r2', 'w1');
+        await created({ id: 'f3', backfillId: 'bf1', tickMs: T0 + 3 * HOUR });
+        await finished('f3', 'FAILED');
+        await created({ id: 'f4', backfillId: 'bf1', tickMs: T0 + 4 * HOUR, state: 'FAILED' });
+        await created({ id: 's5', backfillId: 'bf1', tickMs: T0 + 5 * HOUR });
+        await finished('s5', 'SUCCESS');
+        await created({ id: 'q6', backfillId: 'bf1', tickMs: T0 + 6 * HOUR });
+        await created({ id: 'other', backfillId: 'bf2', tickMs: T0 });
+      });
+
+      it('counts queued, running and failed executions of ticks below the bound', async () => {
+        expect(await store.progressOf('bf1', T0 + 6 * HOUR)).toEqual({ queued: 2, running: 1, failed: 2 });
+      });
+
+      it('leaves out the ticks at and above the bound', async () => {
+        expect(await store.progressOf('bf1', T0 + 3 * HOUR)).toEqual({ queued: 2, running: 1, failed: 0 });
+        expect(await store.progressOf('bf1', T0 + HOUR)).toEqual({ queued: 1, running: 0, failed: 0 });
+        expect(await store.progressOf('bf1', T0)).toEqual({ queued: 0, running: 0, failed: 0 });
+      });
+
+      it('counts every tick with a bound past the window', async () => {
+        expect(await store.progressOf('bf1', T0 + 100 * HOUR)).toEqual({ queued: 3, running: 1, failed: 2 });
+      });
+    });
+
+    describe('statesByTick', () => {
+      beforeEach(async () => {
+        await created({ id: 'live0', liveOwner: 'live:dev|reports|hourly', tickMs: T0 });
+        await finished('live0', 'SUCCESS');
+        await created({ id: 'bf0', backfillId: 'bf1', tickMs: T0 });
+        await created({ id: 'bf1', backfillId: 'bf1', tickMs: T0 + HOUR, state: 'FAILED' });
+        await created({ id: 'bf3', backfillId: 'bf1', tickMs: T0 + 3 * HOUR });
+        await created({ id: 'other-trigger', backfillId: 'bf9', tickMs: T0, triggerId: 'nightly' });
+        await created({ id: 'other-flow', backfillId: 'bf8', tickMs: T0, flowId: 'sales' });
+        await created({ id: 'no-tick', triggerId: null });
+      });
+
+      it('groups the trigger\'s executions of ticks in [from, to] by tick, with their current state', async () => {
+        const byTick = await store.statesByTick(TRIGGER, T0, T0 + HOUR);
+
+        expect([...byTick.keys()]).toEqual([T0, T0 + HOUR]);
+        expect(byTick.get(T0)!.sort((a, b) => a.id.localeCompare(b.id))).toEqual([
+          { id: 'bf0', state: 'CREATED' },
+          { id: 'live0', state: 'SUCCESS' },
+        ]);
+        expect(byTick.get(T0 + HOUR)).toEqual([{ id: 'bf1', state: 'FAILED' }]);
+      });
+
+      it('includes both bounds', async () => {
+        const byTick = await store.statesByTick(TRIGGER, T0 + HOUR, T0 + 3 * HOUR);
+
+        expect([...byTick.keys()]).toEqual([T0 + HOUR, T0 + 3 * HOUR]);
+      });
+
+      it('returns an empty map for a window without executions', async () => {
+        expect(await store.statesByTick(TRIGGER, T0 + 10 * HOUR, T0 + 20 * HOUR)).toEqual(new Map());
+      });
+    });
+
+    describe('search', () => {
+      const at = (minute: number) => `2026-03-01T12:${String(minute).padStart(2, '0')}:00.000Z`;
+
+      beforeEach(async () => {
+        await created({ id: 'a', createdAt: at(1), labels: [{ key: 'team', value: 'data' }] });
+        await created({ id: 'b', createdAt: at(2), state: 'FAILED', labels: [{ key: 'team', value: 'data' }, { key: 'env', value: 'prod' }] });
+        await created({ id: 'c', createdAt: at(3), flowId: 'sales' });
+        await created({ id: 'd', createdAt: at(4), namespace: 'dev.team' });
+        await created({ id: 'e', createdAt: at(5), namespace: 'prod', flowId: 'reports', state: 'SUCCESS' });
+      });
+
+      const ids = (found: { results: { id: string }[] }) => found.results.map((e) => e.id);
+
+      it('lists a namespace newest first, without its child namespaces', async () => {
+        const found = await store.search({ namespace: 'dev', page: 1, size: 10 });
+
+        expect(ids(found)).toEqual(['c', 'b', 'a']);
+        expect(found.total).toBe(3);
+      });
+
+      it('lists one flow of a namespace', async () => {
+        expect(ids(await store.search({ namespace: 'dev', flowId: 'reports', page: 1, size: 10 }))).toEqual(['b', 'a']);
+      });
+
+      it('lists every namespace newest first when none is given, optionally one flow id', async () => {
+        expect(ids(await store.search({ page: 1, size: 10 }))).toEqual(['e', 'd', 'c', 'b', 'a']);
+        expect(ids(await store.search({ flowId: 'reports', page: 1, size: 10 }))).toEqual(['e', 'd', 'b', 'a']);
+      });
+
+      it('pages, counting every match', async () => {
+        const second = await store.search({ page: 2, size: 2 });
+        const beyond = await store.search({ page: 4, size: 2 });
+
+        expect(ids(second)).toEqual(['c', 'b']);
+        expect(second.total).toBe(5);
+        expect(ids(beyond)).toEqual([]);
+        expect(beyond.total).toBe(5);
+      });
+
+      it('pages within a namespace too', async () => {
+        const found = await store.search({ namespace: 'dev', page: 2, size: 2 });
+
+        expect(ids(found)).toEqual(['a']);
+        expect(found.total).toBe(3);
+      });
+
+      it('filters by state, any of those given, as the executions are now', async () => {
+        await claimed('a', 'w1');
+
+        expect(ids(await store.search({ states: ['RUNNING', 'FAILED'], page: 1, size: 10 }))).toEqual(['b', 'a']);
+        expect(ids(await store.search({ namespace: 'dev', states: ['CREATED'], page: 1, size: 10 }))).toEqual(['c']);
+      });
+
+      it('filters by labels, all of those given', async () => {
+        expect(ids(await store.search({ labels: [{ key: 'team', value: 'data' }], page: 1, size: 10 }))).toEqual(['b', 'a']);
+        expect(
+          ids(
+            await store.search({
+              namespace: 'dev',
+              labels: [
+                { key: 'team', value: 'data' },
+                { key: 'env', value: 'prod' },
+              ],
+              page: 1,
+              size: 10,
+            }),
+          ),
+        ).toEqual(['b']);
+      });
+
+      it('returns the current documents', async () => {
+        await claimed('a', 'w1');
+
+        const found = await store.search({ namespace: 'dev', flowId: 'reports', page: 1, size: 10 });
+
+        expect(found.results.find((e) => e.id === 'a')!.state.current).toBe('RUNNING');
+      });
+
+      it('finds nothing for an unknown namespace', async () => {
+        expect(await store.search({ namespace: 'staging', page: 1, size: 10 })).toEqual({ results: [], total: 0 });
+      });
+    });
+  });
+}

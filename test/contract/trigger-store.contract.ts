@@ -1,0 +1,402 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BackfillAlreadyActiveError, TriggerNotFoundError } from '../../lib/domain/errors';
+import type { TriggerRef } from '../../lib/domain/trigger-state';
+import type { TriggerStore } from '../../lib/ports';
+import { aBackfill, aTriggerState } from '../support/factories';
+
+/** A store under test and how to dispose of it. */
+export interface TriggerStoreUnderTest {
+  store: TriggerStore;
+  close(): Promise<void>;
+}
+
+const REF: TriggerRef = { namespace: 'dev', flowId: 'reports', triggerId: 'hourly' };
+const LATER = '2026-03-01T12:05:00.000Z';
+
+/**
+ * What every TriggerStore guarantees, asserted through the port only: its conditional writes are
+ * what keeps concurrent dispatchers, workers, API calls and state machines from trampling each
+ * other. Run against the in-memory fake and against DynamoTriggerStore on dynalite.
+ */
+export function describeTriggerStoreContract(name: string, makeStore: () => Promise<TriggerStoreUnderTest>): void {
+  describe(`TriggerStore contract: ${name}`, () => {
+    let subject: TriggerStoreUnderTest;
+    let store: TriggerStore;
+
+    beforeEach(async () => {
+      subject = await makeStore();
+      store = subject.store;
+    });
+
+    afterEach(async () => {
+      await subject.close();
+    });
+
+    /** A trigger row with backfill `bf1` attached. */
+    async function withBackfill(overrides: Parameters<typeof aBackfill>[0] = {}) {
+      await store.createIfAbsent(aTriggerState());
+      const backfill = aBackfill(overrides);
+      await store.startBackfill(REF, backfill, LATER);
+      return backfill;
+    }
+
+    describe('createIfAbsent', () => {
+      it('writes a missing row and says it did', async () => {
+        const written = await store.createIfAbsent(aTriggerState());
+
+        expect(written).toBe(true);
+        expect(await store.get(REF)).toEqual(aTriggerState());
+      });
+
+      it('keeps an existing row and says it did not write', async () => {
+        await store.createIfAbsent(aTriggerState({ nextExecutionDate: '2026-03-01T13:00:00Z' }));
+
+        const written = await store.createIfAbsent(aTriggerState({ nextExecutionDate: '2026-03-01T14:00:00Z', disabled: true }));
+
+        expect(written).toBe(false);
+        expect(await store.get(REF)).toMatchObject({ nextExecutionDate: '2026-03-01T13:00:00Z', disabled: false });
+      });
+
+      it('writes only the live schedule: a backfill or a date given with the row are not stored', async () => {
+        await store.createIfAbsent(aTriggerState({ date: '2026-03-01T12:00:00Z', backfill: aBackfill() }));
+
+        expect(await store.get(REF)).toEqual(aTriggerState());
+      });
+
+      it('stores a trigger without a next tick (disabled) with a null nextExecutionDate', async () => {
+        await store.createIfAbsent(aTriggerState({ nextExecutionDate: null, disabled: true }));
+
+        expect(await store.get(REF)).toMatchObject({ nextExecutionDate: null, disabled: true });
+      });
+    });
+
+    describe('get', () => {
+      it('returns undefined for a trigger without a row', async () => {
+        expect(await store.get(REF)).toBeUndefined();
+      });
+    });
+
+    describe('listByFlow', () => {
+      it('lists the rows of one flow, by trigger id', async () => {
+        await store.createIfAbsent(aTriggerState({ triggerId: 'nightly' }));
+        await store.createIfAbsent(aTriggerState({ triggerId: 'hourly' }));
+        await store.createIfAbsent(aTriggerState({ flowId: 'other' }));
+        await store.createIfAbsent(aTriggerState({ namespace: 'prod' }));
+
+        const rows = await store.listByFlow('dev', 'reports');
+
+        expect(rows.map((r) => r.triggerId)).toEqual(['hourly', 'nightly']);
+      });
+    });
+
+    describe('list', () => {
+      it('lists every row', async () => {
+        await store.createIfAbsent(aTriggerState());
+        await store.createIfAbsent(aTriggerState({ namespace: 'prod', flowId: 'sales', triggerId: 'daily' }));
+
+        const rows = await store.list();
+
+        expect(rows.map((r) => `${r.namespace}.${r.flowId}.${r.triggerId}`).sort()).toEqual(['dev.reports.hourly', 'prod.sales.daily']);
+      });
+    });
+
+    describe('listWithBackfill', () => {
+      it('lists only the rows with a backfill', async () => {
+        await withBackfill();
+        await store.createIfAbsent(aTriggerState({ triggerId: 'nightly' }));
+
+        const rows = await store.listWithBackfill();
+
+        expect(rows.map((r) => [r.triggerId, r.backfill?.id])).toEqual([['hourly', 'bf1']]);
+      });
+    });
+
+    describe('updateSchedule', () => {
+      it('sets the live schedule fields and keeps the backfill', async () => {
+        const backfill = await withBackfill();
+
+        await store.updateSchedule(REF, { nextExecutionDate: '2026-03-02T00:00:00Z', disabled: true, updatedDate: LATER });
+
+        expect(await store.get(REF)).toMatchObject({ nextExecutionDate: '2026-03-02T00:00:00Z', disabled: true, updatedDate: LATER, backfill });
+      });
+
+      it('clears the next tick when given null', async () => {
+        await store.createIfAbsent(aTriggerState());
+
+        await store.updateSchedule(REF, { nextExecutionDate: null, disabled: false, updatedDate: LATER });
+
+        expect((await store.get(REF))!.nextExecutionDate).toBeNull();
+      });
+
+      it('throws TriggerNotFoundError without a row, creating none', async () => {
+        await expect(store.updateSchedule(REF, { nextExecutionDate: null, disabled: true, updatedDate: LATER })).rejects.toBeInstanceOf(
+          TriggerNotFoundError,
+        );
+
+        expect(await store.get(REF)).toBeUndefined();
+      });
+    });
+
+    describe('advanceSchedule', () => {
+      it('moves the next tick on and records the tick run when still at the expected one', async () => {
+        await store.createIfAbsent(aTriggerState({ nextExecutionDate: '2026-03-01T13:00:00Z' }));
+
+        const moved = await store.advanceSchedule(REF, '2026-03-01T13:00:00Z', '2026-03-01T14:00:00Z', '2026-03-01T13:00:00Z', LATER);
+
+        expect(moved).toBe(true);
+        expect(await store.get(REF)).toMatchObject({ nextExecutionDate: '2026-03-01T14:00:00Z', date: '2026-03-01T13:00:00Z', updatedDate: LATER });
+      });
+
+      it('keeps the date of the last tick run when given none', async () => {
+        await store.createIfAbsent(aTriggerState({ nextExecutionDate: '2026-03-01T13:00:00Z' }));
+        await store.advanceSchedule(REF, '2026-03-01T13:00:00Z', '2026-03-01T14:00:00Z', '2026-03-01T13:00:00Z', LATER);
+
+        await store.advanceSchedule(REF, '2026-03-01T14:00:00Z', '2026-03-01T16:00:00Z', undefined, LATER);
+
+        expect(await store.get(REF)).toMatchObject({ nextExecutionDate: '2026-03-01T16:00:00Z', date: '2026-03-01T13:00:00Z' });
+      });
+
+      it('refuses when another caller moved it first', async () => {
+        await store.createIfAbsent(aTriggerState({ nextExecutionDate: '2026-03-01T13:00:00Z' }));
+        await store.advanceSchedule(REF, '2026-03-01T13:00:00Z', '2026-03-01T14:00:00Z', undefined, LATER);
+
+        const moved = await store.advanceSchedule(REF, '2026-03-01T13:00:00Z', '2026-03-01T15:00:00Z', undefined, LATER);
+
+        expect(moved).toBe(false);
+        expect((await store.get(REF))!.nextExecutionDate).toBe('2026-03-01T14:00:00Z');
+      });
+
+      it('removes the next tick when the schedule has none left', async () => {
+        await store.createIfAbsent(aTriggerState({ nextExecutionDate: '2026-03-01T13:00:00Z' }));
+
+        const moved = await store.advanceSchedule(REF, '2026-03-01T13:00:00Z', null, undefined, LATER);
+
+        expect(moved).toBe(true);
+        expect((await store.get(REF))!.nextExecutionDate).toBeNull();
+      });
+
+      it('refuses on a row without a next tick or without a row', async () => {
+        await store.createIfAbsent(aTriggerState({ nextExecutionDate: null }));
+
+        expect(await store.advanceSchedule(REF, '2026-03-01T13:00:00Z', '2026-03-01T14:00:00Z', undefined, LATER)).toBe(false);
+        expect(await store.advanceSchedule({ ...REF, triggerId: 'none' }, '2026-03-01T13:00:00Z', null, undefined, LATER)).toBe(false);
+        expect(await store.get({ ...REF, triggerId: 'none' })).toBeUndefined();
+      });
+    });
+
+    describe('delete', () => {
+      it('removes the row', async () => {
+        await store.createIfAbsent(aTriggerState());
+
+        await store.delete(REF);
+
+        expect(await store.get(REF)).toBeUndefined();
+      });
+
+      it('does nothing for a missing row', async () => {
+        await expect(store.delete(REF)).resolves.toBeUndefined();
+      });
+    });
+
+    describe('startBackfill', () => {
+      it('attaches the backfill as given, keeping the live schedule', async () => {
+        await store.createIfAbsent(aTriggerState());
+        const backfill = aBackfill({ inputs: { day: '2026-02-01' }, labels: [{ key: 'why', value: 'replay' }], reprocess: 'MISSING' });
+
+        await store.startBackfill(REF, backfill, LATER);
+
+        expect(await store.get(REF)).toEqual({ ...aTriggerState(), updatedDate: LATER, backfill });
+      });
+
+      it('throws TriggerNotFoundError without a row, creating none', async () => {
+        await expect(store.startBackfill(REF, aBackfill(), LATER)).rejects.toBeInstanceOf(TriggerNotFoundError);
+
+        expect(await store.get(REF)).toBeUndefined();
+      });
+
+      it('throws BackfillAlreadyActiveError while one is active, keeping it', async () => {
+        await withBackfill({ id: 'bf1' });
+
+        await expect(store.startBackfill(REF, aBackfill({ id: 'bf2' }), LATER)).rejects.toBeInstanceOf(BackfillAlreadyActiveError);
+
+        expect((await store.get(REF))!.backfill!.id).toBe('bf1');
+      });
+
+      it('starts again once the previous one finished, keeping lastBackfill', async () => {
+        await withBackfill({ id: 'bf1' });
+        await store.finishBackfill(REF, 'bf1', 'COMPLETED', LATER);
+
+        await store.startBackfill(REF, aBackfill({ id: 'bf2' }), LATER);
+
+        expect(await store.get(REF)).toMatchObject({ backfill: { id: 'bf2' }, lastBackfill: { id: 'bf1', outcome: 'COMPLETED' } });
+      });
+    });
+
+    describe('finishBackfill', () => {
+      it('removes the backfill, restoring the live schedule, and records how it ended', async () => {
+        await withBackfill();
+
+        const finished = await store.finishBackfill(REF, 'bf1', 'DELETED', '2026-03-01T12:30:00.000Z');
+
+        expect(finished).toBe(true);
+        expect(await store.get(REF)).toEqual({
+          ...aTriggerState(),
+          updatedDate: '2026-03-01T12:30:00.000Z',
+          lastBackfill: { id: 'bf1', outcome: 'DELETED', endedDate: '2026-03-01T12:30:00.000Z' },
+        });
+      });
+
+      it('refuses another backfill id, keeping the active one', async () => {
+        await withBackfill({ id: 'bf1' });
+
+        expect(await store.finishBackfill(REF, 'bf-old', 'COMPLETED', LATER)).toBe(false);
+
+        expect((await store.get(REF))!.backfill!.id).toBe('bf1');
+      });
+
+      it('refuses when there is no backfill or no row', async () => {
+        await store.createIfAbsent(aTriggerState());
+
+        expect(await store.finishBackfill(REF, 'bf1', 'COMPLETED', LATER)).toBe(false);
+        expect(await store.finishBackfill({ ...REF, triggerId: 'none' }, 'bf1', 'COMPLETED', LATER)).toBe(false);
+      });
+
+      it('drops the parked task token with the backfill', async () => {
+        await withBackfill({ id: 'bf1' });
+        await store.storeTaskToken(REF, 'bf1', 'token-1');
+        await store.finishBackfill(REF, 'bf1', 'DELETED', LATER);
+        await store.startBackfill(REF, aBackfill({ id: 'bf2' }), LATER);
+
+        const unpaused = await store.setBackfillPaused(REF, false, LATER);
+
+        expect(unpaused!.taskToken).toBeUndefined();
+      });
+    });
+
+    describe('advanceBackfill', () => {
+      it('moves the cursor and adds to the dispatched and skipped counts when at the expected cursor', async () => {
+        const backfill = await withBackfill({ dispatched: 2, skipped: 1 });
+
+        const moved = await store.advanceBackfill(REF, 'bf1', backfill.cursorMs, {
+          cursorMs: backfill.cursorMs + 3_600_000,
+          currentDate: '2026-02-01T01:00:00Z',
+          dispatchedDelta: 3,
+          skippedDelta: 2,
+        });
+
+        expect(moved).toBe(true);
+        expect((await store.get(REF))!.backfill).toMatchObject({
+          cursorMs: backfill.cursorMs + 3_600_000,
+          currentDate: '2026-02-01T01:00:00Z',
+          dispatched: 5,
+          skipped: 3,
+        });
+      });
+
+      it('adds no skipped ticks when the advance names none', async () => {
+        const backfill = await withBackfill({ skipped: 1 });
+
+        await store.advanceBackfill(REF, 'bf1', backfill.cursorMs, { cursorMs: backfill.cursorMs + 1, currentDate: backfill.end, dispatchedDelta: 1 });
+
+        expect((await store.get(REF))!.backfill).toMatchObject({ dispatched: 1, skipped: 1 });
+      });
+
+      it('refuses when the cursor moved meanwhile (a batch counted twice)', async () => {
+        const backfill = await withBackfill();
+        const advance = { cursorMs: backfill.cursorMs + 3_600_000, currentDate: '2026-02-01T01:00:00Z', dispatchedDelta: 1 };
+        await store.advanceBackfill(REF, 'bf1', backfill.cursorMs, advance);
+
+        const again = await store.advanceBackfill(REF, 'bf1', backfill.cursorMs, advance);
+
+        expect(again).toBe(false);
+        expect((await store.get(REF))!.backfill!.dispatched).toBe(1);
+      });
+
+      it('refuses for another backfill id', async () => {
+        const backfill = await withBackfill();
+
+        const moved = await store.advanceBackfill(REF, 'bf-other', backfill.cursorMs, { cursorMs: 1, currentDate: 'x', dispatchedDelta: 1 });
+
+        expect(moved).toBe(false);
+        expect((await store.get(REF))!.backfill).toEqual(backfill);
+      });
+    });
+
+    describe('storeTaskToken', () => {
+      it('stores the token with the backfill and returns the row as it is now', async () => {
+        await withBackfill({ paused: true });
+
+        const state = await store.storeTaskToken(REF, 'bf1', 'token-1');
+
+        expect(state!.backfill).toMatchObject({ id: 'bf1', paused: true });
+      });
+
+      it('returns undefined when the backfill is gone or replaced', async () => {
+        await withBackfill({ id: 'bf2' });
+
+        expect(await store.storeTaskToken(REF, 'bf1', 'token-1')).toBeUndefined();
+        expect(await store.storeTaskToken({ ...REF, triggerId: 'none' }, 'bf1', 'token-1')).toBeUndefined();
+      });
+    });
+
+    describe('setBackfillPaused', () => {
+      it('pauses the backfill without handing out its token', async () => {
+        await withBackfill();
+        await store.storeTaskToken(REF, 'bf1', 'token-1');
+
+        const result = await store.setBackfillPaused(REF, true, '2026-03-01T12:30:00.000Z');
+
+        expect(result!.taskToken).toBeUndefined();
+        expect(result!.state).toMatchObject({ updatedDate: '2026-03-01T12:30:00.000Z', backfill: { id: 'bf1', paused: true } });
+        expect((await store.get(REF))!.backfill!.paused).toBe(true);
+      });
+
+      it('unpausing hands the parked token out exactly once', async () => {
+        await withBackfill({ paused: true });
+        await store.storeTaskToken(REF, 'bf1', 'token-1');
+
+        const first = await store.setBackfillPaused(REF, false, LATER);
+        const second = await store.setBackfillPaused(REF, false, LATER);
+
+        expect(first!.taskToken).toBe('token-1');
+        expect(first!.state.backfill!.paused).toBe(false);
+        expect(second!.taskToken).toBeUndefined();
+      });
+
+      it('returns undefined, writing nothing, when the trigger has no backfill or no row', async () => {
+        await store.createIfAbsent(aTriggerState());
+
+        expect(await store.setBackfillPaused(REF, true, LATER)).toBeUndefined();
+        expect(await store.setBackfillPaused({ ...REF, triggerId: 'none' }, true, LATER)).toBeUndefined();
+        expect(await store.get(REF)).toEqual(aTriggerState());
+        expect(await store.get({ ...REF, triggerId: 'none' })).toBeUndefined();
+      });
+    });
+
+    describe('setBackfillExecution', () => {
+      it('records a later generation and its execution name', async () => {
+        await withBackfill({ generation: 0 });
+
+        const recorded = await store.setBackfillExecution(REF, 'bf1', 1, 'reports-hourly-bf1-g1');
+
+        expect(recorded).toBe(true);
+        expect((await store.get(REF))!.backfill).toMatchObject({ generation: 1, executionName: 'reports-hourly-bf1-g1' });
+      });
+
+      it('refuses a generation that is not later (a repeated hand-over)', async () => {
+        await withBackfill({ generation: 1, executionName: 'reports-hourly-bf1-g1' });
+
+        expect(await store.setBackfillExecution(REF, 'bf1', 1, 'again')).toBe(false);
+        expect(await store.setBackfillExecution(REF, 'bf1', 0, 'older')).toBe(false);
+
+        expect((await store.get(REF))!.backfill!.executionName).toBe('reports-hourly-bf1-g1');
+      });
+
+      it('refuses for another backfill id', async () => {
+        await withBackfill();
+
+        expect(await store.setBackfillExecution(REF, 'bf-other', 1, 'x')).toBe(false);
+      });
+    });
+  });
+}

@@ -1,0 +1,9 @@
+import { afterAll, beforeAll } from 'vitest';
+import { describeExecutionStoreContract } from '../../contract/execution-store.contract';
+import { DynaliteStores } from './dynalite-stores';
+
+const dynalite = new DynaliteStores();
+beforeAll(() => dynalite.start());
+afterAll(() => dynalite.stop());
+
+describeExecutionStoreContract('DynamoExecutionStore on dynalite', async () => ({ store: (await dynalite.stores()).executions, close: async () => undefined }));

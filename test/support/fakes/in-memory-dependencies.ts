@@ -1,0 +1,44 @@
+import type { Settings } from '../../../lib/config';
+import { ManualClock } from '../clock';
+import { aSettings } from '../factories';
+import { FakeShellRunner } from './fake-shell-runner';
+import { InMemoryExecutionStore } from './in-memory-execution-store';
+import { InMemoryFlowStore } from './in-memory-flow-store';
+import { InMemoryLogStore } from './in-memory-log-store';
+import { InMemoryTriggerStore } from './in-memory-trigger-store';
+import { RecordingBackfillWorkflows } from './recording-backfill-workflows';
+import { RecordingExecutionQueue } from './recording-execution-queue';
+
+/** Every port of the product, in memory: wide enough for any use case's or handler's narrow deps. */
+export interface InMemoryDependencies {
+  settings: Settings;
+  clock: ManualClock;
+  flows: InMemoryFlowStore;
+  triggers: InMemoryTriggerStore;
+  executions: InMemoryExecutionStore;
+  logs: InMemoryLogStore;
+  queue: RecordingExecutionQueue;
+  workflows: RecordingBackfillWorkflows;
+  shell: FakeShellRunner;
+  runShell: FakeShellRunner['runShell'];
+  sleep: ManualClock['sleep'];
+}
+
+/** A fresh set of fakes, the clock at 2026-03-01T12:00Z unless given. */
+export function inMemoryDependencies(options: { settings?: Settings; now?: string } = {}): InMemoryDependencies {
+  const clock = new ManualClock(options.now);
+  const shell = new FakeShellRunner();
+  return {
+    settings: options.settings ?? aSettings(),
+    clock,
+    flows: new InMemoryFlowStore(),
+    triggers: new InMemoryTriggerStore(),
+    executions: new InMemoryExecutionStore(),
+    logs: new InMemoryLogStore(),
+    queue: new RecordingExecutionQueue(),
+    workflows: new RecordingBackfillWorkflows(),
+    shell,
+    runShell: shell.runShell,
+    sleep: clock.sleep,
+  };
+}

@@ -1,0 +1,28 @@
+import type { LogEntry, LogStore } from '../../../lib/ports';
+
+/**
+ * LogStore in memory, with DynamoLogStore's semantics: lines keyed by (executionId, seq), listed in
+ * `seq` order, a rewrite of the same `seq` replacing the line. test/contract/log-store.contract.ts
+ * runs against both.
+ */
+export class InMemoryLogStore implements LogStore {
+  private readonly lines = new Map<string, Map<number, string>>();
+
+  async append(entries: { seq: number; entry: LogEntry }[]): Promise<void> {
+    // The adapter writes 25 lines per BatchWriteItem, which refuses one key twice in a request.
+    for (let i = 0; i < entries.length; i += 25) {
+      const keys = entries.slice(i, i + 25).map(({ seq, entry }) => `${entry.executionId}\u0000${seq}`);
+      if (new Set(keys).size !== keys.length) throw new Error('BatchWriteItem: Provided list of item keys contains duplicates');
+    }
+    for (const { seq, entry } of entries) {
+      let execution = this.lines.get(entry.executionId);
+      if (!execution) this.lines.set(entry.executionId, (execution = new Map()));
+      execution.set(seq, JSON.stringify(entry));
+    }
+  }
+
+  async list(executionId: string): Promise<LogEntry[]> {
+    const execution = this.lines.get(executionId) ?? new Map<number, string>();
+    return [...execution].sort(([a], [b]) => a - b).map(([, doc]) => JSON.parse(doc) as LogEntry);
+  }
+}

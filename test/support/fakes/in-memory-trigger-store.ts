@@ -1,0 +1,221 @@
+import { BackfillAlreadyActiveError, TriggerNotFoundError } from '../../../lib/domain/errors';
+import type { BackfillOutcome, BackfillState, TriggerRef, TriggerState } from '../../../lib/domain/trigger-state';
+import type { AdvanceCursor, TriggerStore } from '../../../lib/ports';
+
+/** The parts of a backfill written once, when it starts (the adapter's `backfillDoc`). */
+type FixedBackfill = Pick<
+  BackfillState,
+  'start' | 'end' | 'inputs' | 'labels' | 'previousNextExecutionDate' | 'totalTicks' | 'createdDate' | 'reprocess'
+>;
+
+/**
+ * A trigger row as DynamoTriggerStore lays it out: the live schedule's fields, the backfill's
+ * moving parts as top-level attributes, its fixed parts as one document, the parked task token.
+ * Keeping the same layout keeps the same quirks (say, `lastBackfill.endedDate` is the row's
+ * `updatedDate`; `createIfAbsent` writes only the live schedule's fields).
+ */
+interface Row {
+  namespace: string;
+  flowId: string;
+  triggerId: string;
+  nextExecutionDate?: string;
+  date?: string;
+  disabled: boolean;
+  updatedDate: string;
+  lastBackfillId?: string;
+  lastBackfillOutcome?: BackfillOutcome;
+  backfill?: { id: string; fixed: string; cursorMs: number; currentDate: string; paused: boolean; dispatched: number; skipped: number; generation: number; executionName: string };
+  taskToken?: string;
+}
+
+/**
+ * TriggerStore in memory, with DynamoTriggerStore's conditional writes: every method that the
+ * adapter guards with a ConditionExpression checks the same condition here and answers the same
+ * way (a boolean, undefined, or the same domain error). test/contract/trigger-store.contract.ts
+ * runs against both.
+ */
+export class InMemoryTriggerStore implements TriggerStore {
+  private readonly rows = new Map<string, Row>();
+
+  async get(ref: TriggerRef): Promise<TriggerState | undefined> {
+    const row = this.rows.get(key(ref));
+    return row && toState(row);
+  }
+
+  async listByFlow(namespace: string, flowId: string): Promise<TriggerState[]> {
+    // A Query of one partition: ordered by the sort key, the trigger id.
+    return [...this.rows.values()]
+      .filter((row) => row.namespace === namespace && row.flowId === flowId)
+      .sort((a, b) => compareStrings(a.triggerId, b.triggerId))
+      .map(toState);
+  }
+
+  async list(): Promise<TriggerState[]> {
+    return [...this.rows.values()].map(toState);
+  }
+
+  async listWithBackfill(): Promise<TriggerState[]> {
+    return [...this.rows.values()].filter((row) => row.backfill).map(toState);
+  }
+
+  async setBackfillPaused(ref: TriggerRef, paused: boolean, updatedDate: string): Promise<{ state: TriggerState; taskToken?: string } | undefined> {
+    const row = this.rows.get(key(ref));
+    if (!row?.backfill) return undefined;
+    const taskToken = paused ? undefined : row.taskToken;
+    row.backfill.paused = paused;
+    row.updatedDate = updatedDate;
+    // Unpausing takes the token off in the same write that returns it, so it is handed out once.
+    if (!paused) delete row.taskToken;
+    return { state: toState(row), taskToken };
+  }
+
+  async createIfAbsent(state: TriggerState): Promise<boolean> {
+    const k = key(state);
+    if (this.rows.has(k)) return false;
+    const row: Row = { namespace: state.namespace, flowId: state.flowId, triggerId: state.triggerId, disabled: state.disabled, updatedDate: state.updatedDate };
+    if (state.nextExecutionDate) row.nextExecutionDate = state.nextExecutionDate;
+    this.rows.set(k, row);
+    return true;
+  }
+
+  async advanceSchedule(ref: TriggerRef, expected: string, next: string | null, date: string | undefined, updatedDate: string): Promise<boolean> {
+    const row = this.rows.get(key(ref));
+    if (row?.nextExecutionDate === undefined || row.nextExecutionDate !== expected) return false;
+    row.updatedDate = updatedDate;
+    if (next) row.nextExecutionDate = next;
+    else delete row.nextExecutionDate;
+    if (date) row.date = date;
+    return true;
+  }
+
+  async updateSchedule(ref: TriggerRef, fields: { nextExecutionDate: string | null; disabled: boolean; updatedDate: string }): Promise<void> {
+    const row = this.rows.get(key(ref));
+    if (!row) throw new TriggerNotFoundError(`Trigger ${ref.triggerId} of flow ${ref.namespace}.${ref.flowId} not found`);
+    row.disabled = fields.disabled;
+    row.updatedDate = fields.updatedDate;
+    if (fields.nextExecutionDate) row.nextExecutionDate = fields.nextExecutionDate;
+    else delete row.nextExecutionDate;
+  }
+
+  async delete(ref: TriggerRef): Promise<void> {
+    this.rows.delete(key(ref));
+  }
+
+  async startBackfill(ref: TriggerRef, backfill: BackfillState, updatedDate: string): Promise<void> {
+    const row = this.rows.get(key(ref));
+    if (!row) throw new TriggerNotFoundError(`Trigger ${ref.triggerId} of flow ${ref.namespace}.${ref.flowId} not found`);
+    if (row.backfill) {
+      const current = toState(row);
+      throw new BackfillAlreadyActiveError(
+        `A backfill is already active on trigger ${ref.triggerId} of flow ${ref.namespace}.${ref.flowId} ` +
+          `(started ${current.backfill?.createdDate}); pause, wait for, or delete it before starting another`,
+      );
+    }
+    const fixed: FixedBackfill = {
+      start: backfill.start,
+      end: backfill.end,
+      inputs: backfill.inputs,
+      labels: backfill.labels,
+      previousNextExecutionDate: backfill.previousNextExecutionDate,
+      totalTicks: backfill.totalTicks,
+      createdDate: backfill.createdDate,
+      reprocess: backfill.reprocess,
+    };
+    row.backfill = {
+      id: backfill.id,
+      fixed: JSON.stringify(fixed),
+      cursorMs: backfill.cursorMs,
+      currentDate: backfill.currentDate,
+      paused: backfill.paused,
+      dispatched: backfill.dispatched,
+      skipped: backfill.skipped,
+      generation: backfill.generation,
+      executionName: backfill.executionName,
+    };
+    row.updatedDate = updatedDate;
+  }
+
+  async finishBackfill(ref: TriggerRef, backfillId: string, outcome: BackfillOutcome, updatedDate: string): Promise<boolean> {
+    const row = this.rows.get(key(ref));
+    if (row?.backfill?.id !== backfillId) return false;
+    row.updatedDate = updatedDate;
+    row.lastBackfillId = backfillId;
+    row.lastBackfillOutcome = outcome;
+    delete row.backfill;
+    delete row.taskToken;
+    return true;
+  }
+
+  async advanceBackfill(ref: TriggerRef, backfillId: string, expectedCursorMs: number, advance: AdvanceCursor): Promise<boolean> {
+    const backfill = this.rows.get(key(ref))?.backfill;
+    if (backfill?.id !== backfillId || backfill.cursorMs !== expectedCursorMs) return false;
+    backfill.cursorMs = advance.cursorMs;
+    backfill.currentDate = advance.currentDate;
+    backfill.dispatched += advance.dispatchedDelta;
+    backfill.skipped += advance.skippedDelta ?? 0;
+    return true;
+  }
+
+  async storeTaskToken(ref: TriggerRef, backfillId: string, taskToken: string): Promise<TriggerState | undefined> {
+    const row = this.rows.get(key(ref));
+    if (row?.backfill?.id !== backfillId) return undefined;
+    row.taskToken = taskToken;
+    return toState(row);
+  }
+
+  async setBackfillExecution(ref: TriggerRef, backfillId: string, generation: number, executionName: string): Promise<boolean> {
+    const backfill = this.rows.get(key(ref))?.backfill;
+    if (backfill?.id !== backfillId || !(backfill.generation < generation)) return false;
+    backfill.generation = generation;
+    backfill.executionName = executionName;
+    return true;
+  }
+}
+
+function key(ref: TriggerRef): string {
+  return JSON.stringify([ref.namespace, ref.flowId, ref.triggerId]);
+}
+
+/** DynamoDB orders string keys by their bytes (code points), not by locale. */
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The adapter's `toState`, over the same row layout; a fresh object every time. */
+function toState(row: Row): TriggerState {
+  const state: TriggerState = {
+    namespace: row.namespace,
+    flowId: row.flowId,
+    triggerId: row.triggerId,
+    nextExecutionDate: row.nextExecutionDate ?? null,
+    disabled: row.disabled,
+    updatedDate: row.updatedDate,
+  };
+  if (row.date) state.date = row.date;
+  if (row.lastBackfillId) {
+    state.lastBackfill = { id: row.lastBackfillId, outcome: row.lastBackfillOutcome ?? 'COMPLETED', endedDate: row.updatedDate };
+  }
+  if (row.backfill) {
+    const b = row.backfill;
+    const fixed = JSON.parse(b.fixed) as FixedBackfill;
+    state.backfill = {
+      id: b.id,
+      start: fixed.start,
+      end: fixed.end,
+      inputs: fixed.inputs ?? null,
+      labels: fixed.labels ?? [],
+      previousNextExecutionDate: fixed.previousNextExecutionDate ?? null,
+      totalTicks: fixed.totalTicks ?? 0,
+      createdDate: fixed.createdDate,
+      cursorMs: b.cursorMs,
+      currentDate: b.currentDate,
+      paused: b.paused,
+      dispatched: b.dispatched,
+      reprocess: fixed.reprocess ?? 'ALL',
+      skipped: b.skipped,
+      generation: b.generation,
+      executionName: b.executionName,
+    };
+  }
+  return state;
+}

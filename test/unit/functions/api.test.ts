@@ -1,0 +1,87 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { createApiHandler } from '../../../functions/api';
+import { handleRequest } from '../../../lib/api/router';
+import { type InMemoryDependencies, inMemoryDependencies } from '../../support/fakes/in-memory-dependencies';
+import { aFlow, apiEvent } from '../../support/factories';
+
+// The real router, wrapped so the test can see the request the handler built from the event.
+vi.mock('../../../lib/api/router', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('../../../lib/api/router')>();
+  return { ...actual, handleRequest: vi.fn(actual.handleRequest) };
+});
+
+const FLOW_YAML = `id: reports
+namespace: dev
+tasks:
+  - id: hello
+    type: io.kestra.plugin.core.log.Log
+    message: hi
+`;
+
+describe('createApiHandler', () => {
+  let deps: InMemoryDependencies;
+
+  beforeEach(() => {
+    deps = inMemoryDependencies();
+    vi.mocked(handleRequest).mockClear();
+  });
+
+  const requestSeen = () => vi.mocked(handleRequest).mock.calls[0][1];
+
+  describe('the body', () => {
+    it('is decoded when API Gateway sends it base64-encoded', async () => {
+      const event = apiEvent('POST', '/api/v1/flows', Buffer.from(FLOW_YAML).toString('base64'), { isBase64Encoded: true });
+
+      const response = await createApiHandler(deps)(event);
+
+      expect(response.statusCode).toBe(200);
+      expect(requestSeen().body).toBe(FLOW_YAML);
+      expect((await deps.flows.get('dev', 'reports'))!.source).toBe(FLOW_YAML);
+    });
+
+    it('is passed as is otherwise', async () => {
+      await createApiHandler(deps)(apiEvent('POST', '/api/v1/flows', FLOW_YAML));
+
+      expect(requestSeen().body).toBe(FLOW_YAML);
+    });
+
+    it('stays absent when the event has none', async () => {
+      await createApiHandler(deps)(apiEvent('GET', '/api/v1/flows/search'));
+
+      expect(requestSeen().body).toBeUndefined();
+    });
+  });
+
+  describe('the headers', () => {
+    it('are handed on with lower-case names', async () => {
+      await createApiHandler(deps)(apiEvent('GET', '/api/v1/flows/search', undefined, { headers: { 'Content-Type': 'application/json', 'X-Request-ID': 'r1' } }));
+
+      expect(requestSeen().headers).toEqual({ 'content-type': 'application/json', 'x-request-id': 'r1' });
+    });
+
+    it('are empty when the event has none', async () => {
+      await createApiHandler(deps)(apiEvent('GET', '/api/v1/flows/search', undefined, { headers: undefined as never }));
+
+      expect(requestSeen().headers).toEqual({});
+    });
+  });
+
+  describe('the route', () => {
+    it('comes from the method, the raw path and the raw query string', async () => {
+      await deps.flows.create(aFlow({ namespace: 'prod' }));
+      await deps.flows.create(aFlow({ namespace: 'dev' }));
+
+      const response = await createApiHandler(deps)(apiEvent('GET', '/api/v1/flows/search?namespace=prod'));
+
+      expect(requestSeen()).toMatchObject({ method: 'GET', path: '/api/v1/flows/search' });
+      expect(requestSeen().query.get('namespace')).toBe('prod');
+      expect(JSON.parse(response.body as string)).toMatchObject({ total: 1, results: [{ namespace: 'prod' }] });
+    });
+
+    it('answers 404 for an unknown path', async () => {
+      const response = await createApiHandler(deps)(apiEvent('GET', '/nowhere'));
+
+      expect(response.statusCode).toBe(404);
+    });
+  });
+});

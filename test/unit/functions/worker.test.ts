@@ -1,0 +1,105 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createWorkerHandler } from '../../../functions/worker';
+import { type InMemoryDependencies, inMemoryDependencies } from '../../support/fakes/in-memory-dependencies';
+import { aFlow, aStoredExecution, sqsEvent, sqsRecord } from '../../support/factories';
+
+describe('createWorkerHandler', () => {
+  let deps: InMemoryDependencies;
+
+  beforeEach(async () => {
+    deps = inMemoryDependencies();
+    await deps.flows.create(aFlow());
+    await deps.executions.createMany(['e1', 'e2'].map((id) => aStoredExecution({ id, tickMs: Date.parse('2026-02-01T00:00:00Z') })));
+    vi.spyOn(console, 'error').mockImplementation(() => undefined);
+  });
+
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  const failures = (response: { batchItemFailures: { itemIdentifier: string }[] }) => response.batchItemFailures.map((f) => f.itemIdentifier);
+  const stateOf = async (id: string) => (await deps.executions.get(id))!.execution.state.current;
+
+  describe('a batch of readable messages', () => {
+    it('runs each execution and reports no failure', async () => {
+      const response = await createWorkerHandler(deps)(sqsEvent([sqsRecord({ executionId: 'e1' }), sqsRecord({ executionId: 'e2' })]));
+
+      expect(response).toEqual({ batchItemFailures: [] });
+      expect(await stateOf('e1')).toBe('SUCCESS');
+      expect(await stateOf('e2')).toBe('SUCCESS');
+    });
+  });
+
+  describe('an unreadable message', () => {
+    it('is reported as a batch item failure while the rest of the batch runs', async () => {
+      const bad = sqsRecord('{not json');
+
+      const response = await createWorkerHandler(deps)(sqsEvent([bad, sqsRecord({ executionId: 'e1' })]));
+
+      expect(failures(response)).toEqual([bad.messageId]);
+      expect(await stateOf('e1')).toBe('SUCCESS');
+      expect(console.error).toHaveBeenCalledWith(expect.stringContaining(`${bad.messageId} is not JSON`), expect.any(SyntaxError));
+    });
+  });
+
+  describe('a message without executionId', () => {
+    it('is dropped: neither run nor retried', async () => {
+      const claimMany = vi.spyOn(deps.executions, 'claimMany');
+
+      const response = await createWorkerHandler(deps)(sqsEvent([sqsRecord({ id: 'e1' })]));
+
+      expect(response).toEqual({ batchItemFailures: [] });
+      expect(claimMany).toHaveBeenCalledWith([], expect.any(Number), expect.any(Date));
+      expect(await stateOf('e1')).toBe('CREATED');
+    });
+  });
+
+  describe('an execution another worker holds', () => {
+    it('comes back when that lease ends, through retryAfter, and counts as a failure', async () => {
+      await deps.executions.claim('e1', 'other', deps.clock.now().getTime() + 45_000, deps.clock.now());
+      const record = sqsRecord({ executionId: 'e1' });
+
+      const response = await createWorkerHandler(deps)(sqsEvent([record]));
+
+      expect(failures(response)).toEqual([record.messageId]);
+      expect(deps.queue.retries).toEqual([{ delivery: { eventSourceArn: record.eventSourceARN, receiptHandle: record.receiptHandle }, seconds: 46 }]);
+    });
+
+    it('still counts as a failure when retryAfter itself fails', async () => {
+      await deps.executions.claim('e1', 'other', deps.clock.now().getTime() + 45_000, deps.clock.now());
+      deps.queue.failRetryAfterWith = new Error('ChangeMessageVisibility denied');
+      const record = sqsRecord({ executionId: 'e1' });
+
+      const response = await createWorkerHandler(deps)(sqsEvent([record]));
+
+      expect(failures(response)).toEqual([record.messageId]);
+    });
+  });
+
+  describe('an execution whose run fails', () => {
+    it('is retried alone', async () => {
+      const append = deps.logs.append.bind(deps.logs);
+      vi.spyOn(deps.logs, 'append').mockImplementation(async (entries) => {
+        if (entries.some((e) => e.entry.executionId === 'e2')) throw new Error('log table throttled');
+        return append(entries);
+      });
+      const [ok, failing] = [sqsRecord({ executionId: 'e1' }), sqsRecord({ executionId: 'e2' })];
+
+      const response = await createWorkerHandler(deps)(sqsEvent([ok, failing]));
+
+      expect(failures(response)).toEqual([failing.messageId]);
+    });
+  });
+
+  describe('a claim read that fails', () => {
+    it('sends every message back, the unreadable ones too', async () => {
+      vi.spyOn(deps.executions, 'claimMany').mockRejectedValueOnce(new Error('ProvisionedThroughputExceeded'));
+      const records = [sqsRecord('nope'), sqsRecord({ executionId: 'e1' }), sqsRecord({ executionId: 'e2' })];
+
+      const response = await createWorkerHandler(deps)(sqsEvent(records));
+
+      expect(failures(response)).toEqual(records.map((r) => r.messageId));
+      expect(await stateOf('e1')).toBe('CREATED');
+    });
+  });
+});
