@@ -15,8 +15,8 @@ export class InMemoryLogStore implements LogStore {
       if (new Set(keys).size !== keys.length) throw new Error('BatchWriteItem: Provided list of item keys contains duplicates');
     }
     for (const { seq, entry } of entries) {
-      let execution = this.lines.get(entry.executionId);
-      if (!execution) this.lines.set(entry.executionId, (execution = new Map()));
+      const execution = this.lines.get(entry.executionId) ?? new Map<number, string>();
+      this.lines.set(entry.executionId, execution);
       execution.set(seq, JSON.stringify(entry));
     }
   }
