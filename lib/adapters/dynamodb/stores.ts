@@ -6,7 +6,12 @@ import { DynamoLogStore } from './log-store';
 import type { TableNames } from './tables';
 import { DynamoTriggerStore } from './trigger-store';
 
-/** The four stores over one client: the same code talks to DynamoDB on AWS and to dynalite locally. */
+/**
+ * The four stores over one client: the same code talks to DynamoDB on AWS and to dynalite locally.
+ * Flows and triggers read and write plain values through the document client; executions and logs
+ * keep attribute values, as they share client.ts's batch helpers with the executions migration,
+ * which has to copy items exactly as stored.
+ */
 export function storesFor(
   client: DynamoDBClient,
   tables: TableNames,
