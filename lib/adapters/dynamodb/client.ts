@@ -8,12 +8,15 @@ import {
   type KeysAndAttributes,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
+import type { NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
 
+/** An item as the low-level client reads and writes it: attribute values (`{ S: 'x' }`). */
 export type Item = Record<string, AttributeValue>;
+/** An item as the document client reads and writes it: plain values (strings, numbers, booleans, sets). */
+export type NativeItem = Record<string, NativeAttributeValue>;
 
 export const s = (value: string): AttributeValue => ({ S: value });
 export const n = (value: number): AttributeValue => ({ N: String(value) });
-export const bool = (value: boolean): AttributeValue => ({ BOOL: value });
 
 export function str(item: Item, name: string): string | undefined {
   return item[name]?.S;
@@ -42,22 +45,25 @@ export async function whenConditionHolds(write: () => Promise<unknown>): Promise
   }
 }
 
-/** One page of a Query or Scan: its items (none with Select COUNT), its count, where the next starts. */
-export interface Page {
-  Items?: Item[];
+/**
+ * One page of a Query or Scan: its items (none with Select COUNT), its count, where the next starts.
+ * `I` is how items and keys look: attribute values (the low-level client) or plain values (the document client).
+ */
+export interface Page<I = Item> {
+  Items?: I[];
   Count?: number;
-  LastEvaluatedKey?: Item;
+  LastEvaluatedKey?: I;
 }
 
 /**
  * Reads page after page, each `read` given the previous page's LastEvaluatedKey, and hands each
  * page to `visit` (awaited before the next read), until the last page or until `visit` returns false.
  */
-export async function eachPage(
-  read: (startKey: Item | undefined) => Promise<Page>,
-  visit: (page: Page) => boolean | void | Promise<boolean | void>,
+export async function eachPage<I = Item>(
+  read: (startKey: I | undefined) => Promise<Page<I>>,
+  visit: (page: Page<I>) => boolean | void | Promise<boolean | void>,
 ): Promise<void> {
-  let startKey: Item | undefined;
+  let startKey: I | undefined;
   do {
     const page = await read(startKey);
     if ((await visit(page)) === false) return;

@@ -1,35 +1,24 @@
-import {
-  DeleteItemCommand,
-  GetItemCommand,
-  PutItemCommand,
-  QueryCommand,
-  ScanCommand,
-  type DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { FlowAlreadyExistsError, FlowChangedConcurrentlyError } from '../../domain/errors';
 import type { Flow } from '../../domain/flow/model';
 import type { FlowStore } from '../../ports';
-import { type Item, eachPage, isConditionFailed, n, s, str } from './client';
+import { type NativeItem, eachPage, isConditionFailed } from './client';
 
 /** Flows keyed by (namespace, id); the validated flow is stored as JSON so readers never re-parse YAML. */
 export class DynamoFlowStore implements FlowStore {
   constructor(
-    private readonly client: DynamoDBClient,
+    private readonly client: DynamoDBDocumentClient,
     private readonly table: string,
   ) {}
 
   async get(namespace: string, id: string): Promise<Flow | undefined> {
-    const out = await this.client.send(
-      new GetItemCommand({ TableName: this.table, Key: { namespace: s(namespace), id: s(id) }, ConsistentRead: true }),
-    );
+    const out = await this.client.send(new GetCommand({ TableName: this.table, Key: { namespace, id }, ConsistentRead: true }));
     return out.Item ? toFlow(out.Item) : undefined;
   }
 
   async create(flow: Flow): Promise<void> {
     try {
-      await this.client.send(
-        new PutItemCommand({ TableName: this.table, Item: toItem(flow), ConditionExpression: 'attribute_not_exists(id)' }),
-      );
+      await this.client.send(new PutCommand({ TableName: this.table, Item: toItem(flow), ConditionExpression: 'attribute_not_exists(id)' }));
     } catch (error) {
       if (isConditionFailed(error)) throw new FlowAlreadyExistsError(`Flow id '${flow.id}' already exists in namespace '${flow.namespace}'`);
       throw error;
@@ -39,11 +28,11 @@ export class DynamoFlowStore implements FlowStore {
   async update(flow: Flow, expectedRevision: number): Promise<void> {
     try {
       await this.client.send(
-        new PutItemCommand({
+        new PutCommand({
           TableName: this.table,
           Item: toItem(flow),
           ConditionExpression: 'revision = :expected',
-          ExpressionAttributeValues: { ':expected': n(expectedRevision) },
+          ExpressionAttributeValues: { ':expected': expectedRevision },
         }),
       );
     } catch (error) {
@@ -53,15 +42,13 @@ export class DynamoFlowStore implements FlowStore {
   }
 
   async delete(namespace: string, id: string): Promise<boolean> {
-    const out = await this.client.send(
-      new DeleteItemCommand({ TableName: this.table, Key: { namespace: s(namespace), id: s(id) }, ReturnValues: 'ALL_OLD' }),
-    );
+    const out = await this.client.send(new DeleteCommand({ TableName: this.table, Key: { namespace, id }, ReturnValues: 'ALL_OLD' }));
     return out.Attributes !== undefined;
   }
 
   async list(namespace?: string): Promise<Flow[]> {
     const flows: Flow[] = [];
-    await eachPage(
+    await eachPage<NativeItem>(
       (startKey) =>
         namespace
           ? this.client.send(
@@ -69,7 +56,7 @@ export class DynamoFlowStore implements FlowStore {
                 TableName: this.table,
                 KeyConditionExpression: '#ns = :ns',
                 ExpressionAttributeNames: { '#ns': 'namespace' },
-                ExpressionAttributeValues: { ':ns': s(namespace) },
+                ExpressionAttributeValues: { ':ns': namespace },
                 ExclusiveStartKey: startKey,
               }),
             )
@@ -80,10 +67,10 @@ export class DynamoFlowStore implements FlowStore {
   }
 }
 
-function toItem(flow: Flow): Item {
-  return { namespace: s(flow.namespace), id: s(flow.id), revision: n(flow.revision), doc: s(JSON.stringify(flow)) };
+function toItem(flow: Flow): NativeItem {
+  return { namespace: flow.namespace, id: flow.id, revision: flow.revision, doc: JSON.stringify(flow) };
 }
 
-function toFlow(item: Item): Flow {
-  return JSON.parse(str(item, 'doc') ?? '{}') as Flow;
+function toFlow(item: NativeItem): Flow {
+  return JSON.parse(item.doc ?? '{}') as Flow;
 }

@@ -2,7 +2,7 @@ import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, type Dyna
 import type { Execution } from '../../domain/execution';
 import { type Item, batchWrite, eachPage, num, s, str } from './client';
 import { createTableInput, exists } from './create-tables';
-import { searchLabelKeys } from './execution-store';
+import { searchLabelKeys } from './execution-item';
 import { EXECUTIONS_TABLE, tickOwnerKey } from './tables';
 
 /**

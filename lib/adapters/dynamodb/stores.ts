@@ -1,15 +1,26 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoExecutionStore } from './execution-store';
 import { DynamoFlowStore } from './flow-store';
 import { DynamoLogStore } from './log-store';
 import type { TableNames } from './tables';
 import { DynamoTriggerStore } from './trigger-store';
 
-/** The four stores over one client: the same code talks to DynamoDB on AWS and to dynalite locally. */
-export function storesFor(client: DynamoDBClient, tables: TableNames) {
+/**
+ * The four stores over one client: the same code talks to DynamoDB on AWS and to dynalite locally.
+ * Flows and triggers read and write plain values through the document client; executions and logs
+ * keep attribute values, as they share client.ts's batch helpers with the executions migration,
+ * which has to copy items exactly as stored.
+ */
+export function storesFor(
+  client: DynamoDBClient,
+  tables: TableNames,
+): { flows: DynamoFlowStore; triggers: DynamoTriggerStore; executions: DynamoExecutionStore; logs: DynamoLogStore } {
+  // Optional attributes are left out of items rather than refused (the low-level stores leave them out by hand).
+  const documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   return {
-    flows: new DynamoFlowStore(client, tables.flows),
-    triggers: new DynamoTriggerStore(client, tables.triggers),
+    flows: new DynamoFlowStore(documents, tables.flows),
+    triggers: new DynamoTriggerStore(documents, tables.triggers),
     executions: new DynamoExecutionStore(client, tables.executions),
     logs: new DynamoLogStore(client, tables.logs),
   };

@@ -1,17 +1,43 @@
 import {
-  DeleteItemCommand,
-  GetItemCommand,
-  PutItemCommand,
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
   QueryCommand,
   ScanCommand,
-  UpdateItemCommand,
-  type DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
+  UpdateCommand,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { BackfillAlreadyActiveError, TriggerNotFoundError } from '../../domain/errors';
 import type { BackfillOutcome, BackfillState, TriggerRef, TriggerState } from '../../domain/trigger-state';
 import type { AdvanceCursor, TriggerStore } from '../../ports';
-import { type Item, bool, eachPage, isConditionFailed, n, num, s, str, whenConditionHolds } from './client';
+import { type NativeItem, eachPage, isConditionFailed, whenConditionHolds } from './client';
 import { flowKey } from './tables';
+
+/** A trigger row as stored: every attribute but the key is absent until some write sets it. */
+interface TriggerItem {
+  flowKey: string;
+  triggerId: string;
+  namespace?: string;
+  flowId?: string;
+  nextExecutionDate?: string;
+  date?: string;
+  disabled?: boolean;
+  updatedDate?: string;
+  lastBackfillId?: string;
+  lastBackfillOutcome?: BackfillOutcome;
+  backfillId?: string;
+  /** The backfill's fixed parts as JSON (see `startBackfill`). */
+  backfillDoc?: string;
+  cursorMs?: number;
+  currentDate?: string;
+  paused?: boolean;
+  dispatched?: number;
+  skipped?: number;
+  generation?: number;
+  executionName?: string;
+  taskToken?: string;
+}
 
 /**
  * Trigger rows. The backfill's moving parts (id, cursor, counters, pause flag, generation) are
@@ -20,13 +46,13 @@ import { flowKey } from './tables';
  */
 export class DynamoTriggerStore implements TriggerStore {
   constructor(
-    private readonly client: DynamoDBClient,
+    private readonly client: DynamoDBDocumentClient,
     private readonly table: string,
   ) {}
 
   async get(ref: TriggerRef): Promise<TriggerState | undefined> {
-    const out = await this.client.send(new GetItemCommand({ TableName: this.table, Key: key(ref), ConsistentRead: true }));
-    return out.Item ? toState(out.Item) : undefined;
+    const out = await this.client.send(new GetCommand({ TableName: this.table, Key: key(ref), ConsistentRead: true }));
+    return out.Item ? toState(out.Item as TriggerItem) : undefined;
   }
 
   async listByFlow(namespace: string, flowId: string): Promise<TriggerState[]> {
@@ -34,11 +60,11 @@ export class DynamoTriggerStore implements TriggerStore {
       new QueryCommand({
         TableName: this.table,
         KeyConditionExpression: 'flowKey = :fk',
-        ExpressionAttributeValues: { ':fk': s(flowKey(namespace, flowId)) },
+        ExpressionAttributeValues: { ':fk': flowKey(namespace, flowId) },
         ConsistentRead: true,
       }),
     );
-    return (out.Items ?? []).map(toState);
+    return ((out.Items ?? []) as TriggerItem[]).map(toState);
   }
 
   async list(): Promise<TriggerState[]> {
@@ -51,9 +77,9 @@ export class DynamoTriggerStore implements TriggerStore {
 
   private async scan(filter?: string): Promise<TriggerState[]> {
     const states: TriggerState[] = [];
-    await eachPage(
+    await eachPage<NativeItem>(
       (startKey) => this.client.send(new ScanCommand({ TableName: this.table, FilterExpression: filter, ExclusiveStartKey: startKey })),
-      (page) => void states.push(...(page.Items ?? []).map(toState)),
+      (page) => void states.push(...((page.Items ?? []) as TriggerItem[]).map(toState)),
     );
     return states;
   }
@@ -65,19 +91,18 @@ export class DynamoTriggerStore implements TriggerStore {
   ): Promise<{ state: TriggerState; taskToken?: string } | undefined> {
     try {
       const out = await this.client.send(
-        new UpdateItemCommand({
+        new UpdateCommand({
           TableName: this.table,
           Key: key(ref),
           // Unpausing removes the token in the same write that returns it: two concurrent resumes get it once.
           UpdateExpression: paused ? 'SET paused = :p, updatedDate = :u' : 'SET paused = :p, updatedDate = :u REMOVE taskToken',
           ConditionExpression: 'attribute_exists(backfillId)',
-          ExpressionAttributeValues: { ':p': bool(paused), ':u': s(updatedDate) },
+          ExpressionAttributeValues: { ':p': paused, ':u': updatedDate },
           ReturnValues: 'ALL_OLD',
         }),
       );
-      const old = out.Attributes as Item;
-      const state = toState({ ...old, paused: bool(paused), updatedDate: s(updatedDate) });
-      return { state, taskToken: paused ? undefined : str(old, 'taskToken') };
+      const old = out.Attributes as TriggerItem;
+      return { state: toState({ ...old, paused, updatedDate }), taskToken: paused ? undefined : old.taskToken };
     } catch (error) {
       if (isConditionFailed(error)) return undefined;
       throw error;
@@ -85,16 +110,16 @@ export class DynamoTriggerStore implements TriggerStore {
   }
 
   async createIfAbsent(state: TriggerState): Promise<boolean> {
-    const item: Item = {
+    const item: TriggerItem = {
       ...key(state),
-      namespace: s(state.namespace),
-      flowId: s(state.flowId),
-      disabled: bool(state.disabled),
-      updatedDate: s(state.updatedDate),
+      namespace: state.namespace,
+      flowId: state.flowId,
+      disabled: state.disabled,
+      updatedDate: state.updatedDate,
     };
-    if (state.nextExecutionDate) item.nextExecutionDate = s(state.nextExecutionDate);
+    if (state.nextExecutionDate) item.nextExecutionDate = state.nextExecutionDate;
     return whenConditionHolds(() =>
-      this.client.send(new PutItemCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(triggerId)' })),
+      this.client.send(new PutCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(triggerId)' })),
     );
   }
 
@@ -102,17 +127,17 @@ export class DynamoTriggerStore implements TriggerStore {
     ref: TriggerRef,
     fields: { nextExecutionDate: string | null; disabled: boolean; updatedDate: string },
   ): Promise<void> {
-    const values: Item = { ':d': bool(fields.disabled), ':u': s(fields.updatedDate) };
+    const values: NativeItem = { ':d': fields.disabled, ':u': fields.updatedDate };
     let expression = 'SET disabled = :d, updatedDate = :u';
     if (fields.nextExecutionDate) {
       expression += ', nextExecutionDate = :n';
-      values[':n'] = s(fields.nextExecutionDate);
+      values[':n'] = fields.nextExecutionDate;
     } else {
       expression += ' REMOVE nextExecutionDate';
     }
     try {
       await this.client.send(
-        new UpdateItemCommand({
+        new UpdateCommand({
           TableName: this.table,
           Key: key(ref),
           UpdateExpression: expression,
@@ -133,17 +158,12 @@ export class DynamoTriggerStore implements TriggerStore {
       UpdateExpression: `SET ${set.join(', ')}${next ? '' : ' REMOVE nextExecutionDate'}`,
       ConditionExpression: 'nextExecutionDate = :expected',
       ExpressionAttributeNames: date ? { '#date': 'date' } : undefined,
-      ExpressionAttributeValues: {
-        ':expected': s(expected),
-        ':u': s(updatedDate),
-        ...(next ? { ':next': s(next) } : {}),
-        ...(date ? { ':date': s(date) } : {}),
-      },
+      ExpressionAttributeValues: { ':expected': expected, ':u': updatedDate, ...(next ? { ':next': next } : {}), ...(date ? { ':date': date } : {}) },
     });
   }
 
   async delete(ref: TriggerRef): Promise<void> {
-    await this.client.send(new DeleteItemCommand({ TableName: this.table, Key: key(ref) }));
+    await this.client.send(new DeleteCommand({ TableName: this.table, Key: key(ref) }));
   }
 
   async startBackfill(ref: TriggerRef, backfill: BackfillState, updatedDate: string): Promise<void> {
@@ -159,7 +179,7 @@ export class DynamoTriggerStore implements TriggerStore {
     };
     try {
       await this.client.send(
-        new UpdateItemCommand({
+        new UpdateCommand({
           TableName: this.table,
           Key: key(ref),
           UpdateExpression:
@@ -167,16 +187,16 @@ export class DynamoTriggerStore implements TriggerStore {
             'dispatched = :dispatched, skipped = :skipped, generation = :gen, executionName = :name, updatedDate = :u',
           ConditionExpression: 'attribute_exists(triggerId) AND attribute_not_exists(backfillId)',
           ExpressionAttributeValues: {
-            ':id': s(backfill.id),
-            ':doc': s(JSON.stringify(fixed)),
-            ':cursor': n(backfill.cursorMs),
-            ':current': s(backfill.currentDate),
-            ':paused': bool(backfill.paused),
-            ':dispatched': n(backfill.dispatched),
-            ':skipped': n(backfill.skipped),
-            ':gen': n(backfill.generation),
-            ':name': s(backfill.executionName),
-            ':u': s(updatedDate),
+            ':id': backfill.id,
+            ':doc': JSON.stringify(fixed),
+            ':cursor': backfill.cursorMs,
+            ':current': backfill.currentDate,
+            ':paused': backfill.paused,
+            ':dispatched': backfill.dispatched,
+            ':skipped': backfill.skipped,
+            ':gen': backfill.generation,
+            ':name': backfill.executionName,
+            ':u': updatedDate,
           },
         }),
       );
@@ -198,7 +218,7 @@ export class DynamoTriggerStore implements TriggerStore {
         'SET updatedDate = :u, lastBackfillId = :id, lastBackfillOutcome = :outcome ' +
         'REMOVE backfillId, backfillDoc, cursorMs, currentDate, paused, dispatched, skipped, generation, executionName, taskToken',
       ConditionExpression: 'backfillId = :id',
-      ExpressionAttributeValues: { ':id': s(backfillId), ':u': s(updatedDate), ':outcome': s(outcome) },
+      ExpressionAttributeValues: { ':id': backfillId, ':u': updatedDate, ':outcome': outcome },
     });
   }
 
@@ -208,12 +228,12 @@ export class DynamoTriggerStore implements TriggerStore {
       UpdateExpression: 'SET cursorMs = :cursor, currentDate = :current ADD dispatched :delta, skipped :skippedDelta',
       ConditionExpression: 'backfillId = :id AND cursorMs = :expected',
       ExpressionAttributeValues: {
-        ':id': s(backfillId),
-        ':expected': n(expectedCursorMs),
-        ':cursor': n(advance.cursorMs),
-        ':current': s(advance.currentDate),
-        ':delta': n(advance.dispatchedDelta),
-        ':skippedDelta': n(advance.skippedDelta ?? 0),
+        ':id': backfillId,
+        ':expected': expectedCursorMs,
+        ':cursor': advance.cursorMs,
+        ':current': advance.currentDate,
+        ':delta': advance.dispatchedDelta,
+        ':skippedDelta': advance.skippedDelta ?? 0,
       },
     });
   }
@@ -221,16 +241,16 @@ export class DynamoTriggerStore implements TriggerStore {
   async storeTaskToken(ref: TriggerRef, backfillId: string, taskToken: string): Promise<TriggerState | undefined> {
     try {
       const out = await this.client.send(
-        new UpdateItemCommand({
+        new UpdateCommand({
           TableName: this.table,
           Key: key(ref),
           UpdateExpression: 'SET taskToken = :token',
           ConditionExpression: 'backfillId = :id',
-          ExpressionAttributeValues: { ':id': s(backfillId), ':token': s(taskToken) },
+          ExpressionAttributeValues: { ':id': backfillId, ':token': taskToken },
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return out.Attributes ? toState(out.Attributes) : undefined;
+      return out.Attributes ? toState(out.Attributes as TriggerItem) : undefined;
     } catch (error) {
       if (isConditionFailed(error)) return undefined;
       throw error;
@@ -242,43 +262,36 @@ export class DynamoTriggerStore implements TriggerStore {
       Key: key(ref),
       UpdateExpression: 'SET generation = :gen, executionName = :name',
       ConditionExpression: 'backfillId = :id AND generation < :gen',
-      ExpressionAttributeValues: { ':id': s(backfillId), ':gen': n(generation), ':name': s(executionName) },
+      ExpressionAttributeValues: { ':id': backfillId, ':gen': generation, ':name': executionName },
     });
   }
 
-  private conditional(input: Omit<ConstructorParameters<typeof UpdateItemCommand>[0], 'TableName'>): Promise<boolean> {
-    return whenConditionHolds(() => this.client.send(new UpdateItemCommand({ TableName: this.table, ...input })));
+  private conditional(input: Omit<UpdateCommandInput, 'TableName'>): Promise<boolean> {
+    return whenConditionHolds(() => this.client.send(new UpdateCommand({ TableName: this.table, ...input })));
   }
 }
 
-function key(ref: TriggerRef): Item {
-  return { flowKey: s(flowKey(ref.namespace, ref.flowId)), triggerId: s(ref.triggerId) };
+function key(ref: TriggerRef): Pick<TriggerItem, 'flowKey' | 'triggerId'> {
+  return { flowKey: flowKey(ref.namespace, ref.flowId), triggerId: ref.triggerId };
 }
 
-function toState(item: Item): TriggerState {
+function toState(item: TriggerItem): TriggerState {
   const state: TriggerState = {
-    namespace: str(item, 'namespace') ?? '',
-    flowId: str(item, 'flowId') ?? '',
-    triggerId: str(item, 'triggerId') ?? '',
-    nextExecutionDate: str(item, 'nextExecutionDate') ?? null,
-    disabled: item.disabled?.BOOL ?? false,
-    updatedDate: str(item, 'updatedDate') ?? '',
+    namespace: item.namespace ?? '',
+    flowId: item.flowId ?? '',
+    triggerId: item.triggerId ?? '',
+    nextExecutionDate: item.nextExecutionDate ?? null,
+    disabled: item.disabled ?? false,
+    updatedDate: item.updatedDate ?? '',
   };
-  const date = str(item, 'date');
-  if (date) state.date = date;
-  const lastBackfillId = str(item, 'lastBackfillId');
-  if (lastBackfillId) {
-    state.lastBackfill = {
-      id: lastBackfillId,
-      outcome: (str(item, 'lastBackfillOutcome') ?? 'COMPLETED') as BackfillOutcome,
-      endedDate: str(item, 'updatedDate') ?? '',
-    };
+  if (item.date) state.date = item.date;
+  if (item.lastBackfillId) {
+    state.lastBackfill = { id: item.lastBackfillId, outcome: item.lastBackfillOutcome ?? 'COMPLETED', endedDate: item.updatedDate ?? '' };
   }
-  const backfillId = str(item, 'backfillId');
-  if (backfillId) {
-    const fixed = JSON.parse(str(item, 'backfillDoc') ?? '{}');
+  if (item.backfillId) {
+    const fixed = JSON.parse(item.backfillDoc ?? '{}');
     state.backfill = {
-      id: backfillId,
+      id: item.backfillId,
       start: fixed.start,
       end: fixed.end,
       inputs: fixed.inputs ?? null,
@@ -286,15 +299,15 @@ function toState(item: Item): TriggerState {
       previousNextExecutionDate: fixed.previousNextExecutionDate ?? null,
       totalTicks: fixed.totalTicks ?? 0,
       createdDate: fixed.createdDate,
-      cursorMs: num(item, 'cursorMs') ?? 0,
-      currentDate: str(item, 'currentDate') ?? fixed.start,
-      paused: item.paused?.BOOL ?? false,
-      dispatched: num(item, 'dispatched') ?? 0,
+      cursorMs: item.cursorMs ?? 0,
+      currentDate: item.currentDate ?? fixed.start,
+      paused: item.paused ?? false,
+      dispatched: item.dispatched ?? 0,
       // Backfills stored before reprocess existed replay every tick.
       reprocess: fixed.reprocess ?? 'ALL',
-      skipped: num(item, 'skipped') ?? 0,
-      generation: num(item, 'generation') ?? 0,
-      executionName: str(item, 'executionName') ?? '',
+      skipped: item.skipped ?? 0,
+      generation: item.generation ?? 0,
+      executionName: item.executionName ?? '',
     };
   }
   return state;

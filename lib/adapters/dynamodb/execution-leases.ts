@@ -1,0 +1,128 @@
+import { GetItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type StateType, TERMINAL_STATES, transition } from '../../domain/execution';
+import type { ClaimResult, StoredExecution } from '../../ports';
+import { type Item, batchGet, isConditionFailed, n, num, s, str, whenConditionHolds } from './client';
+import { executionKey, failedSort, fromExecutionItem, pendingSort } from './execution-item';
+
+/**
+ * The lease protocol on the executions table: a worker claims an execution by writing its lease
+ * token (`leaseToken`, `leaseUntil`) under a condition on what it read, and every later write of
+ * that worker is conditional on the token still being there. Conditions, not reads, decide.
+ */
+export class ExecutionLeases {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly table: string,
+  ) {}
+
+  /** One strongly consistent batched read for the whole batch, then one conditional write per claim. */
+  async claimMany(claims: { id: string; leaseToken: string }[], leaseUntilMs: number, now: Date): Promise<ClaimResult[]> {
+    // BatchGetItem refuses duplicate keys; a batch can hold the same execution twice (SQS redelivers).
+    const ids = [...new Set(claims.map((c) => c.id))];
+    const items = await batchGet(this.client, this.table, ids.map(executionKey), undefined, true);
+    const byId = new Map(items.map((item) => [str(item, 'id'), item]));
+    return Promise.all(claims.map((c) => this.claimItem(c.id, byId.get(c.id), c.leaseToken, leaseUntilMs, now)));
+  }
+
+  /** Saves progress under the lease; false if `leaseToken` no longer holds it. */
+  async save(stored: StoredExecution, leaseToken: string): Promise<boolean> {
+    return this.writeUnderLease(stored, leaseToken, 'SET doc = :doc');
+  }
+
+  /** Saves a terminal state and drops the lease and the unfinished index entry; false if the lease was lost. */
+  async finish(stored: StoredExecution, leaseToken: string): Promise<boolean> {
+    const failed = stored.execution.state.current === 'FAILED' && stored.origin.backfillId;
+    return this.writeUnderLease(
+      stored,
+      leaseToken,
+      `SET doc = :doc, #state = :state${failed ? ', failedOwner = backfillId, failedSort = :failedSort' : ''} REMOVE pendingOwner, pendingSort, leaseToken, leaseUntil`,
+      failed ? { ':failedSort': s(failedSort(stored)) } : {},
+    );
+  }
+
+  /** Sets the lease's end to the epoch if `leaseToken` still holds it, so a redelivery takes over at once. */
+  async release(id: string, leaseToken: string): Promise<boolean> {
+    return whenConditionHolds(() =>
+      this.client.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: executionKey(id),
+          UpdateExpression: 'SET leaseUntil = :zero',
+          ConditionExpression: 'leaseToken = :token',
+          ExpressionAttributeValues: { ':zero': n(0), ':token': s(leaseToken) },
+        }),
+      ),
+    );
+  }
+
+  /** `item` as read just before: the write's condition, not the read, decides who gets the execution. */
+  private async claimItem(id: string, item: Item | undefined, leaseToken: string, leaseUntilMs: number, now: Date): Promise<ClaimResult> {
+    if (!item) return { outcome: 'MISSING' };
+    const stored = fromExecutionItem(item);
+    const state = stored.execution.state.current;
+    if (TERMINAL_STATES.has(state)) return { outcome: 'FINISHED' };
+    const currentLeaseUntil = num(item, 'leaseUntil') ?? 0;
+    if (state === 'RUNNING' && currentLeaseUntil > now.getTime()) return { outcome: 'BUSY', leaseUntilMs: currentLeaseUntil };
+
+    // A RUNNING execution with an expired lease lost its worker: it runs again from the start,
+    // under the same id, so the tick still has exactly one execution.
+    const claimed: StoredExecution = {
+      ...stored,
+      execution: { ...stored.execution, state: transition(stored.execution.state, 'RUNNING', now), taskRunList: [] },
+    };
+    const values: Item = {
+      ':old': s(state),
+      ':running': s('RUNNING'),
+      ':token': s(leaseToken),
+      ':until': n(leaseUntilMs),
+      ':doc': s(JSON.stringify(claimed.execution)),
+      ':sort': s(pendingSort('RUNNING', stored.origin, id)),
+    };
+    const previousToken = str(item, 'leaseToken');
+    let condition = '#state = :old AND attribute_not_exists(leaseToken)';
+    if (previousToken) {
+      condition = '#state = :old AND leaseToken = :previous';
+      values[':previous'] = s(previousToken);
+    }
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: executionKey(id),
+          UpdateExpression: 'SET #state = :running, pendingSort = :sort, leaseToken = :token, leaseUntil = :until, doc = :doc',
+          ConditionExpression: condition,
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return { outcome: 'CLAIMED', stored: claimed };
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+      // Someone else moved it first: report what it is now.
+      const out = await this.client.send(new GetItemCommand({ TableName: this.table, Key: executionKey(id), ConsistentRead: true }));
+      if (!out.Item) return { outcome: 'MISSING' };
+      if (TERMINAL_STATES.has(str(out.Item, 'state') as StateType)) return { outcome: 'FINISHED' };
+      return { outcome: 'BUSY', leaseUntilMs: num(out.Item, 'leaseUntil') ?? 0 };
+    }
+  }
+
+  private writeUnderLease(stored: StoredExecution, leaseToken: string, expression: string, extraValues: Item = {}): Promise<boolean> {
+    return whenConditionHolds(() =>
+      this.client.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: executionKey(stored.execution.id),
+          UpdateExpression: expression,
+          ConditionExpression: 'leaseToken = :token',
+          ExpressionAttributeNames: expression.includes('#state') ? { '#state': 'state' } : undefined,
+          ExpressionAttributeValues: {
+            ':token': s(leaseToken),
+            ':doc': s(JSON.stringify(stored.execution)),
+            ...(expression.includes(':state') ? { ':state': s(stored.execution.state.current) } : {}),
+            ...extraValues,
+          },
+        }),
+      ),
+    );
+  }
+}
