@@ -35,9 +35,10 @@ export function createWorkerHandler(deps: WorkerHandlerDeps): WorkerHandler {
     return { batchItemFailures: [...failed, ...runnable.map((r) => r.record.messageId)].map((itemIdentifier) => ({ itemIdentifier })) };
   }
   await Promise.all(
-    results.map(async (result, i) => {
-      const { record } = runnable[i];
+    runnable.map(async ({ record, executionId }, i) => {
+      const result = results[i];
       try {
+        if (!result) throw new Error(`No run result for execution ${executionId}`);
         if (result.status === 'rejected') throw result.reason;
         if (result.value.outcome === 'DONE') return;
         await deps.queue.retryAfter({ eventSourceArn: record.eventSourceARN, receiptHandle: record.receiptHandle }, result.value.afterSeconds);

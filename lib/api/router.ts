@@ -38,9 +38,9 @@ function compile(route: Route): CompiledRoute {
   const source = route.path
     .split('/')
     .map((segment) => {
-      const m = /^\{(\w+)\}$/.exec(segment);
-      if (!m) return segment.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
-      names.push(m[1]);
+      const name = /^\{(\w+)\}$/.exec(segment)?.[1];
+      if (name === undefined) return segment.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
+      names.push(name);
       return '([^/]+)';
     })
     .join('/');
@@ -73,7 +73,8 @@ export async function handleRequest(deps: ApiDeps, request: HttpRequest): Promis
       methodMismatch = true;
       continue;
     }
-    const params = Object.fromEntries(route.names.map((name, i) => [name, decodeURIComponent(match[i + 1])]));
+    // One mandatory group per name, in order, so a match sets every one.
+    const params = Object.fromEntries(route.names.map((name, i) => [name, decodeURIComponent(match[i + 1]!)]));
     try {
       if (request.body && Buffer.byteLength(request.body) > deps.settings.api.maxBodyBytes) {
         throw new RequestTooLargeError(`body: larger than the limit of ${deps.settings.api.maxBodyBytes} bytes`);

@@ -132,7 +132,8 @@ export async function previewBackfill(deps: PreviewBackfillDeps, request: Backfi
   }
   const ticks = schedule.ticksBetween(backfill.cursorMs, endMs, PREVIEW_TICKS);
   // The window holds at least one tick (planning refuses an empty one), so there is a last one.
-  const lastTick = schedule.previous(endMs + 1) ?? ticks[ticks.length - 1];
+  const lastTick = schedule.previous(endMs + 1) ?? ticks.at(-1);
+  if (lastTick === undefined) throw new Error(`Backfill window ${backfill.start}..${backfill.end} has no tick, which planning refuses`);
   return {
     count: backfill.totalTicks,
     skipped,

@@ -22,7 +22,7 @@ export function executionLinks(stateMachineArn: string | undefined, executionNam
   if (!match) return undefined;
   const [, partition, region, account, machine] = match;
   const stateMachineExecutionArn = `arn:${partition}:states:${region}:${account}:execution:${machine}:${executionName}`;
-  const domain = CONSOLE_DOMAINS[partition];
+  const domain = CONSOLE_DOMAINS[partition!]; // every group of the pattern is mandatory, so a match sets it
   return {
     stateMachineExecutionArn,
     ...(domain ? { stateMachineConsoleUrl: `https://${region}.${domain}/states/home?region=${region}#/v2/executions/details/${stateMachineExecutionArn}` } : {}),

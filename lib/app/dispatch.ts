@@ -93,9 +93,11 @@ export async function dispatchBatch(deps: DispatchDeps, input: BackfillRunInput)
   const schedule = scheduleOf(trigger);
   const limit = Math.min(batchSize, room);
   const ticks = schedule.ticksBetween(backfill.cursorMs, endMs, limit);
-  const exhausted = ticks.length < limit;
-  const cursorMs = exhausted ? endMs + 1 : ticks[ticks.length - 1] + 1;
-  const nextTick = exhausted ? null : schedule.next(ticks[ticks.length - 1]);
+  // A full batch (limit ≥ 1) has a last tick; a short one means every tick up to the end is in it.
+  const lastTick = ticks.at(-1);
+  const exhausted = lastTick === undefined || ticks.length < limit;
+  const cursorMs = exhausted ? endMs + 1 : lastTick + 1;
+  const nextTick = exhausted ? null : schedule.next(lastTick);
   const currentDate = nextTick !== null && nextTick <= endMs ? formatInZone(nextTick, trigger.timezone) : backfill.end;
 
   const ids = ticks.map((tick) => tickExecutionId(backfill.id, tick));
@@ -104,9 +106,10 @@ export async function dispatchBatch(deps: DispatchDeps, input: BackfillRunInput)
   const created: StoredExecution[] = [];
   const failureLogs: { seq: number; entry: LogEntry }[] = [];
   ticks.forEach((tickMs, i) => {
-    if (existing.has(ids[i]) || skipped.has(i)) return;
+    const id = ids[i]!; // ids has one entry per tick
+    if (existing.has(id) || skipped.has(i)) return;
     const built = buildScheduledExecution({
-      id: ids[i],
+      id,
       flow,
       trigger,
       schedule,
@@ -158,11 +161,14 @@ async function coveredTicks(
   existing: Map<string, StateType>,
 ): Promise<Set<number>> {
   const covered = new Set<number>();
-  if (reprocess === 'ALL' || ticks.length === 0) return covered;
-  const earlier = await executions.statesByTick(trigger, ticks[0], ticks[ticks.length - 1]);
+  const first = ticks[0];
+  const last = ticks.at(-1);
+  if (reprocess === 'ALL' || first === undefined || last === undefined) return covered;
+  const earlier = await executions.statesByTick(trigger, first, last);
   ticks.forEach((tick, i) => {
-    if (existing.has(ids[i])) return;
-    const states = (earlier.get(tick) ?? []).filter((run) => run.id !== ids[i]).map((run) => run.state);
+    const id = ids[i]!; // ids has one entry per tick
+    if (existing.has(id)) return;
+    const states = (earlier.get(tick) ?? []).filter((run) => run.id !== id).map((run) => run.state);
     if (skipsTick(reprocess, states)) covered.add(i);
   });
   return covered;

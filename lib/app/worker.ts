@@ -51,12 +51,13 @@ export function createExecutionRunner(deps: WorkerDeps): ExecutionRunner {
       const claims = executionIds.map((id) => ({ id, leaseToken: randomId() }));
       const results = await deps.executions.claimMany(claims, leaseUntilMs, claimedAt);
       return Promise.allSettled(
-        results.map(async (claim, i): Promise<RunOutcome> => {
+        claims.map(async ({ id, leaseToken }, i): Promise<RunOutcome> => {
+          const claim = results[i];
+          if (!claim) throw new Error(`No claim result for execution ${id}: claimMany returned ${results.length} for ${claims.length} claims`);
           if (claim.outcome === 'BUSY') {
             return { outcome: 'RETRY_LATER', afterSeconds: Math.max(1, Math.ceil((claim.leaseUntilMs - claimedAt.getTime()) / 1000) + 1) };
           }
           if (claim.outcome !== 'CLAIMED') return DONE;
-          const { id, leaseToken } = claims[i];
           try {
             await runClaimed(deps, flowFor, claim.stored, leaseToken);
             return DONE;

@@ -22,7 +22,9 @@ export async function buildUi(): Promise<string> {
     legalComments: 'none',
     logLevel: 'warning',
   });
-  const js = result.outputFiles[0].text;
+  const [output] = result.outputFiles;
+  if (!output) throw new Error('esbuild wrote no output for the web UI');
+  const js = output.text;
   const css = await readFile(join(HERE, 'client', 'styles.css'), 'utf8');
   const html = await readFile(join(HERE, 'client', 'index.html'), 'utf8');
   const assets: Record<string, { contentType: string; body: string }> = {

@@ -34,8 +34,10 @@ export async function serveUi(path: string, method: string, signInUrl?: string):
     return { statusCode: 503, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'The web UI is not built: run `npm run build:ui`.' };
   }
   const name = path.replace(/^\/ui\/?/, '');
-  const asset = all[name] ?? all['index.html'];
-  const body = asset === all['index.html'] && signInUrl ? withSignInUrl(asset.body, signInUrl) : asset.body;
+  const index = all['index.html'];
+  if (!index) throw new Error('The web UI build has no index.html: run `npm run build:ui` again');
+  const asset = all[name] ?? index;
+  const body = asset === index && signInUrl ? withSignInUrl(asset.body, signInUrl) : asset.body;
   return {
     statusCode: 200,
     headers: { 'content-type': asset.contentType, 'cache-control': 'no-cache', ...SECURITY_HEADERS },

@@ -191,7 +191,7 @@ export function sqsEvent(records: SQSRecord[]): SQSEvent {
 
 /** An API Gateway HTTP API (payload 2.0) event; a `body` object is sent as JSON. */
 export function apiEvent(method: string, path: string, body?: unknown, overrides: Partial<APIGatewayProxyEventV2> = {}): APIGatewayProxyEventV2 {
-  const [rawPath, rawQueryString = ''] = path.split('?');
+  const [rawPath = '', rawQueryString = ''] = path.split('?'); // split gives at least one part
   return {
     version: '2.0',
     routeKey: '$default',

@@ -1,5 +1,6 @@
 import { ExecutionNotFoundError } from '../../domain/errors';
 import { json } from '../http';
+import { pathParam } from '../params';
 import { executionSearchQuery, parseQuery } from '../schemas';
 import type { Route } from '../router';
 
@@ -15,7 +16,8 @@ export const executionRoutes: Route[] = [
   {
     method: 'GET',
     path: '/executions/{id}',
-    handler: async (deps, _request, { id }) => {
+    handler: async (deps, _request, params) => {
+      const id = pathParam(params, 'id');
       const stored = await deps.executions.get(id);
       if (!stored) throw new ExecutionNotFoundError(`Execution ${id} not found`);
       return json(200, stored.execution);
@@ -24,7 +26,8 @@ export const executionRoutes: Route[] = [
   {
     method: 'GET',
     path: '/logs/{executionId}',
-    handler: async (deps, _request, { executionId }) => {
+    handler: async (deps, _request, params) => {
+      const executionId = pathParam(params, 'executionId');
       const stored = await deps.executions.get(executionId);
       if (!stored) throw new ExecutionNotFoundError(`Execution ${executionId} not found`);
       return json(200, await deps.logs.list(executionId));

@@ -2,6 +2,7 @@ import { createFlow, deleteFlow, getFlow, toFlowJson, updateFlow } from '../../a
 import { ValidationError } from '../../domain/flow/errors';
 import { type HttpRequest, json, noContent } from '../http';
 import { inNamespace } from '../../domain/namespaces';
+import { pathParam } from '../params';
 import { flowSearchQuery, pageOf, parseQuery } from '../schemas';
 import type { Route } from '../router';
 
@@ -30,18 +31,19 @@ export const flowRoutes: Route[] = [
   {
     method: 'GET',
     path: '/flows/{namespace}/{id}',
-    handler: async (deps, _request, { namespace, id }) => json(200, toFlowJson(await getFlow(deps, namespace, id))),
+    handler: async (deps, _request, params) => json(200, toFlowJson(await getFlow(deps, pathParam(params, 'namespace'), pathParam(params, 'id')))),
   },
   {
     method: 'PUT',
     path: '/flows/{namespace}/{id}',
-    handler: async (deps, request, { namespace, id }) => json(200, toFlowJson(await updateFlow(deps, namespace, id, yamlBody(request)))),
+    handler: async (deps, request, params) =>
+      json(200, toFlowJson(await updateFlow(deps, pathParam(params, 'namespace'), pathParam(params, 'id'), yamlBody(request)))),
   },
   {
     method: 'DELETE',
     path: '/flows/{namespace}/{id}',
-    handler: async (deps, _request, { namespace, id }) => {
-      await deleteFlow(deps, namespace, id);
+    handler: async (deps, _request, params) => {
+      await deleteFlow(deps, pathParam(params, 'namespace'), pathParam(params, 'id'));
       return noContent();
     },
   },

@@ -5,7 +5,7 @@ import { triggerView } from '../../app/trigger-view';
 import { inNamespace } from '../../domain/namespaces';
 import type { TriggerRef, TriggerState } from '../../domain/trigger-state';
 import { type HttpResponse, json } from '../http';
-import { jsonBody } from '../params';
+import { jsonBody, pathParam } from '../params';
 import type { PagedResults, TriggerSearchResult } from '../responses';
 import type { ApiDeps, Route } from '../router';
 import {
@@ -119,7 +119,9 @@ export const triggerRoutes: Route[] = [
   {
     method: 'GET',
     path: '/triggers/{namespace}/{flowId}',
-    handler: async (deps, _request, { namespace, flowId }) => {
+    handler: async (deps, _request, params) => {
+      const namespace = pathParam(params, 'namespace');
+      const flowId = pathParam(params, 'flowId');
       await getFlow(deps, namespace, flowId);
       const rows = await deps.triggers.listByFlow(namespace, flowId);
       return json(200, { results: await Promise.all(rows.map((row) => triggerView(deps, row))), total: rows.length });

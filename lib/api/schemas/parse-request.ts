@@ -39,8 +39,10 @@ function toValidationError(issue: z.core.$ZodIssue, root: string): ValidationErr
  */
 export function parseBody<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
   const result = schema.safeParse(value);
-  if (!result.success) throw toValidationError(result.error.issues[0], 'body');
-  return result.data;
+  if (result.success) return result.data;
+  const [issue] = result.error.issues;
+  if (!issue) throw new Error('The schema refused the value without saying why (zod reported no issue)');
+  throw toValidationError(issue, 'body');
 }
 
 /** Whether a query field takes every value of a repeated parameter (its input is an array). */

@@ -9,7 +9,9 @@ const EXPECTED = 'an ISO-8601 date-time with an offset, e.g. "2024-03-28T06:30:0
 
 /** The reason `text` (matching ZONED_DATE_TIME) names no instant we accept, or its instant. */
 function toInstant(text: string): { ms: number } | { problem: string } {
-  const [, y, mo, d, h, mi, sec = '0', frac = '0', offset] = ZONED_DATE_TIME.exec(text)!;
+  const match = ZONED_DATE_TIME.exec(text)!;
+  const [, y, mo, d, h, mi, sec = '0', frac = '0'] = match;
+  const offset = match[8]!; // a mandatory group, so set on a match
   const month = Number(mo);
   const day = Number(d);
   const local = Date.UTC(Number(y), month - 1, day, Number(h), Number(mi), Number(sec), Number(frac.padEnd(3, '0').slice(0, 3)));

@@ -9,7 +9,8 @@ import type { SourceLocation } from './errors';
 /** `tasks[1].env.FOO` → `['tasks', 1, 'env', 'FOO']`. */
 function splitPath(path: string): (string | number)[] {
   const out: (string | number)[] = [];
-  for (const m of path.matchAll(/\[(\d+)\]|([^.[\]]+)/g)) out.push(m[1] !== undefined ? Number(m[1]) : m[2]);
+  // One of the two alternatives matched: an index, else a key.
+  for (const m of path.matchAll(/\[(\d+)\]|([^.[\]]+)/g)) out.push(m[1] !== undefined ? Number(m[1]) : m[2]!);
   return out;
 }
 

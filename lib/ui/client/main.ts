@@ -21,15 +21,16 @@ type Route =
 function parseRoute(hash: string): Route {
   // Filters ride in the hash after `?` (e.g. `#/flows/dev/f/executions?labels=reason:outage`), so a
   // filtered list can be bookmarked, shared and reached again with Back.
-  const [path, query = ''] = hash.split('?', 2);
+  const [path = '', query = ''] = hash.split('?', 2); // split gives at least one part
   const parts = path.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
-  if (parts.length === 0 || (parts[0] === 'flows' && parts.length === 1)) return { page: 'flows' };
-  if (parts[0] === 'flows' && parts.length >= 3) {
-    const tab = (parts[3] ?? 'overview') as 'overview' | 'triggers' | 'executions';
-    if (['overview', 'triggers', 'executions'].includes(tab)) return { page: 'flow', namespace: parts[1], id: parts[2], tab, query };
+  const [section, second, third, fourth] = parts;
+  if (section === undefined || (section === 'flows' && parts.length === 1)) return { page: 'flows' };
+  if (section === 'flows' && second !== undefined && third !== undefined) {
+    const tab = (fourth ?? 'overview') as 'overview' | 'triggers' | 'executions';
+    if (['overview', 'triggers', 'executions'].includes(tab)) return { page: 'flow', namespace: second, id: third, tab, query };
   }
-  if (parts[0] === 'executions' && parts.length === 2) return { page: 'execution', id: parts[1] };
-  if (parts[0] === 'triggers' && parts.length === 1) return { page: 'triggers', query };
+  if (section === 'executions' && second !== undefined && parts.length === 2) return { page: 'execution', id: second };
+  if (section === 'triggers' && parts.length === 1) return { page: 'triggers', query };
   return { page: 'missing' };
 }
 

@@ -74,7 +74,9 @@ export class InMemoryExecutionStore implements ExecutionStore {
   }
 
   async claim(id: string, leaseToken: string, leaseUntilMs: number, now: Date): Promise<ClaimResult> {
-    return (await this.claimMany([{ id, leaseToken }], leaseUntilMs, now))[0];
+    const [result] = await this.claimMany([{ id, leaseToken }], leaseUntilMs, now);
+    if (!result) throw new Error(`claimMany returned no result for ${id}`);
+    return result;
   }
 
   async claimMany(claims: { id: string; leaseToken: string }[], leaseUntilMs: number, now: Date): Promise<ClaimResult[]> {

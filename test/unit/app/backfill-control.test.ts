@@ -155,7 +155,7 @@ describe('backfill-control', () => {
         ['company.team', 'b', 't2'],
         ['companyx', 'a', 't3'],
         ['other', 'a', 't4'],
-      ]) {
+      ] as const) {
         await deps.triggers.createIfAbsent(aTriggerState({ namespace, flowId, triggerId }));
         if (triggerId !== 't4') await deps.triggers.startBackfill({ namespace, flowId, triggerId }, aBackfill(), now);
       }

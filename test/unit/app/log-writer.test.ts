@@ -38,7 +38,7 @@ describe('LogWriter', () => {
       writer.log('INFO', 'b');
       await writer.flush();
 
-      expect(append.mock.calls[0][0].map((line) => line.seq)).toEqual([3_000_000, 3_000_001]);
+      expect(append.mock.calls[0]?.[0].map((line) => line.seq)).toEqual([3_000_000, 3_000_001]);
     });
 
     it('writes every 25 lines without waiting for a flush', async () => {
@@ -50,7 +50,7 @@ describe('LogWriter', () => {
       await new Promise((resolve) => setImmediate(resolve));
 
       expect(append).toHaveBeenCalledTimes(1);
-      expect(append.mock.calls[0][0]).toHaveLength(25);
+      expect(append.mock.calls[0]?.[0]).toHaveLength(25);
       await writer.flush();
       expect(await store.list('e1')).toHaveLength(26);
     });

@@ -72,7 +72,7 @@ describe('createExecutionRunner', () => {
           executionId: 'e1',
           triggerId: 'hourly',
           taskId: 'hello',
-          taskRunId: execution.taskRunList[0].id,
+          taskRunId: execution.taskRunList[0]?.id,
           attemptNumber: 1,
           level: 'INFO',
           timestamp: deps.clock.now().toISOString(),
@@ -105,8 +105,8 @@ describe('createExecutionRunner', () => {
 
         expect(outcomes(results)).toEqual([{ outcome: 'DONE' }]);
         expect(deps.shell.runs).toHaveLength(1);
-        expect(deps.shell.runs[0].task).toEqual({ commands: ['echo 2026-02-01'], beforeCommands: [], env: { DAY: '2026-02-01' } });
-        expect(deps.shell.runs[0].timeoutMs).toBe(deps.settings.worker.defaultTaskTimeoutSeconds * 1000);
+        expect(deps.shell.runs[0]?.task).toEqual({ commands: ['echo 2026-02-01'], beforeCommands: [], env: { DAY: '2026-02-01' } });
+        expect(deps.shell.runs[0]?.timeoutMs).toBe(deps.settings.worker.defaultTaskTimeoutSeconds * 1000);
         expect((await stateOf()).state.current).toBe('SUCCESS');
         expect((await deps.logs.list('e1')).map((l) => [l.taskId, l.level, l.message])).toEqual([['build', 'INFO', 'echo 2026-02-01']]);
       });
@@ -117,7 +117,7 @@ describe('createExecutionRunner', () => {
 
         await createExecutionRunner(deps).runExecutions(['e1']);
 
-        expect(deps.shell.runs[0].timeoutMs).toBe(300_000);
+        expect(deps.shell.runs[0]?.timeoutMs).toBe(300_000);
       });
 
       it('shows the task RUNNING in the store while its process runs', async () => {
@@ -257,6 +257,17 @@ describe('createExecutionRunner', () => {
 
         expect(outcomes(results)).toEqual([{ outcome: 'DONE' }, { outcome: 'RETRY_LATER', afterSeconds: deps.settings.worker.leaseSeconds + 1 }]);
         expect(deps.shell.runs).toHaveLength(1);
+      });
+
+      it('fails an execution the batched claim returned no result for, running nothing', async () => {
+        await givenFlow({ tasks: [shellTask()] });
+        await givenExecution();
+        vi.spyOn(deps.executions, 'claimMany').mockResolvedValueOnce([]);
+
+        const results = await createExecutionRunner(deps).runExecutions(['e1']);
+
+        expect(outcomes(results)).toEqual([{ rejected: 'No claim result for execution e1: claimMany returned 0 for 1 claims' }]);
+        expect(deps.shell.runs).toEqual([]);
       });
     });
 

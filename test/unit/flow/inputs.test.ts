@@ -82,7 +82,7 @@ describe('resolveInputs', () => {
   it('does not let callers mutate a JSON default held by the flow', () => {
     const result = resolveInputs(flow, { region: 'eu' }, 'inputs');
     (result.cfg as { a: number[] }).a.push(2);
-    expect(flow.inputs[6].defaults).toEqual({ a: [1] });
+    expect(flow.inputs[6]?.defaults).toEqual({ a: [1] });
   });
 
   it('provided values override defaults; null counts as not provided', () => {

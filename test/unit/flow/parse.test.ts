@@ -56,8 +56,9 @@ describe('parseFlow: the seed flow', () => {
   });
 
   it('keeps the alias type, which isSchedule recognises', () => {
-    expect(flow.triggers[0].type).toBe(SCHEDULE_TYPE_ALIAS);
-    expect(isSchedule(flow.triggers[0])).toBe(true);
+    const [trigger] = flow.triggers;
+    expect(trigger?.type).toBe(SCHEDULE_TYPE_ALIAS);
+    expect(trigger && isSchedule(trigger)).toBe(true);
   });
 
   it('takes the revision from the options', () => {
@@ -374,7 +375,7 @@ describe('parseFlow: triggers', () => {
 
   it('validates trigger inputs against the flow inputs (partially)', () => {
     const inputs = 'inputs:\n  - id: n\n    type: INT\n  - id: s\n    type: STRING\n';
-    expect(parseFlow(triggerFlow('    cron: "@daily"\n    inputs:\n      n: "4"\n', inputs)).triggers[0].inputs).toEqual({ n: 4 });
+    expect(parseFlow(triggerFlow('    cron: "@daily"\n    inputs:\n      n: "4"\n', inputs)).triggers[0]?.inputs).toEqual({ n: 4 });
     expectValidationError(() => parseFlow(triggerFlow('    cron: "@daily"\n    inputs:\n      n: four\n', inputs)), 'triggers[0].inputs.n', 'expected INT');
     expectValidationError(() => parseFlow(triggerFlow('    cron: "@daily"\n    inputs:\n      x: 1\n', inputs)), 'triggers[0].inputs.x', 'unknown input "x"', 'n, s');
   });

@@ -26,7 +26,11 @@ describe('createApiHandler', () => {
     vi.mocked(handleRequest).mockClear();
   });
 
-  const requestSeen = () => vi.mocked(handleRequest).mock.calls[0][1];
+  const requestSeen = () => {
+    const [call] = vi.mocked(handleRequest).mock.calls;
+    if (!call) throw new Error('handleRequest was not called');
+    return call[1];
+  };
 
   describe('the body', () => {
     it('is decoded when API Gateway sends it base64-encoded', async () => {

@@ -92,7 +92,7 @@ describe('createTickHandler', () => {
 
       await createTickHandler(deps)(undefined, lambdaContext());
 
-      expect(sleep.mock.calls[0][0]).toBe(755);
+      expect(sleep.mock.calls[0]?.[0]).toBe(755);
       expect(sleep.mock.calls.slice(1).every(([ms]) => ms === 1000)).toBe(true);
     });
   });

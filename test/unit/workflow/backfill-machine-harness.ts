@@ -165,7 +165,8 @@ export class BackfillStateMachine {
       outcome,
       nextPark: () => {
         const index = parksAwaited++;
-        if (index < parkedTokens.length) return Promise.resolve(parkedTokens[index]);
+        const token = parkedTokens[index];
+        if (token !== undefined) return Promise.resolve(token);
         return new Promise<string>((resolve) => parkWaiters.set(index, resolve));
       },
       resume: (token, output = {}) => {
