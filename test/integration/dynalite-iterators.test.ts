@@ -28,7 +28,7 @@ const restore: Array<() => void> = [];
 
 function countIterators() {
   for (const copy of abstractLevelCopies()) {
-    const module = copy as unknown as { AbstractLevel: { prototype: AbstractLevelPrototype } } & Record<string, { prototype: object }>;
+    const module = copy as unknown as { AbstractLevel: { prototype: AbstractLevelPrototype } } & Record<'AbstractIterator' | 'AbstractKeyIterator' | 'AbstractValueIterator', { prototype: object }>;
     const iteratorPrototypes = [module.AbstractIterator.prototype, module.AbstractKeyIterator.prototype, module.AbstractValueIterator.prototype];
     const isIterator = (resource: Resource) => iteratorPrototypes.some((p) => p.isPrototypeOf(resource));
     const proto = module.AbstractLevel.prototype;

@@ -156,7 +156,7 @@ describe('web sign-in (functions/web-sign-in): the /ui routes on AWS', () => {
     expect(refresh).toBe(`kb_refresh=${granted.context.refreshToken}; Max-Age=604800; Path=/ui/refresh; HttpOnly; Secure; SameSite=Strict`);
     expect(readCookie(cookie, 'kb_session')).toBe(granted.context.idToken);
     expect(cookie).toMatch(/; Path=\/ui; HttpOnly; Secure; SameSite=Lax$/);
-    const maxAge = Number(/Max-Age=(\d+)/.exec(cookie)?.[1]);
+    const maxAge = Number(/Max-Age=(\d+)/.exec(cookie ?? '')?.[1]);
     expect(maxAge).toBeGreaterThan(3590);
     expect(maxAge).toBeLessThanOrEqual(3600);
     expect((page as { body: string }).body).toContain('url=/ui/');

@@ -47,7 +47,9 @@ export class DynamoExecutionStore implements ExecutionStore {
   }
 
   async claim(id: string, leaseToken: string, leaseUntilMs: number, now: Date): Promise<ClaimResult> {
-    return (await this.leases.claimMany([{ id, leaseToken }], leaseUntilMs, now))[0];
+    const [result] = await this.leases.claimMany([{ id, leaseToken }], leaseUntilMs, now);
+    if (!result) throw new Error(`claimMany returned no result for execution ${id}`);
+    return result;
   }
 
   async claimMany(claims: { id: string; leaseToken: string }[], leaseUntilMs: number, now: Date): Promise<ClaimResult[]> {
