@@ -1,5 +1,6 @@
 import type { Settings } from '../config';
 import type { BackfillWorkflows, Clock, ExecutionStore, FlowStore, LogStore, TriggerStore } from '../ports';
+import { ValidationError } from '../domain/flow/errors';
 import { toErrorResponse } from './error-response';
 import { RequestTooLargeError } from './errors';
 import { type HttpRequest, type HttpResponse, error } from './http';
@@ -73,9 +74,9 @@ export async function handleRequest(deps: ApiDeps, request: HttpRequest): Promis
       methodMismatch = true;
       continue;
     }
-    // One mandatory group per name, in order, so a match sets every one.
-    const params = Object.fromEntries(route.names.map((name, i) => [name, decodeURIComponent(match[i + 1]!)]));
     try {
+      // One mandatory group per name, in order, so a match sets every one.
+      const params = Object.fromEntries(route.names.map((name, i) => [name, decodePathSegment(name, match[i + 1]!)]));
       if (request.body && Buffer.byteLength(request.body) > deps.settings.api.maxBodyBytes) {
         throw new RequestTooLargeError(`body: larger than the limit of ${deps.settings.api.maxBodyBytes} bytes`);
       }
@@ -86,4 +87,13 @@ export async function handleRequest(deps: ApiDeps, request: HttpRequest): Promis
   }
   if (methodMismatch) return error(405, `Method ${request.method} not allowed on ${request.path}`);
   return error(404, `No route for ${request.method} ${request.path}`);
+}
+
+/** A path parameter, percent-decoded; a malformed escape (`%E0`) is the client's error, not a crash. */
+function decodePathSegment(name: string, raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new ValidationError(name, `"${raw}" is not a valid percent-encoded path segment`);
+  }
 }
