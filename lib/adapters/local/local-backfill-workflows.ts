@@ -1,20 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { BackfillRunInput, BackfillWorkflows } from '../../ports';
-
-// aws-local-stepfunctions 3 uses Promise.withResolvers, which Node 20 lacks.
-const promiseCtor = Promise as unknown as { withResolvers?: unknown };
-if (!promiseCtor.withResolvers) {
-  promiseCtor.withResolvers = function withResolvers<T>() {
-    let resolve!: (value: T) => void;
-    let reject!: (reason?: unknown) => void;
-    const promise = new Promise<T>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    return { promise, resolve, reject };
-  };
-}
+import './promise-with-resolvers';
 
 type JsonHandler = (payload: never) => Promise<unknown>;
 

@@ -5,29 +5,18 @@ import type { handler as parkHandler } from '../../../functions/park';
 import type { DispatchOutput, DispatchStatus } from '../../../lib/app/dispatch';
 import type { BackfillRunInput } from '../../../lib/ports';
 import { BACKFILL_TASK_FUNCTIONS, type BackfillTaskPlaceholder, readBackfillDefinition } from '../../../lib/workflow/definition';
+import '../../../lib/adapters/local/promise-with-resolvers';
 
 /*
  * Runs the repository's one ASL file on aws-local-stepfunctions with scripted task handlers, the
  * way serverless-test-samples runs its MockConfigFile test cases: no DynamoDB, no Lambda, no real waits.
  *
- * It binds Task states as the embedded runner (lib/local/workflows.ts) does: by the `${…FunctionArn}`
+ * It binds Task states as the embedded runner (lib/adapters/local/local-backfill-workflows.ts) does: by the `${…FunctionArn}`
  * placeholder, to the handler of the `functions/` module BACKFILL_TASK_FUNCTIONS names, wrapping a
  * result as `lambda:invoke` does ({ Payload }), and emulating `.waitForTaskToken` with a promise that
  * `resume(token)` settles. Unlike that runner it exposes each execution's event history and result,
  * and zeroes every Wait and every retry interval.
  */
-
-// aws-local-stepfunctions 3 uses Promise.withResolvers, which Node 20 lacks.
-const promiseCtor = Promise as unknown as { withResolvers?: unknown };
-promiseCtor.withResolvers ??= function withResolvers<T>() {
-  let resolve!: (value: T) => void;
-  let reject!: (reason?: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-};
 
 type TaskModule = (typeof BACKFILL_TASK_FUNCTIONS)[BackfillTaskPlaceholder];
 
