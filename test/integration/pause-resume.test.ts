@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parkUntilResumed } from '../../lib/app/backfill-run';
 import { pauseBackfill, unpauseBackfill } from '../../lib/app/backfill-control';
 import type { BackfillRunInput } from '../../lib/ports';
+import type { LocalRuntime } from '../../local/runtime';
 import { type TestProduct, startProduct, waitFor } from '../support/local';
 
 const SLOW_FLOW = `id: pr
@@ -20,6 +21,32 @@ triggers:
 const ids = { namespace: 'bars', flowId: 'pr', triggerId: 'schedule' };
 const BATCH = 25;
 
+/**
+ * Watches the state machine's "Paused: wait for resume" step through the store it writes the task
+ * token to: a park that finds the backfill paused leaves the state machine waiting for a resume, so
+ * from then on it dispatches nothing. `mark()` then `parkedSince(mark)` tells whether a park that
+ * started after the mark has found the backfill paused.
+ */
+function watchParks(runtime: LocalRuntime): { mark(): number; parkedSince(mark: number): boolean; stop(): void } {
+  const triggers = runtime.deps.triggers;
+  const storeTaskToken = triggers.storeTaskToken;
+  let calls = 0;
+  const parked: number[] = [];
+  triggers.storeTaskToken = async (...args) => {
+    const call = ++calls;
+    const state = await storeTaskToken.apply(triggers, args);
+    if (state?.backfill?.paused) parked.push(call);
+    return state;
+  };
+  return {
+    mark: () => calls,
+    parkedSince: (mark) => parked.some((call) => call > mark),
+    stop: () => {
+      triggers.storeTaskToken = storeTaskToken;
+    },
+  };
+}
+
 function minutes(count: number, daysAgo = 3) {
   const start = new Date(Date.now() - daysAgo * 86_400_000);
   start.setUTCSeconds(0, 0);
@@ -28,6 +55,7 @@ function minutes(count: number, daysAgo = 3) {
 
 describe('pause, resume and delete a running backfill', () => {
   let product: TestProduct;
+  let parks: ReturnType<typeof watchParks>;
   const put = (path: string, body: unknown, method = 'PUT') => product.api.call(method, path, body);
   const count = async () => (await product.api.executions('bars', 'pr')).length;
   const backfillOf = async () => (await product.api.call('GET', '/api/v1/triggers/bars/pr')).body.results[0].backfill;
@@ -39,31 +67,42 @@ describe('pause, resume and delete a running backfill', () => {
       workerBatchSize: 2,
     });
     expect((await product.api.createFlow(SLOW_FLOW)).status).toBe(200);
+    parks = watchParks(product.runtime);
   });
-  afterAll(async () => product?.close());
+  afterAll(async () => {
+    parks?.stop();
+    await product?.close();
+  });
   afterEach(async () => {
-    // Each test leaves no backfill behind.
+    // Each test leaves no backfill behind, nor a batch of a stopped state machine still landing.
     if (await backfillOf()) await put('/api/v1/triggers/backfill/delete', ids, 'POST');
     await product.runtime.workflows.idle();
+    await product.runtime.tasksIdle();
     await product.runtime.queue.idle();
   });
+  /** The state machine has parked since `mark`, and every execution it made has ended. */
+  async function parkedAndDrained(mark: number): Promise<void> {
+    expect(await waitFor(async () => parks.parkedSince(mark), 30_000, 50), 'the state machine parks').toBe(true);
+    await product.runtime.queue.idle();
+  }
 
   it('stops creating executions within one batch of the pause, and resume completes exactly the set', async () => {
     const window = minutes(300, 5);
     expect((await put('/api/v1/triggers', { ...ids, backfill: { ...window, labels: [{ key: 'run', value: 'pause' }] } })).status).toBe(200);
-    await waitFor(async () => (await count()) >= 20, 30_000);
+    expect(await waitFor(async () => (await count()) >= 20, 30_000)).toBe(true);
+    const mark = parks.mark();
     const paused = await put('/api/v1/triggers/backfill/pause', ids);
     expect(paused.status).toBe(200);
     expect(paused.body.backfill.paused).toBe(true);
     const atPause = await count();
-    await new Promise((r) => setTimeout(r, 1500));
+    // The state machine lands the batch in hand, then parks: it dispatches nothing more until resumed.
+    await parkedAndDrained(mark);
     const n1 = await count();
-    await new Promise((r) => setTimeout(r, 2500));
-    const n2 = await count();
     expect(n1 - atPause).toBeLessThanOrEqual(BATCH);
-    expect(n2).toBe(n1);
     expect(n1).toBeLessThan(300);
     expect((await backfillOf()).paused).toBe(true);
+    // Parked, not ended: its execution waits for the resume.
+    expect(product.runtime.workflows.activeExecutions).toHaveLength(1);
 
     const resumed = await put('/api/v1/triggers/backfill/unpause', ids);
     expect(resumed.status).toBe(200);
@@ -80,11 +119,12 @@ describe('pause, resume and delete a running backfill', () => {
     expect((await put('/api/v1/triggers', { ...ids, backfill: { ...minutes(120, 6), labels: [{ key: 'run', value: 'flip' }] } })).status).toBe(200);
     for (let i = 0; i < 5; i++) {
       expect((await put('/api/v1/triggers/backfill/pause', ids)).status).toBe(200);
-      if (i % 2) await new Promise((r) => setTimeout(r, 150));
       expect((await put('/api/v1/triggers/backfill/unpause', ids)).status).toBe(200);
     }
+    const mark = parks.mark();
     expect((await put('/api/v1/triggers/backfill/pause', ids)).status).toBe(200);
-    await new Promise((r) => setTimeout(r, 800));
+    // Two resumes at once of a parked state machine: its token is stored, and both may take it.
+    expect(await waitFor(async () => parks.parkedSince(mark), 30_000, 50), 'the state machine parks').toBe(true);
     const both = await Promise.all([put('/api/v1/triggers/backfill/unpause', ids), put('/api/v1/triggers/backfill/unpause', ids)]);
     expect(both.map((r) => r.status)).toEqual([200, 200]);
     expect(await waitFor(async () => !(await backfillOf()), 120_000, 250)).toBe(true);
@@ -95,8 +135,11 @@ describe('pause, resume and delete a running backfill', () => {
 
   it('keeps a backfill paused during its last batch until resumed, then finishes it', async () => {
     expect((await put('/api/v1/triggers', { ...ids, backfill: { ...minutes(10, 7), labels: [{ key: 'run', value: 'last' }] } })).status).toBe(200);
+    const mark = parks.mark();
     expect((await put('/api/v1/triggers/backfill/pause', ids)).status).toBe(200);
-    await new Promise((r) => setTimeout(r, 1500));
+    // Parked, and every execution dispatched before the pause has ended: still the worker that ran
+    // the last one did not complete the backfill, since it is paused.
+    await parkedAndDrained(mark);
     const held = await backfillOf();
     expect(held.paused).toBe(true);
     expect((await put('/api/v1/triggers/backfill/unpause', ids)).status).toBe(200);
@@ -125,13 +168,14 @@ describe('pause, resume and delete a running backfill', () => {
     const atDelete = (await product.api.executions('bars', 'pr', '&labels=run:delete')).length;
     await product.runtime.workflows.idle();
     expect(product.runtime.workflows.activeExecutions).toEqual([]);
-    // A batch already in hand when the delete answered may still land (as with pause), nothing after it.
-    await new Promise((r) => setTimeout(r, 1500));
+    // A batch already in hand when the delete answered may still land (as with pause), nothing after
+    // it: once that dispatch call has ended, nothing of the backfill runs any more.
+    await product.runtime.tasksIdle();
+    await product.runtime.queue.idle();
     const kept = (await product.api.executions('bars', 'pr', '&labels=run:delete')).length;
     expect(kept - atDelete).toBeLessThanOrEqual(BATCH);
     expect(kept).toBeLessThan(400);
-    await new Promise((r) => setTimeout(r, 1500));
-    expect((await product.api.executions('bars', 'pr', '&labels=run:delete')).length).toBe(kept);
+    expect(product.runtime.workflows.activeExecutions).toEqual([]);
   });
 
   it('pauses, resumes and deletes in bulk, by triggers and by query, counting what it touched', async () => {
@@ -152,15 +196,19 @@ describe('pause, resume and delete a running backfill', () => {
 
   it('reports progress counts that add up exactly', async () => {
     expect((await put('/api/v1/triggers', { ...ids, backfill: { ...minutes(80, 10), labels: [{ key: 'run', value: 'progress' }] } })).status).toBe(200);
-    await waitFor(async () => (await count()) > 0, 10_000);
-    for (let i = 0; i < 5; i++) {
+    // Read the progress back to back while the backfill runs, until it is done.
+    let reads = 0;
+    const done = await waitFor(async () => {
       const b = await backfillOf();
-      if (!b) break;
+      if (!b) return true;
+      reads++;
       const p = b.progress;
       expect(p.queued + p.running + p.succeeded + p.failed).toBe(p.dispatched);
       expect(p.total).toBe(80);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+      return false;
+    }, 60_000, 0);
+    expect(done).toBe(true);
+    expect(reads).toBeGreaterThan(0);
   });
 });
 
