@@ -22,27 +22,34 @@ const ids = { namespace: 'bars', flowId: 'pr', triggerId: 'schedule' };
 const BATCH = 25;
 
 /**
- * Watches the state machine's "Paused: wait for resume" step through the store it writes the task
- * token to: a park that finds the backfill paused leaves the state machine waiting for a resume, so
- * from then on it dispatches nothing. `mark()` then `parkedSince(mark)` tells whether a park that
- * started after the mark has found the backfill paused.
+ * Watches the state machine's "Paused: wait for resume" step: a park that stores its task token
+ * while the backfill is paused leaves the state machine waiting until someone sends that token back,
+ * so meanwhile it dispatches nothing. `parked()` tells whether such a token is out and unsent.
  */
-function watchParks(runtime: LocalRuntime): { mark(): number; parkedSince(mark: number): boolean; stop(): void } {
-  const triggers = runtime.deps.triggers;
+function watchParks(runtime: LocalRuntime): { parked(): boolean; reset(): void; stop(): void } {
+  const { triggers, workflows } = runtime.deps;
   const storeTaskToken = triggers.storeTaskToken;
-  let calls = 0;
-  const parked: number[] = [];
-  triggers.storeTaskToken = async (...args) => {
-    const call = ++calls;
-    const state = await storeTaskToken.apply(triggers, args);
-    if (state?.backfill?.paused) parked.push(call);
+  const resume = workflows.resume;
+  const waiting = new Set<string>();
+  const sent = new Set<string>();
+  triggers.storeTaskToken = async (ref, backfillId, taskToken) => {
+    const state = await storeTaskToken.call(triggers, ref, backfillId, taskToken);
+    // An unpause may read the stored token and send it before this call returns to us.
+    if (state?.backfill?.paused && !sent.has(taskToken)) waiting.add(taskToken);
     return state;
   };
+  workflows.resume = async (taskToken, output) => {
+    sent.add(taskToken);
+    waiting.delete(taskToken);
+    return resume.call(workflows, taskToken, output);
+  };
   return {
-    mark: () => calls,
-    parkedSince: (mark) => parked.some((call) => call > mark),
+    parked: () => waiting.size > 0,
+    // A deleted backfill's state machine is stopped while parked: its token is never sent.
+    reset: () => waiting.clear(),
     stop: () => {
       triggers.storeTaskToken = storeTaskToken;
+      workflows.resume = resume;
     },
   };
 }
@@ -79,10 +86,11 @@ describe('pause, resume and delete a running backfill', () => {
     await product.runtime.workflows.idle();
     await product.runtime.tasksIdle();
     await product.runtime.queue.idle();
+    parks.reset();
   });
-  /** The state machine has parked since `mark`, and every execution it made has ended. */
-  async function parkedAndDrained(mark: number): Promise<void> {
-    expect(await waitFor(async () => parks.parkedSince(mark), 30_000, 50), 'the state machine parks').toBe(true);
+  /** The state machine has parked, and every execution it made has ended. */
+  async function parkedAndDrained(): Promise<void> {
+    expect(await waitFor(async () => parks.parked(), 30_000, 50), 'the state machine parks').toBe(true);
     await product.runtime.queue.idle();
   }
 
@@ -90,13 +98,12 @@ describe('pause, resume and delete a running backfill', () => {
     const window = minutes(300, 5);
     expect((await put('/api/v1/triggers', { ...ids, backfill: { ...window, labels: [{ key: 'run', value: 'pause' }] } })).status).toBe(200);
     expect(await waitFor(async () => (await count()) >= 20, 30_000)).toBe(true);
-    const mark = parks.mark();
     const paused = await put('/api/v1/triggers/backfill/pause', ids);
     expect(paused.status).toBe(200);
     expect(paused.body.backfill.paused).toBe(true);
     const atPause = await count();
     // The state machine lands the batch in hand, then parks: it dispatches nothing more until resumed.
-    await parkedAndDrained(mark);
+    await parkedAndDrained();
     const n1 = await count();
     expect(n1 - atPause).toBeLessThanOrEqual(BATCH);
     expect(n1).toBeLessThan(300);
@@ -121,10 +128,9 @@ describe('pause, resume and delete a running backfill', () => {
       expect((await put('/api/v1/triggers/backfill/pause', ids)).status).toBe(200);
       expect((await put('/api/v1/triggers/backfill/unpause', ids)).status).toBe(200);
     }
-    const mark = parks.mark();
     expect((await put('/api/v1/triggers/backfill/pause', ids)).status).toBe(200);
     // Two resumes at once of a parked state machine: its token is stored, and both may take it.
-    expect(await waitFor(async () => parks.parkedSince(mark), 30_000, 50), 'the state machine parks').toBe(true);
+    expect(await waitFor(async () => parks.parked(), 30_000, 50), 'the state machine parks').toBe(true);
     const both = await Promise.all([put('/api/v1/triggers/backfill/unpause', ids), put('/api/v1/triggers/backfill/unpause', ids)]);
     expect(both.map((r) => r.status)).toEqual([200, 200]);
     expect(await waitFor(async () => !(await backfillOf()), 120_000, 250)).toBe(true);
@@ -135,11 +141,10 @@ describe('pause, resume and delete a running backfill', () => {
 
   it('keeps a backfill paused during its last batch until resumed, then finishes it', async () => {
     expect((await put('/api/v1/triggers', { ...ids, backfill: { ...minutes(10, 7), labels: [{ key: 'run', value: 'last' }] } })).status).toBe(200);
-    const mark = parks.mark();
     expect((await put('/api/v1/triggers/backfill/pause', ids)).status).toBe(200);
     // Parked, and every execution dispatched before the pause has ended: still the worker that ran
     // the last one did not complete the backfill, since it is paused.
-    await parkedAndDrained(mark);
+    await parkedAndDrained();
     const held = await backfillOf();
     expect(held.paused).toBe(true);
     expect((await put('/api/v1/triggers/backfill/unpause', ids)).status).toBe(200);
