@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runShellCommands } from '../../lib/adapters/process/shell-commands';
 import type { LogLevel } from '../../lib/ports';
@@ -16,6 +16,15 @@ async function run(commands: string[], options: { env?: Record<string, string>; 
 
 /** Whether a process still runs: a killed one nobody reaped yet (a zombie) does not. */
 function running(pid: number): boolean {
+  if (!existsSync('/proc/self/stat')) {
+    // No /proc (macOS): signal 0 tells whether the pid exists, zombies included.
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
