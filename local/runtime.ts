@@ -63,6 +63,12 @@ export interface LocalRuntime {
   workflows: LocalBackfillWorkflows;
   /** Runs one pass of the live schedule now, as the EventBridge rule does on AWS. */
   tick(): Promise<void>;
+  /**
+   * Resolves once no state machine task (dispatch, park, continue) is running. Stopping a state
+   * machine execution does not stop a task call it is in: a dispatch may still land its batch
+   * after `workflows.idle()`, but not after this.
+   */
+  tasksIdle(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -95,11 +101,23 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
       visibilityTimeoutMs: options.visibilityTimeoutMs ?? 2000,
       maxReceiveCount: 100,
     });
-    const tasks: Partial<Record<'dispatch' | 'park' | 'continue', (input: never) => Promise<unknown>>> = {};
+    type Task = 'dispatch' | 'park' | 'continue';
+    const tasks: Partial<Record<Task, (input: never) => Promise<unknown>>> = {};
+    const tasksInFlight = new Set<Promise<unknown>>();
+    const call = (task: Task) => (input: never) => {
+      const running = (tasks[task] as (input: never) => Promise<unknown>)(input);
+      tasksInFlight.add(running);
+      const forget = () => tasksInFlight.delete(running);
+      running.then(forget, forget);
+      return running;
+    };
+    const tasksIdle = async () => {
+      while (tasksInFlight.size > 0) await Promise.allSettled([...tasksInFlight]);
+    };
     const workflows = new LocalBackfillWorkflows(readBackfillDefinition(), {
-      DispatchFunctionArn: (input) => (tasks.dispatch as (input: never) => Promise<unknown>)(input),
-      ParkFunctionArn: (input) => (tasks.park as (input: never) => Promise<unknown>)(input),
-      ContinueFunctionArn: (input) => (tasks.continue as (input: never) => Promise<unknown>)(input),
+      DispatchFunctionArn: call('dispatch'),
+      ParkFunctionArn: call('park'),
+      ContinueFunctionArn: call('continue'),
     });
     const deps: LocalDependencies = {
       settings,
@@ -136,13 +154,19 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
       tick: async () => {
         await tick();
       },
+      tasksIdle,
       close: async () => {
         await ticker?.stop();
         await new Promise<void>((resolve) => {
           openServer.close(() => resolve());
           openServer.closeAllConnections();
         });
-        await workflows.stopAll();
+        // A task call of a stopped execution still runs (a dispatch writes its batch, a continue
+        // starts the next generation): stop and wait until nothing runs before the store closes.
+        do {
+          await workflows.stopAll();
+          await tasksIdle();
+        } while (workflows.activeExecutions.length > 0);
         await queue.stop();
         await openDynamo.close();
         lock.release();

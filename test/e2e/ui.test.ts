@@ -67,6 +67,8 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.REQUIRE_BROWSER_TESTS !== '
   });
 
   const progress = async () => Number(await page.locator('.progress-text').getAttribute('data-done'));
+  // expect.poll gives up after one second unless told: as long as a locator waits (setDefaultTimeout).
+  const POLL = { timeout: 15_000 };
 
   it('backfills a trigger from the UI and follows it live', async () => {
     // Flows list → seed flow → Triggers tab.
@@ -147,19 +149,15 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.REQUIRE_BROWSER_TESTS !== '
     await row.getByRole('button', { name: 'Pause' }).click();
     await row.getByRole('button', { name: 'Resume' }).waitFor();
     await row.getByText('Paused', { exact: true }).waitFor();
-    let settled = -1;
-    await expect
-      .poll(
-        async () => {
-          const a = await progress();
-          await page.waitForTimeout(1200);
-          const b = await progress();
-          settled = b;
-          return a === b;
-        },
-        { timeout: 15_000, interval: 100 },
-      )
-      .toBe(true);
+    // The pause is stored (the row shows it from the server), so a dispatch starting from now on
+    // parks; once the one in hand has landed and the executions in flight have ended, the server's
+    // count is final, and the page shows it.
+    await product.runtime.tasksIdle();
+    await product.runtime.queue.idle();
+    const { progress: atRest } = (await product.api.call('GET', '/api/v1/triggers/dev.ui/every_minute')).body.results[0].backfill;
+    const settled = atRest.succeeded + atRest.failed + atRest.skipped;
+    expect(atRest.queued + atRest.running).toBe(0);
+    await expect.poll(progress, { timeout: 15_000, interval: 200 }).toBe(settled);
     expect(settled).toBeLessThan(total);
     await shot('04-paused');
 
@@ -203,7 +201,7 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.REQUIRE_BROWSER_TESTS !== '
     expect(page.url()).toContain('/executions?labels=reason%3Aoutage');
     expect(await page.getByLabel('Labels').inputValue()).toBe('reason:outage');
     await page.getByLabel('State').selectOption('SUCCESS');
-    await expect.poll(() => page.url()).toContain('labels=reason%3Aoutage&state=SUCCESS');
+    await expect.poll(() => page.url(), POLL).toContain('labels=reason%3Aoutage&state=SUCCESS');
     const filtered = page.url();
     await page.goto('about:blank');
     await page.goto(filtered);
@@ -247,11 +245,11 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.REQUIRE_BROWSER_TESTS !== '
     expect(await enabled.isChecked()).toBe(true);
 
     await enabled.click();
-    await expect.poll(async () => (await product.api.call('GET', '/api/v1/triggers/dev/scheduled_flow')).body.results[0].disabled).toBe(true);
-    await expect.poll(() => backfill.isDisabled()).toBe(true);
+    await expect.poll(async () => (await product.api.call('GET', '/api/v1/triggers/dev/scheduled_flow')).body.results[0].disabled, POLL).toBe(true);
+    await expect.poll(() => backfill.isDisabled(), POLL).toBe(true);
     await enabled.click();
-    await expect.poll(async () => (await product.api.call('GET', '/api/v1/triggers/dev/scheduled_flow')).body.results[0].disabled).toBe(false);
-    await expect.poll(() => backfill.isEnabled()).toBe(true);
+    await expect.poll(async () => (await product.api.call('GET', '/api/v1/triggers/dev/scheduled_flow')).body.results[0].disabled, POLL).toBe(false);
+    await expect.poll(() => backfill.isEnabled(), POLL).toBe(true);
 
     // The dialog is open when someone else starts a backfill through the API: the server's 409 shows.
     await backfill.click();
@@ -309,8 +307,8 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.REQUIRE_BROWSER_TESTS !== '
     // The namespace filter lives in the URL; delete takes a second click to confirm.
     await page.getByLabel('Namespace').fill('dev.ui');
     await page.getByRole('button', { name: 'Filter' }).click();
-    await expect.poll(() => page.url()).toContain('#/triggers?namespace=dev.ui');
-    await expect.poll(() => seedRow.count()).toBe(0);
+    await expect.poll(() => page.url(), POLL).toContain('#/triggers?namespace=dev.ui');
+    await expect.poll(() => seedRow.count(), POLL).toBe(0);
     await minuteRow.getByRole('checkbox').check();
     await page.getByRole('button', { name: 'Delete backfills' }).click();
     await page.getByRole('button', { name: 'Confirm: delete backfills' }).click();
@@ -342,7 +340,7 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.REQUIRE_BROWSER_TESTS !== '
       await aws.route('**/ui/api/v1/**', (route) => route.fulfill({ status: 403, contentType: 'application/json', body: '{"message":"Forbidden"}' }));
       await aws.route('**/ui/refresh', (route) => route.fulfill({ status: 401, contentType: 'application/json', body: '{"message":"Unauthorized"}' }));
       await aws.goto(`${product.runtime.url}/ui/`);
-      await expect.poll(() => aws.getByRole('link', { name: 'Sign out' }).getAttribute('href')).toBe('/ui/signout');
+      await expect.poll(() => aws.getByRole('link', { name: 'Sign out' }).getAttribute('href'), POLL).toBe('/ui/signout');
       const again = aws.getByRole('alert').getByRole('link', { name: 'Sign in again' });
       await again.waitFor();
       expect(await again.getAttribute('href')).toBe(signInUrl);

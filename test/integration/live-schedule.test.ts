@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'v
 import { runDueSchedules } from '../../lib/app/live-schedule';
 import { logFlow } from '../support/flows';
 import { type TestProduct, startProduct, waitFor } from '../support/local';
+import { ManualClock } from '../support/manual-clock';
 
 const EVERY_TWO_SECONDS = `id: fast
 namespace: live
@@ -25,49 +26,61 @@ const MINUTELY = logFlow('live', 'minutely', { id: 'minute', cron: '* * * * *' }
 
 describe('the live schedule', () => {
   let product: TestProduct;
+  // The test moves time: each pass of the live schedule runs at an instant it chooses.
+  const clock = new ManualClock('2026-03-02T10:00:00.300Z');
+  const at = (seconds: number) => Date.parse('2026-03-02T10:00:00Z') + seconds * 1000;
+  beforeAll(async () => {
+    // A short lease: the racing ticks below queue duplicates, which come back when the lease ends
+    // (a real second later: the local queue's redelivery delay is a real timer).
+    product = await startProduct({ clock, env: { ...process.env, WORKER_LEASE_SECONDS: '1' } });
+  });
   afterAll(async () => product?.close());
 
-  it('runs a withSeconds trigger on time, in real time, with its labels and trigger dates', async () => {
-    // A short lease: the racing ticks below queue duplicates, which come back when the lease ends.
-    product = await startProduct({ liveTickMs: 100, env: { ...process.env, WORKER_LEASE_SECONDS: '3' } });
+  /** One pass of the live schedule at `seconds` past 10:00, then every execution it queued has run. */
+  async function tickAt(seconds: number): Promise<void> {
+    clock.set(at(seconds));
+    await product.runtime.tick();
+    await product.runtime.queue.idle();
+  }
+  const datesOf = async (flowId: string) => (await product.api.executions('live', flowId)).map((e) => Date.parse(e.trigger.variables.date)).sort((a, b) => a - b);
+
+  it('runs a withSeconds trigger on each of its ticks, never before, with its labels and trigger dates', async () => {
     expect((await product.api.createFlow(EVERY_TWO_SECONDS)).status).toBe(200);
-    const executions = await waitFor(async () => {
-      const ex = await product.api.executions('live', 'fast');
-      return ex.filter((e) => e.state.current === 'SUCCESS').length >= 3 ? ex : undefined;
-    }, 15_000, 200);
-    expect(executions).toBeTruthy();
-    for (const e of executions as any[]) {
+    // A quarter of a second after each tick, as a ticker running every second would call it.
+    for (const seconds of [2.25, 4.25, 6.25]) await tickAt(seconds);
+    // Just before the next tick: nothing is due yet.
+    await tickAt(7.999);
+    expect(await datesOf('fast')).toEqual([at(2), at(4), at(6)]);
+    for (const e of await product.api.executions('live', 'fast')) {
       const tick = Date.parse(e.trigger.variables.date);
-      expect(tick % 2000).toBe(0);
-      // Created within a second of its tick, never before it.
-      const lag = Date.parse(e.state.startDate) - tick;
-      expect(lag).toBeGreaterThanOrEqual(0);
-      expect(lag).toBeLessThan(1000);
+      expect(e.state.current).toBe('SUCCESS');
+      // Created by the pass that found it due, a quarter of a second after its tick.
+      expect(Date.parse(e.state.startDate) - tick).toBe(250);
       expect(Date.parse(e.trigger.variables.next) - tick).toBe(2000);
       expect(e.labels).toEqual(expect.arrayContaining([{ key: 'team', value: 'data' }, { key: 'source', value: 'pulse' }]));
     }
-    const dates = (executions as any[]).map((e) => e.trigger.variables.date);
-    expect(new Set(dates).size).toBe(dates.length);
   });
 
-  it('does not run a disabled trigger, and runs it again once enabled', async () => {
+  it('does not run a disabled trigger, and runs it again once enabled, replaying the ticks it missed (ALL)', async () => {
     const ids = { namespace: 'live', flowId: 'fast', triggerId: 'pulse' };
     const disabled = await product.api.call('PUT', '/api/v1/triggers', { ...ids, disabled: true });
     expect(disabled.status).toBe(200);
     expect(disabled.body.disabled).toBe(true);
     expect(disabled.body.nextExecutionDate).toBeUndefined();
-    await product.runtime.queue.idle();
-    const before = (await product.api.executions('live', 'fast')).length;
-    await new Promise((r) => setTimeout(r, 2500));
-    expect((await product.api.executions('live', 'fast')).length).toBe(before);
+    // Three ticks (:08, :10, :12) come while it is disabled.
+    await tickAt(12.25);
+    expect(await datesOf('fast')).toEqual([at(2), at(4), at(6)]);
     const enabled = await product.api.call('PUT', '/api/v1/triggers', { ...ids, disabled: false });
     expect(enabled.body.disabled).toBe(false);
-    expect(await waitFor(async () => (await product.api.executions('live', 'fast')).length > before, 5000)).toBe(true);
+    await tickAt(12.5);
+    expect(await datesOf('fast')).toEqual([at(2), at(4), at(6), at(8), at(10), at(12)]);
   });
+
   it('replays missed ticks once each, even with two ticks running at the same time', async () => {
     expect((await product.api.createFlow(MINUTELY)).status).toBe(200);
     const row = (await product.api.call('GET', '/api/v1/triggers/live/minutely')).body.results[0];
     const first = Date.parse(row.nextExecutionDate);
+    expect(first).toBe(at(60));
     // Ten minutes later (the service was down): both calls see the same ten due ticks.
     const later = new Date(first + 9 * 60_000 + 30_000);
     const svc = product.runtime.deps;
@@ -79,7 +92,40 @@ describe('the live schedule', () => {
     const after = (await product.api.call('GET', '/api/v1/triggers/live/minutely')).body.results[0];
     expect(Date.parse(after.nextExecutionDate)).toBe(first + 10 * 60_000);
   });
+});
 
+/** `npm run start:live`: the local stand-in for the EventBridge rule calls the tick on a real timer. */
+describe('the local ticker', () => {
+  let product: TestProduct;
+  const clock = new ManualClock('2026-03-02T10:00:00.300Z');
+  beforeAll(async () => {
+    product = await startProduct({ clock, liveTickMs: 20 });
+  });
+  afterAll(async () => product?.close());
+
+  it('runs the live schedule on its own, at the time of the runtime clock, once per tick however often it passes', async () => {
+    const passes = vi.spyOn(product.runtime.deps.triggers, 'list');
+    onTestFinished(() => {
+      vi.restoreAllMocks();
+    });
+    expect((await product.api.createFlow(EVERY_TWO_SECONDS)).status).toBe(200);
+    // The ticker keeps passing, but nothing is due until the clock reaches the first tick.
+    const passed = passes.mock.calls.length;
+    expect(await waitFor(async () => passes.mock.calls.length >= passed + 3, 10_000, 20)).toBe(true);
+    expect(await product.api.executions('live', 'fast')).toEqual([]);
+    clock.set('2026-03-02T10:00:02.100Z');
+    const ran = await waitFor(async () => {
+      const executions = await product.api.executions('live', 'fast');
+      return executions.length > 0 && executions.every((e) => e.state.current === 'SUCCESS') ? executions : undefined;
+    }, 10_000, 20);
+    expect(ran?.map((e) => e.trigger.variables.date)).toEqual(['2026-03-02T10:00:02Z']);
+    expect(Date.parse(ran?.[0].state.startDate)).toBe(Date.parse('2026-03-02T10:00:02.100Z'));
+    // More passes at the same time find the tick done: still one execution.
+    const after = passes.mock.calls.length;
+    expect(await waitFor(async () => passes.mock.calls.length >= after + 3, 10_000, 20)).toBe(true);
+    await product.runtime.queue.idle();
+    expect(await product.api.executions('live', 'fast')).toHaveLength(1);
+  });
 });
 
 /** Missed ticks, with the clock driven by the test: the service "was down" between two calls. */
@@ -88,7 +134,8 @@ describe('recovery of missed schedules', () => {
   const flowWith = (id: string, extra: string) => logFlow('recover', id, { id: 'minute', cron: '* * * * *', extra });
 
   beforeAll(async () => {
-    product = await startProduct();
+    // A clock that stands still while the four flows are created, so they share their first tick.
+    product = await startProduct({ clock: new ManualClock('2026-03-02T10:00:20Z') });
     for (const [id, extra] of [
       ['all', ''],
       ['last', '    recoverMissedSchedules: LAST\n'],
@@ -195,35 +242,43 @@ triggers:
 
 describe('the tick function on AWS (called once a minute)', () => {
   let product: TestProduct;
+  const clock = new ManualClock('2026-03-02T10:00:00.300Z');
+  const at = (seconds: number) => Date.parse('2026-03-02T10:00:00Z') + seconds * 1000;
   beforeAll(async () => {
-    product = await startProduct();
+    product = await startProduct({ clock });
   });
   afterAll(async () => product?.close());
 
   it('keeps ticking within its invocation while a sub-minute trigger exists, so its ticks land on time', async () => {
     expect((await product.api.createFlow(EVERY_TWO_SECONDS)).status).toBe(200);
-    const handler = createTickHandler(product.runtime.deps);
+    // Its waits between passes let the test's time pass, so the invocation runs at once.
+    const handler = createTickHandler({ ...product.runtime.deps, clock, sleep: clock.sleep });
     // Prime: run the first due tick, so the trigger's cadence (date → next) is known.
-    await waitFor(async () => (await handler()).created > 0, 5000, 200);
-    const deadline = Date.now() + 11_500; // 5.5 s of ticking before the 6 s margin
+    clock.set(at(2.3));
+    expect((await handler()).created).toBe(1);
     const triggers = product.runtime.deps.triggers;
     const scans = vi.spyOn(triggers, 'list');
     const reads = vi.spyOn(triggers, 'get');
     onTestFinished(() => {
       vi.restoreAllMocks();
     });
-    const result = await handler({}, { getRemainingTimeInMillis: () => deadline - Date.now() });
+    // 11.5 s left at 10:00:02.3: it passes at :02.3, then just past each second while more than
+    // the 6 s margin is left: :03.005 … :08.005 (5.795 s left there, so it stops).
+    const result = await handler({}, clock.lambdaContext(11_500));
+    expect(clock.now().toISOString()).toBe('2026-03-02T10:00:08.005Z');
     expect(result.subMinute).toBe(true);
-    expect(result.created).toBeGreaterThanOrEqual(2);
-    // One full read of the triggers, at the start; then each pass reads only the sub-minute trigger.
+    expect(result.created).toBe(3);
+    // One full read of the triggers, at the start; then each of the 6 later passes reads only the sub-minute trigger.
     expect(scans).toHaveBeenCalledTimes(1);
-    expect(reads.mock.calls.length).toBeGreaterThanOrEqual(4);
-    expect(new Set(reads.mock.calls.map(([ref]) => `${ref.namespace}.${ref.flowId}.${ref.triggerId}`))).toEqual(new Set([`live.fast.${result.subMinuteTriggers[0].triggerId}`]));
+    expect(reads).toHaveBeenCalledTimes(6);
+    expect(new Set(reads.mock.calls.map(([ref]) => `${ref.namespace}.${ref.flowId}.${ref.triggerId}`))).toEqual(new Set(['live.fast.pulse']));
     await product.runtime.queue.idle();
-    for (const e of await product.api.executions('live', 'fast')) {
+    const executions = await product.api.executions('live', 'fast');
+    expect(executions.map((e) => Date.parse(e.trigger.variables.date)).sort((a, b) => a - b)).toEqual([at(2), at(4), at(6), at(8)]);
+    for (const e of executions) {
+      // The primed one 300 ms after its tick; the ones of the invocation 5 ms after theirs.
       const lag = Date.parse(e.state.startDate) - Date.parse(e.trigger.variables.date);
-      expect(lag).toBeGreaterThanOrEqual(0);
-      expect(lag).toBeLessThan(1000);
+      expect(lag).toBe(Date.parse(e.trigger.variables.date) === at(2) ? 300 : 5);
     }
   });
 });

@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parkUntilResumed } from '../../lib/app/backfill-run';
 import { pauseBackfill, unpauseBackfill } from '../../lib/app/backfill-control';
 import type { BackfillRunInput } from '../../lib/ports';
+import type { LocalRuntime } from '../../local/runtime';
 import { type TestProduct, startProduct, waitFor } from '../support/local';
 
 const SLOW_FLOW = `id: pr
@@ -20,6 +21,39 @@ triggers:
 const ids = { namespace: 'bars', flowId: 'pr', triggerId: 'schedule' };
 const BATCH = 25;
 
+/**
+ * Watches the state machine's "Paused: wait for resume" step: a park that stores its task token
+ * while the backfill is paused leaves the state machine waiting until someone sends that token back,
+ * so meanwhile it dispatches nothing. `parked()` tells whether such a token is out and unsent.
+ */
+function watchParks(runtime: LocalRuntime): { parked(): boolean; reset(): void; stop(): void } {
+  const { triggers, workflows } = runtime.deps;
+  const storeTaskToken = triggers.storeTaskToken;
+  const resume = workflows.resume;
+  const waiting = new Set<string>();
+  const sent = new Set<string>();
+  triggers.storeTaskToken = async (ref, backfillId, taskToken) => {
+    const state = await storeTaskToken.call(triggers, ref, backfillId, taskToken);
+    // An unpause may read the stored token and send it before this call returns to us.
+    if (state?.backfill?.paused && !sent.has(taskToken)) waiting.add(taskToken);
+    return state;
+  };
+  workflows.resume = async (taskToken, output) => {
+    sent.add(taskToken);
+    waiting.delete(taskToken);
+    return resume.call(workflows, taskToken, output);
+  };
+  return {
+    parked: () => waiting.size > 0,
+    // A deleted backfill's state machine is stopped while parked: its token is never sent.
+    reset: () => waiting.clear(),
+    stop: () => {
+      triggers.storeTaskToken = storeTaskToken;
+      workflows.resume = resume;
+    },
+  };
+}
+
 function minutes(count: number, daysAgo = 3) {
   const start = new Date(Date.now() - daysAgo * 86_400_000);
   start.setUTCSeconds(0, 0);
@@ -28,6 +62,7 @@ function minutes(count: number, daysAgo = 3) {
 
 describe('pause, resume and delete a running backfill', () => {
   let product: TestProduct;
+  let parks: ReturnType<typeof watchParks>;
   const put = (path: string, body: unknown, method = 'PUT') => product.api.call(method, path, body);
   const count = async () => (await product.api.executions('bars', 'pr')).length;
   const backfillOf = async () => (await product.api.call('GET', '/api/v1/triggers/bars/pr')).body.results[0].backfill;
@@ -39,31 +74,42 @@ describe('pause, resume and delete a running backfill', () => {
       workerBatchSize: 2,
     });
     expect((await product.api.createFlow(SLOW_FLOW)).status).toBe(200);
+    parks = watchParks(product.runtime);
   });
-  afterAll(async () => product?.close());
+  afterAll(async () => {
+    parks?.stop();
+    await product?.close();
+  });
   afterEach(async () => {
-    // Each test leaves no backfill behind.
+    // Each test leaves no backfill behind, nor a batch of a stopped state machine still landing.
     if (await backfillOf()) await put('/api/v1/triggers/backfill/delete', ids, 'POST');
     await product.runtime.workflows.idle();
+    await product.runtime.tasksIdle();
     await product.runtime.queue.idle();
+    parks.reset();
   });
+  /** The state machine has parked, and every execution it made has ended. */
+  async function parkedAndDrained(): Promise<void> {
+    expect(await waitFor(async () => parks.parked(), 30_000, 50), 'the state machine parks').toBe(true);
+    await product.runtime.queue.idle();
+  }
 
   it('stops creating executions within one batch of the pause, and resume completes exactly the set', async () => {
     const window = minutes(300, 5);
     expect((await put('/api/v1/triggers', { ...ids, backfill: { ...window, labels: [{ key: 'run', value: 'pause' }] } })).status).toBe(200);
-    await waitFor(async () => (await count()) >= 20, 30_000);
+    expect(await waitFor(async () => (await count()) >= 20, 30_000)).toBe(true);
     const paused = await put('/api/v1/triggers/backfill/pause', ids);
     expect(paused.status).toBe(200);
     expect(paused.body.backfill.paused).toBe(true);
     const atPause = await count();
-    await new Promise((r) => setTimeout(r, 1500));
+    // The state machine lands the batch in hand, then parks: it dispatches nothing more until resumed.
+    await parkedAndDrained();
     const n1 = await count();
-    await new Promise((r) => setTimeout(r, 2500));
-    const n2 = await count();
     expect(n1 - atPause).toBeLessThanOrEqual(BATCH);
-    expect(n2).toBe(n1);
     expect(n1).toBeLessThan(300);
     expect((await backfillOf()).paused).toBe(true);
+    // Parked, not ended: its execution waits for the resume.
+    expect(product.runtime.workflows.activeExecutions).toHaveLength(1);
 
     const resumed = await put('/api/v1/triggers/backfill/unpause', ids);
     expect(resumed.status).toBe(200);
@@ -80,11 +126,11 @@ describe('pause, resume and delete a running backfill', () => {
     expect((await put('/api/v1/triggers', { ...ids, backfill: { ...minutes(120, 6), labels: [{ key: 'run', value: 'flip' }] } })).status).toBe(200);
     for (let i = 0; i < 5; i++) {
       expect((await put('/api/v1/triggers/backfill/pause', ids)).status).toBe(200);
-      if (i % 2) await new Promise((r) => setTimeout(r, 150));
       expect((await put('/api/v1/triggers/backfill/unpause', ids)).status).toBe(200);
     }
     expect((await put('/api/v1/triggers/backfill/pause', ids)).status).toBe(200);
-    await new Promise((r) => setTimeout(r, 800));
+    // Two resumes at once of a parked state machine: its token is stored, and both may take it.
+    expect(await waitFor(async () => parks.parked(), 30_000, 50), 'the state machine parks').toBe(true);
     const both = await Promise.all([put('/api/v1/triggers/backfill/unpause', ids), put('/api/v1/triggers/backfill/unpause', ids)]);
     expect(both.map((r) => r.status)).toEqual([200, 200]);
     expect(await waitFor(async () => !(await backfillOf()), 120_000, 250)).toBe(true);
@@ -96,7 +142,9 @@ describe('pause, resume and delete a running backfill', () => {
   it('keeps a backfill paused during its last batch until resumed, then finishes it', async () => {
     expect((await put('/api/v1/triggers', { ...ids, backfill: { ...minutes(10, 7), labels: [{ key: 'run', value: 'last' }] } })).status).toBe(200);
     expect((await put('/api/v1/triggers/backfill/pause', ids)).status).toBe(200);
-    await new Promise((r) => setTimeout(r, 1500));
+    // Parked, and every execution dispatched before the pause has ended: still the worker that ran
+    // the last one did not complete the backfill, since it is paused.
+    await parkedAndDrained();
     const held = await backfillOf();
     expect(held.paused).toBe(true);
     expect((await put('/api/v1/triggers/backfill/unpause', ids)).status).toBe(200);
@@ -125,13 +173,14 @@ describe('pause, resume and delete a running backfill', () => {
     const atDelete = (await product.api.executions('bars', 'pr', '&labels=run:delete')).length;
     await product.runtime.workflows.idle();
     expect(product.runtime.workflows.activeExecutions).toEqual([]);
-    // A batch already in hand when the delete answered may still land (as with pause), nothing after it.
-    await new Promise((r) => setTimeout(r, 1500));
+    // A batch already in hand when the delete answered may still land (as with pause), nothing after
+    // it: once that dispatch call has ended, nothing of the backfill runs any more.
+    await product.runtime.tasksIdle();
+    await product.runtime.queue.idle();
     const kept = (await product.api.executions('bars', 'pr', '&labels=run:delete')).length;
     expect(kept - atDelete).toBeLessThanOrEqual(BATCH);
     expect(kept).toBeLessThan(400);
-    await new Promise((r) => setTimeout(r, 1500));
-    expect((await product.api.executions('bars', 'pr', '&labels=run:delete')).length).toBe(kept);
+    expect(product.runtime.workflows.activeExecutions).toEqual([]);
   });
 
   it('pauses, resumes and deletes in bulk, by triggers and by query, counting what it touched', async () => {
@@ -152,15 +201,19 @@ describe('pause, resume and delete a running backfill', () => {
 
   it('reports progress counts that add up exactly', async () => {
     expect((await put('/api/v1/triggers', { ...ids, backfill: { ...minutes(80, 10), labels: [{ key: 'run', value: 'progress' }] } })).status).toBe(200);
-    await waitFor(async () => (await count()) > 0, 10_000);
-    for (let i = 0; i < 5; i++) {
+    // Read the progress back to back while the backfill runs, until it is done.
+    let reads = 0;
+    const done = await waitFor(async () => {
       const b = await backfillOf();
-      if (!b) break;
+      if (!b) return true;
+      reads++;
       const p = b.progress;
       expect(p.queued + p.running + p.succeeded + p.failed).toBe(p.dispatched);
       expect(p.total).toBe(80);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+      return false;
+    }, 60_000, 0);
+    expect(done).toBe(true);
+    expect(reads).toBeGreaterThan(0);
   });
 });
 

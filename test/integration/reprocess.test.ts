@@ -106,7 +106,7 @@ describe('backfill reprocess modes', () => {
     const svc = product.runtime.deps;
     const created = await product.api.call('PUT', '/api/v1/triggers', { ...ref, backfill: { ...window, reprocess: 'MISSING' } });
     expect(created.body.backfill.reprocess).toBe('MISSING');
-    await waitFor(async () => !(await svc.triggers.get(ref))?.backfill, 10_000, 50);
+    expect(await waitFor(async () => !(await svc.triggers.get(ref))?.backfill, 10_000, 50)).toBe(true);
     const plan = { ...created.body.backfill, id: 'manual', cursorMs: tick(0), dispatched: 0, skipped: 0, reprocess: 'MISSING', generation: 0, executionName: 'manual-g0', totalTicks: 12, paused: true, currentDate: window.start, createdDate: new Date().toISOString(), inputs: null, labels: [], previousNextExecutionDate: null };
     await svc.triggers.startBackfill(ref, plan, new Date().toISOString());
     expect(await svc.triggers.advanceBackfill(ref, 'manual', tick(0), { cursorMs: tick(5), currentDate: iso(tick(5)), dispatchedDelta: 5, skippedDelta: 5 })).toBe(true);

@@ -9,9 +9,11 @@ describe('the seed: a 5-hour outage replayed by PUT /api/v1/triggers', () => {
   let product: TestProduct;
   const ticks = halfHourTicks(10);
   let trigger: any;
+  let before: number;
 
   beforeAll(async () => {
     product = await startProduct();
+    before = Date.now();
     const created = await product.api.createFlow(SEED_FLOW);
     expect(created.status).toBe(200);
     const response = await product.api.call('PUT', '/api/v1/triggers', {
@@ -43,7 +45,11 @@ describe('the seed: a 5-hour outage replayed by PUT /api/v1/triggers', () => {
       paused: false,
       labels: [{ key: 'reason', value: 'outage' }],
     });
-    expect(Date.parse(trigger.backfill.previousNextExecutionDate)).toBeGreaterThan(Date.now() - 1000);
+    // The live schedule's next tick when the backfill began: the first half hour after the flow was created.
+    const previousNext = Date.parse(trigger.backfill.previousNextExecutionDate);
+    expect(previousNext).toBeGreaterThan(before);
+    expect(previousNext).toBeLessThanOrEqual(before + 30 * 60_000);
+    expect(previousNext % (30 * 60_000)).toBe(0);
     expect(trigger.backfill.progress).toMatchObject({ total: 10, dispatched: 0, failed: 0 });
     expect(trigger.nextExecutionDate).toBe(utc(ticks[0]));
   });

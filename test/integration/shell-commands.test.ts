@@ -1,7 +1,8 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runShellCommands } from '../../lib/adapters/process/shell-commands';
 import type { LogLevel } from '../../lib/ports';
+import { waitFor } from '../support/local';
 
 async function run(commands: string[], options: { env?: Record<string, string>; before?: string[]; timeoutMs?: number } = {}) {
   const lines: { level: LogLevel; message: string }[] = [];
@@ -11,6 +12,32 @@ async function run(commands: string[], options: { env?: Record<string, string>; 
     log: (level, message) => lines.push({ level, message }),
   });
   return { result, lines };
+}
+
+/** Whether a process still runs: a killed one nobody reaped yet (a zombie) does not. */
+function running(pid: number): boolean {
+  if (!existsSync('/proc/self/stat')) {
+    // No /proc (macOS): signal 0 tells whether the pid exists, zombies included.
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
+  } catch {
+    return false;
+  }
+}
+
+/** The pid a command printed (`echo $!` after starting something in the background). */
+function printedPid(lines: { message: string }[]): number {
+  const pid = Number(lines.find((l) => /^pid \d+$/.test(l.message))?.message.slice(4));
+  expect(pid, 'the background process was started and printed its pid').toBeGreaterThan(0);
+  return pid;
 }
 
 describe('shell Commands task (PROCESS runner), with real processes', () => {
@@ -38,21 +65,19 @@ describe('shell Commands task (PROCESS runner), with real processes', () => {
   });
 
   it('kills the whole process group on timeout, background children included', async () => {
-    const marker = `/tmp/shell-test-${process.pid}-${Date.now()}`;
-    const started = Date.now();
-    const { result, lines } = await run([`(sleep 2; touch ${marker}) &`, 'sleep 30'], { timeoutMs: 300 });
+    // Were the timeout not enforced, `sleep 600` would outlast the test's own time limit. The
+    // timeout leaves the shell time to start its background child first, even on a loaded machine.
+    const { result, lines } = await run(['(sleep 600; echo never) &', 'echo "pid $!"', 'sleep 600'], { timeoutMs: 2000 });
     expect(result).toMatchObject({ ok: false, timedOut: true });
-    expect(Date.now() - started).toBeLessThan(5000);
     expect(lines.at(-1)?.message).toContain('timed out');
-    await new Promise((r) => setTimeout(r, 2500));
-    expect(existsSync(marker)).toBe(false);
+    const pid = printedPid(lines);
+    expect(await waitFor(async () => !running(pid), 10_000, 20), 'the background child is gone').toBe(true);
   });
 
   it('ends background processes left behind when the task ends', async () => {
-    const marker = `/tmp/shell-test-bg-${process.pid}-${Date.now()}`;
-    const { result } = await run([`(sleep 1; touch ${marker}) &`, 'echo done']);
+    const { result, lines } = await run(['(sleep 600; echo never) &', 'echo "pid $!"', 'echo done']);
     expect(result.ok).toBe(true);
-    await new Promise((r) => setTimeout(r, 1500));
-    expect(existsSync(marker)).toBe(false);
+    const pid = printedPid(lines);
+    expect(await waitFor(async () => !running(pid), 10_000, 20), 'the background child is gone').toBe(true);
   });
 });

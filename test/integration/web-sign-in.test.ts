@@ -149,15 +149,20 @@ describe('web sign-in (functions/web-sign-in): the /ui routes on AWS', () => {
     expect(replayed.isAuthorized).toBe(false);
 
     expect(granted.context.refreshToken).toMatch(/^refresh-/);
+    const before = Date.now();
     const page = await handler(httpEvent(CALLBACK_ROUTE_KEY, granted.context as SessionContext));
+    const after = Date.now();
     expect(page).toMatchObject({ statusCode: 200, headers: { 'cache-control': 'no-store' } });
     const [cookie, refresh] = (page as { cookies: string[] }).cookies;
     // The refresh token goes only to /ui/refresh, only from our own pages, for a week.
     expect(refresh).toBe(`kb_refresh=${granted.context.refreshToken}; Max-Age=604800; Path=/ui/refresh; HttpOnly; Secure; SameSite=Strict`);
     expect(readCookie(cookie, 'kb_session')).toBe(granted.context.idToken);
     expect(cookie).toMatch(/; Path=\/ui; HttpOnly; Secure; SameSite=Lax$/);
+    // The session lasts as long as the ID token (an hour), counted from when the page was made.
     const maxAge = Number(/Max-Age=(\d+)/.exec(cookie ?? '')?.[1]);
-    expect(maxAge).toBeGreaterThan(3590);
+    const expiresAt = Number((granted.context as SessionContext).expiresAt);
+    expect(maxAge).toBeGreaterThanOrEqual(Math.floor(expiresAt - after / 1000));
+    expect(maxAge).toBeLessThanOrEqual(Math.floor(expiresAt - before / 1000));
     expect(maxAge).toBeLessThanOrEqual(3600);
     expect((page as { body: string }).body).toContain('url=/ui/');
 

@@ -67,6 +67,23 @@ export async function waitFor<T>(probe: () => Promise<T>, timeoutMs: number, ste
   return last;
 }
 
+/**
+ * Polls `probe` until it reports `done`, for as long as the work moves: gives up (false) only once
+ * its `progress` figure has not changed for `stallMs`. For long runs whose pace depends on how busy
+ * the machine is, where a deadline on the whole run would be a hidden speed requirement.
+ */
+export async function waitWhileProgressing(probe: () => Promise<{ done: boolean; progress: number }>, stallMs: number, stepMs = 500): Promise<boolean> {
+  let last = await probe();
+  let movedAt = Date.now();
+  while (!last.done && Date.now() - movedAt < stallMs) {
+    await new Promise((r) => setTimeout(r, stepMs));
+    const next = await probe();
+    if (next.progress !== last.progress) movedAt = Date.now();
+    last = next;
+  }
+  return last.done;
+}
+
 /** Half-hour ticks ending at the last one at least `hoursAgo` back. */
 export function halfHourTicks(count: number, hoursAgo = 8): Date[] {
   const start = new Date(Date.now() - hoursAgo * 3600_000);
