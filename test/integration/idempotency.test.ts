@@ -119,6 +119,7 @@ describe('one execution per tick, whatever fails or repeats', () => {
       if (!abandoned) {
         // The first worker claims with a short lease, then "dies": it never runs nor finishes the execution.
         const [first, ...rest] = claims;
+        if (!first) throw new Error('a delivery holds at least one message');
         abandoned = first.id;
         await claimMany([{ id: first.id, leaseToken: 'dead-worker' }], now.getTime() + 1000, now);
         return [{ outcome: 'BUSY', leaseUntilMs: now.getTime() + 1000 }, ...(await claimMany(rest, leaseUntil, now))];

@@ -141,7 +141,7 @@ describe('recovery of missed schedules', () => {
       ['last', '    recoverMissedSchedules: LAST\n'],
       ['none', '    recoverMissedSchedules: NONE\n'],
       ['late', '    lateMaximumDelay: PT3M\n'],
-    ]) {
+    ] as const) {
       expect((await product.api.createFlow(flowWith(id, extra))).status).toBe(200);
     }
   });

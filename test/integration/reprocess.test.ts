@@ -39,7 +39,7 @@ describe('backfill reprocess modes', () => {
     const svc = product.runtime.deps;
     const flow = (await svc.flows.get(ref.namespace, ref.flowId))!;
     const trigger = flow.triggers[0];
-    if (!isSchedule(trigger)) throw new Error('a Schedule trigger');
+    if (!trigger || !isSchedule(trigger)) throw new Error('a Schedule trigger');
     const live = (i: number, final: StateType) => {
       const tickMs = Math.round(tick(i));
       const built = buildScheduledExecution({

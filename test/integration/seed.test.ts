@@ -18,8 +18,8 @@ describe('the seed: a 5-hour outage replayed by PUT /api/v1/triggers', () => {
     expect(created.status).toBe(200);
     const response = await product.api.call('PUT', '/api/v1/triggers', {
       backfill: {
-        start: ticks[0].toISOString(),
-        end: ticks[9].toISOString(),
+        start: ticks[0]!.toISOString(),
+        end: ticks[9]!.toISOString(),
         inputs: null,
         labels: [{ key: 'reason', value: 'outage' }],
       },
@@ -39,9 +39,9 @@ describe('the seed: a 5-hour outage replayed by PUT /api/v1/triggers', () => {
     expect(trigger).toMatchObject({ namespace: 'dev', flowId: 'scheduled_flow', triggerId: 'schedule', disabled: false });
     const utc = (d: Date) => d.toISOString().replace('.000Z', 'Z');
     expect(trigger.backfill).toMatchObject({
-      start: utc(ticks[0]),
-      end: utc(ticks[9]),
-      currentDate: utc(ticks[0]),
+      start: utc(ticks[0]!),
+      end: utc(ticks[9]!),
+      currentDate: utc(ticks[0]!),
       paused: false,
       labels: [{ key: 'reason', value: 'outage' }],
     });
@@ -51,7 +51,7 @@ describe('the seed: a 5-hour outage replayed by PUT /api/v1/triggers', () => {
     expect(previousNext).toBeLessThanOrEqual(before + 30 * 60_000);
     expect(previousNext % (30 * 60_000)).toBe(0);
     expect(trigger.backfill.progress).toMatchObject({ total: 10, dispatched: 0, failed: 0 });
-    expect(trigger.nextExecutionDate).toBe(utc(ticks[0]));
+    expect(trigger.nextExecutionDate).toBe(utc(ticks[0]!));
   });
 
   it('runs every missed tick exactly once, labelled, with its trigger dates and logs', async () => {
@@ -128,7 +128,7 @@ describe('a backfill on AWS names its state machine execution in the console', (
       expect((await product.api.createFlow(SEED_FLOW)).status).toBe(200);
       const ticks = halfHourTicks(2);
       const ref = { namespace: 'dev', flowId: 'scheduled_flow', triggerId: 'schedule' };
-      const created = await product.api.call('PUT', '/api/v1/triggers', { ...ref, backfill: { start: ticks[0].toISOString(), end: ticks[1].toISOString() } });
+      const created = await product.api.call('PUT', '/api/v1/triggers', { ...ref, backfill: { start: ticks[0]!.toISOString(), end: ticks[1]!.toISOString() } });
       expect(created.status).toBe(200);
       const { backfill } = (await product.api.call('GET', '/api/v1/triggers/dev/scheduled_flow')).body.results[0];
       const executionArn = `arn:aws:states:eu-west-1:123456789012:execution:KestraBackfills-dev-backfill:${backfill.stateMachineExecutionName}`;
