@@ -88,7 +88,10 @@ export class BackfillStack extends Stack {
       email: config.alarmEmail,
     });
 
-    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn, description: 'Alarms (dead letters, function errors, failed backfills, API 5xx); subscribe to it' });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: this.alarms.topic.topicArn,
+      description: 'Alarms (dead letters, function errors, failed backfills, API 5xx); subscribe to it',
+    });
     if (this.webSignIn) {
       new CfnOutput(this, 'WebUiSignInUrl', { value: this.webSignIn.signInUrl, description: 'Open this to sign in to the web UI (it lands on /ui)' });
       new CfnOutput(this, 'WebUiUserPoolId', { value: this.webSignIn.userPool.userPoolId, description: 'Add web UI users here (admin-create-user)' });
@@ -101,6 +104,9 @@ export class BackfillStack extends Stack {
     new CfnOutput(this, 'ExecutionQueueUrl', { value: this.executionQueue.queue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.executionQueue.deadLetterQueue.queueUrl, description: 'Execution messages that failed 5 times' });
     new CfnOutput(this, 'LiveExecutionQueueUrl', { value: this.liveExecutionQueue.queue.queueUrl, description: 'Executions of the live schedule' });
-    new CfnOutput(this, 'LiveDeadLetterQueueUrl', { value: this.liveExecutionQueue.deadLetterQueue.queueUrl, description: 'Live execution messages that failed 5 times' });
+    new CfnOutput(this, 'LiveDeadLetterQueueUrl', {
+      value: this.liveExecutionQueue.deadLetterQueue.queueUrl,
+      description: 'Live execution messages that failed 5 times',
+    });
   }
 }

@@ -19,37 +19,38 @@ export type WorkerHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
 export function createWorkerHandler(deps: WorkerHandlerDeps): WorkerHandler {
   const runner = createExecutionRunner(deps);
   return async (event) => {
-  const runnable: { record: SQSRecord; executionId: string }[] = [];
-  const failed: string[] = [];
-  for (const record of event.Records) {
-    const executionId = executionIdOf(record);
-    if (executionId === null) failed.push(record.messageId); // unreadable: retried, then the DLQ keeps it
-    else if (executionId !== undefined) runnable.push({ record, executionId });
-  }
-  let results: PromiseSettledResult<RunOutcome>[];
-  try {
-    results = await runner.runExecutions(runnable.map((r) => r.executionId));
-  } catch (error) {
-    // The batch's claim read failed: nothing ran, every message comes back.
-    console.error('Claiming the batch failed; its messages will be retried', error);
-    return { batchItemFailures: [...failed, ...runnable.map((r) => r.record.messageId)].map((itemIdentifier) => ({ itemIdentifier })) };
-  }
-  await Promise.all(
-    runnable.map(async ({ record, executionId }, i) => {
-      const result = results[i];
-      try {
-        if (!result) throw new Error(`No run result for execution ${executionId}`);
-        if (result.status === 'rejected') throw result.reason;
-        if (result.value.outcome === 'DONE') return;
-        await deps.queue.retryAfter({ eventSourceArn: record.eventSourceARN, receiptHandle: record.receiptHandle }, result.value.afterSeconds);
-        failed.push(record.messageId);
-      } catch (error) {
-        console.error(`Execution message ${record.messageId} failed; it will be retried`, error);
-        failed.push(record.messageId);
-      }
-    }),
-  );
-  return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
+    const runnable: { record: SQSRecord; executionId: string }[] = [];
+    const failed: string[] = [];
+    for (const record of event.Records) {
+      const executionId = executionIdOf(record);
+      if (executionId === null)
+        failed.push(record.messageId); // unreadable: retried, then the DLQ keeps it
+      else if (executionId !== undefined) runnable.push({ record, executionId });
+    }
+    let results: PromiseSettledResult<RunOutcome>[];
+    try {
+      results = await runner.runExecutions(runnable.map((r) => r.executionId));
+    } catch (error) {
+      // The batch's claim read failed: nothing ran, every message comes back.
+      console.error('Claiming the batch failed; its messages will be retried', error);
+      return { batchItemFailures: [...failed, ...runnable.map((r) => r.record.messageId)].map((itemIdentifier) => ({ itemIdentifier })) };
+    }
+    await Promise.all(
+      runnable.map(async ({ record, executionId }, i) => {
+        const result = results[i];
+        try {
+          if (!result) throw new Error(`No run result for execution ${executionId}`);
+          if (result.status === 'rejected') throw result.reason;
+          if (result.value.outcome === 'DONE') return;
+          await deps.queue.retryAfter({ eventSourceArn: record.eventSourceARN, receiptHandle: record.receiptHandle }, result.value.afterSeconds);
+          failed.push(record.messageId);
+        } catch (error) {
+          console.error(`Execution message ${record.messageId} failed; it will be retried`, error);
+          failed.push(record.messageId);
+        }
+      }),
+    );
+    return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
   };
 }
 

@@ -237,7 +237,10 @@ async function recover(deps: LocalDependencies, recovery: LocalRecovery, log: (m
     // rather than when their leases expire.
     await recovery.expireLeases(unfinished.map((u) => u.executionId));
     for (const lane of ['live', 'backfill'] as const) {
-      await deps.queue.send(unfinished.filter((u) => u.lane === lane).map(({ executionId }) => ({ executionId })), lane);
+      await deps.queue.send(
+        unfinished.filter((u) => u.lane === lane).map(({ executionId }) => ({ executionId })),
+        lane,
+      );
     }
     log(`re-queued ${unfinished.length} unfinished executions`);
   }

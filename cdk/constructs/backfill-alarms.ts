@@ -38,16 +38,25 @@ export class BackfillAlarms extends Construct {
     if (props.email) this.topic.addSubscription(new EmailSubscription(props.email));
 
     for (const [name, queue] of Object.entries(props.deadLetterQueues)) {
-      this.add(`${name}DeadLetters`, queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
-        `Messages in the ${name} dead-letter queue: executions that failed to run 5 times (see docs/deploy.md).`);
+      this.add(
+        `${name}DeadLetters`,
+        queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
+        `Messages in the ${name} dead-letter queue: executions that failed to run 5 times (see docs/deploy.md).`,
+      );
     }
     for (const [name, fn] of Object.entries(props.functions)) {
       this.add(`${name}Errors`, fn.metricErrors({ period: PERIOD, statistic: 'Sum' }), `The ${name} function failed (an error or a timeout).`);
     }
-    this.add('BackfillExecutionsFailed', props.stateMachine.metricFailed({ period: PERIOD, statistic: 'Sum' }),
-      'A backfill state machine execution failed: its backfill stopped dispatching.');
-    this.add('BackfillExecutionsTimedOut', props.stateMachine.metricTimedOut({ period: PERIOD, statistic: 'Sum' }),
-      'A backfill state machine execution timed out.');
+    this.add(
+      'BackfillExecutionsFailed',
+      props.stateMachine.metricFailed({ period: PERIOD, statistic: 'Sum' }),
+      'A backfill state machine execution failed: its backfill stopped dispatching.',
+    );
+    this.add(
+      'BackfillExecutionsTimedOut',
+      props.stateMachine.metricTimedOut({ period: PERIOD, statistic: 'Sum' }),
+      'A backfill state machine execution timed out.',
+    );
     this.add('ApiServerErrors', props.api.metricServerError({ period: PERIOD, statistic: 'Sum' }), 'The API answered 5xx.');
   }
 

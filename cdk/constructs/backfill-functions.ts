@@ -148,7 +148,7 @@ export class BackfillFunctions extends Construct {
           id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${props.stateMachineName}:*]`,
           reason:
             'Deleting a backfill stops its execution, whose name (flow, trigger, backfill id, generation) exists only ' +
-            'at run time; the ARN is limited to the executions of this stack\'s backfill state machine.',
+            "at run time; the ARN is limited to the executions of this stack's backfill state machine.",
         });
       }
       for (const table of new Set([...access.readTables, ...access.writeTables])) {

@@ -40,9 +40,7 @@ export class BackfillWorkflow extends Construct {
       removalPolicy: props.logRemovalPolicy,
     });
     const functions = Object.values(props.taskFunctions);
-    const substitutions = Object.fromEntries(
-      Object.entries(props.taskFunctions).map(([placeholder, fn]) => [placeholder, fn.functionArn]),
-    );
+    const substitutions = Object.fromEntries(Object.entries(props.taskFunctions).map(([placeholder, fn]) => [placeholder, fn.functionArn]));
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       stateMachineName: props.stateMachineName,
       stateMachineType: StateMachineType.STANDARD,
@@ -53,9 +51,7 @@ export class BackfillWorkflow extends Construct {
       tracingEnabled: true,
     });
     // The ASL invokes the unqualified function ARNs: exactly these, no version or alias wildcard.
-    this.stateMachine.addToRolePolicy(
-      new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: functions.map((fn) => fn.functionArn) }),
-    );
+    this.stateMachine.addToRolePolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: functions.map((fn) => fn.functionArn) }));
     Validations.of(this.stateMachine.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:

@@ -49,9 +49,7 @@ function compile(route: Route): CompiledRoute {
 }
 
 /** Literal routes first, so `/triggers/search` is never taken for `/triggers/{namespace}`. */
-const ROUTES: CompiledRoute[] = [...flowRoutes, ...triggerRoutes, ...executionRoutes]
-  .map(compile)
-  .sort((a, b) => a.names.length - b.names.length);
+const ROUTES: CompiledRoute[] = [...flowRoutes, ...triggerRoutes, ...executionRoutes].map(compile).sort((a, b) => a.names.length - b.names.length);
 
 /** Kestra serves the same API under `/api/v1/{tenant}/…`; the open-source tenant is `main`. */
 const TENANT_PREFIX = /^\/api\/v1\/main(?=\/)/;

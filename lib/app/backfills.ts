@@ -127,7 +127,14 @@ export async function previewBackfill(deps: PreviewBackfillDeps, request: Backfi
       const earlier = await deps.executions.statesByTick(ref, backfill.cursorMs, endMs);
       // Only ticks of the current cron count: runs of an earlier cron's ticks cover nothing in this window.
       const isTick = (ms: number) => schedule.ticksBetween(ms, ms, 1).length === 1;
-      skipped = [...earlier].filter(([tick, runs]) => isTick(tick) && skipsTick(backfill.reprocess, runs.map((run) => run.state))).length;
+      skipped = [...earlier].filter(
+        ([tick, runs]) =>
+          isTick(tick) &&
+          skipsTick(
+            backfill.reprocess,
+            runs.map((run) => run.state),
+          ),
+      ).length;
     }
   }
   const ticks = schedule.ticksBetween(backfill.cursorMs, endMs, PREVIEW_TICKS);

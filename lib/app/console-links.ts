@@ -25,6 +25,8 @@ export function executionLinks(stateMachineArn: string | undefined, executionNam
   const domain = CONSOLE_DOMAINS[partition!]; // every group of the pattern is mandatory, so a match sets it
   return {
     stateMachineExecutionArn,
-    ...(domain ? { stateMachineConsoleUrl: `https://${region}.${domain}/states/home?region=${region}#/v2/executions/details/${stateMachineExecutionArn}` } : {}),
+    ...(domain
+      ? { stateMachineConsoleUrl: `https://${region}.${domain}/states/home?region=${region}#/v2/executions/details/${stateMachineExecutionArn}` }
+      : {}),
   };
 }

@@ -131,7 +131,10 @@ export async function dispatchBatch(deps: DispatchDeps, input: BackfillRunInput)
     ...ids.filter((id) => existing.get(id) === 'CREATED'),
     ...created.filter((c) => c.execution.state.current === 'CREATED').map((c) => c.execution.id),
   ];
-  await deps.queue.send(toRun.map((executionId) => ({ executionId })), 'backfill');
+  await deps.queue.send(
+    toRun.map((executionId) => ({ executionId })),
+    'backfill',
+  );
 
   const advanced = await deps.triggers.advanceBackfill(ref, backfill.id, backfill.cursorMs, {
     cursorMs,

@@ -1,6 +1,16 @@
 import { FlowNotFoundError } from '../domain/errors';
 import { ValidationError } from '../domain/flow/errors';
-import { type Flow, type FlowInput, type Label, type LogTask, type ScheduleTrigger, type ShellCommandsTask, type Task, type Trigger, isSchedule } from '../domain/flow/model';
+import {
+  type Flow,
+  type FlowInput,
+  type Label,
+  type LogTask,
+  type ScheduleTrigger,
+  type ShellCommandsTask,
+  type Task,
+  type Trigger,
+  isSchedule,
+} from '../domain/flow/model';
 import { parseFlow } from '../domain/flow/parse';
 import { formatInZone } from '../domain/schedule';
 import type { BackfillWorkflows, Clock, FlowStore, TriggerStore } from '../ports';

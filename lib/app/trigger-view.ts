@@ -45,7 +45,15 @@ export async function triggerView(deps: TriggerViewDeps, state: TriggerState): P
   // Only ticks below the cursor count as dispatched: a batch being written is not counted twice.
   const { queued, running, failed } = await deps.executions.progressOf(backfill.id, backfill.cursorMs);
   const succeeded = Math.max(0, backfill.dispatched - backfill.skipped - queued - running - failed);
-  const progress: BackfillProgress = { total: backfill.totalTicks, dispatched: backfill.dispatched, queued, running, succeeded, failed, skipped: backfill.skipped };
+  const progress: BackfillProgress = {
+    total: backfill.totalTicks,
+    dispatched: backfill.dispatched,
+    queued,
+    running,
+    succeeded,
+    failed,
+    skipped: backfill.skipped,
+  };
   // On AWS: the execution's ARN and console page (locally the state machine has neither).
   // Spread from the whole JSON so that `backfill` keeps its place among the fields.
   return { ...json, backfill: { ...backfillJson, progress, ...executionLinks(deps.settings.stateMachineArn, backfill.executionName) } };

@@ -44,13 +44,7 @@ export interface BackfillPlan {
  * Checks a request against the flow and the clock and builds the backfill to store. Stricter than
  * Kestra, which accepts a reversed or future window and lets the UI prevent it.
  */
-export function planBackfill(
-  request: BackfillRequest,
-  flow: Flow,
-  trigger: ScheduleTrigger,
-  schedule: CompiledSchedule,
-  plan: BackfillPlan,
-): BackfillState {
+export function planBackfill(request: BackfillRequest, flow: Flow, trigger: ScheduleTrigger, schedule: CompiledSchedule, plan: BackfillPlan): BackfillState {
   const nowMs = plan.now.getTime();
   const end = request.end ?? plan.now;
   if (end.getTime() > nowMs) {

@@ -69,7 +69,10 @@ async function dispatchThroughput() {
     workflows: { start: async () => undefined, stop: async () => undefined, resume: async () => undefined },
   };
   const N = 10_000;
-  await createFlow(svc, `id: bench\nnamespace: bench\ntasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n    message: hi\ntriggers:\n  - id: minute\n    type: io.kestra.plugin.core.trigger.Schedule\n    cron: "* * * * *"\n`);
+  await createFlow(
+    svc,
+    `id: bench\nnamespace: bench\ntasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n    message: hi\ntriggers:\n  - id: minute\n    type: io.kestra.plugin.core.trigger.Schedule\n    cron: "* * * * *"\n`,
+  );
   const start = new Date(Date.now() - 60 * 86_400_000);
   start.setUTCSeconds(0, 0);
   const state = await createBackfill(
@@ -137,15 +140,19 @@ async function executionSearch(svc: { executions: Pick<ExecutionStore, 'search'>
 }
 
 async function endToEnd() {
-  console.log('End to end (Log flow through API, state machine, queue, worker) vs the store\'s sequential PutItem rate');
+  console.log("End to end (Log flow through API, state machine, queue, worker) vs the store's sequential PutItem rate");
   const product = await startProduct({ env: { BACKFILL_BATCH_SIZE: '500', BACKFILL_MAX_IN_FLIGHT: '5000', BACKFILL_THROTTLE_WAIT_SECONDS: '1' } });
   const api: Api = product.api;
-  await api.createFlow(`id: e2e\nnamespace: bench\ntasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n    message: "tick {{ trigger.date }}"\ntriggers:\n  - id: minute\n    type: io.kestra.plugin.core.trigger.Schedule\n    cron: "* * * * *"\n`);
+  await api.createFlow(
+    `id: e2e\nnamespace: bench\ntasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n    message: "tick {{ trigger.date }}"\ntriggers:\n  - id: minute\n    type: io.kestra.plugin.core.trigger.Schedule\n    cron: "* * * * *"\n`,
+  );
   // Baseline: one PutItem at a time, the unit of work every execution needs several of.
   const M = 1000;
   const baseline = await timed(async () => {
     for (let i = 0; i < M; i++) {
-      await product.runtime.deps.logs.append([{ seq: i, entry: { namespace: 'b', flowId: 'b', executionId: 'baseline', timestamp: '', level: 'INFO', message: 'x' } }]);
+      await product.runtime.deps.logs.append([
+        { seq: i, entry: { namespace: 'b', flowId: 'b', executionId: 'baseline', timestamp: '', level: 'INFO', message: 'x' } },
+      ]);
     }
   });
   const N = 3000;
@@ -166,7 +173,13 @@ async function endToEnd() {
   report(`executions completed/s end to end (${N} ticks)`, N / run.seconds, M / baseline.seconds, 'sequential PutItem', 'ops/s');
   const { stateTransitions } = product.runtime.workflows.stats;
   console.log(`  state transitions per tick: ${(stateTransitions / N).toFixed(4)} (${stateTransitions} transitions for ${N} ticks)`);
-  rows.push([`state transitions per tick (${N} ticks)`, (stateTransitions / N).toFixed(4), '1', 'one transition per tick', `${(stateTransitions / N).toFixed(4)}×`]);
+  rows.push([
+    `state transitions per tick (${N} ticks)`,
+    (stateTransitions / N).toFixed(4),
+    '1',
+    'one transition per tick',
+    `${(stateTransitions / N).toFixed(4)}×`,
+  ]);
   await product.close();
 }
 

@@ -75,9 +75,7 @@ describe('execution queue', () => {
       template.hasResourceProperties('AWS::SQS::QueuePolicy', {
         Queues: [{ Ref: id }],
         PolicyDocument: {
-          Statement: Match.arrayWith([
-            Match.objectLike({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-          ]),
+          Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
         },
       });
     }
@@ -143,7 +141,10 @@ describe('Lambda functions', () => {
 
   it('gives every service function the environment lib/config.ts reads, state machine ARN included', () => {
     const stateMachineArn = {
-      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':states:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':stateMachine:KestraBackfills-dev-backfill']],
+      'Fn::Join': [
+        '',
+        ['arn:', { Ref: 'AWS::Partition' }, ':states:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':stateMachine:KestraBackfills-dev-backfill'],
+      ],
     };
     const serviceFunctions = Object.values(stack.functions.byModule).map((fn) => resourceOf(template, 'AWS::Lambda::Function', logicalIdOf(fn.function)));
     for (const fn of serviceFunctions) {
@@ -263,7 +264,13 @@ describe('alarms', () => {
 
   it('fires on the first breaching 5-minute period, ignores missing data, and tells the topic both ways', () => {
     for (const alarm of alarms) {
-      expect(alarm).toMatchObject({ Threshold: 1, EvaluationPeriods: 1, Period: 300, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching' });
+      expect(alarm).toMatchObject({
+        Threshold: 1,
+        EvaluationPeriods: 1,
+        Period: 300,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      });
       expect(alarm.AlarmActions).toEqual([topicRef]);
       expect(alarm.OKActions).toEqual([topicRef]);
     }
@@ -271,7 +278,10 @@ describe('alarms', () => {
 
   it('subscribes the alarmEmail context to the topic, and no one without it', () => {
     template.resourceCountIs('AWS::SNS::Subscription', 0);
-    synthStack({ alarmEmail: 'oncall@example.com' }).template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com' });
+    synthStack({ alarmEmail: 'oncall@example.com' }).template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'oncall@example.com',
+    });
   });
 });
 

@@ -36,7 +36,11 @@ const statementsOf = (module: FunctionModule) => statementsOfRole(logicalIdOf(st
 function grantsOf(module: FunctionModule, service: string): string[] {
   return statementsOf(module)
     .filter((s) => s.Effect === 'Allow')
-    .flatMap((s) => actionsOf(s).filter((a) => a.startsWith(`${service}:`)).flatMap((a) => resourcesOfStatement(s).map((r) => `${a} → ${nameOf(r)}`)))
+    .flatMap((s) =>
+      actionsOf(s)
+        .filter((a) => a.startsWith(`${service}:`))
+        .flatMap((a) => resourcesOfStatement(s).map((r) => `${a} → ${nameOf(r)}`)),
+    )
     .sort();
 }
 
@@ -74,7 +78,11 @@ function tableAccess(module: FunctionModule): Record<string, 'read' | 'write'> {
     if (actions.length === 0) continue;
     expect(actions, `${module} on ${table}`).toEqual(expect.arrayContaining(READ));
     access[table] = WRITE.every((a) => actions.includes(a)) ? 'write' : 'read';
-    if (access[table] === 'read') expect(actions.filter((a) => WRITE.includes(a)), `${module} on ${table}`).toEqual([]);
+    if (access[table] === 'read')
+      expect(
+        actions.filter((a) => WRITE.includes(a)),
+        `${module} on ${table}`,
+      ).toEqual([]);
   }
   return access;
 }
@@ -116,7 +124,11 @@ describe('no broad permissions', () => {
     for (const module of FUNCTION_MODULES) {
       const logs = statementsOf(module).filter((s) => actionsOf(s).some((a) => a.startsWith('logs:')));
       expect(logs).toEqual([
-        { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [logicalIdOf(stack.functions.byModule[module].logGroup), 'Arn'] } },
+        {
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: { 'Fn::GetAtt': [logicalIdOf(stack.functions.byModule[module].logGroup), 'Arn'] },
+        },
       ]);
     }
   });
@@ -186,7 +198,7 @@ describe('function grants', () => {
     expect(grantsOf('tick', 'states')).toEqual([]);
   });
 
-  it('lets nothing but this stack\'s API Gateway and schedule rule invoke functions from outside', () => {
+  it("lets nothing but this stack's API Gateway and schedule rule invoke functions from outside", () => {
     const permissions = Object.values(resourcesOf(template, 'AWS::Lambda::Permission')).map((p) => p.Properties ?? {});
     expect([...new Set(permissions.map((p) => p.Principal))].sort()).toEqual(['apigateway.amazonaws.com', 'events.amazonaws.com']);
     const apiId = logicalIdOf(stack.api.api);

@@ -26,7 +26,7 @@ describe('cdk-nag AwsSolutions', () => {
   it('acknowledges only specific findings, each with a reason', () => {
     const { app } = synthStack();
     const acknowledged: { path: string; id: string; reason: string }[] = [];
-    const visit = (node: typeof app.node.children[number]) => {
+    const visit = (node: (typeof app.node.children)[number]) => {
       for (const entry of node.node.metadata) {
         if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
         for (const [id, reason] of Object.entries(entry.data as Record<string, string>)) acknowledged.push({ path: node.node.path, id, reason });

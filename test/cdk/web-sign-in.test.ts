@@ -48,7 +48,11 @@ describe('web UI on AWS: sign-in', () => {
   it('trades the code at /ui/callback and the refresh cookie at /ui/refresh in uncached authorizers, and signs out behind the session one', () => {
     const callback = routeNamed('GET /ui/callback');
     expect(integrationTarget(callback)).toEqual(arnOf(web.function.function));
-    expect(authorizerOf(callback)).toMatchObject({ IdentitySource: ['$request.querystring.code'], AuthorizerResultTtlInSeconds: 0, EnableSimpleResponses: true });
+    expect(authorizerOf(callback)).toMatchObject({
+      IdentitySource: ['$request.querystring.code'],
+      AuthorizerResultTtlInSeconds: 0,
+      EnableSimpleResponses: true,
+    });
     const refresh = routeNamed('GET /ui/refresh');
     expect(integrationTarget(refresh)).toEqual(arnOf(web.function.function));
     expect(authorizerOf(refresh)).toMatchObject({ IdentitySource: ['$request.header.cookie'], AuthorizerResultTtlInSeconds: 0, EnableSimpleResponses: true });

@@ -107,7 +107,12 @@ export function describeExecutionStoreContract(name: string, makeStore: () => Pr
 
         const states = await store.statesOf(['e1', 'e2', 'nope']);
 
-        expect(states).toEqual(new Map([['e1', 'CREATED'], ['e2', 'FAILED']]));
+        expect(states).toEqual(
+          new Map([
+            ['e1', 'CREATED'],
+            ['e2', 'FAILED'],
+          ]),
+        );
       });
 
       it('returns an empty map for no ids', async () => {
@@ -124,7 +129,9 @@ export function describeExecutionStoreContract(name: string, makeStore: () => Pr
     describe('claim', () => {
       it('takes a CREATED execution: RUNNING from now, its task runs cleared', async () => {
         const stored = aStoredExecution({ id: 'e1' });
-        stored.execution.taskRunList = [{ id: 'tr', executionId: 'e1', namespace: 'dev', flowId: 'reports', taskId: 't', state: stored.execution.state, attempts: [] }];
+        stored.execution.taskRunList = [
+          { id: 'tr', executionId: 'e1', namespace: 'dev', flowId: 'reports', taskId: 't', state: stored.execution.state, attempts: [] },
+        ];
         await store.createIfAbsent(stored);
 
         const result = await store.claim('e1', 'w1', NOW.getTime() + LEASE_MS, NOW);
@@ -322,7 +329,7 @@ export function describeExecutionStoreContract(name: string, makeStore: () => Pr
         await created({ id: 'live', liveOwner: 'live:dev|reports|hourly', tickMs: T0 });
       });
 
-      it('counts the backfill\'s queued and running executions', async () => {
+      it("counts the backfill's queued and running executions", async () => {
         expect(await store.countUnfinished('bf1', 100)).toBe(3);
       });
 
@@ -330,7 +337,7 @@ export function describeExecutionStoreContract(name: string, makeStore: () => Pr
         expect(await store.countUnfinished('bf1', 2)).toBe(2);
       });
 
-      it('counts a live schedule\'s unfinished executions under its owner key', async () => {
+      it("counts a live schedule's unfinished executions under its owner key", async () => {
         expect(await store.countUnfinished('live:dev|reports|hourly', 100)).toBe(1);
       });
 
@@ -381,7 +388,7 @@ export function describeExecutionStoreContract(name: string, makeStore: () => Pr
         await created({ id: 'no-tick', triggerId: null });
       });
 
-      it('groups the trigger\'s executions of ticks in [from, to] by tick, with their current state', async () => {
+      it("groups the trigger's executions of ticks in [from, to] by tick, with their current state", async () => {
         const byTick = await store.statesByTick(TRIGGER, T0, T0 + HOUR);
 
         expect([...byTick.keys()]).toEqual([T0, T0 + HOUR]);
@@ -408,7 +415,15 @@ export function describeExecutionStoreContract(name: string, makeStore: () => Pr
 
       beforeEach(async () => {
         await created({ id: 'a', createdAt: at(1), labels: [{ key: 'team', value: 'data' }] });
-        await created({ id: 'b', createdAt: at(2), state: 'FAILED', labels: [{ key: 'team', value: 'data' }, { key: 'env', value: 'prod' }] });
+        await created({
+          id: 'b',
+          createdAt: at(2),
+          state: 'FAILED',
+          labels: [
+            { key: 'team', value: 'data' },
+            { key: 'env', value: 'prod' },
+          ],
+        });
         await created({ id: 'c', createdAt: at(3), flowId: 'sales' });
         await created({ id: 'd', createdAt: at(4), namespace: 'dev.team' });
         await created({ id: 'e', createdAt: at(5), namespace: 'prod', flowId: 'reports', state: 'SUCCESS' });

@@ -129,9 +129,7 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
       });
 
       it('throws TriggerNotFoundError without a row, creating none', async () => {
-        await expect(store.updateSchedule(REF, { nextExecutionDate: null, disabled: true, updatedDate: LATER })).rejects.toBeInstanceOf(
-          TriggerNotFoundError,
-        );
+        await expect(store.updateSchedule(REF, { nextExecutionDate: null, disabled: true, updatedDate: LATER })).rejects.toBeInstanceOf(TriggerNotFoundError);
 
         expect(await store.get(REF)).toBeUndefined();
       });

@@ -55,7 +55,16 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.REQUIRE_BROWSER_TESTS !== '
     expect((await product.api.createFlow(MINUTE_FLOW)).status).toBe(200);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
     page.setDefaultTimeout(15_000);
@@ -128,7 +137,10 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.REQUIRE_BROWSER_TESTS !== '
     await dialog.getByLabel('Label 1 value').fill('outage');
     expect(await execute.isEnabled()).toBe(true);
     // The dry run tells how many executions this will create before anyone presses the button.
-    await dialog.getByRole('status').getByText(/^Will create \d+ executions/).waitFor();
+    await dialog
+      .getByRole('status')
+      .getByText(/^Will create \d+ executions/)
+      .waitFor();
     const previewed = Number(await dialog.locator('.preview[data-count]').getAttribute('data-count'));
     await shot('02-backfill-dialog');
     await execute.click();
@@ -191,7 +203,10 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.REQUIRE_BROWSER_TESTS !== '
     await shot('07-executions');
     await succeeded.locator('a').click();
     await page.getByRole('heading', { name: 'Logs' }).waitFor();
-    await page.locator('.logs').getByText(/exporting eu-west for/).waitFor();
+    await page
+      .locator('.logs')
+      .getByText(/exporting eu-west for/)
+      .waitFor();
     await page.locator('table.taskruns').getByText('work').waitFor();
     await shot('08-execution-logs');
 
@@ -229,9 +244,15 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.REQUIRE_BROWSER_TESTS !== '
     });
     await dialog.getByLabel('Start').fill(start);
     await dialog.locator('#input-region').fill('eu-west');
-    await dialog.getByRole('status').getByText(/^Will create \d+ executions, for the ticks from/).waitFor();
+    await dialog
+      .getByRole('status')
+      .getByText(/^Will create \d+ executions, for the ticks from/)
+      .waitFor();
     await dialog.getByLabel('Replay').selectOption('MISSING');
-    await dialog.getByRole('status').getByText(/ticks skipped: earlier runs cover them/).waitFor();
+    await dialog
+      .getByRole('status')
+      .getByText(/ticks skipped: earlier runs cover them/)
+      .waitFor();
     await shot('02b-replay-missing');
     await page.keyboard.press('Escape');
   });
@@ -279,7 +300,10 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.REQUIRE_BROWSER_TESTS !== '
     const since = (hours: number) => new Date(Date.now() - hours * 3600_000).toISOString();
     const seed = { namespace: 'dev', flowId: 'scheduled_flow', triggerId: 'schedule' };
     const minute = { namespace: 'dev.ui', flowId: 'every_minute', triggerId: 'minutely' };
-    for (const [ref, inputs] of [[seed, null], [minute, { region: 'eu-north' }]] as const) {
+    for (const [ref, inputs] of [
+      [seed, null],
+      [minute, { region: 'eu-north' }],
+    ] as const) {
       const started = await product.api.call('PUT', '/api/v1/triggers', { ...ref, backfill: { start: since(24), end: since(1), inputs, labels: [] } });
       expect(started.status, JSON.stringify(started.body)).toBe(200);
     }
@@ -329,7 +353,10 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.REQUIRE_BROWSER_TESTS !== '
       const aws = await context.newPage();
       await aws.route('**/ui/', async (route) => {
         const page = await (await fetch(`${product.runtime.url}/ui/`)).text();
-        await route.fulfill({ contentType: 'text/html', body: page.replace('</head>', `<meta name="sign-in-url" content="${signInUrl.replaceAll('&', '&amp;')}"></head>`) });
+        await route.fulfill({
+          contentType: 'text/html',
+          body: page.replace('</head>', `<meta name="sign-in-url" content="${signInUrl.replaceAll('&', '&amp;')}"></head>`),
+        });
       });
       return aws;
     }

@@ -150,7 +150,13 @@ describe('POST /api/v1/triggers/backfill/preview: a dry run of the backfill requ
   beforeAll(async () => {
     product = await startProduct({ clock });
     expect((await product.api.createFlow(SEED_FLOW)).status).toBe(200);
-    expect((await product.api.createFlow(SEED_FLOW.replace('id: scheduled_flow', 'id: paris').replace('cron: "*/30 * * * *"', 'cron: "0 9 * * *"\n    timezone: Europe/Paris'))).status).toBe(200);
+    expect(
+      (
+        await product.api.createFlow(
+          SEED_FLOW.replace('id: scheduled_flow', 'id: paris').replace('cron: "*/30 * * * *"', 'cron: "0 9 * * *"\n    timezone: Europe/Paris'),
+        )
+      ).status,
+    ).toBe(200);
   });
   afterAll(async () => product?.close());
 
@@ -160,7 +166,10 @@ describe('POST /api/v1/triggers/backfill/preview: a dry run of the backfill requ
     const start = new Date(Date.now() - 24 * 3600_000);
     start.setUTCMinutes(0, 0, 0);
     const end = new Date(start.getTime() + 4.5 * 3600_000);
-    const { status, body } = await preview({ ...ids, backfill: { start: start.toISOString(), end: end.toISOString(), inputs: null, labels: [{ key: 'reason', value: 'outage' }] } });
+    const { status, body } = await preview({
+      ...ids,
+      backfill: { start: start.toISOString(), end: end.toISOString(), inputs: null, labels: [{ key: 'reason', value: 'outage' }] },
+    });
     expect(status).toBe(200);
     const ticks = Array.from({ length: 10 }, (_, i) => new Date(start.getTime() + i * 1800_000).toISOString().replace('.000Z', 'Z'));
     expect(body).toEqual({ count: 10, skipped: 0, start: ticks[0], end: ticks[9], ticks, lastTick: ticks[9], truncated: false, conflict: false });
@@ -182,7 +191,12 @@ describe('POST /api/v1/triggers/backfill/preview: a dry run of the backfill requ
   });
 
   it("shows the ticks in the trigger's time zone, across a DST change", async () => {
-    const { body } = await preview({ namespace: 'dev', flowId: 'paris', triggerId: 'schedule', backfill: { start: '2025-03-29T00:00:00Z', end: '2025-03-31T00:00:00Z' } });
+    const { body } = await preview({
+      namespace: 'dev',
+      flowId: 'paris',
+      triggerId: 'schedule',
+      backfill: { start: '2025-03-29T00:00:00Z', end: '2025-03-31T00:00:00Z' },
+    });
     expect(body).toMatchObject({ count: 2, ticks: ['2025-03-29T09:00:00+01:00', '2025-03-30T09:00:00+02:00'], lastTick: '2025-03-30T09:00:00+02:00' });
   });
 

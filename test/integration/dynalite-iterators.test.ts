@@ -28,7 +28,10 @@ const restore: Array<() => void> = [];
 
 function countIterators() {
   for (const copy of abstractLevelCopies()) {
-    const module = copy as unknown as { AbstractLevel: { prototype: AbstractLevelPrototype } } & Record<'AbstractIterator' | 'AbstractKeyIterator' | 'AbstractValueIterator', { prototype: object }>;
+    const module = copy as unknown as { AbstractLevel: { prototype: AbstractLevelPrototype } } & Record<
+      'AbstractIterator' | 'AbstractKeyIterator' | 'AbstractValueIterator',
+      { prototype: object }
+    >;
     const iteratorPrototypes = [module.AbstractIterator.prototype, module.AbstractKeyIterator.prototype, module.AbstractValueIterator.prototype];
     const isIterator = (resource: Resource) => iteratorPrototypes.some((p) => p.isPrototypeOf(resource));
     const proto = module.AbstractLevel.prototype;
@@ -79,7 +82,11 @@ async function seed(dynamo: LocalDynamo) {
     }),
   );
   // dynalite answers CreateTable with CREATING and flips to ACTIVE a moment later; writes before that fail.
-  const active = await waitFor(async () => (await dynamo.client.send(new DescribeTableCommand({ TableName: TABLE }))).Table?.TableStatus === 'ACTIVE', 5_000, 10);
+  const active = await waitFor(
+    async () => (await dynamo.client.send(new DescribeTableCommand({ TableName: TABLE }))).Table?.TableStatus === 'ACTIVE',
+    5_000,
+    10,
+  );
   expect(active, 'table ACTIVE').toBe(true);
   const items = Array.from({ length: ITEMS }, (_, i) => ({
     pk: { S: `p${i % 4}` },
@@ -100,7 +107,9 @@ async function readEveryWay(dynamo: LocalDynamo) {
   const limited = await send(new QueryCommand({ TableName: TABLE, ...pk('p2'), Limit: 3 }));
   expect(limited.Count).toBe(3);
   expect(limited.LastEvaluatedKey).toBeDefined();
-  const gsi = await send(new QueryCommand({ TableName: TABLE, IndexName: 'by-g', KeyConditionExpression: 'gpk = :g', ExpressionAttributeValues: { ':g': { S: 'g0' } }, Limit: 7 }));
+  const gsi = await send(
+    new QueryCommand({ TableName: TABLE, IndexName: 'by-g', KeyConditionExpression: 'gpk = :g', ExpressionAttributeValues: { ':g': { S: 'g0' } }, Limit: 7 }),
+  );
   expect(gsi.Count).toBe(7);
   const scan = await send(new ScanCommand({ TableName: TABLE }));
   expect(scan.Count).toBe(ITEMS);
@@ -143,7 +152,15 @@ describe.each([
   it('closes them when a table is deleted too (dynalite streams its keys to delete them)', async () => {
     const createdBefore = created;
     await dynamo.client.send(new DeleteTableCommand({ TableName: TABLE }));
-    const gone = await waitFor(() => dynamo.client.send(new DescribeTableCommand({ TableName: TABLE })).then(() => false, (e) => e.name === 'ResourceNotFoundException'), 5_000, 20);
+    const gone = await waitFor(
+      () =>
+        dynamo.client.send(new DescribeTableCommand({ TableName: TABLE })).then(
+          () => false,
+          (e) => e.name === 'ResourceNotFoundException',
+        ),
+      5_000,
+      20,
+    );
     expect(gone).toBe(true);
     const drained = await waitFor(async () => open.size === 0, 5_000, 20);
     expect(created - createdBefore, 'deleting went through abstract-level iterators').toBeGreaterThan(0);

@@ -35,7 +35,16 @@ function executionsFixture(): Execution[] {
     all.push({ id: `ex${String(i).padStart(4, '0')}`, namespace, flowId, flowRevision: 1, labels, inputs: {}, state, taskRunList: [] });
   }
   // One with no labels at all (DynamoDB has no empty sets: the item carries no label attribute).
-  all.push({ id: 'ex-unlabelled', namespace: 'team.a', flowId: 'export', flowRevision: 1, labels: [], inputs: {}, state: newState(new Date(t0)), taskRunList: [] });
+  all.push({
+    id: 'ex-unlabelled',
+    namespace: 'team.a',
+    flowId: 'export',
+    flowRevision: 1,
+    labels: [],
+    inputs: {},
+    state: newState(new Date(t0)),
+    taskRunList: [],
+  });
   return all;
 }
 
@@ -66,7 +75,14 @@ describe('executions search (DynamoDB store)', () => {
   const filters: Omit<ExecutionQuery, 'page' | 'size'>[] = [
     { namespace: 'team.a', flowId: 'export' },
     { namespace: 'team.a', flowId: 'export', labels: [{ key: 'reason', value: 'outage' }] },
-    { namespace: 'team.a', flowId: 'export', labels: [{ key: 'reason', value: 'outage' }, { key: 'system.from', value: 'backfill' }] },
+    {
+      namespace: 'team.a',
+      flowId: 'export',
+      labels: [
+        { key: 'reason', value: 'outage' },
+        { key: 'system.from', value: 'backfill' },
+      ],
+    },
     { namespace: 'team.a', flowId: 'import', labels: [{ key: 'team', value: 'data:eng' }] },
     { namespace: 'team.a', flowId: 'export', states: ['FAILED', 'RUNNING'] },
     { namespace: 'team.a', flowId: 'import', states: ['SUCCESS'], labels: [{ key: 'system.from', value: 'trigger' }] },
@@ -129,7 +145,10 @@ describe('executions search (DynamoDB store)', () => {
     const table = 'executions-v1';
     const gsi = (name: string, pk: string) => ({
       IndexName: name,
-      KeySchema: [{ AttributeName: pk, KeyType: 'HASH' as const }, { AttributeName: 'sortKey', KeyType: 'RANGE' as const }],
+      KeySchema: [
+        { AttributeName: pk, KeyType: 'HASH' as const },
+        { AttributeName: 'sortKey', KeyType: 'RANGE' as const },
+      ],
       Projection: { ProjectionType: 'ALL' as const },
     });
     await dynamo.client.send(

@@ -39,7 +39,11 @@ describe('failing tasks and rendered inputs', () => {
       namespace: 'fail',
       flowId: 'flaky',
       triggerId: 'schedule',
-      backfill: { start: start.toISOString(), end: new Date(start.getTime() + 3 * 1800_000).toISOString(), labels: { reason: 'rerun-{{ trigger.date | date("HH") }}' } },
+      backfill: {
+        start: start.toISOString(),
+        end: new Date(start.getTime() + 3 * 1800_000).toISOString(),
+        labels: { reason: 'rerun-{{ trigger.date | date("HH") }}' },
+      },
     });
     expect(response.status).toBe(200);
     const executions = await waitFor(async () => {

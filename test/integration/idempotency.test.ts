@@ -33,7 +33,10 @@ describe('one execution per tick, whatever fails or repeats', () => {
 
   beforeAll(async () => {
     // A short lease: a duplicate message that finds its execution leased comes back when the lease ends.
-    product = await startProduct({ env: { BACKFILL_BATCH_SIZE: '7', BACKFILL_THROTTLE_WAIT_SECONDS: '1', WORKER_LEASE_SECONDS: '3' }, visibilityTimeoutMs: 300 });
+    product = await startProduct({
+      env: { BACKFILL_BATCH_SIZE: '7', BACKFILL_THROTTLE_WAIT_SECONDS: '1', WORKER_LEASE_SECONDS: '3' },
+      visibilityTimeoutMs: 300,
+    });
     expect((await product.api.createFlow(FLOW)).status).toBe(200);
   });
   afterAll(async () => product?.close());
@@ -112,7 +115,7 @@ describe('one execution per tick, whatever fails or repeats', () => {
     }
   });
 
-  it("an execution whose worker died is taken over once its lease expires, under the same id", async () => {
+  it('an execution whose worker died is taken over once its lease expires, under the same id', async () => {
     const claimMany = svc().executions.claimMany.bind(svc().executions);
     let abandoned: string | undefined;
     svc().executions.claimMany = async (claims, leaseUntil, now) => {

@@ -35,7 +35,11 @@ describe('missed schedules across a restart of the local default', () => {
 
   it('replays all (ALL), only the last (LAST), or none of the late ones (NONE)', async () => {
     product = await startProduct(options);
-    for (const [id, recover] of [['all', 'ALL'], ['last', 'LAST'], ['none', 'NONE']] as const) {
+    for (const [id, recover] of [
+      ['all', 'ALL'],
+      ['last', 'LAST'],
+      ['none', 'NONE'],
+    ] as const) {
       expect((await product.api.createFlow(flow(id, recover))).status).toBe(200);
     }
     clock.set(at(2.5));

@@ -42,7 +42,8 @@ describe('the live schedule', () => {
     await product.runtime.tick();
     await product.runtime.queue.idle();
   }
-  const datesOf = async (flowId: string) => (await product.api.executions('live', flowId)).map((e) => Date.parse(e.trigger.variables.date)).sort((a, b) => a - b);
+  const datesOf = async (flowId: string) =>
+    (await product.api.executions('live', flowId)).map((e) => Date.parse(e.trigger.variables.date)).sort((a, b) => a - b);
 
   it('runs a withSeconds trigger on each of its ticks, never before, with its labels and trigger dates', async () => {
     expect((await product.api.createFlow(EVERY_TWO_SECONDS)).status).toBe(200);
@@ -57,7 +58,12 @@ describe('the live schedule', () => {
       // Created by the pass that found it due, a quarter of a second after its tick.
       expect(Date.parse(e.state.startDate) - tick).toBe(250);
       expect(Date.parse(e.trigger.variables.next) - tick).toBe(2000);
-      expect(e.labels).toEqual(expect.arrayContaining([{ key: 'team', value: 'data' }, { key: 'source', value: 'pulse' }]));
+      expect(e.labels).toEqual(
+        expect.arrayContaining([
+          { key: 'team', value: 'data' },
+          { key: 'source', value: 'pulse' },
+        ]),
+      );
     }
   });
 
@@ -114,10 +120,14 @@ describe('the local ticker', () => {
     expect(await waitFor(async () => passes.mock.calls.length >= passed + 3, 10_000, 20)).toBe(true);
     expect(await product.api.executions('live', 'fast')).toEqual([]);
     clock.set('2026-03-02T10:00:02.100Z');
-    const ran = await waitFor(async () => {
-      const executions = await product.api.executions('live', 'fast');
-      return executions.length > 0 && executions.every((e) => e.state.current === 'SUCCESS') ? executions : undefined;
-    }, 10_000, 20);
+    const ran = await waitFor(
+      async () => {
+        const executions = await product.api.executions('live', 'fast');
+        return executions.length > 0 && executions.every((e) => e.state.current === 'SUCCESS') ? executions : undefined;
+      },
+      10_000,
+      20,
+    );
     expect(ran?.map((e) => e.trigger.variables.date)).toEqual(['2026-03-02T10:00:02Z']);
     expect(Date.parse(ran?.[0].state.startDate)).toBe(Date.parse('2026-03-02T10:00:02.100Z'));
     // More passes at the same time find the tick done: still one execution.
@@ -197,7 +207,10 @@ describe('recovery of missed schedules', () => {
 
   it('refuses a set-disabled body without triggers or with a non-boolean', async () => {
     expect((await product.api.call('POST', '/api/v1/triggers/set-disabled/by-triggers', { triggers: [], disabled: true })).status).toBe(400);
-    const bad = await product.api.call('POST', '/api/v1/triggers/set-disabled/by-triggers', { triggers: [{ namespace: 'recover', flowId: 'all', triggerId: 'minute' }], disabled: 'yes' });
+    const bad = await product.api.call('POST', '/api/v1/triggers/set-disabled/by-triggers', {
+      triggers: [{ namespace: 'recover', flowId: 'all', triggerId: 'minute' }],
+      disabled: 'yes',
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.path).toBe('disabled');
   });

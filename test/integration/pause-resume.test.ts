@@ -203,15 +203,19 @@ describe('pause, resume and delete a running backfill', () => {
     expect((await put('/api/v1/triggers', { ...ids, backfill: { ...minutes(80, 10), labels: [{ key: 'run', value: 'progress' }] } })).status).toBe(200);
     // Read the progress back to back while the backfill runs, until it is done.
     let reads = 0;
-    const done = await waitFor(async () => {
-      const b = await backfillOf();
-      if (!b) return true;
-      reads++;
-      const p = b.progress;
-      expect(p.queued + p.running + p.succeeded + p.failed).toBe(p.dispatched);
-      expect(p.total).toBe(80);
-      return false;
-    }, 60_000, 0);
+    const done = await waitFor(
+      async () => {
+        const b = await backfillOf();
+        if (!b) return true;
+        reads++;
+        const p = b.progress;
+        expect(p.queued + p.running + p.succeeded + p.failed).toBe(p.dispatched);
+        expect(p.total).toBe(80);
+        return false;
+      },
+      60_000,
+      0,
+    );
     expect(done).toBe(true);
     expect(reads).toBeGreaterThan(0);
   });

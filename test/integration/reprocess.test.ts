@@ -66,10 +66,14 @@ describe('backfill reprocess modes', () => {
     const created = await product.api.call('PUT', '/api/v1/triggers', { ...ref, backfill });
     expect(created.status, JSON.stringify(created.body)).toBe(200);
     const id = created.body.backfill.id;
-    const outcome = await waitFor(async () => {
-      const last = (await product.runtime.deps.triggers.get(ref))?.lastBackfill;
-      return last && last.id === id ? last.outcome : undefined;
-    }, 30_000, 100);
+    const outcome = await waitFor(
+      async () => {
+        const last = (await product.runtime.deps.triggers.get(ref))?.lastBackfill;
+        return last && last.id === id ? last.outcome : undefined;
+      },
+      30_000,
+      100,
+    );
     expect(outcome).toBe('COMPLETED');
     return id;
   }
@@ -107,11 +111,32 @@ describe('backfill reprocess modes', () => {
     const created = await product.api.call('PUT', '/api/v1/triggers', { ...ref, backfill: { ...window, reprocess: 'MISSING' } });
     expect(created.body.backfill.reprocess).toBe('MISSING');
     expect(await waitFor(async () => !(await svc.triggers.get(ref))?.backfill, 10_000, 50)).toBe(true);
-    const plan = { ...created.body.backfill, id: 'manual', cursorMs: tick(0), dispatched: 0, skipped: 0, reprocess: 'MISSING', generation: 0, executionName: 'manual-g0', totalTicks: 12, paused: true, currentDate: window.start, createdDate: new Date().toISOString(), inputs: null, labels: [], previousNextExecutionDate: null };
+    const plan = {
+      ...created.body.backfill,
+      id: 'manual',
+      cursorMs: tick(0),
+      dispatched: 0,
+      skipped: 0,
+      reprocess: 'MISSING',
+      generation: 0,
+      executionName: 'manual-g0',
+      totalTicks: 12,
+      paused: true,
+      currentDate: window.start,
+      createdDate: new Date().toISOString(),
+      inputs: null,
+      labels: [],
+      previousNextExecutionDate: null,
+    };
     await svc.triggers.startBackfill(ref, plan, new Date().toISOString());
-    expect(await svc.triggers.advanceBackfill(ref, 'manual', tick(0), { cursorMs: tick(5), currentDate: iso(tick(5)), dispatchedDelta: 5, skippedDelta: 5 })).toBe(true);
+    expect(
+      await svc.triggers.advanceBackfill(ref, 'manual', tick(0), { cursorMs: tick(5), currentDate: iso(tick(5)), dispatchedDelta: 5, skippedDelta: 5 }),
+    ).toBe(true);
     const { backfill } = (await product.api.call('GET', '/api/v1/triggers/reprocess/hourly')).body.results[0];
-    expect(backfill).toMatchObject({ reprocess: 'MISSING', progress: { total: 12, dispatched: 5, skipped: 5, succeeded: 0, queued: 0, running: 0, failed: 0 } });
+    expect(backfill).toMatchObject({
+      reprocess: 'MISSING',
+      progress: { total: 12, dispatched: 5, skipped: 5, succeeded: 0, queued: 0, running: 0, failed: 0 },
+    });
     await svc.triggers.finishBackfill(ref, 'manual', 'DELETED', new Date().toISOString());
   });
 });

@@ -55,10 +55,14 @@ describe('the seed: a 5-hour outage replayed by PUT /api/v1/triggers', () => {
   });
 
   it('runs every missed tick exactly once, labelled, with its trigger dates and logs', async () => {
-    const done = await waitFor(async () => {
-      const ex = await product.api.executions('dev', 'scheduled_flow');
-      return ex.length >= 10 && ex.every((e) => e.state.current === 'SUCCESS') ? ex : undefined;
-    }, 90_000, 250);
+    const done = await waitFor(
+      async () => {
+        const ex = await product.api.executions('dev', 'scheduled_flow');
+        return ex.length >= 10 && ex.every((e) => e.state.current === 'SUCCESS') ? ex : undefined;
+      },
+      90_000,
+      250,
+    );
     expect(done, 'all 10 executions reach SUCCESS').toBeTruthy();
     const executions = done as any[];
     expect(executions).toHaveLength(10);
@@ -133,7 +137,9 @@ describe('a backfill on AWS names its state machine execution in the console', (
       const { backfill } = (await product.api.call('GET', '/api/v1/triggers/dev/scheduled_flow')).body.results[0];
       const executionArn = `arn:aws:states:eu-west-1:123456789012:execution:KestraBackfills-dev-backfill:${backfill.stateMachineExecutionName}`;
       expect(backfill.stateMachineExecutionArn).toBe(executionArn);
-      expect(backfill.stateMachineConsoleUrl).toBe(`https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/${executionArn}`);
+      expect(backfill.stateMachineConsoleUrl).toBe(
+        `https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/${executionArn}`,
+      );
     } finally {
       await product.close();
     }

@@ -22,7 +22,12 @@ describe('web UI serving', () => {
       expect({ status: viaUi.status, body: viaUi.body }).toEqual({ status: direct.status, body: direct.body });
     }
     expect((await local.api.call('GET', '/ui/api/v1/main/flows/dev/scheduled_flow')).body.id).toBe('scheduled_flow');
-    const bad = await local.api.call('PUT', '/ui/api/v1/triggers', { namespace: 'dev', flowId: 'scheduled_flow', triggerId: 'schedule', backfill: { start: 'yesterday' } });
+    const bad = await local.api.call('PUT', '/ui/api/v1/triggers', {
+      namespace: 'dev',
+      flowId: 'scheduled_flow',
+      triggerId: 'schedule',
+      backfill: { start: 'yesterday' },
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.message).toMatch(/backfill\.start/);
   });

@@ -199,7 +199,11 @@ describe('web sign-in (functions/web-sign-in): the /ui routes on AWS', () => {
     const refreshed = await authorize(authorizerEvent(REFRESH_ROUTE_KEY, { cookies: [`kb_session=expired`, `kb_refresh=${granted.context.refreshToken}`] }));
     expect(refreshed).toMatchObject({ isAuthorized: true, context: { username: 'grace' } });
     expect(refreshed.context.idToken).toEqual(expect.any(String));
-    const answer = (await handler(httpEvent(REFRESH_ROUTE_KEY, refreshed.context as SessionContext))) as { statusCode: number; cookies: string[]; body: string };
+    const answer = (await handler(httpEvent(REFRESH_ROUTE_KEY, refreshed.context as SessionContext))) as {
+      statusCode: number;
+      cookies: string[];
+      body: string;
+    };
     expect(answer.statusCode).toBe(200);
     expect(JSON.parse(answer.body)).toMatchObject({ username: 'grace' });
     expect(readCookie(answer.cookies[0], 'kb_session')).toBe(refreshed.context.idToken);
@@ -211,7 +215,11 @@ describe('web sign-in (functions/web-sign-in): the /ui routes on AWS', () => {
   });
 
   it('signs out: clears the cookie and hands over to the provider logout', async () => {
-    const answer = (await handler(httpEvent('GET /ui/signout', { username: 'ada', expiresAt: 0 }))) as { statusCode: number; headers: Record<string, string>; cookies: string[] };
+    const answer = (await handler(httpEvent('GET /ui/signout', { username: 'ada', expiresAt: 0 }))) as {
+      statusCode: number;
+      headers: Record<string, string>;
+      cookies: string[];
+    };
     expect(answer.statusCode).toBe(302);
     expect(answer.headers.location).toBe(SIGN_OUT_URL);
     expect(answer.cookies[0]).toMatch(/^kb_session=; Max-Age=0; Path=\/ui;/);

@@ -134,7 +134,15 @@ describe.runIf(Boolean(apiUrl))('deployed stack at SMOKE_API_URL (opt-in: set SM
       'PUT',
       '/api/v1/triggers',
       JSON.stringify({
-        backfill: { start, end, inputs: null, labels: [{ key: 'reason', value: 'outage' }, { key: 'smoke', value: runId }] },
+        backfill: {
+          start,
+          end,
+          inputs: null,
+          labels: [
+            { key: 'reason', value: 'outage' },
+            { key: 'smoke', value: runId },
+          ],
+        },
         flowId: 'scheduled_flow',
         namespace: 'dev',
         triggerId: 'schedule',

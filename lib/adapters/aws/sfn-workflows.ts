@@ -1,10 +1,4 @@
-import {
-  ExecutionAlreadyExists,
-  SendTaskSuccessCommand,
-  StartExecutionCommand,
-  StopExecutionCommand,
-  type SFNClient,
-} from '@aws-sdk/client-sfn';
+import { ExecutionAlreadyExists, SendTaskSuccessCommand, StartExecutionCommand, StopExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { BackfillRunInput, BackfillWorkflows } from '../../ports';
 
 /** Backfill state machine executions on AWS Step Functions. */
@@ -16,9 +10,7 @@ export class SfnBackfillWorkflows implements BackfillWorkflows {
 
   async start(name: string, input: BackfillRunInput): Promise<void> {
     try {
-      await this.client.send(
-        new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name, input: JSON.stringify(input) }),
-      );
+      await this.client.send(new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name, input: JSON.stringify(input) }));
     } catch (error) {
       // Same name, same input while open is already idempotent on AWS; a closed one with that name means it ran.
       if (error instanceof ExecutionAlreadyExists) return;

@@ -61,8 +61,16 @@ export class ExecutionQueries {
     const all = Number.MAX_SAFE_INTEGER;
     // Sequential on purpose: an execution moving on between two counts is then never counted twice.
     const failed = await this.countIndex(EXECUTIONS_FAILED, 'failedOwner', backfillId, all, { name: 'failedSort', from: '0', to: `${below}#~` });
-    const running = await this.countIndex(EXECUTIONS_UNFINISHED, 'pendingOwner', backfillId, all, { name: 'pendingSort', from: 'RUNNING#', to: `RUNNING#${below}#~` });
-    const queued = await this.countIndex(EXECUTIONS_UNFINISHED, 'pendingOwner', backfillId, all, { name: 'pendingSort', from: 'CREATED#', to: `CREATED#${below}#~` });
+    const running = await this.countIndex(EXECUTIONS_UNFINISHED, 'pendingOwner', backfillId, all, {
+      name: 'pendingSort',
+      from: 'RUNNING#',
+      to: `RUNNING#${below}#~`,
+    });
+    const queued = await this.countIndex(EXECUTIONS_UNFINISHED, 'pendingOwner', backfillId, all, {
+      name: 'pendingSort',
+      from: 'CREATED#',
+      to: `CREATED#${below}#~`,
+    });
     return { queued, running, failed };
   }
 

@@ -50,7 +50,11 @@ async function copy(client: DynamoDBClient, from: string, to: string): Promise<n
     (startKey) => client.send(new ScanCommand({ TableName: from, ExclusiveStartKey: startKey })),
     async (page) => {
       const items = (page.Items ?? []).map(withIndexAttributes);
-      await batchWrite(client, to, items.map((Item) => ({ PutRequest: { Item } })));
+      await batchWrite(
+        client,
+        to,
+        items.map((Item) => ({ PutRequest: { Item } })),
+      );
       copied += items.length;
     },
   );

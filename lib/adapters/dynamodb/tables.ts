@@ -86,7 +86,13 @@ export const EXECUTIONS_TABLE: TableDef = {
     },
     { name: EXECUTIONS_UNFINISHED, partitionKey: { name: 'pendingOwner', type: 'S' }, sortKey: { name: 'pendingSort', type: 'S' }, projection: 'KEYS_ONLY' },
     { name: EXECUTIONS_FAILED, partitionKey: { name: 'failedOwner', type: 'S' }, sortKey: { name: 'failedSort', type: 'S' }, projection: 'KEYS_ONLY' },
-    { name: EXECUTIONS_BY_TICK, partitionKey: { name: 'tickOwner', type: 'S' }, sortKey: { name: 'tickMs', type: 'N' }, projection: 'INCLUDE', nonKeyAttributes: ['state'] },
+    {
+      name: EXECUTIONS_BY_TICK,
+      partitionKey: { name: 'tickOwner', type: 'S' },
+      sortKey: { name: 'tickMs', type: 'N' },
+      projection: 'INCLUDE',
+      nonKeyAttributes: ['state'],
+    },
   ],
 };
 

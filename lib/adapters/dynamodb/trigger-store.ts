@@ -84,11 +84,7 @@ export class DynamoTriggerStore implements TriggerStore {
     return states;
   }
 
-  async setBackfillPaused(
-    ref: TriggerRef,
-    paused: boolean,
-    updatedDate: string,
-  ): Promise<{ state: TriggerState; taskToken?: string } | undefined> {
+  async setBackfillPaused(ref: TriggerRef, paused: boolean, updatedDate: string): Promise<{ state: TriggerState; taskToken?: string } | undefined> {
     try {
       const out = await this.client.send(
         new UpdateCommand({
@@ -123,10 +119,7 @@ export class DynamoTriggerStore implements TriggerStore {
     );
   }
 
-  async updateSchedule(
-    ref: TriggerRef,
-    fields: { nextExecutionDate: string | null; disabled: boolean; updatedDate: string },
-  ): Promise<void> {
+  async updateSchedule(ref: TriggerRef, fields: { nextExecutionDate: string | null; disabled: boolean; updatedDate: string }): Promise<void> {
     const values: NativeItem = { ':d': fields.disabled, ':u': fields.updatedDate };
     let expression = 'SET disabled = :d, updatedDate = :u';
     if (fields.nextExecutionDate) {

@@ -37,9 +37,16 @@ const actionRoutes: Route[] = (['pause', 'unpause', 'delete'] as const).flatMap(
   const action = BACKFILL_ACTIONS[name];
   // Kestra uses PUT for pause/unpause and POST for delete.
   const method = name === 'delete' ? 'POST' : 'PUT';
-  const bound = (deps: ApiDeps): TriggerAction => (ref) => action(deps, ref);
+  const bound =
+    (deps: ApiDeps): TriggerAction =>
+    (ref) =>
+      action(deps, ref);
   return [
-    { method, path: `/triggers/backfill/${name}`, handler: async (deps, request) => view(deps, await action(deps, parseBody(triggerRefBody, jsonBody(request)))) },
+    {
+      method,
+      path: `/triggers/backfill/${name}`,
+      handler: async (deps, request) => view(deps, await action(deps, parseBody(triggerRefBody, jsonBody(request)))),
+    },
     {
       method: 'POST',
       path: `/triggers/backfill/${name}/by-triggers`,
@@ -105,12 +112,10 @@ export const triggerRoutes: Route[] = [
         .filter((r) => inNamespace(r.namespace, namespace) && (!flowId || r.flowId === flowId))
         .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.flowId.localeCompare(b.flowId) || a.triggerId.localeCompare(b.triggerId));
       const results = await Promise.all(
-        pageOf(rows, paging).map(
-          async (row): Promise<TriggerSearchResult> => {
-            const flow = await deps.flows.get(row.namespace, row.flowId);
-            return { abstractTrigger: flow?.triggers.find((t) => t.id === row.triggerId) ?? null, triggerContext: await triggerView(deps, row) };
-          },
-        ),
+        pageOf(rows, paging).map(async (row): Promise<TriggerSearchResult> => {
+          const flow = await deps.flows.get(row.namespace, row.flowId);
+          return { abstractTrigger: flow?.triggers.find((t) => t.id === row.triggerId) ?? null, triggerContext: await triggerView(deps, row) };
+        }),
       );
       const page: PagedResults<TriggerSearchResult> = { results, total: rows.length };
       return json(200, page);

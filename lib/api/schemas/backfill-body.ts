@@ -10,7 +10,10 @@ import { zonedDateTime } from './zoned-date-time';
 export const backfillFields = z.object(
   {
     start: zonedDateTime,
-    end: zonedDateTime.nullish().transform((end) => end ?? null).meta({ description: 'Inclusive; null or absent means now.' }),
+    end: zonedDateTime
+      .nullish()
+      .transform((end) => end ?? null)
+      .meta({ description: 'Inclusive; null or absent means now.' }),
     inputs: z
       .record(z.string(), z.unknown(), { error: (issue) => `expected an object mapping input ids to values, got ${describe(issue.input)}` })
       .nullish()
@@ -30,10 +33,7 @@ export const backfillFields = z.object(
 export type BackfillFieldsJson = z.input<typeof backfillFields>;
 
 /** The typed command a backfill body becomes. */
-export function toBackfillRequest(
-  ref: { namespace: string; flowId: string; triggerId: string },
-  backfill: z.output<typeof backfillFields>,
-): BackfillRequest {
+export function toBackfillRequest(ref: { namespace: string; flowId: string; triggerId: string }, backfill: z.output<typeof backfillFields>): BackfillRequest {
   return { namespace: ref.namespace, flowId: ref.flowId, triggerId: ref.triggerId, ...backfill };
 }
 

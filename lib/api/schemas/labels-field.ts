@@ -12,13 +12,11 @@ const labelKey = z.string().regex(LABEL_KEY_PATTERN);
  * `{key, value}` or a map of key to value. It documents the field (JSON Schema, the UI's request
  * type) and is never run: `parseLabels` holds the rules, shared with the flow YAML parser.
  */
-const labelsJson = z
-  .union([z.array(z.object({ key: labelKey, value: labelValue })), z.record(labelKey, labelValue)])
-  .meta({
-    description:
-      `Labels added to every execution: a list of {key, value} or a map of key to value. Keys start with a lowercase letter ` +
-      `and are unique; "${SYSTEM_LABEL_PREFIX}*" keys are reserved. Numbers and booleans become strings.`,
-  });
+const labelsJson = z.union([z.array(z.object({ key: labelKey, value: labelValue })), z.record(labelKey, labelValue)]).meta({
+  description:
+    `Labels added to every execution: a list of {key, value} or a map of key to value. Keys start with a lowercase letter ` +
+    `and are unique; "${SYSTEM_LABEL_PREFIX}*" keys are reserved. Numbers and booleans become strings.`,
+});
 
 /** Labels as a request sends them (see `labelsJson`). */
 export type LabelsJson = z.input<typeof labelsJson>;

@@ -5,9 +5,7 @@ import { backfillFields, toBackfillRequest } from './backfill-body';
 import { jsonObjectError, triggerRefFields } from './trigger-ref-body';
 
 /** What `PUT /triggers` asks for: start a backfill, or switch the trigger on or off. */
-export type UpdateTriggerCommand =
-  | { action: 'CREATE_BACKFILL'; request: BackfillRequest }
-  | { action: 'SET_DISABLED'; ref: TriggerRef; disabled: boolean };
+export type UpdateTriggerCommand = { action: 'CREATE_BACKFILL'; request: BackfillRequest } | { action: 'SET_DISABLED'; ref: TriggerRef; disabled: boolean };
 
 /** The message for a `disabled` that is not true or false: it shows the JSON value sent (`"yes"`, `null`). */
 export const booleanError = (issue: { input?: unknown }): string => `expected true or false, got ${JSON.stringify(issue.input ?? null)}`;

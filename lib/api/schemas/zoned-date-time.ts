@@ -2,8 +2,7 @@ import { z } from 'zod';
 import { describe } from '../../domain/flow/values';
 
 /** ISO-8601 date-time with an offset or `Z`, optionally followed by a bracketed zone id as java.time prints it. */
-const ZONED_DATE_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})(?:\[[A-Za-z0-9_+\-/]+\])?$/;
+const ZONED_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})(?:\[[A-Za-z0-9_+\-/]+\])?$/;
 const EARLIEST = Date.UTC(1970, 0, 1);
 const EXPECTED = 'an ISO-8601 date-time with an offset, e.g. "2024-03-28T06:30:00.000Z"';
 
@@ -41,8 +40,7 @@ export const zonedDateTime = z
   .string({ error: (issue) => `expected ${EXPECTED}, got ${describe(issue.input)}` })
   .regex(ZONED_DATE_TIME, { error: (issue) => `"${issue.input as string}" is not ${EXPECTED}` })
   .meta({
-    description:
-      'An ISO-8601 date-time with an offset (Z or ±hh:mm); seconds, fractions and a [Zone/Id] suffix are optional; from 1970-01-01T00:00:00Z.',
+    description: 'An ISO-8601 date-time with an offset (Z or ±hh:mm); seconds, fractions and a [Zone/Id] suffix are optional; from 1970-01-01T00:00:00Z.',
     examples: ['2024-03-28T06:30:00.000Z', '2024-03-28T07:30:00+01:00[Europe/Paris]'],
   })
   .transform((text, ctx): Date => {

@@ -29,10 +29,7 @@ export class ValidationError extends DomainError {
   readonly column?: number;
 
   constructor(path: string, expected: string, location?: SourceLocation) {
-    super(
-      `${path}: ${expected}` +
-        (location ? ` (line ${location.line}, column ${location.column})` : ''),
-    );
+    super(`${path}: ${expected}` + (location ? ` (line ${location.line}, column ${location.column})` : ''));
     this.name = 'ValidationError';
     this.path = path;
     this.expected = expected;

@@ -31,12 +31,7 @@ export function checkKeys(map: Record<string, unknown>, path: string, allowed: r
 
 /** True for an absent value, `null`, an empty list or an empty mapping. */
 export function isEmpty(value: unknown): boolean {
-  return (
-    value === undefined ||
-    value === null ||
-    (Array.isArray(value) && value.length === 0) ||
-    (isPlainMap(value) && Object.keys(value).length === 0)
-  );
+  return value === undefined || value === null || (Array.isArray(value) && value.length === 0) || (isPlainMap(value) && Object.keys(value).length === 0);
 }
 
 /** Returns `value` as a mapping, or throws saying `what` was expected at `path`. */

@@ -53,13 +53,11 @@ export function coerceInputValue(type: InputType, value: unknown, path: string):
     case 'STRING':
       return typeof value === 'string' ? value : fail();
     case 'INT': {
-      const n =
-        typeof value === 'number' ? value : typeof value === 'string' && INT_STRING.test(value.trim()) ? Number(value.trim()) : NaN;
+      const n = typeof value === 'number' ? value : typeof value === 'string' && INT_STRING.test(value.trim()) ? Number(value.trim()) : NaN;
       return Number.isSafeInteger(n) ? n : fail();
     }
     case 'FLOAT': {
-      const n =
-        typeof value === 'number' ? value : typeof value === 'string' && FLOAT_STRING.test(value.trim()) ? Number(value.trim()) : NaN;
+      const n = typeof value === 'number' ? value : typeof value === 'string' && FLOAT_STRING.test(value.trim()) ? Number(value.trim()) : NaN;
       return Number.isFinite(n) ? n : fail();
     }
     case 'BOOLEAN': {
@@ -122,12 +120,7 @@ function isJsonValue(value: unknown): boolean {
  *   (so templates can read `inputs.x` and test it with `??`).
  * @throws ValidationError for a non-map, an unknown id, a wrong type or a missing required input.
  */
-export function resolveInputs(
-  flow: Pick<Flow, 'inputs'>,
-  provided: unknown,
-  field: string,
-  options?: { partial?: boolean },
-): Record<string, unknown> {
+export function resolveInputs(flow: Pick<Flow, 'inputs'>, provided: unknown, field: string, options?: { partial?: boolean }): Record<string, unknown> {
   if (provided !== null && provided !== undefined && !isPlainMap(provided)) {
     throw new ValidationError(field, `expected a map of input id to value, got ${describe(provided)}`);
   }
@@ -146,7 +139,7 @@ export function resolveInputs(
   if (options?.partial) return result;
 
   for (const input of flow.inputs) {
-    if (Object.prototype.hasOwnProperty.call(result, input.id)) continue;
+    if (Object.hasOwn(result, input.id)) continue;
     if (input.defaults !== undefined && input.defaults !== null) {
       // Defaults were coerced when the flow was parsed; copy JSON values so callers cannot mutate the flow.
       result[input.id] = typeof input.defaults === 'object' ? structuredClone(input.defaults) : input.defaults;

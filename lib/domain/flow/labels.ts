@@ -60,7 +60,10 @@ export function parseLabels(value: unknown, field: string): Label[] {
       const raw = hasOwn(item, 'value') ? item.value : undefined;
       const val = scalarToString(raw);
       if (val === undefined) {
-        throw new ValidationError(`${itemPath}.value`, `Unsupported type for key ${JSON.stringify(key)}: expected a string, number or boolean, got ${describe(raw)}`);
+        throw new ValidationError(
+          `${itemPath}.value`,
+          `Unsupported type for key ${JSON.stringify(key)}: expected a string, number or boolean, got ${describe(raw)}`,
+        );
       }
       add(key, val, `${itemPath}.key`, `${itemPath}.value`);
     });

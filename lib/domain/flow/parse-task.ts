@@ -83,7 +83,10 @@ function parseShellTask(map: Record<string, unknown>, path: string, id: string):
     const runnerPath = `${path}.taskRunner`;
     const taskRunner = expectMap(map.taskRunner, runnerPath, `{type: ${PROCESS_TASK_RUNNER_TYPE}}`);
     if (taskRunner.type !== PROCESS_TASK_RUNNER_TYPE) {
-      throw new ValidationError(`${runnerPath}.type`, `unsupported task runner ${describe(taskRunner.type)}: ${docker}; expected "${PROCESS_TASK_RUNNER_TYPE}"`);
+      throw new ValidationError(
+        `${runnerPath}.type`,
+        `unsupported task runner ${describe(taskRunner.type)}: ${docker}; expected "${PROCESS_TASK_RUNNER_TYPE}"`,
+      );
     }
     checkKeys(taskRunner, runnerPath, ['type'], {});
   }
@@ -103,7 +106,8 @@ function parseShellTask(map: Record<string, unknown>, path: string, id: string):
 
   if (map.interpreter !== undefined && map.interpreter !== null) {
     const interpreter = map.interpreter;
-    const ok = Array.isArray(interpreter) && INTERPRETERS.some((allowed) => allowed.length === interpreter.length && allowed.every((a, i) => a === interpreter[i]));
+    const ok =
+      Array.isArray(interpreter) && INTERPRETERS.some((allowed) => allowed.length === interpreter.length && allowed.every((a, i) => a === interpreter[i]));
     if (!ok) {
       throw new ValidationError(`${path}.interpreter`, `unsupported interpreter; expected ${INTERPRETERS.map((i) => JSON.stringify(i)).join(' or ')}`);
     }

@@ -19,13 +19,40 @@ const SUPPORTED_TRIGGER_TYPES: readonly string[] = [SCHEDULE_TYPE, SCHEDULE_TYPE
 const RECOVER_MISSED: readonly RecoverMissedSchedules[] = ['ALL', 'LAST', 'NONE'];
 /** Kestra's `State.Type` values, accepted in `stopAfter`. */
 const STATE_TYPES: readonly string[] = [
-  'CREATED', 'SUBMITTED', 'RUNNING', 'PAUSED', 'RESTARTED', 'KILLING', 'SUCCESS', 'WARNING',
-  'FAILED', 'KILLED', 'CANCELLED', 'QUEUED', 'RETRYING', 'RETRIED', 'SKIPPED', 'BREAKPOINT', 'RESUBMITTED',
+  'CREATED',
+  'SUBMITTED',
+  'RUNNING',
+  'PAUSED',
+  'RESTARTED',
+  'KILLING',
+  'SUCCESS',
+  'WARNING',
+  'FAILED',
+  'KILLED',
+  'CANCELLED',
+  'QUEUED',
+  'RETRYING',
+  'RETRIED',
+  'SKIPPED',
+  'BREAKPOINT',
+  'RESUBMITTED',
 ];
 
 const TRIGGER_KEYS = [
-  'id', 'type', 'description', 'disabled', 'cron', 'withSeconds', 'timezone', 'inputs', 'labels',
-  'recoverMissedSchedules', 'lateMaximumDelay', 'stopAfter', 'conditions', 'allowConcurrent',
+  'id',
+  'type',
+  'description',
+  'disabled',
+  'cron',
+  'withSeconds',
+  'timezone',
+  'inputs',
+  'labels',
+  'recoverMissedSchedules',
+  'lateMaximumDelay',
+  'stopAfter',
+  'conditions',
+  'allowConcurrent',
 ];
 const UNSUPPORTED_TRIGGER_PROPERTIES: Record<string, string> = {
   scheduleConditions: 'trigger conditions',
@@ -55,7 +82,10 @@ export function parseTrigger(value: unknown, path: string, inputs: FlowInput[], 
     throw new ValidationError(`${path}.type`, `unknown trigger type ${JSON.stringify(type)}; supported: ${SUPPORTED_TRIGGER_TYPES.join(', ')}`);
   }
   if (hasOwn(map, 'backfill') && map.backfill !== null) {
-    throw new ValidationError(`${path}.backfill`, 'backfills in the flow definition are deprecated and not supported; start backfills through PUT /api/v1/triggers');
+    throw new ValidationError(
+      `${path}.backfill`,
+      'backfills in the flow definition are deprecated and not supported; start backfills through PUT /api/v1/triggers',
+    );
   }
   if (hasOwn(map, 'interval') && map.interval !== null) {
     throw new ValidationError(`${path}.interval`, 'a Schedule trigger has no interval; expected no "interval" key');

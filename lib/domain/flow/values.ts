@@ -21,7 +21,7 @@ export function ownEntries(map: Record<string, unknown>): [string, unknown][] {
 }
 
 export function hasOwn(map: Record<string, unknown>, key: string): boolean {
-  return Object.prototype.hasOwnProperty.call(map, key);
+  return Object.hasOwn(map, key);
 }
 
 /** Describes a value's kind for "expected X, got Y" messages (short; never dumps big values). */
@@ -57,10 +57,7 @@ export function parseDuration(value: unknown, path: string): number {
   }
   const parts = duration.toObject();
   if (parts.years || parts.quarters || parts.months || parts.weeks) {
-    throw new ValidationError(
-      path,
-      `invalid duration ${JSON.stringify(value)}: years, months and weeks are not allowed; expected ${example}`,
-    );
+    throw new ValidationError(path, `invalid duration ${JSON.stringify(value)}: years, months and weeks are not allowed; expected ${example}`);
   }
   const ms = duration.toMillis();
   if (!(ms > 0)) {

@@ -47,10 +47,7 @@ const DAY_OF_WEEK_FIELD = 5;
  */
 export function parseCron(cron: unknown, withSeconds: boolean): ParsedCron {
   if (typeof cron !== 'string') {
-    throw new InvalidScheduleError(
-      'cron',
-      `invalid cron expression: expected a string such as "0 9 * * 1-5", got ${cron === null ? 'null' : typeof cron}`,
-    );
+    throw new InvalidScheduleError('cron', `invalid cron expression: expected a string such as "0 9 * * 1-5", got ${cron === null ? 'null' : typeof cron}`);
   }
   const invalid = (detail: string) => new InvalidScheduleError('cron', `invalid cron expression "${cron}": ${detail}`);
   const trimmed = cron.trim();

@@ -60,8 +60,7 @@ function dayRule(fields: CronFieldCollection) {
     const length = daysInMonth(year, month);
     const matchedDom = monthDays.has(day) || (dayOfMonth.hasLastChar && day === length);
     const matchedDow =
-      (weekdays.has(weekday) && (nth <= 0 || Math.ceil(day / 7) === nth)) ||
-      (dayOfWeek.hasLastChar && day > length - 7 && lastWeekdays.has(weekday));
+      (weekdays.has(weekday) && (nth <= 0 || Math.ceil(day / 7) === nth)) || (dayOfWeek.hasLastChar && day > length - 7 && lastWeekdays.has(weekday));
     if (domRestricted && dowRestricted) return matchedDom || matchedDow;
     if (!dowRestricted) return matchedDom;
     return matchedDow;

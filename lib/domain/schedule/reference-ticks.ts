@@ -30,21 +30,12 @@ export interface CronParserRun {
  * throw at once if its search ever moves back before `afterMs`, which it otherwise only notices
  * after 10,000 loops (about a second).
  */
-export function runCronParser(
-  sixFields: string,
-  timezone: string,
-  afterMs: number,
-  untilMs: number,
-  limit: number,
-  guarded = false,
-): CronParserRun {
+export function runCronParser(sixFields: string, timezone: string, afterMs: number, untilMs: number, limit: number, guarded = false): CronParserRun {
   const ticks: number[] = [];
   if (!(afterMs < untilMs) || !(limit > 0)) return { ticks, outcome: 'done' };
   const iterator = CronExpressionParser.parse(
     sixFields,
-    guarded
-      ? { currentDate: afterMs, startDate: afterMs, tz: timezone }
-      : { currentDate: afterMs, endDate: untilMs, tz: timezone },
+    guarded ? { currentDate: afterMs, startDate: afterMs, tz: timezone } : { currentDate: afterMs, endDate: untilMs, tz: timezone },
   );
   while (ticks.length < limit) {
     let tick: number;

@@ -15,14 +15,7 @@ import type { CronParserRun } from './reference-ticks';
 import type { TransitionPiece } from './zone-timeline';
 
 /** Ticks t with afterMs < t <= untilMs in `piece`, ascending, at most `limit`. */
-export function transitionTicks(
-  sixFields: string,
-  timezone: string,
-  piece: TransitionPiece,
-  afterMs: number,
-  untilMs: number,
-  limit: number,
-): number[] {
+export function transitionTicks(sixFields: string, timezone: string, piece: TransitionPiece, afterMs: number, untilMs: number, limit: number): number[] {
   const ticks: number[] = [];
   const take = (run: CronParserRun) => {
     for (const tick of run.ticks) ticks.push(tick);
@@ -42,9 +35,7 @@ export function transitionTicks(
       if (full()) return ticks;
       after = trap.hourStart;
     }
-    const outcome = take(
-      runCronParser(sixFields, timezone, Math.max(after, trap.hourStart + 1), untilMs, limit - ticks.length, true),
-    );
+    const outcome = take(runCronParser(sixFields, timezone, Math.max(after, trap.hourStart + 1), untilMs, limit - ticks.length, true));
     if (outcome === 'done' || full()) return ticks;
     after = Math.max(trap.change - 1, ticks.at(-1) ?? after);
   }

@@ -38,10 +38,7 @@ function isValidTimeZone(timezone: unknown): timezone is string {
 export function assertTimeZone(timezone: unknown): asserts timezone is string {
   if (!isValidTimeZone(timezone)) {
     const shown = typeof timezone === 'string' ? `"${timezone}"` : String(timezone);
-    throw new InvalidScheduleError(
-      'timezone',
-      `unknown time zone ${shown}: expected an IANA time zone id such as "Europe/Paris" or "UTC"`,
-    );
+    throw new InvalidScheduleError('timezone', `unknown time zone ${shown}: expected an IANA time zone id such as "Europe/Paris" or "UTC"`);
   }
 }
 

@@ -79,10 +79,7 @@ export class ZoneTimeline {
   private lastPiece: TimelinePiece | null = null;
 
   constructor(private readonly offsets: ZoneOffsets) {
-    this.fixed =
-      offsets.fixedOffsetMs === null
-        ? null
-        : { kind: 'steady', start: -Infinity, end: Infinity, offsetMs: offsets.fixedOffsetMs };
+    this.fixed = offsets.fixedOffsetMs === null ? null : { kind: 'steady', start: -Infinity, end: Infinity, offsetMs: offsets.fixedOffsetMs };
   }
 
   /** The piece containing instant `t`. */
@@ -105,9 +102,9 @@ export class ZoneTimeline {
     if (pieces !== undefined) return pieces;
     const yearStart = Date.UTC(year, 0, 1);
     const yearEnd = Date.UTC(year + 1, 0, 1);
-    const windows = mergeWindows(
-      [year - 1, year, year + 1].flatMap((y) => this.transitionsOfYear(y)).map(transitionWindow),
-    ).filter((w) => w.end > yearStart && w.start < yearEnd);
+    const windows = mergeWindows([year - 1, year, year + 1].flatMap((y) => this.transitionsOfYear(y)).map(transitionWindow)).filter(
+      (w) => w.end > yearStart && w.start < yearEnd,
+    );
     pieces = [];
     let cursor = yearStart;
     for (const window of windows) {

@@ -76,8 +76,7 @@ const NAMED_PATTERNS: Record<string, string> = {
 const pad = (value: number, width: number): string => String(value).padStart(width, '0');
 
 /** ISO year: 4 digits, `+` beyond 9999, `-` before year 0. */
-const isoYear = (year: number): string =>
-  year > 9999 ? `+${year}` : year < 0 ? `-${pad(-year, 4)}` : pad(year, 4);
+const isoYear = (year: number): string => (year > 9999 ? `+${year}` : year < 0 ? `-${pad(-year, 4)}` : pad(year, 4));
 
 const isoDate = (f: DateFields): string => `${isoYear(f.year)}-${pad(f.month, 2)}-${pad(f.day, 2)}`;
 
@@ -100,17 +99,14 @@ const NAMED_FORMATTERS: Record<string, (f: DateFields) => string> = {
   iso_time: (f) => `${isoTime(f)}${offsetId(f.offsetSeconds)}`,
   iso_offset_time: (f) => `${isoTime(f)}${offsetId(f.offsetSeconds)}`,
   iso_ordinal_date: (f) => `${isoYear(f.year)}-${pad(f.dayOfYear, 3)}${offsetId(f.offsetSeconds)}`,
-  iso_week_date: (f) =>
-    `${isoYear(f.isoWeekYear)}-W${pad(f.isoWeekNumber, 2)}-${f.isoWeekday}${offsetId(f.offsetSeconds)}`,
+  iso_week_date: (f) => `${isoYear(f.isoWeekYear)}-W${pad(f.isoWeekNumber, 2)}-${f.isoWeekday}${offsetId(f.offsetSeconds)}`,
   iso_instant: (f) => {
     const utc = computeFields(Math.floor(f.epochMillis / 1000), f.nano, UTC_ZONE);
     const fraction = f.nano === 0 ? '' : `.${pad(f.nano, 9).replace(/(000)+$/, '')}`;
     return `${isoDate(utc)}T${pad(utc.hour, 2)}:${pad(utc.minute, 2)}:${pad(utc.second, 2)}${fraction}Z`;
   },
   rfc_1123_date_time: (f) =>
-    `${formatPattern(compiled('EEE, d MMM yyyy HH:mm:ss'), f)} ${
-      f.offsetSeconds === 0 ? 'GMT' : formatOffset(f.offsetSeconds, '+HHMM', '+0000')
-    }`,
+    `${formatPattern(compiled('EEE, d MMM yyyy HH:mm:ss'), f)} ${f.offsetSeconds === 0 ? 'GMT' : formatOffset(f.offsetSeconds, '+HHMM', '+0000')}`,
 };
 
 const patternCache = new Map<string, PatternPart[]>();
@@ -220,10 +216,7 @@ function resolveParsed(p: ParsedFields, zone: JavaZone, text: string): ZonedInst
   if (hasTime && (p.offsetSeconds !== undefined || p.zoneId !== undefined)) {
     const ownZone = p.zoneId !== undefined ? resolveZone(p.zoneId) : resolveZone(offsetId(p.offsetSeconds ?? 0));
     // The offset in the text fixes the instant; a bracketed zone only names the zone.
-    const epochSecond =
-      p.offsetSeconds !== undefined
-        ? check.toSeconds() - p.offsetSeconds
-        : DateTime.fromObject(local, { zone: ownZone.zone }).toSeconds();
+    const epochSecond = p.offsetSeconds !== undefined ? check.toSeconds() - p.offsetSeconds : DateTime.fromObject(local, { zone: ownZone.zone }).toSeconds();
     return { epochSecond: Math.floor(epochSecond), nano, zone: ownZone };
   }
   // Local date-time (or date at start of day): the zone is applied, DST gaps shift forward as in java.time.

@@ -11,20 +11,7 @@ import { locate, TemplateError, UndefinedVariableError } from './errors';
 import { range, rangeSize } from './functions';
 import { arithmetic, compare, contains, isIn, toBoolean } from './operators';
 import type { Runtime } from './runtime';
-import {
-  BLOCKED_NAMES,
-  isPlainObject,
-  isUsable,
-  MISSING,
-  newMap,
-  ownKeys,
-  readData,
-  readOwn,
-  setOwn,
-  toText,
-  typeName,
-  valuesEqual,
-} from './values';
+import { BLOCKED_NAMES, isPlainObject, isUsable, MISSING, newMap, ownKeys, readData, readOwn, setOwn, toText, typeName, valuesEqual } from './values';
 
 /** Items of a `for` loop, read lazily so `0..100000000` never materializes. */
 interface Iteration {
@@ -312,9 +299,7 @@ export class Evaluator {
     }
     const value = readOwn(object, key);
     if (value === MISSING) {
-      const reason = BLOCKED_NAMES.has(String(key))
-        ? `attribute '${key}' is not accessible`
-        : `'${objectPath}' has no attribute '${key}'`;
+      const reason = BLOCKED_NAMES.has(String(key)) ? `attribute '${key}' is not accessible` : `'${objectPath}' has no attribute '${key}'`;
       throw new UndefinedVariableError(`Unable to find variable '${expr.path}': ${reason}`);
     }
     return value;

@@ -10,19 +10,7 @@ import type { JavaZone } from './java-date-pattern';
 import { DEFAULT_NUMBER_PATTERN, formatDecimal } from './number-format';
 import type { Args, CallableDef } from './registry-types';
 import type { Runtime } from './runtime';
-import {
-  isEmptyValue,
-  isPlainObject,
-  javaString,
-  listItems,
-  newMap,
-  ownKeys,
-  readData,
-  setOwn,
-  toJson,
-  toText,
-  typeName,
-} from './values';
+import { isEmptyValue, isPlainObject, javaString, listItems, newMap, ownKeys, readData, setOwn, toJson, toText, typeName } from './values';
 
 const filter = (argNames: readonly string[], apply: CallableDef['apply'], extra?: Partial<CallableDef>): CallableDef => ({
   argNames,
@@ -302,20 +290,18 @@ export const FILTERS: ReadonlyMap<string, CallableDef> = new Map<string, Callabl
   ['base64decode', filter([], (input, _a, rt) => (input === null ? null : Buffer.from(toText(input, rt), 'base64').toString('utf8')))],
   ['startsWith', filter(['value'], (input, args, rt) => input !== null && toText(input, rt).startsWith(toText(args.get('value') ?? null, rt)))],
   ['endsWith', filter(['value'], (input, args, rt) => input !== null && toText(input, rt).endsWith(toText(args.get('value') ?? null, rt)))],
-  ...(['substringBefore', 'substringBeforeLast', 'substringAfter', 'substringAfterLast'] as const).map(
-    (name): [string, CallableDef] => [
-      name,
-      filter(['separator'], (input, args, rt) => {
-        if (input === null) return null;
-        const s = toText(input, rt);
-        const sep = stringArg(args, 'separator', name);
-        if (sep === null) return name.startsWith('substringBefore') ? s : '';
-        const i = name.endsWith('Last') ? s.lastIndexOf(sep) : s.indexOf(sep);
-        if (name.startsWith('substringBefore')) return i < 0 ? s : s.slice(0, i);
-        return i < 0 ? '' : s.slice(i + sep.length);
-      }),
-    ],
-  ),
+  ...(['substringBefore', 'substringBeforeLast', 'substringAfter', 'substringAfterLast'] as const).map((name): [string, CallableDef] => [
+    name,
+    filter(['separator'], (input, args, rt) => {
+      if (input === null) return null;
+      const s = toText(input, rt);
+      const sep = stringArg(args, 'separator', name);
+      if (sep === null) return name.startsWith('substringBefore') ? s : '';
+      const i = name.endsWith('Last') ? s.lastIndexOf(sep) : s.indexOf(sep);
+      if (name.startsWith('substringBefore')) return i < 0 ? s : s.slice(0, i);
+      return i < 0 ? '' : s.slice(i + sep.length);
+    }),
+  ]),
 
   // --- Values and collections ---
   ['default', filter(['default'], (input, args) => (isEmptyValue(input) ? (args.get('default') ?? null) : input), { tolerateUndefinedInput: true })],

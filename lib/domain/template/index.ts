@@ -82,13 +82,7 @@ function createRuntime(options: RenderOptions | undefined): Runtime {
   if (!(maxOutputLength >= 0) || !Number.isFinite(maxOutputLength)) {
     throw new TypeError(`maxOutputLength must be a non-negative number, got ${maxOutputLength}`);
   }
-  return new Runtime(
-    Date.now() + timeoutMs,
-    timeoutMs,
-    maxOutputLength,
-    options?.now ?? (() => new Date()),
-    resolveZone(options?.defaultTimeZone ?? 'UTC'),
-  );
+  return new Runtime(Date.now() + timeoutMs, timeoutMs, maxOutputLength, options?.now ?? (() => new Date()), resolveZone(options?.defaultTimeZone ?? 'UTC'));
 }
 
 /** Turns engine-level failures (stack overflow, string too long for V8) into `TemplateError`s. */

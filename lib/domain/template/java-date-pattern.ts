@@ -37,24 +37,49 @@ export interface DateFields {
 }
 
 /** A compiled pattern element: quoted/plain text or a letter with its repeat count. */
-export type PatternPart =
-  | { kind: 'literal'; text: string }
-  | { kind: 'field'; letter: string; count: number };
+export type PatternPart = { kind: 'literal'; text: string } | { kind: 'field'; letter: string; count: number };
 
 /** English month names (Java's default `Locale.US` text). */
-export const MONTHS = [
-  'January', 'February', 'March', 'April', 'May', 'June',
-  'July', 'August', 'September', 'October', 'November', 'December',
-];
+export const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 /** English day names, Monday first like `DayOfWeek`. */
 export const WEEKDAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
 const QUARTER_NAMES = ['1st quarter', '2nd quarter', '3rd quarter', '4th quarter'];
 
 /** Largest repeat count `appendPattern` accepts per letter (java.time). */
 const MAX_COUNT: Record<string, number> = {
-  G: 5, u: 19, y: 19, Y: 19, Q: 5, q: 5, M: 5, L: 5, w: 2, W: 1, E: 5, e: 5, c: 5, a: 1,
-  h: 2, K: 2, k: 2, H: 2, m: 2, s: 2, S: 9, A: 19, n: 19, N: 19, V: 2, v: 4, z: 4, O: 4,
-  X: 5, x: 5, Z: 5, D: 3, d: 2,
+  G: 5,
+  u: 19,
+  y: 19,
+  Y: 19,
+  Q: 5,
+  q: 5,
+  M: 5,
+  L: 5,
+  w: 2,
+  W: 1,
+  E: 5,
+  e: 5,
+  c: 5,
+  a: 1,
+  h: 2,
+  K: 2,
+  k: 2,
+  H: 2,
+  m: 2,
+  s: 2,
+  S: 9,
+  A: 19,
+  n: 19,
+  N: 19,
+  V: 2,
+  v: 4,
+  z: 4,
+  O: 4,
+  X: 5,
+  x: 5,
+  Z: 5,
+  D: 3,
+  d: 2,
 };
 /** Valid java.time letters this engine does not implement. */
 const UNSUPPORTED_LETTERS = new Set(['B', 'F', 'g', 'p']);
@@ -339,7 +364,9 @@ function zoneName(f: DateFields, style: ZoneNameStyle): string {
   if (f.zone.isOffset) return f.zone.id;
   const date = new Date(f.epochMillis);
   const read = (locale: string): string | undefined =>
-    zoneNameFormat(locale, f.zone.id, style)?.formatToParts(date).find((p) => p.type === 'timeZoneName')?.value;
+    zoneNameFormat(locale, f.zone.id, style)
+      ?.formatToParts(date)
+      .find((p) => p.type === 'timeZoneName')?.value;
   const us = read('en-US');
   if (us === undefined) return f.zone.id;
   if (style === 'short' && /^GMT[+-]/.test(us)) {

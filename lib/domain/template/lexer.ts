@@ -35,8 +35,31 @@ export interface Token {
 
 /** Binary and unary operator symbols, longest first so `???` wins over `??` and `is not` over `is`. */
 const OPERATORS = [
-  'is not', 'not in', 'contains', 'equals', '???', 'and', 'not', '??', '==', '!=', '<=', '>=', '..',
-  'or', 'is', 'in', '<', '>', '+', '-', '~', '*', '/', '%', '|',
+  'is not',
+  'not in',
+  'contains',
+  'equals',
+  '???',
+  'and',
+  'not',
+  '??',
+  '==',
+  '!=',
+  '<=',
+  '>=',
+  '..',
+  'or',
+  'is',
+  'in',
+  '<',
+  '>',
+  '+',
+  '-',
+  '~',
+  '*',
+  '/',
+  '%',
+  '|',
 ];
 
 function buildOperatorRegex(): RegExp {
@@ -169,13 +192,7 @@ class Lexer {
    * Lexes expression tokens into `out` until `close` (`}}`, `%}`, or `}` for `#{…}` when `close` is
    * null) is found outside brackets.
    */
-  private expression(
-    out: Token[],
-    close: string | null,
-    endType: TokenType,
-    openPos: number,
-    depth: number,
-  ): void {
+  private expression(out: Token[], close: string | null, endType: TokenType, openPos: number, depth: number): void {
     const src = this.src;
     const brackets: Array<{ char: string; pos: number }> = [];
     for (;;) {

@@ -43,9 +43,7 @@ export function arithmetic(op: string, left: unknown, right: unknown, floatHint:
     return items;
   }
   if (typeof left !== 'number' || typeof right !== 'number') {
-    throw new TemplateError(
-      `invalid operands for mathematical operation [${OPERATION_NAMES[op]}]: ${typeName(left)} ${op} ${typeName(right)}`,
-    );
+    throw new TemplateError(`invalid operands for mathematical operation [${OPERATION_NAMES[op]}]: ${typeName(left)} ${op} ${typeName(right)}`);
   }
   const integers = !floatHint && Number.isInteger(left) && Number.isInteger(right);
   switch (op) {

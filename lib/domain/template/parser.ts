@@ -54,8 +54,24 @@ const WORD_OPERATORS = new Set(['or', 'and', 'is', 'not', 'in', 'contains', 'equ
 
 /** Pebble tags this engine deliberately does not implement (template loading, macros, blocks…). */
 const UNSUPPORTED_TAGS = new Set([
-  'include', 'import', 'from', 'extends', 'embed', 'block', 'endblock', 'macro', 'endmacro', 'parallel',
-  'endparallel', 'cache', 'endcache', 'flush', 'autoescape', 'endautoescape', 'filter', 'endfilter',
+  'include',
+  'import',
+  'from',
+  'extends',
+  'embed',
+  'block',
+  'endblock',
+  'macro',
+  'endmacro',
+  'parallel',
+  'endparallel',
+  'cache',
+  'endcache',
+  'flush',
+  'autoescape',
+  'endautoescape',
+  'filter',
+  'endfilter',
 ]);
 
 const RESERVED_NAMES = new Set(['true', 'false', 'null', 'none', 'TRUE', 'FALSE', 'NULL', 'NONE']);
@@ -380,10 +396,7 @@ class Parser {
         const keyExpr = this.parseExpression();
         this.leave();
         this.expect('punct', ']');
-        const literalKey =
-          keyExpr.kind === 'literal' && (typeof keyExpr.value === 'string' || typeof keyExpr.value === 'number')
-            ? keyExpr.value
-            : undefined;
+        const literalKey = keyExpr.kind === 'literal' && (typeof keyExpr.value === 'string' || typeof keyExpr.value === 'number') ? keyExpr.value : undefined;
         const path = `${pathOf(expr)}[${typeof literalKey === 'string' ? `'${literalKey}'` : (literalKey ?? '…')}]`;
         expr = this.checkDepth({
           kind: 'attr',
@@ -529,10 +542,7 @@ class Parser {
     });
     for (const arg of parsed.named) {
       if (!argNames.includes(arg.name)) {
-        throw this.error(
-          `${kind} "${name}" has no argument named "${arg.name}"${argNames.length ? `; expected one of ${argNames.join(', ')}` : ''}`,
-          arg.pos,
-        );
+        throw this.error(`${kind} "${name}" has no argument named "${arg.name}"${argNames.length ? `; expected one of ${argNames.join(', ')}` : ''}`, arg.pos);
       }
       if (bound.some((b) => b.name === arg.name)) throw this.error(`Argument "${arg.name}" of "${name}" is given twice`, arg.pos);
       bound.push({ name: arg.name, value: arg.value });

@@ -45,9 +45,7 @@ export class Runtime {
   /** Same check for a string about to be built, before it is allocated. */
   public checkLength(length: number): void {
     if (length > this.maxOutputLength) {
-      throw new TemplateError(
-        `A string of ${length} characters exceeds the output limit of ${this.maxOutputLength} characters`,
-      );
+      throw new TemplateError(`A string of ${length} characters exceeds the output limit of ${this.maxOutputLength} characters`);
     }
   }
 

@@ -96,14 +96,16 @@ const enc = encodeURIComponent;
 export const api = {
   searchTriggers: (namespace: string) =>
     call<PagedResults<TriggerSearchResult>>('GET', `/triggers/search?size=1000${namespace ? `&namespace=${enc(namespace)}` : ''}`),
-  backfillActionMany: (refs: TriggerRef[], action: 'pause' | 'unpause' | 'delete') => call<BulkResponse>('POST', `/triggers/backfill/${action}/by-triggers`, refs),
+  backfillActionMany: (refs: TriggerRef[], action: 'pause' | 'unpause' | 'delete') =>
+    call<BulkResponse>('POST', `/triggers/backfill/${action}/by-triggers`, refs),
   setDisabledMany: (refs: TriggerRef[], disabled: boolean) => call<BulkResponse>('POST', '/triggers/set-disabled/by-triggers', { triggers: refs, disabled }),
   flows: () => call<PagedResults<FlowJson>>('GET', '/flows/search?size=1000'),
   flow: (ns: string, id: string) => call<FlowJson>('GET', `/flows/${enc(ns)}/${enc(id)}`),
   triggers: (ns: string, id: string) => call<PagedResults<TriggerJson>>('GET', `/triggers/${enc(ns)}/${enc(id)}`),
   setDisabled: (t: TriggerJson, disabled: boolean) =>
     call<TriggerJson>('PUT', '/triggers', { namespace: t.namespace, flowId: t.flowId, triggerId: t.triggerId, disabled }),
-  createBackfill: (t: TriggerJson, backfill: BackfillFieldsJson) => call<TriggerJson>('PUT', '/triggers', { namespace: t.namespace, flowId: t.flowId, triggerId: t.triggerId, backfill }),
+  createBackfill: (t: TriggerJson, backfill: BackfillFieldsJson) =>
+    call<TriggerJson>('PUT', '/triggers', { namespace: t.namespace, flowId: t.flowId, triggerId: t.triggerId, backfill }),
   previewBackfill: (t: TriggerJson, backfill: BackfillFieldsJson) =>
     call<BackfillPreview>('POST', '/triggers/backfill/preview', { namespace: t.namespace, flowId: t.flowId, triggerId: t.triggerId, backfill }),
   backfillAction: (t: TriggerJson, action: 'pause' | 'unpause' | 'delete') =>

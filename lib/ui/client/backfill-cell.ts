@@ -16,7 +16,17 @@ export function progressOf(b: Backfill): { done: number; total: number; percent:
  * "Backfill executions" when the trigger has no backfill (`onOpen` opens the dialog);
  * otherwise its progress with pause/resume, a confirmed delete and `onDetails`.
  */
-export function BackfillCell({ trigger, onOpen, onDetails, onChanged }: { trigger: Trigger; onOpen: () => void; onDetails: () => void; onChanged: () => void }) {
+export function BackfillCell({
+  trigger,
+  onOpen,
+  onDetails,
+  onChanged,
+}: {
+  trigger: Trigger;
+  onOpen: () => void;
+  onDetails: () => void;
+  onChanged: () => void;
+}) {
   const [busy, setBusy] = useState(false);
   const [confirming, setConfirming] = useState(false);
   const [error, setError] = useState<string | undefined>(undefined);
@@ -49,17 +59,21 @@ export function BackfillCell({ trigger, onOpen, onDetails, onChanged }: { trigge
     <div class="progress" role="progressbar" aria-label="Backfill progress" aria-valuemin="0" aria-valuemax=${total} aria-valuenow=${done} aria-valuetext=${`${done} of ${total} (${percent}%)`}>
       <div class="progress-fill" style=${{ width: `${percent}%` }}></div>
     </div>
-    <div class="progress-counts muted">running ${b.progress?.running ?? 0} · queued ${b.progress?.queued ?? 0} · failed ${b.progress?.failed ?? 0}${b.progress?.skipped
-      ? ` · skipped ${b.progress.skipped}`
-      : ''}</div>
+    <div class="progress-counts muted">running ${b.progress?.running ?? 0} · queued ${b.progress?.queued ?? 0} · failed ${b.progress?.failed ?? 0}${
+      b.progress?.skipped ? ` · skipped ${b.progress.skipped}` : ''
+    }</div>
     <div class="actions">
-      ${b.paused
-        ? html`<button type="button" class="secondary" disabled=${busy} onClick=${() => act('unpause')}>Resume</button>`
-        : html`<button type="button" class="secondary" disabled=${busy} onClick=${() => act('pause')}>Pause</button>`}
-      ${confirming
-        ? html`<button type="button" class="danger" disabled=${busy} onClick=${() => act('delete')}>Confirm delete</button>
+      ${
+        b.paused
+          ? html`<button type="button" class="secondary" disabled=${busy} onClick=${() => act('unpause')}>Resume</button>`
+          : html`<button type="button" class="secondary" disabled=${busy} onClick=${() => act('pause')}>Pause</button>`
+      }
+      ${
+        confirming
+          ? html`<button type="button" class="danger" disabled=${busy} onClick=${() => act('delete')}>Confirm delete</button>
             <button type="button" class="secondary" onClick=${() => setConfirming(false)}>Keep</button>`
-        : html`<button type="button" class="secondary" disabled=${busy} onClick=${() => setConfirming(true)}>Delete</button>`}
+          : html`<button type="button" class="secondary" disabled=${busy} onClick=${() => setConfirming(true)}>Delete</button>`
+      }
       <button type="button" class="link" onClick=${onDetails}>Details</button>
     </div>
     ${error ? html`<p class="field-error" role="alert">${error}</p>` : null}

@@ -24,9 +24,10 @@ export function BackfillDetails({ trigger, onClose }: { trigger: Trigger; onClos
       <h2>Backfill details</h2>
       <button type="button" class="icon" aria-label="Close" onClick=${onClose}>✕</button>
     </header>
-    ${!b
-      ? html`<p>The backfill has ended.</p>`
-      : html`<dl class="details">
+    ${
+      !b
+        ? html`<p>The backfill has ended.</p>`
+        : html`<dl class="details">
           <dt>Trigger</dt><dd><code>${trigger.namespace}.${trigger.flowId}.${trigger.triggerId}</code></dd>
           <dt>Status</dt><dd>${b.paused ? 'Paused' : 'Running'}</dd>
           <dt>Start</dt><dd><${Time} iso=${b.start} /></dd>
@@ -36,11 +37,14 @@ export function BackfillDetails({ trigger, onClose }: { trigger: Trigger; onClos
           <dt>Inputs</dt><dd><${KeyValues} value=${b.inputs} /></dd>
           <dt>Replay</dt><dd>${REPROCESS_CHOICES.find((c) => c.value === (b.reprocess ?? 'ALL'))?.label}</dd>
           <dt>Counts</dt><dd><ul class="kv">${(['total', 'dispatched', 'queued', 'running', 'succeeded', 'failed', 'skipped'] as const).map((k) => html`<li>${k}: <strong>${b.progress?.[k] ?? 0}</strong></li>`)}</ul></dd>
-          <dt>State machine execution</dt><dd><code class="wrap">${b.stateMachineExecutionName}</code>${b.stateMachineConsoleUrl
-            ? html`<br /><a href=${b.stateMachineConsoleUrl} target="_blank" rel="noopener noreferrer">Open in the Step Functions console</a>`
-            : null}</dd>
+          <dt>State machine execution</dt><dd><code class="wrap">${b.stateMachineExecutionName}</code>${
+            b.stateMachineConsoleUrl
+              ? html`<br /><a href=${b.stateMachineConsoleUrl} target="_blank" rel="noopener noreferrer">Open in the Step Functions console</a>`
+              : null
+          }</dd>
           <dt>Backfill id</dt><dd><code class="wrap">${b.id}</code></dd>
           <dt>Created</dt><dd><${Time} iso=${b.createdDate} /></dd>
-        </dl>`}
+        </dl>`
+    }
   </div>`;
 }

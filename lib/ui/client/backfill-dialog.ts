@@ -13,7 +13,13 @@ function FieldError({ id, message }: { id: string; message?: string }) {
 function InputField({ input, value, error, onInput }: { input: FlowInput; value: string; error?: string; onInput: (v: string) => void }) {
   const id = `input-${input.id}`;
   const errId = `${id}-error`;
-  const common = { id, name: input.id, 'aria-invalid': error ? 'true' : undefined, 'aria-describedby': error ? errId : undefined, required: input.required && input.defaults === undefined };
+  const common = {
+    id,
+    name: input.id,
+    'aria-invalid': error ? 'true' : undefined,
+    'aria-describedby': error ? errId : undefined,
+    required: input.required && input.defaults === undefined,
+  };
   const placeholder = input.defaults !== undefined ? `default: ${typeof input.defaults === 'string' ? input.defaults : JSON.stringify(input.defaults)}` : '';
   const onChange = (e: Event) => onInput((e.target as HTMLInputElement).value);
   let control: unknown;
@@ -123,14 +129,16 @@ export function BackfillDialog({ trigger, inputs, onClose, onCreated }: { trigge
       </select>
       <span class="hint" id="bf-reprocess-hint">Runs are the trigger's live executions and earlier backfills' of the same tick.</span>
     </div>
-    ${inputs.length
-      ? html`<fieldset><legend>Inputs</legend>
+    ${
+      inputs.length
+        ? html`<fieldset><legend>Inputs</legend>
           ${inputs.map(
             (input) => html`<${InputField} key=${input.id} input=${input} value=${form.inputs[input.id] ?? ''} error=${shown(`inputs.${input.id}`)}
               onInput=${(v: string) => update(`inputs.${input.id}`, { inputs: { ...form.inputs, [input.id]: v } })} />`,
           )}
         </fieldset>`
-      : null}
+        : null
+    }
     <fieldset>
       <legend>Labels</legend>
       ${form.labels.map(
@@ -148,7 +156,10 @@ export function BackfillDialog({ trigger, inputs, onClose, onCreated }: { trigge
             <${FieldError} id=${`label-${i}-value-error`} message=${shown(`labels[${i}].value`)} />
           </div>
           <button type="button" class="icon" aria-label=${`Remove label ${i + 1}`}
-            onClick=${() => { setForm({ ...form, labels: form.labels.filter((_, j) => j !== i) }); setServerErrors({}); }}>✕</button>
+            onClick=${() => {
+              setForm({ ...form, labels: form.labels.filter((_, j) => j !== i) });
+              setServerErrors({});
+            }}>✕</button>
         </div>`,
       )}
       <button type="button" class="secondary" onClick=${() => setForm({ ...form, labels: [...form.labels, { key: '', value: '' }] })}>Add label</button>

@@ -54,11 +54,14 @@ function FlowsPage() {
   return html`<main>
     <h1>Flows</h1>
     <${ErrorNote} error=${error} />
-    ${!data
-      ? error ? null : html`<p class="loading">Loading…</p>`
-      : data.results.length === 0
-        ? html`<p class="muted">No flows yet: POST one to <code>/api/v1/flows</code>.</p>`
-        : html`<div class="table-wrap"><table>
+    ${
+      !data
+        ? error
+          ? null
+          : html`<p class="loading">Loading…</p>`
+        : data.results.length === 0
+          ? html`<p class="muted">No flows yet: POST one to <code>/api/v1/flows</code>.</p>`
+          : html`<div class="table-wrap"><table>
             <thead><tr><th scope="col">Namespace</th><th scope="col">Flow</th><th scope="col">Triggers</th><th scope="col">Revision</th></tr></thead>
             <tbody>${data.results.map(
               (f) => html`<tr key=${`${f.namespace}.${f.id}`}>
@@ -68,7 +71,8 @@ function FlowsPage() {
                 <td>${f.revision}</td>
               </tr>`,
             )}</tbody>
-          </table></div>`}
+          </table></div>`
+    }
   </main>`;
 }
 
@@ -89,13 +93,17 @@ function FlowPage({ namespace, id, tab, query }: { namespace: string; id: string
       ${tabs.map(([key, label]) => html`<a href=${flowHref(namespace, id, key)} class=${tab === key ? 'tab active' : 'tab'} aria-current=${tab === key ? 'page' : undefined}>${label}</a>`)}
     </nav>
     <${ErrorNote} error=${error} />
-    ${!flow
-      ? error ? null : html`<p class="loading">Loading…</p>`
-      : tab === 'overview'
-        ? html`<section aria-label="Flow source"><pre class="source"><code>${flow.source}</code></pre></section>`
-        : tab === 'triggers'
-          ? html`<${TriggersTab} flow=${flow} />`
-          : html`<${ExecutionsTab} flow=${flow} query=${query} />`}
+    ${
+      !flow
+        ? error
+          ? null
+          : html`<p class="loading">Loading…</p>`
+        : tab === 'overview'
+          ? html`<section aria-label="Flow source"><pre class="source"><code>${flow.source}</code></pre></section>`
+          : tab === 'triggers'
+            ? html`<${TriggersTab} flow=${flow} />`
+            : html`<${ExecutionsTab} flow=${flow} query=${query} />`
+    }
   </main>`;
 }
 
@@ -119,33 +127,43 @@ function TriggersTab({ flow }: { flow: Flow }) {
   const detailsTrigger = detailsFor ? states.get(detailsFor) : undefined;
   return html`<section aria-label="Triggers">
     <${ErrorNote} error=${error ?? switchError} />
-    ${rows.length === 0
-      ? html`<p class="muted">This flow has no triggers.</p>`
-      : html`<div class="table-wrap"><table class="triggers">
+    ${
+      rows.length === 0
+        ? html`<p class="muted">This flow has no triggers.</p>`
+        : html`<div class="table-wrap"><table class="triggers">
           <thead><tr><th scope="col">Id</th><th scope="col">Type</th><th scope="col">Cron</th><th scope="col">Time zone</th><th scope="col">Next execution</th><th scope="col">Enabled</th><th scope="col">Backfill</th></tr></thead>
-          <tbody>${rows.map(({ def, state }: { def: FlowTrigger; state?: Trigger }) => html`<tr key=${def.id} data-trigger=${def.id}>
+          <tbody>${rows.map(
+            ({ def, state }: { def: FlowTrigger; state?: Trigger }) => html`<tr key=${def.id} data-trigger=${def.id}>
             <td data-label="Id"><code>${def.id}</code></td>
             <td data-label="Type" title=${def.type}>${def.type.split('.').pop()}</td>
             <td data-label="Cron"><code>${def.cron}</code></td>
             <td data-label="Time zone">${def.timezone}</td>
             <td data-label="Next execution"><${Time} iso=${state?.nextExecutionDate} /></td>
-            <td data-label="Enabled">${state
-              ? html`<label class="switch"><input type="checkbox" role="switch" aria-label=${`Trigger ${def.id} enabled`} checked=${!state.disabled}
+            <td data-label="Enabled">${
+              state
+                ? html`<label class="switch"><input type="checkbox" role="switch" aria-label=${`Trigger ${def.id} enabled`} checked=${!state.disabled}
                   onChange=${(e: Event) => toggle(state, (e.target as HTMLInputElement).checked)} /><span aria-hidden="true"></span></label>`
-              : html`<span class="muted">—</span>`}</td>
-            <td data-label="Backfill">${state
-              ? html`<${BackfillCell} trigger=${state} onOpen=${() => setDialogFor(def.id)} onDetails=${() => setDetailsFor(def.id)} onChanged=${reload} />`
-              : null}</td>
-          </tr>`)}</tbody>
-        </table></div>`}
+                : html`<span class="muted">—</span>`
+            }</td>
+            <td data-label="Backfill">${
+              state
+                ? html`<${BackfillCell} trigger=${state} onOpen=${() => setDialogFor(def.id)} onDetails=${() => setDetailsFor(def.id)} onChanged=${reload} />`
+                : null
+            }</td>
+          </tr>`,
+          )}</tbody>
+        </table></div>`
+    }
     <${Modal} open=${!!dialogTrigger} onClose=${() => setDialogFor(undefined)} label="Backfill executions" className="dialog">
-      ${dialogTrigger
-        ? html`<${BackfillDialog} trigger=${dialogTrigger} inputs=${flow.inputs} onClose=${() => setDialogFor(undefined)}
+      ${
+        dialogTrigger
+          ? html`<${BackfillDialog} trigger=${dialogTrigger} inputs=${flow.inputs} onClose=${() => setDialogFor(undefined)}
             onCreated=${() => {
               setDialogFor(undefined);
               reload();
             }} />`
-        : null}
+          : null
+      }
     <//>
     <${Modal} open=${!!detailsTrigger} onClose=${() => setDetailsFor(undefined)} label="Backfill details" className="drawer">
       ${detailsTrigger ? html`<${BackfillDetails} trigger=${detailsTrigger} onClose=${() => setDetailsFor(undefined)} />` : null}
@@ -190,16 +208,24 @@ function ExecutionsTab({ flow, query }: { flow: Flow; query: string }) {
   }
   const setPage = (next: number) => show({ page: next });
   const size = 25;
-  const { data, error } = usePoll(
-    () => api.executions({ namespace: flow.namespace, flowId: flow.id, labels: applied, state, page, size }),
-    2000,
-    [flow.namespace, flow.id, applied.join(','), state, page],
-  );
+  const { data, error } = usePoll(() => api.executions({ namespace: flow.namespace, flowId: flow.id, labels: applied, state, page, size }), 2000, [
+    flow.namespace,
+    flow.id,
+    applied.join(','),
+    state,
+    page,
+  ]);
   const pages = data ? Math.max(1, Math.ceil(data.total / size)) : 1;
   return html`<section aria-label="Executions">
     <form class="filters" onSubmit=${(e: Event) => {
       e.preventDefault();
-      show({ labels: filter.split(/[,\s]+/).map((s) => s.trim()).filter(Boolean), page: 1 });
+      show({
+        labels: filter
+          .split(/[,\s]+/)
+          .map((s) => s.trim())
+          .filter(Boolean),
+        page: 1,
+      });
     }}>
       <div class="field">
         <label for="label-filter">Labels</label>
@@ -215,26 +241,34 @@ function ExecutionsTab({ flow, query }: { flow: Flow; query: string }) {
       <button type="submit" class="secondary">Filter</button>
     </form>
     <${ErrorNote} error=${error} />
-    ${!data
-      ? error ? null : html`<p class="loading">Loading…</p>`
-      : html`<p class="muted">${data.total} execution${data.total === 1 ? '' : 's'}${applied.length ? ` with ${applied.join(', ')}` : ''}</p>
-        ${data.results.length
-          ? html`<div class="table-wrap"><table class="executions">
+    ${
+      !data
+        ? error
+          ? null
+          : html`<p class="loading">Loading…</p>`
+        : html`<p class="muted">${data.total} execution${data.total === 1 ? '' : 's'}${applied.length ? ` with ${applied.join(', ')}` : ''}</p>
+        ${
+          data.results.length
+            ? html`<div class="table-wrap"><table class="executions">
               <thead><tr><th scope="col">Id</th><th scope="col">State</th><th scope="col">Trigger date</th><th scope="col">Started</th><th scope="col">Labels</th></tr></thead>
-              <tbody>${data.results.map((x: Execution) => html`<tr key=${x.id}>
+              <tbody>${data.results.map(
+                (x: Execution) => html`<tr key=${x.id}>
                 <td data-label="Id"><a href=${`#/executions/${enc(x.id)}`} class="mono">${x.id}</a></td>
                 <td data-label="State"><${StateBadge} state=${x.state.current} /></td>
                 <td data-label="Trigger date"><${Time} iso=${x.trigger?.variables?.date} /></td>
                 <td data-label="Started"><${Time} iso=${x.state.startDate} /></td>
                 <td data-label="Labels"><${Labels} labels=${x.labels} /></td>
-              </tr>`)}</tbody>
+              </tr>`,
+              )}</tbody>
             </table></div>
             <nav class="pager" aria-label="Pages">
               <button type="button" class="secondary" disabled=${page <= 1} onClick=${() => setPage(page - 1)}>Previous</button>
               <span>Page ${page} of ${pages}</span>
               <button type="button" class="secondary" disabled=${page >= pages} onClick=${() => setPage(page + 1)}>Next</button>
             </nav>`
-          : null}`}
+            : null
+        }`
+    }
   </section>`;
 }
 
@@ -249,14 +283,19 @@ function ExecutionPage({ id }: { id: string }) {
     document.title = `Execution ${id} · Backfills`;
   }, [id]);
   return html`<main>
-    ${x
-      ? html`<nav class="crumbs" aria-label="Breadcrumb"><a href="#/flows">Flows</a> / <span>${x.namespace}</span> / <a href=${flowHref(x.namespace, x.flowId, 'executions')}>${x.flowId}</a></nav>`
-      : null}
+    ${
+      x
+        ? html`<nav class="crumbs" aria-label="Breadcrumb"><a href="#/flows">Flows</a> / <span>${x.namespace}</span> / <a href=${flowHref(x.namespace, x.flowId, 'executions')}>${x.flowId}</a></nav>`
+        : null
+    }
     <h1 class="wrap">Execution <span class="mono">${id}</span></h1>
     <${ErrorNote} error=${error} />
-    ${!x
-      ? error ? null : html`<p class="loading">Loading…</p>`
-      : html`<dl class="details">
+    ${
+      !x
+        ? error
+          ? null
+          : html`<p class="loading">Loading…</p>`
+        : html`<dl class="details">
           <dt>State</dt><dd><${StateBadge} state=${x.state.current} /></dd>
           <dt>Trigger date</dt><dd><${Time} iso=${x.trigger?.variables?.date} /></dd>
           <dt>Started</dt><dd><${Time} iso=${x.state.startDate} /></dd>
@@ -266,24 +305,33 @@ function ExecutionPage({ id }: { id: string }) {
           <dt>Inputs</dt><dd>${x.inputs && Object.keys(x.inputs).length ? html`<code class="wrap">${JSON.stringify(x.inputs)}</code>` : html`<span class="muted">none</span>`}</dd>
         </dl>
         <h2>Task runs</h2>
-        ${x.taskRunList?.length
-          ? html`<div class="table-wrap"><table class="taskruns">
+        ${
+          x.taskRunList?.length
+            ? html`<div class="table-wrap"><table class="taskruns">
               <thead><tr><th scope="col">Task</th><th scope="col">State</th><th scope="col">Started</th><th scope="col">Duration</th></tr></thead>
-              <tbody>${x.taskRunList.map((t) => html`<tr>
+              <tbody>${x.taskRunList.map(
+                (t) => html`<tr>
                 <td data-label="Task"><code>${t.taskId}</code></td>
                 <td data-label="State"><${StateBadge} state=${t.state.current} /></td>
                 <td data-label="Started"><${Time} iso=${t.state.startDate} /></td>
                 <td data-label="Duration">${t.state.duration ?? '—'}</td>
-              </tr>`)}</tbody>
+              </tr>`,
+              )}</tbody>
             </table></div>`
-          : html`<p class="muted">No task has run yet.</p>`}
+            : html`<p class="muted">No task has run yet.</p>`
+        }
         <h2>Logs</h2>
-        ${logs?.length
-          ? html`<ol class="logs" aria-label="Logs">${logs.map((l) => html`<li class=${`log level-${l.level.toLowerCase()}`}>
+        ${
+          logs?.length
+            ? html`<ol class="logs" aria-label="Logs">${logs.map(
+                (l) => html`<li class=${`log level-${l.level.toLowerCase()}`}>
               <${Time} iso=${l.timestamp} /> <span class="level">${l.level}</span> ${l.taskId ? html`<code>${l.taskId}</code>` : null}
               <span class="message">${l.message}</span>
-            </li>`)}</ol>`
-          : html`<p class="muted">No logs yet.</p>`}`}
+            </li>`,
+              )}</ol>`
+            : html`<p class="muted">No logs yet.</p>`
+        }`
+    }
   </main>`;
 }
 
@@ -298,15 +346,17 @@ function App() {
         ${SIGN_IN_URL ? html`<a href="/ui/signout" class="sign-out">Sign out</a>` : null}
       </nav>
     </header>
-    ${route.page === 'flows'
-      ? html`<${FlowsPage} />`
-      : route.page === 'flow'
-        ? html`<${FlowPage} key=${`${route.namespace}.${route.id}`} namespace=${route.namespace} id=${route.id} tab=${route.tab} query=${route.query} />`
-        : route.page === 'execution'
-          ? html`<${ExecutionPage} key=${route.id} id=${route.id} />`
-          : route.page === 'triggers'
-            ? html`<${TriggersPage} query=${route.query} />`
-            : html`<main><h1>Not found</h1><p><a href="#/flows">Back to flows</a></p></main>`}
+    ${
+      route.page === 'flows'
+        ? html`<${FlowsPage} />`
+        : route.page === 'flow'
+          ? html`<${FlowPage} key=${`${route.namespace}.${route.id}`} namespace=${route.namespace} id=${route.id} tab=${route.tab} query=${route.query} />`
+          : route.page === 'execution'
+            ? html`<${ExecutionPage} key=${route.id} id=${route.id} />`
+            : route.page === 'triggers'
+              ? html`<${TriggersPage} query=${route.query} />`
+              : html`<main><h1>Not found</h1><p><a href="#/flows">Back to flows</a></p></main>`
+    }
   </div>`;
 }
 

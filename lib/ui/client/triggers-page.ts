@@ -91,23 +91,29 @@ export function TriggersPage({ query }: { query: string }) {
     <div class="bulk" role="toolbar" aria-label="Bulk actions">
       <span class="muted">${chosen.length} selected</span>
       ${BULK_ACTIONS.map(
-        (action) => html`<button type="button" class=${action.danger ? 'danger' : 'secondary'} disabled=${busy || chosen.length === 0} onClick=${() => apply(action)}>
+        (
+          action,
+        ) => html`<button type="button" class=${action.danger ? 'danger' : 'secondary'} disabled=${busy || chosen.length === 0} onClick=${() => apply(action)}>
           ${action.danger && confirming ? `Confirm: ${action.label.toLowerCase()}` : action.label}
         </button>`,
       )}
     </div>
     ${outcome ? html`<p class=${outcome.failed ? 'error-box' : 'muted'} role="status">${outcome.text}</p>` : null}
-    ${!data
-      ? error ? null : html`<p class="loading">Loading…</p>`
-      : triggers.length === 0
-        ? html`<p class="muted">No triggers${namespace ? ` in ${namespace}` : ''}.</p>`
-        : html`<div class="table-wrap"><table class="triggers all-triggers">
+    ${
+      !data
+        ? error
+          ? null
+          : html`<p class="loading">Loading…</p>`
+        : triggers.length === 0
+          ? html`<p class="muted">No triggers${namespace ? ` in ${namespace}` : ''}.</p>`
+          : html`<div class="table-wrap"><table class="triggers all-triggers">
             <thead><tr>
               <th scope="col"><input type="checkbox" aria-label="Select all triggers" checked=${allChosen}
                 onChange=${(e: Event) => setSelected(new Set((e.target as HTMLInputElement).checked ? triggers.map(keyOf) : []))} /></th>
               <th scope="col">Flow</th><th scope="col">Trigger</th><th scope="col">Next execution</th><th scope="col">Enabled</th><th scope="col">Backfill</th>
             </tr></thead>
-            <tbody>${triggers.map((t) => html`<tr key=${keyOf(t)} data-trigger=${keyOf(t)}>
+            <tbody>${triggers.map(
+              (t) => html`<tr key=${keyOf(t)} data-trigger=${keyOf(t)}>
               <td data-label="Select"><input type="checkbox" aria-label=${`Select ${t.namespace}.${t.flowId} ${t.triggerId}`} checked=${selected.has(keyOf(t))}
                 onChange=${(e: Event) => toggle(t, (e.target as HTMLInputElement).checked)} /></td>
               <td data-label="Flow"><a href=${`#/flows/${enc(t.namespace)}/${enc(t.flowId)}/triggers`}>${t.namespace}.${t.flowId}</a></td>
@@ -115,7 +121,9 @@ export function TriggersPage({ query }: { query: string }) {
               <td data-label="Next execution"><${Time} iso=${t.nextExecutionDate} /></td>
               <td data-label="Enabled">${t.disabled ? html`<span class="badge state-killed">Disabled</span>` : html`<span class="badge state-success">Enabled</span>`}</td>
               <td data-label="Backfill"><${BackfillSummary} trigger=${t} /></td>
-            </tr>`)}</tbody>
-          </table></div>`}
+            </tr>`,
+            )}</tbody>
+          </table></div>`
+    }
   </main>`;
 }

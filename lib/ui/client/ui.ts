@@ -19,8 +19,19 @@ export function Time({ iso }: { iso?: string | null }) {
   if (!iso) return html`<span class="muted">—</span>`;
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return html`<span>${iso}</span>`;
-  const local = d.toLocaleString(undefined, { year: 'numeric', month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'short' });
-  return html`<time datetime=${d.toISOString()} title=${`${d.toISOString().replace('T', ' ').replace(/\.000Z$|Z$/, '')} UTC`}>${local}</time>`;
+  const local = d.toLocaleString(undefined, {
+    year: 'numeric',
+    month: 'short',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    timeZoneName: 'short',
+  });
+  return html`<time datetime=${d.toISOString()} title=${`${d
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.000Z$|Z$/, '')} UTC`}>${local}</time>`;
 }
 
 export function StateBadge({ state }: { state: string }) {
@@ -60,7 +71,19 @@ export function usePoll<T>(load: () => Promise<T>, ms: number, deps: unknown[]):
 }
 
 /** A native modal `<dialog>`: focus is trapped and Escape closes it (its `cancel` event). */
-export function Modal({ open, onClose, className, label, children }: { open: boolean; onClose: () => void; className?: string; label: string; children?: unknown }) {
+export function Modal({
+  open,
+  onClose,
+  className,
+  label,
+  children,
+}: {
+  open: boolean;
+  onClose: () => void;
+  className?: string;
+  label: string;
+  children?: unknown;
+}) {
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     const dialog = ref.current;

@@ -62,7 +62,11 @@ export class InMemoryExecutionStore implements ExecutionStore {
   }
 
   async createMany(executions: StoredExecution[]): Promise<void> {
-    refuseDuplicateKeys(executions.map((stored) => stored.execution.id), 25, 'BatchWriteItem');
+    refuseDuplicateKeys(
+      executions.map((stored) => stored.execution.id),
+      25,
+      'BatchWriteItem',
+    );
     // Puts: an existing item is replaced, as BatchWriteItem does (callers pass new ids only).
     for (const stored of executions) this.items.set(stored.execution.id, toItem(stored));
   }

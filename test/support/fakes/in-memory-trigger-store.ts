@@ -3,10 +3,7 @@ import type { BackfillOutcome, BackfillState, TriggerRef, TriggerState } from '.
 import type { AdvanceCursor, TriggerStore } from '../../../lib/ports';
 
 /** The parts of a backfill written once, when it starts (the adapter's `backfillDoc`). */
-type FixedBackfill = Pick<
-  BackfillState,
-  'start' | 'end' | 'inputs' | 'labels' | 'previousNextExecutionDate' | 'totalTicks' | 'createdDate' | 'reprocess'
->;
+type FixedBackfill = Pick<BackfillState, 'start' | 'end' | 'inputs' | 'labels' | 'previousNextExecutionDate' | 'totalTicks' | 'createdDate' | 'reprocess'>;
 
 /**
  * A trigger row as DynamoTriggerStore lays it out: the live schedule's fields, the backfill's
@@ -24,7 +21,17 @@ interface Row {
   updatedDate: string;
   lastBackfillId?: string;
   lastBackfillOutcome?: BackfillOutcome;
-  backfill?: { id: string; fixed: string; cursorMs: number; currentDate: string; paused: boolean; dispatched: number; skipped: number; generation: number; executionName: string };
+  backfill?: {
+    id: string;
+    fixed: string;
+    cursorMs: number;
+    currentDate: string;
+    paused: boolean;
+    dispatched: number;
+    skipped: number;
+    generation: number;
+    executionName: string;
+  };
   taskToken?: string;
 }
 

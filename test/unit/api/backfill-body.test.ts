@@ -88,7 +88,7 @@ describe('createBackfillBody (the preview body, and PUT /triggers with a backfil
     });
   });
 
-  it('reads null like absent, and ignores the other fields of Kestra\'s Trigger JSON', () => {
+  it("reads null like absent, and ignores the other fields of Kestra's Trigger JSON", () => {
     const request = parseBody(createBackfillBody, {
       ...ids,
       nextExecutionDate: '2024-03-29T00:00:00Z',
@@ -108,24 +108,42 @@ describe('createBackfillBody (the preview body, and PUT /triggers with a backfil
     [ids, 'backfill: expected an object with at least "start", got nothing'],
     [{ ...ids, backfill: [] }, 'backfill: expected an object with at least "start", got a list'],
     [{ ...ids, backfill: { start: '2024-01-01T00:00:00Z', inputs: [1] } }, 'backfill.inputs: expected an object mapping input ids to values, got a list'],
-    [{ ...ids, backfill: { start: '2024-01-01T00:00:00Z', inputs: 'x' } }, 'backfill.inputs: expected an object mapping input ids to values, got the string "x"'],
-    [{ ...ids, backfill: { start: '2024-01-01T00:00:00Z', reprocess: 'SOME' } }, 'backfill.reprocess: expected one of ALL, FAILED_AND_MISSING, MISSING, got the string "SOME"'],
-    [{ ...ids, backfill: { start: '2024-01-01T00:00:00Z', reprocess: 5 } }, 'backfill.reprocess: expected one of ALL, FAILED_AND_MISSING, MISSING, got the number 5'],
+    [
+      { ...ids, backfill: { start: '2024-01-01T00:00:00Z', inputs: 'x' } },
+      'backfill.inputs: expected an object mapping input ids to values, got the string "x"',
+    ],
+    [
+      { ...ids, backfill: { start: '2024-01-01T00:00:00Z', reprocess: 'SOME' } },
+      'backfill.reprocess: expected one of ALL, FAILED_AND_MISSING, MISSING, got the string "SOME"',
+    ],
+    [
+      { ...ids, backfill: { start: '2024-01-01T00:00:00Z', reprocess: 5 } },
+      'backfill.reprocess: expected one of ALL, FAILED_AND_MISSING, MISSING, got the number 5',
+    ],
   ])('refuses %j: %s', (body, message) => {
     expect(messageFor(body)).toBe(message);
   });
 
   it.each([
     [[{ key: 'system.from', value: 'x' }], 'backfill.labels[0].key: System labels can only be set by Kestra itself, offending label: system.from=x'],
-    [{ Reason: 'x' }, 'backfill.labels.Reason: invalid label key "Reason": expected a lowercase letter first, then letters, digits, ".", "_" or "-" (pattern ^[\\p{Ll}][\\p{L}0-9._-]*$)'],
+    [
+      { Reason: 'x' },
+      'backfill.labels.Reason: invalid label key "Reason": expected a lowercase letter first, then letters, digits, ".", "_" or "-" (pattern ^[\\p{Ll}][\\p{L}0-9._-]*$)',
+    ],
     [[{ key: 'reason', value: '' }], 'backfill.labels[0].value: label "reason" has an empty value; expected a non-empty string'],
-    [[{ key: 'a', value: '1' }, { key: 'a', value: '2' }], 'backfill.labels[1].key: duplicate label key "a" (already set by backfill.labels[0].key); expected each key once'],
+    [
+      [
+        { key: 'a', value: '1' },
+        { key: 'a', value: '2' },
+      ],
+      'backfill.labels[1].key: duplicate label key "a" (already set by backfill.labels[0].key); expected each key once',
+    ],
     [[{ key: 'a', value: '1', extra: 1 }], 'backfill.labels[0].extra: unknown label property "extra"; expected only "key" and "value"'],
     [[5], 'backfill.labels[0]: expected a label as {key, value}, got the number 5'],
     [{ a: {} }, 'backfill.labels.a: Unsupported type for key "a": expected a string, number or boolean, got a map'],
     [{ '': 'x' }, 'backfill.labels.: label key is empty; expected a non-empty key'],
     ['x', 'backfill.labels: expected labels as a list of {key, value} or a map of key to value, got the string "x"'],
-  ])('refuses the labels %j with the flow parser\'s rules and words', (labels, message) => {
+  ])("refuses the labels %j with the flow parser's rules and words", (labels, message) => {
     expect(messageFor({ ...ids, backfill: { start: '2024-01-01T00:00:00Z', labels } })).toBe(message);
   });
 
@@ -138,7 +156,13 @@ describe('createBackfillBody (the preview body, and PUT /triggers with a backfil
 
   it('sets the error path to the field, as the UI shows errors next to it', () => {
     try {
-      parse({ start: '2024-01-01T00:00:00Z', labels: [{ key: 'ok', value: 'x' }, { key: 'Bad', value: 'y' }] });
+      parse({
+        start: '2024-01-01T00:00:00Z',
+        labels: [
+          { key: 'ok', value: 'x' },
+          { key: 'Bad', value: 'y' },
+        ],
+      });
       expect.unreachable();
     } catch (e) {
       expect(e).toMatchObject({ path: 'backfill.labels[1].key', expected: expect.stringContaining('invalid label key "Bad"') });

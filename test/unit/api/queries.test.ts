@@ -55,7 +55,12 @@ describe('executionSearchQuery', () => {
 describe('paging and selection queries', () => {
   it('default their page size per route and read the first of repeated single values', () => {
     expect(parseQuery(flowSearchQuery, query(''))).toEqual({ namespace: undefined, page: 1, size: 10 });
-    expect(parseQuery(triggerSearchQuery, query('namespace=&flowId=f&page=2&page=x&size=1000'))).toEqual({ namespace: undefined, flowId: 'f', page: 2, size: 1000 });
+    expect(parseQuery(triggerSearchQuery, query('namespace=&flowId=f&page=2&page=x&size=1000'))).toEqual({
+      namespace: undefined,
+      flowId: 'f',
+      page: 2,
+      size: 1000,
+    });
     expect(parseQuery(triggerSelectionQuery, query('namespace=dev'))).toEqual({ namespace: 'dev', flowId: undefined });
     expect(parseQuery(flowSearchQuery, query('page=&size='))).toEqual({ namespace: undefined, page: 1, size: 10 });
   });

@@ -28,7 +28,7 @@ describe('requestJsonSchemas (what the OpenAPI document is built from)', () => {
     expect(body.properties.disabled).toEqual({ type: ['boolean', 'null'] });
   });
 
-  it('documents labels as Kestra takes them (list or map) with the flow parser\'s key pattern', () => {
+  it("documents labels as Kestra takes them (list or map) with the flow parser's key pattern", () => {
     const labels = (schemas['POST /triggers/backfill/preview'].body as any).properties.backfill.properties.labels;
     const [list, map] = labels.anyOf;
     expect(list).toMatchObject({ type: 'array', items: { required: ['key', 'value'], properties: { key: { pattern: '^[\\p{Ll}][\\p{L}0-9._-]*$' } } } });

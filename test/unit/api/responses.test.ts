@@ -42,7 +42,15 @@ describe('triggerView (the Trigger JSON the API returns)', () => {
     generation: 0,
     createdDate: '2026-11-24T12:00:00.000Z',
   };
-  const state: TriggerState = { namespace: 'dev', flowId: 'f', triggerId: 'schedule', nextExecutionDate: '2026-11-24T13:30:00+01:00', disabled: false, updatedDate: 'u', backfill };
+  const state: TriggerState = {
+    namespace: 'dev',
+    flowId: 'f',
+    triggerId: 'schedule',
+    nextExecutionDate: '2026-11-24T13:30:00+01:00',
+    disabled: false,
+    updatedDate: 'u',
+    backfill,
+  };
   const deps = (stateMachineArn?: string) => ({
     settings: { stateMachineArn },
     executions: { progressOf: async () => ({ queued: 1, running: 1, failed: 1 }) },

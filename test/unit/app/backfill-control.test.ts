@@ -35,7 +35,7 @@ describe('backfill-control', () => {
       await expect(pauseBackfill(deps, REF)).rejects.toThrow(new NoBackfillError());
     });
 
-    it('throws the lookup\'s not-found errors first', async () => {
+    it("throws the lookup's not-found errors first", async () => {
       await expect(pauseBackfill(deps, { ...REF, flowId: 'nope' })).rejects.toBeInstanceOf(FlowNotFoundError);
     });
   });

@@ -103,7 +103,7 @@ describe('backfills', () => {
   });
 
   describe('previewBackfill', () => {
-    it('counts and lists the window\'s ticks in the trigger\'s zone, writing nothing', async () => {
+    it("counts and lists the window's ticks in the trigger's zone, writing nothing", async () => {
       const preview = await previewBackfill(deps, aBackfillRequest());
 
       expect(preview).toEqual({
@@ -133,7 +133,7 @@ describe('backfills', () => {
       expect(preview.truncated).toBe(true);
     });
 
-    it('counts the ticks that MISSING would skip, ignoring runs off the current cron\'s ticks', async () => {
+    it("counts the ticks that MISSING would skip, ignoring runs off the current cron's ticks", async () => {
       await deps.executions.createMany([
         aStoredExecution({ id: 'live-1', liveOwner: liveOwner(REF), tickMs: T0 + HOUR, state: 'SUCCESS' }),
         aStoredExecution({ id: 'old-3', backfillId: 'bf0', tickMs: T0 + 3 * HOUR, state: 'FAILED' }),
@@ -159,7 +159,10 @@ describe('backfills', () => {
       await deps.flows.update(aFlow({ revision: 2, triggers: [aScheduleTrigger({ cron: '* * * * *' })] }), 1);
       const statesByTick = vi.spyOn(deps.executions, 'statesByTick');
 
-      const preview = await previewBackfill(deps, aBackfillRequest({ start: new Date('2026-01-20T00:00:00Z'), end: new Date('2026-02-25T00:00:00Z'), reprocess: 'MISSING' }));
+      const preview = await previewBackfill(
+        deps,
+        aBackfillRequest({ start: new Date('2026-01-20T00:00:00Z'), end: new Date('2026-02-25T00:00:00Z'), reprocess: 'MISSING' }),
+      );
 
       expect(preview).toMatchObject({ count: 36 * 24 * 60 + 1, skipped: null, truncated: true });
       expect(statesByTick).not.toHaveBeenCalled();

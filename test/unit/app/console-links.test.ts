@@ -11,7 +11,9 @@ describe('executionLinks (a backfill execution in the Step Functions console)', 
   });
 
   it('uses the console of the partition, and gives no page where it knows none', () => {
-    expect(executionLinks('arn:aws-cn:states:cn-north-1:123456789012:stateMachine:m', 'x')?.stateMachineConsoleUrl).toMatch(/^https:\/\/cn-north-1\.console\.amazonaws\.cn\//);
+    expect(executionLinks('arn:aws-cn:states:cn-north-1:123456789012:stateMachine:m', 'x')?.stateMachineConsoleUrl).toMatch(
+      /^https:\/\/cn-north-1\.console\.amazonaws\.cn\//,
+    );
     expect(executionLinks('arn:aws-iso:states:us-iso-east-1:123456789012:stateMachine:m', 'x')).toEqual({
       stateMachineExecutionArn: 'arn:aws-iso:states:us-iso-east-1:123456789012:execution:m:x',
     });

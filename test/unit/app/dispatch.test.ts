@@ -33,7 +33,7 @@ describe('dispatchBatch', () => {
   const backfillNow = async () => (await deps.triggers.get(REF))?.backfill;
 
   describe('a batch', () => {
-    it('creates the next batchSize ticks\' executions and queues them on the backfill lane', async () => {
+    it("creates the next batchSize ticks' executions and queues them on the backfill lane", async () => {
       await givenBackfill();
 
       const out = await dispatchBatch(deps, aRunInput());
@@ -56,7 +56,7 @@ describe('dispatchBatch', () => {
       expect(await backfillNow()).toMatchObject({ cursorMs: tick(2) + 1, currentDate: '2026-02-01T03:00:00Z', dispatched: 3 });
     });
 
-    it('lays the backfill\'s labels and inputs over the trigger\'s', async () => {
+    it("lays the backfill's labels and inputs over the trigger's", async () => {
       await deps.flows.update(aFlow({ revision: 2, inputs: [{ id: 'day', type: 'STRING', required: false, defaults: 'today' }] }), 1);
       await givenBackfill({ labels: [{ key: 'why', value: 'replay' }], inputs: { day: '{{ trigger.date }}' } });
 
@@ -314,7 +314,11 @@ describe('dispatchBatch', () => {
       expect(deps.queue.sentIds('backfill')).toEqual([]);
       const logs = await deps.logs.list(idOf(0));
       expect(logs).toEqual([
-        expect.objectContaining({ level: 'ERROR', triggerId: 'hourly', message: expect.stringMatching(/^Execution could not be created: inputs\.day: required input has no value/) }),
+        expect.objectContaining({
+          level: 'ERROR',
+          triggerId: 'hourly',
+          message: expect.stringMatching(/^Execution could not be created: inputs\.day: required input has no value/),
+        }),
       ]);
       expect(await deps.executions.progressOf('bf1', tick(3))).toEqual({ queued: 0, running: 0, failed: 3 });
     });

@@ -54,7 +54,15 @@ describe('flows', () => {
     });
 
     it('gives each Schedule trigger a row at its first tick after now', async () => {
-      await createFlow(deps, source({ triggers: [{ id: 'hourly', cron: '0 * * * *' }, { id: 'nightly', cron: '0 2 * * *' }] }));
+      await createFlow(
+        deps,
+        source({
+          triggers: [
+            { id: 'hourly', cron: '0 * * * *' },
+            { id: 'nightly', cron: '0 2 * * *' },
+          ],
+        }),
+      );
 
       expect(await deps.triggers.listByFlow('dev', 'reports')).toEqual([
         aTriggerState({ nextExecutionDate: '2026-03-01T13:00:00Z', updatedDate: now }),
@@ -137,7 +145,17 @@ describe('flows', () => {
     });
 
     it('adds a row for a new trigger', async () => {
-      await updateFlow(deps, 'dev', 'reports', source({ triggers: [{ id: 'hourly', cron: '0 * * * *' }, { id: 'nightly', cron: '0 2 * * *' }] }));
+      await updateFlow(
+        deps,
+        'dev',
+        'reports',
+        source({
+          triggers: [
+            { id: 'hourly', cron: '0 * * * *' },
+            { id: 'nightly', cron: '0 2 * * *' },
+          ],
+        }),
+      );
 
       expect((await deps.triggers.listByFlow('dev', 'reports')).map((r) => r.triggerId)).toEqual(['hourly', 'nightly']);
     });
@@ -181,7 +199,15 @@ describe('flows', () => {
 
   describe('deleteFlow', () => {
     it('removes the flow and its trigger rows, stopping their backfills', async () => {
-      await createFlow(deps, source({ triggers: [{ id: 'hourly', cron: '0 * * * *' }, { id: 'nightly', cron: '0 2 * * *' }] }));
+      await createFlow(
+        deps,
+        source({
+          triggers: [
+            { id: 'hourly', cron: '0 * * * *' },
+            { id: 'nightly', cron: '0 2 * * *' },
+          ],
+        }),
+      );
       await deps.triggers.startBackfill(REF, aBackfill({ executionName: 'reports-hourly-bf1-g0' }), now);
 
       await deleteFlow(deps, 'dev', 'reports');
@@ -209,10 +235,21 @@ describe('flows', () => {
   });
 
   describe('toFlowJson', () => {
-    it('shapes the flow as Kestra\'s FlowWithSource, without internal fields', () => {
+    it("shapes the flow as Kestra's FlowWithSource, without internal fields", () => {
       const flow = aFlow({
         description: 'numbers',
-        tasks: [{ id: 'sh', type: 'io.kestra.plugin.scripts.shell.Commands', runner: 'PROCESS', commands: ['true'], beforeCommands: [], env: {}, timeout: 'PT1M', timeoutMs: 60_000 }],
+        tasks: [
+          {
+            id: 'sh',
+            type: 'io.kestra.plugin.scripts.shell.Commands',
+            runner: 'PROCESS',
+            commands: ['true'],
+            beforeCommands: [],
+            env: {},
+            timeout: 'PT1M',
+            timeoutMs: 60_000,
+          },
+        ],
       });
 
       const json = toFlowJson(flow);
@@ -224,7 +261,9 @@ describe('flows', () => {
         description: 'numbers',
         inputs: [],
         labels: [],
-        tasks: [{ id: 'sh', type: 'io.kestra.plugin.scripts.shell.Commands', runner: 'PROCESS', commands: ['true'], beforeCommands: [], env: {}, timeout: 'PT1M' }],
+        tasks: [
+          { id: 'sh', type: 'io.kestra.plugin.scripts.shell.Commands', runner: 'PROCESS', commands: ['true'], beforeCommands: [], env: {}, timeout: 'PT1M' },
+        ],
         triggers: flow.triggers,
         disabled: false,
         deleted: false,

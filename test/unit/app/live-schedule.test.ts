@@ -22,7 +22,8 @@ describe('runDueSchedules', () => {
     await deps.flows.create(aFlow({ triggers: [aScheduleTrigger(trigger)] }));
     await deps.triggers.createIfAbsent(aTriggerState({ nextExecutionDate: '2026-03-01T12:00:00Z', ...row }));
     // createIfAbsent writes only the schedule; a `date` comes from a tick having run.
-    if (row.date) await deps.triggers.advanceSchedule(REF, row.nextExecutionDate ?? '2026-03-01T12:00:00Z', row.nextExecutionDate ?? '2026-03-01T12:00:00Z', row.date, 'x');
+    if (row.date)
+      await deps.triggers.advanceSchedule(REF, row.nextExecutionDate ?? '2026-03-01T12:00:00Z', row.nextExecutionDate ?? '2026-03-01T12:00:00Z', row.date, 'x');
   }
 
   const rowNow = () => deps.triggers.get(REF);
@@ -92,18 +93,27 @@ describe('runDueSchedules', () => {
     it.each([
       ['a disabled trigger row', async () => given({}, { disabled: true })],
       ['a row without a next tick', async () => given({}, { nextExecutionDate: null })],
-      ['a disabled flow', async () => {
-        await deps.flows.create(aFlow({ disabled: true }));
-        await deps.triggers.createIfAbsent(aTriggerState({ nextExecutionDate: '2026-03-01T12:00:00Z' }));
-      }],
+      [
+        'a disabled flow',
+        async () => {
+          await deps.flows.create(aFlow({ disabled: true }));
+          await deps.triggers.createIfAbsent(aTriggerState({ nextExecutionDate: '2026-03-01T12:00:00Z' }));
+        },
+      ],
       ['a trigger disabled in the flow', async () => given({ disabled: true })],
-      ['a trigger no longer in the flow', async () => {
-        await deps.flows.create(aFlow({ triggers: [] }));
-        await deps.triggers.createIfAbsent(aTriggerState({ nextExecutionDate: '2026-03-01T12:00:00Z' }));
-      }],
-      ['a removed flow', async () => {
-        await deps.triggers.createIfAbsent(aTriggerState({ nextExecutionDate: '2026-03-01T12:00:00Z' }));
-      }],
+      [
+        'a trigger no longer in the flow',
+        async () => {
+          await deps.flows.create(aFlow({ triggers: [] }));
+          await deps.triggers.createIfAbsent(aTriggerState({ nextExecutionDate: '2026-03-01T12:00:00Z' }));
+        },
+      ],
+      [
+        'a removed flow',
+        async () => {
+          await deps.triggers.createIfAbsent(aTriggerState({ nextExecutionDate: '2026-03-01T12:00:00Z' }));
+        },
+      ],
     ])('creates nothing for %s', async (_case, prepare) => {
       await prepare();
 
@@ -154,7 +164,7 @@ describe('runDueSchedules', () => {
       expect((await rowNow())!.date).toBeUndefined();
     });
 
-    it('follows the settings\' default when the trigger does not say', async () => {
+    it("follows the settings' default when the trigger does not say", async () => {
       deps.settings = aSettings({ live: { recoverMissedSchedules: 'LAST' } });
       await given({}, { nextExecutionDate: '2026-03-01T09:00:00Z' });
 

@@ -16,7 +16,7 @@ describe('LogWriter', () => {
   });
 
   describe('log', () => {
-    it('stamps each line with the clock\'s time, its level and the execution\'s fields', async () => {
+    it("stamps each line with the clock's time, its level and the execution's fields", async () => {
       const writer = new LogWriter(store, BASE, 1, clock);
 
       writer.log('INFO', 'first');
@@ -30,7 +30,7 @@ describe('LogWriter', () => {
       ]);
     });
 
-    it('numbers an attempt\'s lines from attempt × 1,000,000', async () => {
+    it("numbers an attempt's lines from attempt × 1,000,000", async () => {
       const append = vi.spyOn(store, 'append');
       const writer = new LogWriter(store, BASE, 3, clock);
 

@@ -16,7 +16,7 @@ describe('triggerView', () => {
   });
 
   describe('a trigger', () => {
-    it('is Kestra\'s trigger JSON without a backfill', async () => {
+    it("is Kestra's trigger JSON without a backfill", async () => {
       const json = await triggerView(deps, aTriggerState({ date: '2026-03-01T12:00:00Z' }));
 
       expect(json).toEqual({
@@ -36,10 +36,9 @@ describe('triggerView', () => {
       expect((await triggerView(deps, aTriggerState({ backfill }))).nextExecutionDate).toBe('2026-02-01T03:00:00Z');
       expect(await triggerView(deps, aTriggerState({ backfill, disabled: true }))).not.toHaveProperty('nextExecutionDate');
     });
-
   });
 
-  describe('a backfill\'s progress', () => {
+  describe("a backfill's progress", () => {
     it('is counted from the executions below the cursor', async () => {
       // Ticks 0-5 dispatched, tick 5 skipped: one queued, one running, one failed, two succeeded. Tick 6
       // is beyond the cursor (a batch being written) and must not count yet.

@@ -111,7 +111,7 @@ describe('createExecutionRunner', () => {
         expect((await deps.logs.list('e1')).map((l) => [l.taskId, l.level, l.message])).toEqual([['build', 'INFO', 'echo 2026-02-01']]);
       });
 
-      it('runs with the task\'s own timeout when it has one', async () => {
+      it("runs with the task's own timeout when it has one", async () => {
         await givenFlow({ tasks: [shellTask({ timeout: 'PT5M', timeoutMs: 300_000 })] });
         await givenExecution();
 
@@ -165,14 +165,16 @@ describe('createExecutionRunner', () => {
     });
 
     describe('a template error', () => {
-      it('fails the task with the template\'s message in its logs', async () => {
+      it("fails the task with the template's message in its logs", async () => {
         await givenFlow({ tasks: [logTask('{{ nope }}')] });
         await givenExecution();
 
         await createExecutionRunner(deps).runExecutions(['e1']);
 
         expect((await stateOf()).state.current).toBe('FAILED');
-        expect(await deps.logs.list('e1')).toEqual([expect.objectContaining({ level: 'ERROR', message: expect.stringContaining("Unable to find variable 'nope'") })]);
+        expect(await deps.logs.list('e1')).toEqual([
+          expect.objectContaining({ level: 'ERROR', message: expect.stringContaining("Unable to find variable 'nope'") }),
+        ]);
       });
 
       it('fails a shell task before its process starts', async () => {
@@ -219,7 +221,7 @@ describe('createExecutionRunner', () => {
     });
 
     describe('a claim that does not go through', () => {
-      it('asks to retry just after the other worker\'s lease ends when the execution is busy', async () => {
+      it("asks to retry just after the other worker's lease ends when the execution is busy", async () => {
         await givenFlow();
         await givenExecution();
         await deps.executions.claim('e1', 'other-worker', deps.clock.now().getTime() + 30_000, deps.clock.now());
@@ -313,7 +315,7 @@ describe('createExecutionRunner', () => {
       });
     });
 
-    describe('a backfill\'s execution', () => {
+    describe("a backfill's execution", () => {
       const drained = () => aBackfill({ cursorMs: Date.parse(aBackfill().end) + 1, dispatched: 10 });
 
       it('completes the backfill when it is the last one to finish', async () => {

@@ -118,10 +118,6 @@ describe('resolveInputs', () => {
       dry: true,
     });
     expect(resolveInputs(flow, undefined, 'backfill.inputs', { partial: true })).toEqual({});
-    expectValidationError(
-      () => resolveInputs(flow, { ratio: 'high' }, 'backfill.inputs', { partial: true }),
-      'backfill.inputs.ratio',
-      'expected FLOAT',
-    );
+    expectValidationError(() => resolveInputs(flow, { ratio: 'high' }, 'backfill.inputs', { partial: true }), 'backfill.inputs.ratio', 'expected FLOAT');
   });
 });

@@ -26,7 +26,7 @@ describe('parseLabels', () => {
     expectValidationError(() => parseLabels({ team: null }, 'labels'), 'labels.team', 'Unsupported type for key');
   });
 
-  it('rejects system labels with Kestra\'s message, in list and map form', () => {
+  it("rejects system labels with Kestra's message, in list and map form", () => {
     expectValidationError(
       () => parseLabels([{ key: 'system.correlationId', value: 'y' }], 'backfill.labels'),
       'backfill.labels[0].key',
@@ -49,7 +49,15 @@ describe('parseLabels', () => {
 
   it('rejects duplicate keys at the second occurrence', () => {
     expectValidationError(
-      () => parseLabels([{ key: 'a', value: '1' }, { key: 'b', value: '2' }, { key: 'a', value: '3' }], 'backfill.labels'),
+      () =>
+        parseLabels(
+          [
+            { key: 'a', value: '1' },
+            { key: 'b', value: '2' },
+            { key: 'a', value: '3' },
+          ],
+          'backfill.labels',
+        ),
       'backfill.labels[2].key',
       'duplicate label key "a"',
       'backfill.labels[0].key',

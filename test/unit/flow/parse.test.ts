@@ -222,11 +222,30 @@ describe('parseFlow: required fields and ids', () => {
   });
 
   it('checks Kestra id patterns', () => {
-    expectValidationError(() => parseFlow(flowWith('').replace('id: f', 'id: -bad')), 'id', 'invalid flow id "-bad"', 'expected to match ^[a-zA-Z0-9][a-zA-Z0-9._-]*$');
+    expectValidationError(
+      () => parseFlow(flowWith('').replace('id: f', 'id: -bad')),
+      'id',
+      'invalid flow id "-bad"',
+      'expected to match ^[a-zA-Z0-9][a-zA-Z0-9._-]*$',
+    );
     expectValidationError(() => parseFlow(flowWith('').replace('id: f', `id: ${'a'.repeat(101)}`)), 'id', 'expected at most 100');
-    expectValidationError(() => parseFlow(flowWith('').replace('namespace: dev', 'namespace: Dev')), 'namespace', 'invalid namespace "Dev"', '^[a-z0-9][a-z0-9._-]*$');
-    expectValidationError(() => parseFlow(flowWith('', `tasks:\n  - id: a.b\n    type: ${LOG}\n    message: m\n`)), 'tasks[0].id', 'invalid task id "a.b"', '^[a-zA-Z0-9][a-zA-Z0-9_-]*$');
-    expectValidationError(() => parseFlow(flowWith(`triggers:\n  - id: "my trigger"\n    type: ${SCHEDULE_TYPE}\n    cron: "@daily"\n`)), 'triggers[0].id', 'invalid trigger id');
+    expectValidationError(
+      () => parseFlow(flowWith('').replace('namespace: dev', 'namespace: Dev')),
+      'namespace',
+      'invalid namespace "Dev"',
+      '^[a-z0-9][a-z0-9._-]*$',
+    );
+    expectValidationError(
+      () => parseFlow(flowWith('', `tasks:\n  - id: a.b\n    type: ${LOG}\n    message: m\n`)),
+      'tasks[0].id',
+      'invalid task id "a.b"',
+      '^[a-zA-Z0-9][a-zA-Z0-9_-]*$',
+    );
+    expectValidationError(
+      () => parseFlow(flowWith(`triggers:\n  - id: "my trigger"\n    type: ${SCHEDULE_TYPE}\n    cron: "@daily"\n`)),
+      'triggers[0].id',
+      'invalid trigger id',
+    );
     expectValidationError(() => parseFlow(flowWith('inputs:\n  - id: _x\n    type: STRING\n')), 'inputs[0].id', 'invalid input id "_x"');
     expectValidationError(() => parseFlow('id: 42\nnamespace: dev\n'), 'id', 'non-empty string', 'the number 42');
   });
@@ -308,18 +327,36 @@ describe('parseFlow: tasks', () => {
     expectValidationError(() => parseFlow(shell('    commands: [ls]\n    timeout: 5 minutes\n')), 'tasks[0].timeout', 'invalid duration "5 minutes"', 'PT5M');
     expectValidationError(() => parseFlow(shell('    commands: [ls]\n    timeout: P1M\n')), 'tasks[0].timeout', 'months', 'PT5M');
     expectValidationError(() => parseFlow(shell('    commands: [ls]\n    timeout: PT0S\n')), 'tasks[0].timeout', 'positive duration');
-    expectValidationError(() => parseFlow(shell('    commands: [ls]\n    interpreter: [python, -c]\n')), 'tasks[0].interpreter', 'expected ["/bin/sh","-c"] or ["/bin/bash","-c"]');
+    expectValidationError(
+      () => parseFlow(shell('    commands: [ls]\n    interpreter: [python, -c]\n')),
+      'tasks[0].interpreter',
+      'expected ["/bin/sh","-c"] or ["/bin/bash","-c"]',
+    );
   });
 
   it('rejects unknown and unsupported task keys', () => {
-    expectValidationError(() => parseFlow(shell('    commands: [ls]\n    comands: [ls]\n')), 'tasks[0].comands', 'unknown key "comands"', 'commands, beforeCommands');
-    expectValidationError(() => parseFlow(shell('    commands: [ls]\n    retry:\n      type: constant\n')), 'tasks[0].retry', 'task retries', 'not supported by this service yet');
+    expectValidationError(
+      () => parseFlow(shell('    commands: [ls]\n    comands: [ls]\n')),
+      'tasks[0].comands',
+      'unknown key "comands"',
+      'commands, beforeCommands',
+    );
+    expectValidationError(
+      () => parseFlow(shell('    commands: [ls]\n    retry:\n      type: constant\n')),
+      'tasks[0].retry',
+      'task retries',
+      'not supported by this service yet',
+    );
     expectValidationError(() => parseFlow(shell('    commands: [ls]\n    disabled: true\n')), 'tasks[0].disabled', 'disabled tasks are not supported');
   });
 
   it('validates Log tasks', () => {
     expectValidationError(() => parseFlow(flowWith('', `tasks:\n  - id: l\n    type: ${LOG}\n`)), 'tasks[0].message', 'required', 'message string');
-    expectValidationError(() => parseFlow(flowWith('', `tasks:\n  - id: l\n    type: ${LOG}\n    message: m\n    level: LOUD\n`)), 'tasks[0].level', 'expected one of TRACE, DEBUG, INFO, WARN, ERROR');
+    expectValidationError(
+      () => parseFlow(flowWith('', `tasks:\n  - id: l\n    type: ${LOG}\n    message: m\n    level: LOUD\n`)),
+      'tasks[0].level',
+      'expected one of TRACE, DEBUG, INFO, WARN, ERROR',
+    );
   });
 });
 
@@ -337,23 +374,56 @@ describe('parseFlow: triggers', () => {
     expectValidationError(() => parseFlow(triggerFlow('    timezone: UTC\n')), 'triggers[0].cron', 'required', 'cron expression');
   });
 
-  it('rejects a bad cron and a 4-field cron with the schedule module\'s message', () => {
+  it("rejects a bad cron and a 4-field cron with the schedule module's message", () => {
     expectValidationError(() => parseFlow(triggerFlow('    cron: "61 * * * *"\n')), 'triggers[0].cron', 'invalid cron expression "61 * * * *"');
-    expectValidationError(() => parseFlow(triggerFlow('    cron: "*/30 * * *"\n')), 'triggers[0].cron', 'invalid cron expression "*/30 * * *"', 'expected 5 fields');
+    expectValidationError(
+      () => parseFlow(triggerFlow('    cron: "*/30 * * *"\n')),
+      'triggers[0].cron',
+      'invalid cron expression "*/30 * * *"',
+      'expected 5 fields',
+    );
     // 5 fields are not enough once seconds are on.
-    expectValidationError(() => parseFlow(triggerFlow('    cron: "*/30 * * * *"\n    withSeconds: true\n')), 'triggers[0].cron', 'invalid cron expression', '6 fields');
+    expectValidationError(
+      () => parseFlow(triggerFlow('    cron: "*/30 * * * *"\n    withSeconds: true\n')),
+      'triggers[0].cron',
+      'invalid cron expression',
+      '6 fields',
+    );
   });
 
   it('rejects an unknown time zone', () => {
-    expectValidationError(() => parseFlow(triggerFlow('    cron: "@daily"\n    timezone: Mars/Base\n')), 'triggers[0].timezone', 'unknown time zone "Mars/Base"', 'expected an IANA time zone id');
+    expectValidationError(
+      () => parseFlow(triggerFlow('    cron: "@daily"\n    timezone: Mars/Base\n')),
+      'triggers[0].timezone',
+      'unknown time zone "Mars/Base"',
+      'expected an IANA time zone id',
+    );
   });
 
   it('validates the other Schedule properties', () => {
-    expectValidationError(() => parseFlow(triggerFlow('    cron: "@daily"\n    lateMaximumDelay: ten minutes\n')), 'triggers[0].lateMaximumDelay', 'invalid duration', 'PT5M');
-    expectValidationError(() => parseFlow(triggerFlow('    cron: "@daily"\n    recoverMissedSchedules: SOME\n')), 'triggers[0].recoverMissedSchedules', 'expected one of ALL, LAST, NONE');
-    expectValidationError(() => parseFlow(triggerFlow('    cron: "@daily"\n    stopAfter: [FAILED, DONE]\n')), 'triggers[0].stopAfter[1]', 'unknown execution state "DONE"', 'SUCCESS');
+    expectValidationError(
+      () => parseFlow(triggerFlow('    cron: "@daily"\n    lateMaximumDelay: ten minutes\n')),
+      'triggers[0].lateMaximumDelay',
+      'invalid duration',
+      'PT5M',
+    );
+    expectValidationError(
+      () => parseFlow(triggerFlow('    cron: "@daily"\n    recoverMissedSchedules: SOME\n')),
+      'triggers[0].recoverMissedSchedules',
+      'expected one of ALL, LAST, NONE',
+    );
+    expectValidationError(
+      () => parseFlow(triggerFlow('    cron: "@daily"\n    stopAfter: [FAILED, DONE]\n')),
+      'triggers[0].stopAfter[1]',
+      'unknown execution state "DONE"',
+      'SUCCESS',
+    );
     expectValidationError(() => parseFlow(triggerFlow('    cron: "@daily"\n    withSeconds: "yes"\n')), 'triggers[0].withSeconds', 'expected true or false');
-    expectValidationError(() => parseFlow(triggerFlow('    cron: "@daily"\n    labels:\n      - key: system.x\n        value: y\n')), 'triggers[0].labels[0].key', 'System labels can only be set by Kestra itself');
+    expectValidationError(
+      () => parseFlow(triggerFlow('    cron: "@daily"\n    labels:\n      - key: system.x\n        value: y\n')),
+      'triggers[0].labels[0].key',
+      'System labels can only be set by Kestra itself',
+    );
   });
 
   it('rejects conditions, YAML backfills and unknown keys', () => {
@@ -368,22 +438,41 @@ describe('parseFlow: triggers', () => {
       'deprecated',
       'PUT /api/v1/triggers',
     );
-    expectValidationError(() => parseFlow(triggerFlow('    cron: "@daily"\n    timeZone: UTC\n')), 'triggers[0].timeZone', 'unknown key "timeZone"', 'timezone');
+    expectValidationError(
+      () => parseFlow(triggerFlow('    cron: "@daily"\n    timeZone: UTC\n')),
+      'triggers[0].timeZone',
+      'unknown key "timeZone"',
+      'timezone',
+    );
     expectValidationError(() => parseFlow(triggerFlow('    cron: "@daily"\n    interval: PT1M\n')), 'triggers[0].interval', 'no interval');
-    expectValidationError(() => parseFlow(triggerFlow('    cron: "@daily"\n    allowConcurrent: true\n')), 'triggers[0].allowConcurrent', 'not supported by this service yet');
+    expectValidationError(
+      () => parseFlow(triggerFlow('    cron: "@daily"\n    allowConcurrent: true\n')),
+      'triggers[0].allowConcurrent',
+      'not supported by this service yet',
+    );
   });
 
   it('validates trigger inputs against the flow inputs (partially)', () => {
     const inputs = 'inputs:\n  - id: n\n    type: INT\n  - id: s\n    type: STRING\n';
     expect(parseFlow(triggerFlow('    cron: "@daily"\n    inputs:\n      n: "4"\n', inputs)).triggers[0]?.inputs).toEqual({ n: 4 });
     expectValidationError(() => parseFlow(triggerFlow('    cron: "@daily"\n    inputs:\n      n: four\n', inputs)), 'triggers[0].inputs.n', 'expected INT');
-    expectValidationError(() => parseFlow(triggerFlow('    cron: "@daily"\n    inputs:\n      x: 1\n', inputs)), 'triggers[0].inputs.x', 'unknown input "x"', 'n, s');
+    expectValidationError(
+      () => parseFlow(triggerFlow('    cron: "@daily"\n    inputs:\n      x: 1\n', inputs)),
+      'triggers[0].inputs.x',
+      'unknown input "x"',
+      'n, s',
+    );
   });
 });
 
 describe('parseFlow: inputs and labels', () => {
   it('rejects unsupported input types, listing the supported ones', () => {
-    expectValidationError(() => parseFlow(flowWith('inputs:\n  - id: a\n    type: SELECT\n')), 'inputs[0].type', 'unsupported input type "SELECT"', 'supported: STRING, INT, FLOAT, BOOLEAN, DATETIME, DATE, JSON');
+    expectValidationError(
+      () => parseFlow(flowWith('inputs:\n  - id: a\n    type: SELECT\n')),
+      'inputs[0].type',
+      'unsupported input type "SELECT"',
+      'supported: STRING, INT, FLOAT, BOOLEAN, DATETIME, DATE, JSON',
+    );
     expectValidationError(() => parseFlow(flowWith('inputs:\n  - id: a\n')), 'inputs[0].type', 'required', 'STRING, INT');
   });
 
@@ -406,10 +495,18 @@ describe('parseFlow: inputs and labels', () => {
 
   it('parses flow labels as list or map and applies the label rules', () => {
     expect(parseFlow(flowWith('labels:\n  - key: team\n    value: data\n')).labels).toEqual([{ key: 'team', value: 'data' }]);
-    expectValidationError(() => parseFlow(flowWith('labels:\n  system.readOnly: "true"\n')), 'labels.system.readOnly', 'System labels can only be set by Kestra itself, offending label: system.readOnly=true');
+    expectValidationError(
+      () => parseFlow(flowWith('labels:\n  system.readOnly: "true"\n')),
+      'labels.system.readOnly',
+      'System labels can only be set by Kestra itself, offending label: system.readOnly=true',
+    );
     expectValidationError(() => parseFlow(flowWith('labels:\n  Team: data\n')), 'labels.Team', 'invalid label key "Team"');
     expectValidationError(() => parseFlow(flowWith('labels:\n  - key: team\n    value: ""\n')), 'labels[0].value', 'non-empty');
-    expectValidationError(() => parseFlow(flowWith('labels:\n  - key: team\n    value: a\n  - key: team\n    value: b\n')), 'labels[1].key', 'duplicate label key "team"');
+    expectValidationError(
+      () => parseFlow(flowWith('labels:\n  - key: team\n    value: a\n  - key: team\n    value: b\n')),
+      'labels[1].key',
+      'duplicate label key "team"',
+    );
   });
 
   it('locates errors inside dotted label keys', () => {

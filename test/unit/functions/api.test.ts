@@ -58,7 +58,9 @@ describe('createApiHandler', () => {
 
   describe('the headers', () => {
     it('are handed on with lower-case names', async () => {
-      await createApiHandler(deps)(apiEvent('GET', '/api/v1/flows/search', undefined, { headers: { 'Content-Type': 'application/json', 'X-Request-ID': 'r1' } }));
+      await createApiHandler(deps)(
+        apiEvent('GET', '/api/v1/flows/search', undefined, { headers: { 'Content-Type': 'application/json', 'X-Request-ID': 'r1' } }),
+      );
 
       expect(requestSeen().headers).toEqual({ 'content-type': 'application/json', 'x-request-id': 'r1' });
     });

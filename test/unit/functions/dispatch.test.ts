@@ -4,7 +4,7 @@ import { inMemoryDependencies } from '../../support/fakes/in-memory-dependencies
 import { aBackfill, aFlow, aRunInput, aTriggerState } from '../../support/factories';
 
 describe('createDispatchHandler', () => {
-  it('dispatches the state machine\'s next batch and returns the use case\'s output', async () => {
+  it("dispatches the state machine's next batch and returns the use case's output", async () => {
     const deps = inMemoryDependencies();
     await deps.flows.create(aFlow());
     await deps.triggers.createIfAbsent(aTriggerState());

@@ -4,7 +4,7 @@ import { inMemoryDependencies } from '../../support/fakes/in-memory-dependencies
 import { aBackfill, aRunInput, aTriggerState } from '../../support/factories';
 
 describe('createParkHandler', () => {
-  it('parks the paused backfill\'s state machine on its task token', async () => {
+  it("parks the paused backfill's state machine on its task token", async () => {
     const deps = inMemoryDependencies();
     await deps.triggers.createIfAbsent(aTriggerState());
     await deps.triggers.startBackfill(aTriggerState(), aBackfill({ paused: true }), deps.clock.now().toISOString());

@@ -43,7 +43,10 @@ function recordingQueue(options: { failFirst?: Set<string> } = {}) {
 describe('the local execution queue (SQS contract, two lanes)', () => {
   it('serves live messages before the backfill backlog', async () => {
     const { queue, order } = recordingQueue();
-    await queue.send(['b1', 'b2', 'b3', 'b4', 'b5', 'b6'].map((executionId) => ({ executionId })), 'backfill');
+    await queue.send(
+      ['b1', 'b2', 'b3', 'b4', 'b5', 'b6'].map((executionId) => ({ executionId })),
+      'backfill',
+    );
     await queue.send([{ executionId: 'live1' }], 'live');
     await drain(queue);
     // The first backfill batch was already taken; the live message goes next, before b3…b6.
@@ -52,7 +55,10 @@ describe('the local execution queue (SQS contract, two lanes)', () => {
 
   it('redelivers only the records reported as failed, in their lane', async () => {
     const { queue, order, seen } = recordingQueue({ failFirst: new Set(['b2']) });
-    await queue.send(['b1', 'b2', 'b3'].map((executionId) => ({ executionId })), 'backfill');
+    await queue.send(
+      ['b1', 'b2', 'b3'].map((executionId) => ({ executionId })),
+      'backfill',
+    );
     await drain(queue);
     expect(order.sort()).toEqual(['b1', 'b2', 'b3']);
     expect(seen.get('b1')).toBe(1);

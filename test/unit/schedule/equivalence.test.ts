@@ -74,7 +74,10 @@ function windowsFor(spec: ScheduleSpec, density: Density): [number, number][] {
     // Odd offsets so windows do not start on a round local time.
     const from = t - half + 7 * MINUTE + 1234;
     if (t === LORD_HOWE_FALL_BACK && CRON_PARSER_GIVES_UP.has(spec.cron)) {
-      return [[from, t - HOUR - 1], [t, t + half]];
+      return [
+        [from, t - HOUR - 1],
+        [t, t + half],
+      ];
     }
     return [[from, t + half]];
   });
@@ -84,9 +87,7 @@ describe('zone fixtures', () => {
   it('place each listed offset change where the zone really changes offset', () => {
     for (const [timezone, changes] of Object.entries(ZONES)) {
       for (const change of changes.map((t) => Date.parse(t))) {
-        expect(offsetOf(timezone, change - 1000), `${timezone} ${new Date(change).toISOString()}`).not.toBe(
-          offsetOf(timezone, change),
-        );
+        expect(offsetOf(timezone, change - 1000), `${timezone} ${new Date(change).toISOString()}`).not.toBe(offsetOf(timezone, change));
       }
     }
   });
@@ -202,7 +203,9 @@ describe('ticksBetween edge cases', () => {
 
 describe('offset changes, spelled out', () => {
   const between = (spec: ScheduleSpec, from: string, to: string) =>
-    compileSchedule(spec).ticksBetween(Date.parse(from), Date.parse(to), 100).map((t) => formatInZone(t, spec.timezone!));
+    compileSchedule(spec)
+      .ticksBetween(Date.parse(from), Date.parse(to), 100)
+      .map((t) => formatInZone(t, spec.timezone!));
 
   it('shifts a tick inside the spring-forward gap by the gap (java.time), and fires once on the overlap', () => {
     const spec = { cron: '30 2 * * *', timezone: 'Europe/Paris' };
@@ -218,7 +221,7 @@ describe('offset changes, spelled out', () => {
     ]);
   });
 
-  it('keeps firing after Lord Howe\'s half-hour fall-back, where cron-parser gives up', () => {
+  it("keeps firing after Lord Howe's half-hour fall-back, where cron-parser gives up", () => {
     const spec = { cron: '0 1 * * *', timezone: 'Australia/Lord_Howe' };
     const from = Date.parse('2024-04-05T00:00:00Z');
     const to = Date.parse('2024-04-09T00:00:00Z');
@@ -227,15 +230,14 @@ describe('offset changes, spelled out', () => {
       '2024-04-06T01:00:00+11:00',
       '2024-04-07T01:00:00+11:00',
     ]);
-    expect(compileSchedule(spec).ticksBetween(from, to, 100).map((t) => formatInZone(t, spec.timezone))).toEqual([
-      '2024-04-06T01:00:00+11:00',
-      '2024-04-07T01:00:00+11:00',
-      '2024-04-08T01:00:00+10:30',
-      '2024-04-09T01:00:00+10:30',
-    ]);
+    expect(
+      compileSchedule(spec)
+        .ticksBetween(from, to, 100)
+        .map((t) => formatInZone(t, spec.timezone)),
+    ).toEqual(['2024-04-06T01:00:00+11:00', '2024-04-07T01:00:00+11:00', '2024-04-08T01:00:00+10:30', '2024-04-09T01:00:00+10:30']);
   });
 
-  it('fires around Lord Howe\'s fall-back as java.time would where cron-parser gives up', () => {
+  it("fires around Lord Howe's fall-back as java.time would where cron-parser gives up", () => {
     const window = ['2024-04-06T12:00:00Z', '2024-04-06T17:00:00Z'] as const;
     // 01:00-01:30 local exists once (+11:00); 01:30-02:00 twice.
     expect(between({ cron: '@hourly', timezone: 'Australia/Lord_Howe' }, ...window)).toEqual([
@@ -277,11 +279,7 @@ describe('offset changes, spelled out', () => {
   it('moves a midnight that does not exist to the first instant of the day (America/Santiago)', () => {
     const spec = { cron: '0 0 * * *', timezone: 'America/Santiago' };
     const window = ['2024-09-06T12:00:00Z', '2024-09-09T12:00:00Z'] as const;
-    expect(between(spec, ...window)).toEqual([
-      '2024-09-07T00:00:00-04:00',
-      '2024-09-08T01:00:00-03:00',
-      '2024-09-09T00:00:00-03:00',
-    ]);
+    expect(between(spec, ...window)).toEqual(['2024-09-07T00:00:00-04:00', '2024-09-08T01:00:00-03:00', '2024-09-09T00:00:00-03:00']);
     const expected = referenceTicksBetween(spec, Date.parse(window[0]), Date.parse(window[1]), 100);
     expect(between(spec, ...window)).toEqual(expected.map((t) => formatInZone(t, spec.timezone)));
   });

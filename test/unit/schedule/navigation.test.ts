@@ -80,9 +80,7 @@ describe('previous', () => {
 
   it('steps back over years to a rare date and returns null past ten years', () => {
     const leapDay = compileSchedule({ cron: '0 0 29 2 *', timezone: 'America/New_York' });
-    expect(formatInZone(leapDay.previous(Date.parse('2028-02-28T00:00:00Z'))!, 'America/New_York')).toBe(
-      '2024-02-29T00:00:00-05:00',
-    );
+    expect(formatInZone(leapDay.previous(Date.parse('2028-02-28T00:00:00Z'))!, 'America/New_York')).toBe('2024-02-29T00:00:00-05:00');
     const fifthMonday = compileSchedule({ cron: '0 0 * 2 1#5', timezone: 'UTC' });
     expect(fifthMonday.previous(Date.parse('2025-01-01T00:00:00Z'))).toBe(Date.parse('2016-02-29T00:00:00Z'));
     expect(fifthMonday.previous(Date.parse('2040-01-01T00:00:00Z'))).toBeNull();

@@ -28,7 +28,7 @@ describe('Class: LruCache', () => {
 
 describe('Function: render (repeated use)', () => {
   it('renders the same command for thousands of executions quickly and independently', () => {
-    const template = "echo '{{ trigger.date ?? execution.startDate | date(\"yyyy-MM-dd\") }}' {{ execution.id }}";
+    const template = 'echo \'{{ trigger.date ?? execution.startDate | date("yyyy-MM-dd") }}\' {{ execution.id }}';
     const started = performance.now();
     for (let i = 0; i < 2_000; i++) {
       const day = String((i % 28) + 1).padStart(2, '0');

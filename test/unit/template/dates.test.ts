@@ -13,8 +13,7 @@ const vars = {
   epoch: 1_711_607_400,
   nothing: null,
 };
-const fmt = (pattern: string, zone = 'UTC'): string =>
-  render(`{{ d | date(${JSON.stringify(pattern)}, timeZone=${JSON.stringify(zone)}) }}`, vars);
+const fmt = (pattern: string, zone = 'UTC'): string => render(`{{ d | date(${JSON.stringify(pattern)}, timeZone=${JSON.stringify(zone)}) }}`, vars);
 
 describe('Filter: date', () => {
   it('formats common Java patterns', () => {
@@ -130,26 +129,17 @@ describe('Filter: dateAdd', () => {
   it('subtracts a calendar day across the spring DST change in a region zone', () => {
     // Sunday 2024-03-31 12:00 CEST (UTC+2) minus one DAY is Saturday 12:00 CET (UTC+1): 23 hours earlier.
     const sunday = new Date('2024-03-31T10:00:00Z');
-    expect(render('{{ t | dateAdd(-1, "DAYS", timeZone="Europe/Paris") }}', { t: sunday })).toBe(
-      '2024-03-30T12:00:00.000000+01:00',
-    );
-    expect(render('{{ t | dateAdd(-24, "HOURS", timeZone="Europe/Paris") }}', { t: sunday })).toBe(
-      '2024-03-30T11:00:00.000000+01:00',
-    );
-    expect(render("{{ '2024-03-30T12:00:00' | dateAdd(1, 'DAYS', 'iso_sec', 'Europe/Paris') }}", {})).toBe(
-      '2024-03-31T12:00:00+02:00',
-    );
+    expect(render('{{ t | dateAdd(-1, "DAYS", timeZone="Europe/Paris") }}', { t: sunday })).toBe('2024-03-30T12:00:00.000000+01:00');
+    expect(render('{{ t | dateAdd(-24, "HOURS", timeZone="Europe/Paris") }}', { t: sunday })).toBe('2024-03-30T11:00:00.000000+01:00');
+    expect(render("{{ '2024-03-30T12:00:00' | dateAdd(1, 'DAYS', 'iso_sec', 'Europe/Paris') }}", {})).toBe('2024-03-31T12:00:00+02:00');
   });
 
   it('keeps the fixed offset of an ISO string with offset, as Kestra does', () => {
-    expect(render("{{ '2024-03-31T12:00:00+02:00' | dateAdd(-1, 'DAYS', timeZone='Europe/Paris') }}", {})).toBe(
-      '2024-03-30T11:00:00.000000+01:00',
-    );
+    expect(render("{{ '2024-03-31T12:00:00+02:00' | dateAdd(-1, 'DAYS', timeZone='Europe/Paris') }}", {})).toBe('2024-03-30T11:00:00.000000+01:00');
   });
 
   it('supports ChronoUnit names', () => {
-    const t = (amount: number, unit: string): string =>
-      render(`{{ d | dateAdd(${amount}, '${unit}', 'yyyy-MM-dd HH:mm:ss.SSSSSSSSS') }}`, vars);
+    const t = (amount: number, unit: string): string => render(`{{ d | dateAdd(${amount}, '${unit}', 'yyyy-MM-dd HH:mm:ss.SSSSSSSSS') }}`, vars);
     expect(t(1, 'NANOS')).toBe('2024-03-28 06:30:05.123000001');
     expect(t(-1, 'MICROS')).toBe('2024-03-28 06:30:05.122999000');
     expect(t(877, 'MILLIS')).toBe('2024-03-28 06:30:06.000000000');

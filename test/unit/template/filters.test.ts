@@ -44,17 +44,22 @@ describe('String filters', () => {
     expect(r("{{ 'a+b%26c' | urldecode }}")).toBe('a b&c');
     expect(r("{{ 'héllo' | base64encode }} {{ 'aMOpbGxv' | base64decode }}")).toBe('aMOpbGxv héllo');
     expect(r("{{ 'kestra' | startsWith('kes') }} {{ 'kestra' | endsWith('x') }}")).toBe('true false');
-    expect(r("{{ 'a/b/c' | substringBefore('/') }} {{ 'a/b/c' | substringBeforeLast('/') }} {{ 'a/b/c' | substringAfter('/') }} {{ 'a/b/c' | substringAfterLast('/') }}")).toBe(
-      'a a/b b/c c',
-    );
+    expect(
+      r(
+        "{{ 'a/b/c' | substringBefore('/') }} {{ 'a/b/c' | substringBeforeLast('/') }} {{ 'a/b/c' | substringAfter('/') }} {{ 'a/b/c' | substringAfterLast('/') }}",
+      ),
+    ).toBe('a a/b b/c c');
   });
 });
 
 describe('Value and collection filters', () => {
   it('default applies to undefined, null, blank strings and empty collections', () => {
-    expect(r("{{ missing | default('d') }} {{ n | default('d') }} {{ '' | default('d') }} {{ '  ' | default('d') }} {{ [] | default('d') }} {{ 'v' | default('d') }} {{ 0 | default('d') }}", { n: null })).toBe(
-      'd d d d d v 0',
-    );
+    expect(
+      r(
+        "{{ missing | default('d') }} {{ n | default('d') }} {{ '' | default('d') }} {{ '  ' | default('d') }} {{ [] | default('d') }} {{ 'v' | default('d') }} {{ 0 | default('d') }}",
+        { n: null },
+      ),
+    ).toBe('d d d d d v 0');
     expect(r("{{ missing.deep.path | default('d') }}")).toBe('d');
   });
 
@@ -79,9 +84,11 @@ describe('Value and collection filters', () => {
     expect(r('{{ -5 | abs }} {{ -2.5 | abs }}')).toBe('5 2.5');
     expect(r("{{ '42' | number + 1 }} {{ '2.5' | number * 2 }} {{ '1e3' | number }}")).toBe('43 5 1000');
     expect(() => r("{{ 'abc' | number }}")).toThrow(/not a valid number/);
-    expect(r("{{ 1234567.891 | numberFormat('#,##0.00') }} {{ 0.125 | numberFormat('0.00') }} {{ 0.135 | numberFormat('0.00') }} {{ 3 | numberFormat('000') }} {{ 0.5 | numberFormat('#.##') }} {{ 0.256 | numberFormat('0.#%') }}")).toBe(
-      '1,234,567.89 0.12 0.14 003 .5 25.6%',
-    );
+    expect(
+      r(
+        "{{ 1234567.891 | numberFormat('#,##0.00') }} {{ 0.125 | numberFormat('0.00') }} {{ 0.135 | numberFormat('0.00') }} {{ 3 | numberFormat('000') }} {{ 0.5 | numberFormat('#.##') }} {{ 0.256 | numberFormat('0.#%') }}",
+      ),
+    ).toBe('1,234,567.89 0.12 0.14 003 .5 25.6%');
     expect(r('{{ 1234.5678 | numberFormat }} {{ -1234.5 | numberFormat("#,##0.00") }}')).toBe('1,234.568 -1,234.50');
   });
 

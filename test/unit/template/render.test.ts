@@ -93,15 +93,11 @@ describe('Function: render', () => {
   describe('printing', () => {
     it('prints strings, numbers, booleans, null and dates like Kestra', () => {
       const vars = { s: 'txt', i: 42, f: 1.5, big: 1e21, small: 1.5e-7, t: true, n: null, d: new Date('2024-03-28T06:30:00Z') };
-      expect(render('{{ s }}|{{ i }}|{{ f }}|{{ big }}|{{ small }}|{{ t }}|{{ n }}|{{ d }}', vars)).toBe(
-        'txt|42|1.5|1.0E21|1.5E-7|true||2024-03-28T06:30:00Z',
-      );
+      expect(render('{{ s }}|{{ i }}|{{ f }}|{{ big }}|{{ small }}|{{ t }}|{{ n }}|{{ d }}', vars)).toBe('txt|42|1.5|1.0E21|1.5E-7|true||2024-03-28T06:30:00Z');
     });
 
     it('prints lists and maps as JSON, without null map entries', () => {
-      expect(render('{{ l }} {{ m }}', { l: [1, 'a', null], m: { a: 1, b: null, c: [true] } })).toBe(
-        '[1,"a",null] {"a":1,"c":[true]}',
-      );
+      expect(render('{{ l }} {{ m }}', { l: [1, 'a', null], m: { a: 1, b: null, c: [true] } })).toBe('[1,"a",null] {"a":1,"c":[true]}');
     });
 
     it('returns a string without template syntax unchanged', () => {
@@ -113,18 +109,12 @@ describe('Function: render', () => {
   describe('expressions', () => {
     it('evaluates literals, lists, maps, attributes and subscripts', () => {
       const vars = { m: { 'a-b': { c: [10, 20] } }, k: 'a-b' };
-      expect(render("{{ m['a-b'].c[1] }} {{ m[k]['c'][0] }} {{ [1, 'two', [3]] }} {{ {'x': 1, 'y': 'z'} }}", vars)).toBe(
-        '20 10 [1,"two",[3]] {"x":1,"y":"z"}',
-      );
-      expect(render('{{ true }} {{ FALSE }} {{ none }} {{ "d\\"q" }} {{ \'s\\\'q\' }} {{ \'back\\n\' }}', {})).toBe(
-        'true false  d"q s\'q back\\n',
-      );
+      expect(render("{{ m['a-b'].c[1] }} {{ m[k]['c'][0] }} {{ [1, 'two', [3]] }} {{ {'x': 1, 'y': 'z'} }}", vars)).toBe('20 10 [1,"two",[3]] {"x":1,"y":"z"}');
+      expect(render("{{ true }} {{ FALSE }} {{ none }} {{ \"d\\\"q\" }} {{ 's\\'q' }} {{ 'back\\n' }}", {})).toBe('true false  d"q s\'q back\\n');
     });
 
     it('follows Java arithmetic: integer division, float literals, string +', () => {
-      expect(render('{{ 10 / 4 }} {{ 10 / 4.0 }} {{ -7 / 2 }} {{ 7 % 3 }} {{ 2 * 3 + 1 }} {{ 2 + 3 * 4 }} {{ (2 + 3) * 4 }}', {})).toBe(
-        '2 2.5 -3 1 7 14 20',
-      );
+      expect(render('{{ 10 / 4 }} {{ 10 / 4.0 }} {{ -7 / 2 }} {{ 7 % 3 }} {{ 2 * 3 + 1 }} {{ 2 + 3 * 4 }} {{ (2 + 3) * 4 }}', {})).toBe('2 2.5 -3 1 7 14 20');
       expect(render("{{ 'a' + 1 }} {{ 1 + 'a' }} {{ 'n' + null }}", {})).toBe('a1 1a nnull');
       expect(templateError(() => render('{{ 1 / 0 }}', {})).message).toContain('/ by zero');
       expect(templateError(() => render("{{ 1 - 'a' }}", {})).message).toContain('invalid operands');
@@ -137,25 +127,26 @@ describe('Function: render', () => {
     });
 
     it('compares numbers, strings and values', () => {
-      expect(render("{{ 1 < 2 }} {{ 2 <= 1 }} {{ 'a' < 'b' }} {{ 1 == 1.0 }} {{ 'a' == 'a' }} {{ [1,2] == [1,2] }} {{ {'a':1} equals {'a':1} }} {{ 1 != 2 }}", {})).toBe(
-        'true false true true true true true true',
-      );
+      expect(
+        render("{{ 1 < 2 }} {{ 2 <= 1 }} {{ 'a' < 'b' }} {{ 1 == 1.0 }} {{ 'a' == 'a' }} {{ [1,2] == [1,2] }} {{ {'a':1} equals {'a':1} }} {{ 1 != 2 }}", {}),
+      ).toBe('true false true true true true true true');
       expect(render('{{ n > 1 }}', { n: null })).toBe('false');
       expect(templateError(() => render("{{ 1 < 'a' }}", {})).message).toContain('compare');
     });
 
     it('supports and, or, not with Pebble precedence and short-circuit', () => {
-      expect(render('{{ true and false or true }} {{ not false }} {{ false and missing }} {{ true or missing }}', {})).toBe(
-        'true true false true',
-      );
+      expect(render('{{ true and false or true }} {{ not false }} {{ false and missing }} {{ true or missing }}', {})).toBe('true true false true');
       expect(render('{{ not 1 == 2 }}', {})).toBe('false'); // (not 1) == 2
     });
 
     it('supports contains, in and not in', () => {
       const vars = { l: ['a', 'b'], m: { k: 'v' } };
-      expect(render("{{ l contains 'a' }} {{ l contains ['a','b'] }} {{ m contains 'k' }} {{ 'hello' contains 'ell' }} {{ 'c' in l }} {{ 'v' in m }} {{ 'c' not in l }}", vars)).toBe(
-        'true true true true false true true',
-      );
+      expect(
+        render(
+          "{{ l contains 'a' }} {{ l contains ['a','b'] }} {{ m contains 'k' }} {{ 'hello' contains 'ell' }} {{ 'c' in l }} {{ 'v' in m }} {{ 'c' not in l }}",
+          vars,
+        ),
+      ).toBe('true true true true false true true');
     });
 
     it('supports the ternary operator, also nested', () => {
@@ -199,7 +190,8 @@ describe('Function: render', () => {
     });
 
     it('renders for loops with loop.index (0-based), first, last, length, revindex', () => {
-      const t = '{% for x in items %}{{ loop.index }}/{{ loop.length }}:{{ x }}{% if loop.first %}F{% endif %}{% if loop.last %}L{% endif %}{{ loop.revindex }} {% endfor %}';
+      const t =
+        '{% for x in items %}{{ loop.index }}/{{ loop.length }}:{{ x }}{% if loop.first %}F{% endif %}{% if loop.last %}L{% endif %}{{ loop.revindex }} {% endfor %}';
       expect(render(t, { items: ['a', 'b', 'c'] })).toBe('0/3:aF2 1/3:b1 2/3:cL0 ');
     });
 
@@ -227,9 +219,7 @@ describe('Function: render', () => {
 
     it('applies whitespace control on both sides', () => {
       expect(render('a \n {{- x -}} \n b', { x: 1 })).toBe('a1b');
-      expect(render('<ul>\n  {%- for i in [1, 2] %}\n  <li>{{ i }}</li>\n  {%- endfor %}\n</ul>', {})).toBe(
-        '<ul>\n  <li>1</li>\n  <li>2</li>\n</ul>',
-      );
+      expect(render('<ul>\n  {%- for i in [1, 2] %}\n  <li>{{ i }}</li>\n  {%- endfor %}\n</ul>', {})).toBe('<ul>\n  <li>1</li>\n  <li>2</li>\n</ul>');
       expect(render('a  {#- c -#}  b', {})).toBe('ab');
       expect(render('x {%- raw -%}  {{ y }}  {%- endraw -%} z', {})).toBe('x{{ y }}z');
       expect(render('{{ 5 - 3 }}', {})).toBe('2');
@@ -251,9 +241,7 @@ describe('Function: render', () => {
 
   describe('argument binding', () => {
     it('rejects unknown named arguments and too many positional ones', () => {
-      expect(templateError(() => render('{{ d | date(timezone="UTC") }}', { d: startDate })).message).toContain(
-        'no argument named "timezone"',
-      );
+      expect(templateError(() => render('{{ d | date(timezone="UTC") }}', { d: startDate })).message).toContain('no argument named "timezone"');
       expect(templateError(() => render("{{ 'a' | upper(1) }}", {})).message).toContain('too many');
       expect(templateError(() => render("{{ 'a' | replace(regexp=false, {'a': 'b'}) }}", {})).message).toContain('Positional');
       expect(templateError(() => render("{{ 'a' | default('x', default='y') }}", {})).message).toContain('twice');

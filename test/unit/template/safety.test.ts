@@ -55,9 +55,7 @@ describe('No access to constructors or prototypes', () => {
   });
 
   it('cannot call anything that is not a registered function', () => {
-    expect(failsWith(() => render("{{ x.constructor.constructor('return process')() }}", vars))).toMatch(
-      /Method calls are not supported|Only named functions/,
-    );
+    expect(failsWith(() => render("{{ x.constructor.constructor('return process')() }}", vars))).toMatch(/Method calls are not supported|Only named functions/);
     expect(failsWith(() => render("{{ ''.constructor('x') }}", vars))).toContain('Method calls are not supported');
     expect(failsWith(() => render("{{ (x)('a') }}", vars))).toContain('Only named functions');
     expect(failsWith(() => render('{{ s.toUpperCase() }}', vars))).toContain('Method calls are not supported');
@@ -213,9 +211,7 @@ describe('Size limits', () => {
     expect(failsWith(() => render("{{ range(0, 99999) | join('-') }}", {}, { maxOutputLength: 10_000 }))).toContain('limit');
     const big = 'x'.repeat(10_000);
     expect(failsWith(() => render("{{ big | replace({'x': big}) }}", { big }))).toContain('output limit');
-    expect(failsWith(() => render('{% set l = [1] %}{% for i in 0..20 %}{% set l = l + l %}{% endfor %}', {}))).toContain(
-      'limit is 100000',
-    );
+    expect(failsWith(() => render('{% set l = [1] %}{% for i in 0..20 %}{% set l = l + l %}{% endfor %}', {}))).toContain('limit is 100000');
     const nested = '{% set l = [1] %}{% for i in 0..40 %}{% set l = [l, l] %}{% endfor %}{{ l }}';
     expect(failsWith(() => render(nested, {}, { maxOutputLength: 10_000 }))).toContain('output limit');
   });

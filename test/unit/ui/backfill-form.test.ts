@@ -84,7 +84,12 @@ describe('backfill-form', () => {
     });
 
     it('requires both parts of every label', () => {
-      const form = formFactory({ labels: [{ key: 'team', value: 'data' }, { key: ' ', value: '' }] });
+      const form = formFactory({
+        labels: [
+          { key: 'team', value: 'data' },
+          { key: ' ', value: '' },
+        ],
+      });
 
       expect(validate(form, [], NOW)).toEqual({ 'labels[1].key': 'Key is required', 'labels[1].value': 'Value is required' });
     });
@@ -117,7 +122,17 @@ describe('backfill-form', () => {
         input('unset', 'STRING'),
       ];
       const form = formFactory({
-        inputs: { n: '42', x: '2.5', on: 'true', off: 'false', at: local(2024, 1, 2, 3, 4), doc: '{"a":[1]}', day: '2024-01-02', s: ' kept as typed ', unset: '' },
+        inputs: {
+          n: '42',
+          x: '2.5',
+          on: 'true',
+          off: 'false',
+          at: local(2024, 1, 2, 3, 4),
+          doc: '{"a":[1]}',
+          day: '2024-01-02',
+          s: ' kept as typed ',
+          unset: '',
+        },
       });
 
       expect(toBackfillRequest(form, inputs).inputs).toEqual({

@@ -258,9 +258,7 @@ function statesEntered(history: ExecutionEvent[]): string[] {
 /** The outcome as one comparable value: status, states entered, and the error and cause of a failure. */
 export function summarize(outcome: Outcome): { status: Outcome['status']; states: string[]; error?: string; cause?: unknown } {
   const states = statesEntered(outcome.history);
-  return outcome.status === 'FAILED'
-    ? { status: outcome.status, states, error: outcome.error, cause: outcome.cause }
-    : { status: outcome.status, states };
+  return outcome.status === 'FAILED' ? { status: outcome.status, states, error: outcome.error, cause: outcome.cause } : { status: outcome.status, states };
 }
 
 /** How many times a state was entered. */
@@ -271,9 +269,7 @@ export function timesEntered(history: ExecutionEvent[], stateName: string): numb
 /** The retries of a state: which retrier (by its ErrorEquals) and the attempt it was on. */
 export function retriesOf(history: ExecutionEvent[], stateName: string): { errorEquals: string[]; attempt: number }[] {
   return history.flatMap((event) =>
-    event.type === 'StateRetried' && event.state.name === stateName
-      ? [{ errorEquals: event.retry.retrier.ErrorEquals, attempt: event.retry.attempt }]
-      : [],
+    event.type === 'StateRetried' && event.state.name === stateName ? [{ errorEquals: event.retry.retrier.ErrorEquals, attempt: event.retry.attempt }] : [],
   );
 }
 

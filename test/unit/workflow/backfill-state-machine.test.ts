@@ -103,10 +103,7 @@ describe('backfill state machine', () => {
       // Assess
       expect(summarize(outcome)).toEqual({
         status: 'SUCCEEDED',
-        states: [
-          ...[DISPATCH, NEXT, WAIT, DISPATCH, NEXT, WAIT, DISPATCH, NEXT, WAIT],
-          ...[DISPATCH, NEXT, DISPATCH, NEXT, COMPLETE],
-        ],
+        states: [...[DISPATCH, NEXT, WAIT, DISPATCH, NEXT, WAIT, DISPATCH, NEXT, WAIT], ...[DISPATCH, NEXT, DISPATCH, NEXT, COMPLETE]],
       });
       expect(dispatch.calls.map((call) => call.iteration)).toEqual([0, 1, 2, 3, 4]);
       expect(inputsOf(outcome.history, WAIT)).toEqual([1, 2, 3].map((iteration) => expect.objectContaining({ iteration, waitSeconds: 5 })));
@@ -371,11 +368,7 @@ describe('backfill state machine', () => {
 
     it('retries Lambda service errors with their own retrier and goes on', async () => {
       // Prepare
-      const dispatch = scriptedDispatch(
-        throws(namedError('Lambda.ServiceException')),
-        throws(namedError('Lambda.TooManyRequestsException')),
-        'DONE',
-      );
+      const dispatch = scriptedDispatch(throws(namedError('Lambda.ServiceException')), throws(namedError('Lambda.TooManyRequestsException')), 'DONE');
 
       // Act
       const outcome = await machine.start(aRunInput(), tasks({ dispatch })).outcome;
