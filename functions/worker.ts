@@ -23,8 +23,8 @@ export function createWorkerHandler(deps: WorkerHandlerDeps): WorkerHandler {
     const failed: string[] = [];
     for (const record of event.Records) {
       const executionId = executionIdOf(record);
-      if (executionId === null)
-        failed.push(record.messageId); // unreadable: retried, then the DLQ keeps it
+      // Unreadable: retried, then the dead-letter queue keeps it.
+      if (executionId === null) failed.push(record.messageId);
       else if (executionId !== undefined) runnable.push({ record, executionId });
     }
     let results: PromiseSettledResult<RunOutcome>[];
