@@ -46,6 +46,12 @@ export interface RenderOptions {
    */
   now?: () => Date;
   /**
+   * The clock `timeoutMs` is measured on, in milliseconds. Tests pass one that moves on its own, so a
+   * time limit is reached after a known amount of work rather than of the machine's time.
+   * @default Date.now
+   */
+  elapsedMs?: () => number;
+  /**
    * Zone used by the date filters and `now()` when no `timeZone` argument is given (Kestra uses the
    * server's zone).
    * @default 'UTC'
@@ -82,7 +88,15 @@ function createRuntime(options: RenderOptions | undefined): Runtime {
   if (!(maxOutputLength >= 0) || !Number.isFinite(maxOutputLength)) {
     throw new TypeError(`maxOutputLength must be a non-negative number, got ${maxOutputLength}`);
   }
-  return new Runtime(Date.now() + timeoutMs, timeoutMs, maxOutputLength, options?.now ?? (() => new Date()), resolveZone(options?.defaultTimeZone ?? 'UTC'));
+  const elapsedMs = options?.elapsedMs ?? Date.now;
+  return new Runtime(
+    elapsedMs() + timeoutMs,
+    timeoutMs,
+    maxOutputLength,
+    options?.now ?? (() => new Date()),
+    resolveZone(options?.defaultTimeZone ?? 'UTC'),
+    elapsedMs,
+  );
 }
 
 /** Turns engine-level failures (stack overflow, string too long for V8) into `TemplateError`s. */

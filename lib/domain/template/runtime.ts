@@ -21,6 +21,7 @@ export class Runtime {
     public readonly maxOutputLength: number,
     public readonly now: () => Date,
     public readonly defaultZone: JavaZone,
+    private readonly elapsedMs: () => number = Date.now,
   ) {}
 
   /** Counts one evaluation step and checks the deadline every few hundred steps. */
@@ -31,7 +32,7 @@ export class Runtime {
 
   /** Throws once the render has run longer than `timeoutMs`. */
   public checkTime(): void {
-    if (Date.now() > this.deadline) {
+    if (this.elapsedMs() > this.deadline) {
       throw new TemplateError(`Template rendering exceeded the time limit of ${this.timeoutMs} ms`);
     }
   }
