@@ -244,6 +244,15 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
         });
       });
 
+      it('keeps when the backfill ended through later writes to the row', async () => {
+        await withBackfill();
+        await store.finishBackfill(REF, 'bf1', 'COMPLETED', '2026-03-01T12:30:00.000Z');
+
+        await store.updateSchedule(REF, { nextExecutionDate: null, disabled: true, updatedDate: '2026-03-02T08:00:00.000Z' });
+
+        expect((await store.get(REF))?.lastBackfill).toEqual({ id: 'bf1', outcome: 'COMPLETED', endedDate: '2026-03-01T12:30:00.000Z' });
+      });
+
       it('refuses another backfill id, keeping the active one', async () => {
         await withBackfill({ id: 'bf1' });
 

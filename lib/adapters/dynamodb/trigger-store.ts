@@ -26,6 +26,8 @@ interface TriggerItem {
   updatedDate?: string;
   lastBackfillId?: string;
   lastBackfillOutcome?: BackfillOutcome;
+  /** When the last backfill ended; rows written before it existed fall back to `updatedDate`. */
+  lastBackfillEndedDate?: string;
   backfillId?: string;
   /** The backfill's fixed parts as JSON (see `startBackfill`). */
   backfillDoc?: string;
@@ -208,7 +210,7 @@ export class DynamoTriggerStore implements TriggerStore {
     return this.conditional({
       Key: key(ref),
       UpdateExpression:
-        'SET updatedDate = :u, lastBackfillId = :id, lastBackfillOutcome = :outcome ' +
+        'SET updatedDate = :u, lastBackfillId = :id, lastBackfillOutcome = :outcome, lastBackfillEndedDate = :u ' +
         'REMOVE backfillId, backfillDoc, cursorMs, currentDate, paused, dispatched, skipped, generation, executionName, taskToken',
       ConditionExpression: 'backfillId = :id',
       ExpressionAttributeValues: { ':id': backfillId, ':u': updatedDate, ':outcome': outcome },
@@ -279,7 +281,11 @@ function toState(item: TriggerItem): TriggerState {
   };
   if (item.date) state.date = item.date;
   if (item.lastBackfillId) {
-    state.lastBackfill = { id: item.lastBackfillId, outcome: item.lastBackfillOutcome ?? 'COMPLETED', endedDate: item.updatedDate ?? '' };
+    state.lastBackfill = {
+      id: item.lastBackfillId,
+      outcome: item.lastBackfillOutcome ?? 'COMPLETED',
+      endedDate: item.lastBackfillEndedDate ?? item.updatedDate ?? '',
+    };
   }
   if (item.backfillId) {
     const fixed = JSON.parse(item.backfillDoc ?? '{}');

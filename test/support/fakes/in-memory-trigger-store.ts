@@ -8,8 +8,8 @@ type FixedBackfill = Pick<BackfillState, 'start' | 'end' | 'inputs' | 'labels' |
 /**
  * A trigger row as DynamoTriggerStore lays it out: the live schedule's fields, the backfill's
  * moving parts as top-level attributes, its fixed parts as one document, the parked task token.
- * Keeping the same layout keeps the same quirks (say, `lastBackfill.endedDate` is the row's
- * `updatedDate`; `createIfAbsent` writes only the live schedule's fields).
+ * Keeping the same layout keeps the same quirks (say, `createIfAbsent` writes only the live
+ * schedule's fields).
  */
 interface Row {
   namespace: string;
@@ -21,6 +21,7 @@ interface Row {
   updatedDate: string;
   lastBackfillId?: string;
   lastBackfillOutcome?: BackfillOutcome;
+  lastBackfillEndedDate?: string;
   backfill?: {
     id: string;
     fixed: string;
@@ -148,6 +149,7 @@ export class InMemoryTriggerStore implements TriggerStore {
     row.updatedDate = updatedDate;
     row.lastBackfillId = backfillId;
     row.lastBackfillOutcome = outcome;
+    row.lastBackfillEndedDate = updatedDate;
     delete row.backfill;
     delete row.taskToken;
     return true;
@@ -200,7 +202,7 @@ function toState(row: Row): TriggerState {
   };
   if (row.date) state.date = row.date;
   if (row.lastBackfillId) {
-    state.lastBackfill = { id: row.lastBackfillId, outcome: row.lastBackfillOutcome ?? 'COMPLETED', endedDate: row.updatedDate };
+    state.lastBackfill = { id: row.lastBackfillId, outcome: row.lastBackfillOutcome ?? 'COMPLETED', endedDate: row.lastBackfillEndedDate ?? row.updatedDate };
   }
   if (row.backfill) {
     const b = row.backfill;
