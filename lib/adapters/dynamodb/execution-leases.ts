@@ -40,16 +40,20 @@ export class ExecutionLeases {
     );
   }
 
-  /** Sets the lease's end to the epoch if `leaseToken` still holds it, so a redelivery takes over at once. */
-  async release(id: string, leaseToken: string): Promise<boolean> {
+  /**
+   * Sets the lease's end to the epoch, so a redelivery takes over at once: the lease `leaseToken`
+   * holds, or whoever's when it is omitted (only the local default's recovery, whose data-folder
+   * lock proves every earlier worker gone).
+   */
+  async release(id: string, leaseToken?: string): Promise<boolean> {
     return whenConditionHolds(() =>
       this.client.send(
         new UpdateItemCommand({
           TableName: this.table,
           Key: executionKey(id),
           UpdateExpression: 'SET leaseUntil = :zero',
-          ConditionExpression: 'leaseToken = :token',
-          ExpressionAttributeValues: { ':zero': n(0), ':token': s(leaseToken) },
+          ConditionExpression: leaseToken ? 'leaseToken = :token' : 'attribute_exists(leaseToken)',
+          ExpressionAttributeValues: { ':zero': n(0), ...(leaseToken ? { ':token': s(leaseToken) } : {}) },
         }),
       ),
     );

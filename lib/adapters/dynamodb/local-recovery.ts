@@ -1,7 +1,8 @@
 import { type DynamoDBClient, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { ExecutionLane, LocalRecovery } from '../../ports';
 import { mapLimit } from '../../util/map-limit';
-import { eachPage, n, s, str, whenConditionHolds } from './client';
+import { eachPage, s, str, whenConditionHolds } from './client';
+import { ExecutionLeases } from './execution-leases';
 import { EXECUTIONS_UNFINISHED } from './tables';
 
 /**
@@ -28,19 +29,8 @@ export class DynamoDbLocalRecovery implements LocalRecovery {
   }
 
   async expireLeases(ids: string[]): Promise<void> {
-    await mapLimit(ids, 8, (id) =>
-      whenConditionHolds(() =>
-        this.client.send(
-          new UpdateItemCommand({
-            TableName: this.table,
-            Key: { id: s(id) },
-            UpdateExpression: 'SET leaseUntil = :zero',
-            ConditionExpression: 'attribute_exists(leaseToken)',
-            ExpressionAttributeValues: { ':zero': n(0) },
-          }),
-        ),
-      ),
-    );
+    const leases = new ExecutionLeases(this.client, this.table);
+    await mapLimit(ids, 8, (id) => leases.release(id));
   }
 
   async repairUnfinishedIndex(): Promise<number> {
