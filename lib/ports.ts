@@ -89,6 +89,13 @@ export interface ExecutionQuery {
   size: number;
 }
 
+/** One page of a search, and how many match: exactly, or at least `total` when `totalIsLowerBound` (see SearchLimits). */
+export interface ExecutionSearchResult {
+  results: Execution[];
+  total: number;
+  totalIsLowerBound: boolean;
+}
+
 export interface ExecutionStore {
   get(id: string): Promise<StoredExecution | undefined>;
   /** The ids among `ids` that exist, with their current state. Batched reads. */
@@ -119,7 +126,8 @@ export interface ExecutionStore {
   countUnfinished(backfillId: string, limit: number): Promise<number>;
   /** Counts of a backfill's queued, running and failed executions for ticks below its cursor, read from sparse indexes. */
   progressOf(backfillId: string, belowTickMs: number): Promise<{ queued: number; running: number; failed: number }>;
-  search(query: ExecutionQuery): Promise<{ results: Execution[]; total: number }>;
+  /** Newest first; reads a bounded number of index entries whatever the number of executions (see SearchLimits). */
+  search(query: ExecutionQuery): Promise<ExecutionSearchResult>;
 }
 
 export type LogLevel = 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';

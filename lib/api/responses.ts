@@ -21,6 +21,11 @@ export interface PagedResults<T> {
   total: number;
 }
 
+/** The executions search's page: `total` is exact, or (our extension, `totalIsLowerBound`) at least that many match. */
+export interface ExecutionSearchPage<T> extends PagedResults<T> {
+  totalIsLowerBound: boolean;
+}
+
 /** A row of `GET /triggers/search`: the trigger as the flow defines it (null if the flow lost it) and its state. */
 export interface TriggerSearchResult {
   abstractTrigger: Trigger | null;

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { transition } from '../../lib/domain/execution';
+import type { SearchLimits } from '../../lib/domain/search-limits';
 import type { TriggerRef } from '../../lib/domain/trigger-state';
 import type { ExecutionStore, StoredExecution } from '../../lib/ports';
 import { type StoredExecutionOptions, aStoredExecution } from '../support/factories';
@@ -21,7 +22,7 @@ const T0 = Date.parse('2026-02-01T00:00:00Z');
  * one worker run an execution, claim outcomes, the counts dispatch and progress read, the by-tick
  * view reprocess consults, and search. Run against the in-memory fake and DynamoExecutionStore on dynalite.
  */
-export function describeExecutionStoreContract(name: string, makeStore: () => Promise<ExecutionStoreUnderTest>): void {
+export function describeExecutionStoreContract(name: string, makeStore: (options?: { searchLimits?: SearchLimits }) => Promise<ExecutionStoreUnderTest>): void {
   describe(`ExecutionStore contract: ${name}`, () => {
     let subject: ExecutionStoreUnderTest;
     let store: ExecutionStore;
@@ -497,7 +498,60 @@ export function describeExecutionStoreContract(name: string, makeStore: () => Pr
       });
 
       it('finds nothing for an unknown namespace', async () => {
-        expect(await store.search({ namespace: 'staging', page: 1, size: 10 })).toEqual({ results: [], total: 0 });
+        expect(await store.search({ namespace: 'staging', page: 1, size: 10 })).toEqual({ results: [], total: 0, totalIsLowerBound: false });
+      });
+    });
+
+    describe('search at scale: partitions merged, counts bounded', () => {
+      const MINUTE = 60_000;
+      const startOf = (i: number) => new Date(Date.parse('2026-03-01T00:00:00.000Z') + i * MINUTE).toISOString();
+      const ids = (found: { results: { id: string }[] }) => found.results.map((e) => e.id);
+      const N = 30;
+      /** e00 … e29, e29 the newest; every third labelled `team:data`. */
+      const newestFirst = Array.from({ length: N }, (_, i) => `e${String(N - 1 - i).padStart(2, '0')}`);
+
+      beforeEach(async () => {
+        await subject.close();
+        subject = await makeStore({ searchLimits: { countUpTo: 5, examineAtMost: 10_000 } });
+        store = subject.store;
+        for (let i = 0; i < N; i++) {
+          await created({ id: `e${String(i).padStart(2, '0')}`, createdAt: startOf(i), labels: i % 3 === 0 ? [{ key: 'team', value: 'data' }] : [] });
+        }
+      });
+
+      it('pages through every execution newest first, each exactly once', async () => {
+        const seen: string[] = [];
+        for (let page = 1; page <= 5; page++) seen.push(...ids(await store.search({ namespace: 'dev', flowId: 'reports', page, size: 7 })));
+
+        expect(seen).toEqual(newestFirst);
+      });
+
+      it('counts exactly up to its bound, then says "at least"', async () => {
+        const first = await store.search({ namespace: 'dev', flowId: 'reports', page: 1, size: 2 });
+
+        expect(ids(first)).toEqual(newestFirst.slice(0, 2));
+        expect(first).toMatchObject({ total: 5, totalIsLowerBound: true });
+      });
+
+      it('counts at least to the end of a deeper page', async () => {
+        expect(await store.search({ namespace: 'dev', flowId: 'reports', page: 4, size: 3 })).toMatchObject({ total: 12, totalIsLowerBound: true });
+      });
+
+      it('is exact when the page reaches the last match, or when few match', async () => {
+        expect(await store.search({ namespace: 'dev', flowId: 'reports', page: 3, size: 10 })).toMatchObject({ total: 30, totalIsLowerBound: false });
+        const labelled = await store.search({ namespace: 'dev', flowId: 'reports', labels: [{ key: 'team', value: 'data' }], page: 1, size: 3 });
+        expect(ids(labelled)).toEqual(['e27', 'e24', 'e21']);
+        expect(labelled).toMatchObject({ total: 5, totalIsLowerBound: true });
+        const state = await store.search({ namespace: 'dev', states: ['FAILED'], page: 1, size: 3 });
+        expect(state).toEqual({ results: [], total: 0, totalIsLowerBound: false });
+      });
+
+      it('merges a namespace and everything the same way', async () => {
+        await created({ id: 'x1', createdAt: startOf(N + 1), flowId: 'sales' });
+        await created({ id: 'y1', createdAt: startOf(-1), namespace: 'prod' });
+
+        expect(ids(await store.search({ namespace: 'dev', page: 1, size: 3 }))).toEqual(['x1', 'e29', 'e28']);
+        expect(ids(await store.search({ page: 8, size: 4 }))).toEqual(['e02', 'e01', 'e00', 'y1']);
       });
     });
   });

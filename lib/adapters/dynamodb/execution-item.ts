@@ -1,20 +1,29 @@
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { type Execution, type ExecutionOrigin, TERMINAL_STATES } from '../../domain/execution';
 import type { StoredExecution } from '../../ports';
 import { type Item, n, num, s, str } from './client';
-import { flowKey, tickOwnerKey } from './tables';
+import { flowKey, shardOf, tickOwnerKey } from './tables';
 
 /** Owner recorded on unfinished executions that no backfill created (live schedule, API). */
 const NO_BACKFILL_OWNER = '-';
+
+/**
+ * Documents up to this many bytes are stored as JSON text (`doc`), readable in the console; larger
+ * ones deflated (`docz`). DynamoDB bills a write unit per started KB of the item, and every write of an
+ * execution rewrites its document: a finished execution's JSON (about 1.2 KB) deflates to about 450
+ * bytes, which keeps the whole item, index attributes included, under one KB.
+ */
+const DOC_INLINE_BYTES = 512;
 
 /** A tick as a fixed-width string, so sort keys order by tick and a cursor bounds them. */
 export function tickKey(tickMs: number | undefined): string {
   return String(tickMs ?? 0).padStart(15, '0');
 }
 
-/** `pendingSort` of an unfinished execution: `<state>#<tick>#<id>` (see EXECUTIONS_UNFINISHED). */
-export function pendingSort(state: string, origin: ExecutionOrigin, id: string): string {
-  return `${state}#${tickKey(origin.tickMs)}#${id}`;
+/** `pendingTick` of an unfinished execution: `<tick>#<id>` (see EXECUTIONS_UNFINISHED); it never changes. */
+function pendingTick(origin: ExecutionOrigin, id: string): string {
+  return `${tickKey(origin.tickMs)}#${id}`;
 }
 
 /** `failedSort` of a failed backfill execution: `<tick>#<id>` (see EXECUTIONS_FAILED). */
@@ -22,48 +31,92 @@ export function failedSort(stored: StoredExecution): string {
   return `${tickKey(stored.origin.tickMs)}#${stored.execution.id}`;
 }
 
+/** `<owner>|<shard>` of a sharded index entry of execution `id`. */
+export function shardKey(owner: string, id: string): string {
+  return `${owner}|${shardOf(id)}`;
+}
+
+/** The owner of an unfinished execution in the unfinished index. */
+function pendingOwnerOf(origin: ExecutionOrigin): string {
+  return origin.backfillId ?? origin.liveOwner ?? NO_BACKFILL_OWNER;
+}
+
 /** The primary key of an execution's item. */
 export function executionKey(id: string): Item {
   return { id: s(id) };
 }
 
-/** The Kestra document an item carries as JSON in `doc`. */
+/** The document attribute of an item: `doc` (JSON) or `docz` (deflated JSON), whichever `encodeDocument` chose. */
+export type DocumentAttribute = { name: 'doc' | 'docz'; value: AttributeValue; other: 'doc' | 'docz' };
+
+function encodeDocument(execution: Execution): DocumentAttribute {
+  const json = JSON.stringify(execution);
+  if (Buffer.byteLength(json) <= DOC_INLINE_BYTES) return { name: 'doc', value: s(json), other: 'docz' };
+  return { name: 'docz', value: { B: deflateRawSync(json) }, other: 'doc' };
+}
+
+/** The Kestra document an item carries, from `doc` or `docz`. */
 export function documentOf(item: Item): Execution {
-  return JSON.parse(str(item, 'doc') ?? '{}') as Execution;
+  const deflated = item.docz?.B;
+  const json = deflated ? inflateRawSync(deflated).toString('utf8') : (str(item, 'doc') ?? '{}');
+  return JSON.parse(json) as Execution;
 }
 
 /**
- * The item of a new execution: Kestra's document as JSON plus the attributes conditions and
- * indexes key on, the sparse ones (`pendingOwner`, `failedOwner`, `tickOwner`) only where they apply.
+ * Attributes an update that rewrites the document sets (`SET <doc> = :doc`) and removes (the other
+ * encoding, which an earlier write may have used).
+ */
+export function documentUpdate(execution: Execution): { set: string; remove: string; values: Item } {
+  const doc = encodeDocument(execution);
+  return { set: `${doc.name} = :doc`, remove: doc.other, values: { ':doc': doc.value } };
+}
+
+/**
+ * The item of a new execution: Kestra's document plus the attributes conditions and indexes key on,
+ * the sparse ones (`pendingShard`, `failedShard`, `tickShard`) only where they apply.
  */
 export function toExecutionItem(stored: StoredExecution): Item {
   const { execution, origin } = stored;
+  const doc = encodeDocument(execution);
   const item: Item = {
     id: s(execution.id),
-    namespace: s(execution.namespace),
-    flowId: s(execution.flowId),
-    flowKey: s(flowKey(execution.namespace, execution.flowId)),
+    searchShard: s(shardKey(flowKey(execution.namespace, execution.flowId), execution.id)),
     sortKey: s(`${execution.state.startDate}#${execution.id}`),
     state: s(execution.state.current),
-    doc: s(JSON.stringify(execution)),
+    [doc.name]: doc.value,
   };
   const labelKeys = searchLabelKeys(execution.labels);
   if (labelKeys) item.labelKeys = labelKeys;
   if (!TERMINAL_STATES.has(execution.state.current)) {
-    item.pendingOwner = s(origin.backfillId ?? origin.liveOwner ?? NO_BACKFILL_OWNER);
-    item.pendingSort = s(pendingSort(execution.state.current, origin, execution.id));
+    item.pendingShard = s(shardKey(pendingOwnerOf(origin), execution.id));
+    item.pendingTick = s(pendingTick(origin, execution.id));
   }
   if (origin.backfillId) item.backfillId = s(origin.backfillId);
   if (origin.liveOwner) item.liveOwner = s(origin.liveOwner);
   if (origin.backfillId && execution.state.current === 'FAILED') {
-    item.failedOwner = s(origin.backfillId);
+    item.failedShard = s(shardKey(origin.backfillId, execution.id));
     item.failedSort = s(failedSort(stored));
   }
   if (origin.tickMs !== undefined) {
     item.tickMs = n(origin.tickMs);
-    if (execution.trigger?.id) item.tickOwner = s(tickOwnerKey(execution.namespace, execution.flowId, execution.trigger.id));
+    if (execution.trigger?.id) item.tickShard = s(tickShardKey(execution.namespace, execution.flowId, execution.trigger.id, origin.tickMs));
   }
   return item;
+}
+
+/** `tickShard` of a scheduled execution: its trigger and a shard derived from the tick, so every run of one tick shares a key. */
+function tickShardKey(namespace: string, flowId: string, triggerId: string, tickMs: number): string {
+  return `${tickOwnerKey(namespace, flowId, triggerId)}|${shardOf(String(tickMs))}`;
+}
+
+/** The registry item saying that flow `flowId` of `namespace` has executions (see EXECUTION_FLOWS). */
+export function flowRegistryItem(namespace: string, flowId: string): Item {
+  return { id: s(`~flow|${flowKey(namespace, flowId)}`), registryNamespace: s(namespace), registryFlowId: s(flowId) };
+}
+
+/** Whether an item is an execution (not a registry item). */
+export function isExecutionItem(item: Item): boolean {
+  return item.doc !== undefined || item.docz !== undefined;
 }
 
 /** The execution an item holds, with the origin its attributes record. */
@@ -80,6 +133,6 @@ export function labelKey(label: { key: string; value: string }): string {
 }
 
 /** The `labelKeys` string set search filters use; none without labels (DynamoDB refuses empty sets). */
-export function searchLabelKeys(labels: { key: string; value: string }[]): AttributeValue | undefined {
+function searchLabelKeys(labels: { key: string; value: string }[]): AttributeValue | undefined {
   return labels.length ? { SS: [...new Set(labels.map(labelKey))] } : undefined;
 }

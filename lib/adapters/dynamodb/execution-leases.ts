@@ -2,7 +2,7 @@ import { GetItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk
 import { type StateType, TERMINAL_STATES, transition } from '../../domain/execution';
 import type { ClaimResult, StoredExecution } from '../../ports';
 import { type Item, batchGet, isConditionFailed, n, num, s, str, whenConditionHolds } from './client';
-import { executionKey, failedSort, fromExecutionItem, pendingSort } from './execution-item';
+import { documentUpdate, executionKey, failedSort, fromExecutionItem, shardKey } from './execution-item';
 
 /**
  * The lease protocol on the executions table: a worker claims an execution by writing its lease
@@ -26,17 +26,22 @@ export class ExecutionLeases {
 
   /** Saves progress under the lease; false if `leaseToken` no longer holds it. */
   async save(stored: StoredExecution, leaseToken: string): Promise<boolean> {
-    return this.writeUnderLease(stored, leaseToken, 'SET doc = :doc');
+    const doc = documentUpdate(stored.execution);
+    return this.writeUnderLease(stored, leaseToken, `SET ${doc.set} REMOVE ${doc.remove}`, doc.values);
   }
 
   /** Saves a terminal state and drops the lease and the unfinished index entry; false if the lease was lost. */
   async finish(stored: StoredExecution, leaseToken: string): Promise<boolean> {
-    const failed = stored.execution.state.current === 'FAILED' && stored.origin.backfillId;
+    const backfillId = stored.execution.state.current === 'FAILED' ? stored.origin.backfillId : undefined;
+    const doc = documentUpdate(stored.execution);
     return this.writeUnderLease(
       stored,
       leaseToken,
-      `SET doc = :doc, #state = :state${failed ? ', failedOwner = backfillId, failedSort = :failedSort' : ''} REMOVE pendingOwner, pendingSort, leaseToken, leaseUntil`,
-      failed ? { ':failedSort': s(failedSort(stored)) } : {},
+      `SET ${doc.set}, #state = :state${backfillId ? ', failedShard = :failedShard, failedSort = :failedSort' : ''} REMOVE ${doc.remove}, pendingShard, pendingTick, leaseToken, leaseUntil`,
+      {
+        ...doc.values,
+        ...(backfillId ? { ':failedShard': s(shardKey(backfillId, stored.execution.id)), ':failedSort': s(failedSort(stored)) } : {}),
+      },
     );
   }
 
@@ -74,13 +79,13 @@ export class ExecutionLeases {
       ...stored,
       execution: { ...stored.execution, state: transition(stored.execution.state, 'RUNNING', now), taskRunList: [] },
     };
+    const doc = documentUpdate(claimed.execution);
     const values: Item = {
       ':old': s(state),
       ':running': s('RUNNING'),
       ':token': s(leaseToken),
       ':until': n(leaseUntilMs),
-      ':doc': s(JSON.stringify(claimed.execution)),
-      ':sort': s(pendingSort('RUNNING', stored.origin, id)),
+      ...doc.values,
     };
     const previousToken = str(item, 'leaseToken');
     let condition = '#state = :old AND attribute_not_exists(leaseToken)';
@@ -93,7 +98,8 @@ export class ExecutionLeases {
         new UpdateItemCommand({
           TableName: this.table,
           Key: executionKey(id),
-          UpdateExpression: 'SET #state = :running, pendingSort = :sort, leaseToken = :token, leaseUntil = :until, doc = :doc',
+          // The unfinished index's keys stay: only its projected state changes (one index write).
+          UpdateExpression: `SET #state = :running, leaseToken = :token, leaseUntil = :until, ${doc.set} REMOVE ${doc.remove}`,
           ConditionExpression: condition,
           ExpressionAttributeNames: { '#state': 'state' },
           ExpressionAttributeValues: values,
@@ -110,7 +116,7 @@ export class ExecutionLeases {
     }
   }
 
-  private writeUnderLease(stored: StoredExecution, leaseToken: string, expression: string, extraValues: Item = {}): Promise<boolean> {
+  private writeUnderLease(stored: StoredExecution, leaseToken: string, expression: string, extraValues: Item): Promise<boolean> {
     return whenConditionHolds(() =>
       this.client.send(
         new UpdateItemCommand({
@@ -121,7 +127,6 @@ export class ExecutionLeases {
           ExpressionAttributeNames: expression.includes('#state') ? { '#state': 'state' } : undefined,
           ExpressionAttributeValues: {
             ':token': s(leaseToken),
-            ':doc': s(JSON.stringify(stored.execution)),
             ...(expression.includes(':state') ? { ':state': s(stored.execution.state.current) } : {}),
             ...extraValues,
           },

@@ -1,123 +1,182 @@
 import { QueryCommand, ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Execution } from '../../domain/execution';
-import type { ExecutionQuery } from '../../ports';
+import { SEARCH_LIMITS, type SearchLimits, countTarget } from '../../domain/search-limits';
+import type { ExecutionQuery, ExecutionSearchResult } from '../../ports';
+import { mapLimit } from '../../util/map-limit';
 import { type Item, batchGet, eachPage, s, str } from './client';
 import { documentOf, executionKey, labelKey } from './execution-item';
-import { EXECUTIONS_BY_FLOW, EXECUTIONS_BY_NAMESPACE, flowKey } from './tables';
+import { EXECUTIONS_SEARCH, EXECUTION_FLOWS, allShards, flowKey } from './tables';
+
+/** Queries in flight at once while a search fans out over partitions. */
+const FAN_OUT = 16;
 
 /**
- * The executions search: newest first. Walks the compact search index (keys, state, labels; no
- * documents), filtering there, counting every match and keeping the ids of the one page asked for;
- * then reads that page's documents by id. A page costs the same whatever the page number, and
- * never parses a document it does not return.
+ * The executions search: newest first. Every flow's executions are spread over EXECUTION_SHARDS
+ * partitions of the search index, each sorted by `<startDate>#<id>`; a search merges the partitions
+ * of the flows it covers (one flow; a namespace's flows, from the flow registry; or every flow),
+ * filtering in the index (state, labels), reading each partition only as far as the merge needs.
+ * It counts matches up to a bound (SearchLimits), then reads the page's documents by id: a page costs
+ * a bounded number of read units whatever the number of executions.
  */
 export class ExecutionSearch {
   constructor(
     private readonly client: DynamoDBClient,
     private readonly table: string,
+    private readonly limits: SearchLimits = SEARCH_LIMITS,
   ) {}
 
-  /** One page of the executions matching `query`, and how many match in all. */
-  async search(query: ExecutionQuery): Promise<{ results: Execution[]; total: number }> {
-    const names: Record<string, string> = { '#id': 'id' };
-    const values: Item = {};
-    const filters: string[] = [];
-    if (query.states?.length) {
-      names['#state'] = 'state';
-      query.states.forEach((state, i) => {
-        values[`:s${i}`] = s(state);
-      });
-      filters.push(`#state IN (${query.states.map((_, i) => `:s${i}`).join(', ')})`);
-    }
-    query.labels?.forEach((label, i) => {
-      values[`:l${i}`] = s(labelKey(label));
-      filters.push(`contains(labelKeys, :l${i})`);
-    });
+  async search(query: ExecutionQuery): Promise<ExecutionSearchResult> {
     const from = (query.page - 1) * query.size;
-    const pageIds: string[] = [];
-    let total = 0;
+    const target = countTarget(this.limits, from, query.size);
+    const flows = await this.flowsCovered(query);
+    const partitions = flows.flatMap(([namespace, flowId]) => allShards(flowKey(namespace, flowId)));
+    // Each partition's page: about its share of what the merge needs, so a wide fan-out reads little more than that.
+    const pageLimit = Math.min(1_000, Math.max(25, Math.ceil(((target + 1) / Math.max(1, partitions.length)) * 1.25)));
+    const streams = partitions.map((partition) => new PartitionStream(this.client, this.table, partition, searchFilter(query), pageLimit));
 
-    if (query.namespace) {
-      const byFlow = query.flowId !== undefined;
-      if (byFlow) {
-        values[':pk'] = s(flowKey(query.namespace, query.flowId!));
-      } else {
-        values[':pk'] = s(query.namespace);
-        names['#ns'] = 'namespace';
+    const pageIds: string[] = [];
+    let matched = 0;
+    let examined = 0;
+    let stoppedEarly = false;
+    for (;;) {
+      const starving = streams.filter((stream) => stream.needsRead());
+      if (starving.length) {
+        if (examined >= this.limits.examineAtMost) {
+          stoppedEarly = true;
+          break;
+        }
+        const read = await mapLimit(starving, FAN_OUT, (stream) => stream.read());
+        examined += read.reduce((a, b) => a + b, 0);
+        continue;
       }
-      await eachPage(
-        (startKey) => {
-          // Once the page is full only the count is left to take: COUNT reads the rest without returning it.
-          const counting = pageIds.length >= query.size;
-          return this.client.send(
-            new QueryCommand({
-              TableName: this.table,
-              IndexName: byFlow ? EXECUTIONS_BY_FLOW : EXECUTIONS_BY_NAMESPACE,
-              KeyConditionExpression: byFlow ? 'flowKey = :pk' : '#ns = :pk',
-              ScanIndexForward: false,
-              FilterExpression: filters.length ? filters.join(' AND ') : undefined,
-              ...(counting ? { Select: 'COUNT' as const } : { ProjectionExpression: '#id' }),
-              ExpressionAttributeNames: counting ? withoutUnused(names, '#id') : names,
-              ExpressionAttributeValues: values,
-              ExclusiveStartKey: startKey,
-            }),
-          );
-        },
-        (page) => {
-          if (!page.Items) {
-            total += page.Count ?? 0; // a COUNT page
-            return;
-          }
-          for (const item of page.Items) {
-            if (total >= from && pageIds.length < query.size) pageIds.push(str(item, 'id') ?? '');
-            total++;
-          }
-        },
-      );
-    } else {
-      // No namespace: every partition of the namespace index, sorted here (a rare, admin-wide search).
-      if (query.flowId !== undefined) {
-        values[':flowId'] = s(query.flowId);
-        filters.push('flowId = :flowId');
+      // Every partition has its next entry at hand (or is done): the newest of them comes next.
+      let newest: PartitionStream | undefined;
+      for (const stream of streams) {
+        const head = stream.head();
+        if (head && (!newest || head.sortKey > (newest.head()?.sortKey ?? ''))) newest = stream;
       }
-      const matches: { sortKey: string; id: string }[] = [];
-      await eachPage(
-        (startKey) =>
-          this.client.send(
-            new ScanCommand({
-              TableName: this.table,
-              IndexName: EXECUTIONS_BY_NAMESPACE,
-              ProjectionExpression: '#id, sortKey',
-              FilterExpression: filters.length ? filters.join(' AND ') : undefined,
-              ExpressionAttributeNames: names,
-              ExpressionAttributeValues: Object.keys(values).length ? values : undefined,
-              ExclusiveStartKey: startKey,
-            }),
-          ),
-        (page) => {
-          for (const item of page.Items ?? []) matches.push({ sortKey: str(item, 'sortKey') ?? '', id: str(item, 'id') ?? '' });
-        },
-      );
-      matches.sort((a, b) => b.sortKey.localeCompare(a.sortKey));
-      total = matches.length;
-      pageIds.push(...matches.slice(from, from + query.size).map((m) => m.id));
+      if (!newest) break; // every partition read to its end
+      const entry = newest.take();
+      if (matched >= from && pageIds.length < query.size) pageIds.push(entry.id);
+      matched++;
+      if (matched > target) {
+        stoppedEarly = true;
+        break;
+      }
     }
 
     // An execution re-created after a crash can leave a stale index entry beside its new one (dynalite
     // writes index entries and item apart): read each id once, as BatchGetItem refuses duplicate keys.
     const uniqueIds = [...new Set(pageIds)];
-    const documents = await batchGet(this.client, this.table, uniqueIds.map(executionKey), {
-      expression: '#id, doc',
-      names: { '#id': 'id' },
-    });
+    const documents = uniqueIds.length
+      ? await batchGet(this.client, this.table, uniqueIds.map(executionKey), { expression: '#id, doc, docz', names: { '#id': 'id' } })
+      : [];
     const byId = new Map(documents.map((item) => [str(item, 'id'), documentOf(item)]));
     // An index entry can outlive its item for a moment (indexes are eventually consistent): skip it.
     const results = uniqueIds.map((id) => byId.get(id)).filter((x): x is Execution => x !== undefined);
-    return { results, total };
+    return { results, total: Math.min(matched, target), totalIsLowerBound: stoppedEarly };
+  }
+
+  /** `[namespace, flowId]` of every flow the query covers, from the registry of flows with executions. */
+  private async flowsCovered(query: ExecutionQuery): Promise<[string, string][]> {
+    if (query.namespace !== undefined && query.flowId !== undefined) return [[query.namespace, query.flowId]];
+    const flows: [string, string][] = [];
+    await eachPage(
+      (startKey) =>
+        query.namespace !== undefined
+          ? this.client.send(
+              new QueryCommand({
+                TableName: this.table,
+                IndexName: EXECUTION_FLOWS,
+                KeyConditionExpression: 'registryNamespace = :ns',
+                ExpressionAttributeValues: { ':ns': s(query.namespace) },
+                ExclusiveStartKey: startKey,
+              }),
+            )
+          : this.client.send(new ScanCommand({ TableName: this.table, IndexName: EXECUTION_FLOWS, ExclusiveStartKey: startKey })),
+      (page) => {
+        for (const item of page.Items ?? []) {
+          const namespace = str(item, 'registryNamespace') ?? '';
+          const flowId = str(item, 'registryFlowId') ?? '';
+          if (query.flowId === undefined || flowId === query.flowId) flows.push([namespace, flowId]);
+        }
+      },
+    );
+    return flows;
   }
 }
 
-function withoutUnused(names: Record<string, string>, unused: string): Record<string, string> | undefined {
-  const { [unused]: _, ...rest } = names;
-  return Object.keys(rest).length ? rest : undefined;
+interface SearchFilter {
+  expression?: string;
+  names: Record<string, string>;
+  values: Item;
+}
+
+function searchFilter(query: ExecutionQuery): SearchFilter {
+  const names: Record<string, string> = {};
+  const values: Item = {};
+  const filters: string[] = [];
+  if (query.states?.length) {
+    names['#state'] = 'state';
+    query.states.forEach((state, i) => {
+      values[`:s${i}`] = s(state);
+    });
+    filters.push(`#state IN (${query.states.map((_, i) => `:s${i}`).join(', ')})`);
+  }
+  query.labels?.forEach((label, i) => {
+    values[`:l${i}`] = s(labelKey(label));
+    filters.push(`contains(labelKeys, :l${i})`);
+  });
+  return { expression: filters.length ? filters.join(' AND ') : undefined, names, values };
+}
+
+/** One partition of the search index, newest first, read a page at a time as the merge consumes it. */
+class PartitionStream {
+  private buffer: { id: string; sortKey: string }[] = [];
+  private next: Item | undefined;
+  private done = false;
+
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly table: string,
+    private readonly partition: string,
+    private readonly filter: SearchFilter,
+    private readonly pageLimit: number,
+  ) {}
+
+  needsRead(): boolean {
+    return this.buffer.length === 0 && !this.done;
+  }
+
+  head(): { id: string; sortKey: string } | undefined {
+    return this.buffer[0];
+  }
+
+  take(): { id: string; sortKey: string } {
+    const entry = this.buffer.shift();
+    if (!entry) throw new Error(`search partition ${this.partition}: take() with nothing read`);
+    return entry;
+  }
+
+  /** Reads the next page; returns how many index entries it examined (filtered ones included). */
+  async read(): Promise<number> {
+    const out = await this.client.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: EXECUTIONS_SEARCH,
+        KeyConditionExpression: 'searchShard = :pk',
+        ScanIndexForward: false,
+        FilterExpression: this.filter.expression,
+        ProjectionExpression: '#id, sortKey',
+        ExpressionAttributeNames: { '#id': 'id', ...this.filter.names },
+        ExpressionAttributeValues: { ':pk': s(this.partition), ...this.filter.values },
+        Limit: this.pageLimit,
+        ExclusiveStartKey: this.next,
+      }),
+    );
+    for (const item of out.Items ?? []) this.buffer.push({ id: str(item, 'id') ?? '', sortKey: str(item, 'sortKey') ?? '' });
+    this.next = out.LastEvaluatedKey;
+    this.done = this.next === undefined;
+    return out.ScannedCount ?? out.Items?.length ?? 0;
+  }
 }

@@ -1,9 +1,11 @@
 import { GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { Execution, StateType } from '../../domain/execution';
+import type { StateType } from '../../domain/execution';
+import type { SearchLimits } from '../../domain/search-limits';
 import type { TriggerRef } from '../../domain/trigger-state';
-import type { ClaimResult, ExecutionQuery, ExecutionStore, StoredExecution } from '../../ports';
+import type { ClaimResult, ExecutionQuery, ExecutionSearchResult, ExecutionStore, StoredExecution } from '../../ports';
 import { batchWrite, whenConditionHolds } from './client';
-import { executionKey, fromExecutionItem, toExecutionItem } from './execution-item';
+import { executionKey, flowRegistryItem, fromExecutionItem, isExecutionItem, toExecutionItem } from './execution-item';
+import { flowKey } from './tables';
 import { ExecutionLeases } from './execution-leases';
 import { ExecutionQueries } from './execution-queries';
 import { ExecutionSearch } from './execution-search';
@@ -17,22 +19,26 @@ export class DynamoExecutionStore implements ExecutionStore {
   private readonly leases: ExecutionLeases;
   private readonly queries: ExecutionQueries;
   private readonly searches: ExecutionSearch;
+  /** Flows this instance already put in the registry: the registry only grows, so once per process is enough. */
+  private readonly registered = new Set<string>();
 
   constructor(
     private readonly client: DynamoDBClient,
     private readonly table: string,
+    options: { searchLimits?: SearchLimits } = {},
   ) {
     this.leases = new ExecutionLeases(client, table);
     this.queries = new ExecutionQueries(client, table);
-    this.searches = new ExecutionSearch(client, table);
+    this.searches = new ExecutionSearch(client, table, options.searchLimits);
   }
 
   async get(id: string): Promise<StoredExecution | undefined> {
     const out = await this.client.send(new GetItemCommand({ TableName: this.table, Key: executionKey(id), ConsistentRead: true }));
-    return out.Item ? fromExecutionItem(out.Item) : undefined;
+    return out.Item && isExecutionItem(out.Item) ? fromExecutionItem(out.Item) : undefined;
   }
 
   async createMany(executions: StoredExecution[]): Promise<void> {
+    await this.register(executions);
     await batchWrite(
       this.client,
       this.table,
@@ -41,9 +47,26 @@ export class DynamoExecutionStore implements ExecutionStore {
   }
 
   async createIfAbsent(stored: StoredExecution): Promise<boolean> {
+    await this.register([stored]);
     return whenConditionHolds(() =>
       this.client.send(new PutItemCommand({ TableName: this.table, Item: toExecutionItem(stored), ConditionExpression: 'attribute_not_exists(id)' })),
     );
+  }
+
+  /** Puts the registry item of each flow not registered yet, before its executions (see EXECUTION_FLOWS). */
+  private async register(executions: StoredExecution[]): Promise<void> {
+    const flows = new Map<string, { namespace: string; flowId: string }>();
+    for (const { execution } of executions) {
+      const key = flowKey(execution.namespace, execution.flowId);
+      if (!this.registered.has(key)) flows.set(key, { namespace: execution.namespace, flowId: execution.flowId });
+    }
+    if (!flows.size) return;
+    await batchWrite(
+      this.client,
+      this.table,
+      [...flows.values()].map(({ namespace, flowId }) => ({ PutRequest: { Item: flowRegistryItem(namespace, flowId) } })),
+    );
+    for (const key of flows.keys()) this.registered.add(key);
   }
 
   async claim(id: string, leaseToken: string, leaseUntilMs: number, now: Date): Promise<ClaimResult> {
@@ -84,7 +107,7 @@ export class DynamoExecutionStore implements ExecutionStore {
     return this.queries.progressOf(backfillId, belowTickMs);
   }
 
-  async search(query: ExecutionQuery): Promise<{ results: Execution[]; total: number }> {
+  async search(query: ExecutionQuery): Promise<ExecutionSearchResult> {
     return this.searches.search(query);
   }
 }

@@ -21,7 +21,7 @@ export class DynamoDbLocalRecovery implements LocalRecovery {
       (startKey) => this.client.send(new ScanCommand({ TableName: this.table, IndexName: EXECUTIONS_UNFINISHED, ExclusiveStartKey: startKey })),
       (page) => {
         for (const item of page.Items ?? []) {
-          ids.push({ executionId: str(item, 'id') ?? '', lane: str(item, 'pendingOwner')?.startsWith('live:') ? 'live' : 'backfill' });
+          ids.push({ executionId: str(item, 'id') ?? '', lane: str(item, 'pendingShard')?.startsWith('live:') ? 'live' : 'backfill' });
         }
       },
     );
@@ -58,8 +58,8 @@ export class DynamoDbLocalRecovery implements LocalRecovery {
           new UpdateItemCommand({
             TableName: this.table,
             Key: { id: s(id) },
-            UpdateExpression: 'SET pendingOwner = pendingOwner',
-            ConditionExpression: 'attribute_exists(pendingOwner)',
+            UpdateExpression: 'SET pendingShard = pendingShard',
+            ConditionExpression: 'attribute_exists(pendingShard)',
           }),
         ),
       ),

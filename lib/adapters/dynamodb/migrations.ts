@@ -1,14 +1,13 @@
 import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import type { Execution } from '../../domain/execution';
-import { type Item, batchWrite, eachPage, num, s, str } from './client';
+import { type Item, batchWrite, eachPage } from './client';
 import { createTableInput, exists } from './create-tables';
-import { searchLabelKeys } from './execution-item';
-import { EXECUTIONS_TABLE, tickOwnerKey } from './tables';
+import { flowRegistryItem, fromExecutionItem, isExecutionItem, toExecutionItem } from './execution-item';
+import { EXECUTIONS_TABLE } from './tables';
 
 /**
  * Local data folders made by an earlier version: their executions table lacks indexes this version
- * reads (search over labels, scheduled executions by tick), and its items lack the attributes those
- * indexes key on. dynalite cannot add or change a global secondary index in place, so the table is
+ * reads (the sharded search, unfinished, failed and tick indexes, the flow registry), and its items
+ * lack the attributes those indexes key on. dynalite cannot add or change a global secondary index in place, so the table is
  * rebuilt: copied into `<name>-rebuild` with the new attributes, dropped, created anew and copied
  * back. Each step can be interrupted; the next start resumes from the table names it finds.
  * Returns how many executions were carried over (0 when nothing needed doing).
@@ -35,39 +34,52 @@ export async function rebuildOutdatedExecutions(client: DynamoDBClient, name: st
   return carried;
 }
 
-/** Whether the table has every index of the definition, projected as the definition says. */
+/** Whether the table has exactly the indexes of the definition, keyed and projected as it says. */
 async function isCurrent(client: DynamoDBClient, name: string): Promise<boolean> {
   const described = await client.send(new DescribeTableCommand({ TableName: name }));
-  const indexes = new Map((described.Table?.GlobalSecondaryIndexes ?? []).map((index) => [index.IndexName, index.Projection?.ProjectionType]));
-  return EXECUTIONS_TABLE.indexes.every((index) => indexes.get(index.name) === index.projection);
+  const shape = (name: string | undefined, key: string | undefined, projection: string | undefined) => `${name}/${key}/${projection}`;
+  const found = (described.Table?.GlobalSecondaryIndexes ?? []).map((index) =>
+    shape(index.IndexName, index.KeySchema?.find((k) => k.KeyType === 'HASH')?.AttributeName, index.Projection?.ProjectionType),
+  );
+  const wanted = EXECUTIONS_TABLE.indexes.map((index) => shape(index.name, index.partitionKey.name, index.projection));
+  return found.length === wanted.length && wanted.every((w) => found.includes(w));
 }
 
-/** Copies every item, adding what this version's indexes key on; writes are puts, so a repeat is harmless. */
+/**
+ * Copies every item as this version writes it (its index attributes derived anew from the document
+ * and origin; a lease kept), and the registry item of each flow met; writes are puts, so a repeat is harmless.
+ */
 async function copy(client: DynamoDBClient, from: string, to: string): Promise<number> {
   // Page by page, never the whole table in memory; each page is written before the next is read.
   let copied = 0;
   await eachPage(
     (startKey) => client.send(new ScanCommand({ TableName: from, ExclusiveStartKey: startKey })),
     async (page) => {
-      const items = (page.Items ?? []).map(withIndexAttributes);
+      const items = (page.Items ?? []).map(asThisVersionWrites);
+      const registry = new Map<string, Item>();
+      for (const item of page.Items ?? []) {
+        if (!isExecutionItem(item)) continue;
+        const { execution } = fromExecutionItem(item);
+        const entry = flowRegistryItem(execution.namespace, execution.flowId);
+        registry.set(entry.id?.S ?? '', entry);
+      }
+      // A registry item already in the page is written once: BatchWriteItem refuses a key twice.
+      const requests = [...items.filter((item) => !registry.has(item.id?.S ?? '')), ...registry.values()];
       await batchWrite(
         client,
         to,
-        items.map((Item) => ({ PutRequest: { Item } })),
+        requests.map((Item) => ({ PutRequest: { Item } })),
       );
-      copied += items.length;
+      copied += items.filter(isExecutionItem).length;
     },
   );
   return copied;
 }
 
-function withIndexAttributes(item: Item): Item {
-  const execution = JSON.parse(str(item, 'doc') ?? '{}') as Partial<Execution>;
-  const next = { ...item };
-  const labelKeys = searchLabelKeys(execution.labels ?? []);
-  if (labelKeys && !next.labelKeys) next.labelKeys = labelKeys;
-  if (num(item, 'tickMs') !== undefined && execution.trigger?.id && execution.namespace && execution.flowId && !next.tickOwner) {
-    next.tickOwner = s(tickOwnerKey(execution.namespace, execution.flowId, execution.trigger.id));
-  }
+function asThisVersionWrites(item: Item): Item {
+  if (!isExecutionItem(item)) return item; // a registry item
+  const next = toExecutionItem(fromExecutionItem(item));
+  if (item.leaseToken) next.leaseToken = item.leaseToken;
+  if (item.leaseUntil) next.leaseUntil = item.leaseUntil;
   return next;
 }

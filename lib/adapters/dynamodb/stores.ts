@@ -1,4 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SearchLimits } from '../../domain/search-limits';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoExecutionStore } from './execution-store';
 import { DynamoFlowStore } from './flow-store';
@@ -15,13 +16,14 @@ import { DynamoTriggerStore } from './trigger-store';
 export function storesFor(
   client: DynamoDBClient,
   tables: TableNames,
+  options: { searchLimits?: SearchLimits } = {},
 ): { flows: DynamoFlowStore; triggers: DynamoTriggerStore; executions: DynamoExecutionStore; logs: DynamoLogStore } {
   // Optional attributes are left out of items rather than refused (the low-level stores leave them out by hand).
   const documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   return {
     flows: new DynamoFlowStore(documents, tables.flows),
     triggers: new DynamoTriggerStore(documents, tables.triggers),
-    executions: new DynamoExecutionStore(client, tables.executions),
+    executions: new DynamoExecutionStore(client, tables.executions, options),
     logs: new DynamoLogStore(client, tables.logs),
   };
 }

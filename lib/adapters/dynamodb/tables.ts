@@ -42,56 +42,70 @@ const TRIGGERS_TABLE: TableDef = {
   indexes: [],
 };
 
-export const EXECUTIONS_BY_FLOW = 'byFlow';
-export const EXECUTIONS_BY_NAMESPACE = 'byNamespace';
 /**
- * What the two search indexes carry besides their keys: enough to filter (state, `key:value` labels,
- * flow) and to page, not the documents. A page of results is then read by id, so a search costs a
- * walk over small index entries plus one batched read of a page, whatever the number of executions.
+ * Every index whose writes follow a backfill's pace is sharded: its partition key ends with `|<shard>`,
+ * the shard a stable hash of the execution id (or of the tick, for `byTickShard`). DynamoDB cannot split
+ * a partition key whose sort keys only grow, and one partition key takes at most 1,000 write units a
+ * second, so a single key per backfill or per flow would cap a backfill near 250 executions a second.
+ * With 8 shards the hottest key takes an eighth of an index's writes; readers query every shard and
+ * merge (8 small queries, in parallel where order does not matter).
  */
-const EXECUTIONS_SEARCH_ATTRIBUTES = ['state', 'labelKeys', 'flowId'];
-/**
- * Sparse: only unfinished executions carry `pendingOwner` (their backfill's id), sorted by
- * `pendingSort` = `<state>#<tick>#<id>`, so counting a backfill's queued or running work, up to its
- * cursor, reads only those items.
- */
-export const EXECUTIONS_UNFINISHED = 'unfinished';
-/** Sparse: only failed executions of a backfill carry `failedOwner` (sorted by `failedSort` = `<tick>#<id>`), so progress counts failures exactly. */
-export const EXECUTIONS_FAILED = 'failed';
+export const EXECUTION_SHARDS = 8;
 
 /**
- * Sparse: scheduled executions (live and backfilled) carry `tickOwner` = `<namespace>|<flowId>|<triggerId>`
- * and their `tickMs`, so a backfill that skips covered ticks reads the trigger's earlier executions
- * of a batch's ticks in one query.
+ * The executions search, newest first per flow: partition `searchShard` = `<namespace>|<flowId>|<shard>`,
+ * sorted by `sortKey` = `<startDate>#<id>`. It carries what filters need (state, `key:value` labels) and
+ * no document: a page is read by id afterwards.
  */
-export const EXECUTIONS_BY_TICK = 'byTick';
+export const EXECUTIONS_SEARCH = 'searchByFlow';
+const EXECUTIONS_SEARCH_ATTRIBUTES = ['state', 'labelKeys'];
+/**
+ * Sparse: only unfinished executions carry `pendingShard` = `<owner>|<shard>` (owner: their backfill's
+ * id, or the live schedule's), sorted by `pendingTick` = `<tick>#<id>`, which never changes: claiming an
+ * execution rewrites only the projected `state`, one write unit, not a delete and a put.
+ */
+export const EXECUTIONS_UNFINISHED = 'unfinishedByOwner';
+/** Sparse: only failed executions of a backfill carry `failedShard` = `<backfillId>|<shard>` (sorted by `failedSort` = `<tick>#<id>`). */
+export const EXECUTIONS_FAILED = 'failedByBackfill';
+/**
+ * Sparse: scheduled executions (live and backfilled) carry `tickShard` = `<namespace>|<flowId>|<triggerId>|<shard>`
+ * (shard from the tick) and their `tickMs`. Keys only, written once at creation: a backfill that skips
+ * covered ticks reads the ids of a batch's earlier executions here, then their states by id.
+ */
+export const EXECUTIONS_BY_TICK = 'byTickShard';
+/**
+ * Sparse: one small registry item per flow that has executions (`registryNamespace`, `registryFlowId`),
+ * written when a flow's executions are created (at most once per batch). It tells a search over a
+ * namespace, or over everything, which flows' search partitions to merge, without an index keyed on
+ * the namespace that every execution of every flow would write to.
+ */
+export const EXECUTION_FLOWS = 'flowsByNamespace';
 
 export const EXECUTIONS_TABLE: TableDef = {
   logicalName: 'executions',
   partitionKey: { name: 'id', type: 'S' },
   indexes: [
     {
-      name: EXECUTIONS_BY_FLOW,
-      partitionKey: { name: 'flowKey', type: 'S' },
+      name: EXECUTIONS_SEARCH,
+      partitionKey: { name: 'searchShard', type: 'S' },
       sortKey: { name: 'sortKey', type: 'S' },
       projection: 'INCLUDE',
       nonKeyAttributes: EXECUTIONS_SEARCH_ATTRIBUTES,
     },
     {
-      name: EXECUTIONS_BY_NAMESPACE,
-      partitionKey: { name: 'namespace', type: 'S' },
-      sortKey: { name: 'sortKey', type: 'S' },
-      projection: 'INCLUDE',
-      nonKeyAttributes: EXECUTIONS_SEARCH_ATTRIBUTES,
-    },
-    { name: EXECUTIONS_UNFINISHED, partitionKey: { name: 'pendingOwner', type: 'S' }, sortKey: { name: 'pendingSort', type: 'S' }, projection: 'KEYS_ONLY' },
-    { name: EXECUTIONS_FAILED, partitionKey: { name: 'failedOwner', type: 'S' }, sortKey: { name: 'failedSort', type: 'S' }, projection: 'KEYS_ONLY' },
-    {
-      name: EXECUTIONS_BY_TICK,
-      partitionKey: { name: 'tickOwner', type: 'S' },
-      sortKey: { name: 'tickMs', type: 'N' },
+      name: EXECUTIONS_UNFINISHED,
+      partitionKey: { name: 'pendingShard', type: 'S' },
+      sortKey: { name: 'pendingTick', type: 'S' },
       projection: 'INCLUDE',
       nonKeyAttributes: ['state'],
+    },
+    { name: EXECUTIONS_FAILED, partitionKey: { name: 'failedShard', type: 'S' }, sortKey: { name: 'failedSort', type: 'S' }, projection: 'KEYS_ONLY' },
+    { name: EXECUTIONS_BY_TICK, partitionKey: { name: 'tickShard', type: 'S' }, sortKey: { name: 'tickMs', type: 'N' }, projection: 'KEYS_ONLY' },
+    {
+      name: EXECUTION_FLOWS,
+      partitionKey: { name: 'registryNamespace', type: 'S' },
+      sortKey: { name: 'registryFlowId', type: 'S' },
+      projection: 'KEYS_ONLY',
     },
   ],
 };
@@ -118,4 +132,19 @@ export function flowKey(namespace: string, flowId: string): string {
 
 export function tickOwnerKey(namespace: string, flowId: string, triggerId: string): string {
   return `${namespace}|${flowId}|${triggerId}`;
+}
+
+/** The shard (0 … EXECUTION_SHARDS-1) of a value: FNV-1a, stable across processes and versions. */
+export function shardOf(value: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < value.length; i++) {
+    hash ^= value.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % EXECUTION_SHARDS;
+}
+
+/** `<prefix>|<shard>` for every shard: the partition keys a reader of a sharded index queries. */
+export function allShards(prefix: string): string[] {
+  return Array.from({ length: EXECUTION_SHARDS }, (_, shard) => `${prefix}|${shard}`);
 }

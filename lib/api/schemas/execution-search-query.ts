@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { StateType } from '../../domain/execution';
+import { DEEPEST_SEARCH_RESULT } from '../../domain/search-limits';
 import type { Label } from '../../domain/flow/model';
 import { optionalText, pagingFields } from './paging-query';
 
@@ -17,26 +18,37 @@ const listParam = z
   );
 
 /** `GET /executions/search`. */
-export const executionSearchQuery = z.object({
-  namespace: optionalText.meta({ description: 'This namespace and the ones below it.' }),
-  flowId: optionalText.meta({ description: 'Exactly this flow id.' }),
-  labels: listParam
-    .pipe(
-      z.array(
-        z
-          .string()
-          .refine((pair) => pair.indexOf(':') > 0, { error: (issue) => `expected key:value, got "${issue.input as string}"` })
-          .transform((pair): Label => ({ key: pair.slice(0, pair.indexOf(':')), value: pair.slice(pair.indexOf(':') + 1) })),
-      ),
-    )
-    .meta({ description: 'key:value pairs that must all match; repeatable or comma-separated.' }),
-  state: listParam
-    .transform((states, ctx): StateType[] => {
-      const unknown = states.find((state) => !STATES.includes(state as StateType));
-      if (unknown === undefined) return states as StateType[];
-      ctx.issues.push({ code: 'custom', input: unknown, message: `unknown state "${unknown}"; expected one of ${STATES.join(', ')}` });
-      return z.NEVER;
-    })
-    .meta({ description: `Any of ${STATES.join(', ')}; repeatable or comma-separated.` }),
-  ...pagingFields(25),
-});
+export const executionSearchQuery = z
+  .object({
+    namespace: optionalText.meta({ description: 'Exactly this namespace (not the ones below it).' }),
+    flowId: optionalText.meta({ description: 'Exactly this flow id.' }),
+    labels: listParam
+      .pipe(
+        z.array(
+          z
+            .string()
+            .refine((pair) => pair.indexOf(':') > 0, { error: (issue) => `expected key:value, got "${issue.input as string}"` })
+            .transform((pair): Label => ({ key: pair.slice(0, pair.indexOf(':')), value: pair.slice(pair.indexOf(':') + 1) })),
+        ),
+      )
+      .meta({ description: 'key:value pairs that must all match; repeatable or comma-separated.' }),
+    state: listParam
+      .transform((states, ctx): StateType[] => {
+        const unknown = states.find((state) => !STATES.includes(state as StateType));
+        if (unknown === undefined) return states as StateType[];
+        ctx.issues.push({ code: 'custom', input: unknown, message: `unknown state "${unknown}"; expected one of ${STATES.join(', ')}` });
+        return z.NEVER;
+      })
+      .meta({ description: `Any of ${STATES.join(', ')}; repeatable or comma-separated.` }),
+    ...pagingFields(25),
+  })
+  // A search reads a bounded number of index entries: pages end within the first DEEPEST_SEARCH_RESULT results.
+  .superRefine(({ page, size }, ctx) => {
+    if (page * size <= DEEPEST_SEARCH_RESULT) return;
+    ctx.issues.push({
+      code: 'custom',
+      path: ['page'],
+      input: page,
+      message: `expected page × size at most ${DEEPEST_SEARCH_RESULT.toLocaleString('en-US')} (the deepest result a search reaches), got ${page} × ${size}; narrow the search with filters`,
+    });
+  });

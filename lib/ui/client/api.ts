@@ -5,6 +5,7 @@ import type {
   BackfillPreview,
   BulkResponse,
   ExecutionJson,
+  ExecutionSearchPage,
   FlowJson,
   LogLineJson,
   PagedResults,
@@ -114,7 +115,7 @@ export const api = {
     const params = new URLSearchParams({ namespace: q.namespace, flowId: q.flowId, page: String(q.page), size: String(q.size) });
     for (const label of q.labels) params.append('labels', label);
     if (q.state) params.append('state', q.state);
-    return call<PagedResults<ExecutionJson>>('GET', `/executions/search?${params}`);
+    return call<ExecutionSearchPage<ExecutionJson>>('GET', `/executions/search?${params}`);
   },
   execution: (id: string) => call<ExecutionJson>('GET', `/executions/${enc(id)}`),
   logs: (id: string) => call<LogLineJson[]>('GET', `/logs/${enc(id)}`),

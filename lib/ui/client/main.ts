@@ -216,6 +216,9 @@ function ExecutionsTab({ flow, query }: { flow: Flow; query: string }) {
     page,
   ]);
   const pages = data ? Math.max(1, Math.ceil(data.total / size)) : 1;
+  // Past the search's counting bound `total` is "at least": there may be pages after the last one counted.
+  const more = data?.totalIsLowerBound ?? false;
+  const count = data ? `${data.total.toLocaleString('en-US')}${more ? '+' : ''}` : '';
   return html`<section aria-label="Executions">
     <form class="filters" onSubmit=${(e: Event) => {
       e.preventDefault();
@@ -246,7 +249,7 @@ function ExecutionsTab({ flow, query }: { flow: Flow; query: string }) {
         ? error
           ? null
           : html`<p class="loading">Loading…</p>`
-        : html`<p class="muted">${data.total} execution${data.total === 1 ? '' : 's'}${applied.length ? ` with ${applied.join(', ')}` : ''}</p>
+        : html`<p class="muted">${count} execution${data.total === 1 && !more ? '' : 's'}${applied.length ? ` with ${applied.join(', ')}` : ''}</p>
         ${
           data.results.length
             ? html`<div class="table-wrap"><table class="executions">
@@ -263,8 +266,8 @@ function ExecutionsTab({ flow, query }: { flow: Flow; query: string }) {
             </table></div>
             <nav class="pager" aria-label="Pages">
               <button type="button" class="secondary" disabled=${page <= 1} onClick=${() => setPage(page - 1)}>Previous</button>
-              <span>Page ${page} of ${pages}</span>
-              <button type="button" class="secondary" disabled=${page >= pages} onClick=${() => setPage(page + 1)}>Next</button>
+              <span>Page ${page} of ${pages}${more ? '+' : ''}</span>
+              <button type="button" class="secondary" disabled=${page >= pages && !more} onClick=${() => setPage(page + 1)}>Next</button>
             </nav>`
             : null
         }`

@@ -3,6 +3,7 @@ import { storesFor } from '../../../lib/adapters/dynamodb/stores';
 import type { TableNames } from '../../../lib/adapters/dynamodb/tables';
 import { type LocalDynamo, startLocalDynamo } from '../../../lib/adapters/local/local-dynamo';
 import { readSettings } from '../../../lib/config';
+import type { SearchLimits } from '../../../lib/domain/search-limits';
 
 type Stores = ReturnType<typeof storesFor>;
 
@@ -23,7 +24,7 @@ export class DynaliteStores {
   }
 
   /** The DynamoDB adapters over new, empty tables. */
-  async stores(): Promise<Stores> {
+  async stores(options: { searchLimits?: SearchLimits } = {}): Promise<Stores> {
     if (!this.dynamo) throw new Error('DynaliteStores.start() was not awaited');
     const suffix = `-${++this.count}`;
     const base = readSettings({}).tables;
@@ -34,6 +35,6 @@ export class DynaliteStores {
       logs: base.logs + suffix,
     };
     await ensureTables(this.dynamo.client, names);
-    return storesFor(this.dynamo.client, names);
+    return storesFor(this.dynamo.client, names, options);
   }
 }

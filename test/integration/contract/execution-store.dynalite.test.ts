@@ -6,4 +6,7 @@ const dynalite = new DynaliteStores();
 beforeAll(() => dynalite.start());
 afterAll(() => dynalite.stop());
 
-describeExecutionStoreContract('DynamoExecutionStore on dynalite', async () => ({ store: (await dynalite.stores()).executions, close: async () => undefined }));
+describeExecutionStoreContract('DynamoExecutionStore on dynalite', async (options) => ({
+  store: (await dynalite.stores(options)).executions,
+  close: async () => undefined,
+}));

@@ -1,6 +1,7 @@
 import { type Execution, type StateType, TERMINAL_STATES, transition } from '../../../lib/domain/execution';
 import type { TriggerRef } from '../../../lib/domain/trigger-state';
-import type { ClaimResult, ExecutionQuery, ExecutionStore, StoredExecution } from '../../../lib/ports';
+import { SEARCH_LIMITS, type SearchLimits, countTarget } from '../../../lib/domain/search-limits';
+import type { ClaimResult, ExecutionQuery, ExecutionSearchResult, ExecutionStore, StoredExecution } from '../../../lib/ports';
 
 /** Owner recorded on unfinished executions that no backfill created (as the adapter's NO_BACKFILL_OWNER). */
 const NO_BACKFILL_OWNER = '-';
@@ -26,14 +27,12 @@ interface Item {
   backfillId?: string;
   liveOwner?: string;
   tickMs?: number;
-  /** The `byTick` index: `<namespace>|<flowId>|<triggerId>` of scheduled executions. */
+  /** The tick index: `<namespace>|<flowId>|<triggerId>` of scheduled executions (the adapter adds a shard). */
   tickOwner?: string;
-  /** The `unfinished` index, while CREATED or RUNNING. */
+  /** The unfinished index's owner, while CREATED or RUNNING (the adapter adds a shard; its sort key is the tick). */
   pendingOwner?: string;
-  pendingSort?: string;
-  /** The `failed` index, for failed executions of a backfill. */
+  /** The failed index's owner, for failed executions of a backfill (the adapter adds a shard; its sort key is the tick). */
   failedOwner?: string;
-  failedSort?: string;
   leaseToken?: string;
   leaseUntil?: number;
 }
@@ -45,6 +44,8 @@ interface Item {
  */
 export class InMemoryExecutionStore implements ExecutionStore {
   private readonly items = new Map<string, Item>();
+
+  constructor(private readonly searchLimits: SearchLimits = SEARCH_LIMITS) {}
 
   async get(id: string): Promise<StoredExecution | undefined> {
     const item = this.items.get(id);
@@ -107,7 +108,6 @@ export class InMemoryExecutionStore implements ExecutionStore {
     const stored = toStored(seen);
     const execution: Execution = { ...stored.execution, state: transition(stored.execution.state, 'RUNNING', now), taskRunList: [] };
     current.state = 'RUNNING';
-    current.pendingSort = `RUNNING#${tickKey(seen.tickMs)}#${id}`;
     current.leaseToken = leaseToken;
     current.leaseUntil = leaseUntilMs;
     current.doc = JSON.stringify(execution);
@@ -126,12 +126,8 @@ export class InMemoryExecutionStore implements ExecutionStore {
     if (!item) return false;
     item.doc = JSON.stringify(stored.execution);
     item.state = stored.execution.state.current;
-    if (stored.execution.state.current === 'FAILED' && stored.origin.backfillId) {
-      item.failedOwner = item.backfillId;
-      item.failedSort = `${tickKey(stored.origin.tickMs)}#${stored.execution.id}`;
-    }
+    if (stored.execution.state.current === 'FAILED' && stored.origin.backfillId) item.failedOwner = stored.origin.backfillId;
     delete item.pendingOwner;
-    delete item.pendingSort;
     delete item.leaseToken;
     delete item.leaseUntil;
     return true;
@@ -149,17 +145,17 @@ export class InMemoryExecutionStore implements ExecutionStore {
   }
 
   async progressOf(backfillId: string, belowTickMs: number): Promise<{ queued: number; running: number; failed: number }> {
-    // The adapter's key ranges on the sparse indexes' sort keys, compared as DynamoDB compares them.
-    const below = tickKey(belowTickMs - 1);
-    const inRange = (value: string | undefined, from: string, to: string) => value !== undefined && value >= from && value <= to;
+    // The adapter's key ranges on the sparse indexes' sort keys (`<tick>#<id>`), compared as DynamoDB compares them.
+    const below = `${tickKey(belowTickMs - 1)}#~`;
+    const isBelow = (item: Item) => `${tickKey(item.tickMs)}#${item.id}` < below;
     let queued = 0;
     let running = 0;
     let failed = 0;
     for (const item of this.items.values()) {
-      if (item.failedOwner === backfillId && inRange(item.failedSort, '0', `${below}#~`)) failed++;
-      if (item.pendingOwner === backfillId) {
-        if (inRange(item.pendingSort, 'RUNNING#', `RUNNING#${below}#~`)) running++;
-        if (inRange(item.pendingSort, 'CREATED#', `CREATED#${below}#~`)) queued++;
+      if (item.failedOwner === backfillId && isBelow(item)) failed++;
+      if (item.pendingOwner === backfillId && isBelow(item)) {
+        if (item.state === 'RUNNING') running++;
+        else queued++;
       }
     }
     return { queued, running, failed };
@@ -169,7 +165,7 @@ export class InMemoryExecutionStore implements ExecutionStore {
     const owner = `${trigger.namespace}|${trigger.flowId}|${trigger.triggerId}`;
     const matches = [...this.items.values()]
       .filter((item) => item.tickOwner === owner && item.tickMs !== undefined && item.tickMs >= fromMs && item.tickMs <= toMs)
-      .sort((a, b) => (a.tickMs as number) - (b.tickMs as number));
+      .sort((a, b) => (a.tickMs as number) - (b.tickMs as number) || compareBytes(a.id, b.id));
     const byTick = new Map<number, { id: string; state: StateType }[]>();
     for (const item of matches) {
       const tick = item.tickMs as number;
@@ -178,22 +174,23 @@ export class InMemoryExecutionStore implements ExecutionStore {
     return byTick;
   }
 
-  async search(query: ExecutionQuery): Promise<{ results: Execution[]; total: number }> {
+  async search(query: ExecutionQuery): Promise<ExecutionSearchResult> {
     const matches = [...this.items.values()]
       .filter((item) => {
-        // With a namespace the adapter reads one partition of an index (exact namespace, and flow when given);
-        // without one it scans the namespace index and filters on the flow id.
-        if (query.namespace && item.namespace !== query.namespace) return false;
+        // The adapter merges the search partitions of the flows it covers: one flow, the flows of one
+        // namespace (exactly, not its children), or every flow.
+        if (query.namespace !== undefined && item.namespace !== query.namespace) return false;
         if (query.flowId !== undefined && item.flowId !== query.flowId) return false;
         if (query.states?.length && !query.states.includes(item.state)) return false;
         return (query.labels ?? []).every((label) => item.labelKeys?.has(`${label.key}:${label.value}`) ?? false);
       })
-      // Newest first. With a namespace the index orders by bytes; without one the adapter sorts the
-      // scanned entries with localeCompare, which orders ids of one instant differently: kept as is.
-      .sort((a, b) => (query.namespace ? compareBytes(b.sortKey, a.sortKey) : b.sortKey.localeCompare(a.sortKey)));
+      // Newest first, in the byte order DynamoDB sorts keys in.
+      .sort((a, b) => compareBytes(b.sortKey, a.sortKey));
     const from = (query.page - 1) * query.size;
+    // Counted up to the adapter's bound (`examineAtMost` is not modelled: it only matters past 100,000 entries).
+    const target = countTarget(this.searchLimits, from, query.size);
     const results = matches.slice(from, from + query.size).map((item) => JSON.parse(item.doc) as Execution);
-    return { results, total: matches.length };
+    return { results, total: Math.min(matches.length, target), totalIsLowerBound: matches.length > target };
   }
 
   /** The item if `leaseToken` holds its lease (the adapter's `leaseToken = :token` condition). */
@@ -227,16 +224,10 @@ function toItem(stored: StoredExecution): Item {
     doc: JSON.stringify(execution),
   };
   if (execution.labels.length) item.labelKeys = new Set(execution.labels.map((l) => `${l.key}:${l.value}`));
-  if (!TERMINAL_STATES.has(execution.state.current)) {
-    item.pendingOwner = origin.backfillId ?? origin.liveOwner ?? NO_BACKFILL_OWNER;
-    item.pendingSort = `${execution.state.current}#${tickKey(origin.tickMs)}#${execution.id}`;
-  }
+  if (!TERMINAL_STATES.has(execution.state.current)) item.pendingOwner = origin.backfillId ?? origin.liveOwner ?? NO_BACKFILL_OWNER;
   if (origin.backfillId) item.backfillId = origin.backfillId;
   if (origin.liveOwner) item.liveOwner = origin.liveOwner;
-  if (origin.backfillId && execution.state.current === 'FAILED') {
-    item.failedOwner = origin.backfillId;
-    item.failedSort = `${tickKey(origin.tickMs)}#${execution.id}`;
-  }
+  if (origin.backfillId && execution.state.current === 'FAILED') item.failedOwner = origin.backfillId;
   if (origin.tickMs !== undefined) {
     item.tickMs = origin.tickMs;
     if (execution.trigger?.id) item.tickOwner = `${execution.namespace}|${execution.flowId}|${execution.trigger.id}`;

@@ -121,7 +121,7 @@ describe('runDueSchedules', () => {
 
       expect(result.created).toBe(0);
       expect(deps.queue.sentIds('live')).toEqual([]);
-      expect(await deps.executions.search({ page: 1, size: 10 })).toEqual({ results: [], total: 0 });
+      expect(await deps.executions.search({ page: 1, size: 10 })).toEqual({ results: [], total: 0, totalIsLowerBound: false });
     });
   });
 

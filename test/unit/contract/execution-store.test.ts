@@ -1,4 +1,7 @@
 import { describeExecutionStoreContract } from '../../contract/execution-store.contract';
 import { InMemoryExecutionStore } from '../../support/fakes/in-memory-execution-store';
 
-describeExecutionStoreContract('InMemoryExecutionStore', async () => ({ store: new InMemoryExecutionStore(), close: async () => undefined }));
+describeExecutionStoreContract('InMemoryExecutionStore', async (options) => ({
+  store: new InMemoryExecutionStore(options?.searchLimits),
+  close: async () => undefined,
+}));
