@@ -4,6 +4,7 @@
  */
 import { type AttributeValue, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { ensureTables } from '../../lib/adapters/dynamodb/create-tables';
+import { documentOf, isExecutionItem } from '../../lib/adapters/dynamodb/execution-item';
 import { storesFor } from '../../lib/adapters/dynamodb/stores';
 import { createBackfill } from '../../lib/app/backfills';
 import { createBackfillBody } from '../../lib/api/schemas';
@@ -122,7 +123,7 @@ async function executionSearch(svc: { executions: Pick<ExecutionStore, 'search'>
     let startKey: Record<string, AttributeValue> | undefined;
     do {
       const out = await client.send(new ScanCommand({ TableName: table, ExclusiveStartKey: startKey }));
-      for (const item of out.Items ?? []) if (JSON.parse(item.doc?.S ?? '{}').id) read++;
+      for (const item of out.Items ?? []) if (isExecutionItem(item) && documentOf(item).id) read++;
       startKey = out.LastEvaluatedKey;
     } while (startKey);
     if (read !== total) throw new Error(`read ${read} of ${total} documents`);

@@ -1,3 +1,4 @@
+import { DEEPEST_SEARCH_RESULT } from '../../lib/domain/search-limits';
 import { type LocalOptions, type LocalRuntime, startLocal } from '../../local/runtime';
 
 export { SEED_FLOW } from './flows';
@@ -39,7 +40,10 @@ export class Api {
       const { status, body } = await this.call('GET', `/api/v1/executions/search?namespace=${namespace}&flowId=${flowId}&size=1000&page=${page}${extra}`);
       if (status !== 200) throw new Error(`search answered ${status}: ${JSON.stringify(body)}`);
       all.push(...body.results);
-      if (all.length >= body.total || body.results.length === 0) return all;
+      // Past the search's counting bound `total` is only "at least": go on while pages come back full.
+      const more = body.totalIsLowerBound || all.length < body.total;
+      if (!more || body.results.length < 1000) return all;
+      if (page * 1000 >= DEEPEST_SEARCH_RESULT) throw new Error(`more than ${DEEPEST_SEARCH_RESULT} executions match: the search pages no deeper`);
     }
   }
 }
