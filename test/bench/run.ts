@@ -16,6 +16,7 @@ import { compileSchedule, referenceTicksBetween } from '../../lib/domain/schedul
 import { startLocalDynamo } from '../../lib/adapters/local/local-dynamo';
 import type { BackfillRunInput, ExecutionMessage, ExecutionStore } from '../../lib/ports';
 import { type Api, startProduct, waitFor } from '../support/local';
+import { readsWhileBackfilling } from './reads';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
@@ -187,5 +188,6 @@ async function endToEnd() {
 await tickEnumeration();
 await dispatchThroughput();
 await endToEnd();
+await readsWhileBackfilling(report);
 console.log('\n| measure | ours | baseline | baseline is | ratio |\n| --- | --- | --- | --- | --- |');
 for (const row of rows) console.log(`| ${row.join(' | ')} |`);
