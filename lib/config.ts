@@ -11,14 +11,24 @@ export interface Settings {
   /** The backfill state machine (AWS only). */
   stateMachineArn?: string;
   dispatch: {
-    /** Ticks one loop iteration of the state machine dispatches at most. */
+    /** Ticks one batch dispatches at most (one invocation of the dispatch task runs several batches). */
     batchSize: number;
     /** A backfill's unfinished executions (queued or running) at most; dispatch waits above it. */
     maxInFlight: number;
-    /** Loop iterations before the state machine continues as a new execution (history stays far below 25,000 events). */
+    /** Loop iterations (dispatch task invocations) before the state machine continues as a new execution (history stays far below 25,000 events). */
     maxIterationsPerExecution: number;
-    /** Wait between two checks while the backfill is at its in-flight limit. */
+    /** The state machine's Wait, once one dispatch invocation has waited `roundWaitSeconds` for room in vain. */
     throttleWaitSeconds: number;
+    /** How long one dispatch invocation keeps dispatching batches (and waiting for room) before it hands back to the state machine. */
+    roundSeconds: number;
+    /**
+     * How long one dispatch invocation waits for room, re-checking, before it hands the wait to the
+     * state machine. Waiting in the Lambda is billed per second and a state machine Wait per
+     * transition: see `dispatchRound` for the arithmetic behind the default.
+     */
+    roundWaitSeconds: number;
+    /** While waiting for room inside an invocation, re-read the backfill this often: a pause is noticed within it. */
+    roundPollMs: number;
   };
   backfill: {
     /** Largest window accepted, in ticks. */
@@ -85,6 +95,9 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       maxInFlight: positiveInt(env, 'BACKFILL_MAX_IN_FLIGHT', 500),
       maxIterationsPerExecution: positiveInt(env, 'BACKFILL_MAX_ITERATIONS_PER_EXECUTION', 500),
       throttleWaitSeconds: positiveInt(env, 'BACKFILL_THROTTLE_WAIT_SECONDS', 2),
+      roundSeconds: positiveInt(env, 'BACKFILL_DISPATCH_ROUND_SECONDS', 60),
+      roundWaitSeconds: positiveInt(env, 'BACKFILL_DISPATCH_WAIT_SECONDS', 4),
+      roundPollMs: positiveInt(env, 'BACKFILL_DISPATCH_POLL_MS', 250),
     },
     backfill: {
       maxTicks: positiveInt(env, 'BACKFILL_MAX_TICKS', 1_000_000),

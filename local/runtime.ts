@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { createApiHandler } from '../functions/api';
 import { createContinueHandler } from '../functions/continue';
-import { createDispatchHandler } from '../functions/dispatch';
+import { type TaskContext, createDispatchHandler } from '../functions/dispatch';
 import { createParkHandler } from '../functions/park';
 import { createTickHandler } from '../functions/tick';
 import { type WorkerHandler, createWorkerHandler } from '../functions/worker';
@@ -102,10 +102,15 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
       maxReceiveCount: 100,
     });
     type Task = 'dispatch' | 'park' | 'continue';
-    const tasks: Partial<Record<Task, (input: never) => Promise<unknown>>> = {};
+    const tasks: Partial<Record<Task, (input: never, context: TaskContext) => Promise<unknown>>> = {};
     const tasksInFlight = new Set<Promise<unknown>>();
+    // What Lambda's context tells a task about its time: here it never runs out until the runtime
+    // closes, and then at once, so a dispatch round stops after the batch in hand instead of
+    // dispatching on into a closing store (stopping an execution does not stop its task call).
+    let closing = false;
+    const taskContext: TaskContext = { getRemainingTimeInMillis: () => (closing ? 0 : Number.MAX_SAFE_INTEGER) };
     const call = (task: Task) => (input: never) => {
-      const running = (tasks[task] as (input: never) => Promise<unknown>)(input);
+      const running = (tasks[task] as (input: never, context: TaskContext) => Promise<unknown>)(input, taskContext);
       tasksInFlight.add(running);
       const forget = () => tasksInFlight.delete(running);
       running.then(forget, forget);
@@ -156,6 +161,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
       },
       tasksIdle,
       close: async () => {
+        closing = true;
         await ticker?.stop();
         await new Promise<void>((resolve) => {
           openServer.close(() => resolve());

@@ -59,10 +59,18 @@ export const WORKER_TIMEOUT = Duration.minutes(15);
 export const WORKER_LEASE = WORKER_TIMEOUT.plus(Duration.seconds(60));
 /** Default time limit of a shell task without its own `timeout`: leaves the worker room to record the outcome. */
 export const TASK_DEFAULT_TIMEOUT = Duration.minutes(10);
+/** The dispatch Lambda's timeout, the same as its Task state's TimeoutSeconds in the ASL. */
+export const DISPATCH_TIMEOUT = Duration.minutes(5);
+/**
+ * How long one dispatch invocation runs batches (BACKFILL_DISPATCH_ROUND_SECONDS): a minute keeps a
+ * backfill at two state transitions per minute of dispatching, and leaves the last batch of a round
+ * four minutes before the timeout.
+ */
+export const DISPATCH_ROUND = Duration.minutes(1);
 
 const SETTINGS: Record<FunctionModule, { description: string; timeout: Duration; memorySize?: number }> = {
   api: { description: 'Kestra-compatible HTTP API (flows, triggers, backfills, executions, logs)', timeout: Duration.seconds(29), memorySize: 1024 },
-  dispatch: { description: 'Backfill state machine: dispatch next batch', timeout: Duration.minutes(5), memorySize: 1024 },
+  dispatch: { description: 'Backfill state machine: dispatch a round of batches', timeout: DISPATCH_TIMEOUT, memorySize: 1024 },
   park: { description: 'Backfill state machine: park while paused (stores the task token)', timeout: Duration.seconds(30) },
   continue: { description: 'Backfill state machine: continue as a new execution', timeout: Duration.seconds(30) },
   worker: { description: 'Runs queued executions (SQS)', timeout: WORKER_TIMEOUT, memorySize: 1024 },
@@ -122,6 +130,7 @@ export class BackfillFunctions extends Construct {
       BACKFILL_STATE_MACHINE_ARN: stateMachineArn,
       WORKER_LEASE_SECONDS: String(WORKER_LEASE.toSeconds()),
       TASK_DEFAULT_TIMEOUT_SECONDS: String(TASK_DEFAULT_TIMEOUT.toSeconds()),
+      BACKFILL_DISPATCH_ROUND_SECONDS: String(DISPATCH_ROUND.toSeconds()),
     };
 
     const byModule = {} as Record<FunctionModule, ServiceFunction>;

@@ -13,7 +13,7 @@ import { scheduleOf } from './schedules';
 /**
  * What the state machine does next (its Choice state reads `status`):
  * - DISPATCHED: a batch went out, loop at once;
- * - THROTTLED: the backfill has `maxInFlight` unfinished executions (or is draining its last ones), wait `waitSeconds`;
+ * - THROTTLED: the next batch does not fit under `maxInFlight` unfinished executions (or the backfill is draining its last ones), wait `waitSeconds`;
  * - PAUSED: park on a task token until resumed;
  * - CONTINUE_AS_NEW: hand over to a fresh execution before the history grows large;
  * - DONE: every tick ran, the backfill is cleared;
@@ -91,8 +91,13 @@ export async function dispatchBatch(deps: DispatchDeps, input: BackfillRunInput)
   if (room <= 0) return out('THROTTLED', progress);
 
   const schedule = scheduleOf(trigger);
-  const limit = Math.min(batchSize, room);
+  // A whole batch or none: dispatch re-checks for room several times a second (dispatchRound), and
+  // sending whatever room opened since the last check would split the backfill into many small
+  // batches, each paying the per-batch reads and the cursor write. Capped by maxInFlight, so a
+  // batch always fits once the backfill's executions have ended.
+  const limit = Math.min(batchSize, maxInFlight);
   const ticks = schedule.ticksBetween(backfill.cursorMs, endMs, limit);
+  if (ticks.length > room) return out('THROTTLED', progress);
   // A full batch (limit ≥ 1) has a last tick; a short one means every tick up to the end is in it.
   const lastTick = ticks.at(-1);
   const exhausted = lastTick === undefined || ticks.length < limit;

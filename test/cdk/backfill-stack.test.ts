@@ -2,7 +2,9 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { readSettings } from '../../lib/config';
 import { ALL_TABLES } from '../../lib/adapters/dynamodb/tables';
-import { TASK_DEFAULT_TIMEOUT, WORKER_LEASE, WORKER_TIMEOUT } from '../../cdk/constructs/backfill-functions';
+import { readFileSync } from 'node:fs';
+import { DISPATCH_ROUND, DISPATCH_TIMEOUT, TASK_DEFAULT_TIMEOUT, WORKER_LEASE, WORKER_TIMEOUT } from '../../cdk/constructs/backfill-functions';
+import { BACKFILL_ASL_PATH } from '../../lib/workflow/definition';
 import { FUNCTION_MODULES } from '../../cdk/function-entries';
 import { logicalIdOf, resourceOf, resourcesOf, synthStack } from './synth';
 
@@ -157,6 +159,7 @@ describe('Lambda functions', () => {
           EXECUTION_QUEUE_URL: { Ref: logicalIdOf(stack.executionQueue.queue) },
           BACKFILL_STATE_MACHINE_ARN: stateMachineArn,
           WORKER_LEASE_SECONDS: String(WORKER_LEASE.toSeconds()),
+          BACKFILL_DISPATCH_ROUND_SECONDS: String(DISPATCH_ROUND.toSeconds()),
         },
       });
     }
@@ -171,6 +174,7 @@ describe('Lambda functions', () => {
     expect(settings.stateMachineArn).toBe(env.BACKFILL_STATE_MACHINE_ARN);
     expect(settings.worker.leaseSeconds).toBe(WORKER_LEASE.toSeconds());
     expect(settings.worker.defaultTaskTimeoutSeconds).toBe(TASK_DEFAULT_TIMEOUT.toSeconds());
+    expect(settings.dispatch.roundSeconds).toBe(DISPATCH_ROUND.toSeconds());
   });
 
   it('lets a worker lease outlive the worker, and a default task time limit fit inside it', () => {
@@ -183,6 +187,16 @@ describe('Lambda functions', () => {
   it('gives dispatch 5 minutes and 1 GB', () => {
     const dispatch = template.toJSON().Resources[logicalIdOf(stack.functions.byModule.dispatch.function)].Properties;
     expect(dispatch).toMatchObject({ Timeout: 300, MemorySize: 1024 });
+  });
+
+  it('ends a dispatch round minutes before the Lambda and its Task state time out', () => {
+    const dispatch = template.toJSON().Resources[logicalIdOf(stack.functions.byModule.dispatch.function)].Properties;
+    const task = JSON.parse(readFileSync(BACKFILL_ASL_PATH, 'utf8')).States['Dispatch next batch'];
+    expect(dispatch.Timeout).toBe(DISPATCH_TIMEOUT.toSeconds());
+    expect(task.TimeoutSeconds).toBe(DISPATCH_TIMEOUT.toSeconds());
+    // The round's last batch and its last wait for room (BACKFILL_DISPATCH_WAIT_SECONDS) fit in what is left.
+    const settings = readSettings(stack.functions.environment);
+    expect(settings.dispatch.roundSeconds + settings.dispatch.roundWaitSeconds + 120).toBeLessThanOrEqual(dispatch.Timeout);
   });
 });
 

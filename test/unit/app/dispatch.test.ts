@@ -80,16 +80,19 @@ describe('dispatchBatch', () => {
   });
 
   describe('THROTTLED', () => {
-    it('shrinks a re-run batch by its own executions already queued', async () => {
+    it("counts a re-run batch's own executions already queued against maxInFlight", async () => {
       await givenBackfill();
       vi.spyOn(deps.triggers, 'advanceBackfill').mockRejectedValueOnce(new Error('crash'));
       await expect(dispatchBatch(deps, aRunInput())).rejects.toThrow('crash');
 
+      // 3 unfinished of 5: the batch of 3 does not fit.
+      expect((await dispatchBatch(deps, aRunInput())).status).toBe('THROTTLED');
+      await finishExecution(deps.executions, idOf(0), 'SUCCESS', deps.clock.now());
       const out = await dispatchBatch(deps, aRunInput());
 
-      expect(out.dispatched).toBe(2);
-      expect(deps.queue.sentIds('backfill').slice(3)).toEqual([idOf(0), idOf(1)]);
-      expect(await deps.executions.countUnfinished('bf1', 100)).toBe(3);
+      expect(out).toMatchObject({ status: 'DISPATCHED', dispatched: 3 });
+      expect(deps.queue.sentIds('backfill').slice(3)).toEqual([idOf(1), idOf(2)]);
+      expect(await deps.executions.countUnfinished('bf1', 100)).toBe(2);
     });
 
     it('waits, dispatching nothing, while the backfill has maxInFlight unfinished executions', async () => {
@@ -103,13 +106,36 @@ describe('dispatchBatch', () => {
       expect((await backfillNow())!.cursorMs).toBe(tick(5));
     });
 
-    it('dispatches only what fits under maxInFlight', async () => {
+    it('waits until a whole batch fits under maxInFlight, rather than send a part of one', async () => {
       await givenBackfill({ cursorMs: tick(4), dispatched: 4 });
       await deps.executions.createMany([0, 1, 2, 3].map((i) => aStoredExecution({ id: idOf(i), backfillId: 'bf1', tickMs: tick(i) })));
 
+      expect((await dispatchBatch(deps, aRunInput())).status).toBe('THROTTLED');
+      expect(deps.queue.sentIds('backfill')).toEqual([]);
+      await finishExecution(deps.executions, idOf(0), 'SUCCESS', deps.clock.now());
+      await finishExecution(deps.executions, idOf(1), 'SUCCESS', deps.clock.now());
       await dispatchBatch(deps, aRunInput());
 
-      expect(deps.queue.sentIds('backfill')).toEqual([idOf(4)]);
+      expect(deps.queue.sentIds('backfill')).toEqual([idOf(4), idOf(5), idOf(6)]);
+    });
+
+    it('sends the last ticks once they fit, though fewer than a batch', async () => {
+      await givenBackfill({ cursorMs: tick(8), dispatched: 8 });
+      await deps.executions.createMany([5, 6, 7].map((i) => aStoredExecution({ id: idOf(i), backfillId: 'bf1', tickMs: tick(i) })));
+
+      await dispatchBatch(deps, aRunInput());
+
+      expect(deps.queue.sentIds('backfill')).toEqual([idOf(8), idOf(9)]);
+    });
+
+    it('makes batches of maxInFlight when that is below the batch size', async () => {
+      deps.settings = aSettings({ dispatch: { batchSize: 3, maxInFlight: 2 } });
+      await givenBackfill();
+
+      const out = await dispatchBatch(deps, aRunInput());
+
+      expect(out).toMatchObject({ status: 'DISPATCHED', dispatched: 2 });
+      expect(deps.queue.sentIds('backfill')).toEqual([idOf(0), idOf(1)]);
     });
 
     it('waits for the last executions once every tick is dispatched', async () => {
