@@ -17,6 +17,7 @@ async function main(): Promise<void> {
   process.env.LIVE_ON_TIME_SECONDS ??= '5';
   const runtime = await startLocal({
     dataDir,
+    dynaliteThread: true,
     flowsDir,
     host,
     port,

@@ -25,6 +25,8 @@ import { readBackfillDefinition } from '../lib/workflow/definition';
 export interface LocalOptions {
   /** Folder for the data (LevelDB); undefined keeps everything in memory (tests). */
   dataDir?: string;
+  /** Runs dynalite in a worker thread, on a core of its own (`npm start` does; see startLocalDynamo). */
+  dynaliteThread?: boolean;
   host?: string;
   /** 0 picks a free port. */
   port: number;
@@ -85,7 +87,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
   let dynamo: LocalDynamo | undefined;
   let server: Server | undefined;
   try {
-    dynamo = await startLocalDynamo(options.dataDir ? join(options.dataDir, 'dynamodb') : undefined);
+    dynamo = await startLocalDynamo(options.dataDir ? join(options.dataDir, 'dynamodb') : undefined, { thread: options.dynaliteThread });
     const settings = readSettings(options.env ?? process.env);
     // Before ensureTables, which would otherwise create a fresh table beside an interrupted rebuild.
     const carried = await rebuildOutdatedExecutions(dynamo.client, settings.tables.executions);

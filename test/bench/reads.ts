@@ -76,7 +76,7 @@ async function backfillOf(api: Api, triggerId: string): Promise<{ progress?: { s
 export async function readsWhileBackfilling(report: Report): Promise<void> {
   console.log(`Reads with ${STORED.toLocaleString('en-US')} executions stored (on disk), idle and while a backfill of the same flow runs`);
   const dataDir = await mkdtemp(join(tmpdir(), 'bench-reads-'));
-  const product = await startProduct({ dataDir });
+  const product = await startProduct({ dataDir, dynaliteThread: true }); // as npm start runs it
   try {
     const { api } = product;
     await api.createFlow(FLOW);

@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { Worker } from 'node:worker_threads';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { closeDynaliteIterators } from './dynalite-iterator-fix';
@@ -10,10 +11,20 @@ export interface LocalDynamo {
 }
 
 /**
- * DynamoDB's real protocol, served in-process by dynalite on a loopback port: the same DynamoDB
- * adapter code runs here and on AWS. With `path` the data lives in LevelDB on disk.
+ * DynamoDB's real protocol, served by dynalite on a loopback port: the same DynamoDB adapter code
+ * runs here and on AWS. With `path` the data lives in LevelDB on disk.
+ *
+ * With `thread`, dynalite runs in a worker thread: its request parsing, LevelDB work and JSON
+ * handling (tens of microseconds per item read) then use a core of their own instead of the event
+ * loop that serves the API and runs the backfill, which is what kept reads slow while a backfill ran
+ * on a two-core machine. The local default uses it; tests keep dynalite in-process (simpler to
+ * inspect, and a test process runs many).
  */
-export async function startLocalDynamo(path?: string): Promise<LocalDynamo> {
+export async function startLocalDynamo(path?: string, options: { thread?: boolean } = {}): Promise<LocalDynamo> {
+  return options.thread ? startInThread(path) : startInProcess(path);
+}
+
+async function startInProcess(path: string | undefined): Promise<LocalDynamo> {
   // dynalite 4.0.0 leaks one LevelDB iterator per Query and Scan (memory and disk grow without end).
   closeDynaliteIterators();
   const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
@@ -22,6 +33,34 @@ export async function startLocalDynamo(path?: string): Promise<LocalDynamo> {
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  return withClient(port, () => new Promise<void>((resolve) => server.close(() => resolve())));
+}
+
+async function startInThread(path: string | undefined): Promise<LocalDynamo> {
+  // A worker does not inherit the parent's module loader hooks, and Node 20 cannot run a .ts entry:
+  // the entry registers tsx's loader in the thread first, then imports the TypeScript module.
+  const entry = new URL('./dynalite-thread.ts', import.meta.url).href;
+  const bootstrap = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })`;
+  const worker = new Worker(bootstrap, { eval: true, workerData: { path } });
+  const port = await new Promise<number>((resolve, reject) => {
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the dynalite thread exited with code ${code} before listening`)));
+    worker.once('message', (message: { port?: number; error?: string }) =>
+      message.port ? resolve(message.port) : reject(new Error(`dynalite did not start: ${message.error}`)),
+    );
+  });
+  worker.removeAllListeners('exit');
+  worker.removeAllListeners('error');
+  worker.on('error', (error) => console.error('The dynalite thread failed:', error));
+  return withClient(port, async () => {
+    const closed = new Promise<void>((resolve) => worker.once('message', () => resolve()));
+    worker.postMessage('close');
+    await closed;
+    await worker.terminate();
+  });
+}
+
+function withClient(port: number, closeServer: () => Promise<void>): LocalDynamo {
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({
     endpoint,
@@ -34,7 +73,7 @@ export async function startLocalDynamo(path?: string): Promise<LocalDynamo> {
     endpoint,
     close: async () => {
       client.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeServer();
     },
   };
 }
