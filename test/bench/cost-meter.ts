@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { TableDef } from '../../lib/adapters/dynamodb/tables';
 import type { Delivery, ExecutionLane, ExecutionMessage, ExecutionQueue } from '../../lib/ports';
-import { type Item, indexWrites, partitionKeyOf, primaryKeyOf, tableWriteUnits } from './dynamodb-units';
+import { type Item, indexWrites, partitionKeyOf, primaryKeyOf, readUnits, tableWriteUnits } from './dynamodb-units';
 
 /** Requests of one operation on one table (or index, for a Query), with their units. */
 export interface RequestCount {
@@ -174,7 +174,9 @@ export class DynamoMeter {
     const capacities = consumed === undefined ? [] : Array.isArray(consumed) ? consumed : [consumed];
     // dynalite returns capacity for all four reads; a silent zero would make reads look free.
     if (capacities.length === 0) throw new Error(`dynalite returned no ConsumedCapacity for ${operation} on ${where}`);
-    for (const capacity of capacities) entry.readUnits += capacity.CapacityUnits ?? 0;
+    // dynalite charges nothing for a Query or Scan that reads nothing; DynamoDB charges at least one read unit (half when eventually consistent).
+    const least = readUnits(0, input.ConsistentRead === true);
+    for (const capacity of capacities) entry.readUnits += Math.max(least, capacity.CapacityUnits ?? 0);
   }
 
   private async meterWrite<T>(operation: string, input: Record<string, unknown>, send: () => Promise<T>): Promise<T> {

@@ -220,7 +220,7 @@ function report(counted: BackfillRun, timed: BackfillRun): void {
       `${num(workerInvocations)} ReceiveMessage + ${num(workerInvocations)} DeleteMessageBatch, ${queueCounts.retryAfterCalls} ChangeMessageVisibility = ${num(sqsRequests)} requests`,
   );
 
-  // Step Functions and Lambda.
+  // Step Functions and Lambda (the API's one invocation that created the backfill is left out; its DynamoDB requests are counted above).
   console.log(`Step Functions: ${num(stateTransitions)} state transitions (${(stateTransitions / ticks).toFixed(4)} per tick)`);
   const architecture = String(FUNCTION_ARCHITECTURE.name);
   const gbSecondPrice = PRICES.lambdaGbSecond[architecture];
