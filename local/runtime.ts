@@ -1,4 +1,5 @@
 import { readFile, readdir } from 'node:fs/promises';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { createApiHandler } from '../functions/api';
@@ -42,6 +43,21 @@ export interface LocalOptions {
   /** Runs the live schedule (the tick function) every this many ms; off when undefined (tests drive time themselves). */
   liveTickMs?: number;
   log?: (message: string) => void;
+  /** Measuring hooks (the cost benchmark); the runtime behaves the same without them. */
+  instrument?: LocalInstrumentation;
+}
+
+/** The Lambda handlers the local runtime invokes on its own: the queue's worker and the state machine's tasks. */
+export type LocalHandlerName = 'worker' | 'dispatch' | 'park' | 'continue';
+
+export interface LocalInstrumentation {
+  /**
+   * Called once with the DynamoDB client every store shares (and dynalite's endpoint), before the
+   * first request: e.g. to add AWS SDK middleware that counts requests.
+   */
+  dynamo?(client: DynamoDBClient, endpoint: string): void;
+  /** Wraps each handler the runtime invokes, e.g. to count invocations and time them. */
+  handler?<I, O>(name: LocalHandlerName, handler: (input: I) => Promise<O>): (input: I) => Promise<O>;
 }
 
 /** The local composition root's output: every port, bound to dynalite, the in-process queue and the local state machine runner. */
@@ -88,6 +104,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
   let server: Server | undefined;
   try {
     dynamo = await startLocalDynamo(options.dataDir ? join(options.dataDir, 'dynamodb') : undefined, { thread: options.dynaliteThread });
+    options.instrument?.dynamo?.(dynamo.client, dynamo.endpoint);
     const settings = readSettings(options.env ?? process.env);
     // Before ensureTables, which would otherwise create a fresh table beside an interrupted rebuild.
     const carried = await rebuildOutdatedExecutions(dynamo.client, settings.tables.executions);
@@ -135,10 +152,11 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
       runShell: runShellCommands,
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     };
-    worker = createWorkerHandler(deps);
-    tasks.dispatch = createDispatchHandler(deps);
-    tasks.park = createParkHandler(deps);
-    tasks.continue = createContinueHandler(deps);
+    const wrap = <I, O>(name: LocalHandlerName, handler: (input: I) => Promise<O>) => options.instrument?.handler?.(name, handler) ?? handler;
+    worker = wrap('worker', createWorkerHandler(deps));
+    tasks.dispatch = wrap('dispatch', createDispatchHandler(deps));
+    tasks.park = wrap('park', createParkHandler(deps));
+    tasks.continue = wrap('continue', createContinueHandler(deps));
     const tick = createTickHandler(deps);
 
     const recovery = new DynamoDbLocalRecovery(dynamo.client, settings.tables.executions);

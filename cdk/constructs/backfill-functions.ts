@@ -8,7 +8,7 @@ import type { ExecutionLane } from '../../lib/ports';
 import type { FunctionModule } from '../function-entries';
 import type { BackfillTables, TableName } from './backfill-tables';
 import { pascal } from '../names';
-import { ServiceFunction } from './service-function';
+import { DEFAULT_MEMORY_SIZE, ServiceFunction } from './service-function';
 
 /** What one function may do. Derived from the code paths of its `functions/` module (see lib/app). */
 export interface FunctionAccess {
@@ -76,6 +76,11 @@ const SETTINGS: Record<FunctionModule, { description: string; timeout: Duration;
   worker: { description: 'Runs queued executions (SQS)', timeout: WORKER_TIMEOUT, memorySize: 1024 },
   tick: { description: 'Live schedule tick: runs due Schedule triggers', timeout: Duration.seconds(55), memorySize: 1024 },
 };
+
+/** The memory a function module gets, in MB (the cost benchmark multiplies its measured durations by it). */
+export function memorySizeOf(module: FunctionModule): number {
+  return SETTINGS[module].memorySize ?? DEFAULT_MEMORY_SIZE;
+}
 
 /** The backfill state machine's ARN, from its fixed name: no reference to the state machine resource. */
 function stateMachineArnFor(scope: Construct, stateMachineName: string): string {

@@ -8,6 +8,10 @@ import { type EntryModule, PROJECT_ROOT, functionEntry } from '../function-entri
 
 /** Every function runs on this runtime (cdk-nag AwsSolutions-L1 wants the latest Node.js runtime CDK knows). */
 const FUNCTION_RUNTIME = Runtime.NODEJS_24_X;
+/** Every function's architecture (Graviton: cheaper per GB-s); the cost benchmark prices GB-s from it. */
+export const FUNCTION_ARCHITECTURE = Architecture.ARM_64;
+/** Memory of a function that names none, in MB. */
+export const DEFAULT_MEMORY_SIZE = 512;
 
 export interface ServiceFunctionProps {
   /** The `functions/` module this Lambda runs (the same one the local default runs). */
@@ -55,8 +59,8 @@ export class ServiceFunction extends Construct {
       projectRoot: PROJECT_ROOT,
       description: props.description,
       runtime: FUNCTION_RUNTIME,
-      architecture: Architecture.ARM_64,
-      memorySize: props.memorySize ?? 512,
+      architecture: FUNCTION_ARCHITECTURE,
+      memorySize: props.memorySize ?? DEFAULT_MEMORY_SIZE,
       timeout: props.timeout,
       tracing: Tracing.ACTIVE,
       role: this.role,
