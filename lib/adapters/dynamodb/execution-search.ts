@@ -27,26 +27,21 @@ export class ExecutionSearch {
 
   async search(query: ExecutionQuery): Promise<ExecutionSearchResult> {
     const from = (query.page - 1) * query.size;
-    const target = countTarget(this.limits, from, query.size);
     const flows = await this.flowsCovered(query);
     const partitions = flows.flatMap(([namespace, flowId]) => allShards(flowKey(namespace, flowId)));
     // Each partition's page: about its share of what the merge needs, so a wide fan-out reads little more than that.
-    const pageLimit = Math.min(1_000, Math.max(25, Math.ceil(((target + 1) / Math.max(1, partitions.length)) * 1.25)));
-    const streams = partitions.map((partition) => new PartitionStream(this.client, this.table, partition, searchFilter(query), pageLimit));
+    const share = (entries: number) => Math.min(1_000, Math.max(25, Math.ceil((entries / Math.max(1, partitions.length)) * 1.25)));
+    const streams = partitions.map((partition) => new PartitionStream(this.client, this.table, partition, searchFilter(query), share(from + query.size + 1)));
+    const budget = { examined: 0 };
 
+    // The page: the merge takes entries newest first until the page is full.
     const pageIds: string[] = [];
-    let matched = 0;
-    let examined = 0;
-    let stoppedEarly = false;
-    for (;;) {
+    let merged = 0;
+    while (pageIds.length < query.size) {
       const starving = streams.filter((stream) => stream.needsRead());
       if (starving.length) {
-        if (examined >= this.limits.examineAtMost) {
-          stoppedEarly = true;
-          break;
-        }
-        const read = await mapLimit(starving, FAN_OUT, (stream) => stream.read());
-        examined += read.reduce((a, b) => a + b, 0);
+        if (budget.examined >= this.limits.examineAtMost) break;
+        budget.examined += (await mapLimit(starving, FAN_OUT, (stream) => stream.read())).reduce((a, b) => a + b, 0);
         continue;
       }
       // Every partition has its next entry at hand (or is done): the newest of them comes next.
@@ -57,13 +52,28 @@ export class ExecutionSearch {
       }
       if (!newest) break; // every partition read to its end
       const entry = newest.take();
-      if (matched >= from && pageIds.length < query.size) pageIds.push(entry.id);
-      matched++;
-      if (matched > target) {
-        stoppedEarly = true;
-        break;
+      if (merged >= from) pageIds.push(entry.id);
+      merged++;
+    }
+
+    // The total: order no longer matters, so each partition counts on from where the merge left it,
+    // with COUNT queries (DynamoDB still reads the entries, but answers only a number).
+    const target = countTarget(this.limits, from, query.size);
+    let counted = merged + streams.reduce((sum, stream) => sum + stream.buffered(), 0);
+    const counting = streams.filter((stream) => !stream.isDone());
+    const countPage = share(target + 1 - counted);
+    while (counted <= target && counting.some((stream) => !stream.isDone()) && budget.examined < this.limits.examineAtMost) {
+      const outs = await mapLimit(
+        counting.filter((stream) => !stream.isDone()),
+        FAN_OUT,
+        (stream) => stream.count(countPage),
+      );
+      for (const out of outs) {
+        counted += out.matched;
+        budget.examined += out.examined;
       }
     }
+    const exhausted = streams.every((stream) => stream.isDone());
 
     // An execution re-created after a crash can leave a stale index entry beside its new one (dynalite
     // writes index entries and item apart): read each id once, as BatchGetItem refuses duplicate keys.
@@ -74,7 +84,7 @@ export class ExecutionSearch {
     const byId = new Map(documents.map((item) => [str(item, 'id'), documentOf(item)]));
     // An index entry can outlive its item for a moment (indexes are eventually consistent): skip it.
     const results = uniqueIds.map((id) => byId.get(id)).filter((x): x is Execution => x !== undefined);
-    return { results, total: Math.min(matched, target), totalIsLowerBound: stoppedEarly };
+    return { results, total: Math.min(counted, target), totalIsLowerBound: counted > target || !exhausted };
   }
 
   /** `[namespace, flowId]` of every flow the query covers, from the registry of flows with executions. */
@@ -148,6 +158,15 @@ class PartitionStream {
     return this.buffer.length === 0 && !this.done;
   }
 
+  /** Read to its end (nothing more to query; its buffer may still hold entries). */
+  isDone(): boolean {
+    return this.done;
+  }
+
+  buffered(): number {
+    return this.buffer.length;
+  }
+
   head(): { id: string; sortKey: string } | undefined {
     return this.buffer[0];
   }
@@ -160,6 +179,19 @@ class PartitionStream {
 
   /** Reads the next page; returns how many index entries it examined (filtered ones included). */
   async read(): Promise<number> {
+    const out = await this.query({ ProjectionExpression: '#id, sortKey' }, this.pageLimit);
+    for (const item of out.Items ?? []) this.buffer.push({ id: str(item, 'id') ?? '', sortKey: str(item, 'sortKey') ?? '' });
+    return out.ScannedCount ?? out.Items?.length ?? 0;
+  }
+
+  /** Counts the matches of the next `limit` entries, without reading them into the buffer (the merge is over). */
+  async count(limit: number): Promise<{ matched: number; examined: number }> {
+    const out = await this.query({ Select: 'COUNT' }, limit);
+    return { matched: out.Count ?? 0, examined: out.ScannedCount ?? 0 };
+  }
+
+  private async query(shape: { ProjectionExpression: string } | { Select: 'COUNT' }, limit: number) {
+    const names = 'Select' in shape ? this.filter.names : { '#id': 'id', ...this.filter.names };
     const out = await this.client.send(
       new QueryCommand({
         TableName: this.table,
@@ -167,16 +199,15 @@ class PartitionStream {
         KeyConditionExpression: 'searchShard = :pk',
         ScanIndexForward: false,
         FilterExpression: this.filter.expression,
-        ProjectionExpression: '#id, sortKey',
-        ExpressionAttributeNames: { '#id': 'id', ...this.filter.names },
+        ...shape,
+        ExpressionAttributeNames: Object.keys(names).length ? names : undefined,
         ExpressionAttributeValues: { ':pk': s(this.partition), ...this.filter.values },
-        Limit: this.pageLimit,
+        Limit: limit,
         ExclusiveStartKey: this.next,
       }),
     );
-    for (const item of out.Items ?? []) this.buffer.push({ id: str(item, 'id') ?? '', sortKey: str(item, 'sortKey') ?? '' });
     this.next = out.LastEvaluatedKey;
     this.done = this.next === undefined;
-    return out.ScannedCount ?? out.Items?.length ?? 0;
+    return out;
   }
 }
