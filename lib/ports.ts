@@ -71,6 +71,12 @@ export interface TriggerStore {
 export interface StoredExecution {
   execution: Execution;
   origin: ExecutionOrigin;
+  /**
+   * Log lines kept with the execution rather than in the LogStore: the whole log of an attempt
+   * that wrote only a few hundred bytes (a `Log` task), saved by `finish` with the final state, so
+   * such an execution's log costs no write of its own.
+   */
+  logs?: LogLine[];
 }
 
 export type ClaimResult =
@@ -118,7 +124,7 @@ export interface ExecutionStore {
   claimMany(claims: { id: string; leaseToken: string }[], leaseUntilMs: number, now: Date): Promise<ClaimResult[]>;
   /** Saves progress (task runs) while holding the lease; returns false if the lease was lost. */
   save(stored: StoredExecution, leaseToken: string): Promise<boolean>;
-  /** Saves a terminal state and releases the lease; returns false if the lease was lost. */
+  /** Saves a terminal state (and `stored.logs`, if any) and releases the lease; returns false if the lease was lost. */
   finish(stored: StoredExecution, leaseToken: string): Promise<boolean>;
   /** Gives the lease up early (after an infrastructure error) so a redelivery can take the execution over at once. */
   releaseLease(id: string, leaseToken: string): Promise<void>;
@@ -146,10 +152,17 @@ export interface LogEntry {
   message: string;
 }
 
+/** A log line and its place in the execution's log. */
+export interface LogLine {
+  seq: number;
+  entry: LogEntry;
+}
+
 export interface LogStore {
   /** Appends lines; `seq` orders them within the execution and makes a rewrite of the same line idempotent. */
-  append(entries: { seq: number; entry: LogEntry }[]): Promise<void>;
-  list(executionId: string): Promise<LogEntry[]>;
+  append(entries: LogLine[]): Promise<void>;
+  /** The execution's lines in `seq` order. */
+  list(executionId: string): Promise<LogLine[]>;
 }
 
 /** One message per execution to run. */

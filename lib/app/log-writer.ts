@@ -1,4 +1,4 @@
-import type { Clock, LogEntry, LogLevel, LogStore } from '../ports';
+import type { Clock, LogEntry, LogLevel, LogLine, LogStore } from '../ports';
 
 /** Lines of one attempt are numbered from `attempt × 1,000,000`, so a re-run never overwrites or interleaves an earlier attempt's lines. */
 const SEQ_PER_ATTEMPT = 1_000_000;
@@ -8,8 +8,9 @@ export type LogFields = Omit<LogEntry, 'timestamp' | 'level' | 'message'>;
 
 /** Buffers an execution's log lines and writes them in batches (one BatchWriteItem per 25 lines). */
 export class LogWriter {
-  private buffer: { seq: number; entry: LogEntry }[] = [];
+  private buffer: LogLine[] = [];
   private next: number;
+  private flushedAny = false;
   private pending: Promise<void> = Promise.resolve();
 
   constructor(
@@ -30,10 +31,23 @@ export class LogWriter {
   private flushSoon(): Promise<void> {
     const batch = this.buffer;
     this.buffer = [];
+    if (batch.length) this.flushedAny = true;
     this.pending = this.pending.then(() => this.store.append(batch));
     // A failed write is reported by flush(); until then it must not count as an unhandled rejection.
     this.pending.catch(() => undefined);
     return this.pending;
+  }
+
+  /**
+   * The whole log, when nothing was written yet and its lines take at most `maxBytes` as JSON: the
+   * caller stores them with the execution (StoredExecution.logs) instead of writing them here.
+   * Otherwise undefined, and the lines stay for `flush`.
+   */
+  takeSmallLog(maxBytes: number): LogLine[] | undefined {
+    if (this.flushedAny || this.buffer.length === 0 || new TextEncoder().encode(JSON.stringify(this.buffer)).length > maxBytes) return undefined;
+    const lines = this.buffer;
+    this.buffer = [];
+    return lines;
   }
 
   /** Writes everything buffered; rejects if any write failed. */

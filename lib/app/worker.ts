@@ -103,9 +103,11 @@ async function runClaimed(deps: WorkerDeps, flowFor: FlowLookup, stored: StoredE
       }
     }
   }
+  // A short log (a Log task's line or two) rides on the execution's final write instead of a write of its own.
+  const smallLog = logs.takeSmallLog(SMALL_LOG_BYTES);
   await logs.flush();
   execution.state = transition(execution.state, final, deps.clock.now());
-  if (!(await deps.executions.finish(stored, leaseToken))) return;
+  if (!(await deps.executions.finish({ ...stored, logs: smallLog }, leaseToken))) return;
   if (!execution.trigger) return;
   const ref = { namespace: execution.namespace, flowId: execution.flowId, triggerId: execution.trigger.id };
   // Kestra's `stopAfter`: an execution of the trigger ending in a listed state switches the trigger off.
@@ -116,6 +118,12 @@ async function runClaimed(deps: WorkerDeps, flowFor: FlowLookup, stored: StoredE
   }
   if (stored.origin.backfillId) await completeIfDrained(deps, ref, stored.origin.backfillId);
 }
+
+/**
+ * The largest log (as JSON) kept with the execution rather than in the logs table: a few lines,
+ * which the store compresses beside the document so that the execution's item stays within one KB.
+ */
+const SMALL_LOG_BYTES = 600;
 
 /** How long a flow read stays fresh: a backfill runs the same flow thousands of times in a row. */
 const FLOW_CACHE_MS = 2000;

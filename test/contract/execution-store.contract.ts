@@ -295,6 +295,34 @@ export function describeExecutionStoreContract(name: string, makeStore: (options
 
         expect((await store.get('e1'))!.execution.state.current).toBe('RUNNING');
       });
+
+      it('keeps the log lines it is given with the execution, every field as given', async () => {
+        const stored = await created({ id: 'e1', backfillId: 'bf1', tickMs: T0 });
+        const running = await claimed('e1', 'w1');
+        running.execution.state = transition(running.execution.state, 'SUCCESS', NOW);
+        const own = { namespace: stored.execution.namespace, flowId: stored.execution.flowId, executionId: 'e1' };
+        const logs = [
+          {
+            seq: 1_000_000,
+            entry: { ...own, taskId: 'log', taskRunId: 'tr1', attemptNumber: 1, timestamp: NOW.toISOString(), level: 'INFO' as const, message: 'hello ✓' },
+          },
+          { seq: 1_000_001, entry: { ...own, flowId: 'other', timestamp: NOW.toISOString(), level: 'WARN' as const, message: 'a field unlike its execution' } },
+        ];
+
+        expect(await store.finish({ ...running, logs }, 'w1')).toBe(true);
+
+        expect((await store.get('e1'))?.logs).toEqual(logs);
+      });
+
+      it('keeps no log lines when given none', async () => {
+        await created({ id: 'e1' });
+        const running = await claimed('e1', 'w1');
+        running.execution.state = transition(running.execution.state, 'SUCCESS', NOW);
+
+        await store.finish(running, 'w1');
+
+        expect((await store.get('e1'))?.logs).toBeUndefined();
+      });
     });
 
     describe('releaseLease', () => {

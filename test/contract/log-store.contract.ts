@@ -50,7 +50,11 @@ export function describeLogStoreContract(name: string, makeStore: () => Promise<
 
         const lines = await store.list('e1');
 
-        expect(lines.map((l) => l.message)).toEqual(['two', 'ten', 'second attempt']);
+        expect(lines.map((l) => [l.seq, l.entry.message])).toEqual([
+          [2, 'two'],
+          [10, 'ten'],
+          [1_000_000, 'second attempt'],
+        ]);
       });
 
       it('returns only the lines of the execution asked for', async () => {
@@ -59,7 +63,7 @@ export function describeLogStoreContract(name: string, makeStore: () => Promise<
           { seq: 0, entry: line('e2', 'theirs') },
         ]);
 
-        expect(await store.list('e1')).toEqual([line('e1', 'mine')]);
+        expect(await store.list('e1')).toEqual([{ seq: 0, entry: line('e1', 'mine') }]);
       });
     });
 
@@ -69,7 +73,7 @@ export function describeLogStoreContract(name: string, makeStore: () => Promise<
 
         await store.append([{ seq: 0, entry }]);
 
-        expect(await store.list('e1')).toEqual([entry]);
+        expect(await store.list('e1')).toEqual([{ seq: 0, entry }]);
       });
 
       it('replaces a line written again under the same seq', async () => {
@@ -77,7 +81,7 @@ export function describeLogStoreContract(name: string, makeStore: () => Promise<
 
         await store.append([{ seq: 5, entry: line('e1', 'rewrite') }]);
 
-        expect((await store.list('e1')).map((l) => l.message)).toEqual(['rewrite']);
+        expect((await store.list('e1')).map((l) => l.entry.message)).toEqual(['rewrite']);
       });
 
       it('writes more lines than one batch holds', async () => {
@@ -87,7 +91,7 @@ export function describeLogStoreContract(name: string, makeStore: () => Promise<
 
         const lines = await store.list('e1');
         expect(lines).toHaveLength(60);
-        expect(lines[59]?.message).toBe('line 59');
+        expect(lines[59]?.entry.message).toBe('line 59');
       });
 
       it('rejects one seq twice in a batch (DynamoDB refuses duplicate keys in a batch)', async () => {

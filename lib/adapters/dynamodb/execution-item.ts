@@ -1,7 +1,7 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { type Execution, type ExecutionOrigin, TERMINAL_STATES } from '../../domain/execution';
-import type { StoredExecution } from '../../ports';
+import type { LogEntry, LogLine, StoredExecution } from '../../ports';
 import { type Item, n, num, s, str } from './client';
 import { flowKey, shardOf, tickOwnerKey } from './tables';
 
@@ -97,6 +97,7 @@ export function toExecutionItem(stored: StoredExecution): Item {
     item.failedShard = s(shardKey(origin.backfillId, execution.id));
     item.failedSort = s(failedSort(stored));
   }
+  if (stored.logs?.length) item.logz = encodeLogs(execution, stored.logs);
   if (origin.tickMs !== undefined) {
     item.tickMs = n(origin.tickMs);
     if (execution.trigger?.id) item.tickShard = s(tickShardKey(execution.namespace, execution.flowId, execution.trigger.id, origin.tickMs));
@@ -119,12 +120,48 @@ export function isExecutionItem(item: Item): boolean {
   return item.doc !== undefined || item.docz !== undefined;
 }
 
-/** The execution an item holds, with the origin its attributes record. */
+/** The execution an item holds, with the origin its attributes record and the log lines kept with it. */
 export function fromExecutionItem(item: Item): StoredExecution {
-  return {
-    execution: documentOf(item),
+  const execution = documentOf(item);
+  const stored: StoredExecution = {
+    execution,
     origin: { backfillId: str(item, 'backfillId'), liveOwner: str(item, 'liveOwner'), tickMs: num(item, 'tickMs') },
   };
+  if (item.logz?.B) stored.logs = expandLogs(execution, JSON.parse(inflateRawSync(item.logz.B).toString('utf8')) as CompactLogLine[]);
+  return stored;
+}
+
+/**
+ * A log line kept with its execution, without the fields whose value its execution already names
+ * (they come back on reading); `null` stands for a field the line lacks where the execution has one.
+ */
+type CompactLogLine = { seq: number } & { [K in keyof LogEntry]?: LogEntry[K] | null };
+
+/** `logz`: the lines deflated, each without the namespace, flow, execution and trigger its execution names. */
+export function encodeLogs(execution: Execution, lines: LogLine[]): AttributeValue {
+  const base = logBase(execution);
+  const compact = lines.map(({ seq, entry }): CompactLogLine => {
+    const line: CompactLogLine = { seq, ...entry };
+    for (const key of Object.keys(base) as (keyof typeof base)[]) {
+      if (line[key] === base[key]) delete line[key];
+      else if (line[key] === undefined) line[key] = null;
+    }
+    return line;
+  });
+  return { B: deflateRawSync(JSON.stringify(compact)) };
+}
+
+function expandLogs(execution: Execution, compact: CompactLogLine[]): LogLine[] {
+  const base = logBase(execution);
+  return compact.map(({ seq, ...rest }) => {
+    const entry: Record<string, unknown> = { ...base, ...rest };
+    for (const key of Object.keys(entry)) if (entry[key] === null || entry[key] === undefined) delete entry[key];
+    return { seq, entry: entry as unknown as LogEntry };
+  });
+}
+
+function logBase(execution: Execution): Pick<LogEntry, 'namespace' | 'flowId' | 'executionId' | 'triggerId'> {
+  return { namespace: execution.namespace, flowId: execution.flowId, executionId: execution.id, triggerId: execution.trigger?.id };
 }
 
 /** A label as search filters name it, `key:value` (keys never contain `:`, see LABEL_KEY_PATTERN). */

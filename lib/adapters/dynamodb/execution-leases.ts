@@ -2,7 +2,7 @@ import { GetItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk
 import { type StateType, TERMINAL_STATES, transition } from '../../domain/execution';
 import type { ClaimResult, StoredExecution } from '../../ports';
 import { type Item, batchGet, isConditionFailed, n, num, s, str, whenConditionHolds } from './client';
-import { documentUpdate, executionKey, failedSort, fromExecutionItem, shardKey } from './execution-item';
+import { documentUpdate, encodeLogs, executionKey, failedSort, fromExecutionItem, shardKey } from './execution-item';
 
 /**
  * The lease protocol on the executions table: a worker claims an execution by writing its lease
@@ -34,15 +34,19 @@ export class ExecutionLeases {
   async finish(stored: StoredExecution, leaseToken: string): Promise<boolean> {
     const backfillId = stored.execution.state.current === 'FAILED' ? stored.origin.backfillId : undefined;
     const doc = documentUpdate(stored.execution);
-    return this.writeUnderLease(
-      stored,
-      leaseToken,
-      `SET ${doc.set}, #state = :state${backfillId ? ', failedShard = :failedShard, failedSort = :failedSort' : ''} REMOVE ${doc.remove}, pendingShard, pendingTick, leaseToken, leaseUntil`,
-      {
-        ...doc.values,
-        ...(backfillId ? { ':failedShard': s(shardKey(backfillId, stored.execution.id)), ':failedSort': s(failedSort(stored)) } : {}),
-      },
-    );
+    const set = [doc.set, '#state = :state'];
+    const remove = [doc.remove, 'pendingShard', 'pendingTick', 'leaseToken', 'leaseUntil'];
+    const values: Item = { ...doc.values };
+    if (backfillId) {
+      set.push('failedShard = :failedShard', 'failedSort = :failedSort');
+      values[':failedShard'] = s(shardKey(backfillId, stored.execution.id));
+      values[':failedSort'] = s(failedSort(stored));
+    }
+    if (stored.logs?.length) {
+      set.push('logz = :logz');
+      values[':logz'] = encodeLogs(stored.execution, stored.logs);
+    }
+    return this.writeUnderLease(stored, leaseToken, `SET ${set.join(', ')} REMOVE ${remove.join(', ')}`, values);
   }
 
   /**

@@ -1,6 +1,6 @@
 import { QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { LogEntry, LogStore } from '../../ports';
-import { batchWrite, eachPage, n, s, str } from './client';
+import type { LogEntry, LogLine, LogStore } from '../../ports';
+import { batchWrite, eachPage, n, num, s, str } from './client';
 
 /** Log lines keyed by (executionId, seq): rewriting a line after a retry overwrites it instead of adding a copy. */
 export class DynamoLogStore implements LogStore {
@@ -9,7 +9,7 @@ export class DynamoLogStore implements LogStore {
     private readonly table: string,
   ) {}
 
-  async append(entries: { seq: number; entry: LogEntry }[]): Promise<void> {
+  async append(entries: LogLine[]): Promise<void> {
     if (entries.length === 0) return;
     await batchWrite(
       this.client,
@@ -20,8 +20,8 @@ export class DynamoLogStore implements LogStore {
     );
   }
 
-  async list(executionId: string): Promise<LogEntry[]> {
-    const entries: LogEntry[] = [];
+  async list(executionId: string): Promise<LogLine[]> {
+    const entries: LogLine[] = [];
     await eachPage(
       (startKey) =>
         this.client.send(
@@ -32,7 +32,8 @@ export class DynamoLogStore implements LogStore {
             ExclusiveStartKey: startKey,
           }),
         ),
-      (page) => void entries.push(...(page.Items ?? []).map((item) => JSON.parse(str(item, 'doc') ?? '{}') as LogEntry)),
+      (page) =>
+        void entries.push(...(page.Items ?? []).map((item) => ({ seq: num(item, 'seq') ?? 0, entry: JSON.parse(str(item, 'doc') ?? '{}') as LogEntry }))),
     );
     return entries;
   }

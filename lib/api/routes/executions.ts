@@ -1,3 +1,4 @@
+import { executionLogs } from '../../app/execution-logs';
 import { ExecutionNotFoundError } from '../../domain/errors';
 import { json } from '../http';
 import { pathParam } from '../params';
@@ -30,7 +31,7 @@ export const executionRoutes: Route[] = [
       const executionId = pathParam(params, 'executionId');
       const stored = await deps.executions.get(executionId);
       if (!stored) throw new ExecutionNotFoundError(`Execution ${executionId} not found`);
-      return json(200, await deps.logs.list(executionId));
+      return json(200, await executionLogs(deps, executionId));
     },
   },
 ];

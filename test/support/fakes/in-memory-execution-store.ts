@@ -1,7 +1,7 @@
 import { type Execution, type StateType, TERMINAL_STATES, transition } from '../../../lib/domain/execution';
 import type { TriggerRef } from '../../../lib/domain/trigger-state';
 import { SEARCH_LIMITS, type SearchLimits, countTarget } from '../../../lib/domain/search-limits';
-import type { ClaimResult, ExecutionQuery, ExecutionSearchResult, ExecutionStore, StoredExecution } from '../../../lib/ports';
+import type { ClaimResult, ExecutionQuery, ExecutionSearchResult, ExecutionStore, LogLine, StoredExecution } from '../../../lib/ports';
 
 /** Owner recorded on unfinished executions that no backfill created (as the adapter's NO_BACKFILL_OWNER). */
 const NO_BACKFILL_OWNER = '-';
@@ -35,6 +35,8 @@ interface Item {
   failedOwner?: string;
   leaseToken?: string;
   leaseUntil?: number;
+  /** Log lines kept with the execution (JSON), written by `finish`. */
+  logs?: string;
 }
 
 /**
@@ -126,6 +128,7 @@ export class InMemoryExecutionStore implements ExecutionStore {
     if (!item) return false;
     item.doc = JSON.stringify(stored.execution);
     item.state = stored.execution.state.current;
+    if (stored.logs?.length) item.logs = JSON.stringify(stored.logs);
     if (stored.execution.state.current === 'FAILED' && stored.origin.backfillId) item.failedOwner = stored.origin.backfillId;
     delete item.pendingOwner;
     delete item.leaseToken;
@@ -224,6 +227,7 @@ function toItem(stored: StoredExecution): Item {
     doc: JSON.stringify(execution),
   };
   if (execution.labels.length) item.labelKeys = new Set(execution.labels.map((l) => `${l.key}:${l.value}`));
+  if (stored.logs?.length) item.logs = JSON.stringify(stored.logs);
   if (!TERMINAL_STATES.has(execution.state.current)) item.pendingOwner = origin.backfillId ?? origin.liveOwner ?? NO_BACKFILL_OWNER;
   if (origin.backfillId) item.backfillId = origin.backfillId;
   if (origin.liveOwner) item.liveOwner = origin.liveOwner;
@@ -236,10 +240,12 @@ function toItem(stored: StoredExecution): Item {
 }
 
 function toStored(item: Item): StoredExecution {
-  return {
+  const stored: StoredExecution = {
     execution: JSON.parse(item.doc) as Execution,
     origin: { backfillId: item.backfillId, liveOwner: item.liveOwner, tickMs: item.tickMs },
   };
+  if (item.logs) stored.logs = JSON.parse(item.logs) as LogLine[];
+  return stored;
 }
 
 /**

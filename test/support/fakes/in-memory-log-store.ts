@@ -1,4 +1,4 @@
-import type { LogEntry, LogStore } from '../../../lib/ports';
+import type { LogEntry, LogLine, LogStore } from '../../../lib/ports';
 
 /**
  * LogStore in memory, with DynamoLogStore's semantics: lines keyed by (executionId, seq), listed in
@@ -8,7 +8,7 @@ import type { LogEntry, LogStore } from '../../../lib/ports';
 export class InMemoryLogStore implements LogStore {
   private readonly lines = new Map<string, Map<number, string>>();
 
-  async append(entries: { seq: number; entry: LogEntry }[]): Promise<void> {
+  async append(entries: LogLine[]): Promise<void> {
     // The adapter writes 25 lines per BatchWriteItem, which refuses one key twice in a request.
     for (let i = 0; i < entries.length; i += 25) {
       const keys = entries.slice(i, i + 25).map(({ seq, entry }) => `${entry.executionId}\u0000${seq}`);
@@ -21,8 +21,8 @@ export class InMemoryLogStore implements LogStore {
     }
   }
 
-  async list(executionId: string): Promise<LogEntry[]> {
+  async list(executionId: string): Promise<LogLine[]> {
     const execution = this.lines.get(executionId) ?? new Map<number, string>();
-    return [...execution].sort(([a], [b]) => a - b).map(([, doc]) => JSON.parse(doc) as LogEntry);
+    return [...execution].sort(([a], [b]) => a - b).map(([seq, doc]) => ({ seq, entry: JSON.parse(doc) as LogEntry }));
   }
 }

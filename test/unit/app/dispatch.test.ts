@@ -338,7 +338,7 @@ describe('dispatchBatch', () => {
 
       expect((await deps.executions.get(idOf(0)))!.execution.state.current).toBe('FAILED');
       expect(deps.queue.sentIds('backfill')).toEqual([]);
-      const logs = await deps.logs.list(idOf(0));
+      const logs = (await deps.logs.list(idOf(0))).map((line) => line.entry);
       expect(logs).toEqual([
         expect.objectContaining({
           level: 'ERROR',

@@ -84,7 +84,7 @@ describe('runDueSchedules', () => {
       expect(result.created).toBe(1);
       expect((await deps.executions.get(id))!.execution.state.current).toBe('FAILED');
       expect(deps.queue.sentIds('live')).toEqual([]);
-      expect((await deps.logs.list(id))[0]?.message).toMatch(/^Execution could not be created: inputs\.day/);
+      expect((await deps.logs.list(id))[0]?.entry.message).toMatch(/^Execution could not be created: inputs\.day/);
       expect((await rowNow())!.nextExecutionDate).toBe('2026-03-01T13:00:00Z');
     });
   });

@@ -24,7 +24,7 @@ describe('LogWriter', () => {
       writer.log('WARN', 'second', { taskId: 'build', taskRunId: 'tr1', attemptNumber: 1 });
       await writer.flush();
 
-      expect(await store.list('e1')).toEqual<LogEntry[]>([
+      expect((await store.list('e1')).map((line) => line.entry)).toEqual<LogEntry[]>([
         { ...BASE, timestamp: '2026-03-01T12:00:00.000Z', level: 'INFO', message: 'first' },
         { ...BASE, taskId: 'build', taskRunId: 'tr1', attemptNumber: 1, timestamp: '2026-03-01T12:00:01.500Z', level: 'WARN', message: 'second' },
       ]);
@@ -53,6 +53,43 @@ describe('LogWriter', () => {
       expect(append.mock.calls[0]?.[0]).toHaveLength(25);
       await writer.flush();
       expect(await store.list('e1')).toHaveLength(26);
+    });
+  });
+
+  describe('takeSmallLog', () => {
+    it('hands over the whole log when nothing was written and it fits, leaving nothing to flush', async () => {
+      const append = vi.spyOn(store, 'append');
+      const writer = new LogWriter(store, BASE, 1, clock);
+      writer.log('INFO', 'hello');
+
+      const lines = writer.takeSmallLog(600);
+      await writer.flush();
+
+      expect(lines?.map((line) => [line.seq, line.entry.message])).toEqual([[1_000_000, 'hello']]);
+      expect(append).not.toHaveBeenCalledWith(expect.arrayContaining([expect.anything()]));
+    });
+
+    it('keeps a log larger than asked for in the table', async () => {
+      const writer = new LogWriter(store, BASE, 1, clock);
+      writer.log('INFO', 'x'.repeat(700));
+
+      expect(writer.takeSmallLog(600)).toBeUndefined();
+      await writer.flush();
+      expect(await store.list('e1')).toHaveLength(1);
+    });
+
+    it('keeps the rest in the table once part of the log was written there, so the log is never split', async () => {
+      const writer = new LogWriter(store, BASE, 1, clock);
+      for (let i = 0; i < 25; i++) writer.log('INFO', `line ${i}`); // 25 lines: written at once
+      writer.log('INFO', 'last');
+
+      expect(writer.takeSmallLog(100_000)).toBeUndefined();
+      await writer.flush();
+      expect(await store.list('e1')).toHaveLength(26);
+    });
+
+    it('has nothing to hand over for an empty log', () => {
+      expect(new LogWriter(store, BASE, 1, clock).takeSmallLog(600)).toBeUndefined();
     });
   });
 

@@ -1,3 +1,4 @@
+import { executionLogs } from '../../../lib/app/execution-logs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type RunOutcome, createExecutionRunner } from '../../../lib/app/worker';
 import { type Flow, LOG_TYPE, SHELL_COMMANDS_TYPE, type ShellCommandsTask, type Task } from '../../../lib/domain/flow/model';
@@ -64,7 +65,7 @@ describe('createExecutionRunner', () => {
         expect(execution.state.current).toBe('SUCCESS');
         expect(execution.state.histories.map((h) => h.state)).toEqual(['CREATED', 'RUNNING', 'SUCCESS']);
         expect(execution.taskRunList).toEqual([expect.objectContaining({ taskId: 'hello', state: expect.objectContaining({ current: 'SUCCESS' }) })]);
-        const logs = await deps.logs.list('e1');
+        const logs = await executionLogs(deps, 'e1');
         expect(logs.map((l) => l.message)).toEqual(['Hello 2026-02-01T00:00:00.000Z', 'from dev.reports']);
         expect(logs[0]).toMatchObject({
           namespace: 'dev',
@@ -92,7 +93,7 @@ describe('createExecutionRunner', () => {
         await createExecutionRunner(deps).runExecutions(['e1']);
 
         expect((await stateOf()).state.current).toBe('SUCCESS');
-        expect((await deps.logs.list('e1')).map((l) => l.message)).toEqual(['first try', 'second try', 'sentinel']);
+        expect((await executionLogs(deps, 'e1')).map((l) => l.message)).toEqual(['first try', 'second try', 'sentinel']);
       });
     });
 
@@ -108,7 +109,7 @@ describe('createExecutionRunner', () => {
         expect(deps.shell.runs[0]?.task).toEqual({ commands: ['echo 2026-02-01'], beforeCommands: [], env: { DAY: '2026-02-01' } });
         expect(deps.shell.runs[0]?.timeoutMs).toBe(deps.settings.worker.defaultTaskTimeoutSeconds * 1000);
         expect((await stateOf()).state.current).toBe('SUCCESS');
-        expect((await deps.logs.list('e1')).map((l) => [l.taskId, l.level, l.message])).toEqual([['build', 'INFO', 'echo 2026-02-01']]);
+        expect((await executionLogs(deps, 'e1')).map((l) => [l.taskId, l.level, l.message])).toEqual([['build', 'INFO', 'echo 2026-02-01']]);
       });
 
       it("runs with the task's own timeout when it has one", async () => {
@@ -147,7 +148,7 @@ describe('createExecutionRunner', () => {
         expect(execution.state.current).toBe('FAILED');
         expect(execution.taskRunList.map((t) => [t.taskId, t.state.current])).toEqual([['build', 'FAILED']]);
         expect(deps.shell.runs).toHaveLength(1);
-        expect((await deps.logs.list('e1')).map((l) => l.message)).toEqual(['no such table', 'Command failed with exit code 3']);
+        expect((await executionLogs(deps, 'e1')).map((l) => l.message)).toEqual(['no such table', 'Command failed with exit code 3']);
       });
 
       it('fails the task with the reason logged when the process cannot start', async () => {
@@ -160,7 +161,7 @@ describe('createExecutionRunner', () => {
         await createExecutionRunner(deps).runExecutions(['e1']);
 
         expect((await stateOf()).state.current).toBe('FAILED');
-        expect(await deps.logs.list('e1')).toEqual([expect.objectContaining({ level: 'ERROR', message: 'spawn /bin/sh ENOENT' })]);
+        expect(await executionLogs(deps, 'e1')).toEqual([expect.objectContaining({ level: 'ERROR', message: 'spawn /bin/sh ENOENT' })]);
       });
     });
 
@@ -172,7 +173,7 @@ describe('createExecutionRunner', () => {
         await createExecutionRunner(deps).runExecutions(['e1']);
 
         expect((await stateOf()).state.current).toBe('FAILED');
-        expect(await deps.logs.list('e1')).toEqual([
+        expect(await executionLogs(deps, 'e1')).toEqual([
           expect.objectContaining({ level: 'ERROR', message: expect.stringContaining("Unable to find variable 'nope'") }),
         ]);
       });
@@ -278,15 +279,15 @@ describe('createExecutionRunner', () => {
         await givenFlow();
         await givenExecution({ id: 'e1' });
         await givenExecution({ id: 'e2' });
-        const append = deps.logs.append.bind(deps.logs);
-        vi.spyOn(deps.logs, 'append').mockImplementation(async (entries) => {
-          if (entries.some((e) => e.entry.executionId === 'e2')) throw new Error('log table throttled');
-          return append(entries);
+        const finish = deps.executions.finish.bind(deps.executions);
+        vi.spyOn(deps.executions, 'finish').mockImplementation(async (stored, token) => {
+          if (stored.execution.id === 'e2') throw new Error('executions table throttled');
+          return finish(stored, token);
         });
 
         const results = await createExecutionRunner(deps).runExecutions(['e1', 'e2']);
 
-        expect(outcomes(results)).toEqual([{ outcome: 'DONE' }, { rejected: 'log table throttled' }]);
+        expect(outcomes(results)).toEqual([{ outcome: 'DONE' }, { rejected: 'executions table throttled' }]);
         expect((await stateOf('e1')).state.current).toBe('SUCCESS');
         const retaken = await deps.executions.claim('e2', 'redelivery', deps.clock.now().getTime() + 60_000, deps.clock.now());
         expect(retaken.outcome).toBe('CLAIMED');
@@ -349,7 +350,7 @@ describe('createExecutionRunner', () => {
         await createExecutionRunner(deps).runExecutions(['e1']);
 
         expect((await stateOf()).state.current).toBe('FAILED');
-        expect(await deps.logs.list('e1')).toEqual([expect.objectContaining({ level: 'ERROR', message: 'Flow dev.reports no longer exists' })]);
+        expect(await executionLogs(deps, 'e1')).toEqual([expect.objectContaining({ level: 'ERROR', message: 'Flow dev.reports no longer exists' })]);
       });
     });
 
@@ -403,7 +404,7 @@ describe('createExecutionRunner', () => {
 
         await runner.runExecutions(['e2']);
 
-        expect((await deps.logs.list('e2')).map((l) => l.message)).toEqual(['revision 2']);
+        expect((await executionLogs(deps, 'e2')).map((l) => l.message)).toEqual(['revision 2']);
       });
     });
   });

@@ -78,10 +78,10 @@ describe('createWorkerHandler', () => {
 
   describe('an execution whose run fails', () => {
     it('is retried alone', async () => {
-      const append = deps.logs.append.bind(deps.logs);
-      vi.spyOn(deps.logs, 'append').mockImplementation(async (entries) => {
-        if (entries.some((e) => e.entry.executionId === 'e2')) throw new Error('log table throttled');
-        return append(entries);
+      const finish = deps.executions.finish.bind(deps.executions);
+      vi.spyOn(deps.executions, 'finish').mockImplementation(async (stored, token) => {
+        if (stored.execution.id === 'e2') throw new Error('executions table throttled');
+        return finish(stored, token);
       });
       const [ok, failing] = [sqsRecord({ executionId: 'e1' }), sqsRecord({ executionId: 'e2' })];
 
