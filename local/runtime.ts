@@ -14,6 +14,7 @@ import { rebuildOutdatedExecutions } from '../lib/adapters/dynamodb/migrations';
 import { storesFor } from '../lib/adapters/dynamodb/stores';
 import { lockDataFolder } from '../lib/adapters/local/data-folder-lock';
 import { startHttpServer } from '../lib/adapters/local/http-server';
+import { InteractiveFirst } from '../lib/adapters/local/interactive-first';
 import { LocalBackfillWorkflows } from '../lib/adapters/local/local-backfill-workflows';
 import { type LocalDynamo, startLocalDynamo } from '../lib/adapters/local/local-dynamo';
 import { LocalExecutionQueue } from '../lib/adapters/local/local-execution-queue';
@@ -113,13 +114,16 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
 
     // The queue and the state machine runner call handlers that need them in turn: bound late.
     let worker: WorkerHandler | undefined;
+    const requests = new InteractiveFirst();
     const queue = new LocalExecutionQueue({
       handler: (event) => (worker as WorkerHandler)(event),
       concurrency: options.workerConcurrency ?? 8,
       batchSize: options.workerBatchSize ?? 4,
       visibilityTimeoutMs: options.visibilityTimeoutMs ?? 2000,
       maxReceiveCount: 100,
+      holdWhile: () => requests.holding(),
     });
+    requests.onRelease(() => queue.resume());
     type Task = 'dispatch' | 'park' | 'continue';
     const tasks: Partial<Record<Task, (input: never, context: TaskContext) => Promise<unknown>>> = {};
     const tasksInFlight = new Set<Promise<unknown>>();
@@ -166,7 +170,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
     }
     if (options.flowsDir) await loadFlows(deps, options.flowsDir, log);
     await recover(deps, recovery, log);
-    const http = await startHttpServer(createApiHandler(deps), options.host ?? '127.0.0.1', options.port);
+    const http = await startHttpServer(createApiHandler(deps), options.host ?? '127.0.0.1', options.port, requests);
     server = http.server;
     const ticker = options.liveTickMs ? startTicker(() => tick(), options.liveTickMs) : undefined;
     const openServer = server;

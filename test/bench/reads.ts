@@ -32,8 +32,8 @@ type Report = (what: string, ours: number, baseline: number, baselineName: strin
 const READS: Record<string, string> = {
   'trigger view': '/api/v1/triggers/bench/reads',
   'label search, page 1': '/api/v1/executions/search?namespace=bench&flowId=reads&labels=reason:outage&page=1&size=25',
-  'label search, page 100': '/api/v1/executions/search?namespace=bench&flowId=reads&labels=reason:outage&page=100&size=25',
-  'label search, page 400 (the deepest)': '/api/v1/executions/search?namespace=bench&flowId=reads&labels=reason:outage&page=400&size=25',
+  'label search, page 20': '/api/v1/executions/search?namespace=bench&flowId=reads&labels=reason:outage&page=20&size=25',
+  'label search, page 40 (the deepest)': '/api/v1/executions/search?namespace=bench&flowId=reads&labels=reason:outage&page=40&size=25',
 };
 
 async function timeReads(api: Api, rounds: number, stillLoaded: () => Promise<boolean> = async () => true): Promise<Record<string, number[]>> {

@@ -7,13 +7,20 @@ export type ApiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayPr
 /** API Gateway refuses payloads over 10 MB; we stop reading well before that. */
 const MAX_READ_BYTES = 10 * 1024 * 1024;
 
+/** Told when a request starts being served and when its answer is sent (see LocalQueueOptions.holdWhile). */
+export interface RequestActivity {
+  started(): void;
+  finished(): void;
+}
+
 /**
  * Plays API Gateway for the local default: each HTTP request becomes the HTTP API's payload-2.0
  * event and goes to the very handler the API Lambda runs.
  */
-export async function startHttpServer(handler: ApiHandler, host: string, port: number): Promise<{ server: Server; url: string }> {
+export async function startHttpServer(handler: ApiHandler, host: string, port: number, activity?: RequestActivity): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {
-    void serve(handler, req, res);
+    activity?.started();
+    void serve(handler, req, res).finally(() => activity?.finished());
   });
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {

@@ -15,6 +15,13 @@ export interface LocalQueueOptions {
   visibilityTimeoutMs: number;
   /** Deliveries before a record goes to the dead-letter list, like the redrive policy. */
   maxReceiveCount: number;
+  /**
+   * While it answers true, no new delivery starts (those under way go on): the local default holds
+   * the queue while API requests are being served. On AWS the API and the worker are separate
+   * Lambdas; here they share one event loop, and a backfill of instant tasks would otherwise keep it
+   * busy enough to make every request wait behind it. Call `resume()` when it turns false.
+   */
+  holdWhile?: () => boolean;
 }
 
 interface Message {
@@ -107,8 +114,13 @@ export class LocalExecutionQueue implements ExecutionQueue {
     return lane.take(this.options.batchSize);
   }
 
+  /** Starts the deliveries `holdWhile` held back. */
+  resume(): void {
+    this.pump();
+  }
+
   private pump(): void {
-    while (!this.stopped && this.running < this.options.concurrency && this.lanes.live.size + this.lanes.backfill.size > 0) {
+    while (!this.stopped && this.running < this.options.concurrency && this.lanes.live.size + this.lanes.backfill.size > 0 && !this.options.holdWhile?.()) {
       const batch = this.take();
       this.running++;
       this.invocations++;

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { InteractiveFirst } from '../../../lib/adapters/local/interactive-first';
 import { LocalExecutionQueue } from '../../../lib/adapters/local/local-execution-queue';
 
 // The queue's redelivery delays and the handlers' pauses run on fake timers: nothing waits for real time.
@@ -100,5 +101,67 @@ describe('retryAfter (ChangeMessageVisibility)', () => {
     await drain(queue);
     expect(deliveries).toHaveLength(2);
     expect(deliveries[1]! - deliveries[0]!).toBe(200); // two deliveries, as just asserted
+  });
+});
+
+describe('API requests first (holdWhile, InteractiveFirst)', () => {
+  function heldQueue() {
+    const requests = new InteractiveFirst();
+    const delivered: string[] = [];
+    const queue = new LocalExecutionQueue({
+      concurrency: 1,
+      batchSize: 1,
+      visibilityTimeoutMs: 20,
+      maxReceiveCount: 3,
+      holdWhile: () => requests.holding(),
+      handler: async (event) => {
+        delivered.push(...event.Records.map((r) => JSON.parse(r.body).executionId));
+        return { batchItemFailures: [] };
+      },
+    });
+    requests.onRelease(() => queue.resume());
+    return { requests, queue, delivered };
+  }
+
+  it('starts no delivery while a request is served, and resumes when it is answered', async () => {
+    const { requests, queue, delivered } = heldQueue();
+    requests.started();
+    await queue.send([{ executionId: 'e1' }], 'backfill');
+    await vi.advanceTimersByTimeAsync(50);
+    expect(delivered).toEqual([]);
+
+    requests.finished();
+    await drain(queue);
+    expect(delivered).toEqual(['e1']);
+  });
+
+  it('holds at most 200 ms for a run of overlapping requests, so polling cannot stall a backfill', async () => {
+    const { requests, queue, delivered } = heldQueue();
+    requests.started();
+    await queue.send([{ executionId: 'e1' }], 'backfill');
+    await vi.advanceTimersByTimeAsync(199);
+    expect(delivered).toEqual([]);
+    requests.started(); // another request before the first one ends
+    requests.finished();
+
+    await vi.advanceTimersByTimeAsync(1);
+    await queue.send([{ executionId: 'e2' }], 'backfill');
+    await vi.advanceTimersByTimeAsync(1);
+    expect(delivered).toEqual(['e1', 'e2']);
+    requests.finished();
+  });
+
+  it('holds again for the next request once none was in flight', async () => {
+    const { requests, queue, delivered } = heldQueue();
+    requests.started();
+    await vi.advanceTimersByTimeAsync(300);
+    requests.finished();
+    requests.started();
+    await queue.send([{ executionId: 'e1' }], 'backfill');
+    await vi.advanceTimersByTimeAsync(100);
+    expect(delivered).toEqual([]);
+    requests.finished();
+    await drain(queue);
+    expect(delivered).toEqual(['e1']);
   });
 });
