@@ -47,10 +47,11 @@ export async function parkUntilResumed(deps: ParkDeps, input: BackfillRunInput &
  * Called by the worker after an execution of a backfill ended: if it was the last one, the backfill
  * is complete and leaves the trigger now, not at the state machine's next check. The row is read
  * before counting: its cursor moves only after a batch's executions exist, so "all dispatched" seen
- * first means the count covers every execution.
+ * first means the count covers every execution. Reading the row first is also the cheap order: one
+ * small read, where counting may query every shard of the unfinished index, and only the last
+ * executions of a backfill, once its cursor passed the end, go on to count.
  */
 export async function completeIfDrained(deps: CompleteIfDrainedDeps, ref: TriggerRef, backfillId: string): Promise<boolean> {
-  if ((await deps.executions.countUnfinished(backfillId, 1)) > 0) return false; // the usual case: one cheap query
   const backfill = (await deps.triggers.get(ref))?.backfill;
   if (!backfill || backfill.id !== backfillId || backfill.paused || backfill.cursorMs <= Date.parse(backfill.end)) return false;
   if ((await deps.executions.countUnfinished(backfillId, 1)) > 0) return false;
