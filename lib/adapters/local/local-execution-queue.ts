@@ -135,14 +135,15 @@ export class LocalExecutionQueue implements ExecutionQueue {
   }
 
   private retryLater(message: Message): void {
+    // Taken first, so a message that goes to the dead-letter list (or a stopped queue) leaves no entry behind.
+    const delay = this.retryDelays.get(message.id) ?? this.options.visibilityTimeoutMs;
+    this.retryDelays.delete(message.id);
     if (message.receiveCount >= this.options.maxReceiveCount) {
       console.error(`Message ${message.id} failed ${message.receiveCount} times; moved to the dead-letter list: ${message.body}`);
       this.deadLetters.push(message);
       return;
     }
     if (this.stopped) return;
-    const delay = this.retryDelays.get(message.id) ?? this.options.visibilityTimeoutMs;
-    this.retryDelays.delete(message.id);
     const timer = setTimeout(() => {
       this.delayed.delete(timer);
       this.lanes[message.lane].push(message);
