@@ -6,7 +6,7 @@
  * does. Prints executions/s, the trigger view's latency percentiles, the processes the shell tasks
  * ran, and the server's CPU and memory, per value.
  *
- *   npx tsx test/bench/concurrency.ts [--values 4,8,16,32,64] [--seconds 120] [--probe-ms 250]
+ *   npx tsx test/bench/concurrency.ts [--values 4,8,16,32,64] [--seconds 120] [--probe-ms 250] [--env NAME=value ...]
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -18,6 +18,8 @@ const { values: args } = parseArgs({
     values: { type: 'string', default: '4,8,16,32,64' },
     seconds: { type: 'string', default: '120' },
     'probe-ms': { type: 'string', default: '250' },
+    /** More settings for every run, e.g. --env UV_THREADPOOL_SIZE=16 (repeatable). */
+    env: { type: 'string', multiple: true, default: [] },
   },
 });
 const REF = { namespace: 'dev', flowId: 'scheduled_flow', triggerId: 'schedule' };
@@ -31,15 +33,27 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
 }
 
+/** The machine's 1-minute load average: other work on the same cores shows in every latency. */
+function loadAverage(): number {
+  return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+}
+
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
 async function measure(concurrency: string) {
-  const product = await startLocalProcess({ WORKER_CONCURRENCY: concurrency });
+  const extra = Object.fromEntries((args.env as string[]).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
+  const product = await startLocalProcess({ ...extra, WORKER_CONCURRENCY: concurrency });
   try {
     const pid = product.serverPid();
+    // Baseline, same process and same machine load: the trigger view with no backfill running.
+    const idle: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      idle.push((await product.call('GET', `/api/v1/triggers/${REF.namespace}/${REF.flowId}`)).ms);
+      await new Promise((r) => setTimeout(r, Number(args['probe-ms'])));
+    }
     const created = await product.call('PUT', '/api/v1/triggers', {
       ...REF,
       backfill: { start: '2024-03-28T06:30:00.000Z', end: null, inputs: null, labels: [] },
@@ -68,7 +82,7 @@ async function measure(concurrency: string) {
     }
     const seconds = (Date.now() - began) / 1000;
     const cpu = (cpuSeconds(pid) - cpuBefore) / seconds;
-    return { concurrency, finished, seconds, latencies, maxProcesses, peakAnon, cpu };
+    return { concurrency, finished, seconds, latencies, idle, maxProcesses, peakAnon, cpu, load: loadAverage() };
   } finally {
     await product.stop();
   }
@@ -86,13 +100,14 @@ for (const value of (args.values as string).split(',')) {
 }
 const base = rows[0];
 console.log(
-  `\n| WORKER_CONCURRENCY | executions/s | vs ${base?.concurrency} | trigger GET p50 ms | p90 ms | p99 ms | max ms | processes under the server (max) | server CPU (cores) | peak RssAnon MiB |`,
+  `\n| WORKER_CONCURRENCY | executions/s | vs ${base?.concurrency} | trigger GET p50 ms | p90 ms | p99 ms | max ms | same, no backfill: p50 / p99 ms | processes under the server (max) | server CPU (cores) | server CPU ms per execution | peak RssAnon MiB | load average |`,
 );
-console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of rows) {
   const rate = r.finished / r.seconds;
   console.log(
     `| ${r.concurrency} | ${rate.toFixed(1)} | ${(rate / ((base?.finished ?? 1) / (base?.seconds ?? 1))).toFixed(2)}× | ${percentile(r.latencies, 50).toFixed(0)} | ` +
-      `${percentile(r.latencies, 90).toFixed(0)} | ${percentile(r.latencies, 99).toFixed(0)} | ${Math.max(...r.latencies).toFixed(0)} | ${r.maxProcesses} | ${r.cpu.toFixed(2)} | ${r.peakAnon.toFixed(0)} |`,
+      `${percentile(r.latencies, 90).toFixed(0)} | ${percentile(r.latencies, 99).toFixed(0)} | ${Math.max(...r.latencies).toFixed(0)} | ` +
+      `${percentile(r.idle, 50).toFixed(0)} / ${percentile(r.idle, 99).toFixed(0)} | ${r.maxProcesses} | ${r.cpu.toFixed(2)} | ${((r.cpu * r.seconds * 1000) / Math.max(1, r.finished)).toFixed(1)} | ${r.peakAnon.toFixed(0)} | ${r.load.toFixed(1)} |`,
   );
 }
