@@ -22,6 +22,17 @@ import { type Settings, readSettings } from '../lib/config';
 import type { Clock, ExecutionStore, FlowStore, LocalRecovery, LogStore, ShellRunner, TriggerStore } from '../lib/ports';
 import { readBackfillDefinition } from '../lib/workflow/definition';
 
+/**
+ * Worker invocations at once, each running a batch of up to 4 executions side by side: 32 executions,
+ * so 32 running shell tasks (64 processes for the seed's `sh` + `sleep`). WHY 8 (npm run
+ * bench:concurrency, the seed's backfill on 2 cores): the tasks mostly wait, but every execution also
+ * costs 12-16 ms of this one process's thread (claim, saves, logs, dynalite's work, the spawn), and
+ * the API shares that thread. At 8: 29 executions/s, trigger view p99 0.2 s; at 12: 39/s, p99 0.6 s;
+ * at 24: 77/s with the thread saturated (p99 0.5-0.8 s). 8 is the highest value measured that keeps
+ * the API's p99 under 250 ms while a backfill runs; WORKER_CONCURRENCY trades that for throughput.
+ */
+const DEFAULT_WORKER_CONCURRENCY = 8;
+
 export interface LocalOptions {
   /** Folder for the data (LevelDB); undefined keeps everything in memory (tests). */
   dataDir?: string;
@@ -96,7 +107,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
     let worker: WorkerHandler | undefined;
     const queue = new LocalExecutionQueue({
       handler: (event) => (worker as WorkerHandler)(event),
-      concurrency: options.workerConcurrency ?? 8,
+      concurrency: options.workerConcurrency ?? DEFAULT_WORKER_CONCURRENCY,
       batchSize: options.workerBatchSize ?? 4,
       visibilityTimeoutMs: options.visibilityTimeoutMs ?? 2000,
       maxReceiveCount: 100,

@@ -85,6 +85,15 @@ export class LocalExecutionQueue implements ExecutionQueue {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /** Handler invocations at once; each runs up to `batchSize` executions side by side. */
+  get concurrency(): number {
+    return this.options.concurrency;
+  }
+
+  get batchSize(): number {
+    return this.options.batchSize;
+  }
+
   get depth(): number {
     return this.lanes.live.size + this.lanes.backfill.size + this.delayed.size;
   }
