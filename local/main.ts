@@ -21,7 +21,7 @@ async function main(): Promise<void> {
     flowsDir,
     host,
     port,
-    workerConcurrency: process.env.WORKER_CONCURRENCY ? Number(process.env.WORKER_CONCURRENCY) : undefined,
+    workerConcurrency: workerConcurrency(process.env.WORKER_CONCURRENCY),
     // Opt-in locally, as Airflow pauses new DAGs at creation: the embedded default is where people
     // try flows and backfills, and a per-minute cron firing on its own there surprises more than it
     // helps (it also makes exact execution counts drift while you watch a backfill). On AWS the tick
@@ -48,6 +48,14 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+/** Unset: the default. A value that is not a positive integer would leave the queue running nothing (NaN slots): refused. */
+function workerConcurrency(raw: string | undefined): number | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new ConfigurationError(`WORKER_CONCURRENCY must be a positive integer, got "${raw}"`);
+  return value;
 }
 
 main().catch((error: unknown) => {

@@ -24,6 +24,18 @@ import { type Settings, readSettings } from '../lib/config';
 import type { Clock, ExecutionStore, FlowStore, LocalRecovery, LogStore, ShellRunner, TriggerStore } from '../lib/ports';
 import { readBackfillDefinition } from '../lib/workflow/definition';
 
+/**
+ * Worker invocations at once, each running a batch of up to 4 executions side by side: 32 executions,
+ * so 32 running shell tasks (64 processes for the seed's `sh` + `sleep`). WHY 8 (npm run
+ * bench:concurrency, the seed's backfill on 2 cores): the tasks mostly wait, but every execution also
+ * costs 12-16 ms of this process's CPU (claim, saves, logs, dynalite's work, the spawn), mostly on
+ * the one JavaScript thread the API shares. At 8: 29-30 executions/s, trigger view p99 0.1-0.2 s; at 16: 40-53/s,
+ * p99 0.4-0.7 s; from 24 the process is near one core (51-78/s, p99 0.5-1.4 s). 8 is the highest value
+ * measured that keeps the API's p99 under 250 ms while a backfill runs; WORKER_CONCURRENCY trades
+ * that for throughput.
+ */
+const DEFAULT_WORKER_CONCURRENCY = 8;
+
 export interface LocalOptions {
   /** Folder for the data (LevelDB); undefined keeps everything in memory (tests). */
   dataDir?: string;
@@ -117,7 +129,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
     const requests = new InteractiveFirst();
     const queue = new LocalExecutionQueue({
       handler: (event) => (worker as WorkerHandler)(event),
-      concurrency: options.workerConcurrency ?? 8,
+      concurrency: options.workerConcurrency ?? DEFAULT_WORKER_CONCURRENCY,
       batchSize: options.workerBatchSize ?? 4,
       visibilityTimeoutMs: options.visibilityTimeoutMs ?? 2000,
       maxReceiveCount: 100,

@@ -15,7 +15,7 @@ import { randomId } from '../../lib/domain/ids';
 import { compileSchedule, referenceTicksBetween } from '../../lib/domain/schedule';
 import { startLocalDynamo } from '../../lib/adapters/local/local-dynamo';
 import type { BackfillRunInput, ExecutionMessage, ExecutionStore } from '../../lib/ports';
-import { type Api, startProduct, waitFor } from '../support/local';
+import { type Api, SEED_FLOW, startProduct, waitFor } from '../support/local';
 import { readsWhileBackfilling } from './reads';
 import { measureStateMachineLoop, spread } from './state-machine-loop';
 
@@ -197,10 +197,73 @@ async function stateMachineLoop() {
   ]);
 }
 
+/** A task run's duration: from its RUNNING entry to its terminal one, read from its state history. */
+function taskSeconds(taskRun: { state: { histories: { state: string; date: string }[] } }): number {
+  const histories = taskRun.state.histories;
+  const started = histories.find((h) => h.state === 'RUNNING');
+  const ended = histories.find((h) => h.state === 'SUCCESS' || h.state === 'FAILED' || h.state === 'KILLED');
+  if (!started || !ended) throw new Error(`task run without a RUNNING and an end: ${JSON.stringify(histories)}`);
+  return (Date.parse(ended.date) - Date.parse(started.date)) / 1000;
+}
+
+/**
+ * The seed's own flow (dev.scheduled_flow: its `echo` and `sleep` as real shell processes) over
+ * 1,000 ticks through the local runtime with its default worker concurrency, beside Kestra's model
+ * of the same window fed with the task durations measured here: by default Kestra's backfill starts
+ * the next tick's execution when the previous one ended (wall = sum of durations); with
+ * `allowConcurrent` it starts one per second (execution i starts at i s: wall = max(i + duration_i)).
+ */
+async function seedWorkload() {
+  const N = 1000;
+  console.log(`The seed's flow dev.scheduled_flow (shell: echo, sleep), ${N} ticks, local default vs Kestra's model of the same window`);
+  const product = await startProduct();
+  const api: Api = product.api;
+  const created = await api.createFlow(SEED_FLOW);
+  if (created.status !== 200) throw new Error(JSON.stringify(created.body));
+  const start = Date.parse('2025-01-01T00:00:00.000Z');
+  const run = await timed(async () => {
+    const r = await api.call('PUT', '/api/v1/triggers', {
+      namespace: 'dev',
+      flowId: 'scheduled_flow',
+      triggerId: 'schedule',
+      backfill: { start: new Date(start).toISOString(), end: new Date(start + (N - 1) * 30 * 60_000).toISOString() },
+    });
+    if (r.status !== 200) throw new Error(JSON.stringify(r.body));
+    await waitFor(async () => !(await api.call('GET', '/api/v1/triggers/dev/scheduled_flow')).body.results[0].backfill, 600_000, 200);
+  });
+  const executions = await api.executions('dev', 'scheduled_flow');
+  if (executions.length !== N) throw new Error(`${executions.length} of ${N} executions`);
+  const failed = executions.filter((e) => e.state.current !== 'SUCCESS').length;
+  // In tick order, as Kestra would start them.
+  const durations = executions
+    .sort((a, b) => Date.parse(a.trigger.variables.date) - Date.parse(b.trigger.variables.date))
+    .map((e) => (e.taskRunList as Parameters<typeof taskSeconds>[0][]).reduce((sum, t) => sum + taskSeconds(t), 0));
+  const busy = durations.reduce((a, b) => a + b, 0);
+  const sequentialWall = busy;
+  const oneEverySecondWall = Math.max(...durations.map((d, i) => i + d));
+  const concurrency = product.runtime.queue.concurrency;
+  console.log(
+    `  ${N} executions (${failed} not SUCCESS) in ${run.seconds.toFixed(1)} s; task time ${busy.toFixed(0)} s (mean ${(busy / N).toFixed(2)} s, ` +
+      `max ${Math.max(...durations).toFixed(2)} s); worker concurrency ${concurrency} invocations × ${product.runtime.queue.batchSize} executions`,
+  );
+  report(`seed flow executions/s (${N} ticks)`, N / run.seconds, N / sequentialWall, "Kestra's model, one after another", 'exec/s');
+  report(`seed flow executions/s (${N} ticks)`, N / run.seconds, N / oneEverySecondWall, "Kestra's model, allowConcurrent (1/s)", 'exec/s');
+  report('seed flow effective concurrency (task time / wall)', busy / run.seconds, busy / sequentialWall, "Kestra's model, one after another", 'tasks at once');
+  report(
+    'seed flow effective concurrency (task time / wall)',
+    busy / run.seconds,
+    busy / oneEverySecondWall,
+    "Kestra's model, allowConcurrent (1/s)",
+    'tasks at once',
+  );
+  await product.close();
+}
+
 await tickEnumeration();
 await dispatchThroughput();
 await endToEnd();
 await readsWhileBackfilling(report);
 await stateMachineLoop();
+await seedWorkload();
 console.log('\n| measure | ours | baseline | baseline is | ratio |\n| --- | --- | --- | --- | --- |');
 for (const row of rows) console.log(`| ${row.join(' | ')} |`);

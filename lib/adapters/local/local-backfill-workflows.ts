@@ -23,9 +23,10 @@ interface TaskState {
  */
 export class LocalBackfillWorkflows implements BackfillWorkflows {
   private readonly machine: StateMachine;
-  private readonly bindings: Record<string, (input: unknown) => Promise<unknown>> = {};
+  private readonly tasks: { stateName: string; handler: JsonHandler; callback: boolean }[] = [];
   private readonly running = new Map<string, { abort: () => void; done: Promise<void> }>();
-  private readonly parked = new Map<string, (output: unknown) => void>();
+  /** Parked `.waitForTaskToken` states by token, with the execution that parked. */
+  private readonly parked = new Map<string, { execution: string; resolve: (output: unknown) => void }>();
   readonly stats: LocalWorkflowStats = { executionsStarted: 0, stateTransitions: 0 };
 
   constructor(definitionJson: string, handlers: Record<string, JsonHandler>) {
@@ -37,9 +38,7 @@ export class LocalBackfillWorkflows implements BackfillWorkflows {
       if (!placeholder || !handler) throw new Error(`Task state "${stateName}" has no local handler (FunctionName ${state.Parameters?.FunctionName})`);
       // A fake ARN keeps the definition valid; the override means it is never called.
       state.Parameters = { ...state.Parameters, FunctionName: `arn:aws:lambda:us-east-1:000000000000:function:${placeholder}` };
-      this.bindings[stateName] = state.Resource?.endsWith('.waitForTaskToken')
-        ? (input) => this.waitForToken(handler, input as { Payload: Record<string, unknown> })
-        : async (input) => ({ StatusCode: 200, Payload: await handler((input as { Payload: unknown }).Payload as never) });
+      this.tasks.push({ stateName, handler, callback: state.Resource?.endsWith('.waitForTaskToken') ?? false });
     }
     this.machine = new StateMachine(definition as never);
   }
@@ -48,7 +47,7 @@ export class LocalBackfillWorkflows implements BackfillWorkflows {
     if (this.running.has(name)) return; // same name while running: idempotent, as StartExecution is
     this.stats.executionsStarted++;
     const execution = this.machine.run(input as never, {
-      overrides: { taskResourceLocalHandlers: this.bindings as never },
+      overrides: { taskResourceLocalHandlers: this.bindingsFor(name) as never },
       // `$$.Task.Token` must resolve; waitForToken swaps in a fresh token per parked state.
       context: { Execution: { Name: name, Input: input as never, StartTime: new Date().toISOString() }, Task: { Token: 'minted-locally' } },
       noThrowOnAbort: true,
@@ -64,6 +63,8 @@ export class LocalBackfillWorkflows implements BackfillWorkflows {
       } finally {
         await counting.catch(() => undefined);
         this.running.delete(name);
+        // Stopped while parked (a paused backfill deleted, shutdown): nothing will resume its token.
+        this.forgetParked(name);
       }
     })();
     this.running.set(name, { abort: execution.abort, done });
@@ -77,10 +78,10 @@ export class LocalBackfillWorkflows implements BackfillWorkflows {
   }
 
   async resume(taskToken: string, output: unknown): Promise<void> {
-    const resolve = this.parked.get(taskToken);
-    if (!resolve) return; // already resumed or never parked: like a used token, nothing to do
+    const parked = this.parked.get(taskToken);
+    if (!parked) return; // already resumed or never parked: like a used token, nothing to do
     this.parked.delete(taskToken);
-    resolve(output ?? {});
+    parked.resolve(output ?? {});
   }
 
   /** Resolves once every execution started so far has ended (tests, shutdown). */
@@ -96,10 +97,35 @@ export class LocalBackfillWorkflows implements BackfillWorkflows {
     await Promise.all([...this.running.keys()].map((name) => this.stop(name)));
   }
 
-  private async waitForToken(handler: JsonHandler, input: { Payload: Record<string, unknown> }): Promise<unknown> {
+  /** Tokens parked and not yet resumed (diagnostics: bounded by the executions running). */
+  get parkedTokens(): number {
+    return this.parked.size;
+  }
+
+  /** Task overrides for one execution: a parked state's token is recorded with the execution that parked it. */
+  private bindingsFor(execution: string): Record<string, (input: unknown) => Promise<unknown>> {
+    return Object.fromEntries(
+      this.tasks.map(({ stateName, handler, callback }) => [
+        stateName,
+        callback
+          ? (input: unknown) => this.waitForToken(execution, handler, input as { Payload: Record<string, unknown> })
+          : async (input: unknown) => ({ StatusCode: 200, Payload: await handler((input as { Payload: unknown }).Payload as never) }),
+      ]),
+    );
+  }
+
+  private async waitForToken(execution: string, handler: JsonHandler, input: { Payload: Record<string, unknown> }): Promise<unknown> {
+    // The ASL has one parked state and no Map or Parallel, so an execution parks once at a time: a
+    // new park means its previous one ended without a resume (the park state's day-long timeout).
+    this.forgetParked(execution);
     const token = `local-${randomUUID()}`;
-    const resumed = new Promise<unknown>((resolve) => this.parked.set(token, resolve));
+    const resumed = new Promise<unknown>((resolve) => this.parked.set(token, { execution, resolve }));
     await handler({ ...input.Payload, taskToken: token } as never);
     return resumed;
+  }
+
+  /** Drops an execution's parked token: its resolver would otherwise keep the whole stopped run reachable. */
+  private forgetParked(execution: string): void {
+    for (const [token, parked] of this.parked) if (parked.execution === execution) this.parked.delete(token);
   }
 }

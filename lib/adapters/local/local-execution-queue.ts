@@ -92,6 +92,15 @@ export class LocalExecutionQueue implements ExecutionQueue {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /** Handler invocations at once; each runs up to `batchSize` executions side by side. */
+  get concurrency(): number {
+    return this.options.concurrency;
+  }
+
+  get batchSize(): number {
+    return this.options.batchSize;
+  }
+
   get depth(): number {
     return this.lanes.live.size + this.lanes.backfill.size + this.delayed.size;
   }
@@ -147,14 +156,15 @@ export class LocalExecutionQueue implements ExecutionQueue {
   }
 
   private retryLater(message: Message): void {
+    // Taken first, so a message that goes to the dead-letter list (or a stopped queue) leaves no entry behind.
+    const delay = this.retryDelays.get(message.id) ?? this.options.visibilityTimeoutMs;
+    this.retryDelays.delete(message.id);
     if (message.receiveCount >= this.options.maxReceiveCount) {
       console.error(`Message ${message.id} failed ${message.receiveCount} times; moved to the dead-letter list: ${message.body}`);
       this.deadLetters.push(message);
       return;
     }
     if (this.stopped) return;
-    const delay = this.retryDelays.get(message.id) ?? this.options.visibilityTimeoutMs;
-    this.retryDelays.delete(message.id);
     const timer = setTimeout(() => {
       this.delayed.delete(timer);
       this.lanes[message.lane].push(message);
