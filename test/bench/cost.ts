@@ -6,6 +6,7 @@
  * are then priced with the us-east-1 list prices below, and compared with a per-tick Step Functions
  * Distributed Map design priced from the same run's measurements.
  */
+import { logFlow } from '../support/flows';
 import { DEFAULT_WORKER } from '../../cdk/config';
 import { memorySizeOf } from '../../cdk/constructs/backfill-functions';
 import { FUNCTION_ARCHITECTURE } from '../../cdk/constructs/service-function';
@@ -42,17 +43,7 @@ const POLL_MS = 250;
 const GOAL = { dollarsPerMillionTicks: 3, hottestPartitionWcu: 1000 };
 const REF = { namespace: 'bench', flowId: 'cost', triggerId: 'minute' };
 
-const FLOW = `id: cost
-namespace: bench
-tasks:
-  - id: log
-    type: io.kestra.plugin.core.log.Log
-    message: "tick {{ trigger.date }}"
-triggers:
-  - id: minute
-    type: io.kestra.plugin.core.trigger.Schedule
-    cron: "* * * * *"
-`;
+const FLOW = logFlow('bench', 'cost', { id: 'minute', cron: '* * * * *' });
 
 const settings = readSettings(process.env);
 const tablesByName = new Map<string, TableDef>(ALL_TABLES.map((def) => [settings.tables[def.logicalName], def]));

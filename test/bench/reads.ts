@@ -4,6 +4,7 @@
  * middle and deepest pages), timed over HTTP on the local default with its data on disk, first
  * idle, then while a second backfill of the same flow writes. Baseline: the same reads idle.
  */
+import { logFlow } from '../support/flows';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,20 +13,11 @@ import { type Api, startProduct, waitFor } from '../support/local';
 const STORED = 20_000;
 const ROUNDS = 60;
 const GOAL_MS = 250;
-const FLOW = `id: reads
-namespace: bench
-tasks:
-  - id: log
-    type: io.kestra.plugin.core.log.Log
-    message: "tick {{ trigger.date }}"
-triggers:
-  - id: stored
-    type: io.kestra.plugin.core.trigger.Schedule
-    cron: "* * * * *"
-  - id: running
-    type: io.kestra.plugin.core.trigger.Schedule
-    cron: "* * * * *"
-`;
+const FLOW = logFlow('bench', 'reads', {
+  id: 'stored',
+  cron: '* * * * *',
+  extra: '  - id: running\n    type: io.kestra.plugin.core.trigger.Schedule\n    cron: "* * * * *"\n',
+});
 
 type Report = (what: string, ours: number, baseline: number, baselineName: string, unit: string) => void;
 
