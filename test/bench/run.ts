@@ -15,7 +15,7 @@ import { randomId } from '../../lib/domain/ids';
 import { compileSchedule, referenceTicksBetween } from '../../lib/domain/schedule';
 import { startLocalDynamo } from '../../lib/adapters/local/local-dynamo';
 import type { BackfillRunInput, ExecutionMessage, ExecutionStore } from '../../lib/ports';
-import { type Api, SEED_FLOW, startProduct, waitFor } from '../support/local';
+import { type Api, SEED_FLOW, startProduct, succeededTicks, waitFor } from '../support/local';
 import { readsWhileBackfilling } from './reads';
 import { measureStateMachineLoop, spread } from './state-machine-loop';
 
@@ -171,8 +171,8 @@ async function endToEnd() {
     if (r.status !== 200) throw new Error(JSON.stringify(r.body));
     await waitFor(async () => !(await api.call('GET', '/api/v1/triggers/bench/e2e')).body.results[0].backfill, 600_000, 200);
   });
-  const done = await api.executions('bench', 'e2e', '&state=SUCCESS');
-  if (done.length !== N) throw new Error(`${done.length} of ${N} executions succeeded`);
+  const done = await succeededTicks(product, { namespace: 'bench', flowId: 'e2e', triggerId: 'minute' }, start.getTime(), start.getTime() + (N - 1) * 60_000);
+  if (done !== N) throw new Error(`${done} of ${N} ticks have a successful execution`);
   report(`executions completed/s end to end (${N} ticks)`, N / run.seconds, M / baseline.seconds, 'sequential PutItem', 'ops/s');
   await product.close();
 }

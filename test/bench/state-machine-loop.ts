@@ -6,7 +6,7 @@
  */
 import type { LocalRuntime } from '../../local/runtime';
 import { logFlow } from '../support/flows';
-import { type Api, startProduct, waitFor, waitWhileProgressing } from '../support/local';
+import { type Api, startProduct, succeededTicks, waitFor, waitWhileProgressing } from '../support/local';
 
 export interface LoopFigures {
   ticks: number;
@@ -70,7 +70,8 @@ export async function measureStateMachineLoop(log: (line: string) => void): Prom
 
     // 1. Transitions per tick over a whole backfill, drain included.
     const began = performance.now();
-    const put = await api.call('PUT', '/api/v1/triggers', { ...ids, backfill: window(TICKS) });
+    const backfill = window(TICKS);
+    const put = await api.call('PUT', '/api/v1/triggers', { ...ids, backfill });
     if (put.status !== 200) throw new Error(JSON.stringify(put.body));
     const finished = await waitWhileProgressing(async () => {
       const progress = (await backfillOf(ids))?.progress;
@@ -80,8 +81,8 @@ export async function measureStateMachineLoop(log: (line: string) => void): Prom
     const seconds = (performance.now() - began) / 1000;
     await product.runtime.workflows.idle();
     const { stateTransitions, executionsStarted } = product.runtime.workflows.stats;
-    const succeeded = await api.executions(ids.namespace, ids.flowId, '&state=SUCCESS');
-    if (succeeded.length !== TICKS) throw new Error(`${succeeded.length} of ${TICKS} executions succeeded`);
+    const succeeded = await succeededTicks(product, ids, Date.parse(backfill.start), Date.parse(backfill.end));
+    if (succeeded !== TICKS) throw new Error(`${succeeded} of ${TICKS} ticks have a successful execution`);
     log(`  ${TICKS} ticks in ${seconds.toFixed(1)} s: ${stateTransitions} state transitions in ${executionsStarted} state machine executions`);
 
     // 2. Pause latency, sampled at different moments of another backfill (dispatching or throttled).

@@ -95,3 +95,17 @@ export function halfHourTicks(count: number, hoursAgo = 8): Date[] {
   start.setUTCMinutes(start.getUTCMinutes() < 30 ? 0 : 30);
   return Array.from({ length: count }, (_, i) => new Date(start.getTime() + i * 30 * 60_000));
 }
+
+/**
+ * How many of a trigger's ticks in [fromMs, toMs] have a SUCCESS execution, read through the
+ * runtime's store by tick: for checks over more executions than a search page reaches.
+ */
+export async function succeededTicks(
+  product: TestProduct,
+  trigger: { namespace: string; flowId: string; triggerId: string },
+  fromMs: number,
+  toMs: number,
+): Promise<number> {
+  const byTick = await product.runtime.deps.executions.statesByTick(trigger, fromMs, toMs);
+  return [...byTick.values()].filter((runs) => runs.some((run) => run.state === 'SUCCESS')).length;
+}
