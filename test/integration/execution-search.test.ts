@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
-import { CreateTableCommand, DeleteTableCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { createTableInput, ensureTables } from '../../lib/adapters/dynamodb/create-tables';
+import { CreateTableCommand, DeleteTableCommand, GetItemCommand, PutItemCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
+import { createTable, ensureTables } from '../../lib/adapters/dynamodb/create-tables';
 import { rebuildOutdatedExecutions } from '../../lib/adapters/dynamodb/migrations';
 import { EXECUTIONS_TABLE, EXECUTION_SHARDS, flowKey } from '../../lib/adapters/dynamodb/tables';
 import { SEARCH_LIMITS, countTarget } from '../../lib/domain/search-limits';
@@ -170,6 +170,7 @@ describe('executions search (DynamoDB store)', () => {
         GlobalSecondaryIndexes: [gsi('byFlow', 'flowKey'), gsi('byNamespace', 'namespace')],
       }),
     );
+    await waitUntilTableExists({ client: dynamo.client, maxWaitTime: 60, minDelay: 1, maxDelay: 1 }, { TableName: table });
     const tickMs = Date.parse('2026-11-01T00:00:00Z');
     const old = all
       .filter((x) => x.namespace === 'team.a' && x.flowId === 'export')
@@ -211,7 +212,7 @@ describe('executions search (DynamoDB store)', () => {
     expect(await rebuildOutdatedExecutions(dynamo.client, readSettings({}).tables.executions)).toBe(0);
 
     // Interrupted after the original was dropped: the spare holds everything, the table is missing.
-    await dynamo.client.send(new CreateTableCommand({ ...createTableInput(EXECUTIONS_TABLE, `${table}-rebuild`) }));
+    await createTable(dynamo.client, EXECUTIONS_TABLE, `${table}-rebuild`);
     await new DynamoExecutionStore(dynamo.client, `${table}-rebuild`).createMany(old.map((execution) => ({ execution, origin: {} })));
     await dynamo.client.send(new DeleteTableCommand({ TableName: table }));
     expect(await rebuildOutdatedExecutions(dynamo.client, table)).toBe(old.length);

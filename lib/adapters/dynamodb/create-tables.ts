@@ -6,11 +6,16 @@ export async function ensureTables(client: DynamoDBClient, names: TableNames): P
   for (const def of ALL_TABLES) {
     const name = names[def.logicalName];
     if (await exists(client, name)) continue;
-    await client.send(new CreateTableCommand(createTableInput(def, name)));
-    // CreateTable answers CREATING and the table turns ACTIVE a moment later (dynalite on disk too):
-    // a write in between fails with ResourceNotFoundException.
-    await waitUntilTableExists({ client, maxWaitTime: 60, minDelay: 1, maxDelay: 1 }, { TableName: name });
+    await createTable(client, def, name);
   }
+}
+
+/** Creates a table and waits until it is ACTIVE. */
+export async function createTable(client: DynamoDBClient, def: TableDef, name: string): Promise<void> {
+  await client.send(new CreateTableCommand(createTableInput(def, name)));
+  // CreateTable answers CREATING and the table turns ACTIVE a moment later (dynalite on disk too):
+  // a write in between fails with ResourceNotFoundException.
+  await waitUntilTableExists({ client, maxWaitTime: 60, minDelay: 1, maxDelay: 1 }, { TableName: name });
 }
 
 export async function exists(client: DynamoDBClient, name: string): Promise<boolean> {

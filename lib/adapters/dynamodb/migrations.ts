@@ -1,6 +1,6 @@
-import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, DescribeTableCommand, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { type Item, batchWrite, eachPage } from './client';
-import { createTableInput, exists } from './create-tables';
+import { createTable, exists } from './create-tables';
 import { flowRegistryItem, fromExecutionItem, isExecutionItem, toExecutionItem } from './execution-item';
 import { EXECUTIONS_TABLE } from './tables';
 
@@ -14,7 +14,7 @@ import { EXECUTIONS_TABLE } from './tables';
  */
 export async function rebuildOutdatedExecutions(client: DynamoDBClient, name: string): Promise<number> {
   const spare = `${name}-rebuild`;
-  const create = (table: string) => client.send(new CreateTableCommand(createTableInput(EXECUTIONS_TABLE, table)));
+  const create = (table: string) => createTable(client, EXECUTIONS_TABLE, table);
   const drop = (table: string) => client.send(new DeleteTableCommand({ TableName: table }));
   if (!(await exists(client, spare))) {
     // A fresh folder, or one already current: nothing to do.
