@@ -28,7 +28,7 @@ export async function exists(client: DynamoDBClient, name: string): Promise<bool
   }
 }
 
-export function createTableInput(def: TableDef, name: string) {
+function createTableInput(def: TableDef, name: string) {
   const attributes = new Map<string, 'S' | 'N'>();
   const keys = [def.partitionKey, def.sortKey, ...def.indexes.flatMap((i) => [i.partitionKey, i.sortKey])];
   for (const k of keys) if (k) attributes.set(k.name, k.type);
