@@ -11,17 +11,19 @@ export interface SearchLimits {
 }
 
 /**
- * Counting costs what it reads, on AWS in read units and locally in time (about 35 µs an entry in
- * dynalite): 200 keeps the first page of a big flow cheap; a UI shows "200+" and pages on.
+ * Kestra's clients page by `total` (they stop once they hold `total` results) and count with
+ * `size=1`, so `total` is exact, and pages reach, as far as a search may read: the cost bound is
+ * the number of index entries read, 100,000 (about 15 MB of keys and labels, under 2,000 read units
+ * on AWS), not a smaller count that would cut clients' paging short.
  */
-export const SEARCH_LIMITS: SearchLimits = { countUpTo: 200, examineAtMost: 100_000 };
+export const SEARCH_LIMITS: SearchLimits = { countUpTo: 100_000, examineAtMost: 100_000 };
 
 /**
  * The deepest result a page may reach (`page × size`): deeper pages are refused with a 400. A page
- * costs what lies before it (DynamoDB has no offsets), so this bounds every page's cost; like
- * GitHub's search (the first 1,000 results), narrower filters reach the rest.
+ * costs what lies before it (DynamoDB has no offsets); past the entries a search may read there is
+ * nothing it could answer exactly.
  */
-export const DEEPEST_SEARCH_RESULT = 1_000;
+export const DEEPEST_SEARCH_RESULT = 100_000;
 
 /** How many matches a search counts before `total` becomes a lower bound, for a page starting at `from`. */
 export function countTarget(limits: SearchLimits, from: number, size: number): number {

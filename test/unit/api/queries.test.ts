@@ -47,16 +47,16 @@ describe('executionSearchQuery', () => {
     ['page=100001', 'page: expected an integer from 1 to 100000, got "100001"'],
     ['size=1001', 'size: expected an integer from 1 to 1000, got "1001"'],
     ['size=x&page=x', 'page: expected an integer from 1 to 100000, got "x"'],
-    ['page=41', 'page: expected page × size at most 1,000 (the deepest result a search reaches), got 41 × 25; narrow the search with filters'],
-    ['page=2&size=1000', 'page: expected page × size at most 1,000 (the deepest result a search reaches), got 2 × 1000; narrow the search with filters'],
+    ['page=4001', 'page: expected page × size at most 100,000 (the deepest result a search reaches), got 4001 × 25; narrow the search with filters'],
+    ['page=101&size=1000', 'page: expected page × size at most 100,000 (the deepest result a search reaches), got 101 × 1000; narrow the search with filters'],
   ])('refuses %s', (text, message) => {
     expect(messageFor(() => parseQuery(executionSearchQuery, query(text)))).toBe(message);
   });
 });
 
 it('accepts the deepest page a search reaches', () => {
-  expect(parseQuery(executionSearchQuery, query('page=40&size=25'))).toMatchObject({ page: 40, size: 25 });
-  expect(parseQuery(executionSearchQuery, query('page=1&size=1000'))).toMatchObject({ page: 1, size: 1000 });
+  expect(parseQuery(executionSearchQuery, query('page=4000&size=25'))).toMatchObject({ page: 4000, size: 25 });
+  expect(parseQuery(executionSearchQuery, query('page=100&size=1000'))).toMatchObject({ page: 100, size: 1000 });
 });
 
 describe('paging and selection queries', () => {
