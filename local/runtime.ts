@@ -25,16 +25,16 @@ import type { Clock, ExecutionStore, FlowStore, LocalRecovery, LogStore, ShellRu
 import { readBackfillDefinition } from '../lib/workflow/definition';
 
 /**
- * Worker invocations at once, each running a batch of up to 4 executions side by side: 32 executions,
- * so 32 running shell tasks (64 processes for the seed's `sh` + `sleep`). WHY 8 (npm run
+ * Worker invocations at once, each running a batch of up to 4 executions side by side: 48 executions,
+ * so 48 running shell tasks (96 processes for the seed's `sh` + `sleep`). WHY 12 (npm run
  * bench:concurrency, the seed's backfill on 2 cores): the tasks mostly wait, but every execution also
- * costs 12-16 ms of this process's CPU (claim, saves, logs, dynalite's work, the spawn), mostly on
- * the one JavaScript thread the API shares. At 8: 29-30 executions/s, trigger view p99 0.1-0.2 s; at 16: 40-53/s,
- * p99 0.4-0.7 s; from 24 the process is near one core (51-78/s, p99 0.5-1.4 s). 8 is the highest value
- * measured that keeps the API's p99 under 250 ms while a backfill runs; WORKER_CONCURRENCY trades
- * that for throughput.
+ * costs 14-20 ms of this process's CPU (claim, saves, logs, the spawn). With dynalite in its own
+ * thread and API requests served before new deliveries: at 8, 29.7 executions/s, trigger view p99
+ * 119 ms; at 12, 43.9/s, p99 146 ms; at 16, 56-58/s, p99 198-276 ms; at 24, 80/s, p99 428 ms. 12 is
+ * the highest value measured that keeps the API's p99 under 250 ms while the seed's backfill runs;
+ * WORKER_CONCURRENCY trades that for throughput.
  */
-const DEFAULT_WORKER_CONCURRENCY = 8;
+const DEFAULT_WORKER_CONCURRENCY = 12;
 
 export interface LocalOptions {
   /** Folder for the data (LevelDB); undefined keeps everything in memory (tests). */
