@@ -8,6 +8,7 @@
  *
  *   npx tsx test/bench/concurrency.ts [--values 4,8,16,32,64] [--seconds 120] [--probe-ms 250] [--env NAME=value ...]
  */
+import { percentile } from './percentile';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -36,11 +37,6 @@ function cpuSeconds(pid: number): number {
 /** The machine's 1-minute load average: other work on the same cores shows in every latency. */
 function loadAverage(): number {
   return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
 async function measure(concurrency: string) {

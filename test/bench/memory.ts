@@ -10,6 +10,7 @@
  *
  * Every figure is read from /proc, du and the API during the run; nothing is typed in.
  */
+import { percentile } from './percentile';
 import { logFlow } from '../support/flows';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -163,11 +164,6 @@ function slope(samples: Sample[]): number {
   const sxy = points.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0);
   const sxx = points.reduce((a, [x]) => a + (x - mx) ** 2, 0);
   return sxx === 0 ? Number.NaN : sxy / sxx;
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
 function report(phases: Phase[], end: ReturnType<LocalProcess['measure']>, smaps: Record<string, number>): void {

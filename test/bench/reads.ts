@@ -4,6 +4,7 @@
  * middle and deepest pages), timed over HTTP on the local default with its data on disk, first
  * idle, then while a second backfill of the same flow writes. Baseline: the same reads idle.
  */
+import { percentile } from './percentile';
 import { logFlow } from '../support/flows';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -42,11 +43,6 @@ async function timeReads(api: Api, rounds: number, stillLoaded: () => Promise<bo
   }
   return samples;
 }
-
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
-};
 
 async function backfill(api: Api, triggerId: string, ticks: number, labels: { key: string; value: string }[]): Promise<void> {
   const start = new Date(Date.now() - 60 * 86_400_000);
