@@ -19,27 +19,27 @@ export type WorkerHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
 export function createWorkerHandler(deps: WorkerHandlerDeps): WorkerHandler {
   const runner = createExecutionRunner(deps);
   return async (event) => {
-    const runnable: { record: SQSRecord; executionId: string }[] = [];
+    const runnable: { record: SQSRecord; message: ExecutionMessage }[] = [];
     const failed: string[] = [];
     for (const record of event.Records) {
-      const executionId = executionIdOf(record);
+      const message = messageOf(record);
       // Unreadable: retried, then the dead-letter queue keeps it.
-      if (executionId === null) failed.push(record.messageId);
-      else if (executionId !== undefined) runnable.push({ record, executionId });
+      if (message === null) failed.push(record.messageId);
+      else if (message !== undefined) runnable.push({ record, message });
     }
     let results: PromiseSettledResult<RunOutcome>[];
     try {
-      results = await runner.runExecutions(runnable.map((r) => r.executionId));
+      results = await runner.runExecutions(runnable.map((r) => r.message));
     } catch (error) {
       // The batch's claim read failed: nothing ran, every message comes back.
       console.error('Claiming the batch failed; its messages will be retried', error);
       return { batchItemFailures: [...failed, ...runnable.map((r) => r.record.messageId)].map((itemIdentifier) => ({ itemIdentifier })) };
     }
     await Promise.all(
-      runnable.map(async ({ record, executionId }, i) => {
+      runnable.map(async ({ record, message }, i) => {
         const result = results[i];
         try {
-          if (!result) throw new Error(`No run result for execution ${executionId}`);
+          if (!result) throw new Error(`No run result for execution ${message.executionId}`);
           if (result.status === 'rejected') throw result.reason;
           if (result.value.outcome === 'DONE') return;
           await deps.queue.retryAfter({ eventSourceArn: record.eventSourceARN, receiptHandle: record.receiptHandle }, result.value.afterSeconds);
@@ -56,13 +56,20 @@ export function createWorkerHandler(deps: WorkerHandlerDeps): WorkerHandler {
 
 export const handler = onFirstCall(() => createWorkerHandler(awsDependencies()));
 
-/** The execution a message names; undefined for a message to drop, null for one that cannot be read. */
-function executionIdOf(record: SQSRecord): string | undefined | null {
+/** The message a record carries; undefined for a message to drop, null for one that cannot be read. */
+function messageOf(record: SQSRecord): ExecutionMessage | undefined | null {
   try {
     const message = JSON.parse(record.body) as ExecutionMessage;
-    if (typeof message.executionId === 'string') return message.executionId;
-    console.error('Dropping a message without executionId', record.messageId);
-    return undefined;
+    if (typeof message.executionId !== 'string') {
+      console.error('Dropping a message without executionId', record.messageId);
+      return undefined;
+    }
+    // Only this service sends these; a document that does not name the message's execution is not one of ours.
+    if (message.created !== undefined && message.created?.execution?.id !== message.executionId) {
+      console.error('Dropping a message whose document is not its execution', record.messageId);
+      return undefined;
+    }
+    return message;
   } catch (error) {
     console.error(`Execution message ${record.messageId} is not JSON; it will be retried`, error);
     return null;

@@ -4,6 +4,7 @@
  * aws-local-stepfunctions). Nothing in here knows about AWS.
  */
 import type { Execution, ExecutionOrigin, StateType } from './domain/execution';
+import type { LedgerPage, SlotMark } from './domain/ledger';
 import type { Flow } from './domain/flow/model';
 import type { BackfillOutcome, BackfillState, TriggerRef, TriggerState } from './domain/trigger-state';
 
@@ -28,6 +29,15 @@ export interface AdvanceCursor {
   dispatchedDelta: number;
   /** Of those, the ticks skipped because earlier executions cover them. */
   skippedDelta?: number;
+  /** The ledger page the batch was sent under, now open (none when every tick was skipped). */
+  openedPage?: string;
+}
+
+/** A ledger page whose executions all ended, as the trigger row's counters take it in. */
+export interface PageFold {
+  pageId: string;
+  ended: number;
+  failed: number;
 }
 
 export interface TriggerStore {
@@ -56,6 +66,12 @@ export interface TriggerStore {
    * `nextExecutionDate` was never overwritten, so removing the backfill restores it.
    */
   finishBackfill(ref: TriggerRef, backfillId: string, outcome: BackfillOutcome, updatedDate: string): Promise<boolean>;
+  /**
+   * Adds ended pages' counts to the backfill and takes them off its open pages, in one write that
+   * holds only while every one of them is still open (so a repeated fold counts nothing twice);
+   * returns whether it did.
+   */
+  foldPages(ref: TriggerRef, backfillId: string, folds: PageFold[]): Promise<boolean>;
   /** Moves the cursor if the backfill is still `backfillId` at `expectedCursorMs`; returns whether it did. */
   advanceBackfill(ref: TriggerRef, backfillId: string, expectedCursorMs: number, advance: AdvanceCursor): Promise<boolean>;
   /**
@@ -81,7 +97,7 @@ export interface StoredExecution {
 
 export type ClaimResult =
   | { outcome: 'CLAIMED'; stored: StoredExecution }
-  | { outcome: 'FINISHED' }
+  | { outcome: 'FINISHED'; stored: StoredExecution }
   | { outcome: 'BUSY'; leaseUntilMs: number }
   | { outcome: 'MISSING' };
 
@@ -111,6 +127,11 @@ export interface ExecutionStore {
   /** Writes one execution unless its id exists; returns whether it wrote. */
   createIfAbsent(stored: StoredExecution): Promise<boolean>;
   /**
+   * Writes one execution, RUNNING and leased to `leaseToken` (see `claim`), unless its id exists:
+   * how a worker takes an execution that dispatch sent as a document rather than wrote.
+   */
+  createClaimed(stored: StoredExecution, leaseToken: string, leaseUntilMs: number): Promise<boolean>;
+  /**
    * Takes the execution for running: CREATED, or RUNNING with an expired lease (its worker died).
    * The lease token makes every later write conditional on still holding it.
    */
@@ -128,10 +149,8 @@ export interface ExecutionStore {
   finish(stored: StoredExecution, leaseToken: string): Promise<boolean>;
   /** Gives the lease up early (after an infrastructure error) so a redelivery can take the execution over at once. */
   releaseLease(id: string, leaseToken: string): Promise<void>;
-  /** Executions of a backfill not finished yet (CREATED or RUNNING), counted up to `limit`. */
-  countUnfinished(backfillId: string, limit: number): Promise<number>;
-  /** Counts of a backfill's queued, running and failed executions for ticks below its cursor, read from sparse indexes. */
-  progressOf(backfillId: string, belowTickMs: number): Promise<{ queued: number; running: number; failed: number }>;
+  /** Executions of a backfill RUNNING now, counted up to `limit`. */
+  countRunning(backfillId: string, limit: number): Promise<number>;
   /** Newest first; reads a bounded number of index entries whatever the number of executions (see SearchLimits). */
   search(query: ExecutionQuery): Promise<ExecutionSearchResult>;
 }
@@ -165,9 +184,24 @@ export interface LogStore {
   list(executionId: string): Promise<LogLine[]>;
 }
 
-/** One message per execution to run. */
+/**
+ * One message per execution to run: its id, and for a backfill's executions the document itself
+ * (dispatch writes none: the worker does, see LedgerPage). Without `created` the execution exists.
+ */
 export interface ExecutionMessage {
   executionId: string;
+  created?: Pick<StoredExecution, 'execution' | 'origin'>;
+}
+
+/** The dispatch ledger's pages (see LedgerPage). */
+export interface DispatchLedger {
+  /** Writes the page unless one with its id exists; returns the page as stored (the earlier one, on a re-run). */
+  open(page: LedgerPage): Promise<LedgerPage>;
+  /** The pages among `ids` that exist. */
+  read(ids: string[]): Promise<LedgerPage[]>;
+  /** Records ended executions on their pages: idempotent, and nothing for a page that no longer exists. */
+  markEnded(marks: SlotMark[]): Promise<void>;
+  remove(ids: string[]): Promise<void>;
 }
 
 /**

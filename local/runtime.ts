@@ -19,9 +19,10 @@ import { LocalBackfillWorkflows } from '../lib/adapters/local/local-backfill-wor
 import { type LocalDynamo, startLocalDynamo } from '../lib/adapters/local/local-dynamo';
 import { LocalExecutionQueue } from '../lib/adapters/local/local-execution-queue';
 import { runShellCommands } from '../lib/adapters/process/shell-commands';
+import { resendOpenPages } from '../lib/app/dispatch';
 import { upsertFlow } from '../lib/app/flows';
 import { type Settings, readSettings } from '../lib/config';
-import type { Clock, ExecutionStore, FlowStore, LocalRecovery, LogStore, ShellRunner, TriggerStore } from '../lib/ports';
+import type { Clock, DispatchLedger, ExecutionStore, FlowStore, LocalRecovery, LogStore, ShellRunner, TriggerStore } from '../lib/ports';
 import { readBackfillDefinition } from '../lib/workflow/definition';
 
 /**
@@ -81,6 +82,7 @@ export interface LocalDependencies {
   triggers: TriggerStore;
   executions: ExecutionStore;
   logs: LogStore;
+  ledger: DispatchLedger;
   queue: LocalExecutionQueue;
   workflows: LocalBackfillWorkflows;
   runShell: ShellRunner;
@@ -268,9 +270,10 @@ async function loadFlows(deps: LocalDependencies, folder: string, log: (message:
 }
 
 /**
- * After a restart (or a crash), nothing in memory survived: queue every unfinished execution again
- * (the worker's claim makes duplicates harmless) and restart the state machine of every backfill,
- * which carries on from the cursor stored with the trigger.
+ * After a restart (or a crash), nothing in memory survived: queue every unfinished execution again,
+ * send the executions of every backfill's open ledger pages again (the worker's claim, and its
+ * write-once of a sent execution, make duplicates harmless), and restart the state machine of every
+ * backfill, which carries on from the cursor stored with the trigger.
  */
 async function recover(deps: LocalDependencies, recovery: LocalRecovery, log: (message: string) => void): Promise<void> {
   const unfinished = await recovery.listUnfinished();
@@ -289,6 +292,9 @@ async function recover(deps: LocalDependencies, recovery: LocalRecovery, log: (m
   for (const state of await deps.triggers.listWithBackfill()) {
     const backfill = state.backfill;
     if (!backfill) continue;
+    const ref = { namespace: state.namespace, flowId: state.flowId, triggerId: state.triggerId };
+    const resent = await resendOpenPages(deps, ref);
+    if (resent) log(`sent again the ${resent} executions of backfill ${backfill.id} that had not ended`);
     await deps.workflows.start(backfill.executionName, {
       backfill: { namespace: state.namespace, flowId: state.flowId, triggerId: state.triggerId, id: backfill.id },
       generation: backfill.generation,

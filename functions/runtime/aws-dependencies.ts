@@ -6,7 +6,7 @@ import { SqsExecutionQueue } from '../../lib/adapters/aws/sqs-queue';
 import { storesFor } from '../../lib/adapters/dynamodb/stores';
 import { runShellCommands } from '../../lib/adapters/process/shell-commands';
 import { ConfigurationError, type Settings, readSettings } from '../../lib/config';
-import type { BackfillWorkflows, Clock, ExecutionQueue, ExecutionStore, FlowStore, LogStore, ShellRunner, TriggerStore } from '../../lib/ports';
+import type { BackfillWorkflows, Clock, DispatchLedger, ExecutionQueue, ExecutionStore, FlowStore, LogStore, ShellRunner, TriggerStore } from '../../lib/ports';
 
 /** The AWS composition root's output: every port, bound to DynamoDB, SQS, Step Functions and the Lambda's own processes. */
 export interface AwsDependencies {
@@ -16,6 +16,7 @@ export interface AwsDependencies {
   triggers: TriggerStore;
   executions: ExecutionStore;
   logs: LogStore;
+  ledger: DispatchLedger;
   queue: ExecutionQueue;
   workflows: BackfillWorkflows;
   runShell: ShellRunner;

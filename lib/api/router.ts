@@ -1,5 +1,5 @@
 import type { Settings } from '../config';
-import type { BackfillWorkflows, Clock, ExecutionStore, FlowStore, LogStore, TriggerStore } from '../ports';
+import type { BackfillWorkflows, Clock, DispatchLedger, ExecutionStore, FlowStore, LogStore, TriggerStore } from '../ports';
 import { ValidationError } from '../domain/flow/errors';
 import { toErrorResponse } from './error-response';
 import { RequestTooLargeError } from './errors';
@@ -15,7 +15,8 @@ export interface ApiDeps {
   clock: Clock;
   flows: FlowStore;
   triggers: TriggerStore;
-  executions: Pick<ExecutionStore, 'get' | 'search' | 'statesByTick' | 'progressOf'>;
+  executions: Pick<ExecutionStore, 'get' | 'search' | 'statesByTick' | 'countRunning'>;
+  ledger: Pick<DispatchLedger, 'read'>;
   logs: Pick<LogStore, 'list'>;
   workflows: BackfillWorkflows;
 }

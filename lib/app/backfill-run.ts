@@ -1,6 +1,5 @@
 import { backfillExecutionName } from '../domain/backfill';
-import type { TriggerRef } from '../domain/trigger-state';
-import type { BackfillRunInput, BackfillWorkflows, Clock, ExecutionStore, TriggerStore } from '../ports';
+import type { BackfillRunInput, BackfillWorkflows, TriggerStore } from '../ports';
 
 export interface ContinueAsNewDeps {
   triggers: Pick<TriggerStore, 'setBackfillExecution'>;
@@ -10,12 +9,6 @@ export interface ContinueAsNewDeps {
 export interface ParkDeps {
   triggers: Pick<TriggerStore, 'storeTaskToken'>;
   workflows: Pick<BackfillWorkflows, 'resume'>;
-}
-
-export interface CompleteIfDrainedDeps {
-  clock: Clock;
-  triggers: Pick<TriggerStore, 'get' | 'finishBackfill'>;
-  executions: Pick<ExecutionStore, 'countUnfinished'>;
 }
 
 /**
@@ -41,19 +34,4 @@ export async function parkUntilResumed(deps: ParkDeps, input: BackfillRunInput &
   if (state?.backfill?.paused) return { parked: true };
   await deps.workflows.resume(input.taskToken, { resumedBy: 'park' });
   return { parked: false };
-}
-
-/**
- * Called by the worker after an execution of a backfill ended: if it was the last one, the backfill
- * is complete and leaves the trigger now, not at the state machine's next check. The row is read
- * before counting: its cursor moves only after a batch's executions exist, so "all dispatched" seen
- * first means the count covers every execution. Reading the row first is also the cheap order: one
- * small read, where counting may query every shard of the unfinished index, and only the last
- * executions of a backfill, once its cursor passed the end, go on to count.
- */
-export async function completeIfDrained(deps: CompleteIfDrainedDeps, ref: TriggerRef, backfillId: string): Promise<boolean> {
-  const backfill = (await deps.triggers.get(ref))?.backfill;
-  if (!backfill || backfill.id !== backfillId || backfill.paused || backfill.cursorMs <= Date.parse(backfill.end)) return false;
-  if ((await deps.executions.countUnfinished(backfillId, 1)) > 0) return false;
-  return deps.triggers.finishBackfill(ref, backfillId, 'COMPLETED', deps.clock.now().toISOString());
 }

@@ -1,12 +1,13 @@
 import { type Reprocess, skipsTick } from '../domain/backfill';
-import type { StateType } from '../domain/execution';
-import { isSchedule } from '../domain/flow/model';
+import { type Flow, type ScheduleTrigger, isSchedule } from '../domain/flow/model';
 import { tickExecutionId } from '../domain/ids';
-import { formatInZone } from '../domain/schedule';
-import { buildScheduledExecution } from '../domain/scheduled-execution';
-import type { TriggerRef } from '../domain/trigger-state';
+import { type LedgerPage, foldOf, hasEnded, inFlightOf, ledgerPageId } from '../domain/ledger';
+import { type CompiledSchedule, formatInZone } from '../domain/schedule';
+import { type ScheduledExecution, buildScheduledExecution } from '../domain/scheduled-execution';
+import type { BackfillState, TriggerRef } from '../domain/trigger-state';
 import type { Settings } from '../config';
-import type { BackfillRunInput, Clock, ExecutionQueue, ExecutionStore, FlowStore, LogEntry, LogStore, StoredExecution, TriggerStore } from '../ports';
+import { mapLimit } from '../util/map-limit';
+import type { BackfillRunInput, Clock, DispatchLedger, ExecutionQueue, ExecutionStore, FlowStore, LogStore, TriggerStore } from '../ports';
 import { creationFailureLog } from './creation-log';
 import { scheduleOf } from './schedules';
 
@@ -33,8 +34,9 @@ export interface DispatchDeps {
   settings: Pick<Settings, 'dispatch'>;
   clock: Clock;
   flows: Pick<FlowStore, 'get'>;
-  triggers: Pick<TriggerStore, 'get' | 'finishBackfill' | 'advanceBackfill'>;
-  executions: Pick<ExecutionStore, 'countUnfinished' | 'statesOf' | 'statesByTick' | 'createMany'>;
+  triggers: Pick<TriggerStore, 'get' | 'finishBackfill' | 'advanceBackfill' | 'foldPages'>;
+  executions: Pick<ExecutionStore, 'statesByTick' | 'createMany' | 'createIfAbsent'>;
+  ledger: Pick<DispatchLedger, 'open' | 'read' | 'remove'>;
   logs: Pick<LogStore, 'append'>;
   queue: Pick<ExecutionQueue, 'send'>;
 }
@@ -42,10 +44,12 @@ export interface DispatchDeps {
 /**
  * One loop iteration of the backfill state machine: dispatch the next batch of ticks.
  *
- * Idempotent by construction: execution ids derive from (backfill, tick), existing ones are never
- * rewritten, every still-CREATED one in the batch is (re)queued, and the cursor moves with a
- * conditional write. A retried or re-run iteration therefore redoes the same batch without
- * creating a second execution for any tick.
+ * Each batch is one ledger page (see LedgerPage): dispatch writes the page, then sends every tick's
+ * execution document in its message, then moves the cursor and opens the page on the trigger row,
+ * one conditional write. Idempotent by construction: the page's id derives from the batch's first
+ * tick and execution ids from (backfill, tick), so a retried or re-run iteration finds the page an
+ * earlier attempt wrote, sends its slots not ended yet again (the worker writes each execution at
+ * most once), and counts the batch once.
  */
 export async function dispatchBatch(deps: DispatchDeps, input: BackfillRunInput): Promise<DispatchOutput> {
   const { batchSize, maxInFlight, maxIterationsPerExecution, throttleWaitSeconds } = deps.settings.dispatch;
@@ -62,7 +66,6 @@ export async function dispatchBatch(deps: DispatchDeps, input: BackfillRunInput)
   const state = await deps.triggers.get(ref);
   const backfill = state?.backfill;
   if (!backfill || backfill.id !== ref.id) {
-    // The worker that finished the last execution may have completed the backfill already.
     const completed = state?.lastBackfill?.id === ref.id && state.lastBackfill.outcome === 'COMPLETED';
     return out(completed ? 'DONE' : 'GONE');
   }
@@ -78,23 +81,22 @@ export async function dispatchBatch(deps: DispatchDeps, input: BackfillRunInput)
   }
 
   const endMs = Date.parse(backfill.end);
-  const unfinished = await deps.executions.countUnfinished(backfill.id, maxInFlight);
+  const inFlight = await settleOpenPages(deps, ref, backfill);
   const progress = { currentDate: backfill.currentDate, dispatched: backfill.dispatched };
   if (backfill.cursorMs > endMs) {
-    // Every tick is dispatched; the backfill ends when its last execution does. The worker that
-    // finishes it usually completes the backfill at once; this is the fallback.
-    if (unfinished > 0) return out('THROTTLED', progress);
+    // Every tick is dispatched; the backfill ends when its last execution does.
+    if (inFlight > 0) return out('THROTTLED', progress);
     await deps.triggers.finishBackfill(ref, backfill.id, 'COMPLETED', now.toISOString());
     return out('DONE', progress);
   }
-  const room = maxInFlight - unfinished;
+  const room = maxInFlight - inFlight;
   if (room <= 0) return out('THROTTLED', progress);
 
   const schedule = scheduleOf(trigger);
   // A whole batch or none: dispatch re-checks for room several times a second (dispatchRound), and
   // sending whatever room opened since the last check would split the backfill into many small
-  // batches, each paying the per-batch reads and the cursor write. Capped by maxInFlight, so a
-  // batch always fits once the backfill's executions have ended.
+  // batches, each paying the per-batch reads and writes. Capped by maxInFlight, so a batch always
+  // fits once the backfill's executions have ended.
   const limit = Math.min(batchSize, maxInFlight);
   const ticks = schedule.ticksBetween(backfill.cursorMs, endMs, limit);
   if (ticks.length > room) return out('THROTTLED', progress);
@@ -105,47 +107,13 @@ export async function dispatchBatch(deps: DispatchDeps, input: BackfillRunInput)
   const nextTick = exhausted ? null : schedule.next(lastTick);
   const currentDate = nextTick !== null && nextTick <= endMs ? formatInZone(nextTick, trigger.timezone) : backfill.end;
 
-  const ids = ticks.map((tick) => tickExecutionId(backfill.id, tick));
-  const existing: Map<string, StateType> = ids.length ? await deps.executions.statesOf(ids) : new Map();
-  const skipped = await coveredTicks(deps.executions, backfill.reprocess, ref, ticks, ids, existing);
-  const created: StoredExecution[] = [];
-  const failureLogs: { seq: number; entry: LogEntry }[] = [];
-  ticks.forEach((tickMs, i) => {
-    const id = ids[i]!; // ids has one entry per tick
-    if (existing.has(id) || skipped.has(i)) return;
-    const built = buildScheduledExecution({
-      id,
-      flow,
-      trigger,
-      schedule,
-      tickMs,
-      createdAt: now,
-      extraLabels: backfill.labels,
-      extraInputs: backfill.inputs,
-      origin: { backfillId: backfill.id, tickMs },
-    });
-    created.push(built);
-    const failure = creationFailureLog(built, now);
-    if (failure) failureLogs.push(failure);
-  });
-  await deps.executions.createMany(created);
-  await deps.logs.append(failureLogs);
-
-  // Existing CREATED ones are queued again: a crash may have come between their write and their message.
-  const toRun = [
-    ...ids.filter((id) => existing.get(id) === 'CREATED'),
-    ...created.filter((c) => c.execution.state.current === 'CREATED').map((c) => c.execution.id),
-  ];
-  await deps.queue.send(
-    toRun.map((executionId) => ({ executionId })),
-    'backfill',
-  );
-
+  const page = await sendPage(deps, { flow, trigger, schedule, backfill, ref }, ticks, now);
   const advanced = await deps.triggers.advanceBackfill(ref, backfill.id, backfill.cursorMs, {
     cursorMs,
     currentDate,
     dispatchedDelta: ticks.length,
-    skippedDelta: skipped.size,
+    skippedDelta: ticks.length - (page?.ticks.length ?? 0),
+    openedPage: page?.id,
   });
   // Not advanced: the backfill changed under us (deleted, or this batch already counted); the next iteration re-reads it.
   return out('DISPATCHED', {
@@ -155,28 +123,167 @@ export async function dispatchBatch(deps: DispatchDeps, input: BackfillRunInput)
   });
 }
 
+/** Folds at most this many ended pages per write (each adds a condition to the row's update). */
+const FOLDS_PER_WRITE = 25;
+
 /**
- * The batch's ticks (by index) that earlier executions of the trigger already cover, under the
- * backfill's `reprocess`; none for ALL. A tick this backfill already made an execution for is never
- * skipped: a re-run batch must still queue it, whatever happened to the other runs meanwhile.
+ * Reads the backfill's open pages, folds those whose executions all ended into the row's counters
+ * (then deletes them), and returns how many of its executions are still queued or running.
  */
-async function coveredTicks(
-  executions: DispatchDeps['executions'],
-  reprocess: Reprocess,
-  trigger: TriggerRef,
-  ticks: number[],
-  ids: string[],
-  existing: Map<string, StateType>,
-): Promise<Set<number>> {
+async function settleOpenPages(deps: DispatchDeps, ref: TriggerRef, backfill: BackfillState): Promise<number> {
+  if (!backfill.openPages.length) return 0;
+  const pages = await deps.ledger.read(backfill.openPages);
+  const ended = pages.filter(hasEnded).slice(0, FOLDS_PER_WRITE);
+  // Lost on a crash between the fold and the delete: a folded page left behind is never read again.
+  if (ended.length && (await deps.triggers.foldPages(ref, backfill.id, ended.map(foldOf)))) await deps.ledger.remove(ended.map((p) => p.id));
+  const folded = new Set(ended.map((p) => p.id));
+  // A page on the row but not in the table is one an earlier fold took in and deleted, the row's update not seen yet.
+  return pages.filter((p) => !folded.has(p.id)).reduce((sum, p) => sum + inFlightOf(p), 0);
+}
+
+interface DispatchContext {
+  flow: Flow;
+  trigger: ScheduleTrigger;
+  schedule: CompiledSchedule;
+  backfill: BackfillState;
+  ref: TriggerRef;
+}
+
+/**
+ * A message carries its execution's document up to this size; a larger one (big inputs) is written
+ * CREATED by dispatch and its message carries only the id. 64 KiB is one billed SQS request chunk,
+ * and ten of them fit SQS's 256 KiB batch.
+ */
+const MESSAGE_DOCUMENT_BYTES = 24 * 1024;
+
+/**
+ * Writes the batch's ledger page and sends its executions, skipping the ticks earlier executions
+ * cover (see `reprocess`); returns the page, or undefined when every tick was skipped. A page an
+ * earlier attempt wrote wins: its ticks and its `sentAt` rebuild the very same documents.
+ */
+async function sendPage(deps: DispatchDeps, context: DispatchContext, ticks: number[], now: Date): Promise<LedgerPage | undefined> {
+  const { backfill } = context;
+  const first = ticks[0];
+  if (first === undefined) return undefined;
+  const id = ledgerPageId(backfill.id, first);
+  const [earlier] = await deps.ledger.read([id]);
+  if (earlier) {
+    await sendSlots(deps, context, earlier, { again: true });
+    return earlier;
+  }
+  const skipped = await coveredTicks(deps.executions, backfill.reprocess, context.ref, ticks);
+  const sent = ticks.filter((_, i) => !skipped.has(i));
+  if (!sent.length) return undefined;
+  // Executions that fail at creation (labels or inputs that do not render) are written FAILED now,
+  // with a log line saying why, and their slots open already ended: nothing is queued for them.
+  const built = sent.map((tickMs, slot) => buildBackfillExecution(context, id, slot, tickMs, now));
+  const failed = built.flatMap((b, slot) => (b.failure ? [slot] : []));
+  await writeFailures(
+    deps,
+    failed.map((slot) => built[slot]!),
+    { again: false },
+  ); // slots index `built`
+  const page = await deps.ledger.open({ id, backfillId: backfill.id, ticks: sent, sentAt: now.toISOString(), ended: failed, failed });
+  // Another attempt may have opened it between the read and the write: then it is sent again.
+  await sendSlots(deps, context, page, { again: page.sentAt !== now.toISOString() });
+  return page;
+}
+
+/** Writes executions that failed at creation, and the log line of each; `again`: without overwriting. */
+async function writeFailures(deps: Pick<DispatchDeps, 'executions' | 'logs'>, failures: ScheduledExecution[], options: { again: boolean }): Promise<void> {
+  if (!failures.length) return;
+  const stored = failures.map(({ execution, origin }) => ({ execution, origin }));
+  if (options.again) await mapLimit(stored, 8, (one) => deps.executions.createIfAbsent(one));
+  else await deps.executions.createMany(stored);
+  await deps.logs.append(failures.map((b) => creationFailureLog(b, new Date(b.execution.state.startDate))).filter((line) => line !== undefined));
+}
+
+/**
+ * Sends the executions of the page's slots not ended yet, each document in its message. One too
+ * large for a message is written CREATED here and its message carries only its id; so is one that
+ * no longer renders (its flow changed since the page was opened), written FAILED: the worker marks
+ * an ended execution's slot when its message finds it ended. `again`: some may exist already, so
+ * none is overwritten.
+ */
+async function sendSlots(
+  deps: Pick<DispatchDeps, 'executions' | 'logs' | 'queue'>,
+  context: DispatchContext,
+  page: LedgerPage,
+  options: { again: boolean },
+): Promise<void> {
+  const sentAt = new Date(page.sentAt);
+  const ended = new Set(page.ended);
+  const pending = page.ticks
+    .map((tickMs, slot) => ({ slot, tickMs }))
+    .filter(({ slot }) => !ended.has(slot))
+    .map(({ slot, tickMs }) => buildBackfillExecution(context, page.id, slot, tickMs, sentAt));
+  const failures = pending.filter((b) => b.failure);
+  const large = pending.filter((b) => !b.failure && Buffer.byteLength(JSON.stringify(b.execution)) > MESSAGE_DOCUMENT_BYTES);
+  await writeFailures(deps, failures, options);
+  const stored = large.map(({ execution, origin }) => ({ execution, origin }));
+  if (options.again) await mapLimit(stored, 8, (one) => deps.executions.createIfAbsent(one));
+  else await deps.executions.createMany(stored);
+
+  const written = new Set([...failures, ...large].map((b) => b.execution.id));
+  await deps.queue.send(
+    pending.map(({ execution, origin }) =>
+      written.has(execution.id) ? { executionId: execution.id } : { executionId: execution.id, created: { execution, origin } },
+    ),
+    'backfill',
+  );
+}
+
+export interface ResendDeps extends Pick<DispatchDeps, 'flows' | 'executions' | 'logs' | 'queue'> {
+  triggers: Pick<TriggerStore, 'get'>;
+  ledger: Pick<DispatchLedger, 'read'>;
+}
+
+/**
+ * Sends again the executions of a backfill's open pages that have not ended: what recovers the
+ * messages a queue lost (the local default's in-memory queue, on a restart). The worker writes each
+ * execution at most once, so a message that was not lost after all costs a duplicate delivery, not
+ * a duplicate execution. Returns how many messages went out.
+ */
+export async function resendOpenPages(deps: ResendDeps, ref: TriggerRef): Promise<number> {
+  const backfill = (await deps.triggers.get(ref))?.backfill;
+  if (!backfill?.openPages.length) return 0;
+  const flow = await deps.flows.get(ref.namespace, ref.flowId);
+  const trigger = flow?.triggers.find((t) => t.id === ref.triggerId);
+  if (!flow || !trigger || !isSchedule(trigger)) return 0; // dispatch abandons such a backfill on its next batch
+  const context: DispatchContext = { flow, trigger, schedule: scheduleOf(trigger), backfill, ref };
+  let sent = 0;
+  for (const page of await deps.ledger.read(backfill.openPages)) {
+    await sendSlots(deps, context, page, { again: true });
+    sent += inFlightOf(page);
+  }
+  return sent;
+}
+
+/** The execution of the backfill's tick in slot `slot` of page `pageId`, as of `createdAt`. */
+function buildBackfillExecution(context: DispatchContext, pageId: string, slot: number, tickMs: number, createdAt: Date): ScheduledExecution {
+  const { flow, trigger, schedule, backfill } = context;
+  return buildScheduledExecution({
+    id: tickExecutionId(backfill.id, tickMs),
+    flow,
+    trigger,
+    schedule,
+    tickMs,
+    createdAt,
+    extraLabels: backfill.labels,
+    extraInputs: backfill.inputs,
+    origin: { backfillId: backfill.id, tickMs, page: { id: pageId, slot } },
+  });
+}
+
+/** The batch's ticks (by index) that earlier executions of the trigger already cover, under the backfill's `reprocess`; none for ALL. */
+async function coveredTicks(executions: DispatchDeps['executions'], reprocess: Reprocess, trigger: TriggerRef, ticks: number[]): Promise<Set<number>> {
   const covered = new Set<number>();
   const first = ticks[0];
   const last = ticks.at(-1);
   if (reprocess === 'ALL' || first === undefined || last === undefined) return covered;
   const earlier = await executions.statesByTick(trigger, first, last);
   ticks.forEach((tick, i) => {
-    const id = ids[i]!; // ids has one entry per tick
-    if (existing.has(id)) return;
-    const states = (earlier.get(tick) ?? []).filter((run) => run.id !== id).map((run) => run.state);
+    const states = (earlier.get(tick) ?? []).map((run) => run.state);
     if (skipsTick(reprocess, states)) covered.add(i);
   });
   return covered;

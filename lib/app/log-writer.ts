@@ -18,14 +18,21 @@ export class LogWriter {
     private readonly base: LogFields,
     attempt: number,
     private readonly clock: Clock,
+    /** `holdAll`: nothing is written before `flush` (an execution run before it is claimed must not write). */
+    private readonly options: { holdAll: boolean } = { holdAll: false },
   ) {
     this.next = attempt * SEQ_PER_ATTEMPT;
+  }
+
+  /** Whether no line was logged at all. */
+  isEmpty(): boolean {
+    return !this.flushedAny && this.buffer.length === 0;
   }
 
   log(level: LogLevel, message: string, fields: Partial<LogFields> = {}): void {
     if (this.next % SEQ_PER_ATTEMPT === SEQ_PER_ATTEMPT - 1) return; // a runaway task stops being logged, not the worker
     this.buffer.push({ seq: this.next++, entry: { ...this.base, ...fields, timestamp: this.clock.now().toISOString(), level, message } });
-    if (this.buffer.length >= FLUSH_EVERY) void this.flushSoon();
+    if (this.buffer.length >= FLUSH_EVERY && !this.options.holdAll) void this.flushSoon();
   }
 
   private flushSoon(): Promise<void> {

@@ -1,14 +1,16 @@
 import { type BackfillStateJson, type TriggerStateJson, type TriggerState, toTriggerJson } from '../domain/trigger-state';
 import type { Settings } from '../config';
-import type { ExecutionStore } from '../ports';
+import { inFlightOf } from '../domain/ledger';
+import type { DispatchLedger, ExecutionStore } from '../ports';
 import { type ExecutionLinks, executionLinks } from './console-links';
 
 export interface TriggerViewDeps {
   settings: Pick<Settings, 'stateMachineArn'>;
-  executions: Pick<ExecutionStore, 'progressOf'>;
+  executions: Pick<ExecutionStore, 'countRunning'>;
+  ledger: Pick<DispatchLedger, 'read'>;
 }
 
-/** Where a backfill's ticks are: counted from the executions (see `triggerView`). */
+/** Where a backfill's ticks are: counted from its ledger (see `triggerView`). */
 export interface BackfillProgress {
   /** Ticks in the window. */
   total: number;
@@ -33,18 +35,23 @@ export interface TriggerJson extends Omit<TriggerStateJson, 'backfill'> {
 }
 
 /**
- * Kestra's Trigger JSON, with the backfill's progress counted from the executions themselves
- * (sparse indexes of queued, running and failed ones) rather than from counters a retried or
- * redelivered step could bump twice; `succeeded` is what remains of the dispatched ticks.
+ * Kestra's Trigger JSON, with the backfill's progress from its dispatch ledger (see LedgerPage): the
+ * folded pages' counters on the row, plus its open pages (at most `maxInFlight` executions), whose
+ * slots a redelivered execution marks again at no harm; `running` from the unfinished index (only
+ * executions of longer tasks are written RUNNING), and `succeeded` what remains of the dispatched ticks.
+ * A bounded read whatever the backfill's size: the row, its few open pages, one count.
  */
 export async function triggerView(deps: TriggerViewDeps, state: TriggerState): Promise<TriggerJson> {
   const json = toTriggerJson(state);
   const { backfill: backfillJson, ...withoutBackfill } = json;
   const backfill = state.backfill;
   if (!backfill || !backfillJson) return withoutBackfill;
-  // Only ticks below the cursor count as dispatched: a batch being written is not counted twice.
-  const { queued, running, failed } = await deps.executions.progressOf(backfill.id, backfill.cursorMs);
-  const succeeded = Math.max(0, backfill.dispatched - backfill.skipped - queued - running - failed);
+  const pages = await deps.ledger.read(backfill.openPages);
+  const inFlight = pages.reduce((sum, page) => sum + inFlightOf(page), 0);
+  const failed = backfill.failed + pages.reduce((sum, page) => sum + new Set(page.failed).size, 0);
+  const running = inFlight > 0 ? await deps.executions.countRunning(backfill.id, inFlight) : 0;
+  const queued = inFlight - running;
+  const succeeded = Math.max(0, backfill.dispatched - backfill.skipped - inFlight - failed);
   const progress: BackfillProgress = {
     total: backfill.totalTicks,
     dispatched: backfill.dispatched,

@@ -3,8 +3,8 @@ import { type Flow, LOG_TYPE, type Task } from '../domain/flow/model';
 import { randomId } from '../domain/ids';
 import { render, renderValue } from '../domain/template';
 import type { Settings } from '../config';
-import type { Clock, ExecutionStore, FlowStore, LogStore, ShellRunner, StoredExecution, TriggerStore } from '../ports';
-import { completeIfDrained } from './backfill-run';
+import type { SlotMark } from '../domain/ledger';
+import type { Clock, DispatchLedger, ExecutionMessage, ExecutionStore, FlowStore, LogStore, ShellRunner, StoredExecution, TriggerStore } from '../ports';
 import { setDisabled } from './backfills';
 import { LogWriter } from './log-writer';
 
@@ -12,9 +12,10 @@ export interface WorkerDeps {
   settings: Pick<Settings, 'worker'>;
   clock: Clock;
   flows: Pick<FlowStore, 'get'>;
-  executions: Pick<ExecutionStore, 'claimMany' | 'save' | 'finish' | 'releaseLease' | 'countUnfinished'>;
-  /** `stopAfter` switches the trigger off; the last execution of a backfill completes it. */
-  triggers: Pick<TriggerStore, 'get' | 'updateSchedule' | 'finishBackfill'>;
+  executions: Pick<ExecutionStore, 'claimMany' | 'createClaimed' | 'createIfAbsent' | 'save' | 'finish' | 'releaseLease'>;
+  /** `stopAfter` switches the trigger off. */
+  triggers: Pick<TriggerStore, 'get' | 'updateSchedule'>;
+  ledger: Pick<DispatchLedger, 'markEnded'>;
   logs: Pick<LogStore, 'append'>;
   runShell: ShellRunner;
 }
@@ -22,11 +23,14 @@ export interface WorkerDeps {
 /** Runs queued executions; one per worker (per warm Lambda, or per local runtime), holding its flow cache. */
 export interface ExecutionRunner {
   /**
-   * Runs a batch of queued executions side by side, as one SQS delivery brings them: their claims
-   * share one read (a batched, strongly consistent read), each then runs on its own. One result per
-   * id, in order; an error fails only its own execution.
+   * Runs a batch of queued executions side by side, as one SQS delivery brings them. A message
+   * carrying its document (a backfill's, see LedgerPage) is written by the worker: once, ended, for a
+   * flow of instant tasks; RUNNING under a lease otherwise. The others, and documents whose execution
+   * exists already, are claimed with one shared read. One result per message, in order; an error
+   * fails only its own execution. The ended executions' ledger slots are marked at the end, one
+   * write per page.
    */
-  runExecutions(executionIds: string[]): Promise<PromiseSettledResult<RunOutcome>[]>;
+  runExecutions(messages: ExecutionMessage[]): Promise<PromiseSettledResult<RunOutcome>[]>;
 }
 
 /**
@@ -37,86 +41,203 @@ export type RunOutcome = { outcome: 'DONE' } | { outcome: 'RETRY_LATER'; afterSe
 
 const DONE: RunOutcome = { outcome: 'DONE' };
 
+/** What writing a sent document came to: the execution ended, is ours to run, or existed already. */
+type SentOutcome = { ended: StoredExecution } | { claimed: StoredExecution } | 'EXISTS';
+
 /**
- * The worker. The claim is a conditional write, so a duplicate or redelivered message finds the
- * execution taken or finished and does nothing; every later write is conditional on the lease, so a
- * worker that lost its lease can never overwrite its successor.
+ * The worker. A claim is a conditional write (a put that no other item of the id may precede, or an
+ * update conditional on what was read), so a duplicate or redelivered message finds the execution
+ * taken or ended and does nothing; every later write is conditional on the lease, so a worker that
+ * lost its lease can never overwrite its successor.
  */
 export function createExecutionRunner(deps: WorkerDeps): ExecutionRunner {
   const flowFor = recentFlows(deps);
   return {
-    async runExecutions(executionIds) {
+    async runExecutions(messages) {
       const claimedAt = deps.clock.now();
       const leaseUntilMs = claimedAt.getTime() + deps.settings.worker.leaseSeconds * 1000;
-      const claims = executionIds.map((id) => ({ id, leaseToken: randomId() }));
-      const results = await deps.executions.claimMany(claims, leaseUntilMs, claimedAt);
-      return Promise.allSettled(
-        claims.map(async ({ id, leaseToken }, i): Promise<RunOutcome> => {
-          const claim = results[i];
-          if (!claim) throw new Error(`No claim result for execution ${id}: claimMany returned ${results.length} for ${claims.length} claims`);
-          if (claim.outcome === 'BUSY') {
-            return { outcome: 'RETRY_LATER', afterSeconds: Math.max(1, Math.ceil((claim.leaseUntilMs - claimedAt.getTime()) / 1000) + 1) };
+      const leaseTokens = messages.map(() => randomId());
+      const marks: SlotMark[] = [];
+      const ended = (stored: StoredExecution) => {
+        const page = stored.origin.page;
+        if (page) marks.push({ pageId: page.id, slot: page.slot, failed: stored.execution.state.current === 'FAILED' });
+      };
+
+      // Documents first: each is one conditional write, or an instant run and one write.
+      const sent = await Promise.allSettled(
+        messages.map(async (message, i): Promise<SentOutcome | undefined> => {
+          if (!message.created) return undefined;
+          return writeSent(deps, flowFor, message.created, leaseTokens[i] ?? randomId(), leaseUntilMs, claimedAt);
+        }),
+      );
+      // Then one read for every message whose execution exists.
+      const toClaim = sent.flatMap((first, i) => (first.status === 'fulfilled' && (first.value === undefined || first.value === 'EXISTS') ? [i] : []));
+      const claims = toClaim.length
+        ? await deps.executions.claimMany(
+            toClaim.map((i) => ({ id: messages[i]?.executionId ?? '', leaseToken: leaseTokens[i] ?? '' })),
+            leaseUntilMs,
+            claimedAt,
+          )
+        : [];
+      const claimOf = new Map(toClaim.map((messageIndex, k) => [messageIndex, claims[k]]));
+
+      const results = await Promise.allSettled(
+        messages.map(async (message, i): Promise<RunOutcome> => {
+          const first = sent[i];
+          if (first?.status === 'rejected') throw first.reason;
+          const leaseToken = leaseTokens[i] ?? '';
+          let toRun: StoredExecution | undefined;
+          if (first?.value && first.value !== 'EXISTS') {
+            if ('ended' in first.value) {
+              ended(first.value.ended);
+              return DONE;
+            }
+            toRun = first.value.claimed;
+          } else {
+            const claim = claimOf.get(i);
+            if (!claim) throw new Error(`No claim result for execution ${message.executionId}`);
+            if (claim.outcome === 'BUSY') {
+              return { outcome: 'RETRY_LATER', afterSeconds: Math.max(1, Math.ceil((claim.leaseUntilMs - claimedAt.getTime()) / 1000) + 1) };
+            }
+            // Ended already (a redelivery, or a crash before its page was marked): mark it, idempotently.
+            if (claim.outcome === 'FINISHED') ended(claim.stored);
+            if (claim.outcome !== 'CLAIMED') return DONE;
+            toRun = claim.stored;
           }
-          if (claim.outcome !== 'CLAIMED') return DONE;
           try {
-            await runClaimed(deps, flowFor, claim.stored, leaseToken);
+            const finished = await runClaimed(deps, flowFor, toRun, leaseToken);
+            if (finished) ended(finished);
             return DONE;
           } catch (error) {
-            await deps.executions.releaseLease(id, leaseToken).catch(() => undefined);
+            await deps.executions.releaseLease(message.executionId, leaseToken).catch(() => undefined);
             throw error;
           }
         }),
       );
+      // A failed mark fails the batch's ended messages too: their redelivery finds them ended and marks again.
+      if (marks.length) {
+        try {
+          await deps.ledger.markEnded(marks);
+        } catch (error) {
+          return results.map((result) => (result.status === 'fulfilled' ? { status: 'rejected' as const, reason: error } : result));
+        }
+      }
+      return results;
     },
   };
 }
 
 type FlowLookup = (execution: Execution) => Promise<Flow | undefined>;
 
-async function runClaimed(deps: WorkerDeps, flowFor: FlowLookup, stored: StoredExecution, leaseToken: string): Promise<void> {
-  const execution = stored.execution;
-  const attempt = execution.state.histories.filter((h) => h.state === 'RUNNING').length;
-  const logs = new LogWriter(
-    deps.logs,
-    { namespace: execution.namespace, flowId: execution.flowId, executionId: execution.id, triggerId: execution.trigger?.id },
-    attempt,
-    deps.clock,
-  );
-  const flow = await flowFor(execution);
-  let final: StateType = 'SUCCESS';
-  if (!flow) {
-    logs.log('ERROR', `Flow ${execution.namespace}.${execution.flowId} no longer exists`);
-    final = 'FAILED';
-  } else {
-    for (const task of flow.tasks) {
-      const taskRun = startTaskRun(execution, task, deps.clock.now());
-      execution.taskRunList.push(taskRun);
-      // A shell task may run for minutes: show it RUNNING (and check the lease) first. A Log task is instant.
-      if (task.type !== LOG_TYPE && !(await deps.executions.save(stored, leaseToken))) return; // lease lost: the new owner runs it
-      const ok = await runTask(deps, flow, execution, task, taskRun, logs);
-      const state = transition(taskRun.state, ok ? 'SUCCESS' : 'FAILED', deps.clock.now());
-      taskRun.state = state;
-      taskRun.attempts = [{ state }];
-      if (!ok) {
-        final = 'FAILED';
-        break;
-      }
+/**
+ * Writes an execution dispatch sent as a document. A flow of instant tasks (`Log`) runs here and
+ * now, and its execution is written once, ended, with its log when the log is small: a duplicate
+ * message may run it twice in memory, but only one write can land. Any other flow's execution is
+ * written RUNNING under this worker's lease, and runs as a claimed one.
+ */
+async function writeSent(
+  deps: WorkerDeps,
+  flowFor: FlowLookup,
+  sent: NonNullable<ExecutionMessage['created']>,
+  leaseToken: string,
+  leaseUntilMs: number,
+  now: Date,
+): Promise<SentOutcome> {
+  const stored: StoredExecution = {
+    execution: { ...sent.execution, state: transition(sent.execution.state, 'RUNNING', now), taskRunList: [] },
+    origin: sent.origin,
+  };
+  const flow = await flowFor(stored.execution);
+  if (flow?.tasks.every((task) => task.type === LOG_TYPE)) {
+    const logs = logWriterFor(deps, stored.execution, { holdAll: true });
+    // Without a lease nothing is saved on the way, so the lease cannot be lost.
+    const final = (await runTasks(deps, flow, stored, logs, undefined)) as StateType;
+    const smallLog = logs.takeSmallLog(SMALL_LOG_BYTES);
+    if (smallLog || logs.isEmpty()) {
+      const done: StoredExecution = { ...stored, execution: { ...stored.execution, state: transition(stored.execution.state, final, deps.clock.now()) } };
+      if (!(await deps.executions.createIfAbsent({ ...done, logs: smallLog }))) return 'EXISTS';
+      await afterEnd(deps, flow, done);
+      return { ended: done };
     }
+    // Too much log to ride along: a lease first, then the lines, then the end.
+    if (!(await deps.executions.createClaimed(stored, leaseToken, leaseUntilMs))) return 'EXISTS';
+    await logs.flush();
+    stored.execution.state = transition(stored.execution.state, final, deps.clock.now());
+    if (!(await deps.executions.finish(stored, leaseToken))) return { ended: stored };
+    await afterEnd(deps, flow, stored);
+    return { ended: stored };
   }
+  if (!(await deps.executions.createClaimed(stored, leaseToken, leaseUntilMs))) return 'EXISTS';
+  return { claimed: stored };
+}
+
+/** Runs a claimed execution to its end; the ended execution, or undefined if the lease was lost (its new owner ends it). */
+async function runClaimed(deps: WorkerDeps, flowFor: FlowLookup, stored: StoredExecution, leaseToken: string): Promise<StoredExecution | undefined> {
+  const execution = stored.execution;
+  const logs = logWriterFor(deps, execution);
+  const flow = await flowFor(execution);
+  const final = await runTasks(deps, flow, stored, logs, leaseToken);
+  if (final === 'LEASE_LOST') return undefined;
   // A short log (a Log task's line or two) rides on the execution's final write instead of a write of its own.
   const smallLog = logs.takeSmallLog(SMALL_LOG_BYTES);
   await logs.flush();
   execution.state = transition(execution.state, final, deps.clock.now());
-  if (!(await deps.executions.finish({ ...stored, logs: smallLog }, leaseToken))) return;
+  if (!(await deps.executions.finish({ ...stored, logs: smallLog }, leaseToken))) return undefined;
+  await afterEnd(deps, flow, stored);
+  return stored;
+}
+
+function logWriterFor(deps: WorkerDeps, execution: Execution, options?: { holdAll: boolean }): LogWriter {
+  const attempt = execution.state.histories.filter((h) => h.state === 'RUNNING').length;
+  return new LogWriter(
+    deps.logs,
+    { namespace: execution.namespace, flowId: execution.flowId, executionId: execution.id, triggerId: execution.trigger?.id },
+    attempt,
+    deps.clock,
+    options,
+  );
+}
+
+/**
+ * Runs the flow's tasks in order, recording task runs on the execution; the execution's final state.
+ * With a lease, a task that may run for a while is shown RUNNING first (saving checks the lease).
+ */
+async function runTasks(
+  deps: WorkerDeps,
+  flow: Flow | undefined,
+  stored: StoredExecution,
+  logs: LogWriter,
+  leaseToken: string | undefined,
+): Promise<StateType | 'LEASE_LOST'> {
+  const execution = stored.execution;
+  if (!flow) {
+    logs.log('ERROR', `Flow ${execution.namespace}.${execution.flowId} no longer exists`);
+    return 'FAILED';
+  }
+  for (const task of flow.tasks) {
+    const taskRun = startTaskRun(execution, task, deps.clock.now());
+    execution.taskRunList.push(taskRun);
+    if (leaseToken !== undefined && task.type !== LOG_TYPE && !(await deps.executions.save(stored, leaseToken))) return 'LEASE_LOST';
+    const ok = await runTask(deps, flow, execution, task, taskRun, logs);
+    const state = transition(taskRun.state, ok ? 'SUCCESS' : 'FAILED', deps.clock.now());
+    taskRun.state = state;
+    taskRun.attempts = [{ state }];
+    if (!ok) return 'FAILED';
+  }
+  return 'SUCCESS';
+}
+
+/** Kestra's `stopAfter`: an execution of the trigger ending in a listed state switches the trigger off. */
+async function afterEnd(deps: WorkerDeps, flow: Flow | undefined, stored: StoredExecution): Promise<void> {
+  const { execution } = stored;
   if (!execution.trigger) return;
   const ref = { namespace: execution.namespace, flowId: execution.flowId, triggerId: execution.trigger.id };
-  // Kestra's `stopAfter`: an execution of the trigger ending in a listed state switches the trigger off.
   const trigger = flow?.triggers.find((t) => t.id === ref.triggerId);
+  const final = execution.state.current;
   if (trigger?.stopAfter?.includes(final)) {
     await setDisabled(deps, ref, true);
     console.log(`Trigger ${ref.namespace}.${ref.flowId}.${ref.triggerId} disabled: execution ${execution.id} ended ${final} (stopAfter)`);
   }
-  if (stored.origin.backfillId) await completeIfDrained(deps, ref, stored.origin.backfillId);
 }
 
 /**

@@ -61,6 +61,8 @@ export interface ExecutionOrigin {
   liveOwner?: string;
   /** The schedule tick (epoch ms) the execution stands for. */
   tickMs?: number;
+  /** For a backfill's executions: the dispatch ledger page that sent it, and its slot there (see LedgerPage). */
+  page?: { id: string; slot: number };
 }
 
 export function newState(at: Date): ExecutionState {

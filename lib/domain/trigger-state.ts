@@ -27,6 +27,11 @@ export interface BackfillState {
   reprocess: Reprocess;
   /** Ticks among the dispatched ones that were skipped: an earlier execution covers them. */
   skipped: number;
+  /** Dispatch ledger pages whose executions have not all ended (see LedgerPage). */
+  openPages: string[];
+  /** Executions of pages folded into the row: those that ended, and those of them that FAILED. */
+  ended: number;
+  failed: number;
   /** The Step Functions execution driving this backfill (continue-as-new bumps the generation). */
   executionName: string;
   generation: number;

@@ -153,7 +153,10 @@ export function describeExecutionStoreContract(name: string, makeStore: (options
       it.each(['SUCCESS', 'FAILED', 'KILLED'] as const)('answers FINISHED for a %s execution', async (state) => {
         await created({ id: 'e1', state });
 
-        expect(await store.claim('e1', 'w1', NOW.getTime() + LEASE_MS, NOW)).toEqual({ outcome: 'FINISHED' });
+        const claim = await store.claim('e1', 'w1', NOW.getTime() + LEASE_MS, NOW);
+        expect(claim.outcome).toBe('FINISHED');
+        // With the execution as stored: a redelivered message marks its ledger slot from it.
+        expect(claim.outcome === 'FINISHED' && claim.stored.execution.state.current).toBe(state);
       });
 
       it('answers BUSY, with the lease end, while another worker holds the lease', async () => {
@@ -281,7 +284,7 @@ export function describeExecutionStoreContract(name: string, makeStore: (options
 
         expect(done).toBe(true);
         expect((await store.get('e1'))!.execution.state.current).toBe('SUCCESS');
-        expect(await store.claim('e1', 'w2', NOW.getTime() + LEASE_MS, NOW)).toEqual({ outcome: 'FINISHED' });
+        expect((await store.claim('e1', 'w2', NOW.getTime() + LEASE_MS, NOW)).outcome).toBe('FINISHED');
       });
 
       it('refuses a worker that lost its lease, writing nothing', async () => {
@@ -345,63 +348,66 @@ export function describeExecutionStoreContract(name: string, makeStore: (options
       });
     });
 
-    describe('countUnfinished', () => {
-      beforeEach(async () => {
-        await created({ id: 'queued1', backfillId: 'bf1', tickMs: T0 });
-        await created({ id: 'queued2', backfillId: 'bf1', tickMs: T0 + HOUR });
-        await created({ id: 'running', backfillId: 'bf1', tickMs: T0 + 2 * HOUR });
-        await claimed('running', 'w1');
-        await created({ id: 'succeeded', backfillId: 'bf1', tickMs: T0 + 3 * HOUR });
-        await finished('succeeded', 'SUCCESS');
-        await created({ id: 'born-failed', backfillId: 'bf1', tickMs: T0 + 4 * HOUR, state: 'FAILED' });
-        await created({ id: 'other-backfill', backfillId: 'bf2', tickMs: T0 });
-        await created({ id: 'live', liveOwner: 'live:dev|reports|hourly', tickMs: T0 });
+    describe('createClaimed', () => {
+      it('writes the execution RUNNING under the lease: claims answer BUSY, and the lease holder finishes it', async () => {
+        const stored = aStoredExecution({ id: 'e1', backfillId: 'bf1', tickMs: T0 });
+        stored.execution.state = transition(stored.execution.state, 'RUNNING', NOW);
+        stored.origin.page = { id: 'bf1|p', slot: 3 };
+
+        expect(await store.createClaimed(stored, 'w1', NOW.getTime() + LEASE_MS)).toBe(true);
+
+        expect(await store.claim('e1', 'w2', NOW.getTime() + LEASE_MS, NOW)).toEqual({ outcome: 'BUSY', leaseUntilMs: NOW.getTime() + LEASE_MS });
+        expect(await store.countRunning('bf1', 10)).toBe(1);
+        stored.execution.state = transition(stored.execution.state, 'SUCCESS', NOW);
+        expect(await store.finish(stored, 'w1')).toBe(true);
+        expect(await store.get('e1')).toMatchObject({ execution: { state: { current: 'SUCCESS' } }, origin: { page: { id: 'bf1|p', slot: 3 } } });
+        expect(await store.countRunning('bf1', 10)).toBe(0);
       });
 
-      it("counts the backfill's queued and running executions", async () => {
-        expect(await store.countUnfinished('bf1', 100)).toBe(3);
+      it('writes nothing when the id exists (a duplicate message)', async () => {
+        await created({ id: 'e1', state: 'SUCCESS' });
+        const again = aStoredExecution({ id: 'e1' });
+        again.execution.state = transition(again.execution.state, 'RUNNING', NOW);
+
+        expect(await store.createClaimed(again, 'w1', NOW.getTime() + LEASE_MS)).toBe(false);
+        expect((await store.get('e1'))!.execution.state.current).toBe('SUCCESS');
       });
 
-      it('stops counting at the limit', async () => {
-        expect(await store.countUnfinished('bf1', 2)).toBe(2);
-      });
+      it('is taken over by a claim once its lease expired (its worker died)', async () => {
+        const stored = aStoredExecution({ id: 'e1' });
+        stored.execution.state = transition(stored.execution.state, 'RUNNING', NOW);
+        await store.createClaimed(stored, 'dead', NOW.getTime() + 1000);
 
-      it("counts a live schedule's unfinished executions under its owner key", async () => {
-        expect(await store.countUnfinished('live:dev|reports|hourly', 100)).toBe(1);
-      });
-
-      it('counts nothing for a backfill without executions', async () => {
-        expect(await store.countUnfinished('bf-none', 100)).toBe(0);
+        const later = new Date(NOW.getTime() + 2000);
+        const claim = await store.claim('e1', 'w2', later.getTime() + LEASE_MS, later);
+        expect(claim.outcome).toBe('CLAIMED');
+        expect(await store.save(stored, 'dead')).toBe(false);
       });
     });
 
-    describe('progressOf', () => {
+    describe('countRunning', () => {
       beforeEach(async () => {
-        await created({ id: 'q0', backfillId: 'bf1', tickMs: T0 });
-        await created({ id: 'q1', backfillId: 'bf1', tickMs: T0 + HOUR });
-        await created({ id: 'r2', backfillId: 'bf1', tickMs: T0 + 2 * HOUR });
-        await claimed('r2', 'w1');
-        await created({ id: 'f3', backfillId: 'bf1', tickMs: T0 + 3 * HOUR });
-        await finished('f3', 'FAILED');
-        await created({ id: 'f4', backfillId: 'bf1', tickMs: T0 + 4 * HOUR, state: 'FAILED' });
-        await created({ id: 's5', backfillId: 'bf1', tickMs: T0 + 5 * HOUR });
-        await finished('s5', 'SUCCESS');
-        await created({ id: 'q6', backfillId: 'bf1', tickMs: T0 + 6 * HOUR });
-        await created({ id: 'other', backfillId: 'bf2', tickMs: T0 });
+        await created({ id: 'queued', backfillId: 'bf1', tickMs: T0 });
+        await created({ id: 'running1', backfillId: 'bf1', tickMs: T0 + HOUR });
+        await claimed('running1', 'w1');
+        await created({ id: 'running2', backfillId: 'bf1', tickMs: T0 + 2 * HOUR });
+        await claimed('running2', 'w2');
+        await created({ id: 'succeeded', backfillId: 'bf1', tickMs: T0 + 3 * HOUR });
+        await finished('succeeded', 'SUCCESS');
+        await created({ id: 'other-backfill', backfillId: 'bf2', tickMs: T0 });
+        await claimed('other-backfill', 'w3');
       });
 
-      it('counts queued, running and failed executions of ticks below the bound', async () => {
-        expect(await store.progressOf('bf1', T0 + 6 * HOUR)).toEqual({ queued: 2, running: 1, failed: 2 });
+      it("counts the backfill's RUNNING executions only", async () => {
+        expect(await store.countRunning('bf1', 100)).toBe(2);
       });
 
-      it('leaves out the ticks at and above the bound', async () => {
-        expect(await store.progressOf('bf1', T0 + 3 * HOUR)).toEqual({ queued: 2, running: 1, failed: 0 });
-        expect(await store.progressOf('bf1', T0 + HOUR)).toEqual({ queued: 1, running: 0, failed: 0 });
-        expect(await store.progressOf('bf1', T0)).toEqual({ queued: 0, running: 0, failed: 0 });
+      it('stops counting at the limit', async () => {
+        expect(await store.countRunning('bf1', 1)).toBe(1);
       });
 
-      it('counts every tick with a bound past the window', async () => {
-        expect(await store.progressOf('bf1', T0 + 100 * HOUR)).toEqual({ queued: 3, running: 1, failed: 2 });
+      it('counts nothing for a backfill without executions', async () => {
+        expect(await store.countRunning('bf-none', 100)).toBe(0);
       });
     });
 

@@ -329,6 +329,59 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
       });
     });
 
+    describe('ledger pages: opened by advanceBackfill, folded by foldPages', () => {
+      async function openTwo() {
+        const backfill = await withBackfill();
+        await store.advanceBackfill(REF, 'bf1', backfill.cursorMs, { cursorMs: 10, currentDate: 'a', dispatchedDelta: 3, openedPage: 'bf1|p1' });
+        await store.advanceBackfill(REF, 'bf1', 10, { cursorMs: 20, currentDate: 'b', dispatchedDelta: 3, openedPage: 'bf1|p2' });
+        return backfill;
+      }
+
+      it('a new backfill has no open page and nothing ended', async () => {
+        await withBackfill();
+        expect((await store.get(REF))!.backfill).toMatchObject({ openPages: [], ended: 0, failed: 0 });
+      });
+
+      it('opens the page of each batch with the cursor move, and none when the advance names none', async () => {
+        await openTwo();
+        await store.advanceBackfill(REF, 'bf1', 20, { cursorMs: 30, currentDate: 'c', dispatchedDelta: 3, skippedDelta: 3 });
+        expect((await store.get(REF))!.backfill).toMatchObject({ openPages: ['bf1|p1', 'bf1|p2'], dispatched: 9 });
+      });
+
+      it('folds ended pages into the counters and closes them, once', async () => {
+        await openTwo();
+
+        expect(await store.foldPages(REF, 'bf1', [{ pageId: 'bf1|p1', ended: 3, failed: 1 }])).toBe(true);
+        expect((await store.get(REF))!.backfill).toMatchObject({ openPages: ['bf1|p2'], ended: 3, failed: 1 });
+
+        // A repeated fold (a retried dispatch) counts nothing twice, nor do the pages folded with it.
+        expect(
+          await store.foldPages(REF, 'bf1', [
+            { pageId: 'bf1|p2', ended: 3, failed: 0 },
+            { pageId: 'bf1|p1', ended: 3, failed: 1 },
+          ]),
+        ).toBe(false);
+        expect((await store.get(REF))!.backfill).toMatchObject({ openPages: ['bf1|p2'], ended: 3, failed: 1 });
+
+        expect(await store.foldPages(REF, 'bf1', [{ pageId: 'bf1|p2', ended: 3, failed: 0 }])).toBe(true);
+        expect((await store.get(REF))!.backfill).toMatchObject({ openPages: [], ended: 6, failed: 1 });
+      });
+
+      it('refuses a fold for another backfill id', async () => {
+        await openTwo();
+        expect(await store.foldPages(REF, 'bf-other', [{ pageId: 'bf1|p1', ended: 3, failed: 0 }])).toBe(false);
+        expect((await store.get(REF))!.backfill).toMatchObject({ openPages: ['bf1|p1', 'bf1|p2'], ended: 0 });
+      });
+
+      it('a finished backfill leaves no pages or counters behind for the next one', async () => {
+        await openTwo();
+        await store.foldPages(REF, 'bf1', [{ pageId: 'bf1|p1', ended: 3, failed: 2 }]);
+        await store.finishBackfill(REF, 'bf1', 'DELETED', LATER);
+        await store.startBackfill(REF, aBackfill({ id: 'bf2' }), LATER);
+        expect((await store.get(REF))!.backfill).toMatchObject({ id: 'bf2', openPages: [], ended: 0, failed: 0 });
+      });
+    });
+
     describe('storeTaskToken', () => {
       it('stores the token with the backfill and returns the row as it is now', async () => {
         await withBackfill({ paused: true });

@@ -116,18 +116,18 @@ describe('one execution per tick, whatever fails or repeats', () => {
   });
 
   it('an execution whose worker died is taken over once its lease expires, under the same id', async () => {
-    const claimMany = svc().executions.claimMany.bind(svc().executions);
+    const createClaimed = svc().executions.createClaimed.bind(svc().executions);
     let abandoned: string | undefined;
-    svc().executions.claimMany = async (claims, leaseUntil, now) => {
+    svc().executions.createClaimed = async (stored, leaseToken, leaseUntil) => {
       if (!abandoned) {
-        // The first worker claims with a short lease, then "dies": it never runs nor finishes the execution.
-        const [first, ...rest] = claims;
-        if (!first) throw new Error('a delivery holds at least one message');
-        abandoned = first.id;
-        await claimMany([{ id: first.id, leaseToken: 'dead-worker' }], now.getTime() + 1000, now);
-        return [{ outcome: 'BUSY', leaseUntilMs: now.getTime() + 1000 }, ...(await claimMany(rest, leaseUntil, now))];
+        // The first worker writes the execution RUNNING under a short lease, then "dies": it never
+        // runs nor finishes it. Its message, back from the queue, finds it leased, then takes it over.
+        abandoned = stored.execution.id;
+        const now = Date.now();
+        expect(await createClaimed(stored, 'dead-worker', now + 1000)).toBe(true);
+        return false;
       }
-      return claimMany(claims, leaseUntil, now);
+      return createClaimed(stored, leaseToken, leaseUntil);
     };
     try {
       const executions = await runBackfill('dead-worker', 5, 60);
@@ -135,7 +135,7 @@ describe('one execution per tick, whatever fails or repeats', () => {
       const taken = executions.find((e) => e.id === abandoned);
       expect(taken.state.histories.map((h: any) => h.state)).toEqual(['CREATED', 'RUNNING', 'RUNNING', 'SUCCESS']);
     } finally {
-      svc().executions.claimMany = claimMany;
+      svc().executions.createClaimed = createClaimed;
     }
   });
   it('a batch holding the same execution twice runs it once; an unreadable message fails alone', async () => {

@@ -32,7 +32,9 @@ const FIRST_TICK = '2024-03-28T06:30:00Z';
 describe("the seed page's curl and Python clients, run as written", () => {
   let product: TestProduct;
   beforeAll(async () => {
-    product = await startProduct({ workerConcurrency: 2 });
+    // Few executions in flight per backfill: a deleted backfill's queued executions still run (Kestra's
+    // delete keeps what was made), and the next test's first tick queues behind them.
+    product = await startProduct({ workerConcurrency: 2, env: { BACKFILL_MAX_IN_FLIGHT: '4' } });
     expect((await product.api.createFlow(SEED_FLOW)).status).toBe(200);
   });
   afterAll(async () => product?.close());
@@ -53,7 +55,7 @@ describe("the seed page's curl and Python clients, run as written", () => {
     const first = await waitFor(async () => {
       const found = await product.api.executions('dev', 'scheduled_flow', `${backfillLabel}&labels=reason:outage`);
       return found.find((x) => x.trigger?.variables?.date === FIRST_TICK);
-    }, 15_000);
+    }, 30_000);
     expect(first).toBeDefined();
     const deleted = await product.api.call('POST', '/api/v1/triggers/backfill/delete', { namespace: 'dev', flowId: 'scheduled_flow', triggerId: 'schedule' });
     expect(deleted.status).toBe(200);

@@ -17,7 +17,7 @@ const NO_BACKFILL_OWNER = '-';
 const DOC_INLINE_BYTES = 512;
 
 /** A tick as a fixed-width string, so sort keys order by tick and a cursor bounds them. */
-export function tickKey(tickMs: number | undefined): string {
+function tickKey(tickMs: number | undefined): string {
   return String(tickMs ?? 0).padStart(15, '0');
 }
 
@@ -26,13 +26,8 @@ function pendingTick(origin: ExecutionOrigin, id: string): string {
   return `${tickKey(origin.tickMs)}#${id}`;
 }
 
-/** `failedSort` of a failed backfill execution: `<tick>#<id>` (see EXECUTIONS_FAILED). */
-export function failedSort(stored: StoredExecution): string {
-  return `${tickKey(stored.origin.tickMs)}#${stored.execution.id}`;
-}
-
 /** `<owner>|<shard>` of a sharded index entry of execution `id`. */
-export function shardKey(owner: string, id: string): string {
+function shardKey(owner: string, id: string): string {
   return `${owner}|${shardOf(id)}`;
 }
 
@@ -73,7 +68,7 @@ export function documentUpdate(execution: Execution): { set: string; remove: str
 
 /**
  * The item of a new execution: Kestra's document plus the attributes conditions and indexes key on,
- * the sparse ones (`pendingShard`, `failedShard`, `tickShard`) only where they apply.
+ * the sparse ones (`pendingShard`, `tickShard`) only where they apply.
  */
 export function toExecutionItem(stored: StoredExecution): Item {
   const { execution, origin } = stored;
@@ -93,9 +88,9 @@ export function toExecutionItem(stored: StoredExecution): Item {
   }
   if (origin.backfillId) item.backfillId = s(origin.backfillId);
   if (origin.liveOwner) item.liveOwner = s(origin.liveOwner);
-  if (origin.backfillId && execution.state.current === 'FAILED') {
-    item.failedShard = s(shardKey(origin.backfillId, execution.id));
-    item.failedSort = s(failedSort(stored));
+  if (origin.page) {
+    item.pageId = s(origin.page.id);
+    item.pageSlot = n(origin.page.slot);
   }
   if (stored.logs?.length) item.logz = encodeLogs(execution, stored.logs);
   if (origin.tickMs !== undefined) {
@@ -123,9 +118,16 @@ export function isExecutionItem(item: Item): boolean {
 /** The execution an item holds, with the origin its attributes record and the log lines kept with it. */
 export function fromExecutionItem(item: Item): StoredExecution {
   const execution = documentOf(item);
+  const pageId = str(item, 'pageId');
+  const pageSlot = num(item, 'pageSlot');
   const stored: StoredExecution = {
     execution,
-    origin: { backfillId: str(item, 'backfillId'), liveOwner: str(item, 'liveOwner'), tickMs: num(item, 'tickMs') },
+    origin: {
+      backfillId: str(item, 'backfillId'),
+      liveOwner: str(item, 'liveOwner'),
+      tickMs: num(item, 'tickMs'),
+      ...(pageId !== undefined && pageSlot !== undefined ? { page: { id: pageId, slot: pageSlot } } : {}),
+    },
   };
   if (item.logz?.B) stored.logs = expandLogs(execution, JSON.parse(inflateRawSync(item.logz.B).toString('utf8')) as CompactLogLine[]);
   return stored;

@@ -1,8 +1,8 @@
-import { GetItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type StateType, TERMINAL_STATES, transition } from '../../domain/execution';
 import type { ClaimResult, StoredExecution } from '../../ports';
 import { type Item, batchGet, isConditionFailed, n, num, s, str, whenConditionHolds } from './client';
-import { documentUpdate, encodeLogs, executionKey, failedSort, fromExecutionItem, shardKey } from './execution-item';
+import { documentUpdate, encodeLogs, executionKey, fromExecutionItem, toExecutionItem } from './execution-item';
 
 /**
  * The lease protocol on the executions table: a worker claims an execution by writing its lease
@@ -30,18 +30,23 @@ export class ExecutionLeases {
     return this.writeUnderLease(stored, leaseToken, `SET ${doc.set} REMOVE ${doc.remove}`, doc.values);
   }
 
+  /**
+   * Writes a new execution, RUNNING and leased to `leaseToken`, unless its id exists: the claim of an
+   * execution that dispatch sent as a document (see LedgerPage). One write: the item and its index entries.
+   */
+  async createClaimed(stored: StoredExecution, leaseToken: string, leaseUntilMs: number): Promise<boolean> {
+    const item = { ...toExecutionItem(stored), leaseToken: s(leaseToken), leaseUntil: n(leaseUntilMs) };
+    return whenConditionHolds(() =>
+      this.client.send(new PutItemCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(id)' })),
+    );
+  }
+
   /** Saves a terminal state and drops the lease and the unfinished index entry; false if the lease was lost. */
   async finish(stored: StoredExecution, leaseToken: string): Promise<boolean> {
-    const backfillId = stored.execution.state.current === 'FAILED' ? stored.origin.backfillId : undefined;
     const doc = documentUpdate(stored.execution);
     const set = [doc.set, '#state = :state'];
     const remove = [doc.remove, 'pendingShard', 'pendingTick', 'leaseToken', 'leaseUntil'];
     const values: Item = { ...doc.values };
-    if (backfillId) {
-      set.push('failedShard = :failedShard', 'failedSort = :failedSort');
-      values[':failedShard'] = s(shardKey(backfillId, stored.execution.id));
-      values[':failedSort'] = s(failedSort(stored));
-    }
     if (stored.logs?.length) {
       set.push('logz = :logz');
       values[':logz'] = encodeLogs(stored.execution, stored.logs);
@@ -73,7 +78,7 @@ export class ExecutionLeases {
     if (!item) return { outcome: 'MISSING' };
     const stored = fromExecutionItem(item);
     const state = stored.execution.state.current;
-    if (TERMINAL_STATES.has(state)) return { outcome: 'FINISHED' };
+    if (TERMINAL_STATES.has(state)) return { outcome: 'FINISHED', stored };
     const currentLeaseUntil = num(item, 'leaseUntil') ?? 0;
     if (state === 'RUNNING' && currentLeaseUntil > now.getTime()) return { outcome: 'BUSY', leaseUntilMs: currentLeaseUntil };
 
@@ -115,7 +120,7 @@ export class ExecutionLeases {
       // Someone else moved it first: report what it is now.
       const out = await this.client.send(new GetItemCommand({ TableName: this.table, Key: executionKey(id), ConsistentRead: true }));
       if (!out.Item) return { outcome: 'MISSING' };
-      if (TERMINAL_STATES.has(str(out.Item, 'state') as StateType)) return { outcome: 'FINISHED' };
+      if (TERMINAL_STATES.has(str(out.Item, 'state') as StateType)) return { outcome: 'FINISHED', stored: fromExecutionItem(out.Item) };
       return { outcome: 'BUSY', leaseUntilMs: num(out.Item, 'leaseUntil') ?? 0 };
     }
   }

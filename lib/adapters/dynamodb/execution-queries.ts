@@ -3,12 +3,12 @@ import type { StateType } from '../../domain/execution';
 import type { TriggerRef } from '../../domain/trigger-state';
 import { mapLimit } from '../../util/map-limit';
 import { type Item, batchGet, eachPage, n, num, s, str } from './client';
-import { executionKey, tickKey } from './execution-item';
-import { EXECUTIONS_BY_TICK, EXECUTIONS_FAILED, EXECUTIONS_UNFINISHED, EXECUTION_SHARDS, allShards, tickOwnerKey } from './tables';
+import { executionKey } from './execution-item';
+import { EXECUTIONS_BY_TICK, EXECUTIONS_UNFINISHED, EXECUTION_SHARDS, allShards, tickOwnerKey } from './tables';
 
 /**
- * What dispatching a backfill reads about executions: states by id or by tick, and counts of a
- * backfill's unfinished and failed executions, all from keys and sparse sharded indexes, never documents.
+ * What dispatching a backfill reads about executions: states by id or by tick, and the count of a
+ * backfill's running executions, all from keys and sparse sharded indexes, never documents.
  */
 export class ExecutionQueries {
   constructor(
@@ -55,66 +55,33 @@ export class ExecutionQueries {
   }
 
   /**
-   * A backfill's executions not finished yet, counted up to `limit`. Shard after shard, stopping as
-   * soon as `limit` is reached: the worker's "any left?" check (limit 1) usually reads one shard.
+   * A backfill's RUNNING executions, counted up to `limit`, from its unfinished index entries (only
+   * executions that started a longer task and those a version before the ledger created have one).
    */
-  async countUnfinished(backfillId: string, limit: number): Promise<number> {
-    let count = 0;
-    for (const shard of allShards(backfillId)) {
-      count += await this.countKeys(EXECUTIONS_UNFINISHED, 'pendingShard', shard, limit - count);
-      if (count >= limit) return limit;
-    }
-    return count;
+  async countRunning(backfillId: string, limit: number): Promise<number> {
+    const counts = await mapLimit(allShards(backfillId), EXECUTION_SHARDS, (shard) =>
+      this.countKeys(EXECUTIONS_UNFINISHED, 'pendingShard', shard, limit, { name: 'state', equals: 'RUNNING' }),
+    );
+    return Math.min(
+      limit,
+      counts.reduce((a, b) => a + b, 0),
+    );
   }
 
-  /** A backfill's queued, running and failed executions for ticks below `belowTickMs`. */
-  async progressOf(backfillId: string, belowTickMs: number): Promise<{ queued: number; running: number; failed: number }> {
-    const below = `${tickKey(belowTickMs - 1)}#~`;
-    // Failures first, then the unfinished: an execution moving from one to the other between the two
-    // reads is then counted in neither rather than in both.
-    const failedByShard = await mapLimit(allShards(backfillId), EXECUTION_SHARDS, (shard) =>
-      this.countKeys(EXECUTIONS_FAILED, 'failedShard', shard, Number.MAX_SAFE_INTEGER, { name: 'failedSort', below }),
-    );
-    let queued = 0;
-    let running = 0;
-    await mapLimit(allShards(backfillId), EXECUTION_SHARDS, (shard) =>
-      eachPage(
-        (startKey) =>
-          this.client.send(
-            new QueryCommand({
-              TableName: this.table,
-              IndexName: EXECUTIONS_UNFINISHED,
-              KeyConditionExpression: 'pendingShard = :shard AND pendingTick < :below',
-              ProjectionExpression: '#state',
-              ExpressionAttributeNames: { '#state': 'state' },
-              ExpressionAttributeValues: { ':shard': s(shard), ':below': s(below) },
-              ExclusiveStartKey: startKey,
-            }),
-          ),
-        (page) => {
-          for (const item of page.Items ?? []) {
-            if (str(item, 'state') === 'RUNNING') running++;
-            else queued++;
-          }
-        },
-      ),
-    );
-    return { queued, running, failed: failedByShard.reduce((a, b) => a + b, 0) };
-  }
-
-  /** Counts the keys of one partition of a sparse index (optionally below a sort key), up to `limit`. */
-  private async countKeys(index: string, partitionKey: string, value: string, limit: number, range?: { name: string; below: string }): Promise<number> {
+  /** Counts the entries of one partition of a sparse index (optionally those with a projected attribute's value), up to `limit`. */
+  private async countKeys(index: string, partitionKey: string, value: string, limit: number, filter?: { name: string; equals: string }): Promise<number> {
     let count = 0;
     const values: Item = { ':pk': s(value) };
-    if (range) values[':below'] = s(range.below);
+    if (filter) values[':value'] = s(filter.equals);
     await eachPage(
       (startKey) =>
         this.client.send(
           new QueryCommand({
             TableName: this.table,
             IndexName: index,
-            KeyConditionExpression: range ? '#pk = :pk AND #sk < :below' : '#pk = :pk',
-            ExpressionAttributeNames: { '#pk': partitionKey, ...(range ? { '#sk': range.name } : {}) },
+            KeyConditionExpression: '#pk = :pk',
+            FilterExpression: filter ? '#attr = :value' : undefined,
+            ExpressionAttributeNames: { '#pk': partitionKey, ...(filter ? { '#attr': filter.name } : {}) },
             ExpressionAttributeValues: values,
             Select: 'COUNT',
             Limit: Math.min(limit - count, 10_000),

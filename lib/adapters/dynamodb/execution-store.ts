@@ -69,6 +69,11 @@ export class DynamoExecutionStore implements ExecutionStore {
     for (const key of flows.keys()) this.registered.add(key);
   }
 
+  async createClaimed(stored: StoredExecution, leaseToken: string, leaseUntilMs: number): Promise<boolean> {
+    await this.register([stored]);
+    return this.leases.createClaimed(stored, leaseToken, leaseUntilMs);
+  }
+
   async claim(id: string, leaseToken: string, leaseUntilMs: number, now: Date): Promise<ClaimResult> {
     const [result] = await this.leases.claimMany([{ id, leaseToken }], leaseUntilMs, now);
     if (!result) throw new Error(`claimMany returned no result for execution ${id}`);
@@ -99,12 +104,8 @@ export class DynamoExecutionStore implements ExecutionStore {
     return this.queries.statesByTick(trigger, fromMs, toMs);
   }
 
-  async countUnfinished(backfillId: string, limit: number): Promise<number> {
-    return this.queries.countUnfinished(backfillId, limit);
-  }
-
-  async progressOf(backfillId: string, belowTickMs: number): Promise<{ queued: number; running: number; failed: number }> {
-    return this.queries.progressOf(backfillId, belowTickMs);
+  async countRunning(backfillId: string, limit: number): Promise<number> {
+    return this.queries.countRunning(backfillId, limit);
   }
 
   async search(query: ExecutionQuery): Promise<ExecutionSearchResult> {

@@ -1,6 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SearchLimits } from '../../domain/search-limits';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDispatchLedger } from './dispatch-ledger';
 import { DynamoExecutionStore } from './execution-store';
 import { DynamoFlowStore } from './flow-store';
 import { DynamoLogStore } from './log-store';
@@ -8,7 +9,7 @@ import type { TableNames } from './tables';
 import { DynamoTriggerStore } from './trigger-store';
 
 /**
- * The four stores over one client: the same code talks to DynamoDB on AWS and to dynalite locally.
+ * The stores over one client: the same code talks to DynamoDB on AWS and to dynalite locally.
  * Flows and triggers read and write plain values through the document client; executions and logs
  * keep attribute values, as they share client.ts's batch helpers with the executions migration,
  * which has to copy items exactly as stored.
@@ -17,7 +18,7 @@ export function storesFor(
   client: DynamoDBClient,
   tables: TableNames,
   options: { searchLimits?: SearchLimits } = {},
-): { flows: DynamoFlowStore; triggers: DynamoTriggerStore; executions: DynamoExecutionStore; logs: DynamoLogStore } {
+): { flows: DynamoFlowStore; triggers: DynamoTriggerStore; executions: DynamoExecutionStore; logs: DynamoLogStore; ledger: DynamoDispatchLedger } {
   // Optional attributes are left out of items rather than refused (the low-level stores leave them out by hand).
   const documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   return {
@@ -25,5 +26,7 @@ export function storesFor(
     triggers: new DynamoTriggerStore(documents, tables.triggers),
     executions: new DynamoExecutionStore(client, tables.executions, options),
     logs: new DynamoLogStore(client, tables.logs),
+    // Pages live in the executions table: see DynamoDispatchLedger.
+    ledger: new DynamoDispatchLedger(client, tables.executions),
   };
 }

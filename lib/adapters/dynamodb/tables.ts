@@ -65,8 +65,6 @@ const EXECUTIONS_SEARCH_ATTRIBUTES = ['state', 'labelKeys'];
  * execution rewrites only the projected `state`, one write unit, not a delete and a put.
  */
 export const EXECUTIONS_UNFINISHED = 'unfinishedByOwner';
-/** Sparse: only failed executions of a backfill carry `failedShard` = `<backfillId>|<shard>` (sorted by `failedSort` = `<tick>#<id>`). */
-export const EXECUTIONS_FAILED = 'failedByBackfill';
 /**
  * Sparse: scheduled executions (live and backfilled) carry `tickShard` = `<namespace>|<flowId>|<triggerId>|<shard>`
  * (shard from the tick) and their `tickMs`. Keys only, written once at creation: a backfill that skips
@@ -99,7 +97,6 @@ export const EXECUTIONS_TABLE: TableDef = {
       projection: 'INCLUDE',
       nonKeyAttributes: ['state'],
     },
-    { name: EXECUTIONS_FAILED, partitionKey: { name: 'failedShard', type: 'S' }, sortKey: { name: 'failedSort', type: 'S' }, projection: 'KEYS_ONLY' },
     { name: EXECUTIONS_BY_TICK, partitionKey: { name: 'tickShard', type: 'S' }, sortKey: { name: 'tickMs', type: 'N' }, projection: 'KEYS_ONLY' },
     {
       name: EXECUTION_FLOWS,

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { BackfillAlreadyActiveError, TriggerNotFoundError } from '../../domain/errors';
 import type { BackfillOutcome, BackfillState, TriggerRef, TriggerState } from '../../domain/trigger-state';
-import type { AdvanceCursor, TriggerStore } from '../../ports';
+import type { AdvanceCursor, PageFold, TriggerStore } from '../../ports';
 import { type NativeItem, eachPage, isConditionFailed, whenConditionHolds } from './client';
 import { flowKey } from './tables';
 
@@ -36,6 +36,11 @@ interface TriggerItem {
   paused?: boolean;
   dispatched?: number;
   skipped?: number;
+  /** Open ledger pages (a string set; absent when none). */
+  openPages?: Set<string>;
+  /** Executions of folded pages that ended, and those of them that failed. */
+  ended?: number;
+  failed?: number;
   generation?: number;
   executionName?: string;
   taskToken?: string;
@@ -179,7 +184,8 @@ export class DynamoTriggerStore implements TriggerStore {
           Key: key(ref),
           UpdateExpression:
             'SET backfillId = :id, backfillDoc = :doc, cursorMs = :cursor, currentDate = :current, paused = :paused, ' +
-            'dispatched = :dispatched, skipped = :skipped, generation = :gen, executionName = :name, updatedDate = :u',
+            'dispatched = :dispatched, skipped = :skipped, ended = :zero, failed = :zero, generation = :gen, executionName = :name, updatedDate = :u ' +
+            'REMOVE openPages',
           ConditionExpression: 'attribute_exists(triggerId) AND attribute_not_exists(backfillId)',
           ExpressionAttributeValues: {
             ':id': backfill.id,
@@ -189,6 +195,7 @@ export class DynamoTriggerStore implements TriggerStore {
             ':paused': backfill.paused,
             ':dispatched': backfill.dispatched,
             ':skipped': backfill.skipped,
+            ':zero': 0,
             ':gen': backfill.generation,
             ':name': backfill.executionName,
             ':u': updatedDate,
@@ -211,25 +218,47 @@ export class DynamoTriggerStore implements TriggerStore {
       Key: key(ref),
       UpdateExpression:
         'SET updatedDate = :u, lastBackfillId = :id, lastBackfillOutcome = :outcome, lastBackfillEndedDate = :u ' +
-        'REMOVE backfillId, backfillDoc, cursorMs, currentDate, paused, dispatched, skipped, generation, executionName, taskToken',
+        'REMOVE backfillId, backfillDoc, cursorMs, currentDate, paused, dispatched, skipped, openPages, ended, failed, generation, executionName, taskToken',
       ConditionExpression: 'backfillId = :id',
       ExpressionAttributeValues: { ':id': backfillId, ':u': updatedDate, ':outcome': outcome },
     });
   }
 
   async advanceBackfill(ref: TriggerRef, backfillId: string, expectedCursorMs: number, advance: AdvanceCursor): Promise<boolean> {
+    const values: NativeItem = {
+      ':id': backfillId,
+      ':expected': expectedCursorMs,
+      ':cursor': advance.cursorMs,
+      ':current': advance.currentDate,
+      ':delta': advance.dispatchedDelta,
+      ':skippedDelta': advance.skippedDelta ?? 0,
+    };
+    if (advance.openedPage) values[':page'] = new Set([advance.openedPage]);
     return this.conditional({
       Key: key(ref),
-      UpdateExpression: 'SET cursorMs = :cursor, currentDate = :current ADD dispatched :delta, skipped :skippedDelta',
+      UpdateExpression: `SET cursorMs = :cursor, currentDate = :current ADD dispatched :delta, skipped :skippedDelta${advance.openedPage ? ', openPages :page' : ''}`,
       ConditionExpression: 'backfillId = :id AND cursorMs = :expected',
-      ExpressionAttributeValues: {
-        ':id': backfillId,
-        ':expected': expectedCursorMs,
-        ':cursor': advance.cursorMs,
-        ':current': advance.currentDate,
-        ':delta': advance.dispatchedDelta,
-        ':skippedDelta': advance.skippedDelta ?? 0,
-      },
+      ExpressionAttributeValues: values,
+    });
+  }
+
+  async foldPages(ref: TriggerRef, backfillId: string, folds: PageFold[]): Promise<boolean> {
+    if (!folds.length) return true;
+    const values: NativeItem = {
+      ':id': backfillId,
+      ':pages': new Set(folds.map((f) => f.pageId)),
+      ':ended': folds.reduce((sum, f) => sum + f.ended, 0),
+      ':failed': folds.reduce((sum, f) => sum + f.failed, 0),
+    };
+    const stillOpen = folds.map((fold, i) => {
+      values[`:p${i}`] = fold.pageId;
+      return `contains(openPages, :p${i})`;
+    });
+    return this.conditional({
+      Key: key(ref),
+      UpdateExpression: 'ADD ended :ended, failed :failed DELETE openPages :pages',
+      ConditionExpression: `backfillId = :id AND ${stillOpen.join(' AND ')}`,
+      ExpressionAttributeValues: values,
     });
   }
 
@@ -305,6 +334,9 @@ function toState(item: TriggerItem): TriggerState {
       // Backfills stored before reprocess existed replay every tick.
       reprocess: fixed.reprocess ?? 'ALL',
       skipped: item.skipped ?? 0,
+      openPages: [...(item.openPages ?? [])].sort(),
+      ended: item.ended ?? 0,
+      failed: item.failed ?? 0,
       generation: item.generation ?? 0,
       executionName: item.executionName ?? '',
     };

@@ -2,6 +2,7 @@ import type { Settings } from '../../../lib/config';
 import { ManualClock } from '../clock';
 import { aSettings } from '../factories';
 import { FakeShellRunner } from './fake-shell-runner';
+import { InMemoryDispatchLedger } from './in-memory-dispatch-ledger';
 import { InMemoryExecutionStore } from './in-memory-execution-store';
 import { InMemoryFlowStore } from './in-memory-flow-store';
 import { InMemoryLogStore } from './in-memory-log-store';
@@ -17,6 +18,7 @@ export interface InMemoryDependencies {
   triggers: InMemoryTriggerStore;
   executions: InMemoryExecutionStore;
   logs: InMemoryLogStore;
+  ledger: InMemoryDispatchLedger;
   queue: RecordingExecutionQueue;
   workflows: RecordingBackfillWorkflows;
   shell: FakeShellRunner;
@@ -35,6 +37,7 @@ export function inMemoryDependencies(options: { settings?: Settings; now?: strin
     triggers: new InMemoryTriggerStore(),
     executions: new InMemoryExecutionStore(),
     logs: new InMemoryLogStore(),
+    ledger: new InMemoryDispatchLedger(),
     queue: new RecordingExecutionQueue(),
     workflows: new RecordingBackfillWorkflows(),
     shell,

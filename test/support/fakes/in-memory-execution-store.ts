@@ -6,9 +6,6 @@ import type { ClaimResult, ExecutionQuery, ExecutionSearchResult, ExecutionStore
 /** Owner recorded on unfinished executions that no backfill created (as the adapter's NO_BACKFILL_OWNER). */
 const NO_BACKFILL_OWNER = '-';
 
-/** Ticks as fixed-width strings, so the sparse indexes' sort keys order by tick (as in the adapter). */
-const tickKey = (tickMs: number | undefined) => String(tickMs ?? 0).padStart(15, '0');
-
 /**
  * An execution as DynamoExecutionStore writes its item: the document as JSON plus the attributes
  * that conditions and the indexes read. The indexes are not kept apart: each query filters the
@@ -31,8 +28,8 @@ interface Item {
   tickOwner?: string;
   /** The unfinished index's owner, while CREATED or RUNNING (the adapter adds a shard; its sort key is the tick). */
   pendingOwner?: string;
-  /** The failed index's owner, for failed executions of a backfill (the adapter adds a shard; its sort key is the tick). */
-  failedOwner?: string;
+  /** The ledger page that sent it, and its slot there. */
+  page?: { id: string; slot: number };
   leaseToken?: string;
   leaseUntil?: number;
   /** Log lines kept with the execution (JSON), written by `finish`. */
@@ -80,6 +77,12 @@ export class InMemoryExecutionStore implements ExecutionStore {
     return true;
   }
 
+  async createClaimed(stored: StoredExecution, leaseToken: string, leaseUntilMs: number): Promise<boolean> {
+    if (this.items.has(stored.execution.id)) return false;
+    this.items.set(stored.execution.id, { ...toItem(stored), leaseToken, leaseUntil: leaseUntilMs });
+    return true;
+  }
+
   async claim(id: string, leaseToken: string, leaseUntilMs: number, now: Date): Promise<ClaimResult> {
     const [result] = await this.claimMany([{ id, leaseToken }], leaseUntilMs, now);
     if (!result) throw new Error(`claimMany returned no result for ${id}`);
@@ -95,7 +98,7 @@ export class InMemoryExecutionStore implements ExecutionStore {
 
   private claimItem(id: string, seen: Item | undefined, leaseToken: string, leaseUntilMs: number, now: Date): ClaimResult {
     if (!seen) return { outcome: 'MISSING' };
-    if (TERMINAL_STATES.has(seen.state)) return { outcome: 'FINISHED' };
+    if (TERMINAL_STATES.has(seen.state)) return { outcome: 'FINISHED', stored: toStored(seen) };
     const seenLeaseUntil = seen.leaseUntil ?? 0;
     if (seen.state === 'RUNNING' && seenLeaseUntil > now.getTime()) return { outcome: 'BUSY', leaseUntilMs: seenLeaseUntil };
 
@@ -104,7 +107,7 @@ export class InMemoryExecutionStore implements ExecutionStore {
     const holds = current !== undefined && current.state === seen.state && current.leaseToken === seen.leaseToken;
     if (!holds) {
       if (!current) return { outcome: 'MISSING' };
-      if (TERMINAL_STATES.has(current.state)) return { outcome: 'FINISHED' };
+      if (TERMINAL_STATES.has(current.state)) return { outcome: 'FINISHED', stored: toStored(current) };
       return { outcome: 'BUSY', leaseUntilMs: current.leaseUntil ?? 0 };
     }
     const stored = toStored(seen);
@@ -129,7 +132,6 @@ export class InMemoryExecutionStore implements ExecutionStore {
     item.doc = JSON.stringify(stored.execution);
     item.state = stored.execution.state.current;
     if (stored.logs?.length) item.logs = JSON.stringify(stored.logs);
-    if (stored.execution.state.current === 'FAILED' && stored.origin.backfillId) item.failedOwner = stored.origin.backfillId;
     delete item.pendingOwner;
     delete item.leaseToken;
     delete item.leaseUntil;
@@ -141,27 +143,10 @@ export class InMemoryExecutionStore implements ExecutionStore {
     if (item) item.leaseUntil = 0;
   }
 
-  async countUnfinished(backfillId: string, limit: number): Promise<number> {
+  async countRunning(backfillId: string, limit: number): Promise<number> {
     let count = 0;
-    for (const item of this.items.values()) if (item.pendingOwner === backfillId) count++;
+    for (const item of this.items.values()) if (item.pendingOwner === backfillId && item.state === 'RUNNING') count++;
     return Math.min(count, limit);
-  }
-
-  async progressOf(backfillId: string, belowTickMs: number): Promise<{ queued: number; running: number; failed: number }> {
-    // The adapter's key ranges on the sparse indexes' sort keys (`<tick>#<id>`), compared as DynamoDB compares them.
-    const below = `${tickKey(belowTickMs - 1)}#~`;
-    const isBelow = (item: Item) => `${tickKey(item.tickMs)}#${item.id}` < below;
-    let queued = 0;
-    let running = 0;
-    let failed = 0;
-    for (const item of this.items.values()) {
-      if (item.failedOwner === backfillId && isBelow(item)) failed++;
-      if (item.pendingOwner === backfillId && isBelow(item)) {
-        if (item.state === 'RUNNING') running++;
-        else queued++;
-      }
-    }
-    return { queued, running, failed };
   }
 
   async statesByTick(trigger: TriggerRef, fromMs: number, toMs: number): Promise<Map<number, { id: string; state: StateType }[]>> {
@@ -231,7 +216,7 @@ function toItem(stored: StoredExecution): Item {
   if (!TERMINAL_STATES.has(execution.state.current)) item.pendingOwner = origin.backfillId ?? origin.liveOwner ?? NO_BACKFILL_OWNER;
   if (origin.backfillId) item.backfillId = origin.backfillId;
   if (origin.liveOwner) item.liveOwner = origin.liveOwner;
-  if (origin.backfillId && execution.state.current === 'FAILED') item.failedOwner = origin.backfillId;
+  if (origin.page) item.page = { ...origin.page };
   if (origin.tickMs !== undefined) {
     item.tickMs = origin.tickMs;
     if (execution.trigger?.id) item.tickOwner = `${execution.namespace}|${execution.flowId}|${execution.trigger.id}`;
@@ -242,25 +227,8 @@ function toItem(stored: StoredExecution): Item {
 function toStored(item: Item): StoredExecution {
   const stored: StoredExecution = {
     execution: JSON.parse(item.doc) as Execution,
-    origin: { backfillId: item.backfillId, liveOwner: item.liveOwner, tickMs: item.tickMs },
+    origin: { backfillId: item.backfillId, liveOwner: item.liveOwner, tickMs: item.tickMs, ...(item.page ? { page: { ...item.page } } : {}) },
   };
   if (item.logs) stored.logs = JSON.parse(item.logs) as LogLine[];
   return stored;
-}
-
-/**
- * Takes `id` through the port as a worker would (claim, then finish in `state`), for tests that
- * need an execution to have run.
- */
-export async function finishExecution(
-  store: Pick<ExecutionStore, 'claim' | 'finish'>,
-  id: string,
-  state: 'SUCCESS' | 'FAILED' | 'KILLED',
-  now: Date,
-): Promise<void> {
-  const token = `test-worker-${id}`;
-  const claim = await store.claim(id, token, now.getTime() + 60_000, now);
-  if (claim.outcome !== 'CLAIMED') throw new Error(`cannot finish ${id}: ${claim.outcome}`);
-  claim.stored.execution.state = transition(claim.stored.execution.state, state, now);
-  if (!(await store.finish(claim.stored, token))) throw new Error(`cannot finish ${id}: lease lost`);
 }

@@ -1,6 +1,6 @@
 import { BackfillAlreadyActiveError, TriggerNotFoundError } from '../../../lib/domain/errors';
 import type { BackfillOutcome, BackfillState, TriggerRef, TriggerState } from '../../../lib/domain/trigger-state';
-import type { AdvanceCursor, TriggerStore } from '../../../lib/ports';
+import type { AdvanceCursor, PageFold, TriggerStore } from '../../../lib/ports';
 
 /** The parts of a backfill written once, when it starts (the adapter's `backfillDoc`). */
 type FixedBackfill = Pick<BackfillState, 'start' | 'end' | 'inputs' | 'labels' | 'previousNextExecutionDate' | 'totalTicks' | 'createdDate' | 'reprocess'>;
@@ -30,6 +30,9 @@ interface Row {
     paused: boolean;
     dispatched: number;
     skipped: number;
+    openPages: Set<string>;
+    ended: number;
+    failed: number;
     generation: number;
     executionName: string;
   };
@@ -137,6 +140,9 @@ export class InMemoryTriggerStore implements TriggerStore {
       paused: backfill.paused,
       dispatched: backfill.dispatched,
       skipped: backfill.skipped,
+      openPages: new Set(),
+      ended: 0,
+      failed: 0,
       generation: backfill.generation,
       executionName: backfill.executionName,
     };
@@ -162,6 +168,18 @@ export class InMemoryTriggerStore implements TriggerStore {
     backfill.currentDate = advance.currentDate;
     backfill.dispatched += advance.dispatchedDelta;
     backfill.skipped += advance.skippedDelta ?? 0;
+    if (advance.openedPage) backfill.openPages.add(advance.openedPage);
+    return true;
+  }
+
+  async foldPages(ref: TriggerRef, backfillId: string, folds: PageFold[]): Promise<boolean> {
+    const backfill = this.rows.get(key(ref))?.backfill;
+    if (backfill?.id !== backfillId || !folds.every((f) => backfill.openPages.has(f.pageId))) return false;
+    for (const fold of folds) {
+      backfill.openPages.delete(fold.pageId);
+      backfill.ended += fold.ended;
+      backfill.failed += fold.failed;
+    }
     return true;
   }
 
@@ -222,6 +240,9 @@ function toState(row: Row): TriggerState {
       dispatched: b.dispatched,
       reprocess: fixed.reprocess ?? 'ALL',
       skipped: b.skipped,
+      openPages: [...b.openPages].sort(compareStrings),
+      ended: b.ended,
+      failed: b.failed,
       generation: b.generation,
       executionName: b.executionName,
     };

@@ -38,6 +38,9 @@ describe('triggerView (the Trigger JSON the API returns)', () => {
     dispatched: 5,
     reprocess: 'FAILED_AND_MISSING',
     skipped: 1,
+    openPages: ['b1|p'],
+    ended: 0,
+    failed: 0,
     executionName: 'f-schedule-b1-g0',
     generation: 0,
     createdDate: '2026-11-24T12:00:00.000Z',
@@ -53,7 +56,9 @@ describe('triggerView (the Trigger JSON the API returns)', () => {
   };
   const deps = (stateMachineArn?: string) => ({
     settings: { stateMachineArn },
-    executions: { progressOf: async () => ({ queued: 1, running: 1, failed: 1 }) },
+    // One open page of three ticks, one of them ended FAILED: two in flight, one of them running.
+    executions: { countRunning: async () => 1 },
+    ledger: { read: async () => [{ id: 'b1|p', backfillId: 'b1', ticks: [1, 2, 3], sentAt: 's', ended: [2], failed: [2] }] },
   });
 
   it("keeps Kestra's field order and adds the backfill's progress and, on AWS, its execution's links", async () => {

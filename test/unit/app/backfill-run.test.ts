@@ -1,11 +1,10 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { completeIfDrained, continueAsNew, parkUntilResumed } from '../../../lib/app/backfill-run';
+import { continueAsNew, parkUntilResumed } from '../../../lib/app/backfill-run';
 import type { TriggerRef } from '../../../lib/domain/trigger-state';
 import { type InMemoryDependencies, inMemoryDependencies } from '../../support/fakes/in-memory-dependencies';
-import { aBackfill, aRunInput, aStoredExecution, aTriggerState } from '../../support/factories';
+import { aBackfill, aRunInput, aTriggerState } from '../../support/factories';
 
 const REF: TriggerRef = { namespace: 'dev', flowId: 'reports', triggerId: 'hourly' };
-const END = Date.parse(aBackfill().end);
 
 describe('backfill-run', () => {
   let deps: InMemoryDependencies;
@@ -65,47 +64,6 @@ describe('backfill-run', () => {
 
       expect(result).toEqual({ parked: false });
       expect(deps.workflows.resumed).toHaveLength(1);
-    });
-  });
-
-  describe('completeIfDrained', () => {
-    const drained = { cursorMs: END + 1, dispatched: 10 };
-
-    it('completes a backfill whose ticks are all dispatched and executions all finished', async () => {
-      await givenBackfill(drained);
-      await deps.executions.createIfAbsent(aStoredExecution({ id: 'done', backfillId: 'bf1', tickMs: END, state: 'SUCCESS' }));
-
-      const completed = await completeIfDrained(deps, REF, 'bf1');
-
-      expect(completed).toBe(true);
-      expect((await deps.triggers.get(REF))!.lastBackfill).toEqual({ id: 'bf1', outcome: 'COMPLETED', endedDate: deps.clock.now().toISOString() });
-    });
-
-    it('leaves a backfill with unfinished executions', async () => {
-      await givenBackfill(drained);
-      await deps.executions.createIfAbsent(aStoredExecution({ id: 'queued', backfillId: 'bf1', tickMs: END }));
-
-      expect(await completeIfDrained(deps, REF, 'bf1')).toBe(false);
-      expect((await deps.triggers.get(REF))!.backfill!.id).toBe('bf1');
-    });
-
-    it('leaves a backfill with ticks still to dispatch', async () => {
-      await givenBackfill({ cursorMs: END, dispatched: 9 });
-
-      expect(await completeIfDrained(deps, REF, 'bf1')).toBe(false);
-    });
-
-    it('leaves a paused backfill', async () => {
-      await givenBackfill({ ...drained, paused: true });
-
-      expect(await completeIfDrained(deps, REF, 'bf1')).toBe(false);
-    });
-
-    it('leaves another backfill alone', async () => {
-      await givenBackfill({ ...drained, id: 'bf2' });
-
-      expect(await completeIfDrained(deps, REF, 'bf1')).toBe(false);
-      expect((await deps.triggers.get(REF))!.backfill!.id).toBe('bf2');
     });
   });
 });

@@ -3,7 +3,6 @@ import { dispatchRound } from '../../../lib/app/dispatch-round';
 import { tickExecutionId } from '../../../lib/domain/ids';
 import type { BackfillState, TriggerRef } from '../../../lib/domain/trigger-state';
 import { type InMemoryDependencies, inMemoryDependencies } from '../../support/fakes/in-memory-dependencies';
-import { finishExecution } from '../../support/fakes/in-memory-execution-store';
 import { aBackfill, aFlow, aRunInput, aSettings, aTriggerState } from '../../support/factories';
 
 const REF: TriggerRef = { namespace: 'dev', flowId: 'reports', triggerId: 'hourly' };
@@ -44,7 +43,15 @@ describe('dispatchRound', () => {
     await deps.triggers.startBackfill(REF, aBackfill(overrides), deps.clock.now().toISOString());
   }
   const backfillNow = async () => (await deps.triggers.get(REF))?.backfill;
-  const finish = (...indexes: number[]) => Promise.all(indexes.map((i) => finishExecution(deps.executions, idOf(i), 'SUCCESS', deps.clock.now())));
+  /** What the worker does once these ticks' executions ended: it marks their ledger slots. */
+  const finish = (...indexes: number[]) =>
+    deps.ledger.markEnded(
+      indexes.map((i) => {
+        const page = deps.queue.sent.backfill.find((m) => m.executionId === idOf(i))?.created?.origin.page;
+        if (!page) throw new Error(`tick ${i} was not sent`);
+        return { pageId: page.id, slot: page.slot, failed: false };
+      }),
+    );
 
   it('dispatches batches while there is room, then waits for room, and hands the wait over once its budget is spent', async () => {
     await givenBackfill();
@@ -193,7 +200,7 @@ describe('dispatchRound', () => {
     expect(slept).toEqual([250, 250, 250, 250]);
   });
 
-  it('lets an error through, so that the state machine retries the invocation, and a retry creates no execution twice', async () => {
+  it('lets an error through, so that the state machine retries the invocation, and a retry sends no tick under two pages', async () => {
     deps.settings = aSettings({ dispatch: { ...DISPATCH, maxInFlight: 100 } });
     await givenBackfill();
     const advance = deps.triggers.advanceBackfill.bind(deps.triggers);
@@ -206,11 +213,11 @@ describe('dispatchRound', () => {
     await expect(dispatchRound(deps, aRunInput())).rejects.toThrow('throttled by DynamoDB');
     expect((await backfillNow())!.dispatched).toBe(3);
 
-    // Retried: every tick once, the second batch queued again (its executions were still CREATED).
+    // Retried: every tick once, the second batch sent again from its ledger page (none of it had ended).
     const out = await dispatchRound(deps, aRunInput());
     expect(out).toMatchObject({ status: 'THROTTLED', iteration: 1, dispatched: 10 });
     expect(deps.queue.sentIds('backfill')).toEqual(ids(0, 1, 2, 3, 4, 5, 3, 4, 5, 6, 7, 8, 9));
-    expect(await deps.executions.countUnfinished('bf1', 100)).toBe(10);
-    expect((await backfillNow())!.dispatched).toBe(10);
+    expect(deps.ledger.all().map((page) => page.ticks.length)).toEqual([3, 3, 3, 1]);
+    expect((await backfillNow())!).toMatchObject({ dispatched: 10, openPages: deps.ledger.all().map((page) => page.id) });
   });
 });

@@ -1,9 +1,9 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { dispatchBatch } from '../../../lib/app/dispatch';
 import { liveOwner, tickExecutionId } from '../../../lib/domain/ids';
+import { ledgerPageId } from '../../../lib/domain/ledger';
 import type { BackfillState, TriggerRef } from '../../../lib/domain/trigger-state';
 import { type InMemoryDependencies, inMemoryDependencies } from '../../support/fakes/in-memory-dependencies';
-import { finishExecution } from '../../support/fakes/in-memory-execution-store';
 import { aBackfill, aFlow, aRunInput, aSettings, aStoredExecution, aTriggerState } from '../../support/factories';
 
 const REF: TriggerRef = { namespace: 'dev', flowId: 'reports', triggerId: 'hourly' };
@@ -32,8 +32,22 @@ describe('dispatchBatch', () => {
 
   const backfillNow = async () => (await deps.triggers.get(REF))?.backfill;
 
+  /** The last document sent for tick `i` (dispatch writes no execution: the worker does). */
+  const sentDocument = (i: number) => deps.queue.sent.backfill.filter((m) => m.executionId === idOf(i) && m.created).at(-1)?.created;
+
+  /** What the worker does once the executions of ticks `indices` ended: it marks their ledger slots. */
+  async function ended(indices: number[], state: 'SUCCESS' | 'FAILED' = 'SUCCESS'): Promise<void> {
+    await deps.ledger.markEnded(
+      indices.map((i) => {
+        const page = sentDocument(i)?.origin.page;
+        if (!page) throw new Error(`tick ${i} was not sent`);
+        return { pageId: page.id, slot: page.slot, failed: state === 'FAILED' };
+      }),
+    );
+  }
+
   describe('a batch', () => {
-    it("creates the next batchSize ticks' executions and queues them on the backfill lane", async () => {
+    it("sends the next batchSize ticks' executions as documents on the backfill lane, under one ledger page, writing none", async () => {
       await givenBackfill();
 
       const out = await dispatchBatch(deps, aRunInput());
@@ -41,10 +55,17 @@ describe('dispatchBatch', () => {
       expect(out).toMatchObject({ status: 'DISPATCHED', waitSeconds: 0, iteration: 1, generation: 0, dispatched: 3 });
       expect(deps.queue.sentIds('backfill')).toEqual([idOf(0), idOf(1), idOf(2)]);
       expect(deps.queue.sentIds('live')).toEqual([]);
-      const first = await deps.executions.get(idOf(0));
-      expect(first!.origin).toMatchObject({ backfillId: 'bf1', tickMs: tick(0) });
-      expect(first!.execution).toMatchObject({ namespace: 'dev', flowId: 'reports', state: { current: 'CREATED' } });
-      expect(first!.execution.labels).toContainEqual({ key: 'system.backfill', value: 'bf1' });
+      const pageId = ledgerPageId('bf1', tick(0));
+      const first = sentDocument(0)!;
+      expect(first.origin).toEqual({ backfillId: 'bf1', tickMs: tick(0), page: { id: pageId, slot: 0 } });
+      expect(first.execution).toMatchObject({ id: idOf(0), namespace: 'dev', flowId: 'reports', state: { current: 'CREATED' } });
+      expect(first.execution.labels).toContainEqual({ key: 'system.backfill', value: 'bf1' });
+      expect(sentDocument(2)!.origin.page).toEqual({ id: pageId, slot: 2 });
+      expect(await deps.executions.get(idOf(0))).toBeUndefined();
+      expect(deps.ledger.all()).toEqual([
+        { id: pageId, backfillId: 'bf1', ticks: [tick(0), tick(1), tick(2)], sentAt: deps.clock.now().toISOString(), ended: [], failed: [] },
+      ]);
+      expect((await backfillNow())!.openPages).toEqual([pageId]);
     });
 
     it('moves the cursor past the batch, to the next tick', async () => {
@@ -62,7 +83,7 @@ describe('dispatchBatch', () => {
 
       await dispatchBatch(deps, aRunInput());
 
-      const execution = (await deps.executions.get(idOf(1)))!.execution;
+      const execution = sentDocument(1)!.execution;
       expect(execution.labels).toContainEqual({ key: 'why', value: 'replay' });
       expect(execution.inputs).toEqual({ day: '2026-02-01T01:00:00Z' });
       expect(execution.flowRevision).toBe(2);
@@ -80,48 +101,35 @@ describe('dispatchBatch', () => {
   });
 
   describe('THROTTLED', () => {
-    it("counts a re-run batch's own executions already queued against maxInFlight", async () => {
+    it('waits, sending nothing, while a batch does not fit under maxInFlight executions in flight', async () => {
       await givenBackfill();
-      vi.spyOn(deps.triggers, 'advanceBackfill').mockRejectedValueOnce(new Error('crash'));
-      await expect(dispatchBatch(deps, aRunInput())).rejects.toThrow('crash');
-
-      // 3 unfinished of 5: the batch of 3 does not fit.
-      expect((await dispatchBatch(deps, aRunInput())).status).toBe('THROTTLED');
-      await finishExecution(deps.executions, idOf(0), 'SUCCESS', deps.clock.now());
-      const out = await dispatchBatch(deps, aRunInput());
-
-      expect(out).toMatchObject({ status: 'DISPATCHED', dispatched: 3 });
-      expect(deps.queue.sentIds('backfill').slice(3)).toEqual([idOf(1), idOf(2)]);
-      expect(await deps.executions.countUnfinished('bf1', 100)).toBe(2);
-    });
-
-    it('waits, dispatching nothing, while the backfill has maxInFlight unfinished executions', async () => {
-      await givenBackfill({ cursorMs: tick(5), dispatched: 5 });
-      await deps.executions.createMany([0, 1, 2, 3, 4].map((i) => aStoredExecution({ id: idOf(i), backfillId: 'bf1', tickMs: tick(i) })));
-
-      const out = await dispatchBatch(deps, aRunInput());
-
-      expect(out).toMatchObject({ status: 'THROTTLED', waitSeconds: 7, dispatched: 5 });
-      expect(deps.queue.sentIds('backfill')).toEqual([]);
-      expect((await backfillNow())!.cursorMs).toBe(tick(5));
-    });
-
-    it('waits until a whole batch fits under maxInFlight, rather than send a part of one', async () => {
-      await givenBackfill({ cursorMs: tick(4), dispatched: 4 });
-      await deps.executions.createMany([0, 1, 2, 3].map((i) => aStoredExecution({ id: idOf(i), backfillId: 'bf1', tickMs: tick(i) })));
-
-      expect((await dispatchBatch(deps, aRunInput())).status).toBe('THROTTLED');
-      expect(deps.queue.sentIds('backfill')).toEqual([]);
-      await finishExecution(deps.executions, idOf(0), 'SUCCESS', deps.clock.now());
-      await finishExecution(deps.executions, idOf(1), 'SUCCESS', deps.clock.now());
       await dispatchBatch(deps, aRunInput());
 
-      expect(deps.queue.sentIds('backfill')).toEqual([idOf(4), idOf(5), idOf(6)]);
+      // 3 in flight of 5: the next batch of 3 does not fit.
+      const out = await dispatchBatch(deps, aRunInput());
+
+      expect(out).toMatchObject({ status: 'THROTTLED', waitSeconds: 7, dispatched: 3 });
+      expect(deps.queue.sentIds('backfill')).toHaveLength(3);
+      expect((await backfillNow())!.cursorMs).toBe(tick(2) + 1);
+    });
+
+    it('sends the next batch once enough executions ended for a whole one, rather than send a part of one', async () => {
+      await givenBackfill();
+      await dispatchBatch(deps, aRunInput());
+      await ended([0]);
+      expect((await dispatchBatch(deps, aRunInput())).status).toBe('DISPATCHED');
+      expect(deps.queue.sentIds('backfill').slice(3)).toEqual([idOf(3), idOf(4), idOf(5)]);
+
+      // In flight now: ticks 1, 2 and 3, 4, 5. One more ended leaves room for 1 only.
+      await ended([1]);
+      expect((await dispatchBatch(deps, aRunInput())).status).toBe('THROTTLED');
+      await ended([2, 3]);
+      await dispatchBatch(deps, aRunInput());
+      expect(deps.queue.sentIds('backfill').slice(6)).toEqual([idOf(6), idOf(7), idOf(8)]);
     });
 
     it('sends the last ticks once they fit, though fewer than a batch', async () => {
       await givenBackfill({ cursorMs: tick(8), dispatched: 8 });
-      await deps.executions.createMany([5, 6, 7].map((i) => aStoredExecution({ id: idOf(i), backfillId: 'bf1', tickMs: tick(i) })));
 
       await dispatchBatch(deps, aRunInput());
 
@@ -139,13 +147,41 @@ describe('dispatchBatch', () => {
     });
 
     it('waits for the last executions once every tick is dispatched', async () => {
-      await givenBackfill({ cursorMs: tick(10), dispatched: 10 });
-      await deps.executions.createIfAbsent(aStoredExecution({ id: idOf(9), backfillId: 'bf1', tickMs: tick(9) }));
+      await givenBackfill({ cursorMs: tick(8), dispatched: 8 });
+      await dispatchBatch(deps, aRunInput());
+      await ended([8]);
 
       const out = await dispatchBatch(deps, aRunInput());
 
       expect(out.status).toBe('THROTTLED');
       expect((await backfillNow())!.id).toBe('bf1');
+    });
+  });
+
+  describe('the ledger', () => {
+    it("folds a page whose executions all ended into the backfill's counters, and deletes it", async () => {
+      deps.settings = aSettings({ dispatch: { batchSize: 3, maxInFlight: 100 } });
+      await givenBackfill();
+      await dispatchBatch(deps, aRunInput());
+      await ended([0, 2]);
+      await ended([1], 'FAILED');
+
+      await dispatchBatch(deps, aRunInput());
+
+      const second = ledgerPageId('bf1', tick(3));
+      expect(await backfillNow()).toMatchObject({ openPages: [second], ended: 3, failed: 1, dispatched: 6 });
+      expect(deps.ledger.all().map((p) => p.id)).toEqual([second]);
+    });
+
+    it('keeps a page open while one of its executions has not ended', async () => {
+      deps.settings = aSettings({ dispatch: { batchSize: 3, maxInFlight: 100 } });
+      await givenBackfill();
+      await dispatchBatch(deps, aRunInput());
+      await ended([0, 1]);
+
+      await dispatchBatch(deps, aRunInput());
+
+      expect(await backfillNow()).toMatchObject({ openPages: [ledgerPageId('bf1', tick(0)), ledgerPageId('bf1', tick(3))], ended: 0 });
     });
   });
 
@@ -172,19 +208,21 @@ describe('dispatchBatch', () => {
   });
 
   describe('DONE', () => {
-    it('completes a drained backfill: every tick dispatched, none unfinished', async () => {
-      await givenBackfill({ cursorMs: tick(10), dispatched: 10, currentDate: '2026-02-01T09:00:00Z' });
-      await deps.executions.createIfAbsent(aStoredExecution({ id: idOf(9), backfillId: 'bf1', tickMs: tick(9), state: 'SUCCESS' }));
+    it('completes a drained backfill: every tick dispatched, every execution ended', async () => {
+      await givenBackfill({ cursorMs: tick(8), dispatched: 8, currentDate: '2026-02-01T08:00:00Z' });
+      await dispatchBatch(deps, aRunInput());
+      await ended([8, 9]);
 
       const out = await dispatchBatch(deps, aRunInput());
 
       expect(out).toMatchObject({ status: 'DONE', dispatched: 10 });
+      expect(deps.ledger.all()).toEqual([]);
       const state = await deps.triggers.get(REF);
       expect(state!.backfill).toBeUndefined();
       expect(state!.lastBackfill).toEqual({ id: 'bf1', outcome: 'COMPLETED', endedDate: deps.clock.now().toISOString() });
     });
 
-    it('reports DONE when the worker that ran the last execution completed it first', async () => {
+    it('reports DONE when an earlier attempt of this dispatch completed it first', async () => {
       await givenBackfill();
       await deps.triggers.finishBackfill(REF, 'bf1', 'COMPLETED', deps.clock.now().toISOString());
 
@@ -239,32 +277,34 @@ describe('dispatchBatch', () => {
 
   describe('a re-run batch', () => {
     beforeEach(() => {
-      // Room for the whole batch again: a re-run's own executions count against maxInFlight.
       deps.settings = aSettings({ dispatch: { batchSize: 3, maxInFlight: 100 } });
     });
 
-    it('creates no second execution for a tick and moves the cursor once', async () => {
+    it('finds the page the first attempt wrote, sends its executions again and moves the cursor once', async () => {
       await givenBackfill();
       vi.spyOn(deps.triggers, 'advanceBackfill').mockRejectedValueOnce(new Error('the task timed out before the cursor moved'));
       await expect(dispatchBatch(deps, aRunInput())).rejects.toThrow('timed out');
+      const firstSend = structuredClone(deps.queue.sent.backfill);
+      deps.clock.advance(60_000);
 
       const out = await dispatchBatch(deps, aRunInput());
 
       expect(out).toMatchObject({ status: 'DISPATCHED', dispatched: 3 });
-      expect(await deps.executions.countUnfinished('bf1', 100)).toBe(3);
-      expect(await backfillNow()).toMatchObject({ cursorMs: tick(2) + 1, dispatched: 3 });
+      // The very same documents (created when the page was), so the worker writes each execution once.
+      expect(deps.queue.sent.backfill.slice(3)).toEqual(firstSend);
+      expect(deps.ledger.all()).toHaveLength(1);
+      expect(await backfillNow()).toMatchObject({ cursorMs: tick(2) + 1, dispatched: 3, openPages: [ledgerPageId('bf1', tick(0))] });
     });
 
-    it('queues again the executions still CREATED, not those that ran', async () => {
+    it('sends again only the executions that have not ended', async () => {
       await givenBackfill();
       vi.spyOn(deps.triggers, 'advanceBackfill').mockRejectedValueOnce(new Error('crash'));
       await expect(dispatchBatch(deps, aRunInput())).rejects.toThrow('crash');
-      await finishExecution(deps.executions, idOf(0), 'SUCCESS', deps.clock.now());
+      await ended([0]);
 
       await dispatchBatch(deps, aRunInput());
 
       expect(deps.queue.sentIds('backfill')).toEqual([idOf(0), idOf(1), idOf(2), idOf(1), idOf(2)]);
-      expect((await deps.executions.get(idOf(0)))!.execution.state.current).toBe('SUCCESS');
     });
 
     it('counts nothing twice when the cursor already moved for the batch', async () => {
@@ -314,7 +354,7 @@ describe('dispatchBatch', () => {
       expect(deps.queue.sentIds('backfill')).toEqual([idOf(0), idOf(1), idOf(2)]);
     });
 
-    it('never skips a tick the backfill itself already made an execution for', async () => {
+    it('never skips a tick the backfill itself already sent: a re-run batch keeps its page', async () => {
       deps.settings = aSettings({ dispatch: { batchSize: 3, maxInFlight: 100 } });
       await givenBackfill({ reprocess: 'MISSING' });
       vi.spyOn(deps.triggers, 'advanceBackfill').mockRejectedValueOnce(new Error('crash'));
@@ -330,7 +370,7 @@ describe('dispatchBatch', () => {
   });
 
   describe('an execution that cannot be created', () => {
-    it('is stored FAILED with a log line saying why, and not queued', async () => {
+    it('is stored FAILED with a log line saying why, not queued, and its slot ended and failed', async () => {
       await deps.flows.update(aFlow({ revision: 2, inputs: [{ id: 'day', type: 'INT', required: true }] }), 1);
       await givenBackfill();
 
@@ -346,7 +386,7 @@ describe('dispatchBatch', () => {
           message: expect.stringMatching(/^Execution could not be created: inputs\.day: required input has no value/),
         }),
       ]);
-      expect(await deps.executions.progressOf('bf1', tick(3))).toEqual({ queued: 0, running: 0, failed: 3 });
+      expect(deps.ledger.all()).toEqual([expect.objectContaining({ ended: [0, 1, 2], failed: [0, 1, 2] })]);
     });
   });
 });

@@ -1,7 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { triggerView } from '../../../lib/app/trigger-view';
 import { type InMemoryDependencies, inMemoryDependencies } from '../../support/fakes/in-memory-dependencies';
-import { finishExecution } from '../../support/fakes/in-memory-execution-store';
 import { aBackfill, aSettings, aStoredExecution, aTriggerState } from '../../support/factories';
 
 const HOUR = 3_600_000;
@@ -39,25 +38,31 @@ describe('triggerView', () => {
   });
 
   describe("a backfill's progress", () => {
-    it('is counted from the executions below the cursor', async () => {
-      // Ticks 0-5 dispatched, tick 5 skipped: one queued, one running, one failed, two succeeded. Tick 6
-      // is beyond the cursor (a batch being written) and must not count yet.
-      const backfill = aBackfill({ cursorMs: T0 + 6 * HOUR, dispatched: 6, skipped: 1 });
-      const make = (id: string, i: number) => aStoredExecution({ id, backfillId: 'bf1', tickMs: T0 + i * HOUR });
-      await deps.executions.createMany([make('q', 0), make('r', 1), make('f', 2), make('s1', 3), make('s2', 4), make('beyond', 6)]);
-      await deps.executions.claim('r', 'w', Number.MAX_SAFE_INTEGER, deps.clock.now());
-      await finishExecution(deps.executions, 'f', 'FAILED', deps.clock.now());
-      await finishExecution(deps.executions, 's1', 'SUCCESS', deps.clock.now());
-      await finishExecution(deps.executions, 's2', 'SUCCESS', deps.clock.now());
+    it('is counted from the folded counters and the open ledger pages', async () => {
+      // Ticks 0-9 dispatched, one skipped. Folded earlier: 4 ended, 1 of them failed. Open: a page of
+      // five, two ended (one failed), one running, two queued.
+      const backfill = aBackfill({ cursorMs: T0 + 10 * HOUR, dispatched: 10, skipped: 1, ended: 4, failed: 1, openPages: ['bf1|p'] });
+      await deps.ledger.open({ id: 'bf1|p', backfillId: 'bf1', ticks: [5, 6, 7, 8, 9].map((i) => T0 + i * HOUR), sentAt: 's', ended: [0, 3], failed: [3] });
+      const running = aStoredExecution({ id: 'r', backfillId: 'bf1', tickMs: T0 + 6 * HOUR });
+      running.execution.state = { ...running.execution.state, current: 'RUNNING' };
+      await deps.executions.createClaimed(running, 'w', Number.MAX_SAFE_INTEGER);
 
       const json = await triggerView(deps, aTriggerState({ backfill }));
 
-      expect(json.backfill?.progress).toEqual({ total: 10, dispatched: 6, queued: 1, running: 1, succeeded: 2, failed: 1, skipped: 1 });
+      expect(json.backfill?.progress).toEqual({ total: 10, dispatched: 10, queued: 2, running: 1, succeeded: 4, failed: 2, skipped: 1 });
+    });
+
+    it('reads no page and counts nothing running when none is open', async () => {
+      const backfill = aBackfill({ cursorMs: T0 + 10 * HOUR, dispatched: 10, ended: 10, failed: 0 });
+
+      const json = await triggerView(deps, aTriggerState({ backfill }));
+
+      expect(json.backfill?.progress).toEqual({ total: 10, dispatched: 10, queued: 0, running: 0, succeeded: 10, failed: 0, skipped: 0 });
     });
 
     it('never shows a negative succeeded count', async () => {
-      const backfill = aBackfill({ cursorMs: T0 + HOUR, dispatched: 0 });
-      await deps.executions.createIfAbsent(aStoredExecution({ id: 'q', backfillId: 'bf1', tickMs: T0 }));
+      const backfill = aBackfill({ cursorMs: T0 + HOUR, dispatched: 0, openPages: ['bf1|p'] });
+      await deps.ledger.open({ id: 'bf1|p', backfillId: 'bf1', ticks: [T0], sentAt: 's', ended: [], failed: [] });
 
       const json = await triggerView(deps, aTriggerState({ backfill }));
 

@@ -4,7 +4,7 @@ import { type RunOutcome, createExecutionRunner } from '../../../lib/app/worker'
 import { type Flow, LOG_TYPE, SHELL_COMMANDS_TYPE, type ShellCommandsTask, type Task } from '../../../lib/domain/flow/model';
 import type { TriggerRef } from '../../../lib/domain/trigger-state';
 import { type InMemoryDependencies, inMemoryDependencies } from '../../support/fakes/in-memory-dependencies';
-import { aBackfill, aFlow, aScheduleTrigger, aStoredExecution, aTriggerState, type StoredExecutionOptions } from '../../support/factories';
+import { aFlow, aScheduleTrigger, aStoredExecution, aTriggerState, type StoredExecutionOptions } from '../../support/factories';
 
 const REF: TriggerRef = { namespace: 'dev', flowId: 'reports', triggerId: 'hourly' };
 const TICK = Date.parse('2026-02-01T00:00:00Z');
@@ -20,6 +20,9 @@ const shellTask = (overrides: Partial<ShellCommandsTask> = {}): ShellCommandsTas
 });
 
 const logTask = (message: string | string[], id = 'hello'): Task => ({ id, type: LOG_TYPE, message, level: 'INFO' });
+
+/** Messages naming executions that exist (live ones, or a backfill's written by dispatch). */
+const byId = (...ids: string[]) => ids.map((executionId) => ({ executionId }));
 
 /** Unwraps settled results into outcomes, failing on a rejection. */
 const outcomes = (results: PromiseSettledResult<RunOutcome>[]) =>
@@ -58,7 +61,7 @@ describe('createExecutionRunner', () => {
         await givenFlow({ tasks: [logTask(['Hello {{ trigger.date }}', 'from {{ flow.namespace }}.{{ flow.id }}'])] });
         await givenExecution();
 
-        const results = await createExecutionRunner(deps).runExecutions(['e1']);
+        const results = await createExecutionRunner(deps).runExecutions(byId('e1'));
 
         expect(outcomes(results)).toEqual([{ outcome: 'DONE' }]);
         const execution = await stateOf();
@@ -90,7 +93,7 @@ describe('createExecutionRunner', () => {
           { seq: 2_000_001, entry: line('sentinel') },
         ]);
 
-        await createExecutionRunner(deps).runExecutions(['e1']);
+        await createExecutionRunner(deps).runExecutions(byId('e1'));
 
         expect((await stateOf()).state.current).toBe('SUCCESS');
         expect((await executionLogs(deps, 'e1')).map((l) => l.message)).toEqual(['first try', 'second try', 'sentinel']);
@@ -102,7 +105,7 @@ describe('createExecutionRunner', () => {
         await givenFlow({ tasks: [shellTask()] });
         await givenExecution();
 
-        const results = await createExecutionRunner(deps).runExecutions(['e1']);
+        const results = await createExecutionRunner(deps).runExecutions(byId('e1'));
 
         expect(outcomes(results)).toEqual([{ outcome: 'DONE' }]);
         expect(deps.shell.runs).toHaveLength(1);
@@ -116,7 +119,7 @@ describe('createExecutionRunner', () => {
         await givenFlow({ tasks: [shellTask({ timeout: 'PT5M', timeoutMs: 300_000 })] });
         await givenExecution();
 
-        await createExecutionRunner(deps).runExecutions(['e1']);
+        await createExecutionRunner(deps).runExecutions(byId('e1'));
 
         expect(deps.shell.runs[0]?.timeoutMs).toBe(300_000);
       });
@@ -130,7 +133,7 @@ describe('createExecutionRunner', () => {
           return { ok: true, exitCode: 0, timedOut: false };
         });
 
-        await createExecutionRunner(deps).runExecutions(['e1']);
+        await createExecutionRunner(deps).runExecutions(byId('e1'));
 
         expect(during!.state.current).toBe('RUNNING');
         expect(during!.taskRunList.map((t) => [t.taskId, t.state.current])).toEqual([['build', 'RUNNING']]);
@@ -141,7 +144,7 @@ describe('createExecutionRunner', () => {
         await givenExecution();
         deps.shell.failWith(3, 'no such table');
 
-        const results = await createExecutionRunner(deps).runExecutions(['e1']);
+        const results = await createExecutionRunner(deps).runExecutions(byId('e1'));
 
         expect(outcomes(results)).toEqual([{ outcome: 'DONE' }]);
         const execution = await stateOf();
@@ -158,7 +161,7 @@ describe('createExecutionRunner', () => {
           throw new Error('spawn /bin/sh ENOENT');
         });
 
-        await createExecutionRunner(deps).runExecutions(['e1']);
+        await createExecutionRunner(deps).runExecutions(byId('e1'));
 
         expect((await stateOf()).state.current).toBe('FAILED');
         expect(await executionLogs(deps, 'e1')).toEqual([expect.objectContaining({ level: 'ERROR', message: 'spawn /bin/sh ENOENT' })]);
@@ -170,7 +173,7 @@ describe('createExecutionRunner', () => {
         await givenFlow({ tasks: [logTask('{{ nope }}')] });
         await givenExecution();
 
-        await createExecutionRunner(deps).runExecutions(['e1']);
+        await createExecutionRunner(deps).runExecutions(byId('e1'));
 
         expect((await stateOf()).state.current).toBe('FAILED');
         expect(await executionLogs(deps, 'e1')).toEqual([
@@ -182,7 +185,7 @@ describe('createExecutionRunner', () => {
         await givenFlow({ tasks: [shellTask({ commands: ['echo {{ 1 / 0 }}'] })] });
         await givenExecution();
 
-        await createExecutionRunner(deps).runExecutions(['e1']);
+        await createExecutionRunner(deps).runExecutions(byId('e1'));
 
         expect((await stateOf()).state.current).toBe('FAILED');
         expect(deps.shell.runs).toEqual([]);
@@ -200,7 +203,7 @@ describe('createExecutionRunner', () => {
           return { ok: true, exitCode: 0, timedOut: false };
         });
 
-        const results = await createExecutionRunner(deps).runExecutions(['e1']);
+        const results = await createExecutionRunner(deps).runExecutions(byId('e1'));
 
         expect(outcomes(results)).toEqual([{ outcome: 'DONE' }]);
         expect(deps.shell.runs).toHaveLength(1);
@@ -209,15 +212,17 @@ describe('createExecutionRunner', () => {
         expect(execution.taskRunList).toEqual([]);
       });
 
-      it('does not complete the backfill or apply stopAfter when its finish is refused', async () => {
+      it('neither applies stopAfter nor marks its ledger slot when its finish is refused', async () => {
         await givenFlow({ triggers: [aScheduleTrigger({ stopAfter: ['SUCCESS'] })] });
-        await deps.triggers.startBackfill(REF, aBackfill({ cursorMs: Date.parse(aBackfill().end) + 1 }), deps.clock.now().toISOString());
-        await givenExecution({ backfillId: 'bf1' });
+        const stored = aStoredExecution({ id: 'e1', backfillId: 'bf1', tickMs: TICK });
+        stored.origin.page = { id: 'bf1|p', slot: 0 };
+        await deps.executions.createIfAbsent(stored);
         vi.spyOn(deps.executions, 'finish').mockResolvedValueOnce(false);
 
-        await createExecutionRunner(deps).runExecutions(['e1']);
+        await createExecutionRunner(deps).runExecutions(byId('e1'));
 
-        expect(await deps.triggers.get(REF)).toMatchObject({ disabled: false, backfill: { id: 'bf1' } });
+        expect(await deps.triggers.get(REF)).toMatchObject({ disabled: false });
+        expect(deps.ledger.markCalls).toEqual([]);
       });
     });
 
@@ -227,7 +232,7 @@ describe('createExecutionRunner', () => {
         await givenExecution();
         await deps.executions.claim('e1', 'other-worker', deps.clock.now().getTime() + 30_000, deps.clock.now());
 
-        const results = await createExecutionRunner(deps).runExecutions(['e1']);
+        const results = await createExecutionRunner(deps).runExecutions(byId('e1'));
 
         expect(outcomes(results)).toEqual([{ outcome: 'RETRY_LATER', afterSeconds: 31 }]);
       });
@@ -237,7 +242,7 @@ describe('createExecutionRunner', () => {
         await givenExecution();
         await deps.executions.claim('e1', 'other-worker', deps.clock.now().getTime() + 1, deps.clock.now());
 
-        const results = await createExecutionRunner(deps).runExecutions(['e1']);
+        const results = await createExecutionRunner(deps).runExecutions(byId('e1'));
 
         expect(outcomes(results)).toEqual([{ outcome: 'RETRY_LATER', afterSeconds: 2 }]);
       });
@@ -246,7 +251,7 @@ describe('createExecutionRunner', () => {
         await givenFlow({ tasks: [shellTask()] });
         await givenExecution({ state: 'SUCCESS' });
 
-        const results = await createExecutionRunner(deps).runExecutions(['e1', 'missing']);
+        const results = await createExecutionRunner(deps).runExecutions(byId('e1', 'missing'));
 
         expect(outcomes(results)).toEqual([{ outcome: 'DONE' }, { outcome: 'DONE' }]);
         expect(deps.shell.runs).toEqual([]);
@@ -256,7 +261,7 @@ describe('createExecutionRunner', () => {
         await givenFlow({ tasks: [shellTask()] });
         await givenExecution();
 
-        const results = await createExecutionRunner(deps).runExecutions(['e1', 'e1']);
+        const results = await createExecutionRunner(deps).runExecutions(byId('e1', 'e1'));
 
         expect(outcomes(results)).toEqual([{ outcome: 'DONE' }, { outcome: 'RETRY_LATER', afterSeconds: deps.settings.worker.leaseSeconds + 1 }]);
         expect(deps.shell.runs).toHaveLength(1);
@@ -267,9 +272,9 @@ describe('createExecutionRunner', () => {
         await givenExecution();
         vi.spyOn(deps.executions, 'claimMany').mockResolvedValueOnce([]);
 
-        const results = await createExecutionRunner(deps).runExecutions(['e1']);
+        const results = await createExecutionRunner(deps).runExecutions(byId('e1'));
 
-        expect(outcomes(results)).toEqual([{ rejected: 'No claim result for execution e1: claimMany returned 0 for 1 claims' }]);
+        expect(outcomes(results)).toEqual([{ rejected: 'No claim result for execution e1' }]);
         expect(deps.shell.runs).toEqual([]);
       });
     });
@@ -285,7 +290,7 @@ describe('createExecutionRunner', () => {
           return finish(stored, token);
         });
 
-        const results = await createExecutionRunner(deps).runExecutions(['e1', 'e2']);
+        const results = await createExecutionRunner(deps).runExecutions(byId('e1', 'e2'));
 
         expect(outcomes(results)).toEqual([{ outcome: 'DONE' }, { rejected: 'executions table throttled' }]);
         expect((await stateOf('e1')).state.current).toBe('SUCCESS');
@@ -300,7 +305,7 @@ describe('createExecutionRunner', () => {
         await givenExecution();
         deps.shell.failWith(1);
 
-        await createExecutionRunner(deps).runExecutions(['e1']);
+        await createExecutionRunner(deps).runExecutions(byId('e1'));
 
         expect(await deps.triggers.get(REF)).toMatchObject({ disabled: true, nextExecutionDate: aTriggerState().nextExecutionDate });
         expect(console.log).toHaveBeenCalledWith(expect.stringContaining('Trigger dev.reports.hourly disabled: execution e1 ended FAILED (stopAfter)'));
@@ -310,36 +315,115 @@ describe('createExecutionRunner', () => {
         await givenFlow({ tasks: [shellTask()], triggers: [aScheduleTrigger({ stopAfter: ['FAILED'] })] });
         await givenExecution();
 
-        await createExecutionRunner(deps).runExecutions(['e1']);
+        await createExecutionRunner(deps).runExecutions(byId('e1'));
 
         expect((await deps.triggers.get(REF))!.disabled).toBe(false);
       });
     });
 
-    describe("a backfill's execution", () => {
-      const drained = () => aBackfill({ cursorMs: Date.parse(aBackfill().end) + 1, dispatched: 10 });
+    describe("a backfill's execution, sent as a document (the dispatch ledger)", () => {
+      const PAGE = 'bf1|p1';
 
-      it('completes the backfill when it is the last one to finish', async () => {
-        await givenFlow();
-        await deps.triggers.startBackfill(REF, drained(), deps.clock.now().toISOString());
-        await givenExecution({ backfillId: 'bf1' });
+      /** A page of one tick, and the message dispatch sends for it. */
+      async function givenSent(id = 'e1', slot = 0) {
+        await deps.ledger.open({ id: PAGE, backfillId: 'bf1', ticks: [TICK, TICK + 3_600_000], sentAt: '2026-03-01T12:00:00.000Z', ended: [], failed: [] });
+        const { execution, origin } = aStoredExecution({ id, backfillId: 'bf1', tickMs: TICK + slot * 3_600_000, inputs: { day: '2026-02-01' } });
+        return { executionId: id, created: { execution, origin: { ...origin, page: { id: PAGE, slot } } } };
+      }
+      const page = async () => (await deps.ledger.read([PAGE]))[0];
 
-        await createExecutionRunner(deps).runExecutions(['e1']);
+      it('runs an instant flow at once and writes its execution once, ended, with its log; then marks its slot', async () => {
+        await givenFlow({ tasks: [logTask('Hello {{ trigger.date }}')] });
+        const message = await givenSent();
+        const claimMany = vi.spyOn(deps.executions, 'claimMany');
+        const createIfAbsent = vi.spyOn(deps.executions, 'createIfAbsent');
 
-        const state = await deps.triggers.get(REF);
-        expect(state!.backfill).toBeUndefined();
-        expect(state!.lastBackfill).toMatchObject({ id: 'bf1', outcome: 'COMPLETED' });
+        const results = await createExecutionRunner(deps).runExecutions([message]);
+
+        expect(outcomes(results)).toEqual([{ outcome: 'DONE' }]);
+        expect(createIfAbsent).toHaveBeenCalledTimes(1);
+        expect(claimMany).not.toHaveBeenCalled();
+        const execution = await stateOf();
+        expect(execution.state.histories.map((h) => h.state)).toEqual(['CREATED', 'RUNNING', 'SUCCESS']);
+        expect((await executionLogs(deps, 'e1')).map((l) => l.message)).toEqual(['Hello 2026-02-01T00:00:00.000Z']);
+        expect(await page()).toMatchObject({ ended: [0], failed: [] });
+        expect(deps.ledger.markCalls).toHaveLength(1);
       });
 
-      it('leaves the backfill running while other executions are unfinished', async () => {
-        await givenFlow();
-        await deps.triggers.startBackfill(REF, drained(), deps.clock.now().toISOString());
-        await givenExecution({ id: 'e1', backfillId: 'bf1' });
-        await givenExecution({ id: 'e2', backfillId: 'bf1', tickMs: TICK + 3_600_000 });
+      it('a duplicate of the message runs nothing more and only marks the slot again', async () => {
+        await givenFlow({ tasks: [logTask('once')] });
+        const message = await givenSent();
+        const runner = createExecutionRunner(deps);
 
-        await createExecutionRunner(deps).runExecutions(['e1']);
+        await runner.runExecutions([message]);
+        const first = await stateOf();
+        const again = await runner.runExecutions([message, message]);
 
-        expect((await deps.triggers.get(REF))!.backfill!.id).toBe('bf1');
+        expect(outcomes(again)).toEqual([{ outcome: 'DONE' }, { outcome: 'DONE' }]);
+        expect(await stateOf()).toEqual(first);
+        expect(await executionLogs(deps, 'e1')).toHaveLength(1);
+        expect(await page()).toMatchObject({ ended: [0] });
+      });
+
+      it("writes a longer task's execution RUNNING under the lease before running it, then ends it and marks its slot", async () => {
+        await givenFlow({ tasks: [shellTask()] });
+        const message = await givenSent('e2', 1);
+        const createClaimed = vi.spyOn(deps.executions, 'createClaimed');
+
+        await createExecutionRunner(deps).runExecutions([message]);
+
+        expect(createClaimed).toHaveBeenCalledTimes(1);
+        expect(deps.shell.runs).toHaveLength(1);
+        expect((await stateOf('e2')).state.histories.map((h) => h.state)).toEqual(['CREATED', 'RUNNING', 'SUCCESS']);
+        expect(await page()).toMatchObject({ ended: [1], failed: [] });
+      });
+
+      it('marks the slot of a failed execution as failed', async () => {
+        await givenFlow({ tasks: [shellTask()] });
+        deps.shell.failWith(2);
+        const message = await givenSent();
+
+        await createExecutionRunner(deps).runExecutions([message]);
+
+        expect((await stateOf()).state.current).toBe('FAILED');
+        expect(await page()).toMatchObject({ ended: [0], failed: [0] });
+      });
+
+      it('leaves an execution another worker holds to it: the message comes back once the lease ends', async () => {
+        await givenFlow({ tasks: [shellTask()] });
+        const message = await givenSent();
+        const other = structuredClone(message.created);
+        other.execution.state = { ...other.execution.state, current: 'RUNNING' };
+        await deps.executions.createClaimed(other, 'other-worker', deps.clock.now().getTime() + 30_000);
+
+        const results = await createExecutionRunner(deps).runExecutions([message]);
+
+        expect(outcomes(results)).toEqual([{ outcome: 'RETRY_LATER', afterSeconds: 31 }]);
+        expect(deps.shell.runs).toEqual([]);
+        expect(await page()).toMatchObject({ ended: [] });
+      });
+
+      it('marks the slot of an execution dispatch wrote itself (one too large for a message) once it ends', async () => {
+        await givenFlow({ tasks: [logTask('big')] });
+        const { created } = await givenSent();
+        await deps.executions.createIfAbsent(created);
+
+        await createExecutionRunner(deps).runExecutions(byId('e1'));
+
+        expect((await stateOf()).state.current).toBe('SUCCESS');
+        expect(await page()).toMatchObject({ ended: [0] });
+      });
+
+      it('fails the messages of ended executions when their page cannot be marked: a redelivery marks it', async () => {
+        await givenFlow({ tasks: [logTask('x')] });
+        const message = await givenSent();
+        vi.spyOn(deps.ledger, 'markEnded').mockRejectedValueOnce(new Error('throttled'));
+        const runner = createExecutionRunner(deps);
+
+        expect(outcomes(await runner.runExecutions([message]))).toEqual([{ rejected: 'throttled' }]);
+        expect(outcomes(await runner.runExecutions([message]))).toEqual([{ outcome: 'DONE' }]);
+        expect((await stateOf()).state.current).toBe('SUCCESS');
+        expect(await page()).toMatchObject({ ended: [0] });
       });
     });
 
@@ -347,7 +431,7 @@ describe('createExecutionRunner', () => {
       it('fails with a log line saying so', async () => {
         await givenExecution();
 
-        await createExecutionRunner(deps).runExecutions(['e1']);
+        await createExecutionRunner(deps).runExecutions(byId('e1'));
 
         expect((await stateOf()).state.current).toBe('FAILED');
         expect(await executionLogs(deps, 'e1')).toEqual([expect.objectContaining({ level: 'ERROR', message: 'Flow dev.reports no longer exists' })]);
@@ -359,7 +443,7 @@ describe('createExecutionRunner', () => {
         await givenFlow({ tasks: [logTask('made by hand')] });
         await givenExecution({ triggerId: null });
 
-        await createExecutionRunner(deps).runExecutions(['e1']);
+        await createExecutionRunner(deps).runExecutions(byId('e1'));
 
         expect((await stateOf()).state.current).toBe('SUCCESS');
       });
@@ -373,9 +457,9 @@ describe('createExecutionRunner', () => {
         const get = vi.spyOn(deps.flows, 'get');
         const runner = createExecutionRunner(deps);
 
-        await runner.runExecutions(['e1']);
+        await runner.runExecutions(byId('e1'));
         deps.clock.advance(1999);
-        await runner.runExecutions(['e2']);
+        await runner.runExecutions(byId('e2'));
 
         expect(get).toHaveBeenCalledTimes(1);
       });
@@ -387,9 +471,9 @@ describe('createExecutionRunner', () => {
         const get = vi.spyOn(deps.flows, 'get');
         const runner = createExecutionRunner(deps);
 
-        await runner.runExecutions(['e1']);
+        await runner.runExecutions(byId('e1'));
         deps.clock.advance(2000);
-        await runner.runExecutions(['e2']);
+        await runner.runExecutions(byId('e2'));
 
         expect(get).toHaveBeenCalledTimes(2);
       });
@@ -398,11 +482,11 @@ describe('createExecutionRunner', () => {
         await givenFlow({ tasks: [logTask('revision {{ flow.revision }}')] });
         await givenExecution({ id: 'e1', flowRevision: 1 });
         const runner = createExecutionRunner(deps);
-        await runner.runExecutions(['e1']);
+        await runner.runExecutions(byId('e1'));
         await deps.flows.update(aFlow({ revision: 2, tasks: [logTask('revision {{ flow.revision }}')] }), 1);
         await givenExecution({ id: 'e2', flowRevision: 2 });
 
-        await runner.runExecutions(['e2']);
+        await runner.runExecutions(byId('e2'));
 
         expect((await executionLogs(deps, 'e2')).map((l) => l.message)).toEqual(['revision 2']);
       });

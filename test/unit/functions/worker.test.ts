@@ -49,8 +49,19 @@ describe('createWorkerHandler', () => {
       const response = await createWorkerHandler(deps)(sqsEvent([sqsRecord({ id: 'e1' })]));
 
       expect(response).toEqual({ batchItemFailures: [] });
-      expect(claimMany).toHaveBeenCalledWith([], expect.any(Number), expect.any(Date));
+      expect(claimMany).not.toHaveBeenCalled();
       expect(await stateOf('e1')).toBe('CREATED');
+    });
+
+    it('drops a message whose document is not the execution it names', async () => {
+      const createIfAbsent = vi.spyOn(deps.executions, 'createIfAbsent');
+      const { execution, origin } = aStoredExecution({ id: 'other' });
+
+      const response = await createWorkerHandler(deps)(sqsEvent([sqsRecord({ executionId: 'e2', created: { execution, origin } })]));
+
+      expect(response).toEqual({ batchItemFailures: [] });
+      expect(createIfAbsent).not.toHaveBeenCalled();
+      expect(await deps.executions.get('other')).toBeUndefined();
     });
   });
 

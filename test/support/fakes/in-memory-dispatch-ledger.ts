@@ -1,0 +1,52 @@
+import type { LedgerPage, SlotMark } from '../../../lib/domain/ledger';
+import type { DispatchLedger } from '../../../lib/ports';
+
+/**
+ * DispatchLedger in memory, with DynamoDispatchLedger's semantics: a page is written once (the
+ * first write wins), marks are set additions and skip a page that is gone, reads return copies.
+ * test/contract/dispatch-ledger.contract.ts runs against both.
+ */
+export class InMemoryDispatchLedger implements DispatchLedger {
+  private readonly pages = new Map<string, { page: LedgerPage; ended: Set<number>; failed: Set<number> }>();
+  /** Every markEnded call, for tests that count the worker's writes. */
+  readonly markCalls: SlotMark[][] = [];
+
+  async open(page: LedgerPage): Promise<LedgerPage> {
+    const existing = this.pages.get(page.id);
+    if (existing) return this.copy(existing);
+    this.pages.set(page.id, { page: { ...page, ticks: [...page.ticks] }, ended: new Set(page.ended), failed: new Set(page.failed) });
+    return this.copy(this.pages.get(page.id)!);
+  }
+
+  async read(ids: string[]): Promise<LedgerPage[]> {
+    return [...new Set(ids)]
+      .map((id) => this.pages.get(id))
+      .filter((entry) => entry !== undefined)
+      .map((entry) => this.copy(entry))
+      .sort((a, b) => (a.id < b.id ? -1 : 1));
+  }
+
+  async markEnded(marks: SlotMark[]): Promise<void> {
+    this.markCalls.push(marks.map((m) => ({ ...m })));
+    for (const mark of marks) {
+      const entry = this.pages.get(mark.pageId);
+      if (!entry) continue;
+      entry.ended.add(mark.slot);
+      if (mark.failed) entry.failed.add(mark.slot);
+    }
+  }
+
+  async remove(ids: string[]): Promise<void> {
+    for (const id of ids) this.pages.delete(id);
+  }
+
+  /** Every page stored, for tests. */
+  all(): LedgerPage[] {
+    return [...this.pages.values()].map((entry) => this.copy(entry));
+  }
+
+  private copy(entry: { page: LedgerPage; ended: Set<number>; failed: Set<number> }): LedgerPage {
+    const sorted = (set: Set<number>) => [...set].sort((a, b) => a - b);
+    return { ...entry.page, ticks: [...entry.page.ticks], ended: sorted(entry.ended), failed: sorted(entry.failed) };
+  }
+}
