@@ -97,6 +97,8 @@ describe('the local default as a real process (npm start)', () => {
     await ready(api, third);
     expect(third.output()).toContain('resumed backfill');
     expect(third.output()).toContain('did not stop cleanly');
+    // The queue lived in memory: the executions of the open ledger pages are sent again.
+    expect(third.output()).toMatch(/sent again the \d+ executions of backfill/);
     const finished = await waitFor(async () => !(await api.call('GET', '/api/v1/triggers/local/crash')).body.results[0].backfill, 90_000, 300);
     expect(finished).toBe(true);
     const done = await waitFor(async () => {
