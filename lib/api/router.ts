@@ -16,7 +16,7 @@ export interface ApiDeps {
   flows: FlowStore;
   triggers: TriggerStore;
   executions: Pick<ExecutionStore, 'get' | 'search' | 'statesByTick' | 'countRunning'>;
-  ledger: Pick<DispatchLedger, 'read'>;
+  ledger: Pick<DispatchLedger, 'read' | 'remove'>;
   logs: Pick<LogStore, 'list'>;
   workflows: BackfillWorkflows;
 }

@@ -1,7 +1,7 @@
 import { NoBackfillError, NotFoundError } from '../domain/errors';
 import { inNamespace } from '../domain/namespaces';
 import type { TriggerRef, TriggerState } from '../domain/trigger-state';
-import type { BackfillWorkflows, Clock, TriggerStore } from '../ports';
+import type { BackfillWorkflows, Clock, DispatchLedger, TriggerStore } from '../ports';
 import { type TriggerLookupDeps, resolveTrigger } from './backfills';
 
 export interface PauseBackfillDeps extends TriggerLookupDeps {
@@ -17,6 +17,7 @@ export interface DeleteBackfillDeps extends TriggerLookupDeps {
   clock: Clock;
   triggers: Pick<TriggerStore, 'get' | 'finishBackfill'>;
   workflows: Pick<BackfillWorkflows, 'stop'>;
+  ledger: Pick<DispatchLedger, 'remove'>;
 }
 
 /**
@@ -43,8 +44,9 @@ export async function unpauseBackfill(deps: UnpauseBackfillDeps, ref: TriggerRef
 }
 
 /**
- * Delete: removes the backfill (restoring the live `nextExecutionDate`) and stops its state machine
- * execution. Executions already created are kept, as in Kestra.
+ * Delete: removes the backfill (restoring the live `nextExecutionDate`), stops its state machine
+ * execution and drops its open ledger pages (the marks of executions still running then find no
+ * page and write nothing). Executions already sent run on, as in Kestra.
  */
 export async function deleteBackfill(deps: DeleteBackfillDeps, ref: TriggerRef): Promise<TriggerState> {
   const { state } = await resolveTrigger(deps, ref);
@@ -54,6 +56,7 @@ export async function deleteBackfill(deps: DeleteBackfillDeps, ref: TriggerRef):
   if (!(await deps.triggers.finishBackfill(ref, backfill.id, 'DELETED', updatedDate))) throw new NoBackfillError();
   // A hand-over may have started the next generation meanwhile; it finds the backfill gone and ends by itself.
   await deps.workflows.stop(backfill.executionName);
+  await deps.ledger.remove(backfill.openPages);
   const { backfill: _removed, ...rest } = state;
   return { ...rest, updatedDate };
 }

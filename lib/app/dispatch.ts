@@ -76,7 +76,7 @@ export async function dispatchBatch(deps: DispatchDeps, input: BackfillRunInput)
   const flow = await deps.flows.get(ref.namespace, ref.flowId);
   const trigger = flow?.triggers.find((t) => t.id === ref.triggerId);
   if (!flow || !trigger || !isSchedule(trigger)) {
-    await deps.triggers.finishBackfill(ref, backfill.id, 'ABANDONED', now.toISOString());
+    if (await deps.triggers.finishBackfill(ref, backfill.id, 'ABANDONED', now.toISOString())) await deps.ledger.remove(backfill.openPages);
     return out('GONE');
   }
 

@@ -88,6 +88,19 @@ describe('backfill-control', () => {
       expect(deps.workflows.stopped).toEqual(['reports-hourly-bf1-g3']);
     });
 
+    it('drops its open ledger pages: a late mark of an execution still running writes nothing', async () => {
+      const page = { id: 'bf1|p', backfillId: 'bf1', ticks: [1, 2], sentAt: 's', ended: [0], failed: [] };
+      await deps.ledger.open(page);
+      await deps.ledger.open({ ...page, id: 'other|p', backfillId: 'other' });
+      await givenBackfill();
+      await deps.triggers.advanceBackfill(REF, 'bf1', aBackfill().cursorMs, { cursorMs: 3, currentDate: 'x', dispatchedDelta: 2, openedPage: 'bf1|p' });
+
+      await deleteBackfill(deps, REF);
+      await deps.ledger.markEnded([{ pageId: 'bf1|p', slot: 1, failed: false }]);
+
+      expect(deps.ledger.all().map((p) => p.id)).toEqual(['other|p']);
+    });
+
     it('throws NoBackfillError when the trigger has no backfill', async () => {
       await expect(deleteBackfill(deps, REF)).rejects.toBeInstanceOf(NoBackfillError);
       expect(deps.workflows.stopped).toEqual([]);

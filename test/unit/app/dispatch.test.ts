@@ -254,14 +254,16 @@ describe('dispatchBatch', () => {
       expect((await dispatchBatch(deps, aRunInput())).status).toBe('GONE');
     });
 
-    it('abandons the backfill when its flow was removed', async () => {
+    it('abandons the backfill when its flow was removed, dropping its open ledger pages', async () => {
       await givenBackfill();
+      await dispatchBatch(deps, aRunInput());
       await deps.flows.delete('dev', 'reports');
 
       const out = await dispatchBatch(deps, aRunInput());
 
       expect(out.status).toBe('GONE');
       expect((await deps.triggers.get(REF))!.lastBackfill).toMatchObject({ id: 'bf1', outcome: 'ABANDONED' });
+      expect(deps.ledger.all()).toEqual([]);
     });
 
     it('abandons the backfill when its trigger left the flow', async () => {
