@@ -6,11 +6,12 @@ import { BACKFILL_TASK_FUNCTIONS, type BackfillTaskPlaceholder } from '../lib/wo
 import { type DeployConfig, isDevStage } from './config';
 import { BackfillAlarms } from './constructs/backfill-alarms';
 import { BackfillApi } from './constructs/backfill-api';
-import { BackfillFunctions, WORKER_TIMEOUT } from './constructs/backfill-functions';
+import { BackfillFunctions, SWEEP_INTERVAL, WORKER_TIMEOUT } from './constructs/backfill-functions';
 import { BackfillTables } from './constructs/backfill-tables';
 import { BackfillWorkflow } from './constructs/backfill-workflow';
 import { ExecutionQueue } from './constructs/execution-queue';
 import { LiveSchedule } from './constructs/live-schedule';
+import { Recovery } from './constructs/recovery';
 import { pascal } from './names';
 import { WebSignIn } from './constructs/web-sign-in';
 
@@ -28,6 +29,7 @@ export class BackfillStack extends Stack {
   readonly workflow: BackfillWorkflow;
   readonly api: BackfillApi;
   readonly liveSchedule: LiveSchedule;
+  readonly recovery: Recovery;
   /** Browser sign-in for the web UI; absent with `-c webUi=off`. */
   readonly webSignIn?: WebSignIn;
   readonly alarms: BackfillAlarms;
@@ -65,6 +67,12 @@ export class BackfillStack extends Stack {
     this.liveExecutionQueue.addWorker(fn.worker.function, config.worker);
     this.api = new BackfillApi(this, 'Api', { handler: fn.api.function, auth: config.auth, ...logs });
     this.liveSchedule = new LiveSchedule(this, 'LiveSchedule', { tick: fn.tick.function });
+    this.recovery = new Recovery(this, 'Recovery', {
+      sweep: fn.sweep.function,
+      sweepInterval: SWEEP_INTERVAL,
+      deadLetter: fn['dead-letter'].function,
+      deadLetterQueues: [this.executionQueue.deadLetterQueue, this.liveExecutionQueue.deadLetterQueue],
+    });
     if (config.webUi.kind === 'cognito') {
       this.webSignIn = new WebSignIn(this, 'Web', {
         api: this.api.api,

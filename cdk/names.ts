@@ -1,4 +1,7 @@
-/** `worker` → `Worker`: construct ids and alarm names from module names. */
+/** `worker` → `Worker`, `dead-letter` → `DeadLetter`: construct ids and alarm names from module names. */
 export function pascal(name: string): string {
-  return name.charAt(0).toUpperCase() + name.slice(1);
+  return name
+    .split('-')
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
 }

@@ -51,8 +51,29 @@ export interface Settings {
     leaseSeconds: number;
     /** Time limit of a shell task without its own `timeout`. */
     defaultTaskTimeoutSeconds: number;
+    /**
+     * Runs of one execution at most: a worker that claims it for one more (its earlier workers all
+     * died with it, a task that kills its worker) ends it FAILED instead, saying why.
+     */
+    maxAttempts: number;
+  };
+  sweep: {
+    /**
+     * An execution sent this long ago that no worker holds (never written, still CREATED, or RUNNING
+     * with its lease expired) is sent again by the sweep: its message was lost. Longer than a message
+     * may wait in a busy queue is not required: a duplicate delivery runs nothing twice.
+     */
+    staleAfterSeconds: number;
+    /** How often the sweep runs (an EventBridge rule on AWS, a timer locally). */
+    intervalSeconds: number;
   };
 }
+
+/**
+ * Deliveries of one queue message before it goes to the dead-letter queue: the redrive policy of the
+ * AWS queues (cdk/constructs/execution-queue.ts) and of the local default's queue alike.
+ */
+export const QUEUE_MAX_RECEIVE_COUNT = 5;
 
 export class ConfigurationError extends Error {
   constructor(message: string) {
@@ -113,6 +134,11 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     worker: {
       leaseSeconds: positiveInt(env, 'WORKER_LEASE_SECONDS', 900),
       defaultTaskTimeoutSeconds: positiveInt(env, 'TASK_DEFAULT_TIMEOUT_SECONDS', 600),
+      maxAttempts: positiveInt(env, 'WORKER_MAX_ATTEMPTS', 3),
+    },
+    sweep: {
+      staleAfterSeconds: positiveInt(env, 'SWEEP_STALE_SECONDS', 1800),
+      intervalSeconds: positiveInt(env, 'SWEEP_INTERVAL_SECONDS', 300),
     },
   };
 }

@@ -151,6 +151,10 @@ export interface ExecutionStore {
   releaseLease(id: string, leaseToken: string): Promise<void>;
   /** Executions of a backfill RUNNING now, counted up to `limit`. */
   countRunning(backfillId: string, limit: number): Promise<number>;
+  /** The ids among `ids` that exist, with their state and the end of their lease (0 without one). */
+  leasesOf(ids: string[]): Promise<Map<string, { state: StateType; leaseUntilMs: number }>>;
+  /** Unfinished (CREATED or RUNNING) executions of a live schedule (`liveOwner`), up to `limit`. */
+  unfinishedOf(owner: string, limit: number): Promise<string[]>;
   /** Newest first; reads a bounded number of index entries whatever the number of executions (see SearchLimits). */
   search(query: ExecutionQuery): Promise<ExecutionSearchResult>;
 }
@@ -201,6 +205,8 @@ export interface DispatchLedger {
   read(ids: string[]): Promise<LedgerPage[]>;
   /** Records ended executions on their pages: idempotent, and nothing for a page that no longer exists. */
   markEnded(marks: SlotMark[]): Promise<void>;
+  /** Records when the sweep last sent the page's stuck executions again (nothing if the page is gone). */
+  markSwept(pageId: string, at: string): Promise<void>;
   remove(ids: string[]): Promise<void>;
 }
 

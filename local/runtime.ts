@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { createApiHandler } from '../functions/api';
 import { createContinueHandler } from '../functions/continue';
 import { type TaskContext, createDispatchHandler } from '../functions/dispatch';
+import { type DeadLetterHandler, createDeadLetterHandler } from '../functions/dead-letter';
 import { createParkHandler } from '../functions/park';
+import { createSweepHandler } from '../functions/sweep';
 import { createTickHandler } from '../functions/tick';
 import { type WorkerHandler, createWorkerHandler } from '../functions/worker';
 import { ensureTables } from '../lib/adapters/dynamodb/create-tables';
@@ -19,9 +21,9 @@ import { LocalBackfillWorkflows } from '../lib/adapters/local/local-backfill-wor
 import { type LocalDynamo, startLocalDynamo } from '../lib/adapters/local/local-dynamo';
 import { LocalExecutionQueue } from '../lib/adapters/local/local-execution-queue';
 import { runShellCommands } from '../lib/adapters/process/shell-commands';
-import { resendOpenPages } from '../lib/app/dispatch';
+import { sweepStuck } from '../lib/app/stuck-executions';
 import { upsertFlow } from '../lib/app/flows';
-import { type Settings, readSettings } from '../lib/config';
+import { QUEUE_MAX_RECEIVE_COUNT, type Settings, readSettings } from '../lib/config';
 import type { Clock, DispatchLedger, ExecutionStore, FlowStore, LocalRecovery, LogStore, ShellRunner, TriggerStore } from '../lib/ports';
 import { readBackfillDefinition } from '../lib/workflow/definition';
 
@@ -128,13 +130,16 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
 
     // The queue and the state machine runner call handlers that need them in turn: bound late.
     let worker: WorkerHandler | undefined;
+    let deadLetter: DeadLetterHandler | undefined;
     const requests = new InteractiveFirst();
     const queue = new LocalExecutionQueue({
       handler: (event) => (worker as WorkerHandler)(event),
       concurrency: options.workerConcurrency ?? DEFAULT_WORKER_CONCURRENCY,
       batchSize: options.workerBatchSize ?? 4,
       visibilityTimeoutMs: options.visibilityTimeoutMs ?? 2000,
-      maxReceiveCount: 100,
+      // As the AWS queues' redrive policy: a message that fails this often goes to the dead-letter consumer.
+      maxReceiveCount: QUEUE_MAX_RECEIVE_COUNT,
+      deadLetterHandler: (event) => (deadLetter as DeadLetterHandler)(event),
       holdWhile: () => requests.holding(),
     });
     requests.onRelease(() => queue.resume());
@@ -172,6 +177,8 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
     };
     const wrap = <I, O>(name: LocalHandlerName, handler: (input: I) => Promise<O>) => options.instrument?.handler?.(name, handler) ?? handler;
     worker = wrap('worker', createWorkerHandler(deps));
+    deadLetter = createDeadLetterHandler(deps);
+    const sweep = createSweepHandler(deps);
     tasks.dispatch = wrap('dispatch', createDispatchHandler(deps));
     tasks.park = wrap('park', createParkHandler(deps));
     tasks.continue = wrap('continue', createContinueHandler(deps));
@@ -184,9 +191,10 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
     }
     if (options.flowsDir) await loadFlows(deps, options.flowsDir, log);
     await recover(deps, recovery, log);
+    const sweeper = startTicker(() => sweep(), settings.sweep.intervalSeconds * 1000, 'Sweep');
     const http = await startHttpServer(createApiHandler(deps), options.host ?? '127.0.0.1', options.port, requests);
     server = http.server;
-    const ticker = options.liveTickMs ? startTicker(() => tick(), options.liveTickMs) : undefined;
+    const ticker = options.liveTickMs ? startTicker(() => tick(), options.liveTickMs, 'Live schedule tick') : undefined;
     const openServer = server;
     const openDynamo = dynamo;
     return {
@@ -201,6 +209,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
       close: async () => {
         closing = true;
         await ticker?.stop();
+        await sweeper.stop();
         await new Promise<void>((resolve) => {
           openServer.close(() => resolve());
           openServer.closeAllConnections();
@@ -228,14 +237,14 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
  * The local stand-in for the EventBridge rule: calls the tick handler on an interval, one call at a
  * time (a slow call delays the next instead of overlapping it).
  */
-function startTicker(tick: () => Promise<unknown>, intervalMs: number): { stop(): Promise<void> } {
+function startTicker(tick: () => Promise<unknown>, intervalMs: number, name: string): { stop(): Promise<void> } {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
   const loop = () => {
     running = tick()
       .then(() => undefined)
-      .catch((error: unknown) => console.error('Live schedule tick failed', error))
+      .catch((error: unknown) => console.error(`${name} failed`, error))
       .finally(() => {
         if (!stopped) timer = setTimeout(loop, intervalMs);
       });
@@ -270,31 +279,22 @@ async function loadFlows(deps: LocalDependencies, folder: string, log: (message:
 }
 
 /**
- * After a restart (or a crash), nothing in memory survived: queue every unfinished execution again,
- * send the executions of every backfill's open ledger pages again (the worker's claim, and its
- * write-once of a sent execution, make duplicates harmless), and restart the state machine of every
- * backfill, which carries on from the cursor stored with the trigger.
+ * After a restart (or a crash), nothing in memory survived, the queue included. The data folder's
+ * lock proves every earlier worker gone, so their leases are ended now rather than when they would
+ * expire; then the sweep (the same one that runs on a timer, and on AWS on a schedule) runs at once
+ * with nothing counted as recent: every unfinished execution and every unended slot of a ledger page
+ * is queued again (the worker's claim, and its write-once of a sent execution, make duplicates
+ * harmless). Finally the state machine of every backfill starts again, from the cursor stored with
+ * the trigger.
  */
 async function recover(deps: LocalDependencies, recovery: LocalRecovery, log: (message: string) => void): Promise<void> {
   const unfinished = await recovery.listUnfinished();
-  if (unfinished.length) {
-    // We hold the data folder's lock, so whoever was running these is dead: take them over now
-    // rather than when their leases expire.
-    await recovery.expireLeases(unfinished.map((u) => u.executionId));
-    for (const lane of ['live', 'backfill'] as const) {
-      await deps.queue.send(
-        unfinished.filter((u) => u.lane === lane).map(({ executionId }) => ({ executionId })),
-        lane,
-      );
-    }
-    log(`re-queued ${unfinished.length} unfinished executions`);
-  }
+  if (unfinished.length) await recovery.expireLeases(unfinished.map((u) => u.executionId));
+  const swept = await sweepStuck(deps, { staleAfterMs: 0 });
+  if (swept.resent + swept.requeued) log(`queued again ${swept.requeued} unfinished executions and sent again ${swept.resent} that had not started`);
   for (const state of await deps.triggers.listWithBackfill()) {
     const backfill = state.backfill;
     if (!backfill) continue;
-    const ref = { namespace: state.namespace, flowId: state.flowId, triggerId: state.triggerId };
-    const resent = await resendOpenPages(deps, ref);
-    if (resent) log(`sent again the ${resent} executions of backfill ${backfill.id} that had not ended`);
     await deps.workflows.start(backfill.executionName, {
       backfill: { namespace: state.namespace, flowId: state.flowId, triggerId: state.triggerId, id: backfill.id },
       generation: backfill.generation,

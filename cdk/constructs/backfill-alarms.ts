@@ -40,8 +40,8 @@ export class BackfillAlarms extends Construct {
     for (const [name, queue] of Object.entries(props.deadLetterQueues)) {
       this.add(
         `${name}DeadLetters`,
-        queue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
-        `Messages in the ${name} dead-letter queue: executions that failed to run 5 times (see docs/deploy.md).`,
+        queue.metricNumberOfMessagesReceived({ period: PERIOD, statistic: 'Sum' }),
+        `Messages reached the ${name} dead-letter queue: executions that failed to run on every delivery, ended FAILED by the dead-letter consumer (see docs/deploy.md).`,
       );
     }
     for (const [name, fn] of Object.entries(props.functions)) {

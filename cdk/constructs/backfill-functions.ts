@@ -32,7 +32,8 @@ const FUNCTION_ACCESS: Record<FunctionModule, FunctionAccess> = {
     stateMachineActions: ['states:StartExecution', 'states:SendTaskSuccess'],
     stopsExecutions: true,
   },
-  // "Dispatch next batch": creates executions from the cursor, queues them, advances the cursor.
+  // "Dispatch next batch": writes a ledger page per batch (executions too large for a message, and
+  // those that fail at creation), queues the executions, advances the cursor.
   dispatch: {
     readTables: ['flows'],
     writeTables: ['triggers', 'executions', 'logs'],
@@ -44,13 +45,23 @@ const FUNCTION_ACCESS: Record<FunctionModule, FunctionAccess> = {
   park: { readTables: [], writeTables: ['triggers'], sendsTo: [], stateMachineActions: ['states:SendTaskSuccess'], stopsExecutions: false },
   // "Continue as new execution": records the next generation and starts it.
   continue: { readTables: [], writeTables: ['triggers'], sendsTo: [], stateMachineActions: ['states:StartExecution'], stopsExecutions: false },
-  // Runs one execution per message: claims it, runs its tasks, writes its logs; after a backfill's
-  // last execution it takes the backfill off the trigger (completeIfDrained), and `stopAfter` may
-  // disable the trigger.
+  // Runs one execution per message: writes or claims it, runs its tasks, writes its logs, marks its
+  // ledger slot; `stopAfter` may disable the trigger.
   worker: { readTables: ['flows'], writeTables: ['triggers', 'executions', 'logs'], sendsTo: [], stateMachineActions: [], stopsExecutions: false },
   // The live schedule: creates the due executions (logging why when one is created FAILED), queues
   // them (live queue), advances each trigger's next date.
   tick: { readTables: ['flows'], writeTables: ['triggers', 'executions', 'logs'], sendsTo: ['live'], stateMachineActions: [], stopsExecutions: false },
+  // The sweep: sends again what no worker will run any more (lost messages, dead workers), marks
+  // ledger slots whose execution ended.
+  sweep: {
+    readTables: ['flows', 'triggers'],
+    writeTables: ['executions', 'logs'],
+    sendsTo: ['backfill', 'live'],
+    stateMachineActions: [],
+    stopsExecutions: false,
+  },
+  // The dead-letter queues' consumer: ends their executions FAILED with a log line, marks their slots.
+  'dead-letter': { readTables: [], writeTables: ['executions', 'logs'], sendsTo: [], stateMachineActions: [], stopsExecutions: false },
 };
 
 /** The worker's Lambda timeout: long shell tasks need room (tasks default to TASK_DEFAULT_TIMEOUT_SECONDS). */
@@ -67,6 +78,14 @@ export const DISPATCH_TIMEOUT = Duration.minutes(5);
  * four minutes before the timeout.
  */
 export const DISPATCH_ROUND = Duration.minutes(1);
+/** How often the sweep runs (its EventBridge rule). */
+export const SWEEP_INTERVAL = Duration.minutes(5);
+/**
+ * How long an execution may wait before the sweep counts it as lost: longer than the worker's lease,
+ * so a dead worker's execution is past its lease by then, and cheap to be wrong about (a duplicate
+ * delivery runs nothing twice).
+ */
+const SWEEP_STALE = WORKER_LEASE.plus(Duration.minutes(15));
 
 const SETTINGS: Record<FunctionModule, { description: string; timeout: Duration; memorySize?: number }> = {
   api: { description: 'Kestra-compatible HTTP API (flows, triggers, backfills, executions, logs)', timeout: Duration.seconds(29), memorySize: 1024 },
@@ -75,6 +94,8 @@ const SETTINGS: Record<FunctionModule, { description: string; timeout: Duration;
   continue: { description: 'Backfill state machine: continue as a new execution', timeout: Duration.seconds(30) },
   worker: { description: 'Runs queued executions (SQS)', timeout: WORKER_TIMEOUT, memorySize: 1024 },
   tick: { description: 'Live schedule tick: runs due Schedule triggers', timeout: Duration.seconds(55), memorySize: 1024 },
+  sweep: { description: 'Sends again the executions no worker will run any more', timeout: Duration.minutes(5), memorySize: 1024 },
+  'dead-letter': { description: 'Ends the executions of dead-lettered messages FAILED', timeout: Duration.seconds(60) },
 };
 
 /** The memory a function module gets, in MB (the cost benchmark multiplies its measured durations by it). */
@@ -112,7 +133,7 @@ export interface BackfillFunctionsProps {
 }
 
 /**
- * The six Lambda functions, each on its `functions/` module, each with the environment
+ * The Lambda functions, one per `functions/` module, each with the environment
  * `lib/config.ts` reads and the grants of FUNCTION_ACCESS, nothing more.
  */
 export class BackfillFunctions extends Construct {
@@ -136,6 +157,8 @@ export class BackfillFunctions extends Construct {
       WORKER_LEASE_SECONDS: String(WORKER_LEASE.toSeconds()),
       TASK_DEFAULT_TIMEOUT_SECONDS: String(TASK_DEFAULT_TIMEOUT.toSeconds()),
       BACKFILL_DISPATCH_ROUND_SECONDS: String(DISPATCH_ROUND.toSeconds()),
+      SWEEP_INTERVAL_SECONDS: String(SWEEP_INTERVAL.toSeconds()),
+      SWEEP_STALE_SECONDS: String(SWEEP_STALE.toSeconds()),
     };
 
     const byModule = {} as Record<FunctionModule, ServiceFunction>;

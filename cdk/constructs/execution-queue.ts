@@ -3,6 +3,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { QUEUE_MAX_RECEIVE_COUNT } from '../../lib/config';
 import type { WorkerSettings } from '../config';
 
 export interface ExecutionQueueProps {
@@ -37,7 +38,7 @@ export class ExecutionQueue extends Construct {
       enforceSSL: true,
       visibilityTimeout: visibilityTimeoutFor(props.workerTimeout),
       retentionPeriod: Duration.days(4),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount ?? 5 },
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount ?? QUEUE_MAX_RECEIVE_COUNT },
     });
   }
 

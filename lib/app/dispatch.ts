@@ -209,13 +209,13 @@ async function sendSlots(
   deps: Pick<DispatchDeps, 'executions' | 'logs' | 'queue'>,
   context: DispatchContext,
   page: LedgerPage,
-  options: { again: boolean },
-): Promise<void> {
+  options: { again: boolean; only?: Set<number> },
+): Promise<number> {
   const sentAt = new Date(page.sentAt);
   const ended = new Set(page.ended);
   const pending = page.ticks
     .map((tickMs, slot) => ({ slot, tickMs }))
-    .filter(({ slot }) => !ended.has(slot))
+    .filter(({ slot }) => !ended.has(slot) && (options.only?.has(slot) ?? true))
     .map(({ slot, tickMs }) => buildBackfillExecution(context, page.id, slot, tickMs, sentAt));
   const failures = pending.filter((b) => b.failure);
   const large = pending.filter((b) => !b.failure && Buffer.byteLength(JSON.stringify(b.execution)) > MESSAGE_DOCUMENT_BYTES);
@@ -231,32 +231,27 @@ async function sendSlots(
     ),
     'backfill',
   );
+  return pending.length;
 }
 
 export interface ResendDeps extends Pick<DispatchDeps, 'flows' | 'executions' | 'logs' | 'queue'> {
   triggers: Pick<TriggerStore, 'get'>;
-  ledger: Pick<DispatchLedger, 'read'>;
 }
 
 /**
- * Sends again the executions of a backfill's open pages that have not ended: what recovers the
- * messages a queue lost (the local default's in-memory queue, on a restart). The worker writes each
- * execution at most once, so a message that was not lost after all costs a duplicate delivery, not
- * a duplicate execution. Returns how many messages went out.
+ * Sends again the executions of the page's slots `slots` (none ended yet): what the sweep does for
+ * messages a queue lost or workers that died. The worker writes each execution at most once, so a
+ * message that was not lost after all costs a duplicate delivery, not a duplicate execution. Returns
+ * how many messages went out (none if the backfill or its flow is gone).
  */
-export async function resendOpenPages(deps: ResendDeps, ref: TriggerRef): Promise<number> {
+export async function resendPageSlots(deps: ResendDeps, ref: TriggerRef, page: LedgerPage, slots: Set<number>): Promise<number> {
   const backfill = (await deps.triggers.get(ref))?.backfill;
-  if (!backfill?.openPages.length) return 0;
+  if (backfill?.id !== page.backfillId) return 0;
   const flow = await deps.flows.get(ref.namespace, ref.flowId);
   const trigger = flow?.triggers.find((t) => t.id === ref.triggerId);
   if (!flow || !trigger || !isSchedule(trigger)) return 0; // dispatch abandons such a backfill on its next batch
   const context: DispatchContext = { flow, trigger, schedule: scheduleOf(trigger), backfill, ref };
-  let sent = 0;
-  for (const page of await deps.ledger.read(backfill.openPages)) {
-    await sendSlots(deps, context, page, { again: true });
-    sent += inFlightOf(page);
-  }
-  return sent;
+  return sendSlots(deps, context, page, { again: true, only: slots });
 }
 
 /** The execution of the backfill's tick in slot `slot` of page `pageId`, as of `createdAt`. */

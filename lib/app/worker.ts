@@ -176,7 +176,17 @@ async function runClaimed(deps: WorkerDeps, flowFor: FlowLookup, stored: StoredE
   const execution = stored.execution;
   const logs = logWriterFor(deps, execution);
   const flow = await flowFor(execution);
-  const final = await runTasks(deps, flow, stored, logs, leaseToken);
+  const attempt = execution.state.histories.filter((h) => h.state === 'RUNNING').length;
+  const { maxAttempts } = deps.settings.worker;
+  // Every earlier worker stopped without finishing it (a task that takes its worker down, a crash
+  // loop): one more run would end the same way, and retrying forever would keep its backfill open.
+  const final =
+    attempt > maxAttempts
+      ? giveUp(
+          logs,
+          `Execution could not be run: started ${attempt - 1} times, and each time its worker stopped before it ended (WORKER_MAX_ATTEMPTS is ${maxAttempts})`,
+        )
+      : await runTasks(deps, flow, stored, logs, leaseToken);
   if (final === 'LEASE_LOST') return undefined;
   // A short log (a Log task's line or two) rides on the execution's final write instead of a write of its own.
   const smallLog = logs.takeSmallLog(SMALL_LOG_BYTES);
@@ -185,6 +195,11 @@ async function runClaimed(deps: WorkerDeps, flowFor: FlowLookup, stored: StoredE
   if (!(await deps.executions.finish({ ...stored, logs: smallLog }, leaseToken))) return undefined;
   await afterEnd(deps, flow, stored);
   return stored;
+}
+
+function giveUp(logs: LogWriter, reason: string): StateType {
+  logs.log('ERROR', reason);
+  return 'FAILED';
 }
 
 function logWriterFor(deps: WorkerDeps, execution: Execution, options?: { holdAll: boolean }): LogWriter {

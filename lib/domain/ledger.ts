@@ -21,6 +21,8 @@ export interface LedgerPage {
   /** Slots whose execution ended, and those of them that FAILED. */
   ended: number[];
   failed: number[];
+  /** When the sweep last sent its stuck executions again (see `sweepStuck`), if ever. */
+  sweptAt?: string;
 }
 
 /** An execution that ended, as its page records it. */

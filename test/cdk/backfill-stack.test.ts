@@ -84,7 +84,8 @@ describe('execution queue', () => {
   });
 
   it('feeds the worker from both queues (backfill and live) with ReportBatchItemFailures and the default batch settings', () => {
-    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
+    // Two for the worker, two for the dead-letter consumer.
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 4);
     for (const id of [queueId, logicalIdOf(stack.liveExecutionQueue.queue)]) {
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         EventSourceArn: { 'Fn::GetAtt': [id, 'Arn'] },
@@ -95,6 +96,20 @@ describe('execution queue', () => {
         ScalingConfig: { MaximumConcurrency: 10 },
       });
     }
+  });
+
+  it('drains both dead-letter queues into the dead-letter consumer, and runs the sweep on a schedule', () => {
+    for (const queue of [stack.executionQueue.deadLetterQueue, stack.liveExecutionQueue.deadLetterQueue]) {
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        EventSourceArn: { 'Fn::GetAtt': [logicalIdOf(queue), 'Arn'] },
+        FunctionName: { Ref: logicalIdOf(stack.functions.byModule['dead-letter'].function) },
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+    }
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(5 minutes)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalIdOf(stack.functions.byModule.sweep.function), 'Arn'] } })],
+    });
   });
 
   it('gives every function both queue URLs', () => {
@@ -266,7 +281,9 @@ describe('alarms', () => {
   const watching = (namespace: string, metric: string) => alarms.filter((a) => a.Namespace === namespace && a.MetricName === metric);
 
   it('watches both dead-letter queues, every function, the state machine and the API', () => {
-    expect(watching('AWS/SQS', 'ApproximateNumberOfMessagesVisible').map((a) => a.Dimensions[0].Value)).toEqual([
+    // Messages received from a dead-letter queue: its consumer takes them at once, so their count, not
+    // what stays visible, tells that executions ended FAILED for want of a successful delivery.
+    expect(watching('AWS/SQS', 'NumberOfMessagesReceived').map((a) => a.Dimensions[0].Value)).toEqual([
       { 'Fn::GetAtt': [logicalIdOf(stack.executionQueue.deadLetterQueue), 'QueueName'] },
       { 'Fn::GetAtt': [logicalIdOf(stack.liveExecutionQueue.deadLetterQueue), 'QueueName'] },
     ]);

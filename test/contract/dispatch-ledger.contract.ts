@@ -89,5 +89,13 @@ export function describeDispatchLedgerContract(name: string, make: () => Promise
       await ledger.markEnded([{ pageId: aPage().id, slot: 1, failed: false }]);
       expect(await ledger.read([aPage().id])).toEqual([]);
     });
+
+    it('records when the sweep last sent a page again, and nothing for a page that is gone', async () => {
+      await ledger.open(aPage());
+      await ledger.markSwept(aPage().id, '2026-03-01T12:30:00.000Z');
+      await ledger.markSwept('bf1|gone', '2026-03-01T12:30:00.000Z');
+      expect((await ledger.read([aPage().id]))[0]?.sweptAt).toBe('2026-03-01T12:30:00.000Z');
+      expect(await ledger.read(['bf1|gone'])).toEqual([]);
+    });
   });
 }

@@ -385,6 +385,35 @@ export function describeExecutionStoreContract(name: string, makeStore: (options
       });
     });
 
+    describe('leasesOf and unfinishedOf (what the sweep reads)', () => {
+      it('gives the state and lease end of the ids that exist', async () => {
+        await created({ id: 'queued', backfillId: 'bf1', tickMs: T0 });
+        await created({ id: 'running', backfillId: 'bf1', tickMs: T0 + HOUR });
+        await claimed('running', 'w1');
+        await created({ id: 'done', state: 'SUCCESS' });
+
+        const leases = await store.leasesOf(['queued', 'running', 'done', 'missing', 'queued']);
+
+        expect(Object.fromEntries(leases)).toEqual({
+          queued: { state: 'CREATED', leaseUntilMs: 0 },
+          running: { state: 'RUNNING', leaseUntilMs: NOW.getTime() + LEASE_MS },
+          done: { state: 'SUCCESS', leaseUntilMs: 0 },
+        });
+      });
+
+      it("lists an owner's unfinished executions, up to a limit", async () => {
+        await created({ id: 'l1', liveOwner: 'live:dev|reports|hourly', tickMs: T0 });
+        await created({ id: 'l2', liveOwner: 'live:dev|reports|hourly', tickMs: T0 + HOUR });
+        await claimed('l2', 'w1');
+        await created({ id: 'l3', liveOwner: 'live:dev|reports|hourly', tickMs: T0 + 2 * HOUR, state: 'SUCCESS' });
+        await created({ id: 'other', liveOwner: 'live:dev|reports|nightly', tickMs: T0 });
+
+        expect((await store.unfinishedOf('live:dev|reports|hourly', 10)).sort()).toEqual(['l1', 'l2']);
+        expect(await store.unfinishedOf('live:dev|reports|hourly', 1)).toHaveLength(1);
+        expect(await store.unfinishedOf('live:nobody', 10)).toEqual([]);
+      });
+    });
+
     describe('countRunning', () => {
       beforeEach(async () => {
         await created({ id: 'queued', backfillId: 'bf1', tickMs: T0 });

@@ -97,8 +97,9 @@ describe('the local default as a real process (npm start)', () => {
     await ready(api, third);
     expect(third.output()).toContain('resumed backfill');
     expect(third.output()).toContain('did not stop cleanly');
-    // The queue lived in memory: the executions of the open ledger pages are sent again.
-    expect(third.output()).toMatch(/sent again the \d+ executions of backfill/);
+    // The queue lived in memory: the sweep at start queues the unfinished executions again, and sends
+    // again those of the open ledger pages that had not started.
+    expect(third.output()).toMatch(/queued again \d+ unfinished executions and sent again \d+ that had not started/);
     const finished = await waitFor(async () => !(await api.call('GET', '/api/v1/triggers/local/crash')).body.results[0].backfill, 90_000, 300);
     expect(finished).toBe(true);
     const done = await waitFor(async () => {

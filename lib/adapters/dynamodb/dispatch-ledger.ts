@@ -66,6 +66,20 @@ export class DynamoDispatchLedger implements DispatchLedger {
     });
   }
 
+  async markSwept(pageId: string, at: string): Promise<void> {
+    await whenConditionHolds(() =>
+      this.client.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: pageKey(pageId),
+          UpdateExpression: 'SET sweptAt = :at',
+          ConditionExpression: 'attribute_exists(backfillId)',
+          ExpressionAttributeValues: { ':at': s(at) },
+        }),
+      ),
+    );
+  }
+
   async remove(ids: string[]): Promise<void> {
     await batchWrite(
       this.client,
@@ -102,7 +116,7 @@ function fromPageItem(item: Item): LedgerPage {
   const deltas = item.ticks?.B ? (JSON.parse(inflateRawSync(item.ticks.B).toString('utf8')) as number[]) : [];
   const ticks: number[] = [];
   for (const delta of deltas) ticks.push((ticks.at(-1) ?? 0) + delta);
-  return {
+  const page: LedgerPage = {
     id: (str(item, 'id') ?? '').slice(PAGE_PREFIX.length),
     backfillId: str(item, 'backfillId') ?? '',
     ticks,
@@ -110,4 +124,7 @@ function fromPageItem(item: Item): LedgerPage {
     ended: (item.ended?.NS ?? []).map(Number).sort((a, b) => a - b),
     failed: (item.failed?.NS ?? []).map(Number).sort((a, b) => a - b),
   };
+  const sweptAt = str(item, 'sweptAt');
+  if (sweptAt) page.sweptAt = sweptAt;
+  return page;
 }

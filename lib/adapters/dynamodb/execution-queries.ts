@@ -68,6 +68,41 @@ export class ExecutionQueries {
     );
   }
 
+  /** The ids among `ids` that exist, with their state and lease end (0 without a lease). */
+  async leasesOf(ids: string[]): Promise<Map<string, { state: StateType; leaseUntilMs: number }>> {
+    const items = await batchGet(this.client, this.table, [...new Set(ids)].map(executionKey), {
+      expression: '#id, #state, leaseUntil',
+      names: { '#id': 'id', '#state': 'state' },
+    });
+    return new Map(items.map((item) => [str(item, 'id') ?? '', { state: str(item, 'state') as StateType, leaseUntilMs: num(item, 'leaseUntil') ?? 0 }]));
+  }
+
+  /** Ids of an owner's unfinished executions, from its shards of the unfinished index, up to `limit`. */
+  async unfinishedOf(owner: string, limit: number): Promise<string[]> {
+    const ids: string[] = [];
+    for (const shard of allShards(owner)) {
+      await eachPage(
+        (startKey) =>
+          this.client.send(
+            new QueryCommand({
+              TableName: this.table,
+              IndexName: EXECUTIONS_UNFINISHED,
+              KeyConditionExpression: 'pendingShard = :shard',
+              ExpressionAttributeValues: { ':shard': s(shard) },
+              Limit: Math.min(1000, limit - ids.length),
+              ExclusiveStartKey: startKey,
+            }),
+          ),
+        (page) => {
+          for (const item of page.Items ?? []) ids.push(str(item, 'id') ?? '');
+          return ids.length < limit;
+        },
+      );
+      if (ids.length >= limit) break;
+    }
+    return ids.slice(0, limit);
+  }
+
   /** Counts the entries of one partition of a sparse index (optionally those with a projected attribute's value), up to `limit`. */
   private async countKeys(index: string, partitionKey: string, value: string, limit: number, filter?: { name: string; equals: string }): Promise<number> {
     let count = 0;

@@ -108,6 +108,14 @@ export class DynamoExecutionStore implements ExecutionStore {
     return this.queries.countRunning(backfillId, limit);
   }
 
+  async leasesOf(ids: string[]): Promise<Map<string, { state: StateType; leaseUntilMs: number }>> {
+    return this.queries.leasesOf(ids);
+  }
+
+  async unfinishedOf(owner: string, limit: number): Promise<string[]> {
+    return this.queries.unfinishedOf(owner, limit);
+  }
+
   async search(query: ExecutionQuery): Promise<ExecutionSearchResult> {
     return this.searches.search(query);
   }

@@ -22,6 +22,11 @@ export interface LocalQueueOptions {
    * busy enough to make every request wait behind it. Call `resume()` when it turns false.
    */
   holdWhile?: () => boolean;
+  /**
+   * Consumes dead letters, as the dead-letter queues' consumer does on AWS (functions/dead-letter.ts):
+   * called with each dead-lettered message as an SQS event; the ones it reports failed stay in the list.
+   */
+  deadLetterHandler?: SqsHandler;
 }
 
 interface Message {
@@ -155,13 +160,38 @@ export class LocalExecutionQueue implements ExecutionQueue {
     for (const m of batch) if (failed.has(m.id)) this.retryLater(m);
   }
 
+  /** Hands a dead letter to its consumer; it stays listed unless consumed, and the queue is not idle meanwhile. */
+  private deadLetter(message: Message): void {
+    const handler = this.options.deadLetterHandler;
+    if (!handler || this.stopped) {
+      this.deadLetters.push(message);
+      return;
+    }
+    this.running++;
+    void handler({ Records: [toRecord(message)] })
+      .then(
+        (response) => {
+          if (response?.batchItemFailures?.length) this.deadLetters.push(message);
+        },
+        (error) => {
+          console.error(`Dead letter ${message.id} could not be consumed; it stays in the list`, error);
+          this.deadLetters.push(message);
+        },
+      )
+      .finally(() => {
+        this.running--;
+        this.pump();
+        if (this.isIdle()) for (const resolve of this.idleWaiters.splice(0)) resolve();
+      });
+  }
+
   private retryLater(message: Message): void {
     // Taken first, so a message that goes to the dead-letter list (or a stopped queue) leaves no entry behind.
     const delay = this.retryDelays.get(message.id) ?? this.options.visibilityTimeoutMs;
     this.retryDelays.delete(message.id);
     if (message.receiveCount >= this.options.maxReceiveCount) {
       console.error(`Message ${message.id} failed ${message.receiveCount} times; moved to the dead-letter list: ${message.body}`);
-      this.deadLetters.push(message);
+      this.deadLetter(message);
       return;
     }
     if (this.stopped) return;

@@ -36,6 +36,11 @@ export class InMemoryDispatchLedger implements DispatchLedger {
     }
   }
 
+  async markSwept(pageId: string, at: string): Promise<void> {
+    const entry = this.pages.get(pageId);
+    if (entry) entry.page.sweptAt = at;
+  }
+
   async remove(ids: string[]): Promise<void> {
     for (const id of ids) this.pages.delete(id);
   }

@@ -149,6 +149,22 @@ export class InMemoryExecutionStore implements ExecutionStore {
     return Math.min(count, limit);
   }
 
+  async leasesOf(ids: string[]): Promise<Map<string, { state: StateType; leaseUntilMs: number }>> {
+    const found = new Map<string, { state: StateType; leaseUntilMs: number }>();
+    for (const id of new Set(ids)) {
+      const item = this.items.get(id);
+      if (item) found.set(id, { state: item.state, leaseUntilMs: item.leaseUntil ?? 0 });
+    }
+    return found;
+  }
+
+  async unfinishedOf(owner: string, limit: number): Promise<string[]> {
+    return [...this.items.values()]
+      .filter((item) => item.pendingOwner === owner)
+      .map((item) => item.id)
+      .slice(0, limit);
+  }
+
   async statesByTick(trigger: TriggerRef, fromMs: number, toMs: number): Promise<Map<number, { id: string; state: StateType }[]>> {
     const owner = `${trigger.namespace}|${trigger.flowId}|${trigger.triggerId}`;
     const matches = [...this.items.values()]

@@ -1,6 +1,7 @@
 import { executionLogs } from '../../../lib/app/execution-logs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type RunOutcome, createExecutionRunner } from '../../../lib/app/worker';
+import { transition } from '../../../lib/domain/execution';
 import { type Flow, LOG_TYPE, SHELL_COMMANDS_TYPE, type ShellCommandsTask, type Task } from '../../../lib/domain/flow/model';
 import type { TriggerRef } from '../../../lib/domain/trigger-state';
 import { type InMemoryDependencies, inMemoryDependencies } from '../../support/fakes/in-memory-dependencies';
@@ -424,6 +425,36 @@ describe('createExecutionRunner', () => {
         expect(outcomes(await runner.runExecutions([message]))).toEqual([{ outcome: 'DONE' }]);
         expect((await stateOf()).state.current).toBe('SUCCESS');
         expect(await page()).toMatchObject({ ended: [0] });
+      });
+    });
+
+    describe('an execution started more often than WORKER_MAX_ATTEMPTS', () => {
+      it('ends FAILED without running its tasks, saying why', async () => {
+        await givenFlow({ tasks: [shellTask()] });
+        const stored = aStoredExecution({ id: 'e1', tickMs: TICK });
+        // Three earlier runs, each taken over after its worker died (the default limit is 3).
+        for (let i = 0; i < 3; i++) stored.execution.state = transition(stored.execution.state, 'RUNNING', deps.clock.now());
+        await deps.executions.createClaimed(stored, 'dead', deps.clock.now().getTime() - 1);
+
+        await createExecutionRunner(deps).runExecutions(byId('e1'));
+
+        expect(deps.shell.runs).toEqual([]);
+        expect((await stateOf()).state.current).toBe('FAILED');
+        expect(await executionLogs(deps, 'e1')).toEqual([
+          expect.objectContaining({ level: 'ERROR', message: expect.stringContaining('started 3 times, and each time its worker stopped before it ended') }),
+        ]);
+      });
+
+      it('runs the last allowed attempt', async () => {
+        await givenFlow({ tasks: [shellTask()] });
+        const stored = aStoredExecution({ id: 'e1', tickMs: TICK, inputs: { day: '2026-02-01' } });
+        for (let i = 0; i < 2; i++) stored.execution.state = transition(stored.execution.state, 'RUNNING', deps.clock.now());
+        await deps.executions.createClaimed(stored, 'dead', deps.clock.now().getTime() - 1);
+
+        await createExecutionRunner(deps).runExecutions(byId('e1'));
+
+        expect(deps.shell.runs).toHaveLength(1);
+        expect((await stateOf()).state.current).toBe('SUCCESS');
       });
     });
 

@@ -164,4 +164,24 @@ describe('API requests first (holdWhile, InteractiveFirst)', () => {
     await drain(queue);
     expect(delivered).toEqual(['e1']);
   });
+
+  it('hands a dead letter to its consumer, as the dead-letter queue consumer on AWS; one it reports failed stays listed', async () => {
+    const consumed: string[] = [];
+    const queue = new LocalExecutionQueue({
+      concurrency: 1,
+      batchSize: 1,
+      visibilityTimeoutMs: 5,
+      maxReceiveCount: 2,
+      handler: async (event) => ({ batchItemFailures: event.Records.map((r) => ({ itemIdentifier: r.messageId })) }),
+      deadLetterHandler: async (event) => {
+        const failed = event.Records.filter((r) => JSON.parse(r.body).executionId === 'kept');
+        consumed.push(...event.Records.map((r) => `${JSON.parse(r.body).executionId}@${r.attributes.ApproximateReceiveCount}`));
+        return { batchItemFailures: failed.map((r) => ({ itemIdentifier: r.messageId })) };
+      },
+    });
+    await queue.send([{ executionId: 'poison' }, { executionId: 'kept' }], 'live');
+    await drain(queue);
+    expect(consumed.sort()).toEqual(['kept@2', 'poison@2']);
+    expect(queue.deadLetters.map((m) => JSON.parse(m.body).executionId)).toEqual(['kept']);
+  });
 });

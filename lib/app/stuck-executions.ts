@@ -1,0 +1,197 @@
+import { TERMINAL_STATES, transition } from '../domain/execution';
+import { liveOwner, randomId, tickExecutionId } from '../domain/ids';
+import { inFlightOf } from '../domain/ledger';
+import type { TriggerRef } from '../domain/trigger-state';
+import type { Settings } from '../config';
+import type { SlotMark } from '../domain/ledger';
+import type {
+  Clock,
+  DispatchLedger,
+  ExecutionLane,
+  ExecutionMessage,
+  ExecutionQueue,
+  ExecutionStore,
+  FlowStore,
+  LogStore,
+  StoredExecution,
+  TriggerStore,
+} from '../ports';
+import { type ResendDeps, resendPageSlots } from './dispatch';
+import { LogWriter } from './log-writer';
+
+export interface FailUnrunnableDeps {
+  clock: Clock;
+  executions: Pick<ExecutionStore, 'get' | 'createIfAbsent' | 'claim' | 'finish'>;
+  logs: Pick<LogStore, 'append'>;
+  ledger: Pick<DispatchLedger, 'markEnded'>;
+}
+
+/** What giving up on an execution came to. */
+export type GiveUpOutcome = 'FAILED' | 'ENDED_ALREADY' | 'BUSY' | 'UNKNOWN';
+
+/** How long the lease taken to fail an execution lasts: the write follows at once. */
+const GIVE_UP_LEASE_MS = 60_000;
+
+/**
+ * Ends an execution that cannot be run (its message dead-lettered, or it was started more often
+ * than the worker allows) FAILED, with an ERROR log line giving `reason`, and marks its ledger slot.
+ * Under the same rules as a worker: it takes the lease first, so it never overwrites a run in
+ * progress (BUSY: someone holds a live lease), and an execution that ended meanwhile is left as it is
+ * (its slot is marked again, which is harmless). An execution that was never written is written
+ * FAILED from its message's document; one neither stored nor sent is UNKNOWN.
+ */
+export async function failUnrunnable(deps: FailUnrunnableDeps, message: ExecutionMessage, reason: string): Promise<GiveUpOutcome> {
+  const now = deps.clock.now();
+  const existing = await deps.executions.get(message.executionId);
+  if (!existing) {
+    if (!message.created) return 'UNKNOWN';
+    const running = transition(message.created.execution.state, 'RUNNING', now);
+    const failed: StoredExecution = { ...message.created, execution: { ...message.created.execution, state: transition(running, 'FAILED', now) } };
+    if (await deps.executions.createIfAbsent(failed)) {
+      await logReason(deps, failed, reason);
+      await markEnded(deps, failed);
+      return 'FAILED';
+    }
+    // Written meanwhile (the message was delivered after all): decide on what is stored.
+    return failUnrunnable(deps, { executionId: message.executionId }, reason);
+  }
+  if (TERMINAL_STATES.has(existing.execution.state.current)) {
+    await markEnded(deps, existing);
+    return 'ENDED_ALREADY';
+  }
+  const token = `give-up-${randomId()}`;
+  const claim = await deps.executions.claim(message.executionId, token, now.getTime() + GIVE_UP_LEASE_MS, now);
+  if (claim.outcome === 'BUSY') return 'BUSY';
+  if (claim.outcome === 'MISSING') return 'UNKNOWN';
+  if (claim.outcome === 'FINISHED') {
+    await markEnded(deps, claim.stored);
+    return 'ENDED_ALREADY';
+  }
+  const stored = claim.stored;
+  stored.execution.state = transition(stored.execution.state, 'FAILED', deps.clock.now());
+  if (!(await deps.executions.finish(stored, token))) return 'BUSY';
+  await logReason(deps, stored, reason);
+  await markEnded(deps, stored);
+  return 'FAILED';
+}
+
+async function logReason(deps: Pick<FailUnrunnableDeps, 'logs' | 'clock'>, stored: StoredExecution, reason: string): Promise<void> {
+  const { execution } = stored;
+  const attempt = execution.state.histories.filter((h) => h.state === 'RUNNING').length;
+  const log = new LogWriter(
+    deps.logs,
+    { namespace: execution.namespace, flowId: execution.flowId, executionId: execution.id, triggerId: execution.trigger?.id },
+    attempt,
+    deps.clock,
+  );
+  log.log('ERROR', reason);
+  await log.flush();
+}
+
+async function markEnded(deps: Pick<FailUnrunnableDeps, 'ledger'>, stored: StoredExecution): Promise<void> {
+  const page = stored.origin.page;
+  if (page) await deps.ledger.markEnded([{ pageId: page.id, slot: page.slot, failed: stored.execution.state.current === 'FAILED' }]);
+}
+
+export interface SweepDeps extends ResendDeps {
+  settings: Pick<Settings, 'sweep'>;
+  clock: Clock;
+  flows: Pick<FlowStore, 'get' | 'list'>;
+  triggers: Pick<TriggerStore, 'get' | 'listWithBackfill' | 'list'>;
+  executions: ResendDeps['executions'] & Pick<ExecutionStore, 'get' | 'leasesOf' | 'unfinishedOf'>;
+  ledger: Pick<DispatchLedger, 'read' | 'markEnded' | 'markSwept'>;
+  queue: Pick<ExecutionQueue, 'send'>;
+}
+
+export interface SweepReport {
+  /** Backfill executions sent again: never written, their message lost. */
+  resent: number;
+  /** Unfinished executions (live or backfilled) queued again: still CREATED long after, or RUNNING with their lease expired. */
+  requeued: number;
+  /** Slots whose execution had ended but whose page did not say so (a worker died between the two writes). */
+  repaired: number;
+}
+
+/** Unfinished executions of one owner (a backfill, a live schedule) the sweep looks at per run. */
+const UNFINISHED_SWEEP_LIMIT = 1000;
+
+/**
+ * The sweep: the one recovery path, the same on AWS (an EventBridge schedule) and locally (a timer,
+ * and once at start). It finds executions nothing will run any more and sends them again:
+ * - the slots of a backfill's open ledger pages, sent (or last swept) more than `staleAfterMs` ago,
+ *   whose execution was never written: its message was lost (a slot whose execution ended is marked:
+ *   the worker died between its two writes);
+ * - the unfinished executions of each backfill and live schedule that no worker holds: CREATED more
+ *   than `staleAfterMs` ago, or RUNNING with their lease expired (the worker died and the message is gone).
+ * A duplicate delivery runs nothing twice (conditional writes), so a message that was only slow costs
+ * one more delivery, never a second run. Executions that cannot be run end FAILED elsewhere, after a
+ * bounded number of tries: the dead-letter consumer (`failUnrunnable`) and the worker's attempt limit.
+ */
+export async function sweepStuck(deps: SweepDeps, options: { staleAfterMs: number }): Promise<SweepReport> {
+  const report: SweepReport = { resent: 0, requeued: 0, repaired: 0 };
+  const now = deps.clock.now();
+  const staleBefore = now.getTime() - options.staleAfterMs;
+  for (const state of await deps.triggers.listWithBackfill()) {
+    const backfill = state.backfill;
+    if (!backfill) continue;
+    const ref: TriggerRef = { namespace: state.namespace, flowId: state.flowId, triggerId: state.triggerId };
+    const pages = (await deps.ledger.read(backfill.openPages)).filter((page) => inFlightOf(page) > 0 && Date.parse(page.sweptAt ?? page.sentAt) <= staleBefore);
+    for (const page of pages) {
+      const ended = new Set(page.ended);
+      const ids = new Map(page.ticks.flatMap((tick, slot) => (ended.has(slot) ? [] : [[slot, tickExecutionId(page.backfillId, tick)] as const])));
+      const leases = await deps.executions.leasesOf([...ids.values()]);
+      const missing = new Set<number>();
+      const done: SlotMark[] = [];
+      for (const [slot, id] of ids) {
+        const lease = leases.get(id);
+        if (!lease) missing.add(slot);
+        else if (TERMINAL_STATES.has(lease.state)) done.push({ pageId: page.id, slot, failed: lease.state === 'FAILED' });
+      }
+      if (done.length) {
+        await deps.ledger.markEnded(done);
+        report.repaired += done.length;
+      }
+      if (missing.size) {
+        report.resent += await resendPageSlots(deps, ref, page, missing);
+        await deps.ledger.markSwept(page.id, now.toISOString());
+      }
+    }
+    report.requeued += await requeueUnfinished(deps, backfill.id, 'backfill', now, staleBefore);
+  }
+  for (const flow of await deps.flows.list()) {
+    for (const trigger of flow.triggers) {
+      report.requeued += await requeueUnfinished(
+        deps,
+        liveOwner({ namespace: flow.namespace, flowId: flow.id, triggerId: trigger.id }),
+        'live',
+        now,
+        staleBefore,
+      );
+    }
+  }
+  return report;
+}
+
+/** An owner's unfinished executions that no worker holds and that waited long enough: queued again by id. */
+async function requeueUnfinished(deps: SweepDeps, owner: string, lane: ExecutionLane, now: Date, staleBefore: number): Promise<number> {
+  const ids = await deps.executions.unfinishedOf(owner, UNFINISHED_SWEEP_LIMIT);
+  if (!ids.length) return 0;
+  const leases = await deps.executions.leasesOf(ids);
+  const stuck: string[] = [];
+  for (const id of ids) {
+    const lease = leases.get(id);
+    if (!lease || TERMINAL_STATES.has(lease.state)) continue;
+    if (lease.state === 'RUNNING') {
+      if (lease.leaseUntilMs <= now.getTime()) stuck.push(id);
+      continue;
+    }
+    // CREATED: queued by whoever created it; stuck only once it has waited longer than a message may.
+    const stored = await deps.executions.get(id);
+    if (stored && Date.parse(stored.execution.state.startDate) <= staleBefore) stuck.push(id);
+  }
+  await deps.queue.send(
+    stuck.map((executionId) => ({ executionId })),
+    lane,
+  );
+  return stuck.length;
+}
