@@ -1,6 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runShellCommands } from '../../lib/adapters/process/shell-commands';
+import { TASK_COOKIE_VAR, killOrphanedTasks, ownerTasksRoot } from '../../lib/adapters/process/task-processes';
 import type { LogLevel } from '../../lib/ports';
 import { waitFor } from '../support/local';
 
@@ -38,6 +41,20 @@ function printedPid(lines: { message: string }[]): number {
   const pid = Number(lines.find((l) => /^pid \d+$/.test(l.message))?.message.slice(4));
   expect(pid, 'the background process was started and printed its pid').toBeGreaterThan(0);
   return pid;
+}
+
+/** Every pid the commands printed. */
+function printedPids(lines: { message: string }[]): number[] {
+  return lines.filter((l) => /^pid \d+$/.test(l.message)).map((l) => Number(l.message.slice(4)));
+}
+
+const gone = (pids: number[]) => waitFor(async () => pids.every((pid) => !running(pid)), 10_000, 20);
+
+/** A process that has exited: its pid names no process (until reused), as a crashed worker's would. */
+async function exitedPid(): Promise<number> {
+  const child = spawn('/bin/true');
+  await new Promise((resolve) => child.on('exit', resolve));
+  return child.pid as number;
 }
 
 describe('shell Commands task (PROCESS runner), with real processes', () => {
@@ -79,5 +96,74 @@ describe('shell Commands task (PROCESS runner), with real processes', () => {
     expect(result.ok).toBe(true);
     const pid = printedPid(lines);
     expect(await waitFor(async () => !running(pid), 10_000, 20), 'the background child is gone').toBe(true);
+  });
+});
+
+/**
+ * What a task starts never outlives it, nor the worker process running it: not background jobs,
+ * not `setsid` escapees and double-forked daemons. Each test is bounded by a short task timeout or
+ * by its own: without the kills, a `sleep 600` would hold it for ten minutes.
+ */
+describe('shell Commands task: no process outlives its task or its worker', () => {
+  // A command in a new session, printing its pid, holding the task's stdout open.
+  const SETSID_HOLDING_STDOUT = `setsid sh -c 'echo "pid $$"; exec sleep 600' &`;
+  // A daemon: a new session, its parent gone (re-parented to init), stdout still the task's.
+  const DAEMON = `setsid sh -c 'sleep 600 & echo "pid $!"'`;
+
+  it('the timeout holds when a setsid child keeps stdout open, and that child is killed', { timeout: 20_000 }, async () => {
+    const { result, lines } = await run([SETSID_HOLDING_STDOUT, 'sleep 600'], { timeoutMs: 1500 });
+    expect(result).toMatchObject({ ok: false, timedOut: true });
+    expect(lines.at(-1)).toMatchObject({ level: 'ERROR', message: 'Command timed out after 1.5 s and was killed' });
+    expect(await gone([printedPid(lines)]), 'the setsid child is gone').toBe(true);
+  });
+
+  it('a daemon the task started ends with the task, and the result does not wait for its stdout', { timeout: 20_000 }, async () => {
+    const { result, lines } = await run([DAEMON, 'echo done']);
+    expect(result).toEqual({ ok: true, exitCode: 0, timedOut: false });
+    expect(lines.map((l) => l.message)).toContain('done');
+    expect(await gone([printedPid(lines)]), 'the daemon is gone').toBe(true);
+  });
+
+  it('every process of a task dies with the worker process when it is SIGKILLed', { timeout: 30_000 }, async () => {
+    // A worker process (Node, as the local default and the Lambda run it) running one task that
+    // starts a background job, a setsid child and a daemon, then waits.
+    const source = `import { runShellCommands } from ${JSON.stringify(join(import.meta.dirname, '../../lib/adapters/process/shell-commands.ts'))};
+await runShellCommands({
+  task: { commands: ${JSON.stringify(['sleep 600 & echo "pid $!"', SETSID_HOLDING_STDOUT, DAEMON, 'sleep 0.2', 'echo ready', 'sleep 600'])}, beforeCommands: [], env: {} },
+  timeoutMs: 600000,
+  log: (_level, message) => console.log(message),
+});`;
+    const worker = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', source], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let output = '';
+    worker.stdout.on('data', (d) => (output += d));
+    const ready = await waitFor(async () => output.includes('ready\n'), 20_000, 20);
+    expect(ready, `the task started: ${output}`).toBe(true);
+    const pids = printedPids(output.split('\n').map((message) => ({ message })));
+    expect(pids).toHaveLength(3);
+    expect(pids.every(running)).toBe(true);
+
+    worker.kill('SIGKILL');
+    expect(await gone(pids), 'the task processes died with the worker').toBe(true);
+  });
+
+  it('a new worker process kills what a dead one left running and removes its working directories', { timeout: 20_000 }, async () => {
+    // What a worker killed together with its supervisor leaves: task processes carrying its cookie,
+    // and its working directories. The owner is a process that has exited.
+    const deadOwner = `${await exitedPid()}.1`;
+    const orphan = spawn('sleep', ['600'], { detached: true, stdio: 'ignore', env: { ...process.env, [TASK_COOKIE_VAR]: `${deadOwner}/run` } });
+    const live = spawn('sleep', ['600'], { detached: true, stdio: 'ignore', env: { ...process.env, [TASK_COOKIE_VAR]: `${process.pid}.0/run` } });
+    const leftDir = join(ownerTasksRoot(deadOwner), 'task-left');
+    mkdirSync(leftDir, { recursive: true });
+    writeFileSync(join(leftDir, 'output.csv'), 'a,b\n');
+    try {
+      await waitFor(async () => running(orphan.pid as number) && running(live.pid as number), 5000, 10);
+      await killOrphanedTasks();
+      expect(running(orphan.pid as number), "the dead worker's task is killed").toBe(false);
+      expect(existsSync(ownerTasksRoot(deadOwner)), "the dead worker's working directories are removed").toBe(false);
+      expect(running(live.pid as number), "a live worker's task is left alone").toBe(true);
+    } finally {
+      orphan.kill('SIGKILL');
+      live.kill('SIGKILL');
+    }
   });
 });

@@ -1,63 +1,108 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { LogLevel, ShellResult, ShellRun, ShellRunner } from '../../ports';
+import type { Readable } from 'node:stream';
+import type { ShellResult, ShellRun, ShellRunner } from '../../ports';
+import { killTaskProcesses, newTaskCookie, sweepOrphanedTasks, taskWorkDirRoot } from './task-processes';
+import { SUPERVISOR_SCRIPT } from './task-supervisor';
 
 /** Only what a command needs from the host: never the worker's own credentials or configuration. */
 const INHERITED_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ'];
 
 /**
+ * How long output is still read once the task's processes are gone. Whatever could still hold its
+ * stdout or stderr open escaped every kill (it cleared its environment and left the group): the
+ * task is over without it, so its pipes are closed instead of waited for.
+ */
+const OUTPUT_GRACE_MS = 500;
+
+/**
  * Runs `io.kestra.plugin.scripts.shell.Commands` with Kestra's PROCESS runner: `/bin/sh -c` in a
  * fresh working directory, `set -e` as Kestra's `failFast` default, stdout at INFO and stderr at
- * WARN. The commands run in their own process group, which is killed on timeout and when the task
- * ends, so nothing a command started in the background outlives the task.
+ * WARN.
+ *
+ * Nothing a task starts outlives it, nor the worker running it: the task runs under a supervisor
+ * (task-supervisor.ts) that kills all of its processes when the worker dies, and the worker kills
+ * them all (its process group, and anything that left it, found by its cookie: task-processes.ts)
+ * on timeout and when the task ends. The timeout holds whatever the children do: the result comes
+ * once the processes are killed, not when their pipes close.
  */
 export const runShellCommands: ShellRunner = async (run: ShellRun): Promise<ShellResult> => {
-  const workDir = await mkdtemp(join(tmpdir(), 'task-'));
+  // What a crashed worker left running is killed before this process runs any task of its own.
+  await sweepOrphanedTasks();
+  const workDir = await mkdtemp(join(await taskWorkDirRoot(), 'task-'));
   const env: Record<string, string> = {};
   for (const name of INHERITED_ENV) if (process.env[name]) env[name] = process.env[name] as string;
   Object.assign(env, run.task.env, { WORKING_DIR: workDir });
   const script = ['set -e', ...run.task.beforeCommands, ...run.task.commands].join('\n');
-  const child = spawn('/bin/sh', ['-c', script], { cwd: workDir, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  const killGroup = () => {
-    try {
-      if (child.pid) process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      // The group is already gone.
-    }
+  const cookie = newTaskCookie();
+  // Detached: the supervisor leads its own process group, which its lifeline watcher kills as a whole.
+  const child = spawn('/bin/sh', ['-c', SUPERVISOR_SCRIPT, 'task-supervisor', script, cookie], {
+    cwd: workDir,
+    env,
+    detached: true,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  // The lifeline is never written to; a supervisor already gone must not crash the worker.
+  child.stdin.on('error', () => {});
+
+  let killed: Promise<unknown> | undefined;
+  const killAll = () => {
+    killed ??= (async () => {
+      child.stdin.destroy();
+      try {
+        if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // The group is already gone.
+      }
+      await killTaskProcesses(cookie);
+    })();
+    return killed;
   };
+
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
-    killGroup();
+    void killAll();
   }, run.timeoutMs);
-  const lines = (stream: NodeJS.ReadableStream, level: LogLevel) =>
-    new Promise<void>((resolve) => {
-      const reader = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
-      reader.on('line', (line) => run.log(level, line));
-      reader.on('close', resolve);
-    });
+  const stdout = readLines(child.stdout, (line) => run.log('INFO', line));
+  const stderr = readLines(child.stderr, (line) => run.log('WARN', line));
   try {
-    const [exitCode] = await Promise.all([
-      new Promise<number | null>((resolve, reject) => {
-        child.on('error', reject);
-        child.on('exit', (code) => {
-          // Background children keep the pipes open: end them with the task.
-          killGroup();
-          resolve(code);
-        });
-      }),
-      lines(child.stdout, 'INFO'),
-      lines(child.stderr, 'WARN'),
-    ]);
+    const exitCode = await new Promise<number | null>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('exit', (code) => resolve(code));
+    });
+    clearTimeout(timer);
+    // Background processes the commands left behind end with the task.
+    await killAll();
+    await Promise.race([Promise.all([stdout.closed, stderr.closed]), delay(OUTPUT_GRACE_MS)]);
+    stdout.stop();
+    stderr.stop();
     if (timedOut) run.log('ERROR', `Command timed out after ${run.timeoutMs / 1000} s and was killed`);
     else if (exitCode !== 0) run.log('ERROR', `Command failed with exit code ${exitCode}`);
-    return { ok: !timedOut && exitCode === 0, exitCode, timedOut };
+    return { ok: !timedOut && exitCode === 0, exitCode: timedOut ? null : exitCode, timedOut };
   } finally {
     clearTimeout(timer);
-    killGroup();
+    await killAll();
     await rm(workDir, { recursive: true, force: true });
   }
 };
+
+/** Reads `stream` line by line into `onLine`; `stop` closes it, whether or not its writers are done. */
+function readLines(stream: Readable, onLine: (line: string) => void): { closed: Promise<void>; stop: () => void } {
+  const reader = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+  reader.on('line', onLine);
+  const closed = new Promise<void>((resolve) => reader.on('close', resolve));
+  return {
+    closed,
+    stop: () => {
+      reader.close();
+      stream.destroy();
+    },
+  };
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

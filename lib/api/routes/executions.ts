@@ -18,7 +18,7 @@ export const executionRoutes: Route[] = [
     method: 'GET',
     path: '/executions/{id}',
     handler: async (deps, _request, params) => {
-      const id = pathParam(params, 'id');
+      const id = pathParam(params, 'id', 'executionId');
       const stored = await deps.executions.get(id);
       if (!stored) throw new ExecutionNotFoundError(`Execution ${id} not found`);
       return json(200, stored.execution);
@@ -28,7 +28,7 @@ export const executionRoutes: Route[] = [
     method: 'GET',
     path: '/logs/{executionId}',
     handler: async (deps, _request, params) => {
-      const executionId = pathParam(params, 'executionId');
+      const executionId = pathParam(params, 'executionId', 'executionId');
       const stored = await deps.executions.get(executionId);
       if (!stored) throw new ExecutionNotFoundError(`Execution ${executionId} not found`);
       return json(200, await executionLogs(deps, executionId));

@@ -31,19 +31,20 @@ export const flowRoutes: Route[] = [
   {
     method: 'GET',
     path: '/flows/{namespace}/{id}',
-    handler: async (deps, _request, params) => json(200, toFlowJson(await getFlow(deps, pathParam(params, 'namespace'), pathParam(params, 'id')))),
+    handler: async (deps, _request, params) =>
+      json(200, toFlowJson(await getFlow(deps, pathParam(params, 'namespace', 'namespace'), pathParam(params, 'id', 'flowId')))),
   },
   {
     method: 'PUT',
     path: '/flows/{namespace}/{id}',
     handler: async (deps, request, params) =>
-      json(200, toFlowJson(await updateFlow(deps, pathParam(params, 'namespace'), pathParam(params, 'id'), yamlBody(request)))),
+      json(200, toFlowJson(await updateFlow(deps, pathParam(params, 'namespace', 'namespace'), pathParam(params, 'id', 'flowId'), yamlBody(request)))),
   },
   {
     method: 'DELETE',
     path: '/flows/{namespace}/{id}',
     handler: async (deps, _request, params) => {
-      await deleteFlow(deps, pathParam(params, 'namespace'), pathParam(params, 'id'));
+      await deleteFlow(deps, pathParam(params, 'namespace', 'namespace'), pathParam(params, 'id', 'flowId'));
       return noContent();
     },
   },

@@ -125,8 +125,8 @@ export const triggerRoutes: Route[] = [
     method: 'GET',
     path: '/triggers/{namespace}/{flowId}',
     handler: async (deps, _request, params) => {
-      const namespace = pathParam(params, 'namespace');
-      const flowId = pathParam(params, 'flowId');
+      const namespace = pathParam(params, 'namespace', 'namespace');
+      const flowId = pathParam(params, 'flowId', 'flowId');
       await getFlow(deps, namespace, flowId);
       const rows = await deps.triggers.listByFlow(namespace, flowId);
       return json(200, { results: await Promise.all(rows.map((row) => triggerView(deps, row))), total: rows.length });

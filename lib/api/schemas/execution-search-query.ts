@@ -2,7 +2,12 @@ import { z } from 'zod';
 import type { StateType } from '../../domain/execution';
 import { DEEPEST_SEARCH_RESULT } from '../../domain/search-limits';
 import type { Label } from '../../domain/flow/model';
-import { optionalText, pagingFields } from './paging-query';
+import { MAX_LENGTH, tooLongMessage } from '../../domain/id-limits';
+import { optionalName } from './names';
+import { pagingFields } from './paging-query';
+
+/** A `key:value` label filter: the longest key, the colon, the longest value. */
+const LABEL_FILTER_MAX = MAX_LENGTH.labelKey + 1 + MAX_LENGTH.labelValue;
 
 const STATES: readonly StateType[] = ['CREATED', 'RUNNING', 'SUCCESS', 'FAILED', 'KILLED'];
 
@@ -20,15 +25,28 @@ const listParam = z
 /** `GET /executions/search`. */
 export const executionSearchQuery = z
   .object({
-    namespace: optionalText.meta({ description: 'Exactly this namespace (not the ones below it).' }),
-    flowId: optionalText.meta({ description: 'Exactly this flow id.' }),
+    namespace: optionalName('namespace', MAX_LENGTH.namespace).meta({ description: 'Exactly this namespace (not the ones below it).' }),
+    flowId: optionalName('flow id', MAX_LENGTH.flowId).meta({ description: 'Exactly this flow id.' }),
     labels: listParam
       .pipe(
         z.array(
           z
             .string()
+            // The whole pair is bounded first, so that no message echoes kilobytes.
+            .max(LABEL_FILTER_MAX, { error: (issue) => tooLongMessage('label filter', String(issue.input).length, LABEL_FILTER_MAX) })
             .refine((pair) => pair.indexOf(':') > 0, { error: (issue) => `expected key:value, got "${issue.input as string}"` })
-            .transform((pair): Label => ({ key: pair.slice(0, pair.indexOf(':')), value: pair.slice(pair.indexOf(':') + 1) })),
+            .transform((pair, ctx): Label => {
+              const label = { key: pair.slice(0, pair.indexOf(':')), value: pair.slice(pair.indexOf(':') + 1) };
+              const tooLong =
+                label.key.length > MAX_LENGTH.labelKey
+                  ? tooLongMessage('label key', label.key.length, MAX_LENGTH.labelKey)
+                  : label.value.length > MAX_LENGTH.labelValue
+                    ? tooLongMessage('label value', label.value.length, MAX_LENGTH.labelValue)
+                    : undefined;
+              if (tooLong === undefined) return label;
+              ctx.issues.push({ code: 'custom', input: pair, message: tooLong });
+              return z.NEVER;
+            }),
         ),
       )
       .meta({ description: 'key:value pairs that must all match; repeatable or comma-separated.' }),

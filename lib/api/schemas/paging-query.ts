@@ -37,9 +37,3 @@ export interface Paging {
 export function pageOf<T>(items: T[], { page, size }: Paging): T[] {
   return items.slice((page - 1) * size, page * size);
 }
-
-/** An optional text parameter; empty means absent (`?namespace=` filters nothing). */
-export const optionalText = z
-  .string()
-  .optional()
-  .transform((value) => value || undefined);

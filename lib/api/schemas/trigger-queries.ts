@@ -1,10 +1,12 @@
 import { z } from 'zod';
-import { optionalText, pagingFields } from './paging-query';
+import { MAX_LENGTH } from '../../domain/id-limits';
+import { optionalName } from './names';
+import { pagingFields } from './paging-query';
 
 /** Which triggers a by-query action or a search selects: a namespace and its children, a flow id. */
 const triggerSelectionFields = {
-  namespace: optionalText.meta({ description: 'This namespace and the ones below it.' }),
-  flowId: optionalText.meta({ description: 'Exactly this flow id.' }),
+  namespace: optionalName('namespace', MAX_LENGTH.namespace).meta({ description: 'This namespace and the ones below it.' }),
+  flowId: optionalName('flow id', MAX_LENGTH.flowId).meta({ description: 'Exactly this flow id.' }),
 };
 
 /** `POST /triggers/backfill/{pause,unpause,delete}/by-query`. */

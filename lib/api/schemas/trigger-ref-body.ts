@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { describe } from '../../domain/flow/values';
+import { MAX_LENGTH } from '../../domain/id-limits';
+import { boundedName } from './names';
 import type { TriggerRef } from '../../domain/trigger-state';
 
 /** A string with something other than white space in it. */
@@ -9,9 +11,9 @@ const nonEmptyString = z
 
 /** The fields naming one trigger, which every trigger route takes (Kestra resolves the rest itself). */
 export const triggerRefFields = {
-  namespace: nonEmptyString,
-  flowId: nonEmptyString,
-  triggerId: nonEmptyString,
+  namespace: boundedName(nonEmptyString, 'namespace', MAX_LENGTH.namespace),
+  flowId: boundedName(nonEmptyString, 'flow id', MAX_LENGTH.flowId),
+  triggerId: boundedName(nonEmptyString, 'trigger id', MAX_LENGTH.elementId),
 };
 
 /** An object's own error: the value is not a JSON object at all. */

@@ -4,6 +4,7 @@
  * Kestra accepts labels as a list of `{key, value}` or as a map (`ListOrMapOfLabelDeserializer`)
  * and always returns them as a list; the same rules apply everywhere (reference §1.1).
  */
+import { MAX_LABELS, MAX_LENGTH, checkLength } from '../id-limits';
 import { ValidationError } from './errors';
 import type { Label } from './model';
 import { describe, hasOwn, isPlainMap, ownEntries } from './values';
@@ -30,6 +31,11 @@ export function parseLabels(value: unknown, field: string): Label[] {
   const seen = new Map<string, string>();
 
   const add = (key: string, val: string, keyPath: string, valuePath: string) => {
+    if (labels.length === MAX_LABELS) {
+      throw new ValidationError(field, `more than ${MAX_LABELS} labels; expected at most ${MAX_LABELS}`);
+    }
+    checkLength(key, keyPath, 'label key', MAX_LENGTH.labelKey);
+    checkLength(val, valuePath, 'label value', MAX_LENGTH.labelValue);
     checkKey(key, val, keyPath);
     if (val.length === 0) {
       throw new ValidationError(valuePath, `label ${JSON.stringify(key)} has an empty value; expected a non-empty string`);
@@ -72,6 +78,8 @@ export function parseLabels(value: unknown, field: string): Label[] {
 
   if (isPlainMap(value)) {
     for (const [key, raw] of ownEntries(value)) {
+      // Checked here too, so that the path of the error (`labels.<key>`) does not echo a huge key.
+      checkLength(key, field, 'label key', MAX_LENGTH.labelKey);
       const path = `${field}.${key}`;
       const val = scalarToString(raw);
       if (val === undefined) {

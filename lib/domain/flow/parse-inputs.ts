@@ -1,7 +1,7 @@
 /** A flow's `inputs` section → the {@link FlowInput} declarations its executions are given. */
-import { ELEMENT_ID_PATTERN } from './element-ids';
+import { checkElementId } from './element-ids';
 import { ValidationError } from './errors';
-import { checkKeys, checkPattern, expectMap, optionalBoolean, optionalString, requiredString } from './field-readers';
+import { checkKeys, expectMap, optionalBoolean, optionalString, requiredString } from './field-readers';
 import { coerceInputValue, INPUT_TYPES } from './inputs';
 import type { FlowInput, InputType } from './model';
 import { describe } from './values';
@@ -40,7 +40,7 @@ export function parseInputs(value: unknown): FlowInput[] {
     } else {
       throw new ValidationError(idPath, 'required: expected an input id');
     }
-    checkPattern(id, idPath, ELEMENT_ID_PATTERN, 'input id');
+    checkElementId(id, idPath, 'input id');
     const first = seen.get(id);
     if (first !== undefined) {
       throw new ValidationError(idPath, `duplicate input id ${JSON.stringify(id)}, already used by ${first}; expected unique input ids`);

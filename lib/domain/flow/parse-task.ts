@@ -2,10 +2,9 @@
  * A flow's tasks: the two Kestra task types this service runs (Shell `Commands` and `Log`),
  * with every property that would make them run differently from Kestra rejected.
  */
-import { ELEMENT_ID_PATTERN } from './element-ids';
-import type { ClaimId } from './element-ids';
+import { type ClaimId, checkElementId } from './element-ids';
 import { ValidationError } from './errors';
-import { checkKeys, checkPattern, expectMap, optionalBoolean, optionalEnum, optionalString, requiredString, stringList } from './field-readers';
+import { checkKeys, expectMap, optionalBoolean, optionalEnum, optionalString, requiredString, stringList } from './field-readers';
 import { LOG_TYPE, SHELL_COMMANDS_TYPE } from './model';
 import type { LogLevel, LogTask, ShellCommandsTask, Task } from './model';
 import { describe, hasOwn, ownEntries, parseDuration } from './values';
@@ -52,7 +51,7 @@ const UNSUPPORTED_TASK_PROPERTIES: Record<string, string> = {
 export function parseTask(value: unknown, path: string, claimId: ClaimId): Task {
   const map = expectMap(value, path, 'a task as {id, type, …}');
   const id = requiredString(map, 'id', `${path}.id`, 'a task id');
-  checkPattern(id, `${path}.id`, ELEMENT_ID_PATTERN, 'task id');
+  checkElementId(id, `${path}.id`, 'task id');
   claimId(id, `${path}.id`);
 
   const type = requiredString(map, 'type', `${path}.type`, `a task type (${SUPPORTED_TASK_TYPES.join(', ')})`);

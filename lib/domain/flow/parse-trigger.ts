@@ -3,10 +3,9 @@
  * backfill replays, with every property that would make it fire differently rejected.
  */
 import { compileSchedule, InvalidScheduleError } from '../schedule';
-import { ELEMENT_ID_PATTERN } from './element-ids';
-import type { ClaimId } from './element-ids';
+import { type ClaimId, checkElementId } from './element-ids';
 import { ValidationError } from './errors';
-import { checkKeys, checkPattern, expectMap, isEmpty, optionalBoolean, optionalEnum, optionalString, requiredString, stringList } from './field-readers';
+import { checkKeys, expectMap, isEmpty, optionalBoolean, optionalEnum, optionalString, requiredString, stringList } from './field-readers';
 import { resolveInputs } from './inputs';
 import { parseLabels } from './labels';
 import { SCHEDULE_TYPE, SCHEDULE_TYPE_ALIAS } from './model';
@@ -74,7 +73,7 @@ const UNSUPPORTED_TRIGGER_PROPERTIES: Record<string, string> = {
 export function parseTrigger(value: unknown, path: string, inputs: FlowInput[], claimId: ClaimId): ScheduleTrigger {
   const map = expectMap(value, path, 'a trigger as {id, type, cron, …}');
   const id = requiredString(map, 'id', `${path}.id`, 'a trigger id');
-  checkPattern(id, `${path}.id`, ELEMENT_ID_PATTERN, 'trigger id');
+  checkElementId(id, `${path}.id`, 'trigger id');
   claimId(id, `${path}.id`);
 
   const type = requiredString(map, 'type', `${path}.type`, `a trigger type (${SUPPORTED_TRIGGER_TYPES.join(', ')})`);

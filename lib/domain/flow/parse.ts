@@ -6,6 +6,7 @@
  * executor runs the way Kestra would.
  */
 import { LineCounter, parseDocument } from 'yaml';
+import { MAX_LENGTH, checkLength } from '../id-limits';
 import { uniqueIdClaimer } from './element-ids';
 import { ValidationError } from './errors';
 import { checkKeys, checkPattern, optionalBoolean, optionalString, requiredString } from './field-readers';
@@ -17,9 +18,8 @@ import { parseTask } from './parse-task';
 import { parseTrigger } from './parse-trigger';
 import { describe, isPlainMap } from './values';
 
-/** Kestra's flow id pattern (`Flow.id`), at most {@link FLOW_ID_MAX_LENGTH} characters. */
+/** Kestra's flow id pattern (`Flow.id`); its length limit is in `MAX_LENGTH`. */
 const FLOW_ID_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9._-]*$/;
-const FLOW_ID_MAX_LENGTH = 100;
 /** Kestra's namespace pattern: lowercase only. */
 const NAMESPACE_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
 
@@ -93,11 +93,10 @@ function buildFlow(raw: unknown, source: string, revision: number): Flow {
   checkKeys(raw, '', FLOW_KEYS, UNSUPPORTED_FLOW_SECTIONS);
 
   const id = requiredString(raw, 'id', 'id', 'a flow id');
+  checkLength(id, 'id', 'flow id', MAX_LENGTH.flowId);
   checkPattern(id, 'id', FLOW_ID_PATTERN, 'flow id');
-  if (id.length > FLOW_ID_MAX_LENGTH) {
-    throw new ValidationError('id', `flow id is ${id.length} characters long; expected at most ${FLOW_ID_MAX_LENGTH}`);
-  }
   const namespace = requiredString(raw, 'namespace', 'namespace', 'a namespace');
+  checkLength(namespace, 'namespace', 'namespace', MAX_LENGTH.namespace);
   checkPattern(namespace, 'namespace', NAMESPACE_PATTERN, 'namespace');
 
   const description = optionalString(raw, 'description', 'description');
