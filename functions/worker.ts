@@ -8,7 +8,12 @@ export interface WorkerHandlerDeps extends WorkerDeps {
   queue: Pick<ExecutionQueue, 'retryAfter'>;
 }
 
-export type WorkerHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
+/** The part of Lambda's context the worker reads (the local queue passes its own). */
+export interface WorkerContext {
+  getRemainingTimeInMillis(): number;
+}
+
+export type WorkerHandler = (event: SQSEvent, context?: WorkerContext) => Promise<SQSBatchResponse>;
 
 /**
  * SQS → runs each execution. Records that must come back later (another worker holds the
@@ -18,7 +23,20 @@ export type WorkerHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
  */
 export function createWorkerHandler(deps: WorkerHandlerDeps): WorkerHandler {
   const runner = createExecutionRunner(deps);
-  return async (event) => {
+  return async (event, context) => {
+    // Without a context (a direct call), the invocation gets the whole WORKER_TIMEOUT_SECONDS from now.
+    const deadline = Date.now() + deps.settings.worker.timeoutSeconds * 1000;
+    const limits = { remainingMs: () => context?.getRemainingTimeInMillis() ?? deadline - Date.now() };
+    // A run that failed (an error, not a failed task) comes back after a delay that doubles with each
+    // delivery, instead of after the queue's visibility timeout (90 minutes on AWS).
+    const retryLater = async (record: SQSRecord) => {
+      const receives = Number(record.attributes?.ApproximateReceiveCount ?? 1) || 1;
+      const seconds = Math.min(MAX_RETRY_DELAY_SECONDS, (deps.settings.worker.retryBaseMs / 1000) * 2 ** (receives - 1));
+      await deps.queue.retryAfter({ eventSourceArn: record.eventSourceARN, receiptHandle: record.receiptHandle }, seconds).catch((error: unknown) => {
+        console.error(`Could not delay the retry of message ${record.messageId}; it comes back after the visibility timeout`, error);
+      });
+      failed.push(record.messageId);
+    };
     const runnable: { record: SQSRecord; message: ExecutionMessage }[] = [];
     const failed: string[] = [];
     for (const record of event.Records) {
@@ -29,11 +47,15 @@ export function createWorkerHandler(deps: WorkerHandlerDeps): WorkerHandler {
     }
     let results: PromiseSettledResult<RunOutcome>[];
     try {
-      results = await runner.runExecutions(runnable.map((r) => r.message));
+      results = await runner.runExecutions(
+        runnable.map((r) => r.message),
+        limits,
+      );
     } catch (error) {
       // The batch's claim read failed: nothing ran, every message comes back.
       console.error('Claiming the batch failed; its messages will be retried', error);
-      return { batchItemFailures: [...failed, ...runnable.map((r) => r.record.messageId)].map((itemIdentifier) => ({ itemIdentifier })) };
+      for (const { record } of runnable) await retryLater(record);
+      return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
     }
     await Promise.all(
       runnable.map(async ({ record, message }, i) => {
@@ -46,13 +68,16 @@ export function createWorkerHandler(deps: WorkerHandlerDeps): WorkerHandler {
           failed.push(record.messageId);
         } catch (error) {
           console.error(`Execution message ${record.messageId} failed; it will be retried`, error);
-          failed.push(record.messageId);
+          await retryLater(record);
         }
       }),
     );
     return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
   };
 }
+
+/** The longest delay a retry waits (SQS allows up to 12 hours; past a few deliveries the dead-letter consumer takes over anyway). */
+const MAX_RETRY_DELAY_SECONDS = 15 * 60;
 
 export const handler = onFirstCall(() => createWorkerHandler(awsDependencies()));
 

@@ -52,6 +52,13 @@ export interface Settings {
     /** Time limit of a shell task without its own `timeout`. */
     defaultTaskTimeoutSeconds: number;
     /**
+     * The time one worker invocation may run: the Lambda's timeout on AWS (the stack sets it), and
+     * the local queue's limit per delivery. A task's timeout is clamped to what is left of it.
+     */
+    timeoutSeconds: number;
+    /** First delay before a message whose run failed (an error, not a failed task) comes back; it doubles with each delivery. */
+    retryBaseMs: number;
+    /**
      * Runs of one execution at most: a worker that claims it for one more (its earlier workers all
      * died with it, a task that kills its worker) ends it FAILED instead, saying why.
      */
@@ -135,6 +142,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       leaseSeconds: positiveInt(env, 'WORKER_LEASE_SECONDS', 900),
       defaultTaskTimeoutSeconds: positiveInt(env, 'TASK_DEFAULT_TIMEOUT_SECONDS', 600),
       maxAttempts: positiveInt(env, 'WORKER_MAX_ATTEMPTS', 3),
+      timeoutSeconds: positiveInt(env, 'WORKER_TIMEOUT_SECONDS', 900),
+      retryBaseMs: positiveInt(env, 'WORKER_RETRY_BASE_MS', 5000),
     },
     sweep: {
       staleAfterSeconds: positiveInt(env, 'SWEEP_STALE_SECONDS', 1800),

@@ -133,7 +133,9 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
     let deadLetter: DeadLetterHandler | undefined;
     const requests = new InteractiveFirst();
     const queue = new LocalExecutionQueue({
-      handler: (event) => (worker as WorkerHandler)(event),
+      handler: (event, context) => (worker as WorkerHandler)(event, context),
+      // As the worker Lambda's timeout: tasks are clamped to it, and an invocation past it fails its batch.
+      invocationTimeoutMs: settings.worker.timeoutSeconds * 1000,
       concurrency: options.workerConcurrency ?? DEFAULT_WORKER_CONCURRENCY,
       batchSize: options.workerBatchSize ?? 4,
       visibilityTimeoutMs: options.visibilityTimeoutMs ?? 2000,

@@ -155,6 +155,7 @@ export class BackfillFunctions extends Construct {
       LIVE_EXECUTION_QUEUE_URL: props.queues.live.queueUrl,
       BACKFILL_STATE_MACHINE_ARN: stateMachineArn,
       WORKER_LEASE_SECONDS: String(WORKER_LEASE.toSeconds()),
+      WORKER_TIMEOUT_SECONDS: String(WORKER_TIMEOUT.toSeconds()),
       TASK_DEFAULT_TIMEOUT_SECONDS: String(TASK_DEFAULT_TIMEOUT.toSeconds()),
       BACKFILL_DISPATCH_ROUND_SECONDS: String(DISPATCH_ROUND.toSeconds()),
       SWEEP_INTERVAL_SECONDS: String(SWEEP_INTERVAL.toSeconds()),

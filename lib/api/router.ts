@@ -11,7 +11,7 @@ import { serveUi } from '../ui/route';
 
 /** Everything the API's routes use; each route hands its use case only the ports that one needs. */
 export interface ApiDeps {
-  settings: Pick<Settings, 'api' | 'backfill' | 'stateMachineArn'>;
+  settings: Pick<Settings, 'api' | 'backfill' | 'stateMachineArn' | 'worker'>;
   clock: Clock;
   flows: FlowStore;
   triggers: TriggerStore;

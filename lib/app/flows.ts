@@ -1,6 +1,7 @@
 import { FlowNotFoundError } from '../domain/errors';
 import { ValidationError } from '../domain/flow/errors';
 import {
+  LOG_TYPE,
   type Flow,
   type FlowInput,
   type Label,
@@ -13,7 +14,10 @@ import {
 } from '../domain/flow/model';
 import { parseFlow } from '../domain/flow/parse';
 import { formatInZone } from '../domain/schedule';
+import type { Settings } from '../config';
+import { isoDuration } from '../domain/execution';
 import type { BackfillWorkflows, Clock, FlowStore, TriggerStore } from '../ports';
+import { OUTCOME_MARGIN_MS } from './worker';
 import { scheduleOf } from './schedules';
 
 /** A task as the flows API shows it: as defined, without what parsing derived for internal use. */
@@ -62,6 +66,7 @@ export interface GetFlowDeps {
 
 /** Writing a flow also keeps its triggers' rows in step (and stops the backfills of removed triggers). */
 export interface SaveFlowDeps {
+  settings: Pick<Settings, 'worker'>;
   clock: Clock;
   flows: Pick<FlowStore, 'get' | 'create' | 'update'>;
   triggers: Pick<TriggerStore, 'createIfAbsent' | 'updateSchedule' | 'listByFlow' | 'delete'>;
@@ -80,8 +85,32 @@ export async function getFlow(deps: GetFlowDeps, namespace: string, id: string):
   return flow;
 }
 
+/**
+ * Refuses a task whose timeout is longer than a worker can give it: one worker invocation runs a
+ * whole execution, within WORKER_TIMEOUT_SECONDS (Lambda's timeout on AWS), less the time kept to
+ * record the outcome. Accepting it would only fail it later, after it had run for that long; a
+ * refusal now names the task. (Tasks that fit one by one but not together are clamped at run time,
+ * and the task that runs out of time fails saying so.)
+ */
+function checkTaskTimeouts(flow: Flow, worker: Settings['worker']): void {
+  const allowedMs = worker.timeoutSeconds * 1000 - OUTCOME_MARGIN_MS;
+  flow.tasks.forEach((task, i) => {
+    if (task.type === LOG_TYPE) return;
+    const timeoutMs = task.timeoutMs ?? worker.defaultTaskTimeoutSeconds * 1000;
+    if (timeoutMs > allowedMs) {
+      const declared = task.timeoutMs === undefined ? ` (the default, TASK_DEFAULT_TIMEOUT_SECONDS)` : '';
+      throw new ValidationError(
+        `tasks[${i}].timeout`,
+        `task "${task.id}" may run for ${isoDuration(timeoutMs)}${declared}, longer than a worker can give one task: at most ${isoDuration(allowedMs)} ` +
+          `(WORKER_TIMEOUT_SECONDS ${worker.timeoutSeconds} less ${OUTCOME_MARGIN_MS / 1000} s to record the outcome)`,
+      );
+    }
+  });
+}
+
 export async function createFlow(deps: SaveFlowDeps, source: string): Promise<Flow> {
   const flow = parseFlow(source, { revision: 1 });
+  checkTaskTimeouts(flow, deps.settings.worker);
   await deps.flows.create(flow);
   await syncTriggerRows(deps, flow, undefined);
   return flow;
@@ -91,6 +120,7 @@ export async function createFlow(deps: SaveFlowDeps, source: string): Promise<Fl
 export async function updateFlow(deps: SaveFlowDeps, namespace: string, id: string, source: string): Promise<Flow> {
   const current = await getFlow(deps, namespace, id);
   const flow = parseFlow(source, { revision: current.revision + 1 });
+  checkTaskTimeouts(flow, deps.settings.worker);
   if (flow.namespace !== namespace) {
     throw new ValidationError('namespace', `the YAML says "${flow.namespace}" but the URL updates namespace "${namespace}"`);
   }

@@ -1,4 +1,4 @@
-import { type Execution, type StateType, type TaskRun, newState, transition } from '../domain/execution';
+import { type Execution, type StateType, type TaskRun, isoDuration, newState, transition } from '../domain/execution';
 import { type Flow, LOG_TYPE, type Task } from '../domain/flow/model';
 import { randomId } from '../domain/ids';
 import { render, renderValue } from '../domain/template';
@@ -30,8 +30,22 @@ export interface ExecutionRunner {
    * fails only its own execution. The ended executions' ledger slots are marked at the end, one
    * write per page.
    */
-  runExecutions(messages: ExecutionMessage[]): Promise<PromiseSettledResult<RunOutcome>[]>;
+  runExecutions(messages: ExecutionMessage[], limits?: InvocationLimits): Promise<PromiseSettledResult<RunOutcome>[]>;
 }
+
+/** What the invocation running a batch allows: the time it has left (Lambda's context, or the local queue's equivalent). */
+export interface InvocationLimits {
+  remainingMs(): number;
+}
+
+/**
+ * Time kept back from a task's run for writing its outcome (the execution, its logs, its ledger
+ * slot) before the invocation's time runs out.
+ */
+export const OUTCOME_MARGIN_MS = 15_000;
+
+/** The worker's dependencies for one invocation: the worker's own, and the time that invocation has left. */
+type RunDeps = WorkerDeps & InvocationLimits;
 
 /**
  * DONE: the message can go. RETRY_LATER: another worker holds the execution; look again once its
@@ -53,7 +67,8 @@ type SentOutcome = { ended: StoredExecution } | { claimed: StoredExecution } | '
 export function createExecutionRunner(deps: WorkerDeps): ExecutionRunner {
   const flowFor = recentFlows(deps);
   return {
-    async runExecutions(messages) {
+    async runExecutions(messages, limits) {
+      const run: RunDeps = { ...deps, remainingMs: () => limits?.remainingMs() ?? Number.POSITIVE_INFINITY };
       const claimedAt = deps.clock.now();
       const leaseUntilMs = claimedAt.getTime() + deps.settings.worker.leaseSeconds * 1000;
       const leaseTokens = messages.map(() => randomId());
@@ -67,7 +82,7 @@ export function createExecutionRunner(deps: WorkerDeps): ExecutionRunner {
       const sent = await Promise.allSettled(
         messages.map(async (message, i): Promise<SentOutcome | undefined> => {
           if (!message.created) return undefined;
-          return writeSent(deps, flowFor, message.created, leaseTokens[i] ?? randomId(), leaseUntilMs, claimedAt);
+          return writeSent(run, flowFor, message.created, leaseTokens[i] ?? randomId(), leaseUntilMs, claimedAt);
         }),
       );
       // Then one read for every message whose execution exists.
@@ -105,7 +120,7 @@ export function createExecutionRunner(deps: WorkerDeps): ExecutionRunner {
             toRun = claim.stored;
           }
           try {
-            const finished = await runClaimed(deps, flowFor, toRun, leaseToken);
+            const finished = await runClaimed(run, flowFor, toRun, leaseToken);
             if (finished) ended(finished);
             return DONE;
           } catch (error) {
@@ -136,7 +151,7 @@ type FlowLookup = (execution: Execution) => Promise<Flow | undefined>;
  * written RUNNING under this worker's lease, and runs as a claimed one.
  */
 async function writeSent(
-  deps: WorkerDeps,
+  deps: RunDeps,
   flowFor: FlowLookup,
   sent: NonNullable<ExecutionMessage['created']>,
   leaseToken: string,
@@ -172,7 +187,7 @@ async function writeSent(
 }
 
 /** Runs a claimed execution to its end; the ended execution, or undefined if the lease was lost (its new owner ends it). */
-async function runClaimed(deps: WorkerDeps, flowFor: FlowLookup, stored: StoredExecution, leaseToken: string): Promise<StoredExecution | undefined> {
+async function runClaimed(deps: RunDeps, flowFor: FlowLookup, stored: StoredExecution, leaseToken: string): Promise<StoredExecution | undefined> {
   const execution = stored.execution;
   const logs = logWriterFor(deps, execution);
   const flow = await flowFor(execution);
@@ -218,7 +233,7 @@ function logWriterFor(deps: WorkerDeps, execution: Execution, options?: { holdAl
  * With a lease, a task that may run for a while is shown RUNNING first (saving checks the lease).
  */
 async function runTasks(
-  deps: WorkerDeps,
+  deps: RunDeps,
   flow: Flow | undefined,
   stored: StoredExecution,
   logs: LogWriter,
@@ -309,7 +324,7 @@ function templateVariables(flow: Flow, execution: Execution, task: Task, taskRun
   return variables;
 }
 
-async function runTask(deps: WorkerDeps, flow: Flow, execution: Execution, task: Task, taskRun: TaskRun, logs: LogWriter): Promise<boolean> {
+async function runTask(deps: RunDeps, flow: Flow, execution: Execution, task: Task, taskRun: TaskRun, logs: LogWriter): Promise<boolean> {
   const fields = { taskId: task.id, taskRunId: taskRun.id, attemptNumber: 1 };
   const log = (level: Parameters<LogWriter['log']>[0], message: string) => logs.log(level, message, fields);
   const variables = templateVariables(flow, execution, task, taskRun);
@@ -323,11 +338,23 @@ async function runTask(deps: WorkerDeps, flow: Flow, execution: Execution, task:
       beforeCommands: string[];
       env: Record<string, string>;
     };
-    const result = await deps.runShell({
-      task: rendered,
-      timeoutMs: task.timeoutMs ?? deps.settings.worker.defaultTaskTimeoutSeconds * 1000,
-      log,
-    });
+    // A task never outlives its worker's invocation: on AWS Lambda would kill both, and the message
+    // would come back to run it all again. Its own timeout is clamped to the time left.
+    const requestedMs = task.timeoutMs ?? deps.settings.worker.defaultTaskTimeoutSeconds * 1000;
+    const leftMs = Math.floor(deps.remainingMs() - OUTCOME_MARGIN_MS);
+    if (leftMs <= 0) {
+      log('ERROR', `Task not started: its worker has no time left for it (WORKER_TIMEOUT_SECONDS is ${deps.settings.worker.timeoutSeconds})`);
+      return false;
+    }
+    const timeoutMs = Math.min(requestedMs, leftMs);
+    const result = await deps.runShell({ task: rendered, timeoutMs, log });
+    if (result.timedOut && timeoutMs < requestedMs) {
+      log(
+        'ERROR',
+        `Task killed after ${isoDuration(timeoutMs)}: its worker's time limit (WORKER_TIMEOUT_SECONDS is ${deps.settings.worker.timeoutSeconds}) ` +
+          `left no more time, short of the task's own timeout of ${isoDuration(requestedMs)}`,
+      );
+    }
     return result.ok;
   } catch (error) {
     // Template errors and spawn failures fail the task with the reason in its logs, like Kestra.

@@ -30,7 +30,7 @@ describe('nothing stuck: the sweep and the dead-letter consumer', () => {
   const svc = () => product.runtime.deps;
 
   beforeAll(async () => {
-    product = await startProduct({ env: { BACKFILL_BATCH_SIZE: '5', SWEEP_INTERVAL_SECONDS: '1', SWEEP_STALE_SECONDS: '1' } });
+    product = await startProduct({ env: { BACKFILL_BATCH_SIZE: '5', SWEEP_INTERVAL_SECONDS: '1', SWEEP_STALE_SECONDS: '1', WORKER_RETRY_BASE_MS: '50' } });
     expect((await product.api.createFlow(FLOW)).status).toBe(200);
   });
   afterAll(async () => product?.close());

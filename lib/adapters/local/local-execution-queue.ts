@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Delivery, ExecutionLane, ExecutionMessage, ExecutionQueue } from '../../ports';
 
-export type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
+/** An SQS-fed Lambda handler, given (like Lambda's context) the time its invocation has left. */
+export type SqsHandler = (event: SQSEvent, context?: { getRemainingTimeInMillis(): number }) => Promise<SQSBatchResponse>;
 
 export interface LocalQueueOptions {
   /** The SQS-fed Lambda handler (functions/worker.ts), invoked with SQS-shaped events. */
@@ -15,6 +16,12 @@ export interface LocalQueueOptions {
   visibilityTimeoutMs: number;
   /** Deliveries before a record goes to the dead-letter list, like the redrive policy. */
   maxReceiveCount: number;
+  /**
+   * The time one invocation may run, like the Lambda's timeout: the handler is told what is left
+   * (its context), and an invocation that runs past it counts as failed, its whole batch delivered
+   * again, as when Lambda stops a function at its timeout. Unbounded when omitted.
+   */
+  invocationTimeoutMs?: number;
   /**
    * While it answers true, no new delivery starts (those under way go on): the local default holds
    * the queue while API requests are being served. On AWS the API and the worker are separate
@@ -149,13 +156,24 @@ export class LocalExecutionQueue implements ExecutionQueue {
   private async deliver(batch: Message[]): Promise<void> {
     for (const m of batch) m.receiveCount++;
     let failed: Set<string>;
+    const limitMs = this.options.invocationTimeoutMs;
+    const deadline = Date.now() + (limitMs ?? 0);
+    const context = limitMs === undefined ? undefined : { getRemainingTimeInMillis: () => deadline - Date.now() };
+    let timer: NodeJS.Timeout | undefined;
     try {
-      const response = await this.options.handler({ Records: batch.map(toRecord) });
+      const invocation = this.options.handler({ Records: batch.map(toRecord) }, context);
+      const timedOut = new Promise<never>((_, reject) => {
+        if (limitMs !== undefined) timer = setTimeout(() => reject(new InvocationTimeout(limitMs)), limitMs);
+      });
+      const response = await Promise.race([invocation, timedOut]);
       failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
     } catch (error) {
-      // A thrown handler fails the whole batch, as with Lambda.
+      // A thrown handler, or one past its time, fails the whole batch, as with Lambda. (Lambda would
+      // also stop the code; here it runs on, and whatever it still writes is conditional on its leases.)
       console.error('Worker invocation failed; the batch will be delivered again', error);
       failed = new Set(batch.map((m) => m.id));
+    } finally {
+      clearTimeout(timer);
     }
     for (const m of batch) if (failed.has(m.id)) this.retryLater(m);
   }
@@ -201,6 +219,13 @@ export class LocalExecutionQueue implements ExecutionQueue {
       this.pump();
     }, delay);
     this.delayed.add(timer);
+  }
+}
+
+class InvocationTimeout extends Error {
+  constructor(ms: number) {
+    super(`the invocation ran past its time limit of ${ms} ms (WORKER_TIMEOUT_SECONDS)`);
+    this.name = 'InvocationTimeout';
   }
 }
 

@@ -85,6 +85,32 @@ describe('flows', () => {
       expect((await deps.triggers.get(REF))!.nextExecutionDate).toBe('2026-03-01T15:00:00Z');
     });
 
+    it("refuses a task whose timeout is longer than the worker's time limit allows, naming the task", async () => {
+      const shell = (timeout?: string) =>
+        [
+          'id: long',
+          'namespace: dev',
+          'tasks:',
+          '  - id: fine',
+          '    type: io.kestra.plugin.scripts.shell.Commands',
+          '    commands: [echo ok]',
+          '  - id: slow',
+          '    type: io.kestra.plugin.scripts.shell.Commands',
+          '    commands: [sleep 1]',
+          ...(timeout ? [`    timeout: ${timeout}`] : []),
+          '',
+        ].join('\n');
+
+      await expect(createFlow(deps, shell('PT20M'))).rejects.toMatchObject({
+        path: 'tasks[1].timeout',
+        message: expect.stringContaining('task "slow" may run for PT20M, longer than a worker can give one task: at most PT14M45S'),
+      });
+      expect(await deps.flows.get('dev', 'long')).toBeUndefined();
+      // Within the limit (WORKER_TIMEOUT_SECONDS 900 less 15 s), and the default of 600 s: accepted.
+      expect((await createFlow(deps, shell('PT14M45S'))).revision).toBe(1);
+      await expect(updateFlow(deps, 'dev', 'long', shell('PT15M'))).rejects.toMatchObject({ path: 'tasks[1].timeout' });
+    });
+
     it('throws a ValidationError for an invalid flow, writing nothing', async () => {
       await expect(createFlow(deps, 'id: reports\nnamespace: dev\ntasks: []\n')).rejects.toBeInstanceOf(ValidationError);
 

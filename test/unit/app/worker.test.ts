@@ -116,6 +116,34 @@ describe('createExecutionRunner', () => {
         expect((await executionLogs(deps, 'e1')).map((l) => [l.taskId, l.level, l.message])).toEqual([['build', 'INFO', 'echo 2026-02-01']]);
       });
 
+      it("clamps a task's timeout to the time its worker's invocation has left, and says so when that kills it", async () => {
+        await givenFlow({ tasks: [shellTask({ timeout: 'PT5M', timeoutMs: 300_000 })] });
+        await givenExecution();
+        deps.shell.respond(() => ({ ok: false, exitCode: null, timedOut: true }));
+
+        // 75 s left: 60 s for the task, 15 s kept to record its outcome.
+        await createExecutionRunner(deps).runExecutions(byId('e1'), { remainingMs: () => 75_000 });
+
+        expect(deps.shell.runs[0]?.timeoutMs).toBe(60_000);
+        expect((await stateOf()).state.current).toBe('FAILED');
+        expect((await executionLogs(deps, 'e1')).map((l) => l.message)).toContainEqual(
+          "Task killed after PT1M: its worker's time limit (WORKER_TIMEOUT_SECONDS is 900) left no more time, short of the task's own timeout of PT5M",
+        );
+      });
+
+      it('starts no task once its invocation has no time left for one', async () => {
+        await givenFlow({ tasks: [shellTask()] });
+        await givenExecution();
+
+        await createExecutionRunner(deps).runExecutions(byId('e1'), { remainingMs: () => 10_000 });
+
+        expect(deps.shell.runs).toEqual([]);
+        expect((await stateOf()).state.current).toBe('FAILED');
+        expect((await executionLogs(deps, 'e1')).map((l) => l.message)).toContainEqual(
+          expect.stringContaining('Task not started: its worker has no time left'),
+        );
+      });
+
       it("runs with the task's own timeout when it has one", async () => {
         await givenFlow({ tasks: [shellTask({ timeout: 'PT5M', timeoutMs: 300_000 })] });
         await givenExecution();

@@ -100,6 +100,17 @@ describe('createWorkerHandler', () => {
 
       expect(failures(response)).toEqual([failing.messageId]);
     });
+
+    it('comes back after a delay that doubles with each delivery, not after the visibility timeout', async () => {
+      vi.spyOn(deps.executions, 'finish').mockRejectedValue(new Error('executions table throttled'));
+      const delivered = (count: number) =>
+        sqsRecord({ executionId: 'e1' }, { attributes: { ...sqsRecord({}).attributes, ApproximateReceiveCount: String(count) } });
+
+      for (const count of [1, 2, 3]) await createWorkerHandler(deps)(sqsEvent([delivered(count)]));
+
+      // WORKER_RETRY_BASE_MS is 5,000 by default.
+      expect(deps.queue.retries.map((r) => r.seconds)).toEqual([5, 10, 20]);
+    });
   });
 
   describe('a claim read that fails', () => {

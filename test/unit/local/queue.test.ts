@@ -184,4 +184,27 @@ describe('API requests first (holdWhile, InteractiveFirst)', () => {
     expect(consumed.sort()).toEqual(['kept@2', 'poison@2']);
     expect(queue.deadLetters.map((m) => JSON.parse(m.body).executionId)).toEqual(['kept']);
   });
+
+  it("tells the handler the time its invocation has left, and fails the batch of one that runs past it, as Lambda's timeout does", async () => {
+    const told: number[] = [];
+    let calls = 0;
+    const queue = new LocalExecutionQueue({
+      concurrency: 1,
+      batchSize: 1,
+      visibilityTimeoutMs: 5,
+      maxReceiveCount: 3,
+      invocationTimeoutMs: 1000,
+      handler: async (_event, context) => {
+        told.push(context?.getRemainingTimeInMillis() ?? -1);
+        // The first invocation overruns its time; the second answers at once.
+        if (++calls === 1) await new Promise((r) => setTimeout(r, 5000));
+        return { batchItemFailures: [] };
+      },
+    });
+    await queue.send([{ executionId: 'slow' }], 'backfill');
+    await drain(queue);
+    expect(calls).toBe(2);
+    expect(told).toEqual([1000, 1000]);
+    expect(queue.deadLetters).toEqual([]);
+  });
 });
