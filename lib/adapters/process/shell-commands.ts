@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { LogLevel, ShellResult, ShellRun, ShellRunner } from '../../ports';
+import { LineSplitter } from './line-splitter';
 
 /** Only what a command needs from the host: never the worker's own credentials or configuration. */
 const INHERITED_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ'];
@@ -33,11 +33,18 @@ export const runShellCommands: ShellRunner = async (run: ShellRun): Promise<Shel
     timedOut = true;
     killGroup();
   }, run.timeoutMs);
+  // Lines are cut while the stream is read: one endless line holds at most MAX_LINE_BYTES.
   const lines = (stream: NodeJS.ReadableStream, level: LogLevel) =>
     new Promise<void>((resolve) => {
-      const reader = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
-      reader.on('line', (line) => run.log(level, line));
-      reader.on('close', resolve);
+      const splitter = new LineSplitter((line) => run.log(level, line));
+      const done = () => {
+        splitter.end();
+        resolve();
+      };
+      stream.on('data', (chunk: Buffer) => splitter.push(chunk));
+      stream.once('end', done);
+      stream.once('close', done);
+      stream.once('error', done);
     });
   try {
     const [exitCode] = await Promise.all([
