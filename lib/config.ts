@@ -1,5 +1,6 @@
 import type { TableNames } from './adapters/dynamodb/tables';
 import type { RecoverMissedSchedules } from './domain/flow/model';
+import { MAX_BYTES_PER_ATTEMPT, MAX_LINES_PER_ATTEMPT } from './domain/log-limits';
 
 /** Everything tunable, read once from the environment (Lambda env vars set by CDK, or the local default). */
 export interface Settings {
@@ -51,6 +52,9 @@ export interface Settings {
     leaseSeconds: number;
     /** Time limit of a shell task without its own `timeout`. */
     defaultTaskTimeoutSeconds: number;
+    /** An attempt's log is capped at this many lines and message bytes (each line is one write). */
+    logMaxLines: number;
+    logMaxBytes: number;
   };
 }
 
@@ -113,6 +117,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     worker: {
       leaseSeconds: positiveInt(env, 'WORKER_LEASE_SECONDS', 900),
       defaultTaskTimeoutSeconds: positiveInt(env, 'TASK_DEFAULT_TIMEOUT_SECONDS', 600),
+      logMaxLines: positiveInt(env, 'WORKER_LOG_MAX_LINES', MAX_LINES_PER_ATTEMPT),
+      logMaxBytes: positiveInt(env, 'WORKER_LOG_MAX_BYTES', MAX_BYTES_PER_ATTEMPT),
     },
   };
 }

@@ -3,7 +3,7 @@ import type { Clock, LogEntry, LogLevel, LogLine, LogStore } from '../ports';
 
 /**
  * Lines of one attempt are numbered from `attempt × 1,000,000`, so a re-run never overwrites or
- * interleaves an earlier attempt's lines. The caps below keep an attempt far from that many lines.
+ * interleaves an earlier attempt's lines. The line cap keeps an attempt within that many lines.
  */
 const SEQ_PER_ATTEMPT = 1_000_000;
 const FLUSH_EVERY = 25;
@@ -64,7 +64,8 @@ export class LogWriter {
     this.next = attempt * SEQ_PER_ATTEMPT;
     this.retryDelaysMs = options.retryDelaysMs ?? RETRY_DELAYS_MS;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
-    this.maxLines = options.maxLines ?? MAX_LINES_PER_ATTEMPT;
+    // Whatever is configured, an attempt's lines stay within its share of the seq space.
+    this.maxLines = Math.min(options.maxLines ?? MAX_LINES_PER_ATTEMPT, SEQ_PER_ATTEMPT - ERROR_LINES_AFTER_CAP - 2);
     this.maxBytes = options.maxBytes ?? MAX_BYTES_PER_ATTEMPT;
   }
 

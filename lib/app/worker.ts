@@ -196,7 +196,7 @@ function logWriterFor(deps: WorkerDeps, execution: Execution, options?: { holdAl
     { namespace: execution.namespace, flowId: execution.flowId, executionId: execution.id, triggerId: execution.trigger?.id },
     attempt,
     deps.clock,
-    options,
+    { ...options, maxLines: deps.settings.worker.logMaxLines, maxBytes: deps.settings.worker.logMaxBytes },
   );
 }
 
