@@ -17,6 +17,11 @@ const ERROR_LINES_AFTER_CAP = 100;
  * these cover a store that is briefly unavailable, and then the lines are given up on.
  */
 const RETRY_DELAYS_MS = [200, 1000];
+/**
+ * After this many batches lost in a row the attempt stops writing its log (its lines are counted
+ * as lost): a store that is down must not hold a worker for a retry per batch, up to 400 batches.
+ */
+const GIVE_UP_AFTER_LOST_BATCHES = 3;
 
 export type LogFields = Omit<LogEntry, 'timestamp' | 'level' | 'message'>;
 
@@ -48,6 +53,7 @@ export class LogWriter {
   /** Once the cap is hit: the seq reserved for the line saying so, and what was dropped since. */
   private capped?: { seq: number; timestamp: string; lines: number; bytes: number; errorLines: number; reported: boolean };
   private lost = 0;
+  private lostInARow = 0;
   private lastWriteError?: unknown;
   private readonly retryDelaysMs: number[];
   private readonly sleep: (ms: number) => Promise<void>;
@@ -125,22 +131,28 @@ export class LogWriter {
 
   private async write(batch: LogLine[]): Promise<void> {
     if (batch.length === 0) return;
+    if (this.lostInARow >= GIVE_UP_AFTER_LOST_BATCHES) {
+      this.lost += batch.length;
+      return;
+    }
+    // Once a batch was lost the store is likely down: later batches get one try each, no waits.
+    const delays = this.lostInARow === 0 ? this.retryDelaysMs : [];
     for (let attempt = 0; ; attempt++) {
       try {
         await this.store.append(batch);
+        this.lostInARow = 0;
         return;
       } catch (error) {
         this.lastWriteError = error;
-        const delay = this.retryDelaysMs[attempt];
+        const delay = delays[attempt];
         if (delay === undefined) break;
         await this.sleep(delay);
       }
     }
     this.lost += batch.length;
-    console.error(
-      `Execution ${this.base.executionId}: ${batch.length} log lines could not be written after ${this.retryDelaysMs.length + 1} tries and are lost`,
-      this.lastWriteError,
-    );
+    this.lostInARow++;
+    const after = this.lostInARow >= GIVE_UP_AFTER_LOST_BATCHES ? '; no more writes are tried for this attempt' : '';
+    console.error(`Execution ${this.base.executionId}: ${batch.length} log lines could not be written and are lost${after}`, this.lastWriteError);
   }
 
   /**

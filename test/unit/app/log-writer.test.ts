@@ -176,7 +176,7 @@ describe('LogWriter', () => {
       for (let i = 0; i < 30; i++) writer.log('INFO', `line ${i}`);
       const unwritten = await writer.flush();
 
-      expect(append).toHaveBeenCalledTimes(6); // two batches, three tries each
+      expect(append).toHaveBeenCalledTimes(4); // the first batch three times, the second once: the store is down
       expect(unwritten).toEqual([
         {
           seq: 2_000_030,
@@ -187,8 +187,23 @@ describe('LogWriter', () => {
           }),
         },
       ]);
-      expect(error).toHaveBeenCalledWith(expect.stringContaining('Execution e1: 25 log lines could not be written after 3 tries'), expect.any(Error));
+      expect(error).toHaveBeenCalledWith('Execution e1: 25 log lines could not be written and are lost', expect.any(Error));
       error.mockRestore();
+    });
+
+    it('stops trying once three batches in a row were lost, so a store that is down does not hold the worker', async () => {
+      const append = vi.fn<LogStore['append']>().mockRejectedValue(new Error('unavailable'));
+      vi.spyOn(console, 'error').mockImplementation(() => undefined);
+      const sleep = vi.fn(async () => undefined);
+      const writer = new LogWriter({ append }, BASE, 1, clock, { retryDelaysMs: [200, 1000], sleep });
+
+      for (let i = 0; i < 250; i++) writer.log('INFO', `line ${i}`);
+      const unwritten = await writer.flush();
+
+      expect(append).toHaveBeenCalledTimes(3 + 1 + 1);
+      expect(sleep).toHaveBeenCalledTimes(2);
+      expect(unwritten?.[0]?.entry.message).toBe('250 log lines could not be written to the log store and are lost (unavailable)');
+      vi.mocked(console.error).mockRestore();
     });
   });
 });
