@@ -1,5 +1,6 @@
 import type { TableNames } from './adapters/dynamodb/tables';
 import type { RecoverMissedSchedules } from './domain/flow/model';
+import { MAX_BYTES_PER_ATTEMPT, MAX_LINES_PER_ATTEMPT } from './domain/log-limits';
 
 /** Everything tunable, read once from the environment (Lambda env vars set by CDK, or the local default). */
 export interface Settings {
@@ -51,6 +52,9 @@ export interface Settings {
     leaseSeconds: number;
     /** Time limit of a shell task without its own `timeout`. */
     defaultTaskTimeoutSeconds: number;
+    /** An attempt's log is capped at this many lines and message bytes (each line is one write). */
+    logMaxLines: number;
+    logMaxBytes: number;
     /**
      * The time one worker invocation may run: the Lambda's timeout on AWS (the stack sets it), and
      * the local queue's limit per delivery. A task's timeout is clamped to what is left of it.
@@ -144,6 +148,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       maxAttempts: positiveInt(env, 'WORKER_MAX_ATTEMPTS', 3),
       timeoutSeconds: positiveInt(env, 'WORKER_TIMEOUT_SECONDS', 900),
       retryBaseMs: positiveInt(env, 'WORKER_RETRY_BASE_MS', 5000),
+      logMaxLines: positiveInt(env, 'WORKER_LOG_MAX_LINES', MAX_LINES_PER_ATTEMPT),
+      logMaxBytes: positiveInt(env, 'WORKER_LOG_MAX_BYTES', MAX_BYTES_PER_ATTEMPT),
     },
     sweep: {
       staleAfterSeconds: positiveInt(env, 'SWEEP_STALE_SECONDS', 1800),

@@ -181,11 +181,17 @@ export interface LogLine {
   entry: LogEntry;
 }
 
+/** Which of an execution's lines to list: those after `afterSeq`, at most `limit` of them. */
+export interface LogRange {
+  afterSeq?: number;
+  limit?: number;
+}
+
 export interface LogStore {
   /** Appends lines; `seq` orders them within the execution and makes a rewrite of the same line idempotent. */
   append(entries: LogLine[]): Promise<void>;
-  /** The execution's lines in `seq` order. */
-  list(executionId: string): Promise<LogLine[]>;
+  /** The execution's lines in `seq` order; all of them, or the range asked for (a page of a long log). */
+  list(executionId: string, range?: LogRange): Promise<LogLine[]>;
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import type { Trigger } from '../domain/flow/model';
 import type { TriggerJson } from '../app/trigger-view';
+import type { LogEntry } from '../ports';
 
 export type { BackfillPreview } from '../app/backfills';
 export type { FlowJson } from '../app/flows';
@@ -24,6 +25,17 @@ export interface PagedResults<T> {
 /** The executions search's page: `total` is exact, or (our extension, `totalIsLowerBound`) at least that many match. */
 export interface ExecutionSearchPage<T> extends PagedResults<T> {
   totalIsLowerBound: boolean;
+}
+
+/**
+ * A page of `GET /logs/search`: the lines after the cursor asked for; `nextCursor` continues after
+ * the last of them (the cursor asked for when none came; absent when the log is still empty), and
+ * `more` says whether lines follow already (else the log may still grow: ask again later).
+ */
+export interface LogSearchPage {
+  results: LogEntry[];
+  nextCursor?: string;
+  more: boolean;
 }
 
 /** A row of `GET /triggers/search`: the trigger as the flow defines it (null if the flow lost it) and its state. */

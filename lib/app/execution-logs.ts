@@ -1,4 +1,4 @@
-import type { ExecutionStore, LogEntry, LogStore } from '../ports';
+import type { ExecutionStore, LogEntry, LogLine, LogStore } from '../ports';
 
 export interface ExecutionLogsDeps {
   executions: Pick<ExecutionStore, 'get'>;
@@ -8,9 +8,66 @@ export interface ExecutionLogsDeps {
 /**
  * An execution's log in `seq` order: the lines in the logs table (earlier attempts', and those of
  * an attempt that logged more than a few lines) merged with those kept with the execution (its
- * last attempt's log, when short).
+ * last attempt's log, when short, or the line saying that lines could not be written).
  */
 export async function executionLogs(deps: ExecutionLogsDeps, executionId: string): Promise<LogEntry[]> {
   const [stored, lines] = await Promise.all([deps.executions.get(executionId), deps.logs.list(executionId)]);
   return [...lines, ...(stored?.logs ?? [])].sort((a, b) => a.seq - b.seq).map((line) => line.entry);
+}
+
+/** Which page of a log to read: the lines after `afterSeq`, at most `maxLines`, and `maxBytes` as `sizeOf` counts them. */
+export interface LogPageRequest {
+  afterSeq?: number;
+  maxLines?: number;
+  maxBytes: number;
+  /** A line's size in the answer it goes into (the first line of a page is always taken). */
+  sizeOf: (entry: LogEntry) => number;
+}
+
+export interface LogPage {
+  lines: LogLine[];
+  /** Whether lines follow the last one of this page now. */
+  more: boolean;
+}
+
+/** Lines read from the table at a time, at first: a page's size in bytes is known only as it is read. */
+const FIRST_READ = 100;
+const MAX_READ = 1000;
+
+/**
+ * A page of an execution's log (see `executionLogs`), or undefined when there is no such
+ * execution. Reads only that page's lines from the table (a page of a long log does not read the
+ * log), and stops at `maxBytes`, so an answer stays under Lambda's 6 MB whatever the log.
+ */
+export async function executionLogPage(deps: ExecutionLogsDeps, executionId: string, request: LogPageRequest): Promise<LogPage | undefined> {
+  const stored = await deps.executions.get(executionId);
+  if (!stored) return undefined;
+  const maxLines = request.maxLines ?? Number.POSITIVE_INFINITY;
+  const after = request.afterSeq ?? -1;
+  const inline = (stored.logs ?? []).filter((line) => line.seq > after).sort((a, b) => a.seq - b.seq);
+  const lines: LogLine[] = [];
+  let bytes = 0;
+  let tableAfter = request.afterSeq;
+  let read = FIRST_READ;
+  for (;;) {
+    const limit = Math.min(read, Number.isFinite(maxLines) ? maxLines - lines.length + 1 : read);
+    const chunk = await deps.logs.list(executionId, { afterSeq: tableAfter, limit });
+    const tableDone = chunk.length < limit;
+    const lastTableSeq = chunk.at(-1)?.seq ?? Number.POSITIVE_INFINITY;
+    // The kept lines up to where this read of the table got (all of them once it is read to its end).
+    const upTo = tableDone ? Number.POSITIVE_INFINITY : lastTableSeq;
+    const candidates = [...chunk];
+    while (inline.length && (inline[0]?.seq ?? 0) <= upTo) candidates.push(inline.shift() as LogLine);
+    candidates.sort((a, b) => a.seq - b.seq);
+    for (const line of candidates) {
+      const size = request.sizeOf(line.entry);
+      if (lines.length >= maxLines || (lines.length > 0 && bytes + size > request.maxBytes)) return { lines, more: true };
+      lines.push(line);
+      bytes += size;
+    }
+    if (tableDone) return { lines, more: false };
+    tableAfter = lastTableSeq;
+    // Read as many lines as the rest of the page holds if they are like those read so far.
+    read = Math.max(25, Math.min(MAX_READ, Math.floor(((request.maxBytes - bytes) * lines.length) / Math.max(1, bytes)) + 1));
+  }
 }

@@ -176,7 +176,8 @@ async function writeSent(
     }
     // Too much log to ride along: a lease first, then the lines, then the end.
     if (!(await deps.executions.createClaimed(stored, leaseToken, leaseUntilMs))) return 'EXISTS';
-    await logs.flush();
+    // Best-effort: never rejects; a line saying what could not be written rides on the final write.
+    stored.logs = await logs.flush();
     stored.execution.state = transition(stored.execution.state, final, deps.clock.now());
     if (!(await deps.executions.finish(stored, leaseToken))) return { ended: stored };
     await afterEnd(deps, flow, stored);
@@ -205,9 +206,10 @@ async function runClaimed(deps: RunDeps, flowFor: FlowLookup, stored: StoredExec
   if (final === 'LEASE_LOST') return undefined;
   // A short log (a Log task's line or two) rides on the execution's final write instead of a write of its own.
   const smallLog = logs.takeSmallLog(SMALL_LOG_BYTES);
-  await logs.flush();
+  // Best-effort: never rejects; a line saying what could not be written rides on the final write.
+  const unwritten = await logs.flush();
   execution.state = transition(execution.state, final, deps.clock.now());
-  if (!(await deps.executions.finish({ ...stored, logs: smallLog }, leaseToken))) return undefined;
+  if (!(await deps.executions.finish({ ...stored, logs: smallLog ?? unwritten }, leaseToken))) return undefined;
   await afterEnd(deps, flow, stored);
   return stored;
 }
@@ -224,7 +226,7 @@ function logWriterFor(deps: WorkerDeps, execution: Execution, options?: { holdAl
     { namespace: execution.namespace, flowId: execution.flowId, executionId: execution.id, triggerId: execution.trigger?.id },
     attempt,
     deps.clock,
-    options,
+    { ...options, maxLines: deps.settings.worker.logMaxLines, maxBytes: deps.settings.worker.logMaxBytes },
   );
 }
 

@@ -67,6 +67,38 @@ export function describeLogStoreContract(name: string, makeStore: () => Promise<
       });
     });
 
+    describe('list a range', () => {
+      beforeEach(async () => {
+        await store.append(Array.from({ length: 30 }, (_, i) => ({ seq: i * 10, entry: line('e1', `line ${i * 10}`) })));
+        await store.append([{ seq: 1_000_000, entry: line('e1', 'second attempt') }]);
+      });
+
+      it('returns at most `limit` lines, from the first', async () => {
+        expect((await store.list('e1', { limit: 3 })).map((l) => l.seq)).toEqual([0, 10, 20]);
+      });
+
+      it('returns the lines after `afterSeq`, which need not be a stored seq', async () => {
+        expect((await store.list('e1', { afterSeq: 285 })).map((l) => l.seq)).toEqual([290, 1_000_000]);
+        expect((await store.list('e1', { afterSeq: 290, limit: 5 })).map((l) => l.seq)).toEqual([1_000_000]);
+      });
+
+      it('pages through the whole log, each line once', async () => {
+        const seen: number[] = [];
+        for (let afterSeq: number | undefined; ; ) {
+          const page = await store.list('e1', { afterSeq, limit: 7 });
+          seen.push(...page.map((l) => l.seq));
+          if (page.length < 7) break;
+          afterSeq = page.at(-1)?.seq;
+        }
+        expect(seen).toEqual((await store.list('e1')).map((l) => l.seq));
+        expect(seen).toHaveLength(31);
+      });
+
+      it('returns nothing past the last line', async () => {
+        expect(await store.list('e1', { afterSeq: 1_000_000 })).toEqual([]);
+      });
+    });
+
     describe('append', () => {
       it('stores each line as given', async () => {
         const entry: LogEntry = { ...line('e1', 'hello'), taskRunId: 'tr1', attemptNumber: 1, triggerId: 'hourly', level: 'WARN' };

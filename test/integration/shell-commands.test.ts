@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runShellCommands } from '../../lib/adapters/process/shell-commands';
 import { TASK_COOKIE_VAR, killOrphanedTasks, ownerTasksRoot } from '../../lib/adapters/process/task-processes';
+import { KEPT_LINE_BYTES, cutMarker } from '../../lib/domain/log-limits';
 import type { LogLevel } from '../../lib/ports';
 import { waitFor } from '../support/local';
 
@@ -96,6 +97,13 @@ describe('shell Commands task (PROCESS runner), with real processes', () => {
     expect(result.ok).toBe(true);
     const pid = printedPid(lines);
     expect(await waitFor(async () => !running(pid), 10_000, 20), 'the background child is gone').toBe(true);
+  });
+
+  it('cuts a 5 MB line without a newline while reading it, and logs the lines after it', async () => {
+    const { result, lines } = await run(["head -c 5000000 /dev/zero | tr '\\0' a", 'echo', 'echo after', "printf 'crlf\\r\\n'"]);
+
+    expect(result.ok).toBe(true);
+    expect(lines.map((l) => l.message)).toEqual([`${'a'.repeat(KEPT_LINE_BYTES)}${cutMarker(5_000_000 - KEPT_LINE_BYTES)}`, 'after', 'crlf']);
   });
 });
 

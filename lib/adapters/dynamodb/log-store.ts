@@ -1,5 +1,5 @@
 import { QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { LogEntry, LogLine, LogStore } from '../../ports';
+import type { LogEntry, LogLine, LogRange, LogStore } from '../../ports';
 import { batchWrite, eachPage, n, num, s, str } from './client';
 
 /** Log lines keyed by (executionId, seq): rewriting a line after a retry overwrites it instead of adding a copy. */
@@ -20,20 +20,26 @@ export class DynamoLogStore implements LogStore {
     );
   }
 
-  async list(executionId: string): Promise<LogLine[]> {
+  async list(executionId: string, range: LogRange = {}): Promise<LogLine[]> {
     const entries: LogLine[] = [];
+    const limit = range.limit ?? Number.POSITIVE_INFINITY;
+    const after = range.afterSeq !== undefined;
     await eachPage(
       (startKey) =>
         this.client.send(
           new QueryCommand({
             TableName: this.table,
-            KeyConditionExpression: 'executionId = :id',
-            ExpressionAttributeValues: { ':id': s(executionId) },
+            KeyConditionExpression: after ? 'executionId = :id AND seq > :after' : 'executionId = :id',
+            ExpressionAttributeValues: { ':id': s(executionId), ...(after ? { ':after': n(range.afterSeq ?? 0) } : {}) },
             ExclusiveStartKey: startKey,
+            // A page of a long log reads that page, not the log.
+            ...(Number.isFinite(limit) ? { Limit: limit - entries.length } : {}),
           }),
         ),
-      (page) =>
-        void entries.push(...(page.Items ?? []).map((item) => ({ seq: num(item, 'seq') ?? 0, entry: JSON.parse(str(item, 'doc') ?? '{}') as LogEntry }))),
+      (page) => {
+        entries.push(...(page.Items ?? []).map((item) => ({ seq: num(item, 'seq') ?? 0, entry: JSON.parse(str(item, 'doc') ?? '{}') as LogEntry })));
+        return entries.length < limit;
+      },
     );
     return entries;
   }

@@ -1,6 +1,7 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { withinResponseLimit } from '../../util/lambda-response-limit';
 
 export type ApiHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -77,7 +78,8 @@ async function serve(handler: ApiHandler, req: IncomingMessage, res: ServerRespo
         timeEpoch: now.getTime(),
       },
     };
-    const result = await handler(event);
+    // As Lambda would: an answer over its response limit never reaches the client.
+    const result = withinResponseLimit(await handler(event), `${event.requestContext.http.method} ${url.pathname}`);
     res.writeHead(result.statusCode ?? 200, (result.headers ?? {}) as Record<string, string>).end(result.body ?? '');
   } catch (error) {
     console.error('Local API server error', error);

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { ShellResult, ShellRun, ShellRunner } from '../../ports';
+import { LineSplitter } from './line-splitter';
 import { killTaskProcesses, newTaskCookie, sweepOrphanedTasks, taskWorkDirRoot } from './task-processes';
 import { SUPERVISOR_SCRIPT } from './task-supervisor';
 
@@ -90,14 +90,32 @@ export const runShellCommands: ShellRunner = async (run: ShellRun): Promise<Shel
 };
 
 /** Reads `stream` line by line into `onLine`; `stop` closes it, whether or not its writers are done. */
+/**
+ * Reads a stream line by line; lines are cut while they are read, so one endless line holds at most
+ * MAX_LINE_BYTES (see LineSplitter). `closed` settles when the stream ends; `stop` stops reading it.
+ */
 function readLines(stream: Readable, onLine: (line: string) => void): { closed: Promise<void>; stop: () => void } {
-  const reader = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
-  reader.on('line', onLine);
-  const closed = new Promise<void>((resolve) => reader.on('close', resolve));
+  const splitter = new LineSplitter(onLine);
+  let finished = false;
+  const finish = () => {
+    if (finished) return;
+    finished = true;
+    splitter.end();
+  };
+  stream.on('data', (chunk: Buffer) => splitter.push(chunk));
+  const closed = new Promise<void>((resolve) => {
+    const done = () => {
+      finish();
+      resolve();
+    };
+    stream.once('end', done);
+    stream.once('close', done);
+    stream.once('error', done);
+  });
   return {
     closed,
     stop: () => {
-      reader.close();
+      finish();
       stream.destroy();
     },
   };

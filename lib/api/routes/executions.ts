@@ -1,8 +1,11 @@
-import { executionLogs } from '../../app/execution-logs';
+import { type LogPage, type LogPageRequest, executionLogPage } from '../../app/execution-logs';
 import { ExecutionNotFoundError } from '../../domain/errors';
+import type { LogEntry } from '../../ports';
+import { payloadBytes } from '../../util/lambda-response-limit';
 import { json } from '../http';
+import type { LogSearchPage } from '../responses';
 import { pathParam } from '../params';
-import { executionSearchQuery, parseQuery } from '../schemas';
+import { executionSearchQuery, logDownloadQuery, logSearchQuery, parseQuery } from '../schemas';
 import type { Route } from '../router';
 
 export const executionRoutes: Route[] = [
@@ -26,12 +29,80 @@ export const executionRoutes: Route[] = [
   },
   {
     method: 'GET',
+    path: '/logs/search',
+    handler: async (deps, request) => {
+      const { executionId, cursor, size } = parseQuery(logSearchQuery, request.query);
+      const page = await logPage(deps, executionId, { afterSeq: cursor, maxLines: size, maxBytes: LOG_ANSWER_BYTES, sizeOf: jsonLineBytes });
+      const last = page.lines.at(-1)?.seq ?? cursor;
+      const body: LogSearchPage = {
+        results: page.lines.map((line) => line.entry),
+        more: page.more,
+        ...(last === undefined ? {} : { nextCursor: String(last) }),
+      };
+      return json(200, body);
+    },
+  },
+  {
+    method: 'GET',
     path: '/logs/{executionId}',
     handler: async (deps, _request, params) => {
       const executionId = pathParam(params, 'executionId', 'executionId');
-      const stored = await deps.executions.get(executionId);
-      if (!stored) throw new ExecutionNotFoundError(`Execution ${executionId} not found`);
-      return json(200, await executionLogs(deps, executionId));
+      const page = await logPage(deps, executionId, { maxBytes: LOG_ANSWER_BYTES, sizeOf: jsonLineBytes });
+      const entries = page.lines.map((line) => line.entry);
+      if (!page.more) return json(200, entries);
+      // Kestra's answer is the whole log, as a list: a longer log ends with a line saying where the rest is.
+      const next = String(page.lines.at(-1)?.seq);
+      const base = '/api/v1/logs';
+      const continued: LogEntry = {
+        ...(entries.at(-1) as LogEntry),
+        taskId: undefined,
+        taskRunId: undefined,
+        attemptNumber: undefined,
+        level: 'WARN',
+        message: `This answer holds the first ${entries.length} lines of the log, as much as fits in one response; read on with GET ${base}/search?executionId=${encodeURIComponent(executionId)}&cursor=${next} or GET ${base}/${encodeURIComponent(executionId)}/download?cursor=${next}`,
+      };
+      return { ...json(200, [...entries, continued]), headers: { 'content-type': 'application/json', 'x-next-cursor': next } };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/logs/{executionId}/download',
+    handler: async (deps, request, params) => {
+      const executionId = pathParam(params, 'executionId', 'executionId');
+      const { cursor } = parseQuery(logDownloadQuery, request.query);
+      const page = await logPage(deps, executionId, { afterSeq: cursor, maxBytes: LOG_ANSWER_BYTES, sizeOf: (entry) => payloadBytes(textLine(entry)) });
+      let body = page.lines.map((line) => textLine(line.entry)).join('');
+      const headers: Record<string, string> = {
+        'content-type': 'text/plain; charset=utf-8',
+        'content-disposition': `attachment; filename="${executionId}.log"`,
+      };
+      if (page.more) {
+        // On AWS an answer holds 6 MB at most (Lambda's limit): a longer log comes in parts, each saying where the next starts.
+        const next = String(page.lines.at(-1)?.seq);
+        headers['x-next-cursor'] = next;
+        body += `… the log continues: GET /api/v1/logs/${encodeURIComponent(executionId)}/download?cursor=${next}\n`;
+      }
+      return { statusCode: 200, headers, body };
     },
   },
 ];
+
+/**
+ * What a log's page may take of an answer, as it is counted inside the Lambda's response: two
+ * thirds of Lambda's 6 MB, leaving room for the envelope and the line saying where the rest is.
+ */
+const LOG_ANSWER_BYTES = 4 * 1024 * 1024;
+
+/** A line's share of a JSON list, as the Lambda's response counts it. */
+const jsonLineBytes = (entry: LogEntry) => payloadBytes(JSON.stringify(entry)) + 1;
+
+/** A line of the downloaded log: Kestra's order, time, level, task, message. */
+function textLine(entry: LogEntry): string {
+  return `${entry.timestamp} ${entry.level} ${entry.taskId ? `[${entry.taskId}] ` : ''}${entry.message}\n`;
+}
+
+async function logPage(deps: Parameters<typeof executionLogPage>[0], executionId: string, request: LogPageRequest): Promise<LogPage> {
+  const page = await executionLogPage(deps, executionId, request);
+  if (!page) throw new ExecutionNotFoundError(`Execution ${executionId} not found`);
+  return page;
+}

@@ -8,6 +8,7 @@ import { createBackfillBody } from './backfill-body';
 import { setDisabledByTriggersBody, triggerRefsBody } from './by-triggers-bodies';
 import { executionSearchQuery } from './execution-search-query';
 import { flowSearchQuery } from './flow-search-query';
+import { logDownloadQuery, logSearchQuery } from './log-queries';
 import { setDisabledQuery, triggerSearchQuery, triggerSelectionQuery } from './trigger-queries';
 import { triggerRefBody } from './trigger-ref-body';
 import { updateTriggerBody } from './update-trigger-body';
@@ -16,6 +17,7 @@ export { type BackfillFieldsJson, createBackfillBody } from './backfill-body';
 export { setDisabledByTriggersBody, triggerRefsBody } from './by-triggers-bodies';
 export { executionSearchQuery } from './execution-search-query';
 export { flowSearchQuery } from './flow-search-query';
+export { logDownloadQuery, logSearchQuery } from './log-queries';
 export { pageOf } from './paging-query';
 export { parseBody, parseQuery } from './parse-request';
 export { setDisabledQuery, triggerSearchQuery, triggerSelectionQuery } from './trigger-queries';
@@ -43,6 +45,8 @@ export const REQUEST_SCHEMAS = {
   'GET /triggers/search': { query: triggerSearchQuery },
   'GET /flows/search': { query: flowSearchQuery },
   'GET /executions/search': { query: executionSearchQuery },
+  'GET /logs/search': { query: logSearchQuery },
+  'GET /logs/{executionId}/download': { query: logDownloadQuery },
 } as const satisfies Record<string, RequestSchemas>;
 
 /** A JSON Schema (draft 2020-12) document. */

@@ -7,7 +7,7 @@ import type {
   ExecutionJson,
   ExecutionSearchPage,
   FlowJson,
-  LogLineJson,
+  LogSearchPage,
   PagedResults,
   TriggerJson,
   TriggerRef,
@@ -25,6 +25,7 @@ export type {
   FlowJson as Flow,
   FlowTriggerJson as FlowTrigger,
   Label,
+  LogLineJson as LogLine,
   Reprocess,
   TriggerJson as Trigger,
   TriggerRef,
@@ -118,5 +119,6 @@ export const api = {
     return call<ExecutionSearchPage<ExecutionJson>>('GET', `/executions/search?${params}`);
   },
   execution: (id: string) => call<ExecutionJson>('GET', `/executions/${enc(id)}`),
-  logs: (id: string) => call<LogLineJson[]>('GET', `/logs/${enc(id)}`),
+  /** The lines of an execution's log after `cursor` (from the start without one). */
+  logPage: (id: string, cursor?: string) => call<LogSearchPage>('GET', `/logs/search?executionId=${enc(id)}${cursor ? `&cursor=${enc(cursor)}` : ''}`),
 };

@@ -5,6 +5,7 @@ import { type Execution, type Flow, type FlowTrigger, SIGN_IN_URL, type Trigger,
 import { BackfillCell } from './backfill-cell';
 import { BackfillDetails, Labels } from './backfill-details';
 import { BackfillDialog } from './backfill-dialog';
+import { useLogFollow } from './log-follow';
 import { TriggersPage } from './triggers-page';
 import { ErrorNote, Modal, StateBadge, Time, html, usePoll } from './ui';
 
@@ -278,7 +279,7 @@ function ExecutionsTab({ flow, query }: { flow: Flow; query: string }) {
 function ExecutionPage({ id }: { id: string }) {
   const [done, setDone] = useState(false);
   const { data: x, error } = usePoll(() => api.execution(id), done ? 0 : 1500, [id, done]);
-  const { data: logs } = usePoll(() => api.logs(id), done ? 0 : 1500, [id, done]);
+  const { lines: logs } = useLogFollow(id, done);
   useEffect(() => {
     if (x && TERMINAL.includes(x.state.current)) setDone(true);
   }, [x?.state.current]);

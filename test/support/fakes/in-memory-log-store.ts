@@ -1,4 +1,4 @@
-import type { LogEntry, LogLine, LogStore } from '../../../lib/ports';
+import type { LogEntry, LogLine, LogRange, LogStore } from '../../../lib/ports';
 
 /**
  * LogStore in memory, with DynamoLogStore's semantics: lines keyed by (executionId, seq), listed in
@@ -21,8 +21,12 @@ export class InMemoryLogStore implements LogStore {
     }
   }
 
-  async list(executionId: string): Promise<LogLine[]> {
+  async list(executionId: string, range: LogRange = {}): Promise<LogLine[]> {
     const execution = this.lines.get(executionId) ?? new Map<number, string>();
-    return [...execution].sort(([a], [b]) => a - b).map(([seq, doc]) => ({ seq, entry: JSON.parse(doc) as LogEntry }));
+    return [...execution]
+      .filter(([seq]) => range.afterSeq === undefined || seq > range.afterSeq)
+      .sort(([a], [b]) => a - b)
+      .slice(0, range.limit)
+      .map(([seq, doc]) => ({ seq, entry: JSON.parse(doc) as LogEntry }));
   }
 }

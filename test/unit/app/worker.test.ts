@@ -350,6 +350,52 @@ describe('createExecutionRunner', () => {
       });
     });
 
+    describe('a log store that refuses every write', () => {
+      /** Runs with the retries' waits played out on fake timers: no test waits on the wall clock. */
+      async function runWithLogStoreDown(messages: Parameters<ReturnType<typeof createExecutionRunner>['runExecutions']>[0]) {
+        vi.spyOn(deps.logs, 'append').mockRejectedValue(new Error('ProvisionedThroughputExceededException'));
+        const error = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+        vi.useFakeTimers({ toFake: ['setTimeout'] });
+        try {
+          const running = createExecutionRunner(deps).runExecutions(messages);
+          await vi.runAllTimersAsync();
+          return { results: await running, error };
+        } finally {
+          vi.useRealTimers();
+        }
+      }
+
+      it('ends a claimed execution in its real state, with a line saying how many lines were lost', async () => {
+        await givenFlow({ tasks: [shellTask({ commands: Array.from({ length: 40 }, (_, i) => `echo line ${i}`) })] });
+        await givenExecution();
+
+        const { results, error } = await runWithLogStoreDown(byId('e1'));
+
+        expect(outcomes(results)).toEqual([{ outcome: 'DONE' }]);
+        expect((await stateOf()).state.current).toBe('SUCCESS');
+        expect(await executionLogs(deps, 'e1')).toEqual([
+          expect.objectContaining({
+            level: 'ERROR',
+            message: '40 log lines could not be written to the log store and are lost (ProvisionedThroughputExceededException)',
+          }),
+        ]);
+        expect(error).toHaveBeenCalled();
+      });
+
+      it('ends a sent execution of Log tasks whose log is too big to ride along, and marks its slot', async () => {
+        await deps.ledger.open({ id: 'bf1|p1', backfillId: 'bf1', ticks: [TICK], sentAt: '2026-03-01T12:00:00.000Z', ended: [], failed: [] });
+        const { execution, origin } = aStoredExecution({ id: 'e1', backfillId: 'bf1', tickMs: TICK, inputs: { day: '2026-02-01' } });
+        await givenFlow({ tasks: [logTask(Array.from({ length: 30 }, (_, i) => `a longer line of the log, number ${i}`))] });
+
+        const { results } = await runWithLogStoreDown([{ executionId: 'e1', created: { execution, origin: { ...origin, page: { id: 'bf1|p1', slot: 0 } } } }]);
+
+        expect(outcomes(results)).toEqual([{ outcome: 'DONE' }]);
+        expect((await stateOf()).state.current).toBe('SUCCESS');
+        expect((await executionLogs(deps, 'e1')).map((l) => l.message)).toEqual([expect.stringMatching(/^30 log lines could not be written/)]);
+        expect((await deps.ledger.read(['bf1|p1']))[0]).toMatchObject({ ended: [0], failed: [] });
+      });
+    });
+
     describe("a backfill's execution, sent as a document (the dispatch ledger)", () => {
       const PAGE = 'bf1|p1';
 

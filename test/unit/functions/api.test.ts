@@ -90,4 +90,28 @@ describe('createApiHandler', () => {
       expect(response.statusCode).toBe(404);
     });
   });
+
+  describe("Lambda's response limit", () => {
+    it('answers a 500 saying so instead of a response Lambda would refuse, for any route', async () => {
+      const error = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+      vi.mocked(handleRequest).mockResolvedValueOnce({ statusCode: 200, headers: {}, body: '"'.repeat(3_200_000) }); // 6.4 MB once escaped
+
+      const response = await createApiHandler(deps)(apiEvent('GET', '/api/v1/flows/search'));
+
+      expect(response.statusCode).toBe(500);
+      expect(JSON.parse(response.body ?? '')).toEqual({
+        message: expect.stringMatching(
+          /^The answer to GET \/api\/v1\/flows\/search would be 6400\d+ bytes, over Lambda's response limit of 6291456 bytes \(6 MB\)/,
+        ),
+      });
+      expect(error).toHaveBeenCalled();
+      error.mockRestore();
+    });
+
+    it('lets a response within the limit through', async () => {
+      vi.mocked(handleRequest).mockResolvedValueOnce({ statusCode: 200, headers: {}, body: 'x'.repeat(6_000_000) });
+
+      expect((await createApiHandler(deps)(apiEvent('GET', '/api/v1/flows/search'))).statusCode).toBe(200);
+    });
+  });
 });
