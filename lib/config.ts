@@ -86,6 +86,17 @@ export interface Settings {
  */
 export const QUEUE_MAX_RECEIVE_COUNT = 5;
 
+/**
+ * A queue's visibility timeout for a worker with this timeout: AWS's guidance, at least 6× the
+ * consuming function's timeout, capped at SQS's 12 hours. The AWS queues (cdk/constructs/execution-queue.ts)
+ * and the local default's queue use the same: a delivery whose invocation crashed or ran out of time
+ * comes back that much later in both. (Runs that fail with an error come back sooner: the worker
+ * asks for it, see WORKER_RETRY_BASE_MS.)
+ */
+export function visibilityTimeoutSecondsFor(workerTimeoutSeconds: number): number {
+  return Math.min(6 * workerTimeoutSeconds, 12 * 60 * 60);
+}
+
 export class ConfigurationError extends Error {
   constructor(message: string) {
     super(message);

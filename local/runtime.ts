@@ -23,7 +23,7 @@ import { LocalExecutionQueue } from '../lib/adapters/local/local-execution-queue
 import { runShellCommands } from '../lib/adapters/process/shell-commands';
 import { sweepStuck } from '../lib/app/stuck-executions';
 import { upsertFlow } from '../lib/app/flows';
-import { QUEUE_MAX_RECEIVE_COUNT, type Settings, readSettings } from '../lib/config';
+import { QUEUE_MAX_RECEIVE_COUNT, type Settings, readSettings, visibilityTimeoutSecondsFor } from '../lib/config';
 import type { Clock, DispatchLedger, ExecutionStore, FlowStore, LocalRecovery, LogStore, ShellRunner, TriggerStore } from '../lib/ports';
 import { readBackfillDefinition } from '../lib/workflow/definition';
 
@@ -53,7 +53,7 @@ export interface LocalOptions {
   env?: NodeJS.ProcessEnv;
   workerConcurrency?: number;
   workerBatchSize?: number;
-  /** Delay before a failed queue record is delivered again. */
+  /** Delay before a failed queue record is delivered again; by default as on AWS (visibilityTimeoutSecondsFor). */
   visibilityTimeoutMs?: number;
   clock?: Clock;
   /** Runs the live schedule (the tick function) every this many ms; off when undefined (tests drive time themselves). */
@@ -138,7 +138,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
       invocationTimeoutMs: settings.worker.timeoutSeconds * 1000,
       concurrency: options.workerConcurrency ?? DEFAULT_WORKER_CONCURRENCY,
       batchSize: options.workerBatchSize ?? 4,
-      visibilityTimeoutMs: options.visibilityTimeoutMs ?? 2000,
+      visibilityTimeoutMs: options.visibilityTimeoutMs ?? visibilityTimeoutSecondsFor(settings.worker.timeoutSeconds) * 1000,
       // As the AWS queues' redrive policy: a message that fails this often goes to the dead-letter consumer.
       maxReceiveCount: QUEUE_MAX_RECEIVE_COUNT,
       deadLetterHandler: (event) => (deadLetter as DeadLetterHandler)(event),

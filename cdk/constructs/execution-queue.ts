@@ -3,7 +3,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { QUEUE_MAX_RECEIVE_COUNT } from '../../lib/config';
+import { QUEUE_MAX_RECEIVE_COUNT, visibilityTimeoutSecondsFor } from '../../lib/config';
 import type { WorkerSettings } from '../config';
 
 export interface ExecutionQueueProps {
@@ -13,9 +13,9 @@ export interface ExecutionQueueProps {
   maxReceiveCount?: number;
 }
 
-/** AWS guidance: visibility timeout at least 6× the consuming function's timeout; SQS caps it at 12 h. */
+/** AWS guidance, shared with the local default's queue (visibilityTimeoutSecondsFor). */
 function visibilityTimeoutFor(workerTimeout: Duration): Duration {
-  return Duration.seconds(Math.min(6 * workerTimeout.toSeconds(), 12 * 60 * 60));
+  return Duration.seconds(visibilityTimeoutSecondsFor(workerTimeout.toSeconds()));
 }
 
 /**
