@@ -36,7 +36,7 @@ export interface RenderedTemplates {
 
 /**
  * Renders label values and inputs (keys included) for one tick.
- * @throws TemplateError naming the field (`label 'team'`, `input 'day'`) and, past a time limit, the budget
+ * @throws TemplateError naming the field (`labels.team`, `inputs.day`, as input validation does) and, past a time limit, the budget
  */
 export function renderExecutionTemplates(
   context: ExecutionTemplateContext,
@@ -60,8 +60,8 @@ export function renderExecutionTemplates(
     return answer;
   };
   const fields: Array<[field: string, value: unknown]> = [
-    ...labels.map(({ key, value }): [string, unknown] => [`label '${key}'`, value]),
-    ...Object.keys(inputs).map((key): [string, unknown] => [`input '${key}'`, { [key]: inputs[key] }]),
+    ...labels.map(({ key, value }): [string, unknown] => [`labels.${key}`, value]),
+    ...Object.keys(inputs).map((key): [string, unknown] => [`inputs.${key}`, { [key]: inputs[key] }]),
   ];
 
   // First the tick-independent templates, each on its own budget, so that rendering one the first
