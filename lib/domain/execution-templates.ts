@@ -14,7 +14,7 @@ import { DEFAULT_TIMEOUT_MS, TemplateError, TemplateTimeLimitError, createRender
 import { setOwn } from './template/values';
 
 /** Budget of one execution's tick-dependent labels and inputs together, and of each tick-independent template. */
-export const EXECUTION_TEMPLATE_BUDGET_MS = DEFAULT_TIMEOUT_MS;
+const EXECUTION_TEMPLATE_BUDGET_MS = DEFAULT_TIMEOUT_MS;
 
 /** Outcomes of tick-independent templates; bounded like the engine's parse cache. */
 const once = new LruCache<string, { value: string } | { error: string }>(500);

@@ -5,7 +5,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
  * longer). Locally the API answers on the same loop as dispatch and the worker: a request waits
  * about this long behind a batch of slow renders, not the whole batch.
  */
-export const YIELD_EVERY_MS = 10;
+const YIELD_EVERY_MS = 10;
 
 export interface YieldOptions {
   everyMs?: number;

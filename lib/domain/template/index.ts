@@ -207,8 +207,3 @@ export function readsOf(template: string): TemplateReads {
   if (!hasTemplateSyntax(template)) return { variables: new Set(), clock: false };
   return templateReads(compile(template));
 }
-
-/** True when `text` has template syntax, i.e. rendering may change it. */
-export function isTemplate(text: string): boolean {
-  return hasTemplateSyntax(text);
-}
