@@ -7,6 +7,7 @@ import { type ScheduledExecution, buildScheduledExecution } from '../domain/sche
 import type { BackfillState, TriggerRef } from '../domain/trigger-state';
 import type { Settings } from '../config';
 import { mapLimit } from '../util/map-limit';
+import { mapYielding } from '../util/yielding';
 import type { BackfillRunInput, Clock, DispatchLedger, ExecutionQueue, ExecutionStore, FlowStore, LogStore, TriggerStore } from '../ports';
 import { creationFailureLog } from './creation-log';
 import { scheduleOf } from './schedules';
@@ -176,7 +177,8 @@ async function sendPage(deps: DispatchDeps, context: DispatchContext, ticks: num
   if (!sent.length) return undefined;
   // Executions that fail at creation (labels or inputs that do not render) are written FAILED now,
   // with a log line saying why, and their slots open already ended: nothing is queued for them.
-  const built = sent.map((tickMs, slot) => buildBackfillExecution(context, id, slot, tickMs, now));
+  // Rendering labels and inputs is synchronous (up to a budget per execution): let the loop breathe between executions.
+  const built = await mapYielding(sent, (tickMs, slot) => buildBackfillExecution(context, id, slot, tickMs, now));
   const failed = built.flatMap((b, slot) => (b.failure ? [slot] : []));
   await writeFailures(
     deps,
@@ -213,10 +215,8 @@ async function sendSlots(
 ): Promise<number> {
   const sentAt = new Date(page.sentAt);
   const ended = new Set(page.ended);
-  const pending = page.ticks
-    .map((tickMs, slot) => ({ slot, tickMs }))
-    .filter(({ slot }) => !ended.has(slot) && (options.only?.has(slot) ?? true))
-    .map(({ slot, tickMs }) => buildBackfillExecution(context, page.id, slot, tickMs, sentAt));
+  const slots = page.ticks.map((tickMs, slot) => ({ slot, tickMs })).filter(({ slot }) => !ended.has(slot) && (options.only?.has(slot) ?? true));
+  const pending = await mapYielding(slots, ({ slot, tickMs }) => buildBackfillExecution(context, page.id, slot, tickMs, sentAt));
   const failures = pending.filter((b) => b.failure);
   const large = pending.filter((b) => !b.failure && Buffer.byteLength(JSON.stringify(b.execution)) > MESSAGE_DOCUMENT_BYTES);
   await writeFailures(deps, failures, options);
