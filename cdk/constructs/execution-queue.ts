@@ -11,6 +11,8 @@ export interface ExecutionQueueProps {
   workerTimeout: Duration;
   /** Receives of one message before it moves to the dead-letter queue. */
   maxReceiveCount?: number;
+  /** The dead-letter queue's consumer's timeout: that queue's visibility timeout is derived from it. */
+  deadLetterConsumerTimeout: Duration;
 }
 
 /** AWS guidance, shared with the local default's queue (visibilityTimeoutSecondsFor). */
@@ -32,6 +34,8 @@ export class ExecutionQueue extends Construct {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
+      // Consumed by the dead-letter function (functions/dead-letter.ts): the same guidance as for the worker.
+      visibilityTimeout: visibilityTimeoutFor(props.deadLetterConsumerTimeout),
     });
     this.queue = new Queue(this, 'Queue', {
       encryption: QueueEncryption.SQS_MANAGED,
