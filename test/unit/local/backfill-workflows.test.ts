@@ -16,6 +16,7 @@ function pausingWorkflows() {
       parked();
     },
     ContinueFunctionArn: async () => ({ status: 'DONE' }),
+    FailFunctionArn: async () => ({ failed: true, reason: 'never reached' }),
   });
   const nextPark = () => new Promise<void>((resolve) => (parked = resolve));
   return { workflows, parks, nextPark };
