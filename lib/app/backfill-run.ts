@@ -25,6 +25,14 @@ export interface FailBackfillInput extends BackfillRunInput {
   failure: { Error?: string; Cause?: string };
 }
 
+/**
+ * When the state machine (lib/workflow/backfill.asl.json, its "Give up?" state) ends a backfill
+ * FAILED: after this many failed rounds in a row, or once failing rounds have taken its execution
+ * to this many iterations (it cannot hand over to a new execution, and its history nears
+ * Step Functions' 25,000-event limit). A test holds the ASL to these numbers.
+ */
+export const GIVE_UP = { failedRounds: 36, iterations: 2000 } as const;
+
 /** Dead generations one hand-over steps over before it fails (and its state retries it). */
 const MAX_DEAD_GENERATIONS = 5;
 
@@ -85,8 +93,8 @@ export async function failBackfill(deps: FailBackfillDeps, input: FailBackfillIn
   return { failed: true, reason };
 }
 
-/** "<n> failed rounds …; last error <type>: <message>", from Lambda's error document when the cause is one. */
-export function failureReason(input: Pick<FailBackfillInput, 'failedRounds' | 'failure'>): string {
+/** Why the state machine gave up, with the last error (its message from Lambda's error document when the cause is one). */
+export function failureReason(input: Pick<FailBackfillInput, 'failedRounds' | 'iteration' | 'failure'>): string {
   const type = input.failure.Error || 'unknown error';
   let message = input.failure.Cause ?? '';
   try {
@@ -95,6 +103,10 @@ export function failureReason(input: Pick<FailBackfillInput, 'failedRounds' | 'f
   } catch {
     // Not Lambda's JSON document (a timeout, a Step Functions error): the cause as it is.
   }
-  const reason = `The state machine's tasks failed ${input.failedRounds} rounds in a row; last error ${type}${message ? `: ${message}` : ''}`;
+  const why =
+    input.failedRounds >= GIVE_UP.failedRounds
+      ? `The state machine's tasks failed ${input.failedRounds} rounds in a row`
+      : `The state machine's tasks kept failing until its execution reached ${input.iteration} iterations without handing over to a new one`;
+  const reason = `${why}; last error ${type}${message ? `: ${message}` : ''}`;
   return reason.length > MAX_REASON_CHARS ? `${reason.slice(0, MAX_REASON_CHARS - 1)}…` : reason;
 }

@@ -30,6 +30,7 @@ const DELETED = 'Backfill deleted';
 const UNKNOWN = 'Unknown dispatch status';
 const COUNT = 'Count failed rounds';
 const FIRST_FAILED = 'First failed round';
+const GIVE_UP = 'Give up?';
 const BACK_OFF = 'Back off after a failed round';
 
 const PARK_TIMEOUT_MS = 86_400_000;
@@ -245,7 +246,7 @@ describe('backfill state machine', () => {
       const outcome = await machine.start(aRunInput(), tasks({ dispatch, park })).outcome;
 
       // Assess: the token was never stored, so nobody could resume it; dispatch parks again if still paused.
-      expect(summarize(outcome)).toEqual({ status: 'SUCCEEDED', states: [DISPATCH, NEXT, PARK, COUNT, FIRST_FAILED, BACK_OFF, DISPATCH, NEXT, COMPLETE] });
+      expect(summarize(outcome)).toEqual({ status: 'SUCCEEDED', states: [DISPATCH, NEXT, PARK, COUNT, FIRST_FAILED, GIVE_UP, BACK_OFF, DISPATCH, NEXT, COMPLETE] });
       expect(park.calls).toHaveLength(1);
       expect(dispatch.calls[1]).toEqual(aRunInput({ iteration: 1 + 4 }));
     });
@@ -294,7 +295,7 @@ describe('backfill state machine', () => {
       // Assess
       expect(summarize(outcome)).toEqual({
         status: 'SUCCEEDED',
-        states: [DISPATCH, NEXT, CONTINUE, COUNT, FIRST_FAILED, BACK_OFF, DISPATCH, NEXT, CONTINUE, HANDED_OVER],
+        states: [DISPATCH, NEXT, CONTINUE, COUNT, FIRST_FAILED, GIVE_UP, BACK_OFF, DISPATCH, NEXT, CONTINUE, HANDED_OVER],
       });
       expect(continueTask.calls).toHaveLength(8);
       expect(inputsOf(outcome.history, BACK_OFF)).toEqual([
@@ -391,7 +392,7 @@ describe('backfill state machine', () => {
       const outcome = await machine.start(aRunInput(), tasks({ dispatch })).outcome;
 
       // Assess
-      expect(summarize(outcome)).toEqual({ status: 'SUCCEEDED', states: [DISPATCH, COUNT, FIRST_FAILED, BACK_OFF, DISPATCH, NEXT, COMPLETE] });
+      expect(summarize(outcome)).toEqual({ status: 'SUCCEEDED', states: [DISPATCH, COUNT, FIRST_FAILED, GIVE_UP, BACK_OFF, DISPATCH, NEXT, COMPLETE] });
       expect(dispatch.calls).toHaveLength(7);
       expect(failuresOf(outcome.history, DISPATCH)).toHaveLength(6);
     });
@@ -404,7 +405,7 @@ describe('backfill state machine', () => {
       const outcome = await machine.start(aRunInput(), tasks({ dispatch })).outcome;
 
       // Assess
-      expect(summarize(outcome)).toEqual({ status: 'SUCCEEDED', states: [DISPATCH, COUNT, FIRST_FAILED, BACK_OFF, DISPATCH, NEXT, COMPLETE] });
+      expect(summarize(outcome)).toEqual({ status: 'SUCCEEDED', states: [DISPATCH, COUNT, FIRST_FAILED, GIVE_UP, BACK_OFF, DISPATCH, NEXT, COMPLETE] });
       expect(dispatch.calls).toHaveLength(8);
     });
 
