@@ -191,9 +191,14 @@ export class BackfillFunctions extends Construct {
       if (access.stateMachineActions.length > 0) {
         fn.role.addToPrincipalPolicy(new PolicyStatement({ actions: access.stateMachineActions, resources: [stateMachineArn] }));
       }
-      const executionActions = [...(access.stopsExecutions ? ['states:StopExecution'] : []), ...(access.describesExecutions ? ['states:DescribeExecution'] : [])];
+      const executionActions = [
+        ...(access.stopsExecutions ? ['states:StopExecution'] : []),
+        ...(access.describesExecutions ? ['states:DescribeExecution'] : []),
+      ];
       if (executionActions.length > 0) {
-        fn.role.addToPrincipalPolicy(new PolicyStatement({ actions: executionActions, resources: [stateMachineExecutionsArnFor(this, props.stateMachineName)] }));
+        fn.role.addToPrincipalPolicy(
+          new PolicyStatement({ actions: executionActions, resources: [stateMachineExecutionsArnFor(this, props.stateMachineName)] }),
+        );
         Validations.of(fn.role).acknowledge({
           id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${props.stateMachineName}:*]`,
           reason:

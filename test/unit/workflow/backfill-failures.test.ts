@@ -1,11 +1,12 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApiHandler } from '../../../functions/api';
+import { createContinueHandler } from '../../../functions/continue';
 import { createFailHandler } from '../../../functions/fail';
 import { GIVE_UP } from '../../../lib/app/backfill-run';
 import type { BackfillRunInput } from '../../../lib/ports';
 import { readBackfillDefinition } from '../../../lib/workflow/definition';
 import { inMemoryDependencies } from '../../support/fakes/in-memory-dependencies';
-import { aFlow, apiEvent, aTriggerState } from '../../support/factories';
+import { aBackfill, aFlow, apiEvent, aRunInput as factoryRunInput, aTriggerState } from '../../support/factories';
 import {
   aRunInput,
   BackfillStateMachine,
@@ -68,8 +69,7 @@ const alwaysFailing = () =>
   recordingStub<TaskStubs['dispatch']>(() => {
     throw throttled();
   });
-const failsItself = () =>
-  recordingStub<TaskStubs['fail']>((input) => ({ failed: true, reason: `gave up after ${input.failedRounds} rounds` }));
+const failsItself = () => recordingStub<TaskStubs['fail']>((input) => ({ failed: true, reason: `gave up after ${input.failedRounds} rounds` }));
 
 describe('backfill state machine when its tasks keep failing', () => {
   describe('backing off', () => {
@@ -113,7 +113,9 @@ describe('backfill state machine when its tasks keep failing', () => {
       await machine.start(aRunInput({ generation: 3 }), tasks({ dispatch })).outcome;
 
       // Assess: the state's data has the count and the error too, the payload does not.
-      expect(new Set(dispatch.calls.map((call) => JSON.stringify(Object.keys(call))))).toEqual(new Set([JSON.stringify(['backfill', 'generation', 'iteration'])]));
+      expect(new Set(dispatch.calls.map((call) => JSON.stringify(Object.keys(call))))).toEqual(
+        new Set([JSON.stringify(['backfill', 'generation', 'iteration'])]),
+      );
     });
 
     it('waits five minutes between failed rounds (Wait state not overridden, fake timers)', async () => {
@@ -202,7 +204,12 @@ describe('backfill state machine when its tasks keep failing', () => {
 
     it('ends the backfill FAILED when failing rounds take the execution to 2,000 iterations, however few in a row', async () => {
       // Prepare: the hand-over keeps failing (StartExecution denied), after dispatches that work.
-      const dispatch = recordingStub<TaskStubs['dispatch']>((input) => ({ ...input, iteration: input.iteration + 1, status: 'CONTINUE_AS_NEW', waitSeconds: 0 }));
+      const dispatch = recordingStub<TaskStubs['dispatch']>((input) => ({
+        ...input,
+        iteration: input.iteration + 1,
+        status: 'CONTINUE_AS_NEW',
+        waitSeconds: 0,
+      }));
       const continueTask = recordingStub<TaskStubs['continue']>(() => {
         throw namedError('AccessDeniedException', 'not authorized to perform states:StartExecution');
       });
@@ -220,7 +227,8 @@ describe('backfill state machine when its tasks keep failing', () => {
 
     it('gives up at the numbers failBackfill explains (GIVE_UP)', () => {
       expect(GIVE_UP).toEqual({ failedRounds: GIVE_UP_AFTER_ROUNDS, iterations: GIVE_UP_AT_ITERATION });
-      const choices = (JSON.parse(readBackfillDefinition()) as { States: Record<string, { Choices?: Record<string, unknown>[] }> }).States[GIVE_UP_STATE]?.Choices;
+      const choices = (JSON.parse(readBackfillDefinition()) as { States: Record<string, { Choices?: Record<string, unknown>[] }> }).States[GIVE_UP_STATE]
+        ?.Choices;
       expect(choices).toEqual([
         { Variable: '$.failedRounds', NumericGreaterThanEquals: GIVE_UP_AFTER_ROUNDS, Next: END_FAILED },
         { Variable: '$.iteration', NumericGreaterThanEquals: GIVE_UP_AT_ITERATION, Next: END_FAILED },
@@ -247,7 +255,12 @@ describe('backfill state machine when its tasks keep failing', () => {
       const api = createApiHandler(deps);
       await deps.flows.create(aFlow());
       await deps.triggers.createIfAbsent(aTriggerState());
-      const backfillBody = { namespace: 'dev', flowId: 'reports', triggerId: 'hourly', backfill: { start: '2026-02-01T00:00:00Z', end: '2026-02-01T09:00:00Z' } };
+      const backfillBody = {
+        namespace: 'dev',
+        flowId: 'reports',
+        triggerId: 'hourly',
+        backfill: { start: '2026-02-01T00:00:00Z', end: '2026-02-01T09:00:00Z' },
+      };
       expect((await api(apiEvent('PUT', '/api/v1/triggers', JSON.stringify(backfillBody)))).statusCode).toBe(200);
       const [started] = deps.workflows.started;
       if (!started) throw new Error('creating the backfill started no execution');
@@ -267,6 +280,31 @@ describe('backfill state machine when its tasks keep failing', () => {
       expect(trigger.backfill).toBeUndefined();
       expect(trigger.lastBackfill).toEqual({ id: started.input.backfill.id, outcome: 'FAILED', endedDate: deps.clock.now().toISOString(), reason });
       expect((await api(apiEvent('PUT', '/api/v1/triggers', JSON.stringify(backfillBody)))).statusCode).toBe(200);
+    });
+  });
+
+  describe('continue-as-new over a generation that died', () => {
+    it('starts the generation after a FAILED one, records it on the trigger, and hands over to it', async () => {
+      // Prepare: generation 1 was started by an earlier attempt of this hand-over and has failed since.
+      const deps = inMemoryDependencies();
+      await deps.triggers.createIfAbsent(aTriggerState());
+      await deps.triggers.startBackfill(aTriggerState(), aBackfill(), deps.clock.now().toISOString());
+      const input = factoryRunInput();
+      await deps.workflows.start('reports-hourly-bf1-g1', factoryRunInput({ generation: 1 }));
+      deps.workflows.end('reports-hourly-bf1-g1', 'FAILED');
+      const dispatch = scriptedDispatch('CONTINUE_AS_NEW');
+
+      // Act
+      const outcome = await machine.start(input, tasks({ dispatch, continue: createContinueHandler(deps) })).outcome;
+
+      // Assess
+      expect(summarize(outcome)).toMatchObject({
+        status: 'SUCCEEDED',
+        states: [DISPATCH, NEXT, 'Continue as new execution', 'Handed over to the next execution'],
+      });
+      expect(outcome.status === 'SUCCEEDED' && outcome.output).toEqual({ handedOverTo: 'reports-hourly-bf1-g2' });
+      expect(deps.workflows.started.map((s) => s.name)).toEqual(['reports-hourly-bf1-g1', 'reports-hourly-bf1-g2']);
+      expect((await deps.triggers.get(aTriggerState()))!.backfill).toMatchObject({ generation: 2, executionName: 'reports-hourly-bf1-g2' });
     });
   });
 });

@@ -246,7 +246,10 @@ describe('backfill state machine', () => {
       const outcome = await machine.start(aRunInput(), tasks({ dispatch, park })).outcome;
 
       // Assess: the token was never stored, so nobody could resume it; dispatch parks again if still paused.
-      expect(summarize(outcome)).toEqual({ status: 'SUCCEEDED', states: [DISPATCH, NEXT, PARK, COUNT, FIRST_FAILED, GIVE_UP, BACK_OFF, DISPATCH, NEXT, COMPLETE] });
+      expect(summarize(outcome)).toEqual({
+        status: 'SUCCEEDED',
+        states: [DISPATCH, NEXT, PARK, COUNT, FIRST_FAILED, GIVE_UP, BACK_OFF, DISPATCH, NEXT, COMPLETE],
+      });
       expect(park.calls).toHaveLength(1);
       expect(dispatch.calls[1]).toEqual(aRunInput({ iteration: 1 + 4 }));
     });
