@@ -114,6 +114,17 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): nu
   return value;
 }
 
+/**
+ * The state machine gives up on a backfill whose failing rounds take its execution to 2,000
+ * iterations (lib/app/backfill-run.ts GIVE_UP): a limit above 1,500 would leave too little room
+ * for the failed rounds (four iterations each) a healthy execution may go through.
+ */
+function maxIterations(env: NodeJS.ProcessEnv): number {
+  const value = positiveInt(env, 'BACKFILL_MAX_ITERATIONS_PER_EXECUTION', 500);
+  if (value > 1500) throw new ConfigurationError(`BACKFILL_MAX_ITERATIONS_PER_EXECUTION must be at most 1500, got "${value}"`);
+  return value;
+}
+
 function recoverMode(env: NodeJS.ProcessEnv): RecoverMissedSchedules {
   const raw = env.RECOVER_MISSED_SCHEDULES || 'ALL';
   if (raw !== 'ALL' && raw !== 'LAST' && raw !== 'NONE') {
@@ -136,7 +147,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     dispatch: {
       batchSize: positiveInt(env, 'BACKFILL_BATCH_SIZE', 100),
       maxInFlight: positiveInt(env, 'BACKFILL_MAX_IN_FLIGHT', 500),
-      maxIterationsPerExecution: positiveInt(env, 'BACKFILL_MAX_ITERATIONS_PER_EXECUTION', 500),
+      maxIterationsPerExecution: maxIterations(env),
       throttleWaitSeconds: positiveInt(env, 'BACKFILL_THROTTLE_WAIT_SECONDS', 2),
       roundSeconds: positiveInt(env, 'BACKFILL_DISPATCH_ROUND_SECONDS', 60),
       roundWaitSeconds: positiveInt(env, 'BACKFILL_DISPATCH_WAIT_SECONDS', 4),

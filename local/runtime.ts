@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { createApiHandler } from '../functions/api';
 import { createContinueHandler } from '../functions/continue';
+import { createFailHandler } from '../functions/fail';
 import { type TaskContext, createDispatchHandler } from '../functions/dispatch';
 import { type DeadLetterHandler, createDeadLetterHandler } from '../functions/dead-letter';
 import { createParkHandler } from '../functions/park';
@@ -64,7 +65,7 @@ export interface LocalOptions {
 }
 
 /** The Lambda handlers the local runtime invokes on its own: the queue's worker and the state machine's tasks. */
-export type LocalHandlerName = 'worker' | 'dispatch' | 'park' | 'continue';
+export type LocalHandlerName = 'worker' | 'dispatch' | 'park' | 'continue' | 'fail';
 
 export interface LocalInstrumentation {
   /**
@@ -145,7 +146,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
       holdWhile: () => requests.holding(),
     });
     requests.onRelease(() => queue.resume());
-    type Task = 'dispatch' | 'park' | 'continue';
+    type Task = 'dispatch' | 'park' | 'continue' | 'fail';
     const tasks: Partial<Record<Task, (input: never, context: TaskContext) => Promise<unknown>>> = {};
     const tasksInFlight = new Set<Promise<unknown>>();
     // What Lambda's context tells a task about its time: here it never runs out until the runtime
@@ -167,6 +168,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
       DispatchFunctionArn: call('dispatch'),
       ParkFunctionArn: call('park'),
       ContinueFunctionArn: call('continue'),
+      FailFunctionArn: call('fail'),
     });
     const deps: LocalDependencies = {
       settings,
@@ -184,6 +186,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
     tasks.dispatch = wrap('dispatch', createDispatchHandler(deps));
     tasks.park = wrap('park', createParkHandler(deps));
     tasks.continue = wrap('continue', createContinueHandler(deps));
+    tasks.fail = wrap('fail', createFailHandler(deps));
     const tick = createTickHandler(deps);
 
     const recovery = new DynamoDbLocalRecovery(dynamo.client, settings.tables.executions);
