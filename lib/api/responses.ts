@@ -22,7 +22,10 @@ export interface PagedResults<T> {
   total: number;
 }
 
-/** The executions search's page: `total` is exact, or (our extension, `totalIsLowerBound`) at least that many match. */
+/**
+ * The executions search's page: `total` is exact, or (our extension, `totalIsLowerBound`) at least that
+ * many match, and then more than the page's end, so a client paging until it holds `total` results goes on.
+ */
 export interface ExecutionSearchPage<T> extends PagedResults<T> {
   totalIsLowerBound: boolean;
 }

@@ -259,11 +259,18 @@ async function seedWorkload() {
   await product.close();
 }
 
-await tickEnumeration();
-await dispatchThroughput();
-await endToEnd();
-await readsWhileBackfilling(report);
-await stateMachineLoop();
-await seedWorkload();
+// `BENCH_ONLY=reads npm run bench` runs only the named parts (comma-separated).
+const only = process.env.BENCH_ONLY?.split(',').map((part) => part.trim());
+const parts: Record<string, () => Promise<void>> = {
+  ticks: tickEnumeration,
+  dispatch: dispatchThroughput,
+  e2e: endToEnd,
+  reads: () => readsWhileBackfilling(report),
+  transitions: stateMachineLoop,
+  seed: seedWorkload,
+};
+const unknown = only?.filter((part) => !(part in parts)) ?? [];
+if (unknown.length) throw new Error(`BENCH_ONLY: unknown part(s) ${unknown.join(', ')}; expected some of ${Object.keys(parts).join(', ')}`);
+for (const [name, run] of Object.entries(parts)) if (!only || only.includes(name)) await run();
 console.log('\n| measure | ours | baseline | baseline is | ratio |\n| --- | --- | --- | --- | --- |');
 for (const row of rows) console.log(`| ${row.join(' | ')} |`);

@@ -147,6 +147,30 @@ describe('executions search (DynamoDB store)', () => {
       const filtered = query.labels ? 2 : 1; // half the entries match a parity label
       expect(examined).toBeLessThanOrEqual(2 * (target + 1) * filtered + EXECUTION_SHARDS * 25);
     }
+    send.mockRestore();
+
+    // Kestra's clients count with size=1 and page until they hold `total` results: past the bound
+    // the count says "at least", and paging still reaches every match, ending on an exact total.
+    expect(await store.search({ namespace: 'team.c', flowId: 'big', page: 1, size: 1 })).toMatchObject({
+      total: SEARCH_LIMITS.countUpTo,
+      totalIsLowerBound: true,
+    });
+    for (const query of [
+      { namespace: 'team.c', flowId: 'big', size: 500 },
+      { namespace: 'team.c', flowId: 'big', labels: [{ key: 'parity', value: 'odd' }], size: 300 },
+    ]) {
+      const held: string[] = [];
+      let last = { total: Number.POSITIVE_INFINITY, totalIsLowerBound: true };
+      for (let page = 1; held.length < last.total; page++) {
+        const found = await store.search({ ...query, page });
+        if (!found.results.length) break;
+        held.push(...found.results.map((x) => x.id));
+        expect(found.total, 'a lower bound exceeds what the client holds').toBeGreaterThan(found.totalIsLowerBound ? held.length : held.length - 1);
+        last = found;
+      }
+      const want = expected(many, { ...query, page: 1, size: many.length });
+      expect({ held, total: last.total, lowerBound: last.totalIsLowerBound }).toEqual({ held: want.ids, total: want.total, lowerBound: false });
+    }
   });
 
   it('rebuilds an executions table from an older version with the current indexes, and resumes an interrupted rebuild', async () => {

@@ -15,8 +15,10 @@ const FAN_OUT = 16;
  * partitions of the search index, each sorted by `<startDate>#<id>`; a search merges the partitions
  * of the flows it covers (one flow; a namespace's flows, from the flow registry; or every flow),
  * filtering in the index (state, labels), reading each partition only as far as the merge needs.
- * It counts matches up to a bound (SearchLimits), then reads the page's documents by id: a page costs
- * a bounded number of read units whatever the number of executions.
+ * It counts matches up to a bound (SearchLimits: 1,000, or one past the page's end for a deeper page),
+ * then reads the page's documents by id: a page costs a bounded number of read units whatever the
+ * number of executions. Past the bound `total` is a lower bound that exceeds the page's end, so a
+ * client paging until it holds `total` results asks for the next page while more exist.
  */
 export class ExecutionSearch {
   constructor(
@@ -31,13 +33,32 @@ export class ExecutionSearch {
     const partitions = flows.flatMap(([namespace, flowId]) => allShards(flowKey(namespace, flowId)));
     // Each partition's page: about its share of what the merge needs, so a wide fan-out reads little more than that.
     const share = (entries: number) => Math.min(1_000, Math.max(25, Math.ceil((entries / Math.max(1, partitions.length)) * 1.25)));
-    const streams = partitions.map((partition) => new PartitionStream(this.client, this.table, partition, searchFilter(query), share(from + query.size + 1)));
+    const streams = (entries: number) =>
+      partitions.map((partition) => new PartitionStream(this.client, this.table, partition, searchFilter(query), share(entries)));
+    const target = countTarget(this.limits, from, query.size);
     const budget = { examined: 0 };
 
-    // The page: the merge takes entries newest first until the page is full.
+    // A shallow page is counted from each partition's start beside the merge, so the count does not
+    // wait for it (it reads the page's few entries twice); a deeper page's count goes on from where
+    // the merge stopped, reading no entry twice.
+    if (from + query.size <= this.limits.countUpTo / 4) {
+      const [results, count] = await Promise.all([
+        this.merge(streams(from + query.size + 1), from, query.size, budget).then(({ pageIds }) => this.documents(pageIds)),
+        this.count(streams(target + 1), 0, target, budget),
+      ]);
+      return { results, ...count };
+    }
+    const merging = streams(from + query.size + 1);
+    const { pageIds, merged } = await this.merge(merging, from, query.size, budget);
+    const count = await this.count(merging, merged + merging.reduce((sum, stream) => sum + stream.buffered(), 0), target, budget);
+    return { results: await this.documents(pageIds), ...count };
+  }
+
+  /** The page's ids: the merge takes entries newest first, from `from` on, until the page is full. */
+  private async merge(streams: PartitionStream[], from: number, size: number, budget: { examined: number }): Promise<{ pageIds: string[]; merged: number }> {
     const pageIds: string[] = [];
     let merged = 0;
-    while (pageIds.length < query.size) {
+    while (pageIds.length < size) {
       const starving = streams.filter((stream) => stream.needsRead());
       if (starving.length) {
         if (budget.examined >= this.limits.examineAtMost) break;
@@ -55,16 +76,26 @@ export class ExecutionSearch {
       if (merged >= from) pageIds.push(entry.id);
       merged++;
     }
+    return { pageIds, merged };
+  }
 
-    // The total: order no longer matters, so each partition counts on from where the merge left it,
-    // with COUNT queries (DynamoDB still reads the entries, but answers only a number).
-    const target = countTarget(this.limits, from, query.size);
-    let counted = merged + streams.reduce((sum, stream) => sum + stream.buffered(), 0);
-    const counting = streams.filter((stream) => !stream.isDone());
-    const countPage = share(target + 1 - counted);
-    while (counted <= target && counting.some((stream) => !stream.isDone()) && budget.examined < this.limits.examineAtMost) {
+  /**
+   * The total: order does not matter, so each partition counts on from where its stream stands, with
+   * COUNT queries (DynamoDB still reads the entries, but answers only a number), until more than
+   * `target` match (then `total` is `target`, a lower bound), every partition is read to its end
+   * (exact), or the examine budget is spent (a lower bound).
+   */
+  private async count(
+    streams: PartitionStream[],
+    alreadyCounted: number,
+    target: number,
+    budget: { examined: number },
+  ): Promise<{ total: number; totalIsLowerBound: boolean }> {
+    let counted = alreadyCounted;
+    const countPage = Math.min(1_000, Math.max(25, Math.ceil(((target + 1 - counted) / Math.max(1, streams.length)) * 1.25)));
+    while (counted <= target && streams.some((stream) => !stream.isDone()) && budget.examined < this.limits.examineAtMost) {
       const outs = await mapLimit(
-        counting.filter((stream) => !stream.isDone()),
+        streams.filter((stream) => !stream.isDone()),
         FAN_OUT,
         (stream) => stream.count(countPage),
       );
@@ -74,7 +105,11 @@ export class ExecutionSearch {
       }
     }
     const exhausted = streams.every((stream) => stream.isDone());
+    return { total: Math.min(counted, target), totalIsLowerBound: counted > target || !exhausted };
+  }
 
+  /** The documents of the page's ids, in their order. */
+  private async documents(pageIds: string[]): Promise<Execution[]> {
     // An execution re-created after a crash can leave a stale index entry beside its new one (dynalite
     // writes index entries and item apart): read each id once, as BatchGetItem refuses duplicate keys.
     const uniqueIds = [...new Set(pageIds)];
@@ -83,8 +118,7 @@ export class ExecutionSearch {
       : [];
     const byId = new Map(documents.map((item) => [str(item, 'id'), documentOf(item)]));
     // An index entry can outlive its item for a moment (indexes are eventually consistent): skip it.
-    const results = uniqueIds.map((id) => byId.get(id)).filter((x): x is Execution => x !== undefined);
-    return { results, total: Math.min(counted, target), totalIsLowerBound: counted > target || !exhausted };
+    return uniqueIds.map((id) => byId.get(id)).filter((x): x is Execution => x !== undefined);
   }
 
   /** `[namespace, flowId]` of every flow the query covers, from the registry of flows with executions. */
