@@ -214,6 +214,10 @@ export interface DispatchLedger {
   markEnded(marks: SlotMark[]): Promise<void>;
   /** Records when the sweep last sent the page's stuck executions again (nothing if the page is gone). */
   markSwept(pageId: string, at: string): Promise<void>;
+  /** Records slots whose execution a worker held back, its backfill being paused (nothing if the page is gone). */
+  hold(pageId: string, slots: number[]): Promise<void>;
+  /** Forgets held slots, once they were sent again. */
+  release(pageId: string, slots: number[]): Promise<void>;
   remove(ids: string[]): Promise<void>;
 }
 

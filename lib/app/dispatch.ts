@@ -37,7 +37,7 @@ export interface DispatchDeps {
   flows: Pick<FlowStore, 'get'>;
   triggers: Pick<TriggerStore, 'get' | 'finishBackfill' | 'advanceBackfill' | 'foldPages'>;
   executions: Pick<ExecutionStore, 'statesByTick' | 'createMany' | 'createIfAbsent'>;
-  ledger: Pick<DispatchLedger, 'open' | 'read' | 'remove'>;
+  ledger: Pick<DispatchLedger, 'open' | 'read' | 'remove' | 'release'>;
   logs: Pick<LogStore, 'append'>;
   queue: Pick<ExecutionQueue, 'send'>;
 }
@@ -82,7 +82,9 @@ export async function dispatchBatch(deps: DispatchDeps, input: BackfillRunInput)
   }
 
   const endMs = Date.parse(backfill.end);
-  const inFlight = await settleOpenPages(deps, ref, backfill);
+  const schedule = scheduleOf(trigger);
+  const { inFlight, open } = await settleOpenPages(deps, ref, backfill);
+  await sendHeld(deps, { flow, trigger, schedule, backfill, ref }, open);
   const progress = { currentDate: backfill.currentDate, dispatched: backfill.dispatched };
   if (backfill.cursorMs > endMs) {
     // Every tick is dispatched; the backfill ends when its last execution does.
@@ -93,7 +95,6 @@ export async function dispatchBatch(deps: DispatchDeps, input: BackfillRunInput)
   const room = maxInFlight - inFlight;
   if (room <= 0) return out('THROTTLED', progress);
 
-  const schedule = scheduleOf(trigger);
   // A whole batch or none: dispatch re-checks for room several times a second (dispatchRound), and
   // sending whatever room opened since the last check would split the backfill into many small
   // batches, each paying the per-batch reads and writes. Capped by maxInFlight, so a batch always
@@ -131,15 +132,30 @@ const FOLDS_PER_WRITE = 25;
  * Reads the backfill's open pages, folds those whose executions all ended into the row's counters
  * (then deletes them), and returns how many of its executions are still queued or running.
  */
-async function settleOpenPages(deps: DispatchDeps, ref: TriggerRef, backfill: BackfillState): Promise<number> {
-  if (!backfill.openPages.length) return 0;
+async function settleOpenPages(deps: DispatchDeps, ref: TriggerRef, backfill: BackfillState): Promise<{ inFlight: number; open: LedgerPage[] }> {
+  if (!backfill.openPages.length) return { inFlight: 0, open: [] };
   const pages = await deps.ledger.read(backfill.openPages);
   const ended = pages.filter(hasEnded).slice(0, FOLDS_PER_WRITE);
   // Lost on a crash between the fold and the delete: a folded page left behind is never read again.
   if (ended.length && (await deps.triggers.foldPages(ref, backfill.id, ended.map(foldOf)))) await deps.ledger.remove(ended.map((p) => p.id));
   const folded = new Set(ended.map((p) => p.id));
   // A page on the row but not in the table is one an earlier fold took in and deleted, the row's update not seen yet.
-  return pages.filter((p) => !folded.has(p.id)).reduce((sum, p) => sum + inFlightOf(p), 0);
+  const open = pages.filter((p) => !folded.has(p.id));
+  return { inFlight: open.reduce((sum, p) => sum + inFlightOf(p), 0), open };
+}
+
+/**
+ * Sends again the slots workers held back while the backfill was paused (see LedgerPage.held), now
+ * that it runs again, then forgets them. A slot held again meanwhile (a pause in between) may be
+ * forgotten with them: the sweep sends any slot never written, so it is late, not lost.
+ */
+async function sendHeld(deps: DispatchDeps, context: DispatchContext, pages: LedgerPage[]): Promise<void> {
+  for (const page of pages) {
+    const held = page.held ?? [];
+    if (!held.length) continue;
+    await sendSlots(deps, context, page, { again: true, only: new Set(held) });
+    await deps.ledger.release(page.id, held);
+  }
 }
 
 interface DispatchContext {

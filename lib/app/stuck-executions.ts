@@ -135,7 +135,10 @@ export async function sweepStuck(deps: SweepDeps, options: { staleAfterMs: numbe
     const backfill = state.backfill;
     if (!backfill) continue;
     const ref: TriggerRef = { namespace: state.namespace, flowId: state.flowId, triggerId: state.triggerId };
-    const pages = (await deps.ledger.read(backfill.openPages)).filter((page) => inFlightOf(page) > 0 && Date.parse(page.sweptAt ?? page.sentAt) <= staleBefore);
+    // A paused backfill's unstarted executions wait on purpose (their slots are held): none is lost.
+    const pages = (backfill.paused ? [] : await deps.ledger.read(backfill.openPages)).filter(
+      (page) => inFlightOf(page) > 0 && Date.parse(page.sweptAt ?? page.sentAt) <= staleBefore,
+    );
     for (const page of pages) {
       const ended = new Set(page.ended);
       const ids = new Map(page.ticks.flatMap((tick, slot) => (ended.has(slot) ? [] : [[slot, tickExecutionId(page.backfillId, tick)] as const])));

@@ -16,7 +16,7 @@ export interface WorkerDeps {
   executions: Pick<ExecutionStore, 'claimMany' | 'createClaimed' | 'createIfAbsent' | 'save' | 'finish' | 'releaseLease'>;
   /** `stopAfter` switches the trigger off. */
   triggers: Pick<TriggerStore, 'get' | 'updateSchedule'>;
-  ledger: Pick<DispatchLedger, 'markEnded'>;
+  ledger: Pick<DispatchLedger, 'markEnded' | 'hold'>;
   logs: Pick<LogStore, 'append'>;
   runShell: ShellRunner;
 }
@@ -57,7 +57,7 @@ export type RunOutcome = { outcome: 'DONE' } | { outcome: 'RETRY_LATER'; afterSe
 const DONE: RunOutcome = { outcome: 'DONE' };
 
 /** What writing a sent document came to: the execution ended, is ours to run, or existed already. */
-type SentOutcome = { ended: StoredExecution } | { claimed: StoredExecution } | 'EXISTS';
+type SentOutcome = { ended: StoredExecution } | { claimed: StoredExecution } | 'EXISTS' | 'HELD';
 
 /**
  * The worker. A claim is a conditional write (a put that no other item of the id may precede, or an
@@ -67,6 +67,7 @@ type SentOutcome = { ended: StoredExecution } | { claimed: StoredExecution } | '
  */
 export function createExecutionRunner(deps: WorkerDeps): ExecutionRunner {
   const flowFor = recentFlows(deps);
+  const pausedNow = recentPauses(deps);
   return {
     async runExecutions(messages, limits) {
       const run: RunDeps = { ...deps, remainingMs: () => limits?.remainingMs() ?? Number.POSITIVE_INFINITY };
@@ -83,6 +84,13 @@ export function createExecutionRunner(deps: WorkerDeps): ExecutionRunner {
       const sent = await Promise.allSettled(
         messages.map(async (message, i): Promise<SentOutcome | undefined> => {
           if (!message.created) return undefined;
+          // A paused backfill's executions that have not started wait: their slot is held, and
+          // dispatch sends them again once the backfill runs again.
+          const page = message.created.origin.page;
+          if (page && (await pausedNow(message.created.execution, message.created.origin.backfillId))) {
+            await deps.ledger.hold(page.id, [page.slot]);
+            return 'HELD';
+          }
           return writeSent(run, flowFor, message.created, leaseTokens[i] ?? randomId(), leaseUntilMs, claimedAt);
         }),
       );
@@ -103,6 +111,7 @@ export function createExecutionRunner(deps: WorkerDeps): ExecutionRunner {
           if (first?.status === 'rejected') throw first.reason;
           const leaseToken = leaseTokens[i] ?? '';
           let toRun: StoredExecution | undefined;
+          if (first?.value === 'HELD') return DONE;
           if (first?.value && first.value !== 'EXISTS') {
             if ('ended' in first.value) {
               ended(first.value.ended);
@@ -281,6 +290,32 @@ async function afterEnd(deps: WorkerDeps, flow: Flow | undefined, stored: Stored
  * which the store compresses beside the document so that the execution's item stays within one KB.
  */
 const SMALL_LOG_BYTES = 600;
+
+/** How long the worker trusts what it read of a backfill's pause: a pause holds its unstarted executions within this. */
+const PAUSE_CACHE_MS = 1000;
+
+/**
+ * Whether the backfill that sent an execution (`backfillId`) is paused now, from its trigger row
+ * read at most once a second per trigger by this worker (one small read a second, not one per
+ * execution). A deleted or replaced backfill is not paused: its executions run on, as in Kestra.
+ */
+function recentPauses(deps: Pick<WorkerDeps, 'triggers' | 'clock'>): (execution: Execution, backfillId: string | undefined) => Promise<boolean> {
+  const cache = new Map<string, { pausedBackfill: string | undefined; at: number }>();
+  return async (execution, backfillId) => {
+    if (!execution.trigger || !backfillId) return false;
+    const ref = { namespace: execution.namespace, flowId: execution.flowId, triggerId: execution.trigger.id };
+    const key = `${ref.namespace}|${ref.flowId}|${ref.triggerId}`;
+    const now = deps.clock.now().getTime();
+    let cached = cache.get(key);
+    if (!cached || now - cached.at >= PAUSE_CACHE_MS) {
+      const backfill = (await deps.triggers.get(ref))?.backfill;
+      cached = { pausedBackfill: backfill?.paused ? backfill.id : undefined, at: now };
+      if (cache.size > 1000) cache.clear();
+      cache.set(key, cached);
+    }
+    return cached.pausedBackfill === backfillId;
+  };
+}
 
 /** How long a flow read stays fresh: a backfill runs the same flow thousands of times in a row. */
 const FLOW_CACHE_MS = 2000;

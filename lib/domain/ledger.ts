@@ -23,6 +23,12 @@ export interface LedgerPage {
   failed: number[];
   /** When the sweep last sent its stuck executions again (see `sweepStuck`), if ever. */
   sweptAt?: string;
+  /**
+   * Slots a worker did not start because the backfill was paused: their messages were dropped, and
+   * dispatch sends them again once the backfill runs again. Pausing thus stops every execution not
+   * yet started, not only those not yet dispatched.
+   */
+  held?: number[];
 }
 
 /** An execution that ended, as its page records it. */

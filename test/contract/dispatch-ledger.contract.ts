@@ -97,5 +97,18 @@ export function describeDispatchLedgerContract(name: string, make: () => Promise
       expect((await ledger.read([aPage().id]))[0]?.sweptAt).toBe('2026-03-01T12:30:00.000Z');
       expect(await ledger.read(['bf1|gone'])).toEqual([]);
     });
+
+    it('holds slots and releases them, idempotently; nothing for a page that is gone', async () => {
+      await ledger.open(aPage());
+      await ledger.hold(aPage().id, [1, 3]);
+      await ledger.hold(aPage().id, [3]);
+      expect((await ledger.read([aPage().id]))[0]?.held).toEqual([1, 3]);
+      await ledger.release(aPage().id, [1]);
+      expect((await ledger.read([aPage().id]))[0]?.held).toEqual([3]);
+      await ledger.release(aPage().id, [3]);
+      expect((await ledger.read([aPage().id]))[0]?.held ?? []).toEqual([]);
+      await ledger.hold('bf1|gone', [0]);
+      expect(await ledger.read(['bf1|gone'])).toEqual([]);
+    });
   });
 }

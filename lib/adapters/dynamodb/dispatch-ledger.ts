@@ -80,6 +80,30 @@ export class DynamoDispatchLedger implements DispatchLedger {
     );
   }
 
+  async hold(pageId: string, slots: number[]): Promise<void> {
+    await this.updateSet(pageId, 'ADD', slots);
+  }
+
+  async release(pageId: string, slots: number[]): Promise<void> {
+    await this.updateSet(pageId, 'DELETE', slots);
+  }
+
+  /** ADD to or DELETE from the page's `held` set; idempotent, and nothing for a page that is gone. */
+  private async updateSet(pageId: string, action: 'ADD' | 'DELETE', slots: number[]): Promise<void> {
+    if (!slots.length) return;
+    await whenConditionHolds(() =>
+      this.client.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: pageKey(pageId),
+          UpdateExpression: `${action} held :slots`,
+          ConditionExpression: 'attribute_exists(backfillId)',
+          ExpressionAttributeValues: { ':slots': numberSet(new Set(slots)) },
+        }),
+      ),
+    );
+  }
+
   async remove(ids: string[]): Promise<void> {
     await batchWrite(
       this.client,
@@ -126,5 +150,6 @@ function fromPageItem(item: Item): LedgerPage {
   };
   const sweptAt = str(item, 'sweptAt');
   if (sweptAt) page.sweptAt = sweptAt;
+  if (item.held?.NS?.length) page.held = item.held.NS.map(Number).sort((a, b) => a - b);
   return page;
 }

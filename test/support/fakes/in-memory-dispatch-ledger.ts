@@ -41,6 +41,19 @@ export class InMemoryDispatchLedger implements DispatchLedger {
     if (entry) entry.page.sweptAt = at;
   }
 
+  async hold(pageId: string, slots: number[]): Promise<void> {
+    const entry = this.pages.get(pageId);
+    if (entry) entry.page.held = [...new Set([...(entry.page.held ?? []), ...slots])].sort((a, b) => a - b);
+  }
+
+  async release(pageId: string, slots: number[]): Promise<void> {
+    const entry = this.pages.get(pageId);
+    if (!entry?.page.held) return;
+    const left = entry.page.held.filter((slot) => !slots.includes(slot));
+    if (left.length) entry.page.held = left;
+    else delete entry.page.held;
+  }
+
   async remove(ids: string[]): Promise<void> {
     for (const id of ids) this.pages.delete(id);
   }
@@ -52,6 +65,8 @@ export class InMemoryDispatchLedger implements DispatchLedger {
 
   private copy(entry: { page: LedgerPage; ended: Set<number>; failed: Set<number> }): LedgerPage {
     const sorted = (set: Set<number>) => [...set].sort((a, b) => a - b);
-    return { ...entry.page, ticks: [...entry.page.ticks], ended: sorted(entry.ended), failed: sorted(entry.failed) };
+    const page: LedgerPage = { ...entry.page, ticks: [...entry.page.ticks], ended: sorted(entry.ended), failed: sorted(entry.failed) };
+    if (entry.page.held) page.held = [...entry.page.held];
+    return page;
   }
 }

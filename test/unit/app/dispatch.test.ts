@@ -173,6 +173,21 @@ describe('dispatchBatch', () => {
       expect(deps.ledger.all().map((p) => p.id)).toEqual([second]);
     });
 
+    it('sends again, once the backfill runs again, the slots workers held while it was paused', async () => {
+      deps.settings = aSettings({ dispatch: { batchSize: 3, maxInFlight: 100 } });
+      await givenBackfill();
+      await dispatchBatch(deps, aRunInput());
+      const first = sentDocument(1)!;
+      await deps.ledger.hold(first.origin.page!.id, [1, 2]);
+      deps.queue.sent.backfill.length = 0;
+
+      await dispatchBatch(deps, aRunInput());
+
+      expect(deps.queue.sentIds('backfill')).toEqual([idOf(1), idOf(2), idOf(3), idOf(4), idOf(5)]);
+      expect(deps.queue.sent.backfill[0]).toEqual({ executionId: idOf(1), created: first });
+      expect((await deps.ledger.read([first.origin.page!.id]))[0]?.held).toBeUndefined();
+    });
+
     it('keeps a page open while one of its executions has not ended', async () => {
       deps.settings = aSettings({ dispatch: { batchSize: 3, maxInFlight: 100 } });
       await givenBackfill();

@@ -5,7 +5,7 @@ import { transition } from '../../../lib/domain/execution';
 import { type Flow, LOG_TYPE, SHELL_COMMANDS_TYPE, type ShellCommandsTask, type Task } from '../../../lib/domain/flow/model';
 import type { TriggerRef } from '../../../lib/domain/trigger-state';
 import { type InMemoryDependencies, inMemoryDependencies } from '../../support/fakes/in-memory-dependencies';
-import { aFlow, aScheduleTrigger, aStoredExecution, aTriggerState, type StoredExecutionOptions } from '../../support/factories';
+import { aBackfill, aFlow, aScheduleTrigger, aStoredExecution, aTriggerState, type StoredExecutionOptions } from '../../support/factories';
 
 const REF: TriggerRef = { namespace: 'dev', flowId: 'reports', triggerId: 'hourly' };
 const TICK = Date.parse('2026-02-01T00:00:00Z');
@@ -501,6 +501,28 @@ describe('createExecutionRunner', () => {
 
         expect((await stateOf()).state.current).toBe('SUCCESS');
         expect(await page()).toMatchObject({ ended: [0] });
+      });
+
+      it('holds an unstarted execution of a paused backfill: nothing written, its slot held for dispatch to send again', async () => {
+        await givenFlow({ tasks: [logTask('x')] });
+        await deps.triggers.startBackfill(REF, aBackfill({ paused: true }), deps.clock.now().toISOString());
+        const message = await givenSent();
+
+        const results = await createExecutionRunner(deps).runExecutions([message]);
+
+        expect(outcomes(results)).toEqual([{ outcome: 'DONE' }]);
+        expect(await deps.executions.get('e1')).toBeUndefined();
+        expect(await page()).toMatchObject({ ended: [], held: [0] });
+      });
+
+      it("runs the execution of a deleted backfill even while the trigger's next backfill is paused", async () => {
+        await givenFlow({ tasks: [logTask('x')] });
+        await deps.triggers.startBackfill(REF, aBackfill({ id: 'bf2', paused: true }), deps.clock.now().toISOString());
+        const message = await givenSent();
+
+        await createExecutionRunner(deps).runExecutions([message]);
+
+        expect((await stateOf()).state.current).toBe('SUCCESS');
       });
 
       it('fails the messages of ended executions when their page cannot be marked: a redelivery marks it', async () => {
