@@ -38,7 +38,11 @@ describe('createWorkerHandler', () => {
 
       expect(failures(response)).toEqual([bad.messageId]);
       expect(await stateOf('e1')).toBe('SUCCESS');
-      expect(console.error).toHaveBeenCalledWith(expect.stringContaining(`${bad.messageId} is not JSON`), expect.any(SyntaxError));
+      expect(deps.telemetry.lines).toContainEqual({
+        level: 'ERROR',
+        message: 'Execution message is not JSON; it will be retried',
+        fields: { messageId: bad.messageId, error: expect.any(SyntaxError) },
+      });
     });
   });
 
