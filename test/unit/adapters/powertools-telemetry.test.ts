@@ -6,7 +6,7 @@ import { lambdaTelemetry } from '../../../lib/adapters/aws/powertools-telemetry'
  * console, which a test can spy on (metrics stay on with POWERTOOLS_METRICS_DISABLED=false).
  */
 describe('lambdaTelemetry (Powertools Logger and Metrics)', () => {
-  let log: ReturnType<typeof vi.spyOn>;
+  let log: { mock: { calls: unknown[][] } };
 
   beforeEach(() => {
     vi.stubEnv('POWERTOOLS_DEV', 'true');

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createWorkerHandler } from '../../../functions/worker';
-import { SHELL_COMMANDS_TYPE } from '../../../lib/domain/flow/model';
+import { SHELL_COMMANDS_TYPE, type ShellCommandsTask } from '../../../lib/domain/flow/model';
 import { type InMemoryDependencies, inMemoryDependencies } from '../../support/fakes/in-memory-dependencies';
 import { aFlow, aStoredExecution, sqsEvent, sqsRecord } from '../../support/factories';
 
@@ -132,7 +132,7 @@ describe('createWorkerHandler', () => {
 
   describe('telemetry', () => {
     it('counts the executions it ended by final state, whether claimed or written once from their document', async () => {
-      const shell = { id: 'sh', type: SHELL_COMMANDS_TYPE, runner: 'PROCESS', commands: ['exit 1'], beforeCommands: [], env: {} } as const;
+      const shell: ShellCommandsTask = { id: 'sh', type: SHELL_COMMANDS_TYPE, runner: 'PROCESS', commands: ['exit 1'], beforeCommands: [], env: {} };
       await deps.flows.create(aFlow({ id: 'broken', tasks: [shell] }));
       await deps.executions.createMany([aStoredExecution({ id: 'e4', flowId: 'broken' })]);
       deps.shell.failWith(1);
