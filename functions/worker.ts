@@ -73,8 +73,7 @@ export function createWorkerHandler(deps: WorkerHandlerDeps): WorkerHandler {
       if (message === null) {
         counts.retries++;
         failed.push(record.messageId);
-      }
-      else if (message !== undefined) runnable.push({ record, message });
+      } else if (message !== undefined) runnable.push({ record, message });
     }
     let results: PromiseSettledResult<RunOutcome>[];
     try {
@@ -160,7 +159,8 @@ class ExecutionEnds {
   observe(executions: WorkerDeps['executions']): WorkerDeps['executions'] {
     const record = (stored: StoredExecution, written: boolean) => {
       const { id: executionId, state } = stored.execution;
-      if (written && TERMINAL_STATES.has(state.current)) this.ends.set(executionId, { executionId, backfillId: stored.origin.backfillId, state: state.current });
+      if (written && TERMINAL_STATES.has(state.current))
+        this.ends.set(executionId, { executionId, backfillId: stored.origin.backfillId, state: state.current });
       return written;
     };
     return decorate(executions, {

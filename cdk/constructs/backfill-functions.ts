@@ -78,6 +78,8 @@ export const DISPATCH_TIMEOUT = Duration.minutes(5);
  * four minutes before the timeout.
  */
 export const DISPATCH_ROUND = Duration.minutes(1);
+/** The dead-letter consumer's timeout: its queues' visibility timeout is derived from it. */
+export const DEAD_LETTER_TIMEOUT = Duration.seconds(60);
 /** How often the sweep runs (its EventBridge rule). */
 export const SWEEP_INTERVAL = Duration.minutes(5);
 /**
@@ -95,7 +97,7 @@ const SETTINGS: Record<FunctionModule, { description: string; timeout: Duration;
   worker: { description: 'Runs queued executions (SQS)', timeout: WORKER_TIMEOUT, memorySize: 1024 },
   tick: { description: 'Live schedule tick: runs due Schedule triggers', timeout: Duration.seconds(55), memorySize: 1024 },
   sweep: { description: 'Sends again the executions no worker will run any more', timeout: Duration.minutes(5), memorySize: 1024 },
-  'dead-letter': { description: 'Ends the executions of dead-lettered messages FAILED', timeout: Duration.seconds(60) },
+  'dead-letter': { description: 'Ends the executions of dead-lettered messages FAILED', timeout: DEAD_LETTER_TIMEOUT },
 };
 
 /** The memory a function module gets, in MB (the cost benchmark multiplies its measured durations by it). */

@@ -5,6 +5,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { QUEUE_MAX_RECEIVE_COUNT } from '../../lib/config';
 import type { WorkerSettings } from '../config';
+import { DEAD_LETTER_TIMEOUT } from './backfill-functions';
 
 export interface ExecutionQueueProps {
   /** The worker's timeout: the queue's visibility timeout is derived from it. */
@@ -29,6 +30,9 @@ export class ExecutionQueue extends Construct {
   constructor(scope: Construct, id: string, props: ExecutionQueueProps) {
     super(scope, id);
     this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      // The dead-letter consumer reads it through an event source: CloudFormation refuses a visibility
+      // timeout shorter than the consumer's timeout (the default 30 s is).
+      visibilityTimeout: visibilityTimeoutFor(DEAD_LETTER_TIMEOUT),
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),

@@ -7,7 +7,18 @@ import { SqsExecutionQueue } from '../../lib/adapters/aws/sqs-queue';
 import { storesFor } from '../../lib/adapters/dynamodb/stores';
 import { runShellCommands } from '../../lib/adapters/process/shell-commands';
 import { ConfigurationError, type Settings, readSettings } from '../../lib/config';
-import type { BackfillWorkflows, Clock, DispatchLedger, ExecutionQueue, ExecutionStore, FlowStore, LogStore, ShellRunner, Telemetry, TriggerStore } from '../../lib/ports';
+import type {
+  BackfillWorkflows,
+  Clock,
+  DispatchLedger,
+  ExecutionQueue,
+  ExecutionStore,
+  FlowStore,
+  LogStore,
+  ShellRunner,
+  Telemetry,
+  TriggerStore,
+} from '../../lib/ports';
 
 /** The AWS composition root's output: every port, bound to DynamoDB, SQS, Step Functions and the Lambda's own processes. */
 export interface AwsDependencies {

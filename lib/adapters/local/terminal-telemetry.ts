@@ -34,7 +34,5 @@ class TerminalLogFormatter extends LogFormatter {
  * progress counts show the same numbers; tests read metrics through a recording Telemetry.
  */
 export function terminalTelemetry(handler: string): Telemetry {
-  return new PowertoolsTelemetry(
-    new Logger({ serviceName: 'kestra-backfills', logFormatter: new TerminalLogFormatter(), persistentKeys: { fn: handler } }),
-  );
+  return new PowertoolsTelemetry(new Logger({ serviceName: 'kestra-backfills', logFormatter: new TerminalLogFormatter(), persistentKeys: { fn: handler } }));
 }

@@ -32,7 +32,7 @@ describe('createDispatchHandler', () => {
   });
 
   describe('telemetry', () => {
-    it('emits the round\'s batches, ticks, throttling and lag, and logs it with the backfill id', async () => {
+    it("emits the round's batches, ticks, throttling and lag, and logs it with the backfill id", async () => {
       const deps = await withBackfill(aSettings({ dispatch: { batchSize: 4 } }));
 
       await createDispatchHandler(deps)(aRunInput({ iteration: 4 }));

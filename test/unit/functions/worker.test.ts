@@ -148,7 +148,11 @@ describe('createWorkerHandler', () => {
 
       expect(deps.telemetry.published).toContainEqual({ name: 'ExecutionsEnded', unit: 'Count', value: 2, dimensions: { state: 'SUCCESS' } });
       expect(deps.telemetry.published).toContainEqual({ name: 'ExecutionsEnded', unit: 'Count', value: 1, dimensions: { state: 'FAILED' } });
-      expect(deps.telemetry.lines).toContainEqual({ level: 'DEBUG', message: 'execution ended', fields: { executionId: 'e3', backfillId: 'bf1', state: 'SUCCESS' } });
+      expect(deps.telemetry.lines).toContainEqual({
+        level: 'DEBUG',
+        message: 'execution ended',
+        fields: { executionId: 'e3', backfillId: 'bf1', state: 'SUCCESS' },
+      });
       expect(deps.telemetry.total('RunsRejected')).toBe(0);
     });
 
