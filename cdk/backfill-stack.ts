@@ -6,7 +6,7 @@ import { BACKFILL_TASK_FUNCTIONS, type BackfillTaskPlaceholder } from '../lib/wo
 import { type DeployConfig, isDevStage } from './config';
 import { BackfillAlarms } from './constructs/backfill-alarms';
 import { BackfillApi } from './constructs/backfill-api';
-import { BackfillFunctions, METRICS_NAMESPACE, SWEEP_INTERVAL, WORKER_TIMEOUT } from './constructs/backfill-functions';
+import { BackfillFunctions, DEAD_LETTER_TIMEOUT, METRICS_NAMESPACE, SWEEP_INTERVAL, WORKER_TIMEOUT } from './constructs/backfill-functions';
 import { BackfillTables } from './constructs/backfill-tables';
 import { BackfillWorkflow } from './constructs/backfill-workflow';
 import { ExecutionQueue } from './constructs/execution-queue';
@@ -46,8 +46,9 @@ export class BackfillStack extends Stack {
     const stateMachineName = `${this.stackName}-backfill`;
 
     this.tables = new BackfillTables(this, 'Tables', { retain });
-    this.executionQueue = new ExecutionQueue(this, 'Executions', { workerTimeout: WORKER_TIMEOUT });
-    this.liveExecutionQueue = new ExecutionQueue(this, 'LiveExecutions', { workerTimeout: WORKER_TIMEOUT });
+    const queueProps = { workerTimeout: WORKER_TIMEOUT, deadLetterConsumerTimeout: DEAD_LETTER_TIMEOUT };
+    this.executionQueue = new ExecutionQueue(this, 'Executions', queueProps);
+    this.liveExecutionQueue = new ExecutionQueue(this, 'LiveExecutions', queueProps);
     this.functions = new BackfillFunctions(this, 'Functions', {
       tables: this.tables,
       queues: { backfill: this.executionQueue.queue, live: this.liveExecutionQueue.queue },

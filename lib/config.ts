@@ -92,6 +92,17 @@ export interface Settings {
  */
 export const QUEUE_MAX_RECEIVE_COUNT = 5;
 
+/**
+ * A queue's visibility timeout for a worker with this timeout: AWS's guidance, at least 6× the
+ * consuming function's timeout, capped at SQS's 12 hours. The AWS queues (cdk/constructs/execution-queue.ts)
+ * and the local default's queue use the same: a delivery whose invocation crashed or ran out of time
+ * comes back that much later in both. (Runs that fail with an error come back sooner: the worker
+ * asks for it, see WORKER_RETRY_BASE_MS.)
+ */
+export function visibilityTimeoutSecondsFor(workerTimeoutSeconds: number): number {
+  return Math.min(6 * workerTimeoutSeconds, 12 * 60 * 60);
+}
+
 export class ConfigurationError extends Error {
   constructor(message: string) {
     super(message);
@@ -106,6 +117,17 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): nu
   if (!Number.isInteger(value) || value <= 0) {
     throw new ConfigurationError(`${name} must be a positive integer, got "${raw}"`);
   }
+  return value;
+}
+
+/**
+ * The state machine gives up on a backfill whose failing rounds take its execution to 2,000
+ * iterations (lib/app/backfill-run.ts GIVE_UP): a limit above 1,500 would leave too little room
+ * for the failed rounds (four iterations each) a healthy execution may go through.
+ */
+function maxIterations(env: NodeJS.ProcessEnv): number {
+  const value = positiveInt(env, 'BACKFILL_MAX_ITERATIONS_PER_EXECUTION', 500);
+  if (value > 1500) throw new ConfigurationError(`BACKFILL_MAX_ITERATIONS_PER_EXECUTION must be at most 1500, got "${value}"`);
   return value;
 }
 
@@ -131,7 +153,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     dispatch: {
       batchSize: positiveInt(env, 'BACKFILL_BATCH_SIZE', 100),
       maxInFlight: positiveInt(env, 'BACKFILL_MAX_IN_FLIGHT', 500),
-      maxIterationsPerExecution: positiveInt(env, 'BACKFILL_MAX_ITERATIONS_PER_EXECUTION', 500),
+      maxIterationsPerExecution: maxIterations(env),
       throttleWaitSeconds: positiveInt(env, 'BACKFILL_THROTTLE_WAIT_SECONDS', 2),
       roundSeconds: positiveInt(env, 'BACKFILL_DISPATCH_ROUND_SECONDS', 60),
       roundWaitSeconds: positiveInt(env, 'BACKFILL_DISPATCH_WAIT_SECONDS', 4),

@@ -62,10 +62,11 @@ export interface TriggerStore {
   /** Attaches a backfill; throws TriggerNotFoundError without a row and BackfillAlreadyActiveError when one is active. */
   startBackfill(ref: TriggerRef, backfill: BackfillState, updatedDate: string): Promise<void>;
   /**
-   * Removes the backfill if it is still `backfillId`; returns whether it did. The live schedule's
-   * `nextExecutionDate` was never overwritten, so removing the backfill restores it.
+   * Removes the backfill if it is still `backfillId`, recording its outcome (and the reason of a
+   * FAILED one) as `lastBackfill`; returns whether it did. The live schedule's `nextExecutionDate`
+   * was never overwritten, so removing the backfill restores it.
    */
-  finishBackfill(ref: TriggerRef, backfillId: string, outcome: BackfillOutcome, updatedDate: string): Promise<boolean>;
+  finishBackfill(ref: TriggerRef, backfillId: string, outcome: BackfillOutcome, updatedDate: string, reason?: string): Promise<boolean>;
   /**
    * Adds ended pages' counts to the backfill and takes them off its open pages, in one write that
    * holds only while every one of them is still open (so a repeated fold counts nothing twice);
@@ -241,9 +242,18 @@ export interface BackfillRunInput {
   iteration: number;
 }
 
+/** A state machine execution's status, as DescribeExecution names it (PENDING_REDRIVE counts as RUNNING). */
+export type WorkflowStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+
 export interface BackfillWorkflows {
-  /** Starts (idempotently, by name) a state machine execution for a backfill. */
-  start(name: string, input: BackfillRunInput): Promise<void>;
+  /**
+   * Starts (idempotently, by name) a state machine execution for a backfill. Returns false when
+   * an execution of that name already exists and was not started now (one that ended, whatever
+   * its status: Step Functions never runs a name twice; `status` tells how it went).
+   */
+  start(name: string, input: BackfillRunInput): Promise<boolean>;
+  /** The status of the execution of that name; undefined if there is none. */
+  status(name: string): Promise<WorkflowStatus | undefined>;
   /** Stops the execution if it runs; no error if it does not. */
   stop(name: string): Promise<void>;
   /** Hands a parked task token back (SendTaskSuccess). */

@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { createApiHandler } from '../functions/api';
 import { createContinueHandler } from '../functions/continue';
+import { createFailHandler } from '../functions/fail';
 import { type TaskContext, createDispatchHandler } from '../functions/dispatch';
 import { type DeadLetterHandler, createDeadLetterHandler } from '../functions/dead-letter';
 import { createParkHandler } from '../functions/park';
@@ -24,7 +25,7 @@ import { terminalTelemetry } from '../lib/adapters/local/terminal-telemetry';
 import { runShellCommands } from '../lib/adapters/process/shell-commands';
 import { sweepStuck } from '../lib/app/stuck-executions';
 import { upsertFlow } from '../lib/app/flows';
-import { QUEUE_MAX_RECEIVE_COUNT, type Settings, readSettings } from '../lib/config';
+import { QUEUE_MAX_RECEIVE_COUNT, type Settings, readSettings, visibilityTimeoutSecondsFor } from '../lib/config';
 import type { Clock, DispatchLedger, ExecutionStore, FlowStore, LocalRecovery, LogStore, ShellRunner, Telemetry, TriggerStore } from '../lib/ports';
 import { readBackfillDefinition } from '../lib/workflow/definition';
 
@@ -54,7 +55,7 @@ export interface LocalOptions {
   env?: NodeJS.ProcessEnv;
   workerConcurrency?: number;
   workerBatchSize?: number;
-  /** Delay before a failed queue record is delivered again. */
+  /** Delay before a failed queue record is delivered again; by default as on AWS (visibilityTimeoutSecondsFor). */
   visibilityTimeoutMs?: number;
   clock?: Clock;
   /**
@@ -70,7 +71,7 @@ export interface LocalOptions {
 }
 
 /** The Lambda handlers the local runtime invokes on its own: the queue's worker and the state machine's tasks. */
-export type LocalHandlerName = 'worker' | 'dispatch' | 'park' | 'continue';
+export type LocalHandlerName = 'worker' | 'dispatch' | 'park' | 'continue' | 'fail';
 
 export interface LocalInstrumentation {
   /**
@@ -146,14 +147,14 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
       invocationTimeoutMs: settings.worker.timeoutSeconds * 1000,
       concurrency: options.workerConcurrency ?? DEFAULT_WORKER_CONCURRENCY,
       batchSize: options.workerBatchSize ?? 4,
-      visibilityTimeoutMs: options.visibilityTimeoutMs ?? 2000,
+      visibilityTimeoutMs: options.visibilityTimeoutMs ?? visibilityTimeoutSecondsFor(settings.worker.timeoutSeconds) * 1000,
       // As the AWS queues' redrive policy: a message that fails this often goes to the dead-letter consumer.
       maxReceiveCount: QUEUE_MAX_RECEIVE_COUNT,
       deadLetterHandler: (event) => (deadLetter as DeadLetterHandler)(event),
       holdWhile: () => requests.holding(),
     });
     requests.onRelease(() => queue.resume());
-    type Task = 'dispatch' | 'park' | 'continue';
+    type Task = 'dispatch' | 'park' | 'continue' | 'fail';
     const tasks: Partial<Record<Task, (input: never, context: TaskContext) => Promise<unknown>>> = {};
     const tasksInFlight = new Set<Promise<unknown>>();
     // What Lambda's context tells a task about its time: here it never runs out until the runtime
@@ -175,6 +176,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
       DispatchFunctionArn: call('dispatch'),
       ParkFunctionArn: call('park'),
       ContinueFunctionArn: call('continue'),
+      FailFunctionArn: call('fail'),
     });
     const telemetryOf = options.telemetry ?? terminalTelemetry;
     const deps: LocalDependencies = {
@@ -194,6 +196,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
     tasks.dispatch = wrap('dispatch', createDispatchHandler({ ...deps, telemetry: telemetryOf('dispatch') }));
     tasks.park = wrap('park', createParkHandler(deps));
     tasks.continue = wrap('continue', createContinueHandler(deps));
+    tasks.fail = wrap('fail', createFailHandler(deps));
     const tick = createTickHandler(deps);
 
     const recovery = new DynamoDbLocalRecovery(dynamo.client, settings.tables.executions);

@@ -20,6 +20,8 @@ export interface FunctionAccess {
   stateMachineActions: ('states:StartExecution' | 'states:SendTaskSuccess')[];
   /** StopExecution on this state machine's executions (deleting a backfill stops its execution). */
   stopsExecutions: boolean;
+  /** DescribeExecution on this state machine's executions (a hand-over checks a generation that exists already). */
+  describesExecutions?: boolean;
 }
 
 const FUNCTION_ACCESS: Record<FunctionModule, FunctionAccess> = {
@@ -43,8 +45,19 @@ const FUNCTION_ACCESS: Record<FunctionModule, FunctionAccess> = {
   },
   // "Paused: wait for resume": stores the task token; sends it back at once if resumed meanwhile.
   park: { readTables: [], writeTables: ['triggers'], sendsTo: [], stateMachineActions: ['states:SendTaskSuccess'], stopsExecutions: false },
-  // "Continue as new execution": records the next generation and starts it.
-  continue: { readTables: [], writeTables: ['triggers'], sendsTo: [], stateMachineActions: ['states:StartExecution'], stopsExecutions: false },
+  // "Continue as new execution": records the next generation and starts it; if that generation's
+  // execution exists already, asks how it ended (a dead one is stepped over).
+  continue: {
+    readTables: [],
+    writeTables: ['triggers'],
+    sendsTo: [],
+    stateMachineActions: ['states:StartExecution'],
+    stopsExecutions: false,
+    describesExecutions: true,
+  },
+  // "End the backfill FAILED": records the outcome on the trigger, drops the backfill's ledger pages
+  // (kept in the executions table).
+  fail: { readTables: [], writeTables: ['triggers', 'executions'], sendsTo: [], stateMachineActions: [], stopsExecutions: false },
   // Runs one execution per message: writes or claims it, runs its tasks, writes its logs, marks its
   // ledger slot; `stopAfter` may disable the trigger.
   worker: { readTables: ['flows'], writeTables: ['triggers', 'executions', 'logs'], sendsTo: [], stateMachineActions: [], stopsExecutions: false },
@@ -78,7 +91,7 @@ export const DISPATCH_TIMEOUT = Duration.minutes(5);
  * four minutes before the timeout.
  */
 export const DISPATCH_ROUND = Duration.minutes(1);
-/** The dead-letter consumer's timeout: its queues' visibility timeout is derived from it. */
+/** The dead-letter consumer's timeout: a batch of ten takes a few writes each. */
 export const DEAD_LETTER_TIMEOUT = Duration.seconds(60);
 /** How often the sweep runs (its EventBridge rule). */
 export const SWEEP_INTERVAL = Duration.minutes(5);
@@ -94,6 +107,7 @@ const SETTINGS: Record<FunctionModule, { description: string; timeout: Duration;
   dispatch: { description: 'Backfill state machine: dispatch a round of batches', timeout: DISPATCH_TIMEOUT, memorySize: 1024 },
   park: { description: 'Backfill state machine: park while paused (stores the task token)', timeout: Duration.seconds(30) },
   continue: { description: 'Backfill state machine: continue as a new execution', timeout: Duration.seconds(30) },
+  fail: { description: 'Backfill state machine: end a backfill whose tasks kept failing FAILED', timeout: Duration.seconds(30) },
   worker: { description: 'Runs queued executions (SQS)', timeout: WORKER_TIMEOUT, memorySize: 1024 },
   tick: { description: 'Live schedule tick: runs due Schedule triggers', timeout: Duration.seconds(55), memorySize: 1024 },
   sweep: { description: 'Sends again the executions no worker will run any more', timeout: Duration.minutes(5), memorySize: 1024 },
@@ -190,15 +204,19 @@ export class BackfillFunctions extends Construct {
       if (access.stateMachineActions.length > 0) {
         fn.role.addToPrincipalPolicy(new PolicyStatement({ actions: access.stateMachineActions, resources: [stateMachineArn] }));
       }
-      if (access.stopsExecutions) {
+      const executionActions = [
+        ...(access.stopsExecutions ? ['states:StopExecution'] : []),
+        ...(access.describesExecutions ? ['states:DescribeExecution'] : []),
+      ];
+      if (executionActions.length > 0) {
         fn.role.addToPrincipalPolicy(
-          new PolicyStatement({ actions: ['states:StopExecution'], resources: [stateMachineExecutionsArnFor(this, props.stateMachineName)] }),
+          new PolicyStatement({ actions: executionActions, resources: [stateMachineExecutionsArnFor(this, props.stateMachineName)] }),
         );
         Validations.of(fn.role).acknowledge({
           id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${props.stateMachineName}:*]`,
           reason:
-            'Deleting a backfill stops its execution, whose name (flow, trigger, backfill id, generation) exists only ' +
-            "at run time; the ARN is limited to the executions of this stack's backfill state machine.",
+            `${executionActions.join(' and ')} act on backfill executions, whose names (flow, trigger, backfill id, generation) ` +
+            "exist only at run time; the ARN is limited to the executions of this stack's backfill state machine.",
         });
       }
       for (const table of new Set([...access.readTables, ...access.writeTables])) {

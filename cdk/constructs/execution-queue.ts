@@ -3,20 +3,21 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { QUEUE_MAX_RECEIVE_COUNT } from '../../lib/config';
+import { QUEUE_MAX_RECEIVE_COUNT, visibilityTimeoutSecondsFor } from '../../lib/config';
 import type { WorkerSettings } from '../config';
-import { DEAD_LETTER_TIMEOUT } from './backfill-functions';
 
 export interface ExecutionQueueProps {
   /** The worker's timeout: the queue's visibility timeout is derived from it. */
   workerTimeout: Duration;
   /** Receives of one message before it moves to the dead-letter queue. */
   maxReceiveCount?: number;
+  /** The dead-letter queue's consumer's timeout: that queue's visibility timeout is derived from it. */
+  deadLetterConsumerTimeout: Duration;
 }
 
-/** AWS guidance: visibility timeout at least 6× the consuming function's timeout; SQS caps it at 12 h. */
+/** AWS guidance, shared with the local default's queue (visibilityTimeoutSecondsFor). */
 function visibilityTimeoutFor(workerTimeout: Duration): Duration {
-  return Duration.seconds(Math.min(6 * workerTimeout.toSeconds(), 12 * 60 * 60));
+  return Duration.seconds(visibilityTimeoutSecondsFor(workerTimeout.toSeconds()));
 }
 
 /**
@@ -30,12 +31,11 @@ export class ExecutionQueue extends Construct {
   constructor(scope: Construct, id: string, props: ExecutionQueueProps) {
     super(scope, id);
     this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
-      // The dead-letter consumer reads it through an event source: CloudFormation refuses a visibility
-      // timeout shorter than the consumer's timeout (the default 30 s is).
-      visibilityTimeout: visibilityTimeoutFor(DEAD_LETTER_TIMEOUT),
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
+      // Consumed by the dead-letter function (functions/dead-letter.ts): the same guidance as for the worker.
+      visibilityTimeout: visibilityTimeoutFor(props.deadLetterConsumerTimeout),
     });
     this.queue = new Queue(this, 'Queue', {
       encryption: QueueEncryption.SQS_MANAGED,

@@ -7,6 +7,7 @@ import { type ScheduledExecution, buildScheduledExecution } from '../domain/sche
 import type { BackfillState, TriggerRef } from '../domain/trigger-state';
 import type { Settings } from '../config';
 import { mapLimit } from '../util/map-limit';
+import { mapYielding } from '../util/yielding';
 import type { BackfillRunInput, Clock, DispatchLedger, ExecutionQueue, ExecutionStore, FlowStore, LogStore, TriggerStore } from '../ports';
 import { creationFailureLog } from './creation-log';
 import { scheduleOf } from './schedules';
@@ -176,16 +177,19 @@ async function sendPage(deps: DispatchDeps, context: DispatchContext, ticks: num
   if (!sent.length) return undefined;
   // Executions that fail at creation (labels or inputs that do not render) are written FAILED now,
   // with a log line saying why, and their slots open already ended: nothing is queued for them.
-  const built = sent.map((tickMs, slot) => buildBackfillExecution(context, id, slot, tickMs, now));
+  // Rendering labels and inputs is synchronous (up to a budget per execution): let the loop breathe between executions.
+  const built = await mapYielding(sent, (tickMs, slot) => buildBackfillExecution(context, id, slot, tickMs, now));
   const failed = built.flatMap((b, slot) => (b.failure ? [slot] : []));
   await writeFailures(
     deps,
-    failed.map((slot) => built[slot]!),
+    built.filter((b) => b.failure),
     { again: false },
-  ); // slots index `built`
+  );
   const page = await deps.ledger.open({ id, backfillId: backfill.id, ticks: sent, sentAt: now.toISOString(), ended: failed, failed });
-  // Another attempt may have opened it between the read and the write: then it is sent again.
-  await sendSlots(deps, context, page, { again: page.sentAt !== now.toISOString() });
+  // Another attempt may have opened it between the read and the write: then it is sent again, from
+  // its own documents; otherwise the documents just built are the page's.
+  const ours = page.sentAt === now.toISOString();
+  await sendSlots(deps, context, page, { again: !ours, built: ours ? built : undefined });
   return page;
 }
 
@@ -209,14 +213,14 @@ async function sendSlots(
   deps: Pick<DispatchDeps, 'executions' | 'logs' | 'queue'>,
   context: DispatchContext,
   page: LedgerPage,
-  options: { again: boolean; only?: Set<number> },
+  /** `built`: the page's documents, by slot, when the caller has just built them. */
+  options: { again: boolean; only?: Set<number>; built?: ScheduledExecution[] },
 ): Promise<number> {
   const sentAt = new Date(page.sentAt);
   const ended = new Set(page.ended);
-  const pending = page.ticks
-    .map((tickMs, slot) => ({ slot, tickMs }))
-    .filter(({ slot }) => !ended.has(slot) && (options.only?.has(slot) ?? true))
-    .map(({ slot, tickMs }) => buildBackfillExecution(context, page.id, slot, tickMs, sentAt));
+  const slots = page.ticks.map((tickMs, slot) => ({ slot, tickMs })).filter(({ slot }) => !ended.has(slot) && (options.only?.has(slot) ?? true));
+  // Rendering is synchronous (a budget per execution): let the event loop breathe between executions.
+  const pending = await mapYielding(slots, ({ slot, tickMs }) => options.built?.[slot] ?? buildBackfillExecution(context, page.id, slot, tickMs, sentAt));
   const failures = pending.filter((b) => b.failure);
   const large = pending.filter((b) => !b.failure && Buffer.byteLength(JSON.stringify(b.execution)) > MESSAGE_DOCUMENT_BYTES);
   await writeFailures(deps, failures, options);

@@ -1,12 +1,13 @@
 import { type Execution, type StateType, type TaskRun, isoDuration, newState, transition } from '../domain/execution';
 import { type Flow, LOG_TYPE, type Task } from '../domain/flow/model';
 import { randomId } from '../domain/ids';
-import { render, renderValue } from '../domain/template';
+import { createRenderer, renderValue } from '../domain/template';
 import type { Settings } from '../config';
 import type { SlotMark } from '../domain/ledger';
 import type { Clock, DispatchLedger, ExecutionMessage, ExecutionStore, FlowStore, LogStore, ShellRunner, StoredExecution, TriggerStore } from '../ports';
 import { setDisabled } from './backfills';
 import { LogWriter } from './log-writer';
+import { yielder } from '../util/yielding';
 
 export interface WorkerDeps {
   settings: Pick<Settings, 'worker'>;
@@ -246,7 +247,10 @@ async function runTasks(
     logs.log('ERROR', `Flow ${execution.namespace}.${execution.flowId} no longer exists`);
     return 'FAILED';
   }
+  // A task's templates render synchronously (within their budget): give the loop a turn between tasks.
+  const breathe = yielder();
   for (const task of flow.tasks) {
+    await breathe();
     const taskRun = startTaskRun(execution, task, deps.clock.now());
     execution.taskRunList.push(taskRun);
     if (leaseToken !== undefined && task.type !== LOG_TYPE && !(await deps.executions.save(stored, leaseToken))) return 'LEASE_LOST';
@@ -332,7 +336,9 @@ async function runTask(deps: RunDeps, flow: Flow, execution: Execution, task: Ta
   const variables = templateVariables(flow, execution, task, taskRun);
   try {
     if (task.type === LOG_TYPE) {
-      for (const message of Array.isArray(task.message) ? task.message : [task.message]) log(task.level, render(message, variables));
+      // One time budget for all the task's messages, as for a shell task's commands.
+      const renderer = createRenderer(variables);
+      for (const message of Array.isArray(task.message) ? task.message : [task.message]) log(task.level, renderer.render(message));
       return true;
     }
     const rendered = renderValue({ commands: task.commands, beforeCommands: task.beforeCommands, env: task.env }, variables) as {

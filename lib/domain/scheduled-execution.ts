@@ -2,7 +2,7 @@ import { type Execution, type ExecutionOrigin, newState, transition } from './ex
 import { resolveInputs } from './flow/inputs';
 import type { Flow, Label, ScheduleTrigger } from './flow/model';
 import { type CompiledSchedule, formatInZone } from './schedule';
-import { renderValue } from './template';
+import { renderExecutionTemplates } from './execution-templates';
 
 export interface ScheduledExecutionRequest {
   id: string;
@@ -61,19 +61,18 @@ export function buildScheduledExecution(request: ScheduledExecutionRequest): Sch
     trigger: { id: trigger.id, type: trigger.type, variables },
     taskRunList: [],
   };
+  // `constant` is the same for every tick: templates reading only it render once per backfill.
   const context = {
-    flow: { id: flow.id, namespace: flow.namespace, revision: flow.revision },
-    execution: { id, startDate: execution.state.startDate },
-    trigger: variables,
+    constant: { flow: { id: flow.id, namespace: flow.namespace, revision: flow.revision } },
+    perTick: { execution: { id, startDate: execution.state.startDate }, trigger: variables },
   };
   try {
-    const labels = new Map<string, string>();
-    for (const label of [...flow.labels, ...trigger.labels, ...(request.extraLabels ?? [])]) {
-      labels.set(label.key, String(renderValue(label.value, context)));
-    }
-    execution.labels = [...[...labels].map(([key, value]) => ({ key, value })), ...systemLabels];
-    const rendered = renderValue({ ...trigger.inputs, ...(request.extraInputs ?? {}) }, context) as Record<string, unknown>;
-    execution.inputs = resolveInputs(flow, rendered, 'inputs');
+    const merged = new Map<string, string>();
+    for (const label of [...flow.labels, ...trigger.labels, ...(request.extraLabels ?? [])]) merged.set(label.key, label.value);
+    const toRender = [...merged].map(([key, value]) => ({ key, value }));
+    const rendered = renderExecutionTemplates(context, toRender, { ...trigger.inputs, ...(request.extraInputs ?? {}) });
+    execution.labels = [...toRender.map(({ key }, i) => ({ key, value: rendered.labels[i] as string })), ...systemLabels];
+    execution.inputs = resolveInputs(flow, rendered.inputs, 'inputs');
     return { execution, origin: request.origin };
   } catch (error) {
     execution.state = transition(execution.state, 'FAILED', createdAt);

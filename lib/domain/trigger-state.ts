@@ -38,8 +38,21 @@ export interface BackfillState {
   createdDate: string;
 }
 
-/** How the trigger's most recent backfill ended (kept after it is removed, so late callers can tell). */
-export type BackfillOutcome = 'COMPLETED' | 'DELETED' | 'ABANDONED';
+/**
+ * How the trigger's most recent backfill ended (kept after it is removed, so late callers can tell):
+ * every tick ran, deleted through the API, its flow or trigger removed, or its state machine gave
+ * up after its tasks kept failing (see `LastBackfill.reason`).
+ */
+export type BackfillOutcome = 'COMPLETED' | 'DELETED' | 'ABANDONED' | 'FAILED';
+
+/** The trigger's most recent backfill, once removed. */
+export interface LastBackfill {
+  id: string;
+  outcome: BackfillOutcome;
+  endedDate: string;
+  /** Why it ended, for a FAILED one: the last error of the task that kept failing. */
+  reason?: string;
+}
 
 /** One row per (namespace, flowId, triggerId): the trigger's runtime state, as Kestra's `Trigger`. */
 export interface TriggerState {
@@ -52,7 +65,7 @@ export interface TriggerState {
   disabled: boolean;
   updatedDate: string;
   backfill?: BackfillState;
-  lastBackfill?: { id: string; outcome: BackfillOutcome; endedDate: string };
+  lastBackfill?: LastBackfill;
 }
 
 export interface TriggerRef {
@@ -93,6 +106,8 @@ export interface TriggerStateJson {
   backfill?: BackfillStateJson;
   disabled: boolean;
   updatedDate: string;
+  /** Beyond Kestra: how the trigger's previous backfill ended (a FAILED one says why). */
+  lastBackfill?: LastBackfill;
 }
 
 /** Kestra's Trigger JSON (non-null fields only, `backfill.paused` always present), plus our backfill details. */
@@ -109,6 +124,7 @@ export function toTriggerJson(state: TriggerState): TriggerStateJson {
     ...(state.backfill ? { backfill: toBackfillJson(state.backfill) } : {}),
     disabled: state.disabled,
     updatedDate: state.updatedDate,
+    ...(state.lastBackfill ? { lastBackfill: state.lastBackfill } : {}),
   };
 }
 

@@ -9,6 +9,7 @@ export const BACKFILL_TASK_FUNCTIONS = {
   DispatchFunctionArn: 'dispatch',
   ParkFunctionArn: 'park',
   ContinueFunctionArn: 'continue',
+  FailFunctionArn: 'fail',
 } as const;
 
 export type BackfillTaskPlaceholder = keyof typeof BACKFILL_TASK_FUNCTIONS;

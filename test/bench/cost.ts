@@ -218,7 +218,13 @@ function report(counted: BackfillRun, timed: BackfillRun): void {
   if (gbSecondPrice === undefined) throw new Error(`no GB-s price for architecture ${architecture}`);
   let invocations = 0;
   let gbSeconds = 0;
-  const moduleOf: Record<LocalHandlerName, Parameters<typeof memorySizeOf>[0]> = { worker: 'worker', dispatch: 'dispatch', park: 'park', continue: 'continue' };
+  const moduleOf: Record<LocalHandlerName, Parameters<typeof memorySizeOf>[0]> = {
+    worker: 'worker',
+    dispatch: 'dispatch',
+    park: 'park',
+    continue: 'continue',
+    fail: 'fail',
+  };
   /** Billed ms per invocation: from the timing run when it invoked that handler, else from the counting run (an upper bound). */
   const msPerInvocation = (name: LocalHandlerName) => {
     const timing = timed.handlers.get(name);

@@ -69,7 +69,7 @@ async function dispatchThroughput() {
     clock: { now: () => new Date() },
     ...storesFor(dynamo.client, settings.tables),
     queue: { send: async (messages: ExecutionMessage[]) => void sent.push(...messages), retryAfter: async () => undefined },
-    workflows: { start: async () => undefined, stop: async () => undefined, resume: async () => undefined },
+    workflows: { start: async () => true, stop: async () => undefined, resume: async () => undefined },
   };
   const N = 10_000;
   await createFlow(

@@ -137,14 +137,14 @@ describe('no broad permissions', () => {
 describe('state machine role', () => {
   const roleId = logicalIdOf(stack.workflow.stateMachine.role);
 
-  it('may invoke exactly the three task functions, unqualified', () => {
+  it('may invoke exactly the four task functions, unqualified', () => {
     const invoke = statementsOfRole(roleId).filter((s) => actionsOf(s).some((a) => a.startsWith('lambda:')));
     const byArn = (a: unknown, b: unknown) => JSON.stringify(a).localeCompare(JSON.stringify(b));
     expect(invoke.map((s) => ({ ...s, Resource: resourcesOfStatement(s).sort(byArn) }))).toEqual([
       {
         Effect: 'Allow',
         Action: 'lambda:InvokeFunction',
-        Resource: (['dispatch', 'park', 'continue'] as const)
+        Resource: (['dispatch', 'park', 'continue', 'fail'] as const)
           .map((m) => ({ 'Fn::GetAtt': [logicalIdOf(stack.functions.byModule[m].function), 'Arn'] }))
           .sort(byArn),
       },
@@ -178,10 +178,16 @@ describe('function grants', () => {
     expect(grantsOf('park', 'sqs')).toEqual([]);
   });
 
-  it('continue: writes triggers, may StartExecution, nothing else', () => {
+  it('continue: writes triggers, may StartExecution and DescribeExecution (a generation that exists already), nothing else', () => {
     expect(tableAccess('continue')).toEqual({ triggers: 'write' });
-    expect(grantsOf('continue', 'states')).toEqual(['states:StartExecution → stateMachine']);
+    expect(grantsOf('continue', 'states')).toEqual(['states:DescribeExecution → executions of stateMachine', 'states:StartExecution → stateMachine']);
     expect(grantsOf('continue', 'sqs')).toEqual([]);
+  });
+
+  it('fail: writes triggers (the outcome) and executions (its ledger pages), nothing else', () => {
+    expect(tableAccess('fail')).toEqual({ triggers: 'write', executions: 'write' });
+    expect(grantsOf('fail', 'states')).toEqual([]);
+    expect(grantsOf('fail', 'sqs')).toEqual([]);
   });
 
   it('worker: consumes both queues (no SendMessage), reads flows, writes triggers, executions and logs', () => {

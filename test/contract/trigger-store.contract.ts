@@ -244,6 +244,18 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
         });
       });
 
+      it('records why a FAILED backfill ended, and forgets that reason when the next backfill ends otherwise', async () => {
+        await withBackfill({ id: 'bf1' });
+        await store.finishBackfill(REF, 'bf1', 'FAILED', '2026-03-01T12:30:00.000Z', 'dispatch kept failing: throttled');
+        const failed = (await store.get(REF))?.lastBackfill;
+        await store.startBackfill(REF, aBackfill({ id: 'bf2' }), LATER);
+
+        await store.finishBackfill(REF, 'bf2', 'COMPLETED', '2026-03-01T14:00:00.000Z');
+
+        expect(failed).toEqual({ id: 'bf1', outcome: 'FAILED', endedDate: '2026-03-01T12:30:00.000Z', reason: 'dispatch kept failing: throttled' });
+        expect((await store.get(REF))?.lastBackfill).toEqual({ id: 'bf2', outcome: 'COMPLETED', endedDate: '2026-03-01T14:00:00.000Z' });
+      });
+
       it('keeps when the backfill ended through later writes to the row', async () => {
         await withBackfill();
         await store.finishBackfill(REF, 'bf1', 'COMPLETED', '2026-03-01T12:30:00.000Z');

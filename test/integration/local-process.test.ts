@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,7 +77,24 @@ describe('the local default as a real process (npm start)', () => {
     expect(second.output()).toContain('in use by another running instance');
 
     // A backfill, then a crash in the middle of it.
-    const flow = `id: crash\nnamespace: local\ntasks:\n  - id: work\n    type: io.kestra.plugin.scripts.shell.Commands\n    commands:\n      - sleep 0.1\ntriggers:\n  - id: minute\n    type: io.kestra.plugin.core.trigger.Schedule\n    cron: "* * * * *"\n`;
+    // Each run of a task writes its start and its end, with its shell's pid, to one file.
+    const marks = join(dataDir, 'marks.log');
+    const flow = [
+      'id: crash',
+      'namespace: local',
+      'tasks:',
+      '  - id: work',
+      '    type: io.kestra.plugin.scripts.shell.Commands',
+      '    commands:',
+      `      - echo "start {{ execution.id }} $$" >> ${marks}`,
+      '      - sleep 0.2',
+      `      - echo "end {{ execution.id }} $$" >> ${marks}`,
+      'triggers:',
+      '  - id: minute',
+      '    type: io.kestra.plugin.core.trigger.Schedule',
+      '    cron: "* * * * *"',
+      '',
+    ].join('\n');
     expect((await api.createFlow(flow)).status).toBe(200);
     const begin = new Date(Date.now() - 2 * 86_400_000);
     begin.setUTCSeconds(0, 0);
@@ -110,6 +127,21 @@ describe('the local default as a real process (npm start)', () => {
     const executions = done as any[];
     expect(executions).toHaveLength(150);
     expect(new Set(executions.map((e) => e.trigger.variables.date)).size).toBe(150);
+    // The runs the crash cut short died with the process: no run of an execution ends after its
+    // next run started (that would be two overlapping runs of one execution's task).
+    const latestRun = new Map<string, string>();
+    let cutShort = 0;
+    for (const line of readFileSync(marks, 'utf8').trim().split('\n')) {
+      const [what, id = '', pid = ''] = line.split(' ');
+      if (what === 'start') {
+        if (latestRun.has(id)) cutShort++;
+        latestRun.set(id, pid);
+      } else {
+        expect(pid, `a run of ${id} ended after its next run started`).toBe(latestRun.get(id));
+      }
+    }
+    expect(latestRun.size).toBe(150);
+    expect(cutShort).toBeGreaterThan(0);
 
     // A clean stop releases the data folder (npm itself just dies of the signal).
     kill(third, 'SIGTERM');

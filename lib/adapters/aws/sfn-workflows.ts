@@ -1,5 +1,12 @@
-import { ExecutionAlreadyExists, SendTaskSuccessCommand, StartExecutionCommand, StopExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import type { BackfillRunInput, BackfillWorkflows } from '../../ports';
+import {
+  DescribeExecutionCommand,
+  ExecutionAlreadyExists,
+  SendTaskSuccessCommand,
+  StartExecutionCommand,
+  StopExecutionCommand,
+  type SFNClient,
+} from '@aws-sdk/client-sfn';
+import type { BackfillRunInput, BackfillWorkflows, WorkflowStatus } from '../../ports';
 
 /** Backfill state machine executions on AWS Step Functions. */
 export class SfnBackfillWorkflows implements BackfillWorkflows {
@@ -8,20 +15,32 @@ export class SfnBackfillWorkflows implements BackfillWorkflows {
     private readonly stateMachineArn: string,
   ) {}
 
-  async start(name: string, input: BackfillRunInput): Promise<void> {
+  async start(name: string, input: BackfillRunInput): Promise<boolean> {
     try {
       await this.client.send(new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name, input: JSON.stringify(input) }));
+      return true;
     } catch (error) {
-      // Same name, same input while open is already idempotent on AWS; a closed one with that name means it ran.
-      if (error instanceof ExecutionAlreadyExists) return;
+      // Same name, same input while open is already idempotent on AWS; a closed one with that name
+      // (or an open one with another input) answers ExecutionAlreadyExists: it ran, or runs.
+      if (error instanceof ExecutionAlreadyExists) return false;
+      throw error;
+    }
+  }
+
+  async status(name: string): Promise<WorkflowStatus | undefined> {
+    try {
+      const { status } = await this.client.send(new DescribeExecutionCommand({ executionArn: this.executionArn(name) }));
+      // Redriven and about to run again: as good as running.
+      return status === 'PENDING_REDRIVE' ? 'RUNNING' : (status as WorkflowStatus | undefined);
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ExecutionDoesNotExist') return undefined;
       throw error;
     }
   }
 
   async stop(name: string): Promise<void> {
-    const executionArn = `${this.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
     try {
-      await this.client.send(new StopExecutionCommand({ executionArn, cause: 'backfill deleted' }));
+      await this.client.send(new StopExecutionCommand({ executionArn: this.executionArn(name), cause: 'backfill deleted' }));
     } catch (error) {
       if ((error as { name?: string }).name === 'ExecutionDoesNotExist') return;
       throw error;
@@ -36,5 +55,9 @@ export class SfnBackfillWorkflows implements BackfillWorkflows {
       if (['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken'].includes((error as { name?: string }).name ?? '')) return;
       throw error;
     }
+  }
+
+  private executionArn(name: string): string {
+    return `${this.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
   }
 }

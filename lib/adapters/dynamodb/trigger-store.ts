@@ -28,6 +28,8 @@ interface TriggerItem {
   lastBackfillOutcome?: BackfillOutcome;
   /** When the last backfill ended; rows written before it existed fall back to `updatedDate`. */
   lastBackfillEndedDate?: string;
+  /** Why the last backfill ended, for a FAILED one. */
+  lastBackfillReason?: string;
   backfillId?: string;
   /** The backfill's fixed parts as JSON (see `startBackfill`). */
   backfillDoc?: string;
@@ -213,14 +215,16 @@ export class DynamoTriggerStore implements TriggerStore {
     }
   }
 
-  async finishBackfill(ref: TriggerRef, backfillId: string, outcome: BackfillOutcome, updatedDate: string): Promise<boolean> {
+  async finishBackfill(ref: TriggerRef, backfillId: string, outcome: BackfillOutcome, updatedDate: string, reason?: string): Promise<boolean> {
+    // The previous backfill's reason goes with it: the one kept always belongs to this outcome.
     return this.conditional({
       Key: key(ref),
       UpdateExpression:
-        'SET updatedDate = :u, lastBackfillId = :id, lastBackfillOutcome = :outcome, lastBackfillEndedDate = :u ' +
-        'REMOVE backfillId, backfillDoc, cursorMs, currentDate, paused, dispatched, skipped, openPages, ended, failed, generation, executionName, taskToken',
+        `SET updatedDate = :u, lastBackfillId = :id, lastBackfillOutcome = :outcome, lastBackfillEndedDate = :u${reason ? ', lastBackfillReason = :reason' : ''} ` +
+        'REMOVE backfillId, backfillDoc, cursorMs, currentDate, paused, dispatched, skipped, openPages, ended, failed, generation, executionName, taskToken' +
+        (reason ? '' : ', lastBackfillReason'),
       ConditionExpression: 'backfillId = :id',
-      ExpressionAttributeValues: { ':id': backfillId, ':u': updatedDate, ':outcome': outcome },
+      ExpressionAttributeValues: { ':id': backfillId, ':u': updatedDate, ':outcome': outcome, ...(reason ? { ':reason': reason } : {}) },
     });
   }
 
@@ -314,6 +318,7 @@ function toState(item: TriggerItem): TriggerState {
       id: item.lastBackfillId,
       outcome: item.lastBackfillOutcome ?? 'COMPLETED',
       endedDate: item.lastBackfillEndedDate ?? item.updatedDate ?? '',
+      ...(item.lastBackfillReason ? { reason: item.lastBackfillReason } : {}),
     };
   }
   if (item.backfillId) {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { StateMachine } from 'aws-local-stepfunctions';
-import type { BackfillRunInput, BackfillWorkflows } from '../../ports';
+import type { BackfillRunInput, BackfillWorkflows, WorkflowStatus } from '../../ports';
 import './promise-with-resolvers';
 
 type JsonHandler = (payload: never) => Promise<unknown>;
@@ -16,6 +16,9 @@ interface TaskState {
   Parameters?: { FunctionName?: string; Payload?: unknown };
 }
 
+/** Ended executions remembered for `status` and `start` (names are per backfill and generation: a few per backfill). */
+const ENDED_REMEMBERED = 10_000;
+
 /**
  * Runs the repository's ASL file with aws-local-stepfunctions. Every Task state is bound to the
  * `functions/` handler its `${…FunctionArn}` placeholder names, and a `.waitForTaskToken` state
@@ -24,7 +27,13 @@ interface TaskState {
 export class LocalBackfillWorkflows implements BackfillWorkflows {
   private readonly machine: StateMachine;
   private readonly tasks: { stateName: string; handler: JsonHandler; callback: boolean }[] = [];
-  private readonly running = new Map<string, { abort: () => void; done: Promise<void> }>();
+  private readonly running = new Map<string, { abort: () => void; done: Promise<void>; aborted: boolean }>();
+  /**
+   * How the executions of this process ended, by name: as on AWS, a name that ran is not run again
+   * and `status` tells how it went. A restart forgets them, and that is what the restart wants: the
+   * executions did not survive it, so starting their names again resumes their backfills.
+   */
+  private readonly ended = new Map<string, WorkflowStatus>();
   /** Parked `.waitForTaskToken` states by token, with the execution that parked. */
   private readonly parked = new Map<string, { execution: string; resolve: (output: unknown) => void }>();
   readonly stats: LocalWorkflowStats = { executionsStarted: 0, stateTransitions: 0 };
@@ -43,8 +52,9 @@ export class LocalBackfillWorkflows implements BackfillWorkflows {
     this.machine = new StateMachine(definition as never);
   }
 
-  async start(name: string, input: BackfillRunInput): Promise<void> {
-    if (this.running.has(name)) return; // same name while running: idempotent, as StartExecution is
+  async start(name: string, input: BackfillRunInput): Promise<boolean> {
+    if (this.running.has(name)) return true; // same name while running: idempotent, as StartExecution is
+    if (this.ended.has(name)) return false; // ExecutionAlreadyExists
     this.stats.executionsStarted++;
     const execution = this.machine.run(input as never, {
       overrides: { taskResourceLocalHandlers: this.bindingsFor(name) as never },
@@ -56,23 +66,32 @@ export class LocalBackfillWorkflows implements BackfillWorkflows {
       for await (const event of execution.eventLogs) if (event.type === 'StateEntered') this.stats.stateTransitions++;
     })();
     const done = (async () => {
+      let status: WorkflowStatus = 'SUCCEEDED';
       try {
         await execution.result;
       } catch (error) {
+        status = 'FAILED';
         console.error(`Backfill state machine execution ${name} failed:`, error);
       } finally {
         await counting.catch(() => undefined);
+        this.remember(name, this.running.get(name)?.aborted ? 'ABORTED' : status);
         this.running.delete(name);
         // Stopped while parked (a paused backfill deleted, shutdown): nothing will resume its token.
         this.forgetParked(name);
       }
     })();
-    this.running.set(name, { abort: execution.abort, done });
+    this.running.set(name, { abort: execution.abort, done, aborted: false });
+    return true;
+  }
+
+  async status(name: string): Promise<WorkflowStatus | undefined> {
+    return this.running.has(name) ? 'RUNNING' : this.ended.get(name);
   }
 
   async stop(name: string): Promise<void> {
     const execution = this.running.get(name);
     if (!execution) return;
+    execution.aborted = true;
     execution.abort();
     await execution.done;
   }
@@ -122,6 +141,12 @@ export class LocalBackfillWorkflows implements BackfillWorkflows {
     const resumed = new Promise<unknown>((resolve) => this.parked.set(token, { execution, resolve }));
     await handler({ ...input.Payload, taskToken: token } as never);
     return resumed;
+  }
+
+  private remember(name: string, status: WorkflowStatus): void {
+    this.ended.set(name, status);
+    const oldest = this.ended.keys().next().value;
+    if (this.ended.size > ENDED_REMEMBERED && oldest !== undefined) this.ended.delete(oldest);
   }
 
   /** Drops an execution's parked token: its resolver would otherwise keep the whole stopped run reachable. */

@@ -28,6 +28,16 @@ export class TemplateError extends Error {
 export class UndefinedVariableError extends TemplateError {}
 
 /**
+ * A render ran past its time budget. Its own class so that callers can say whose budget it was
+ * (one execution's labels and inputs share one) without parsing the message.
+ */
+export class TemplateTimeLimitError extends TemplateError {
+  public constructor(public readonly timeoutMs: number) {
+    super(`Template rendering exceeded the time limit of ${timeoutMs} ms`);
+  }
+}
+
+/**
  * Attaches a position to an error that does not have one yet.
  *
  * Errors are raised deep inside helpers that do not know where they are in the template; the

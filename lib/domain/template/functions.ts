@@ -48,6 +48,7 @@ export const FUNCTIONS: ReadonlyMap<string, CallableDef> = new Map<string, Calla
     'now',
     {
       argNames: ['format', 'timeZone', 'locale'],
+      readsClock: true,
       apply: (_input, args, rt) => {
         const { format, zone } = dateArgs(args, rt, 'now');
         return formatDate(toZonedInstant(rt.now(), zone, null), format, zone);

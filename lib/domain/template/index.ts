@@ -22,17 +22,21 @@ import { resolveZone } from './dates';
 import { TemplateError } from './errors';
 import { Evaluator } from './evaluator';
 import { parseTemplate } from './parser';
+import { type TemplateReads, templateReads } from './reads';
 import { Runtime } from './runtime';
 import { isPlainObject, MAX_VALUE_DEPTH, setOwn } from './values';
 
 /** Thrown for every template problem: syntax, unknown names, bad arguments, limits. */
-export { TemplateError } from './errors';
+export { TemplateError, TemplateTimeLimitError } from './errors';
+export type { TemplateReads } from './reads';
 
 /** Options of `render` and `renderValue`. */
 export interface RenderOptions {
   /**
-   * Evaluation is aborted with a `TemplateError` once it has run this long.
-   * @default 1000
+   * Evaluation is aborted with a `TemplateTimeLimitError` once it has run this long. Renders run
+   * synchronously on the event loop that also answers API requests (locally), so this is how long
+   * one render may hold it.
+   * @default 50
    */
   timeoutMs?: number;
   /**
@@ -59,7 +63,11 @@ export interface RenderOptions {
   defaultTimeZone?: string;
 }
 
-const DEFAULT_TIMEOUT_MS = 1000;
+/**
+ * Real templates render in well under a millisecond; only a loop or a huge expansion comes near
+ * this. Kept short because a render blocks the event loop for as long as it runs.
+ */
+export const DEFAULT_TIMEOUT_MS = 50;
 const DEFAULT_MAX_OUTPUT_LENGTH = 1_000_000;
 const CACHE_CAPACITY = 500;
 /** Bigger templates are parsed every time rather than pinned in the cache. */
@@ -137,6 +145,21 @@ export function render(template: string, variables: Record<string, unknown>, opt
   return renderWith(template, variables, createRuntime(options));
 }
 
+/** Renders templates against one set of variables, every render counted against one deadline. */
+export interface Renderer {
+  render(template: string): string;
+}
+
+/**
+ * A renderer whose renders share one time budget (and clock): several fields of one document
+ * rendered with it can together hold the event loop for `timeoutMs` at most, not that much each.
+ * The deadline starts now.
+ */
+export function createRenderer(variables: Record<string, unknown>, options?: RenderOptions): Renderer {
+  const rt = createRuntime(options);
+  return { render: (template) => renderWith(template, variables, rt) };
+}
+
 /**
  * Renders every string inside a JSON-like value (map keys included, as Kestra does for maps),
  * returning a new value; numbers, booleans, null and other non-strings are kept as they are.
@@ -147,21 +170,40 @@ export function render(template: string, variables: Record<string, unknown>, opt
  * // { day: 'mon', retries: 3 }
  */
 export function renderValue(value: unknown, variables: Record<string, unknown>, options?: RenderOptions): unknown {
-  const rt = createRuntime(options);
+  return renderStrings(value, createRenderer(variables, options).render);
+}
+
+/**
+ * The walk of `renderValue` with the rendering of each string left to the caller: every string of
+ * the value, map keys included, goes through `renderString`, which may pick a renderer per string.
+ */
+export function renderStrings(value: unknown, renderString: (template: string) => string): unknown {
   const walk = (v: unknown, depth: number): unknown => {
     if (depth > MAX_VALUE_DEPTH) throw new TemplateError('Value is nested too deeply (or cyclic) to render');
-    if (typeof v === 'string') return renderWith(v, variables, rt);
+    if (typeof v === 'string') return renderString(v);
     if (Array.isArray(v)) return v.map((item) => walk(item, depth + 1));
     if (isPlainObject(v)) {
       const out: Record<string, unknown> = {};
       for (const key of Object.keys(v)) {
         const descriptor = Object.getOwnPropertyDescriptor(v, key);
         if (!descriptor || !('value' in descriptor)) continue;
-        setOwn(out, renderWith(key, variables, rt), walk(descriptor.value, depth + 1));
+        setOwn(out, renderString(key), walk(descriptor.value, depth + 1));
       }
       return out;
     }
     return v;
   };
   return walk(value, 0);
+}
+
+/**
+ * What `template` reads when rendered: its root variables and whether it reads the clock; nothing
+ * for a string without template syntax. A template that reads none of the variables that differ
+ * between two contexts renders the same in both (the engine has no other source of variation).
+ *
+ * @throws TemplateError when the template does not parse
+ */
+export function readsOf(template: string): TemplateReads {
+  if (!hasTemplateSyntax(template)) return { variables: new Set(), clock: false };
+  return templateReads(compile(template));
 }

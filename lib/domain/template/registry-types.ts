@@ -16,6 +16,8 @@ export interface CallableDef {
   argNames: readonly string[] | null;
   /** For filters: the input; for functions: always `null`. */
   apply(input: unknown, args: Args, rt: Runtime): unknown;
+  /** Reads the render's clock (`now()`): its result changes from one render to the next. */
+  readsClock?: boolean;
   /** Pebble's `default` filter receives `null` instead of failing when its input is undefined. */
   tolerateUndefinedInput?: boolean;
 }

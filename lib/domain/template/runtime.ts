@@ -2,7 +2,7 @@
  * Per-render state shared by the evaluator, filters and functions: the clock, the default zone and
  * the resource limits. One `Runtime` lives for one `render`/`renderValue` call.
  */
-import { TemplateError } from './errors';
+import { TemplateError, TemplateTimeLimitError } from './errors';
 import type { JavaZone } from './java-date-pattern';
 
 /** Largest list a template may build (ranges, `+` on lists, `split`). */
@@ -33,7 +33,7 @@ export class Runtime {
   /** Throws once the render has run longer than `timeoutMs`. */
   public checkTime(): void {
     if (this.elapsedMs() > this.deadline) {
-      throw new TemplateError(`Template rendering exceeded the time limit of ${this.timeoutMs} ms`);
+      throw new TemplateTimeLimitError(this.timeoutMs);
     }
   }
 

@@ -2,6 +2,7 @@
 /** A trigger's backfill column: a start button, or the running backfill's progress and controls. */
 import { useState } from 'preact/hooks';
 import { type Backfill, type Trigger, api } from './api';
+import { failedLastBackfill } from './last-backfill';
 import { html } from './ui';
 
 /** Ticks finished (succeeded, failed or skipped) out of the total, and the whole percentage. */
@@ -45,9 +46,18 @@ export function BackfillCell({
     }
   };
   if (!b) {
+    const failed = failedLastBackfill(trigger);
     return html`<div class="backfill-cell">
       <button type="button" class="secondary" disabled=${trigger.disabled} onClick=${onOpen}
         title=${trigger.disabled ? 'Enable the trigger to backfill it' : undefined}>Backfill executions</button>
+      ${
+        failed
+          ? html`<p class="last-backfill" role="status">
+              <span class="badge state-failed" title=${`Ended ${failed.endedDate}`}>Last backfill FAILED</span>
+              <span class="muted last-backfill-reason">${failed.reason}</span>
+            </p>`
+          : null
+      }
     </div>`;
   }
   const { done, total, percent } = progressOf(b);

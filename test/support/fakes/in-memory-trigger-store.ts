@@ -22,6 +22,7 @@ interface Row {
   lastBackfillId?: string;
   lastBackfillOutcome?: BackfillOutcome;
   lastBackfillEndedDate?: string;
+  lastBackfillReason?: string;
   backfill?: {
     id: string;
     fixed: string;
@@ -149,13 +150,15 @@ export class InMemoryTriggerStore implements TriggerStore {
     row.updatedDate = updatedDate;
   }
 
-  async finishBackfill(ref: TriggerRef, backfillId: string, outcome: BackfillOutcome, updatedDate: string): Promise<boolean> {
+  async finishBackfill(ref: TriggerRef, backfillId: string, outcome: BackfillOutcome, updatedDate: string, reason?: string): Promise<boolean> {
     const row = this.rows.get(key(ref));
     if (row?.backfill?.id !== backfillId) return false;
     row.updatedDate = updatedDate;
     row.lastBackfillId = backfillId;
     row.lastBackfillOutcome = outcome;
     row.lastBackfillEndedDate = updatedDate;
+    if (reason) row.lastBackfillReason = reason;
+    else delete row.lastBackfillReason;
     delete row.backfill;
     delete row.taskToken;
     return true;
@@ -220,7 +223,12 @@ function toState(row: Row): TriggerState {
   };
   if (row.date) state.date = row.date;
   if (row.lastBackfillId) {
-    state.lastBackfill = { id: row.lastBackfillId, outcome: row.lastBackfillOutcome ?? 'COMPLETED', endedDate: row.lastBackfillEndedDate ?? row.updatedDate };
+    state.lastBackfill = {
+      id: row.lastBackfillId,
+      outcome: row.lastBackfillOutcome ?? 'COMPLETED',
+      endedDate: row.lastBackfillEndedDate ?? row.updatedDate,
+      ...(row.lastBackfillReason ? { reason: row.lastBackfillReason } : {}),
+    };
   }
   if (row.backfill) {
     const b = row.backfill;

@@ -210,6 +210,20 @@ describe('createExecutionRunner', () => {
         ]);
       });
 
+      it('fails a Log task whose messages loop past their shared 50 ms budget, saying so', async () => {
+        // A hundred million iterations take seconds on any machine.
+        await givenFlow({ tasks: [logTask(['first', '{% for i in 0..100000000 %}{% endfor %}'])] });
+        await givenExecution();
+
+        await createExecutionRunner(deps).runExecutions(byId('e1'));
+
+        expect((await stateOf()).state.current).toBe('FAILED');
+        expect(await executionLogs(deps, 'e1')).toEqual([
+          expect.objectContaining({ message: 'first' }),
+          expect.objectContaining({ level: 'ERROR', message: expect.stringContaining('Template rendering exceeded the time limit of 50 ms') }),
+        ]);
+      });
+
       it('fails a shell task before its process starts', async () => {
         await givenFlow({ tasks: [shellTask({ commands: ['echo {{ 1 / 0 }}'] })] });
         await givenExecution();

@@ -2,11 +2,20 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { render, renderValue, TemplateError } from '../../../lib/domain/template';
+import { createRenderer, DEFAULT_TIMEOUT_MS, render, renderValue, TemplateError, TemplateTimeLimitError } from '../../../lib/domain/template';
 
 const engineDir = fileURLToPath(new URL('../../../lib/domain/template/', import.meta.url));
 
 /** Asserts `fn` throws a TemplateError (never another error type) and returns its message. */
+function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected an error');
+}
+
 function failsWith(fn: () => unknown): string {
   try {
     fn();
@@ -191,6 +200,25 @@ describe('Time limits', () => {
     expect(render(loop, {}, { timeoutMs: 2 * oneRender, elapsedMs: workClock() })).toBe('');
     // …but not three in one call, which share the deadline.
     expect(failsWith(() => renderValue([loop, loop, loop], {}, { timeoutMs: 2 * oneRender, elapsedMs: workClock() }))).toContain('time limit');
+  });
+
+  it('shares one deadline between the renders of one renderer', () => {
+    const loop = '{% for i in 0..20000 %}{% endfor %}';
+    const clock = workClock();
+    render(loop, {}, { timeoutMs: 1_000_000, elapsedMs: clock });
+    const oneRender = clock();
+    const renderer = createRenderer({}, { timeoutMs: 2 * oneRender, elapsedMs: workClock() });
+    expect(renderer.render(loop)).toBe('');
+    expect(renderer.render(loop)).toBe('');
+    const error = thrown(() => renderer.render(loop));
+    expect(error).toBeInstanceOf(TemplateTimeLimitError);
+    expect((error as TemplateTimeLimitError).timeoutMs).toBe(2 * oneRender);
+  });
+
+  it('allows 50 ms by default: a render holds the event loop no longer', () => {
+    expect(DEFAULT_TIMEOUT_MS).toBe(50);
+    // A hundred million iterations take seconds on any machine: the default budget stops them.
+    expect(failsWith(() => render('{% for i in 0..100000000 %}{% endfor %}', {}))).toContain('time limit of 50 ms');
   });
 
   it('is not caught by ?? or default', () => {

@@ -1,6 +1,7 @@
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { handler as continueHandler } from '../../../functions/continue';
 import type { handler as dispatchHandler } from '../../../functions/dispatch';
+import type { handler as failHandler } from '../../../functions/fail';
 import type { handler as parkHandler } from '../../../functions/park';
 import type { DispatchOutput, DispatchStatus } from '../../../lib/app/dispatch';
 import type { BackfillRunInput } from '../../../lib/ports';
@@ -25,6 +26,7 @@ export interface TaskStubs {
   dispatch: typeof dispatchHandler;
   park: typeof parkHandler;
   continue: typeof continueHandler;
+  fail: typeof failHandler;
 }
 
 type ParkInput = Parameters<TaskStubs['park']>[0];

@@ -28,6 +28,10 @@ const HANDED_OVER = 'Handed over to the next execution';
 const COMPLETE = 'Backfill complete';
 const DELETED = 'Backfill deleted';
 const UNKNOWN = 'Unknown dispatch status';
+const COUNT = 'Count failed rounds';
+const FIRST_FAILED = 'First failed round';
+const GIVE_UP = 'Give up?';
+const BACK_OFF = 'Back off after a failed round';
 
 const PARK_TIMEOUT_MS = 86_400_000;
 
@@ -43,7 +47,7 @@ afterEach(() => {
 
 /** The scenario's stubs; a task it leaves out fails the execution with UnexpectedTaskCall if reached. */
 function tasks(stubs: Pick<TaskStubs, 'dispatch'> & Partial<TaskStubs>): TaskStubs {
-  return { park: unexpected('park'), continue: unexpected('continue'), ...stubs };
+  return { park: unexpected('park'), continue: unexpected('continue'), fail: unexpected('fail'), ...stubs };
 }
 
 const parksAndWaits = () => recordingStub<TaskStubs['park']>(() => ({ parked: true }));
@@ -233,21 +237,21 @@ describe('backfill state machine', () => {
       expect(park.calls.map((call) => call.taskToken)).toEqual(['token-1', 'token-2']);
     });
 
-    it('fails the execution when the park function itself fails: no retry of function errors, no Catch', async () => {
+    it('backs off when the park function itself fails (no retry of function errors), then dispatches again', async () => {
       // Prepare
       const park = recordingStub<TaskStubs['park']>(() => ({ parked: true }), throttled);
+      const dispatch = scriptedDispatch('PAUSED', 'DONE');
 
       // Act
-      const outcome = await machine.start(aRunInput(), tasks({ dispatch: scriptedDispatch('PAUSED', 'DONE'), park })).outcome;
+      const outcome = await machine.start(aRunInput(), tasks({ dispatch, park })).outcome;
 
-      // Assess
+      // Assess: the token was never stored, so nobody could resume it; dispatch parks again if still paused.
       expect(summarize(outcome)).toEqual({
-        status: 'FAILED',
-        states: [DISPATCH, NEXT, PARK],
-        error: 'Error',
-        cause: expect.stringContaining('DynamoDB is throttling'),
+        status: 'SUCCEEDED',
+        states: [DISPATCH, NEXT, PARK, COUNT, FIRST_FAILED, GIVE_UP, BACK_OFF, DISPATCH, NEXT, COMPLETE],
       });
       expect(park.calls).toHaveLength(1);
+      expect(dispatch.calls[1]).toEqual(aRunInput({ iteration: 1 + 4 }));
     });
   });
 
@@ -282,23 +286,24 @@ describe('backfill state machine', () => {
       expect(retriesOf(outcome.history, CONTINUE)).toEqual([{ errorEquals: ['States.ALL'], attempt: 1 }]);
     });
 
-    it('fails the execution once the hand-over has failed 7 times (1 + 6 retries): no Catch', async () => {
+    it('backs off once the hand-over has failed 7 times (1 + 6 retries), then dispatches, which asks for the hand-over again', async () => {
       // Prepare
       const failures = Array.from({ length: 7 }, () => namedError('ThrottlingException', 'StartExecution throttled'));
-      const continueTask = recordingStub<TaskStubs['continue']>(() => ({ handedOverTo: 'never' }), ...failures);
-      const dispatch = scriptedDispatch('CONTINUE_AS_NEW');
+      const continueTask = recordingStub<TaskStubs['continue']>(() => ({ handedOverTo: 'g1' }), ...failures);
+      const dispatch = scriptedDispatch('CONTINUE_AS_NEW', 'CONTINUE_AS_NEW');
 
       // Act
       const outcome = await machine.start(aRunInput(), tasks({ dispatch, continue: continueTask })).outcome;
 
       // Assess
       expect(summarize(outcome)).toEqual({
-        status: 'FAILED',
-        states: [DISPATCH, NEXT, CONTINUE],
-        error: 'ThrottlingException',
-        cause: 'StartExecution throttled',
+        status: 'SUCCEEDED',
+        states: [DISPATCH, NEXT, CONTINUE, COUNT, FIRST_FAILED, GIVE_UP, BACK_OFF, DISPATCH, NEXT, CONTINUE, HANDED_OVER],
       });
-      expect(continueTask.calls).toHaveLength(7);
+      expect(continueTask.calls).toHaveLength(8);
+      expect(inputsOf(outcome.history, BACK_OFF)).toEqual([
+        expect.objectContaining({ failedRounds: 1, lastFailure: { Error: 'ThrottlingException', Cause: 'StartExecution throttled' } }),
+      ]);
     });
   });
 
@@ -382,7 +387,7 @@ describe('backfill state machine', () => {
       expect(dispatch.calls).toHaveLength(3);
     });
 
-    it('fails the execution with the function error after 6 attempts (1 + 5 retries): no Catch', async () => {
+    it('after 6 attempts of a function error (1 + 5 retries) the round has failed: it backs off and dispatches again', async () => {
       // Prepare
       const dispatch = scriptedDispatch(...times(6, throws(throttled)), 'DONE');
 
@@ -390,16 +395,12 @@ describe('backfill state machine', () => {
       const outcome = await machine.start(aRunInput(), tasks({ dispatch })).outcome;
 
       // Assess
-      expect(summarize(outcome)).toEqual({
-        status: 'FAILED',
-        states: [DISPATCH],
-        error: 'Error',
-        cause: expect.stringContaining('DynamoDB is throttling'),
-      });
-      expect(dispatch.calls).toHaveLength(6);
+      expect(summarize(outcome)).toEqual({ status: 'SUCCEEDED', states: [DISPATCH, COUNT, FIRST_FAILED, GIVE_UP, BACK_OFF, DISPATCH, NEXT, COMPLETE] });
+      expect(dispatch.calls).toHaveLength(7);
+      expect(failuresOf(outcome.history, DISPATCH)).toHaveLength(6);
     });
 
-    it('fails the execution after 7 attempts of a Lambda service error (1 + 6 retries)', async () => {
+    it('after 7 attempts of a Lambda service error (1 + 6 retries) the round has failed: it backs off and dispatches again', async () => {
       // Prepare
       const dispatch = scriptedDispatch(...times(7, throws(namedError('Lambda.ServiceException'))), 'DONE');
 
@@ -407,8 +408,8 @@ describe('backfill state machine', () => {
       const outcome = await machine.start(aRunInput(), tasks({ dispatch })).outcome;
 
       // Assess
-      expect(summarize(outcome)).toMatchObject({ status: 'FAILED', states: [DISPATCH], error: 'Lambda.ServiceException' });
-      expect(dispatch.calls).toHaveLength(7);
+      expect(summarize(outcome)).toEqual({ status: 'SUCCEEDED', states: [DISPATCH, COUNT, FIRST_FAILED, GIVE_UP, BACK_OFF, DISPATCH, NEXT, COMPLETE] });
+      expect(dispatch.calls).toHaveLength(8);
     });
 
     it('counts retries per visit of the state: failures spread over iterations do not add up', async () => {
