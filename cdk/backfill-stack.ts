@@ -6,7 +6,7 @@ import { BACKFILL_TASK_FUNCTIONS, type BackfillTaskPlaceholder } from '../lib/wo
 import { type DeployConfig, isDevStage } from './config';
 import { BackfillAlarms } from './constructs/backfill-alarms';
 import { BackfillApi } from './constructs/backfill-api';
-import { BackfillFunctions, DEAD_LETTER_TIMEOUT, SWEEP_INTERVAL, WORKER_TIMEOUT } from './constructs/backfill-functions';
+import { BackfillFunctions, DEAD_LETTER_TIMEOUT, METRICS_NAMESPACE, SWEEP_INTERVAL, WORKER_TIMEOUT } from './constructs/backfill-functions';
 import { BackfillTables } from './constructs/backfill-tables';
 import { BackfillWorkflow } from './constructs/backfill-workflow';
 import { ExecutionQueue } from './constructs/execution-queue';
@@ -53,6 +53,8 @@ export class BackfillStack extends Stack {
       tables: this.tables,
       queues: { backfill: this.executionQueue.queue, live: this.liveExecutionQueue.queue },
       stateMachineName,
+      serviceName: this.stackName,
+      stallAlarmSeconds: config.stallAlarmSeconds,
       ...logs,
     });
     const fn = this.functions.byModule;
@@ -94,12 +96,13 @@ export class BackfillStack extends Stack {
       functions,
       stateMachine: this.workflow.stateMachine,
       api: this.api.api,
+      stalledBackfills: { namespace: METRICS_NAMESPACE, service: this.stackName, stallAlarmSeconds: config.stallAlarmSeconds },
       email: config.alarmEmail,
     });
 
     new CfnOutput(this, 'AlarmTopicArn', {
       value: this.alarms.topic.topicArn,
-      description: 'Alarms (dead letters, function errors, failed backfills, API 5xx); subscribe to it',
+      description: 'Alarms (dead letters, function errors, failed or stalled backfills, API 5xx); subscribe to it',
     });
     if (this.webSignIn) {
       new CfnOutput(this, 'WebUiSignInUrl', { value: this.webSignIn.signInUrl, description: 'Open this to sign in to the web UI (it lands on /ui)' });

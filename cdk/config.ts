@@ -25,9 +25,13 @@ export interface DeployConfig {
   worker: WorkerSettings;
   /** Subscribed by email to the alarms topic when set. */
   alarmEmail?: string;
+  /** A backfill that made no progress for this long raises the stalled-backfill alarm (STALL_ALARM_SECONDS). */
+  stallAlarmSeconds: number;
 }
 
 const DEFAULT_STAGE = 'dev';
+/** An hour: longer than a batch's executions take on the default worker settings, queueing included. */
+export const DEFAULT_STALL_ALARM_SECONDS = 3600;
 export const DEFAULT_WORKER: WorkerSettings = { batchSize: 10, batchingWindowSeconds: 0, maxConcurrency: 10 };
 
 /** The context keys this app reads, with the meaning of each (the deploy guide lists them too). */
@@ -42,6 +46,7 @@ const CONTEXT_KEYS = {
   workerBatchSize: 'workerBatchSize',
   workerBatchingWindowSeconds: 'workerBatchingWindowSeconds',
   workerMaxConcurrency: 'workerMaxConcurrency',
+  stallAlarmSeconds: 'stallAlarmSeconds',
 } as const;
 
 export class DeployConfigError extends Error {
@@ -125,7 +130,9 @@ export function readDeployConfig(read: ContextReader): DeployConfig {
   if (alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail)) {
     throw new DeployConfigError(`context alarmEmail must be an email address, got "${alarmEmail}"`);
   }
-  return { stage, auth: readAuth(read), webUi: readWebUi(read), worker: readWorker(read), ...(alarmEmail ? { alarmEmail } : {}) };
+  // At least two sweep intervals (the sweep measures it), at most a week.
+  const stallAlarmSeconds = integer(read, CONTEXT_KEYS.stallAlarmSeconds, DEFAULT_STALL_ALARM_SECONDS, 600, 7 * 24 * 3600);
+  return { stage, auth: readAuth(read), webUi: readWebUi(read), worker: readWorker(read), stallAlarmSeconds, ...(alarmEmail ? { alarmEmail } : {}) };
 }
 
 export function isDevStage(config: DeployConfig): boolean {

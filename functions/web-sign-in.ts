@@ -4,6 +4,7 @@ import type {
   APIGatewayRequestAuthorizerEventV2,
   APIGatewaySimpleAuthorizerWithContextResult,
 } from 'aws-lambda';
+import { lambdaTelemetry } from '../lib/adapters/aws/powertools-telemetry';
 import { REFRESH_COOKIE, SESSION_COOKIE, readCookie } from '../lib/web/cookies';
 import { readWebSignInSettings } from '../lib/web/settings';
 import { SignInRejected, WebSignIn } from '../lib/web/sign-in';
@@ -25,6 +26,8 @@ export const REFRESH_ROUTE_KEY = 'GET /ui/refresh';
 
 let signIn: WebSignIn | undefined;
 const webSignIn = () => (signIn ??= new WebSignIn(readWebSignInSettings()));
+let telemetry: ReturnType<typeof lambdaTelemetry> | undefined;
+const log = () => (telemetry ??= lambdaTelemetry());
 
 type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<SessionContext | Record<string, never>>;
 
@@ -54,7 +57,7 @@ async function authorize(event: APIGatewayRequestAuthorizerEventV2): Promise<Aut
     return { isAuthorized: true, context: user };
   } catch (e) {
     if (!(e instanceof SignInRejected)) throw e;
-    console.info(JSON.stringify({ message: 'sign-in rejected', routeKey: event.routeKey, reason: e.message }));
+    log().info('sign-in rejected', { routeKey: event.routeKey, reason: e.message });
     return { isAuthorized: false, context: {} };
   }
 }

@@ -77,6 +77,12 @@ export interface Settings {
     staleAfterSeconds: number;
     /** How often the sweep runs (an EventBridge rule on AWS, a timer locally). */
     intervalSeconds: number;
+    /**
+     * A backfill (not paused) whose oldest open ledger page was sent longer ago than this has made no
+     * progress for that long: the sweep counts it in its `StalledBackfills` metric, which an alarm
+     * watches. Longer than the longest run a batch's executions may take, queueing included.
+     */
+    stallAlarmSeconds: number;
   };
 }
 
@@ -176,6 +182,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     sweep: {
       staleAfterSeconds: positiveInt(env, 'SWEEP_STALE_SECONDS', 1800),
       intervalSeconds: positiveInt(env, 'SWEEP_INTERVAL_SECONDS', 300),
+      stallAlarmSeconds: positiveInt(env, 'STALL_ALARM_SECONDS', 3600),
     },
   };
 }

@@ -306,3 +306,33 @@ export interface ShellResult {
 
 /** Runs a shell task's script as a process (the worker's only way to run user code). */
 export type ShellRunner = (run: ShellRun) => Promise<ShellResult>;
+
+/**
+ * The fields a log line may carry beyond its message: the ids an operator searches by (`executionId`,
+ * `backfillId`), what happened (`outcome`, `state`…), and `error` for a thrown value.
+ */
+export interface LogFields {
+  executionId?: string;
+  backfillId?: string;
+  error?: unknown;
+  [key: string]: unknown;
+}
+
+/** The metrics the functions emit (see README, Observability); `Seconds` for ages and lags, `Count` otherwise. */
+export type MetricUnit = 'Count' | 'Seconds';
+
+/**
+ * Structured logs and metrics, for the handlers in `functions/` (on AWS: Powertools Logger and
+ * Metrics as EMF; locally: the same Logger formatted for a terminal, metrics off). Use cases report
+ * through their results; this port is for whoever turns those into logs and numbers.
+ */
+export interface Telemetry {
+  debug(message: string, fields?: LogFields): void;
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+  /** Adds `value` to a metric of the invocation in hand; with `dimensions`, a metric of its own with those (e.g. `state`). */
+  metric(name: string, unit: MetricUnit, value: number, dimensions?: Record<string, string>): void;
+  /** Ends an invocation: publishes the metrics it added (one EMF document on AWS). */
+  publish(): void;
+}

@@ -21,11 +21,12 @@ import { InteractiveFirst } from '../lib/adapters/local/interactive-first';
 import { LocalBackfillWorkflows } from '../lib/adapters/local/local-backfill-workflows';
 import { type LocalDynamo, startLocalDynamo } from '../lib/adapters/local/local-dynamo';
 import { LocalExecutionQueue } from '../lib/adapters/local/local-execution-queue';
+import { terminalTelemetry } from '../lib/adapters/local/terminal-telemetry';
 import { runShellCommands } from '../lib/adapters/process/shell-commands';
 import { sweepStuck } from '../lib/app/stuck-executions';
 import { upsertFlow } from '../lib/app/flows';
 import { QUEUE_MAX_RECEIVE_COUNT, type Settings, readSettings, visibilityTimeoutSecondsFor } from '../lib/config';
-import type { Clock, DispatchLedger, ExecutionStore, FlowStore, LocalRecovery, LogStore, ShellRunner, TriggerStore } from '../lib/ports';
+import type { Clock, DispatchLedger, ExecutionStore, FlowStore, LocalRecovery, LogStore, ShellRunner, Telemetry, TriggerStore } from '../lib/ports';
 import { readBackfillDefinition } from '../lib/workflow/definition';
 
 /**
@@ -57,6 +58,11 @@ export interface LocalOptions {
   /** Delay before a failed queue record is delivered again; by default as on AWS (visibilityTimeoutSecondsFor). */
   visibilityTimeoutMs?: number;
   clock?: Clock;
+  /**
+   * The telemetry of each handler (`worker`, `dispatch`, `sweep`, `dead-letter`, and `local` for
+   * the rest): by default Powertools' Logger on the terminal and no metrics (terminalTelemetry).
+   */
+  telemetry?: (handler: string) => Telemetry;
   /** Runs the live schedule (the tick function) every this many ms; off when undefined (tests drive time themselves). */
   liveTickMs?: number;
   log?: (message: string) => void;
@@ -90,6 +96,8 @@ export interface LocalDependencies {
   workflows: LocalBackfillWorkflows;
   runShell: ShellRunner;
   sleep: (ms: number) => Promise<void>;
+  /** The `local` telemetry; each handler the runtime builds gets its own (LocalOptions.telemetry). */
+  telemetry: Telemetry;
 }
 
 export interface LocalRuntime {
@@ -170,6 +178,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
       ContinueFunctionArn: call('continue'),
       FailFunctionArn: call('fail'),
     });
+    const telemetryOf = options.telemetry ?? terminalTelemetry;
     const deps: LocalDependencies = {
       settings,
       clock: options.clock ?? { now: () => new Date() },
@@ -178,12 +187,13 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
       workflows,
       runShell: runShellCommands,
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      telemetry: telemetryOf('local'),
     };
     const wrap = <I, O>(name: LocalHandlerName, handler: (input: I) => Promise<O>) => options.instrument?.handler?.(name, handler) ?? handler;
-    worker = wrap('worker', createWorkerHandler(deps));
-    deadLetter = createDeadLetterHandler(deps);
-    const sweep = createSweepHandler(deps);
-    tasks.dispatch = wrap('dispatch', createDispatchHandler(deps));
+    worker = wrap('worker', createWorkerHandler({ ...deps, telemetry: telemetryOf('worker') }));
+    deadLetter = createDeadLetterHandler({ ...deps, telemetry: telemetryOf('dead-letter') });
+    const sweep = createSweepHandler({ ...deps, telemetry: telemetryOf('sweep') });
+    tasks.dispatch = wrap('dispatch', createDispatchHandler({ ...deps, telemetry: telemetryOf('dispatch') }));
     tasks.park = wrap('park', createParkHandler(deps));
     tasks.continue = wrap('continue', createContinueHandler(deps));
     tasks.fail = wrap('fail', createFailHandler(deps));

@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
-import { Alarm, ComparisonOperator, type IMetric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, type IMetric, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -16,6 +16,8 @@ export interface BackfillAlarmsProps {
   functions: Record<string, IFunction>;
   stateMachine: StateMachine;
   api: HttpApi;
+  /** Where the sweep's `StalledBackfills` metric is (Powertools Metrics: namespace and `service` dimension), and the stall time it counts with. */
+  stalledBackfills: { namespace: string; service: string; stallAlarmSeconds: number };
   /** Subscribed to the topic by email when given. */
   email?: string;
 }
@@ -25,7 +27,8 @@ const PERIOD = Duration.minutes(5);
 
 /**
  * What an operator must hear about, on one SNS topic: executions stuck in a dead-letter queue,
- * crashed functions, failed or timed-out state machine executions, and the API's 5xx answers.
+ * crashed functions, failed or timed-out state machine executions, backfills that made no progress
+ * for STALL_ALARM_SECONDS, and the API's 5xx answers.
  * Task failures are not alarms: they are the flow's business, recorded on the execution.
  */
 export class BackfillAlarms extends Construct {
@@ -56,6 +59,15 @@ export class BackfillAlarms extends Construct {
       'BackfillExecutionsTimedOut',
       props.stateMachine.metricTimedOut({ period: PERIOD, statistic: 'Sum' }),
       'A backfill state machine execution timed out.',
+    );
+    // The sweep emits it every run (every 5 minutes), zeros included: the maximum of a period is the
+    // number of backfills whose oldest open ledger page was older than the stall time at the last sweep.
+    const { namespace, service, stallAlarmSeconds } = props.stalledBackfills;
+    this.add(
+      'StalledBackfills',
+      new Metric({ namespace, metricName: 'StalledBackfills', dimensionsMap: { service }, period: PERIOD, statistic: 'Maximum' }),
+      `A backfill made no progress for ${stallAlarmSeconds} s (STALL_ALARM_SECONDS): its oldest batch still has executions ` +
+        'that did not end, or nothing dispatches. The sweep logs its backfillId (WARN "Backfill made no progress"); see docs/deploy.md.',
     );
     this.add('ApiServerErrors', props.api.metricServerError({ period: PERIOD, statistic: 'Sum' }), 'The API answered 5xx.');
   }

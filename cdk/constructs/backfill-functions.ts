@@ -139,8 +139,15 @@ function stateMachineExecutionsArnFor(scope: Construct, stateMachineName: string
   });
 }
 
+/** The CloudWatch namespace of the functions' metrics (Powertools Metrics, EMF). */
+export const METRICS_NAMESPACE = 'KestraBackfills';
+
 export interface BackfillFunctionsProps {
   tables: BackfillTables;
+  /** POWERTOOLS_SERVICE_NAME: the `service` key of every log line and the `service` dimension of every metric. */
+  serviceName: string;
+  /** STALL_ALARM_SECONDS: how long without progress makes a backfill count as stalled (the sweep's StalledBackfills). */
+  stallAlarmSeconds: number;
   /** The execution queue of each lane: backfilled and live executions travel apart. */
   queues: Record<ExecutionLane, IQueue>;
   stateMachineName: string;
@@ -176,6 +183,9 @@ export class BackfillFunctions extends Construct {
       BACKFILL_DISPATCH_ROUND_SECONDS: String(DISPATCH_ROUND.toSeconds()),
       SWEEP_INTERVAL_SECONDS: String(SWEEP_INTERVAL.toSeconds()),
       SWEEP_STALE_SECONDS: String(SWEEP_STALE.toSeconds()),
+      STALL_ALARM_SECONDS: String(props.stallAlarmSeconds),
+      POWERTOOLS_SERVICE_NAME: props.serviceName,
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
     };
 
     const byModule = {} as Record<FunctionModule, ServiceFunction>;

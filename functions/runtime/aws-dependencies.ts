@@ -2,11 +2,23 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SfnBackfillWorkflows } from '../../lib/adapters/aws/sfn-workflows';
+import { lambdaTelemetry } from '../../lib/adapters/aws/powertools-telemetry';
 import { SqsExecutionQueue } from '../../lib/adapters/aws/sqs-queue';
 import { storesFor } from '../../lib/adapters/dynamodb/stores';
 import { runShellCommands } from '../../lib/adapters/process/shell-commands';
 import { ConfigurationError, type Settings, readSettings } from '../../lib/config';
-import type { BackfillWorkflows, Clock, DispatchLedger, ExecutionQueue, ExecutionStore, FlowStore, LogStore, ShellRunner, TriggerStore } from '../../lib/ports';
+import type {
+  BackfillWorkflows,
+  Clock,
+  DispatchLedger,
+  ExecutionQueue,
+  ExecutionStore,
+  FlowStore,
+  LogStore,
+  ShellRunner,
+  Telemetry,
+  TriggerStore,
+} from '../../lib/ports';
 
 /** The AWS composition root's output: every port, bound to DynamoDB, SQS, Step Functions and the Lambda's own processes. */
 export interface AwsDependencies {
@@ -21,6 +33,8 @@ export interface AwsDependencies {
   workflows: BackfillWorkflows;
   runShell: ShellRunner;
   sleep: (ms: number) => Promise<void>;
+  /** Powertools Logger and Metrics (EMF), configured by POWERTOOLS_* variables. */
+  telemetry: Telemetry;
 }
 
 /** Builds the AWS wiring from the Lambda environment (variables set by CDK); fails fast on a missing one. */
@@ -37,6 +51,7 @@ function buildAwsDependencies(env: NodeJS.ProcessEnv): AwsDependencies {
     workflows: new SfnBackfillWorkflows(new SFNClient({}), settings.stateMachineArn),
     runShell: runShellCommands,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    telemetry: lambdaTelemetry(),
   };
 }
 

@@ -110,6 +110,14 @@ export interface SweepReport {
   requeued: number;
   /** Slots whose execution had ended but whose page did not say so (a worker died between the two writes). */
   repaired: number;
+  /**
+   * Backfills, not paused, whose oldest open ledger page was sent more than `stallAfterMs` ago: for
+   * that long some of their executions have not ended, or ended pages were not folded (nothing
+   * dispatches). What the "no progress" alarm counts.
+   */
+  stalled: { backfillId: string; namespace: string; flowId: string; triggerId: string; oldestPageSentAt: string }[];
+  /** Age of the oldest open ledger page of the backfills that are not paused, in seconds (0 without one). */
+  oldestOpenPageSeconds: number;
 }
 
 /** Unfinished executions of one owner (a backfill, a live schedule) the sweep looks at per run. */
@@ -127,18 +135,25 @@ const UNFINISHED_SWEEP_LIMIT = 1000;
  * one more delivery, never a second run. Executions that cannot be run end FAILED elsewhere, after a
  * bounded number of tries: the dead-letter consumer (`failUnrunnable`) and the worker's attempt limit.
  */
-export async function sweepStuck(deps: SweepDeps, options: { staleAfterMs: number }): Promise<SweepReport> {
-  const report: SweepReport = { resent: 0, requeued: 0, repaired: 0 };
+export async function sweepStuck(deps: SweepDeps, options: { staleAfterMs: number; stallAfterMs?: number }): Promise<SweepReport> {
+  const report: SweepReport = { resent: 0, requeued: 0, repaired: 0, stalled: [], oldestOpenPageSeconds: 0 };
   const now = deps.clock.now();
   const staleBefore = now.getTime() - options.staleAfterMs;
   for (const state of await deps.triggers.listWithBackfill()) {
     const backfill = state.backfill;
     if (!backfill) continue;
     const ref: TriggerRef = { namespace: state.namespace, flowId: state.flowId, triggerId: state.triggerId };
+    const open = await deps.ledger.read(backfill.openPages);
+    const oldestSentMs = Math.min(...open.map((page) => Date.parse(page.sentAt)));
+    // A paused backfill makes no progress on purpose.
+    if (open.length && !backfill.paused) {
+      report.oldestOpenPageSeconds = Math.max(report.oldestOpenPageSeconds, Math.floor((now.getTime() - oldestSentMs) / 1000));
+      if (options.stallAfterMs !== undefined && now.getTime() - oldestSentMs > options.stallAfterMs) {
+        report.stalled.push({ backfillId: backfill.id, ...ref, oldestPageSentAt: new Date(oldestSentMs).toISOString() });
+      }
+    }
     // A paused backfill's unstarted executions wait on purpose (their slots are held): none is lost.
-    const pages = (backfill.paused ? [] : await deps.ledger.read(backfill.openPages)).filter(
-      (page) => inFlightOf(page) > 0 && Date.parse(page.sweptAt ?? page.sentAt) <= staleBefore,
-    );
+    const pages = backfill.paused ? [] : open.filter((page) => inFlightOf(page) > 0 && Date.parse(page.sweptAt ?? page.sentAt) <= staleBefore);
     for (const page of pages) {
       const ended = new Set(page.ended);
       const ids = new Map(page.ticks.flatMap((tick, slot) => (ended.has(slot) ? [] : [[slot, tickExecutionId(page.backfillId, tick)] as const])));

@@ -3,7 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { readSettings } from '../../lib/config';
 import { ALL_TABLES } from '../../lib/adapters/dynamodb/tables';
 import { readFileSync } from 'node:fs';
-import { DISPATCH_ROUND, DISPATCH_TIMEOUT, TASK_DEFAULT_TIMEOUT, WORKER_LEASE, WORKER_TIMEOUT } from '../../cdk/constructs/backfill-functions';
+import {
+  DISPATCH_ROUND,
+  DISPATCH_TIMEOUT,
+  METRICS_NAMESPACE,
+  TASK_DEFAULT_TIMEOUT,
+  WORKER_LEASE,
+  WORKER_TIMEOUT,
+} from '../../cdk/constructs/backfill-functions';
 import { BACKFILL_ASL_PATH } from '../../lib/workflow/definition';
 import { FUNCTION_MODULES } from '../../cdk/function-entries';
 import { logicalIdOf, resourceOf, resourcesOf, synthStack } from './synth';
@@ -175,6 +182,10 @@ describe('Lambda functions', () => {
           BACKFILL_STATE_MACHINE_ARN: stateMachineArn,
           WORKER_LEASE_SECONDS: String(WORKER_LEASE.toSeconds()),
           BACKFILL_DISPATCH_ROUND_SECONDS: String(DISPATCH_ROUND.toSeconds()),
+          // Powertools Logger and Metrics: the service key and dimension, and the metrics' namespace.
+          POWERTOOLS_SERVICE_NAME: 'KestraBackfills-dev',
+          POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+          STALL_ALARM_SECONDS: '3600',
         },
       });
     }
@@ -291,6 +302,27 @@ describe('alarms', () => {
     expect(watching('AWS/States', 'ExecutionsFailed')).toHaveLength(1);
     expect(watching('AWS/States', 'ExecutionsTimedOut')).toHaveLength(1);
     expect(watching('AWS/ApiGateway', '5xx')).toHaveLength(1);
+    expect(watching(METRICS_NAMESPACE, 'StalledBackfills')).toHaveLength(1);
+  });
+
+  it("raises one alarm when the sweep counts a backfill without progress for STALL_ALARM_SECONDS, on the functions' own metric", () => {
+    const [stalled] = watching(METRICS_NAMESPACE, 'StalledBackfills');
+    // The metric the sweep emits through Powertools: its namespace and service dimension are the functions' environment.
+    const env = stack.functions.environment;
+    expect(env.POWERTOOLS_METRICS_NAMESPACE).toBe(METRICS_NAMESPACE);
+    expect(stalled).toMatchObject({
+      Namespace: env.POWERTOOLS_METRICS_NAMESPACE,
+      Dimensions: [{ Name: 'service', Value: env.POWERTOOLS_SERVICE_NAME }],
+      Statistic: 'Maximum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+    expect(stalled?.AlarmDescription).toContain('no progress for 3600 s');
+    expect(readSettings(env).sweep.stallAlarmSeconds).toBe(3600);
+
+    const other = synthStack({ stallAlarmSeconds: '7200' });
+    expect(other.stack.functions.environment.STALL_ALARM_SECONDS).toBe('7200');
+    other.template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'StalledBackfills', AlarmDescription: Match.stringLikeRegexp('7200 s') });
   });
 
   it('fires on the first breaching 5-minute period, ignores missing data, and tells the topic both ways', () => {

@@ -1,11 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_WORKER, DeployConfigError, readDeployConfig } from '../../cdk/config';
+import { DEFAULT_STALL_ALARM_SECONDS, DEFAULT_WORKER, DeployConfigError, readDeployConfig } from '../../cdk/config';
 
 const read = (context: Record<string, unknown>) => readDeployConfig((key) => context[key]);
 
 describe('readDeployConfig (CDK context)', () => {
   it('defaults to the dev stage, IAM auth and the default worker settings', () => {
-    expect(read({})).toEqual({ stage: 'dev', auth: { kind: 'iam' }, webUi: { kind: 'cognito' }, worker: DEFAULT_WORKER });
+    expect(read({})).toEqual({
+      stage: 'dev',
+      auth: { kind: 'iam' },
+      webUi: { kind: 'cognito' },
+      worker: DEFAULT_WORKER,
+      stallAlarmSeconds: DEFAULT_STALL_ALARM_SECONDS,
+    });
   });
 
   it('reads -c strings and cdk.json numbers alike', () => {
@@ -27,6 +33,7 @@ describe('readDeployConfig (CDK context)', () => {
     [{ auth: 'jwt', jwtIssuer: 'https://issuer.example.com' }, /jwtAudience/],
     [{ webUi: 'public' }, /webUi must be "cognito" or "off"/],
     [{ alarmEmail: 'oncall' }, /alarmEmail must be an email address/],
+    [{ stallAlarmSeconds: '300' }, /stallAlarmSeconds must be an integer from 600 to 604800/],
     [{ webDomainPrefix: 'My_Team' }, /webDomainPrefix must be lowercase/],
     [{ webDomainPrefix: 'team-cognito-login' }, /without aws, amazon or cognito/],
   ])('refuses %j', (context, message) => {

@@ -9,6 +9,7 @@ import { InMemoryLogStore } from './in-memory-log-store';
 import { InMemoryTriggerStore } from './in-memory-trigger-store';
 import { RecordingBackfillWorkflows } from './recording-backfill-workflows';
 import { RecordingExecutionQueue } from './recording-execution-queue';
+import { RecordingTelemetry } from './recording-telemetry';
 
 /** Every port of the product, in memory: wide enough for any use case's or handler's narrow deps. */
 export interface InMemoryDependencies {
@@ -24,6 +25,7 @@ export interface InMemoryDependencies {
   shell: FakeShellRunner;
   runShell: FakeShellRunner['runShell'];
   sleep: ManualClock['sleep'];
+  telemetry: RecordingTelemetry;
 }
 
 /** A fresh set of fakes, the clock at 2026-03-01T12:00Z unless given. */
@@ -43,5 +45,6 @@ export function inMemoryDependencies(options: { settings?: Settings; now?: strin
     shell,
     runShell: shell.runShell,
     sleep: clock.sleep,
+    telemetry: new RecordingTelemetry(),
   };
 }

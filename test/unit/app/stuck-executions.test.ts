@@ -42,7 +42,7 @@ describe('stuck executions', () => {
       await givenDispatched();
       deps.clock.advance(STALE_MS - 1);
 
-      expect(await sweepStuck(deps, { staleAfterMs: STALE_MS })).toEqual({ resent: 0, requeued: 0, repaired: 0 });
+      expect(await sweepStuck(deps, { staleAfterMs: STALE_MS })).toMatchObject({ resent: 0, requeued: 0, repaired: 0 });
       expect(deps.queue.sent.backfill).toEqual([]);
     });
 
@@ -57,7 +57,7 @@ describe('stuck executions', () => {
 
       const report = await sweepStuck(deps, { staleAfterMs: STALE_MS });
 
-      expect(report).toEqual({ resent: 2, requeued: 0, repaired: 0 });
+      expect(report).toMatchObject({ resent: 2, requeued: 0, repaired: 0 });
       expect(deps.queue.sent.backfill).toEqual([messageOf(sent, 1), messageOf(sent, 2)]);
       expect((await page()).sweptAt).toBe(deps.clock.now().toISOString());
     });
@@ -98,7 +98,7 @@ describe('stuck executions', () => {
 
       const report = await sweepStuck(deps, { staleAfterMs: STALE_MS });
 
-      expect(report).toEqual({ resent: 1, requeued: 1, repaired: 0 });
+      expect(report).toMatchObject({ resent: 1, requeued: 1, repaired: 0 });
       expect(deps.queue.sentIds('backfill').sort()).toEqual([idOf(0), idOf(2)].sort());
     });
 
@@ -114,7 +114,7 @@ describe('stuck executions', () => {
       await deps.executions.createIfAbsent(recent);
       deps.clock.advance(STALE_MS);
 
-      expect(await sweepStuck(deps, { staleAfterMs: STALE_MS })).toEqual({ resent: 0, requeued: 1, repaired: 0 });
+      expect(await sweepStuck(deps, { staleAfterMs: STALE_MS })).toMatchObject({ resent: 0, requeued: 1, repaired: 0 });
       expect(deps.queue.sentIds('live')).toEqual(['live-1']);
     });
 
@@ -122,6 +122,43 @@ describe('stuck executions', () => {
       await givenDispatched();
 
       expect((await sweepStuck(deps, { staleAfterMs: 0 })).resent).toBe(3);
+    });
+  });
+
+  describe('stalled backfills (the no-progress alarm)', () => {
+    const STALL_MS = HOUR;
+
+    it('counts a backfill whose oldest open page is older than the stall time, naming it', async () => {
+      await givenDispatched();
+      const sentAt = deps.clock.now().toISOString();
+      deps.clock.advance(STALL_MS + 1000);
+
+      const report = await sweepStuck(deps, { staleAfterMs: STALE_MS, stallAfterMs: STALL_MS });
+
+      expect(report.stalled).toEqual([{ backfillId: 'bf1', ...REF, oldestPageSentAt: sentAt }]);
+      expect(report.oldestOpenPageSeconds).toBe(3601);
+    });
+
+    it('does not count it before the stall time, nor once its pages are gone', async () => {
+      await givenDispatched();
+      deps.clock.advance(STALL_MS);
+
+      expect((await sweepStuck(deps, { staleAfterMs: STALE_MS, stallAfterMs: STALL_MS })).stalled).toEqual([]);
+
+      await deps.ledger.remove((await deps.ledger.all()).map((p) => p.id));
+      deps.clock.advance(STALL_MS);
+      const report = await sweepStuck(deps, { staleAfterMs: STALE_MS, stallAfterMs: STALL_MS });
+      expect(report).toMatchObject({ stalled: [], oldestOpenPageSeconds: 0 });
+    });
+
+    it('does not count a paused backfill: it makes no progress on purpose', async () => {
+      await givenDispatched();
+      await deps.triggers.setBackfillPaused(REF, true, deps.clock.now().toISOString());
+      deps.clock.advance(3 * STALL_MS);
+
+      const report = await sweepStuck(deps, { staleAfterMs: STALE_MS, stallAfterMs: STALL_MS });
+
+      expect(report).toMatchObject({ stalled: [], oldestOpenPageSeconds: 0 });
     });
   });
 

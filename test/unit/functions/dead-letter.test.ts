@@ -24,6 +24,21 @@ describe('createDeadLetterHandler', () => {
     expect(await executionLogs(deps, 'e1')).toEqual([expect.objectContaining({ level: 'ERROR', message: expect.stringContaining('dead-lettered') })]);
   });
 
+  it('counts the dead letter and the execution it ended FAILED, and logs both ids', async () => {
+    const { execution, origin } = aStoredExecution({ id: 'e1', backfillId: 'bf1' });
+    const record = sqsRecord({ executionId: 'e1', created: { execution, origin } });
+
+    await createDeadLetterHandler(deps)(sqsEvent([record, sqsRecord('not json')]));
+
+    expect(deps.telemetry.total('DeadLetters')).toBe(2);
+    expect(deps.telemetry.total('DeadLettersFailed')).toBe(1);
+    expect(deps.telemetry.lines).toContainEqual({
+      level: 'INFO',
+      message: 'dead letter',
+      fields: { executionId: 'e1', backfillId: 'bf1', messageId: record.messageId, outcome: 'FAILED' },
+    });
+  });
+
   it('keeps the message of an execution a worker still holds, and drops one that is not an execution message', async () => {
     const running = aStoredExecution({ id: 'e1' });
     running.execution.state = transition(running.execution.state, 'RUNNING', deps.clock.now());

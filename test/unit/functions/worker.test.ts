@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createWorkerHandler } from '../../../functions/worker';
+import { SHELL_COMMANDS_TYPE, type ShellCommandsTask } from '../../../lib/domain/flow/model';
 import { type InMemoryDependencies, inMemoryDependencies } from '../../support/fakes/in-memory-dependencies';
 import { aFlow, aStoredExecution, sqsEvent, sqsRecord } from '../../support/factories';
 
@@ -38,7 +39,11 @@ describe('createWorkerHandler', () => {
 
       expect(failures(response)).toEqual([bad.messageId]);
       expect(await stateOf('e1')).toBe('SUCCESS');
-      expect(console.error).toHaveBeenCalledWith(expect.stringContaining(`${bad.messageId} is not JSON`), expect.any(SyntaxError));
+      expect(deps.telemetry.lines).toContainEqual({
+        level: 'ERROR',
+        message: 'Execution message is not JSON; it will be retried',
+        fields: { messageId: bad.messageId, error: expect.any(SyntaxError) },
+      });
     });
   });
 
@@ -122,6 +127,49 @@ describe('createWorkerHandler', () => {
 
       expect(failures(response)).toEqual(records.map((r) => r.messageId));
       expect(await stateOf('e1')).toBe('CREATED');
+    });
+  });
+
+  describe('telemetry', () => {
+    it('counts the executions it ended by final state, whether claimed or written once from their document', async () => {
+      const shell: ShellCommandsTask = { id: 'sh', type: SHELL_COMMANDS_TYPE, runner: 'PROCESS', commands: ['exit 1'], beforeCommands: [], env: {} };
+      await deps.flows.create(aFlow({ id: 'broken', tasks: [shell] }));
+      await deps.executions.createMany([aStoredExecution({ id: 'e4', flowId: 'broken' })]);
+      deps.shell.failWith(1);
+      const sent = aStoredExecution({ id: 'e3', backfillId: 'bf1', tickMs: Date.parse('2026-02-01T01:00:00Z') });
+
+      await createWorkerHandler(deps)(
+        sqsEvent([
+          sqsRecord({ executionId: 'e1' }),
+          sqsRecord({ executionId: 'e3', created: { execution: sent.execution, origin: sent.origin } }),
+          sqsRecord({ executionId: 'e4' }),
+        ]),
+      );
+
+      expect(deps.telemetry.published).toContainEqual({ name: 'ExecutionsEnded', unit: 'Count', value: 2, dimensions: { state: 'SUCCESS' } });
+      expect(deps.telemetry.published).toContainEqual({ name: 'ExecutionsEnded', unit: 'Count', value: 1, dimensions: { state: 'FAILED' } });
+      expect(deps.telemetry.lines).toContainEqual({
+        level: 'DEBUG',
+        message: 'execution ended',
+        fields: { executionId: 'e3', backfillId: 'bf1', state: 'SUCCESS' },
+      });
+      expect(deps.telemetry.total('RunsRejected')).toBe(0);
+    });
+
+    it('counts messages sent back for later as retries, and runs that failed with an error as rejected, logging their ids', async () => {
+      await deps.executions.claim('e1', 'other', deps.clock.now().getTime() + 45_000, deps.clock.now());
+      vi.spyOn(deps.executions, 'finish').mockRejectedValue(new Error('executions table throttled'));
+
+      await createWorkerHandler(deps)(sqsEvent([sqsRecord({ executionId: 'e1' }), sqsRecord({ executionId: 'e2' })]));
+
+      expect(deps.telemetry.total('WorkerRetries')).toBe(2);
+      expect(deps.telemetry.total('RunsRejected')).toBe(1);
+      expect(deps.telemetry.total('ExecutionsEnded')).toBe(0);
+      expect(deps.telemetry.lines).toContainEqual({
+        level: 'ERROR',
+        message: 'Execution message failed; it will be retried',
+        fields: expect.objectContaining({ executionId: 'e2', error: expect.any(Error) }),
+      });
     });
   });
 });
