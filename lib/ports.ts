@@ -210,8 +210,11 @@ export interface DispatchLedger {
   open(page: LedgerPage): Promise<LedgerPage>;
   /** The pages among `ids` that exist. */
   read(ids: string[]): Promise<LedgerPage[]>;
-  /** Records ended executions on their pages: idempotent, and nothing for a page that no longer exists. */
-  markEnded(marks: SlotMark[]): Promise<void>;
+  /**
+   * Records ended executions on their pages: idempotent, and nothing for a page that no longer
+   * exists. Returns the marked pages as they are after the marks.
+   */
+  markEnded(marks: SlotMark[]): Promise<LedgerPage[]>;
   /** Records when the sweep last sent the page's stuck executions again (nothing if the page is gone). */
   markSwept(pageId: string, at: string): Promise<void>;
   /** Records slots whose execution a worker held back, its backfill being paused (nothing if the page is gone). */

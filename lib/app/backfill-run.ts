@@ -1,4 +1,6 @@
 import { backfillExecutionName } from '../domain/backfill';
+import { foldOf, hasEnded } from '../domain/ledger';
+import type { TriggerRef } from '../domain/trigger-state';
 import type { BackfillRunInput, BackfillWorkflows, Clock, DispatchLedger, TriggerStore } from '../ports';
 
 export interface ContinueAsNewDeps {
@@ -109,4 +111,28 @@ export function failureReason(input: Pick<FailBackfillInput, 'failedRounds' | 'i
       : `The state machine's tasks kept failing until its execution reached ${input.iteration} iterations without handing over to a new one`;
   const reason = `${why}; last error ${type}${message ? `: ${message}` : ''}`;
   return reason.length > MAX_REASON_CHARS ? `${reason.slice(0, MAX_REASON_CHARS - 1)}…` : reason;
+}
+
+export interface CompleteIfDrainedDeps {
+  clock: Clock;
+  triggers: Pick<TriggerStore, 'get' | 'foldPages' | 'finishBackfill'>;
+  ledger: Pick<DispatchLedger, 'read' | 'remove'>;
+}
+
+/**
+ * Called by the worker whose marks ended a ledger page: if every tick is dispatched and every open
+ * page has ended, the backfill is complete, and it leaves the trigger now rather than at dispatch's
+ * next check (the one a client that waits for its executions to end sees next). The row is read
+ * first: its cursor moves in the same write that opens a batch's page, so "all dispatched" seen
+ * first means its open pages are all there is. Folding, then finishing, are conditional writes, so
+ * the worker and dispatch may race to it: one completes it, the other finds it done.
+ */
+export async function completeIfDrained(deps: CompleteIfDrainedDeps, ref: TriggerRef, backfillId: string): Promise<boolean> {
+  const backfill = (await deps.triggers.get(ref))?.backfill;
+  if (!backfill || backfill.id !== backfillId || backfill.paused || backfill.cursorMs <= Date.parse(backfill.end)) return false;
+  const pages = await deps.ledger.read(backfill.openPages);
+  if (!pages.every(hasEnded)) return false;
+  if (pages.length && !(await deps.triggers.foldPages(ref, backfillId, pages.map(foldOf)))) return false;
+  await deps.ledger.remove(pages.map((page) => page.id));
+  return deps.triggers.finishBackfill(ref, backfillId, 'COMPLETED', deps.clock.now().toISOString());
 }

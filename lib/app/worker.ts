@@ -3,8 +3,10 @@ import { type Flow, LOG_TYPE, type Task } from '../domain/flow/model';
 import { randomId } from '../domain/ids';
 import { createRenderer, renderValue } from '../domain/template';
 import type { Settings } from '../config';
-import type { SlotMark } from '../domain/ledger';
+import { type SlotMark, hasEnded } from '../domain/ledger';
+import type { TriggerRef } from '../domain/trigger-state';
 import type { Clock, DispatchLedger, ExecutionMessage, ExecutionStore, FlowStore, LogStore, ShellRunner, StoredExecution, TriggerStore } from '../ports';
+import { completeIfDrained } from './backfill-run';
 import { setDisabled } from './backfills';
 import { LogWriter } from './log-writer';
 import { yielder } from '../util/yielding';
@@ -14,9 +16,9 @@ export interface WorkerDeps {
   clock: Clock;
   flows: Pick<FlowStore, 'get'>;
   executions: Pick<ExecutionStore, 'claimMany' | 'createClaimed' | 'createIfAbsent' | 'save' | 'finish' | 'releaseLease'>;
-  /** `stopAfter` switches the trigger off. */
-  triggers: Pick<TriggerStore, 'get' | 'updateSchedule'>;
-  ledger: Pick<DispatchLedger, 'markEnded' | 'hold'>;
+  /** `stopAfter` switches the trigger off; the execution that ends a backfill's last page completes it. */
+  triggers: Pick<TriggerStore, 'get' | 'updateSchedule' | 'foldPages' | 'finishBackfill'>;
+  ledger: Pick<DispatchLedger, 'markEnded' | 'hold' | 'read' | 'remove'>;
   logs: Pick<LogStore, 'append'>;
   runShell: ShellRunner;
 }
@@ -75,9 +77,14 @@ export function createExecutionRunner(deps: WorkerDeps): ExecutionRunner {
       const leaseUntilMs = claimedAt.getTime() + deps.settings.worker.leaseSeconds * 1000;
       const leaseTokens = messages.map(() => randomId());
       const marks: SlotMark[] = [];
+      /** The trigger of each page marked, to complete its backfill when a mark ends the page. */
+      const triggerOfPage = new Map<string, TriggerRef>();
       const ended = (stored: StoredExecution) => {
         const page = stored.origin.page;
-        if (page) marks.push({ pageId: page.id, slot: page.slot, failed: stored.execution.state.current === 'FAILED' });
+        if (!page) return;
+        marks.push({ pageId: page.id, slot: page.slot, failed: stored.execution.state.current === 'FAILED' });
+        const { execution } = stored;
+        if (execution.trigger) triggerOfPage.set(page.id, { namespace: execution.namespace, flowId: execution.flowId, triggerId: execution.trigger.id });
       };
 
       // Documents first: each is one conditional write, or an instant run and one write.
@@ -142,7 +149,15 @@ export function createExecutionRunner(deps: WorkerDeps): ExecutionRunner {
       // A failed mark fails the batch's ended messages too: their redelivery finds them ended and marks again.
       if (marks.length) {
         try {
-          await deps.ledger.markEnded(marks);
+          const pages = await deps.ledger.markEnded(marks);
+          // A page whose last execution just ended may be the backfill's last: complete it now.
+          const backfills = new Map(
+            pages.filter(hasEnded).flatMap((page) => {
+              const ref = triggerOfPage.get(page.id);
+              return ref ? [[page.backfillId, ref] as const] : [];
+            }),
+          );
+          for (const [backfillId, ref] of backfills) await completeIfDrained(deps, ref, backfillId);
         } catch (error) {
           return results.map((result) => (result.status === 'fulfilled' ? { status: 'rejected' as const, reason: error } : result));
         }

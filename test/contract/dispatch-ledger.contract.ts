@@ -71,8 +71,11 @@ export function describeDispatchLedgerContract(name: string, make: () => Promise
         { pageId: 'bf1|b', slot: 3, failed: false },
       ];
       await ledger.markEnded(marks);
-      await ledger.markEnded(marks);
+      const again = await ledger.markEnded(marks);
       const [a, b] = await ledger.read(['bf1|a', 'bf1|b']);
+      // It answers the marked pages as they are after the marks.
+      expect([...again].sort((x, y) => (x.id < y.id ? -1 : 1))).toEqual([a, b]);
+      expect(await ledger.markEnded([{ pageId: 'bf1|gone', slot: 0, failed: false }])).toEqual([]);
       expect(a).toMatchObject({ ended: [0, 2], failed: [2] });
       expect(b).toMatchObject({ ended: [3], failed: [] });
     });

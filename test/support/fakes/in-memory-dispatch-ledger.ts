@@ -26,14 +26,17 @@ export class InMemoryDispatchLedger implements DispatchLedger {
       .sort((a, b) => (a.id < b.id ? -1 : 1));
   }
 
-  async markEnded(marks: SlotMark[]): Promise<void> {
+  async markEnded(marks: SlotMark[]): Promise<LedgerPage[]> {
     this.markCalls.push(marks.map((m) => ({ ...m })));
+    const marked = new Set<string>();
     for (const mark of marks) {
       const entry = this.pages.get(mark.pageId);
       if (!entry) continue;
       entry.ended.add(mark.slot);
       if (mark.failed) entry.failed.add(mark.slot);
+      marked.add(mark.pageId);
     }
+    return this.read([...marked]);
   }
 
   async markSwept(pageId: string, at: string): Promise<void> {

@@ -503,6 +503,43 @@ describe('createExecutionRunner', () => {
         expect(await page()).toMatchObject({ ended: [0] });
       });
 
+      it("completes the backfill when its execution ends the backfill's last open page, every tick dispatched", async () => {
+        await givenFlow({ tasks: [logTask('x')] });
+        const message = await givenSent();
+        const { origin } = message.created;
+        await deps.triggers.startBackfill(REF, aBackfill({ cursorMs: Date.parse(aBackfill().end) + 1 }), deps.clock.now().toISOString());
+        await deps.triggers.advanceBackfill(REF, 'bf1', Date.parse(aBackfill().end) + 1, {
+          cursorMs: Date.parse(aBackfill().end) + 2,
+          currentDate: aBackfill().end,
+          dispatchedDelta: 2,
+          openedPage: PAGE,
+        });
+        await deps.ledger.markEnded([{ pageId: PAGE, slot: 1, failed: false }]);
+        const runner = createExecutionRunner(deps);
+
+        await runner.runExecutions([message]);
+
+        expect(origin.page?.id).toBe(PAGE);
+        expect((await deps.triggers.get(REF))!.lastBackfill).toMatchObject({ id: 'bf1', outcome: 'COMPLETED' });
+        expect(deps.ledger.all()).toEqual([]);
+      });
+
+      it('leaves the backfill running while another of its pages is open', async () => {
+        await givenFlow({ tasks: [logTask('x')] });
+        const message = await givenSent();
+        await deps.triggers.startBackfill(REF, aBackfill({ cursorMs: Date.parse(aBackfill().end) + 1 }), deps.clock.now().toISOString());
+        await deps.triggers.advanceBackfill(REF, 'bf1', Date.parse(aBackfill().end) + 1, {
+          cursorMs: Date.parse(aBackfill().end) + 2,
+          currentDate: aBackfill().end,
+          dispatchedDelta: 2,
+          openedPage: PAGE,
+        });
+
+        await createExecutionRunner(deps).runExecutions([message]);
+
+        expect((await deps.triggers.get(REF))!.backfill?.id).toBe('bf1');
+      });
+
       it('holds an unstarted execution of a paused backfill: nothing written, its slot held for dispatch to send again', async () => {
         await givenFlow({ tasks: [logTask('x')] });
         await deps.triggers.startBackfill(REF, aBackfill({ paused: true }), deps.clock.now().toISOString());
