@@ -61,15 +61,12 @@ export async function startDynamoFaultProxy(target: string, seed: number): Promi
   const forward = (req: IncomingMessage, body: Buffer) =>
     new Promise<{ status: number; headers: Record<string, string>; body: Buffer }>((resolve, reject) => {
       const headers = { ...req.headers, host: upstream.host } as unknown as Record<string, string>;
-      const out = request(
-        { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers, agent },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 500, headers: plainHeaders(res), body: Buffer.concat(chunks) }));
-          res.on('error', reject);
-        },
-      );
+      const out = request({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers, agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 500, headers: plainHeaders(res), body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      });
       out.on('error', reject);
       out.end(body);
     });
