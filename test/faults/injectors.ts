@@ -61,8 +61,8 @@ export function faultInjector(
   const crashedTokens = new Set<string>();
   // A crash ends the dispatch invocation it hits, as a Lambda dying would: the state machine's Retry
   // runs it again. At most one crash per invocation, and never more than two crashed invocations in
-  // a row: the state machine gives a state entry five retries and then fails the backfill (issue 12
-  // point 5), counting every failed invocation of the entry however far each got (see the README).
+  // a row: the state machine gives a state entry five retries, counting every failed invocation of
+  // the entry however far each got, and then backs off for minutes (see the README).
   let crashedInARow = 0;
   let crashedThisInvocation = false;
   const maybeCrashDispatch = (where: string) => {
