@@ -18,6 +18,8 @@ async function main(): Promise<void> {
   const runtime = await startLocal({
     dataDir,
     dynaliteThread: true,
+    // Set: DynamoDB is whatever answers there (a dynalite or DynamoDB Local started separately) and no embedded store starts.
+    dynamoEndpoint: process.env.DYNAMODB_ENDPOINT || undefined,
     flowsDir,
     host,
     port,
@@ -29,7 +31,11 @@ async function main(): Promise<void> {
     liveTickMs: process.env.LIVE_SCHEDULE === 'on' ? 1000 : undefined,
     log,
   });
-  log(`data in ${dataDir}; flows from ${flowsDir}`);
+  log(
+    process.env.DYNAMODB_ENDPOINT
+      ? `DynamoDB at ${process.env.DYNAMODB_ENDPOINT}; lock in ${dataDir}; flows from ${flowsDir}`
+      : `data in ${dataDir}; flows from ${flowsDir}`,
+  );
   log(process.env.LIVE_SCHEDULE === 'on' ? 'live schedule: on (every second)' : 'live schedule: off (LIVE_SCHEDULE=on to run Schedule triggers live)');
   log(`API on ${runtime.url.replace('127.0.0.1', 'localhost')}/api/v1 — try the seed's curl call (see README)`);
   log(`web UI on ${runtime.url.replace('127.0.0.1', 'localhost')}/ui`);

@@ -19,7 +19,7 @@ import { lockDataFolder } from '../lib/adapters/local/data-folder-lock';
 import { startHttpServer } from '../lib/adapters/local/http-server';
 import { InteractiveFirst } from '../lib/adapters/local/interactive-first';
 import { LocalBackfillWorkflows } from '../lib/adapters/local/local-backfill-workflows';
-import { type LocalDynamo, startLocalDynamo } from '../lib/adapters/local/local-dynamo';
+import { type LocalDynamo, connectDynamo, startLocalDynamo } from '../lib/adapters/local/local-dynamo';
 import { LocalExecutionQueue } from '../lib/adapters/local/local-execution-queue';
 import { terminalTelemetry } from '../lib/adapters/local/terminal-telemetry';
 import { runShellCommands } from '../lib/adapters/process/shell-commands';
@@ -46,6 +46,12 @@ export interface LocalOptions {
   dataDir?: string;
   /** Runs dynalite in a worker thread, on a core of its own (`npm start` does; see startLocalDynamo). */
   dynaliteThread?: boolean;
+  /**
+   * A DynamoDB endpoint started separately (`DYNAMODB_ENDPOINT`: a dynalite or DynamoDB Local of its
+   * own, or a proxy in front of one); the embedded dynalite is not started then. The data folder's
+   * lock still applies: it is what proves the previous local process gone before recovery.
+   */
+  dynamoEndpoint?: string;
   host?: string;
   /** 0 picks a free port. */
   port: number;
@@ -66,7 +72,7 @@ export interface LocalOptions {
   /** Runs the live schedule (the tick function) every this many ms; off when undefined (tests drive time themselves). */
   liveTickMs?: number;
   log?: (message: string) => void;
-  /** Measuring hooks (the cost benchmark); the runtime behaves the same without them. */
+  /** Measuring hooks (the cost benchmark) and fault injection (test/faults); the runtime behaves the same without them. */
   instrument?: LocalInstrumentation;
 }
 
@@ -79,6 +85,11 @@ export interface LocalInstrumentation {
    * first request: e.g. to add AWS SDK middleware that counts requests.
    */
   dynamo?(client: DynamoDBClient, endpoint: string): void;
+  /**
+   * Wraps the ports before any handler is built from them: the fault-injection suite (test/faults)
+   * puts a lossy queue or stores that crash after a write here. Returns the dependencies to use.
+   */
+  dependencies?(deps: LocalDependencies): LocalDependencies;
   /** Wraps each handler the runtime invokes, e.g. to count invocations and time them. */
   handler?<I, O>(name: LocalHandlerName, handler: (input: I) => Promise<O>): (input: I) => Promise<O>;
 }
@@ -129,7 +140,9 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
   let dynamo: LocalDynamo | undefined;
   let server: Server | undefined;
   try {
-    dynamo = await startLocalDynamo(options.dataDir ? join(options.dataDir, 'dynamodb') : undefined, { thread: options.dynaliteThread });
+    dynamo = options.dynamoEndpoint
+      ? connectDynamo(options.dynamoEndpoint)
+      : await startLocalDynamo(options.dataDir ? join(options.dataDir, 'dynamodb') : undefined, { thread: options.dynaliteThread });
     options.instrument?.dynamo?.(dynamo.client, dynamo.endpoint);
     const settings = readSettings(options.env ?? process.env);
     // Before ensureTables, which would otherwise create a fresh table beside an interrupted rebuild.
@@ -179,7 +192,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
       FailFunctionArn: call('fail'),
     });
     const telemetryOf = options.telemetry ?? terminalTelemetry;
-    const deps: LocalDependencies = {
+    const built: LocalDependencies = {
       settings,
       clock: options.clock ?? { now: () => new Date() },
       ...storesFor(dynamo.client, settings.tables),
@@ -189,6 +202,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       telemetry: telemetryOf('local'),
     };
+    const deps = options.instrument?.dependencies?.(built) ?? built;
     const wrap = <I, O>(name: LocalHandlerName, handler: (input: I) => Promise<O>) => options.instrument?.handler?.(name, handler) ?? handler;
     worker = wrap('worker', createWorkerHandler({ ...deps, telemetry: telemetryOf('worker') }));
     deadLetter = createDeadLetterHandler({ ...deps, telemetry: telemetryOf('dead-letter') });

@@ -36,9 +36,11 @@ export class ExecutionLeases {
    */
   async createClaimed(stored: StoredExecution, leaseToken: string, leaseUntilMs: number): Promise<boolean> {
     const item = { ...toExecutionItem(stored), leaseToken: s(leaseToken), leaseUntil: n(leaseUntilMs) };
-    return whenConditionHolds(() =>
+    const written = await whenConditionHolds(() =>
       this.client.send(new PutItemCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(id)' })),
     );
+    // The put may have landed and its answer been lost, the SDK's retry then finding the item: ours if it holds our token.
+    return written || str((await this.read(stored.execution.id)) ?? {}, 'leaseToken') === leaseToken;
   }
 
   /** Saves a terminal state and drops the lease and the unfinished index entry; false if the lease was lost. */
@@ -51,7 +53,12 @@ export class ExecutionLeases {
       set.push('logz = :logz');
       values[':logz'] = encodeLogs(stored.execution, stored.logs);
     }
-    return this.writeUnderLease(stored, leaseToken, `SET ${set.join(', ')} REMOVE ${remove.join(', ')}`, values);
+    if (await this.writeUnderLease(stored, leaseToken, `SET ${set.join(', ')} REMOVE ${remove.join(', ')}`, values)) return true;
+    // Lost the lease, or finished already: the write may have landed and its answer been lost, the
+    // SDK's retry then finding the lease gone. Ours if the stored state is exactly the one written
+    // (its history's timestamps are this run's own), and then the caller must go on as finished.
+    const item = await this.read(stored.execution.id);
+    return item !== undefined && !item.leaseToken && JSON.stringify(fromExecutionItem(item).execution.state) === JSON.stringify(stored.execution.state);
   }
 
   /**
@@ -118,11 +125,17 @@ export class ExecutionLeases {
     } catch (error) {
       if (!isConditionFailed(error)) throw error;
       // Someone else moved it first: report what it is now.
-      const out = await this.client.send(new GetItemCommand({ TableName: this.table, Key: executionKey(id), ConsistentRead: true }));
-      if (!out.Item) return { outcome: 'MISSING' };
-      if (TERMINAL_STATES.has(str(out.Item, 'state') as StateType)) return { outcome: 'FINISHED', stored: fromExecutionItem(out.Item) };
-      return { outcome: 'BUSY', leaseUntilMs: num(out.Item, 'leaseUntil') ?? 0 };
+      const now = await this.read(id);
+      if (!now) return { outcome: 'MISSING' };
+      if (TERMINAL_STATES.has(str(now, 'state') as StateType)) return { outcome: 'FINISHED', stored: fromExecutionItem(now) };
+      // Or no one did: the update landed, its answer was lost, and the SDK's retry found our own token.
+      if (str(now, 'leaseToken') === leaseToken) return { outcome: 'CLAIMED', stored: claimed };
+      return { outcome: 'BUSY', leaseUntilMs: num(now, 'leaseUntil') ?? 0 };
     }
+  }
+
+  private async read(id: string): Promise<Item | undefined> {
+    return (await this.client.send(new GetItemCommand({ TableName: this.table, Key: executionKey(id), ConsistentRead: true }))).Item;
   }
 
   private writeUnderLease(stored: StoredExecution, leaseToken: string, expression: string, extraValues: Item): Promise<boolean> {

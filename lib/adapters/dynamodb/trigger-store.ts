@@ -207,6 +207,8 @@ export class DynamoTriggerStore implements TriggerStore {
     } catch (error) {
       if (!isConditionFailed(error)) throw error;
       const current = await this.get(ref);
+      // The update landed and its answer was lost; the SDK's retry then found this very backfill.
+      if (current?.backfill?.id === backfill.id) return;
       if (!current) throw new TriggerNotFoundError(`Trigger ${ref.triggerId} of flow ${ref.namespace}.${ref.flowId} not found`);
       throw new BackfillAlreadyActiveError(
         `A backfill is already active on trigger ${ref.triggerId} of flow ${ref.namespace}.${ref.flowId} ` +

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { Worker } from 'node:worker_threads';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import { ConfigurationError } from '../../config';
 import { closeDynaliteIterators } from './dynalite-iterator-fix';
 
 export interface LocalDynamo {
@@ -60,8 +61,26 @@ async function startInThread(path: string | undefined): Promise<LocalDynamo> {
   });
 }
 
-function withClient(port: number, closeServer: () => Promise<void>): LocalDynamo {
-  const endpoint = `http://127.0.0.1:${port}`;
+/**
+ * A DynamoDB endpoint started by someone else (`DYNAMODB_ENDPOINT`: a dynalite or DynamoDB Local of
+ * its own, or a fault-injecting proxy in front of one): the same client as over the embedded store,
+ * and closing it leaves the endpoint running.
+ */
+export function connectDynamo(endpoint: string): LocalDynamo {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw new ConfigurationError(`DYNAMODB_ENDPOINT must be a URL such as http://127.0.0.1:8000, got "${endpoint}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigurationError(`DYNAMODB_ENDPOINT must be an http:// or https:// URL, got "${endpoint}"`);
+  }
+  return withClient(endpoint.replace(/\/+$/, ''), async () => undefined);
+}
+
+function withClient(portOrEndpoint: number | string, closeServer: () => Promise<void>): LocalDynamo {
+  const endpoint = typeof portOrEndpoint === 'string' ? portOrEndpoint : `http://127.0.0.1:${portOrEndpoint}`;
   const client = new DynamoDBClient({
     endpoint,
     region: 'local',

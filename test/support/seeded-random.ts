@@ -1,0 +1,15 @@
+/**
+ * A seeded pseudo-random source (mulberry32): the fault suite's choices must replay from a seed.
+ * Written here rather than taken from a package because it is five lines and needs no quality
+ * beyond spreading faults evenly; Math.random cannot be seeded.
+ */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
