@@ -146,15 +146,17 @@ async function settleOpenPages(deps: DispatchDeps, ref: TriggerRef, backfill: Ba
 
 /**
  * Sends again the slots workers held back while the backfill was paused (see LedgerPage.held), now
- * that it runs again, then forgets them. A slot held again meanwhile (a pause in between) may be
- * forgotten with them: the sweep sends any slot never written, so it is late, not lost.
+ * that it runs again. They are forgotten first, then sent: a worker that still takes the backfill
+ * for paused (it trusts its last read for a second) holds one again, and a later batch sends it
+ * again; sending first could forget a slot held again in between. A crash between the two leaves a
+ * slot neither held nor sent: the sweep sends any slot never written, so it is late, not lost.
  */
 async function sendHeld(deps: DispatchDeps, context: DispatchContext, pages: LedgerPage[]): Promise<void> {
   for (const page of pages) {
     const held = page.held ?? [];
     if (!held.length) continue;
-    await sendSlots(deps, context, page, { again: true, only: new Set(held) });
     await deps.ledger.release(page.id, held);
+    await sendSlots(deps, context, page, { again: true, only: new Set(held) });
   }
 }
 
