@@ -3,13 +3,12 @@
  * observed from outside: /proc memory of the server process, bytes it wrote to disk, the data
  * folder's size, the processes its shell tasks run, and the latency of the API it serves.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort, npmStart } from '../support/npm-start';
 
-const ROOT = join(import.meta.dirname, '..', '..');
 const MiB = 1024 * 1024;
 
 export interface Sample {
@@ -39,15 +38,6 @@ export interface LocalProcess {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** `npm start` with default settings except the port and data folder (and `extraEnv`, e.g. WORKER_CONCURRENCY). */
 export async function startLocalProcess(extraEnv: Record<string, string> = {}, readyTimeoutMs = 120_000): Promise<LocalProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-data-'));
@@ -55,14 +45,8 @@ export async function startLocalProcess(extraEnv: Record<string, string> = {}, r
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), DATA_DIR: dataDir, ...extraEnv };
   // Only what the caller sets: a developer's shell settings must not change the defaults measured.
   for (const name of Object.keys(env)) if (/^(BACKFILL_|WORKER_|API_|TASK_|LIVE_)/.test(name) && !(name in extraEnv)) delete env[name];
-  const child: ChildProcess = spawn('npm', ['start', '--silent'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  let output = '';
-  const keep = (d: Buffer) => {
-    output = (output + d.toString()).slice(-20_000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  const { child, output, exited: exitCode } = npmStart(env, 20_000);
+  const exited = exitCode.then(() => undefined);
   const baseUrl = `http://127.0.0.1:${port}`;
 
   const call = async <T>(method: string, path: string, body?: unknown, contentType = 'application/json') => {
@@ -89,7 +73,7 @@ export async function startLocalProcess(extraEnv: Record<string, string> = {}, r
     if (up?.status === 200) break;
     if (Date.now() > deadline || child.exitCode !== null) {
       killGroup(child);
-      throw new Error(`npm start did not serve the API: ${output}`);
+      throw new Error(`npm start did not serve the API: ${output()}`);
     }
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -114,7 +98,7 @@ export async function startLocalProcess(extraEnv: Record<string, string> = {}, r
         childProcesses: descendants(pid).length,
       };
     },
-    output: () => output,
+    output,
     stop: async () => {
       killGroup(child, 'SIGTERM');
       const forced = setTimeout(() => killGroup(child, 'SIGKILL'), 30_000);

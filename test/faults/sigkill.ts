@@ -1,15 +1,14 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StateType } from '../../lib/domain/execution';
 import { Api, waitFor, waitWhileProgressing } from '../support/local';
+import { freePort, npmStart } from '../support/npm-start';
 import { seededRandom } from '../support/seeded-random';
 import { FAULT_SETTINGS } from './in-process';
 import { type RunOutcome, backfillWindow, flowYaml, putBackfill, summarize } from './outcome';
 
-const ROOT = join(import.meta.dirname, '..', '..');
 const REF = { namespace: 'faults', flowId: 'killed', triggerId: 'minute' };
 
 export interface KillPlan {
@@ -96,14 +95,8 @@ export async function runWithKills(plan: KillPlan): Promise<RunOutcome> {
 }
 
 async function start(env: NodeJS.ProcessEnv, api: Api): Promise<Running> {
-  const child = spawn('npm', ['start', '--silent'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  let output = '';
-  const keep = (d: Buffer) => {
-    output = (output + d.toString()).slice(-20_000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  const { child, output, exited: exitCode } = npmStart(env, 20_000);
+  const exited = exitCode.then(() => undefined);
   const up = await waitFor(
     async () => (await api.call('GET', '/api/v1/flows/search').catch(() => ({ status: 0 }))).status === 200 || child.exitCode !== null,
     60_000,
@@ -111,9 +104,9 @@ async function start(env: NodeJS.ProcessEnv, api: Api): Promise<Running> {
   );
   if (!up || child.exitCode !== null) {
     killGroup(child, 'SIGKILL');
-    throw new Error(`npm start did not serve the API: ${output}`);
+    throw new Error(`npm start did not serve the API: ${output()}`);
   }
-  return { child, exited, output: () => output };
+  return { child, exited, output };
 }
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
@@ -122,13 +115,4 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   } catch {
     // already gone
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }

@@ -1,6 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,27 +6,10 @@ import { storesFor } from '../../lib/adapters/dynamodb/stores';
 import { type LocalDynamo, startLocalDynamo } from '../../lib/adapters/local/local-dynamo';
 import { readSettings } from '../../lib/config';
 import { Api, waitFor } from '../support/local';
+import { type NpmStart, freePort, npmStart } from '../support/npm-start';
 import { logFlow } from '../support/flows';
 
-const ROOT = join(import.meta.dirname, '..', '..');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function start(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn('npm', ['start', '--silent'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  let output = '';
-  child.stdout?.on('data', (d) => (output += d));
-  child.stderr?.on('data', (d) => (output += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
+const start = (env: Record<string, string>): NpmStart => npmStart({ ...process.env, ...env });
 
 describe('npm start on an external DynamoDB endpoint (DYNAMODB_ENDPOINT)', () => {
   let dynamo: LocalDynamo;

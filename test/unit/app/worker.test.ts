@@ -421,6 +421,13 @@ describe('createExecutionRunner', () => {
       }
       const page = async () => (await deps.ledger.read([PAGE]))[0];
 
+      /** Backfill bf1 with every tick dispatched, PAGE its one open page. */
+      async function givenDispatchedToTheEnd(): Promise<void> {
+        const past = Date.parse(aBackfill().end) + 1;
+        await deps.triggers.startBackfill(REF, aBackfill({ cursorMs: past }), deps.clock.now().toISOString());
+        await deps.triggers.advanceBackfill(REF, 'bf1', past, { cursorMs: past + 1, currentDate: aBackfill().end, dispatchedDelta: 2, openedPage: PAGE });
+      }
+
       it('runs an instant flow at once and writes its execution once, ended, with its log; then marks its slot', async () => {
         await givenFlow({ tasks: [logTask('Hello {{ trigger.date }}')] });
         const message = await givenSent();
@@ -507,13 +514,7 @@ describe('createExecutionRunner', () => {
         await givenFlow({ tasks: [logTask('x')] });
         const message = await givenSent();
         const { origin } = message.created;
-        await deps.triggers.startBackfill(REF, aBackfill({ cursorMs: Date.parse(aBackfill().end) + 1 }), deps.clock.now().toISOString());
-        await deps.triggers.advanceBackfill(REF, 'bf1', Date.parse(aBackfill().end) + 1, {
-          cursorMs: Date.parse(aBackfill().end) + 2,
-          currentDate: aBackfill().end,
-          dispatchedDelta: 2,
-          openedPage: PAGE,
-        });
+        await givenDispatchedToTheEnd();
         await deps.ledger.markEnded([{ pageId: PAGE, slot: 1, failed: false }]);
         const runner = createExecutionRunner(deps);
 
@@ -527,13 +528,7 @@ describe('createExecutionRunner', () => {
       it('leaves the backfill running while another of its pages is open', async () => {
         await givenFlow({ tasks: [logTask('x')] });
         const message = await givenSent();
-        await deps.triggers.startBackfill(REF, aBackfill({ cursorMs: Date.parse(aBackfill().end) + 1 }), deps.clock.now().toISOString());
-        await deps.triggers.advanceBackfill(REF, 'bf1', Date.parse(aBackfill().end) + 1, {
-          cursorMs: Date.parse(aBackfill().end) + 2,
-          currentDate: aBackfill().end,
-          dispatchedDelta: 2,
-          openedPage: PAGE,
-        });
+        await givenDispatchedToTheEnd();
 
         await createExecutionRunner(deps).runExecutions([message]);
 
