@@ -94,6 +94,11 @@ export interface StoredExecution {
    * such an execution's log costs no write of its own.
    */
   logs?: LogLine[];
+  /**
+   * Runs of it that a worker gave up and released after an infrastructure error (a DynamoDB error,
+   * say), so that a redelivery takes over at once: not counted as attempts whose worker died.
+   */
+  releasedRuns?: number;
 }
 
 export type ClaimResult =

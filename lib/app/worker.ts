@@ -217,7 +217,9 @@ async function runClaimed(deps: RunDeps, flowFor: FlowLookup, stored: StoredExec
   const execution = stored.execution;
   const logs = logWriterFor(deps, execution);
   const flow = await flowFor(execution);
-  const attempt = execution.state.histories.filter((h) => h.state === 'RUNNING').length;
+  // This run, and the earlier ones whose worker died with them; runs given up after an
+  // infrastructure error (their lease released) do not count.
+  const attempt = execution.state.histories.filter((h) => h.state === 'RUNNING').length - (stored.releasedRuns ?? 0);
   const { maxAttempts } = deps.settings.worker;
   // Every earlier worker stopped without finishing it (a task that takes its worker down, a crash
   // loop): one more run would end the same way, and retrying forever would keep its backfill open.

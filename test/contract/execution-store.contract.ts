@@ -338,6 +338,18 @@ export function describeExecutionStoreContract(name: string, makeStore: (options
         expect((await store.claim('e1', 'w2', NOW.getTime() + LEASE_MS, NOW)).outcome).toBe('CLAIMED');
       });
 
+      it('counts the released run, which the next claim sees (a run given up is no dead worker)', async () => {
+        await created({ id: 'e1' });
+        await claimed('e1', 'w1');
+        expect((await store.get('e1'))!.releasedRuns).toBeUndefined();
+
+        await store.releaseLease('e1', 'w1');
+        const claim = await store.claim('e1', 'w2', NOW.getTime() + LEASE_MS, NOW);
+
+        expect(claim.outcome === 'CLAIMED' && claim.stored.releasedRuns).toBe(1);
+        expect((await store.get('e1'))!.releasedRuns).toBe(1);
+      });
+
       it('does nothing for another lease token', async () => {
         await created({ id: 'e1' });
         await claimed('e1', 'w1');

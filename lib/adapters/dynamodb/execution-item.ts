@@ -92,6 +92,7 @@ export function toExecutionItem(stored: StoredExecution): Item {
     item.pageId = s(origin.page.id);
     item.pageSlot = n(origin.page.slot);
   }
+  if (stored.releasedRuns) item.releasedRuns = n(stored.releasedRuns);
   if (stored.logs?.length) item.logz = encodeLogs(execution, stored.logs);
   if (origin.tickMs !== undefined) {
     item.tickMs = n(origin.tickMs);
@@ -129,6 +130,8 @@ export function fromExecutionItem(item: Item): StoredExecution {
       ...(pageId !== undefined && pageSlot !== undefined ? { page: { id: pageId, slot: pageSlot } } : {}),
     },
   };
+  const releasedRuns = num(item, 'releasedRuns');
+  if (releasedRuns) stored.releasedRuns = releasedRuns;
   if (item.logz?.B) stored.logs = expandLogs(execution, JSON.parse(inflateRawSync(item.logz.B).toString('utf8')) as CompactLogLine[]);
   return stored;
 }

@@ -72,9 +72,11 @@ export class ExecutionLeases {
         new UpdateItemCommand({
           TableName: this.table,
           Key: executionKey(id),
-          UpdateExpression: 'SET leaseUntil = :zero',
+          // A worker giving its run up (an infrastructure error, not a task's failure) counts it, so
+          // that run is not taken for one whose worker died (see StoredExecution.releasedRuns).
+          UpdateExpression: leaseToken ? 'SET leaseUntil = :zero ADD releasedRuns :one' : 'SET leaseUntil = :zero',
           ConditionExpression: leaseToken ? 'leaseToken = :token' : 'attribute_exists(leaseToken)',
-          ExpressionAttributeValues: { ':zero': n(0), ...(leaseToken ? { ':token': s(leaseToken) } : {}) },
+          ExpressionAttributeValues: { ':zero': n(0), ...(leaseToken ? { ':token': s(leaseToken), ':one': n(1) } : {}) },
         }),
       ),
     );

@@ -32,6 +32,8 @@ interface Item {
   page?: { id: string; slot: number };
   leaseToken?: string;
   leaseUntil?: number;
+  /** Runs released after an infrastructure error (the adapter's `releasedRuns`). */
+  releasedRuns?: number;
   /** Log lines kept with the execution (JSON), written by `finish`. */
   logs?: string;
 }
@@ -140,7 +142,9 @@ export class InMemoryExecutionStore implements ExecutionStore {
 
   async releaseLease(id: string, leaseToken: string): Promise<void> {
     const item = this.underLease(id, leaseToken);
-    if (item) item.leaseUntil = 0;
+    if (!item) return;
+    item.leaseUntil = 0;
+    item.releasedRuns = (item.releasedRuns ?? 0) + 1;
   }
 
   async countRunning(backfillId: string, limit: number): Promise<number> {
@@ -245,6 +249,7 @@ function toStored(item: Item): StoredExecution {
     execution: JSON.parse(item.doc) as Execution,
     origin: { backfillId: item.backfillId, liveOwner: item.liveOwner, tickMs: item.tickMs, ...(item.page ? { page: { ...item.page } } : {}) },
   };
+  if (item.releasedRuns) stored.releasedRuns = item.releasedRuns;
   if (item.logs) stored.logs = JSON.parse(item.logs) as LogLine[];
   return stored;
 }

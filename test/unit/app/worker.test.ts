@@ -587,6 +587,23 @@ describe('createExecutionRunner', () => {
         ]);
       });
 
+      it('does not count runs given up after an infrastructure error (their lease released)', async () => {
+        await givenFlow({ tasks: [shellTask()] });
+        await givenExecution({ inputs: { day: '2026-02-01' } });
+        const failOnce = () => vi.spyOn(deps.executions, 'finish').mockRejectedValueOnce(new Error('executions table throttled'));
+        const runner = createExecutionRunner(deps);
+        // Four runs end in an infrastructure error, each releasing its lease: none is a dead worker's.
+        for (let i = 0; i < 4; i++) {
+          failOnce();
+          expect(outcomes(await runner.runExecutions(byId('e1')))).toEqual([{ rejected: 'executions table throttled' }]);
+        }
+
+        await runner.runExecutions(byId('e1'));
+
+        expect(deps.shell.runs).toHaveLength(5);
+        expect((await stateOf()).state.current).toBe('SUCCESS');
+      });
+
       it('runs the last allowed attempt', async () => {
         await givenFlow({ tasks: [shellTask()] });
         const stored = aStoredExecution({ id: 'e1', tickMs: TICK, inputs: { day: '2026-02-01' } });
