@@ -4,27 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scheduleOf } from '../../lib/app/schedules';
 import { isSchedule } from '../../lib/domain/flow/model';
 import { buildScheduledExecution } from '../../lib/domain/scheduled-execution';
+import { echoTickFlow, tenMinuteWindow } from '../support/flows';
 import { type TestProduct, startProduct, waitFor } from '../support/local';
 
-const FLOW = `id: once
-namespace: idem
-tasks:
-  - id: work
-    type: io.kestra.plugin.scripts.shell.Commands
-    commands:
-      - echo "run for {{ trigger.date }}"
-triggers:
-  - id: schedule
-    type: io.kestra.plugin.core.trigger.Schedule
-    cron: "*/10 * * * *"
-`;
+const FLOW = echoTickFlow('idem', 'once');
 const ids = { namespace: 'idem', flowId: 'once', triggerId: 'schedule' };
-
-function window(ticks: number, hoursAgo: number) {
-  const start = new Date(Date.now() - hoursAgo * 3600_000);
-  start.setUTCMinutes(0, 0, 0);
-  return { start: start.toISOString(), end: new Date(start.getTime() + (ticks - 1) * 600_000).toISOString() };
-}
 
 /** Crashes, retries and redeliveries lose nothing and duplicate nothing. */
 describe('one execution per tick, whatever fails or repeats', () => {
@@ -44,7 +28,7 @@ describe('one execution per tick, whatever fails or repeats', () => {
   async function runBackfill(label: string, ticks: number, hoursAgo: number) {
     const response = await product.api.call('PUT', '/api/v1/triggers', {
       ...ids,
-      backfill: { ...window(ticks, hoursAgo), labels: [{ key: 'case', value: label }] },
+      backfill: { ...tenMinuteWindow(ticks, hoursAgo), labels: [{ key: 'case', value: label }] },
     });
     expect(response.status).toBe(200);
     const done = await waitFor(async () => !(await product.api.call('GET', '/api/v1/triggers/idem/once')).body.results[0].backfill, 60_000, 200);

@@ -1,25 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { echoTickFlow, tenMinuteWindow } from '../support/flows';
 import { type TestProduct, startProduct, waitFor } from '../support/local';
 
-const FLOW = `id: recover
-namespace: rec
-tasks:
-  - id: work
-    type: io.kestra.plugin.scripts.shell.Commands
-    commands:
-      - echo "run for {{ trigger.date }}"
-triggers:
-  - id: schedule
-    type: io.kestra.plugin.core.trigger.Schedule
-    cron: "*/10 * * * *"
-`;
+const FLOW = echoTickFlow('rec', 'recover');
 const ids = { namespace: 'rec', flowId: 'recover', triggerId: 'schedule' };
-
-function window(ticks: number, hoursAgo: number) {
-  const start = new Date(Date.now() - hoursAgo * 3600_000);
-  start.setUTCMinutes(0, 0, 0);
-  return { start: start.toISOString(), end: new Date(start.getTime() + (ticks - 1) * 600_000).toISOString() };
-}
 
 /**
  * The one recovery path, through the real runtime: the sweep (here every second, counting a message
@@ -38,7 +22,7 @@ describe('nothing stuck: the sweep and the dead-letter consumer', () => {
   async function runBackfill(label: string, ticks: number, hoursAgo: number) {
     const response = await product.api.call('PUT', '/api/v1/triggers', {
       ...ids,
-      backfill: { ...window(ticks, hoursAgo), labels: [{ key: 'case', value: label }] },
+      backfill: { ...tenMinuteWindow(ticks, hoursAgo), labels: [{ key: 'case', value: label }] },
     });
     expect(response.status).toBe(200);
     const done = await waitFor(async () => !(await product.api.call('GET', '/api/v1/triggers/rec/recover')).body.results[0].backfill, 60_000, 200);

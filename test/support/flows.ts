@@ -18,3 +18,29 @@ triggers:
     cron: "${trigger.cron}"
 ${trigger.extra ?? ''}`;
 }
+
+/**
+ * A flow whose one shell task echoes its tick, with a Schedule trigger `schedule` every ten minutes:
+ * each run leaves one log line, so a test can count runs per tick.
+ */
+export function echoTickFlow(namespace: string, id: string): string {
+  return `id: ${id}
+namespace: ${namespace}
+tasks:
+  - id: work
+    type: io.kestra.plugin.scripts.shell.Commands
+    commands:
+      - echo "run for {{ trigger.date }}"
+triggers:
+  - id: schedule
+    type: io.kestra.plugin.core.trigger.Schedule
+    cron: "*/10 * * * *"
+`;
+}
+
+/** `ticks` ten-minute ticks starting on the hour `hoursAgo` hours ago: a backfill window for echoTickFlow. */
+export function tenMinuteWindow(ticks: number, hoursAgo: number): { start: string; end: string } {
+  const start = new Date(Date.now() - hoursAgo * 3600_000);
+  start.setUTCMinutes(0, 0, 0);
+  return { start: start.toISOString(), end: new Date(start.getTime() + (ticks - 1) * 600_000).toISOString() };
+}
