@@ -1,5 +1,5 @@
 import { backfillExecutionName } from '../domain/backfill';
-import { foldOf, hasEnded } from '../domain/ledger';
+import { hasEnded } from '../domain/ledger';
 import type { TriggerRef } from '../domain/trigger-state';
 import type { BackfillRunInput, BackfillWorkflows, Clock, DispatchLedger, TriggerStore } from '../ports';
 
@@ -115,7 +115,7 @@ export function failureReason(input: Pick<FailBackfillInput, 'failedRounds' | 'i
 
 export interface CompleteIfDrainedDeps {
   clock: Clock;
-  triggers: Pick<TriggerStore, 'get' | 'foldPages' | 'finishBackfill'>;
+  triggers: Pick<TriggerStore, 'get' | 'finishBackfill'>;
   ledger: Pick<DispatchLedger, 'read' | 'remove'>;
 }
 
@@ -124,15 +124,16 @@ export interface CompleteIfDrainedDeps {
  * page has ended, the backfill is complete, and it leaves the trigger now rather than at dispatch's
  * next check (the one a client that waits for its executions to end sees next). The row is read
  * first: its cursor moves in the same write that opens a batch's page, so "all dispatched" seen
- * first means its open pages are all there is. Folding, then finishing, are conditional writes, so
- * the worker and dispatch may race to it: one completes it, the other finds it done.
+ * first means its open pages are all there is. Finishing is a conditional write, so the worker and
+ * dispatch may race to it: one completes it, the other finds it done.
  */
 export async function completeIfDrained(deps: CompleteIfDrainedDeps, ref: TriggerRef, backfillId: string): Promise<boolean> {
   const backfill = (await deps.triggers.get(ref))?.backfill;
   if (!backfill || backfill.id !== backfillId || backfill.paused || backfill.cursorMs <= Date.parse(backfill.end)) return false;
   const pages = await deps.ledger.read(backfill.openPages);
   if (!pages.every(hasEnded)) return false;
-  if (pages.length && !(await deps.triggers.foldPages(ref, backfillId, pages.map(foldOf)))) return false;
-  await deps.ledger.remove(pages.map((page) => page.id));
-  return deps.triggers.finishBackfill(ref, backfillId, 'COMPLETED', deps.clock.now().toISOString());
+  // No fold first: finishing takes the counters off the row with the backfill.
+  if (!(await deps.triggers.finishBackfill(ref, backfillId, 'COMPLETED', deps.clock.now().toISOString()))) return false;
+  await deps.ledger.remove(backfill.openPages);
+  return true;
 }

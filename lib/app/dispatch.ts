@@ -89,7 +89,8 @@ export async function dispatchBatch(deps: DispatchDeps, input: BackfillRunInput)
   if (backfill.cursorMs > endMs) {
     // Every tick is dispatched; the backfill ends when its last execution does.
     if (inFlight > 0) return out('THROTTLED', progress);
-    await deps.triggers.finishBackfill(ref, backfill.id, 'COMPLETED', now.toISOString());
+    // Pages past the fold's limit may still be open (all ended): they go with the backfill.
+    if (await deps.triggers.finishBackfill(ref, backfill.id, 'COMPLETED', now.toISOString())) await deps.ledger.remove(backfill.openPages);
     return out('DONE', progress);
   }
   const room = maxInFlight - inFlight;

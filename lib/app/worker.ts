@@ -17,7 +17,7 @@ export interface WorkerDeps {
   flows: Pick<FlowStore, 'get'>;
   executions: Pick<ExecutionStore, 'claimMany' | 'createClaimed' | 'createIfAbsent' | 'save' | 'finish' | 'releaseLease'>;
   /** `stopAfter` switches the trigger off; the execution that ends a backfill's last page completes it. */
-  triggers: Pick<TriggerStore, 'get' | 'updateSchedule' | 'foldPages' | 'finishBackfill'>;
+  triggers: Pick<TriggerStore, 'get' | 'updateSchedule' | 'finishBackfill'>;
   ledger: Pick<DispatchLedger, 'markEnded' | 'hold' | 'read' | 'remove'>;
   logs: Pick<LogStore, 'append'>;
   runShell: ShellRunner;
