@@ -10,7 +10,6 @@ import type { LogEntry } from '../ports';
 export type { BackfillPreview } from '../app/backfills';
 export type { FlowJson } from '../app/flows';
 export type { BackfillJson, TriggerJson } from '../app/trigger-view';
-export type { ApiTriggerState, TriggerKind } from './kestra2/api-trigger-state';
 export type { Reprocess } from '../domain/backfill';
 export type { Execution as ExecutionJson } from '../domain/execution';
 export type { FlowInput, Label, Trigger as FlowTriggerJson } from '../domain/flow/model';

@@ -44,7 +44,9 @@ export interface ResolvedTrigger {
 export async function resolveTrigger(deps: TriggerLookupDeps, ref: TriggerRef): Promise<ResolvedTrigger> {
   const flow = await deps.flows.get(ref.namespace, ref.flowId);
   if (!flow) {
-    throw new FlowNotFoundError(`Flow of trigger ${ref.triggerId} not found`, { qualified: `Flow ${ref.namespace}.${ref.flowId} of trigger ${ref.triggerId} not found` });
+    throw new FlowNotFoundError(`Flow of trigger ${ref.triggerId} not found`, {
+      qualified: `Flow ${ref.namespace}.${ref.flowId} of trigger ${ref.triggerId} not found`,
+    });
   }
   const trigger = flow.triggers.find((t) => t.id === ref.triggerId);
   if (!trigger || !isSchedule(trigger)) {

@@ -129,14 +129,25 @@ describe('pause, unpause and delete under /api/v1/{tenant}/triggers/backfill (Ke
     deps.clock.advance(60_000);
     const deleted = await call('POST', '/api/v1/main/triggers/backfill/delete', REF);
     expect(deleted.status).toBe(200);
-    expect(deleted.body).toEqual({ ...REF, updatedAt: '2026-03-01T12:01:00.000Z', nextEvaluationDate: '2026-03-01T13:00:00Z', disabled: false, locked: false, kind: 'SCHEDULE' });
+    expect(deleted.body).toEqual({
+      ...REF,
+      updatedAt: '2026-03-01T12:01:00.000Z',
+      nextEvaluationDate: '2026-03-01T13:00:00Z',
+      disabled: false,
+      locked: false,
+      kind: 'SCHEDULE',
+    });
     expect(deps.workflows.stopped).toHaveLength(1);
   });
 
   it('answers a trigger without a backfill with a 409 (the 1.x route keeps its 400)', async () => {
     const daily = { ...REF, triggerId: 'daily' };
 
-    for (const [method, action] of [['PUT', 'pause'], ['PUT', 'unpause'], ['POST', 'delete']] as const) {
+    for (const [method, action] of [
+      ['PUT', 'pause'],
+      ['PUT', 'unpause'],
+      ['POST', 'delete'],
+    ] as const) {
       expect(await call(method, `/api/v1/main/triggers/backfill/${action}`, daily), action).toEqual({ status: 409, body: { message: 'No backfill found' } });
       expect((await call(method, `/api/v1/triggers/backfill/${action}`, daily)).status, action).toBe(400);
     }
@@ -192,7 +203,11 @@ describe('GET /api/v1/{tenant}/triggers/{namespace}/{flowId} (Kestra 2.x)', () =
         locked: false,
         kind: 'SCHEDULE',
       },
-      expect.objectContaining({ ...REF, nextEvaluationDate: WINDOW.start, backfill: expect.objectContaining({ progress: expect.objectContaining({ total: 10 }) }) }),
+      expect.objectContaining({
+        ...REF,
+        nextEvaluationDate: WINDOW.start,
+        backfill: expect.objectContaining({ progress: expect.objectContaining({ total: 10 }) }),
+      }),
     ]);
     for (const result of body.results) expect(result).not.toHaveProperty('nextExecutionDate');
   });
