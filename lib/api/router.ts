@@ -2,10 +2,12 @@ import type { Settings } from '../config';
 import type { BackfillWorkflows, Clock, DispatchLedger, ExecutionStore, FlowStore, LogStore, TriggerStore } from '../ports';
 import { ValidationError } from '../domain/flow/errors';
 import { toErrorResponse } from './error-response';
+import { toKestra2ErrorResponse } from './kestra2/error-response';
 import { RequestTooLargeError } from './errors';
 import { type HttpRequest, type HttpResponse, error } from './http';
 import { executionRoutes } from './routes/executions';
 import { flowRoutes } from './routes/flows';
+import { kestra2TriggerRoutes } from './routes/kestra2-triggers';
 import { triggerRoutes } from './routes/triggers';
 import { serveUi } from '../ui/route';
 
@@ -50,42 +52,74 @@ function compile(route: Route): CompiledRoute {
 }
 
 /** Literal routes first, so `/triggers/search` is never taken for `/triggers/{namespace}`. */
-const ROUTES: CompiledRoute[] = [...flowRoutes, ...triggerRoutes, ...executionRoutes].map(compile).sort((a, b) => a.names.length - b.names.length);
+const byLiteralsFirst = (routes: Route[]): CompiledRoute[] => routes.map(compile).sort((a, b) => a.names.length - b.names.length);
 
-/** Kestra serves the same API under `/api/v1/{tenant}/…`; the open-source tenant is `main`. */
-const TENANT_PREFIX = /^\/api\/v1\/main(?=\/)/;
+/** The 1.x routes, under `/api/v1` (and, for the tenant `main`, under `/api/v1/main` too). */
+const ROUTES = byLiteralsFirst([...flowRoutes, ...triggerRoutes, ...executionRoutes]);
+/** Kestra 2.x's routes, under `/api/v1/{tenant}` only; they answer with 2.x's statuses. */
+const KESTRA2_ROUTES = byLiteralsFirst(kestra2TriggerRoutes);
+
+/** Kestra serves its API under `/api/v1/{tenant}/…`; the open-source tenant, and our only one, is `main`. */
+const TENANT = 'main';
+const TENANT_PATH = /^\/([^/]+)(\/.+)$/;
 /**
  * The web UI calls the API under its own path, `/ui/api/v1/…`: on AWS the `/ui` routes take the
  * browser's session cookie while `/api/v1` keeps IAM for programs; both reach this same router.
  */
 const UI_API_PREFIX = /^\/ui(?=\/api\/v1\/)/;
 
-export async function handleRequest(deps: ApiDeps, request: HttpRequest): Promise<HttpResponse> {
-  const path = request.path.replace(UI_API_PREFIX, '').replace(TENANT_PREFIX, '/api/v1').replace(/\/+$/, '');
-  if (path === '/ui' || path.startsWith('/ui/')) return serveUi(path, request.method, deps.settings.api.webSignInUrl);
-  if (!path.startsWith('/api/v1/')) return error(404, `No route for ${request.method} ${request.path}`);
-  const subPath = path.slice('/api/v1'.length);
+type RouteMatch = { route: CompiledRoute; params: Record<string, string> } | 'method-mismatch' | undefined;
+
+/** The route of `routes` serving `method` on `subPath`; `method-mismatch` when only other methods' do. */
+function findRoute(routes: CompiledRoute[], method: string, subPath: string): RouteMatch {
   let methodMismatch = false;
-  for (const route of ROUTES) {
+  for (const route of routes) {
     const match = route.pattern.exec(subPath);
     if (!match) continue;
-    if (route.method !== request.method) {
+    if (route.method !== method) {
       methodMismatch = true;
       continue;
     }
-    try {
-      // One mandatory group per name, in order, so a match sets every one.
-      const params = Object.fromEntries(route.names.map((name, i) => [name, decodePathSegment(name, match[i + 1]!)]));
-      if (request.body && Buffer.byteLength(request.body) > deps.settings.api.maxBodyBytes) {
-        throw new RequestTooLargeError(`body: larger than the limit of ${deps.settings.api.maxBodyBytes} bytes`);
-      }
-      return await route.handler(deps, request, params);
-    } catch (e) {
-      return toErrorResponse(e);
-    }
+    // One mandatory group per name, in order, so a match sets every one; decoded in `serve`.
+    return { route, params: Object.fromEntries(route.names.map((name, i) => [name, match[i + 1]!])) };
   }
-  if (methodMismatch) return error(405, `Method ${request.method} not allowed on ${request.path}`);
-  return error(404, `No route for ${request.method} ${request.path}`);
+  return methodMismatch ? 'method-mismatch' : undefined;
+}
+
+/**
+ * Which route serves a path under `/api/v1`: a 1.x route as it stands; else, under a tenant, a 2.x
+ * route, or a 1.x one (Kestra 1.x served those under `/api/v1/main` too). A 2.x route never takes a
+ * path a 1.x route serves as it stands, so no 1.x call changes meaning.
+ */
+function resolve(method: string, subPath: string): { found: RouteMatch; errors: (e: unknown) => HttpResponse; tenant?: string } {
+  const direct = findRoute(ROUTES, method, subPath);
+  const tenantPath = TENANT_PATH.exec(subPath);
+  if (typeof direct === 'object' || !tenantPath) return { found: direct, errors: toErrorResponse };
+  const [, tenant, rest] = tenantPath as unknown as [string, string, string];
+  const kestra2 = findRoute(KESTRA2_ROUTES, method, rest);
+  if (typeof kestra2 === 'object') return { found: kestra2, errors: toKestra2ErrorResponse, tenant };
+  const aliased = findRoute(ROUTES, method, rest);
+  if (typeof aliased === 'object') return { found: aliased, errors: toErrorResponse, tenant };
+  return { found: direct ?? kestra2 ?? aliased, errors: toErrorResponse };
+}
+
+export async function handleRequest(deps: ApiDeps, request: HttpRequest): Promise<HttpResponse> {
+  const path = request.path.replace(UI_API_PREFIX, '').replace(/\/+$/, '');
+  if (path === '/ui' || path.startsWith('/ui/')) return serveUi(path, request.method, deps.settings.api.webSignInUrl);
+  if (!path.startsWith('/api/v1/')) return error(404, `No route for ${request.method} ${request.path}`);
+  const { found, errors, tenant } = resolve(request.method, path.slice('/api/v1'.length));
+  if (found === 'method-mismatch') return error(405, `Method ${request.method} not allowed on ${request.path}`);
+  if (!found) return error(404, `No route for ${request.method} ${request.path}`);
+  if (tenant !== undefined && tenant !== TENANT) return error(404, `Tenant ${tenant} not found: the only tenant is ${TENANT}`);
+  try {
+    const params = Object.fromEntries(Object.entries(found.params).map(([name, raw]) => [name, decodePathSegment(name, raw)]));
+    if (request.body && Buffer.byteLength(request.body) > deps.settings.api.maxBodyBytes) {
+      throw new RequestTooLargeError(`body: larger than the limit of ${deps.settings.api.maxBodyBytes} bytes`);
+    }
+    return await found.route.handler(deps, request, params);
+  } catch (e) {
+    return errors(e);
+  }
 }
 
 /** A path parameter, percent-decoded; a malformed escape (`%E0`) is the client's error, not a crash. */

@@ -40,12 +40,20 @@ export interface ResolvedTrigger {
   state: TriggerState;
 }
 
-/** Finds the flow, its trigger definition and its state row, with Kestra's 404 messages. */
+/** Finds the flow, its trigger definition and its state row, with Kestra's 404 messages (1.x's wording, 2.x's in `qualified`). */
 export async function resolveTrigger(deps: TriggerLookupDeps, ref: TriggerRef): Promise<ResolvedTrigger> {
   const flow = await deps.flows.get(ref.namespace, ref.flowId);
-  if (!flow) throw new FlowNotFoundError(`Flow of trigger ${ref.triggerId} not found`);
+  if (!flow) {
+    throw new FlowNotFoundError(`Flow of trigger ${ref.triggerId} not found`, {
+      qualified: `Flow ${ref.namespace}.${ref.flowId} of trigger ${ref.triggerId} not found`,
+    });
+  }
   const trigger = flow.triggers.find((t) => t.id === ref.triggerId);
-  if (!trigger || !isSchedule(trigger)) throw new TriggerNotFoundError(`Flow ${ref.flowId} has no trigger ${ref.triggerId}`);
+  if (!trigger || !isSchedule(trigger)) {
+    throw new TriggerNotFoundError(`Flow ${ref.flowId} has no trigger ${ref.triggerId}`, {
+      qualified: `Flow ${ref.namespace}.${ref.flowId} has no schedule trigger ${ref.triggerId}`,
+    });
+  }
   const state = await deps.triggers.get(ref);
   if (!state) throw new TriggerNotFoundError(`Trigger ${ref.triggerId} of flow ${ref.namespace}.${ref.flowId} has no state yet`);
   return { flow, trigger, state };

@@ -16,8 +16,19 @@ export abstract class DomainError extends Error {
   }
 }
 
-/** The thing addressed does not exist. */
-export abstract class NotFoundError extends DomainError {}
+/**
+ * The thing addressed does not exist. `message` keeps the wording Kestra 1.x clients match on
+ * (`Flow of trigger schedule not found`); `qualified` names everything addressed
+ * (`Flow dev.nope of trigger schedule not found`), which the Kestra 2.x routes answer with.
+ */
+export abstract class NotFoundError extends DomainError {
+  readonly qualified: string;
+
+  constructor(message: string, options?: ErrorOptions & { qualified?: string }) {
+    super(message, options);
+    this.qualified = options?.qualified ?? message;
+  }
+}
 
 export class FlowNotFoundError extends NotFoundError {}
 

@@ -9,7 +9,7 @@ import { setDisabledByTriggersBody, triggerRefsBody } from './by-triggers-bodies
 import { executionSearchQuery } from './execution-search-query';
 import { flowSearchQuery } from './flow-search-query';
 import { logDownloadQuery, logSearchQuery } from './log-queries';
-import { setDisabledQuery, triggerSearchQuery, triggerSelectionQuery } from './trigger-queries';
+import { flowTriggersQuery, setDisabledQuery, triggerSearchQuery, triggerSelectionQuery } from './trigger-queries';
 import { triggerRefBody } from './trigger-ref-body';
 import { updateTriggerBody } from './update-trigger-body';
 
@@ -20,7 +20,7 @@ export { flowSearchQuery } from './flow-search-query';
 export { logDownloadQuery, logSearchQuery } from './log-queries';
 export { pageOf } from './paging-query';
 export { parseBody, parseQuery } from './parse-request';
-export { setDisabledQuery, triggerSearchQuery, triggerSelectionQuery } from './trigger-queries';
+export { flowTriggersQuery, setDisabledQuery, triggerSearchQuery, triggerSelectionQuery } from './trigger-queries';
 export { triggerRefBody } from './trigger-ref-body';
 export { type UpdateTriggerCommand, updateTriggerBody } from './update-trigger-body';
 export { zonedDateTime } from './zoned-date-time';
@@ -47,6 +47,12 @@ export const REQUEST_SCHEMAS = {
   'GET /executions/search': { query: executionSearchQuery },
   'GET /logs/search': { query: logSearchQuery },
   'GET /logs/{executionId}/download': { query: logDownloadQuery },
+  // Kestra 2.x's tenant-scoped routes (lib/api/routes/kestra2-triggers.ts).
+  'PUT /{tenant}/triggers/backfill/create': { body: createBackfillBody },
+  'PUT /{tenant}/triggers/backfill/pause': { body: triggerRefBody },
+  'PUT /{tenant}/triggers/backfill/unpause': { body: triggerRefBody },
+  'POST /{tenant}/triggers/backfill/delete': { body: triggerRefBody },
+  'GET /{tenant}/triggers/{namespace}/{flowId}': { query: flowTriggersQuery },
 } as const satisfies Record<string, RequestSchemas>;
 
 /** A JSON Schema (draft 2020-12) document. */

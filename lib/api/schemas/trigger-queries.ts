@@ -29,3 +29,9 @@ export const setDisabledQuery = z.object({
 
 /** `GET /triggers/search`. */
 export const triggerSearchQuery = z.object({ ...triggerSelectionFields, ...pagingFields(10) });
+
+/** Kestra 2.x's `GET /{tenant}/triggers/{namespace}/{flowId}`: a page of the flow's triggers, `q` a part of their ids. */
+export const flowTriggersQuery = z.object({
+  q: z.string().optional().meta({ description: 'Only triggers whose id contains this text.' }),
+  ...pagingFields(10),
+});

@@ -71,7 +71,7 @@ describe('backfills', () => {
 
       it('refuses a trigger the flow does not have', async () => {
         await expect(createBackfill(deps, aBackfillRequest({ triggerId: 'nope' }))).rejects.toThrow(
-          new TriggerNotFoundError('Flow reports has no trigger nope'),
+          new TriggerNotFoundError('Flow reports has no trigger nope', { qualified: 'Flow dev.reports has no schedule trigger nope' }),
         );
       });
 
@@ -213,7 +213,9 @@ describe('backfills', () => {
     });
 
     it('says when the flow is missing', async () => {
-      await expect(resolveTrigger(deps, { ...REF, flowId: 'nope' })).rejects.toThrow(new FlowNotFoundError('Flow of trigger hourly not found'));
+      await expect(resolveTrigger(deps, { ...REF, flowId: 'nope' })).rejects.toThrow(
+        new FlowNotFoundError('Flow of trigger hourly not found', { qualified: 'Flow dev.nope of trigger hourly not found' }),
+      );
     });
 
     it('says when the row is missing', async () => {
