@@ -99,7 +99,7 @@ export interface SweepDeps extends ResendDeps {
   flows: Pick<FlowStore, 'get' | 'list'>;
   triggers: Pick<TriggerStore, 'get' | 'listWithBackfill' | 'list'>;
   executions: ResendDeps['executions'] & Pick<ExecutionStore, 'get' | 'leasesOf' | 'unfinishedOf'>;
-  ledger: Pick<DispatchLedger, 'read' | 'markEnded' | 'markSwept'>;
+  ledger: Pick<DispatchLedger, 'read' | 'markEnded' | 'markSwept' | 'hold'>;
   queue: Pick<ExecutionQueue, 'send'>;
 }
 
@@ -152,8 +152,7 @@ export async function sweepStuck(deps: SweepDeps, options: { staleAfterMs: numbe
         report.stalled.push({ backfillId: backfill.id, ...ref, oldestPageSentAt: new Date(oldestSentMs).toISOString() });
       }
     }
-    // A paused backfill's unstarted executions wait on purpose (their slots are held): none is lost.
-    const pages = backfill.paused ? [] : open.filter((page) => inFlightOf(page) > 0 && Date.parse(page.sweptAt ?? page.sentAt) <= staleBefore);
+    const pages = open.filter((page) => inFlightOf(page) > 0 && Date.parse(page.sweptAt ?? page.sentAt) <= staleBefore);
     for (const page of pages) {
       const ended = new Set(page.ended);
       const ids = new Map(page.ticks.flatMap((tick, slot) => (ended.has(slot) ? [] : [[slot, tickExecutionId(page.backfillId, tick)] as const])));
@@ -169,8 +168,13 @@ export async function sweepStuck(deps: SweepDeps, options: { staleAfterMs: numbe
         await deps.ledger.markEnded(done);
         report.repaired += done.length;
       }
-      if (missing.size) {
-        report.resent += await resendPageSlots(deps, ref, page, missing);
+      // A paused backfill's unstarted executions wait (a worker would hold them anyway): held, they
+      // are sent again when it resumes. Held slots are waiting on purpose, not lost.
+      const held = new Set(page.held);
+      const lost = [...missing].filter((slot) => !held.has(slot));
+      if (lost.length && backfill.paused) await deps.ledger.hold(page.id, lost);
+      else if (lost.length) {
+        report.resent += await resendPageSlots(deps, ref, page, new Set(lost));
         await deps.ledger.markSwept(page.id, now.toISOString());
       }
     }

@@ -118,6 +118,16 @@ describe('stuck executions', () => {
       expect(deps.queue.sentIds('live')).toEqual(['live-1']);
     });
 
+    it("holds a paused backfill's lost executions instead of sending them: dispatch sends them when it resumes", async () => {
+      await givenDispatched();
+      await deps.triggers.setBackfillPaused(REF, true, deps.clock.now().toISOString());
+      deps.clock.advance(STALE_MS);
+
+      expect((await sweepStuck(deps, { staleAfterMs: STALE_MS })).resent).toBe(0);
+      expect(deps.queue.sent.backfill).toEqual([]);
+      expect((await page()).held).toEqual([0, 1, 2]);
+    });
+
     it('sends everything not running at once when nothing counts as recent (the local default at start)', async () => {
       await givenDispatched();
 
