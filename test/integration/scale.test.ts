@@ -18,16 +18,17 @@ describe(`a ${TICKS}-tick backfill through the real state machine`, () => {
     product = await startProduct({
       env: {
         BACKFILL_BATCH_SIZE: '500',
-        BACKFILL_MAX_IN_FLIGHT: '20000',
+        // Two batches in flight at most: dispatch keeps waiting for room, so it runs for as long as
+        // the executions take, round after round, however fast the machine (with room for all ten
+        // thousand, a fast machine dispatched everything in the first round and never continued).
+        BACKFILL_MAX_IN_FLIGHT: '1000',
         // One-second dispatch rounds (each a state machine loop iteration) and two rounds per
         // execution: continue-as-new runs several times on the way, as over a long backfill.
         BACKFILL_DISPATCH_ROUND_SECONDS: '1',
         BACKFILL_MAX_ITERATIONS_PER_EXECUTION: '2',
-        // Everything is dispatched early; the state machine then waits for the last executions,
-        // checking every `waitSeconds`, while the worker that ends the last one completes the
-        // backfill. Those checks cost transitions per second of drain, not per tick: a long wait
-        // keeps them out of the per-tick count however slow the machine makes the drain.
-        BACKFILL_THROTTLE_WAIT_SECONDS: '60',
+        // A round that ends while waiting for room hands the wait to the state machine: a short Wait,
+        // so the backfill goes on at once. The worker that ends the last execution completes it.
+        BACKFILL_THROTTLE_WAIT_SECONDS: '1',
       },
       workerConcurrency: 4,
       workerBatchSize: 10,
@@ -85,6 +86,8 @@ describe(`a ${TICKS}-tick backfill through the real state machine`, () => {
     );
     // 20 batches of 500 in one-second rounds, plus the drain and the hand-overs: far under one transition per tick.
     expect(perTick).toBeLessThan(0.05);
-    expect(executionsStarted).toBeGreaterThanOrEqual(3);
+    // Continued as new at least once (a round lasts a second, an execution two rounds, and the
+    // executions in flight take seconds to drain at any speed this runtime reaches).
+    expect(executionsStarted).toBeGreaterThanOrEqual(2);
   }, 900_000);
 });
