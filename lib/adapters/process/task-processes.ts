@@ -115,9 +115,32 @@ async function killProcessesWith(matches: (cookie: string) => boolean, rounds = 
   return killed;
 }
 
-/** Kills every process of one task run, wherever it went (its group, a new session, re-parented to init). */
-export function killTaskProcesses(cookie: string): Promise<number[]> {
-  return killProcessesWith((value) => value === cookie);
+/** The task runs waiting for the next scan of /proc, and that scan; one scan runs at a time. */
+let batch: { cookies: Set<string>; done: Promise<void> } | undefined;
+let lastScan: Promise<unknown> = Promise.resolve();
+
+/**
+ * Kills every process of one task run, wherever it went (its group, a new session, re-parented to
+ * init). Task runs that end while a scan is under way share the next one: a scan reads every
+ * process's environment, and with tens of tasks ending a second, one scan per task cost the
+ * machine more than the tasks' own work (the seed's backfill ran a quarter slower).
+ */
+export function killTaskProcesses(cookie: string): Promise<void> {
+  if (!batch) {
+    const cookies = new Set<string>();
+    const next: { cookies: Set<string>; done: Promise<void> } = {
+      cookies,
+      done: lastScan.then(async () => {
+        // From here on, task runs that end wait for the scan after this one.
+        if (batch === next) batch = undefined;
+        await killProcessesWith((value) => cookies.has(value));
+      }),
+    };
+    batch = next;
+    lastScan = next.done.catch(() => undefined);
+  }
+  batch.cookies.add(cookie);
+  return batch.done;
 }
 
 /**
