@@ -65,13 +65,15 @@ const FUNCTION_ACCESS: Record<FunctionModule, FunctionAccess> = {
   // them (live queue), advances each trigger's next date.
   tick: { readTables: ['flows'], writeTables: ['triggers', 'executions', 'logs'], sendsTo: ['live'], stateMachineActions: [], stopsExecutions: false },
   // The sweep: sends again what no worker will run any more (lost messages, dead workers), marks
-  // ledger slots whose execution ended.
+  // ledger slots whose execution ended, and starts the next generation of a backfill whose state
+  // machine execution died (recording it on the trigger).
   sweep: {
-    readTables: ['flows', 'triggers'],
-    writeTables: ['executions', 'logs'],
+    readTables: ['flows'],
+    writeTables: ['triggers', 'executions', 'logs'],
     sendsTo: ['backfill', 'live'],
-    stateMachineActions: [],
+    stateMachineActions: ['states:StartExecution'],
     stopsExecutions: false,
+    describesExecutions: true,
   },
   // The dead-letter queues' consumer: ends their executions FAILED with a log line, marks their slots.
   'dead-letter': { readTables: [], writeTables: ['executions', 'logs'], sendsTo: [], stateMachineActions: [], stopsExecutions: false },

@@ -1,7 +1,7 @@
 import { TERMINAL_STATES, transition } from '../domain/execution';
 import { liveOwner, randomId, tickExecutionId } from '../domain/ids';
 import { inFlightOf } from '../domain/ledger';
-import type { TriggerRef } from '../domain/trigger-state';
+import type { BackfillState, TriggerRef } from '../domain/trigger-state';
 import type { Settings } from '../config';
 import type { SlotMark } from '../domain/ledger';
 import type {
@@ -16,6 +16,7 @@ import type {
   StoredExecution,
   TriggerStore,
 } from '../ports';
+import { type ContinueAsNewDeps, continueAsNew } from './backfill-run';
 import { type ResendDeps, resendPageSlots } from './dispatch';
 import { LogWriter } from './log-writer';
 
@@ -94,10 +95,12 @@ async function markEnded(deps: Pick<FailUnrunnableDeps, 'ledger'>, stored: Store
 }
 
 export interface SweepDeps extends ResendDeps {
+  /** A backfill whose state machine execution died is carried on by the next generation. */
+  workflows: ContinueAsNewDeps['workflows'];
   settings: Pick<Settings, 'sweep'>;
   clock: Clock;
   flows: Pick<FlowStore, 'get' | 'list'>;
-  triggers: Pick<TriggerStore, 'get' | 'listWithBackfill' | 'list'>;
+  triggers: Pick<TriggerStore, 'get' | 'listWithBackfill' | 'list' | 'setBackfillExecution'>;
   executions: ResendDeps['executions'] & Pick<ExecutionStore, 'get' | 'leasesOf' | 'unfinishedOf'>;
   ledger: Pick<DispatchLedger, 'read' | 'markEnded' | 'markSwept' | 'hold'>;
   queue: Pick<ExecutionQueue, 'send'>;
@@ -118,6 +121,8 @@ export interface SweepReport {
   stalled: { backfillId: string; namespace: string; flowId: string; triggerId: string; oldestPageSentAt: string }[];
   /** Age of the oldest open ledger page of the backfills that are not paused, in seconds (0 without one). */
   oldestOpenPageSeconds: number;
+  /** Backfills whose state machine execution had died (or never started), carried on by a new one. */
+  restarted: number;
 }
 
 /** Unfinished executions of one owner (a backfill, a live schedule) the sweep looks at per run. */
@@ -136,13 +141,14 @@ const UNFINISHED_SWEEP_LIMIT = 1000;
  * bounded number of tries: the dead-letter consumer (`failUnrunnable`) and the worker's attempt limit.
  */
 export async function sweepStuck(deps: SweepDeps, options: { staleAfterMs: number; stallAfterMs?: number }): Promise<SweepReport> {
-  const report: SweepReport = { resent: 0, requeued: 0, repaired: 0, stalled: [], oldestOpenPageSeconds: 0 };
+  const report: SweepReport = { resent: 0, requeued: 0, repaired: 0, stalled: [], oldestOpenPageSeconds: 0, restarted: 0 };
   const now = deps.clock.now();
   const staleBefore = now.getTime() - options.staleAfterMs;
   for (const state of await deps.triggers.listWithBackfill()) {
     const backfill = state.backfill;
     if (!backfill) continue;
     const ref: TriggerRef = { namespace: state.namespace, flowId: state.flowId, triggerId: state.triggerId };
+    if (await restartDeadGeneration(deps, ref, backfill)) report.restarted++;
     const open = await deps.ledger.read(backfill.openPages);
     const oldestSentMs = Math.min(...open.map((page) => Date.parse(page.sentAt)));
     // A paused backfill makes no progress on purpose.
@@ -192,6 +198,22 @@ export async function sweepStuck(deps: SweepDeps, options: { staleAfterMs: numbe
     }
   }
   return report;
+}
+
+/**
+ * A backfill still on its trigger whose state machine execution ended without taking it off (aborted
+ * by hand, or an error no Catch handles) has nothing driving it: the next generation carries on from
+ * the cursor on the row, as continue-as-new would. An execution that never started (a hand-over that
+ * died between recording it and starting it) is started. Returns whether it started one.
+ */
+async function restartDeadGeneration(deps: SweepDeps, ref: TriggerRef, backfill: BackfillState): Promise<boolean> {
+  const status = await deps.workflows.status(backfill.executionName);
+  const input = { backfill: { ...ref, id: backfill.id }, generation: backfill.generation, iteration: 0 };
+  if (status === undefined) return deps.workflows.start(backfill.executionName, input);
+  if (status !== 'FAILED' && status !== 'TIMED_OUT' && status !== 'ABORTED') return false;
+  console.warn(`Backfill ${backfill.id}: its state machine execution ${backfill.executionName} ended ${status}; the next generation carries on`);
+  await continueAsNew(deps, input);
+  return true;
 }
 
 /** An owner's unfinished executions that no worker holds and that waited long enough: queued again by id. */

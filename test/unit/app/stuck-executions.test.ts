@@ -128,6 +128,29 @@ describe('stuck executions', () => {
       expect((await page()).held).toEqual([0, 1, 2]);
     });
 
+    it('carries on a backfill whose state machine execution died, with the next generation, and starts one that never started', async () => {
+      await givenDispatched();
+      const name = aBackfill().executionName;
+      await deps.workflows.start(name, aRunInput());
+      deps.workflows.end(name, 'ABORTED');
+
+      const report = await sweepStuck(deps, { staleAfterMs: STALE_MS });
+
+      expect(report.restarted).toBe(1);
+      const next = deps.workflows.started.at(-1)!;
+      expect(next.input).toMatchObject({ generation: 1, iteration: 0 });
+      expect((await deps.triggers.get(REF))!.backfill).toMatchObject({ generation: 1, executionName: next.name });
+      // Running now: the next sweep leaves it alone.
+      expect((await sweepStuck(deps, { staleAfterMs: STALE_MS })).restarted).toBe(0);
+    });
+
+    it("starts a backfill's recorded execution that never started (a hand-over that died in between)", async () => {
+      await givenDispatched();
+
+      expect((await sweepStuck(deps, { staleAfterMs: STALE_MS })).restarted).toBe(1);
+      expect(deps.workflows.started.map((s) => s.name)).toEqual([aBackfill().executionName]);
+    });
+
     it('sends everything not running at once when nothing counts as recent (the local default at start)', async () => {
       await givenDispatched();
 
