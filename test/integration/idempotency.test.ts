@@ -5,7 +5,7 @@ import { scheduleOf } from '../../lib/app/schedules';
 import { isSchedule } from '../../lib/domain/flow/model';
 import { buildScheduledExecution } from '../../lib/domain/scheduled-execution';
 import { echoTickFlow, tenMinuteWindow } from '../support/flows';
-import { type TestProduct, startProduct, waitFor } from '../support/local';
+import { type TestProduct, runLabelledBackfill, startProduct } from '../support/local';
 
 const FLOW = echoTickFlow('idem', 'once');
 const ids = { namespace: 'idem', flowId: 'once', triggerId: 'schedule' };
@@ -25,17 +25,7 @@ describe('one execution per tick, whatever fails or repeats', () => {
   });
   afterAll(async () => product?.close());
 
-  async function runBackfill(label: string, ticks: number, hoursAgo: number) {
-    const response = await product.api.call('PUT', '/api/v1/triggers', {
-      ...ids,
-      backfill: { ...tenMinuteWindow(ticks, hoursAgo), labels: [{ key: 'case', value: label }] },
-    });
-    expect(response.status).toBe(200);
-    const done = await waitFor(async () => !(await product.api.call('GET', '/api/v1/triggers/idem/once')).body.results[0].backfill, 60_000, 200);
-    expect(done).toBe(true);
-    await product.runtime.queue.idle();
-    return product.api.executions('idem', 'once', `&labels=case:${label}`);
-  }
+  const runBackfill = (label: string, ticks: number, hoursAgo: number) => runLabelledBackfill(product, ids, tenMinuteWindow(ticks, hoursAgo), label);
 
   async function expectEachRanOnce(executions: any[], ticks: number) {
     expect(executions).toHaveLength(ticks);

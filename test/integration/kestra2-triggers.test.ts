@@ -1,29 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { minuteWindow, sleepyMinuteFlow } from '../support/flows';
 import { type TestProduct, startProduct } from '../support/local';
 
 // Each tick runs a short shell command, on four workers: the 300 ticks take seconds, so the backfill
 // is still there when the calls right after its creation pause, resume and delete it.
-const SLOW_FLOW = `id: k2
-namespace: bars
-tasks:
-  - id: work
-    type: io.kestra.plugin.scripts.shell.Commands
-    runner: PROCESS
-    commands:
-      - sleep 0.05
-triggers:
-  - id: schedule
-    type: io.kestra.plugin.core.trigger.Schedule
-    cron: "* * * * *"
-`;
+const SLOW_FLOW = sleepyMinuteFlow('bars', 'k2');
 const ref = { namespace: 'bars', flowId: 'k2', triggerId: 'schedule' };
 const V2 = '/api/v1/main/triggers';
-
-function minutes(count: number, daysAgo: number) {
-  const start = new Date(Date.now() - daysAgo * 86_400_000);
-  start.setUTCSeconds(0, 0);
-  return { start: start.toISOString(), end: new Date(start.getTime() + (count - 1) * 60_000).toISOString() };
-}
 
 describe('a backfill through the Kestra 2.x routes, over HTTP', () => {
   let product: TestProduct;
@@ -47,7 +30,7 @@ describe('a backfill through the Kestra 2.x routes, over HTTP', () => {
 
   it('creates, pauses, resumes and deletes it, each answering the ApiTriggerState that GET then shows', async () => {
     const before = await stateOf();
-    const window = minutes(300, 4);
+    const window = minuteWindow(300, 4);
 
     const created = await product.api.call('PUT', `${V2}/backfill/create`, { ...ref, backfill: { ...window, labels: [{ key: 'via', value: 'kestra2' }] } });
     expect(created.status).toBe(200);

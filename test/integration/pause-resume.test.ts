@@ -3,21 +3,10 @@ import { parkUntilResumed } from '../../lib/app/backfill-run';
 import { pauseBackfill, unpauseBackfill } from '../../lib/app/backfill-control';
 import type { BackfillRunInput } from '../../lib/ports';
 import type { LocalRuntime } from '../../local/runtime';
+import { minuteWindow, sleepyMinuteFlow } from '../support/flows';
 import { type TestProduct, startProduct, waitFor } from '../support/local';
 
-const SLOW_FLOW = `id: pr
-namespace: bars
-tasks:
-  - id: work
-    type: io.kestra.plugin.scripts.shell.Commands
-    runner: PROCESS
-    commands:
-      - sleep 0.05
-triggers:
-  - id: schedule
-    type: io.kestra.plugin.core.trigger.Schedule
-    cron: "* * * * *"
-`;
+const SLOW_FLOW = sleepyMinuteFlow('bars', 'pr');
 const ids = { namespace: 'bars', flowId: 'pr', triggerId: 'schedule' };
 const BATCH = 25;
 
@@ -52,12 +41,6 @@ function watchParks(runtime: LocalRuntime): { parked(): boolean; reset(): void; 
       workflows.resume = resume;
     },
   };
-}
-
-function minutes(count: number, daysAgo = 3) {
-  const start = new Date(Date.now() - daysAgo * 86_400_000);
-  start.setUTCSeconds(0, 0);
-  return { start: start.toISOString(), end: new Date(start.getTime() + (count - 1) * 60_000).toISOString() };
 }
 
 describe('pause, resume and delete a running backfill', () => {
@@ -95,7 +78,7 @@ describe('pause, resume and delete a running backfill', () => {
   }
 
   it('stops creating executions within one batch of the pause, and resume completes exactly the set', async () => {
-    const window = minutes(300, 5);
+    const window = minuteWindow(300, 5);
     expect((await put('/api/v1/triggers', { ...ids, backfill: { ...window, labels: [{ key: 'run', value: 'pause' }] } })).status).toBe(200);
     expect(await waitFor(async () => (await count()) >= 20, 30_000)).toBe(true);
     const paused = await put('/api/v1/triggers/backfill/pause', ids);
@@ -124,7 +107,7 @@ describe('pause, resume and delete a running backfill', () => {
   });
 
   it('survives pause and unpause in quick succession, and two resumes at once', async () => {
-    expect((await put('/api/v1/triggers', { ...ids, backfill: { ...minutes(120, 6), labels: [{ key: 'run', value: 'flip' }] } })).status).toBe(200);
+    expect((await put('/api/v1/triggers', { ...ids, backfill: { ...minuteWindow(120, 6), labels: [{ key: 'run', value: 'flip' }] } })).status).toBe(200);
     for (let i = 0; i < 5; i++) {
       expect((await put('/api/v1/triggers/backfill/pause', ids)).status).toBe(200);
       expect((await put('/api/v1/triggers/backfill/unpause', ids)).status).toBe(200);
@@ -141,7 +124,7 @@ describe('pause, resume and delete a running backfill', () => {
   });
 
   it('keeps a backfill paused during its last batch until resumed, then finishes it', async () => {
-    expect((await put('/api/v1/triggers', { ...ids, backfill: { ...minutes(10, 7), labels: [{ key: 'run', value: 'last' }] } })).status).toBe(200);
+    expect((await put('/api/v1/triggers', { ...ids, backfill: { ...minuteWindow(10, 7), labels: [{ key: 'run', value: 'last' }] } })).status).toBe(200);
     expect((await put('/api/v1/triggers/backfill/pause', ids)).status).toBe(200);
     // Parked, and every execution dispatched before the pause has ended: still the worker that ran
     // the last one did not complete the backfill, since it is paused.
@@ -165,7 +148,7 @@ describe('pause, resume and delete a running backfill', () => {
 
   it('delete stops the state machine, restores nextExecutionDate and keeps the executions made', async () => {
     const before = (await product.api.call('GET', '/api/v1/triggers/bars/pr')).body.results[0].nextExecutionDate;
-    expect((await put('/api/v1/triggers', { ...ids, backfill: { ...minutes(400, 8), labels: [{ key: 'run', value: 'delete' }] } })).status).toBe(200);
+    expect((await put('/api/v1/triggers', { ...ids, backfill: { ...minuteWindow(400, 8), labels: [{ key: 'run', value: 'delete' }] } })).status).toBe(200);
     await waitFor(async () => (await product.api.executions('bars', 'pr', '&labels=run:delete')).length >= 10, 30_000);
     const deleted = await put('/api/v1/triggers/backfill/delete', ids, 'POST');
     expect(deleted.status).toBe(200);
@@ -188,7 +171,7 @@ describe('pause, resume and delete a running backfill', () => {
   });
 
   it('pauses, resumes and deletes in bulk, by triggers and by query, counting what it touched', async () => {
-    expect((await put('/api/v1/triggers', { ...ids, backfill: { ...minutes(200, 9), labels: [{ key: 'run', value: 'bulk' }] } })).status).toBe(200);
+    expect((await put('/api/v1/triggers', { ...ids, backfill: { ...minuteWindow(200, 9), labels: [{ key: 'run', value: 'bulk' }] } })).status).toBe(200);
     const byTriggers = await put('/api/v1/triggers/backfill/pause/by-triggers', [ids, { ...ids, triggerId: 'other' }], 'POST');
     expect(byTriggers.body).toEqual({ count: 1 });
     expect((await backfillOf()).paused).toBe(true);
@@ -204,7 +187,7 @@ describe('pause, resume and delete a running backfill', () => {
   });
 
   it('reports progress counts that add up exactly', async () => {
-    expect((await put('/api/v1/triggers', { ...ids, backfill: { ...minutes(80, 10), labels: [{ key: 'run', value: 'progress' }] } })).status).toBe(200);
+    expect((await put('/api/v1/triggers', { ...ids, backfill: { ...minuteWindow(80, 10), labels: [{ key: 'run', value: 'progress' }] } })).status).toBe(200);
     // Read the progress back to back while the backfill runs, until it is done.
     let reads = 0;
     const done = await waitFor(
@@ -242,7 +225,7 @@ describe('task token races', () => {
   });
 
   async function pausedBackfill(): Promise<BackfillRunInput> {
-    const response = await product.api.call('PUT', '/api/v1/triggers', { ...ids, backfill: minutes(30, 11) });
+    const response = await product.api.call('PUT', '/api/v1/triggers', { ...ids, backfill: minuteWindow(30, 11) });
     expect(response.status).toBe(200);
     // Take the backfill's real state machine out of the way: these steps are driven by hand.
     await product.runtime.workflows.stop(response.body.backfill.stateMachineExecutionName);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { echoTickFlow, tenMinuteWindow } from '../support/flows';
-import { type TestProduct, startProduct, waitFor } from '../support/local';
+import { type TestProduct, runLabelledBackfill, startProduct } from '../support/local';
 
 const FLOW = echoTickFlow('rec', 'recover');
 const ids = { namespace: 'rec', flowId: 'recover', triggerId: 'schedule' };
@@ -19,17 +19,7 @@ describe('nothing stuck: the sweep and the dead-letter consumer', () => {
   });
   afterAll(async () => product?.close());
 
-  async function runBackfill(label: string, ticks: number, hoursAgo: number) {
-    const response = await product.api.call('PUT', '/api/v1/triggers', {
-      ...ids,
-      backfill: { ...tenMinuteWindow(ticks, hoursAgo), labels: [{ key: 'case', value: label }] },
-    });
-    expect(response.status).toBe(200);
-    const done = await waitFor(async () => !(await product.api.call('GET', '/api/v1/triggers/rec/recover')).body.results[0].backfill, 60_000, 200);
-    expect(done).toBe(true);
-    await product.runtime.queue.idle();
-    return product.api.executions('rec', 'recover', `&labels=case:${label}`);
-  }
+  const runBackfill = (label: string, ticks: number, hoursAgo: number) => runLabelledBackfill(product, ids, tenMinuteWindow(ticks, hoursAgo), label);
 
   it('a message lost without a trace (no error anywhere) is sent again by the sweep, and runs once', async () => {
     const send = svc().queue.send.bind(svc().queue);

@@ -44,3 +44,27 @@ export function tenMinuteWindow(ticks: number, hoursAgo: number): { start: strin
   start.setUTCMinutes(0, 0, 0);
   return { start: start.toISOString(), end: new Date(start.getTime() + (ticks - 1) * 600_000).toISOString() };
 }
+
+/** A flow whose one shell task sleeps 50 ms, with a per-minute Schedule trigger `schedule`: a backfill that takes seconds. */
+export function sleepyMinuteFlow(namespace: string, id: string): string {
+  return `id: ${id}
+namespace: ${namespace}
+tasks:
+  - id: work
+    type: io.kestra.plugin.scripts.shell.Commands
+    runner: PROCESS
+    commands:
+      - sleep 0.05
+triggers:
+  - id: schedule
+    type: io.kestra.plugin.core.trigger.Schedule
+    cron: "* * * * *"
+`;
+}
+
+/** `count` minute ticks starting `daysAgo` days ago, on the minute: a backfill window for sleepyMinuteFlow. */
+export function minuteWindow(count: number, daysAgo: number): { start: string; end: string } {
+  const start = new Date(Date.now() - daysAgo * 86_400_000);
+  start.setUTCSeconds(0, 0);
+  return { start: start.toISOString(), end: new Date(start.getTime() + (count - 1) * 60_000).toISOString() };
+}

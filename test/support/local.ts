@@ -109,3 +109,26 @@ export async function succeededTicks(
   const byTick = await product.runtime.deps.executions.statesByTick(trigger, fromMs, toMs);
   return [...byTick.values()].filter((runs) => runs.some((run) => run.state === 'SUCCESS')).length;
 }
+
+/**
+ * Starts a backfill of `ref` over `window` labelled `case:<label>` through the 1.x API, waits (up to a
+ * minute) until it leaves its trigger and the queue is idle, and returns the executions it made.
+ */
+export async function runLabelledBackfill(
+  product: TestProduct,
+  ref: { namespace: string; flowId: string; triggerId: string },
+  window: { start: string; end: string },
+  label: string,
+): Promise<any[]> {
+  const response = await product.api.call('PUT', '/api/v1/triggers', { ...ref, backfill: { ...window, labels: [{ key: 'case', value: label }] } });
+  if (response.status !== 200) throw new Error(`backfill ${label} answered ${response.status}: ${JSON.stringify(response.body)}`);
+  const trigger = `/api/v1/triggers/${ref.namespace}/${ref.flowId}`;
+  const done = await waitFor(
+    async () => !(await product.api.call('GET', trigger)).body.results.find((t: any) => t.triggerId === ref.triggerId)?.backfill,
+    60_000,
+    200,
+  );
+  if (!done) throw new Error(`backfill ${label} did not end within a minute`);
+  await product.runtime.queue.idle();
+  return product.api.executions(ref.namespace, ref.flowId, `&labels=case:${label}`);
+}
