@@ -11,6 +11,10 @@ export interface Settings {
   liveQueueUrl?: string;
   /** The backfill state machine (AWS only). */
   stateMachineArn?: string;
+  /** SQS queue of bulk operations' parts (AWS only). */
+  operationQueueUrl?: string;
+  /** Its dead-letter queue: the operations function records the parts it receives from there failed (AWS only). */
+  operationDeadLetterQueueArn?: string;
   dispatch: {
     /** Ticks one batch dispatches at most (one invocation of the dispatch task runs several batches). */
     batchSize: number;
@@ -146,10 +150,13 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       triggers: env.TRIGGERS_TABLE || 'triggers',
       executions: env.EXECUTIONS_TABLE || 'executions',
       logs: env.LOGS_TABLE || 'logs',
+      operations: env.OPERATIONS_TABLE || 'operations',
     },
     queueUrl: env.EXECUTION_QUEUE_URL || undefined,
     liveQueueUrl: env.LIVE_EXECUTION_QUEUE_URL || undefined,
     stateMachineArn: env.BACKFILL_STATE_MACHINE_ARN || undefined,
+    operationQueueUrl: env.OPERATION_QUEUE_URL || undefined,
+    operationDeadLetterQueueArn: env.OPERATION_DEAD_LETTER_QUEUE_ARN || undefined,
     dispatch: {
       batchSize: positiveInt(env, 'BACKFILL_BATCH_SIZE', 100),
       maxInFlight: positiveInt(env, 'BACKFILL_MAX_IN_FLIGHT', 500),

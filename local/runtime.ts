@@ -213,7 +213,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
     tasks.fail = wrap('fail', createFailHandler(deps));
     const tick = createTickHandler(deps);
 
-    const recovery = new DynamoDbLocalRecovery(dynamo.client, settings.tables.executions);
+    const recovery = new DynamoDbLocalRecovery(dynamo.client, settings.tables);
     if (lock.previousRunCrashed) {
       const repaired = await recovery.repairUnfinishedIndex();
       log(`the previous run did not stop cleanly: re-indexed ${repaired} unfinished executions`);
