@@ -15,7 +15,7 @@ export class InMemoryOperationStore implements OperationStore {
 
   async create(operation: Operation, parts: TriggerRef[][]): Promise<void> {
     if (this.heads.has(operation.id)) throw new Error(`Operation ${operation.id} exists`);
-    parts.forEach((triggers, i) => this.parts.set(`${operation.id}/${i}`, structuredClone(triggers)));
+    for (const [i, triggers] of parts.entries()) this.parts.set(`${operation.id}/${i}`, structuredClone(triggers));
     this.heads.set(operation.id, structuredClone(operation));
   }
 
