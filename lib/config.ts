@@ -97,6 +97,16 @@ export interface Settings {
 export const QUEUE_MAX_RECEIVE_COUNT = 5;
 
 /**
+ * The operations function (functions/operations.ts) on AWS and its stand-in locally: its timeout,
+ * and how its queue's event source drives it. A part (25 triggers, a few writes each) takes about a
+ * second; five parts per invocation leave the timeout ample room, and two invocations at once (the
+ * least an SQS event source allows) keep a bulk action from crowding the API out of DynamoDB.
+ */
+export const OPERATIONS_TIMEOUT_SECONDS = 120;
+export const OPERATIONS_BATCH_SIZE = 5;
+export const OPERATIONS_CONCURRENCY = 2;
+
+/**
  * A queue's visibility timeout for a worker with this timeout: AWS's guidance, at least 6× the
  * consuming function's timeout, capped at SQS's 12 hours. The AWS queues (cdk/constructs/execution-queue.ts)
  * and the local default's queue use the same: a delivery whose invocation crashed or ran out of time

@@ -3,6 +3,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SfnBackfillWorkflows } from '../../lib/adapters/aws/sfn-workflows';
 import { lambdaTelemetry } from '../../lib/adapters/aws/powertools-telemetry';
+import { SqsOperationQueue } from '../../lib/adapters/aws/sqs-operation-queue';
 import { SqsExecutionQueue } from '../../lib/adapters/aws/sqs-queue';
 import { storesFor } from '../../lib/adapters/dynamodb/stores';
 import { runShellCommands } from '../../lib/adapters/process/shell-commands';
@@ -15,6 +16,8 @@ import type {
   ExecutionStore,
   FlowStore,
   LogStore,
+  OperationQueue,
+  OperationStore,
   ShellRunner,
   Telemetry,
   TriggerStore,
@@ -29,7 +32,9 @@ export interface AwsDependencies {
   executions: ExecutionStore;
   logs: LogStore;
   ledger: DispatchLedger;
+  operations: OperationStore;
   queue: ExecutionQueue;
+  operationQueue: OperationQueue;
   workflows: BackfillWorkflows;
   runShell: ShellRunner;
   sleep: (ms: number) => Promise<void>;
@@ -43,11 +48,14 @@ function buildAwsDependencies(env: NodeJS.ProcessEnv): AwsDependencies {
   if (!settings.queueUrl) throw new ConfigurationError('EXECUTION_QUEUE_URL is not set');
   if (!settings.liveQueueUrl) throw new ConfigurationError('LIVE_EXECUTION_QUEUE_URL is not set');
   if (!settings.stateMachineArn) throw new ConfigurationError('BACKFILL_STATE_MACHINE_ARN is not set');
+  if (!settings.operationQueueUrl) throw new ConfigurationError('OPERATION_QUEUE_URL is not set');
+  const sqs = new SQSClient({});
   return {
     settings,
     clock: { now: () => new Date() },
     ...storesFor(new DynamoDBClient({}), settings.tables),
-    queue: new SqsExecutionQueue(new SQSClient({}), { backfill: settings.queueUrl, live: settings.liveQueueUrl }),
+    queue: new SqsExecutionQueue(sqs, { backfill: settings.queueUrl, live: settings.liveQueueUrl }),
+    operationQueue: new SqsOperationQueue(sqs, settings.operationQueueUrl),
     workflows: new SfnBackfillWorkflows(new SFNClient({}), settings.stateMachineArn),
     runShell: runShellCommands,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
