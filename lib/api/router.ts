@@ -1,5 +1,5 @@
 import type { Settings } from '../config';
-import type { BackfillWorkflows, Clock, DispatchLedger, ExecutionStore, FlowStore, LogStore, TriggerStore } from '../ports';
+import type { BackfillWorkflows, Clock, DispatchLedger, ExecutionStore, FlowStore, LogStore, OperationQueue, OperationStore, TriggerStore } from '../ports';
 import { ValidationError } from '../domain/flow/errors';
 import { toErrorResponse } from './error-response';
 import { toKestra2ErrorResponse } from './kestra2/error-response';
@@ -7,6 +7,7 @@ import { RequestTooLargeError } from './errors';
 import { type HttpRequest, type HttpResponse, error } from './http';
 import { executionRoutes } from './routes/executions';
 import { flowRoutes } from './routes/flows';
+import { kestra2TriggerActionRoutes } from './routes/kestra2-trigger-actions';
 import { kestra2TriggerRoutes } from './routes/kestra2-triggers';
 import { triggerRoutes } from './routes/triggers';
 import { serveUi } from '../ui/route';
@@ -21,6 +22,9 @@ export interface ApiDeps {
   ledger: Pick<DispatchLedger, 'read' | 'remove'>;
   logs: Pick<LogStore, 'list'>;
   workflows: BackfillWorkflows;
+  /** Kestra 2.x's asynchronous bulk actions: recorded here, their parts queued for functions/operations.ts. */
+  operations: Pick<OperationStore, 'create' | 'get' | 'recordPart'>;
+  operationQueue: Pick<OperationQueue, 'send'>;
 }
 
 export type RouteHandler = (deps: ApiDeps, request: HttpRequest, params: Record<string, string>) => Promise<HttpResponse>;
@@ -57,7 +61,7 @@ const byLiteralsFirst = (routes: Route[]): CompiledRoute[] => routes.map(compile
 /** The 1.x routes, under `/api/v1` (and, for the tenant `main`, under `/api/v1/main` too). */
 const ROUTES = byLiteralsFirst([...flowRoutes, ...triggerRoutes, ...executionRoutes]);
 /** Kestra 2.x's routes, under `/api/v1/{tenant}` only; they answer with 2.x's statuses. */
-const KESTRA2_ROUTES = byLiteralsFirst(kestra2TriggerRoutes);
+const KESTRA2_ROUTES = byLiteralsFirst([...kestra2TriggerRoutes, ...kestra2TriggerActionRoutes]);
 
 /** Kestra serves its API under `/api/v1/{tenant}/…`; the open-source tenant, and our only one, is `main`. */
 const TENANT = 'main';

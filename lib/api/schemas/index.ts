@@ -8,6 +8,7 @@ import { createBackfillBody } from './backfill-body';
 import { setDisabledByTriggersBody, triggerRefsBody } from './by-triggers-bodies';
 import { executionSearchQuery } from './execution-search-query';
 import { flowSearchQuery } from './flow-search-query';
+import { kestra2SetDisabledByTriggersBody, kestra2SetDisabledQuery, setDisabledBody } from './kestra2-trigger-bodies';
 import { logDownloadQuery, logSearchQuery } from './log-queries';
 import { flowTriggersQuery, setDisabledQuery, triggerSearchQuery, triggerSelectionQuery } from './trigger-queries';
 import { triggerRefBody } from './trigger-ref-body';
@@ -53,6 +54,12 @@ export const REQUEST_SCHEMAS = {
   'PUT /{tenant}/triggers/backfill/unpause': { body: triggerRefBody },
   'POST /{tenant}/triggers/backfill/delete': { body: triggerRefBody },
   'GET /{tenant}/triggers/{namespace}/{flowId}': { query: flowTriggersQuery },
+  // Kestra 2.x's asynchronous bulk actions and set-disabled (lib/api/routes/kestra2-trigger-actions.ts); the
+  // by-query forms take filters[FIELD][OP]=VALUE beside these parameters.
+  'POST /{tenant}/triggers/backfill/{action}/by-triggers': { body: triggerRefsBody },
+  'PUT /{tenant}/triggers/set-disabled': { body: setDisabledBody },
+  'POST /{tenant}/triggers/set-disabled/by-triggers': { body: kestra2SetDisabledByTriggersBody },
+  'POST /{tenant}/triggers/set-disabled/by-query': { query: kestra2SetDisabledQuery },
 } as const satisfies Record<string, RequestSchemas>;
 
 /** A JSON Schema (draft 2020-12) document. */
