@@ -1,8 +1,6 @@
 import type { ExecutionLane, ExecutionMessage, ExecutionQueue } from '../../ports';
 import { type LocalQueueOptions, LocalSqsQueue } from './local-sqs-queue';
 
-export type { LocalQueueOptions, SqsHandler } from './local-sqs-queue';
-
 /**
  * The execution queues of the local default: SQS's contract (LocalSqsQueue), with the live lane
  * served before the backfill lane, as the two queues on AWS each get their own consumers.
