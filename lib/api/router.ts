@@ -4,7 +4,8 @@ import { ValidationError } from '../domain/flow/errors';
 import { toErrorResponse } from './error-response';
 import { toKestra2ErrorResponse } from './kestra2/error-response';
 import { RequestTooLargeError } from './errors';
-import { type HttpRequest, type HttpResponse, error } from './http';
+import { type HttpRequest, type HttpResponse, error, json } from './http';
+import { type OpenApiDocument, type ServedRoute, buildOpenApiDocument } from './openapi/document';
 import { executionRoutes } from './routes/executions';
 import { flowRoutes } from './routes/flows';
 import { kestra2TriggerActionRoutes } from './routes/kestra2-trigger-actions';
@@ -58,10 +59,24 @@ function compile(route: Route): CompiledRoute {
 /** Literal routes first, so `/triggers/search` is never taken for `/triggers/{namespace}`. */
 const byLiteralsFirst = (routes: Route[]): CompiledRoute[] => routes.map(compile).sort((a, b) => a.names.length - b.names.length);
 
+/** The API's own description, built once from the routes below (lib/api/openapi). */
+const openApiRoute: Route = { method: 'GET', path: '/openapi.json', handler: async () => json(200, openApiDocument()) };
+
 /** The 1.x routes, under `/api/v1` (and, for the tenant `main`, under `/api/v1/main` too). */
-const ROUTES = byLiteralsFirst([...flowRoutes, ...triggerRoutes, ...executionRoutes]);
+const ROUTES = byLiteralsFirst([...flowRoutes, ...triggerRoutes, ...executionRoutes, openApiRoute]);
 /** Kestra 2.x's routes, under `/api/v1/{tenant}` only; they answer with 2.x's statuses. */
 const KESTRA2_ROUTES = byLiteralsFirst([...kestra2TriggerRoutes, ...kestra2TriggerActionRoutes]);
+
+/** Every route served, as the OpenAPI document names it: its path under `/api/v1`, 2.x ones under `/{tenant}`. */
+export function servedRoutes(): ServedRoute[] {
+  return [...ROUTES.map(({ method, path }) => ({ method, path })), ...KESTRA2_ROUTES.map(({ method, path }) => ({ method, path: `/{tenant}${path}` }))];
+}
+
+let document: OpenApiDocument | undefined;
+export function openApiDocument(): OpenApiDocument {
+  document ??= buildOpenApiDocument(servedRoutes());
+  return document;
+}
 
 /** Kestra serves its API under `/api/v1/{tenant}/…`; the open-source tenant, and our only one, is `main`. */
 const TENANT = 'main';
