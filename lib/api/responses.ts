@@ -8,6 +8,7 @@ import type { TriggerJson } from '../app/trigger-view';
 import type { LogEntry } from '../ports';
 
 export type { BackfillPreview } from '../app/backfills';
+export type { AsyncOperationResponse, OperationView } from '../app/operations';
 export type { FlowJson } from '../app/flows';
 export type { BackfillJson, TriggerJson } from '../app/trigger-view';
 export type { Reprocess } from '../domain/backfill';

@@ -15,10 +15,10 @@ const V2 = '/api/v1/main';
 describe("Kestra 2.x's routes against the shapes of Kestra's published document", () => {
   let product: TestProduct;
   /** One exchange: the request body (when a shape is given) and the answer must match their shapes. */
-  const exchange = async (method: string, path: string, request: { shape: Kestra2Shape; body: unknown } | undefined, answer: Kestra2Shape) => {
+  const exchange = async (method: string, path: string, request: { shape: Kestra2Shape; body: unknown } | undefined, answer: Kestra2Shape, status = 200) => {
     if (request) expectKestra2Shape(request.shape, request.body);
     const response = await product.api.call(method, `${V2}${path}`, request?.body);
-    expect(response.status, JSON.stringify(response.body)).toBe(200);
+    expect(response.status, JSON.stringify(response.body)).toBe(status);
     expectKestra2Shape(answer, response.body);
     return response.body;
   };
@@ -53,5 +53,21 @@ describe("Kestra 2.x's routes against the shapes of Kestra's published document"
     await exchange('PUT', '/triggers/backfill/pause', { shape: 'ApiTriggerId', body: ref }, 'ApiTriggerState');
     await exchange('PUT', '/triggers/backfill/unpause', { shape: 'ApiTriggerId', body: ref }, 'ApiTriggerState');
     await exchange('POST', '/triggers/backfill/delete', { shape: 'ApiTriggerId', body: ref }, 'ApiTriggerState');
+  });
+
+  it('the asynchronous bulk actions (202) and set-disabled', async () => {
+    for (const action of ['pause', 'unpause', 'delete']) {
+      await exchange('POST', `/triggers/backfill/${action}/by-triggers`, { shape: 'ApiTriggerId[]', body: [ref] }, 'ApiAsyncOperationResponse', 202);
+      await exchange('POST', `/triggers/backfill/${action}/by-query?filters[namespace][EQUALS]=contract`, undefined, 'ApiAsyncOperationResponse', 202);
+    }
+    await exchange('PUT', '/triggers/set-disabled', { shape: 'ApiDisableTriggerRequest', body: { ...ref, disabled: true } }, 'ApiTriggerState');
+    await exchange(
+      'POST',
+      '/triggers/set-disabled/by-triggers',
+      { shape: 'SetDisabledRequest', body: { triggers: [ref], disabled: false } },
+      'ApiAsyncOperationResponse',
+      202,
+    );
+    await exchange('POST', '/triggers/set-disabled/by-query?filters[namespace][EQUALS]=contract&disabled=true', undefined, 'ApiAsyncOperationResponse', 202);
   });
 });
