@@ -25,7 +25,8 @@ export class SqsOperationQueue implements OperationQueue {
   }
 
   private async sendBatch(batch: OperationMessage[]): Promise<OperationMessage[]> {
-    let pending = batch.map((message) => ({ Id: String(message.part), MessageBody: JSON.stringify(message), message }));
+    // Ids only need to be distinct within the batch (parts of two operations may share a number).
+    let pending = batch.map((message, i) => ({ Id: String(i), MessageBody: JSON.stringify(message), message }));
     for (let attempt = 0; attempt <= 5 && pending.length > 0; attempt++) {
       if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, this.backoffMs * 2 ** attempt));
       try {

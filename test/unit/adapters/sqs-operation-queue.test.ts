@@ -34,7 +34,19 @@ describe('SqsOperationQueue', () => {
 
     const batches = sqs.calls as SendMessageBatchCommand[];
     expect(batches.map((c) => c.input.Entries?.length)).toEqual([10, 10, 3]);
-    expect(batches[2]?.input.Entries?.[0]).toEqual({ Id: '20', MessageBody: JSON.stringify({ operationId: 'op1', part: 20 }) });
+    expect(batches[2]?.input.Entries?.[0]).toEqual({ Id: '0', MessageBody: JSON.stringify({ operationId: 'op1', part: 20 }) });
+  });
+
+  it('gives the entries of a batch distinct ids, whatever operations their parts belong to', async () => {
+    const sqs = fakeSqs(() => ({}));
+    const queue = new SqsOperationQueue(sqs.client as never, URL, 0);
+
+    await queue.send([
+      { operationId: 'op1', part: 0 },
+      { operationId: 'op2', part: 0 },
+    ]);
+
+    expect((sqs.calls as SendMessageBatchCommand[])[0]?.input.Entries?.map((e) => e.Id)).toEqual(['0', '1']);
   });
 
   it('sends again the entries SQS refused, and returns those it kept refusing', async () => {
