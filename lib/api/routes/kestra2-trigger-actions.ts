@@ -22,8 +22,22 @@ import { kestra2SetDisabledByTriggersBody, kestra2SetDisabledQuery, setDisabledB
 
 const accepted = async (deps: ApiDeps, request: OperationRequest, selectedBy: string) => json(202, await startOperation(deps, request, selectedBy));
 
+/**
+ * The 1.x by-query parameters. Under the tenant path the 2.x routes answer, which select with
+ * `filters[…]` only: left unread, `?namespace=dev` would select every trigger, so it is refused.
+ */
+const V1_SELECTION = { namespace: 'filters[namespace][PREFIX]', flowId: 'filters[flowId][EQUALS]' } as const;
+
 /** The triggers a `filters[…]` query selects, among those with a backfill or all of them. */
 async function selectedByQuery(deps: ApiDeps, request: HttpRequest, rowsWith: 'backfill' | 'any'): Promise<TriggerRef[]> {
+  for (const [param, filter] of Object.entries(V1_SELECTION)) {
+    if (request.query.has(param)) {
+      throw new ValidationError(
+        param,
+        `Kestra 2.x's by-query actions select with ${filter}=…; the 1.x form (?${param}=, answering {count}) is served without the tenant, under /api/v1/triggers/`,
+      );
+    }
+  }
   const selection = triggerSelectionFromQuery(request.query);
   const rows = rowsWith === 'backfill' ? await deps.triggers.listWithBackfill() : await deps.triggers.list();
   return rows

@@ -84,6 +84,15 @@ describe('the bulk backfill actions (Kestra 2.x: 202, carried out in the backgro
     expect(deps.operationQueue.sent).toEqual([]);
   });
 
+  it("refuses 1.x's selection parameters under the tenant path, which would otherwise select every trigger, changing nothing", async () => {
+    const { status, body } = await call('POST', `${V2}/triggers/backfill/delete/by-query?namespace=dev.team`);
+
+    expect(status).toBe(422);
+    expect(body).toMatchObject({ path: 'namespace', message: expect.stringContaining('filters[namespace][PREFIX]') });
+    expect(deps.operationQueue.sent).toEqual([]);
+    expect((await deps.triggers.get(REF))?.backfill).toBeDefined();
+  });
+
   it('refuses a body that is not an array of triggers with a 422 naming the field', async () => {
     const { status, body } = await call('POST', `${V2}/triggers/backfill/unpause/by-triggers`, [{ namespace: 'dev', flowId: 'reports' }]);
 
