@@ -48,9 +48,15 @@ export function createApiHandler(deps: ApiDeps): ApiHandler {
     let response = await handleRequest(deps, request);
     if (response.stream) {
       const remainingMs = context ? context.getRemainingTimeInMillis() - STREAM_MARGIN_MS : BUFFERED_STREAM_MS;
+      const window = { maxMs: Math.max(0, Math.min(BUFFERED_STREAM_MS, remainingMs)), maxBytes: BUFFERED_STREAM_BYTES };
       let body = '';
-      for await (const chunk of response.stream({ maxMs: Math.max(0, Math.min(BUFFERED_STREAM_MS, remainingMs)), maxBytes: BUFFERED_STREAM_BYTES }))
-        body += chunk;
+      try {
+        for await (const chunk of response.stream(window)) body += chunk;
+      } catch (error) {
+        // The events collected still go out, as a stream that broke off would have sent them: an
+        // EventSource reconnects after them, where a 500 would stop it for good.
+        console.error(`${request.method} ${event.rawPath}: the stream failed after ${body.length} characters`, error);
+      }
       response = { statusCode: response.statusCode, headers: response.headers, body };
     }
     // Every route's answer, checked once here: the handler never returns what Lambda would refuse.

@@ -142,6 +142,22 @@ describe('createApiHandler', () => {
       expect(deps.clock.now().getTime() - from).toBeLessThanOrEqual(10_000 - 1_000);
     });
 
+    it('sends the events collected when the stream fails midway, so an EventSource reconnects rather than stops', async () => {
+      const error = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+      const get = deps.executions.get.bind(deps.executions);
+      let reads = 0;
+      vi.spyOn(deps.executions, 'get').mockImplementation(async (id) => {
+        if (++reads > 2) throw new Error('ProvisionedThroughputExceededException');
+        return get(id);
+      });
+
+      const response = await createApiHandler(deps)(apiEvent('GET', FOLLOW));
+
+      expect(response.statusCode).toBe(200);
+      expect(response.body).toMatch(/^id: start\n.*\n\nid: progress\n.*\n\n$/s);
+      expect(error).toHaveBeenCalled();
+    });
+
     it('is handed over as a stream to the local server, which can send it as it comes', async () => {
       const response = await createStreamingApiHandler(deps)(apiEvent('GET', FOLLOW));
 
