@@ -5,8 +5,8 @@
  */
 import { openExecutionFollow, openLogFollow } from '../../app/follow';
 import { ExecutionNotFoundError } from '../../domain/errors';
-import { toKestraExecution } from '../../domain/execution';
 import { type HttpRequest, type HttpResponse, eventStream, json, noContent } from '../http';
+import { toApiExecution } from '../kestra2/api-execution';
 import { KESTRA2_BASE } from '../kestra2/tenant';
 import { pathParam } from '../params';
 import type { Route } from '../router';
@@ -33,7 +33,7 @@ export const kestra2ExecutionRoutes: Route[] = [
       const executionId = pathParam(params, 'executionId', 'executionId');
       const stored = await deps.executions.get(executionId);
       if (!stored) throw notFound(executionId);
-      return json(200, toKestraExecution(stored.execution, deps.clock.now()));
+      return json(200, toApiExecution(stored.execution, deps.clock.now()));
     },
   },
   {
