@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { minuteWindow, sleepyMinuteFlow } from '../support/flows';
+import { logFlow, minuteWindow, sleepyMinuteFlow } from '../support/flows';
 import { type Kestra2Shape, expectKestra2Shape } from '../support/kestra2-shapes';
-import { type TestProduct, startProduct } from '../support/local';
+import { type TestProduct, startProduct, waitFor } from '../support/local';
 
 /**
  * Kestra 2.x's contract, route by route: every request a generated client sends is checked against
@@ -53,5 +53,31 @@ describe("Kestra 2.x's routes against the shapes of Kestra's published document"
     await exchange('PUT', '/triggers/backfill/pause', { shape: 'ApiTriggerId', body: ref }, 'ApiTriggerState');
     await exchange('PUT', '/triggers/backfill/unpause', { shape: 'ApiTriggerId', body: ref }, 'ApiTriggerState');
     await exchange('POST', '/triggers/backfill/delete', { shape: 'ApiTriggerId', body: ref }, 'ApiTriggerState');
+  });
+
+  it('an execution, its log, and the data of both follow streams', async () => {
+    expect((await product.api.createFlow(logFlow(ref.namespace, 'k2log', { id: 'schedule', cron: '* * * * *' }))).status).toBe(200);
+    const body = { namespace: ref.namespace, flowId: 'k2log', triggerId: 'schedule', backfill: minuteWindow(2, 2) };
+    await exchange('PUT', '/triggers/backfill/create', { shape: 'ApiCreateBackfillRequest', body }, 'ApiTriggerState');
+    const ended = await waitFor(async () => {
+      const { body: page } = await product.api.call('GET', `/api/v1/executions/search?namespace=${ref.namespace}&flowId=k2log&state=SUCCESS`);
+      return page.results[0]?.id as string | undefined;
+    }, 30_000);
+    expect(ended, 'an execution of the backfill ended').toBeDefined();
+
+    await exchange('GET', `/executions/${ended}`, undefined, 'ApiExecution');
+    const lines = await exchange('GET', `/logs/${ended}`, undefined, 'LogEntries');
+    expect(lines.length).toBeGreaterThan(0);
+    for (const [path, shape] of [
+      [`/executions/${ended}/follow`, 'Execution'],
+      [`/logs/${ended}/follow`, 'LogEntries'],
+    ] as const) {
+      const text = await (await fetch(`${product.api.baseUrl}${V2}${path}`)).text();
+      // Kestra's `start` event is a placeholder (an id alone): the documents are those of `progress` and `end`.
+      const documents = [...text.matchAll(/^id: (progress|end)\ndata: (.*)$/gm)].map((m) => JSON.parse(m[2] ?? ''));
+      expect(documents.length, path).toBeGreaterThan(0);
+      if (shape === 'Execution') for (const document of documents) expectKestra2Shape(shape, document);
+      else expectKestra2Shape(shape, documents);
+    }
   });
 });

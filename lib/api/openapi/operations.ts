@@ -7,6 +7,7 @@
  */
 import type { z } from 'zod';
 import {
+  apiExecution,
   apiTriggerState,
   apiTriggerStatePage,
   backfillPreview,
@@ -40,6 +41,9 @@ export interface OperationDoc {
 
 const ok = (description: string, schema: z.ZodType): Record<number, ResponseDoc> => ({ 200: { description, schema } });
 const bulk = ok('How many triggers changed.', bulkResponse);
+const eventStream = (description: string): Record<number, ResponseDoc> => ({ 200: { description, contentType: 'text/event-stream' } });
+/** A follow asked again after its `end` event (an EventSource reconnecting): nothing more to send, and an EventSource stops. */
+const endedAlready: Record<number, ResponseDoc> = { 204: { description: 'The followed execution had already ended.' } };
 
 const backfillActions = (['pause', 'unpause', 'delete'] as const).flatMap((action) => {
   const method = action === 'delete' ? 'POST' : 'PUT';
@@ -96,6 +100,31 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     summary: "An execution's log as text",
     tag: 'Logs',
     responses: { 200: { description: 'The log, in parts of about 4 MB.', contentType: 'text/plain' } },
+  },
+  'GET /{tenant}/executions/{executionId}': {
+    summary: 'Read an execution (Kestra 2.x)',
+    tag: 'Kestra 2.x',
+    responses: ok('The execution.', apiExecution),
+  },
+  'GET /{tenant}/executions/{executionId}/follow': {
+    summary: 'Follow an execution as server-sent events (Kestra 2.x; on AWS a window of about 25 s, then reconnect)',
+    tag: 'Kestra 2.x',
+    responses: { ...eventStream('The execution each time it changes (`start`, `progress`, `end`).'), ...endedAlready },
+  },
+  'GET /{tenant}/logs/{executionId}': {
+    summary: "An execution's log (Kestra 2.x)",
+    tag: 'Kestra 2.x',
+    responses: ok('Its lines (about 4 MB at most).', logEntries),
+  },
+  'GET /{tenant}/logs/{executionId}/download': {
+    summary: "An execution's log as text (Kestra 2.x)",
+    tag: 'Kestra 2.x',
+    responses: { 200: { description: 'The log, in parts of about 4 MB.', contentType: 'text/plain' } },
+  },
+  'GET /{tenant}/logs/{executionId}/follow': {
+    summary: "Follow an execution's log as server-sent events (Kestra 2.x; on AWS a window of about 25 s, then reconnect)",
+    tag: 'Kestra 2.x',
+    responses: { ...eventStream('Log lines as they are written, until the execution ends.'), ...endedAlready },
   },
   'PUT /{tenant}/triggers/backfill/create': {
     summary: 'Start a backfill (Kestra 2.x)',

@@ -8,6 +8,7 @@
  * field we send, our extensions included. Each schema has an id and becomes a component.
  */
 import { z } from 'zod';
+import type { ApiExecution } from '../kestra2/api-execution';
 import type { ApiTriggerState } from '../kestra2/api-trigger-state';
 import type {
   BackfillJson,
@@ -214,9 +215,21 @@ export const execution = named(
     state,
     trigger: z.object({ id: z.string(), type: z.string(), variables: z.record(z.string(), z.string()) }).optional(),
     taskRunList: z.array(taskRun),
+    originalId: z.string(),
+    deleted: z.boolean(),
+    metadata: z.object({
+      originalCreatedDate: dateTime,
+      attemptNumber: z.number().int().meta({ description: 'The run of the execution this document is from (1 for its first).' }),
+    }),
   }),
   'Execution',
-  "Kestra's execution JSON.",
+  "Kestra's execution JSON, with Kestra 2.x's required fields.",
+);
+
+export const apiExecution = named(
+  execution.extend({ tenantId: z.string() }),
+  'ApiExecution',
+  "Kestra 2.x's execution (`GET /api/v1/{tenant}/executions/{executionId}`): the execution and its tenant.",
 );
 
 export const executionSearchPage = named(
@@ -287,6 +300,7 @@ describes(triggerSearchPage)<PagedResults<TriggerSearchResult>>();
 describes(bulkResponse)<BulkResponse>();
 describes(backfillPreview)<BackfillPreview>();
 describes(execution)<ExecutionJson>();
+describes(apiExecution)<ApiExecution>();
 describes(executionSearchPage)<ExecutionSearchPage<ExecutionJson>>();
 describes(logEntries)<LogLineJson[]>();
 describes(logSearchPage)<LogSearchPage>();
