@@ -7,6 +7,8 @@ import { RequestTooLargeError } from './errors';
 import { type HttpRequest, type HttpResponse, error } from './http';
 import { executionRoutes } from './routes/executions';
 import { flowRoutes } from './routes/flows';
+import { kestra2ExecutionRoutes } from './routes/kestra2-executions';
+import { kestra2TriggerSearchRoutes } from './routes/kestra2-trigger-search';
 import { kestra2TriggerRoutes } from './routes/kestra2-triggers';
 import { triggerRoutes } from './routes/triggers';
 import { serveUi } from '../ui/route';
@@ -57,7 +59,7 @@ const byLiteralsFirst = (routes: Route[]): CompiledRoute[] => routes.map(compile
 /** The 1.x routes, under `/api/v1` (and, for the tenant `main`, under `/api/v1/main` too). */
 const ROUTES = byLiteralsFirst([...flowRoutes, ...triggerRoutes, ...executionRoutes]);
 /** Kestra 2.x's routes, under `/api/v1/{tenant}` only; they answer with 2.x's statuses. */
-const KESTRA2_ROUTES = byLiteralsFirst(kestra2TriggerRoutes);
+const KESTRA2_ROUTES = byLiteralsFirst([...kestra2TriggerRoutes, ...kestra2TriggerSearchRoutes, ...kestra2ExecutionRoutes]);
 
 /** Kestra serves its API under `/api/v1/{tenant}/…`; the open-source tenant, and our only one, is `main`. */
 const TENANT = 'main';

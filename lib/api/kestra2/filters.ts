@@ -13,6 +13,7 @@
  */
 import { ValidationError } from '../../domain/flow/errors';
 import { MAX_LENGTH } from '../../domain/id-limits';
+import { TEXT_OPERATIONS, type TextCondition, type TextOperation } from '../../domain/text-match';
 
 /** Kestra's filter operations (`QueryFilter.Op`). */
 export const FILTER_OPERATIONS = [
@@ -95,6 +96,9 @@ const MAX_VALUE_LENGTH = Math.max(...Object.values(MAX_LENGTH));
 
 const LIST_OPERATIONS: readonly FilterOperation[] = ['IN', 'NOT_IN'];
 
+/** The operations served on a name (a namespace, a flow id): every one of TextCondition's, so no REGEX (see lib/domain/text-match.ts). */
+export const NAME_OPERATIONS: readonly FilterOperation[] = TEXT_OPERATIONS;
+
 /**
  * The `filters[…]` parameters of `query`, checked against `rules`: every condition, in the order
  * sent. A field or operation the search does not serve, a malformed parameter or an empty value is
@@ -154,6 +158,11 @@ function valuesOf(raw: string, operation: FilterOperation, path: string): string
 /** The single value of a condition whose operation takes one (every one but IN and NOT_IN). */
 export function singleValue(filter: QueryFilter): string {
   return filter.values[0] as string;
+}
+
+/** A condition on a name, as lib/domain/text-match.ts takes it: its operation is one of NAME_OPERATIONS. */
+export function textCondition(filter: QueryFilter): TextCondition {
+  return { operation: filter.operation as TextOperation, values: filter.values };
 }
 
 /** The conditions on `field`. */

@@ -1,10 +1,7 @@
 import { ValidationError } from '../../domain/flow/errors';
-import type { TextCondition, TextOperation } from '../../domain/text-match';
 import type { TriggerSelection } from '../../domain/trigger-selection';
-import { type FilterRules, type QueryFilter, filtersOn, parseFilters, singleValue } from './filters';
+import { type FilterRules, NAME_OPERATIONS, type QueryFilter, filtersOn, parseFilters, singleValue, textCondition } from './filters';
 
-/** Conditions on a name: every operation of TextCondition (REGEX is refused: see lib/domain/text-match.ts). */
-const NAME_OPERATIONS = ['EQUALS', 'NOT_EQUALS', 'IN', 'NOT_IN', 'STARTS_WITH', 'ENDS_WITH', 'CONTAINS', 'PREFIX'] as const satisfies readonly TextOperation[];
 /** Kestra serves no PREFIX on trigger ids (no dots in them to mean a hierarchy). */
 const TRIGGER_ID_OPERATIONS = NAME_OPERATIONS.filter((operation) => operation !== 'PREFIX');
 
@@ -14,7 +11,7 @@ const TRIGGER_STATES = ['ENABLED', 'DISABLED'];
 type TriggerField = 'q' | 'namespace' | 'flowId' | 'triggerId' | 'triggerState';
 
 /** The filters of `triggers/search`, of the trigger CSV export and of the trigger by-query actions. */
-const TRIGGER_FILTERS: FilterRules<TriggerField> = {
+export const TRIGGER_FILTERS: FilterRules<TriggerField> = {
   resource: 'the triggers search',
   fields: {
     q: ['EQUALS'],
@@ -29,11 +26,6 @@ const TRIGGER_FILTERS: FilterRules<TriggerField> = {
     endDate: 'triggers have no end date here; filter executions by startDate instead',
   },
 };
-
-/** A condition on a name, as lib/domain/text-match.ts takes it (its operation is one of NAME_OPERATIONS by TRIGGER_FILTERS). */
-function textCondition(filter: QueryFilter): TextCondition {
-  return { operation: filter.operation as TextOperation, values: filter.values };
-}
 
 /**
  * The triggers a Kestra 2.x query selects (`filters[namespace][PREFIX]=dev&filters[triggerId][EQUALS]=schedule`),
