@@ -10,6 +10,8 @@ import { type OpenApiDocument, type ServedRoute, buildOpenApiDocument } from './
 import { executionRoutes } from './routes/executions';
 import { flowRoutes } from './routes/flows';
 import { kestra2ExecutionRoutes } from './routes/kestra2-executions';
+import { kestra2SearchRoutes } from './routes/kestra2-searches';
+import { kestra2TriggerSearchRoutes } from './routes/kestra2-trigger-search';
 import { kestra2TriggerRoutes } from './routes/kestra2-triggers';
 import { triggerRoutes } from './routes/triggers';
 import { serveUi } from '../ui/route';
@@ -65,7 +67,7 @@ const openApiRoute: Route = { method: 'GET', path: '/openapi.json', handler: asy
 /** The 1.x routes, under `/api/v1` (and, for the tenant `main`, under `/api/v1/main` too). */
 const ROUTES = byLiteralsFirst([...flowRoutes, ...triggerRoutes, ...executionRoutes, openApiRoute]);
 /** Kestra 2.x's routes, under `/api/v1/{tenant}` only; they answer with 2.x's statuses. */
-const KESTRA2_ROUTES = byLiteralsFirst([...kestra2TriggerRoutes, ...kestra2ExecutionRoutes]);
+const KESTRA2_ROUTES = byLiteralsFirst([...kestra2TriggerRoutes, ...kestra2TriggerSearchRoutes, ...kestra2SearchRoutes, ...kestra2ExecutionRoutes]);
 
 /** Every route served, as the OpenAPI document names it: its path under `/api/v1`, 2.x ones under `/{tenant}`. */
 export function servedRoutes(): ServedRoute[] {

@@ -79,5 +79,19 @@ describe("Kestra 2.x's routes against the shapes of Kestra's published document"
       if (shape === 'Execution') for (const document of documents) expectKestra2Shape(shape, document);
       else expectKestra2Shape(shape, documents);
     }
+
+    // The searches, with the filters a generated client sends.
+    const filters = `filters[namespace][EQUALS]=${ref.namespace}&filters[flowId][EQUALS]=k2log`;
+    const executions = await exchange('GET', `/executions/search?${filters}&filters[state][IN]=SUCCESS,FAILED`, undefined, 'PagedResults<ApiLightExecution>');
+    expect(executions.results.length).toBeGreaterThan(0);
+    const logs = await exchange(
+      'GET',
+      `/logs/search?filters[executionId][EQUALS]=${ended}&filters[level][EQUALS]=INFO`,
+      undefined,
+      'CursorOrOffsetPagedResults<LogEntry>',
+    );
+    expect(logs.results.length).toBeGreaterThan(0);
+    const triggers = await exchange('GET', `/triggers/search?filters[namespace][EQUALS]=${ref.namespace}`, undefined, 'PagedResults<ApiTriggerAndState>');
+    expect(triggers.total).toBe(2);
   });
 });

@@ -8,6 +8,9 @@
 import type { z } from 'zod';
 import {
   apiExecution,
+  apiExecutionSearchPage,
+  apiTriggerAndStatePage,
+  kestra2LogSearchPage,
   apiTriggerState,
   apiTriggerStatePage,
   backfillPreview,
@@ -100,6 +103,26 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     summary: "An execution's log as text",
     tag: 'Logs',
     responses: { 200: { description: 'The log, in parts of about 4 MB.', contentType: 'text/plain' } },
+  },
+  'GET /{tenant}/executions/search': {
+    summary: 'Search executions with filters (Kestra 2.x)',
+    tag: 'Kestra 2.x',
+    responses: ok('A page of executions.', apiExecutionSearchPage),
+  },
+  'GET /{tenant}/logs/search': {
+    summary: "Search an execution's log with filters (Kestra 2.x)",
+    tag: 'Kestra 2.x',
+    responses: ok('A page of log lines.', kestra2LogSearchPage),
+  },
+  'GET /{tenant}/triggers/search': {
+    summary: 'Search triggers with filters (Kestra 2.x)',
+    tag: 'Kestra 2.x',
+    responses: ok('Triggers with their state.', apiTriggerAndStatePage),
+  },
+  'GET /{tenant}/triggers/export/by-query/csv': {
+    summary: 'Export the triggers matching filters as CSV (Kestra 2.x)',
+    tag: 'Kestra 2.x',
+    responses: { 200: { description: 'RFC 4180 CSV with a header row.', contentType: 'text/csv' } },
   },
   'GET /{tenant}/executions/{executionId}': {
     summary: 'Read an execution (Kestra 2.x)',

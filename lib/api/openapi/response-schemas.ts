@@ -9,7 +9,9 @@
  */
 import { z } from 'zod';
 import type { ApiExecution } from '../kestra2/api-execution';
+import type { ApiTriggerAndState } from '../kestra2/api-trigger-and-state';
 import type { ApiTriggerState } from '../kestra2/api-trigger-state';
+import type { Kestra2LogSearchPage } from '../routes/kestra2-searches';
 import type {
   BackfillJson,
   BackfillPreview,
@@ -282,6 +284,31 @@ export const apiTriggerState = named(
   "Kestra 2.x's trigger state, with our backfill extensions.",
 );
 
+export const apiTriggerAndStatePage = named(
+  z.object({ results: z.array(z.object({ trigger: scheduleTrigger.nullable(), state: apiTriggerState })), total: z.number().int() }),
+  'PagedResults_ApiTriggerAndState',
+  "Kestra 2.x's triggers search: each trigger as its flow defines it (null if the flow lost it) and its state.",
+);
+
+export const apiExecutionSearchPage = named(
+  z.object({ results: z.array(apiExecution), total: z.number().int(), totalIsLowerBound: z.boolean() }),
+  'PagedResults_ApiExecution',
+  "Kestra 2.x's executions search, newest first; `total` is exact, or at least that many when `totalIsLowerBound`.",
+);
+
+export const kestra2LogSearchPage = named(
+  z.object({
+    results: z.array(logEntry),
+    type: z.enum(['CURSOR', 'OFFSET']),
+    total: z.number().int(),
+    totalIsLowerBound: z.boolean(),
+    nextCursor: z.string().optional(),
+    more: z.boolean(),
+  }),
+  'CursorOrOffsetPagedResults_LogEntry',
+  "Kestra 2.x's logs search: the matching lines after the cursor (or at the page's offset), and where to continue.",
+);
+
 export const apiTriggerStatePage = named(
   z.object({ results: z.array(apiTriggerState), total: z.number().int() }),
   'PagedResults_ApiTriggerState',
@@ -305,3 +332,6 @@ describes(executionSearchPage)<ExecutionSearchPage<ExecutionJson>>();
 describes(logEntries)<LogLineJson[]>();
 describes(logSearchPage)<LogSearchPage>();
 describes(apiTriggerState)<ApiTriggerState>();
+describes(apiTriggerAndStatePage)<PagedResults<ApiTriggerAndState>>();
+describes(apiExecutionSearchPage)<ExecutionSearchPage<ApiExecution>>();
+describes(kestra2LogSearchPage)<Kestra2LogSearchPage>();

@@ -108,10 +108,10 @@ export function logDownloadHandler(logsPath: string): RouteHandler {
  * What a log's page may take of an answer, as it is counted inside the Lambda's response: two
  * thirds of Lambda's 6 MB, leaving room for the envelope and the line saying where the rest is.
  */
-const LOG_ANSWER_BYTES = 4 * 1024 * 1024;
+export const LOG_ANSWER_BYTES = 4 * 1024 * 1024;
 
 /** A line's share of a JSON list, as the Lambda's response counts it. */
-const jsonLineBytes = (entry: LogEntry) => payloadBytes(JSON.stringify(entry)) + 1;
+export const jsonLineBytes = (entry: LogEntry) => payloadBytes(JSON.stringify(entry)) + 1;
 
 /** A line of the downloaded log: Kestra's order, time, level, task, message. */
 function textLine(entry: LogEntry): string {

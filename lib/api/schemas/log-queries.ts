@@ -4,7 +4,7 @@ import { z } from 'zod';
  * Where a page of a log starts: the `nextCursor` of the page before (the `seq` of its last line).
  * Absent or empty: the log's start.
  */
-const cursor = z
+export const cursor = z
   .string()
   .optional()
   .transform((raw, ctx): number | undefined => {

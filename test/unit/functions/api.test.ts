@@ -84,6 +84,15 @@ describe('createApiHandler', () => {
       expect(JSON.parse(response.body as string)).toMatchObject({ total: 1, results: [{ namespace: 'prod' }] });
     });
 
+    it("keeps every value of a repeated parameter and Kestra 2.x's bracketed filter names, raw or percent-encoded", async () => {
+      const query = 'filters[state][IN]=FAILED&filters%5Blabels%5D%5BEQUALS%5D%5Breason%5D=outage&filters[state][IN]=KILLED';
+
+      await createApiHandler(deps)(apiEvent('GET', `/api/v1/main/executions/search?${query}`));
+
+      expect(requestSeen().query.getAll('filters[state][IN]')).toEqual(['FAILED', 'KILLED']);
+      expect(requestSeen().query.get('filters[labels][EQUALS][reason]')).toBe('outage');
+    });
+
     it('answers 404 for an unknown path', async () => {
       const response = await createApiHandler(deps)(apiEvent('GET', '/nowhere'));
 

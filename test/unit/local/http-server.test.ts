@@ -32,6 +32,18 @@ describe('the local HTTP server', () => {
     );
   });
 
+  it("hands the query string on as API Gateway does, as sent: a repeated parameter's values all reach the API handler", async () => {
+    const url = await serving(async (event) => ({
+      statusCode: 200,
+      headers: {},
+      body: JSON.stringify(new URLSearchParams(event.rawQueryString).getAll('filters[state][IN]')),
+    }));
+
+    const response = await fetch(`${url}/api/v1/main/executions/search?filters[state][IN]=FAILED&filters%5Bstate%5D%5BIN%5D=KILLED`);
+
+    expect(await response.json()).toEqual(['FAILED', 'KILLED']);
+  });
+
   it('serves an answer within the limit as it is', async () => {
     const url = await serving(async () => ({ statusCode: 200, headers: { 'content-type': 'text/plain' }, body: 'x'.repeat(6_000_000) }));
 
