@@ -7,6 +7,7 @@ import type { Execution, ExecutionOrigin, StateType } from './domain/execution';
 import type { LedgerPage, SlotMark } from './domain/ledger';
 import type { Operation, PartOutcome } from './domain/operation';
 import type { Flow } from './domain/flow/model';
+import type { TextCondition } from './domain/text-match';
 import type { BackfillOutcome, BackfillState, TriggerRef, TriggerState } from './domain/trigger-state';
 
 export interface Clock {
@@ -114,11 +115,24 @@ export type ClaimResult =
   | { outcome: 'MISSING' };
 
 export interface ExecutionQuery {
+  /** Exactly this namespace (not the ones below it). */
   namespace?: string;
   flowId?: string;
+  /** Conditions on the flow's namespace and id (Kestra 2.x's filters), all of which must hold: they choose the flows searched. */
+  flowConditions?: { namespace?: TextCondition[]; flowId?: TextCondition[] };
   /** `key:value` pairs; all must match. */
   labels?: { key: string; value: string }[];
+  /** `key:value` pairs none of which the execution may carry (an execution without the key has none of them). */
+  excludedLabels?: { key: string; value: string }[];
   states?: StateType[];
+  /**
+   * Executions started from `from` (inclusive) and before `before` (exclusive), both as
+   * `Date.toISOString` writes them. The search index is sorted by start date, so a range narrows
+   * what a search reads instead of filtering what it reads.
+   */
+  startDate?: { from?: string; before?: string };
+  /** Only executions whose id contains this text (Kestra's `q`). */
+  idContains?: string;
   page: number;
   size: number;
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { minuteWindow, sleepyMinuteFlow } from '../support/flows';
+import { logFlow, minuteWindow, sleepyMinuteFlow } from '../support/flows';
 import { type Kestra2Shape, expectKestra2Shape } from '../support/kestra2-shapes';
-import { type TestProduct, startProduct } from '../support/local';
+import { type TestProduct, startProduct, waitFor } from '../support/local';
 
 /**
  * Kestra 2.x's contract, route by route: every request a generated client sends is checked against
@@ -69,5 +69,45 @@ describe("Kestra 2.x's routes against the shapes of Kestra's published document"
       202,
     );
     await exchange('POST', '/triggers/set-disabled/by-query?filters[namespace][EQUALS]=contract&disabled=true', undefined, 'ApiAsyncOperationResponse', 202);
+  });
+
+  it('an execution, its log, and the data of both follow streams', async () => {
+    expect((await product.api.createFlow(logFlow(ref.namespace, 'k2log', { id: 'schedule', cron: '* * * * *' }))).status).toBe(200);
+    const body = { namespace: ref.namespace, flowId: 'k2log', triggerId: 'schedule', backfill: minuteWindow(2, 2) };
+    await exchange('PUT', '/triggers/backfill/create', { shape: 'ApiCreateBackfillRequest', body }, 'ApiTriggerState');
+    const ended = await waitFor(async () => {
+      const { body: page } = await product.api.call('GET', `/api/v1/executions/search?namespace=${ref.namespace}&flowId=k2log&state=SUCCESS`);
+      return page.results[0]?.id as string | undefined;
+    }, 30_000);
+    expect(ended, 'an execution of the backfill ended').toBeDefined();
+
+    await exchange('GET', `/executions/${ended}`, undefined, 'ApiExecution');
+    const lines = await exchange('GET', `/logs/${ended}`, undefined, 'LogEntries');
+    expect(lines.length).toBeGreaterThan(0);
+    for (const [path, shape] of [
+      [`/executions/${ended}/follow`, 'Execution'],
+      [`/logs/${ended}/follow`, 'LogEntries'],
+    ] as const) {
+      const text = await (await fetch(`${product.api.baseUrl}${V2}${path}`)).text();
+      // Kestra's `start` event is a placeholder (an id alone): the documents are those of `progress` and `end`.
+      const documents = [...text.matchAll(/^id: (progress|end)\ndata: (.*)$/gm)].map((m) => JSON.parse(m[2] ?? ''));
+      expect(documents.length, path).toBeGreaterThan(0);
+      if (shape === 'Execution') for (const document of documents) expectKestra2Shape(shape, document);
+      else expectKestra2Shape(shape, documents);
+    }
+
+    // The searches, with the filters a generated client sends.
+    const filters = `filters[namespace][EQUALS]=${ref.namespace}&filters[flowId][EQUALS]=k2log`;
+    const executions = await exchange('GET', `/executions/search?${filters}&filters[state][IN]=SUCCESS,FAILED`, undefined, 'PagedResults<ApiLightExecution>');
+    expect(executions.results.length).toBeGreaterThan(0);
+    const logs = await exchange(
+      'GET',
+      `/logs/search?filters[executionId][EQUALS]=${ended}&filters[level][EQUALS]=INFO`,
+      undefined,
+      'CursorOrOffsetPagedResults<LogEntry>',
+    );
+    expect(logs.results.length).toBeGreaterThan(0);
+    const triggers = await exchange('GET', `/triggers/search?filters[namespace][EQUALS]=${ref.namespace}`, undefined, 'PagedResults<ApiTriggerAndState>');
+    expect(triggers.total).toBe(2);
   });
 });

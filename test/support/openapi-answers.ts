@@ -1,6 +1,6 @@
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import { openApiDocument } from '../../lib/api/router';
+import { openApiDocument, servedRouteOf } from '../../lib/api/router';
 
 /**
  * Checks an answer of the API against the OpenAPI document it serves: the integration tests'
@@ -14,20 +14,6 @@ ajv.addSchema({ $id: 'api', components: document.components }, 'api');
 interface Operation {
   responses: Record<string, { content?: Record<string, { schema: Record<string, unknown> }> }>;
 }
-interface Template {
-  pattern: RegExp;
-  literals: number;
-  operations: Record<string, Operation>;
-}
-
-// Literal segments first (as the router matches), so `/triggers/search` is not taken for `/triggers/{namespace}`.
-const templates: Template[] = Object.entries(document.paths)
-  .map(([path, operations]) => ({
-    pattern: new RegExp(`^${path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\\{\w+\\\}|\{\w+\}/g, '[^/]+')}$`),
-    literals: path.split('/').filter((segment) => !segment.startsWith('{')).length,
-    operations: operations as Record<string, Operation>,
-  }))
-  .sort((a, b) => b.literals - a.literals);
 
 const validators = new Map<object, ValidateFunction>();
 function validatorOf(schema: Record<string, unknown>): ValidateFunction {
@@ -40,14 +26,10 @@ function validatorOf(schema: Record<string, unknown>): ValidateFunction {
   return validate;
 }
 
-/** The operation serving `method` on `path` (a 1.x route also answers under `/api/v1/main`). */
+/** The operation serving `method` on `path`, found as the router finds the route (a 1.x route also answers under `/api/v1/main`). */
 function operationOf(method: string, path: string): Operation | undefined {
-  const candidates = [path, path.replace(/^\/api\/v1\/main\//, '/api/v1/')];
-  for (const candidate of candidates) {
-    const template = templates.find((t) => t.pattern.test(candidate) && t.operations[method.toLowerCase()]);
-    if (template) return template.operations[method.toLowerCase()];
-  }
-  return undefined;
+  const route = servedRouteOf(method, path);
+  return route ? (document.paths[`/api/v1${route.path}`]?.[method.toLowerCase()] as Operation | undefined) : undefined;
 }
 
 /** Throws, naming the route and every violation, when the answer is not one the document describes. */

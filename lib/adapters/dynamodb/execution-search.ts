@@ -1,6 +1,7 @@
 import { QueryCommand, ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Execution } from '../../domain/execution';
 import { SEARCH_LIMITS, type SearchLimits, countTarget } from '../../domain/search-limits';
+import { matchesAll } from '../../domain/text-match';
 import type { ExecutionQuery, ExecutionSearchResult } from '../../ports';
 import { mapLimit } from '../../util/map-limit';
 import { type Item, batchGet, eachPage, s, str } from './client';
@@ -28,6 +29,7 @@ export class ExecutionSearch {
   ) {}
 
   async search(query: ExecutionQuery): Promise<ExecutionSearchResult> {
+    if (isEmptyRange(query.startDate)) return { results: [], total: 0, totalIsLowerBound: false };
     const from = (query.page - 1) * query.size;
     const flows = await this.flowsCovered(query);
     const partitions = flows.flatMap(([namespace, flowId]) => allShards(flowKey(namespace, flowId)));
@@ -123,7 +125,8 @@ export class ExecutionSearch {
 
   /** `[namespace, flowId]` of every flow the query covers, from the registry of flows with executions. */
   private async flowsCovered(query: ExecutionQuery): Promise<[string, string][]> {
-    if (query.namespace !== undefined && query.flowId !== undefined) return [[query.namespace, query.flowId]];
+    if (query.namespace !== undefined && query.flowId !== undefined)
+      return coversFlow(query, query.namespace, query.flowId) ? [[query.namespace, query.flowId]] : [];
     const flows: [string, string][] = [];
     await eachPage(
       (startKey) =>
@@ -142,7 +145,7 @@ export class ExecutionSearch {
         for (const item of page.Items ?? []) {
           const namespace = str(item, 'registryNamespace') ?? '';
           const flowId = str(item, 'registryFlowId') ?? '';
-          if (query.flowId === undefined || flowId === query.flowId) flows.push([namespace, flowId]);
+          if ((query.flowId === undefined || flowId === query.flowId) && coversFlow(query, namespace, flowId)) flows.push([namespace, flowId]);
         }
       },
     );
@@ -150,16 +153,46 @@ export class ExecutionSearch {
   }
 }
 
+/** Whether the flow meets the query's conditions on flows (Kestra 2.x's namespace and flowId filters). */
+function coversFlow({ flowConditions }: ExecutionQuery, namespace: string, flowId: string): boolean {
+  return matchesAll(namespace, flowConditions?.namespace) && matchesAll(flowId, flowConditions?.flowId);
+}
+
+/** A start date range no execution falls in (DynamoDB refuses a BETWEEN whose bounds are reversed). */
+function isEmptyRange(range: ExecutionQuery['startDate']): boolean {
+  return range?.from !== undefined && range.before !== undefined && range.from >= range.before;
+}
+
 interface SearchFilter {
+  /** The partition's key condition: `:pk`, and a start date range on the sort key when the query has one. */
+  keyCondition: string;
   expression?: string;
   names: Record<string, string>;
   values: Item;
 }
 
+/**
+ * The key condition and the filter of every partition's queries. A start date range is a condition
+ * on the sort key, `<startDate>#<id>`, whose dates all have `toISOString`'s 24 characters: a key is
+ * at least `from` exactly when its date is, and at most `before` (which no key equals, keys having
+ * a `#` after the date) exactly when its date is earlier.
+ */
 function searchFilter(query: ExecutionQuery): SearchFilter {
   const names: Record<string, string> = {};
   const values: Item = {};
   const filters: string[] = [];
+  const { from, before } = query.startDate ?? {};
+  const range =
+    from !== undefined && before !== undefined
+      ? ' AND #sk BETWEEN :from AND :before'
+      : from !== undefined
+        ? ' AND #sk >= :from'
+        : before !== undefined
+          ? ' AND #sk < :before'
+          : '';
+  if (range) names['#sk'] = 'sortKey';
+  if (from !== undefined) values[':from'] = s(from);
+  if (before !== undefined) values[':before'] = s(before);
   if (query.states?.length) {
     names['#state'] = 'state';
     query.states.forEach((state, i) => {
@@ -171,7 +204,18 @@ function searchFilter(query: ExecutionQuery): SearchFilter {
     values[`:l${i}`] = s(labelKey(label));
     filters.push(`contains(labelKeys, :l${i})`);
   });
-  return { expression: filters.length ? filters.join(' AND ') : undefined, names, values };
+  // Without labels an item has no `labelKeys`, and `contains` on a missing attribute is false.
+  query.excludedLabels?.forEach((label, i) => {
+    values[`:x${i}`] = s(labelKey(label));
+    filters.push(`NOT contains(labelKeys, :x${i})`);
+  });
+  if (query.idContains !== undefined) {
+    // The table's key is in every index entry.
+    names['#id'] = 'id';
+    values[':q'] = s(query.idContains);
+    filters.push('contains(#id, :q)');
+  }
+  return { keyCondition: `searchShard = :pk${range}`, expression: filters.length ? filters.join(' AND ') : undefined, names, values };
 }
 
 /** One partition of the search index, newest first, read a page at a time as the merge consumes it. */
@@ -230,7 +274,7 @@ class PartitionStream {
       new QueryCommand({
         TableName: this.table,
         IndexName: EXECUTIONS_SEARCH,
-        KeyConditionExpression: 'searchShard = :pk',
+        KeyConditionExpression: this.filter.keyCondition,
         ScanIndexForward: false,
         FilterExpression: this.filter.expression,
         ...shape,

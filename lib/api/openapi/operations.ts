@@ -7,6 +7,10 @@
  */
 import type { z } from 'zod';
 import {
+  apiExecution,
+  apiExecutionSearchPage,
+  apiTriggerAndStatePage,
+  kestra2LogSearchPage,
   apiTriggerState,
   apiTriggerStatePage,
   asyncOperationResponse,
@@ -42,6 +46,9 @@ export interface OperationDoc {
 
 const ok = (description: string, schema: z.ZodType): Record<number, ResponseDoc> => ({ 200: { description, schema } });
 const bulk = ok('How many triggers changed.', bulkResponse);
+const eventStream = (description: string): Record<number, ResponseDoc> => ({ 200: { description, contentType: 'text/event-stream' } });
+/** A follow asked again after its `end` event (an EventSource reconnecting): nothing more to send, and an EventSource stops. */
+const endedAlready: Record<number, ResponseDoc> = { 204: { description: 'The followed execution had already ended.' } };
 
 const accepted: Record<number, ResponseDoc> = {
   202: { description: 'Accepted: carried out in the background; follow it with GET /{tenant}/operations/{operationId}.', schema: asyncOperationResponse },
@@ -114,6 +121,51 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     summary: "An execution's log as text",
     tag: 'Logs',
     responses: { 200: { description: 'The log, in parts of about 4 MB.', contentType: 'text/plain' } },
+  },
+  'GET /{tenant}/executions/search': {
+    summary: 'Search executions with filters (Kestra 2.x)',
+    tag: 'Kestra 2.x',
+    responses: ok('A page of executions.', apiExecutionSearchPage),
+  },
+  'GET /{tenant}/logs/search': {
+    summary: "Search an execution's log with filters (Kestra 2.x)",
+    tag: 'Kestra 2.x',
+    responses: ok('A page of log lines.', kestra2LogSearchPage),
+  },
+  'GET /{tenant}/triggers/search': {
+    summary: 'Search triggers with filters (Kestra 2.x)',
+    tag: 'Kestra 2.x',
+    responses: ok('Triggers with their state.', apiTriggerAndStatePage),
+  },
+  'GET /{tenant}/triggers/export/by-query/csv': {
+    summary: 'Export the triggers matching filters as CSV (Kestra 2.x)',
+    tag: 'Kestra 2.x',
+    responses: { 200: { description: 'RFC 4180 CSV with a header row.', contentType: 'text/csv' } },
+  },
+  'GET /{tenant}/executions/{executionId}': {
+    summary: 'Read an execution (Kestra 2.x)',
+    tag: 'Kestra 2.x',
+    responses: ok('The execution.', apiExecution),
+  },
+  'GET /{tenant}/executions/{executionId}/follow': {
+    summary: 'Follow an execution as server-sent events (Kestra 2.x; on AWS a window of about 25 s, then reconnect)',
+    tag: 'Kestra 2.x',
+    responses: { ...eventStream('The execution each time it changes (`start`, `progress`, `end`).'), ...endedAlready },
+  },
+  'GET /{tenant}/logs/{executionId}': {
+    summary: "An execution's log (Kestra 2.x)",
+    tag: 'Kestra 2.x',
+    responses: ok('Its lines (about 4 MB at most).', logEntries),
+  },
+  'GET /{tenant}/logs/{executionId}/download': {
+    summary: "An execution's log as text (Kestra 2.x)",
+    tag: 'Kestra 2.x',
+    responses: { 200: { description: 'The log, in parts of about 4 MB.', contentType: 'text/plain' } },
+  },
+  'GET /{tenant}/logs/{executionId}/follow': {
+    summary: "Follow an execution's log as server-sent events (Kestra 2.x; on AWS a window of about 25 s, then reconnect)",
+    tag: 'Kestra 2.x',
+    responses: { ...eventStream('Log lines as they are written, until the execution ends.'), ...endedAlready },
   },
   'PUT /{tenant}/triggers/backfill/create': {
     summary: 'Start a backfill (Kestra 2.x)',

@@ -8,7 +8,10 @@
  * field we send, our extensions included. Each schema has an id and becomes a component.
  */
 import { z } from 'zod';
+import type { ApiExecution } from '../kestra2/api-execution';
+import type { ApiTriggerAndState } from '../kestra2/api-trigger-and-state';
 import type { ApiTriggerState } from '../kestra2/api-trigger-state';
+import type { Kestra2LogSearchPage } from '../routes/kestra2-searches';
 import type {
   AsyncOperationResponse,
   BackfillJson,
@@ -213,9 +216,21 @@ export const execution = named(
     state,
     trigger: z.object({ id: z.string(), type: z.string(), variables: z.record(z.string(), z.string()) }).optional(),
     taskRunList: z.array(taskRun),
+    originalId: z.string(),
+    deleted: z.boolean(),
+    metadata: z.object({
+      originalCreatedDate: dateTime,
+      attemptNumber: z.number().int().meta({ description: 'The run of the execution this document is from (1 for its first).' }),
+    }),
   }),
   'Execution',
-  "Kestra's execution JSON.",
+  "Kestra's execution JSON, with Kestra 2.x's required fields.",
+);
+
+export const apiExecution = named(
+  execution.extend({ tenantId: z.string() }),
+  'ApiExecution',
+  "Kestra 2.x's execution (`GET /api/v1/{tenant}/executions/{executionId}`): the execution and its tenant.",
 );
 
 export const executionSearchPage = named(
@@ -268,6 +283,31 @@ export const apiTriggerState = named(
   "Kestra 2.x's trigger state, with our backfill extensions.",
 );
 
+export const apiTriggerAndStatePage = named(
+  z.object({ results: z.array(z.object({ trigger: scheduleTrigger.nullable(), state: apiTriggerState })), total: z.number().int() }),
+  'PagedResults_ApiTriggerAndState',
+  "Kestra 2.x's triggers search: each trigger as its flow defines it (null if the flow lost it) and its state.",
+);
+
+export const apiExecutionSearchPage = named(
+  z.object({ results: z.array(apiExecution), total: z.number().int(), totalIsLowerBound: z.boolean() }),
+  'PagedResults_ApiExecution',
+  "Kestra 2.x's executions search, newest first; `total` is exact, or at least that many when `totalIsLowerBound`.",
+);
+
+export const kestra2LogSearchPage = named(
+  z.object({
+    results: z.array(logEntry),
+    type: z.enum(['CURSOR', 'OFFSET']),
+    total: z.number().int(),
+    totalIsLowerBound: z.boolean(),
+    nextCursor: z.string().optional(),
+    more: z.boolean(),
+  }),
+  'CursorOrOffsetPagedResults_LogEntry',
+  "Kestra 2.x's logs search: the matching lines after the cursor (or at the page's offset), and where to continue.",
+);
+
 export const apiTriggerStatePage = named(
   z.object({ results: z.array(apiTriggerState), total: z.number().int() }),
   'PagedResults_ApiTriggerState',
@@ -311,9 +351,13 @@ describes(triggerSearchPage)<PagedResults<TriggerSearchResult>>();
 describes(bulkResponse)<BulkResponse>();
 describes(backfillPreview)<BackfillPreview>();
 describes(execution)<ExecutionJson>();
+describes(apiExecution)<ApiExecution>();
 describes(executionSearchPage)<ExecutionSearchPage<ExecutionJson>>();
 describes(logEntries)<LogLineJson[]>();
 describes(logSearchPage)<LogSearchPage>();
 describes(apiTriggerState)<ApiTriggerState>();
 describes(asyncOperationResponse)<AsyncOperationResponse>();
 describes(operationView)<OperationView>();
+describes(apiTriggerAndStatePage)<PagedResults<ApiTriggerAndState>>();
+describes(apiExecutionSearchPage)<ExecutionSearchPage<ApiExecution>>();
+describes(kestra2LogSearchPage)<Kestra2LogSearchPage>();

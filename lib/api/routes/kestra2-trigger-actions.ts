@@ -10,35 +10,24 @@ import { resetTrigger, switchTrigger } from '../../app/trigger-switch';
 import { triggerView } from '../../app/trigger-view';
 import { ValidationError } from '../../domain/flow/errors';
 import type { OperationKind } from '../../domain/operation';
+import { selectsTrigger } from '../../domain/trigger-selection';
 import type { TriggerRef } from '../../domain/trigger-state';
 import { type HttpRequest, json, noContent } from '../http';
 import { toApiTriggerState } from '../kestra2/api-trigger-state';
-// INTERIM (see the module): the general filters parser of branch kestra2-filters replaces it.
-import { selectsTrigger, triggerSelectionFromQuery } from '../kestra2/interim-trigger-filters';
+import { triggerSelectionFromQuery, withLegacy } from '../kestra2/trigger-filters';
 import { jsonBody, pathParam } from '../params';
 import type { ApiDeps, Route } from '../router';
 import { parseBody, parseQuery, triggerRefsBody } from '../schemas';
-import { kestra2SetDisabledByTriggersBody, kestra2SetDisabledQuery, setDisabledBody } from '../schemas/kestra2-trigger-bodies';
+import { kestra2SetDisabledByTriggersBody, kestra2SetDisabledQuery, kestra2TriggerActionQuery, setDisabledBody } from '../schemas/kestra2-trigger-bodies';
 
 const accepted = async (deps: ApiDeps, request: OperationRequest, selectedBy: string) => json(202, await startOperation(deps, request, selectedBy));
 
 /**
- * The 1.x by-query parameters. Under the tenant path the 2.x routes answer, which select with
- * `filters[…]` only: left unread, `?namespace=dev` would select every trigger, so it is refused.
+ * The triggers a by-query action selects, among those with a backfill or all of them: its
+ * `filters[…]`, and the 1.x `namespace` and `flowId` this path took under `/api/v1/main`.
  */
-const V1_SELECTION = { namespace: 'filters[namespace][PREFIX]', flowId: 'filters[flowId][EQUALS]' } as const;
-
-/** The triggers a `filters[…]` query selects, among those with a backfill or all of them. */
 async function selectedByQuery(deps: ApiDeps, request: HttpRequest, rowsWith: 'backfill' | 'any'): Promise<TriggerRef[]> {
-  for (const [param, filter] of Object.entries(V1_SELECTION)) {
-    if (request.query.has(param)) {
-      throw new ValidationError(
-        param,
-        `Kestra 2.x's by-query actions select with ${filter}=…; the 1.x form (?${param}=, answering {count}) is served without the tenant, under /api/v1/triggers/`,
-      );
-    }
-  }
-  const selection = triggerSelectionFromQuery(request.query);
+  const selection = withLegacy(triggerSelectionFromQuery(request.query), parseQuery(kestra2TriggerActionQuery, request.query));
   const rows = rowsWith === 'backfill' ? await deps.triggers.listWithBackfill() : await deps.triggers.list();
   return rows
     .filter((row) => selectsTrigger(selection, row))

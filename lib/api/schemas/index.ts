@@ -8,8 +8,10 @@ import { createBackfillBody } from './backfill-body';
 import { setDisabledByTriggersBody, triggerRefsBody } from './by-triggers-bodies';
 import { executionSearchQuery } from './execution-search-query';
 import { flowSearchQuery } from './flow-search-query';
-import { kestra2SetDisabledByTriggersBody, kestra2SetDisabledQuery, setDisabledBody } from './kestra2-trigger-bodies';
-import { logDownloadQuery, logSearchQuery } from './log-queries';
+import { TRIGGER_FILTERS } from '../kestra2/trigger-filters';
+import { KESTRA2_SEARCH_SCHEMAS, withFilters } from './kestra2-queries';
+import { kestra2SetDisabledByTriggersBody, kestra2SetDisabledQuery, kestra2TriggerActionQuery, setDisabledBody } from './kestra2-trigger-bodies';
+import { logDownloadQuery, logFollowQuery, logSearchQuery } from './log-queries';
 import { flowTriggersQuery, setDisabledQuery, triggerSearchQuery, triggerSelectionQuery } from './trigger-queries';
 import { triggerRefBody } from './trigger-ref-body';
 import { updateTriggerBody } from './update-trigger-body';
@@ -18,7 +20,16 @@ export { type BackfillFieldsJson, createBackfillBody } from './backfill-body';
 export { setDisabledByTriggersBody, triggerRefsBody } from './by-triggers-bodies';
 export { executionSearchQuery } from './execution-search-query';
 export { flowSearchQuery } from './flow-search-query';
-export { logDownloadQuery, logSearchQuery } from './log-queries';
+export {
+  LOG_SEARCH_EXAMINE_AT_MOST,
+  type SortOrder,
+  type TriggerSortField,
+  kestra2ExecutionSearchQuery,
+  kestra2LogSearchQuery,
+  kestra2TriggerExportQuery,
+  kestra2TriggerSearchQuery,
+} from './kestra2-queries';
+export { logDownloadQuery, logFollowQuery, logSearchQuery } from './log-queries';
 export { pageOf } from './paging-query';
 export { parseBody, parseQuery } from './parse-request';
 export { flowTriggersQuery, setDisabledQuery, triggerSearchQuery, triggerSelectionQuery } from './trigger-queries';
@@ -54,12 +65,16 @@ export const REQUEST_SCHEMAS = {
   'PUT /{tenant}/triggers/backfill/unpause': { body: triggerRefBody },
   'POST /{tenant}/triggers/backfill/delete': { body: triggerRefBody },
   'GET /{tenant}/triggers/{namespace}/{flowId}': { query: flowTriggersQuery },
-  // Kestra 2.x's asynchronous bulk actions and set-disabled (lib/api/routes/kestra2-trigger-actions.ts); the
-  // by-query forms take filters[FIELD][OP]=VALUE beside these parameters.
+  // Kestra 2.x's asynchronous bulk actions and set-disabled (lib/api/routes/kestra2-trigger-actions.ts).
   'POST /{tenant}/triggers/backfill/{action}/by-triggers': { body: triggerRefsBody },
+  'POST /{tenant}/triggers/backfill/{action}/by-query': { query: withFilters(kestra2TriggerActionQuery, TRIGGER_FILTERS) },
   'PUT /{tenant}/triggers/set-disabled': { body: setDisabledBody },
   'POST /{tenant}/triggers/set-disabled/by-triggers': { body: kestra2SetDisabledByTriggersBody },
-  'POST /{tenant}/triggers/set-disabled/by-query': { query: kestra2SetDisabledQuery },
+  'POST /{tenant}/triggers/set-disabled/by-query': { query: withFilters(kestra2SetDisabledQuery, TRIGGER_FILTERS) },
+  // lib/api/routes/kestra2-executions.ts
+  'GET /{tenant}/logs/{executionId}/download': { query: logDownloadQuery },
+  'GET /{tenant}/logs/{executionId}/follow': { query: logFollowQuery },
+  ...KESTRA2_SEARCH_SCHEMAS,
 } as const satisfies Record<string, RequestSchemas>;
 
 /** A JSON Schema (draft 2020-12) document. */

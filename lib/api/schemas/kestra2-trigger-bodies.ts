@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { MissedScheduleRecovery } from '../../domain/operation';
 import { setDisabledByTriggersBody } from './by-triggers-bodies';
+import { triggerSelectionFields } from './trigger-queries';
 import { jsonObjectError, triggerRefFields } from './trigger-ref-body';
 import { booleanError } from './update-trigger-body';
 
@@ -26,10 +27,18 @@ export const setDisabledBody = z.object(
 export const kestra2SetDisabledByTriggersBody = setDisabledByTriggersBody.extend({ recoverMissedSchedules });
 
 /**
- * `POST /{tenant}/triggers/set-disabled/by-query`: beside its `filters[…]` (./kestra2 filters),
- * `disabled` (true when absent, as the 1.x route) and `recoverMissedSchedules`.
+ * `POST /{tenant}/triggers/backfill/{action}/by-query`: beside its `filters[…]` (read apart, see
+ * lib/api/kestra2/trigger-filters.ts), the 1.x parameters this path took under `/api/v1/main`
+ * (`namespace`, `flowId`), kept with their 1.x meaning so no such call selects more than it did.
+ */
+export const kestra2TriggerActionQuery = z.object(triggerSelectionFields);
+
+/**
+ * `POST /{tenant}/triggers/set-disabled/by-query`: the same selection, `disabled` (true when absent,
+ * as the 1.x route) and `recoverMissedSchedules`.
  */
 export const kestra2SetDisabledQuery = z.object({
+  ...triggerSelectionFields,
   disabled: z
     .string()
     .optional()

@@ -84,13 +84,14 @@ describe('the bulk backfill actions (Kestra 2.x: 202, carried out in the backgro
     expect(deps.operationQueue.sent).toEqual([]);
   });
 
-  it("refuses 1.x's selection parameters under the tenant path, which would otherwise select every trigger, changing nothing", async () => {
-    const { status, body } = await call('POST', `${V2}/triggers/backfill/delete/by-query?namespace=dev.team`);
+  it('keeps the 1.x meaning of namespace and flowId under the tenant path, beside the filters', async () => {
+    const legacy = await call('POST', `${V2}/triggers/backfill/delete/by-query?namespace=dev.team`);
+    const both = await call('POST', `${V2}/triggers/backfill/delete/by-query?namespace=dev&filters[flowId][EQUALS]=reports`);
 
-    expect(status).toBe(422);
-    expect(body).toMatchObject({ path: 'namespace', message: expect.stringContaining('filters[namespace][PREFIX]') });
-    expect(deps.operationQueue.sent).toEqual([]);
-    expect((await deps.triggers.get(REF))?.backfill).toBeDefined();
+    expect([legacy.status, legacy.body.totalItems, both.body.totalItems]).toEqual([202, 1, 1]);
+    await applyQueued();
+    expect((await deps.triggers.get(OTHER))?.lastBackfill?.outcome).toBe('DELETED');
+    expect((await deps.triggers.get(REF))?.lastBackfill?.outcome).toBe('DELETED');
   });
 
   it('refuses a body that is not an array of triggers with a 422 naming the field', async () => {
