@@ -54,11 +54,12 @@ async function streamed(event: unknown, responseStream: Writable): Promise<void>
   await new Promise<void>((resolve) => responseStream.end(resolve));
 }
 
-const lambda = (globalThis as { awslambda?: LambdaStreaming }).awslambda;
+// Other modules may create the global too (the AWS SDK's invoke store does): look for the method.
+const awslambda = (globalThis as { awslambda?: Partial<LambdaStreaming> }).awslambda;
 
 /**
  * Invoked with InvokeWithResponseStream by the worker (lib/adapters/aws/lambda-task-runner.ts).
  * Outside Lambda there is no `awslambda` global, and nothing calls this export (the local default
  * runs `createTaskRunnerHandler` in its own child process).
  */
-export const handler = lambda ? lambda.streamifyResponse(streamed) : streamed;
+export const handler = awslambda?.streamifyResponse ? awslambda.streamifyResponse(streamed) : streamed;

@@ -39,7 +39,10 @@ const taskRequestSchema = z.object({
 /** A request as the runner received it; an error naming what is wrong if it is not one. */
 export function parseTaskRequest(input: unknown): TaskRequest {
   const parsed = taskRequestSchema.safeParse(input);
-  if (!parsed.success) throw new Error(`Task runner: not a task request (${z.prettifyError(parsed.error).replaceAll('\n', '; ')})`);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new Error(`Task runner: not a task request (${issues.join('; ')})`);
+  }
   return parsed.data;
 }
 
