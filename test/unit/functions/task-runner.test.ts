@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type TaskRunnerHandler, createTaskRunnerHandler } from '../../../functions/task-runner';
+import { Writable } from 'node:stream';
+import { type TaskRunnerHandler, createTaskRunnerHandler, handler } from '../../../functions/task-runner';
 import { TaskResultReader } from '../../../lib/adapters/process/task-runner-protocol';
 import type { LogLevel, ShellResult, ShellRun, ShellRunner } from '../../../lib/ports';
 
@@ -103,5 +104,24 @@ describe('createTaskRunnerHandler (the task runner function)', () => {
 
     expect(result).toEqual({ ok: false, exitCode: null, timedOut: false });
     expect(lines).toEqual([['ERROR', 'spawn /bin/sh ENOENT']]);
+  });
+
+  it('as the Lambda handler, writes the answer to the response stream, one event a line, and ends the stream', async () => {
+    const chunks: string[] = [];
+    const responseStream = new Writable({
+      write(chunk, _encoding, done) {
+        chunks.push(String(chunk));
+        done();
+      },
+    });
+
+    // A request that is not one: answered without starting a process.
+    await (handler as (event: unknown, stream: Writable) => Promise<void>)({ not: 'a request' }, responseStream);
+
+    expect(responseStream.writableFinished).toBe(true);
+    const events = chunks.join('').split('\n');
+    expect(events.pop()).toBe('');
+    expect(JSON.parse(events.at(-1) as string)).toEqual({ end: { ok: false, exitCode: null, timedOut: false } });
+    expect(JSON.parse(events[0] as string)).toMatchObject({ log: 'ERROR', message: expect.stringMatching(/^Task runner: not a task request/) });
   });
 });
