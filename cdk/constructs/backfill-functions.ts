@@ -73,8 +73,9 @@ const FUNCTION_ACCESS: Record<FunctionModule, FunctionAccess> = {
   // Runs the flow authors' shell tasks for the worker, so that their code never runs beside the
   // worker's credentials: a task can read everything its runner holds, so the runner holds nothing
   // (its role may only write its own log group; no tracing, no environment of the service's).
-  // Later, killing a running task (Kestra's execution kill) may add one narrow right: reading a
-  // kill flag, GetItem on the executions table limited by dynamodb:Attributes to the key and that flag.
+  // Killing a running task (Kestra's execution kill, to come) adds one narrow right: polling a kill
+  // flag, GetItem on the executions table limited by dynamodb:Attributes to the key and that flag
+  // (see the README: aborting the invocation is not documented to stop the function).
   'task-runner': { readTables: [], writeTables: [], sendsTo: [], stateMachineActions: [], stopsExecutions: false },
   // The live schedule: creates the due executions (logging why when one is created FAILED), queues
   // them (live queue), advances each trigger's next date.
