@@ -3,7 +3,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createApiHandler } from '../functions/api';
+import { createStreamingApiHandler } from '../functions/api';
 import { createContinueHandler } from '../functions/continue';
 import { createFailHandler } from '../functions/fail';
 import { type TaskContext, createDispatchHandler } from '../functions/dispatch';
@@ -56,6 +56,8 @@ export interface LocalOptions {
   host?: string;
   /** 0 picks a free port. */
   port: number;
+  /** How long a streamed answer (a follow) lasts at most before it says to reconnect (LOCAL_STREAM_MAX_MS by default). */
+  streamMaxMs?: number;
   /** Folder whose *.yml / *.yaml flows are loaded at start. */
   flowsDir?: string;
   /** Settings as environment variables (the same names the Lambdas read). */
@@ -224,7 +226,9 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
     if (options.flowsDir) await loadFlows(deps, options.flowsDir, log);
     await recover(deps, recovery, log);
     const sweeper = startTicker(() => sweep(), settings.sweep.intervalSeconds * 1000, 'Sweep');
-    const http = await startHttpServer(createApiHandler(deps), options.host ?? '127.0.0.1', options.port, requests);
+    const http = await startHttpServer(createStreamingApiHandler(deps), options.host ?? '127.0.0.1', options.port, requests, {
+      streamMaxMs: options.streamMaxMs,
+    });
     server = http.server;
     const ticker = options.liveTickMs ? startTicker(() => tick(), options.liveTickMs, 'Live schedule tick') : undefined;
     const openServer = server;

@@ -1,3 +1,4 @@
+import { TERMINAL_STATES } from '../domain/execution';
 import type { ExecutionStore, LogEntry, LogLine, LogStore } from '../ports';
 
 export interface ExecutionLogsDeps {
@@ -28,6 +29,11 @@ export interface LogPage {
   lines: LogLine[];
   /** Whether lines follow the last one of this page now. */
   more: boolean;
+  /**
+   * Whether the execution had ended when the page was read. Its log was complete then (its worker
+   * writes the lines before the final state), so past the page's end (`more` false) none follows.
+   */
+  ended: boolean;
 }
 
 /** Lines read from the table at a time, at first: a page's size in bytes is known only as it is read. */
@@ -42,6 +48,7 @@ const MAX_READ = 1000;
 export async function executionLogPage(deps: ExecutionLogsDeps, executionId: string, request: LogPageRequest): Promise<LogPage | undefined> {
   const stored = await deps.executions.get(executionId);
   if (!stored) return undefined;
+  const ended = TERMINAL_STATES.has(stored.execution.state.current);
   const maxLines = request.maxLines ?? Number.POSITIVE_INFINITY;
   const after = request.afterSeq ?? -1;
   const inline = (stored.logs ?? []).filter((line) => line.seq > after).sort((a, b) => a.seq - b.seq);
@@ -61,11 +68,11 @@ export async function executionLogPage(deps: ExecutionLogsDeps, executionId: str
     candidates.sort((a, b) => a.seq - b.seq);
     for (const line of candidates) {
       const size = request.sizeOf(line.entry);
-      if (lines.length >= maxLines || (lines.length > 0 && bytes + size > request.maxBytes)) return { lines, more: true };
+      if (lines.length >= maxLines || (lines.length > 0 && bytes + size > request.maxBytes)) return { lines, more: true, ended };
       lines.push(line);
       bytes += size;
     }
-    if (tableDone) return { lines, more: false };
+    if (tableDone) return { lines, more: false, ended };
     tableAfter = lastTableSeq;
     // Read as many lines as the rest of the page holds if they are like those read so far.
     read = Math.max(25, Math.min(MAX_READ, Math.floor(((request.maxBytes - bytes) * lines.length) / Math.max(1, bytes)) + 1));

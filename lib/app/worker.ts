@@ -1,4 +1,4 @@
-import { type Execution, type StateType, type TaskRun, isoDuration, newState, transition } from '../domain/execution';
+import { type Execution, type StateType, type TaskRun, isoDuration, newState, runsStarted, transition } from '../domain/execution';
 import { type Flow, LOG_TYPE, type Task } from '../domain/flow/model';
 import { randomId } from '../domain/ids';
 import { createRenderer, renderValue } from '../domain/template';
@@ -231,7 +231,7 @@ async function runClaimed(deps: RunDeps, flowFor: FlowLookup, stored: StoredExec
   const flow = await flowFor(execution);
   // This run, and the earlier ones whose worker died with them; runs given up after an
   // infrastructure error (their lease released) do not count.
-  const attempt = execution.state.histories.filter((h) => h.state === 'RUNNING').length - (stored.releasedRuns ?? 0);
+  const attempt = runsStarted(execution) - (stored.releasedRuns ?? 0);
   const { maxAttempts } = deps.settings.worker;
   // Every earlier worker stopped without finishing it (a task that takes its worker down, a crash
   // loop): one more run would end the same way, and retrying forever would keep its backfill open.
@@ -259,7 +259,7 @@ function giveUp(logs: LogWriter, reason: string): StateType {
 }
 
 function logWriterFor(deps: WorkerDeps, execution: Execution, options?: { holdAll: boolean }): LogWriter {
-  const attempt = execution.state.histories.filter((h) => h.state === 'RUNNING').length;
+  const attempt = runsStarted(execution);
   return new LogWriter(
     deps.logs,
     { namespace: execution.namespace, flowId: execution.flowId, executionId: execution.id, triggerId: execution.trigger?.id },
@@ -285,6 +285,8 @@ async function runTasks(
     logs.log('ERROR', `Flow ${execution.namespace}.${execution.flowId} no longer exists`);
     return 'FAILED';
   }
+  // The flow is run as it is now, which may be a later revision than the one the execution was created with.
+  execution.flowRevision = flow.revision;
   // A task's templates render synchronously (within their budget): give the loop a turn between tasks.
   const breathe = yielder();
   for (const task of flow.tasks) {

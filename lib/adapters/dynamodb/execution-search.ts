@@ -110,8 +110,8 @@ export class ExecutionSearch {
 
   /** The documents of the page's ids, in their order. */
   private async documents(pageIds: string[]): Promise<Execution[]> {
-    // An execution re-created after a crash can leave a stale index entry beside its new one (dynalite
-    // writes index entries and item apart): read each id once, as BatchGetItem refuses duplicate keys.
+    // BatchGetItem refuses duplicate keys: read each id once, should an index ever list one twice
+    // (an entry can lag its item's new sort key for a moment on AWS; dynalite writes both at once).
     const uniqueIds = [...new Set(pageIds)];
     const documents = uniqueIds.length
       ? await batchGet(this.client, this.table, uniqueIds.map(executionKey), { expression: '#id, doc, docz', names: { '#id': 'id' } })

@@ -42,3 +42,6 @@ export const logSearchQuery = z.object({
 
 /** `GET /logs/{executionId}/download`: the log as text, a page at a time. */
 export const logDownloadQuery = z.object({ cursor });
+
+/** `GET /{tenant}/logs/{executionId}/follow`: the lines after `cursor` (an EventSource's `Last-Event-ID` wins over it). */
+export const logFollowQuery = z.object({ cursor });

@@ -718,5 +718,16 @@ describe('createExecutionRunner', () => {
         expect((await executionLogs(deps, 'e2')).map((l) => l.message)).toEqual(['revision 2']);
       });
     });
+
+    it('records the revision of the flow it ran, when the flow changed after the execution was created', async () => {
+      await givenFlow({ tasks: [logTask('revision {{ flow.revision }}')] });
+      await givenExecution({ id: 'e1', flowRevision: 1 });
+      await deps.flows.update(aFlow({ revision: 2, tasks: [logTask('revision {{ flow.revision }}')] }), 1);
+
+      await createExecutionRunner(deps).runExecutions(byId('e1'));
+
+      expect((await executionLogs(deps, 'e1')).map((l) => l.message)).toEqual(['revision 2']);
+      expect((await stateOf('e1')).flowRevision).toBe(2);
+    });
   });
 });
