@@ -15,6 +15,8 @@ export interface Settings {
   operationQueueUrl?: string;
   /** Its dead-letter queue: the operations function records the parts it receives from there failed (AWS only). */
   operationDeadLetterQueueArn?: string;
+  /** The function that runs the worker's shell tasks away from its credentials (AWS only; locally a child process). */
+  taskRunnerFunction?: string;
   dispatch: {
     /** Ticks one batch dispatches at most (one invocation of the dispatch task runs several batches). */
     batchSize: number;
@@ -167,6 +169,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     stateMachineArn: env.BACKFILL_STATE_MACHINE_ARN || undefined,
     operationQueueUrl: env.OPERATION_QUEUE_URL || undefined,
     operationDeadLetterQueueArn: env.OPERATION_DEAD_LETTER_QUEUE_ARN || undefined,
+    taskRunnerFunction: env.TASK_RUNNER_FUNCTION || undefined,
     dispatch: {
       batchSize: positiveInt(env, 'BACKFILL_BATCH_SIZE', 100),
       maxInFlight: positiveInt(env, 'BACKFILL_MAX_IN_FLIGHT', 500),

@@ -362,16 +362,37 @@ export interface ShellRun {
   task: ShellScript;
   timeoutMs: number;
   log: (level: LogLevel, message: string) => void;
+  /**
+   * The attempt's log caps (LogWriter's): where the task runs elsewhere, lines past them are counted
+   * there instead of sent (see ShellResult.unsent), so an endless printer costs no bandwidth.
+   */
+  logLimits?: { maxLines: number; maxBytes: number };
 }
 
 export interface ShellResult {
   ok: boolean;
   exitCode: number | null;
   timedOut: boolean;
+  /** Lines (other than ERROR lines) the task printed past `logLimits`, counted but not passed to `log`. */
+  unsent?: { lines: number; bytes: number };
 }
 
-/** Runs a shell task's script as a process (the worker's only way to run user code). */
+/** Runs a shell task's script as a process, in the process calling it (the task runner's own engine). */
 export type ShellRunner = (run: ShellRun) => Promise<ShellResult>;
+
+/**
+ * Runs a shell task where the worker's AWS credentials cannot be read: on AWS a task runner function
+ * of its own with a role that holds nothing of value, locally a child process started with an
+ * environment cleared of credentials. The worker's only way to run user code.
+ *
+ * Everything that happens to the task itself resolves: its exit, its timeout, a spawn failure, a
+ * runner that died under it or stopped answering (a failed result, the reason logged at ERROR).
+ * It rejects only when the task could not be handed over at all (the runner could not be invoked):
+ * nothing ran, so the worker treats it as an infrastructure error and the message is retried.
+ */
+export interface TaskRunner {
+  run(run: ShellRun): Promise<ShellResult>;
+}
 
 /**
  * The fields a log line may carry beyond its message: the ids an operator searches by (`executionId`,

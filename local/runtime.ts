@@ -2,6 +2,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createStreamingApiHandler } from '../functions/api';
 import { createContinueHandler } from '../functions/continue';
 import { createFailHandler } from '../functions/fail';
@@ -24,7 +25,7 @@ import { type LocalDynamo, connectDynamo, startLocalDynamo } from '../lib/adapte
 import { LocalExecutionQueue } from '../lib/adapters/local/local-execution-queue';
 import { LocalOperationQueue } from '../lib/adapters/local/local-operation-queue';
 import { terminalTelemetry } from '../lib/adapters/local/terminal-telemetry';
-import { runShellCommands } from '../lib/adapters/process/shell-commands';
+import { LocalTaskRunner } from '../lib/adapters/local/local-task-runner';
 import { resendUnrecordedParts } from '../lib/app/operations';
 import { sweepStuck } from '../lib/app/stuck-executions';
 import { upsertFlow } from '../lib/app/flows';
@@ -45,7 +46,7 @@ import type {
   LocalRecovery,
   LogStore,
   OperationStore,
-  ShellRunner,
+  TaskRunner,
   Telemetry,
   TriggerStore,
 } from '../lib/ports';
@@ -132,7 +133,8 @@ export interface LocalDependencies {
   /** The bulk operations' parts, consumed by functions/operations.ts as on AWS. */
   operationQueue: LocalOperationQueue;
   workflows: LocalBackfillWorkflows;
-  runShell: ShellRunner;
+  /** Runs shell tasks in a child process without credentials (local/task-runner-process.ts), as the task runner function on AWS. */
+  taskRunner: TaskRunner;
   sleep: (ms: number) => Promise<void>;
   /** The `local` telemetry; each handler the runtime builds gets its own (LocalOptions.telemetry). */
   telemetry: Telemetry;
@@ -166,6 +168,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
   const lock = options.dataDir ? lockDataFolder(options.dataDir) : { release: () => undefined, previousRunCrashed: false };
   let dynamo: LocalDynamo | undefined;
   let server: Server | undefined;
+  const taskRunner = new LocalTaskRunner({ entry: fileURLToPath(new URL('./task-runner-process.ts', import.meta.url)) });
   try {
     dynamo = options.dynamoEndpoint
       ? connectDynamo(options.dynamoEndpoint)
@@ -242,7 +245,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
       queue,
       operationQueue,
       workflows,
-      runShell: runShellCommands,
+      taskRunner,
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       telemetry: telemetryOf('local'),
     };
@@ -299,12 +302,14 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
         } while (workflows.activeExecutions.length > 0);
         await queue.stop();
         await operationQueue.stop();
+        await taskRunner.close();
         await openDynamo.close();
         lock.release();
       },
     };
   } catch (error) {
     server?.close();
+    await taskRunner.close();
     await dynamo?.close();
     lock.release();
     throw error;

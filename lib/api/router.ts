@@ -137,7 +137,7 @@ function resolve(method: string, subPath: string): { found: RouteMatch; errors: 
 
 /** The route serving `method` on `path` (under `/api/v1`), as the OpenAPI document names it; what the tests check answers against. */
 export function servedRouteOf(method: string, path: string): ServedRoute | undefined {
-  const { found, errors } = resolve(method, path.replace(/\/+$/, '').slice('/api/v1'.length));
+  const { found, errors } = resolve(method, path.replace(UI_API_PREFIX, '').replace(/\/+$/, '').slice('/api/v1'.length));
   if (typeof found !== 'object') return undefined;
   return { method, path: errors === toKestra2ErrorResponse ? `/{tenant}${found.route.path}` : found.route.path };
 }

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { type JsonSchema, type RequestJsonSchemas, requestJsonSchemas } from '../schemas';
 import { OPERATIONS, type OperationDoc, type ResponseDoc } from './operations';
-import { responseSchemas } from './response-schemas';
+import { errorBody, responseSchemas } from './response-schemas';
 
 /** A route as the router serves it: its method and its path under `/api/v1` (2.x ones start with `/{tenant}`). */
 export interface ServedRoute {
@@ -66,10 +66,7 @@ function operation(method: string, path: string, doc: OperationDoc, request: Req
     : request?.body
       ? { required: true, content: { 'application/json': { schema: withoutDialect(request.body) } } }
       : undefined;
-  const error = {
-    description: 'The error, and the request field at fault when there is one.',
-    content: { 'application/json': { schema: { $ref: COMPONENT('Error') } } },
-  };
+  const error = responseObject({ description: 'The error, and the request field at fault when there is one.', schema: errorBody });
   return {
     operationId: operationId(method, path),
     summary: doc.summary,

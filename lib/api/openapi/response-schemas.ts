@@ -41,8 +41,11 @@ const dateTime = z.string().meta({ format: 'date-time' });
 const stateType = z.enum(['CREATED', 'RUNNING', 'SUCCESS', 'FAILED', 'KILLED']);
 const logLevel = z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']);
 
-// Every operation's 4XX and 5XX answers refer to this component by its id (document.ts), not to the schema.
-named(z.object({ message: z.string(), path: z.string().optional() }), 'Error', 'What went wrong; `path` names the request field at fault (`backfill.start`).');
+export const errorBody = named(
+  z.object({ message: z.string(), path: z.string().optional() }),
+  'Error',
+  'What went wrong; `path` names the request field at fault (`backfill.start`).',
+);
 
 const label = named(z.object({ key: z.string(), value: z.string() }), 'Label', 'A key/value pair on a flow, a backfill or an execution.');
 

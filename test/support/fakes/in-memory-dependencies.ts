@@ -1,7 +1,7 @@
 import type { Settings } from '../../../lib/config';
 import { ManualClock } from '../clock';
 import { aSettings } from '../factories';
-import { FakeShellRunner } from './fake-shell-runner';
+import { FakeTaskRunner } from './fake-task-runner';
 import { InMemoryDispatchLedger } from './in-memory-dispatch-ledger';
 import { InMemoryExecutionStore } from './in-memory-execution-store';
 import { InMemoryFlowStore } from './in-memory-flow-store';
@@ -26,8 +26,7 @@ export interface InMemoryDependencies {
   operations: InMemoryOperationStore;
   operationQueue: RecordingOperationQueue;
   workflows: RecordingBackfillWorkflows;
-  shell: FakeShellRunner;
-  runShell: FakeShellRunner['runShell'];
+  taskRunner: FakeTaskRunner;
   sleep: ManualClock['sleep'];
   telemetry: RecordingTelemetry;
 }
@@ -35,7 +34,6 @@ export interface InMemoryDependencies {
 /** A fresh set of fakes, the clock at 2026-03-01T12:00Z unless given. */
 export function inMemoryDependencies(options: { settings?: Settings; now?: string } = {}): InMemoryDependencies {
   const clock = new ManualClock(options.now);
-  const shell = new FakeShellRunner();
   return {
     settings: options.settings ?? aSettings(),
     clock,
@@ -48,8 +46,7 @@ export function inMemoryDependencies(options: { settings?: Settings; now?: strin
     operations: new InMemoryOperationStore(),
     operationQueue: new RecordingOperationQueue(),
     workflows: new RecordingBackfillWorkflows(),
-    shell,
-    runShell: shell.runShell,
+    taskRunner: new FakeTaskRunner(),
     sleep: clock.sleep,
     telemetry: new RecordingTelemetry(),
   };
