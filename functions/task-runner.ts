@@ -1,14 +1,26 @@
 import type { Writable } from 'node:stream';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoKillFlags } from '../lib/adapters/dynamodb/kill-flags';
 import { runShellCommands } from '../lib/adapters/process/shell-commands';
-import { NOT_RUN, parseTaskRequest, taskEventWriter } from '../lib/adapters/process/task-runner-protocol';
-import type { ShellResult, ShellRunner } from '../lib/ports';
+import { KILL_POLL_MS, NOT_RUN, parseTaskRequest, taskEventWriter, watchKillFlag } from '../lib/adapters/process/task-runner-protocol';
+import type { KillFlags, ShellResult, ShellRunner } from '../lib/ports';
 
 export interface TaskRunnerHandlerDeps {
   runShell: ShellRunner;
+  /**
+   * Where the runner looks whether the task's execution was killed, while the task runs (on AWS the
+   * execution's kill flag, the one attribute its role may read). Without it only `signal` stops a
+   * task (locally the runtime polls and sends the runner process a kill line).
+   */
+  killFlags?: KillFlags;
+  killPollMs?: number;
 }
 
-/** Runs one task request, sending its events (one JSON object per line, see task-runner-protocol.ts) through `emit`. */
-export type TaskRunnerHandler = (request: unknown, emit: (line: string) => void) => Promise<void>;
+/**
+ * Runs one task request, sending its events (one JSON object per line, see task-runner-protocol.ts)
+ * through `emit`; `signal` aborted kills the task (its execution was killed).
+ */
+export type TaskRunnerHandler = (request: unknown, emit: (line: string) => void, signal?: AbortSignal) => Promise<void>;
 
 /**
  * The task runner: runs one shell task of the worker's (lib/adapters/process/shell-commands.ts:
@@ -25,16 +37,28 @@ export type TaskRunnerHandler = (request: unknown, emit: (line: string) => void)
  * not be started, is a failed result with the reason logged, never an error the worker must retry.
  */
 export function createTaskRunnerHandler(deps: TaskRunnerHandlerDeps): TaskRunnerHandler {
-  return async (input, emit) => {
+  return async (input, emit, signal) => {
     let events = taskEventWriter(emit, { maxLines: Number.MAX_SAFE_INTEGER, maxBytes: Number.MAX_SAFE_INTEGER });
     let result: ShellResult;
+    const kill = new AbortController();
+    const onAbort = () => kill.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted) kill.abort();
+    let watch: { stop(): void } | undefined;
     try {
       const request = parseTaskRequest(input);
       events = taskEventWriter(emit, request.logLimits);
-      result = await deps.runShell({ task: request.task, timeoutMs: request.timeoutMs, log: events.log });
+      if (deps.killFlags && request.executionId) {
+        const flags = deps.killFlags;
+        watch = watchKillFlag((id) => flags.isKilled(id), request.executionId, () => kill.abort(), deps.killPollMs ?? KILL_POLL_MS);
+      }
+      result = await deps.runShell({ task: request.task, timeoutMs: request.timeoutMs, log: events.log, signal: kill.signal });
     } catch (error) {
       events.log('ERROR', (error as Error).message);
       result = NOT_RUN;
+    } finally {
+      watch?.stop();
+      signal?.removeEventListener('abort', onAbort);
     }
     events.end(result);
   };
@@ -45,7 +69,17 @@ interface LambdaStreaming {
   streamifyResponse(handler: (event: unknown, responseStream: Writable, context: unknown) => Promise<void>): unknown;
 }
 
-const runTask = createTaskRunnerHandler({ runShell: runShellCommands });
+/**
+ * On AWS the runner polls its execution's kill flag in the executions table its environment names
+ * (EXECUTIONS_TABLE: the one name it gets), with its own role's narrow right; the client is built at
+ * the first task, so the local runner process (which imports this module for its handler) builds none.
+ */
+let awsRunTask: TaskRunnerHandler | undefined;
+function runTask(request: unknown, emit: (line: string) => void): Promise<void> {
+  const table = process.env.EXECUTIONS_TABLE;
+  awsRunTask ??= createTaskRunnerHandler({ runShell: runShellCommands, killFlags: table ? new DynamoKillFlags(new DynamoDBClient({}), table) : undefined });
+  return awsRunTask(request, emit);
+}
 
 /** Writes the events to Lambda's response stream as they come, so the worker reads the log while the task runs. */
 async function streamed(event: unknown, responseStream: Writable): Promise<void> {

@@ -3,7 +3,7 @@
  * (DynamoDB, SQS, Step Functions) and for the local default (dynalite, an in-process queue,
  * aws-local-stepfunctions). Nothing in here knows about AWS.
  */
-import type { Execution, ExecutionOrigin, StateType } from './domain/execution';
+import type { Execution, ExecutionOrigin, KillRequest, StateType } from './domain/execution';
 import type { LedgerPage, SlotMark } from './domain/ledger';
 import type { Operation, PartOutcome } from './domain/operation';
 import type { Flow } from './domain/flow/model';
@@ -106,7 +106,20 @@ export interface StoredExecution {
    * say), so that a redelivery takes over at once: not counted as attempts whose worker died.
    */
   releasedRuns?: number;
+  /** A kill asked while a worker held it (see KillRequest): its worker, or whoever takes it over, ends it KILLED. */
+  killed?: KillRequest;
 }
+
+/**
+ * What asking to kill an execution came to: KILLED at once (no worker held it: queued, or its worker
+ * died), KILLING (its worker holds it: the request is stored for the worker and its task runner to
+ * see), FINISHED before (nothing to kill), or MISSING.
+ */
+export type KillResult =
+  | { outcome: 'KILLED'; stored: StoredExecution }
+  | { outcome: 'KILLING'; stored: StoredExecution }
+  | { outcome: 'FINISHED'; stored: StoredExecution }
+  | { outcome: 'MISSING' };
 
 export type ClaimResult =
   | { outcome: 'CLAIMED'; stored: StoredExecution }
@@ -169,8 +182,19 @@ export interface ExecutionStore {
   statesByTick(trigger: TriggerRef, fromMs: number, toMs: number): Promise<Map<number, { id: string; state: StateType }[]>>;
   /** `claim` for a batch of messages: one read for all, a result per entry (duplicates allowed). */
   claimMany(claims: { id: string; leaseToken: string }[], leaseUntilMs: number, now: Date): Promise<ClaimResult[]>;
-  /** Saves progress (task runs) while holding the lease; returns false if the lease was lost. */
+  /**
+   * Saves progress (task runs) while holding the lease and while no kill was asked; returns false
+   * otherwise (the lease was lost, or see `killRequestOf`).
+   */
   save(stored: StoredExecution, leaseToken: string): Promise<boolean>;
+  /**
+   * Asks for the execution to be killed, in one conditional write: written KILLED at once (out of
+   * the unfinished index, its lease dropped) when no worker holds a live lease on it; otherwise the
+   * request is stored beside it for its worker. A second request keeps the first one's time.
+   */
+  requestKill(id: string, request: KillRequest, now: Date): Promise<KillResult>;
+  /** The kill request stored with the execution, if any (a strongly consistent read of two attributes). */
+  killRequestOf(id: string): Promise<KillRequest | undefined>;
   /** Saves a terminal state (and `stored.logs`, if any) and releases the lease; returns false if the lease was lost. */
   finish(stored: StoredExecution, leaseToken: string): Promise<boolean>;
   /** Gives the lease up early (after an infrastructure error) so a redelivery can take the execution over at once. */
@@ -359,6 +383,11 @@ export interface ShellScript {
 }
 
 export interface ShellRun {
+  /**
+   * The execution the task belongs to: where its runner looks for a kill request (on AWS the runner
+   * function polls the execution's kill flag; locally LocalTaskRunner does, and tells its runner process).
+   */
+  executionId?: string;
   task: ShellScript;
   timeoutMs: number;
   log: (level: LogLevel, message: string) => void;
@@ -367,18 +396,30 @@ export interface ShellRun {
    * there instead of sent (see ShellResult.unsent), so an endless printer costs no bandwidth.
    */
   logLimits?: { maxLines: number; maxBytes: number };
+  /** Aborted when the task must stop because its execution was killed: its processes are killed, and the result says `killed`. */
+  signal?: AbortSignal;
 }
 
 export interface ShellResult {
   ok: boolean;
   exitCode: number | null;
   timedOut: boolean;
+  /** The task was stopped because its execution was killed (the worker checks the kill request before believing it). */
+  killed?: boolean;
   /** Lines (other than ERROR lines) the task printed past `logLimits`, counted but not passed to `log`. */
   unsent?: { lines: number; bytes: number };
 }
 
 /** Runs a shell task's script as a process, in the process calling it (the task runner's own engine). */
 export type ShellRunner = (run: ShellRun) => Promise<ShellResult>;
+
+/**
+ * Whether an execution was asked to be killed, read by whoever runs its task: the execution's kill
+ * flag and nothing else of it (on AWS the task runner's role may read no other attribute).
+ */
+export interface KillFlags {
+  isKilled(executionId: string): Promise<boolean>;
+}
 
 /**
  * Runs a shell task where the worker's AWS credentials cannot be read: on AWS a task runner function

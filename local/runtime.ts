@@ -26,6 +26,7 @@ import { LocalExecutionQueue } from '../lib/adapters/local/local-execution-queue
 import { LocalOperationQueue } from '../lib/adapters/local/local-operation-queue';
 import { terminalTelemetry } from '../lib/adapters/local/terminal-telemetry';
 import { LocalTaskRunner } from '../lib/adapters/local/local-task-runner';
+import { DynamoKillFlags } from '../lib/adapters/dynamodb/kill-flags';
 import { resendUnrecordedParts } from '../lib/app/operations';
 import { sweepStuck } from '../lib/app/stuck-executions';
 import { upsertFlow } from '../lib/app/flows';
@@ -45,6 +46,7 @@ import type {
   FlowStore,
   LocalRecovery,
   LogStore,
+  KillFlags,
   OperationStore,
   TaskRunner,
   Telemetry,
@@ -168,7 +170,12 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
   const lock = options.dataDir ? lockDataFolder(options.dataDir) : { release: () => undefined, previousRunCrashed: false };
   let dynamo: LocalDynamo | undefined;
   let server: Server | undefined;
-  const taskRunner = new LocalTaskRunner({ entry: fileURLToPath(new URL('./task-runner-process.ts', import.meta.url)) });
+  // The runner's kill watch reads the executions table, which exists only below: bound late.
+  let killFlags: KillFlags | undefined;
+  const taskRunner = new LocalTaskRunner({
+    entry: fileURLToPath(new URL('./task-runner-process.ts', import.meta.url)),
+    killFlags: { isKilled: (executionId) => killFlags?.isKilled(executionId) ?? Promise.resolve(false) },
+  });
   try {
     dynamo = options.dynamoEndpoint
       ? connectDynamo(options.dynamoEndpoint)
@@ -179,6 +186,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
     const carried = await rebuildOutdatedExecutions(dynamo.client, settings.tables.executions);
     if (carried) log(`data folder from an older version: rebuilt the executions table with this version's indexes (${carried} executions)`);
     await ensureTables(dynamo.client, settings.tables);
+    killFlags = new DynamoKillFlags(dynamo.client, settings.tables.executions);
 
     // The queue and the state machine runner call handlers that need them in turn: bound late.
     let worker: WorkerHandler | undefined;

@@ -5,12 +5,14 @@
  * credentials. So a task's parent processes, up to this one, hold no AWS secrets, as on AWS.
  *
  * On stdio, one line per message: a request is `<id>\t<request JSON>` on stdin, and each event of
- * its answer `<id>\t<event JSON>` on stdout; requests run side by side. When stdin closes (the
+ * its answer `<id>\t<event JSON>` on stdout; requests run side by side. `<id>\tkill` kills that
+ * request's task (its execution was killed): its processes die, and its result says `killed`. When stdin closes (the
  * local runtime closed it, or died), this process exits, and its tasks' supervisors kill them.
  */
 import { createInterface } from 'node:readline';
 import { createTaskRunnerHandler } from '../functions/task-runner';
 import { runShellCommands } from '../lib/adapters/process/shell-commands';
+import { KILL_LINE } from '../lib/adapters/local/local-task-runner';
 
 const runTask = createTaskRunnerHandler({ runShell: runShellCommands });
 
@@ -26,17 +28,27 @@ function flush() {
   process.stdout.write(out);
 }
 
+/** The tasks running, by request id: what a kill line stops. */
+const running = new Map<string, AbortController>();
+
 const requests = createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY });
 requests.on('line', (line) => {
   const tab = line.indexOf('\t');
   const id = line.slice(0, tab);
+  const payload = line.slice(tab + 1);
+  if (payload === KILL_LINE) {
+    running.get(id)?.abort();
+    return;
+  }
   let request: unknown;
   try {
-    request = JSON.parse(line.slice(tab + 1));
+    request = JSON.parse(payload);
   } catch {
     // Not JSON: the handler answers it with a failed result saying it is no request.
   }
-  void runTask(request, (event) => send(`${id}\t${event}\n`));
+  const kill = new AbortController();
+  running.set(id, kill);
+  void runTask(request, (event) => send(`${id}\t${event}\n`), kill.signal).finally(() => running.delete(id));
 });
 requests.on('close', () => process.exit(0));
 // The runtime is gone: nobody reads the answers any more.

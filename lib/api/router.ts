@@ -25,9 +25,11 @@ export interface ApiDeps {
   sleep: (ms: number) => Promise<void>;
   flows: FlowStore;
   triggers: TriggerStore;
-  executions: Pick<ExecutionStore, 'get' | 'search' | 'statesByTick' | 'countRunning'>;
-  ledger: Pick<DispatchLedger, 'read' | 'remove'>;
-  logs: Pick<LogStore, 'list'>;
+  /** Reads, and the kill of an execution (a kill request, or the execution written KILLED). */
+  executions: Pick<ExecutionStore, 'get' | 'search' | 'statesByTick' | 'countRunning' | 'requestKill' | 'createIfAbsent'>;
+  ledger: Pick<DispatchLedger, 'read' | 'remove' | 'markEnded'>;
+  /** Reads, and the line a kill writes for an execution it ends itself. */
+  logs: Pick<LogStore, 'list' | 'append'>;
   workflows: BackfillWorkflows;
   /** Kestra 2.x's asynchronous bulk actions: recorded here, their parts queued for functions/operations.ts. */
   operations: Pick<OperationStore, 'create' | 'get' | 'recordPart'>;

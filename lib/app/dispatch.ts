@@ -306,3 +306,35 @@ async function coveredTicks(executions: DispatchDeps['executions'], reprocess: R
   });
   return covered;
 }
+
+export interface QueuedExecutionDeps {
+  flows: Pick<FlowStore, 'get'>;
+  triggers: Pick<TriggerStore, 'listWithBackfill'>;
+  ledger: Pick<DispatchLedger, 'read'>;
+}
+
+/**
+ * A backfill's execution that was sent but not written yet (its message queued, or its slot held by
+ * a pause), found by id: its document as its message carries it. The worker writes it only when it
+ * takes it, so nothing stores it by id; this looks through the open ledger pages of the active
+ * backfills, at most their executions in flight each (`BACKFILL_MAX_IN_FLIGHT`), a few small reads
+ * and a hash per slot. Undefined if no open slot has that id.
+ */
+export async function findQueuedBackfillExecution(deps: QueuedExecutionDeps, executionId: string): Promise<ScheduledExecution | undefined> {
+  for (const state of await deps.triggers.listWithBackfill()) {
+    const backfill = state.backfill;
+    if (!backfill?.openPages.length) continue;
+    for (const page of await deps.ledger.read(backfill.openPages)) {
+      const ended = new Set(page.ended);
+      const slot = page.ticks.findIndex((tick, i) => !ended.has(i) && tickExecutionId(page.backfillId, tick) === executionId);
+      const tickMs = page.ticks[slot];
+      if (tickMs === undefined) continue;
+      const ref: TriggerRef = { namespace: state.namespace, flowId: state.flowId, triggerId: state.triggerId };
+      const flow = await deps.flows.get(ref.namespace, ref.flowId);
+      const trigger = flow?.triggers.find((t) => t.id === ref.triggerId);
+      if (!flow || !trigger || !isSchedule(trigger)) return undefined;
+      return buildBackfillExecution({ flow, trigger, schedule: scheduleOf(trigger), backfill, ref }, page.id, slot, tickMs, new Date(page.sentAt));
+    }
+  }
+  return undefined;
+}

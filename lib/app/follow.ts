@@ -3,7 +3,7 @@
  * produced by reading the stores at a bounded pace for as long as the transport serving them allows
  * (a FollowWindow). Nothing here knows HTTP: lib/api encodes the events as `text/event-stream`.
  */
-import { type KestraExecution, TERMINAL_STATES, toKestraExecution } from '../domain/execution';
+import { type KestraExecution, TERMINAL_STATES, asSeen, toKestraExecution } from '../domain/execution';
 import type { Clock, ExecutionStore, LogEntry, LogStore } from '../ports';
 import { executionLogPage } from './execution-logs';
 
@@ -66,11 +66,13 @@ export async function openExecutionFollow(deps: FollowDeps, executionId: string,
     const timer = new FollowTimer(deps, window, pace);
     yield { type: 'start', data: { id: executionId } };
     let stored = first;
-    let shown = JSON.stringify(stored.execution);
+    // A kill asked shows at once (KILLING), before the worker ends it.
+    const seen = () => asSeen(stored.execution, stored.killed);
+    let shown = JSON.stringify(seen());
     const ended = () => TERMINAL_STATES.has(stored.execution.state.current);
     if (!ended()) {
       timer.sent();
-      yield { type: 'progress', data: toKestraExecution(stored.execution, deps.clock.now()) };
+      yield { type: 'progress', data: toKestraExecution(seen(), deps.clock.now()) };
     }
     while (!ended()) {
       if (timer.timeUp()) {
@@ -83,11 +85,11 @@ export async function openExecutionFollow(deps: FollowDeps, executionId: string,
       }
       if (!(await timer.wait())) return;
       stored = (await deps.executions.get(executionId)) ?? stored;
-      const now = JSON.stringify(stored.execution);
+      const now = JSON.stringify(seen());
       if (now === shown) continue;
       shown = now;
       timer.sent();
-      yield { type: 'progress', data: toKestraExecution(stored.execution, deps.clock.now()) };
+      yield { type: 'progress', data: toKestraExecution(seen(), deps.clock.now()) };
     }
     yield { type: 'end', data: toKestraExecution(stored.execution, deps.clock.now()) };
   };

@@ -1,4 +1,4 @@
-import { TERMINAL_STATES, transition } from '../domain/execution';
+import { TERMINAL_STATES, countsAsFailed, killedState, transition } from '../domain/execution';
 import { liveOwner, randomId, tickExecutionId } from '../domain/ids';
 import { inFlightOf } from '../domain/ledger';
 import type { BackfillState, TriggerRef } from '../domain/trigger-state';
@@ -27,8 +27,8 @@ export interface FailUnrunnableDeps {
   ledger: Pick<DispatchLedger, 'markEnded'>;
 }
 
-/** What giving up on an execution came to. */
-export type GiveUpOutcome = 'FAILED' | 'ENDED_ALREADY' | 'BUSY' | 'UNKNOWN';
+/** What giving up on an execution came to: KILLED for one that was asked to be killed, which ends so rather than FAILED. */
+export type GiveUpOutcome = 'FAILED' | 'KILLED' | 'ENDED_ALREADY' | 'BUSY' | 'UNKNOWN';
 
 /** How long the lease taken to fail an execution lasts: the write follows at once. */
 const GIVE_UP_LEASE_MS = 60_000;
@@ -69,11 +69,13 @@ export async function failUnrunnable(deps: FailUnrunnableDeps, message: Executio
     return 'ENDED_ALREADY';
   }
   const stored = claim.stored;
-  stored.execution.state = transition(stored.execution.state, 'FAILED', deps.clock.now());
+  // Killed while its worker held it (that worker then died): it ends as asked, not FAILED.
+  const killed = stored.killed;
+  stored.execution.state = killed ? killedState(stored.execution.state, killed, deps.clock.now()) : transition(stored.execution.state, 'FAILED', deps.clock.now());
   if (!(await deps.executions.finish(stored, token))) return 'BUSY';
-  await logReason(deps, stored, reason);
+  await logReason(deps, stored, killed ? `Execution killed: ${killed.by}, at ${killed.at}` : reason);
   await markEnded(deps, stored);
-  return 'FAILED';
+  return killed ? 'KILLED' : 'FAILED';
 }
 
 async function logReason(deps: Pick<FailUnrunnableDeps, 'logs' | 'clock'>, stored: StoredExecution, reason: string): Promise<void> {
@@ -91,7 +93,7 @@ async function logReason(deps: Pick<FailUnrunnableDeps, 'logs' | 'clock'>, store
 
 async function markEnded(deps: Pick<FailUnrunnableDeps, 'ledger'>, stored: StoredExecution): Promise<void> {
   const page = stored.origin.page;
-  if (page) await deps.ledger.markEnded([{ pageId: page.id, slot: page.slot, failed: stored.execution.state.current === 'FAILED' }]);
+  if (page) await deps.ledger.markEnded([{ pageId: page.id, slot: page.slot, failed: countsAsFailed(stored.execution.state.current) }]);
 }
 
 export interface SweepDeps extends ResendDeps {
@@ -168,7 +170,7 @@ export async function sweepStuck(deps: SweepDeps, options: { staleAfterMs: numbe
       for (const [slot, id] of ids) {
         const lease = leases.get(id);
         if (!lease) missing.add(slot);
-        else if (TERMINAL_STATES.has(lease.state)) done.push({ pageId: page.id, slot, failed: lease.state === 'FAILED' });
+        else if (TERMINAL_STATES.has(lease.state)) done.push({ pageId: page.id, slot, failed: countsAsFailed(lease.state) });
       }
       if (done.length) {
         await deps.ledger.markEnded(done);

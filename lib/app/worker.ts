@@ -1,4 +1,15 @@
-import { type Execution, type StateType, type TaskRun, isoDuration, newState, runsStarted, transition } from '../domain/execution';
+import {
+  type Execution,
+  type StateType,
+  type TaskRun,
+  countsAsFailed,
+  isoDuration,
+  killedState,
+  newState,
+  runsSinceRestart,
+  runsStarted,
+  transition,
+} from '../domain/execution';
 import { type Flow, LOG_TYPE, type Task } from '../domain/flow/model';
 import { randomId } from '../domain/ids';
 import { createRenderer, renderValue } from '../domain/template';
@@ -26,7 +37,7 @@ export interface WorkerDeps {
   settings: Pick<Settings, 'worker'>;
   clock: Clock;
   flows: Pick<FlowStore, 'get'>;
-  executions: Pick<ExecutionStore, 'claimMany' | 'createClaimed' | 'createIfAbsent' | 'save' | 'finish' | 'releaseLease'>;
+  executions: Pick<ExecutionStore, 'claimMany' | 'createClaimed' | 'createIfAbsent' | 'save' | 'finish' | 'releaseLease' | 'killRequestOf'>;
   /** `stopAfter` switches the trigger off; the execution that ends a backfill's last page completes it. */
   triggers: Pick<TriggerStore, 'get' | 'updateSchedule' | 'finishBackfill'>;
   ledger: Pick<DispatchLedger, 'markEnded' | 'hold' | 'read' | 'remove'>;
@@ -94,7 +105,7 @@ export function createExecutionRunner(deps: WorkerDeps): ExecutionRunner {
       const ended = (stored: StoredExecution) => {
         const page = stored.origin.page;
         if (!page) return;
-        marks.push({ pageId: page.id, slot: page.slot, failed: stored.execution.state.current === 'FAILED' });
+        marks.push({ pageId: page.id, slot: page.slot, failed: countsAsFailed(stored.execution.state.current) });
         const { execution } = stored;
         if (execution.trigger) triggerOfPage.set(page.id, { namespace: execution.namespace, flowId: execution.flowId, triggerId: execution.trigger.id });
       };
@@ -229,25 +240,29 @@ async function runClaimed(deps: RunDeps, flowFor: FlowLookup, stored: StoredExec
   const execution = stored.execution;
   const logs = logWriterFor(deps, execution);
   const flow = await flowFor(execution);
-  // This run, and the earlier ones whose worker died with them; runs given up after an
-  // infrastructure error (their lease released) do not count.
-  const attempt = runsStarted(execution) - (stored.releasedRuns ?? 0);
+  // This run, and the earlier ones (since its last restart) whose worker died with them; runs given
+  // up after an infrastructure error (their lease released) do not count.
+  const attempt = runsSinceRestart(execution) - (stored.releasedRuns ?? 0);
   const { maxAttempts } = deps.settings.worker;
+  // Killed while an earlier worker held it (that worker died): it ends KILLED here, nothing run.
   // Every earlier worker stopped without finishing it (a task that takes its worker down, a crash
   // loop): one more run would end the same way, and retrying forever would keep its backfill open.
-  const final =
-    attempt > maxAttempts
+  const final = stored.killed
+    ? 'KILLED'
+    : attempt > maxAttempts
       ? giveUp(
           logs,
           `Execution could not be run: started ${attempt - 1} times, and each time its worker stopped before it ended (WORKER_MAX_ATTEMPTS is ${maxAttempts})`,
         )
       : await runTasks(deps, flow, stored, logs, leaseToken);
   if (final === 'LEASE_LOST') return undefined;
+  if (final === 'KILLED' && stored.killed) logs.log('ERROR', `Execution killed: ${stored.killed.by}, at ${stored.killed.at}`);
   // A short log (a Log task's line or two) rides on the execution's final write instead of a write of its own.
   const smallLog = logs.takeSmallLog(SMALL_LOG_BYTES);
   // Best-effort: never rejects; a line saying what could not be written rides on the final write.
   const unwritten = await logs.flush();
-  execution.state = transition(execution.state, final, deps.clock.now());
+  const now = deps.clock.now();
+  execution.state = final === 'KILLED' && stored.killed ? killedState(execution.state, stored.killed, now) : transition(execution.state, final, now);
   if (!(await deps.executions.finish({ ...stored, logs: smallLog ?? unwritten }, leaseToken))) return undefined;
   await afterEnd(deps, flow, stored);
   return stored;
@@ -293,14 +308,27 @@ async function runTasks(
     await breathe();
     const taskRun = startTaskRun(execution, task, deps.clock.now());
     execution.taskRunList.push(taskRun);
-    if (leaseToken !== undefined && task.type !== LOG_TYPE && !(await deps.executions.save(stored, leaseToken))) return 'LEASE_LOST';
-    const ok = await runTask(deps, flow, execution, task, taskRun, logs);
-    const state = transition(taskRun.state, ok ? 'SUCCESS' : 'FAILED', deps.clock.now());
+    if (leaseToken !== undefined && task.type !== LOG_TYPE && !(await deps.executions.save(stored, leaseToken))) {
+      // Refused: the lease was lost, or the execution was killed (it starts no further task).
+      execution.taskRunList.pop();
+      return (await killed(deps, stored)) ? 'KILLED' : 'LEASE_LOST';
+    }
+    const outcome = await runTask(deps, flow, execution, task, taskRun, logs);
+    // A runner that says its task was killed is believed only if a kill was asked (a task can forge its runner's answer).
+    const taskKilled = outcome === 'KILLED' && (await killed(deps, stored));
+    const state = transition(taskRun.state, taskKilled ? 'KILLED' : outcome === 'SUCCESS' ? 'SUCCESS' : 'FAILED', deps.clock.now());
     taskRun.state = state;
     taskRun.attempts = [{ state }];
-    if (!ok) return 'FAILED';
+    if (taskKilled) return 'KILLED';
+    if (outcome !== 'SUCCESS') return 'FAILED';
   }
   return 'SUCCESS';
+}
+
+/** Whether a kill was asked for the execution; if so it is recorded on `stored.killed`. */
+async function killed(deps: WorkerDeps, stored: StoredExecution): Promise<boolean> {
+  stored.killed ??= await deps.executions.killRequestOf(stored.execution.id);
+  return stored.killed !== undefined;
 }
 
 /** Kestra's `stopAfter`: an execution of the trigger ending in a listed state switches the trigger off. */
@@ -396,7 +424,10 @@ function templateVariables(flow: Flow, execution: Execution, task: Task, taskRun
   return variables;
 }
 
-async function runTask(deps: RunDeps, flow: Flow, execution: Execution, task: Task, taskRun: TaskRun, logs: LogWriter): Promise<boolean> {
+/** How a task ended: KILLED when its runner stopped it because its execution was killed. */
+type TaskOutcome = 'SUCCESS' | 'FAILED' | 'KILLED';
+
+async function runTask(deps: RunDeps, flow: Flow, execution: Execution, task: Task, taskRun: TaskRun, logs: LogWriter): Promise<TaskOutcome> {
   const fields = { taskId: task.id, taskRunId: taskRun.id, attemptNumber: 1 };
   const log = (level: Parameters<LogWriter['log']>[0], message: string) => logs.log(level, message, fields);
   const variables = templateVariables(flow, execution, task, taskRun);
@@ -406,13 +437,13 @@ async function runTask(deps: RunDeps, flow: Flow, execution: Execution, task: Ta
       // One time budget for all the task's messages, as for a shell task's commands.
       const renderer = createRenderer(variables);
       for (const message of Array.isArray(task.message) ? task.message : [task.message]) log(task.level, renderer.render(message));
-      return true;
+      return 'SUCCESS';
     }
     rendered = renderValue({ commands: task.commands, beforeCommands: task.beforeCommands, env: task.env }, variables) as ShellScript;
   } catch (error) {
     // Template errors fail the task with the reason in its logs, like Kestra.
     log('ERROR', (error as Error).message);
-    return false;
+    return 'FAILED';
   }
   // A task never outlives its worker's invocation: on AWS Lambda would kill both, and the message
   // would come back to run it all again. Its own timeout is clamped to the time left.
@@ -420,12 +451,13 @@ async function runTask(deps: RunDeps, flow: Flow, execution: Execution, task: Ta
   const leftMs = Math.floor(deps.remainingMs() - OUTCOME_MARGIN_MS);
   if (leftMs <= 0) {
     log('ERROR', `Task not started: its worker has no time left for it (WORKER_TIMEOUT_SECONDS is ${deps.settings.worker.timeoutSeconds})`);
-    return false;
+    return 'FAILED';
   }
   const timeoutMs = Math.min(requestedMs, leftMs);
   // Whatever happens to the task resolves (a spawn failure, a timeout, a runner that died under it);
   // a runner that could not be reached rejects, and the execution is retried like after a store error.
   const result = await deps.taskRunner.run({
+    executionId: execution.id,
     task: rendered,
     timeoutMs,
     log,
@@ -439,5 +471,5 @@ async function runTask(deps: RunDeps, flow: Flow, execution: Execution, task: Ta
         `left no more time, short of the task's own timeout of ${isoDuration(requestedMs)}`,
     );
   }
-  return result.ok;
+  return result.killed ? 'KILLED' : result.ok ? 'SUCCESS' : 'FAILED';
 }

@@ -51,6 +51,9 @@ export class FlowAlreadyExistsError extends ConflictError {}
 /** Someone else changed the flow between our read and our write. */
 export class FlowChangedConcurrentlyError extends ConflictError {}
 
+/** An execution already in the state an action would need it out of (killing an ended execution, restarting a running one). */
+export class ExecutionStateConflictError extends ConflictError {}
+
 /**
  * Pause, resume or delete found no backfill on the trigger. Kestra answers it as a client error
  * with the message `No backfill found`, which its users' scripts match on.

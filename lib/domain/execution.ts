@@ -1,9 +1,37 @@
 import type { Label } from './flow/model';
 
-/** Kestra's execution states this product produces. */
-export type StateType = 'CREATED' | 'RUNNING' | 'SUCCESS' | 'FAILED' | 'KILLED';
+/**
+ * Kestra's execution states this product produces. KILLING is never stored as the current state (a
+ * running execution asked to stop stays RUNNING, with its kill request beside it, until its worker
+ * ends it KILLED: see `asSeen`); it appears in histories. RESTARTED is stored: a finished execution
+ * run again in place waits in it, like CREATED, until a worker takes it.
+ */
+export type StateType = 'CREATED' | 'RUNNING' | 'SUCCESS' | 'FAILED' | 'KILLED' | 'KILLING' | 'RESTARTED';
 
 export const TERMINAL_STATES: ReadonlySet<StateType> = new Set(['SUCCESS', 'FAILED', 'KILLED']);
+
+/** States a worker may take an execution in to run it (besides RUNNING with an expired lease). */
+export const WAITING_STATES: ReadonlySet<StateType> = new Set(['CREATED', 'RESTARTED']);
+
+/**
+ * Whether an ended execution counts among its backfill's failures: anything but SUCCESS. A killed
+ * execution ended without doing its work, so its tick is not counted succeeded.
+ */
+export function countsAsFailed(state: StateType): boolean {
+  return state !== 'SUCCESS';
+}
+
+/**
+ * A request to kill an execution, stored beside it (`killAt`, `killBy`): what a worker, a task
+ * runner and the recovery paths look for. Set on a running execution whose worker holds its lease;
+ * an execution no worker holds is written KILLED at once instead.
+ */
+export interface KillRequest {
+  /** When it was asked (ISO-8601). */
+  at: string;
+  /** Who or what asked, for the log line the execution ends with (`DELETE …/actions/kill`, an operation). */
+  by: string;
+}
 
 export interface StateHistory {
   state: StateType;
@@ -82,6 +110,36 @@ export interface KestraExecution extends Execution {
  */
 export function runsStarted(execution: Execution): number {
   return execution.state.histories.filter((h) => h.state === 'RUNNING').length;
+}
+
+/**
+ * Runs started since the execution was last restarted (all of them if it never was): what the
+ * worker's attempt limit counts, so a restart gives a failed execution its attempts back.
+ */
+export function runsSinceRestart(execution: Execution): number {
+  const histories = execution.state.histories;
+  const restarted = histories.findLastIndex((h) => h.state === 'RESTARTED');
+  return histories.slice(restarted + 1).filter((h) => h.state === 'RUNNING').length;
+}
+
+/**
+ * The execution as a reader should see it: a running execution with a kill request shows KILLING (as
+ * Kestra's does while its tasks stop), from the request's time; any other as stored.
+ */
+export function asSeen(execution: Execution, killed: KillRequest | undefined): Execution {
+  if (!killed || TERMINAL_STATES.has(execution.state.current) || execution.state.current === 'KILLING') return execution;
+  return { ...execution, state: { ...execution.state, current: 'KILLING', histories: [...execution.state.histories, { state: 'KILLING', date: killed.at }] } };
+}
+
+/**
+ * The state a killed execution ends in, at `at`: KILLING from the request (when it was running: its
+ * tasks were stopped), then KILLED.
+ */
+export function killedState(state: ExecutionState, killed: KillRequest, at: Date): ExecutionState {
+  // Never before the run it stops began, nor after its end.
+  const last = Date.parse(state.histories.at(-1)?.date ?? state.startDate);
+  const stopping = state.current === 'RUNNING' ? transition(state, 'KILLING', new Date(Math.max(last, Math.min(Date.parse(killed.at), at.getTime())))) : state;
+  return transition(stopping, 'KILLED', at);
 }
 
 /**

@@ -1,9 +1,9 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { type Execution, type ExecutionOrigin, TERMINAL_STATES } from '../../domain/execution';
+import { type Execution, type ExecutionOrigin, type KillRequest, TERMINAL_STATES } from '../../domain/execution';
 import type { LogEntry, LogLine, StoredExecution } from '../../ports';
 import { type Item, n, num, s, str } from './client';
-import { flowKey, shardOf, tickOwnerKey } from './tables';
+import { EXECUTION_KILL_BY, EXECUTION_KILL_FLAG, flowKey, shardOf, tickOwnerKey } from './tables';
 
 /** Owner recorded on unfinished executions that no backfill created (live schedule, API). */
 const NO_BACKFILL_OWNER = '-';
@@ -93,6 +93,7 @@ export function toExecutionItem(stored: StoredExecution): Item {
     item.pageSlot = n(origin.page.slot);
   }
   if (stored.releasedRuns) item.releasedRuns = n(stored.releasedRuns);
+  if (stored.killed) Object.assign(item, killAttributes(stored.killed));
   if (stored.logs?.length) item.logz = encodeLogs(execution, stored.logs);
   if (origin.tickMs !== undefined) {
     item.tickMs = n(origin.tickMs);
@@ -132,8 +133,21 @@ export function fromExecutionItem(item: Item): StoredExecution {
   };
   const releasedRuns = num(item, 'releasedRuns');
   if (releasedRuns) stored.releasedRuns = releasedRuns;
+  const killed = killRequestOfItem(item);
+  if (killed) stored.killed = killed;
   if (item.logz?.B) stored.logs = expandLogs(execution, JSON.parse(inflateRawSync(item.logz.B).toString('utf8')) as CompactLogLine[]);
   return stored;
+}
+
+/** The kill request an item carries (see KillRequest), if any. */
+export function killRequestOfItem(item: Item): KillRequest | undefined {
+  const at = str(item, EXECUTION_KILL_FLAG);
+  return at === undefined ? undefined : { at, by: str(item, EXECUTION_KILL_BY) ?? 'unknown' };
+}
+
+/** The attributes that store a kill request. */
+export function killAttributes(request: KillRequest): Item {
+  return { [EXECUTION_KILL_FLAG]: s(request.at), [EXECUTION_KILL_BY]: s(request.by) };
 }
 
 /**

@@ -1,8 +1,12 @@
 import { GetItemCommand, PutItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type StateType, TERMINAL_STATES, transition } from '../../domain/execution';
-import type { ClaimResult, StoredExecution } from '../../ports';
+import { type KillRequest, type StateType, TERMINAL_STATES, killedState, transition } from '../../domain/execution';
+import type { ClaimResult, KillResult, StoredExecution } from '../../ports';
 import { type Item, batchGet, isConditionFailed, n, num, s, str, whenConditionHolds } from './client';
-import { documentUpdate, encodeLogs, executionKey, fromExecutionItem, toExecutionItem } from './execution-item';
+import { documentUpdate, encodeLogs, executionKey, fromExecutionItem, isExecutionItem, killRequestOfItem, toExecutionItem } from './execution-item';
+import { EXECUTION_KILL_BY, EXECUTION_KILL_FLAG } from './tables';
+
+/** Tries of a kill request whose condition failed because the execution moved meanwhile (claimed, say). */
+const KILL_ATTEMPTS = 5;
 
 /**
  * The lease protocol on the executions table: a worker claims an execution by writing its lease
@@ -24,10 +28,86 @@ export class ExecutionLeases {
     return Promise.all(claims.map((c) => this.claimItem(c.id, byId.get(c.id), c.leaseToken, leaseUntilMs, now)));
   }
 
-  /** Saves progress under the lease; false if `leaseToken` no longer holds it. */
+  /**
+   * Saves progress under the lease; false if `leaseToken` no longer holds it, or a kill was asked
+   * (the worker saves before each task it starts: so a killed execution starts no further task).
+   */
   async save(stored: StoredExecution, leaseToken: string): Promise<boolean> {
     const doc = documentUpdate(stored.execution);
-    return this.writeUnderLease(stored, leaseToken, `SET ${doc.set} REMOVE ${doc.remove}`, doc.values);
+    return this.writeUnderLease(stored, leaseToken, `SET ${doc.set} REMOVE ${doc.remove}`, doc.values, `attribute_not_exists(${EXECUTION_KILL_FLAG})`);
+  }
+
+  /**
+   * A kill request (see ExecutionStore.requestKill). Each write is conditional on what was read: the
+   * state and lease a claim would change, so a kill and a claim racing cannot both win.
+   */
+  async requestKill(id: string, request: KillRequest, now: Date): Promise<KillResult> {
+    for (let attempt = 0; attempt < KILL_ATTEMPTS; attempt++) {
+      const item = await this.read(id);
+      if (!item || !isExecutionItem(item)) return { outcome: 'MISSING' };
+      const stored = fromExecutionItem(item);
+      const state = stored.execution.state.current;
+      if (TERMINAL_STATES.has(state)) {
+        // Killed by this very request, whose answer was lost and the SDK's retry found it done.
+        const ours = state === 'KILLED' && stored.killed?.at === request.at && stored.killed.by === request.by;
+        return { outcome: ours ? 'KILLED' : 'FINISHED', stored };
+      }
+      const leaseToken = str(item, 'leaseToken');
+      if (state === 'RUNNING' && leaseToken && (num(item, 'leaseUntil') ?? 0) > now.getTime()) {
+        if (stored.killed) return { outcome: 'KILLING', stored };
+        const asked = await whenConditionHolds(() =>
+          this.client.send(
+            new UpdateItemCommand({
+              TableName: this.table,
+              Key: executionKey(id),
+              UpdateExpression: `SET ${EXECUTION_KILL_FLAG} = :at, ${EXECUTION_KILL_BY} = :by`,
+              ConditionExpression: `leaseToken = :token AND attribute_not_exists(${EXECUTION_KILL_FLAG})`,
+              ExpressionAttributeValues: { ...killValues(request), ':token': s(leaseToken) },
+            }),
+          ),
+        );
+        if (asked) return { outcome: 'KILLING', stored: { ...stored, killed: request } };
+        continue;
+      }
+      // No worker holds it (queued, or its worker died): it ends here, and no worker will start it.
+      const killed = stored.killed ?? request;
+      const ended: StoredExecution = { ...stored, killed, execution: { ...stored.execution, state: killedState(stored.execution.state, killed, now) } };
+      const doc = documentUpdate(ended.execution);
+      const values: Item = { ':old': s(state), ':killed': s('KILLED'), ...doc.values, ...killValues(killed) };
+      let condition = '#state = :old AND attribute_not_exists(leaseToken)';
+      if (leaseToken) {
+        condition = '#state = :old AND leaseToken = :previous';
+        values[':previous'] = s(leaseToken);
+      }
+      const written = await whenConditionHolds(() =>
+        this.client.send(
+          new UpdateItemCommand({
+            TableName: this.table,
+            Key: executionKey(id),
+            UpdateExpression:
+              `SET #state = :killed, ${doc.set}, ${EXECUTION_KILL_FLAG} = :at, ${EXECUTION_KILL_BY} = :by ` +
+              `REMOVE ${doc.remove}, pendingShard, pendingTick, leaseToken, leaseUntil`,
+            ConditionExpression: condition,
+            ExpressionAttributeNames: { '#state': 'state' },
+            ExpressionAttributeValues: values,
+          }),
+        ),
+      );
+      if (written) return { outcome: 'KILLED', stored: ended };
+    }
+    throw new Error(`Could not record the kill of execution ${id}: it kept changing (${KILL_ATTEMPTS} attempts)`);
+  }
+
+  async killRequestOf(id: string): Promise<KillRequest | undefined> {
+    const out = await this.client.send(
+      new GetItemCommand({
+        TableName: this.table,
+        Key: executionKey(id),
+        ConsistentRead: true,
+        ProjectionExpression: `${EXECUTION_KILL_FLAG}, ${EXECUTION_KILL_BY}`,
+      }),
+    );
+    return out.Item ? killRequestOfItem(out.Item) : undefined;
   }
 
   /**
@@ -140,14 +220,14 @@ export class ExecutionLeases {
     return (await this.client.send(new GetItemCommand({ TableName: this.table, Key: executionKey(id), ConsistentRead: true }))).Item;
   }
 
-  private writeUnderLease(stored: StoredExecution, leaseToken: string, expression: string, extraValues: Item): Promise<boolean> {
+  private writeUnderLease(stored: StoredExecution, leaseToken: string, expression: string, extraValues: Item, extraCondition?: string): Promise<boolean> {
     return whenConditionHolds(() =>
       this.client.send(
         new UpdateItemCommand({
           TableName: this.table,
           Key: executionKey(stored.execution.id),
           UpdateExpression: expression,
-          ConditionExpression: 'leaseToken = :token',
+          ConditionExpression: extraCondition ? `leaseToken = :token AND ${extraCondition}` : 'leaseToken = :token',
           ExpressionAttributeNames: expression.includes('#state') ? { '#state': 'state' } : undefined,
           ExpressionAttributeValues: {
             ':token': s(leaseToken),
@@ -158,4 +238,8 @@ export class ExecutionLeases {
       ),
     );
   }
+}
+
+function killValues(request: KillRequest): Item {
+  return { ':at': s(request.at), ':by': s(request.by) };
 }

@@ -1,8 +1,8 @@
 import { GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { StateType } from '../../domain/execution';
+import type { KillRequest, StateType } from '../../domain/execution';
 import type { SearchLimits } from '../../domain/search-limits';
 import type { TriggerRef } from '../../domain/trigger-state';
-import type { ClaimResult, ExecutionQuery, ExecutionSearchResult, ExecutionStore, StoredExecution } from '../../ports';
+import type { ClaimResult, ExecutionQuery, ExecutionSearchResult, ExecutionStore, KillResult, StoredExecution } from '../../ports';
 import { batchWrite, whenConditionHolds } from './client';
 import { executionKey, flowRegistryItem, fromExecutionItem, isExecutionItem, toExecutionItem } from './execution-item';
 import { flowKey } from './tables';
@@ -90,6 +90,14 @@ export class DynamoExecutionStore implements ExecutionStore {
 
   async finish(stored: StoredExecution, leaseToken: string): Promise<boolean> {
     return this.leases.finish(stored, leaseToken);
+  }
+
+  async requestKill(id: string, request: KillRequest, now: Date): Promise<KillResult> {
+    return this.leases.requestKill(id, request, now);
+  }
+
+  async killRequestOf(id: string): Promise<KillRequest | undefined> {
+    return this.leases.killRequestOf(id);
   }
 
   async releaseLease(id: string, leaseToken: string): Promise<void> {

@@ -81,6 +81,14 @@ export const EXECUTIONS_BY_TICK = 'byTickShard';
  */
 export const EXECUTION_FLOWS = 'flowsByNamespace';
 
+/**
+ * The kill flag of an execution item (`killAt`, the request's ISO time): the one attribute a task
+ * runner may read (on AWS its role may GetItem only this and the key, see cdk/constructs/backfill-functions.ts).
+ * Who asked (`killBy`) lives in another attribute, which only the worker and the API read.
+ */
+export const EXECUTION_KILL_FLAG = 'killAt';
+export const EXECUTION_KILL_BY = 'killBy';
+
 export const EXECUTIONS_TABLE: TableDef = {
   logicalName: 'executions',
   partitionKey: { name: 'id', type: 'S' },

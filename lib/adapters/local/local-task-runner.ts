@@ -3,8 +3,11 @@ import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
-import type { ShellResult, ShellRun, TaskRunner } from '../../ports';
-import { RUNNER_ANSWER_GRACE_MS, TaskResultReader, noAnswerMessage, taskRequestOf } from '../process/task-runner-protocol';
+import type { KillFlags, ShellResult, ShellRun, TaskRunner } from '../../ports';
+import { KILL_POLL_MS, RUNNER_ANSWER_GRACE_MS, TaskResultReader, noAnswerMessage, taskRequestOf, watchKillFlag } from '../process/task-runner-protocol';
+
+/** What LocalTaskRunner writes after a request's id to kill its task (a request is JSON, so never this). */
+export const KILL_LINE = 'kill';
 
 /**
  * The only variables the runner process gets from the local runtime's environment: what running
@@ -31,6 +34,12 @@ interface Runner {
 export interface LocalTaskRunnerOptions {
   /** The runner process's entry module (local/task-runner-process.ts), run by Node with tsx. */
   entry: string;
+  /**
+   * Where to look whether a task's execution was killed, while it runs: the runner process holds no
+   * credentials and cannot read the store, so this side polls and sends it a kill line.
+   */
+  killFlags?: KillFlags;
+  killPollMs?: number;
 }
 
 /**
@@ -58,9 +67,16 @@ export class LocalTaskRunner implements TaskRunner {
       const reader = new TaskResultReader(run);
       // The runner enforces the timeout; this only stops waiting for a runner that no longer answers.
       const guard = setTimeout(() => settle(noAnswerMessage(run.timeoutMs)), run.timeoutMs + RUNNER_ANSWER_GRACE_MS);
+      const { killFlags } = this.options;
+      const kill = () => runner.child.stdin.write(`${id}\t${KILL_LINE}\n`);
+      const watch =
+        killFlags && run.executionId
+          ? watchKillFlag((executionId) => killFlags.isKilled(executionId), run.executionId, kill, this.options.killPollMs ?? KILL_POLL_MS)
+          : undefined;
       const settle = (reason: string) => {
         if (!runner.runs.delete(id)) return;
         clearTimeout(guard);
+        watch?.stop();
         resolve(reader.finish(reason));
       };
       runner.runs.set(id, { reader, settle });

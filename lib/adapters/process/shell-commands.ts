@@ -66,6 +66,14 @@ export const runShellCommands: ShellRunner = async (run: ShellRun): Promise<Shel
     timedOut = true;
     void killAll();
   }, run.timeoutMs);
+  // Its execution was killed: every process of the task dies now, as on a timeout.
+  let executionKilled = false;
+  const onKill = () => {
+    executionKilled = true;
+    void killAll();
+  };
+  if (run.signal?.aborted) onKill();
+  else run.signal?.addEventListener('abort', onKill, { once: true });
   const stdout = readLines(child.stdout, (line) => run.log('INFO', line));
   const stderr = readLines(child.stderr, (line) => run.log('WARN', line));
   try {
@@ -79,11 +87,16 @@ export const runShellCommands: ShellRunner = async (run: ShellRun): Promise<Shel
     await Promise.race([Promise.all([stdout.closed, stderr.closed]), delay(OUTPUT_GRACE_MS)]);
     stdout.stop();
     stderr.stop();
+    if (executionKilled) {
+      run.log('ERROR', 'Task killed: its execution was killed');
+      return { ok: false, exitCode: null, timedOut: false, killed: true };
+    }
     if (timedOut) run.log('ERROR', `Command timed out after ${run.timeoutMs / 1000} s and was killed`);
     else if (exitCode !== 0) run.log('ERROR', `Command failed with exit code ${exitCode}`);
     return { ok: !timedOut && exitCode === 0, exitCode: timedOut ? null : exitCode, timedOut };
   } finally {
     clearTimeout(timer);
+    run.signal?.removeEventListener('abort', onKill);
     await killAll();
     await rm(workDir, { recursive: true, force: true });
   }

@@ -13,6 +13,8 @@ import type { LogLevel, ShellResult, ShellRun } from '../../ports';
  */
 
 export interface TaskRequest {
+  /** The execution whose kill flag the runner polls while the task runs (see KillFlags). */
+  executionId?: string;
   task: ShellRun['task'];
   timeoutMs: number;
   logLimits: { maxLines: number; maxBytes: number };
@@ -23,10 +25,11 @@ const UNCAPPED = { maxLines: Number.MAX_SAFE_INTEGER, maxBytes: Number.MAX_SAFE_
 
 /** The request the worker sends for a run. */
 export function taskRequestOf(run: ShellRun): TaskRequest {
-  return { task: run.task, timeoutMs: run.timeoutMs, logLimits: run.logLimits ?? UNCAPPED };
+  return { ...(run.executionId ? { executionId: run.executionId } : {}), task: run.task, timeoutMs: run.timeoutMs, logLimits: run.logLimits ?? UNCAPPED };
 }
 
 const taskRequestSchema = z.object({
+  executionId: z.string().min(1).max(100).optional(),
   task: z.object({
     commands: z.array(z.string()),
     beforeCommands: z.array(z.string()),
@@ -73,7 +76,8 @@ export function taskEventWriter(emit: (line: string) => void, limits: TaskReques
     },
     end(result: ShellResult): void {
       const { ok, exitCode, timedOut } = result;
-      emit(JSON.stringify({ end: unsent.lines > 0 ? { ok, exitCode, timedOut, unsent } : { ok, exitCode, timedOut } }));
+      const end = { ok, exitCode, timedOut, ...(result.killed ? { killed: true } : {}), ...(unsent.lines > 0 ? { unsent } : {}) };
+      emit(JSON.stringify({ end }));
     },
   };
 }
@@ -90,6 +94,7 @@ const endSchema = z.object({
   ok: z.boolean(),
   exitCode: z.number().int().nullable(),
   timedOut: z.boolean(),
+  killed: z.boolean().optional(),
   unsent: z.object({ lines: z.number().int().nonnegative(), bytes: z.number().int().nonnegative() }).optional(),
 });
 
@@ -161,6 +166,45 @@ export class TaskResultReader {
     this.run.log('ERROR', this.problem ? `The task runner's answer was unreadable (${this.problem}); the task is counted as failed` : reason);
     return NOT_RUN;
   }
+}
+
+/**
+ * How often a runner looks for its execution's kill request while a task runs (the first look after
+ * this long, so a task shorter than it costs no read): a killed task's processes die within about
+ * this, plus the kill itself.
+ */
+export const KILL_POLL_MS = 1000;
+
+/**
+ * Watches an execution's kill flag while its task runs: calls `onKill` once the flag is set. A read
+ * that fails is tried again at the next poll (a runner that cannot read its flag runs its task to
+ * its end or timeout, as before kills existed). `stop` ends the watch.
+ */
+export function watchKillFlag(isKilled: (executionId: string) => Promise<boolean>, executionId: string, onKill: () => void, pollMs = KILL_POLL_MS): { stop(): void } {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  const poll = async () => {
+    let killed = false;
+    try {
+      killed = await isKilled(executionId);
+    } catch {
+      // Looked for again at the next poll.
+    }
+    if (stopped) return;
+    if (killed) {
+      stopped = true;
+      onKill();
+      return;
+    }
+    timer = setTimeout(() => void poll(), pollMs);
+  };
+  timer = setTimeout(() => void poll(), pollMs);
+  return {
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
 }
 
 /**

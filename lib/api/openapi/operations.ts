@@ -147,6 +147,11 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     tag: 'Kestra 2.x',
     responses: ok('The execution.', apiExecution),
   },
+  'DELETE /{tenant}/executions/{executionId}/actions/kill': {
+    summary: 'Kill an execution: its running tasks are stopped, a queued one never starts (Kestra 2.x; 409 once ended)',
+    tag: 'Kestra 2.x',
+    responses: ok('The execution: KILLED, or KILLING while its tasks stop (its worker then ends it KILLED).', apiExecution),
+  },
   'GET /{tenant}/executions/{executionId}/follow': {
     summary: 'Follow an execution as server-sent events (Kestra 2.x; on AWS a window of about 25 s, then reconnect)',
     tag: 'Kestra 2.x',

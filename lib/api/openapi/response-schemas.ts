@@ -38,7 +38,7 @@ function named<S extends z.ZodType>(schema: S, id: string, description: string):
 
 /** An ISO-8601 date-time with an offset (UTC `Z`, or the trigger's zone's offset). */
 const dateTime = z.string().meta({ format: 'date-time' });
-const stateType = z.enum(['CREATED', 'RUNNING', 'SUCCESS', 'FAILED', 'KILLED']);
+const stateType = z.enum(['CREATED', 'RUNNING', 'SUCCESS', 'FAILED', 'KILLED', 'KILLING', 'RESTARTED']);
 const logLevel = z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']);
 
 export const errorBody = named(

@@ -1,6 +1,6 @@
 import { type LogPage, type LogPageRequest, executionLogPage } from '../../app/execution-logs';
 import { ExecutionNotFoundError } from '../../domain/errors';
-import { toKestraExecution } from '../../domain/execution';
+import { asSeen, toKestraExecution } from '../../domain/execution';
 import type { LogEntry } from '../../ports';
 import { payloadBytes } from '../../util/lambda-response-limit';
 import { json } from '../http';
@@ -27,7 +27,7 @@ export const executionRoutes: Route[] = [
       const id = pathParam(params, 'id', 'executionId');
       const stored = await deps.executions.get(id);
       if (!stored) throw new ExecutionNotFoundError(`Execution ${id} not found`);
-      return json(200, toKestraExecution(stored.execution, deps.clock.now()));
+      return json(200, toKestraExecution(asSeen(stored.execution, stored.killed), deps.clock.now()));
     },
   },
   {

@@ -3,7 +3,9 @@
  * reads as the 1.x routes in ./executions.ts, with 2.x's statuses (the router maps errors with
  * `toKestra2ErrorResponse`), and the two follows as `text/event-stream` (lib/app/follow.ts).
  */
+import { killExecution } from '../../app/execution-kill';
 import { openExecutionFollow, openLogFollow } from '../../app/follow';
+import { asSeen } from '../../domain/execution';
 import { ExecutionNotFoundError } from '../../domain/errors';
 import { type HttpRequest, type HttpResponse, eventStream, json, noContent } from '../http';
 import { toApiExecution } from '../kestra2/api-execution';
@@ -33,7 +35,16 @@ export const kestra2ExecutionRoutes: Route[] = [
       const executionId = pathParam(params, 'executionId', 'executionId');
       const stored = await deps.executions.get(executionId);
       if (!stored) throw notFound(executionId);
-      return json(200, toApiExecution(stored.execution, deps.clock.now()));
+      return json(200, toApiExecution(asSeen(stored.execution, stored.killed), deps.clock.now()));
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/executions/{executionId}/actions/kill',
+    handler: async (deps, _request, params) => {
+      const executionId = pathParam(params, 'executionId', 'executionId');
+      const { execution } = await killExecution(deps, executionId, `asked by DELETE ${KESTRA2_BASE}/executions/${executionId}/actions/kill`);
+      return json(200, toApiExecution(execution, deps.clock.now()));
     },
   },
   {

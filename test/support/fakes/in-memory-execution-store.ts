@@ -1,8 +1,8 @@
-import { type Execution, type StateType, TERMINAL_STATES, transition } from '../../../lib/domain/execution';
+import { type Execution, type KillRequest, type StateType, TERMINAL_STATES, killedState, transition } from '../../../lib/domain/execution';
 import type { TriggerRef } from '../../../lib/domain/trigger-state';
 import { matchesAll } from '../../../lib/domain/text-match';
 import { SEARCH_LIMITS, type SearchLimits, countTarget } from '../../../lib/domain/search-limits';
-import type { ClaimResult, ExecutionQuery, ExecutionSearchResult, ExecutionStore, LogLine, StoredExecution } from '../../../lib/ports';
+import type { ClaimResult, ExecutionQuery, ExecutionSearchResult, ExecutionStore, KillResult, LogLine, StoredExecution } from '../../../lib/ports';
 
 /** Owner recorded on unfinished executions that no backfill created (as the adapter's NO_BACKFILL_OWNER). */
 const NO_BACKFILL_OWNER = '-';
@@ -37,6 +37,8 @@ interface Item {
   releasedRuns?: number;
   /** Log lines kept with the execution (JSON), written by `finish`. */
   logs?: string;
+  /** A kill request (the adapter's `killAt`, `killBy`). */
+  killed?: KillRequest;
 }
 
 /**
@@ -124,7 +126,8 @@ export class InMemoryExecutionStore implements ExecutionStore {
 
   async save(stored: StoredExecution, leaseToken: string): Promise<boolean> {
     const item = this.underLease(stored.execution.id, leaseToken);
-    if (!item) return false;
+    // The adapter's `attribute_not_exists(killAt)`: a killed execution starts no further task.
+    if (!item || item.killed) return false;
     item.doc = JSON.stringify(stored.execution);
     return true;
   }
@@ -139,6 +142,30 @@ export class InMemoryExecutionStore implements ExecutionStore {
     delete item.leaseToken;
     delete item.leaseUntil;
     return true;
+  }
+
+  async requestKill(id: string, request: KillRequest, now: Date): Promise<KillResult> {
+    const item = this.items.get(id);
+    if (!item) return { outcome: 'MISSING' };
+    if (TERMINAL_STATES.has(item.state)) return { outcome: 'FINISHED', stored: toStored(item) };
+    if (item.state === 'RUNNING' && item.leaseToken !== undefined && (item.leaseUntil ?? 0) > now.getTime()) {
+      item.killed ??= { ...request };
+      return { outcome: 'KILLING', stored: toStored(item) };
+    }
+    // No worker holds it: killed at once, out of the unfinished index, its lease dropped.
+    item.killed ??= { ...request };
+    const execution = JSON.parse(item.doc) as Execution;
+    item.doc = JSON.stringify({ ...execution, state: killedState(execution.state, item.killed, now) });
+    item.state = 'KILLED';
+    delete item.pendingOwner;
+    delete item.leaseToken;
+    delete item.leaseUntil;
+    return { outcome: 'KILLED', stored: toStored(item) };
+  }
+
+  async killRequestOf(id: string): Promise<KillRequest | undefined> {
+    const killed = this.items.get(id)?.killed;
+    return killed && { ...killed };
   }
 
   async releaseLease(id: string, leaseToken: string): Promise<void> {
@@ -241,6 +268,7 @@ function toItem(stored: StoredExecution): Item {
   };
   if (execution.labels.length) item.labelKeys = new Set(execution.labels.map((l) => `${l.key}:${l.value}`));
   if (stored.logs?.length) item.logs = JSON.stringify(stored.logs);
+  if (stored.killed) item.killed = { ...stored.killed };
   if (!TERMINAL_STATES.has(execution.state.current)) item.pendingOwner = origin.backfillId ?? origin.liveOwner ?? NO_BACKFILL_OWNER;
   if (origin.backfillId) item.backfillId = origin.backfillId;
   if (origin.liveOwner) item.liveOwner = origin.liveOwner;
@@ -258,6 +286,7 @@ function toStored(item: Item): StoredExecution {
     origin: { backfillId: item.backfillId, liveOwner: item.liveOwner, tickMs: item.tickMs, ...(item.page ? { page: { ...item.page } } : {}) },
   };
   if (item.releasedRuns) stored.releasedRuns = item.releasedRuns;
+  if (item.killed) stored.killed = { ...item.killed };
   if (item.logs) stored.logs = JSON.parse(item.logs) as LogLine[];
   return stored;
 }

@@ -1,0 +1,96 @@
+import { type Execution, type KillRequest, type StateType, asSeen, countsAsFailed, killedState, runsStarted } from '../domain/execution';
+import { ExecutionNotFoundError, ExecutionStateConflictError } from '../domain/errors';
+import { hasEnded } from '../domain/ledger';
+import type { TriggerRef } from '../domain/trigger-state';
+import type { Clock, DispatchLedger, ExecutionStore, LogStore, StoredExecution, TriggerStore } from '../ports';
+import { completeIfDrained } from './backfill-run';
+import { type QueuedExecutionDeps, findQueuedBackfillExecution } from './dispatch';
+
+export interface KillExecutionDeps {
+  clock: Clock;
+  flows: QueuedExecutionDeps['flows'];
+  triggers: Pick<TriggerStore, 'get' | 'finishBackfill' | 'listWithBackfill'>;
+  executions: Pick<ExecutionStore, 'requestKill' | 'createIfAbsent'>;
+  ledger: Pick<DispatchLedger, 'read' | 'remove' | 'markEnded'>;
+  logs: Pick<LogStore, 'append'>;
+}
+
+/** What a kill came to, and the execution as it is now (KILLED, or KILLING while its worker stops it). */
+export interface KillOutcome {
+  outcome: 'KILLED' | 'KILLING';
+  execution: Execution;
+}
+
+/**
+ * The seq of the line a kill writes for an execution it ends itself: the last of the run's share of
+ * the log (LogWriter numbers a run's lines from `run × 1,000,000` and keeps them below this), so it
+ * never overwrites a line a dead worker wrote for that run.
+ */
+const KILL_LINE_OFFSET = 999_999;
+
+/**
+ * Kills an execution (Kestra's `DELETE executions/{id}/actions/kill`), whatever it is doing:
+ * - queued and never written (a backfill's, its message in the queue or its slot held by a pause):
+ *   written KILLED from the document its message carries, its ledger slot marked ended; the message,
+ *   when a worker takes it, finds it ended and runs nothing;
+ * - stored but held by no worker (CREATED, RESTARTED, or RUNNING with its worker dead): written KILLED;
+ * - running under a worker's lease: the request is stored beside it, and the answer is KILLING. The
+ *   task runner polls it and kills the task's processes within about a second; the worker starts no
+ *   further task (its save before each is refused) and ends it KILLED with a log line.
+ * Ended already: a 409 naming its state. Unknown: a 404 naming it. `by` says who asked, for the log line.
+ */
+export async function killExecution(deps: KillExecutionDeps, executionId: string, by: string): Promise<KillOutcome> {
+  const now = deps.clock.now();
+  const request: KillRequest = { at: now.toISOString(), by };
+  let result = await deps.executions.requestKill(executionId, request, now);
+  if (result.outcome === 'MISSING') {
+    const queued = await findQueuedBackfillExecution(deps, executionId);
+    if (!queued) throw new ExecutionNotFoundError(`Execution ${executionId} not found`);
+    const killed: StoredExecution = {
+      execution: { ...queued.execution, state: killedState(queued.execution.state, request, now) },
+      origin: queued.origin,
+      killed: request,
+    };
+    // Written meanwhile (a worker took it): kill what is stored.
+    result = (await deps.executions.createIfAbsent(killed)) ? { outcome: 'KILLED', stored: killed } : await deps.executions.requestKill(executionId, request, now);
+  }
+  switch (result.outcome) {
+    case 'MISSING':
+      throw new ExecutionNotFoundError(`Execution ${executionId} not found`);
+    case 'FINISHED':
+      throw new ExecutionStateConflictError(`Execution ${executionId} already ended ${result.stored.execution.state.current}: there is nothing to kill`);
+    case 'KILLING':
+      return { outcome: 'KILLING', execution: asSeen(result.stored.execution, result.stored.killed) };
+    case 'KILLED':
+      await endedHere(deps, result.stored, request);
+      return { outcome: 'KILLED', execution: result.stored.execution };
+  }
+}
+
+/** What a worker does when it ends an execution, for one this kill ended: its log line, its ledger slot, its backfill if that was the last. */
+async function endedHere(deps: KillExecutionDeps, stored: StoredExecution, request: KillRequest): Promise<void> {
+  const { execution } = stored;
+  const killed = stored.killed ?? request;
+  await deps.logs.append([
+    {
+      seq: runsStarted(execution) * 1_000_000 + KILL_LINE_OFFSET,
+      entry: {
+        namespace: execution.namespace,
+        flowId: execution.flowId,
+        executionId: execution.id,
+        ...(execution.trigger ? { triggerId: execution.trigger.id } : {}),
+        timestamp: killed.at,
+        level: 'ERROR',
+        message: `Execution killed: ${killed.by}, at ${killed.at}`,
+      },
+    },
+  ]);
+  const page = stored.origin.page;
+  if (!page) return;
+  const state: StateType = execution.state.current;
+  const pages = await deps.ledger.markEnded([{ pageId: page.id, slot: page.slot, failed: countsAsFailed(state) }]);
+  if (pages.some(hasEnded) && execution.trigger && stored.origin.backfillId) {
+    const ref: TriggerRef = { namespace: execution.namespace, flowId: execution.flowId, triggerId: execution.trigger.id };
+    await completeIfDrained(deps, ref, stored.origin.backfillId);
+  }
+}
