@@ -398,6 +398,81 @@ export function describeExecutionStoreContract(name: string, makeStore: (options
       });
     });
 
+    describe('requestKill and killRequestOf', () => {
+      const ASK = { at: NOW.toISOString(), by: 'asked by a test' };
+      const LATER = new Date(NOW.getTime() + 1000);
+
+      it('writes a queued execution KILLED at once, out of the unfinished index: a claim finds it FINISHED', async () => {
+        await created({ id: 'e1', backfillId: 'bf1' });
+
+        const result = await store.requestKill('e1', ASK, LATER);
+
+        expect(result.outcome).toBe('KILLED');
+        const stored = (await store.get('e1'))!;
+        expect(stored.execution.state.current).toBe('KILLED');
+        expect(stored.execution.state.histories.map((h) => h.state)).toEqual(['CREATED', 'KILLED']);
+        expect(stored.killed).toEqual(ASK);
+        expect(await store.unfinishedOf('bf1', 10)).toEqual([]);
+        expect((await store.claim('e1', 't', LATER.getTime() + LEASE_MS, LATER)).outcome).toBe('FINISHED');
+        expect(await store.killRequestOf('e1')).toEqual(ASK);
+      });
+
+      it("stores the request beside a running execution whose worker holds it: KILLING, the worker's save refused, its finish kept", async () => {
+        await created({ id: 'e1' });
+        const running = await claimed('e1', 'w1');
+
+        const result = await store.requestKill('e1', ASK, NOW);
+
+        expect(result.outcome).toBe('KILLING');
+        expect((await store.get('e1'))!.execution.state.current).toBe('RUNNING');
+        expect(await store.killRequestOf('e1')).toEqual(ASK);
+        expect(await store.save(running, 'w1')).toBe(false);
+        // Asked again: the first request stays.
+        const again = await store.requestKill('e1', { at: LATER.toISOString(), by: 'someone else' }, LATER);
+        expect(again.outcome === 'KILLING' && again.stored.killed).toEqual(ASK);
+        running.execution.state = transition(running.execution.state, 'KILLED', LATER);
+        expect(await store.finish(running, 'w1')).toBe(true);
+        expect((await store.claim('e1', 't', LATER.getTime() + LEASE_MS, LATER)).outcome).toBe('FINISHED');
+      });
+
+      it('kills a running execution whose worker died (its lease ran out) at once, RUNNING then KILLING then KILLED', async () => {
+        await created({ id: 'e1', backfillId: 'bf1' });
+        const dead = await claimed('e1', 'w1');
+        const afterLease = new Date(NOW.getTime() + LEASE_MS + 1);
+
+        const result = await store.requestKill('e1', { ...ASK, at: afterLease.toISOString() }, afterLease);
+
+        expect(result.outcome).toBe('KILLED');
+        expect((await store.get('e1'))!.execution.state.histories.map((h) => h.state)).toEqual(['CREATED', 'RUNNING', 'KILLING', 'KILLED']);
+        expect(await store.finish(dead, 'w1')).toBe(false);
+        expect(await store.unfinishedOf('bf1', 10)).toEqual([]);
+      });
+
+      it('answers FINISHED for an ended execution, changing nothing, and MISSING for an unknown one', async () => {
+        await created({ id: 'e1' });
+        await finished('e1', 'SUCCESS');
+
+        const result = await store.requestKill('e1', ASK, LATER);
+
+        expect(result.outcome).toBe('FINISHED');
+        expect((await store.get('e1'))!.execution.state.current).toBe('SUCCESS');
+        expect(await store.killRequestOf('e1')).toBeUndefined();
+        expect((await store.requestKill('nope', ASK, LATER)).outcome).toBe('MISSING');
+        expect(await store.killRequestOf('nope')).toBeUndefined();
+      });
+
+      it('hands a claim that takes over a killed execution its kill request (its worker died before ending it)', async () => {
+        await created({ id: 'e1' });
+        await claimed('e1', 'w1');
+        await store.requestKill('e1', ASK, NOW);
+        const afterLease = new Date(NOW.getTime() + LEASE_MS + 1);
+
+        const result = await store.claim('e1', 'w2', afterLease.getTime() + LEASE_MS, afterLease);
+
+        expect(result.outcome === 'CLAIMED' && result.stored.killed).toEqual(ASK);
+      });
+    });
+
     describe('leasesOf and unfinishedOf (what the sweep reads)', () => {
       it('gives the state and lease end of the ids that exist', async () => {
         await created({ id: 'queued', backfillId: 'bf1', tickMs: T0 });
