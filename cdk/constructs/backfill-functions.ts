@@ -6,6 +6,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { OPERATIONS_TIMEOUT_SECONDS } from '../../lib/config';
 import type { ExecutionLane } from '../../lib/ports';
+import { EXECUTION_KILL_FLAG } from '../../lib/adapters/dynamodb/tables';
 import type { FunctionModule } from '../function-entries';
 import type { BackfillTables, TableName } from './backfill-tables';
 import { pascal } from '../names';
@@ -30,11 +31,12 @@ export interface FunctionAccess {
 }
 
 const FUNCTION_ACCESS: Record<FunctionModule, FunctionAccess> = {
-  // Flows CRUD, backfill create/pause/resume/delete, executions and logs read-only. It queues no
-  // execution (dispatch and tick do), only the parts of the bulk operations it records.
+  // Flows CRUD, backfill create/pause/resume/delete, executions and logs read, and the kill of an
+  // execution (its kill request, or the execution written KILLED with its log line and ledger slot).
+  // It queues no execution (dispatch and tick do), only the parts of the bulk operations it records.
   api: {
-    readTables: ['executions', 'logs'],
-    writeTables: ['flows', 'triggers', 'operations'],
+    readTables: [],
+    writeTables: ['flows', 'triggers', 'executions', 'logs', 'operations'],
     sendsTo: [],
     queuesOperations: true,
     stateMachineActions: ['states:StartExecution', 'states:SendTaskSuccess'],
@@ -76,10 +78,11 @@ const FUNCTION_ACCESS: Record<FunctionModule, FunctionAccess> = {
   },
   // Runs the flow authors' shell tasks for the worker, so that their code never runs beside the
   // worker's credentials: a task can read everything its runner holds, so the runner holds nothing
-  // (its role may only write its own log group; no tracing, no environment of the service's).
-  // Killing a running task (Kestra's execution kill, to come) adds one narrow right: polling a kill
-  // flag, GetItem on the executions table limited by dynamodb:Attributes to the key and that flag
-  // (see the README: aborting the invocation is not documented to stop the function).
+  // (its role may only write its own log group; no tracing, no environment of the service's but the
+  // executions table's name). One narrow right more, for killing a running task: polling its
+  // execution's kill flag, GetItem on the executions table limited by IAM conditions to the key and
+  // that one attribute (KILL_FLAG_GRANT below; aborting the invocation is not documented to stop
+  // the function, see the README).
   'task-runner': { readTables: [], writeTables: [], sendsTo: [], stateMachineActions: [], stopsExecutions: false },
   // The live schedule: creates the due executions (logging why when one is created FAILED), queues
   // them (live queue), advances each trigger's next date.
@@ -109,6 +112,26 @@ const FUNCTION_ACCESS: Record<FunctionModule, FunctionAccess> = {
     stopsExecutions: true,
   },
 };
+
+/**
+ * The task runner's one right on the data: GetItem on the executions table, of the key and the kill
+ * flag only. `dynamodb:LeadingKeys` cannot narrow it to the runner's own execution (one role serves
+ * every invocation), so the conditions narrow what it reads instead: `dynamodb:Attributes` allows only
+ * `id` and `killAt` in the request, and `dynamodb:Select` = SPECIFIC_ATTRIBUTES refuses a read without
+ * a projection (which would return the whole item), AWS's documented pattern for attribute-level access.
+ * With a task's stolen credentials one can read, for any execution id one knows, whether and when it
+ * was asked to be killed: not its document, labels, inputs, logs, nor who asked (`killBy`).
+ */
+function killFlagGrant(executionsTableArn: string): PolicyStatement {
+  return new PolicyStatement({
+    actions: ['dynamodb:GetItem'],
+    resources: [executionsTableArn],
+    conditions: {
+      'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['id', EXECUTION_KILL_FLAG] },
+      StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
+    },
+  });
+}
 
 /** The worker's Lambda timeout: long shell tasks need room (tasks default to TASK_DEFAULT_TIMEOUT_SECONDS). */
 export const WORKER_TIMEOUT = Duration.minutes(15);
@@ -210,15 +233,17 @@ export class BackfillFunctions extends Construct {
     const stateMachineArn = stateMachineArnFor(this, props.stateMachineName);
     const names = props.tables.names;
     // The task runner first: the others' environment names it. It gets nothing of the service's
-    // environment (table names, queues, settings) and no tracing, so its role may only write its logs.
+    // environment (queues, settings, other tables) but the executions table's name, and no tracing:
+    // its role may write its logs and read kill flags, nothing else.
     const taskRunner = new ServiceFunction(this, pascal('task-runner'), {
       module: 'task-runner',
       ...SETTINGS['task-runner'],
-      environment: {},
+      environment: { EXECUTIONS_TABLE: names.executions },
       tracing: false,
       logRetention: props.logRetention,
       logRemovalPolicy: props.logRemovalPolicy,
     });
+    taskRunner.role.addToPrincipalPolicy(killFlagGrant(props.tables.byName.executions.tableArn));
     // Every other function builds all its clients at start, so each gets the whole environment.
     this.environment = {
       FLOWS_TABLE: names.flows,

@@ -166,9 +166,11 @@ describe('Lambda functions', () => {
     }
   });
 
-  it("gives the task runner none of the service's environment: a task can read all of it", () => {
+  it("gives the task runner none of the service's environment but the executions table's name (where its kill flags are): a task can read all of it", () => {
     const runner = resourceOf(template, 'AWS::Lambda::Function', logicalIdOf(stack.functions.byModule['task-runner'].function));
-    expect(runner.Properties?.Environment).toEqual({ Variables: { NODE_OPTIONS: '--enable-source-maps' } });
+    expect(runner.Properties?.Environment).toEqual({
+      Variables: { NODE_OPTIONS: '--enable-source-maps', EXECUTIONS_TABLE: { Ref: logicalIdOf(stack.tables.byName.executions) } },
+    });
   });
 
   it('gives every service function the environment lib/config.ts reads, state machine ARN and task runner included', () => {

@@ -163,8 +163,8 @@ describe('state machine role', () => {
 });
 
 describe('function grants', () => {
-  it('api: writes flows, triggers and operations, reads executions and logs; starts, resumes and stops backfill executions; queues operation parts only', () => {
-    expect(tableAccess('api')).toEqual({ flows: 'write', triggers: 'write', executions: 'read', logs: 'read', operations: 'write' });
+  it('api: writes flows, triggers, operations, and executions and logs (the kill of an execution); starts, resumes and stops backfill executions; queues operation parts only', () => {
+    expect(tableAccess('api')).toEqual({ flows: 'write', triggers: 'write', executions: 'write', logs: 'write', operations: 'write' });
     expect(grantsOf('api', 'states')).toEqual(
       ['states:SendTaskSuccess → stateMachine', 'states:StartExecution → stateMachine', 'states:StopExecution → executions of stateMachine'].sort(),
     );
@@ -243,12 +243,23 @@ describe('function grants', () => {
 });
 
 describe("task runner (shell tasks, away from the worker's credentials)", () => {
-  it('may only write its own log group: no DynamoDB, SQS, Step Functions, Lambda or X-Ray rights for a task to use', () => {
+  it('may only write its own log group and read kill flags: no SQS, Step Functions, Lambda or X-Ray rights, no other DynamoDB read or write for a task to use', () => {
     expect(statementsOf('task-runner')).toEqual([
       {
         Effect: 'Allow',
         Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
         Resource: { 'Fn::GetAtt': [logicalIdOf(stack.functions.byModule['task-runner'].logGroup), 'Arn'] },
+      },
+      // Polling its execution's kill flag: GetItem of the key and `killAt` alone, with a projection
+      // (a read without one would return the whole item), on the executions table only.
+      {
+        Effect: 'Allow',
+        Action: 'dynamodb:GetItem',
+        Resource: { 'Fn::GetAtt': [logicalIdOf(stack.tables.byName.executions), 'Arn'] },
+        Condition: {
+          'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['id', 'killAt'] },
+          StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
+        },
       },
     ]);
   });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Writable } from 'node:stream';
 import { type TaskRunnerHandler, createTaskRunnerHandler, handler } from '../../../functions/task-runner';
 import { TaskResultReader } from '../../../lib/adapters/process/task-runner-protocol';
@@ -34,7 +34,78 @@ function scripted(behaviour: (run: ShellRun) => ShellResult | Promise<ShellResul
   };
 }
 
+/** A run that lasts until its signal is aborted, then ends as shell-commands.ts ends a killed task. */
+const untilKilled = (run: ShellRun) =>
+  new Promise<ShellResult>((resolve) =>
+    run.signal?.addEventListener('abort', () => {
+      run.log('ERROR', 'Task killed: its execution was killed');
+      resolve({ ok: false, exitCode: null, timedOut: false, killed: true });
+    }),
+  );
+
 describe('createTaskRunnerHandler (the task runner function)', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("polls its execution's kill flag while the task runs, first after a poll interval, and kills the task once it is set", async () => {
+    vi.useFakeTimers();
+    const asked: string[] = [];
+    let killed = false;
+    const killFlags = {
+      isKilled: async (id: string) => {
+        asked.push(id);
+        return killed;
+      },
+    };
+    const shell = scripted(untilKilled);
+    const answered = answer(createTaskRunnerHandler({ ...shell, killFlags, killPollMs: 1000 }), { ...REQUEST, executionId: 'e1' });
+
+    await vi.advanceTimersByTimeAsync(999);
+    expect(asked).toEqual([]);
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(asked).toEqual(['e1', 'e1']);
+    killed = true;
+    await vi.advanceTimersByTimeAsync(1000);
+    const { lines, result } = await answered;
+
+    expect(result).toEqual({ ok: false, exitCode: null, timedOut: false, killed: true });
+    expect(lines).toEqual([['ERROR', 'Task killed: its execution was killed']]);
+    // The watch ends with the task.
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(asked).toHaveLength(3);
+  });
+
+  it('keeps polling past a read that fails (the task runs on meanwhile), and reads nothing without an execution id', async () => {
+    vi.useFakeTimers();
+    let reads = 0;
+    const killFlags = {
+      isKilled: async () => {
+        reads++;
+        if (reads === 1) throw new Error('throttled');
+        return true;
+      },
+    };
+    const killedRun = answer(createTaskRunnerHandler({ ...scripted(untilKilled), killFlags, killPollMs: 1000 }), { ...REQUEST, executionId: 'e1' });
+    await vi.advanceTimersByTimeAsync(2000);
+    expect((await killedRun).result.killed).toBe(true);
+
+    const plain = await answer(createTaskRunnerHandler({ ...scripted(() => ({ ok: true, exitCode: 0, timedOut: false })), killFlags }), REQUEST);
+    expect(plain.result).toEqual({ ok: true, exitCode: 0, timedOut: false });
+    expect(reads).toBe(2);
+  });
+
+  it('kills the task when the signal it is handed is aborted (the local runner process, told by a kill line)', async () => {
+    const kill = new AbortController();
+    const events: string[] = [];
+    const running = createTaskRunnerHandler(scripted(untilKilled))(REQUEST, (line) => events.push(line), kill.signal);
+
+    kill.abort();
+    await running;
+
+    expect(JSON.parse(events.at(-1) ?? '{}')).toEqual({ end: { ok: false, exitCode: null, timedOut: false, killed: true } });
+  });
+
   it('runs the requested script with its timeout, streams each line as it comes, and ends with the result', async () => {
     const shell = scripted((run) => {
       run.log('INFO', 'hi');
