@@ -5,7 +5,7 @@
  */
 import type { Execution, ExecutionOrigin, KillRequest, StateType } from './domain/execution';
 import type { LedgerPage, SlotMark } from './domain/ledger';
-import type { Operation, PartOutcome } from './domain/operation';
+import type { Operation, OperationTarget, PartOutcome } from './domain/operation';
 import type { Flow } from './domain/flow/model';
 import type { TextCondition } from './domain/text-match';
 import type { BackfillOutcome, BackfillState, TriggerRef, TriggerState } from './domain/trigger-state';
@@ -293,14 +293,14 @@ export interface ExecutionQueue {
 
 /**
  * Asynchronous bulk operations (see Operation): a small head item with the counts, and the
- * triggers in parts of their own, written before any message names them.
+ * targets (triggers, or execution ids) in parts of their own, written before any message names them.
  */
 export interface OperationStore {
   /** Writes the parts, then the head: a message never names a part that is not stored. */
-  create(operation: Operation, parts: TriggerRef[][]): Promise<void>;
+  create(operation: Operation, parts: OperationTarget[][]): Promise<void>;
   get(id: string): Promise<Operation | undefined>;
-  /** The triggers of one part; undefined if there is no such part. */
-  part(id: string, part: number): Promise<TriggerRef[] | undefined>;
+  /** The targets of one part; undefined if there is no such part. */
+  part(id: string, part: number): Promise<OperationTarget[] | undefined>;
   /**
    * Records a part's outcome unless it is recorded already, in one conditional write: adds its
    * counts, and as many of its errors as MAX_OPERATION_ERRORS leaves room for (counting the others

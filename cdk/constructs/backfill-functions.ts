@@ -103,10 +103,11 @@ const FUNCTION_ACCESS: Record<FunctionModule, FunctionAccess> = {
   // Bulk operations (consumes the operations queue and its dead-letter queue through event sources):
   // pauses (triggers), resumes (SendTaskSuccess), deletes backfills (StopExecution, their ledger pages
   // in the executions table), switches triggers, backfilling missed ticks on request (StartExecution);
+  // kills executions (their kill request, or the execution written KILLED with its log line);
   // records each part's outcome.
   operations: {
     readTables: ['flows'],
-    writeTables: ['triggers', 'executions', 'operations'],
+    writeTables: ['triggers', 'executions', 'logs', 'operations'],
     sendsTo: [],
     stateMachineActions: ['states:StartExecution', 'states:SendTaskSuccess'],
     stopsExecutions: true,

@@ -39,7 +39,13 @@ const KILL_LINE_OFFSET = 999_999;
  *   further task (its save before each is refused) and ends it KILLED with a log line.
  * Ended already: a 409 naming its state. Unknown: a 404 naming it. `by` says who asked, for the log line.
  */
-export async function killExecution(deps: KillExecutionDeps, executionId: string, by: string): Promise<KillOutcome> {
+export async function killExecution(
+  deps: KillExecutionDeps,
+  executionId: string,
+  by: string,
+  /** An execution this same requester killed already counts as killed now (a bulk operation's redelivered part), not as a 409. */
+  options: { sameRequesterAgain?: boolean } = {},
+): Promise<KillOutcome> {
   const now = deps.clock.now();
   const request: KillRequest = { at: now.toISOString(), by };
   let result = await deps.executions.requestKill(executionId, request, now);
@@ -58,6 +64,9 @@ export async function killExecution(deps: KillExecutionDeps, executionId: string
     case 'MISSING':
       throw new ExecutionNotFoundError(`Execution ${executionId} not found`);
     case 'FINISHED':
+      if (options.sameRequesterAgain && result.stored.execution.state.current === 'KILLED' && result.stored.killed?.by === by) {
+        return { outcome: 'KILLED', execution: result.stored.execution };
+      }
       throw new ExecutionStateConflictError(`Execution ${executionId} already ended ${result.stored.execution.state.current}: there is nothing to kill`);
     case 'KILLING':
       return { outcome: 'KILLING', execution: asSeen(result.stored.execution, result.stored.killed) };

@@ -9,7 +9,10 @@ import {
   type OperationError,
   type OperationKind,
   type OperationState,
-  distinctTriggers,
+  type OperationTarget,
+  distinctTargets,
+  isExecutionKind,
+  isExecutionTarget,
   operationError,
   operationState,
   partsOf,
@@ -17,6 +20,7 @@ import {
 import type { TriggerRef } from '../domain/trigger-state';
 import type { Clock, OperationMessage, OperationQueue, OperationStore } from '../ports';
 import { type DeleteBackfillDeps, type PauseBackfillDeps, type UnpauseBackfillDeps, deleteBackfill, pauseBackfill, unpauseBackfill } from './backfill-control';
+import { type KillExecutionDeps, killExecution } from './execution-kill';
 import { type SwitchTriggerDeps, switchTrigger } from './trigger-switch';
 
 /** The operation's answer to the request: Kestra 2.x's `ApiAsyncOperationResponse`. */
@@ -32,7 +36,7 @@ export interface OperationView {
   totalItems: number;
   done: number;
   failed: number;
-  /** Why triggers could not be changed: the first 100 (`errorsOmitted` counts the rest). */
+  /** Why triggers or executions could not be changed: the first 100 (`errorsOmitted` counts the rest). */
   errors: OperationError[];
   errorsOmitted: number;
   state: OperationState;
@@ -43,7 +47,8 @@ export interface OperationView {
 
 export interface OperationRequest {
   kind: OperationKind;
-  triggers: readonly TriggerRef[];
+  /** Triggers for a trigger kind, executions for an execution kind (see `isExecutionKind`). */
+  targets: readonly OperationTarget[];
   /** TRIGGER_ENABLE only: what becomes of the ticks missed while disabled (see `switchTrigger`). */
   recover?: MissedScheduleRecovery;
 }
@@ -63,18 +68,19 @@ export interface StartOperationDeps {
  * `selectedBy` names the request's field that chose the triggers, for the 422 past MAX_OPERATION_ITEMS.
  */
 export async function startOperation(deps: StartOperationDeps, request: OperationRequest, selectedBy: string): Promise<AsyncOperationResponse> {
-  const triggers = distinctTriggers(request.triggers);
-  if (triggers.length > MAX_OPERATION_ITEMS) {
-    throw new ValidationError(selectedBy, `selects ${triggers.length} triggers; one operation takes at most ${MAX_OPERATION_ITEMS} (narrow the selection)`);
+  const targets = distinctTargets(request.targets);
+  const noun = isExecutionKind(request.kind) ? 'executions' : 'triggers';
+  if (targets.length > MAX_OPERATION_ITEMS) {
+    throw new ValidationError(selectedBy, `selects ${targets.length} ${noun}; one operation takes at most ${MAX_OPERATION_ITEMS} (narrow the selection)`);
   }
   const now = deps.clock.now();
   const createdAt = now.toISOString();
-  const parts = partsOf(triggers);
+  const parts = partsOf(targets);
   const operation: Operation = {
     id: randomId(),
     kind: request.kind,
     ...(request.kind === 'TRIGGER_ENABLE' && request.recover !== undefined ? { recover: request.recover } : {}),
-    totalItems: triggers.length,
+    totalItems: targets.length,
     parts: parts.length,
     recordedParts: [],
     done: 0,
@@ -100,13 +106,14 @@ export async function startOperation(deps: StartOperationDeps, request: Operatio
     const refs = parts[part] ?? [];
     await deps.operations.recordPart(operation.id, { part, done: 0, failed: refs.length, errors: refs.map((ref) => operationError(ref, reason)) }, createdAt);
   }
-  return { operationId: operation.id, totalItems: triggers.length };
+  return { operationId: operation.id, totalItems: targets.length };
 }
 
 export type RunOperationDeps = PauseBackfillDeps &
   UnpauseBackfillDeps &
   DeleteBackfillDeps &
-  SwitchTriggerDeps & {
+  SwitchTriggerDeps &
+  KillExecutionDeps & {
     operations: Pick<OperationStore, 'get' | 'part' | 'recordPart'>;
   };
 
@@ -128,21 +135,37 @@ export async function runOperationPart(deps: RunOperationDeps, message: Operatio
   const operation = await deps.operations.get(message.operationId);
   if (!operation) return 'UNKNOWN';
   if (operation.recordedParts.includes(message.part)) return 'ALREADY_RECORDED';
-  const triggers = await deps.operations.part(message.operationId, message.part);
-  if (!triggers) return 'UNKNOWN';
+  const targets = await deps.operations.part(message.operationId, message.part);
+  if (!targets) return 'UNKNOWN';
   let done = 0;
   const errors: OperationError[] = [];
-  for (const ref of triggers) {
+  for (const target of targets) {
     try {
-      await apply(deps, operation, ref);
+      if (isExecutionTarget(target)) await applyToExecution(deps, operation, target.executionId);
+      else await apply(deps, operation, target);
       done++;
     } catch (error) {
       if (!(error instanceof DomainError) && !isValidationError(error)) throw error;
-      errors.push(operationError(ref, error instanceof NotFoundError ? error.qualified : error.message));
+      errors.push(operationError(target, error instanceof NotFoundError ? error.qualified : error.message));
     }
   }
   const recorded = await deps.operations.recordPart(operation.id, { part: message.part, done, failed: errors.length, errors }, deps.clock.now().toISOString());
   return recorded ? 'APPLIED' : 'ALREADY_RECORDED';
+}
+
+/**
+ * An execution action of an operation. Each says who asked (the operation), so a redelivered part
+ * finds what its earlier delivery did and counts it done rather than failing on it.
+ */
+async function applyToExecution(deps: RunOperationDeps, operation: Operation, executionId: string): Promise<void> {
+  const by = `asked by bulk operation ${operation.id}`;
+  switch (operation.kind) {
+    case 'EXECUTION_KILL':
+      await killExecution(deps, executionId, by, { sameRequesterAgain: true });
+      return;
+    default:
+      throw new ValidationError('kind', `${operation.kind} does not act on executions`);
+  }
 }
 
 async function apply(deps: RunOperationDeps, operation: Operation, ref: TriggerRef): Promise<void> {
@@ -166,6 +189,8 @@ async function apply(deps: RunOperationDeps, operation: Operation, ref: TriggerR
     case 'TRIGGER_ENABLE':
       await switchTrigger(deps, ref, false, operation.recover ?? false);
       return;
+    default:
+      throw new ValidationError('kind', `${operation.kind} does not act on triggers`);
   }
 }
 
@@ -189,11 +214,11 @@ export async function giveUpOperationPart(deps: GiveUpPartDeps, message: Operati
   const operation = await deps.operations.get(message.operationId);
   if (!operation) return 'UNKNOWN';
   if (operation.recordedParts.includes(message.part)) return 'ALREADY_RECORDED';
-  const triggers = (await deps.operations.part(message.operationId, message.part)) ?? [];
-  const errors = triggers.map((ref) => operationError(ref, reason));
+  const targets = (await deps.operations.part(message.operationId, message.part)) ?? [];
+  const errors = targets.map((target) => operationError(target, reason));
   const recorded = await deps.operations.recordPart(
     operation.id,
-    { part: message.part, done: 0, failed: triggers.length, errors },
+    { part: message.part, done: 0, failed: targets.length, errors },
     deps.clock.now().toISOString(),
   );
   return recorded ? 'APPLIED' : 'ALREADY_RECORDED';

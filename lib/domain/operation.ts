@@ -1,11 +1,30 @@
 import type { TriggerRef } from './trigger-state';
 
 /**
- * An asynchronous bulk action (Kestra 2.x's `by-triggers` and `by-query` routes, answered 202
- * `{operationId, totalItems}`): the API records it and queues its triggers in parts; the operations
- * function applies the action to each trigger and records each part's outcome once.
+ * An asynchronous bulk action (Kestra 2.x's `by-triggers`, `by-ids` and `by-query` routes, answered
+ * 202 `{operationId, totalItems}`): the API records it and queues its targets (triggers, or
+ * executions) in parts; the operations function applies the action to each and records each part's
+ * outcome once.
  */
-export type OperationKind = 'BACKFILL_PAUSE' | 'BACKFILL_UNPAUSE' | 'BACKFILL_DELETE' | 'TRIGGER_DISABLE' | 'TRIGGER_ENABLE';
+export type TriggerOperationKind = 'BACKFILL_PAUSE' | 'BACKFILL_UNPAUSE' | 'BACKFILL_DELETE' | 'TRIGGER_DISABLE' | 'TRIGGER_ENABLE';
+export type ExecutionOperationKind = 'EXECUTION_KILL' | 'EXECUTION_RESTART' | 'EXECUTION_REPLAY';
+export type OperationKind = TriggerOperationKind | ExecutionOperationKind;
+
+/** An execution an operation acts on. */
+export interface ExecutionTarget {
+  executionId: string;
+}
+
+/** What an operation acts on: triggers, or executions (by kind, see `isExecutionKind`). */
+export type OperationTarget = TriggerRef | ExecutionTarget;
+
+export function isExecutionKind(kind: OperationKind): kind is ExecutionOperationKind {
+  return kind.startsWith('EXECUTION_');
+}
+
+export function isExecutionTarget(target: OperationTarget): target is ExecutionTarget {
+  return 'executionId' in target;
+}
 
 /**
  * What re-enabling a trigger does with the ticks it missed while disabled (Kestra #17618's
@@ -15,10 +34,8 @@ export type OperationKind = 'BACKFILL_PAUSE' | 'BACKFILL_UNPAUSE' | 'BACKFILL_DE
  */
 export type MissedScheduleRecovery = boolean | 'BACKFILL';
 
-/** Why one trigger of an operation could not be changed. */
-export interface OperationError extends TriggerRef {
-  message: string;
-}
+/** Why one target of an operation (a trigger, or an execution) could not be changed. */
+export type OperationError = OperationTarget & { message: string };
 
 /** A RUNNING operation still has parts whose outcome is not recorded; then SUCCESS if every trigger changed, else FAILED. */
 export type OperationState = 'RUNNING' | 'SUCCESS' | 'FAILED';
@@ -30,7 +47,7 @@ export interface Operation {
   /** For TRIGGER_ENABLE: what happens to the ticks missed while disabled. */
   recover?: MissedScheduleRecovery;
   totalItems: number;
-  /** Parts the triggers were split into (each at most OPERATION_PART_SIZE triggers). */
+  /** Parts the targets were split into (each at most OPERATION_PART_SIZE of them). */
   parts: number;
   /** The parts whose outcome is recorded (each exactly once). */
   recordedParts: number[];
@@ -68,23 +85,30 @@ export function partsOf<T>(items: readonly T[], size = OPERATION_PART_SIZE): T[]
   return parts;
 }
 
-/** The triggers without repeats, first occurrence kept: a trigger named twice is changed (and counted) once. */
-export function distinctTriggers(refs: readonly TriggerRef[]): TriggerRef[] {
+/** The target as stored: only its identifying fields. */
+function targetOf(target: OperationTarget): OperationTarget {
+  if (isExecutionTarget(target)) return { executionId: target.executionId };
+  return { namespace: target.namespace, flowId: target.flowId, triggerId: target.triggerId };
+}
+
+/** The targets without repeats, first occurrence kept: a trigger or execution named twice is changed (and counted) once. */
+export function distinctTargets<T extends OperationTarget>(targets: readonly T[]): T[] {
   const seen = new Set<string>();
-  const out: TriggerRef[] = [];
-  for (const { namespace, flowId, triggerId } of refs) {
-    const key = JSON.stringify([namespace, flowId, triggerId]);
+  const out: T[] = [];
+  for (const target of targets) {
+    const kept = targetOf(target) as T;
+    const key = JSON.stringify(kept);
     if (seen.has(key)) continue;
     seen.add(key);
-    out.push({ namespace, flowId, triggerId });
+    out.push(kept);
   }
   return out;
 }
 
 /** An error entry, its message cut so that MAX_OPERATION_ERRORS of them stay small. */
-export function operationError(ref: TriggerRef, message: string): OperationError {
+export function operationError(target: OperationTarget, message: string): OperationError {
   const cut = message.length > MAX_ERROR_MESSAGE ? `${message.slice(0, MAX_ERROR_MESSAGE - 1)}…` : message;
-  return { namespace: ref.namespace, flowId: ref.flowId, triggerId: ref.triggerId, message: cut };
+  return { ...targetOf(target), message: cut };
 }
 
 /** The outcome of one part, recorded once. */

@@ -175,8 +175,8 @@ describe('function grants', () => {
     ]);
   });
 
-  it('operations: consumes the operations queue and its dead-letter queue (no SendMessage), reads flows, writes triggers, executions (ledger pages) and operations; starts, resumes and stops backfill executions', () => {
-    expect(tableAccess('operations')).toEqual({ flows: 'read', triggers: 'write', executions: 'write', operations: 'write' });
+  it('operations: consumes the operations queue and its dead-letter queue (no SendMessage), reads flows, writes triggers, executions (ledger pages, kills), logs (the line a kill writes) and operations; starts, resumes and stops backfill executions', () => {
+    expect(tableAccess('operations')).toEqual({ flows: 'read', triggers: 'write', executions: 'write', logs: 'write', operations: 'write' });
     const consume = ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'];
     expect(grantsOf('operations', 'sqs')).toEqual([...consume.map((a) => `${a} → operations dlq`), ...consume.map((a) => `${a} → operations queue`)].sort());
     expect(grantsOf('operations', 'states')).toEqual(

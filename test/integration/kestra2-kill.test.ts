@@ -31,7 +31,7 @@ tasks:
     type: io.kestra.plugin.scripts.shell.Commands
     runner: PROCESS
     commands:
-      - 'sleep 600 & echo "$$ $!" > ${dir}/{{ trigger.date | date("HHmm") }}.pids; wait'
+      - 'sleep 600 & echo "$$ $!" > ${dir}/${id}-{{ trigger.date | date("HHmm") }}.pids; wait'
 triggers:
   - id: schedule
     type: io.kestra.plugin.core.trigger.Schedule
@@ -47,7 +47,7 @@ describe('Kestra 2.x execution kill over HTTP', () => {
     dir = mkdtempSync(join(tmpdir(), 'kill-test-'));
     // One execution at a time: a backfill's second tick waits in the queue, never written, while the first runs.
     product = await startProduct({ workerConcurrency: 1, workerBatchSize: 1 });
-    expect((await product.api.createFlow(sleeperFlow('kill', 'sleeper', dir))).status).toBe(200);
+    for (const flowId of ['sleeper', 'listed', 'queried']) expect((await product.api.createFlow(sleeperFlow('kill', flowId, dir))).status).toBe(200);
   });
   afterAll(async () => {
     await product?.runtime.workflows.idle();
@@ -71,7 +71,7 @@ describe('Kestra 2.x execution kill over HTTP', () => {
     const ids = [Date.parse(window.start), Date.parse(window.end)].map((tick) => tickExecutionId(backfillId, tick));
 
     // The first execution a worker takes runs its sleep; the other waits in the queue, not written yet.
-    const pidsFile = await waitFor(async () => pidFiles(dir)[0], 30_000);
+    const pidsFile = await waitFor(async () => pidFiles(dir, 'sleeper')[0], 30_000);
     if (!pidsFile) throw new Error('no task started within 30 s');
     const [shellPid, sleepPid] = readFileSync(join(dir, pidsFile), 'utf8').trim().split(' ').map(Number) as [number, number];
     expect(running(sleepPid)).toBe(true);
@@ -108,11 +108,70 @@ describe('Kestra 2.x execution kill over HTTP', () => {
     expect(completed).toBe(true);
     await product.runtime.queue.idle();
     expect((await execution(queuedId)).body).toMatchObject({ state: { current: 'KILLED' }, taskRunList: [] });
-    expect(pidFiles(dir)).toHaveLength(1);
+    expect(pidFiles(dir, 'sleeper')).toHaveLength(1);
+  });
+
+  /** Starts a backfill of `ticks` minute ticks of `flowId`; its execution ids by tick and its window. */
+  async function backfill(flowId: string, ticks: number, daysAgo: number): Promise<string[]> {
+    const window = minuteWindow(ticks, daysAgo);
+    const created = await product.api.call('PUT', `${V2}/triggers/backfill/create`, { namespace: 'kill', flowId, triggerId: 'schedule', backfill: window });
+    expect(created.status).toBe(200);
+    return Array.from({ length: ticks }, (_, i) => tickExecutionId(created.body.backfill.id, Date.parse(window.start) + i * 60_000));
+  }
+
+  /** Polls our GET operations/{id} until the operation has ended (at most 30 s). */
+  async function operationEnded(operationId: string): Promise<any> {
+    let last: any;
+    await waitFor(async () => {
+      last = (await product.api.call('GET', `${V2}/operations/${operationId}`)).body;
+      return last.state !== 'RUNNING';
+    }, 30_000);
+    return last;
+  }
+
+  const backfillCompleted = (flowId: string) =>
+    waitFor(async () => (await product.api.call('GET', `${V2}/triggers/kill/${flowId}`)).body.results[0]?.lastBackfill?.outcome === 'COMPLETED', 30_000);
+
+  it('kills by ids in the background: running and queued ones alike, an unknown id named among the errors', async () => {
+    const ids = await backfill('listed', 2, 4);
+    expect(await waitFor(async () => pidFiles(dir, 'listed').length === 1, 30_000)).toBe(true);
+
+    const accepted = await product.api.call('DELETE', `${V2}/executions/kill/by-ids`, [...ids, 'nope', ids[0]]);
+
+    expect(accepted).toEqual({ status: 202, body: { operationId: expect.any(String), totalItems: 3 } });
+    expect(await operationEnded(accepted.body.operationId)).toMatchObject({
+      kind: 'EXECUTION_KILL',
+      state: 'FAILED',
+      done: 2,
+      failed: 1,
+      errors: [{ executionId: 'nope', message: 'Execution nope not found' }],
+    });
+    expect(await waitFor(async () => pidsOf(dir, 'listed').every((pid) => !running(pid)), 15_000)).toBe(true);
+    expect(await backfillCompleted('listed')).toBe(true);
+    for (const id of ids) expect((await execution(id)).body.state.current).toBe('KILLED');
+    expect(pidFiles(dir, 'listed')).toHaveLength(1);
+  });
+
+  it('kills by query the unfinished executions the filters select, in the background', async () => {
+    await backfill('queried', 2, 5);
+    // The second tick starts once the first is killed: kill by query until the backfill is over.
+    for (let round = 1; round <= 2; round++) {
+      expect(await waitFor(async () => pidFiles(dir, 'queried').length === round, 30_000)).toBe(true);
+      const accepted = await product.api.call('DELETE', `${V2}/executions/kill/by-query?filters[namespace][EQUALS]=kill&filters[flowId][EQUALS]=queried`);
+      expect(accepted).toMatchObject({ status: 202, body: { totalItems: 1 } });
+      expect(await operationEnded(accepted.body.operationId)).toMatchObject({ kind: 'EXECUTION_KILL', state: 'SUCCESS', done: 1, failed: 0, errors: [] });
+    }
+    expect(await backfillCompleted('queried')).toBe(true);
+    expect(await waitFor(async () => pidsOf(dir, 'queried').every((pid) => !running(pid)), 15_000)).toBe(true);
+    const states = (await product.api.call('GET', `${V2}/executions/search?filters[flowId][EQUALS]=queried`)).body.results.map((e: any) => e.state.current);
+    expect(states).toEqual(['KILLED', 'KILLED']);
+    // Nothing left to kill: an empty operation, ended at once.
+    const none = await product.api.call('DELETE', `${V2}/executions/kill/by-query?filters[flowId][EQUALS]=queried`);
+    expect(none).toMatchObject({ status: 202, body: { totalItems: 0 } });
   });
 
   it('answers 409 for an ended execution and 404 naming an unknown one', async () => {
-    const [ended] = (await product.api.call('GET', `${V2}/executions/search?filters[flowId][EQUALS]=sleeper`)).body.results;
+    const [ended] = (await product.api.call('GET', `${V2}/executions/search?filters[namespace][EQUALS]=kill&filters[flowId][EQUALS]=sleeper`)).body.results;
     expect(ended).toBeDefined();
 
     const again = await kill(ended.id);
@@ -123,7 +182,12 @@ describe('Kestra 2.x execution kill over HTTP', () => {
   });
 });
 
-/** The pid files the flow's tasks wrote: one per task that started. */
-function pidFiles(dir: string): string[] {
-  return readdirSync(dir).filter((name) => name.endsWith('.pids'));
+/** The pid files the tasks of flow `flowId` wrote: one per task that started. */
+function pidFiles(dir: string, flowId: string): string[] {
+  return readdirSync(dir).filter((name) => name.startsWith(`${flowId}-`) && name.endsWith('.pids'));
+}
+
+/** The pids of every task of `flowId` that started. */
+function pidsOf(dir: string, flowId: string): number[] {
+  return pidFiles(dir, flowId).flatMap((file) => readFileSync(join(dir, file), 'utf8').trim().split(' ').map(Number));
 }

@@ -5,7 +5,9 @@ import {
   type Operation,
   type OperationError,
   type OperationKind,
+  type OperationTarget,
   type PartOutcome,
+  isExecutionTarget,
 } from '../../domain/operation';
 import type { TriggerRef } from '../../domain/trigger-state';
 import type { OperationStore } from '../../ports';
@@ -31,10 +33,18 @@ export interface OperationItem {
   expiresAt: number;
 }
 
+/** A part: the triggers of a trigger operation, or the execution ids of an execution operation (ids alone, the smaller item). */
 interface PartItem {
   id: string;
-  triggers: TriggerRef[];
+  triggers?: TriggerRef[];
+  executionIds?: string[];
   expiresAt: number;
+}
+
+function partItemOf(id: string, targets: OperationTarget[], expiresAt: number): PartItem {
+  const executionIds = targets.flatMap((target) => (isExecutionTarget(target) ? [target.executionId] : []));
+  if (executionIds.length) return { id, executionIds, expiresAt };
+  return { id, triggers: targets as TriggerRef[], expiresAt };
 }
 
 /** A part's key: operation ids are base62, so `/` cannot occur in them. */
@@ -50,9 +60,9 @@ export class DynamoOperationStore implements OperationStore {
     private readonly table: string,
   ) {}
 
-  async create(operation: Operation, parts: TriggerRef[][]): Promise<void> {
+  async create(operation: Operation, parts: OperationTarget[][]): Promise<void> {
     const expiresAt = Math.ceil(operation.expiresAtMs / 1000);
-    const partItems: PartItem[] = parts.map((triggers, i) => ({ id: partKey(operation.id, i), triggers, expiresAt }));
+    const partItems: PartItem[] = parts.map((targets, i) => partItemOf(partKey(operation.id, i), targets, expiresAt));
     const batches: PartItem[][] = [];
     for (let i = 0; i < partItems.length; i += 25) batches.push(partItems.slice(i, i + 25));
     await mapLimit(batches, 4, (batch) => this.writeBatch(batch));
@@ -77,9 +87,11 @@ export class DynamoOperationStore implements OperationStore {
     return item?.kind ? toOperation(item) : undefined;
   }
 
-  async part(id: string, part: number): Promise<TriggerRef[] | undefined> {
+  async part(id: string, part: number): Promise<OperationTarget[] | undefined> {
     const out = await this.client.send(new GetCommand({ TableName: this.table, Key: { id: partKey(id, part) }, ConsistentRead: true }));
-    return (out.Item as PartItem | undefined)?.triggers;
+    const item = out.Item as PartItem | undefined;
+    if (!item) return undefined;
+    return item.executionIds ? item.executionIds.map((executionId) => ({ executionId })) : (item.triggers ?? []);
   }
 
   async recordPart(id: string, outcome: PartOutcome, at: string): Promise<boolean> {

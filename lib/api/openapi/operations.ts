@@ -152,6 +152,16 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     tag: 'Kestra 2.x',
     responses: ok('The execution: KILLED, or KILLING while its tasks stop (its worker then ends it KILLED).', apiExecution),
   },
+  'DELETE /{tenant}/executions/kill/by-ids': {
+    summary: 'Kill the executions listed, in the background (Kestra 2.x)',
+    tag: 'Kestra 2.x',
+    responses: accepted,
+  },
+  'DELETE /{tenant}/executions/kill/by-query': {
+    summary: 'Kill the unfinished executions matching filters[FIELD][OP]=VALUE, in the background (Kestra 2.x)',
+    tag: 'Kestra 2.x',
+    responses: accepted,
+  },
   'GET /{tenant}/executions/{executionId}/follow': {
     summary: 'Follow an execution as server-sent events (Kestra 2.x; on AWS a window of about 25 s, then reconnect)',
     tag: 'Kestra 2.x',

@@ -323,7 +323,16 @@ export const asyncOperationResponse = named(
   "Kestra 2.x's answer to a bulk action carried out in the background: follow it with GET /api/v1/{tenant}/operations/{operationId} (ours).",
 );
 
-const operationKind = z.enum(['BACKFILL_PAUSE', 'BACKFILL_UNPAUSE', 'BACKFILL_DELETE', 'TRIGGER_DISABLE', 'TRIGGER_ENABLE']);
+const operationKind = z.enum([
+  'BACKFILL_PAUSE',
+  'BACKFILL_UNPAUSE',
+  'BACKFILL_DELETE',
+  'TRIGGER_DISABLE',
+  'TRIGGER_ENABLE',
+  'EXECUTION_KILL',
+  'EXECUTION_RESTART',
+  'EXECUTION_REPLAY',
+]);
 
 export const operationView = named(
   z.object({
@@ -332,14 +341,19 @@ export const operationView = named(
     totalItems: z.number().int(),
     done: z.number().int(),
     failed: z.number().int(),
-    errors: z.array(z.object({ namespace: z.string(), flowId: z.string(), triggerId: z.string(), message: z.string() })),
+    errors: z.array(
+      z.union([
+        z.object({ namespace: z.string(), flowId: z.string(), triggerId: z.string(), message: z.string() }),
+        z.object({ executionId: z.string(), message: z.string() }),
+      ]),
+    ),
     errorsOmitted: z.number().int(),
     state: z.enum(['RUNNING', 'SUCCESS', 'FAILED']),
     createdAt: dateTime,
     endedAt: dateTime.optional(),
   }),
   'Operation',
-  'Ours: how a bulk action is going (RUNNING until every trigger was handled; then SUCCESS, or FAILED if any could not be changed, `errors` saying which and why).',
+  'Ours: how a bulk action is going (RUNNING until every trigger or execution was handled; then SUCCESS, or FAILED if any could not be changed, `errors` saying which and why).',
 );
 
 /** The compiler checks that a response type fits its schema: a type drifting from its schema fails `npm run typecheck`. */

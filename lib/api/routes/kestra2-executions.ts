@@ -4,17 +4,22 @@
  * `toKestra2ErrorResponse`), and the two follows as `text/event-stream` (lib/app/follow.ts).
  */
 import { killExecution } from '../../app/execution-kill';
+import { startOperation } from '../../app/operations';
 import { openExecutionFollow, openLogFollow } from '../../app/follow';
-import { asSeen } from '../../domain/execution';
+import { type StateType, asSeen } from '../../domain/execution';
 import { ExecutionNotFoundError } from '../../domain/errors';
 import { type HttpRequest, type HttpResponse, eventStream, json, noContent } from '../http';
 import { toApiExecution } from '../kestra2/api-execution';
 import { KESTRA2_BASE } from '../kestra2/tenant';
-import { pathParam } from '../params';
+import { executionsSelectedByQuery } from '../kestra2/execution-selection';
+import { jsonBody, pathParam } from '../params';
 import type { Route } from '../router';
-import { logFollowQuery, parseQuery } from '../schemas';
+import { executionIdsBody, logFollowQuery, parseBody, parseQuery } from '../schemas';
 import { serverSentEvents } from '../server-sent-events';
 import { logDownloadHandler, logListHandler } from './executions';
+
+/** What a kill by query selects: the executions not ended. */
+const UNFINISHED: readonly StateType[] = ['CREATED', 'RUNNING', 'RESTARTED'];
 
 const notFound = (executionId: string) => new ExecutionNotFoundError(`Execution ${executionId} not found`);
 
@@ -46,6 +51,21 @@ export const kestra2ExecutionRoutes: Route[] = [
       const { execution } = await killExecution(deps, executionId, `asked by DELETE ${KESTRA2_BASE}/executions/${executionId}/actions/kill`);
       return json(200, toApiExecution(execution, deps.clock.now()));
     },
+  },
+  {
+    method: 'DELETE',
+    path: '/executions/kill/by-ids',
+    handler: async (deps, request) => {
+      const ids = parseBody(executionIdsBody, jsonBody(request));
+      return json(202, await startOperation(deps, { kind: 'EXECUTION_KILL', targets: ids.map((executionId) => ({ executionId })) }, 'body'));
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/executions/kill/by-query',
+    // The unfinished ones: an ended execution has nothing to kill.
+    handler: async (deps, request) =>
+      json(202, await startOperation(deps, { kind: 'EXECUTION_KILL', targets: await executionsSelectedByQuery(deps, request, UNFINISHED) }, 'filters')),
   },
   {
     method: 'GET',

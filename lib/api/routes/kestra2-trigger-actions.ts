@@ -41,13 +41,13 @@ const backfillBulkRoutes: Route[] = Object.entries(BACKFILL_KINDS).flatMap(([nam
   {
     method: 'POST',
     path: `/triggers/backfill/${name}/by-triggers`,
-    handler: async (deps, request) => accepted(deps, { kind, triggers: parseBody(triggerRefsBody, jsonBody(request)) }, 'body'),
+    handler: async (deps, request) => accepted(deps, { kind, targets: parseBody(triggerRefsBody, jsonBody(request)) }, 'body'),
   },
   {
     method: 'POST',
     path: `/triggers/backfill/${name}/by-query`,
     // Only triggers with a backfill: the others have nothing to pause, resume or delete.
-    handler: async (deps, request) => accepted(deps, { kind, triggers: await selectedByQuery(deps, request, 'backfill') }, 'filters'),
+    handler: async (deps, request) => accepted(deps, { kind, targets: await selectedByQuery(deps, request, 'backfill') }, 'filters'),
   },
 ]);
 
@@ -67,7 +67,7 @@ export const kestra2TriggerActionRoutes: Route[] = [
     path: '/triggers/set-disabled/by-triggers',
     handler: async (deps, request) => {
       const { triggers, disabled, recoverMissedSchedules } = parseBody(kestra2SetDisabledByTriggersBody, jsonBody(request));
-      return accepted(deps, { kind: disabled ? 'TRIGGER_DISABLE' : 'TRIGGER_ENABLE', triggers, recover: recoverMissedSchedules }, 'triggers');
+      return accepted(deps, { kind: disabled ? 'TRIGGER_DISABLE' : 'TRIGGER_ENABLE', targets: triggers, recover: recoverMissedSchedules }, 'triggers');
     },
   },
   {
@@ -76,7 +76,7 @@ export const kestra2TriggerActionRoutes: Route[] = [
     handler: async (deps, request) => {
       const { disabled, recoverMissedSchedules } = parseQuery(kestra2SetDisabledQuery, request.query);
       const triggers = await selectedByQuery(deps, request, 'any');
-      return accepted(deps, { kind: disabled ? 'TRIGGER_DISABLE' : 'TRIGGER_ENABLE', triggers, recover: recoverMissedSchedules }, 'filters');
+      return accepted(deps, { kind: disabled ? 'TRIGGER_DISABLE' : 'TRIGGER_ENABLE', targets: triggers, recover: recoverMissedSchedules }, 'filters');
     },
   },
   {

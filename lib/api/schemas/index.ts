@@ -9,7 +9,9 @@ import { setDisabledByTriggersBody, triggerRefsBody } from './by-triggers-bodies
 import { executionSearchQuery } from './execution-search-query';
 import { flowSearchQuery } from './flow-search-query';
 import { TRIGGER_FILTERS } from '../kestra2/trigger-filters';
+import { EXECUTION_FILTERS } from '../kestra2/execution-filters';
 import { KESTRA2_SEARCH_SCHEMAS, withFilters } from './kestra2-queries';
+import { executionIdsBody, kestra2ExecutionActionQuery } from './execution-action-bodies';
 import { kestra2SetDisabledByTriggersBody, kestra2SetDisabledQuery, kestra2TriggerActionQuery, setDisabledBody } from './kestra2-trigger-bodies';
 import { logDownloadQuery, logFollowQuery, logSearchQuery } from './log-queries';
 import { flowTriggersQuery, setDisabledQuery, triggerSearchQuery, triggerSelectionQuery } from './trigger-queries';
@@ -19,6 +21,7 @@ import { updateTriggerBody } from './update-trigger-body';
 export { type BackfillFieldsJson, createBackfillBody } from './backfill-body';
 export { setDisabledByTriggersBody, triggerRefsBody } from './by-triggers-bodies';
 export { executionSearchQuery } from './execution-search-query';
+export { executionIdsBody, kestra2ExecutionActionQuery } from './execution-action-bodies';
 export { flowSearchQuery } from './flow-search-query';
 export {
   LOG_SEARCH_EXAMINE_AT_MOST,
@@ -72,6 +75,8 @@ export const REQUEST_SCHEMAS = {
   'POST /{tenant}/triggers/set-disabled/by-triggers': { body: kestra2SetDisabledByTriggersBody },
   'POST /{tenant}/triggers/set-disabled/by-query': { query: withFilters(kestra2SetDisabledQuery, TRIGGER_FILTERS) },
   // lib/api/routes/kestra2-executions.ts
+  'DELETE /{tenant}/executions/kill/by-ids': { body: executionIdsBody },
+  'DELETE /{tenant}/executions/kill/by-query': { query: withFilters(kestra2ExecutionActionQuery, EXECUTION_FILTERS) },
   'GET /{tenant}/logs/{executionId}/download': { query: logDownloadQuery },
   'GET /{tenant}/logs/{executionId}/follow': { query: logFollowQuery },
   ...KESTRA2_SEARCH_SCHEMAS,

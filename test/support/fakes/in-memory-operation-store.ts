@@ -1,5 +1,4 @@
-import { MAX_OPERATION_ERRORS, type Operation, type PartOutcome } from '../../../lib/domain/operation';
-import type { TriggerRef } from '../../../lib/domain/trigger-state';
+import { MAX_OPERATION_ERRORS, type Operation, type OperationTarget, type PartOutcome } from '../../../lib/domain/operation';
 import type { OperationStore } from '../../../lib/ports';
 
 /**
@@ -9,11 +8,11 @@ import type { OperationStore } from '../../../lib/ports';
  */
 export class InMemoryOperationStore implements OperationStore {
   private readonly heads = new Map<string, Operation>();
-  private readonly parts = new Map<string, TriggerRef[]>();
+  private readonly parts = new Map<string, OperationTarget[]>();
   /** When set, the next `recordPart` throws it once (an outage after the part was applied). */
   failNextRecordWith: Error | undefined;
 
-  async create(operation: Operation, parts: TriggerRef[][]): Promise<void> {
+  async create(operation: Operation, parts: OperationTarget[][]): Promise<void> {
     if (this.heads.has(operation.id)) throw new Error(`Operation ${operation.id} exists`);
     for (const [i, triggers] of parts.entries()) this.parts.set(`${operation.id}/${i}`, structuredClone(triggers));
     this.heads.set(operation.id, structuredClone(operation));
@@ -24,7 +23,7 @@ export class InMemoryOperationStore implements OperationStore {
     return head && structuredClone(head);
   }
 
-  async part(id: string, part: number): Promise<TriggerRef[] | undefined> {
+  async part(id: string, part: number): Promise<OperationTarget[] | undefined> {
     const triggers = this.parts.get(`${id}/${part}`);
     return triggers && structuredClone(triggers);
   }

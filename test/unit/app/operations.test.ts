@@ -32,7 +32,7 @@ describe('operations', () => {
 
   /** Starts the operation, then delivers every message it queued, as the queue would. */
   async function run(kind: OperationKind, triggers: TriggerRef[], recover?: boolean | 'BACKFILL') {
-    const started = await startOperation(deps, { kind, triggers, recover }, 'triggers');
+    const started = await startOperation(deps, { kind, targets: triggers, recover }, 'triggers');
     for (const message of deps.operationQueue.sent.filter((m) => m.operationId === started.operationId)) await runOperationPart(deps, message);
     return { started, view: await getOperation(deps, started.operationId) };
   }
@@ -41,7 +41,7 @@ describe('operations', () => {
     it('records the operation, its triggers in parts, and queues one message per part; it is RUNNING until they are applied', async () => {
       const triggers = Array.from({ length: OPERATION_PART_SIZE + 3 }, (_, i) => refOf(`f${i}`));
 
-      const started = await startOperation(deps, { kind: 'BACKFILL_PAUSE', triggers }, 'triggers');
+      const started = await startOperation(deps, { kind: 'BACKFILL_PAUSE', targets: triggers }, 'triggers');
 
       expect(started).toEqual({ operationId: expect.any(String), totalItems: OPERATION_PART_SIZE + 3 });
       expect(deps.operationQueue.sent).toEqual([
@@ -63,13 +63,13 @@ describe('operations', () => {
     });
 
     it('counts a trigger named twice once', async () => {
-      const started = await startOperation(deps, { kind: 'BACKFILL_PAUSE', triggers: [refOf('a'), refOf('b'), refOf('a')] }, 'triggers');
+      const started = await startOperation(deps, { kind: 'BACKFILL_PAUSE', targets: [refOf('a'), refOf('b'), refOf('a')] }, 'triggers');
 
       expect(started.totalItems).toBe(2);
     });
 
     it('ends at once, SUCCESS, when it selects no trigger', async () => {
-      const started = await startOperation(deps, { kind: 'BACKFILL_DELETE', triggers: [] }, 'filters');
+      const started = await startOperation(deps, { kind: 'BACKFILL_DELETE', targets: [] }, 'filters');
 
       expect(started.totalItems).toBe(0);
       expect(deps.operationQueue.sent).toEqual([]);
@@ -79,7 +79,7 @@ describe('operations', () => {
     it(`refuses more than ${MAX_OPERATION_ITEMS} triggers with a validation failure naming the selecting field, recording nothing`, async () => {
       const triggers = Array.from({ length: MAX_OPERATION_ITEMS + 1 }, (_, i) => refOf(`f${i}`));
 
-      const refused = startOperation(deps, { kind: 'TRIGGER_DISABLE', triggers }, 'filters');
+      const refused = startOperation(deps, { kind: 'TRIGGER_DISABLE', targets: triggers }, 'filters');
 
       await expect(refused).rejects.toBeInstanceOf(ValidationError);
       await expect(refused).rejects.toMatchObject({ path: 'filters' });
@@ -90,7 +90,7 @@ describe('operations', () => {
       const triggers = Array.from({ length: OPERATION_PART_SIZE + 2 }, (_, i) => refOf(`f${i}`));
       deps.operationQueue.refuseParts.add(1);
 
-      const started = await startOperation(deps, { kind: 'BACKFILL_PAUSE', triggers }, 'triggers');
+      const started = await startOperation(deps, { kind: 'BACKFILL_PAUSE', targets: triggers }, 'triggers');
 
       expect(await getOperation(deps, started.operationId)).toMatchObject({
         state: 'RUNNING',
@@ -106,7 +106,7 @@ describe('operations', () => {
       const [ref] = await givenTriggers(1);
       deps.operationQueue.failSendWith = new Error('SQS unreachable');
 
-      const started = await startOperation(deps, { kind: 'BACKFILL_PAUSE', triggers: [ref!] }, 'triggers');
+      const started = await startOperation(deps, { kind: 'BACKFILL_PAUSE', targets: [ref!] }, 'triggers');
       const late = await runOperationPart(deps, { operationId: started.operationId, part: 0 });
 
       expect(late).toBe('ALREADY_RECORDED');
@@ -163,7 +163,7 @@ describe('operations', () => {
 
     it('counts a delete redelivered after it was applied but not recorded as done, once (the function died in between)', async () => {
       const refs = await givenTriggers(2);
-      const started = await startOperation(deps, { kind: 'BACKFILL_DELETE', triggers: refs }, 'triggers');
+      const started = await startOperation(deps, { kind: 'BACKFILL_DELETE', targets: refs }, 'triggers');
       deps.operations.failNextRecordWith = new Error('DynamoDB unreachable');
       const message = { operationId: started.operationId, part: 0 };
 
@@ -186,7 +186,7 @@ describe('operations', () => {
 
     it('lets an outage through, recording nothing, so the message comes back', async () => {
       const [ref] = await givenTriggers(1);
-      const started = await startOperation(deps, { kind: 'BACKFILL_PAUSE', triggers: [ref!] }, 'triggers');
+      const started = await startOperation(deps, { kind: 'BACKFILL_PAUSE', targets: [ref!] }, 'triggers');
       deps.triggers.setBackfillPaused = async () => {
         throw new Error('ProvisionedThroughputExceededException');
       };
@@ -211,7 +211,7 @@ describe('operations', () => {
 
     it('answers UNKNOWN for a message of an operation or part it does not know', async () => {
       expect(await runOperationPart(deps, { operationId: 'nope', part: 0 })).toBe('UNKNOWN');
-      const started = await startOperation(deps, { kind: 'BACKFILL_PAUSE', triggers: [refOf('a')] }, 'triggers');
+      const started = await startOperation(deps, { kind: 'BACKFILL_PAUSE', targets: [refOf('a')] }, 'triggers');
       expect(await runOperationPart(deps, { operationId: started.operationId, part: 7 })).toBe('UNKNOWN');
     });
   });
@@ -219,7 +219,7 @@ describe('operations', () => {
   describe('giveUpOperationPart', () => {
     it("records a dead-lettered part's triggers failed with the reason, once, so the operation ends", async () => {
       const refs = await givenTriggers(2);
-      const started = await startOperation(deps, { kind: 'BACKFILL_PAUSE', triggers: refs }, 'triggers');
+      const started = await startOperation(deps, { kind: 'BACKFILL_PAUSE', targets: refs }, 'triggers');
       const message = { operationId: started.operationId, part: 0 };
 
       expect(await giveUpOperationPart(deps, message, 'every delivery failed')).toBe('APPLIED');
@@ -244,7 +244,7 @@ describe('operations', () => {
 
   describe('getOperation', () => {
     it('does not know an operation past its retention, nor an unknown one', async () => {
-      const started = await startOperation(deps, { kind: 'BACKFILL_PAUSE', triggers: [] }, 'triggers');
+      const started = await startOperation(deps, { kind: 'BACKFILL_PAUSE', targets: [] }, 'triggers');
       deps.clock.advance(7 * 24 * 3600_000 + 1000);
 
       await expect(getOperation(deps, started.operationId)).rejects.toBeInstanceOf(OperationNotFoundError);
@@ -255,7 +255,7 @@ describe('operations', () => {
   describe('resendUnrecordedParts', () => {
     it('sends again only the parts not recorded (after a local restart)', async () => {
       const triggers = Array.from({ length: 2 * OPERATION_PART_SIZE + 1 }, (_, i) => refOf(`f${i}`));
-      const started = await startOperation(deps, { kind: 'BACKFILL_PAUSE', triggers }, 'triggers');
+      const started = await startOperation(deps, { kind: 'BACKFILL_PAUSE', targets: triggers }, 'triggers');
       await runOperationPart(deps, { operationId: started.operationId, part: 1 });
       deps.operationQueue.sent.length = 0;
 

@@ -26,7 +26,7 @@ describe('the operations function', () => {
     sqsRecord({ operationId, part: 0 }, { eventSourceARN: QUEUE, ...overrides });
 
   it('applies the part a message names and reports no failure', async () => {
-    const { operationId } = await startOperation(deps, { kind: 'BACKFILL_PAUSE', triggers: [REF] }, 'triggers');
+    const { operationId } = await startOperation(deps, { kind: 'BACKFILL_PAUSE', targets: [REF] }, 'triggers');
 
     const response = await handler(sqsEvent([partRecord(operationId)]));
 
@@ -37,7 +37,7 @@ describe('the operations function', () => {
   });
 
   it('sends a part that failed on an outage back later, the delay doubling with each delivery', async () => {
-    const { operationId } = await startOperation(deps, { kind: 'BACKFILL_PAUSE', triggers: [REF] }, 'triggers');
+    const { operationId } = await startOperation(deps, { kind: 'BACKFILL_PAUSE', targets: [REF] }, 'triggers');
     deps.triggers.setBackfillPaused = async () => {
       throw new Error('throttled');
     };
@@ -62,7 +62,7 @@ describe('the operations function', () => {
   });
 
   it('sends the rest of a batch back rather than start a part this close to its timeout', async () => {
-    const { operationId } = await startOperation(deps, { kind: 'BACKFILL_PAUSE', triggers: [REF] }, 'triggers');
+    const { operationId } = await startOperation(deps, { kind: 'BACKFILL_PAUSE', targets: [REF] }, 'triggers');
     const record = partRecord(operationId);
 
     const response = await handler(sqsEvent([record]), { getRemainingTimeInMillis: () => 5_000 });
@@ -72,7 +72,7 @@ describe('the operations function', () => {
   });
 
   it('records the parts of its dead-letter queue failed, so their operation ends, and applies none of them', async () => {
-    const { operationId } = await startOperation(deps, { kind: 'BACKFILL_PAUSE', triggers: [REF] }, 'triggers');
+    const { operationId } = await startOperation(deps, { kind: 'BACKFILL_PAUSE', targets: [REF] }, 'triggers');
 
     const response = await handler(sqsEvent([partRecord(operationId, { eventSourceARN: DEAD_LETTERS })]));
 
@@ -86,7 +86,7 @@ describe('the operations function', () => {
   });
 
   it('keeps a dead letter it could not record', async () => {
-    const { operationId } = await startOperation(deps, { kind: 'BACKFILL_PAUSE', triggers: [REF] }, 'triggers');
+    const { operationId } = await startOperation(deps, { kind: 'BACKFILL_PAUSE', targets: [REF] }, 'triggers');
     deps.operations.failNextRecordWith = new Error('unreachable');
     const record = partRecord(operationId, { eventSourceARN: DEAD_LETTERS });
 
