@@ -110,4 +110,22 @@ describe("Kestra 2.x's routes against the shapes of Kestra's published document"
     const triggers = await exchange('GET', `/triggers/search?filters[namespace][EQUALS]=${ref.namespace}`, undefined, 'PagedResults<ApiTriggerAndState>');
     expect(triggers.total).toBe(2);
   });
+
+  it('the execution actions: kill one, and kill by ids and by query in the background', async () => {
+    const flow = sleepyMinuteFlow(ref.namespace, 'k2kill').replace('sleep 0.05', 'sleep 600');
+    expect((await product.api.createFlow(flow)).status).toBe(200);
+    const body = { namespace: ref.namespace, flowId: 'k2kill', triggerId: 'schedule', backfill: minuteWindow(1, 4) };
+    await exchange('PUT', '/triggers/backfill/create', { shape: 'ApiCreateBackfillRequest', body }, 'ApiTriggerState');
+    const runningId = await waitFor(async () => {
+      const { body: page } = await product.api.call('GET', `${V2}/executions/search?filters[flowId][EQUALS]=k2kill&filters[state][EQUALS]=RUNNING`);
+      return page.results[0]?.id as string | undefined;
+    }, 30_000);
+    expect(runningId, 'the execution runs').toBeDefined();
+
+    const killed = await exchange('DELETE', `/executions/${runningId}/actions/kill`, undefined, 'ApiExecution');
+    expect(['KILLING', 'KILLED']).toContain(killed.state.current);
+    await exchange('DELETE', '/executions/kill/by-ids', { shape: 'String[]', body: [runningId] }, 'ApiAsyncOperationResponse', 202);
+    await exchange('DELETE', '/executions/kill/by-query?filters[flowId][EQUALS]=k2kill', undefined, 'ApiAsyncOperationResponse', 202);
+    expect(await waitFor(async () => (await product.api.call('GET', `${V2}/executions/${runningId}`)).body.state.current === 'KILLED', 15_000)).toBe(true);
+  });
 });

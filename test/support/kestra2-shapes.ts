@@ -203,6 +203,8 @@ export const KESTRA2_SHAPES = {
   },
   ApiTriggerId: triggerId,
   'ApiTriggerId[]': { type: 'array', items: triggerId },
+  /** The execution actions' `by-ids` body: a list of execution ids. */
+  'String[]': { type: 'array', items: { type: 'string' } },
   ApiDisableTriggerRequest: {
     type: 'object',
     properties: { namespace: { type: 'string' }, flowId: { type: 'string' }, triggerId: { type: 'string' }, disabled: { type: 'boolean' } },
