@@ -121,6 +121,9 @@ export type KillResult =
   | { outcome: 'FINISHED'; stored: StoredExecution }
   | { outcome: 'MISSING' };
 
+/** What restarting an execution came to: RESTARTED (queue it), NOT_RESTARTABLE (not FAILED or KILLED: its state says why), or MISSING. */
+export type RestartResult = { outcome: 'RESTARTED'; stored: StoredExecution } | { outcome: 'NOT_RESTARTABLE'; stored: StoredExecution } | { outcome: 'MISSING' };
+
 export type ClaimResult =
   | { outcome: 'CLAIMED'; stored: StoredExecution }
   | { outcome: 'FINISHED'; stored: StoredExecution }
@@ -195,6 +198,14 @@ export interface ExecutionStore {
   requestKill(id: string, request: KillRequest, now: Date): Promise<KillResult>;
   /** The kill request stored with the execution, if any (a strongly consistent read of two attributes). */
   killRequestOf(id: string): Promise<KillRequest | undefined>;
+  /**
+   * Puts a FAILED or KILLED execution back to run again in place, in one write conditional on the
+   * state read: RESTARTED (see `restartedState`), back in the unfinished index under its trigger's
+   * live owner (what the sweep reads whether or not a backfill is active), its kill request, released
+   * runs and kept log lines (`logs`: the caller moves them to the LogStore first) forgotten. The
+   * caller queues it; a worker claims it as a CREATED one.
+   */
+  restart(id: string, now: Date): Promise<RestartResult>;
   /** Saves a terminal state (and `stored.logs`, if any) and releases the lease; returns false if the lease was lost. */
   finish(stored: StoredExecution, leaseToken: string): Promise<boolean>;
   /** Gives the lease up early (after an infrastructure error) so a redelivery can take the execution over at once. */

@@ -31,13 +31,15 @@ export interface FunctionAccess {
 }
 
 const FUNCTION_ACCESS: Record<FunctionModule, FunctionAccess> = {
-  // Flows CRUD, backfill create/pause/resume/delete, executions and logs read, and the kill of an
-  // execution (its kill request, or the execution written KILLED with its log line and ledger slot).
-  // It queues no execution (dispatch and tick do), only the parts of the bulk operations it records.
+  // Flows CRUD, backfill create/pause/resume/delete, executions and logs read, and the kill, restart
+  // and replay of one execution (a kill request, or the execution written KILLED with its log line and
+  // ledger slot; a restarted or new execution, queued on the live lane); the parts of the bulk
+  // operations it records.
   api: {
     readTables: [],
     writeTables: ['flows', 'triggers', 'executions', 'logs', 'operations'],
-    sendsTo: [],
+    // An execution restarted or replayed by one request (the live lane: a person asked for it).
+    sendsTo: ['live'],
     queuesOperations: true,
     stateMachineActions: ['states:StartExecution', 'states:SendTaskSuccess'],
     stopsExecutions: true,
@@ -103,12 +105,14 @@ const FUNCTION_ACCESS: Record<FunctionModule, FunctionAccess> = {
   // Bulk operations (consumes the operations queue and its dead-letter queue through event sources):
   // pauses (triggers), resumes (SendTaskSuccess), deletes backfills (StopExecution, their ledger pages
   // in the executions table), switches triggers, backfilling missed ticks on request (StartExecution);
-  // kills executions (their kill request, or the execution written KILLED with its log line);
+  // kills, restarts and replays executions (a kill request, or the execution written KILLED with its
+  // log line; a restarted or new execution, queued);
   // records each part's outcome.
   operations: {
     readTables: ['flows'],
     writeTables: ['triggers', 'executions', 'logs', 'operations'],
-    sendsTo: [],
+    // Executions restarted or replayed in bulk (the live lane).
+    sendsTo: ['live'],
     stateMachineActions: ['states:StartExecution', 'states:SendTaskSuccess'],
     stopsExecutions: true,
   },

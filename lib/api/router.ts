@@ -1,5 +1,5 @@
 import type { Settings } from '../config';
-import type { BackfillWorkflows, Clock, DispatchLedger, ExecutionStore, FlowStore, LogStore, OperationQueue, OperationStore, TriggerStore } from '../ports';
+import type { BackfillWorkflows, Clock, DispatchLedger, ExecutionQueue, ExecutionStore, FlowStore, LogStore, OperationQueue, OperationStore, TriggerStore } from '../ports';
 import { ValidationError } from '../domain/flow/errors';
 import { toErrorResponse } from './error-response';
 import { toKestra2ErrorResponse } from './kestra2/error-response';
@@ -26,7 +26,7 @@ export interface ApiDeps {
   flows: FlowStore;
   triggers: TriggerStore;
   /** Reads, and the kill of an execution (a kill request, or the execution written KILLED). */
-  executions: Pick<ExecutionStore, 'get' | 'search' | 'statesByTick' | 'countRunning' | 'requestKill' | 'createIfAbsent'>;
+  executions: Pick<ExecutionStore, 'get' | 'search' | 'statesByTick' | 'countRunning' | 'requestKill' | 'createIfAbsent' | 'restart'>;
   ledger: Pick<DispatchLedger, 'read' | 'remove' | 'markEnded'>;
   /** Reads, and the line a kill writes for an execution it ends itself. */
   logs: Pick<LogStore, 'list' | 'append'>;
@@ -34,6 +34,8 @@ export interface ApiDeps {
   /** Kestra 2.x's asynchronous bulk actions: recorded here, their parts queued for functions/operations.ts. */
   operations: Pick<OperationStore, 'create' | 'get' | 'recordPart'>;
   operationQueue: Pick<OperationQueue, 'send'>;
+  /** An execution restarted or replayed by one request is queued here (the live lane). */
+  queue: Pick<ExecutionQueue, 'send'>;
 }
 
 export type RouteHandler = (deps: ApiDeps, request: HttpRequest, params: Record<string, string>) => Promise<HttpResponse>;

@@ -1,6 +1,6 @@
 import { DomainError, NoBackfillError, NotFoundError, OperationNotFoundError } from '../domain/errors';
 import { ValidationError, isValidationError } from '../domain/flow/errors';
-import { randomId } from '../domain/ids';
+import { derivedId, randomId } from '../domain/ids';
 import {
   MAX_OPERATION_ITEMS,
   type MissedScheduleRecovery,
@@ -21,6 +21,7 @@ import type { TriggerRef } from '../domain/trigger-state';
 import type { Clock, OperationMessage, OperationQueue, OperationStore } from '../ports';
 import { type DeleteBackfillDeps, type PauseBackfillDeps, type UnpauseBackfillDeps, deleteBackfill, pauseBackfill, unpauseBackfill } from './backfill-control';
 import { type KillExecutionDeps, killExecution } from './execution-kill';
+import { type ReplayExecutionDeps, type RestartExecutionDeps, replayExecution, restartExecution } from './execution-rerun';
 import { type SwitchTriggerDeps, switchTrigger } from './trigger-switch';
 
 /** The operation's answer to the request: Kestra 2.x's `ApiAsyncOperationResponse`. */
@@ -113,7 +114,9 @@ export type RunOperationDeps = PauseBackfillDeps &
   UnpauseBackfillDeps &
   DeleteBackfillDeps &
   SwitchTriggerDeps &
-  KillExecutionDeps & {
+  KillExecutionDeps &
+  RestartExecutionDeps &
+  ReplayExecutionDeps & {
     operations: Pick<OperationStore, 'get' | 'part' | 'recordPart'>;
   };
 
@@ -162,6 +165,12 @@ async function applyToExecution(deps: RunOperationDeps, operation: Operation, ex
   switch (operation.kind) {
     case 'EXECUTION_KILL':
       await killExecution(deps, executionId, by, { sameRequesterAgain: true });
+      return;
+    case 'EXECUTION_RESTART':
+      await restartExecution(deps, executionId, { doneIfRestartedSince: operation.createdAt });
+      return;
+    case 'EXECUTION_REPLAY':
+      await replayExecution(deps, executionId, derivedId('replay', operation.id, executionId));
       return;
     default:
       throw new ValidationError('kind', `${operation.kind} does not act on executions`);

@@ -231,9 +231,11 @@ async function requeueUnfinished(deps: SweepDeps, owner: string, lane: Execution
       if (lease.leaseUntilMs <= now.getTime()) stuck.push(id);
       continue;
     }
-    // CREATED: queued by whoever created it; stuck only once it has waited longer than a message may.
+    // CREATED or RESTARTED: queued by whoever created or restarted it; stuck only once it has waited
+    // longer than a message may since then.
     const stored = await deps.executions.get(id);
-    if (stored && Date.parse(stored.execution.state.startDate) <= staleBefore) stuck.push(id);
+    const queuedAt = stored?.execution.state.histories.at(-1)?.date ?? stored?.execution.state.startDate;
+    if (queuedAt !== undefined && Date.parse(queuedAt) <= staleBefore) stuck.push(id);
   }
   await deps.queue.send(
     stuck.map((executionId) => ({ executionId })),

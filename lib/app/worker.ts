@@ -414,7 +414,7 @@ function startTaskRun(execution: Execution, task: Task, at: Date): TaskRun {
 function templateVariables(flow: Flow, execution: Execution, task: Task, taskRun: TaskRun): Record<string, unknown> {
   const variables: Record<string, unknown> = {
     flow: { id: flow.id, namespace: flow.namespace, revision: flow.revision },
-    execution: { id: execution.id, startDate: execution.state.startDate, originalId: execution.id },
+    execution: { id: execution.id, startDate: execution.state.startDate, originalId: execution.replayOf?.id ?? execution.id },
     inputs: execution.inputs,
     labels: Object.fromEntries(execution.labels.map((l) => [l.key, l.value])),
     task: { id: task.id, type: task.type },

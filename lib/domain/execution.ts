@@ -80,6 +80,11 @@ export interface Execution {
   state: ExecutionState;
   trigger?: ExecutionTrigger;
   taskRunList: TaskRun[];
+  /**
+   * A replay's original (Kestra's `originalId` and `metadata.originalCreatedDate`): stored on replays
+   * only, so other documents stay as small as before; `toKestraExecution` answers it as Kestra's fields.
+   */
+  replayOf?: { id: string; createdDate: string };
 }
 
 /** Kestra's `ExecutionMetadata`. */
@@ -144,24 +149,40 @@ export function killedState(state: ExecutionState, killed: KillRequest, at: Date
 
 /**
  * The execution as the API answers it (`KestraExecution`), at `now`: never deleted (executions are
- * not soft-deleted here), its own original (nothing replays executions yet), created at its first
- * transition, from its latest run (1 before any run), and an unfinished state's `duration` counted
- * up to now, as Kestra's `State` does.
+ * not soft-deleted here), its own original unless it is a replay (then the execution it replays, and
+ * that one's creation), created at its first transition, from its latest run (1 before any run), and
+ * an unfinished state's `duration` counted up to now, as Kestra's `State` does.
  */
 export function toKestraExecution(execution: Execution, now: Date): KestraExecution {
-  const state = execution.state.endDate
-    ? execution.state
-    : { ...execution.state, duration: isoDuration(now.getTime() - Date.parse(execution.state.startDate)) };
+  const { replayOf, ...document } = execution;
+  const state = document.state.endDate ? document.state : { ...document.state, duration: isoDuration(now.getTime() - Date.parse(document.state.startDate)) };
   return {
-    ...execution,
+    ...document,
     state,
-    originalId: execution.id,
+    originalId: replayOf?.id ?? document.id,
     deleted: false,
     metadata: {
-      originalCreatedDate: execution.state.histories[0]?.date ?? execution.state.startDate,
-      attemptNumber: Math.max(1, runsStarted(execution)),
+      originalCreatedDate: replayOf?.createdDate ?? createdDateOf(document),
+      attemptNumber: Math.max(1, runsStarted(document)),
     },
   };
+}
+
+/** When the execution was created: its first transition. */
+export function createdDateOf(execution: Execution): string {
+  return execution.state.histories[0]?.date ?? execution.state.startDate;
+}
+
+/** States an execution may be restarted from, in place (Kestra restarts failed and killed ones). */
+export const RESTARTABLE_STATES: ReadonlySet<StateType> = new Set(['FAILED', 'KILLED']);
+
+/**
+ * The state of an ended execution put back to run again in place, at `at`: RESTARTED, without its
+ * end; the worker that takes it moves it to RUNNING (a new run: `metadata.attemptNumber` grows).
+ */
+export function restartedState(state: ExecutionState, at: Date): ExecutionState {
+  const { endDate: _endDate, duration: _duration, ...running } = state;
+  return { ...running, current: 'RESTARTED', histories: [...state.histories, { state: 'RESTARTED', date: at.toISOString() }] };
 }
 
 /** Where an execution came from, kept beside the Kestra document for searching and progress. */

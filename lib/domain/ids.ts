@@ -34,3 +34,11 @@ export function tickExecutionId(owner: string, tickMs: number): string {
 export function liveOwner(ref: { namespace: string; flowId: string; triggerId: string }): string {
   return `live:${ref.namespace}|${ref.flowId}|${ref.triggerId}`;
 }
+
+/**
+ * An id derived from its parts (e.g. a bulk operation and the execution it replays), so that a
+ * redelivered message can only ever name the same new execution.
+ */
+export function derivedId(...parts: string[]): string {
+  return base62(createHash('sha256').update(parts.join('/')).digest());
+}

@@ -163,22 +163,28 @@ describe('state machine role', () => {
 });
 
 describe('function grants', () => {
-  it('api: writes flows, triggers, operations, and executions and logs (the kill of an execution); starts, resumes and stops backfill executions; queues operation parts only', () => {
+  it('api: writes flows, triggers, operations, and executions and logs (kills); starts, resumes and stops backfill executions; queues operation parts and, on the live queue, restarted and replayed executions', () => {
     expect(tableAccess('api')).toEqual({ flows: 'write', triggers: 'write', executions: 'write', logs: 'write', operations: 'write' });
     expect(grantsOf('api', 'states')).toEqual(
       ['states:SendTaskSuccess → stateMachine', 'states:StartExecution → stateMachine', 'states:StopExecution → executions of stateMachine'].sort(),
     );
     expect(grantsOf('api', 'sqs')).toEqual([
+      'sqs:GetQueueAttributes → live queue',
       'sqs:GetQueueAttributes → operations queue',
+      'sqs:GetQueueUrl → live queue',
       'sqs:GetQueueUrl → operations queue',
+      'sqs:SendMessage → live queue',
       'sqs:SendMessage → operations queue',
     ]);
   });
 
-  it('operations: consumes the operations queue and its dead-letter queue (no SendMessage), reads flows, writes triggers, executions (ledger pages, kills), logs (the line a kill writes) and operations; starts, resumes and stops backfill executions', () => {
+  it('operations: consumes the operations queue and its dead-letter queue, sends restarted and replayed executions to the live queue, reads flows, writes triggers, executions (ledger pages, kills), logs (the line a kill writes) and operations; starts, resumes and stops backfill executions', () => {
     expect(tableAccess('operations')).toEqual({ flows: 'read', triggers: 'write', executions: 'write', logs: 'write', operations: 'write' });
     const consume = ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'];
-    expect(grantsOf('operations', 'sqs')).toEqual([...consume.map((a) => `${a} → operations dlq`), ...consume.map((a) => `${a} → operations queue`)].sort());
+    const send = ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'];
+    expect(grantsOf('operations', 'sqs')).toEqual(
+      [...consume.map((a) => `${a} → operations dlq`), ...consume.map((a) => `${a} → operations queue`), ...send.map((a) => `${a} → live queue`)].sort(),
+    );
     expect(grantsOf('operations', 'states')).toEqual(
       ['states:SendTaskSuccess → stateMachine', 'states:StartExecution → stateMachine', 'states:StopExecution → executions of stateMachine'].sort(),
     );

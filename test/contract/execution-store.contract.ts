@@ -473,6 +473,58 @@ export function describeExecutionStoreContract(name: string, makeStore: (options
       });
     });
 
+    describe('restart', () => {
+      const LATER = new Date(NOW.getTime() + 5000);
+      const LIVE = 'live:dev|reports|hourly';
+
+      it.each(['FAILED', 'KILLED'] as const)('puts a %s execution back, RESTARTED without its end, unfinished under its live owner: the next claim runs it again', async (state) => {
+        await created({ id: 'e1', backfillId: 'bf1', tickMs: T0 });
+        await finished('e1', state);
+
+        const result = await store.restart('e1', LATER);
+
+        expect(result.outcome).toBe('RESTARTED');
+        const { execution } = (await store.get('e1'))!;
+        expect(execution.state.current).toBe('RESTARTED');
+        expect(execution.state.endDate).toBeUndefined();
+        expect(execution.state.histories.map((h) => h.state)).toEqual(['CREATED', 'RUNNING', state, 'RESTARTED']);
+        expect(await store.unfinishedOf(LIVE, 10)).toEqual(['e1']);
+        const claim = await store.claim('e1', 'w2', LATER.getTime() + LEASE_MS, LATER);
+        expect(claim.outcome === 'CLAIMED' && claim.stored.execution.state.histories.map((h) => h.state)).toEqual([
+          'CREATED',
+          'RUNNING',
+          state,
+          'RESTARTED',
+          'RUNNING',
+        ]);
+      });
+
+      it('forgets the kill request of a killed execution, so its new run is not taken for killed', async () => {
+        await created({ id: 'e1' });
+        await store.requestKill('e1', { at: NOW.toISOString(), by: 'a test' }, NOW);
+
+        await store.restart('e1', LATER);
+
+        expect(await store.killRequestOf('e1')).toBeUndefined();
+        expect((await store.get('e1'))!.killed).toBeUndefined();
+      });
+
+      it('refuses a SUCCESS, a running or a queued execution, changing nothing; MISSING for an unknown one', async () => {
+        await created({ id: 'ok' });
+        await finished('ok', 'SUCCESS');
+        await created({ id: 'running' });
+        await claimed('running', 'w1');
+        await created({ id: 'queued' });
+
+        for (const id of ['ok', 'running', 'queued']) {
+          const before = await store.get(id);
+          expect((await store.restart(id, LATER)).outcome).toBe('NOT_RESTARTABLE');
+          expect(await store.get(id)).toEqual(before);
+        }
+        expect((await store.restart('nope', LATER)).outcome).toBe('MISSING');
+      });
+    });
+
     describe('leasesOf and unfinishedOf (what the sweep reads)', () => {
       it('gives the state and lease end of the ids that exist', async () => {
         await created({ id: 'queued', backfillId: 'bf1', tickMs: T0 });

@@ -2,6 +2,7 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { type Execution, type ExecutionOrigin, type KillRequest, TERMINAL_STATES } from '../../domain/execution';
 import type { LogEntry, LogLine, StoredExecution } from '../../ports';
+import { liveOwner } from '../../domain/ids';
 import { type Item, n, num, s, str } from './client';
 import { EXECUTION_KILL_BY, EXECUTION_KILL_FLAG, flowKey, shardOf, tickOwnerKey } from './tables';
 
@@ -34,6 +35,18 @@ function shardKey(owner: string, id: string): string {
 /** The owner of an unfinished execution in the unfinished index. */
 function pendingOwnerOf(origin: ExecutionOrigin): string {
   return origin.backfillId ?? origin.liveOwner ?? NO_BACKFILL_OWNER;
+}
+
+/**
+ * The unfinished index's attributes of a restarted execution: under its trigger's live owner (or none's),
+ * which the sweep reads whatever became of the backfill that made it.
+ */
+export function restartedPendingAttributes(stored: StoredExecution): Item {
+  const { execution, origin } = stored;
+  const trigger = execution.trigger;
+  const owner =
+    origin.liveOwner ?? (trigger ? liveOwner({ namespace: execution.namespace, flowId: execution.flowId, triggerId: trigger.id }) : NO_BACKFILL_OWNER);
+  return { pendingShard: s(shardKey(owner, execution.id)), pendingTick: s(pendingTick(origin, execution.id)) };
 }
 
 /** The primary key of an execution's item. */

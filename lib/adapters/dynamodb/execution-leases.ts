@@ -1,8 +1,8 @@
 import { GetItemCommand, PutItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type KillRequest, type StateType, TERMINAL_STATES, killedState, transition } from '../../domain/execution';
-import type { ClaimResult, KillResult, StoredExecution } from '../../ports';
+import { type KillRequest, RESTARTABLE_STATES, type StateType, TERMINAL_STATES, killedState, restartedState, transition } from '../../domain/execution';
+import type { ClaimResult, KillResult, RestartResult, StoredExecution } from '../../ports';
 import { type Item, batchGet, isConditionFailed, n, num, s, str, whenConditionHolds } from './client';
-import { documentUpdate, encodeLogs, executionKey, fromExecutionItem, isExecutionItem, killRequestOfItem, toExecutionItem } from './execution-item';
+import { documentUpdate, encodeLogs, executionKey, fromExecutionItem, isExecutionItem, killRequestOfItem, restartedPendingAttributes, toExecutionItem } from './execution-item';
 import { EXECUTION_KILL_BY, EXECUTION_KILL_FLAG } from './tables';
 
 /** Tries of a kill request whose condition failed because the execution moved meanwhile (claimed, say). */
@@ -96,6 +96,45 @@ export class ExecutionLeases {
       if (written) return { outcome: 'KILLED', stored: ended };
     }
     throw new Error(`Could not record the kill of execution ${id}: it kept changing (${KILL_ATTEMPTS} attempts)`);
+  }
+
+  async restart(id: string, now: Date): Promise<RestartResult> {
+    const item = await this.read(id);
+    if (!item || !isExecutionItem(item)) return { outcome: 'MISSING' };
+    const stored = fromExecutionItem(item);
+    const state = stored.execution.state.current;
+    if (!RESTARTABLE_STATES.has(state)) return { outcome: 'NOT_RESTARTABLE', stored };
+    const { killed: _killed, releasedRuns: _released, logs: _logs, ...kept } = stored;
+    const restarted: StoredExecution = { ...kept, execution: { ...stored.execution, state: restartedState(stored.execution.state, now) } };
+    const doc = documentUpdate(restarted.execution);
+    const pending = restartedPendingAttributes(restarted);
+    const written = await whenConditionHolds(() =>
+      this.client.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: executionKey(id),
+          UpdateExpression:
+            `SET #state = :restarted, ${doc.set}, pendingShard = :pendingShard, pendingTick = :pendingTick ` +
+            `REMOVE ${doc.remove}, ${EXECUTION_KILL_FLAG}, ${EXECUTION_KILL_BY}, releasedRuns, logz, leaseToken, leaseUntil`,
+          ConditionExpression: '#state = :old AND attribute_not_exists(leaseToken)',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: {
+            ':restarted': s('RESTARTED'),
+            ':old': s(state),
+            ':pendingShard': pending.pendingShard as Item[string],
+            ':pendingTick': pending.pendingTick as Item[string],
+            ...doc.values,
+          },
+        }),
+      ),
+    );
+    if (written) return { outcome: 'RESTARTED', stored: restarted };
+    // Moved meanwhile, or this very write landed and its answer was lost (then the stored state is ours).
+    const after = await this.read(id);
+    if (!after) return { outcome: 'MISSING' };
+    const current = fromExecutionItem(after);
+    const ours = JSON.stringify(current.execution.state) === JSON.stringify(restarted.execution.state);
+    return ours ? { outcome: 'RESTARTED', stored: current } : { outcome: 'NOT_RESTARTABLE', stored: current };
   }
 
   async killRequestOf(id: string): Promise<KillRequest | undefined> {

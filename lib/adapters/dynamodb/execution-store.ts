@@ -2,7 +2,7 @@ import { GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/cl
 import type { KillRequest, StateType } from '../../domain/execution';
 import type { SearchLimits } from '../../domain/search-limits';
 import type { TriggerRef } from '../../domain/trigger-state';
-import type { ClaimResult, ExecutionQuery, ExecutionSearchResult, ExecutionStore, KillResult, StoredExecution } from '../../ports';
+import type { ClaimResult, ExecutionQuery, ExecutionSearchResult, ExecutionStore, KillResult, RestartResult, StoredExecution } from '../../ports';
 import { batchWrite, whenConditionHolds } from './client';
 import { executionKey, flowRegistryItem, fromExecutionItem, isExecutionItem, toExecutionItem } from './execution-item';
 import { flowKey } from './tables';
@@ -98,6 +98,10 @@ export class DynamoExecutionStore implements ExecutionStore {
 
   async killRequestOf(id: string): Promise<KillRequest | undefined> {
     return this.leases.killRequestOf(id);
+  }
+
+  async restart(id: string, now: Date): Promise<RestartResult> {
+    return this.leases.restart(id, now);
   }
 
   async releaseLease(id: string, leaseToken: string): Promise<void> {

@@ -55,7 +55,8 @@ const KESTRA_STATES = [
   'BREAKPOINT',
   'RESUBMITTED',
 ];
-const OUR_STATES: readonly StateType[] = ['CREATED', 'RUNNING', 'SUCCESS', 'FAILED', 'KILLED'];
+// The states stored (KILLING never is: a running execution asked to stop stays RUNNING until it ends KILLED).
+const OUR_STATES: readonly StateType[] = ['CREATED', 'RUNNING', 'RESTARTED', 'SUCCESS', 'FAILED', 'KILLED'];
 
 /** Kestra's scopes: ours are all USER executions (none of Kestra's own SYSTEM flows run here). */
 const SCOPES = ['USER', 'SYSTEM'];

@@ -162,6 +162,28 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     tag: 'Kestra 2.x',
     responses: accepted,
   },
+  'POST /{tenant}/executions/{executionId}/restart': {
+    summary: 'Restart a FAILED or KILLED execution in place: a new run of its tasks (Kestra 2.x; 409 otherwise)',
+    tag: 'Kestra 2.x',
+    responses: ok('The execution, RESTARTED until a worker takes it.', apiExecution),
+  },
+  'POST /{tenant}/executions/{executionId}/replay': {
+    summary: 'Replay an ended execution: a new execution of the same flow, inputs and trigger (Kestra 2.x; 409 while it runs)',
+    tag: 'Kestra 2.x',
+    responses: ok('The new execution, `originalId` naming the one replayed.', apiExecution),
+  },
+  'POST /{tenant}/executions/restart/by-ids': { summary: 'Restart the executions listed, in the background (Kestra 2.x)', tag: 'Kestra 2.x', responses: accepted },
+  'POST /{tenant}/executions/restart/by-query': {
+    summary: 'Restart the FAILED and KILLED executions matching filters[FIELD][OP]=VALUE, in the background (Kestra 2.x)',
+    tag: 'Kestra 2.x',
+    responses: accepted,
+  },
+  'POST /{tenant}/executions/replay/by-ids': { summary: 'Replay the executions listed, in the background (Kestra 2.x)', tag: 'Kestra 2.x', responses: accepted },
+  'POST /{tenant}/executions/replay/by-query': {
+    summary: 'Replay the ended executions matching filters[FIELD][OP]=VALUE, in the background (Kestra 2.x)',
+    tag: 'Kestra 2.x',
+    responses: accepted,
+  },
   'GET /{tenant}/executions/{executionId}/follow': {
     summary: 'Follow an execution as server-sent events (Kestra 2.x; on AWS a window of about 25 s, then reconnect)',
     tag: 'Kestra 2.x',

@@ -4,6 +4,7 @@
  * `toKestra2ErrorResponse`), and the two follows as `text/event-stream` (lib/app/follow.ts).
  */
 import { killExecution } from '../../app/execution-kill';
+import { replayExecution, restartExecution } from '../../app/execution-rerun';
 import { startOperation } from '../../app/operations';
 import { openExecutionFollow, openLogFollow } from '../../app/follow';
 import { type StateType, asSeen } from '../../domain/execution';
@@ -20,6 +21,8 @@ import { logDownloadHandler, logListHandler } from './executions';
 
 /** What a kill by query selects: the executions not ended. */
 const UNFINISHED: readonly StateType[] = ['CREATED', 'RUNNING', 'RESTARTED'];
+const RESTARTABLE: readonly StateType[] = ['FAILED', 'KILLED'];
+const ENDED: readonly StateType[] = ['SUCCESS', 'FAILED', 'KILLED'];
 
 const notFound = (executionId: string) => new ExecutionNotFoundError(`Execution ${executionId} not found`);
 
@@ -67,6 +70,43 @@ export const kestra2ExecutionRoutes: Route[] = [
     handler: async (deps, request) =>
       json(202, await startOperation(deps, { kind: 'EXECUTION_KILL', targets: await executionsSelectedByQuery(deps, request, UNFINISHED) }, 'filters')),
   },
+  {
+    method: 'POST',
+    path: '/executions/{executionId}/restart',
+    handler: async (deps, _request, params) => {
+      const execution = await restartExecution(deps, pathParam(params, 'executionId', 'executionId'));
+      return json(200, toApiExecution(execution, deps.clock.now()));
+    },
+  },
+  {
+    method: 'POST',
+    path: '/executions/{executionId}/replay',
+    handler: async (deps, _request, params) => {
+      const execution = await replayExecution(deps, pathParam(params, 'executionId', 'executionId'));
+      return json(200, toApiExecution(execution, deps.clock.now()));
+    },
+  },
+  ...(['restart', 'replay'] as const).flatMap((action): Route[] => {
+    const kind = action === 'restart' ? 'EXECUTION_RESTART' : 'EXECUTION_REPLAY';
+    // A restart takes the FAILED and KILLED executions the query selects, a replay the ended ones.
+    const actionable = action === 'restart' ? RESTARTABLE : ENDED;
+    return [
+      {
+        method: 'POST',
+        path: `/executions/${action}/by-ids`,
+        handler: async (deps, request) => {
+          const ids = parseBody(executionIdsBody, jsonBody(request));
+          return json(202, await startOperation(deps, { kind, targets: ids.map((executionId) => ({ executionId })) }, 'body'));
+        },
+      },
+      {
+        method: 'POST',
+        path: `/executions/${action}/by-query`,
+        handler: async (deps, request) =>
+          json(202, await startOperation(deps, { kind, targets: await executionsSelectedByQuery(deps, request, actionable) }, 'filters')),
+      },
+    ];
+  }),
   {
     method: 'GET',
     path: '/executions/{executionId}/follow',

@@ -77,6 +77,10 @@ export const REQUEST_SCHEMAS = {
   // lib/api/routes/kestra2-executions.ts
   'DELETE /{tenant}/executions/kill/by-ids': { body: executionIdsBody },
   'DELETE /{tenant}/executions/kill/by-query': { query: withFilters(kestra2ExecutionActionQuery, EXECUTION_FILTERS) },
+  'POST /{tenant}/executions/restart/by-ids': { body: executionIdsBody },
+  'POST /{tenant}/executions/restart/by-query': { query: withFilters(kestra2ExecutionActionQuery, EXECUTION_FILTERS) },
+  'POST /{tenant}/executions/replay/by-ids': { body: executionIdsBody },
+  'POST /{tenant}/executions/replay/by-query': { query: withFilters(kestra2ExecutionActionQuery, EXECUTION_FILTERS) },
   'GET /{tenant}/logs/{executionId}/download': { query: logDownloadQuery },
   'GET /{tenant}/logs/{executionId}/follow': { query: logFollowQuery },
   ...KESTRA2_SEARCH_SCHEMAS,

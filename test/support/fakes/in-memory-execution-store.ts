@@ -1,8 +1,9 @@
-import { type Execution, type KillRequest, type StateType, TERMINAL_STATES, killedState, transition } from '../../../lib/domain/execution';
+import { type Execution, type KillRequest, RESTARTABLE_STATES, type StateType, TERMINAL_STATES, killedState, restartedState, transition } from '../../../lib/domain/execution';
+import { liveOwner } from '../../../lib/domain/ids';
 import type { TriggerRef } from '../../../lib/domain/trigger-state';
 import { matchesAll } from '../../../lib/domain/text-match';
 import { SEARCH_LIMITS, type SearchLimits, countTarget } from '../../../lib/domain/search-limits';
-import type { ClaimResult, ExecutionQuery, ExecutionSearchResult, ExecutionStore, KillResult, LogLine, StoredExecution } from '../../../lib/ports';
+import type { ClaimResult, ExecutionQuery, ExecutionSearchResult, ExecutionStore, KillResult, LogLine, RestartResult, StoredExecution } from '../../../lib/ports';
 
 /** Owner recorded on unfinished executions that no backfill created (as the adapter's NO_BACKFILL_OWNER). */
 const NO_BACKFILL_OWNER = '-';
@@ -161,6 +162,22 @@ export class InMemoryExecutionStore implements ExecutionStore {
     delete item.leaseToken;
     delete item.leaseUntil;
     return { outcome: 'KILLED', stored: toStored(item) };
+  }
+
+  async restart(id: string, now: Date): Promise<RestartResult> {
+    const item = this.items.get(id);
+    if (!item) return { outcome: 'MISSING' };
+    if (!RESTARTABLE_STATES.has(item.state) || item.leaseToken !== undefined) return { outcome: 'NOT_RESTARTABLE', stored: toStored(item) };
+    const execution = JSON.parse(item.doc) as Execution;
+    item.doc = JSON.stringify({ ...execution, state: restartedState(execution.state, now) });
+    item.state = 'RESTARTED';
+    // Under its trigger's live owner, as the adapter's `restartedPendingAttributes`.
+    item.pendingOwner =
+      item.liveOwner ?? (execution.trigger ? liveOwner({ namespace: item.namespace, flowId: item.flowId, triggerId: execution.trigger.id }) : NO_BACKFILL_OWNER);
+    delete item.killed;
+    delete item.releasedRuns;
+    delete item.logs;
+    return { outcome: 'RESTARTED', stored: toStored(item) };
   }
 
   async killRequestOf(id: string): Promise<KillRequest | undefined> {
