@@ -111,7 +111,7 @@ describe("Kestra 2.x's routes against the shapes of Kestra's published document"
     expect(triggers.total).toBe(2);
   });
 
-  it('the execution actions: kill one, and kill by ids and by query in the background', async () => {
+  it('the execution actions: kill one, by ids and by query; restart one, by ids and by query', async () => {
     const flow = sleepyMinuteFlow(ref.namespace, 'k2kill').replace('sleep 0.05', 'sleep 600');
     expect((await product.api.createFlow(flow)).status).toBe(200);
     const body = { namespace: ref.namespace, flowId: 'k2kill', triggerId: 'schedule', backfill: minuteWindow(1, 4) };
@@ -126,6 +126,36 @@ describe("Kestra 2.x's routes against the shapes of Kestra's published document"
     expect(['KILLING', 'KILLED']).toContain(killed.state.current);
     await exchange('DELETE', '/executions/kill/by-ids', { shape: 'String[]', body: [runningId] }, 'ApiAsyncOperationResponse', 202);
     await exchange('DELETE', '/executions/kill/by-query?filters[flowId][EQUALS]=k2kill', undefined, 'ApiAsyncOperationResponse', 202);
-    expect(await waitFor(async () => (await product.api.call('GET', `${V2}/executions/${runningId}`)).body.state.current === 'KILLED', 15_000)).toBe(true);
+    const killedNow = () => waitFor(async () => (await product.api.call('GET', `${V2}/executions/${runningId}`)).body.state.current === 'KILLED', 15_000);
+    expect(await killedNow()).toBe(true);
+
+    // Restart it (one, by ids, by query), then kill it again by query, waiting for each operation.
+    const operationEnded = (id: string) => waitFor(async () => (await product.api.call('GET', `${V2}/operations/${id}`)).body.state !== 'RUNNING', 30_000);
+    await exchange('POST', `/executions/${runningId}/restart`, undefined, 'ApiExecution');
+    await exchange('DELETE', `/executions/${runningId}/actions/kill`, undefined, 'ApiExecution');
+    expect(await killedNow()).toBe(true);
+    const byIds = await exchange('POST', '/executions/restart/by-ids', { shape: 'String[]', body: [runningId] }, 'ApiAsyncOperationResponse', 202);
+    expect(await operationEnded(byIds.operationId)).toBe(true);
+    const byQuery = await exchange('POST', '/executions/restart/by-query?filters[flowId][EQUALS]=k2kill', undefined, 'ApiAsyncOperationResponse', 202);
+    expect(await operationEnded(byQuery.operationId)).toBe(true);
+    const kill = await exchange('DELETE', '/executions/kill/by-query?filters[flowId][EQUALS]=k2kill', undefined, 'ApiAsyncOperationResponse', 202);
+    expect(await operationEnded(kill.operationId)).toBe(true);
+    expect(await killedNow()).toBe(true);
+  });
+
+  it('the replay of an ended execution: one, by ids and by query', async () => {
+    expect((await product.api.createFlow(logFlow(ref.namespace, 'k2replay', { id: 'schedule', cron: '* * * * *' }))).status).toBe(200);
+    const body = { namespace: ref.namespace, flowId: 'k2replay', triggerId: 'schedule', backfill: minuteWindow(1, 5) };
+    await exchange('PUT', '/triggers/backfill/create', { shape: 'ApiCreateBackfillRequest', body }, 'ApiTriggerState');
+    const ended = await waitFor(async () => {
+      const { body: page } = await product.api.call('GET', `${V2}/executions/search?filters[flowId][EQUALS]=k2replay&filters[state][EQUALS]=SUCCESS`);
+      return page.results[0]?.id as string | undefined;
+    }, 30_000);
+    expect(ended, 'an execution of the backfill ended').toBeDefined();
+
+    const replay = await exchange('POST', `/executions/${ended}/replay`, undefined, 'ApiExecution');
+    expect(replay.originalId).toBe(ended);
+    await exchange('POST', '/executions/replay/by-ids', { shape: 'String[]', body: [ended] }, 'ApiAsyncOperationResponse', 202);
+    await exchange('POST', `/executions/replay/by-query?filters[q][EQUALS]=${ended}`, undefined, 'ApiAsyncOperationResponse', 202);
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -39,7 +39,24 @@ triggers:
 `;
 }
 
-describe('Kestra 2.x execution kill over HTTP', () => {
+/** A flow whose task fails until `<dir>/ok` exists: what a restart after fixing the cause looks like. */
+function flakyFlow(namespace: string, id: string, dir: string): string {
+  return `id: ${id}
+namespace: ${namespace}
+tasks:
+  - id: check
+    type: io.kestra.plugin.scripts.shell.Commands
+    runner: PROCESS
+    commands:
+      - test -f ${dir}/ok
+triggers:
+  - id: schedule
+    type: io.kestra.plugin.core.trigger.Schedule
+    cron: "* * * * *"
+`;
+}
+
+describe('Kestra 2.x execution actions over HTTP: kill, restart, replay', () => {
   let product: TestProduct;
   let dir: string;
 
@@ -48,6 +65,7 @@ describe('Kestra 2.x execution kill over HTTP', () => {
     // One execution at a time: a backfill's second tick waits in the queue, never written, while the first runs.
     product = await startProduct({ workerConcurrency: 1, workerBatchSize: 1 });
     for (const flowId of ['sleeper', 'listed', 'queried']) expect((await product.api.createFlow(sleeperFlow('kill', flowId, dir))).status).toBe(200);
+    expect((await product.api.createFlow(flakyFlow('rerun', 'flaky', dir))).status).toBe(200);
   });
   afterAll(async () => {
     await product?.runtime.workflows.idle();
@@ -168,6 +186,60 @@ describe('Kestra 2.x execution kill over HTTP', () => {
     // Nothing left to kill: an empty operation, ended at once.
     const none = await product.api.call('DELETE', `${V2}/executions/kill/by-query?filters[flowId][EQUALS]=queried`);
     expect(none).toMatchObject({ status: 202, body: { totalItems: 0 } });
+  });
+
+  it('restarts FAILED executions in place (a new attempt) and replays ended ones (originalId), one or in bulk, ending SUCCESS', async () => {
+    const window = minuteWindow(4, 6);
+    const created = await product.api.call('PUT', `${V2}/triggers/backfill/create`, { namespace: 'rerun', flowId: 'flaky', triggerId: 'schedule', backfill: window });
+    expect(created.status).toBe(200);
+    const search = async (extra = '') =>
+      (await product.api.call('GET', `${V2}/executions/search?filters[namespace][EQUALS]=rerun&size=50${extra}`)).body.results as any[];
+    expect(await waitFor(async () => (await search('&filters[state][EQUALS]=FAILED')).length === 4, 30_000)).toBe(true);
+    const [one, two, ...rest] = (await search()).map((e) => e.id as string) as [string, string, string, string];
+    writeFileSync(join(dir, 'ok'), '');
+    const ended = (id: string) => waitFor(async () => (await execution(id)).body.state.current === 'SUCCESS', 30_000);
+
+    // One, at once: RESTARTED, then a second run that ends SUCCESS.
+    const restarted = await product.api.call('POST', `${V2}/executions/${one}/restart`);
+    expect(restarted).toMatchObject({ status: 200, body: { id: one, state: { current: 'RESTARTED' } } });
+    expect(await ended(one)).toBe(true);
+    expect((await execution(one)).body).toMatchObject({
+      originalId: one,
+      metadata: { attemptNumber: 2 },
+      state: { histories: ['CREATED', 'RUNNING', 'FAILED', 'RESTARTED', 'RUNNING', 'SUCCESS'].map((state) => ({ state })) },
+    });
+    expect(await product.api.call('POST', `${V2}/executions/${one}/restart`)).toEqual({
+      status: 409,
+      body: { message: `Execution ${one} is SUCCESS: only FAILED or KILLED executions can be restarted` },
+    });
+
+    // By ids, and by query (the FAILED ones left), in the background.
+    const byIds = await product.api.call('POST', `${V2}/executions/restart/by-ids`, [two]);
+    expect(byIds).toMatchObject({ status: 202, body: { totalItems: 1 } });
+    expect(await operationEnded(byIds.body.operationId)).toMatchObject({ kind: 'EXECUTION_RESTART', state: 'SUCCESS', done: 1 });
+    const byQuery = await product.api.call('POST', `${V2}/executions/restart/by-query?filters[namespace][EQUALS]=rerun&filters[flowId][EQUALS]=flaky`);
+    expect(byQuery).toMatchObject({ status: 202, body: { totalItems: 2 } });
+    expect(await operationEnded(byQuery.body.operationId)).toMatchObject({ state: 'SUCCESS', done: 2 });
+    for (const id of [two, ...rest]) {
+      expect(await ended(id)).toBe(true);
+      expect((await execution(id)).body.metadata.attemptNumber).toBe(2);
+    }
+
+    // Replay: a new execution, its originalId and originalCreatedDate the original's.
+    const original = (await execution(one)).body;
+    const replayed = await product.api.call('POST', `${V2}/executions/${one}/replay`);
+    expect(replayed).toMatchObject({ status: 200, body: { originalId: one, metadata: { originalCreatedDate: original.metadata.originalCreatedDate } } });
+    expect(replayed.body.id).not.toBe(one);
+    expect(await ended(replayed.body.id)).toBe(true);
+    const replayByIds = await product.api.call('POST', `${V2}/executions/replay/by-ids`, [two]);
+    expect(await operationEnded(replayByIds.body.operationId)).toMatchObject({ kind: 'EXECUTION_REPLAY', state: 'SUCCESS', done: 1 });
+    const replayByQuery = await product.api.call('POST', `${V2}/executions/replay/by-query?filters[namespace][EQUALS]=rerun&filters[q][EQUALS]=${rest[0]}`);
+    expect(await operationEnded(replayByQuery.body.operationId)).toMatchObject({ kind: 'EXECUTION_REPLAY', state: 'SUCCESS', done: 1 });
+    expect(await waitFor(async () => (await search('&filters[state][EQUALS]=SUCCESS')).length === 7, 30_000)).toBe(true);
+    const replays = (await search()).filter((e) => e.originalId !== e.id);
+    expect(replays.map((e) => e.originalId).sort()).toEqual([one, two, rest[0]].sort());
+    // The backfill ended when its executions first did: restarts and replays leave its outcome as it was.
+    expect((await product.api.call('GET', `${V2}/triggers/rerun/flaky`)).body.results[0].lastBackfill).toMatchObject({ outcome: 'COMPLETED' });
   });
 
   it('answers 409 for an ended execution and 404 naming an unknown one', async () => {
