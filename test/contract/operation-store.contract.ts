@@ -69,6 +69,18 @@ export function describeOperationStoreContract(name: string, makeStore: () => Pr
       expect(await store.part('op1', 2)).toBeUndefined();
     });
 
+    it('keeps the execution ids of an execution operation, and errors naming executions', async () => {
+      const operation = anOperation({ kind: 'EXECUTION_KILL' });
+      const parts = [[{ executionId: 'e1' }, { executionId: 'e2' }], [{ executionId: 'e3' }]];
+
+      await store.create(operation, parts);
+      await store.recordPart('op1', { part: 1, done: 0, failed: 1, errors: [{ executionId: 'e3', message: 'Execution e3 not found' }] }, '2026-03-01T12:00:01.000Z');
+
+      expect(await store.part('op1', 0)).toEqual(parts[0]);
+      expect(await store.part('op1', 1)).toEqual(parts[1]);
+      expect((await store.get('op1'))?.errors).toEqual([{ executionId: 'e3', message: 'Execution e3 not found' }]);
+    });
+
     it('knows no operation or part that was not created, nor a part by its id', async () => {
       await store.create(anOperation(), PARTS);
 

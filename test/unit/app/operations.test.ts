@@ -5,7 +5,7 @@ import { ValidationError } from '../../../lib/domain/flow/errors';
 import { MAX_OPERATION_ITEMS, OPERATION_PART_SIZE, type OperationKind } from '../../../lib/domain/operation';
 import type { TriggerRef } from '../../../lib/domain/trigger-state';
 import { type InMemoryDependencies, inMemoryDependencies } from '../../support/fakes/in-memory-dependencies';
-import { aBackfill, aFlow, aScheduleTrigger, aTriggerState } from '../../support/factories';
+import { aBackfill, aFlow, aScheduleTrigger, aStoredExecution, aTriggerState } from '../../support/factories';
 
 const NOW = '2026-03-01T12:00:00.000Z';
 const refOf = (flowId: string): TriggerRef => ({ namespace: 'dev', flowId, triggerId: 'hourly' });
@@ -172,6 +172,47 @@ describe('operations', () => {
 
       expect(await getOperation(deps, started.operationId)).toMatchObject({ state: 'SUCCESS', done: 2, failed: 0, errors: [] });
       for (const ref of refs) expect((await deps.triggers.get(ref))?.lastBackfill?.outcome).toBe('DELETED');
+    });
+
+    it.each([
+      ['EXECUTION_KILL', 'CREATED', 'KILLED'],
+      ['EXECUTION_RESTART', 'FAILED', 'RESTARTED'],
+    ] as const)('counts a %s redelivered after it was applied but not recorded as done, once, acting once', async (kind, from, to) => {
+      for (const id of ['e1', 'e2']) await deps.executions.createIfAbsent(aStoredExecution({ id, state: from }));
+      const started = await startOperation(deps, { kind, targets: [{ executionId: 'e1' }, { executionId: 'e2' }, { executionId: 'e1' }] }, 'body');
+      deps.operations.failNextRecordWith = new Error('DynamoDB unreachable');
+      const message = { operationId: started.operationId, part: 0 };
+
+      await expect(runOperationPart(deps, message)).rejects.toThrow('DynamoDB unreachable');
+      expect(await runOperationPart(deps, message)).toBe('APPLIED');
+
+      expect(started.totalItems).toBe(2);
+      expect(await getOperation(deps, started.operationId)).toMatchObject({ kind, state: 'SUCCESS', done: 2, failed: 0, errors: [] });
+      for (const id of ['e1', 'e2']) expect((await deps.executions.get(id))?.execution.state.current).toBe(to);
+      if (kind === 'EXECUTION_RESTART') expect(deps.queue.sentIds('live')).toEqual(['e1', 'e2']);
+    });
+
+    it('replays each execution once however often its part is delivered, and names what it could not act on', async () => {
+      await deps.executions.createIfAbsent(aStoredExecution({ id: 'e1', state: 'SUCCESS' }));
+      await deps.executions.createIfAbsent(aStoredExecution({ id: 'running', state: 'RUNNING' }));
+      const started = await startOperation(deps, { kind: 'EXECUTION_REPLAY', targets: [{ executionId: 'e1' }, { executionId: 'running' }, { executionId: 'nope' }] }, 'body');
+      deps.operations.failNextRecordWith = new Error('DynamoDB unreachable');
+      const message = { operationId: started.operationId, part: 0 };
+
+      await expect(runOperationPart(deps, message)).rejects.toThrow('DynamoDB unreachable');
+      await runOperationPart(deps, message);
+
+      expect(await getOperation(deps, started.operationId)).toMatchObject({
+        state: 'FAILED',
+        done: 1,
+        failed: 2,
+        errors: [
+          { executionId: 'running', message: 'Execution running is RUNNING: only ended executions can be replayed' },
+          { executionId: 'nope', message: 'Execution nope not found' },
+        ],
+      });
+      const replays = (await deps.executions.search({ page: 1, size: 10 })).results.filter((e) => e.replayOf);
+      expect(replays.map((e) => e.replayOf?.id)).toEqual(['e1']);
     });
 
     it('still fails a delete of a backfill that ended otherwise, or before the operation started', async () => {
