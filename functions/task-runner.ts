@@ -50,7 +50,12 @@ export function createTaskRunnerHandler(deps: TaskRunnerHandlerDeps): TaskRunner
       events = taskEventWriter(emit, request.logLimits);
       if (deps.killFlags && request.executionId) {
         const flags = deps.killFlags;
-        watch = watchKillFlag((id) => flags.isKilled(id), request.executionId, () => kill.abort(), deps.killPollMs ?? KILL_POLL_MS);
+        watch = watchKillFlag(
+          (id) => flags.isKilled(id),
+          request.executionId,
+          () => kill.abort(),
+          deps.killPollMs ?? KILL_POLL_MS,
+        );
       }
       result = await deps.runShell({ task: request.task, timeoutMs: request.timeoutMs, log: events.log, signal: kill.signal });
     } catch (error) {

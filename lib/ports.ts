@@ -122,7 +122,10 @@ export type KillResult =
   | { outcome: 'MISSING' };
 
 /** What restarting an execution came to: RESTARTED (queue it), NOT_RESTARTABLE (not FAILED or KILLED: its state says why), or MISSING. */
-export type RestartResult = { outcome: 'RESTARTED'; stored: StoredExecution } | { outcome: 'NOT_RESTARTABLE'; stored: StoredExecution } | { outcome: 'MISSING' };
+export type RestartResult =
+  | { outcome: 'RESTARTED'; stored: StoredExecution }
+  | { outcome: 'NOT_RESTARTABLE'; stored: StoredExecution }
+  | { outcome: 'MISSING' };
 
 export type ClaimResult =
   | { outcome: 'CLAIMED'; stored: StoredExecution }

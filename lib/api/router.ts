@@ -1,5 +1,16 @@
 import type { Settings } from '../config';
-import type { BackfillWorkflows, Clock, DispatchLedger, ExecutionQueue, ExecutionStore, FlowStore, LogStore, OperationQueue, OperationStore, TriggerStore } from '../ports';
+import type {
+  BackfillWorkflows,
+  Clock,
+  DispatchLedger,
+  ExecutionQueue,
+  ExecutionStore,
+  FlowStore,
+  LogStore,
+  OperationQueue,
+  OperationStore,
+  TriggerStore,
+} from '../ports';
 import { ValidationError } from '../domain/flow/errors';
 import { toErrorResponse } from './error-response';
 import { toKestra2ErrorResponse } from './kestra2/error-response';

@@ -58,7 +58,9 @@ export async function killExecution(
       killed: request,
     };
     // Written meanwhile (a worker took it): kill what is stored.
-    result = (await deps.executions.createIfAbsent(killed)) ? { outcome: 'KILLED', stored: killed } : await deps.executions.requestKill(executionId, request, now);
+    result = (await deps.executions.createIfAbsent(killed))
+      ? { outcome: 'KILLED', stored: killed }
+      : await deps.executions.requestKill(executionId, request, now);
   }
   switch (result.outcome) {
     case 'MISSING':

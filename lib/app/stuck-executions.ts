@@ -71,7 +71,9 @@ export async function failUnrunnable(deps: FailUnrunnableDeps, message: Executio
   const stored = claim.stored;
   // Killed while its worker held it (that worker then died): it ends as asked, not FAILED.
   const killed = stored.killed;
-  stored.execution.state = killed ? killedState(stored.execution.state, killed, deps.clock.now()) : transition(stored.execution.state, 'FAILED', deps.clock.now());
+  stored.execution.state = killed
+    ? killedState(stored.execution.state, killed, deps.clock.now())
+    : transition(stored.execution.state, 'FAILED', deps.clock.now());
   if (!(await deps.executions.finish(stored, token))) return 'BUSY';
   await logReason(deps, stored, killed ? `Execution killed: ${killed.by}, at ${killed.at}` : reason);
   await markEnded(deps, stored);

@@ -10,9 +10,6 @@ export type StateType = 'CREATED' | 'RUNNING' | 'SUCCESS' | 'FAILED' | 'KILLED' 
 
 export const TERMINAL_STATES: ReadonlySet<StateType> = new Set(['SUCCESS', 'FAILED', 'KILLED']);
 
-/** States a worker may take an execution in to run it (besides RUNNING with an expired lease). */
-export const WAITING_STATES: ReadonlySet<StateType> = new Set(['CREATED', 'RESTARTED']);
-
 /**
  * Whether an ended execution counts among its backfill's failures: anything but SUCCESS. A killed
  * execution ended without doing its work, so its tick is not counted succeeded.

@@ -477,27 +477,30 @@ export function describeExecutionStoreContract(name: string, makeStore: (options
       const LATER = new Date(NOW.getTime() + 5000);
       const LIVE = 'live:dev|reports|hourly';
 
-      it.each(['FAILED', 'KILLED'] as const)('puts a %s execution back, RESTARTED without its end, unfinished under its live owner: the next claim runs it again', async (state) => {
-        await created({ id: 'e1', backfillId: 'bf1', tickMs: T0 });
-        await finished('e1', state);
+      it.each(['FAILED', 'KILLED'] as const)(
+        'puts a %s execution back, RESTARTED without its end, unfinished under its live owner: the next claim runs it again',
+        async (state) => {
+          await created({ id: 'e1', backfillId: 'bf1', tickMs: T0 });
+          await finished('e1', state);
 
-        const result = await store.restart('e1', LATER);
+          const result = await store.restart('e1', LATER);
 
-        expect(result.outcome).toBe('RESTARTED');
-        const { execution } = (await store.get('e1'))!;
-        expect(execution.state.current).toBe('RESTARTED');
-        expect(execution.state.endDate).toBeUndefined();
-        expect(execution.state.histories.map((h) => h.state)).toEqual(['CREATED', 'RUNNING', state, 'RESTARTED']);
-        expect(await store.unfinishedOf(LIVE, 10)).toEqual(['e1']);
-        const claim = await store.claim('e1', 'w2', LATER.getTime() + LEASE_MS, LATER);
-        expect(claim.outcome === 'CLAIMED' && claim.stored.execution.state.histories.map((h) => h.state)).toEqual([
-          'CREATED',
-          'RUNNING',
-          state,
-          'RESTARTED',
-          'RUNNING',
-        ]);
-      });
+          expect(result.outcome).toBe('RESTARTED');
+          const { execution } = (await store.get('e1'))!;
+          expect(execution.state.current).toBe('RESTARTED');
+          expect(execution.state.endDate).toBeUndefined();
+          expect(execution.state.histories.map((h) => h.state)).toEqual(['CREATED', 'RUNNING', state, 'RESTARTED']);
+          expect(await store.unfinishedOf(LIVE, 10)).toEqual(['e1']);
+          const claim = await store.claim('e1', 'w2', LATER.getTime() + LEASE_MS, LATER);
+          expect(claim.outcome === 'CLAIMED' && claim.stored.execution.state.histories.map((h) => h.state)).toEqual([
+            'CREATED',
+            'RUNNING',
+            state,
+            'RESTARTED',
+            'RUNNING',
+          ]);
+        },
+      );
 
       it('forgets the kill request of a killed execution, so its new run is not taken for killed', async () => {
         await created({ id: 'e1' });

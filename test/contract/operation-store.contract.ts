@@ -74,7 +74,11 @@ export function describeOperationStoreContract(name: string, makeStore: () => Pr
       const parts = [[{ executionId: 'e1' }, { executionId: 'e2' }], [{ executionId: 'e3' }]];
 
       await store.create(operation, parts);
-      await store.recordPart('op1', { part: 1, done: 0, failed: 1, errors: [{ executionId: 'e3', message: 'Execution e3 not found' }] }, '2026-03-01T12:00:01.000Z');
+      await store.recordPart(
+        'op1',
+        { part: 1, done: 0, failed: 1, errors: [{ executionId: 'e3', message: 'Execution e3 not found' }] },
+        '2026-03-01T12:00:01.000Z',
+      );
 
       expect(await store.part('op1', 0)).toEqual(parts[0]);
       expect(await store.part('op1', 1)).toEqual(parts[1]);

@@ -190,7 +190,12 @@ describe('Kestra 2.x execution actions over HTTP: kill, restart, replay', () => 
 
   it('restarts FAILED executions in place (a new attempt) and replays ended ones (originalId), one or in bulk, ending SUCCESS', async () => {
     const window = minuteWindow(4, 6);
-    const created = await product.api.call('PUT', `${V2}/triggers/backfill/create`, { namespace: 'rerun', flowId: 'flaky', triggerId: 'schedule', backfill: window });
+    const created = await product.api.call('PUT', `${V2}/triggers/backfill/create`, {
+      namespace: 'rerun',
+      flowId: 'flaky',
+      triggerId: 'schedule',
+      backfill: window,
+    });
     expect(created.status).toBe(200);
     const search = async (extra = '') =>
       (await product.api.call('GET', `${V2}/executions/search?filters[namespace][EQUALS]=rerun&size=50${extra}`)).body.results as any[];

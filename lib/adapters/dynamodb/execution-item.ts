@@ -159,7 +159,7 @@ export function killRequestOfItem(item: Item): KillRequest | undefined {
 }
 
 /** The attributes that store a kill request. */
-export function killAttributes(request: KillRequest): Item {
+function killAttributes(request: KillRequest): Item {
   return { [EXECUTION_KILL_FLAG]: s(request.at), [EXECUTION_KILL_BY]: s(request.by) };
 }
 

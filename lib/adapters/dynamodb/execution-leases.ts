@@ -2,7 +2,16 @@ import { GetItemCommand, PutItemCommand, UpdateItemCommand, type DynamoDBClient 
 import { type KillRequest, RESTARTABLE_STATES, type StateType, TERMINAL_STATES, killedState, restartedState, transition } from '../../domain/execution';
 import type { ClaimResult, KillResult, RestartResult, StoredExecution } from '../../ports';
 import { type Item, batchGet, isConditionFailed, n, num, s, str, whenConditionHolds } from './client';
-import { documentUpdate, encodeLogs, executionKey, fromExecutionItem, isExecutionItem, killRequestOfItem, restartedPendingAttributes, toExecutionItem } from './execution-item';
+import {
+  documentUpdate,
+  encodeLogs,
+  executionKey,
+  fromExecutionItem,
+  isExecutionItem,
+  killRequestOfItem,
+  restartedPendingAttributes,
+  toExecutionItem,
+} from './execution-item';
 import { EXECUTION_KILL_BY, EXECUTION_KILL_FLAG } from './tables';
 
 /** Tries of a kill request whose condition failed because the execution moved meanwhile (claimed, say). */

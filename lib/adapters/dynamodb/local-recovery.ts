@@ -65,9 +65,9 @@ export class DynamoDbLocalRecovery implements LocalRecovery {
           new ScanCommand({
             TableName: this.table,
             ProjectionExpression: 'id',
-            FilterExpression: '#state IN (:created, :running)',
+            FilterExpression: '#state IN (:created, :running, :restarted)',
             ExpressionAttributeNames: { '#state': 'state' },
-            ExpressionAttributeValues: { ':created': s('CREATED'), ':running': s('RUNNING') },
+            ExpressionAttributeValues: { ':created': s('CREATED'), ':running': s('RUNNING'), ':restarted': s('RESTARTED') },
             ExclusiveStartKey: startKey,
           }),
         ),

@@ -180,7 +180,12 @@ export const KILL_POLL_MS = 1000;
  * that fails is tried again at the next poll (a runner that cannot read its flag runs its task to
  * its end or timeout, as before kills existed). `stop` ends the watch.
  */
-export function watchKillFlag(isKilled: (executionId: string) => Promise<boolean>, executionId: string, onKill: () => void, pollMs = KILL_POLL_MS): { stop(): void } {
+export function watchKillFlag(
+  isKilled: (executionId: string) => Promise<boolean>,
+  executionId: string,
+  onKill: () => void,
+  pollMs = KILL_POLL_MS,
+): { stop(): void } {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   const poll = async () => {

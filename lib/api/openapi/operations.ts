@@ -172,13 +172,21 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     tag: 'Kestra 2.x',
     responses: ok('The new execution, `originalId` naming the one replayed.', apiExecution),
   },
-  'POST /{tenant}/executions/restart/by-ids': { summary: 'Restart the executions listed, in the background (Kestra 2.x)', tag: 'Kestra 2.x', responses: accepted },
+  'POST /{tenant}/executions/restart/by-ids': {
+    summary: 'Restart the executions listed, in the background (Kestra 2.x)',
+    tag: 'Kestra 2.x',
+    responses: accepted,
+  },
   'POST /{tenant}/executions/restart/by-query': {
     summary: 'Restart the FAILED and KILLED executions matching filters[FIELD][OP]=VALUE, in the background (Kestra 2.x)',
     tag: 'Kestra 2.x',
     responses: accepted,
   },
-  'POST /{tenant}/executions/replay/by-ids': { summary: 'Replay the executions listed, in the background (Kestra 2.x)', tag: 'Kestra 2.x', responses: accepted },
+  'POST /{tenant}/executions/replay/by-ids': {
+    summary: 'Replay the executions listed, in the background (Kestra 2.x)',
+    tag: 'Kestra 2.x',
+    responses: accepted,
+  },
   'POST /{tenant}/executions/replay/by-query': {
     summary: 'Replay the ended executions matching filters[FIELD][OP]=VALUE, in the background (Kestra 2.x)',
     tag: 'Kestra 2.x',

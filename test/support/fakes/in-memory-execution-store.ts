@@ -1,9 +1,27 @@
-import { type Execution, type KillRequest, RESTARTABLE_STATES, type StateType, TERMINAL_STATES, killedState, restartedState, transition } from '../../../lib/domain/execution';
+import {
+  type Execution,
+  type KillRequest,
+  RESTARTABLE_STATES,
+  type StateType,
+  TERMINAL_STATES,
+  killedState,
+  restartedState,
+  transition,
+} from '../../../lib/domain/execution';
 import { liveOwner } from '../../../lib/domain/ids';
 import type { TriggerRef } from '../../../lib/domain/trigger-state';
 import { matchesAll } from '../../../lib/domain/text-match';
 import { SEARCH_LIMITS, type SearchLimits, countTarget } from '../../../lib/domain/search-limits';
-import type { ClaimResult, ExecutionQuery, ExecutionSearchResult, ExecutionStore, KillResult, LogLine, RestartResult, StoredExecution } from '../../../lib/ports';
+import type {
+  ClaimResult,
+  ExecutionQuery,
+  ExecutionSearchResult,
+  ExecutionStore,
+  KillResult,
+  LogLine,
+  RestartResult,
+  StoredExecution,
+} from '../../../lib/ports';
 
 /** Owner recorded on unfinished executions that no backfill created (as the adapter's NO_BACKFILL_OWNER). */
 const NO_BACKFILL_OWNER = '-';
@@ -173,7 +191,8 @@ export class InMemoryExecutionStore implements ExecutionStore {
     item.state = 'RESTARTED';
     // Under its trigger's live owner, as the adapter's `restartedPendingAttributes`.
     item.pendingOwner =
-      item.liveOwner ?? (execution.trigger ? liveOwner({ namespace: item.namespace, flowId: item.flowId, triggerId: execution.trigger.id }) : NO_BACKFILL_OWNER);
+      item.liveOwner ??
+      (execution.trigger ? liveOwner({ namespace: item.namespace, flowId: item.flowId, triggerId: execution.trigger.id }) : NO_BACKFILL_OWNER);
     delete item.killed;
     delete item.releasedRuns;
     delete item.logs;

@@ -14,7 +14,14 @@ const REF: TriggerRef = { namespace: 'dev', flowId: 'reports', triggerId: 'hourl
 const TICK = Date.parse('2026-02-01T00:00:00Z');
 const BY = 'asked by a test';
 
-const shellTask = (id: string): ShellCommandsTask => ({ id, type: SHELL_COMMANDS_TYPE, runner: 'PROCESS', commands: [`echo ${id}`], beforeCommands: [], env: {} });
+const shellTask = (id: string): ShellCommandsTask => ({
+  id,
+  type: SHELL_COMMANDS_TYPE,
+  runner: 'PROCESS',
+  commands: [`echo ${id}`],
+  beforeCommands: [],
+  env: {},
+});
 const KILLED_RESULT = { ok: false, exitCode: null, timedOut: false, killed: true };
 
 describe('killing an execution', () => {
@@ -53,14 +60,16 @@ describe('killing an execution', () => {
   it('answers 409 for an ended execution, naming its state, and 404 for an unknown one, naming it; nothing changes', async () => {
     await deps.executions.createIfAbsent(aStoredExecution({ id: 'e1', state: 'SUCCESS' }));
 
-    await expect(killExecution(deps, 'e1', BY)).rejects.toThrow(new ExecutionStateConflictError('Execution e1 already ended SUCCESS: there is nothing to kill'));
+    await expect(killExecution(deps, 'e1', BY)).rejects.toThrow(
+      new ExecutionStateConflictError('Execution e1 already ended SUCCESS: there is nothing to kill'),
+    );
     await expect(killExecution(deps, 'nope', BY)).rejects.toThrow(new ExecutionNotFoundError('Execution nope not found'));
     expect((await stored()).execution.state.current).toBe('SUCCESS');
     expect(await messages()).toEqual([]);
   });
 
   describe('while its worker runs it', () => {
-    it("stops the task its runner runs: the task and the execution end KILLED (RUNNING, KILLING, KILLED), the next task never starts", async () => {
+    it('stops the task its runner runs: the task and the execution end KILLED (RUNNING, KILLING, KILLED), the next task never starts', async () => {
       let answer: Awaited<ReturnType<typeof killExecution>> | undefined;
       deps.taskRunner.respond(async (shellRun) => {
         // The API's kill arrives while the task runs; the runner sees the flag and kills its processes.

@@ -57,7 +57,7 @@ describe('restarting and replaying ended executions', () => {
       expect(lines.map((l) => l.message)).toEqual(['command failed', 'Command failed with exit code 1', 'second try']);
     });
 
-    it("gives the execution its attempts back: runs before the restart do not count towards WORKER_MAX_ATTEMPTS", async () => {
+    it('gives the execution its attempts back: runs before the restart do not count towards WORKER_MAX_ATTEMPTS', async () => {
       await failedOnce();
       for (let i = 0; i < 3; i++) {
         await restartExecution(deps, 'e1');

@@ -195,7 +195,11 @@ describe('operations', () => {
     it('replays each execution once however often its part is delivered, and names what it could not act on', async () => {
       await deps.executions.createIfAbsent(aStoredExecution({ id: 'e1', state: 'SUCCESS' }));
       await deps.executions.createIfAbsent(aStoredExecution({ id: 'running', state: 'RUNNING' }));
-      const started = await startOperation(deps, { kind: 'EXECUTION_REPLAY', targets: [{ executionId: 'e1' }, { executionId: 'running' }, { executionId: 'nope' }] }, 'body');
+      const started = await startOperation(
+        deps,
+        { kind: 'EXECUTION_REPLAY', targets: [{ executionId: 'e1' }, { executionId: 'running' }, { executionId: 'nope' }] },
+        'body',
+      );
       deps.operations.failNextRecordWith = new Error('DynamoDB unreachable');
       const message = { operationId: started.operationId, part: 0 };
 
