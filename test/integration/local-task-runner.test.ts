@@ -36,6 +36,26 @@ describe.runIf(existsSync('/proc/self/stat'))('LocalTaskRunner (the task runner 
   let runner: LocalTaskRunner;
   afterEach(async () => runner?.close());
 
+  it("kills a task once its execution's kill flag is set: a kill line to the runner, every process of the task gone, the others untouched", { timeout: 30_000 }, async () => {
+    const killed = new Set<string>();
+    runner = new LocalTaskRunner({ entry: ENTRY, killFlags: { isKilled: async (id) => killed.has(id) }, killPollMs: 50 });
+    const doomed = aRun(['sleep 600 & echo "pid $!"; wait'], { executionId: 'doomed' });
+    const spared = aRun(['sleep 600 & echo "pid $!"; wait'], { executionId: 'spared', timeoutMs: 3000 });
+    const results = [runner.run(doomed.run), runner.run(spared.run)];
+    // A task's lines stream as it runs: its background sleep's pid arrives before it ends.
+    expect(await waitFor(async () => pidAfter(doomed.lines, 'pid') > 0 && pidAfter(spared.lines, 'pid') > 0, 10_000, 20)).toBe(true);
+
+    killed.add('doomed');
+    const [doomedResult, sparedResult] = await Promise.all(results);
+
+    expect(doomedResult).toEqual({ ok: false, exitCode: null, timedOut: false, killed: true });
+    expect(doomed.lines.at(-1)).toEqual({ level: 'ERROR', message: 'Task killed: its execution was killed' });
+    expect(running(pidAfter(doomed.lines, 'pid'))).toBe(false);
+    // The other task ran on to its own timeout.
+    expect(sparedResult).toEqual({ ok: false, exitCode: null, timedOut: true });
+    expect(running(pidAfter(spared.lines, 'pid'))).toBe(false);
+  });
+
   it('runs tasks side by side in one long-lived process, streaming their lines, with their results and log caps', { timeout: 30_000 }, async () => {
     runner = new LocalTaskRunner({ entry: ENTRY });
     const a = aRun(['echo "a $PPID"', 'echo out; echo err >&2', 'exit 3']);
