@@ -204,3 +204,71 @@ describe('GET /api/v1/{tenant}/logs/{executionId}/follow (Kestra 2.x)', () => {
     expect((await stream.next()).done).toBe(true);
   });
 });
+
+describe('the execution actions (kill, restart, replay) under /api/v1/{tenant}', () => {
+  const call = (method: string, path: string, body?: unknown) => {
+    const [pathOnly = '', query = ''] = path.split('?');
+    return handleRequest(deps, {
+      method,
+      path: pathOnly,
+      query: new URLSearchParams(query),
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  };
+  const bodyOf = (response: HttpResponse) => JSON.parse(response.body);
+
+  it('kills a running execution: 200 KILLING with its tenant, and GET shows it KILLING until its worker ends it', async () => {
+    await deps.executions.createIfAbsent(aStoredExecution({ id: 'run' }));
+    const now = deps.clock.now();
+    await deps.executions.claim('run', 'worker', now.getTime() + 60_000, now);
+
+    const killed = await call('DELETE', `${V2}/executions/run/actions/kill`);
+
+    expect(killed.statusCode).toBe(200);
+    expect(bodyOf(killed)).toMatchObject({ id: 'run', tenantId: 'main', state: { current: 'KILLING' } });
+    expect(bodyOf(await get(`${V2}/executions/run`)).state.current).toBe('KILLING');
+    expect(bodyOf(await get('/api/v1/executions/run')).state.current).toBe('KILLING');
+  });
+
+  it('answers 2.x statuses: 409 killing or replaying what cannot be, 404 naming the execution', async () => {
+    expect(await call('DELETE', `${V2}/executions/e1/actions/kill`)).toMatchObject({ statusCode: 409 });
+    expect(bodyOf(await call('POST', `${V2}/executions/e1/restart`))).toEqual({
+      message: 'Execution e1 is SUCCESS: only FAILED or KILLED executions can be restarted',
+    });
+    expect(await call('POST', `${V2}/executions/nope/replay`)).toMatchObject({
+      statusCode: 404,
+      body: JSON.stringify({ message: 'Execution nope not found' }),
+    });
+  });
+
+  it('refuses a by-ids body that is not a list of ids, or a by-query filter it does not serve, with a 422 naming it; nothing recorded', async () => {
+    const notAList = await call('DELETE', `${V2}/executions/kill/by-ids`, { ids: ['e1'] });
+    const emptyId = await call('POST', `${V2}/executions/restart/by-ids`, ['e1', '']);
+    const unknownFilter = await call('POST', `${V2}/executions/replay/by-query?filters[endDate][LESS_THAN]=2026-01-01T00:00:00Z`);
+
+    expect(notAList.statusCode).toBe(422);
+    expect(bodyOf(notAList).message).toContain('expected a JSON array of execution ids');
+    expect(emptyId.statusCode).toBe(422);
+    expect(bodyOf(emptyId)).toEqual({ message: '[1]: expected an execution id, got ""', path: '[1]' });
+    expect(unknownFilter.statusCode).toBe(422);
+    expect(bodyOf(unknownFilter).message).toContain('endDate');
+    expect(deps.operationQueue.sent).toEqual([]);
+  });
+
+  it('selects by query only the executions an action takes: a replay the ended ones, a kill the unfinished ones', async () => {
+    await deps.executions.createIfAbsent(aStoredExecution({ id: 'waiting' }));
+
+    const replay = await call('POST', `${V2}/executions/replay/by-query?filters[namespace][EQUALS]=dev`);
+    const kill = await call('DELETE', `${V2}/executions/kill/by-query?filters[namespace][EQUALS]=dev&filters[state][IN]=SUCCESS,CREATED`);
+    const restart = await call('POST', `${V2}/executions/restart/by-query?filters[namespace][EQUALS]=dev`);
+
+    expect([replay, kill, restart].map((r) => [r.statusCode, bodyOf(r).totalItems])).toEqual([
+      [202, 1],
+      [202, 1],
+      [202, 0],
+    ]);
+    expect(await deps.operations.part(bodyOf(replay).operationId, 0)).toEqual([{ executionId: 'e1' }]);
+    expect(await deps.operations.part(bodyOf(kill).operationId, 0)).toEqual([{ executionId: 'waiting' }]);
+  });
+});
