@@ -36,7 +36,7 @@ describe.runIf(existsSync('/proc/self/stat'))('LocalTaskRunner (the task runner 
   let runner: LocalTaskRunner;
   afterEach(async () => runner?.close());
 
-  it("kills a task once its execution's kill flag is set: a kill line to the runner, every process of the task gone, the others untouched", { timeout: 30_000 }, async () => {
+  it("kills a task once its execution's kill flag is set (a kill line): its processes gone, the others untouched", { timeout: 30_000 }, async () => {
     const killed = new Set<string>();
     runner = new LocalTaskRunner({ entry: ENTRY, killFlags: { isKilled: async (id) => killed.has(id) }, killPollMs: 50 });
     const doomed = aRun(['sleep 600 & echo "pid $!"; wait'], { executionId: 'doomed' });
