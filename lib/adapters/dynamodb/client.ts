@@ -46,6 +46,23 @@ export async function whenConditionHolds(write: () => Promise<unknown>): Promise
 }
 
 /**
+ * What a conditional put did: `written`; `refused` on its only attempt (nothing was written); or
+ * `refused-on-retry`: the SDK retried it (a timeout, a lost answer), so the refusal may be of our
+ * own first attempt, which then landed.
+ */
+export type ConditionalPutOutcome = 'written' | 'refused' | 'refused-on-retry';
+
+export async function conditionalPut(write: () => Promise<unknown>): Promise<ConditionalPutOutcome> {
+  try {
+    await write();
+    return 'written';
+  } catch (error) {
+    if (!isConditionFailed(error)) throw error;
+    return ((error as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1) > 1 ? 'refused-on-retry' : 'refused';
+  }
+}
+
+/**
  * One page of a Query or Scan: its items (none with Select COUNT), its count, where the next starts.
  * `I` is how items and keys look: attribute values (the low-level client) or plain values (the document client).
  */

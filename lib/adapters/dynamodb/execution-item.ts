@@ -3,6 +3,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { type Execution, type ExecutionOrigin, TERMINAL_STATES } from '../../domain/execution';
 import type { LogEntry, LogLine, StoredExecution } from '../../ports';
 import { type Item, n, num, s, str } from './client';
+import type { IndexedExecution } from './search-checkpoints';
 import { flowKey, shardOf, tickOwnerKey } from './tables';
 
 /** Owner recorded on unfinished executions that no backfill created (live schedule, API). */
@@ -24,6 +25,22 @@ function tickKey(tickMs: number | undefined): string {
 /** `pendingTick` of an unfinished execution: `<tick>#<id>` (see EXECUTIONS_UNFINISHED); it never changes. */
 function pendingTick(origin: ExecutionOrigin, id: string): string {
   return `${tickKey(origin.tickMs)}#${id}`;
+}
+
+/** `sortKey` of an execution's search index entry: `<startDate>#<id>` (see EXECUTIONS_SEARCH); it never changes. */
+function searchSortKey(execution: Execution): string {
+  return `${execution.state.startDate}#${execution.id}`;
+}
+
+/** An execution as its search index entry places and filters it (what search checkpoints account for). */
+export function indexedExecution(execution: Execution): IndexedExecution {
+  return {
+    flow: flowKey(execution.namespace, execution.flowId),
+    id: execution.id,
+    sortKey: searchSortKey(execution),
+    state: execution.state.current,
+    labelKeys: [...new Set(execution.labels.map(labelKey))],
+  };
 }
 
 /** `<owner>|<shard>` of a sharded index entry of execution `id`. */
@@ -76,7 +93,7 @@ export function toExecutionItem(stored: StoredExecution): Item {
   const item: Item = {
     id: s(execution.id),
     searchShard: s(shardKey(flowKey(execution.namespace, execution.flowId), execution.id)),
-    sortKey: s(`${execution.state.startDate}#${execution.id}`),
+    sortKey: s(searchSortKey(execution)),
     state: s(execution.state.current),
     [doc.name]: doc.value,
   };

@@ -1,0 +1,173 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ensureTables } from '../../lib/adapters/dynamodb/create-tables';
+import { DynamoExecutionStore } from '../../lib/adapters/dynamodb/execution-store';
+import { type LocalDynamo, startLocalDynamo } from '../../lib/adapters/local/local-dynamo';
+import { readSettings } from '../../lib/config';
+import { type Execution, type StateType, newState, transition } from '../../lib/domain/execution';
+import type { ExecutionQuery, StoredExecution } from '../../lib/ports';
+import { seededRandom } from '../support/seeded-random';
+
+/**
+ * Search checkpoints (lib/adapters/dynamodb/search-checkpoints.ts) against dynalite: a store that
+ * keeps them answers every search exactly as a store without them over the same table, across
+ * seeded random interleavings of new executions (at the top and late, below older ones; conditional
+ * and unconditional puts, duplicates), state changes (claims, finishes), and searches, some of them
+ * concurrent with writes. Executions are never deleted by the store, so there are no deletions to
+ * interleave; labels never change after creation.
+ */
+const LABELS = ['reason:outage', 'team:a', 'team:b'];
+const T0 = Date.parse('2026-06-01T00:00:00Z');
+
+interface Model {
+  namespace: string;
+  executions: Map<string, { execution: Execution; leaseToken?: string }>;
+  clockMs: number;
+  nextId: number;
+}
+
+function queriesOf(namespace: string): Omit<ExecutionQuery, 'page' | 'size'>[] {
+  const label = (key: string, value: string) => ({ key, value });
+  return [
+    { namespace, flowId: 'a', labels: [label('reason', 'outage')] },
+    { namespace, flowId: 'a' },
+    { namespace },
+    { namespace, flowId: 'b', labels: [label('team', 'a')] },
+    { namespace, labels: [label('reason', 'outage'), label('team', 'b')] },
+    { namespace, flowId: 'a', states: ['SUCCESS', 'FAILED'] },
+    { namespace, labels: [label('reason', 'outage')], states: ['CREATED', 'RUNNING'] },
+  ];
+}
+
+describe('executions search with checkpoints (dynalite)', () => {
+  let dynamo: LocalDynamo;
+  let checked: DynamoExecutionStore;
+  let fresh: DynamoExecutionStore;
+  let belowQueries = 0;
+
+  beforeAll(async () => {
+    dynamo = await startLocalDynamo();
+    const tables = readSettings({}).tables;
+    await ensureTables(dynamo.client, tables);
+    // Both over one table; every write goes through `checked`, as the local default's one store makes them all.
+    checked = new DynamoExecutionStore(dynamo.client, tables.executions, { soleWriter: true, checkpointSpacing: 7 });
+    fresh = new DynamoExecutionStore(dynamo.client, tables.executions);
+    countCheckpointStarts(dynamo.client, () => belowQueries++);
+  });
+  afterAll(async () => dynamo?.close());
+
+  it.each([1, 2, 3, 4])('seed %i: every search equals an uncached one', async (seed) => {
+    const random = seededRandom(seed);
+    const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)] as T;
+    const model: Model = { namespace: `seed${seed}`, executions: new Map(), clockMs: T0, nextId: 0 };
+    const queries = queriesOf(model.namespace);
+    const startsBefore = belowQueries;
+    let compared = 0;
+
+    const randomQuery = (deep: boolean): ExecutionQuery => {
+      const size = pick([3, 5, 10, 25]);
+      const pages = Math.ceil(model.executions.size / size) + 1;
+      const page = deep ? Math.max(1, Math.ceil(pages * (0.5 + random() / 2))) : 1 + Math.floor(random() * pages);
+      return { ...pick(queries), page, size };
+    };
+    const compare = async (query: ExecutionQuery) => {
+      const got = await checked.search(query);
+      const want = await fresh.search(query);
+      const view = (r: typeof got) => ({ ids: r.results.map((x) => x.id), total: r.total, totalIsLowerBound: r.totalIsLowerBound });
+      expect({ query, ...view(got) }).toEqual({ query, ...view(want) });
+      compared++;
+    };
+
+    for (let step = 0; step < 160; step++) {
+      const roll = random();
+      if (roll < 0.4) await add(model, random, 1 + Math.floor(random() * 6));
+      else if (roll < 0.5) await changeStates(model, random);
+      else if (roll < 0.85) await compare(randomQuery(random() < 0.5));
+      else {
+        // A search racing writes: its own answer depends on the interleaving; what it leaves behind must not.
+        await Promise.all([checked.search(randomQuery(true)), add(model, random, 1 + Math.floor(random() * 4)), changeStates(model, random)]);
+        await compare(randomQuery(true));
+      }
+    }
+    for (const query of queries) await compare({ ...query, page: 1 + Math.floor(model.executions.size / 10 / 2), size: 10 });
+    expect(compared).toBeGreaterThan(60);
+    // The checkpoints were used, not merely kept: searches started below one.
+    expect(belowQueries - startsBefore).toBeGreaterThan(40);
+  });
+
+  /** New executions through each write path: mostly newest, some late (an older start date), now and then an existing one again. */
+  async function add(model: Model, random: () => number, count: number): Promise<void> {
+    const fresh: StoredExecution[] = [];
+    for (let i = 0; i < count; i++) {
+      model.clockMs += Math.floor(random() * 5_000);
+      const late = random() < 0.25;
+      const at = new Date(late ? T0 + Math.floor(random() * (model.clockMs - T0)) : model.clockMs);
+      const id = `${model.namespace}-${String(model.nextId++).padStart(5, '0')}`;
+      const labels = LABELS.filter((_, j) => random() < [0.7, 0.4, 0.3][j]!).map((label) => {
+        const [key = '', value = ''] = label.split(':');
+        return { key, value };
+      });
+      const roll = random();
+      const state: StateType = roll < 0.4 ? 'CREATED' : roll < 0.7 ? 'SUCCESS' : roll < 0.85 ? 'FAILED' : 'RUNNING';
+      let executionState = newState(at);
+      if (state !== 'CREATED') executionState = transition(executionState, 'RUNNING', at);
+      if (state === 'SUCCESS' || state === 'FAILED') executionState = transition(executionState, state, at);
+      const execution: Execution = {
+        id,
+        namespace: model.namespace,
+        flowId: random() < 0.6 ? 'a' : 'b',
+        flowRevision: 1,
+        labels,
+        inputs: {},
+        state: executionState,
+        taskRunList: [],
+      };
+      fresh.push({ execution, origin: {} });
+    }
+    const how = random();
+    if (how < 0.15) {
+      await checked.createMany(fresh.filter(({ execution }) => execution.state.current !== 'RUNNING'));
+      for (const { execution } of fresh) if (execution.state.current !== 'RUNNING') model.executions.set(execution.id, { execution });
+    }
+    await Promise.all(
+      fresh.map(async (stored) => {
+        const { execution } = stored;
+        if (model.executions.has(execution.id)) return;
+        if (execution.state.current === 'RUNNING') {
+          const leaseToken = `lease-${execution.id}`;
+          if (await checked.createClaimed(stored, leaseToken, Date.now() + 600_000)) model.executions.set(execution.id, { execution, leaseToken });
+        } else if (await checked.createIfAbsent(stored)) model.executions.set(execution.id, { execution });
+      }),
+    );
+    // An execution written again (a redelivered message): refused, nothing moves.
+    const again = [...model.executions.values()][Math.floor(random() * model.executions.size)];
+    if (again && random() < 0.2) expect(await checked.createIfAbsent({ execution: again.execution, origin: {} })).toBe(false);
+  }
+
+  /** A claim of a CREATED execution, or the end of a RUNNING one. */
+  async function changeStates(model: Model, random: () => number): Promise<void> {
+    const all = [...model.executions.values()];
+    const created = all.filter(({ execution }) => execution.state.current === 'CREATED');
+    const running = all.filter(({ execution, leaseToken }) => execution.state.current === 'RUNNING' && leaseToken);
+    const now = new Date(model.clockMs);
+    if (random() < 0.5 && created.length) {
+      const chosen = created[Math.floor(random() * created.length)]!;
+      const leaseToken = `lease-${chosen.execution.id}`;
+      const claimed = await checked.claim(chosen.execution.id, leaseToken, Date.now() + 600_000, now);
+      if (claimed.outcome === 'CLAIMED') model.executions.set(chosen.execution.id, { execution: claimed.stored.execution, leaseToken });
+    } else if (running.length) {
+      const chosen = running[Math.floor(random() * running.length)]!;
+      const execution = { ...chosen.execution, state: transition(chosen.execution.state, random() < 0.7 ? 'SUCCESS' : 'FAILED', now) };
+      if (await checked.finish({ execution, origin: {} }, chosen.leaseToken ?? '')) model.executions.set(execution.id, { execution });
+    }
+  }
+});
+
+/** Counts the search Queries that start below a checkpoint's sort key (only a store with checkpoints sends them). */
+function countCheckpointStarts(client: DynamoDBClient, count: () => void): void {
+  const send = client.send.bind(client);
+  client.send = ((command: { input?: { ExpressionAttributeValues?: Record<string, unknown> } }, ...rest: unknown[]) => {
+    if (command.input?.ExpressionAttributeValues?.[':below']) count();
+    return (send as (...args: unknown[]) => unknown)(command, ...rest);
+  }) as typeof client.send;
+}
