@@ -4,6 +4,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { SfnBackfillWorkflows } from '../../lib/adapters/aws/sfn-workflows';
 import { lambdaTelemetry } from '../../lib/adapters/aws/powertools-telemetry';
 import { SqsExecutionQueue } from '../../lib/adapters/aws/sqs-queue';
+import { withoutDiscardedLogging } from '../../lib/adapters/dynamodb/client';
 import { storesFor } from '../../lib/adapters/dynamodb/stores';
 import { runShellCommands } from '../../lib/adapters/process/shell-commands';
 import { ConfigurationError, type Settings, readSettings } from '../../lib/config';
@@ -46,7 +47,7 @@ function buildAwsDependencies(env: NodeJS.ProcessEnv): AwsDependencies {
   return {
     settings,
     clock: { now: () => new Date() },
-    ...storesFor(new DynamoDBClient({}), settings.tables),
+    ...storesFor(withoutDiscardedLogging(new DynamoDBClient({})), settings.tables),
     queue: new SqsExecutionQueue(new SQSClient({}), { backfill: settings.queueUrl, live: settings.liveQueueUrl }),
     workflows: new SfnBackfillWorkflows(new SFNClient({}), settings.stateMachineArn),
     runShell: runShellCommands,

@@ -27,6 +27,21 @@ export function num(item: Item, name: string): number | undefined {
   return v === undefined ? undefined : Number(v);
 }
 
+/**
+ * Takes the SDK's logger middleware off a client built without a logger of its own.
+ *
+ * WHY: for every response that middleware builds a copy of the whole output (each attribute walked
+ * against its schema, sensitive ones masked) and hands it to the client's logger: the SDK's
+ * NoOpLogger when none was given, which throws it away. Profiled on executions searches that read
+ * 16,000 index entries each: 1.3 s of the 4.7 s of CPU the API's thread spent over 31 searches
+ * (about 42 ms a search, more than the SDK's parsing of the responses). Without a logger nothing was
+ * logged, so nothing is lost; a client given a logger must keep the middleware.
+ */
+export function withoutDiscardedLogging(client: DynamoDBClient): DynamoDBClient {
+  client.middlewareStack.remove('loggerMiddleware');
+  return client;
+}
+
 export function isConditionFailed(error: unknown): boolean {
   return (error as { name?: string })?.name === 'ConditionalCheckFailedException';
 }
