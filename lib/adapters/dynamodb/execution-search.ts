@@ -26,9 +26,10 @@ const FAN_OUT = 16;
  * below the nearest one at or before it, and a checkpoint past the count's bound answers `total`
  * without counting. We chose them over making each entry cheaper because the profile of a page 400
  * deep (16,000 entries read) put the time in dynalite's per-entry work (LevelDB iteration, JSON
- * parsing of each entry, the JSON response: about 13 µs an entry) and the SDK's (about 9 µs): no
- * patch takes that below what 10,000 entries cost, and a checkpoint makes any page cost about what
- * page 1 costs. On AWS (other Lambdas write) there are none: a page's read units stay bounded.
+ * parsing of each entry, the JSON response: about 13 µs an entry) and the API thread's (about 9 µs,
+ * mostly the SDK's): no patch takes 10,000 entries under what a page may cost under load, while a
+ * checkpoint makes any page cost about what page 1 costs. On AWS (other Lambdas write) there are
+ * none: a page's read units stay bounded without them.
  */
 export class ExecutionSearch {
   constructor(

@@ -2,7 +2,7 @@
  * Keyset checkpoints for the executions search, kept exact by the writes that move them.
  *
  * WHY: DynamoDB has no offsets, so page 400 of a search merges the 10,000 index entries before it
- * (about 13 µs each in dynalite and 9 µs in the SDK, measured: 200–330 ms idle, 760 ms under a
+ * (about 13 µs each in dynalite and 9 µs on the API thread, measured: 200–330 ms idle, 760 ms under a
  * backfill). A checkpoint remembers, for one search (flows covered + filters), a sort key the merge
  * passed and how many matches sort at or above it; a deeper page then starts each partition's Query
  * just below that key and skips only the matches past the checkpoint.
