@@ -11,6 +11,8 @@ export interface Settings {
   liveQueueUrl?: string;
   /** The backfill state machine (AWS only). */
   stateMachineArn?: string;
+  /** The function that runs the worker's shell tasks away from its credentials (AWS only; locally a child process). */
+  taskRunnerFunction?: string;
   dispatch: {
     /** Ticks one batch dispatches at most (one invocation of the dispatch task runs several batches). */
     batchSize: number;
@@ -150,6 +152,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     queueUrl: env.EXECUTION_QUEUE_URL || undefined,
     liveQueueUrl: env.LIVE_EXECUTION_QUEUE_URL || undefined,
     stateMachineArn: env.BACKFILL_STATE_MACHINE_ARN || undefined,
+    taskRunnerFunction: env.TASK_RUNNER_FUNCTION || undefined,
     dispatch: {
       batchSize: positiveInt(env, 'BACKFILL_BATCH_SIZE', 100),
       maxInFlight: positiveInt(env, 'BACKFILL_MAX_IN_FLIGHT', 500),

@@ -6,6 +6,7 @@
 import type { Execution, ExecutionOrigin, StateType } from './domain/execution';
 import type { LedgerPage, SlotMark } from './domain/ledger';
 import type { Flow } from './domain/flow/model';
+import type { TextCondition } from './domain/text-match';
 import type { BackfillOutcome, BackfillState, TriggerRef, TriggerState } from './domain/trigger-state';
 
 export interface Clock {
@@ -108,11 +109,24 @@ export type ClaimResult =
   | { outcome: 'MISSING' };
 
 export interface ExecutionQuery {
+  /** Exactly this namespace (not the ones below it). */
   namespace?: string;
   flowId?: string;
+  /** Conditions on the flow's namespace and id (Kestra 2.x's filters), all of which must hold: they choose the flows searched. */
+  flowConditions?: { namespace?: TextCondition[]; flowId?: TextCondition[] };
   /** `key:value` pairs; all must match. */
   labels?: { key: string; value: string }[];
+  /** `key:value` pairs none of which the execution may carry (an execution without the key has none of them). */
+  excludedLabels?: { key: string; value: string }[];
   states?: StateType[];
+  /**
+   * Executions started from `from` (inclusive) and before `before` (exclusive), both as
+   * `Date.toISOString` writes them. The search index is sorted by start date, so a range narrows
+   * what a search reads instead of filtering what it reads.
+   */
+  startDate?: { from?: string; before?: string };
+  /** Only executions whose id contains this text (Kestra's `q`). */
+  idContains?: string;
   page: number;
   size: number;
 }
@@ -304,16 +318,37 @@ export interface ShellRun {
   task: ShellScript;
   timeoutMs: number;
   log: (level: LogLevel, message: string) => void;
+  /**
+   * The attempt's log caps (LogWriter's): where the task runs elsewhere, lines past them are counted
+   * there instead of sent (see ShellResult.unsent), so an endless printer costs no bandwidth.
+   */
+  logLimits?: { maxLines: number; maxBytes: number };
 }
 
 export interface ShellResult {
   ok: boolean;
   exitCode: number | null;
   timedOut: boolean;
+  /** Lines (other than ERROR lines) the task printed past `logLimits`, counted but not passed to `log`. */
+  unsent?: { lines: number; bytes: number };
 }
 
-/** Runs a shell task's script as a process (the worker's only way to run user code). */
+/** Runs a shell task's script as a process, in the process calling it (the task runner's own engine). */
 export type ShellRunner = (run: ShellRun) => Promise<ShellResult>;
+
+/**
+ * Runs a shell task where the worker's AWS credentials cannot be read: on AWS a task runner function
+ * of its own with a role that holds nothing of value, locally a child process started with an
+ * environment cleared of credentials. The worker's only way to run user code.
+ *
+ * Everything that happens to the task itself resolves: its exit, its timeout, a spawn failure, a
+ * runner that died under it or stopped answering (a failed result, the reason logged at ERROR).
+ * It rejects only when the task could not be handed over at all (the runner could not be invoked):
+ * nothing ran, so the worker treats it as an infrastructure error and the message is retried.
+ */
+export interface TaskRunner {
+  run(run: ShellRun): Promise<ShellResult>;
+}
 
 /**
  * The fields a log line may carry beyond its message: the ids an operator searches by (`executionId`,

@@ -2,7 +2,8 @@ import { readFile, readdir } from 'node:fs/promises';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
-import { createApiHandler } from '../functions/api';
+import { fileURLToPath } from 'node:url';
+import { createStreamingApiHandler } from '../functions/api';
 import { createContinueHandler } from '../functions/continue';
 import { createFailHandler } from '../functions/fail';
 import { type TaskContext, createDispatchHandler } from '../functions/dispatch';
@@ -22,11 +23,11 @@ import { LocalBackfillWorkflows } from '../lib/adapters/local/local-backfill-wor
 import { type LocalDynamo, connectDynamo, startLocalDynamo } from '../lib/adapters/local/local-dynamo';
 import { LocalExecutionQueue } from '../lib/adapters/local/local-execution-queue';
 import { terminalTelemetry } from '../lib/adapters/local/terminal-telemetry';
-import { runShellCommands } from '../lib/adapters/process/shell-commands';
+import { LocalTaskRunner } from '../lib/adapters/local/local-task-runner';
 import { sweepStuck } from '../lib/app/stuck-executions';
 import { upsertFlow } from '../lib/app/flows';
 import { QUEUE_MAX_RECEIVE_COUNT, type Settings, readSettings, visibilityTimeoutSecondsFor } from '../lib/config';
-import type { Clock, DispatchLedger, ExecutionStore, FlowStore, LocalRecovery, LogStore, ShellRunner, Telemetry, TriggerStore } from '../lib/ports';
+import type { Clock, DispatchLedger, ExecutionStore, FlowStore, LocalRecovery, LogStore, TaskRunner, Telemetry, TriggerStore } from '../lib/ports';
 import { readBackfillDefinition } from '../lib/workflow/definition';
 
 /**
@@ -55,6 +56,8 @@ export interface LocalOptions {
   host?: string;
   /** 0 picks a free port. */
   port: number;
+  /** How long a streamed answer (a follow) lasts at most before it says to reconnect (LOCAL_STREAM_MAX_MS by default). */
+  streamMaxMs?: number;
   /** Folder whose *.yml / *.yaml flows are loaded at start. */
   flowsDir?: string;
   /** Settings as environment variables (the same names the Lambdas read). */
@@ -105,7 +108,8 @@ export interface LocalDependencies {
   ledger: DispatchLedger;
   queue: LocalExecutionQueue;
   workflows: LocalBackfillWorkflows;
-  runShell: ShellRunner;
+  /** Runs shell tasks in a child process without credentials (local/task-runner-process.ts), as the task runner function on AWS. */
+  taskRunner: TaskRunner;
   sleep: (ms: number) => Promise<void>;
   /** The `local` telemetry; each handler the runtime builds gets its own (LocalOptions.telemetry). */
   telemetry: Telemetry;
@@ -139,6 +143,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
   const lock = options.dataDir ? lockDataFolder(options.dataDir) : { release: () => undefined, previousRunCrashed: false };
   let dynamo: LocalDynamo | undefined;
   let server: Server | undefined;
+  const taskRunner = new LocalTaskRunner({ entry: fileURLToPath(new URL('./task-runner-process.ts', import.meta.url)) });
   try {
     dynamo = options.dynamoEndpoint
       ? connectDynamo(options.dynamoEndpoint)
@@ -199,7 +204,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
       ...storesFor(dynamo.client, settings.tables, { soleWriter: !options.dynamoEndpoint }),
       queue,
       workflows,
-      runShell: runShellCommands,
+      taskRunner,
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       telemetry: telemetryOf('local'),
     };
@@ -222,7 +227,9 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
     if (options.flowsDir) await loadFlows(deps, options.flowsDir, log);
     await recover(deps, recovery, log);
     const sweeper = startTicker(() => sweep(), settings.sweep.intervalSeconds * 1000, 'Sweep');
-    const http = await startHttpServer(createApiHandler(deps), options.host ?? '127.0.0.1', options.port, requests);
+    const http = await startHttpServer(createStreamingApiHandler(deps), options.host ?? '127.0.0.1', options.port, requests, {
+      streamMaxMs: options.streamMaxMs,
+    });
     server = http.server;
     const ticker = options.liveTickMs ? startTicker(() => tick(), options.liveTickMs, 'Live schedule tick') : undefined;
     const openServer = server;
@@ -251,12 +258,14 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
           await tasksIdle();
         } while (workflows.activeExecutions.length > 0);
         await queue.stop();
+        await taskRunner.close();
         await openDynamo.close();
         lock.release();
       },
     };
   } catch (error) {
     server?.close();
+    await taskRunner.close();
     await dynamo?.close();
     lock.release();
     throw error;

@@ -22,6 +22,8 @@ export interface FunctionAccess {
   stopsExecutions: boolean;
   /** DescribeExecution on this state machine's executions (a hand-over checks a generation that exists already). */
   describesExecutions?: boolean;
+  /** The functions it invokes (InvokeFunction on each one's unqualified ARN). */
+  invokes?: FunctionModule[];
 }
 
 const FUNCTION_ACCESS: Record<FunctionModule, FunctionAccess> = {
@@ -60,7 +62,21 @@ const FUNCTION_ACCESS: Record<FunctionModule, FunctionAccess> = {
   fail: { readTables: [], writeTables: ['triggers', 'executions'], sendsTo: [], stateMachineActions: [], stopsExecutions: false },
   // Runs one execution per message: writes or claims it, runs its tasks, writes its logs, marks its
   // ledger slot; `stopAfter` may disable the trigger.
-  worker: { readTables: ['flows'], writeTables: ['triggers', 'executions', 'logs'], sendsTo: [], stateMachineActions: [], stopsExecutions: false },
+  worker: {
+    readTables: ['flows'],
+    writeTables: ['triggers', 'executions', 'logs'],
+    sendsTo: [],
+    stateMachineActions: [],
+    stopsExecutions: false,
+    invokes: ['task-runner'],
+  },
+  // Runs the flow authors' shell tasks for the worker, so that their code never runs beside the
+  // worker's credentials: a task can read everything its runner holds, so the runner holds nothing
+  // (its role may only write its own log group; no tracing, no environment of the service's).
+  // Killing a running task (Kestra's execution kill, to come) adds one narrow right: polling a kill
+  // flag, GetItem on the executions table limited by dynamodb:Attributes to the key and that flag
+  // (see the README: aborting the invocation is not documented to stop the function).
+  'task-runner': { readTables: [], writeTables: [], sendsTo: [], stateMachineActions: [], stopsExecutions: false },
   // The live schedule: creates the due executions (logging why when one is created FAILED), queues
   // them (live queue), advances each trigger's next date.
   tick: { readTables: ['flows'], writeTables: ['triggers', 'executions', 'logs'], sendsTo: ['live'], stateMachineActions: [], stopsExecutions: false },
@@ -111,6 +127,9 @@ const SETTINGS: Record<FunctionModule, { description: string; timeout: Duration;
   continue: { description: 'Backfill state machine: continue as a new execution', timeout: Duration.seconds(30) },
   fail: { description: 'Backfill state machine: end a backfill whose tasks kept failing FAILED', timeout: Duration.seconds(30) },
   worker: { description: 'Runs queued executions (SQS)', timeout: WORKER_TIMEOUT, memorySize: 1024 },
+  // As long as the worker: a task's timeout is clamped to the worker's time left. As much memory (so
+  // as much CPU) as tasks had when they ran in the worker.
+  'task-runner': { description: "Runs the worker's shell tasks, away from its credentials", timeout: WORKER_TIMEOUT, memorySize: 1024 },
   tick: { description: 'Live schedule tick: runs due Schedule triggers', timeout: Duration.seconds(55), memorySize: 1024 },
   sweep: { description: 'Sends again the executions no worker will run any more', timeout: Duration.minutes(5), memorySize: 1024 },
   'dead-letter': { description: 'Ends the executions of dead-lettered messages FAILED', timeout: DEAD_LETTER_TIMEOUT },
@@ -170,7 +189,17 @@ export class BackfillFunctions extends Construct {
     super(scope, id);
     const stateMachineArn = stateMachineArnFor(this, props.stateMachineName);
     const names = props.tables.names;
-    // Every function builds all its clients at start, so every function gets the whole environment.
+    // The task runner first: the others' environment names it. It gets nothing of the service's
+    // environment (table names, queues, settings) and no tracing, so its role may only write its logs.
+    const taskRunner = new ServiceFunction(this, pascal('task-runner'), {
+      module: 'task-runner',
+      ...SETTINGS['task-runner'],
+      environment: {},
+      tracing: false,
+      logRetention: props.logRetention,
+      logRemovalPolicy: props.logRemovalPolicy,
+    });
+    // Every other function builds all its clients at start, so each gets the whole environment.
     this.environment = {
       FLOWS_TABLE: names.flows,
       TRIGGERS_TABLE: names.triggers,
@@ -188,10 +217,11 @@ export class BackfillFunctions extends Construct {
       STALL_ALARM_SECONDS: String(props.stallAlarmSeconds),
       POWERTOOLS_SERVICE_NAME: props.serviceName,
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      TASK_RUNNER_FUNCTION: taskRunner.function.functionName,
     };
 
-    const byModule = {} as Record<FunctionModule, ServiceFunction>;
-    for (const module of Object.keys(FUNCTION_ACCESS) as FunctionModule[]) {
+    const byModule = { 'task-runner': taskRunner } as Record<FunctionModule, ServiceFunction>;
+    for (const module of (Object.keys(FUNCTION_ACCESS) as FunctionModule[]).filter((m) => m !== 'task-runner')) {
       const fn = new ServiceFunction(this, pascal(module), {
         module,
         ...SETTINGS[module],
@@ -203,6 +233,10 @@ export class BackfillFunctions extends Construct {
       for (const table of access.readTables) props.tables.byName[table].grantReadData(fn.function);
       for (const table of access.writeTables) props.tables.byName[table].grantReadWriteData(fn.function);
       for (const lane of access.sendsTo) props.queues[lane].grantSendMessages(fn.function);
+      for (const target of access.invokes ?? []) {
+        // The unqualified ARN only (grantInvoke would add `<arn>:*`, every version and alias).
+        fn.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [byModule[target].function.functionArn] }));
+      }
       if (access.stateMachineActions.length > 0) {
         fn.role.addToPrincipalPolicy(new PolicyStatement({ actions: access.stateMachineActions, resources: [stateMachineArn] }));
       }

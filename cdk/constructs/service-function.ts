@@ -23,6 +23,8 @@ export interface ServiceFunctionProps {
   logRetention: RetentionDays;
   /** What happens to the log group when the stack goes. */
   logRemovalPolicy: RemovalPolicy;
+  /** X-Ray active tracing (on by default); off adds no xray:Put* rights to the role. */
+  tracing?: boolean;
 }
 
 /**
@@ -46,12 +48,15 @@ export class ServiceFunction extends Construct {
       description: `Runs functions/${props.module}.ts`,
     });
     this.logGroup.grantWrite(this.role);
-    Validations.of(this.role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'Tracing.ACTIVE grants xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level ' +
-        'permissions; test/cdk/iam.test.ts checks that "*" carries only these actions.',
-    });
+    const tracing = props.tracing ?? true;
+    if (tracing) {
+      Validations.of(this.role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'Tracing.ACTIVE grants xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level ' +
+          'permissions; test/cdk/iam.test.ts checks that "*" carries only these actions.',
+      });
+    }
 
     this.function = new NodejsFunction(this, 'Function', {
       entry: functionEntry(props.module),
@@ -62,7 +67,7 @@ export class ServiceFunction extends Construct {
       architecture: FUNCTION_ARCHITECTURE,
       memorySize: props.memorySize ?? DEFAULT_MEMORY_SIZE,
       timeout: props.timeout,
-      tracing: Tracing.ACTIVE,
+      tracing: tracing ? Tracing.ACTIVE : Tracing.DISABLED,
       role: this.role,
       logGroup: this.logGroup,
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },

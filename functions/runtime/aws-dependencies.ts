@@ -1,12 +1,13 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SfnBackfillWorkflows } from '../../lib/adapters/aws/sfn-workflows';
+import { LambdaTaskRunner } from '../../lib/adapters/aws/lambda-task-runner';
 import { lambdaTelemetry } from '../../lib/adapters/aws/powertools-telemetry';
 import { SqsExecutionQueue } from '../../lib/adapters/aws/sqs-queue';
 import { withoutDiscardedLogging } from '../../lib/adapters/dynamodb/client';
 import { storesFor } from '../../lib/adapters/dynamodb/stores';
-import { runShellCommands } from '../../lib/adapters/process/shell-commands';
 import { ConfigurationError, type Settings, readSettings } from '../../lib/config';
 import type {
   BackfillWorkflows,
@@ -16,12 +17,12 @@ import type {
   ExecutionStore,
   FlowStore,
   LogStore,
-  ShellRunner,
+  TaskRunner,
   Telemetry,
   TriggerStore,
 } from '../../lib/ports';
 
-/** The AWS composition root's output: every port, bound to DynamoDB, SQS, Step Functions and the Lambda's own processes. */
+/** The AWS composition root's output: every port, bound to DynamoDB, SQS, Step Functions and the task runner function. */
 export interface AwsDependencies {
   settings: Settings;
   clock: Clock;
@@ -32,7 +33,8 @@ export interface AwsDependencies {
   ledger: DispatchLedger;
   queue: ExecutionQueue;
   workflows: BackfillWorkflows;
-  runShell: ShellRunner;
+  /** The task runner function: shell tasks never run in a function that holds the service's credentials. */
+  taskRunner: TaskRunner;
   sleep: (ms: number) => Promise<void>;
   /** Powertools Logger and Metrics (EMF), configured by POWERTOOLS_* variables. */
   telemetry: Telemetry;
@@ -44,13 +46,14 @@ function buildAwsDependencies(env: NodeJS.ProcessEnv): AwsDependencies {
   if (!settings.queueUrl) throw new ConfigurationError('EXECUTION_QUEUE_URL is not set');
   if (!settings.liveQueueUrl) throw new ConfigurationError('LIVE_EXECUTION_QUEUE_URL is not set');
   if (!settings.stateMachineArn) throw new ConfigurationError('BACKFILL_STATE_MACHINE_ARN is not set');
+  if (!settings.taskRunnerFunction) throw new ConfigurationError('TASK_RUNNER_FUNCTION is not set');
   return {
     settings,
     clock: { now: () => new Date() },
     ...storesFor(withoutDiscardedLogging(new DynamoDBClient({})), settings.tables),
     queue: new SqsExecutionQueue(new SQSClient({}), { backfill: settings.queueUrl, live: settings.liveQueueUrl }),
     workflows: new SfnBackfillWorkflows(new SFNClient({}), settings.stateMachineArn),
-    runShell: runShellCommands,
+    taskRunner: new LambdaTaskRunner(new LambdaClient({}), settings.taskRunnerFunction),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     telemetry: lambdaTelemetry(),
   };

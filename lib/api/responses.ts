@@ -11,7 +11,7 @@ export type { BackfillPreview } from '../app/backfills';
 export type { FlowJson } from '../app/flows';
 export type { BackfillJson, TriggerJson } from '../app/trigger-view';
 export type { Reprocess } from '../domain/backfill';
-export type { Execution as ExecutionJson } from '../domain/execution';
+export type { KestraExecution as ExecutionJson } from '../domain/execution';
 export type { FlowInput, Label, Trigger as FlowTriggerJson } from '../domain/flow/model';
 export type { TriggerRef } from '../domain/trigger-state';
 export type { LogEntry as LogLineJson } from '../ports';

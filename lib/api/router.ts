@@ -3,10 +3,15 @@ import type { BackfillWorkflows, Clock, DispatchLedger, ExecutionStore, FlowStor
 import { ValidationError } from '../domain/flow/errors';
 import { toErrorResponse } from './error-response';
 import { toKestra2ErrorResponse } from './kestra2/error-response';
+import { TENANT } from './kestra2/tenant';
 import { RequestTooLargeError } from './errors';
-import { type HttpRequest, type HttpResponse, error } from './http';
+import { type HttpRequest, type HttpResponse, error, json } from './http';
+import { type OpenApiDocument, type ServedRoute, buildOpenApiDocument } from './openapi/document';
 import { executionRoutes } from './routes/executions';
 import { flowRoutes } from './routes/flows';
+import { kestra2ExecutionRoutes } from './routes/kestra2-executions';
+import { kestra2SearchRoutes } from './routes/kestra2-searches';
+import { kestra2TriggerSearchRoutes } from './routes/kestra2-trigger-search';
 import { kestra2TriggerRoutes } from './routes/kestra2-triggers';
 import { triggerRoutes } from './routes/triggers';
 import { serveUi } from '../ui/route';
@@ -15,6 +20,8 @@ import { serveUi } from '../ui/route';
 export interface ApiDeps {
   settings: Pick<Settings, 'api' | 'backfill' | 'stateMachineArn' | 'worker'>;
   clock: Clock;
+  /** The follows' waits between reads of the stores. */
+  sleep: (ms: number) => Promise<void>;
   flows: FlowStore;
   triggers: TriggerStore;
   executions: Pick<ExecutionStore, 'get' | 'search' | 'statesByTick' | 'countRunning'>;
@@ -54,13 +61,25 @@ function compile(route: Route): CompiledRoute {
 /** Literal routes first, so `/triggers/search` is never taken for `/triggers/{namespace}`. */
 const byLiteralsFirst = (routes: Route[]): CompiledRoute[] => routes.map(compile).sort((a, b) => a.names.length - b.names.length);
 
-/** The 1.x routes, under `/api/v1` (and, for the tenant `main`, under `/api/v1/main` too). */
-const ROUTES = byLiteralsFirst([...flowRoutes, ...triggerRoutes, ...executionRoutes]);
-/** Kestra 2.x's routes, under `/api/v1/{tenant}` only; they answer with 2.x's statuses. */
-const KESTRA2_ROUTES = byLiteralsFirst(kestra2TriggerRoutes);
+/** The API's own description, built once from the routes below (lib/api/openapi). */
+const openApiRoute: Route = { method: 'GET', path: '/openapi.json', handler: async () => json(200, openApiDocument()) };
 
-/** Kestra serves its API under `/api/v1/{tenant}/…`; the open-source tenant, and our only one, is `main`. */
-const TENANT = 'main';
+/** The 1.x routes, under `/api/v1` (and, for the tenant `main`, under `/api/v1/main` too). */
+const ROUTES = byLiteralsFirst([...flowRoutes, ...triggerRoutes, ...executionRoutes, openApiRoute]);
+/** Kestra 2.x's routes, under `/api/v1/{tenant}` only; they answer with 2.x's statuses. */
+const KESTRA2_ROUTES = byLiteralsFirst([...kestra2TriggerRoutes, ...kestra2TriggerSearchRoutes, ...kestra2SearchRoutes, ...kestra2ExecutionRoutes]);
+
+/** Every route served, as the OpenAPI document names it: its path under `/api/v1`, 2.x ones under `/{tenant}`. */
+export function servedRoutes(): ServedRoute[] {
+  return [...ROUTES.map(({ method, path }) => ({ method, path })), ...KESTRA2_ROUTES.map(({ method, path }) => ({ method, path: `/{tenant}${path}` }))];
+}
+
+let document: OpenApiDocument | undefined;
+export function openApiDocument(): OpenApiDocument {
+  document ??= buildOpenApiDocument(servedRoutes());
+  return document;
+}
+
 const TENANT_PATH = /^\/([^/]+)(\/.+)$/;
 /**
  * The web UI calls the API under its own path, `/ui/api/v1/…`: on AWS the `/ui` routes take the
@@ -88,8 +107,10 @@ function findRoute(routes: CompiledRoute[], method: string, subPath: string): Ro
 
 /**
  * Which route serves a path under `/api/v1`: a 1.x route as it stands; else, under a tenant, a 2.x
- * route, or a 1.x one (Kestra 1.x served those under `/api/v1/main` too). A 2.x route never takes a
- * path a 1.x route serves as it stands, so no 1.x call changes meaning.
+ * route, or a 1.x one (Kestra 1.x served those under `/api/v1/main` too), whichever names more of
+ * the path literally (the 2.x one if as many), so a 2.x `/logs/{executionId}` does not take the
+ * 1.x `/logs/search` a tenant's path still reaches. A 2.x route never takes a path a 1.x route
+ * serves as it stands, so no 1.x call changes meaning.
  */
 function resolve(method: string, subPath: string): { found: RouteMatch; errors: (e: unknown) => HttpResponse; tenant?: string } {
   const direct = findRoute(ROUTES, method, subPath);
@@ -97,10 +118,18 @@ function resolve(method: string, subPath: string): { found: RouteMatch; errors: 
   if (typeof direct === 'object' || !tenantPath) return { found: direct, errors: toErrorResponse };
   const [, tenant, rest] = tenantPath as unknown as [string, string, string];
   const kestra2 = findRoute(KESTRA2_ROUTES, method, rest);
-  if (typeof kestra2 === 'object') return { found: kestra2, errors: toKestra2ErrorResponse, tenant };
   const aliased = findRoute(ROUTES, method, rest);
+  const aliasedFirst = typeof aliased === 'object' && (typeof kestra2 !== 'object' || aliased.route.names.length < kestra2.route.names.length);
+  if (typeof kestra2 === 'object' && !aliasedFirst) return { found: kestra2, errors: toKestra2ErrorResponse, tenant };
   if (typeof aliased === 'object') return { found: aliased, errors: toErrorResponse, tenant };
   return { found: direct ?? kestra2 ?? aliased, errors: toErrorResponse };
+}
+
+/** The route serving `method` on `path` (under `/api/v1`), as the OpenAPI document names it; what the tests check answers against. */
+export function servedRouteOf(method: string, path: string): ServedRoute | undefined {
+  const { found, errors } = resolve(method, path.replace(UI_API_PREFIX, '').replace(/\/+$/, '').slice('/api/v1'.length));
+  if (typeof found !== 'object') return undefined;
+  return { method, path: errors === toKestra2ErrorResponse ? `/{tenant}${found.route.path}` : found.route.path };
 }
 
 export async function handleRequest(deps: ApiDeps, request: HttpRequest): Promise<HttpResponse> {

@@ -100,6 +100,17 @@ export class LogWriter {
     this.push({ seq: this.next++, entry: { ...this.base, ...fields, timestamp: this.clock.now().toISOString(), level, message: text } });
   }
 
+  /**
+   * Lines that were printed but never reached `log` (a task runner counts them past the same caps
+   * instead of sending them): they count in the line saying what the cap dropped.
+   */
+  countUnlogged(lines: number, bytes: number): void {
+    if (lines <= 0) return;
+    this.capped ??= { seq: this.next++, timestamp: this.clock.now().toISOString(), lines: 0, bytes: 0, errorLines: 0, reported: false };
+    this.capped.lines += lines;
+    this.capped.bytes += bytes;
+  }
+
   private push(line: LogLine): void {
     this.buffer.push(line);
     if (this.buffer.length >= FLUSH_EVERY && !this.options.holdAll) void this.flushSoon();

@@ -1,11 +1,22 @@
-import { type Execution, type StateType, type TaskRun, isoDuration, newState, transition } from '../domain/execution';
+import { type Execution, type StateType, type TaskRun, isoDuration, newState, runsStarted, transition } from '../domain/execution';
 import { type Flow, LOG_TYPE, type Task } from '../domain/flow/model';
 import { randomId } from '../domain/ids';
 import { createRenderer, renderValue } from '../domain/template';
 import type { Settings } from '../config';
 import { type SlotMark, hasEnded } from '../domain/ledger';
 import type { TriggerRef } from '../domain/trigger-state';
-import type { Clock, DispatchLedger, ExecutionMessage, ExecutionStore, FlowStore, LogStore, ShellRunner, StoredExecution, TriggerStore } from '../ports';
+import type {
+  Clock,
+  DispatchLedger,
+  ExecutionMessage,
+  ExecutionStore,
+  FlowStore,
+  LogStore,
+  ShellScript,
+  StoredExecution,
+  TaskRunner,
+  TriggerStore,
+} from '../ports';
 import { completeIfDrained } from './backfill-run';
 import { setDisabled } from './backfills';
 import { LogWriter } from './log-writer';
@@ -20,7 +31,8 @@ export interface WorkerDeps {
   triggers: Pick<TriggerStore, 'get' | 'updateSchedule' | 'finishBackfill'>;
   ledger: Pick<DispatchLedger, 'markEnded' | 'hold' | 'read' | 'remove'>;
   logs: Pick<LogStore, 'append'>;
-  runShell: ShellRunner;
+  /** Where shell tasks run: never in the worker's own process, which holds its credentials. */
+  taskRunner: TaskRunner;
 }
 
 /** Runs queued executions; one per worker (per warm Lambda, or per local runtime), holding its flow cache. */
@@ -219,7 +231,7 @@ async function runClaimed(deps: RunDeps, flowFor: FlowLookup, stored: StoredExec
   const flow = await flowFor(execution);
   // This run, and the earlier ones whose worker died with them; runs given up after an
   // infrastructure error (their lease released) do not count.
-  const attempt = execution.state.histories.filter((h) => h.state === 'RUNNING').length - (stored.releasedRuns ?? 0);
+  const attempt = runsStarted(execution) - (stored.releasedRuns ?? 0);
   const { maxAttempts } = deps.settings.worker;
   // Every earlier worker stopped without finishing it (a task that takes its worker down, a crash
   // loop): one more run would end the same way, and retrying forever would keep its backfill open.
@@ -247,7 +259,7 @@ function giveUp(logs: LogWriter, reason: string): StateType {
 }
 
 function logWriterFor(deps: WorkerDeps, execution: Execution, options?: { holdAll: boolean }): LogWriter {
-  const attempt = execution.state.histories.filter((h) => h.state === 'RUNNING').length;
+  const attempt = runsStarted(execution);
   return new LogWriter(
     deps.logs,
     { namespace: execution.namespace, flowId: execution.flowId, executionId: execution.id, triggerId: execution.trigger?.id },
@@ -273,6 +285,8 @@ async function runTasks(
     logs.log('ERROR', `Flow ${execution.namespace}.${execution.flowId} no longer exists`);
     return 'FAILED';
   }
+  // The flow is run as it is now, which may be a later revision than the one the execution was created with.
+  execution.flowRevision = flow.revision;
   // A task's templates render synchronously (within their budget): give the loop a turn between tasks.
   const breathe = yielder();
   for (const task of flow.tasks) {
@@ -386,6 +400,7 @@ async function runTask(deps: RunDeps, flow: Flow, execution: Execution, task: Ta
   const fields = { taskId: task.id, taskRunId: taskRun.id, attemptNumber: 1 };
   const log = (level: Parameters<LogWriter['log']>[0], message: string) => logs.log(level, message, fields);
   const variables = templateVariables(flow, execution, task, taskRun);
+  let rendered: ShellScript;
   try {
     if (task.type === LOG_TYPE) {
       // One time budget for all the task's messages, as for a shell task's commands.
@@ -393,32 +408,36 @@ async function runTask(deps: RunDeps, flow: Flow, execution: Execution, task: Ta
       for (const message of Array.isArray(task.message) ? task.message : [task.message]) log(task.level, renderer.render(message));
       return true;
     }
-    const rendered = renderValue({ commands: task.commands, beforeCommands: task.beforeCommands, env: task.env }, variables) as {
-      commands: string[];
-      beforeCommands: string[];
-      env: Record<string, string>;
-    };
-    // A task never outlives its worker's invocation: on AWS Lambda would kill both, and the message
-    // would come back to run it all again. Its own timeout is clamped to the time left.
-    const requestedMs = task.timeoutMs ?? deps.settings.worker.defaultTaskTimeoutSeconds * 1000;
-    const leftMs = Math.floor(deps.remainingMs() - OUTCOME_MARGIN_MS);
-    if (leftMs <= 0) {
-      log('ERROR', `Task not started: its worker has no time left for it (WORKER_TIMEOUT_SECONDS is ${deps.settings.worker.timeoutSeconds})`);
-      return false;
-    }
-    const timeoutMs = Math.min(requestedMs, leftMs);
-    const result = await deps.runShell({ task: rendered, timeoutMs, log });
-    if (result.timedOut && timeoutMs < requestedMs) {
-      log(
-        'ERROR',
-        `Task killed after ${isoDuration(timeoutMs)}: its worker's time limit (WORKER_TIMEOUT_SECONDS is ${deps.settings.worker.timeoutSeconds}) ` +
-          `left no more time, short of the task's own timeout of ${isoDuration(requestedMs)}`,
-      );
-    }
-    return result.ok;
+    rendered = renderValue({ commands: task.commands, beforeCommands: task.beforeCommands, env: task.env }, variables) as ShellScript;
   } catch (error) {
-    // Template errors and spawn failures fail the task with the reason in its logs, like Kestra.
+    // Template errors fail the task with the reason in its logs, like Kestra.
     log('ERROR', (error as Error).message);
     return false;
   }
+  // A task never outlives its worker's invocation: on AWS Lambda would kill both, and the message
+  // would come back to run it all again. Its own timeout is clamped to the time left.
+  const requestedMs = task.timeoutMs ?? deps.settings.worker.defaultTaskTimeoutSeconds * 1000;
+  const leftMs = Math.floor(deps.remainingMs() - OUTCOME_MARGIN_MS);
+  if (leftMs <= 0) {
+    log('ERROR', `Task not started: its worker has no time left for it (WORKER_TIMEOUT_SECONDS is ${deps.settings.worker.timeoutSeconds})`);
+    return false;
+  }
+  const timeoutMs = Math.min(requestedMs, leftMs);
+  // Whatever happens to the task resolves (a spawn failure, a timeout, a runner that died under it);
+  // a runner that could not be reached rejects, and the execution is retried like after a store error.
+  const result = await deps.taskRunner.run({
+    task: rendered,
+    timeoutMs,
+    log,
+    logLimits: { maxLines: deps.settings.worker.logMaxLines, maxBytes: deps.settings.worker.logMaxBytes },
+  });
+  if (result.unsent) logs.countUnlogged(result.unsent.lines, result.unsent.bytes);
+  if (result.timedOut && timeoutMs < requestedMs) {
+    log(
+      'ERROR',
+      `Task killed after ${isoDuration(timeoutMs)}: its worker's time limit (WORKER_TIMEOUT_SECONDS is ${deps.settings.worker.timeoutSeconds}) ` +
+        `left no more time, short of the task's own timeout of ${isoDuration(requestedMs)}`,
+    );
+  }
+  return result.ok;
 }

@@ -54,6 +54,58 @@ export interface Execution {
   taskRunList: TaskRun[];
 }
 
+/** Kestra's `ExecutionMetadata`. */
+export interface ExecutionMetadata {
+  /** When the execution was created (a replay's original's creation, in Kestra). */
+  originalCreatedDate: string;
+  /** Which run of the execution this document is from: 1 for its first, one more for each run after it (see `runsStarted`). */
+  attemptNumber: number;
+}
+
+/**
+ * An execution as the API answers it: the stored document plus the fields Kestra 2.x requires that
+ * can be derived from it (`originalId`, `deleted`, `metadata`, a running state's `duration`). They
+ * are derived on every read rather than stored, so that an execution's item stays small: it is
+ * written once per run and read rarely (docs/tables.md).
+ */
+export interface KestraExecution extends Execution {
+  originalId: string;
+  deleted: boolean;
+  metadata: ExecutionMetadata;
+}
+
+/**
+ * How many runs of the execution started: each worker that took it wrote a RUNNING transition
+ * (a first run, and one per worker that took it over after its predecessor died or released it).
+ * Its log lines are numbered by it (LogWriter), so `metadata.attemptNumber` names the same run
+ * as the lines it wrote.
+ */
+export function runsStarted(execution: Execution): number {
+  return execution.state.histories.filter((h) => h.state === 'RUNNING').length;
+}
+
+/**
+ * The execution as the API answers it (`KestraExecution`), at `now`: never deleted (executions are
+ * not soft-deleted here), its own original (nothing replays executions yet), created at its first
+ * transition, from its latest run (1 before any run), and an unfinished state's `duration` counted
+ * up to now, as Kestra's `State` does.
+ */
+export function toKestraExecution(execution: Execution, now: Date): KestraExecution {
+  const state = execution.state.endDate
+    ? execution.state
+    : { ...execution.state, duration: isoDuration(now.getTime() - Date.parse(execution.state.startDate)) };
+  return {
+    ...execution,
+    state,
+    originalId: execution.id,
+    deleted: false,
+    metadata: {
+      originalCreatedDate: execution.state.histories[0]?.date ?? execution.state.startDate,
+      attemptNumber: Math.max(1, runsStarted(execution)),
+    },
+  };
+}
+
 /** Where an execution came from, kept beside the Kestra document for searching and progress. */
 export interface ExecutionOrigin {
   backfillId?: string;

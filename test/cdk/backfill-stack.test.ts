@@ -146,13 +146,16 @@ describe('Lambda functions', () => {
     expect(Object.keys(resourcesOf(synthStack({ webUi: 'off' }).template, 'AWS::Lambda::Function'))).toHaveLength(FUNCTION_MODULES.length);
   });
 
-  it('runs every function on Node.js 22 or newer, ARM64, with active tracing and its own log group', () => {
-    for (const fn of Object.values(functions)) {
+  it('runs every function on Node.js 22 or newer, ARM64, with its own log group, and all but the task runner with active tracing', () => {
+    const taskRunner = logicalIdOf(stack.functions.byModule['task-runner'].function);
+    for (const [id, fn] of Object.entries(functions)) {
       const props = fn.Properties as Record<string, any>;
       expect(props.Runtime).toMatch(/^nodejs(\d+)\.x$/);
       expect(Number(/^nodejs(\d+)/.exec(props.Runtime)?.[1])).toBeGreaterThanOrEqual(22);
       expect(props.Architectures).toEqual(['arm64']);
-      expect(props.TracingConfig).toEqual({ Mode: 'Active' });
+      // The task runner's role holds nothing a task could use, X-Ray's Put* rights included.
+      if (id === taskRunner) expect(props.TracingConfig).toBeUndefined();
+      else expect(props.TracingConfig).toEqual({ Mode: 'Active' });
       expect(props.LoggingConfig.LogGroup).toEqual({ Ref: expect.any(String) });
     }
   });
@@ -163,14 +166,21 @@ describe('Lambda functions', () => {
     }
   });
 
-  it('gives every service function the environment lib/config.ts reads, state machine ARN included', () => {
+  it("gives the task runner none of the service's environment: a task can read all of it", () => {
+    const runner = resourceOf(template, 'AWS::Lambda::Function', logicalIdOf(stack.functions.byModule['task-runner'].function));
+    expect(runner.Properties?.Environment).toEqual({ Variables: { NODE_OPTIONS: '--enable-source-maps' } });
+  });
+
+  it('gives every service function the environment lib/config.ts reads, state machine ARN and task runner included', () => {
     const stateMachineArn = {
       'Fn::Join': [
         '',
         ['arn:', { Ref: 'AWS::Partition' }, ':states:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':stateMachine:KestraBackfills-dev-backfill'],
       ],
     };
-    const serviceFunctions = Object.values(stack.functions.byModule).map((fn) => resourceOf(template, 'AWS::Lambda::Function', logicalIdOf(fn.function)));
+    const serviceFunctions = Object.entries(stack.functions.byModule)
+      .filter(([module]) => module !== 'task-runner')
+      .map(([, fn]) => resourceOf(template, 'AWS::Lambda::Function', logicalIdOf(fn.function)));
     for (const fn of serviceFunctions) {
       expect(fn.Properties?.Environment).toMatchObject({
         Variables: {
@@ -186,6 +196,7 @@ describe('Lambda functions', () => {
           POWERTOOLS_SERVICE_NAME: 'KestraBackfills-dev',
           POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
           STALL_ALARM_SECONDS: '3600',
+          TASK_RUNNER_FUNCTION: { Ref: logicalIdOf(stack.functions.byModule['task-runner'].function) },
         },
       });
     }
@@ -198,6 +209,7 @@ describe('Lambda functions', () => {
     expect(settings.tables).toEqual({ flows: env.FLOWS_TABLE, triggers: env.TRIGGERS_TABLE, executions: env.EXECUTIONS_TABLE, logs: env.LOGS_TABLE });
     expect(settings.queueUrl).toBe(env.EXECUTION_QUEUE_URL);
     expect(settings.stateMachineArn).toBe(env.BACKFILL_STATE_MACHINE_ARN);
+    expect(settings.taskRunnerFunction).toBe(env.TASK_RUNNER_FUNCTION);
     expect(settings.worker.leaseSeconds).toBe(WORKER_LEASE.toSeconds());
     expect(settings.worker.defaultTaskTimeoutSeconds).toBe(TASK_DEFAULT_TIMEOUT.toSeconds());
     expect(settings.dispatch.roundSeconds).toBe(DISPATCH_ROUND.toSeconds());
@@ -208,6 +220,11 @@ describe('Lambda functions', () => {
     expect(worker.Timeout).toBe(WORKER_TIMEOUT.toSeconds());
     expect(WORKER_LEASE.toSeconds()).toBeGreaterThan(worker.Timeout);
     expect(TASK_DEFAULT_TIMEOUT.toSeconds()).toBeLessThan(worker.Timeout);
+  });
+
+  it("gives the task runner at least the worker's time: a task's timeout is clamped to what the worker has left", () => {
+    const props = (module: 'worker' | 'task-runner') => template.toJSON().Resources[logicalIdOf(stack.functions.byModule[module].function)].Properties;
+    expect(props('task-runner').Timeout).toBeGreaterThanOrEqual(props('worker').Timeout);
   });
 
   it('gives dispatch 5 minutes and 1 GB', () => {

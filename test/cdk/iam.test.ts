@@ -66,6 +66,8 @@ function nameOf(resource: unknown): string {
   return json;
 }
 
+const runnerArn = { 'Fn::GetAtt': [logicalIdOf(stack.functions.byModule['task-runner'].function), 'Arn'] };
+
 const READ = ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'];
 const WRITE = ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
 
@@ -197,6 +199,10 @@ describe('function grants', () => {
     expect(grantsOf('worker', 'states')).toEqual([]);
   });
 
+  it('worker: invokes the task runner (its unqualified ARN) and no other function', () => {
+    expect(grantsOf('worker', 'lambda')).toEqual([`lambda:InvokeFunction → ${JSON.stringify(runnerArn)}`]);
+  });
+
   it('tick: reads flows, writes triggers, executions and logs, sends to the live queue only; no Step Functions', () => {
     expect(tableAccess('tick')).toEqual({ flows: 'read', triggers: 'write', executions: 'write', logs: 'write' });
     expect(grantsOf('tick', 'sqs')).toContain('sqs:SendMessage → live queue');
@@ -217,5 +223,42 @@ describe('function grants', () => {
     const statements = statementsOfRole(logicalIdOf(stack.webSignIn!.function.role));
     const actions = statements.flatMap(actionsOf).sort();
     expect(actions).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+  });
+});
+
+describe("task runner (shell tasks, away from the worker's credentials)", () => {
+  it('may only write its own log group: no DynamoDB, SQS, Step Functions, Lambda or X-Ray rights for a task to use', () => {
+    expect(statementsOf('task-runner')).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: { 'Fn::GetAtt': [logicalIdOf(stack.functions.byModule['task-runner'].logGroup), 'Arn'] },
+      },
+    ]);
+  });
+
+  it('has a role of its own, trusted by Lambda alone', () => {
+    const roleId = logicalIdOf(stack.functions.byModule['task-runner'].role);
+    const roles = Object.values(stack.functions.byModule).filter((fn) => logicalIdOf(fn.role) === roleId);
+    expect(roles).toHaveLength(1);
+    const role = resourcesOf(template, 'AWS::IAM::Role')[roleId];
+    expect(role?.Properties?.AssumeRolePolicyDocument).toEqual({
+      Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } }],
+      Version: '2012-10-17',
+    });
+  });
+
+  it('may be invoked by the worker alone: no other role, no resource policy, no event source, no function URL', () => {
+    const invokers = Object.values(resourcesOf(template, 'AWS::IAM::Policy'))
+      .filter((policy) =>
+        statementsOfPolicy(policy).some((s) => resourcesOfStatement(s).some((r) => JSON.stringify(r).includes(runnerArn['Fn::GetAtt'][0] as string))),
+      )
+      .map((policy) => policy.Properties?.Roles);
+    expect(invokers).toEqual([[{ Ref: logicalIdOf(stack.functions.byModule.worker.role) }]]);
+    const runnerId = runnerArn['Fn::GetAtt'][0] as string;
+    const namesRunner = (resource: { Properties?: Record<string, unknown> }) => JSON.stringify(resource.Properties ?? {}).includes(`"${runnerId}"`);
+    expect(Object.values(resourcesOf(template, 'AWS::Lambda::Permission')).filter(namesRunner)).toEqual([]);
+    expect(Object.values(resourcesOf(template, 'AWS::Lambda::EventSourceMapping')).filter(namesRunner)).toEqual([]);
+    expect(Object.values(resourcesOf(template, 'AWS::Lambda::Url'))).toEqual([]);
   });
 });

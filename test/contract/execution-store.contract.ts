@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { transition } from '../../lib/domain/execution';
 import type { SearchLimits } from '../../lib/domain/search-limits';
 import type { TriggerRef } from '../../lib/domain/trigger-state';
-import type { ExecutionStore, StoredExecution } from '../../lib/ports';
+import type { TextCondition, TextOperation } from '../../lib/domain/text-match';
+import type { ExecutionQuery, ExecutionStore, StoredExecution } from '../../lib/ports';
 import { type StoredExecutionOptions, aStoredExecution } from '../support/factories';
 
 /** A store under test and how to dispose of it. */
@@ -575,6 +576,47 @@ export function describeExecutionStoreContract(name: string, makeStore: (options
       it('finds nothing for an unknown namespace', async () => {
         expect(await store.search({ namespace: 'staging', page: 1, size: 10 })).toEqual({ results: [], total: 0, totalIsLowerBound: false });
       });
+
+      describe("with Kestra 2.x's filters", () => {
+        it('searches the flows whose namespace and id meet every condition', async () => {
+          const where = (operation: TextOperation, ...values: string[]): TextCondition => ({ operation, values });
+          const found = async (flowConditions: ExecutionQuery['flowConditions'], exact: { namespace?: string; flowId?: string } = {}) =>
+            ids(await store.search({ ...exact, flowConditions, page: 1, size: 10 }));
+
+          expect(await found({ namespace: [where('PREFIX', 'dev')] })).toEqual(['d', 'c', 'b', 'a']);
+          expect(await found({ namespace: [where('STARTS_WITH', 'dev.')] })).toEqual(['d']);
+          expect(await found({ namespace: [where('NOT_IN', 'dev')] })).toEqual(['e', 'd']);
+          expect(await found({ namespace: [where('PREFIX', 'dev')], flowId: [where('IN', 'sales', 'nope')] })).toEqual(['c']);
+          // Beside an exact namespace and flow id, the conditions still hold.
+          expect(await found({ namespace: [where('NOT_EQUALS', 'dev')] }, { namespace: 'dev', flowId: 'reports' })).toEqual([]);
+        });
+
+        it('leaves out executions carrying an excluded label, keeping those without labels', async () => {
+          expect(ids(await store.search({ excludedLabels: [{ key: 'team', value: 'data' }], page: 1, size: 10 }))).toEqual(['e', 'd', 'c']);
+          const labelled = { labels: [{ key: 'team', value: 'data' }], excludedLabels: [{ key: 'env', value: 'prod' }] };
+          expect(ids(await store.search({ ...labelled, page: 1, size: 10 }))).toEqual(['a']);
+        });
+
+        it('takes a start date range, from inclusive, before exclusive, to the millisecond', async () => {
+          const plusMs = (minute: number, ms: number) => new Date(Date.parse(at(minute)) + ms).toISOString();
+          expect(ids(await store.search({ startDate: { from: at(2) }, page: 1, size: 10 }))).toEqual(['e', 'd', 'c', 'b']);
+          expect(ids(await store.search({ startDate: { before: at(4) }, page: 1, size: 10 }))).toEqual(['c', 'b', 'a']);
+          expect(ids(await store.search({ startDate: { from: at(2), before: at(4) }, page: 1, size: 10 }))).toEqual(['c', 'b']);
+          expect(ids(await store.search({ startDate: { from: plusMs(2, 1), before: plusMs(4, 1) }, page: 1, size: 10 }))).toEqual(['d', 'c']);
+          expect(ids(await store.search({ namespace: 'dev', startDate: { from: plusMs(1, -1), before: plusMs(1, 1) }, page: 1, size: 10 }))).toEqual(['a']);
+        });
+
+        it('finds nothing in an empty or reversed range', async () => {
+          const nothing = { results: [], total: 0, totalIsLowerBound: false };
+          expect(await store.search({ startDate: { from: at(3), before: at(3) }, page: 1, size: 10 })).toEqual(nothing);
+          expect(await store.search({ startDate: { from: at(4), before: at(2) }, page: 1, size: 10 })).toEqual(nothing);
+        });
+
+        it('takes the executions whose id contains a text', async () => {
+          expect(ids(await store.search({ idContains: 'c', page: 1, size: 10 }))).toEqual(['c']);
+          expect(ids(await store.search({ idContains: 'x', page: 1, size: 10 }))).toEqual([]);
+        });
+      });
     });
 
     describe('search at scale: partitions merged, counts bounded', () => {
@@ -639,6 +681,29 @@ export function describeExecutionStoreContract(name: string, makeStore: (options
         expect(labelled).toMatchObject({ total: 5, totalIsLowerBound: true });
         const state = await store.search({ namespace: 'dev', states: ['FAILED'], page: 1, size: 3 });
         expect(state).toEqual({ results: [], total: 0, totalIsLowerBound: false });
+      });
+
+      it('pages and counts within a start date range as without one', async () => {
+        const range = { from: startOf(10), before: startOf(20) };
+        const held: string[] = [];
+        let total = Number.POSITIVE_INFINITY;
+        for (let page = 1; held.length < total; page++) {
+          const found = await store.search({ namespace: 'dev', flowId: 'reports', startDate: range, page, size: 3 });
+          if (!found.results.length) break;
+          held.push(...ids(found));
+          total = found.total;
+        }
+
+        expect(held).toEqual(newestFirst.slice(10, 20));
+        expect(total).toBe(10);
+        expect(await store.search({ namespace: 'dev', flowId: 'reports', startDate: range, page: 1, size: 2 })).toMatchObject({
+          total: 5,
+          totalIsLowerBound: true,
+        });
+        expect(await store.search({ namespace: 'dev', flowId: 'reports', startDate: range, page: 4, size: 3 })).toMatchObject({
+          total: 10,
+          totalIsLowerBound: false,
+        });
       });
 
       it('merges a namespace and everything the same way', async () => {

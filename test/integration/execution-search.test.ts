@@ -8,6 +8,7 @@ import { DynamoExecutionStore } from '../../lib/adapters/dynamodb/execution-stor
 import { readSettings } from '../../lib/config';
 import { type Execution, type StateType, newState, transition } from '../../lib/domain/execution';
 import { type LocalDynamo, startLocalDynamo } from '../../lib/adapters/local/local-dynamo';
+import { matchesAll } from '../../lib/domain/text-match';
 import type { ExecutionQuery } from '../../lib/ports';
 
 /**
@@ -54,6 +55,12 @@ function expected(all: Execution[], q: ExecutionQuery): { ids: string[]; total: 
     .filter((x) => (q.namespace === undefined || x.namespace === q.namespace) && (q.flowId === undefined || x.flowId === q.flowId))
     .filter((x) => !q.states?.length || q.states.includes(x.state.current))
     .filter((x) => (q.labels ?? []).every((want) => x.labels.some((l) => l.key === want.key && l.value === want.value)))
+    // Kestra 2.x's filters, modelled independently of the adapter's key conditions and expressions.
+    .filter((x) => matchesAll(x.namespace, q.flowConditions?.namespace) && matchesAll(x.flowId, q.flowConditions?.flowId))
+    .filter((x) => !(q.excludedLabels ?? []).some((not) => x.labels.some((l) => l.key === not.key && l.value === not.value)))
+    .filter((x) => q.startDate?.from === undefined || Date.parse(x.state.startDate) >= Date.parse(q.startDate.from))
+    .filter((x) => q.startDate?.before === undefined || Date.parse(x.state.startDate) < Date.parse(q.startDate.before))
+    .filter((x) => q.idContains === undefined || x.id.includes(q.idContains))
     .sort((a, b) => `${b.state.startDate}#${b.id}`.localeCompare(`${a.state.startDate}#${a.id}`));
   const from = (q.page - 1) * q.size;
   return { ids: matching.slice(from, from + q.size).map((x) => x.id), total: matching.length };
@@ -95,6 +102,12 @@ describe('executions search (DynamoDB store)', () => {
     { states: ['FAILED'] },
     { namespace: 'team.a', flowId: 'export', labels: [{ key: 'reason', value: 'nothing' }] },
     { namespace: 'nobody' },
+    // Kestra 2.x's filters.
+    { flowConditions: { namespace: [{ operation: 'PREFIX', values: ['team'] }] }, startDate: { from: '2026-11-01T00:20:00.000Z' } },
+    { namespace: 'team.a', flowId: 'export', startDate: { from: '2026-11-01T00:10:00.000Z', before: '2026-11-01T00:40:00.000Z' }, states: ['FAILED'] },
+    { startDate: { before: '2026-11-01T00:30:00.000Z' }, excludedLabels: [{ key: 'system.from', value: 'backfill' }] },
+    { flowConditions: { flowId: [{ operation: 'NOT_EQUALS', values: ['import'] }] }, excludedLabels: [{ key: 'reason', value: 'outage' }] },
+    { namespace: 'team.a', idContains: '01', startDate: { from: '2026-11-01T00:05:00.000Z', before: '2026-11-01T01:05:00.000Z' } },
   ];
 
   it.each(filters.map((f) => [JSON.stringify(f), f] as const))('pages %s exactly as in memory', async (_, filter) => {
@@ -171,6 +184,43 @@ describe('executions search (DynamoDB store)', () => {
       const want = expected(many, { ...query, page: 1, size: many.length });
       expect({ held, total: last.total, lowerBound: last.totalIsLowerBound }).toEqual({ held: want.ids, total: want.total, lowerBound: false });
     }
+  });
+
+  it('reads only the start date range asked for: a range is a key condition, not a filter', async () => {
+    // 3,000 executions a second apart; the range holds 100 of them, 2,000 newer ones above it.
+    const t0 = Date.parse('2026-09-01T00:00:00Z');
+    const many: Execution[] = Array.from({ length: 3000 }, (_, i) => ({
+      id: `rng${String(i).padStart(5, '0')}`,
+      namespace: 'team.d',
+      flowId: 'ranged',
+      flowRevision: 1,
+      labels: [],
+      inputs: {},
+      state: newState(new Date(t0 + i * 1000)),
+      taskRunList: [],
+    }));
+    await store.createMany(many.map((execution) => ({ execution, origin: {} })));
+    const range = { from: new Date(t0 + 900_000).toISOString(), before: new Date(t0 + 1_000_000).toISOString() };
+    const send = vi.spyOn(dynamo.client, 'send');
+    onTestFinished(() => send.mockRestore());
+
+    const held: string[] = [];
+    let examined = 0;
+    for (let page = 1; page <= 5; page++) {
+      send.mockClear();
+      const found = await store.search({ namespace: 'team.d', flowId: 'ranged', startDate: range, page, size: 25 });
+      held.push(...found.results.map((x) => x.id));
+      expect(found).toMatchObject({ total: 100, totalIsLowerBound: false });
+      const outputs = await Promise.all(send.mock.results.map((r) => r.value as Promise<{ ScannedCount?: number }>));
+      examined = Math.max(
+        examined,
+        outputs.reduce((sum, out) => sum + (out.ScannedCount ?? 0), 0),
+      );
+    }
+
+    expect(held).toEqual(expected(many, { namespace: 'team.d', flowId: 'ranged', startDate: range, page: 1, size: 100 }).ids);
+    // Each page reads the range's entries (the merge's share and the count), never the 2,000 newer ones.
+    expect(examined).toBeLessThanOrEqual(2 * 100 + EXECUTION_SHARDS * 25);
   });
 
   it('rebuilds an executions table from an older version with the current indexes, and resumes an interrupted rebuild', async () => {

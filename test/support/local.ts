@@ -1,5 +1,6 @@
 import { DEEPEST_SEARCH_RESULT } from '../../lib/domain/search-limits';
 import { type LocalOptions, type LocalRuntime, startLocal } from '../../local/runtime';
+import { checkAnswer } from './openapi-answers';
 
 export { SEED_FLOW } from './flows';
 
@@ -26,6 +27,8 @@ export class Api {
     } catch {
       // not JSON: keep the text
     }
+    // Every answer a test receives must be one the API's OpenAPI document describes.
+    checkAnswer(method, response.url, response.status, response.headers.get('content-type'), parsed);
     return { status: response.status, body: parsed as T };
   }
 

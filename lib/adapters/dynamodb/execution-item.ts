@@ -32,6 +32,11 @@ function searchSortKey(execution: Execution): string {
   return `${execution.state.startDate}#${execution.id}`;
 }
 
+/** The execution id a search `sortKey` ends with (dates have no `#`). */
+export function idInSortKey(sortKey: string): string {
+  return sortKey.slice(sortKey.indexOf('#') + 1);
+}
+
 /** An execution as its search index entry places and filters it (what search checkpoints account for). */
 export function indexedExecution(execution: Execution): IndexedExecution {
   return {

@@ -1,10 +1,11 @@
 import { QueryCommand, ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Execution } from '../../domain/execution';
 import { SEARCH_LIMITS, type SearchLimits, countTarget } from '../../domain/search-limits';
+import { matchesAll } from '../../domain/text-match';
 import type { ExecutionQuery, ExecutionSearchResult } from '../../ports';
 import { mapLimit } from '../../util/map-limit';
 import { type Item, batchGet, eachPage, s, str } from './client';
-import { documentOf, executionKey, labelKey } from './execution-item';
+import { documentOf, executionKey, idInSortKey, labelKey } from './execution-item';
 import type { SearchCheckpoints, SearchReading } from './search-checkpoints';
 import { EXECUTIONS_SEARCH, EXECUTION_FLOWS, allShards, flowKey } from './tables';
 
@@ -41,11 +42,16 @@ export class ExecutionSearch {
   ) {}
 
   async search(query: ExecutionQuery): Promise<ExecutionSearchResult> {
+    if (isEmptyRange(query.startDate)) return { results: [], total: 0, totalIsLowerBound: false };
     const flows = await this.flowsCovered(query);
+    // Everything the Query filters on (searchFilter) tells searches apart.
     const reading = this.checkpoints?.reading({
       flows: flows.map(([namespace, flowId]) => flowKey(namespace, flowId)),
       states: query.states,
       labelKeys: query.labels?.map(labelKey),
+      excludedLabelKeys: query.excludedLabels?.map(labelKey),
+      idContains: query.idContains,
+      sortKeys: query.startDate,
     });
     try {
       const found = await this.searchFlows(query, flows, reading);
@@ -65,7 +71,17 @@ export class ExecutionSearch {
     // Each partition's page: about its share of what the merge needs, so a wide fan-out reads little more than that.
     const share = (entries: number) => Math.min(1_000, Math.max(25, Math.ceil((entries / Math.max(1, partitions.length)) * 1.25)));
     const streams = (entries: number, below?: string) =>
-      partitions.map((partition) => new PartitionStream(this.client, this.table, partition, searchFilter(query), share(entries), below));
+      partitions.map(
+        (partition) =>
+          new PartitionStream(
+            this.client,
+            this.table,
+            partition,
+            searchFilter(query),
+            share(entries),
+            below === undefined ? undefined : startKeyBelow(partition, below),
+          ),
+      );
     const target = countTarget(this.limits, from, query.size);
     // More than `target` matches sort above a checkpoint: `total` is that lower bound, with nothing to count.
     const deepest = reading?.deepest();
@@ -157,8 +173,8 @@ export class ExecutionSearch {
 
   /** The documents of the page's ids, in their order. */
   private async documents(pageIds: string[]): Promise<Execution[]> {
-    // An execution re-created after a crash can leave a stale index entry beside its new one (dynalite
-    // writes index entries and item apart): read each id once, as BatchGetItem refuses duplicate keys.
+    // BatchGetItem refuses duplicate keys: read each id once, should an index ever list one twice
+    // (an entry can lag its item's new sort key for a moment on AWS; dynalite writes both at once).
     const uniqueIds = [...new Set(pageIds)];
     const documents = uniqueIds.length
       ? await batchGet(this.client, this.table, uniqueIds.map(executionKey), { expression: '#id, doc, docz', names: { '#id': 'id' } })
@@ -170,7 +186,8 @@ export class ExecutionSearch {
 
   /** `[namespace, flowId]` of every flow the query covers, from the registry of flows with executions. */
   private async flowsCovered(query: ExecutionQuery): Promise<[string, string][]> {
-    if (query.namespace !== undefined && query.flowId !== undefined) return [[query.namespace, query.flowId]];
+    if (query.namespace !== undefined && query.flowId !== undefined)
+      return coversFlow(query, query.namespace, query.flowId) ? [[query.namespace, query.flowId]] : [];
     const flows: [string, string][] = [];
     await eachPage(
       (startKey) =>
@@ -189,7 +206,7 @@ export class ExecutionSearch {
         for (const item of page.Items ?? []) {
           const namespace = str(item, 'registryNamespace') ?? '';
           const flowId = str(item, 'registryFlowId') ?? '';
-          if (query.flowId === undefined || flowId === query.flowId) flows.push([namespace, flowId]);
+          if ((query.flowId === undefined || flowId === query.flowId) && coversFlow(query, namespace, flowId)) flows.push([namespace, flowId]);
         }
       },
     );
@@ -197,16 +214,46 @@ export class ExecutionSearch {
   }
 }
 
+/** Whether the flow meets the query's conditions on flows (Kestra 2.x's namespace and flowId filters). */
+function coversFlow({ flowConditions }: ExecutionQuery, namespace: string, flowId: string): boolean {
+  return matchesAll(namespace, flowConditions?.namespace) && matchesAll(flowId, flowConditions?.flowId);
+}
+
+/** A start date range no execution falls in (DynamoDB refuses a BETWEEN whose bounds are reversed). */
+function isEmptyRange(range: ExecutionQuery['startDate']): boolean {
+  return range?.from !== undefined && range.before !== undefined && range.from >= range.before;
+}
+
 interface SearchFilter {
+  /** The partition's key condition: `:pk`, and a start date range on the sort key when the query has one. */
+  keyCondition: string;
   expression?: string;
   names: Record<string, string>;
   values: Item;
 }
 
+/**
+ * The key condition and the filter of every partition's queries. A start date range is a condition
+ * on the sort key, `<startDate>#<id>`, whose dates all have `toISOString`'s 24 characters: a key is
+ * at least `from` exactly when its date is, and at most `before` (which no key equals, keys having
+ * a `#` after the date) exactly when its date is earlier.
+ */
 function searchFilter(query: ExecutionQuery): SearchFilter {
   const names: Record<string, string> = {};
   const values: Item = {};
   const filters: string[] = [];
+  const { from, before } = query.startDate ?? {};
+  const range =
+    from !== undefined && before !== undefined
+      ? ' AND #sk BETWEEN :from AND :before'
+      : from !== undefined
+        ? ' AND #sk >= :from'
+        : before !== undefined
+          ? ' AND #sk < :before'
+          : '';
+  if (range) names['#sk'] = 'sortKey';
+  if (from !== undefined) values[':from'] = s(from);
+  if (before !== undefined) values[':before'] = s(before);
   if (query.states?.length) {
     names['#state'] = 'state';
     query.states.forEach((state, i) => {
@@ -218,7 +265,28 @@ function searchFilter(query: ExecutionQuery): SearchFilter {
     values[`:l${i}`] = s(labelKey(label));
     filters.push(`contains(labelKeys, :l${i})`);
   });
-  return { expression: filters.length ? filters.join(' AND ') : undefined, names, values };
+  // Without labels an item has no `labelKeys`, and `contains` on a missing attribute is false.
+  query.excludedLabels?.forEach((label, i) => {
+    values[`:x${i}`] = s(labelKey(label));
+    filters.push(`NOT contains(labelKeys, :x${i})`);
+  });
+  if (query.idContains !== undefined) {
+    // The table's key is in every index entry.
+    names['#id'] = 'id';
+    values[':q'] = s(query.idContains);
+    filters.push('contains(#id, :q)');
+  }
+  return { keyCondition: `searchShard = :pk${range}`, expression: filters.length ? filters.join(' AND ') : undefined, names, values };
+}
+
+/**
+ * The ExclusiveStartKey that starts a partition's Query just below a checkpoint's sort key, as if a
+ * page had ended there: the partition, the sort key and the table's key, the id the sort key ends
+ * with. (Not a `sortKey < :k` key condition: a start date range already holds the sort key's one
+ * condition; a checkpoint of a search with a range lies inside it, as DynamoDB requires of a start key.)
+ */
+function startKeyBelow(partition: string, sortKey: string): Item {
+  return { searchShard: s(partition), sortKey: s(sortKey), id: s(idInSortKey(sortKey)) };
 }
 
 /** One partition of the search index, newest first, read a page at a time as the merge consumes it. */
@@ -233,9 +301,11 @@ class PartitionStream {
     private readonly partition: string,
     private readonly filter: SearchFilter,
     private readonly pageLimit: number,
-    /** Read only entries sorting below this key (a checkpoint's). */
-    private readonly below?: string,
-  ) {}
+    /** Where to start: below a checkpoint (see startKeyBelow), else at the partition's newest entry. */
+    startAfter?: Item,
+  ) {
+    this.next = startAfter;
+  }
 
   needsRead(): boolean {
     return this.buffer.length === 0 && !this.done;
@@ -281,12 +351,12 @@ class PartitionStream {
       new QueryCommand({
         TableName: this.table,
         IndexName: EXECUTIONS_SEARCH,
-        KeyConditionExpression: this.below === undefined ? 'searchShard = :pk' : 'searchShard = :pk AND sortKey < :below',
+        KeyConditionExpression: this.filter.keyCondition,
         ScanIndexForward: false,
         FilterExpression: this.filter.expression,
         ...shape,
         ExpressionAttributeNames: Object.keys(names).length ? names : undefined,
-        ExpressionAttributeValues: { ':pk': s(this.partition), ...(this.below === undefined ? {} : { ':below': s(this.below) }), ...this.filter.values },
+        ExpressionAttributeValues: { ':pk': s(this.partition), ...this.filter.values },
         Limit: limit,
         ExclusiveStartKey: this.next,
       }),

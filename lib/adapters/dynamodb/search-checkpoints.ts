@@ -46,11 +46,18 @@ export interface IndexedExecution {
   labelKeys: string[];
 }
 
-/** A search as checkpoints tell searches apart: the flows it merges and what it filters on. */
+/** A search as checkpoints tell searches apart: the flows it merges and everything it filters on. */
 export interface SearchSignature {
   flows: string[];
   states?: string[];
+  /** `key:value` labels an execution must carry. */
   labelKeys?: string[];
+  /** `key:value` labels it must not carry. */
+  excludedLabelKeys?: string[];
+  /** Text its id contains. */
+  idContains?: string;
+  /** Its sort key from `from` (inclusive) and before `before`: the start date range. */
+  sortKeys?: { from?: string; before?: string };
 }
 
 /** A position in a search: `above` matches sort at or above `sortKey` (its own entry included). */
@@ -98,12 +105,10 @@ class SignatureCheckpoints {
   unsettled: UnsettledGroup[] = [];
   private readonly flows: Set<string>;
   private readonly states: Set<string> | undefined;
-  private readonly labelKeys: string[];
 
-  constructor(signature: SearchSignature) {
+  constructor(private readonly signature: SearchSignature) {
     this.flows = new Set(signature.flows);
     this.states = signature.states?.length ? new Set(signature.states) : undefined;
-    this.labelKeys = signature.labelKeys ?? [];
   }
 
   get filtersOnState(): boolean {
@@ -114,11 +119,17 @@ class SignatureCheckpoints {
     return this.flows.has(flow);
   }
 
+  /** Whether the search finds this execution: the same conditions as its Query's (searchFilter in execution-search.ts). */
   matches(execution: IndexedExecution): boolean {
+    const { labelKeys = [], excludedLabelKeys = [], idContains, sortKeys } = this.signature;
     return (
       this.flows.has(execution.flow) &&
       (this.states === undefined || this.states.has(execution.state)) &&
-      this.labelKeys.every((label) => execution.labelKeys.includes(label))
+      labelKeys.every((label) => execution.labelKeys.includes(label)) &&
+      !excludedLabelKeys.some((label) => execution.labelKeys.includes(label)) &&
+      (idContains === undefined || execution.id.includes(idContains)) &&
+      (sortKeys?.from === undefined || execution.sortKey >= sortKeys.from) &&
+      (sortKeys?.before === undefined || execution.sortKey < sortKeys.before)
     );
   }
 
@@ -191,7 +202,16 @@ function thin(checkpoints: Checkpoint[]): Checkpoint[] {
 }
 
 function signatureKey(signature: SearchSignature): string {
-  return JSON.stringify([[...signature.flows].sort(), [...(signature.states ?? [])].sort(), [...(signature.labelKeys ?? [])].sort()]);
+  const sorted = (values: string[] | undefined) => [...new Set(values ?? [])].sort();
+  return JSON.stringify([
+    sorted(signature.flows),
+    sorted(signature.states),
+    sorted(signature.labelKeys),
+    sorted(signature.excludedLabelKeys),
+    signature.idContains ?? null,
+    signature.sortKeys?.from ?? null,
+    signature.sortKeys?.before ?? null,
+  ]);
 }
 
 export class SearchCheckpoints {

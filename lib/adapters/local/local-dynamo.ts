@@ -4,6 +4,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { ConfigurationError } from '../../config';
 import { withoutDiscardedLogging } from '../dynamodb/client';
+import { writeItemsWithTheirIndexes } from './dynalite-atomic-writes';
 import { closeDynaliteIterators } from './dynalite-iterator-fix';
 
 export interface LocalDynamo {
@@ -29,6 +30,8 @@ export async function startLocalDynamo(path?: string, options: { thread?: boolea
 async function startInProcess(path: string | undefined): Promise<LocalDynamo> {
   // dynalite 4.0.0 leaks one LevelDB iterator per Query and Scan (memory and disk grow without end).
   closeDynaliteIterators();
+  // dynalite 4.0.0 writes index entries and their item apart: a kill in between leaves orphans.
+  writeItemsWithTheirIndexes();
   const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

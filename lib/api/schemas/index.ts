@@ -8,7 +8,8 @@ import { createBackfillBody } from './backfill-body';
 import { setDisabledByTriggersBody, triggerRefsBody } from './by-triggers-bodies';
 import { executionSearchQuery } from './execution-search-query';
 import { flowSearchQuery } from './flow-search-query';
-import { logDownloadQuery, logSearchQuery } from './log-queries';
+import { KESTRA2_SEARCH_SCHEMAS } from './kestra2-queries';
+import { logDownloadQuery, logFollowQuery, logSearchQuery } from './log-queries';
 import { flowTriggersQuery, setDisabledQuery, triggerSearchQuery, triggerSelectionQuery } from './trigger-queries';
 import { triggerRefBody } from './trigger-ref-body';
 import { updateTriggerBody } from './update-trigger-body';
@@ -17,7 +18,16 @@ export { type BackfillFieldsJson, createBackfillBody } from './backfill-body';
 export { setDisabledByTriggersBody, triggerRefsBody } from './by-triggers-bodies';
 export { executionSearchQuery } from './execution-search-query';
 export { flowSearchQuery } from './flow-search-query';
-export { logDownloadQuery, logSearchQuery } from './log-queries';
+export {
+  LOG_SEARCH_EXAMINE_AT_MOST,
+  type SortOrder,
+  type TriggerSortField,
+  kestra2ExecutionSearchQuery,
+  kestra2LogSearchQuery,
+  kestra2TriggerExportQuery,
+  kestra2TriggerSearchQuery,
+} from './kestra2-queries';
+export { logDownloadQuery, logFollowQuery, logSearchQuery } from './log-queries';
 export { pageOf } from './paging-query';
 export { parseBody, parseQuery } from './parse-request';
 export { flowTriggersQuery, setDisabledQuery, triggerSearchQuery, triggerSelectionQuery } from './trigger-queries';
@@ -53,6 +63,10 @@ export const REQUEST_SCHEMAS = {
   'PUT /{tenant}/triggers/backfill/unpause': { body: triggerRefBody },
   'POST /{tenant}/triggers/backfill/delete': { body: triggerRefBody },
   'GET /{tenant}/triggers/{namespace}/{flowId}': { query: flowTriggersQuery },
+  // lib/api/routes/kestra2-executions.ts
+  'GET /{tenant}/logs/{executionId}/download': { query: logDownloadQuery },
+  'GET /{tenant}/logs/{executionId}/follow': { query: logFollowQuery },
+  ...KESTRA2_SEARCH_SCHEMAS,
 } as const satisfies Record<string, RequestSchemas>;
 
 /** A JSON Schema (draft 2020-12) document. */

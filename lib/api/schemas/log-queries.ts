@@ -4,7 +4,7 @@ import { z } from 'zod';
  * Where a page of a log starts: the `nextCursor` of the page before (the `seq` of its last line).
  * Absent or empty: the log's start.
  */
-const cursor = z
+export const cursor = z
   .string()
   .optional()
   .transform((raw, ctx): number | undefined => {
@@ -42,3 +42,6 @@ export const logSearchQuery = z.object({
 
 /** `GET /logs/{executionId}/download`: the log as text, a page at a time. */
 export const logDownloadQuery = z.object({ cursor });
+
+/** `GET /{tenant}/logs/{executionId}/follow`: the lines after `cursor` (an EventSource's `Last-Event-ID` wins over it). */
+export const logFollowQuery = z.object({ cursor });

@@ -3,8 +3,8 @@ import { MAX_LENGTH } from '../../domain/id-limits';
 import { optionalName } from './names';
 import { pagingFields } from './paging-query';
 
-/** Which triggers a by-query action or a search selects: a namespace and its children, a flow id. */
-const triggerSelectionFields = {
+/** Which triggers a 1.x by-query action or search selects: a namespace and its children, a flow id (the 2.x search reads them too). */
+export const triggerSelectionFields = {
   namespace: optionalName('namespace', MAX_LENGTH.namespace).meta({ description: 'This namespace and the ones below it.' }),
   flowId: optionalName('flow id', MAX_LENGTH.flowId).meta({ description: 'Exactly this flow id.' }),
 };

@@ -1,7 +1,7 @@
 import type { Settings } from '../../../lib/config';
 import { ManualClock } from '../clock';
 import { aSettings } from '../factories';
-import { FakeShellRunner } from './fake-shell-runner';
+import { FakeTaskRunner } from './fake-task-runner';
 import { InMemoryDispatchLedger } from './in-memory-dispatch-ledger';
 import { InMemoryExecutionStore } from './in-memory-execution-store';
 import { InMemoryFlowStore } from './in-memory-flow-store';
@@ -22,8 +22,7 @@ export interface InMemoryDependencies {
   ledger: InMemoryDispatchLedger;
   queue: RecordingExecutionQueue;
   workflows: RecordingBackfillWorkflows;
-  shell: FakeShellRunner;
-  runShell: FakeShellRunner['runShell'];
+  taskRunner: FakeTaskRunner;
   sleep: ManualClock['sleep'];
   telemetry: RecordingTelemetry;
 }
@@ -31,7 +30,6 @@ export interface InMemoryDependencies {
 /** A fresh set of fakes, the clock at 2026-03-01T12:00Z unless given. */
 export function inMemoryDependencies(options: { settings?: Settings; now?: string } = {}): InMemoryDependencies {
   const clock = new ManualClock(options.now);
-  const shell = new FakeShellRunner();
   return {
     settings: options.settings ?? aSettings(),
     clock,
@@ -42,8 +40,7 @@ export function inMemoryDependencies(options: { settings?: Settings; now?: strin
     ledger: new InMemoryDispatchLedger(),
     queue: new RecordingExecutionQueue(),
     workflows: new RecordingBackfillWorkflows(),
-    shell,
-    runShell: shell.runShell,
+    taskRunner: new FakeTaskRunner(),
     sleep: clock.sleep,
     telemetry: new RecordingTelemetry(),
   };

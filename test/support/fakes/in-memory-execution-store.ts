@@ -1,5 +1,6 @@
 import { type Execution, type StateType, TERMINAL_STATES, transition } from '../../../lib/domain/execution';
 import type { TriggerRef } from '../../../lib/domain/trigger-state';
+import { matchesAll } from '../../../lib/domain/text-match';
 import { SEARCH_LIMITS, type SearchLimits, countTarget } from '../../../lib/domain/search-limits';
 import type { ClaimResult, ExecutionQuery, ExecutionSearchResult, ExecutionStore, LogLine, StoredExecution } from '../../../lib/ports';
 
@@ -189,7 +190,14 @@ export class InMemoryExecutionStore implements ExecutionStore {
         // namespace (exactly, not its children), or every flow.
         if (query.namespace !== undefined && item.namespace !== query.namespace) return false;
         if (query.flowId !== undefined && item.flowId !== query.flowId) return false;
+        if (!matchesAll(item.namespace, query.flowConditions?.namespace) || !matchesAll(item.flowId, query.flowConditions?.flowId)) return false;
         if (query.states?.length && !query.states.includes(item.state)) return false;
+        if (query.idContains !== undefined && !item.id.includes(query.idContains)) return false;
+        // The start date the execution was created with, which the adapter's sort key holds.
+        const startDate = (JSON.parse(item.doc) as Execution).state.startDate;
+        if (query.startDate?.from !== undefined && Date.parse(startDate) < Date.parse(query.startDate.from)) return false;
+        if (query.startDate?.before !== undefined && Date.parse(startDate) >= Date.parse(query.startDate.before)) return false;
+        if ((query.excludedLabels ?? []).some((label) => item.labelKeys?.has(`${label.key}:${label.value}`))) return false;
         return (query.labels ?? []).every((label) => item.labelKeys?.has(`${label.key}:${label.value}`) ?? false);
       })
       // Newest first, in the byte order DynamoDB sorts keys in.

@@ -75,6 +75,13 @@ describe('executionLogPage', () => {
   });
 
   it('is empty past the last line, and says no more follow', async () => {
-    expect(await executionLogPage(deps, 'e1', { ...BY_LINE, afterSeq: 2_000_001 })).toEqual({ lines: [], more: false });
+    expect(await executionLogPage(deps, 'e1', { ...BY_LINE, afterSeq: 2_000_001 })).toEqual({ lines: [], more: false, ended: true });
+  });
+
+  it("says whether the execution had ended when the page was read (a follower's cue that its log is complete)", async () => {
+    await deps.executions.createIfAbsent(aStoredExecution({ id: 'running', state: 'RUNNING' }));
+
+    expect((await executionLogPage(deps, 'running', BY_LINE))?.ended).toBe(false);
+    expect((await executionLogPage(deps, 'e1', BY_LINE))?.ended).toBe(true);
   });
 });

@@ -109,9 +109,9 @@ describe('createExecutionRunner', () => {
         const results = await createExecutionRunner(deps).runExecutions(byId('e1'));
 
         expect(outcomes(results)).toEqual([{ outcome: 'DONE' }]);
-        expect(deps.shell.runs).toHaveLength(1);
-        expect(deps.shell.runs[0]?.task).toEqual({ commands: ['echo 2026-02-01'], beforeCommands: [], env: { DAY: '2026-02-01' } });
-        expect(deps.shell.runs[0]?.timeoutMs).toBe(deps.settings.worker.defaultTaskTimeoutSeconds * 1000);
+        expect(deps.taskRunner.runs).toHaveLength(1);
+        expect(deps.taskRunner.runs[0]?.task).toEqual({ commands: ['echo 2026-02-01'], beforeCommands: [], env: { DAY: '2026-02-01' } });
+        expect(deps.taskRunner.runs[0]?.timeoutMs).toBe(deps.settings.worker.defaultTaskTimeoutSeconds * 1000);
         expect((await stateOf()).state.current).toBe('SUCCESS');
         expect((await executionLogs(deps, 'e1')).map((l) => [l.taskId, l.level, l.message])).toEqual([['build', 'INFO', 'echo 2026-02-01']]);
       });
@@ -119,12 +119,12 @@ describe('createExecutionRunner', () => {
       it("clamps a task's timeout to the time its worker's invocation has left, and says so when that kills it", async () => {
         await givenFlow({ tasks: [shellTask({ timeout: 'PT5M', timeoutMs: 300_000 })] });
         await givenExecution();
-        deps.shell.respond(() => ({ ok: false, exitCode: null, timedOut: true }));
+        deps.taskRunner.respond(() => ({ ok: false, exitCode: null, timedOut: true }));
 
         // 75 s left: 60 s for the task, 15 s kept to record its outcome.
         await createExecutionRunner(deps).runExecutions(byId('e1'), { remainingMs: () => 75_000 });
 
-        expect(deps.shell.runs[0]?.timeoutMs).toBe(60_000);
+        expect(deps.taskRunner.runs[0]?.timeoutMs).toBe(60_000);
         expect((await stateOf()).state.current).toBe('FAILED');
         expect((await executionLogs(deps, 'e1')).map((l) => l.message)).toContainEqual(
           "Task killed after PT1M: its worker's time limit (WORKER_TIMEOUT_SECONDS is 900) left no more time, short of the task's own timeout of PT5M",
@@ -137,7 +137,7 @@ describe('createExecutionRunner', () => {
 
         await createExecutionRunner(deps).runExecutions(byId('e1'), { remainingMs: () => 10_000 });
 
-        expect(deps.shell.runs).toEqual([]);
+        expect(deps.taskRunner.runs).toEqual([]);
         expect((await stateOf()).state.current).toBe('FAILED');
         expect((await executionLogs(deps, 'e1')).map((l) => l.message)).toContainEqual(
           expect.stringContaining('Task not started: its worker has no time left'),
@@ -150,14 +150,14 @@ describe('createExecutionRunner', () => {
 
         await createExecutionRunner(deps).runExecutions(byId('e1'));
 
-        expect(deps.shell.runs[0]?.timeoutMs).toBe(300_000);
+        expect(deps.taskRunner.runs[0]?.timeoutMs).toBe(300_000);
       });
 
       it('shows the task RUNNING in the store while its process runs', async () => {
         await givenFlow({ tasks: [shellTask()] });
         await givenExecution();
         let during: Awaited<ReturnType<typeof stateOf>> | undefined;
-        deps.shell.respond(async () => {
+        deps.taskRunner.respond(async () => {
           during = await stateOf();
           return { ok: true, exitCode: 0, timedOut: false };
         });
@@ -171,7 +171,7 @@ describe('createExecutionRunner', () => {
       it('fails the execution when the command fails, skipping the tasks after it', async () => {
         await givenFlow({ tasks: [shellTask(), shellTask({ id: 'after' })] });
         await givenExecution();
-        deps.shell.failWith(3, 'no such table');
+        deps.taskRunner.failWith(3, 'no such table');
 
         const results = await createExecutionRunner(deps).runExecutions(byId('e1'));
 
@@ -179,21 +179,58 @@ describe('createExecutionRunner', () => {
         const execution = await stateOf();
         expect(execution.state.current).toBe('FAILED');
         expect(execution.taskRunList.map((t) => [t.taskId, t.state.current])).toEqual([['build', 'FAILED']]);
-        expect(deps.shell.runs).toHaveLength(1);
+        expect(deps.taskRunner.runs).toHaveLength(1);
         expect((await executionLogs(deps, 'e1')).map((l) => l.message)).toEqual(['no such table', 'Command failed with exit code 3']);
       });
 
-      it('fails the task with the reason logged when the process cannot start', async () => {
+      it('fails the task with the reason logged when the runner could not start its process', async () => {
         await givenFlow({ tasks: [shellTask()] });
         await givenExecution();
-        deps.shell.respond(() => {
-          throw new Error('spawn /bin/sh ENOENT');
+        deps.taskRunner.respond((run) => {
+          run.log('ERROR', 'spawn /bin/sh ENOENT');
+          return { ok: false, exitCode: null, timedOut: false };
         });
 
         await createExecutionRunner(deps).runExecutions(byId('e1'));
 
         expect((await stateOf()).state.current).toBe('FAILED');
         expect(await executionLogs(deps, 'e1')).toEqual([expect.objectContaining({ level: 'ERROR', message: 'spawn /bin/sh ENOENT' })]);
+      });
+
+      it('retries the execution, recording nothing as run, when the task runner cannot be reached', async () => {
+        await givenFlow({ tasks: [shellTask()] });
+        await givenExecution();
+        deps.taskRunner.respond(() => {
+          throw new Error('The task runner could not be invoked: Rate exceeded');
+        });
+
+        const results = await createExecutionRunner(deps).runExecutions(byId('e1'));
+
+        expect(outcomes(results)).toEqual([{ rejected: 'The task runner could not be invoked: Rate exceeded' }]);
+        expect((await stateOf()).state.current).toBe('RUNNING');
+        const retaken = await deps.executions.claim('e1', 'redelivery', deps.clock.now().getTime() + 60_000, deps.clock.now());
+        expect(retaken.outcome).toBe('CLAIMED');
+      });
+
+      it("hands the runner the attempt's log caps, and counts the lines it did not send in the cap's line", async () => {
+        deps = inMemoryDependencies({ settings: { ...deps.settings, worker: { ...deps.settings.worker, logMaxLines: 2, logMaxBytes: 1000 } } });
+        await givenFlow({ tasks: [shellTask()] });
+        await givenExecution();
+        deps.taskRunner.respond((run) => {
+          run.log('INFO', 'one');
+          run.log('INFO', 'two');
+          run.log('INFO', 'three');
+          return { ok: true, exitCode: 0, timedOut: false, unsent: { lines: 40, bytes: 400 } };
+        });
+
+        await createExecutionRunner(deps).runExecutions(byId('e1'));
+
+        expect(deps.taskRunner.runs[0]?.logLimits).toEqual({ maxLines: 2, maxBytes: 1000 });
+        expect((await executionLogs(deps, 'e1')).map((l) => l.message)).toEqual([
+          'one',
+          'two',
+          'Log capped at 2 lines or 1000 bytes per attempt: 41 more lines (405 bytes) were not logged',
+        ]);
       });
     });
 
@@ -231,7 +268,7 @@ describe('createExecutionRunner', () => {
         await createExecutionRunner(deps).runExecutions(byId('e1'));
 
         expect((await stateOf()).state.current).toBe('FAILED');
-        expect(deps.shell.runs).toEqual([]);
+        expect(deps.taskRunner.runs).toEqual([]);
       });
     });
 
@@ -239,7 +276,7 @@ describe('createExecutionRunner', () => {
       it('stops before the next task and leaves the execution to the worker that took it over', async () => {
         await givenFlow({ tasks: [shellTask({ id: 'first' }), shellTask({ id: 'second' })] });
         await givenExecution();
-        deps.shell.respond(async () => {
+        deps.taskRunner.respond(async () => {
           // This worker stalls past its lease; another one takes the execution over meanwhile.
           deps.clock.advance(deps.settings.worker.leaseSeconds * 1000);
           await deps.executions.claim('e1', 'other-worker', deps.clock.now().getTime() + 60_000, deps.clock.now());
@@ -249,7 +286,7 @@ describe('createExecutionRunner', () => {
         const results = await createExecutionRunner(deps).runExecutions(byId('e1'));
 
         expect(outcomes(results)).toEqual([{ outcome: 'DONE' }]);
-        expect(deps.shell.runs).toHaveLength(1);
+        expect(deps.taskRunner.runs).toHaveLength(1);
         const execution = await stateOf();
         expect(execution.state.current).toBe('RUNNING');
         expect(execution.taskRunList).toEqual([]);
@@ -297,7 +334,7 @@ describe('createExecutionRunner', () => {
         const results = await createExecutionRunner(deps).runExecutions(byId('e1', 'missing'));
 
         expect(outcomes(results)).toEqual([{ outcome: 'DONE' }, { outcome: 'DONE' }]);
-        expect(deps.shell.runs).toEqual([]);
+        expect(deps.taskRunner.runs).toEqual([]);
       });
 
       it('runs an id twice in one batch only once, the copy coming back after the lease', async () => {
@@ -307,7 +344,7 @@ describe('createExecutionRunner', () => {
         const results = await createExecutionRunner(deps).runExecutions(byId('e1', 'e1'));
 
         expect(outcomes(results)).toEqual([{ outcome: 'DONE' }, { outcome: 'RETRY_LATER', afterSeconds: deps.settings.worker.leaseSeconds + 1 }]);
-        expect(deps.shell.runs).toHaveLength(1);
+        expect(deps.taskRunner.runs).toHaveLength(1);
       });
 
       it('fails an execution the batched claim returned no result for, running nothing', async () => {
@@ -318,7 +355,7 @@ describe('createExecutionRunner', () => {
         const results = await createExecutionRunner(deps).runExecutions(byId('e1'));
 
         expect(outcomes(results)).toEqual([{ rejected: 'No claim result for execution e1' }]);
-        expect(deps.shell.runs).toEqual([]);
+        expect(deps.taskRunner.runs).toEqual([]);
       });
     });
 
@@ -346,7 +383,7 @@ describe('createExecutionRunner', () => {
       it('disables the trigger when an execution ends in a listed state, keeping its next tick', async () => {
         await givenFlow({ tasks: [shellTask()], triggers: [aScheduleTrigger({ stopAfter: ['FAILED'] })] });
         await givenExecution();
-        deps.shell.failWith(1);
+        deps.taskRunner.failWith(1);
 
         await createExecutionRunner(deps).runExecutions(byId('e1'));
 
@@ -469,14 +506,14 @@ describe('createExecutionRunner', () => {
         await createExecutionRunner(deps).runExecutions([message]);
 
         expect(createClaimed).toHaveBeenCalledTimes(1);
-        expect(deps.shell.runs).toHaveLength(1);
+        expect(deps.taskRunner.runs).toHaveLength(1);
         expect((await stateOf('e2')).state.histories.map((h) => h.state)).toEqual(['CREATED', 'RUNNING', 'SUCCESS']);
         expect(await page()).toMatchObject({ ended: [1], failed: [] });
       });
 
       it('marks the slot of a failed execution as failed', async () => {
         await givenFlow({ tasks: [shellTask()] });
-        deps.shell.failWith(2);
+        deps.taskRunner.failWith(2);
         const message = await givenSent();
 
         await createExecutionRunner(deps).runExecutions([message]);
@@ -495,7 +532,7 @@ describe('createExecutionRunner', () => {
         const results = await createExecutionRunner(deps).runExecutions([message]);
 
         expect(outcomes(results)).toEqual([{ outcome: 'RETRY_LATER', afterSeconds: 31 }]);
-        expect(deps.shell.runs).toEqual([]);
+        expect(deps.taskRunner.runs).toEqual([]);
         expect(await page()).toMatchObject({ ended: [] });
       });
 
@@ -580,7 +617,7 @@ describe('createExecutionRunner', () => {
 
         await createExecutionRunner(deps).runExecutions(byId('e1'));
 
-        expect(deps.shell.runs).toEqual([]);
+        expect(deps.taskRunner.runs).toEqual([]);
         expect((await stateOf()).state.current).toBe('FAILED');
         expect(await executionLogs(deps, 'e1')).toEqual([
           expect.objectContaining({ level: 'ERROR', message: expect.stringContaining('started 3 times, and each time its worker stopped before it ended') }),
@@ -600,7 +637,7 @@ describe('createExecutionRunner', () => {
 
         await runner.runExecutions(byId('e1'));
 
-        expect(deps.shell.runs).toHaveLength(5);
+        expect(deps.taskRunner.runs).toHaveLength(5);
         expect((await stateOf()).state.current).toBe('SUCCESS');
       });
 
@@ -612,7 +649,7 @@ describe('createExecutionRunner', () => {
 
         await createExecutionRunner(deps).runExecutions(byId('e1'));
 
-        expect(deps.shell.runs).toHaveLength(1);
+        expect(deps.taskRunner.runs).toHaveLength(1);
         expect((await stateOf()).state.current).toBe('SUCCESS');
       });
     });
@@ -680,6 +717,17 @@ describe('createExecutionRunner', () => {
 
         expect((await executionLogs(deps, 'e2')).map((l) => l.message)).toEqual(['revision 2']);
       });
+    });
+
+    it('records the revision of the flow it ran, when the flow changed after the execution was created', async () => {
+      await givenFlow({ tasks: [logTask('revision {{ flow.revision }}')] });
+      await givenExecution({ id: 'e1', flowRevision: 1 });
+      await deps.flows.update(aFlow({ revision: 2, tasks: [logTask('revision {{ flow.revision }}')] }), 1);
+
+      await createExecutionRunner(deps).runExecutions(byId('e1'));
+
+      expect((await executionLogs(deps, 'e1')).map((l) => l.message)).toEqual(['revision 2']);
+      expect((await stateOf('e1')).flowRevision).toBe(2);
     });
   });
 });

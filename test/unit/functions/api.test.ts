@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { createApiHandler } from '../../../functions/api';
+import { BUFFERED_STREAM_MS, createApiHandler, createStreamingApiHandler } from '../../../functions/api';
 import { handleRequest } from '../../../lib/api/router';
 import { type InMemoryDependencies, inMemoryDependencies } from '../../support/fakes/in-memory-dependencies';
-import { aFlow, apiEvent } from '../../support/factories';
+import { aFlow, aStoredExecution, apiEvent } from '../../support/factories';
 
 // The real router, wrapped so the test can see the request the handler built from the event.
 vi.mock('../../../lib/api/router', async (importOriginal) => {
@@ -84,6 +84,15 @@ describe('createApiHandler', () => {
       expect(JSON.parse(response.body as string)).toMatchObject({ total: 1, results: [{ namespace: 'prod' }] });
     });
 
+    it("keeps every value of a repeated parameter and Kestra 2.x's bracketed filter names, raw or percent-encoded", async () => {
+      const query = 'filters[state][IN]=FAILED&filters%5Blabels%5D%5BEQUALS%5D%5Breason%5D=outage&filters[state][IN]=KILLED';
+
+      await createApiHandler(deps)(apiEvent('GET', `/api/v1/main/executions/search?${query}`));
+
+      expect(requestSeen().query.getAll('filters[state][IN]')).toEqual(['FAILED', 'KILLED']);
+      expect(requestSeen().query.get('filters[labels][EQUALS][reason]')).toBe('outage');
+    });
+
     it('answers 404 for an unknown path', async () => {
       const response = await createApiHandler(deps)(apiEvent('GET', '/nowhere'));
 
@@ -112,6 +121,58 @@ describe('createApiHandler', () => {
       vi.mocked(handleRequest).mockResolvedValueOnce({ statusCode: 200, headers: {}, body: 'x'.repeat(6_000_000) });
 
       expect((await createApiHandler(deps)(apiEvent('GET', '/api/v1/flows/search'))).statusCode).toBe(200);
+    });
+  });
+
+  describe('a streamed answer (a follow)', () => {
+    const FOLLOW = '/api/v1/main/executions/e1/follow';
+
+    beforeEach(async () => {
+      await deps.executions.createIfAbsent(aStoredExecution({ id: 'e1', state: 'RUNNING' }));
+    });
+
+    it("is collected into one answer of a window short of API Gateway's 30 s, ending with the event saying to reconnect", async () => {
+      const from = deps.clock.now().getTime();
+
+      const response = await createApiHandler(deps)(apiEvent('GET', FOLLOW));
+
+      expect(response.statusCode).toBe(200);
+      expect(response.headers).toMatchObject({ 'content-type': 'text/event-stream' });
+      expect(response.body).toMatch(/^id: start\n.*\n\nid: progress\n.*\n\nevent: reconnect\n/s);
+      expect(deps.clock.now().getTime() - from).toBe(BUFFERED_STREAM_MS);
+      expect(BUFFERED_STREAM_MS).toBeLessThan(29_000);
+    });
+
+    it("closes its window before the invocation's own time runs out", async () => {
+      const from = deps.clock.now().getTime();
+
+      await createApiHandler(deps)(apiEvent('GET', FOLLOW), { getRemainingTimeInMillis: () => 10_000 });
+
+      expect(deps.clock.now().getTime() - from).toBeLessThanOrEqual(10_000 - 1_000);
+    });
+
+    it('sends the events collected when the stream fails midway, so an EventSource reconnects rather than stops', async () => {
+      const error = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+      const get = deps.executions.get.bind(deps.executions);
+      let reads = 0;
+      vi.spyOn(deps.executions, 'get').mockImplementation(async (id) => {
+        if (++reads > 2) throw new Error('ProvisionedThroughputExceededException');
+        return get(id);
+      });
+
+      const response = await createApiHandler(deps)(apiEvent('GET', FOLLOW));
+
+      expect(response.statusCode).toBe(200);
+      expect(response.body).toMatch(/^id: start\n.*\n\nid: progress\n.*\n\n$/s);
+      expect(error).toHaveBeenCalled();
+    });
+
+    it('is handed over as a stream to the local server, which can send it as it comes', async () => {
+      const response = await createStreamingApiHandler(deps)(apiEvent('GET', FOLLOW));
+
+      expect(response.body).toBeUndefined();
+      const first = await response.stream!({ maxMs: 1000, signal: new AbortController().signal })[Symbol.asyncIterator]().next();
+      expect(first.value).toBe('id: start\ndata: {"id":"e1"}\n\n');
     });
   });
 });

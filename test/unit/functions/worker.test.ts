@@ -135,7 +135,7 @@ describe('createWorkerHandler', () => {
       const shell: ShellCommandsTask = { id: 'sh', type: SHELL_COMMANDS_TYPE, runner: 'PROCESS', commands: ['exit 1'], beforeCommands: [], env: {} };
       await deps.flows.create(aFlow({ id: 'broken', tasks: [shell] }));
       await deps.executions.createMany([aStoredExecution({ id: 'e4', flowId: 'broken' })]);
-      deps.shell.failWith(1);
+      deps.taskRunner.failWith(1);
       const sent = aStoredExecution({ id: 'e3', backfillId: 'bf1', tickMs: Date.parse('2026-02-01T01:00:00Z') });
 
       await createWorkerHandler(deps)(

@@ -1,4 +1,4 @@
-import type { ShellResult, ShellRun, ShellRunner } from '../../../lib/ports';
+import type { ShellResult, ShellRun, TaskRunner } from '../../../lib/ports';
 
 /** What a scripted shell run does: its result, and optionally lines it logs or work it does meanwhile. */
 export type ShellBehaviour = (run: ShellRun) => ShellResult | Promise<ShellResult>;
@@ -9,10 +9,10 @@ const SUCCEEDS: ShellBehaviour = (run) => {
 };
 
 /**
- * A ShellRunner that starts no process: it records each run (the rendered script, the timeout)
- * and answers as scripted; by default it logs each command at INFO and succeeds.
+ * A TaskRunner that starts no process: it records each run (the rendered script, the timeout, the
+ * log caps) and answers as scripted; by default it logs each command at INFO and succeeds.
  */
-export class FakeShellRunner {
+export class FakeTaskRunner implements TaskRunner {
   readonly runs: ShellRun[] = [];
   private behaviour: ShellBehaviour = SUCCEEDS;
 
@@ -30,9 +30,8 @@ export class FakeShellRunner {
     });
   }
 
-  /** The port itself, to hand to the worker as `runShell`. */
-  readonly runShell: ShellRunner = async (run) => {
+  async run(run: ShellRun): Promise<ShellResult> {
     this.runs.push(run);
     return this.behaviour(run);
-  };
+  }
 }

@@ -1,0 +1,162 @@
+/**
+ * What the OpenAPI document says of each route beyond its request schemas (lib/api/schemas:
+ * `REQUEST_SCHEMAS`): a summary, a tag, and the answers by status. Keyed like the routes: the 1.x
+ * path under `/api/v1` (`GET /executions/{id}`), a Kestra 2.x one with its tenant
+ * (`PUT /{tenant}/triggers/backfill/create`). Errors need no entry: every operation answers them
+ * with the `Error` body (see document.ts). A route without an entry fails test/unit/api/openapi.test.ts.
+ */
+import type { z } from 'zod';
+import {
+  apiExecution,
+  apiExecutionSearchPage,
+  apiTriggerAndStatePage,
+  kestra2LogSearchPage,
+  apiTriggerState,
+  apiTriggerStatePage,
+  backfillPreview,
+  bulkResponse,
+  execution,
+  executionSearchPage,
+  flow,
+  flowPage,
+  logEntries,
+  logSearchPage,
+  trigger,
+  triggerPage,
+  triggerSearchPage,
+} from './response-schemas';
+
+export interface ResponseDoc {
+  description: string;
+  /** A JSON answer's schema (from ./response-schemas.ts); absent for an empty answer. */
+  schema?: z.ZodType;
+  /** Another content type than JSON, e.g. `text/plain` (its body is a string). */
+  contentType?: string;
+}
+
+export interface OperationDoc {
+  summary: string;
+  tag: 'Flows' | 'Triggers' | 'Executions' | 'Logs' | 'Kestra 2.x' | 'API';
+  /** A body that is not JSON (flows are YAML). */
+  bodyContentType?: string;
+  responses: Record<number, ResponseDoc>;
+}
+
+const ok = (description: string, schema: z.ZodType): Record<number, ResponseDoc> => ({ 200: { description, schema } });
+const bulk = ok('How many triggers changed.', bulkResponse);
+const eventStream = (description: string): Record<number, ResponseDoc> => ({ 200: { description, contentType: 'text/event-stream' } });
+/** A follow asked again after its `end` event (an EventSource reconnecting): nothing more to send, and an EventSource stops. */
+const endedAlready: Record<number, ResponseDoc> = { 204: { description: 'The followed execution had already ended.' } };
+
+const backfillActions = (['pause', 'unpause', 'delete'] as const).flatMap((action) => {
+  const method = action === 'delete' ? 'POST' : 'PUT';
+  return [
+    [
+      `${method} /triggers/backfill/${action}`,
+      { summary: `${action[0]?.toUpperCase()}${action.slice(1)} a backfill`, tag: 'Triggers', responses: ok('The trigger.', trigger) },
+    ],
+    [`POST /triggers/backfill/${action}/by-triggers`, { summary: `${action} the backfills of the triggers listed`, tag: 'Triggers', responses: bulk }],
+    [`POST /triggers/backfill/${action}/by-query`, { summary: `${action} the backfills of the triggers matching a query`, tag: 'Triggers', responses: bulk }],
+    [
+      `${method} /{tenant}/triggers/backfill/${action}`,
+      { summary: `${action} a backfill (Kestra 2.x)`, tag: 'Kestra 2.x', responses: ok('The trigger state.', apiTriggerState) },
+    ],
+  ] as const;
+});
+
+export const OPERATIONS: Record<string, OperationDoc> = {
+  'GET /openapi.json': {
+    summary: 'This document',
+    tag: 'API',
+    responses: { 200: { description: 'The OpenAPI 3.1 document of the whole API.', contentType: 'application/json' } },
+  },
+  'POST /flows': { summary: 'Create a flow', tag: 'Flows', bodyContentType: 'application/x-yaml', responses: ok('The flow.', flow) },
+  'GET /flows/search': { summary: 'List flows', tag: 'Flows', responses: ok('A page of flows.', flowPage) },
+  'GET /flows/{namespace}/{id}': { summary: 'Read a flow', tag: 'Flows', responses: ok('The flow.', flow) },
+  'PUT /flows/{namespace}/{id}': {
+    summary: 'Update a flow (a new revision)',
+    tag: 'Flows',
+    bodyContentType: 'application/x-yaml',
+    responses: ok('The flow.', flow),
+  },
+  'DELETE /flows/{namespace}/{id}': { summary: 'Delete a flow', tag: 'Flows', responses: { 204: { description: 'Deleted.' } } },
+  'PUT /triggers': {
+    summary: 'Start a backfill (with `backfill`) or switch a trigger (with `disabled`)',
+    tag: 'Triggers',
+    responses: ok('The trigger.', trigger),
+  },
+  'POST /triggers/backfill/preview': {
+    summary: 'Dry-run a backfill: what it would run (nothing written)',
+    tag: 'Triggers',
+    responses: ok('The plan.', backfillPreview),
+  },
+  ...Object.fromEntries(backfillActions),
+  'POST /triggers/set-disabled/by-triggers': { summary: 'Switch the triggers listed', tag: 'Triggers', responses: bulk },
+  'POST /triggers/set-disabled/by-query': { summary: 'Switch the triggers matching a query', tag: 'Triggers', responses: bulk },
+  'GET /triggers/search': { summary: 'Search triggers', tag: 'Triggers', responses: ok('Triggers with their state.', triggerSearchPage) },
+  'GET /triggers/{namespace}/{flowId}': { summary: "A flow's trigger states", tag: 'Triggers', responses: ok('The trigger states.', triggerPage) },
+  'GET /executions/search': { summary: 'Search executions', tag: 'Executions', responses: ok('A page of executions.', executionSearchPage) },
+  'GET /executions/{id}': { summary: 'Read an execution', tag: 'Executions', responses: ok('The execution.', execution) },
+  'GET /logs/search': { summary: "Page through an execution's log", tag: 'Logs', responses: ok('A page of log lines.', logSearchPage) },
+  'GET /logs/{executionId}': { summary: "An execution's log", tag: 'Logs', responses: ok('Its lines (about 4 MB at most).', logEntries) },
+  'GET /logs/{executionId}/download': {
+    summary: "An execution's log as text",
+    tag: 'Logs',
+    responses: { 200: { description: 'The log, in parts of about 4 MB.', contentType: 'text/plain' } },
+  },
+  'GET /{tenant}/executions/search': {
+    summary: 'Search executions with filters (Kestra 2.x)',
+    tag: 'Kestra 2.x',
+    responses: ok('A page of executions.', apiExecutionSearchPage),
+  },
+  'GET /{tenant}/logs/search': {
+    summary: "Search an execution's log with filters (Kestra 2.x)",
+    tag: 'Kestra 2.x',
+    responses: ok('A page of log lines.', kestra2LogSearchPage),
+  },
+  'GET /{tenant}/triggers/search': {
+    summary: 'Search triggers with filters (Kestra 2.x)',
+    tag: 'Kestra 2.x',
+    responses: ok('Triggers with their state.', apiTriggerAndStatePage),
+  },
+  'GET /{tenant}/triggers/export/by-query/csv': {
+    summary: 'Export the triggers matching filters as CSV (Kestra 2.x)',
+    tag: 'Kestra 2.x',
+    responses: { 200: { description: 'RFC 4180 CSV with a header row.', contentType: 'text/csv' } },
+  },
+  'GET /{tenant}/executions/{executionId}': {
+    summary: 'Read an execution (Kestra 2.x)',
+    tag: 'Kestra 2.x',
+    responses: ok('The execution.', apiExecution),
+  },
+  'GET /{tenant}/executions/{executionId}/follow': {
+    summary: 'Follow an execution as server-sent events (Kestra 2.x; on AWS a window of about 25 s, then reconnect)',
+    tag: 'Kestra 2.x',
+    responses: { ...eventStream('The execution each time it changes (`start`, `progress`, `end`).'), ...endedAlready },
+  },
+  'GET /{tenant}/logs/{executionId}': {
+    summary: "An execution's log (Kestra 2.x)",
+    tag: 'Kestra 2.x',
+    responses: ok('Its lines (about 4 MB at most).', logEntries),
+  },
+  'GET /{tenant}/logs/{executionId}/download': {
+    summary: "An execution's log as text (Kestra 2.x)",
+    tag: 'Kestra 2.x',
+    responses: { 200: { description: 'The log, in parts of about 4 MB.', contentType: 'text/plain' } },
+  },
+  'GET /{tenant}/logs/{executionId}/follow': {
+    summary: "Follow an execution's log as server-sent events (Kestra 2.x; on AWS a window of about 25 s, then reconnect)",
+    tag: 'Kestra 2.x',
+    responses: { ...eventStream('Log lines as they are written, until the execution ends.'), ...endedAlready },
+  },
+  'PUT /{tenant}/triggers/backfill/create': {
+    summary: 'Start a backfill (Kestra 2.x)',
+    tag: 'Kestra 2.x',
+    responses: ok('The trigger state.', apiTriggerState),
+  },
+  'GET /{tenant}/triggers/{namespace}/{flowId}': {
+    summary: "A flow's trigger states (Kestra 2.x)",
+    tag: 'Kestra 2.x',
+    responses: ok('A page of trigger states.', apiTriggerStatePage),
+  },
+};

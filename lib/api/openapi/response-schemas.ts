@@ -1,0 +1,337 @@
+/**
+ * The API's answers as zod schemas, for the OpenAPI document (`GET /api/v1/openapi.json`). The
+ * answers themselves are typed by lib/api/responses.ts; `assertDescribes` below makes the compiler
+ * check that each type fits its schema, and the integration tests validate every answer they get
+ * against the document, so a field added to an answer without its schema fails a test.
+ *
+ * Objects are strict (`additionalProperties: false`) on purpose: the document then lists every
+ * field we send, our extensions included. Each schema has an id and becomes a component.
+ */
+import { z } from 'zod';
+import type { ApiExecution } from '../kestra2/api-execution';
+import type { ApiTriggerAndState } from '../kestra2/api-trigger-and-state';
+import type { ApiTriggerState } from '../kestra2/api-trigger-state';
+import type { Kestra2LogSearchPage } from '../routes/kestra2-searches';
+import type {
+  BackfillJson,
+  BackfillPreview,
+  BulkResponse,
+  ExecutionJson,
+  ExecutionSearchPage,
+  FlowJson,
+  LogLineJson,
+  LogSearchPage,
+  PagedResults,
+  TriggerJson,
+  TriggerSearchResult,
+} from '../responses';
+
+/** The registry the document's components come from: each schema with its component name. */
+export const responseSchemas = z.registry<{ id: string; description?: string }>();
+
+function named<S extends z.ZodType>(schema: S, id: string, description: string): S {
+  responseSchemas.add(schema, { id, description });
+  return schema;
+}
+
+/** An ISO-8601 date-time with an offset (UTC `Z`, or the trigger's zone's offset). */
+const dateTime = z.string().meta({ format: 'date-time' });
+const stateType = z.enum(['CREATED', 'RUNNING', 'SUCCESS', 'FAILED', 'KILLED']);
+const logLevel = z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']);
+
+export const errorBody = named(
+  z.object({ message: z.string(), path: z.string().optional() }),
+  'Error',
+  'What went wrong; `path` names the request field at fault (`backfill.start`).',
+);
+
+const label = named(z.object({ key: z.string(), value: z.string() }), 'Label', 'A key/value pair on a flow, a backfill or an execution.');
+
+const scheduleTrigger = named(
+  z.object({
+    id: z.string(),
+    type: z.enum(['io.kestra.plugin.core.trigger.Schedule', 'io.kestra.core.models.triggers.types.Schedule']),
+    cron: z.string(),
+    withSeconds: z.boolean(),
+    timezone: z.string(),
+    inputs: z.record(z.string(), z.unknown()),
+    labels: z.array(label),
+    disabled: z.boolean(),
+    recoverMissedSchedules: z.enum(['ALL', 'LAST', 'NONE']).optional(),
+    lateMaximumDelay: z.string().optional(),
+    stopAfter: z.array(z.string()).optional(),
+  }),
+  'ScheduleTrigger',
+  "A flow's Schedule trigger, as its YAML defines it.",
+);
+
+const flowInput = z.object({
+  id: z.string(),
+  type: z.enum(['STRING', 'INT', 'FLOAT', 'BOOLEAN', 'DATETIME', 'DATE', 'JSON']),
+  required: z.boolean(),
+  defaults: z.unknown().optional(),
+  description: z.string().optional(),
+});
+
+const task = z.union([
+  z.object({
+    id: z.string(),
+    type: z.string(),
+    runner: z.literal('PROCESS'),
+    commands: z.array(z.string()),
+    beforeCommands: z.array(z.string()),
+    env: z.record(z.string(), z.string()),
+    timeout: z.string().optional(),
+  }),
+  z.object({ id: z.string(), type: z.string(), message: z.union([z.string(), z.array(z.string())]), level: logLevel }),
+]);
+
+export const flow = named(
+  z.object({
+    id: z.string(),
+    namespace: z.string(),
+    revision: z.number().int(),
+    description: z.string().optional(),
+    inputs: z.array(flowInput),
+    labels: z.array(label),
+    tasks: z.array(task),
+    triggers: z.array(scheduleTrigger),
+    disabled: z.boolean(),
+    deleted: z.literal(false),
+    source: z.string(),
+  }),
+  'Flow',
+  "Kestra's flow JSON (`FlowWithSource`): the definition, its revision and its YAML as sent.",
+);
+
+export const flowPage = named(z.object({ results: z.array(flow), total: z.number().int() }), 'PagedResults_Flow', 'A page of flows.');
+
+const progress = z.object({
+  total: z.number().int(),
+  dispatched: z.number().int(),
+  queued: z.number().int(),
+  running: z.number().int(),
+  succeeded: z.number().int(),
+  failed: z.number().int(),
+  skipped: z.number().int(),
+});
+
+const backfill = named(
+  z.object({
+    start: dateTime,
+    end: dateTime,
+    currentDate: dateTime,
+    paused: z.boolean(),
+    inputs: z.record(z.string(), z.unknown()).optional(),
+    labels: z.array(label),
+    previousNextExecutionDate: dateTime.optional(),
+    id: z.string().meta({ description: 'Beyond Kestra: the backfill id (its executions carry it).' }),
+    reprocess: z.enum(['ALL', 'MISSING', 'FAILED_AND_MISSING']),
+    stateMachineExecutionName: z.string(),
+    stateMachineExecutionArn: z.string().optional(),
+    stateMachineConsoleUrl: z.string().optional(),
+    createdDate: dateTime,
+    progress,
+  }),
+  'Backfill',
+  "Kestra's backfill, plus its id, reprocess mode, state machine execution and progress.",
+);
+
+const lastBackfill = named(
+  z.object({ id: z.string(), outcome: z.enum(['COMPLETED', 'DELETED', 'ABANDONED', 'FAILED']), endedDate: dateTime, reason: z.string().optional() }),
+  'LastBackfill',
+  "Beyond Kestra: how the trigger's previous backfill ended.",
+);
+
+export const trigger = named(
+  z.object({
+    namespace: z.string(),
+    flowId: z.string(),
+    triggerId: z.string(),
+    date: dateTime.optional(),
+    nextExecutionDate: dateTime.optional(),
+    backfill: backfill.optional(),
+    disabled: z.boolean(),
+    updatedDate: dateTime,
+    lastBackfill: lastBackfill.optional(),
+  }),
+  'Trigger',
+  "Kestra 1.x's trigger state (`Trigger`), with the backfill's progress.",
+);
+
+export const triggerPage = named(z.object({ results: z.array(trigger), total: z.number().int() }), 'PagedResults_Trigger', "A flow's trigger states.");
+
+export const triggerSearchPage = named(
+  z.object({
+    results: z.array(z.object({ abstractTrigger: scheduleTrigger.nullable(), triggerContext: trigger })),
+    total: z.number().int(),
+  }),
+  'PagedResults_TriggerSearchResult',
+  'Triggers with their state (Kestra 1.x `triggers/search`).',
+);
+
+export const bulkResponse = named(z.object({ count: z.number().int() }), 'BulkResponse', 'How many triggers a bulk action changed.');
+
+export const backfillPreview = named(
+  z.object({
+    count: z.number().int(),
+    skipped: z.number().int().nullable(),
+    start: dateTime,
+    end: dateTime,
+    ticks: z.array(dateTime),
+    lastTick: dateTime,
+    truncated: z.boolean(),
+    conflict: z.boolean(),
+  }),
+  'BackfillPreview',
+  'Beyond Kestra: a dry run of a backfill (nothing written).',
+);
+
+const state = z.object({
+  current: stateType,
+  histories: z.array(z.object({ state: stateType, date: dateTime })),
+  startDate: dateTime,
+  endDate: dateTime.optional(),
+  duration: z.string().optional(),
+});
+
+const taskRun = z.object({
+  id: z.string(),
+  executionId: z.string(),
+  namespace: z.string(),
+  flowId: z.string(),
+  taskId: z.string(),
+  state,
+  attempts: z.array(z.object({ state })),
+  outputs: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const execution = named(
+  z.object({
+    id: z.string(),
+    namespace: z.string(),
+    flowId: z.string(),
+    flowRevision: z.number().int(),
+    labels: z.array(label),
+    inputs: z.record(z.string(), z.unknown()),
+    state,
+    trigger: z.object({ id: z.string(), type: z.string(), variables: z.record(z.string(), z.string()) }).optional(),
+    taskRunList: z.array(taskRun),
+    originalId: z.string(),
+    deleted: z.boolean(),
+    metadata: z.object({
+      originalCreatedDate: dateTime,
+      attemptNumber: z.number().int().meta({ description: 'The run of the execution this document is from (1 for its first).' }),
+    }),
+  }),
+  'Execution',
+  "Kestra's execution JSON, with Kestra 2.x's required fields.",
+);
+
+export const apiExecution = named(
+  execution.extend({ tenantId: z.string() }),
+  'ApiExecution',
+  "Kestra 2.x's execution (`GET /api/v1/{tenant}/executions/{executionId}`): the execution and its tenant.",
+);
+
+export const executionSearchPage = named(
+  z.object({ results: z.array(execution), total: z.number().int(), totalIsLowerBound: z.boolean() }),
+  'ExecutionSearchPage',
+  'A page of executions, newest first; `total` is exact, or at least that many when `totalIsLowerBound`.',
+);
+
+const logEntry = named(
+  z.object({
+    namespace: z.string(),
+    flowId: z.string(),
+    executionId: z.string(),
+    taskId: z.string().optional(),
+    taskRunId: z.string().optional(),
+    attemptNumber: z.number().int().optional(),
+    triggerId: z.string().optional(),
+    timestamp: dateTime,
+    level: logLevel,
+    message: z.string(),
+  }),
+  'LogEntry',
+  'One log line of an execution.',
+);
+
+export const logEntries = named(z.array(logEntry), 'LogEntries', "An execution's log lines, oldest first.");
+
+export const logSearchPage = named(
+  z.object({ results: z.array(logEntry), nextCursor: z.string().optional(), more: z.boolean() }),
+  'LogSearchPage',
+  'A page of a log: the lines after the cursor, and where to continue.',
+);
+
+export const apiTriggerState = named(
+  z.object({
+    namespace: z.string(),
+    flowId: z.string(),
+    triggerId: z.string(),
+    updatedAt: dateTime,
+    evaluatedAt: dateTime.optional(),
+    lastTriggeredDate: dateTime.optional(),
+    nextEvaluationDate: dateTime.optional(),
+    backfill: backfill.optional(),
+    disabled: z.boolean(),
+    locked: z.boolean(),
+    kind: z.enum(['SCHEDULE', 'POLLING', 'REALTIME']),
+    lastBackfill: lastBackfill.optional(),
+  }),
+  'ApiTriggerState',
+  "Kestra 2.x's trigger state, with our backfill extensions.",
+);
+
+export const apiTriggerAndStatePage = named(
+  z.object({ results: z.array(z.object({ trigger: scheduleTrigger.nullable(), state: apiTriggerState })), total: z.number().int() }),
+  'PagedResults_ApiTriggerAndState',
+  "Kestra 2.x's triggers search: each trigger as its flow defines it (null if the flow lost it) and its state.",
+);
+
+export const apiExecutionSearchPage = named(
+  z.object({ results: z.array(apiExecution), total: z.number().int(), totalIsLowerBound: z.boolean() }),
+  'PagedResults_ApiExecution',
+  "Kestra 2.x's executions search, newest first; `total` is exact, or at least that many when `totalIsLowerBound`.",
+);
+
+export const kestra2LogSearchPage = named(
+  z.object({
+    results: z.array(logEntry),
+    type: z.enum(['CURSOR', 'OFFSET']),
+    total: z.number().int(),
+    totalIsLowerBound: z.boolean(),
+    nextCursor: z.string().optional(),
+    more: z.boolean(),
+  }),
+  'CursorOrOffsetPagedResults_LogEntry',
+  "Kestra 2.x's logs search: the matching lines after the cursor (or at the page's offset), and where to continue.",
+);
+
+export const apiTriggerStatePage = named(
+  z.object({ results: z.array(apiTriggerState), total: z.number().int() }),
+  'PagedResults_ApiTriggerState',
+  "Kestra 2.x's page of trigger states.",
+);
+
+/** The compiler checks that a response type fits its schema: a type drifting from its schema fails `npm run typecheck`. */
+const describes =
+  <S extends z.ZodType>(_schema: S) =>
+  <_Type extends z.output<S>>() =>
+    undefined;
+describes(flow)<FlowJson>();
+describes(trigger)<TriggerJson>();
+describes(backfill)<BackfillJson>();
+describes(triggerSearchPage)<PagedResults<TriggerSearchResult>>();
+describes(bulkResponse)<BulkResponse>();
+describes(backfillPreview)<BackfillPreview>();
+describes(execution)<ExecutionJson>();
+describes(apiExecution)<ApiExecution>();
+describes(executionSearchPage)<ExecutionSearchPage<ExecutionJson>>();
+describes(logEntries)<LogLineJson[]>();
+describes(logSearchPage)<LogSearchPage>();
+describes(apiTriggerState)<ApiTriggerState>();
+describes(apiTriggerAndStatePage)<PagedResults<ApiTriggerAndState>>();
+describes(apiExecutionSearchPage)<ExecutionSearchPage<ApiExecution>>();
+describes(kestra2LogSearchPage)<Kestra2LogSearchPage>();

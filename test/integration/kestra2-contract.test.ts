@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { logFlow, minuteWindow, sleepyMinuteFlow } from '../support/flows';
+import { type Kestra2Shape, expectKestra2Shape } from '../support/kestra2-shapes';
+import { type TestProduct, startProduct, waitFor } from '../support/local';
+
+/**
+ * Kestra 2.x's contract, route by route: every request a generated client sends is checked against
+ * the shape Kestra's document gives it, and every answer against the shape its clients parse
+ * (test/support/kestra2-shapes.ts). The behaviour of each route is tested beside it
+ * (kestra2-*.test.ts); this suite only asks "would an official SDK accept this exchange?".
+ */
+const ref = { namespace: 'contract', flowId: 'k2', triggerId: 'schedule' };
+const V2 = '/api/v1/main';
+
+describe("Kestra 2.x's routes against the shapes of Kestra's published document", () => {
+  let product: TestProduct;
+  /** One exchange: the request body (when a shape is given) and the answer must match their shapes. */
+  const exchange = async (method: string, path: string, request: { shape: Kestra2Shape; body: unknown } | undefined, answer: Kestra2Shape) => {
+    if (request) expectKestra2Shape(request.shape, request.body);
+    const response = await product.api.call(method, `${V2}${path}`, request?.body);
+    expect(response.status, JSON.stringify(response.body)).toBe(200);
+    expectKestra2Shape(answer, response.body);
+    return response.body;
+  };
+
+  beforeAll(async () => {
+    product = await startProduct({ env: { BACKFILL_BATCH_SIZE: '25', BACKFILL_MAX_IN_FLIGHT: '50' }, workerConcurrency: 4, workerBatchSize: 2 });
+    expect((await product.api.createFlow(sleepyMinuteFlow(ref.namespace, ref.flowId))).status).toBe(200);
+  });
+  afterAll(async () => {
+    await product?.runtime.workflows.idle();
+    await product?.runtime.tasksIdle();
+    await product?.runtime.queue.idle();
+    await product?.close();
+  });
+
+  it('refuses what a generated client would refuse (so the checks below can fail)', () => {
+    const state = { namespace: 'a', flowId: 'b', triggerId: 'c', updatedAt: '2026-01-01T00:00:00Z' };
+    expect(() => expectKestra2Shape('ApiTriggerState', state)).not.toThrow();
+    expect(() => expectKestra2Shape('ApiTriggerState', { ...state, updatedAt: undefined })).toThrow(/updatedAt/);
+    expect(() => expectKestra2Shape('ApiTriggerState', { ...state, updatedAt: 'yesterday' })).toThrow(/date-time/);
+    expect(() =>
+      expectKestra2Shape('ApiTriggerState', { ...state, backfill: { start: '2026-01-01T00:00:00Z', labels: [{ key: 'Reason', value: 'x' }] } }),
+    ).toThrow(/labels\/0\/key/);
+    expect(() => expectKestra2Shape('ApiAsyncOperationResponse', { operationId: 'x' })).toThrow(/totalItems/);
+  });
+
+  it('backfill create, pause, unpause and delete, and the flow triggers page', async () => {
+    const body = { ...ref, backfill: { ...minuteWindow(200, 3), labels: [{ key: 'via', value: 'sdk' }], inputs: {} } };
+    const created = await exchange('PUT', '/triggers/backfill/create', { shape: 'ApiCreateBackfillRequest', body }, 'ApiTriggerState');
+    expect(created.backfill).toBeDefined();
+    await exchange('GET', `/triggers/${ref.namespace}/${ref.flowId}`, undefined, 'PagedResults<ApiTriggerState>');
+    await exchange('PUT', '/triggers/backfill/pause', { shape: 'ApiTriggerId', body: ref }, 'ApiTriggerState');
+    await exchange('PUT', '/triggers/backfill/unpause', { shape: 'ApiTriggerId', body: ref }, 'ApiTriggerState');
+    await exchange('POST', '/triggers/backfill/delete', { shape: 'ApiTriggerId', body: ref }, 'ApiTriggerState');
+  });
+
+  it('an execution, its log, and the data of both follow streams', async () => {
+    expect((await product.api.createFlow(logFlow(ref.namespace, 'k2log', { id: 'schedule', cron: '* * * * *' }))).status).toBe(200);
+    const body = { namespace: ref.namespace, flowId: 'k2log', triggerId: 'schedule', backfill: minuteWindow(2, 2) };
+    await exchange('PUT', '/triggers/backfill/create', { shape: 'ApiCreateBackfillRequest', body }, 'ApiTriggerState');
+    const ended = await waitFor(async () => {
+      const { body: page } = await product.api.call('GET', `/api/v1/executions/search?namespace=${ref.namespace}&flowId=k2log&state=SUCCESS`);
+      return page.results[0]?.id as string | undefined;
+    }, 30_000);
+    expect(ended, 'an execution of the backfill ended').toBeDefined();
+
+    await exchange('GET', `/executions/${ended}`, undefined, 'ApiExecution');
+    const lines = await exchange('GET', `/logs/${ended}`, undefined, 'LogEntries');
+    expect(lines.length).toBeGreaterThan(0);
+    for (const [path, shape] of [
+      [`/executions/${ended}/follow`, 'Execution'],
+      [`/logs/${ended}/follow`, 'LogEntries'],
+    ] as const) {
+      const text = await (await fetch(`${product.api.baseUrl}${V2}${path}`)).text();
+      // Kestra's `start` event is a placeholder (an id alone): the documents are those of `progress` and `end`.
+      const documents = [...text.matchAll(/^id: (progress|end)\ndata: (.*)$/gm)].map((m) => JSON.parse(m[2] ?? ''));
+      expect(documents.length, path).toBeGreaterThan(0);
+      if (shape === 'Execution') for (const document of documents) expectKestra2Shape(shape, document);
+      else expectKestra2Shape(shape, documents);
+    }
+
+    // The searches, with the filters a generated client sends.
+    const filters = `filters[namespace][EQUALS]=${ref.namespace}&filters[flowId][EQUALS]=k2log`;
+    const executions = await exchange('GET', `/executions/search?${filters}&filters[state][IN]=SUCCESS,FAILED`, undefined, 'PagedResults<ApiLightExecution>');
+    expect(executions.results.length).toBeGreaterThan(0);
+    const logs = await exchange(
+      'GET',
+      `/logs/search?filters[executionId][EQUALS]=${ended}&filters[level][EQUALS]=INFO`,
+      undefined,
+      'CursorOrOffsetPagedResults<LogEntry>',
+    );
+    expect(logs.results.length).toBeGreaterThan(0);
+    const triggers = await exchange('GET', `/triggers/search?filters[namespace][EQUALS]=${ref.namespace}`, undefined, 'PagedResults<ApiTriggerAndState>');
+    expect(triggers.total).toBe(2);
+  });
+});
