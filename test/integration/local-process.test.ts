@@ -78,7 +78,12 @@ describe('the local default as a real process (npm start)', () => {
     });
     expect(put.status).toBe(200);
     // Tasks are running (the task runner process starts with the first task): kill it mid-stream.
-    const ends = () => (existsSync(marks) ? readFileSync(marks, 'utf8').split('\n').filter((l) => l.startsWith('end ')).length : 0);
+    const ends = () =>
+      existsSync(marks)
+        ? readFileSync(marks, 'utf8')
+            .split('\n')
+            .filter((l) => l.startsWith('end ')).length
+        : 0;
     expect(await waitFor(async () => ends() >= 20, 60_000, 50), 'tasks ran before the crash').toBe(true);
     kill(first, 'SIGKILL');
     await first.exited;
