@@ -6,11 +6,12 @@ import { BACKFILL_TASK_FUNCTIONS, type BackfillTaskPlaceholder } from '../lib/wo
 import { type DeployConfig, isDevStage } from './config';
 import { BackfillAlarms } from './constructs/backfill-alarms';
 import { BackfillApi } from './constructs/backfill-api';
-import { BackfillFunctions, DEAD_LETTER_TIMEOUT, METRICS_NAMESPACE, SWEEP_INTERVAL, WORKER_TIMEOUT } from './constructs/backfill-functions';
+import { BackfillFunctions, DEAD_LETTER_TIMEOUT, METRICS_NAMESPACE, OPERATIONS_TIMEOUT, SWEEP_INTERVAL, WORKER_TIMEOUT } from './constructs/backfill-functions';
 import { BackfillTables } from './constructs/backfill-tables';
 import { BackfillWorkflow } from './constructs/backfill-workflow';
 import { ExecutionQueue } from './constructs/execution-queue';
 import { LiveSchedule } from './constructs/live-schedule';
+import { OperationQueue } from './constructs/operation-queue';
 import { Recovery } from './constructs/recovery';
 import { pascal } from './names';
 import { WebSignIn } from './constructs/web-sign-in';
@@ -25,6 +26,8 @@ export class BackfillStack extends Stack {
   readonly executionQueue: ExecutionQueue;
   /** Live executions, consumed apart so they never wait behind a backfill's queue. */
   readonly liveExecutionQueue: ExecutionQueue;
+  /** Parts of Kestra 2.x's asynchronous bulk actions, for the operations function. */
+  readonly operationQueue: OperationQueue;
   readonly functions: BackfillFunctions;
   readonly workflow: BackfillWorkflow;
   readonly api: BackfillApi;
@@ -49,9 +52,11 @@ export class BackfillStack extends Stack {
     const queueProps = { workerTimeout: WORKER_TIMEOUT, deadLetterConsumerTimeout: DEAD_LETTER_TIMEOUT };
     this.executionQueue = new ExecutionQueue(this, 'Executions', queueProps);
     this.liveExecutionQueue = new ExecutionQueue(this, 'LiveExecutions', queueProps);
+    this.operationQueue = new OperationQueue(this, 'Operations', { consumerTimeout: OPERATIONS_TIMEOUT });
     this.functions = new BackfillFunctions(this, 'Functions', {
       tables: this.tables,
       queues: { backfill: this.executionQueue.queue, live: this.liveExecutionQueue.queue },
+      operationQueues: this.operationQueue,
       stateMachineName,
       serviceName: this.stackName,
       stallAlarmSeconds: config.stallAlarmSeconds,
@@ -68,6 +73,7 @@ export class BackfillStack extends Stack {
 
     this.executionQueue.addWorker(fn.worker.function, config.worker);
     this.liveExecutionQueue.addWorker(fn.worker.function, config.worker);
+    this.operationQueue.addConsumer(fn.operations.function);
     this.api = new BackfillApi(this, 'Api', { handler: fn.api.function, auth: config.auth, ...logs });
     this.liveSchedule = new LiveSchedule(this, 'LiveSchedule', { tick: fn.tick.function });
     this.recovery = new Recovery(this, 'Recovery', {
@@ -93,6 +99,7 @@ export class BackfillStack extends Stack {
     if (this.webSignIn) functions.WebSignIn = this.webSignIn.function.function;
     this.alarms = new BackfillAlarms(this, 'Alarms', {
       deadLetterQueues: { Executions: this.executionQueue.deadLetterQueue, LiveExecutions: this.liveExecutionQueue.deadLetterQueue },
+      operationDeadLetterQueue: this.operationQueue.deadLetterQueue,
       functions,
       stateMachine: this.workflow.stateMachine,
       api: this.api.api,
@@ -113,9 +120,18 @@ export class BackfillStack extends Stack {
     new CfnOutput(this, 'TriggersTableName', { value: this.tables.byName.triggers.tableName });
     new CfnOutput(this, 'ExecutionsTableName', { value: this.tables.byName.executions.tableName });
     new CfnOutput(this, 'LogsTableName', { value: this.tables.byName.logs.tableName });
+    new CfnOutput(this, 'OperationsTableName', { value: this.tables.byName.operations.tableName });
     new CfnOutput(this, 'ExecutionQueueUrl', { value: this.executionQueue.queue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.executionQueue.deadLetterQueue.queueUrl, description: 'Execution messages that failed 5 times' });
     new CfnOutput(this, 'LiveExecutionQueueUrl', { value: this.liveExecutionQueue.queue.queueUrl, description: 'Executions of the live schedule' });
+    new CfnOutput(this, 'OperationQueueUrl', {
+      value: this.operationQueue.queue.queueUrl,
+      description: 'Parts of bulk trigger actions (Kestra 2.x by-triggers, by-query)',
+    });
+    new CfnOutput(this, 'OperationDeadLetterQueueUrl', {
+      value: this.operationQueue.deadLetterQueue.queueUrl,
+      description: 'Parts of bulk actions that failed 5 times (recorded failed on their operation)',
+    });
     new CfnOutput(this, 'LiveDeadLetterQueueUrl', {
       value: this.liveExecutionQueue.deadLetterQueue.queueUrl,
       description: 'Live execution messages that failed 5 times',

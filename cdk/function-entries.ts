@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
  * The Lambda entry points, by module name under `functions/`: the very modules the local default
  * runs. Each exports `handler`; NodejsFunction bundles it with esbuild.
  */
-export const FUNCTION_MODULES = ['api', 'dispatch', 'park', 'continue', 'fail', 'worker', 'task-runner', 'tick', 'sweep', 'dead-letter'] as const;
+export const FUNCTION_MODULES = ['api', 'dispatch', 'park', 'continue', 'fail', 'worker', 'task-runner', 'tick', 'sweep', 'dead-letter', 'operations'] as const;
 
 export type FunctionModule = (typeof FUNCTION_MODULES)[number];
 

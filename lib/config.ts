@@ -11,6 +11,10 @@ export interface Settings {
   liveQueueUrl?: string;
   /** The backfill state machine (AWS only). */
   stateMachineArn?: string;
+  /** SQS queue of bulk operations' parts (AWS only). */
+  operationQueueUrl?: string;
+  /** Its dead-letter queue: the operations function records the parts it receives from there failed (AWS only). */
+  operationDeadLetterQueueArn?: string;
   /** The function that runs the worker's shell tasks away from its credentials (AWS only; locally a child process). */
   taskRunnerFunction?: string;
   dispatch: {
@@ -95,6 +99,16 @@ export interface Settings {
 export const QUEUE_MAX_RECEIVE_COUNT = 5;
 
 /**
+ * The operations function (functions/operations.ts) on AWS and its stand-in locally: its timeout,
+ * and how its queue's event source drives it. A part (25 triggers, a few writes each) takes about a
+ * second; five parts per invocation leave the timeout ample room, and two invocations at once (the
+ * least an SQS event source allows) keep a bulk action from crowding the API out of DynamoDB.
+ */
+export const OPERATIONS_TIMEOUT_SECONDS = 120;
+export const OPERATIONS_BATCH_SIZE = 5;
+export const OPERATIONS_CONCURRENCY = 2;
+
+/**
  * A queue's visibility timeout for a worker with this timeout: AWS's guidance, at least 6× the
  * consuming function's timeout, capped at SQS's 12 hours. The AWS queues (cdk/constructs/execution-queue.ts)
  * and the local default's queue use the same: a delivery whose invocation crashed or ran out of time
@@ -148,10 +162,13 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       triggers: env.TRIGGERS_TABLE || 'triggers',
       executions: env.EXECUTIONS_TABLE || 'executions',
       logs: env.LOGS_TABLE || 'logs',
+      operations: env.OPERATIONS_TABLE || 'operations',
     },
     queueUrl: env.EXECUTION_QUEUE_URL || undefined,
     liveQueueUrl: env.LIVE_EXECUTION_QUEUE_URL || undefined,
     stateMachineArn: env.BACKFILL_STATE_MACHINE_ARN || undefined,
+    operationQueueUrl: env.OPERATION_QUEUE_URL || undefined,
+    operationDeadLetterQueueArn: env.OPERATION_DEAD_LETTER_QUEUE_ARN || undefined,
     taskRunnerFunction: env.TASK_RUNNER_FUNCTION || undefined,
     dispatch: {
       batchSize: positiveInt(env, 'BACKFILL_BATCH_SIZE', 100),

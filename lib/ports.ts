@@ -5,6 +5,7 @@
  */
 import type { Execution, ExecutionOrigin, StateType } from './domain/execution';
 import type { LedgerPage, SlotMark } from './domain/ledger';
+import type { Operation, PartOutcome } from './domain/operation';
 import type { Flow } from './domain/flow/model';
 import type { TextCondition } from './domain/text-match';
 import type { BackfillOutcome, BackfillState, TriggerRef, TriggerState } from './domain/trigger-state';
@@ -83,6 +84,11 @@ export interface TriggerStore {
   storeTaskToken(ref: TriggerRef, backfillId: string, taskToken: string): Promise<TriggerState | undefined>;
   /** Records the state machine execution now driving the backfill (continue-as-new). */
   setBackfillExecution(ref: TriggerRef, backfillId: string, generation: number, executionName: string): Promise<boolean>;
+  /**
+   * Replaces the row with `fresh` (its last run, last backfill and switch forgotten) if the row
+   * exists and has no backfill; returns whether it did.
+   */
+  reset(fresh: TriggerState): Promise<boolean>;
 }
 
 /** An execution as stored: Kestra's document plus where it came from and who is running it. */
@@ -261,6 +267,39 @@ export interface ExecutionQueue {
   retryAfter(delivery: Delivery, seconds: number): Promise<void>;
 }
 
+/**
+ * Asynchronous bulk operations (see Operation): a small head item with the counts, and the
+ * triggers in parts of their own, written before any message names them.
+ */
+export interface OperationStore {
+  /** Writes the parts, then the head: a message never names a part that is not stored. */
+  create(operation: Operation, parts: TriggerRef[][]): Promise<void>;
+  get(id: string): Promise<Operation | undefined>;
+  /** The triggers of one part; undefined if there is no such part. */
+  part(id: string, part: number): Promise<TriggerRef[] | undefined>;
+  /**
+   * Records a part's outcome unless it is recorded already, in one conditional write: adds its
+   * counts, and as many of its errors as MAX_OPERATION_ERRORS leaves room for (counting the others
+   * in `errorsOmitted`). Returns false when the part was recorded before (a redelivery, a retried
+   * write) or the operation is unknown: nothing is counted twice.
+   */
+  recordPart(id: string, outcome: PartOutcome, at: string): Promise<boolean>;
+}
+
+/** One part of an operation to apply. */
+export interface OperationMessage {
+  operationId: string;
+  part: number;
+}
+
+/** The queue of operation parts (SQS on AWS, an in-process queue with SQS's contract locally). */
+export interface OperationQueue {
+  /** Sends the messages; returns those that could not be sent (after retries), so their parts can be recorded failed. */
+  send(messages: OperationMessage[]): Promise<OperationMessage[]>;
+  /** Makes a received message come back after `seconds` instead of the queue's visibility timeout. */
+  retryAfter(delivery: Delivery, seconds: number): Promise<void>;
+}
+
 /** Input of every backfill state machine execution; small on purpose (no tick lists). */
 export interface BackfillRunInput {
   backfill: TriggerRef & { id: string };
@@ -305,6 +344,11 @@ export interface LocalRecovery {
    * missing from the index.
    */
   repairUnfinishedIndex(): Promise<number>;
+  /**
+   * Operations with parts not recorded yet, not expired: the local queue lived in memory, so their
+   * messages are sent again at start (on AWS, SQS keeps them).
+   */
+  unfinishedOperations(nowMs: number): Promise<Operation[]>;
 }
 
 /** A Shell Commands task's script after templating: what the process runner needs. */

@@ -8,6 +8,7 @@ import { createContinueHandler } from '../functions/continue';
 import { createFailHandler } from '../functions/fail';
 import { type TaskContext, createDispatchHandler } from '../functions/dispatch';
 import { type DeadLetterHandler, createDeadLetterHandler } from '../functions/dead-letter';
+import { type OperationsHandler, createOperationDeadLetterHandler, createOperationsHandler } from '../functions/operations';
 import { createParkHandler } from '../functions/park';
 import { createSweepHandler } from '../functions/sweep';
 import { createTickHandler } from '../functions/tick';
@@ -22,12 +23,33 @@ import { InteractiveFirst } from '../lib/adapters/local/interactive-first';
 import { LocalBackfillWorkflows } from '../lib/adapters/local/local-backfill-workflows';
 import { type LocalDynamo, connectDynamo, startLocalDynamo } from '../lib/adapters/local/local-dynamo';
 import { LocalExecutionQueue } from '../lib/adapters/local/local-execution-queue';
+import { LocalOperationQueue } from '../lib/adapters/local/local-operation-queue';
 import { terminalTelemetry } from '../lib/adapters/local/terminal-telemetry';
 import { LocalTaskRunner } from '../lib/adapters/local/local-task-runner';
+import { resendUnrecordedParts } from '../lib/app/operations';
 import { sweepStuck } from '../lib/app/stuck-executions';
 import { upsertFlow } from '../lib/app/flows';
-import { QUEUE_MAX_RECEIVE_COUNT, type Settings, readSettings, visibilityTimeoutSecondsFor } from '../lib/config';
-import type { Clock, DispatchLedger, ExecutionStore, FlowStore, LocalRecovery, LogStore, TaskRunner, Telemetry, TriggerStore } from '../lib/ports';
+import {
+  OPERATIONS_BATCH_SIZE,
+  OPERATIONS_CONCURRENCY,
+  OPERATIONS_TIMEOUT_SECONDS,
+  QUEUE_MAX_RECEIVE_COUNT,
+  type Settings,
+  readSettings,
+  visibilityTimeoutSecondsFor,
+} from '../lib/config';
+import type {
+  Clock,
+  DispatchLedger,
+  ExecutionStore,
+  FlowStore,
+  LocalRecovery,
+  LogStore,
+  OperationStore,
+  TaskRunner,
+  Telemetry,
+  TriggerStore,
+} from '../lib/ports';
 import { readBackfillDefinition } from '../lib/workflow/definition';
 
 /**
@@ -68,7 +90,7 @@ export interface LocalOptions {
   visibilityTimeoutMs?: number;
   clock?: Clock;
   /**
-   * The telemetry of each handler (`worker`, `dispatch`, `sweep`, `dead-letter`, and `local` for
+   * The telemetry of each handler (`worker`, `dispatch`, `sweep`, `dead-letter`, `operations`, and `local` for
    * the rest): by default Powertools' Logger on the terminal and no metrics (terminalTelemetry).
    */
   telemetry?: (handler: string) => Telemetry;
@@ -106,7 +128,10 @@ export interface LocalDependencies {
   executions: ExecutionStore;
   logs: LogStore;
   ledger: DispatchLedger;
+  operations: OperationStore;
   queue: LocalExecutionQueue;
+  /** The bulk operations' parts, consumed by functions/operations.ts as on AWS. */
+  operationQueue: LocalOperationQueue;
   workflows: LocalBackfillWorkflows;
   /** Runs shell tasks in a child process without credentials (local/task-runner-process.ts), as the task runner function on AWS. */
   taskRunner: TaskRunner;
@@ -171,7 +196,23 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
       deadLetterHandler: (event) => (deadLetter as DeadLetterHandler)(event),
       holdWhile: () => requests.holding(),
     });
-    requests.onRelease(() => queue.resume());
+    let operations: OperationsHandler | undefined;
+    let operationDeadLetters: OperationsHandler | undefined;
+    const operationQueue = new LocalOperationQueue({
+      handler: (event, context) => (operations as OperationsHandler)(event, context),
+      invocationTimeoutMs: OPERATIONS_TIMEOUT_SECONDS * 1000,
+      invocationTimeoutSetting: 'the operations function timeout',
+      concurrency: OPERATIONS_CONCURRENCY,
+      batchSize: OPERATIONS_BATCH_SIZE,
+      visibilityTimeoutMs: options.visibilityTimeoutMs ?? visibilityTimeoutSecondsFor(OPERATIONS_TIMEOUT_SECONDS) * 1000,
+      maxReceiveCount: QUEUE_MAX_RECEIVE_COUNT,
+      deadLetterHandler: (event) => (operationDeadLetters as OperationsHandler)(event),
+      holdWhile: () => requests.holding(),
+    });
+    requests.onRelease(() => {
+      queue.resume();
+      operationQueue.resume();
+    });
     type Task = 'dispatch' | 'park' | 'continue' | 'fail';
     const tasks: Partial<Record<Task, (input: never, context: TaskContext) => Promise<unknown>>> = {};
     const tasksInFlight = new Set<Promise<unknown>>();
@@ -203,6 +244,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
       // With its own dynalite (its data folder locked), this process makes every write: searches may keep checkpoints.
       ...storesFor(dynamo.client, settings.tables, { soleWriter: !options.dynamoEndpoint }),
       queue,
+      operationQueue,
       workflows,
       taskRunner,
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
@@ -212,6 +254,8 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
     const wrap = <I, O>(name: LocalHandlerName, handler: (input: I) => Promise<O>) => options.instrument?.handler?.(name, handler) ?? handler;
     worker = wrap('worker', createWorkerHandler({ ...deps, telemetry: telemetryOf('worker') }));
     deadLetter = createDeadLetterHandler({ ...deps, telemetry: telemetryOf('dead-letter') });
+    operations = createOperationsHandler({ ...deps, telemetry: telemetryOf('operations') });
+    operationDeadLetters = createOperationDeadLetterHandler({ ...deps, telemetry: telemetryOf('operations') });
     const sweep = createSweepHandler({ ...deps, telemetry: telemetryOf('sweep') });
     tasks.dispatch = wrap('dispatch', createDispatchHandler({ ...deps, telemetry: telemetryOf('dispatch') }));
     tasks.park = wrap('park', createParkHandler(deps));
@@ -219,7 +263,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
     tasks.fail = wrap('fail', createFailHandler(deps));
     const tick = createTickHandler(deps);
 
-    const recovery = new DynamoDbLocalRecovery(dynamo.client, settings.tables.executions);
+    const recovery = new DynamoDbLocalRecovery(dynamo.client, settings.tables);
     if (lock.previousRunCrashed) {
       const repaired = await recovery.repairUnfinishedIndex();
       log(`the previous run did not stop cleanly: re-indexed ${repaired} unfinished executions`);
@@ -258,6 +302,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
           await tasksIdle();
         } while (workflows.activeExecutions.length > 0);
         await queue.stop();
+        await operationQueue.stop();
         await taskRunner.close();
         await openDynamo.close();
         lock.release();
@@ -331,6 +376,8 @@ async function recover(deps: LocalDependencies, recovery: LocalRecovery, log: (m
   if (unfinished.length) await recovery.expireLeases(unfinished.map((u) => u.executionId));
   const swept = await sweepStuck(deps, { staleAfterMs: 0 });
   if (swept.resent + swept.requeued) log(`queued again ${swept.requeued} unfinished executions and sent again ${swept.resent} that had not started`);
+  const resent = await resendUnrecordedParts(deps, await recovery.unfinishedOperations(deps.clock.now().getTime()));
+  if (resent) log(`sent again ${resent} parts of bulk operations that had not been applied`);
   for (const state of await deps.triggers.listWithBackfill()) {
     const backfill = state.backfill;
     if (!backfill) continue;

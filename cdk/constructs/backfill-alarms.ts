@@ -12,6 +12,8 @@ import { Construct } from 'constructs';
 export interface BackfillAlarmsProps {
   /** Dead-letter queues by name: a message there is an execution that never ran. */
   deadLetterQueues: Record<string, IQueue>;
+  /** The operations' dead-letter queue: a message there is a part of a bulk action that could not be applied. */
+  operationDeadLetterQueue: IQueue;
   /** Every Lambda function by name: an error is a crash, not a failed task (the worker records those). */
   functions: Record<string, IFunction>;
   stateMachine: StateMachine;
@@ -47,6 +49,12 @@ export class BackfillAlarms extends Construct {
         `Messages reached the ${name} dead-letter queue: executions that failed to run on every delivery, ended FAILED by the dead-letter consumer (see docs/deploy.md).`,
       );
     }
+    this.add(
+      'OperationDeadLetters',
+      props.operationDeadLetterQueue.metricNumberOfMessagesReceived({ period: PERIOD, statistic: 'Sum' }),
+      'Parts of bulk trigger actions reached the operations dead-letter queue: every delivery failed, and the operations ' +
+        'function recorded their triggers failed on the operation (GET /api/v1/main/operations/{id} lists them; see docs/deploy.md).',
+    );
     for (const [name, fn] of Object.entries(props.functions)) {
       this.add(`${name}Errors`, fn.metricErrors({ period: PERIOD, statistic: 'Sum' }), `The ${name} function failed (an error or a timeout).`);
     }

@@ -4,6 +4,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { OPERATIONS_TIMEOUT_SECONDS } from '../../lib/config';
 import type { ExecutionLane } from '../../lib/ports';
 import type { FunctionModule } from '../function-entries';
 import type { BackfillTables, TableName } from './backfill-tables';
@@ -16,6 +17,8 @@ export interface FunctionAccess {
   writeTables: TableName[];
   /** The execution queues it sends to (the worker consumes both through event sources instead). */
   sendsTo: ExecutionLane[];
+  /** Whether it queues the parts of bulk operations (the operations function consumes them through event sources instead). */
+  queuesOperations?: boolean;
   /** Step Functions actions on the backfill state machine. */
   stateMachineActions: ('states:StartExecution' | 'states:SendTaskSuccess')[];
   /** StopExecution on this state machine's executions (deleting a backfill stops its execution). */
@@ -27,12 +30,13 @@ export interface FunctionAccess {
 }
 
 const FUNCTION_ACCESS: Record<FunctionModule, FunctionAccess> = {
-  // Flows CRUD, backfill create/pause/resume/delete, executions and logs read-only. It queues
-  // nothing: executions are created by dispatch (backfills) and tick (live schedule).
+  // Flows CRUD, backfill create/pause/resume/delete, executions and logs read-only. It queues no
+  // execution (dispatch and tick do), only the parts of the bulk operations it records.
   api: {
     readTables: ['executions', 'logs'],
-    writeTables: ['flows', 'triggers'],
+    writeTables: ['flows', 'triggers', 'operations'],
     sendsTo: [],
+    queuesOperations: true,
     stateMachineActions: ['states:StartExecution', 'states:SendTaskSuccess'],
     stopsExecutions: true,
   },
@@ -93,6 +97,17 @@ const FUNCTION_ACCESS: Record<FunctionModule, FunctionAccess> = {
   },
   // The dead-letter queues' consumer: ends their executions FAILED with a log line, marks their slots.
   'dead-letter': { readTables: [], writeTables: ['executions', 'logs'], sendsTo: [], stateMachineActions: [], stopsExecutions: false },
+  // Bulk operations (consumes the operations queue and its dead-letter queue through event sources):
+  // pauses (triggers), resumes (SendTaskSuccess), deletes backfills (StopExecution, their ledger pages
+  // in the executions table), switches triggers, backfilling missed ticks on request (StartExecution);
+  // records each part's outcome.
+  operations: {
+    readTables: ['flows'],
+    writeTables: ['triggers', 'executions', 'operations'],
+    sendsTo: [],
+    stateMachineActions: ['states:StartExecution', 'states:SendTaskSuccess'],
+    stopsExecutions: true,
+  },
 };
 
 /** The worker's Lambda timeout: long shell tasks need room (tasks default to TASK_DEFAULT_TIMEOUT_SECONDS). */
@@ -109,6 +124,8 @@ export const DISPATCH_TIMEOUT = Duration.minutes(5);
  * four minutes before the timeout.
  */
 export const DISPATCH_ROUND = Duration.minutes(1);
+/** The operations function's timeout (lib/config.ts: the local default's stand-in uses the same). */
+export const OPERATIONS_TIMEOUT = Duration.seconds(OPERATIONS_TIMEOUT_SECONDS);
 /** The dead-letter consumer's timeout: a batch of ten takes a few writes each. */
 export const DEAD_LETTER_TIMEOUT = Duration.seconds(60);
 /** How often the sweep runs (its EventBridge rule). */
@@ -133,6 +150,7 @@ const SETTINGS: Record<FunctionModule, { description: string; timeout: Duration;
   tick: { description: 'Live schedule tick: runs due Schedule triggers', timeout: Duration.seconds(55), memorySize: 1024 },
   sweep: { description: 'Sends again the executions no worker will run any more', timeout: Duration.minutes(5), memorySize: 1024 },
   'dead-letter': { description: 'Ends the executions of dead-lettered messages FAILED', timeout: DEAD_LETTER_TIMEOUT },
+  operations: { description: "Carries out Kestra 2.x's asynchronous bulk trigger actions (SQS)", timeout: OPERATIONS_TIMEOUT },
 };
 
 /** The memory a function module gets, in MB (the cost benchmark multiplies its measured durations by it). */
@@ -171,6 +189,8 @@ export interface BackfillFunctionsProps {
   stallAlarmSeconds: number;
   /** The execution queue of each lane: backfilled and live executions travel apart. */
   queues: Record<ExecutionLane, IQueue>;
+  /** The bulk operations' queue, and its dead-letter queue (whose records the operations function tells apart by ARN). */
+  operationQueues: { queue: IQueue; deadLetterQueue: IQueue };
   stateMachineName: string;
   logRetention: RetentionDays;
   logRemovalPolicy: RemovalPolicy;
@@ -205,8 +225,11 @@ export class BackfillFunctions extends Construct {
       TRIGGERS_TABLE: names.triggers,
       EXECUTIONS_TABLE: names.executions,
       LOGS_TABLE: names.logs,
+      OPERATIONS_TABLE: names.operations,
       EXECUTION_QUEUE_URL: props.queues.backfill.queueUrl,
       LIVE_EXECUTION_QUEUE_URL: props.queues.live.queueUrl,
+      OPERATION_QUEUE_URL: props.operationQueues.queue.queueUrl,
+      OPERATION_DEAD_LETTER_QUEUE_ARN: props.operationQueues.deadLetterQueue.queueArn,
       BACKFILL_STATE_MACHINE_ARN: stateMachineArn,
       WORKER_LEASE_SECONDS: String(WORKER_LEASE.toSeconds()),
       WORKER_TIMEOUT_SECONDS: String(WORKER_TIMEOUT.toSeconds()),
@@ -233,6 +256,7 @@ export class BackfillFunctions extends Construct {
       for (const table of access.readTables) props.tables.byName[table].grantReadData(fn.function);
       for (const table of access.writeTables) props.tables.byName[table].grantReadWriteData(fn.function);
       for (const lane of access.sendsTo) props.queues[lane].grantSendMessages(fn.function);
+      if (access.queuesOperations) props.operationQueues.queue.grantSendMessages(fn.function);
       for (const target of access.invokes ?? []) {
         // The unqualified ARN only (grantInvoke would add `<arn>:*`, every version and alias).
         fn.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [byModule[target].function.functionArn] }));

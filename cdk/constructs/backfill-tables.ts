@@ -36,6 +36,7 @@ export class BackfillTables extends Construct {
         pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
         deletionProtection: props.retain,
         removalPolicy: props.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+        timeToLiveAttribute: def.timeToLiveAttribute,
       });
       for (const index of def.indexes) {
         table.addGlobalSecondaryIndex({
@@ -60,6 +61,7 @@ export class BackfillTables extends Construct {
       triggers: this.byName.triggers.tableName,
       executions: this.byName.executions.tableName,
       logs: this.byName.logs.tableName,
+      operations: this.byName.operations.tableName,
     };
   }
 

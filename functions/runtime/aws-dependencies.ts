@@ -5,6 +5,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { SfnBackfillWorkflows } from '../../lib/adapters/aws/sfn-workflows';
 import { LambdaTaskRunner } from '../../lib/adapters/aws/lambda-task-runner';
 import { lambdaTelemetry } from '../../lib/adapters/aws/powertools-telemetry';
+import { SqsOperationQueue } from '../../lib/adapters/aws/sqs-operation-queue';
 import { SqsExecutionQueue } from '../../lib/adapters/aws/sqs-queue';
 import { withoutDiscardedLogging } from '../../lib/adapters/dynamodb/client';
 import { storesFor } from '../../lib/adapters/dynamodb/stores';
@@ -17,6 +18,8 @@ import type {
   ExecutionStore,
   FlowStore,
   LogStore,
+  OperationQueue,
+  OperationStore,
   TaskRunner,
   Telemetry,
   TriggerStore,
@@ -31,7 +34,9 @@ export interface AwsDependencies {
   executions: ExecutionStore;
   logs: LogStore;
   ledger: DispatchLedger;
+  operations: OperationStore;
   queue: ExecutionQueue;
+  operationQueue: OperationQueue;
   workflows: BackfillWorkflows;
   /** The task runner function: shell tasks never run in a function that holds the service's credentials. */
   taskRunner: TaskRunner;
@@ -47,11 +52,14 @@ function buildAwsDependencies(env: NodeJS.ProcessEnv): AwsDependencies {
   if (!settings.liveQueueUrl) throw new ConfigurationError('LIVE_EXECUTION_QUEUE_URL is not set');
   if (!settings.stateMachineArn) throw new ConfigurationError('BACKFILL_STATE_MACHINE_ARN is not set');
   if (!settings.taskRunnerFunction) throw new ConfigurationError('TASK_RUNNER_FUNCTION is not set');
+  if (!settings.operationQueueUrl) throw new ConfigurationError('OPERATION_QUEUE_URL is not set');
+  const sqs = new SQSClient({});
   return {
     settings,
     clock: { now: () => new Date() },
     ...storesFor(withoutDiscardedLogging(new DynamoDBClient({})), settings.tables),
-    queue: new SqsExecutionQueue(new SQSClient({}), { backfill: settings.queueUrl, live: settings.liveQueueUrl }),
+    queue: new SqsExecutionQueue(sqs, { backfill: settings.queueUrl, live: settings.liveQueueUrl }),
+    operationQueue: new SqsOperationQueue(sqs, settings.operationQueueUrl),
     workflows: new SfnBackfillWorkflows(new SFNClient({}), settings.stateMachineArn),
     taskRunner: new LambdaTaskRunner(new LambdaClient({}), settings.taskRunnerFunction),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),

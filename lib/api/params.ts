@@ -6,6 +6,7 @@ import type { HttpRequest } from './http';
 const PATH_NAMES = {
   namespace: ['namespace', MAX_LENGTH.namespace],
   flowId: ['flow id', MAX_LENGTH.flowId],
+  triggerId: ['trigger id', MAX_LENGTH.elementId],
   executionId: ['execution id', MAX_LENGTH.executionId],
 } as const;
 

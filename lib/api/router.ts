@@ -1,5 +1,5 @@
 import type { Settings } from '../config';
-import type { BackfillWorkflows, Clock, DispatchLedger, ExecutionStore, FlowStore, LogStore, TriggerStore } from '../ports';
+import type { BackfillWorkflows, Clock, DispatchLedger, ExecutionStore, FlowStore, LogStore, OperationQueue, OperationStore, TriggerStore } from '../ports';
 import { ValidationError } from '../domain/flow/errors';
 import { toErrorResponse } from './error-response';
 import { toKestra2ErrorResponse } from './kestra2/error-response';
@@ -11,6 +11,7 @@ import { executionRoutes } from './routes/executions';
 import { flowRoutes } from './routes/flows';
 import { kestra2ExecutionRoutes } from './routes/kestra2-executions';
 import { kestra2SearchRoutes } from './routes/kestra2-searches';
+import { kestra2TriggerActionRoutes } from './routes/kestra2-trigger-actions';
 import { kestra2TriggerSearchRoutes } from './routes/kestra2-trigger-search';
 import { kestra2TriggerRoutes } from './routes/kestra2-triggers';
 import { triggerRoutes } from './routes/triggers';
@@ -28,6 +29,9 @@ export interface ApiDeps {
   ledger: Pick<DispatchLedger, 'read' | 'remove'>;
   logs: Pick<LogStore, 'list'>;
   workflows: BackfillWorkflows;
+  /** Kestra 2.x's asynchronous bulk actions: recorded here, their parts queued for functions/operations.ts. */
+  operations: Pick<OperationStore, 'create' | 'get' | 'recordPart'>;
+  operationQueue: Pick<OperationQueue, 'send'>;
 }
 
 export type RouteHandler = (deps: ApiDeps, request: HttpRequest, params: Record<string, string>) => Promise<HttpResponse>;
@@ -67,7 +71,13 @@ const openApiRoute: Route = { method: 'GET', path: '/openapi.json', handler: asy
 /** The 1.x routes, under `/api/v1` (and, for the tenant `main`, under `/api/v1/main` too). */
 const ROUTES = byLiteralsFirst([...flowRoutes, ...triggerRoutes, ...executionRoutes, openApiRoute]);
 /** Kestra 2.x's routes, under `/api/v1/{tenant}` only; they answer with 2.x's statuses. */
-const KESTRA2_ROUTES = byLiteralsFirst([...kestra2TriggerRoutes, ...kestra2TriggerSearchRoutes, ...kestra2SearchRoutes, ...kestra2ExecutionRoutes]);
+const KESTRA2_ROUTES = byLiteralsFirst([
+  ...kestra2TriggerRoutes,
+  ...kestra2TriggerActionRoutes,
+  ...kestra2TriggerSearchRoutes,
+  ...kestra2SearchRoutes,
+  ...kestra2ExecutionRoutes,
+]);
 
 /** Every route served, as the OpenAPI document names it: its path under `/api/v1`, 2.x ones under `/{tenant}`. */
 export function servedRoutes(): ServedRoute[] {

@@ -37,6 +37,9 @@ export class TriggerNotFoundError extends NotFoundError {}
 
 export class ExecutionNotFoundError extends NotFoundError {}
 
+/** An asynchronous bulk operation unknown, or past its retention. */
+export class OperationNotFoundError extends NotFoundError {}
+
 /** The request is valid but collides with what exists now. */
 export abstract class ConflictError extends DomainError {}
 

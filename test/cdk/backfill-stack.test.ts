@@ -91,8 +91,8 @@ describe('execution queue', () => {
   });
 
   it('feeds the worker from both queues (backfill and live) with ReportBatchItemFailures and the default batch settings', () => {
-    // Two for the worker, two for the dead-letter consumer.
-    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 4);
+    // Two for the worker, two for the dead-letter consumer, two for the operations function.
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 6);
     for (const id of [queueId, logicalIdOf(stack.liveExecutionQueue.queue)]) {
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         EventSourceArn: { 'Fn::GetAtt': [id, 'Arn'] },
@@ -206,7 +206,15 @@ describe('Lambda functions', () => {
   it('uses environment names lib/config.ts actually reads', () => {
     const settings = readSettings(stack.functions.environment);
     const env = stack.functions.environment;
-    expect(settings.tables).toEqual({ flows: env.FLOWS_TABLE, triggers: env.TRIGGERS_TABLE, executions: env.EXECUTIONS_TABLE, logs: env.LOGS_TABLE });
+    expect(settings.tables).toEqual({
+      flows: env.FLOWS_TABLE,
+      triggers: env.TRIGGERS_TABLE,
+      executions: env.EXECUTIONS_TABLE,
+      logs: env.LOGS_TABLE,
+      operations: env.OPERATIONS_TABLE,
+    });
+    expect(settings.operationQueueUrl).toBe(env.OPERATION_QUEUE_URL);
+    expect(settings.operationDeadLetterQueueArn).toBe(env.OPERATION_DEAD_LETTER_QUEUE_ARN);
     expect(settings.queueUrl).toBe(env.EXECUTION_QUEUE_URL);
     expect(settings.stateMachineArn).toBe(env.BACKFILL_STATE_MACHINE_ARN);
     expect(settings.taskRunnerFunction).toBe(env.TASK_RUNNER_FUNCTION);
@@ -308,12 +316,14 @@ describe('alarms', () => {
   const topicRef = { Ref: logicalIdOf(stack.alarms.topic) };
   const watching = (namespace: string, metric: string) => alarms.filter((a) => a.Namespace === namespace && a.MetricName === metric);
 
-  it('watches both dead-letter queues, every function, the state machine and the API', () => {
+  it('watches the three dead-letter queues, every function, the state machine and the API', () => {
     // Messages received from a dead-letter queue: its consumer takes them at once, so their count, not
-    // what stays visible, tells that executions ended FAILED for want of a successful delivery.
+    // what stays visible, tells that executions ended FAILED (or operation parts were recorded failed)
+    // for want of a successful delivery.
     expect(watching('AWS/SQS', 'NumberOfMessagesReceived').map((a) => a.Dimensions[0].Value)).toEqual([
       { 'Fn::GetAtt': [logicalIdOf(stack.executionQueue.deadLetterQueue), 'QueueName'] },
       { 'Fn::GetAtt': [logicalIdOf(stack.liveExecutionQueue.deadLetterQueue), 'QueueName'] },
+      { 'Fn::GetAtt': [logicalIdOf(stack.operationQueue.deadLetterQueue), 'QueueName'] },
     ]);
     expect(watching('AWS/Lambda', 'Errors')).toHaveLength(Object.keys(functions).length);
     expect(watching('AWS/States', 'ExecutionsFailed')).toHaveLength(1);
@@ -375,6 +385,9 @@ describe('outputs', () => {
         'TriggersTableName',
         'ExecutionsTableName',
         'LogsTableName',
+        'OperationsTableName',
+        'OperationQueueUrl',
+        'OperationDeadLetterQueueUrl',
         'ExecutionQueueUrl',
         'DeadLetterQueueUrl',
         'LiveExecutionQueueUrl',

@@ -52,10 +52,13 @@ function nameOf(resource: unknown): string {
     [logicalIdOf(stack.tables.byName.triggers)]: 'triggers',
     [logicalIdOf(stack.tables.byName.executions)]: 'executions',
     [logicalIdOf(stack.tables.byName.logs)]: 'logs',
+    [logicalIdOf(stack.tables.byName.operations)]: 'operations',
     [logicalIdOf(stack.executionQueue.queue)]: 'queue',
     [logicalIdOf(stack.executionQueue.deadLetterQueue)]: 'dlq',
     [logicalIdOf(stack.liveExecutionQueue.queue)]: 'live queue',
     [logicalIdOf(stack.liveExecutionQueue.deadLetterQueue)]: 'live dlq',
+    [logicalIdOf(stack.operationQueue.queue)]: 'operations queue',
+    [logicalIdOf(stack.operationQueue.deadLetterQueue)]: 'operations dlq',
   };
   for (const [id, name] of Object.entries(names)) {
     if (json === JSON.stringify({ 'Fn::GetAtt': [id, 'Arn'] })) return name;
@@ -75,7 +78,7 @@ const WRITE = ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutIt
 function tableAccess(module: FunctionModule): Record<string, 'read' | 'write'> {
   const grants = grantsOf(module, 'dynamodb');
   const access: Record<string, 'read' | 'write'> = {};
-  for (const table of ['flows', 'triggers', 'executions', 'logs']) {
+  for (const table of ['flows', 'triggers', 'executions', 'logs', 'operations']) {
     const actions = grants.filter((g) => g.endsWith(`→ ${table}`)).map((g) => g.replace(/ → .*$/, ''));
     if (actions.length === 0) continue;
     expect(actions, `${module} on ${table}`).toEqual(expect.arrayContaining(READ));
@@ -160,12 +163,25 @@ describe('state machine role', () => {
 });
 
 describe('function grants', () => {
-  it('api: writes flows and triggers, reads executions and logs; starts, resumes and stops backfill executions; queues nothing', () => {
-    expect(tableAccess('api')).toEqual({ flows: 'write', triggers: 'write', executions: 'read', logs: 'read' });
+  it('api: writes flows, triggers and operations, reads executions and logs; starts, resumes and stops backfill executions; queues operation parts only', () => {
+    expect(tableAccess('api')).toEqual({ flows: 'write', triggers: 'write', executions: 'read', logs: 'read', operations: 'write' });
     expect(grantsOf('api', 'states')).toEqual(
       ['states:SendTaskSuccess → stateMachine', 'states:StartExecution → stateMachine', 'states:StopExecution → executions of stateMachine'].sort(),
     );
-    expect(grantsOf('api', 'sqs')).toEqual([]);
+    expect(grantsOf('api', 'sqs')).toEqual([
+      'sqs:GetQueueAttributes → operations queue',
+      'sqs:GetQueueUrl → operations queue',
+      'sqs:SendMessage → operations queue',
+    ]);
+  });
+
+  it('operations: consumes the operations queue and its dead-letter queue (no SendMessage), reads flows, writes triggers, executions (ledger pages) and operations; starts, resumes and stops backfill executions', () => {
+    expect(tableAccess('operations')).toEqual({ flows: 'read', triggers: 'write', executions: 'write', operations: 'write' });
+    const consume = ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'];
+    expect(grantsOf('operations', 'sqs')).toEqual([...consume.map((a) => `${a} → operations dlq`), ...consume.map((a) => `${a} → operations queue`)].sort());
+    expect(grantsOf('operations', 'states')).toEqual(
+      ['states:SendTaskSuccess → stateMachine', 'states:StartExecution → stateMachine', 'states:StopExecution → executions of stateMachine'].sort(),
+    );
   });
 
   it('dispatch: reads flows, writes triggers, executions and logs, sends to the queue; no Step Functions', () => {

@@ -196,6 +196,43 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
       });
     });
 
+    describe('reset', () => {
+      const fresh = { ...REF, nextExecutionDate: '2026-03-01T13:00:00.000Z', disabled: false, updatedDate: '2026-03-01T12:40:00.000Z' };
+
+      it('replaces the row with the fresh state, forgetting its last run, last backfill and switch', async () => {
+        await withBackfill({ id: 'bf1' });
+        await store.finishBackfill(REF, 'bf1', 'COMPLETED', LATER);
+        await store.advanceSchedule(REF, aTriggerState().nextExecutionDate!, '2026-03-01T14:00:00.000Z', '2026-03-01T12:00:00.000Z', LATER);
+        await store.updateSchedule(REF, { nextExecutionDate: '2026-03-01T14:00:00.000Z', disabled: true, updatedDate: LATER });
+
+        expect(await store.reset(fresh)).toBe(true);
+
+        expect(await store.get(REF)).toEqual(fresh);
+      });
+
+      it('stores a fresh state without a next tick with a null nextExecutionDate', async () => {
+        await store.createIfAbsent(aTriggerState());
+
+        await store.reset({ ...fresh, nextExecutionDate: null, disabled: true });
+
+        expect(await store.get(REF)).toEqual({ ...fresh, nextExecutionDate: null, disabled: true });
+      });
+
+      it('refuses while a backfill is active, keeping it', async () => {
+        await withBackfill({ id: 'bf1' });
+
+        expect(await store.reset(fresh)).toBe(false);
+
+        expect((await store.get(REF))!.backfill!.id).toBe('bf1');
+      });
+
+      it('refuses without a row, creating none', async () => {
+        expect(await store.reset(fresh)).toBe(false);
+
+        expect(await store.get(REF)).toBeUndefined();
+      });
+    });
+
     describe('startBackfill', () => {
       it('attaches the backfill as given, keeping the live schedule', async () => {
         await store.createIfAbsent(aTriggerState());

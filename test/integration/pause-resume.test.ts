@@ -181,7 +181,7 @@ describe('pause, resume and delete a running backfill', () => {
     expect(search.body.total).toBe(1);
     expect(search.body.results[0].abstractTrigger).toMatchObject({ id: 'schedule', cron: '* * * * *' });
     expect(search.body.results[0].triggerContext.backfill.progress.total).toBe(200);
-    const deleted = await product.api.call('POST', '/api/v1/main/triggers/backfill/delete/by-query?namespace=bars&flowId=pr');
+    const deleted = await product.api.call('POST', '/api/v1/triggers/backfill/delete/by-query?namespace=bars&flowId=pr');
     expect(deleted.body).toEqual({ count: 1 });
     expect(await backfillOf()).toBeUndefined();
   });

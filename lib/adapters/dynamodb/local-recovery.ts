@@ -1,19 +1,43 @@
 import { type DynamoDBClient, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand as DocumentScanCommand } from '@aws-sdk/lib-dynamodb';
+import { type Operation, operationState } from '../../domain/operation';
 import type { ExecutionLane, LocalRecovery } from '../../ports';
 import { mapLimit } from '../../util/map-limit';
-import { eachPage, s, str, whenConditionHolds } from './client';
+import { type NativeItem, eachPage, s, str, whenConditionHolds } from './client';
 import { ExecutionLeases } from './execution-leases';
-import { EXECUTIONS_UNFINISHED } from './tables';
+import { type OperationItem, toOperation } from './operation-store';
+import { EXECUTIONS_UNFINISHED, type TableNames } from './tables';
 
 /**
  * The local default's repairs after a restart or a crash, over the executions table in dynalite.
  * Apart from DynamoExecutionStore on purpose: nothing deployed may call them (see LocalRecovery).
  */
 export class DynamoDbLocalRecovery implements LocalRecovery {
+  private readonly table: string;
+
   constructor(
     private readonly client: DynamoDBClient,
-    private readonly table: string,
-  ) {}
+    private readonly tables: Pick<TableNames, 'executions' | 'operations'>,
+  ) {
+    this.table = tables.executions;
+  }
+
+  async unfinishedOperations(nowMs: number): Promise<Operation[]> {
+    const documents = DynamoDBDocumentClient.from(this.client);
+    const operations: Operation[] = [];
+    // A Scan of the whole table: locally it holds what the runs on this data folder created (dynalite has no TTL).
+    await eachPage<NativeItem>(
+      (startKey) =>
+        documents.send(new DocumentScanCommand({ TableName: this.tables.operations, FilterExpression: 'attribute_exists(kind)', ExclusiveStartKey: startKey })),
+      (page) => {
+        for (const item of (page.Items ?? []) as OperationItem[]) {
+          const operation = toOperation(item);
+          if (operation.expiresAtMs > nowMs && operationState(operation) === 'RUNNING') operations.push(operation);
+        }
+      },
+    );
+    return operations;
+  }
 
   async listUnfinished(): Promise<{ executionId: string; lane: ExecutionLane }[]> {
     const ids: { executionId: string; lane: ExecutionLane }[] = [];

@@ -4,6 +4,7 @@ import { DynamoDispatchLedger } from './dispatch-ledger';
 import { DynamoExecutionStore, type ExecutionStoreOptions } from './execution-store';
 import { DynamoFlowStore } from './flow-store';
 import { DynamoLogStore } from './log-store';
+import { DynamoOperationStore } from './operation-store';
 import type { TableNames } from './tables';
 import { DynamoTriggerStore } from './trigger-store';
 
@@ -17,7 +18,14 @@ export function storesFor(
   client: DynamoDBClient,
   tables: TableNames,
   options: ExecutionStoreOptions = {},
-): { flows: DynamoFlowStore; triggers: DynamoTriggerStore; executions: DynamoExecutionStore; logs: DynamoLogStore; ledger: DynamoDispatchLedger } {
+): {
+  flows: DynamoFlowStore;
+  triggers: DynamoTriggerStore;
+  executions: DynamoExecutionStore;
+  logs: DynamoLogStore;
+  ledger: DynamoDispatchLedger;
+  operations: DynamoOperationStore;
+} {
   // Optional attributes are left out of items rather than refused (the low-level stores leave them out by hand).
   const documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   return {
@@ -27,5 +35,6 @@ export function storesFor(
     logs: new DynamoLogStore(client, tables.logs),
     // Pages live in the executions table: see DynamoDispatchLedger.
     ledger: new DynamoDispatchLedger(client, tables.executions),
+    operations: new DynamoOperationStore(documents, tables.operations),
   };
 }

@@ -22,10 +22,12 @@ export interface IndexDef {
 
 export interface TableDef {
   /** Logical name; the physical name comes from configuration. */
-  logicalName: 'flows' | 'triggers' | 'executions' | 'logs';
+  logicalName: 'flows' | 'triggers' | 'executions' | 'logs' | 'operations';
   partitionKey: KeyDef;
   sortKey?: KeyDef;
   indexes: IndexDef[];
+  /** The attribute DynamoDB's TTL deletes items by (epoch seconds); dynalite has no TTL, so readers check it too. */
+  timeToLiveAttribute?: string;
 }
 
 const FLOWS_TABLE: TableDef = {
@@ -114,13 +116,26 @@ const LOGS_TABLE: TableDef = {
   indexes: [],
 };
 
-export const ALL_TABLES: TableDef[] = [FLOWS_TABLE, TRIGGERS_TABLE, EXECUTIONS_TABLE, LOGS_TABLE];
+/**
+ * Asynchronous bulk operations (Kestra 2.x's 202 `{operationId, totalItems}`): one small head item
+ * per operation (`id`), and its triggers in parts (`id` = `<operation id>/<part>`), every item
+ * expiring a week after the operation was created (`expiresAt`, DynamoDB's TTL).
+ */
+const OPERATIONS_TABLE: TableDef = {
+  logicalName: 'operations',
+  partitionKey: { name: 'id', type: 'S' },
+  indexes: [],
+  timeToLiveAttribute: 'expiresAt',
+};
+
+export const ALL_TABLES: TableDef[] = [FLOWS_TABLE, TRIGGERS_TABLE, EXECUTIONS_TABLE, LOGS_TABLE, OPERATIONS_TABLE];
 
 export interface TableNames {
   flows: string;
   triggers: string;
   executions: string;
   logs: string;
+  operations: string;
 }
 
 export function flowKey(namespace: string, flowId: string): string {

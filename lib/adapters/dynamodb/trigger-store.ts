@@ -168,6 +168,17 @@ export class DynamoTriggerStore implements TriggerStore {
     await this.client.send(new DeleteCommand({ TableName: this.table, Key: key(ref) }));
   }
 
+  async reset(fresh: TriggerState): Promise<boolean> {
+    const item: TriggerItem = { ...key(fresh), namespace: fresh.namespace, flowId: fresh.flowId, disabled: fresh.disabled, updatedDate: fresh.updatedDate };
+    if (fresh.nextExecutionDate) item.nextExecutionDate = fresh.nextExecutionDate;
+    // A put replaces the whole row, so nothing of the old state (last run, last backfill) survives.
+    return whenConditionHolds(() =>
+      this.client.send(
+        new PutCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_exists(triggerId) AND attribute_not_exists(backfillId)' }),
+      ),
+    );
+  }
+
   async startBackfill(ref: TriggerRef, backfill: BackfillState, updatedDate: string): Promise<void> {
     const fixed = {
       start: backfill.start,

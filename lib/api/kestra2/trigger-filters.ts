@@ -57,3 +57,16 @@ function triggerStateIsDisabled(filter: QueryFilter): boolean {
   if (!TRIGGER_STATES.includes(value)) throw new ValidationError(filter.param, `expected ${TRIGGER_STATES.join(' or ')}, got "${singleValue(filter)}"`);
   return value === 'DISABLED';
 }
+
+/**
+ * The 1.x parameters the trigger searches and by-query actions took under `/api/v1/main`
+ * (`namespace`: it and the namespaces below it; `flowId`: exactly), as conditions beside the filters,
+ * so a 1.x call there selects what it always did.
+ */
+export function withLegacy(selection: TriggerSelection, { namespace, flowId }: { namespace?: string; flowId?: string }): TriggerSelection {
+  return {
+    ...selection,
+    ...(namespace ? { namespace: [...(selection.namespace ?? []), { operation: 'PREFIX', values: [namespace] }] } : {}),
+    ...(flowId ? { flowId: [...(selection.flowId ?? []), { operation: 'EQUALS', values: [flowId] }] } : {}),
+  };
+}

@@ -13,6 +13,7 @@ import {
   kestra2LogSearchPage,
   apiTriggerState,
   apiTriggerStatePage,
+  asyncOperationResponse,
   backfillPreview,
   bulkResponse,
   execution,
@@ -21,6 +22,7 @@ import {
   flowPage,
   logEntries,
   logSearchPage,
+  operationView,
   trigger,
   triggerPage,
   triggerSearchPage,
@@ -48,6 +50,10 @@ const eventStream = (description: string): Record<number, ResponseDoc> => ({ 200
 /** A follow asked again after its `end` event (an EventSource reconnecting): nothing more to send, and an EventSource stops. */
 const endedAlready: Record<number, ResponseDoc> = { 204: { description: 'The followed execution had already ended.' } };
 
+const accepted: Record<number, ResponseDoc> = {
+  202: { description: 'Accepted: carried out in the background; follow it with GET /{tenant}/operations/{operationId}.', schema: asyncOperationResponse },
+};
+
 const backfillActions = (['pause', 'unpause', 'delete'] as const).flatMap((action) => {
   const method = action === 'delete' ? 'POST' : 'PUT';
   return [
@@ -60,6 +66,18 @@ const backfillActions = (['pause', 'unpause', 'delete'] as const).flatMap((actio
     [
       `${method} /{tenant}/triggers/backfill/${action}`,
       { summary: `${action} a backfill (Kestra 2.x)`, tag: 'Kestra 2.x', responses: ok('The trigger state.', apiTriggerState) },
+    ],
+    [
+      `POST /{tenant}/triggers/backfill/${action}/by-triggers`,
+      { summary: `${action} the backfills of the triggers listed, in the background (Kestra 2.x)`, tag: 'Kestra 2.x', responses: accepted },
+    ],
+    [
+      `POST /{tenant}/triggers/backfill/${action}/by-query`,
+      {
+        summary: `${action} the backfills of the triggers matching filters[FIELD][OP]=VALUE, in the background (Kestra 2.x)`,
+        tag: 'Kestra 2.x',
+        responses: accepted,
+      },
     ],
   ] as const;
 });
@@ -153,6 +171,31 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     summary: 'Start a backfill (Kestra 2.x)',
     tag: 'Kestra 2.x',
     responses: ok('The trigger state.', apiTriggerState),
+  },
+  'PUT /{tenant}/triggers/set-disabled': {
+    summary: 'Switch a trigger; on enabling, `recoverMissedSchedules` says what becomes of the ticks missed (Kestra 2.x)',
+    tag: 'Kestra 2.x',
+    responses: ok('The trigger state.', apiTriggerState),
+  },
+  'POST /{tenant}/triggers/set-disabled/by-triggers': {
+    summary: 'Switch the triggers listed, in the background (Kestra 2.x)',
+    tag: 'Kestra 2.x',
+    responses: accepted,
+  },
+  'POST /{tenant}/triggers/set-disabled/by-query': {
+    summary: 'Switch the triggers matching filters[FIELD][OP]=VALUE, in the background (Kestra 2.x)',
+    tag: 'Kestra 2.x',
+    responses: accepted,
+  },
+  'DELETE /{tenant}/triggers/{namespace}/{flowId}/{triggerId}': {
+    summary: "Reset a trigger's state (409 while it has a backfill) (Kestra 2.x)",
+    tag: 'Kestra 2.x',
+    responses: { 204: { description: 'Reset: next tick from now, enabled unless the flow disables it, last run and last backfill forgotten.' } },
+  },
+  'GET /{tenant}/operations/{operationId}': {
+    summary: 'How a bulk action is going (ours)',
+    tag: 'Kestra 2.x',
+    responses: ok('The operation.', operationView),
   },
   'GET /{tenant}/triggers/{namespace}/{flowId}': {
     summary: "A flow's trigger states (Kestra 2.x)",

@@ -13,6 +13,7 @@ import type { ApiTriggerAndState } from '../kestra2/api-trigger-and-state';
 import type { ApiTriggerState } from '../kestra2/api-trigger-state';
 import type { Kestra2LogSearchPage } from '../routes/kestra2-searches';
 import type {
+  AsyncOperationResponse,
   BackfillJson,
   BackfillPreview,
   BulkResponse,
@@ -21,6 +22,7 @@ import type {
   FlowJson,
   LogLineJson,
   LogSearchPage,
+  OperationView,
   PagedResults,
   TriggerJson,
   TriggerSearchResult,
@@ -315,6 +317,31 @@ export const apiTriggerStatePage = named(
   "Kestra 2.x's page of trigger states.",
 );
 
+export const asyncOperationResponse = named(
+  z.object({ operationId: z.string(), totalItems: z.number().int() }),
+  'ApiAsyncOperationResponse',
+  "Kestra 2.x's answer to a bulk action carried out in the background: follow it with GET /api/v1/{tenant}/operations/{operationId} (ours).",
+);
+
+const operationKind = z.enum(['BACKFILL_PAUSE', 'BACKFILL_UNPAUSE', 'BACKFILL_DELETE', 'TRIGGER_DISABLE', 'TRIGGER_ENABLE']);
+
+export const operationView = named(
+  z.object({
+    operationId: z.string(),
+    kind: operationKind,
+    totalItems: z.number().int(),
+    done: z.number().int(),
+    failed: z.number().int(),
+    errors: z.array(z.object({ namespace: z.string(), flowId: z.string(), triggerId: z.string(), message: z.string() })),
+    errorsOmitted: z.number().int(),
+    state: z.enum(['RUNNING', 'SUCCESS', 'FAILED']),
+    createdAt: dateTime,
+    endedAt: dateTime.optional(),
+  }),
+  'Operation',
+  'Ours: how a bulk action is going (RUNNING until every trigger was handled; then SUCCESS, or FAILED if any could not be changed, `errors` saying which and why).',
+);
+
 /** The compiler checks that a response type fits its schema: a type drifting from its schema fails `npm run typecheck`. */
 const describes =
   <S extends z.ZodType>(_schema: S) =>
@@ -332,6 +359,8 @@ describes(executionSearchPage)<ExecutionSearchPage<ExecutionJson>>();
 describes(logEntries)<LogLineJson[]>();
 describes(logSearchPage)<LogSearchPage>();
 describes(apiTriggerState)<ApiTriggerState>();
+describes(asyncOperationResponse)<AsyncOperationResponse>();
+describes(operationView)<OperationView>();
 describes(apiTriggerAndStatePage)<PagedResults<ApiTriggerAndState>>();
 describes(apiExecutionSearchPage)<ExecutionSearchPage<ApiExecution>>();
 describes(kestra2LogSearchPage)<Kestra2LogSearchPage>();

@@ -14,7 +14,7 @@ import { mapLimit } from '../../util/map-limit';
 import { type HttpResponse, json } from '../http';
 import type { ApiTriggerAndState } from '../kestra2/api-trigger-and-state';
 import { toApiTriggerState } from '../kestra2/api-trigger-state';
-import { triggerSelectionFromQuery } from '../kestra2/trigger-filters';
+import { triggerSelectionFromQuery, withLegacy } from '../kestra2/trigger-filters';
 import type { PagedResults } from '../responses';
 import type { ApiDeps, Route } from '../router';
 import { type SortOrder, type TriggerSortField, kestra2TriggerExportQuery, kestra2TriggerSearchQuery, pageOf, parseQuery } from '../schemas';
@@ -27,18 +27,6 @@ const VIEWS_IN_FLIGHT = 8;
  * CSV stays within Lambda's 6 MB response, and the views it reads stay a bounded number.
  */
 const EXPORT_MAX_TRIGGERS = 10_000;
-
-/**
- * The 1.x parameters these paths took under `/api/v1/main` (`namespace`: it and the namespaces below
- * it; `flowId`: exactly), as conditions beside the filters.
- */
-function withLegacy(selection: TriggerSelection, { namespace, flowId }: { namespace?: string; flowId?: string }): TriggerSelection {
-  return {
-    ...selection,
-    ...(namespace ? { namespace: [...(selection.namespace ?? []), { operation: 'PREFIX', values: [namespace] }] } : {}),
-    ...(flowId ? { flowId: [...(selection.flowId ?? []), { operation: 'EQUALS', values: [flowId] }] } : {}),
-  };
-}
 
 const BY_NAME: SortOrder<TriggerSortField>[] = [
   { field: 'namespace', order: 'asc' },

@@ -8,7 +8,9 @@ import { createBackfillBody } from './backfill-body';
 import { setDisabledByTriggersBody, triggerRefsBody } from './by-triggers-bodies';
 import { executionSearchQuery } from './execution-search-query';
 import { flowSearchQuery } from './flow-search-query';
-import { KESTRA2_SEARCH_SCHEMAS } from './kestra2-queries';
+import { TRIGGER_FILTERS } from '../kestra2/trigger-filters';
+import { KESTRA2_SEARCH_SCHEMAS, withFilters } from './kestra2-queries';
+import { kestra2SetDisabledByTriggersBody, kestra2SetDisabledQuery, kestra2TriggerActionQuery, setDisabledBody } from './kestra2-trigger-bodies';
 import { logDownloadQuery, logFollowQuery, logSearchQuery } from './log-queries';
 import { flowTriggersQuery, setDisabledQuery, triggerSearchQuery, triggerSelectionQuery } from './trigger-queries';
 import { triggerRefBody } from './trigger-ref-body';
@@ -63,6 +65,12 @@ export const REQUEST_SCHEMAS = {
   'PUT /{tenant}/triggers/backfill/unpause': { body: triggerRefBody },
   'POST /{tenant}/triggers/backfill/delete': { body: triggerRefBody },
   'GET /{tenant}/triggers/{namespace}/{flowId}': { query: flowTriggersQuery },
+  // Kestra 2.x's asynchronous bulk actions and set-disabled (lib/api/routes/kestra2-trigger-actions.ts).
+  'POST /{tenant}/triggers/backfill/{action}/by-triggers': { body: triggerRefsBody },
+  'POST /{tenant}/triggers/backfill/{action}/by-query': { query: withFilters(kestra2TriggerActionQuery, TRIGGER_FILTERS) },
+  'PUT /{tenant}/triggers/set-disabled': { body: setDisabledBody },
+  'POST /{tenant}/triggers/set-disabled/by-triggers': { body: kestra2SetDisabledByTriggersBody },
+  'POST /{tenant}/triggers/set-disabled/by-query': { query: withFilters(kestra2SetDisabledQuery, TRIGGER_FILTERS) },
   // lib/api/routes/kestra2-executions.ts
   'GET /{tenant}/logs/{executionId}/download': { query: logDownloadQuery },
   'GET /{tenant}/logs/{executionId}/follow': { query: logFollowQuery },

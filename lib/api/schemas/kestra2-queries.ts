@@ -97,7 +97,7 @@ export const kestra2LogSearchQuery = z
  * Kestra's clients send them as `filters[FIELD][OPERATION]=VALUE`, an OpenAPI deepObject. The
  * routes parse the filters apart (lib/api/kestra2/filters.ts) and `schema` without them.
  */
-function withFilters<S extends z.ZodObject>(schema: S, rules: FilterRules<string>) {
+export function withFilters<S extends z.ZodObject>(schema: S, rules: FilterRules<string>) {
   return schema.safeExtend({
     filters: z
       .record(z.string(), z.record(z.string(), z.unknown()))

@@ -33,6 +33,7 @@ export class DynaliteStores {
       triggers: base.triggers + suffix,
       executions: base.executions + suffix,
       logs: base.logs + suffix,
+      operations: base.operations + suffix,
     };
     await ensureTables(this.dynamo.client, names);
     return storesFor(this.dynamo.client, names, options);

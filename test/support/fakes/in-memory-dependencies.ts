@@ -6,9 +6,11 @@ import { InMemoryDispatchLedger } from './in-memory-dispatch-ledger';
 import { InMemoryExecutionStore } from './in-memory-execution-store';
 import { InMemoryFlowStore } from './in-memory-flow-store';
 import { InMemoryLogStore } from './in-memory-log-store';
+import { InMemoryOperationStore } from './in-memory-operation-store';
 import { InMemoryTriggerStore } from './in-memory-trigger-store';
 import { RecordingBackfillWorkflows } from './recording-backfill-workflows';
 import { RecordingExecutionQueue } from './recording-execution-queue';
+import { RecordingOperationQueue } from './recording-operation-queue';
 import { RecordingTelemetry } from './recording-telemetry';
 
 /** Every port of the product, in memory: wide enough for any use case's or handler's narrow deps. */
@@ -21,6 +23,8 @@ export interface InMemoryDependencies {
   logs: InMemoryLogStore;
   ledger: InMemoryDispatchLedger;
   queue: RecordingExecutionQueue;
+  operations: InMemoryOperationStore;
+  operationQueue: RecordingOperationQueue;
   workflows: RecordingBackfillWorkflows;
   taskRunner: FakeTaskRunner;
   sleep: ManualClock['sleep'];
@@ -39,6 +43,8 @@ export function inMemoryDependencies(options: { settings?: Settings; now?: strin
     logs: new InMemoryLogStore(),
     ledger: new InMemoryDispatchLedger(),
     queue: new RecordingExecutionQueue(),
+    operations: new InMemoryOperationStore(),
+    operationQueue: new RecordingOperationQueue(),
     workflows: new RecordingBackfillWorkflows(),
     taskRunner: new FakeTaskRunner(),
     sleep: clock.sleep,

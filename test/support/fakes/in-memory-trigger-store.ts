@@ -113,6 +113,22 @@ export class InMemoryTriggerStore implements TriggerStore {
     this.rows.delete(key(ref));
   }
 
+  async reset(fresh: TriggerState): Promise<boolean> {
+    const k = key(fresh);
+    const row = this.rows.get(k);
+    if (!row || row.backfill) return false;
+    const replaced: Row = {
+      namespace: fresh.namespace,
+      flowId: fresh.flowId,
+      triggerId: fresh.triggerId,
+      disabled: fresh.disabled,
+      updatedDate: fresh.updatedDate,
+    };
+    if (fresh.nextExecutionDate) replaced.nextExecutionDate = fresh.nextExecutionDate;
+    this.rows.set(k, replaced);
+    return true;
+  }
+
   async startBackfill(ref: TriggerRef, backfill: BackfillState, updatedDate: string): Promise<void> {
     const row = this.rows.get(key(ref));
     if (!row) throw new TriggerNotFoundError(`Trigger ${ref.triggerId} of flow ${ref.namespace}.${ref.flowId} not found`);

@@ -173,11 +173,12 @@ describe('pause, unpause and delete under /api/v1/{tenant}/triggers/backfill (Ke
     expect((await call('POST', '/api/v1/main/triggers/backfill/pause', REF)).status).toBe(405);
   });
 
-  it("keeps serving 1.x's bulk forms under the tenant path, with 1.x's answer", async () => {
-    const { status, body } = await call('POST', '/api/v1/main/triggers/backfill/pause/by-triggers', [REF]);
+  it("serves 2.x's asynchronous bulk forms under the tenant path, and 1.x's synchronous ones without it", async () => {
+    const v2 = await call('POST', '/api/v1/main/triggers/backfill/pause/by-triggers', [REF]);
+    const v1 = await call('POST', '/api/v1/triggers/backfill/pause/by-triggers', [REF]);
 
-    expect(status).toBe(200);
-    expect(body).toEqual({ count: 1 });
+    expect(v2).toEqual({ status: 202, body: { operationId: expect.any(String), totalItems: 1 } });
+    expect(v1).toEqual({ status: 200, body: { count: 1 } });
   });
 });
 
