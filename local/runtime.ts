@@ -249,7 +249,8 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
     const built: LocalDependencies = {
       settings,
       clock: options.clock ?? { now: () => new Date() },
-      ...storesFor(dynamo.client, settings.tables),
+      // With its own dynalite (its data folder locked), this process makes every write: searches may keep checkpoints.
+      ...storesFor(dynamo.client, settings.tables, { soleWriter: !options.dynamoEndpoint }),
       queue,
       operationQueue,
       workflows,

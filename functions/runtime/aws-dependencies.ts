@@ -7,6 +7,7 @@ import { LambdaTaskRunner } from '../../lib/adapters/aws/lambda-task-runner';
 import { lambdaTelemetry } from '../../lib/adapters/aws/powertools-telemetry';
 import { SqsOperationQueue } from '../../lib/adapters/aws/sqs-operation-queue';
 import { SqsExecutionQueue } from '../../lib/adapters/aws/sqs-queue';
+import { withoutDiscardedLogging } from '../../lib/adapters/dynamodb/client';
 import { storesFor } from '../../lib/adapters/dynamodb/stores';
 import { ConfigurationError, type Settings, readSettings } from '../../lib/config';
 import type {
@@ -56,7 +57,7 @@ function buildAwsDependencies(env: NodeJS.ProcessEnv): AwsDependencies {
   return {
     settings,
     clock: { now: () => new Date() },
-    ...storesFor(new DynamoDBClient({}), settings.tables),
+    ...storesFor(withoutDiscardedLogging(new DynamoDBClient({})), settings.tables),
     queue: new SqsExecutionQueue(sqs, { backfill: settings.queueUrl, live: settings.liveQueueUrl }),
     operationQueue: new SqsOperationQueue(sqs, settings.operationQueueUrl),
     workflows: new SfnBackfillWorkflows(new SFNClient({}), settings.stateMachineArn),

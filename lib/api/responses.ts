@@ -16,6 +16,10 @@ export type { KestraExecution as ExecutionJson } from '../domain/execution';
 export type { FlowInput, Label, Trigger as FlowTriggerJson } from '../domain/flow/model';
 export type { TriggerRef } from '../domain/trigger-state';
 export type { LogEntry as LogLineJson } from '../ports';
+export type { ApiExecution } from './kestra2/api-execution';
+export type { ApiTriggerAndState } from './kestra2/api-trigger-and-state';
+export type { ApiTriggerState } from './kestra2/api-trigger-state';
+export type { Kestra2LogSearchPage } from './routes/kestra2-searches';
 
 /** Kestra's `PagedResults`: one page of results and how many there are in all. */
 export interface PagedResults<T> {

@@ -8,6 +8,30 @@ import type { Label } from './flow/model';
  */
 export type StateType = 'CREATED' | 'RUNNING' | 'SUCCESS' | 'FAILED' | 'KILLED' | 'KILLING' | 'RESTARTED';
 
+/**
+ * Every state Kestra knows (its `State.Type`): what a trigger's `stopAfter` and a search's state filter
+ * may name, though this product produces only `StateType`'s.
+ */
+export const KESTRA_STATE_TYPES: readonly string[] = [
+  'CREATED',
+  'SUBMITTED',
+  'RUNNING',
+  'PAUSED',
+  'RESTARTED',
+  'KILLING',
+  'SUCCESS',
+  'WARNING',
+  'FAILED',
+  'KILLED',
+  'CANCELLED',
+  'QUEUED',
+  'RETRYING',
+  'RETRIED',
+  'SKIPPED',
+  'BREAKPOINT',
+  'RESUBMITTED',
+];
+
 export const TERMINAL_STATES: ReadonlySet<StateType> = new Set(['SUCCESS', 'FAILED', 'KILLED']);
 
 /**

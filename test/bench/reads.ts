@@ -27,7 +27,8 @@ const READS: Record<string, string> = {
   'label search, page 1': '/api/v1/executions/search?namespace=bench&flowId=reads&labels=reason:outage&page=1&size=25',
   'label search, page 20': '/api/v1/executions/search?namespace=bench&flowId=reads&labels=reason:outage&page=20&size=25',
   'label search, page 40': '/api/v1/executions/search?namespace=bench&flowId=reads&labels=reason:outage&page=40&size=25',
-  // Deep: DynamoDB has no offsets, so a page reads the index entries before it (results 9,976-10,000 here).
+  // Deep (results 9,976-10,000): DynamoDB has no offsets, so the first such page reads the 10,000 index
+  // entries before it; later ones start below a search checkpoint (the idle figures include that first one).
   'label search, page 400': '/api/v1/executions/search?namespace=bench&flowId=reads&labels=reason:outage&page=400&size=25',
 };
 

@@ -41,6 +41,8 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.REQUIRE_BROWSER_TESTS !== '
   let product: TestProduct;
   let browser: Browser;
   let page: Page;
+  /** The API paths the page called (`/ui/api/v1/…`), each once, to check which routes the UI uses. */
+  const called = new Set<string>();
   const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `ui-${name}.png`), fullPage: true });
 
   beforeAll(async () => {
@@ -68,6 +70,10 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.REQUIRE_BROWSER_TESTS !== '
     });
     page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
     page.setDefaultTimeout(15_000);
+    page.on('request', (request) => {
+      const { pathname } = new URL(request.url());
+      if (pathname.startsWith('/ui/api/v1/')) called.add(`${request.method()} ${pathname}`);
+    });
   });
 
   afterAll(async () => {
@@ -316,11 +322,36 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.REQUIRE_BROWSER_TESTS !== '
     await seedRow.getByText(/\d+\/\d+ \(\d+%\)/).waitFor();
     await minuteRow.getByText(/\d+\/\d+ \(\d+%\)/).waitFor();
 
-    // Both selected (keyboard: Space on the header checkbox), both paused in one call.
+    // Both selected (keyboard: Space on the header checkbox), both paused by one 2.x bulk call
+    // (202), whose progress shows until it ends. Its first read is held until the running state has
+    // been seen: the operation itself ends within a second, often before the first read.
+    let releaseRead: () => void = () => {};
+    const readHeld = new Promise<void>((resolve) => {
+      releaseRead = resolve;
+    });
+    let heldOnce = false;
+    await page.route('**/ui/api/v1/main/operations/*', async (route) => {
+      if (!heldOnce) {
+        heldOnce = true;
+        await readHeld;
+      }
+      await route.continue();
+    });
+    onTestFinished(() => page.unroute('**/ui/api/v1/main/operations/*'));
     await page.getByRole('checkbox', { name: 'Select all triggers' }).focus();
     await page.keyboard.press('Space');
+    const accepted = page.waitForResponse((r) => r.url().endsWith('/ui/api/v1/main/triggers/backfill/pause/by-triggers'));
     await page.getByRole('button', { name: 'Pause backfills' }).click();
-    await page.getByRole('status').getByText('Pause backfills: 2 of 2 triggers changed.').waitFor();
+    expect(await (await accepted).json()).toEqual({ operationId: expect.any(String), totalItems: 2 });
+    const bar = page.getByRole('progressbar', { name: 'Bulk action progress' });
+    await page.getByRole('status').getByText('Pause backfills: 0 of 2 triggers handled…').waitFor();
+    expect(await bar.getAttribute('aria-valuenow')).toBe('0');
+    expect(await page.getByRole('button', { name: 'Resume backfills' }).isDisabled()).toBe(true); // one bulk action at a time
+    await shot('11a-bulk-running');
+    releaseRead();
+    await page.getByRole('status').getByText('Pause backfills: done, 2 of 2 triggers changed.').waitFor();
+    expect(await bar.getAttribute('aria-valuenow')).toBe('2');
+    expect(await bar.getAttribute('aria-valuemax')).toBe('2');
     await seedRow.getByText('PAUSED').waitFor();
     await minuteRow.getByText('PAUSED').waitFor();
     for (const ref of [seed, minute]) {
@@ -329,18 +360,37 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.REQUIRE_BROWSER_TESTS !== '
     }
     await shot('11-triggers');
 
+    // Disable both, then enable them again (set-disabled/by-triggers): the rows follow each.
+    await page.getByRole('button', { name: 'Disable', exact: true }).click();
+    await page.getByRole('status').getByText('Disable: done, 2 of 2 triggers changed.').waitFor();
+    await seedRow.getByText('Disabled', { exact: true }).waitFor();
+    await minuteRow.getByText('Disabled', { exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Enable', exact: true }).click();
+    await page.getByRole('status').getByText('Enable: done, 2 of 2 triggers changed.').waitFor();
+    await seedRow.getByText('Enabled', { exact: true }).waitFor();
+    await minuteRow.getByText('Enabled', { exact: true }).waitFor();
+    expect((await product.api.call('GET', '/api/v1/triggers/dev/scheduled_flow')).body.results[0].disabled).toBe(false);
+
     // The namespace filter lives in the URL; delete takes a second click to confirm.
     await page.getByLabel('Namespace').fill('dev.ui');
     await page.getByRole('button', { name: 'Filter' }).click();
     await expect.poll(() => page.url(), POLL).toContain('#/triggers?namespace=dev.ui');
     await expect.poll(() => seedRow.count(), POLL).toBe(0);
+    await page.getByRole('checkbox', { name: 'Select all triggers' }).uncheck();
     await minuteRow.getByRole('checkbox').check();
     await page.getByRole('button', { name: 'Delete backfills' }).click();
     await page.getByRole('button', { name: 'Confirm: delete backfills' }).click();
-    await page.getByRole('status').getByText('Delete backfills: 1 of 1 trigger changed.').waitFor();
+    await page.getByRole('status').getByText('Delete backfills: done, 1 of 1 trigger changed.').waitFor();
     await minuteRow.getByText('—').waitFor();
     expect((await product.api.call('GET', '/api/v1/triggers/dev.ui/every_minute')).body.results[0].backfill).toBeUndefined();
     expect((await product.api.call('GET', '/api/v1/triggers/dev/scheduled_flow')).body.results[0].backfill.paused).toBe(true);
+
+    // A trigger the action cannot change is listed with the reason, and the operation ends FAILED.
+    await page.getByRole('button', { name: 'Resume backfills' }).click();
+    await page.getByRole('status').getByText('Resume backfills: done, 0 of 1 trigger changed, 1 failed.').waitFor();
+    await page.getByRole('list', { name: 'Triggers not changed' }).getByText('No backfill found').waitFor();
+    expect(await page.locator('section.operation').getAttribute('data-state')).toBe('FAILED');
+    await shot('11b-bulk-failed');
     await product.api.call('POST', '/api/v1/triggers/backfill/delete', seed);
   });
 
@@ -393,6 +443,26 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.REQUIRE_BROWSER_TESTS !== '
       expect(await aws.getByRole('alert').count()).toBe(0);
       expect(refreshCalls).toBe(1);
     });
+  });
+
+  it('calls Kestra 2.x routes, and 1.x ones only where 2.x has none (flows, the dry run)', async () => {
+    const oneX = [...called].filter((call) => !/^\w+ \/ui\/api\/v1\/main\//.test(call));
+    const flowsOrDryRun = /^GET \/ui\/api\/v1\/flows\/|^POST \/ui\/api\/v1\/triggers\/backfill\/preview$/;
+    expect(oneX.filter((call) => !flowsOrDryRun.test(call))).toEqual([]);
+    expect(oneX).toContain('POST /ui/api/v1/triggers/backfill/preview');
+    for (const route of [
+      'PUT /ui/api/v1/main/triggers/backfill/create',
+      'PUT /ui/api/v1/main/triggers/backfill/pause',
+      'PUT /ui/api/v1/main/triggers/set-disabled',
+      'GET /ui/api/v1/main/triggers/search',
+      'GET /ui/api/v1/main/triggers/dev.ui/every_minute',
+      'GET /ui/api/v1/main/executions/search',
+      'GET /ui/api/v1/main/logs/search',
+      'POST /ui/api/v1/main/triggers/set-disabled/by-triggers',
+    ]) {
+      expect(called, route).toContain(route);
+    }
+    expect([...called].some((call) => call.startsWith('GET /ui/api/v1/main/operations/'))).toBe(true);
   });
 
   it('serves index.html for /ui client routes and the assets with their types', async () => {

@@ -1,9 +1,7 @@
-import { ChangeMessageVisibilityCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Delivery, OperationMessage, OperationQueue } from '../../ports';
 import { mapLimit } from '../../util/map-limit';
-import { queueUrlOf } from './sqs-queue';
-
-const SQS_MAX_VISIBILITY_SECONDS = 12 * 60 * 60;
+import { redeliverAfter } from './sqs-queue';
 
 /**
  * The operations queue on SQS: SendMessageBatch in tens (SQS's limit), entries SQS refuses retried
@@ -42,13 +40,7 @@ export class SqsOperationQueue implements OperationQueue {
     return pending.map((entry) => entry.message);
   }
 
-  async retryAfter(delivery: Delivery, seconds: number): Promise<void> {
-    await this.client.send(
-      new ChangeMessageVisibilityCommand({
-        QueueUrl: queueUrlOf(delivery.eventSourceArn),
-        ReceiptHandle: delivery.receiptHandle,
-        VisibilityTimeout: Math.min(Math.max(0, Math.round(seconds)), SQS_MAX_VISIBILITY_SECONDS),
-      }),
-    );
+  retryAfter(delivery: Delivery, seconds: number): Promise<void> {
+    return redeliverAfter(this.client, delivery, seconds);
   }
 }

@@ -25,18 +25,23 @@ export class SqsExecutionQueue implements ExecutionQueue {
     });
   }
 
-  async retryAfter(delivery: Delivery, seconds: number): Promise<void> {
-    await this.client.send(
-      new ChangeMessageVisibilityCommand({
-        QueueUrl: queueUrlOf(delivery.eventSourceArn),
-        ReceiptHandle: delivery.receiptHandle,
-        VisibilityTimeout: Math.min(Math.max(0, Math.round(seconds)), SQS_MAX_VISIBILITY_SECONDS),
-      }),
-    );
+  retryAfter(delivery: Delivery, seconds: number): Promise<void> {
+    return redeliverAfter(this.client, delivery, seconds);
   }
 }
 
 const SQS_MAX_VISIBILITY_SECONDS = 12 * 60 * 60;
+
+/** Makes a received message visible again in `seconds` (within SQS's 12 hours): when its retry comes. */
+export async function redeliverAfter(client: Pick<SQSClient, 'send'>, delivery: Delivery, seconds: number): Promise<void> {
+  await client.send(
+    new ChangeMessageVisibilityCommand({
+      QueueUrl: queueUrlOf(delivery.eventSourceArn),
+      ReceiptHandle: delivery.receiptHandle,
+      VisibilityTimeout: Math.min(Math.max(0, Math.round(seconds)), SQS_MAX_VISIBILITY_SECONDS),
+    }),
+  );
+}
 
 /** arn:aws:sqs:eu-west-1:123456789012:name → https://sqs.eu-west-1.amazonaws.com/123456789012/name */
 export function queueUrlOf(queueArn: string): string {

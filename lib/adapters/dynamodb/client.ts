@@ -27,6 +27,21 @@ export function num(item: Item, name: string): number | undefined {
   return v === undefined ? undefined : Number(v);
 }
 
+/**
+ * Takes the SDK's logger middleware off a client built without a logger of its own.
+ *
+ * WHY: for every response that middleware builds a copy of the whole output (each attribute walked
+ * against its schema, sensitive ones masked) and hands it to the client's logger: the SDK's
+ * NoOpLogger when none was given, which throws it away. Profiled on executions searches that read
+ * 16,000 index entries each: 1.3 s of the 4.7 s of CPU the API's thread spent over 31 searches
+ * (about 42 ms a search, more than the SDK's parsing of the responses). Without a logger nothing was
+ * logged, so nothing is lost; a client given a logger must keep the middleware.
+ */
+export function withoutDiscardedLogging(client: DynamoDBClient): DynamoDBClient {
+  client.middlewareStack.remove('loggerMiddleware');
+  return client;
+}
+
 export function isConditionFailed(error: unknown): boolean {
   return (error as { name?: string })?.name === 'ConditionalCheckFailedException';
 }
@@ -42,6 +57,23 @@ export async function whenConditionHolds(write: () => Promise<unknown>): Promise
   } catch (error) {
     if (isConditionFailed(error)) return false;
     throw error;
+  }
+}
+
+/**
+ * What a conditional put did: `written`; `refused` on its only attempt (nothing was written); or
+ * `refused-on-retry`: the SDK retried it (a timeout, a lost answer), so the refusal may be of our
+ * own first attempt, which then landed.
+ */
+export type ConditionalPutOutcome = 'written' | 'refused' | 'refused-on-retry';
+
+export async function conditionalPut(write: () => Promise<unknown>): Promise<ConditionalPutOutcome> {
+  try {
+    await write();
+    return 'written';
+  } catch (error) {
+    if (!isConditionFailed(error)) throw error;
+    return ((error as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1) > 1 ? 'refused-on-retry' : 'refused';
   }
 }
 

@@ -4,6 +4,7 @@ import { type Execution, type ExecutionOrigin, type KillRequest, TERMINAL_STATES
 import type { LogEntry, LogLine, StoredExecution } from '../../ports';
 import { liveOwner } from '../../domain/ids';
 import { type Item, n, num, s, str } from './client';
+import type { IndexedExecution } from './search-checkpoints';
 import { EXECUTION_KILL_BY, EXECUTION_KILL_FLAG, flowKey, shardOf, tickOwnerKey } from './tables';
 
 /** Owner recorded on unfinished executions that no backfill created (live schedule, API). */
@@ -25,6 +26,27 @@ function tickKey(tickMs: number | undefined): string {
 /** `pendingTick` of an unfinished execution: `<tick>#<id>` (see EXECUTIONS_UNFINISHED); it never changes. */
 function pendingTick(origin: ExecutionOrigin, id: string): string {
   return `${tickKey(origin.tickMs)}#${id}`;
+}
+
+/** `sortKey` of an execution's search index entry: `<startDate>#<id>` (see EXECUTIONS_SEARCH); it never changes. */
+function searchSortKey(execution: Execution): string {
+  return `${execution.state.startDate}#${execution.id}`;
+}
+
+/** The execution id a search `sortKey` ends with (dates have no `#`). */
+export function idInSortKey(sortKey: string): string {
+  return sortKey.slice(sortKey.indexOf('#') + 1);
+}
+
+/** An execution as its search index entry places and filters it (what search checkpoints account for). */
+export function indexedExecution(execution: Execution): IndexedExecution {
+  return {
+    flow: flowKey(execution.namespace, execution.flowId),
+    id: execution.id,
+    sortKey: searchSortKey(execution),
+    state: execution.state.current,
+    labelKeys: [...new Set(execution.labels.map(labelKey))],
+  };
 }
 
 /** `<owner>|<shard>` of a sharded index entry of execution `id`. */
@@ -89,7 +111,7 @@ export function toExecutionItem(stored: StoredExecution): Item {
   const item: Item = {
     id: s(execution.id),
     searchShard: s(shardKey(flowKey(execution.namespace, execution.flowId), execution.id)),
-    sortKey: s(`${execution.state.startDate}#${execution.id}`),
+    sortKey: s(searchSortKey(execution)),
     state: s(execution.state.current),
     [doc.name]: doc.value,
   };

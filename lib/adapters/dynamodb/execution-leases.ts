@@ -1,7 +1,7 @@
 import { GetItemCommand, PutItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type KillRequest, RESTARTABLE_STATES, type StateType, TERMINAL_STATES, killedState, restartedState, transition } from '../../domain/execution';
 import type { ClaimResult, KillResult, RestartResult, StoredExecution } from '../../ports';
-import { type Item, batchGet, isConditionFailed, n, num, s, str, whenConditionHolds } from './client';
+import { type Item, batchGet, conditionalPut, isConditionFailed, n, num, s, str, whenConditionHolds } from './client';
 import {
   documentUpdate,
   encodeLogs,
@@ -160,15 +160,19 @@ export class ExecutionLeases {
 
   /**
    * Writes a new execution, RUNNING and leased to `leaseToken`, unless its id exists: the claim of an
-   * execution that dispatch sent as a document (see LedgerPage). One write: the item and its index entries.
+   * execution that dispatch sent as a document (see LedgerPage). One write: the item and its index
+   * entries. `created`: it is ours; `existed`: it was there before (nothing written); `taken`: it is
+   * someone else's, which an earlier attempt of ours may have written before losing it.
    */
-  async createClaimed(stored: StoredExecution, leaseToken: string, leaseUntilMs: number): Promise<boolean> {
+  async createClaimed(stored: StoredExecution, leaseToken: string, leaseUntilMs: number): Promise<'created' | 'existed' | 'taken'> {
     const item = { ...toExecutionItem(stored), leaseToken: s(leaseToken), leaseUntil: n(leaseUntilMs) };
-    const written = await whenConditionHolds(() =>
+    const outcome = await conditionalPut(() =>
       this.client.send(new PutItemCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(id)' })),
     );
+    if (outcome === 'written') return 'created';
     // The put may have landed and its answer been lost, the SDK's retry then finding the item: ours if it holds our token.
-    return written || str((await this.read(stored.execution.id)) ?? {}, 'leaseToken') === leaseToken;
+    if (str((await this.read(stored.execution.id)) ?? {}, 'leaseToken') === leaseToken) return 'created';
+    return outcome === 'refused' ? 'existed' : 'taken';
   }
 
   /** Saves a terminal state and drops the lease and the unfinished index entry; false if the lease was lost. */

@@ -5,7 +5,8 @@ import { matchesAll } from '../../domain/text-match';
 import type { ExecutionQuery, ExecutionSearchResult } from '../../ports';
 import { mapLimit } from '../../util/map-limit';
 import { type Item, batchGet, eachPage, s, str } from './client';
-import { documentOf, executionKey, labelKey } from './execution-item';
+import { documentOf, executionKey, idInSortKey, labelKey } from './execution-item';
+import type { SearchCheckpoints, SearchReading } from './search-checkpoints';
 import { EXECUTIONS_SEARCH, EXECUTION_FLOWS, allShards, flowKey } from './tables';
 
 /** Queries in flight at once while a search fans out over partitions. */
@@ -20,51 +21,107 @@ const FAN_OUT = 16;
  * then reads the page's documents by id: a page costs a bounded number of read units whatever the
  * number of executions. Past the bound `total` is a lower bound that exceeds the page's end, so a
  * client paging until it holds `total` results asks for the next page while more exist.
+ *
+ * A deep page reads every entry before it (DynamoDB has no offsets). Where the store makes every
+ * write (the local default), the search keeps keyset checkpoints (SearchCheckpoints): a page starts
+ * below the nearest one at or before it, and a checkpoint past the count's bound answers `total`
+ * without counting. We chose them over making each entry cheaper because the profile of a page 400
+ * deep (16,000 entries read) put the time in dynalite's per-entry work (LevelDB iteration, JSON
+ * parsing of each entry, the JSON response: about 13 µs an entry) and the API thread's (about 9 µs,
+ * mostly the SDK's): no patch takes 10,000 entries under what a page may cost under load, while a
+ * checkpoint makes any page cost about what page 1 costs. On AWS (other Lambdas write) there are
+ * none: a page's read units stay bounded without them.
  */
 export class ExecutionSearch {
   constructor(
     private readonly client: DynamoDBClient,
     private readonly table: string,
     private readonly limits: SearchLimits = SEARCH_LIMITS,
+    /** Only where every write to the table reports to it (see SearchCheckpoints). */
+    private readonly checkpoints?: SearchCheckpoints,
   ) {}
 
   async search(query: ExecutionQuery): Promise<ExecutionSearchResult> {
     if (isEmptyRange(query.startDate)) return { results: [], total: 0, totalIsLowerBound: false };
-    const from = (query.page - 1) * query.size;
     const flows = await this.flowsCovered(query);
+    // Everything the Query filters on (searchFilter) tells searches apart.
+    const reading = this.checkpoints?.reading({
+      flows: flows.map(([namespace, flowId]) => flowKey(namespace, flowId)),
+      states: query.states,
+      labelKeys: query.labels?.map(labelKey),
+      excludedLabelKeys: query.excludedLabels?.map(labelKey),
+      idContains: query.idContains,
+      sortKeys: query.startDate,
+    });
+    try {
+      const found = await this.searchFlows(query, flows, reading);
+      reading?.finish(true);
+      return found;
+    } finally {
+      reading?.finish(false);
+    }
+  }
+
+  private async searchFlows(query: ExecutionQuery, flows: [string, string][], reading: SearchReading | undefined): Promise<ExecutionSearchResult> {
+    const from = (query.page - 1) * query.size;
     const partitions = flows.flatMap(([namespace, flowId]) => allShards(flowKey(namespace, flowId)));
+    // A checkpoint at or before the page: the merge starts below its sort key, its matches already behind.
+    const start = reading?.startFor(from);
+    const behind = start?.above ?? 0;
     // Each partition's page: about its share of what the merge needs, so a wide fan-out reads little more than that.
     const share = (entries: number) => Math.min(1_000, Math.max(25, Math.ceil((entries / Math.max(1, partitions.length)) * 1.25)));
-    const streams = (entries: number) =>
-      partitions.map((partition) => new PartitionStream(this.client, this.table, partition, searchFilter(query), share(entries)));
+    const streams = (entries: number, below?: string) =>
+      partitions.map(
+        (partition) =>
+          new PartitionStream(
+            this.client,
+            this.table,
+            partition,
+            searchFilter(query),
+            share(entries),
+            below === undefined ? undefined : startKeyBelow(partition, below),
+          ),
+      );
     const target = countTarget(this.limits, from, query.size);
+    // More than `target` matches sort above a checkpoint: `total` is that lower bound, with nothing to count.
+    const deepest = reading?.deepest();
+    const counted = deepest && deepest.above > target ? { total: target, totalIsLowerBound: true } : undefined;
     const budget = { examined: 0 };
 
     // A shallow page is counted from each partition's start beside the merge, so the count does not
     // wait for it (it reads the page's few entries twice); a deeper page's count goes on from where
     // the merge stopped, reading no entry twice.
-    if (from + query.size <= this.limits.countUpTo / 4) {
+    if (!start && from + query.size <= this.limits.countUpTo / 4) {
       const [results, count] = await Promise.all([
-        this.merge(streams(from + query.size + 1), from, query.size, budget).then(({ pageIds }) => this.documents(pageIds)),
-        this.count(streams(target + 1), 0, target, budget),
+        this.merge(streams(from + query.size + 1), { from, size: query.size, behind: 0 }, budget, reading).then(({ pageIds }) => this.documents(pageIds)),
+        counted ?? this.count(streams(target + 1), 0, target, budget),
       ]);
       return { results, ...count };
     }
-    const merging = streams(from + query.size + 1);
-    const { pageIds, merged } = await this.merge(merging, from, query.size, budget);
-    const count = await this.count(merging, merged + merging.reduce((sum, stream) => sum + stream.buffered(), 0), target, budget);
+    const merging = streams(from - behind + query.size + 1, start?.sortKey);
+    const { pageIds, merged } = await this.merge(merging, { from, size: query.size, behind }, budget, reading);
+    const count = counted ?? (await this.count(merging, behind + merged + merging.reduce((sum, stream) => sum + stream.buffered(), 0), target, budget));
     return { results: await this.documents(pageIds), ...count };
   }
 
-  /** The page's ids: the merge takes entries newest first, from `from` on, until the page is full. */
-  private async merge(streams: PartitionStream[], from: number, size: number, budget: { examined: number }): Promise<{ pageIds: string[]; merged: number }> {
+  /**
+   * The page's ids: the merge takes entries newest first, from `from` on, until the page is full;
+   * `behind` matches sort above where the streams start. It tells `reading` what it read and passed.
+   */
+  private async merge(
+    streams: PartitionStream[],
+    page: { from: number; size: number; behind: number },
+    budget: { examined: number },
+    reading: SearchReading | undefined,
+  ): Promise<{ pageIds: string[]; merged: number }> {
     const pageIds: string[] = [];
     let merged = 0;
-    while (pageIds.length < size) {
+    let last: { sortKey: string; above: number } | undefined;
+    while (pageIds.length < page.size) {
       const starving = streams.filter((stream) => stream.needsRead());
       if (starving.length) {
         if (budget.examined >= this.limits.examineAtMost) break;
-        budget.examined += (await mapLimit(starving, FAN_OUT, (stream) => stream.read())).reduce((a, b) => a + b, 0);
+        budget.examined += (await mapLimit(starving, FAN_OUT, (stream) => stream.read(reading))).reduce((a, b) => a + b, 0);
         continue;
       }
       // Every partition has its next entry at hand (or is done): the newest of them comes next.
@@ -75,9 +132,13 @@ export class ExecutionSearch {
       }
       if (!newest) break; // every partition read to its end
       const entry = newest.take();
-      if (merged >= from) pageIds.push(entry.id);
+      const above = page.behind + merged + 1;
+      if (above > page.from) pageIds.push(entry.id);
       merged++;
+      last = { sortKey: entry.sortKey, above };
+      reading?.passed(last, false);
     }
+    if (last) reading?.passed(last, true);
     return { pageIds, merged };
   }
 
@@ -218,6 +279,16 @@ function searchFilter(query: ExecutionQuery): SearchFilter {
   return { keyCondition: `searchShard = :pk${range}`, expression: filters.length ? filters.join(' AND ') : undefined, names, values };
 }
 
+/**
+ * The ExclusiveStartKey that starts a partition's Query just below a checkpoint's sort key, as if a
+ * page had ended there: the partition, the sort key and the table's key, the id the sort key ends
+ * with. (Not a `sortKey < :k` key condition: a start date range already holds the sort key's one
+ * condition; a checkpoint of a search with a range lies inside it, as DynamoDB requires of a start key.)
+ */
+function startKeyBelow(partition: string, sortKey: string): Item {
+  return { searchShard: s(partition), sortKey: s(sortKey), id: s(idInSortKey(sortKey)) };
+}
+
 /** One partition of the search index, newest first, read a page at a time as the merge consumes it. */
 class PartitionStream {
   private buffer: { id: string; sortKey: string }[] = [];
@@ -230,7 +301,11 @@ class PartitionStream {
     private readonly partition: string,
     private readonly filter: SearchFilter,
     private readonly pageLimit: number,
-  ) {}
+    /** Where to start: below a checkpoint (see startKeyBelow), else at the partition's newest entry. */
+    startAfter?: Item,
+  ) {
+    this.next = startAfter;
+  }
 
   needsRead(): boolean {
     return this.buffer.length === 0 && !this.done;
@@ -255,10 +330,12 @@ class PartitionStream {
     return entry;
   }
 
-  /** Reads the next page; returns how many index entries it examined (filtered ones included). */
-  async read(): Promise<number> {
+  /** Reads the next page (telling `reading` its ids); returns how many index entries it examined (filtered ones included). */
+  async read(reading: SearchReading | undefined): Promise<number> {
     const out = await this.query({ ProjectionExpression: '#id, sortKey' }, this.pageLimit);
-    for (const item of out.Items ?? []) this.buffer.push({ id: str(item, 'id') ?? '', sortKey: str(item, 'sortKey') ?? '' });
+    const entries = (out.Items ?? []).map((item) => ({ id: str(item, 'id') ?? '', sortKey: str(item, 'sortKey') ?? '' }));
+    reading?.read(entries.map((entry) => entry.id));
+    this.buffer.push(...entries);
     return out.ScannedCount ?? out.Items?.length ?? 0;
   }
 

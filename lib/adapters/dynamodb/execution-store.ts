@@ -3,12 +3,29 @@ import type { KillRequest, StateType } from '../../domain/execution';
 import type { SearchLimits } from '../../domain/search-limits';
 import type { TriggerRef } from '../../domain/trigger-state';
 import type { ClaimResult, ExecutionQuery, ExecutionSearchResult, ExecutionStore, KillResult, RestartResult, StoredExecution } from '../../ports';
-import { batchWrite, whenConditionHolds } from './client';
-import { executionKey, flowRegistryItem, fromExecutionItem, isExecutionItem, toExecutionItem } from './execution-item';
+import { type ConditionalPutOutcome, batchWrite, conditionalPut } from './client';
+import { executionKey, flowRegistryItem, fromExecutionItem, indexedExecution, isExecutionItem, toExecutionItem } from './execution-item';
 import { flowKey } from './tables';
 import { ExecutionLeases } from './execution-leases';
 import { ExecutionQueries } from './execution-queries';
 import { ExecutionSearch } from './execution-search';
+import { SearchCheckpoints, type WriteOutcome } from './search-checkpoints';
+
+export interface ExecutionStoreOptions {
+  searchLimits?: SearchLimits;
+  /**
+   * This store makes every write to its table (the local default: its data folder lock keeps every
+   * other writer out), so its search may keep checkpoints (see SearchCheckpoints). Never on AWS,
+   * where other Lambdas write.
+   */
+  soleWriter?: boolean;
+  /** Matches between two search checkpoints (default 500): closer ones let a small test cross many. */
+  checkpointSpacing?: number;
+}
+
+/** What each outcome of a conditional put means for the search positions it may move. */
+const PUT_OUTCOMES: Record<ConditionalPutOutcome, WriteOutcome> = { written: 'added', refused: 'unchanged', 'refused-on-retry': 'maybe-added' };
+const CLAIMED_OUTCOMES: Record<'created' | 'existed' | 'taken', WriteOutcome> = { created: 'added', existed: 'unchanged', taken: 'maybe-added' };
 
 /**
  * Executions in one table: Kestra's document as JSON plus the attributes conditions and indexes
@@ -22,14 +39,18 @@ export class DynamoExecutionStore implements ExecutionStore {
   /** Flows this instance already put in the registry: the registry only grows, so once per process is enough. */
   private readonly registered = new Set<string>();
 
+  /** Told of every write that can move a search's positions, when this store makes every write to its table. */
+  private readonly checkpoints: SearchCheckpoints | undefined;
+
   constructor(
     private readonly client: DynamoDBClient,
     private readonly table: string,
-    options: { searchLimits?: SearchLimits } = {},
+    options: ExecutionStoreOptions = {},
   ) {
+    this.checkpoints = options.soleWriter ? new SearchCheckpoints({ spacing: options.checkpointSpacing }) : undefined;
     this.leases = new ExecutionLeases(client, table);
     this.queries = new ExecutionQueries(client, table);
-    this.searches = new ExecutionSearch(client, table, options.searchLimits);
+    this.searches = new ExecutionSearch(client, table, options.searchLimits, this.checkpoints);
   }
 
   async get(id: string): Promise<StoredExecution | undefined> {
@@ -39,18 +60,54 @@ export class DynamoExecutionStore implements ExecutionStore {
 
   async createMany(executions: StoredExecution[]): Promise<void> {
     await this.register(executions);
-    await batchWrite(
-      this.client,
-      this.table,
-      executions.map((stored) => ({ PutRequest: { Item: toExecutionItem(stored) } })),
+    // Unconditional puts: one may replace an execution (callers should not pass existing ids, but a
+    // retried dispatch step can), which moves search positions in ways not known here.
+    await this.reporting(executions, 'unknown', () =>
+      batchWrite(
+        this.client,
+        this.table,
+        executions.map((stored) => ({ PutRequest: { Item: toExecutionItem(stored) } })),
+      ),
     );
   }
 
   async createIfAbsent(stored: StoredExecution): Promise<boolean> {
     await this.register([stored]);
-    return whenConditionHolds(() =>
-      this.client.send(new PutItemCommand({ TableName: this.table, Item: toExecutionItem(stored), ConditionExpression: 'attribute_not_exists(id)' })),
+    const outcome = await this.reporting(
+      [stored],
+      (put) => PUT_OUTCOMES[put],
+      () =>
+        conditionalPut(() =>
+          this.client.send(new PutItemCommand({ TableName: this.table, Item: toExecutionItem(stored), ConditionExpression: 'attribute_not_exists(id)' })),
+        ),
     );
+    return outcome === 'written';
+  }
+
+  /**
+   * Runs a write of new executions, telling search checkpoints (if any) before it starts and once it
+   * settled how it ended; a write that throws may have landed.
+   */
+  private async reporting<T>(executions: StoredExecution[], outcomeOf: WriteOutcome | ((result: T) => WriteOutcome), write: () => Promise<T>): Promise<T> {
+    const settle = this.checkpoints?.adding(executions.map(({ execution }) => indexedExecution(execution)));
+    try {
+      const result = await write();
+      settle?.(typeof outcomeOf === 'string' ? outcomeOf : outcomeOf(result));
+      return result;
+    } finally {
+      // Thrown: it may have landed (a no-op once settled above).
+      settle?.(typeof outcomeOf === 'string' ? outcomeOf : 'maybe-added');
+    }
+  }
+
+  /** Runs a write that may change executions' states, telling search checkpoints (if any) around it. */
+  private async changingStates<T>(write: () => Promise<T>): Promise<T> {
+    const end = this.checkpoints?.changingStates();
+    try {
+      return await write();
+    } finally {
+      end?.();
+    }
   }
 
   /** Puts the registry item of each flow not registered yet, before its executions (see EXECUTION_FLOWS). */
@@ -71,29 +128,35 @@ export class DynamoExecutionStore implements ExecutionStore {
 
   async createClaimed(stored: StoredExecution, leaseToken: string, leaseUntilMs: number): Promise<boolean> {
     await this.register([stored]);
-    return this.leases.createClaimed(stored, leaseToken, leaseUntilMs);
+    const outcome = await this.reporting(
+      [stored],
+      (created) => CLAIMED_OUTCOMES[created],
+      () => this.leases.createClaimed(stored, leaseToken, leaseUntilMs),
+    );
+    return outcome === 'created';
   }
 
   async claim(id: string, leaseToken: string, leaseUntilMs: number, now: Date): Promise<ClaimResult> {
-    const [result] = await this.leases.claimMany([{ id, leaseToken }], leaseUntilMs, now);
+    const [result] = await this.claimMany([{ id, leaseToken }], leaseUntilMs, now);
     if (!result) throw new Error(`claimMany returned no result for execution ${id}`);
     return result;
   }
 
   async claimMany(claims: { id: string; leaseToken: string }[], leaseUntilMs: number, now: Date): Promise<ClaimResult[]> {
-    return this.leases.claimMany(claims, leaseUntilMs, now);
+    return this.changingStates(() => this.leases.claimMany(claims, leaseUntilMs, now));
   }
 
+  /** Only the document: the `state` searches filter on stays RUNNING until `finish`. */
   async save(stored: StoredExecution, leaseToken: string): Promise<boolean> {
     return this.leases.save(stored, leaseToken);
   }
 
   async finish(stored: StoredExecution, leaseToken: string): Promise<boolean> {
-    return this.leases.finish(stored, leaseToken);
+    return this.changingStates(() => this.leases.finish(stored, leaseToken));
   }
 
   async requestKill(id: string, request: KillRequest, now: Date): Promise<KillResult> {
-    return this.leases.requestKill(id, request, now);
+    return this.changingStates(() => this.leases.requestKill(id, request, now));
   }
 
   async killRequestOf(id: string): Promise<KillRequest | undefined> {
@@ -101,7 +164,7 @@ export class DynamoExecutionStore implements ExecutionStore {
   }
 
   async restart(id: string, now: Date): Promise<RestartResult> {
-    return this.leases.restart(id, now);
+    return this.changingStates(() => this.leases.restart(id, now));
   }
 
   async releaseLease(id: string, leaseToken: string): Promise<void> {

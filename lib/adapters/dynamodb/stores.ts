@@ -1,8 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { SearchLimits } from '../../domain/search-limits';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDispatchLedger } from './dispatch-ledger';
-import { DynamoExecutionStore } from './execution-store';
+import { DynamoExecutionStore, type ExecutionStoreOptions } from './execution-store';
 import { DynamoFlowStore } from './flow-store';
 import { DynamoLogStore } from './log-store';
 import { DynamoOperationStore } from './operation-store';
@@ -18,7 +17,7 @@ import { DynamoTriggerStore } from './trigger-store';
 export function storesFor(
   client: DynamoDBClient,
   tables: TableNames,
-  options: { searchLimits?: SearchLimits } = {},
+  options: ExecutionStoreOptions = {},
 ): {
   flows: DynamoFlowStore;
   triggers: DynamoTriggerStore;

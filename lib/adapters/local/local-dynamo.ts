@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { ConfigurationError } from '../../config';
+import { withoutDiscardedLogging } from '../dynamodb/client';
 import { writeItemsWithTheirIndexes } from './dynalite-atomic-writes';
 import { closeDynaliteIterators } from './dynalite-iterator-fix';
 
@@ -84,12 +85,14 @@ export function connectDynamo(endpoint: string): LocalDynamo {
 
 function withClient(portOrEndpoint: number | string, closeServer: () => Promise<void>): LocalDynamo {
   const endpoint = typeof portOrEndpoint === 'string' ? portOrEndpoint : `http://127.0.0.1:${portOrEndpoint}`;
-  const client = new DynamoDBClient({
-    endpoint,
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 3,
-  });
+  const client = withoutDiscardedLogging(
+    new DynamoDBClient({
+      endpoint,
+      region: 'local',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      maxAttempts: 3,
+    }),
+  );
   return {
     client,
     endpoint,

@@ -1,4 +1,4 @@
-import type { StateType } from '../../domain/execution';
+import { KESTRA_STATE_TYPES, type StateType } from '../../domain/execution';
 import { ValidationError } from '../../domain/flow/errors';
 import type { Label } from '../../domain/flow/model';
 import { parseDuration } from '../../domain/flow/values';
@@ -35,26 +35,6 @@ export const EXECUTION_FILTERS: FilterRules<ExecutionField> = {
   },
 };
 
-/** Every state Kestra knows: a filter may name any (those this product never produces match nothing). */
-const KESTRA_STATES = [
-  'CREATED',
-  'SUBMITTED',
-  'RUNNING',
-  'PAUSED',
-  'RESTARTED',
-  'KILLING',
-  'SUCCESS',
-  'WARNING',
-  'FAILED',
-  'KILLED',
-  'CANCELLED',
-  'QUEUED',
-  'RETRYING',
-  'RETRIED',
-  'SKIPPED',
-  'BREAKPOINT',
-  'RESUBMITTED',
-];
 // The states stored (KILLING never is: a running execution asked to stop stays RUNNING until it ends KILLED).
 const OUR_STATES: readonly StateType[] = ['CREATED', 'RUNNING', 'RESTARTED', 'SUCCESS', 'FAILED', 'KILLED'];
 
@@ -144,8 +124,8 @@ function labelOf(filter: QueryFilter): Label {
 function statesOf(filters: QueryFilter[], base: StateType[] | undefined): StateType[] {
   let allowed = new Set<StateType>(base?.length ? base : OUR_STATES);
   for (const filter of filters) {
-    const unknown = filter.values.find((state) => !KESTRA_STATES.includes(state));
-    if (unknown !== undefined) throw new ValidationError(filter.param, `unknown state "${unknown}"; expected one of ${KESTRA_STATES.join(', ')}`);
+    const unknown = filter.values.find((state) => !KESTRA_STATE_TYPES.includes(state));
+    if (unknown !== undefined) throw new ValidationError(filter.param, `unknown state "${unknown}"; expected one of ${KESTRA_STATE_TYPES.join(', ')}`);
     const named = new Set(filter.values);
     const keep = filter.operation === 'EQUALS' || filter.operation === 'IN';
     allowed = new Set([...allowed].filter((state) => named.has(state) === keep));

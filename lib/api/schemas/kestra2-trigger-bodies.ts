@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { MissedScheduleRecovery } from '../../domain/operation';
 import { setDisabledByTriggersBody } from './by-triggers-bodies';
-import { triggerSelectionFields } from './trigger-queries';
+import { disabledParameter, triggerSelectionFields } from './trigger-queries';
 import { jsonObjectError, triggerRefFields } from './trigger-ref-body';
 import { booleanError } from './update-trigger-body';
 
@@ -39,16 +39,7 @@ export const kestra2TriggerActionQuery = z.object(triggerSelectionFields);
  */
 export const kestra2SetDisabledQuery = z.object({
   ...triggerSelectionFields,
-  disabled: z
-    .string()
-    .optional()
-    .transform((raw, ctx): boolean => {
-      if (raw === undefined || raw === 'true') return true;
-      if (raw === 'false') return false;
-      ctx.issues.push({ code: 'custom', input: raw, message: `expected true or false, got "${raw}"` });
-      return z.NEVER;
-    })
-    .meta({ type: 'boolean', description: 'Default true.' }),
+  disabled: disabledParameter,
   recoverMissedSchedules: z
     .string()
     .optional()

@@ -12,20 +12,20 @@ export const triggerSelectionFields = {
 /** `POST /triggers/backfill/{pause,unpause,delete}/by-query`. */
 export const triggerSelectionQuery = z.object(triggerSelectionFields);
 
-/** `POST /triggers/set-disabled/by-query`: the selection, and `disabled` (true when absent, as in Kestra). */
-export const setDisabledQuery = z.object({
-  ...triggerSelectionFields,
-  disabled: z
-    .string()
-    .optional()
-    .transform((raw, ctx): boolean => {
-      if (raw === undefined || raw === 'true') return true;
-      if (raw === 'false') return false;
-      ctx.issues.push({ code: 'custom', input: raw, message: `expected true or false, got "${raw}"` });
-      return z.NEVER;
-    })
-    .meta({ type: 'boolean', description: 'Default true.' }),
-});
+/** A set-disabled by-query's `disabled` parameter: true when absent, as in Kestra. */
+export const disabledParameter = z
+  .string()
+  .optional()
+  .transform((raw, ctx): boolean => {
+    if (raw === undefined || raw === 'true') return true;
+    if (raw === 'false') return false;
+    ctx.issues.push({ code: 'custom', input: raw, message: `expected true or false, got "${raw}"` });
+    return z.NEVER;
+  })
+  .meta({ type: 'boolean', description: 'Default true.' });
+
+/** `POST /triggers/set-disabled/by-query`: the selection, and `disabled`. */
+export const setDisabledQuery = z.object({ ...triggerSelectionFields, disabled: disabledParameter });
 
 /** `GET /triggers/search`. */
 export const triggerSearchQuery = z.object({ ...triggerSelectionFields, ...pagingFields(10) });

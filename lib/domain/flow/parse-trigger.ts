@@ -2,6 +2,7 @@
  * A flow's triggers: Kestra's `Schedule` (and its legacy alias), the one trigger type a
  * backfill replays, with every property that would make it fire differently rejected.
  */
+import { KESTRA_STATE_TYPES } from '../execution';
 import { compileSchedule, InvalidScheduleError } from '../schedule';
 import { type ClaimId, checkElementId } from './element-ids';
 import { ValidationError } from './errors';
@@ -16,26 +17,6 @@ import { hasOwn, parseDuration } from './values';
 const SUPPORTED_TRIGGER_TYPES: readonly string[] = [SCHEDULE_TYPE, SCHEDULE_TYPE_ALIAS];
 
 const RECOVER_MISSED: readonly RecoverMissedSchedules[] = ['ALL', 'LAST', 'NONE'];
-/** Kestra's `State.Type` values, accepted in `stopAfter`. */
-const STATE_TYPES: readonly string[] = [
-  'CREATED',
-  'SUBMITTED',
-  'RUNNING',
-  'PAUSED',
-  'RESTARTED',
-  'KILLING',
-  'SUCCESS',
-  'WARNING',
-  'FAILED',
-  'KILLED',
-  'CANCELLED',
-  'QUEUED',
-  'RETRYING',
-  'RETRIED',
-  'SKIPPED',
-  'BREAKPOINT',
-  'RESUBMITTED',
-];
 
 const TRIGGER_KEYS = [
   'id',
@@ -132,8 +113,11 @@ export function parseTrigger(value: unknown, path: string, inputs: FlowInput[], 
   if (map.stopAfter !== undefined && map.stopAfter !== null) {
     const stopAfter = stringList(map.stopAfter, `${path}.stopAfter`, false);
     stopAfter.forEach((state, i) => {
-      if (!STATE_TYPES.includes(state)) {
-        throw new ValidationError(`${path}.stopAfter[${i}]`, `unknown execution state ${JSON.stringify(state)}; expected one of ${STATE_TYPES.join(', ')}`);
+      if (!KESTRA_STATE_TYPES.includes(state)) {
+        throw new ValidationError(
+          `${path}.stopAfter[${i}]`,
+          `unknown execution state ${JSON.stringify(state)}; expected one of ${KESTRA_STATE_TYPES.join(', ')}`,
+        );
       }
     });
     trigger.stopAfter = stopAfter;

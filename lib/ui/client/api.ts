@@ -2,36 +2,38 @@
 /** A thin client of the product's Kestra-compatible API (same origin). */
 
 import type {
+  ApiExecution,
+  ApiTriggerAndState,
+  ApiTriggerState,
+  AsyncOperationResponse,
   BackfillPreview,
-  BulkResponse,
-  ExecutionJson,
   ExecutionSearchPage,
   FlowJson,
-  LogSearchPage,
+  Kestra2LogSearchPage,
+  OperationView,
   PagedResults,
-  TriggerJson,
   TriggerRef,
-  TriggerSearchResult,
 } from '../../api/responses';
 import type { BackfillFieldsJson } from '../../api/schemas';
+import { type ExecutionSearch, executionSearchQuery, flowTriggersQuery, logSearchQuery, triggerSearchQuery } from './queries';
 
 // The server's own types (`import type`, so nothing of the server reaches the bundle), under the
 // names the UI uses.
 export type {
+  ApiExecution as Execution,
+  ApiTriggerState as Trigger,
   BackfillJson as Backfill,
   BackfillPreview,
-  ExecutionJson as Execution,
   FlowInput,
   FlowJson as Flow,
   FlowTriggerJson as FlowTrigger,
   Label,
   LogLineJson as LogLine,
   Reprocess,
-  TriggerJson as Trigger,
   TriggerRef,
 } from '../../api/responses';
 
-/** The `backfill` of `PUT /triggers` and of its preview, as the UI sends it. */
+/** The `backfill` of a backfill's creation and of its preview, as the UI sends it. */
 export type BackfillRequest = BackfillFieldsJson;
 
 /** A 4xx/5xx answer: Kestra's `{message, path}`. */
@@ -94,31 +96,48 @@ function renewSession(): Promise<boolean> {
 }
 
 const enc = encodeURIComponent;
+/** Kestra 2.x's routes, under the tenant (`main`, the only one). */
+const V2 = '/main';
 
+const refOf = ({ namespace, flowId, triggerId }: TriggerRef): TriggerRef => ({ namespace, flowId, triggerId });
+
+/**
+ * The UI's calls: Kestra 2.x's routes wherever one serves the need; the 1.x paths only for what 2.x
+ * has no route for (flows, and our backfill dry run).
+ */
 export const api = {
-  searchTriggers: (namespace: string) =>
-    call<PagedResults<TriggerSearchResult>>('GET', `/triggers/search?size=1000${namespace ? `&namespace=${enc(namespace)}` : ''}`),
-  backfillActionMany: (refs: TriggerRef[], action: 'pause' | 'unpause' | 'delete') =>
-    call<BulkResponse>('POST', `/triggers/backfill/${action}/by-triggers`, refs),
-  setDisabledMany: (refs: TriggerRef[], disabled: boolean) => call<BulkResponse>('POST', '/triggers/set-disabled/by-triggers', { triggers: refs, disabled }),
+  // 1.x: the flows (we serve no 2.x flow routes) and the dry run (ours; Kestra has none).
   flows: () => call<PagedResults<FlowJson>>('GET', '/flows/search?size=1000'),
   flow: (ns: string, id: string) => call<FlowJson>('GET', `/flows/${enc(ns)}/${enc(id)}`),
-  triggers: (ns: string, id: string) => call<PagedResults<TriggerJson>>('GET', `/triggers/${enc(ns)}/${enc(id)}`),
-  setDisabled: (t: TriggerJson, disabled: boolean) =>
-    call<TriggerJson>('PUT', '/triggers', { namespace: t.namespace, flowId: t.flowId, triggerId: t.triggerId, disabled }),
-  createBackfill: (t: TriggerJson, backfill: BackfillFieldsJson) =>
-    call<TriggerJson>('PUT', '/triggers', { namespace: t.namespace, flowId: t.flowId, triggerId: t.triggerId, backfill }),
-  previewBackfill: (t: TriggerJson, backfill: BackfillFieldsJson) =>
-    call<BackfillPreview>('POST', '/triggers/backfill/preview', { namespace: t.namespace, flowId: t.flowId, triggerId: t.triggerId, backfill }),
-  backfillAction: (t: TriggerJson, action: 'pause' | 'unpause' | 'delete') =>
-    call<unknown>(action === 'delete' ? 'POST' : 'PUT', `/triggers/backfill/${action}`, { namespace: t.namespace, flowId: t.flowId, triggerId: t.triggerId }),
-  executions: (q: { namespace: string; flowId: string; labels: string[]; state: string; page: number; size: number }) => {
-    const params = new URLSearchParams({ namespace: q.namespace, flowId: q.flowId, page: String(q.page), size: String(q.size) });
-    for (const label of q.labels) params.append('labels', label);
-    if (q.state) params.append('state', q.state);
-    return call<ExecutionSearchPage<ExecutionJson>>('GET', `/executions/search?${params}`);
-  },
-  execution: (id: string) => call<ExecutionJson>('GET', `/executions/${enc(id)}`),
+  previewBackfill: (t: TriggerRef, backfill: BackfillFieldsJson) => call<BackfillPreview>('POST', '/triggers/backfill/preview', { ...refOf(t), backfill }),
+
+  // Kestra 2.x.
+  searchTriggers: (namespace: string) => call<PagedResults<ApiTriggerAndState>>('GET', `${V2}/triggers/search?${triggerSearchQuery(namespace)}`),
+  triggers: (ns: string, id: string) => call<PagedResults<ApiTriggerState>>('GET', `${V2}/triggers/${enc(ns)}/${enc(id)}?${flowTriggersQuery()}`),
+  /**
+   * Enabling runs the ticks missed while disabled as the trigger's own `recoverMissedSchedules`
+   * says (`true`): what the UI's switch always did, and what the flow's author asked for.
+   */
+  setDisabled: (t: TriggerRef, disabled: boolean) =>
+    call<ApiTriggerState>('PUT', `${V2}/triggers/set-disabled`, { ...refOf(t), disabled, ...(disabled ? {} : { recoverMissedSchedules: true }) }),
+  createBackfill: (t: TriggerRef, backfill: BackfillFieldsJson) => call<ApiTriggerState>('PUT', `${V2}/triggers/backfill/create`, { ...refOf(t), backfill }),
+  // Kestra uses PUT for pause and unpause, POST for delete.
+  backfillAction: (t: TriggerRef, action: 'pause' | 'unpause' | 'delete') =>
+    call<ApiTriggerState>(action === 'delete' ? 'POST' : 'PUT', `${V2}/triggers/backfill/${action}`, refOf(t)),
+  /** 202: carried out in the background; follow it with `operation`. */
+  backfillActionMany: (refs: TriggerRef[], action: 'pause' | 'unpause' | 'delete') =>
+    call<AsyncOperationResponse>('POST', `${V2}/triggers/backfill/${action}/by-triggers`, refs.map(refOf)),
+  /** 202, as `backfillActionMany`; enabling recovers missed ticks as `setDisabled` does. */
+  setDisabledMany: (refs: TriggerRef[], disabled: boolean) =>
+    call<AsyncOperationResponse>('POST', `${V2}/triggers/set-disabled/by-triggers`, {
+      triggers: refs.map(refOf),
+      disabled,
+      ...(disabled ? {} : { recoverMissedSchedules: true }),
+    }),
+  /** How a bulk action is going (ours: Kestra answers an operation id but has no route to follow it). */
+  operation: (operationId: string) => call<OperationView>('GET', `${V2}/operations/${enc(operationId)}`),
+  executions: (q: ExecutionSearch) => call<ExecutionSearchPage<ApiExecution>>('GET', `${V2}/executions/search?${executionSearchQuery(q)}`),
+  execution: (id: string) => call<ApiExecution>('GET', `${V2}/executions/${enc(id)}`),
   /** The lines of an execution's log after `cursor` (from the start without one). */
-  logPage: (id: string, cursor?: string) => call<LogSearchPage>('GET', `/logs/search?executionId=${enc(id)}${cursor ? `&cursor=${enc(cursor)}` : ''}`),
+  logPage: (id: string, cursor?: string) => call<Kestra2LogSearchPage>('GET', `${V2}/logs/search?${logSearchQuery(id, cursor)}`),
 };

@@ -4,9 +4,14 @@ import { type LogLine, api } from './api';
 
 /**
  * An execution's log, followed: each poll asks only for the lines after the last one shown
- * (`GET /logs/search` by cursor) instead of the whole log again, reads on at once while more
+ * (`GET main/logs/search` by cursor) instead of the whole log again, reads on at once while more
  * lines are waiting, and stops polling once the execution is `done`, after one last read for the
  * lines written as it ended.
+ *
+ * Polling, not Kestra 2.x's `logs/{id}/follow` event stream, and the same locally and on AWS: there
+ * API Gateway buffers a follow into windows of up to 25 s (lines arrive that late, each viewer keeps
+ * an API Lambda busy meanwhile), and an EventSource cannot renew an ended session as `call` does
+ * (it sees no status). One path, the one the e2e test drives, is what every deployment gets.
  */
 export function useLogFollow(id: string, done: boolean, everyMs = 1500): { lines?: LogLine[]; error?: string } {
   const [lines, setLines] = useState<LogLine[] | undefined>(undefined);

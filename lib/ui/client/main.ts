@@ -139,7 +139,7 @@ function TriggersTab({ flow }: { flow: Flow }) {
             <td data-label="Type" title=${def.type}>${def.type.split('.').pop()}</td>
             <td data-label="Cron"><code>${def.cron}</code></td>
             <td data-label="Time zone">${def.timezone}</td>
-            <td data-label="Next execution"><${Time} iso=${state?.nextExecutionDate} /></td>
+            <td data-label="Next execution"><${Time} iso=${state?.nextEvaluationDate} /></td>
             <td data-label="Enabled">${
               state
                 ? html`<label class="switch"><input type="checkbox" role="switch" aria-label=${`Trigger ${def.id} enabled`} checked=${!state.disabled}

@@ -1,15 +1,18 @@
 /// <reference lib="dom" />
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { type Trigger, type TriggerRef, api } from './api';
 import { progressOf } from './backfill-cell';
+import { acceptedProgress, followOperation } from './operation-progress';
+import { type BulkOutcome, OperationStatus } from './operation-status';
 import { ErrorNote, Time, html, usePoll } from './ui';
 
 const enc = encodeURIComponent;
 const keyOf = (t: TriggerRef) => `${t.namespace}/${t.flowId}/${t.triggerId}`;
 const refOf = ({ namespace, flowId, triggerId }: Trigger): TriggerRef => ({ namespace, flowId, triggerId });
 
-type BulkAction = { label: string; run: (refs: TriggerRef[]) => Promise<{ count: number }>; danger?: boolean };
+type BulkAction = { label: string; run: (refs: TriggerRef[]) => Promise<{ operationId: string; totalItems: number }>; danger?: boolean };
 
+// Kestra 2.x's by-triggers routes: each answers 202 at once and changes the triggers in the background.
 const BULK_ACTIONS: BulkAction[] = [
   { label: 'Pause backfills', run: (refs) => api.backfillActionMany(refs, 'pause') },
   { label: 'Resume backfills', run: (refs) => api.backfillActionMany(refs, 'unpause') },
@@ -17,6 +20,8 @@ const BULK_ACTIONS: BulkAction[] = [
   { label: 'Disable', run: (refs) => api.setDisabledMany(refs, true) },
   { label: 'Enable', run: (refs) => api.setDisabledMany(refs, false) },
 ];
+
+const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function BackfillSummary({ trigger }: { trigger: Trigger }) {
   const b = trigger.backfill;
@@ -28,7 +33,8 @@ function BackfillSummary({ trigger }: { trigger: Trigger }) {
 /**
  * Every trigger of every flow (or of a namespace and its children), with their backfills: after an
  * outage that hit many flows, one place to follow, pause, resume or delete their backfills, and to
- * switch triggers off and on, several at a time (Kestra's bulk `by-triggers` routes).
+ * switch triggers off and on, several at a time (Kestra 2.x's bulk `by-triggers` routes), following
+ * each bulk action's progress until it ends, then showing the rows as it left them.
  */
 export function TriggersPage({ query }: { query: string }) {
   const namespace = new URLSearchParams(query).get('namespace') ?? '';
@@ -41,13 +47,19 @@ export function TriggersPage({ query }: { query: string }) {
   const { data, error, reload } = usePoll(() => api.searchTriggers(namespace), 2000, [namespace]);
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [busy, setBusy] = useState(false);
-  const [outcome, setOutcome] = useState<{ text: string; failed?: boolean }>();
+  const [outcome, setOutcome] = useState<BulkOutcome>();
   const [confirming, setConfirming] = useState(false);
+  // A bulk action's reads stop when the page is left (the action itself goes on on the server).
+  const mounted = useRef(true);
   useEffect(() => {
     document.title = 'Triggers · Backfills';
+    mounted.current = true;
+    return () => {
+      mounted.current = false;
+    };
   }, []);
 
-  const triggers = (data?.results ?? []).map((r) => r.triggerContext);
+  const triggers = (data?.results ?? []).map((r) => r.state);
   const chosen = triggers.filter((t) => selected.has(keyOf(t)));
   const allChosen = triggers.length > 0 && chosen.length === triggers.length;
   const toggle = (t: Trigger, on: boolean) => {
@@ -63,14 +75,29 @@ export function TriggersPage({ query }: { query: string }) {
     }
     setConfirming(false);
     setBusy(true);
+    const { label } = action;
+    let progress: BulkOutcome['progress'];
     try {
-      const { count } = await action.run(chosen.map(refOf));
-      setOutcome({ text: `${action.label}: ${count} of ${chosen.length} trigger${chosen.length === 1 ? '' : 's'} changed.` });
+      const accepted = await action.run(chosen.map(refOf));
+      progress = acceptedProgress(accepted);
+      setOutcome({ label, progress });
+      const last = await followOperation(accepted.operationId, {
+        read: api.operation,
+        onUpdate: (view) => {
+          progress = view;
+          setOutcome({ label, progress });
+        },
+        wait,
+        stopped: () => !mounted.current,
+      });
+      if (last?.state === 'RUNNING' && mounted.current) setOutcome({ label, progress, error: 'it has not ended after many reads' });
     } catch (e) {
-      setOutcome({ text: e instanceof Error ? e.message : String(e), failed: true });
+      if (mounted.current) setOutcome({ label, progress, error: e instanceof Error ? e.message : String(e) });
     } finally {
-      setBusy(false);
-      reload();
+      if (mounted.current) {
+        setBusy(false);
+        reload(); // the rows as the action left them, without waiting for the next poll
+      }
     }
   };
 
@@ -98,7 +125,7 @@ export function TriggersPage({ query }: { query: string }) {
         </button>`,
       )}
     </div>
-    ${outcome ? html`<p class=${outcome.failed ? 'error-box' : 'muted'} role="status">${outcome.text}</p>` : null}
+    ${outcome ? html`<${OperationStatus} outcome=${outcome} />` : null}
     ${
       !data
         ? error
@@ -118,7 +145,7 @@ export function TriggersPage({ query }: { query: string }) {
                 onChange=${(e: Event) => toggle(t, (e.target as HTMLInputElement).checked)} /></td>
               <td data-label="Flow"><a href=${`#/flows/${enc(t.namespace)}/${enc(t.flowId)}/triggers`}>${t.namespace}.${t.flowId}</a></td>
               <td data-label="Trigger"><code>${t.triggerId}</code></td>
-              <td data-label="Next execution"><${Time} iso=${t.nextExecutionDate} /></td>
+              <td data-label="Next execution"><${Time} iso=${t.nextEvaluationDate} /></td>
               <td data-label="Enabled">${t.disabled ? html`<span class="badge state-killed">Disabled</span>` : html`<span class="badge state-success">Enabled</span>`}</td>
               <td data-label="Backfill"><${BackfillSummary} trigger=${t} /></td>
             </tr>`,

@@ -1,9 +1,9 @@
 import { ensureTables } from '../../../lib/adapters/dynamodb/create-tables';
+import type { ExecutionStoreOptions } from '../../../lib/adapters/dynamodb/execution-store';
 import { storesFor } from '../../../lib/adapters/dynamodb/stores';
 import type { TableNames } from '../../../lib/adapters/dynamodb/tables';
 import { type LocalDynamo, startLocalDynamo } from '../../../lib/adapters/local/local-dynamo';
 import { readSettings } from '../../../lib/config';
-import type { SearchLimits } from '../../../lib/domain/search-limits';
 
 type Stores = ReturnType<typeof storesFor>;
 
@@ -24,7 +24,7 @@ export class DynaliteStores {
   }
 
   /** The DynamoDB adapters over new, empty tables. */
-  async stores(options: { searchLimits?: SearchLimits } = {}): Promise<Stores> {
+  async stores(options: ExecutionStoreOptions = {}): Promise<Stores> {
     if (!this.dynamo) throw new Error('DynaliteStores.start() was not awaited');
     const suffix = `-${++this.count}`;
     const base = readSettings({}).tables;
