@@ -42,6 +42,13 @@ export interface PageFold {
   failed: number;
 }
 
+/** A backfill's open ledger pages as its ending found them: which, and their failed and unended executions. */
+export interface OpenPagesAtEnd {
+  pages: string[];
+  failed: number;
+  unfinished: number;
+}
+
 export interface TriggerStore {
   get(ref: TriggerRef): Promise<TriggerState | undefined>;
   listByFlow(namespace: string, flowId: string): Promise<TriggerState[]>;
@@ -67,8 +74,13 @@ export interface TriggerStore {
    * Removes the backfill if it is still `backfillId`, recording its outcome (and the reason of a
    * FAILED one) as `lastBackfill`; returns whether it did. The live schedule's `nextExecutionDate`
    * was never overwritten, so removing the backfill restores it.
+   *
+   * The same write leaves the backfill's summary (window, start, labels, reprocess, counts) in
+   * `lastBackfill`, its counters taken from the row as the write finds them. With `open` (what its
+   * open ledger pages held, read just before), it holds only while the open pages are exactly
+   * `open.pages`, so a page folded meanwhile is not counted twice (see `endBackfill`).
    */
-  finishBackfill(ref: TriggerRef, backfillId: string, outcome: BackfillOutcome, updatedDate: string, reason?: string): Promise<boolean>;
+  finishBackfill(ref: TriggerRef, backfillId: string, outcome: BackfillOutcome, updatedDate: string, reason?: string, open?: OpenPagesAtEnd): Promise<boolean>;
   /**
    * Adds ended pages' counts to the backfill and takes them off its open pages, in one write that
    * holds only while every one of them is still open (so a repeated fold counts nothing twice);

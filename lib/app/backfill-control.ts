@@ -2,6 +2,7 @@ import { NoBackfillError, NotFoundError } from '../domain/errors';
 import { inNamespace } from '../domain/namespaces';
 import type { TriggerRef, TriggerState } from '../domain/trigger-state';
 import type { BackfillWorkflows, Clock, DispatchLedger, TriggerStore } from '../ports';
+import { endBackfill } from './backfill-ending';
 import { type TriggerLookupDeps, resolveTrigger } from './backfills';
 
 export interface PauseBackfillDeps extends TriggerLookupDeps {
@@ -17,7 +18,7 @@ export interface DeleteBackfillDeps extends TriggerLookupDeps {
   clock: Clock;
   triggers: Pick<TriggerStore, 'get' | 'finishBackfill'>;
   workflows: Pick<BackfillWorkflows, 'stop'>;
-  ledger: Pick<DispatchLedger, 'remove'>;
+  ledger: Pick<DispatchLedger, 'read' | 'remove'>;
 }
 
 /**
@@ -53,10 +54,12 @@ export async function deleteBackfill(deps: DeleteBackfillDeps, ref: TriggerRef):
   const backfill = state.backfill;
   if (!backfill) throw new NoBackfillError();
   const updatedDate = deps.clock.now().toISOString();
-  if (!(await deps.triggers.finishBackfill(ref, backfill.id, 'DELETED', updatedDate))) throw new NoBackfillError();
+  // Its executions still queued or running are counted `unfinished` in the summary it leaves.
+  const ended = await endBackfill(deps, ref, backfill, 'DELETED', updatedDate);
+  if (!ended) throw new NoBackfillError();
   // A hand-over may have started the next generation meanwhile; it finds the backfill gone and ends by itself.
-  await deps.workflows.stop(backfill.executionName);
-  await deps.ledger.remove(backfill.openPages);
+  await deps.workflows.stop(ended.executionName);
+  await deps.ledger.remove(ended.openPages);
   const { backfill: _removed, ...rest } = state;
   return { ...rest, updatedDate };
 }

@@ -1,5 +1,6 @@
 import { backfillExecutionName } from '../domain/backfill';
 import { hasEnded } from '../domain/ledger';
+import { endBackfill } from './backfill-ending';
 import type { TriggerRef } from '../domain/trigger-state';
 import type { BackfillRunInput, BackfillWorkflows, Clock, DispatchLedger, TriggerStore } from '../ports';
 
@@ -16,7 +17,7 @@ export interface ParkDeps {
 export interface FailBackfillDeps {
   clock: Clock;
   triggers: Pick<TriggerStore, 'get' | 'finishBackfill'>;
-  ledger: Pick<DispatchLedger, 'remove'>;
+  ledger: Pick<DispatchLedger, 'read' | 'remove'>;
 }
 
 /** What the state machine's "End the backfill FAILED" state hands its task. */
@@ -89,8 +90,9 @@ export async function failBackfill(deps: FailBackfillDeps, input: FailBackfillIn
   const backfill = (await deps.triggers.get(ref))?.backfill;
   // Deleted or replaced meanwhile: nothing left to end.
   if (backfill?.id !== ref.id) return { failed: false, reason };
-  if (!(await deps.triggers.finishBackfill(ref, ref.id, 'FAILED', deps.clock.now().toISOString(), reason))) return { failed: false, reason };
-  await deps.ledger.remove(backfill.openPages);
+  const ended = await endBackfill(deps, ref, backfill, 'FAILED', deps.clock.now().toISOString(), reason);
+  if (!ended) return { failed: false, reason };
+  await deps.ledger.remove(ended.openPages);
   console.error(`Backfill ${ref.id} of ${ref.namespace}.${ref.flowId}.${ref.triggerId} ended FAILED: ${reason}`);
   return { failed: true, reason };
 }
@@ -132,8 +134,9 @@ export async function completeIfDrained(deps: CompleteIfDrainedDeps, ref: Trigge
   if (!backfill || backfill.id !== backfillId || backfill.paused || backfill.cursorMs <= Date.parse(backfill.end)) return false;
   const pages = await deps.ledger.read(backfill.openPages);
   if (!pages.every(hasEnded)) return false;
-  // No fold first: finishing takes the counters off the row with the backfill.
-  if (!(await deps.triggers.finishBackfill(ref, backfillId, 'COMPLETED', deps.clock.now().toISOString()))) return false;
-  await deps.ledger.remove(backfill.openPages);
+  // No fold first: finishing takes the counters off the row with the backfill (and counts these pages in its summary).
+  const ended = await endBackfill(deps, ref, backfill, 'COMPLETED', deps.clock.now().toISOString());
+  if (!ended) return false;
+  await deps.ledger.remove(ended.openPages);
   return true;
 }

@@ -10,6 +10,7 @@ import { mapLimit } from '../util/map-limit';
 import { mapYielding } from '../util/yielding';
 import type { BackfillRunInput, Clock, DispatchLedger, ExecutionQueue, ExecutionStore, FlowStore, LogStore, TriggerStore } from '../ports';
 import { creationFailureLog } from './creation-log';
+import { endBackfill } from './backfill-ending';
 import { scheduleOf } from './schedules';
 
 /**
@@ -77,20 +78,22 @@ export async function dispatchBatch(deps: DispatchDeps, input: BackfillRunInput)
   const flow = await deps.flows.get(ref.namespace, ref.flowId);
   const trigger = flow?.triggers.find((t) => t.id === ref.triggerId);
   if (!flow || !trigger || !isSchedule(trigger)) {
-    if (await deps.triggers.finishBackfill(ref, backfill.id, 'ABANDONED', now.toISOString())) await deps.ledger.remove(backfill.openPages);
+    const ended = await endBackfill(deps, ref, backfill, 'ABANDONED', now.toISOString());
+    if (ended) await deps.ledger.remove(ended.openPages);
     return out('GONE');
   }
 
   const endMs = Date.parse(backfill.end);
   const schedule = scheduleOf(trigger);
-  const { inFlight, open } = await settleOpenPages(deps, ref, backfill);
+  const { inFlight, open, settled } = await settleOpenPages(deps, ref, backfill);
   await sendHeld(deps, { flow, trigger, schedule, backfill, ref }, open);
   const progress = { currentDate: backfill.currentDate, dispatched: backfill.dispatched };
   if (backfill.cursorMs > endMs) {
     // Every tick is dispatched; the backfill ends when its last execution does.
     if (inFlight > 0) return out('THROTTLED', progress);
     // Pages past the fold's limit may still be open (all ended): they go with the backfill.
-    if (await deps.triggers.finishBackfill(ref, backfill.id, 'COMPLETED', now.toISOString())) await deps.ledger.remove(backfill.openPages);
+    const ended = await endBackfill(deps, ref, settled, 'COMPLETED', now.toISOString());
+    if (ended) await deps.ledger.remove(ended.openPages);
     return out('DONE', progress);
   }
   const room = maxInFlight - inFlight;
@@ -133,8 +136,12 @@ const FOLDS_PER_WRITE = 25;
  * Reads the backfill's open pages, folds those whose executions all ended into the row's counters
  * (then deletes them), and returns how many of its executions are still queued or running.
  */
-async function settleOpenPages(deps: DispatchDeps, ref: TriggerRef, backfill: BackfillState): Promise<{ inFlight: number; open: LedgerPage[] }> {
-  if (!backfill.openPages.length) return { inFlight: 0, open: [] };
+async function settleOpenPages(
+  deps: DispatchDeps,
+  ref: TriggerRef,
+  backfill: BackfillState,
+): Promise<{ inFlight: number; open: LedgerPage[]; settled: BackfillState }> {
+  if (!backfill.openPages.length) return { inFlight: 0, open: [], settled: backfill };
   const pages = await deps.ledger.read(backfill.openPages);
   const ended = pages.filter(hasEnded).slice(0, FOLDS_PER_WRITE);
   // Lost on a crash between the fold and the delete: a folded page left behind is never read again.
@@ -142,7 +149,15 @@ async function settleOpenPages(deps: DispatchDeps, ref: TriggerRef, backfill: Ba
   const folded = new Set(ended.map((p) => p.id));
   // A page on the row but not in the table is one an earlier fold took in and deleted, the row's update not seen yet.
   const open = pages.filter((p) => !folded.has(p.id));
-  return { inFlight: open.reduce((sum, p) => sum + inFlightOf(p), 0), open };
+  // The row as the fold left it, so that ending the backfill next finds its open pages as they are
+  // (if the fold did not land, ending sees the difference and reads the row again).
+  const settled: BackfillState = {
+    ...backfill,
+    openPages: backfill.openPages.filter((id) => !folded.has(id)),
+    ended: backfill.ended + ended.reduce((sum, p) => sum + foldOf(p).ended, 0),
+    failed: backfill.failed + ended.reduce((sum, p) => sum + foldOf(p).failed, 0),
+  };
+  return { inFlight: open.reduce((sum, p) => sum + inFlightOf(p), 0), open, settled };
 }
 
 /**

@@ -45,13 +45,55 @@ export interface BackfillState {
  */
 export type BackfillOutcome = 'COMPLETED' | 'DELETED' | 'ABANDONED' | 'FAILED';
 
-/** The trigger's most recent backfill, once removed. */
+/**
+ * A backfill's ticks at the moment it ended: its row's folded counters plus its pages still open
+ * then. `dispatched = succeeded + failed + skipped + unfinished`; `unfinished` executions (queued or
+ * running when it was deleted, abandoned or failed) run on, and are counted nowhere else.
+ */
+export interface LastBackfillCounts {
+  total: number;
+  dispatched: number;
+  succeeded: number;
+  failed: number;
+  skipped: number;
+  unfinished: number;
+}
+
+/**
+ * The trigger's most recent backfill, once removed: how and when it ended, and a bounded summary of
+ * it (window, start, labels, reprocess mode, counts; not its inputs). Rows written before the summary
+ * existed have only the first four fields.
+ */
 export interface LastBackfill {
   id: string;
   outcome: BackfillOutcome;
   endedDate: string;
   /** Why it ended, for a FAILED one: the last error of the task that kept failing. */
   reason?: string;
+  /** Its window, as the backfill stored it (both inclusive). */
+  start?: string;
+  end?: string;
+  /** When it started. */
+  createdDate?: string;
+  labels?: Label[];
+  reprocess?: Reprocess;
+  counts?: LastBackfillCounts;
+}
+
+/** The counts a backfill's ending leaves, from its row's counters and what its open pages held then. */
+export function lastBackfillCounts(
+  row: { totalTicks: number; dispatched: number; skipped: number; failed: number },
+  open: { failed: number; unfinished: number } = { failed: 0, unfinished: 0 },
+): LastBackfillCounts {
+  const failed = row.failed + open.failed;
+  return {
+    total: row.totalTicks,
+    dispatched: row.dispatched,
+    succeeded: Math.max(0, row.dispatched - row.skipped - open.unfinished - failed),
+    failed,
+    skipped: row.skipped,
+    unfinished: open.unfinished,
+  };
 }
 
 /** One row per (namespace, flowId, triggerId): the trigger's runtime state, as Kestra's `Trigger`. */

@@ -277,8 +277,50 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
         expect(await store.get(REF)).toEqual({
           ...aTriggerState(),
           updatedDate: '2026-03-01T12:30:00.000Z',
-          lastBackfill: { id: 'bf1', outcome: 'DELETED', endedDate: '2026-03-01T12:30:00.000Z' },
+          lastBackfill: {
+            id: 'bf1',
+            outcome: 'DELETED',
+            endedDate: '2026-03-01T12:30:00.000Z',
+            start: '2026-02-01T00:00:00Z',
+            end: '2026-02-01T09:00:00Z',
+            createdDate: '2026-03-01T12:00:00.000Z',
+            labels: [],
+            reprocess: 'ALL',
+            counts: { total: 10, dispatched: 0, succeeded: 0, failed: 0, skipped: 0, unfinished: 0 },
+          },
         });
+      });
+
+      it("leaves a summary counted from the row's folded counters and the open pages it was given, in the same write", async () => {
+        await withBackfill({ labels: [{ key: 'team', value: 'data' }], reprocess: 'FAILED' });
+        const start = Date.parse('2026-02-01T00:00:00Z');
+        // Eight ticks dispatched (two skipped) over two pages; p1 ended (one failed) and was folded, p2 is open.
+        await store.advanceBackfill(REF, 'bf1', start, { cursorMs: start + 1, currentDate: 'c1', dispatchedDelta: 4, skippedDelta: 2, openedPage: 'p1' });
+        await store.advanceBackfill(REF, 'bf1', start + 1, { cursorMs: start + 2, currentDate: 'c2', dispatchedDelta: 4, openedPage: 'p2' });
+        await store.foldPages(REF, 'bf1', [{ pageId: 'p1', ended: 2, failed: 1 }]);
+
+        const finished = await store.finishBackfill(REF, 'bf1', 'DELETED', LATER, undefined, { pages: ['p2'], failed: 1, unfinished: 2 });
+
+        expect(finished).toBe(true);
+        expect((await store.get(REF))?.lastBackfill).toMatchObject({
+          labels: [{ key: 'team', value: 'data' }],
+          reprocess: 'FAILED',
+          counts: { total: 10, dispatched: 8, succeeded: 2, failed: 2, skipped: 2, unfinished: 2 },
+        });
+      });
+
+      it('refuses, keeping the backfill, when its open pages are not those the summary counted', async () => {
+        await withBackfill();
+        const start = Date.parse('2026-02-01T00:00:00Z');
+        await store.advanceBackfill(REF, 'bf1', start, { cursorMs: start + 1, currentDate: 'c1', dispatchedDelta: 4, openedPage: 'p1' });
+        await store.advanceBackfill(REF, 'bf1', start + 1, { cursorMs: start + 2, currentDate: 'c2', dispatchedDelta: 4, openedPage: 'p2' });
+
+        const folded = await store.finishBackfill(REF, 'bf1', 'DELETED', LATER, undefined, { pages: ['p2'], failed: 0, unfinished: 4 });
+        const none = await store.finishBackfill(REF, 'bf1', 'DELETED', LATER, undefined, { pages: [], failed: 0, unfinished: 0 });
+        const exact = await store.finishBackfill(REF, 'bf1', 'DELETED', LATER, undefined, { pages: ['p2', 'p1'], failed: 0, unfinished: 8 });
+
+        expect([folded, none, exact]).toEqual([false, false, true]);
+        expect((await store.get(REF))?.lastBackfill?.counts).toEqual({ total: 10, dispatched: 8, succeeded: 0, failed: 0, skipped: 0, unfinished: 8 });
       });
 
       it('records why a FAILED backfill ended, and forgets that reason when the next backfill ends otherwise', async () => {
@@ -289,8 +331,10 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
 
         await store.finishBackfill(REF, 'bf2', 'COMPLETED', '2026-03-01T14:00:00.000Z');
 
-        expect(failed).toEqual({ id: 'bf1', outcome: 'FAILED', endedDate: '2026-03-01T12:30:00.000Z', reason: 'dispatch kept failing: throttled' });
-        expect((await store.get(REF))?.lastBackfill).toEqual({ id: 'bf2', outcome: 'COMPLETED', endedDate: '2026-03-01T14:00:00.000Z' });
+        expect(failed).toMatchObject({ id: 'bf1', outcome: 'FAILED', endedDate: '2026-03-01T12:30:00.000Z', reason: 'dispatch kept failing: throttled' });
+        const completed = (await store.get(REF))?.lastBackfill;
+        expect(completed).toMatchObject({ id: 'bf2', outcome: 'COMPLETED', endedDate: '2026-03-01T14:00:00.000Z' });
+        expect(completed).not.toHaveProperty('reason');
       });
 
       it('keeps when the backfill ended through later writes to the row', async () => {
@@ -299,7 +343,7 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
 
         await store.updateSchedule(REF, { nextExecutionDate: null, disabled: true, updatedDate: '2026-03-02T08:00:00.000Z' });
 
-        expect((await store.get(REF))?.lastBackfill).toEqual({ id: 'bf1', outcome: 'COMPLETED', endedDate: '2026-03-01T12:30:00.000Z' });
+        expect((await store.get(REF))?.lastBackfill).toMatchObject({ id: 'bf1', outcome: 'COMPLETED', endedDate: '2026-03-01T12:30:00.000Z', start: '2026-02-01T00:00:00Z' });
       });
 
       it('refuses another backfill id, keeping the active one', async () => {

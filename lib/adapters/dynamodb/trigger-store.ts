@@ -9,8 +9,8 @@ import {
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { BackfillAlreadyActiveError, TriggerNotFoundError } from '../../domain/errors';
-import type { BackfillOutcome, BackfillState, TriggerRef, TriggerState } from '../../domain/trigger-state';
-import type { AdvanceCursor, PageFold, TriggerStore } from '../../ports';
+import { type BackfillOutcome, type BackfillState, type LastBackfill, type TriggerRef, type TriggerState, lastBackfillCounts } from '../../domain/trigger-state';
+import type { AdvanceCursor, OpenPagesAtEnd, PageFold, TriggerStore } from '../../ports';
 import { type NativeItem, eachPage, isConditionFailed, whenConditionHolds } from './client';
 import { flowKey } from './tables';
 
@@ -30,6 +30,12 @@ interface TriggerItem {
   lastBackfillEndedDate?: string;
   /** Why the last backfill ended, for a FAILED one. */
   lastBackfillReason?: string;
+  /** The last backfill's fixed parts (its `backfillDoc`, moved there as it ended) and final counters. */
+  lastBackfillDoc?: string;
+  lastBackfillDispatched?: number;
+  lastBackfillSkipped?: number;
+  lastBackfillFailed?: number;
+  lastBackfillUnfinished?: number;
   backfillId?: string;
   /** The backfill's fixed parts as JSON (see `startBackfill`). */
   backfillDoc?: string;
@@ -228,16 +234,46 @@ export class DynamoTriggerStore implements TriggerStore {
     }
   }
 
-  async finishBackfill(ref: TriggerRef, backfillId: string, outcome: BackfillOutcome, updatedDate: string, reason?: string): Promise<boolean> {
-    // The previous backfill's reason goes with it: the one kept always belongs to this outcome.
+  async finishBackfill(
+    ref: TriggerRef,
+    backfillId: string,
+    outcome: BackfillOutcome,
+    updatedDate: string,
+    reason?: string,
+    open?: OpenPagesAtEnd,
+  ): Promise<boolean> {
+    const values: NativeItem = {
+      ':id': backfillId,
+      ':u': updatedDate,
+      ':outcome': outcome,
+      ':openFailed': open?.failed ?? 0,
+      ':unfinished': open?.unfinished ?? 0,
+      ...(reason ? { ':reason': reason } : {}),
+    };
+    // The open pages exactly as read: a fold landing in between would count a page twice.
+    let samePages = '';
+    if (open) {
+      samePages = open.pages.length ? ' AND size(openPages) = :openCount' : ' AND attribute_not_exists(openPages)';
+      if (open.pages.length) values[':openCount'] = open.pages.length;
+      open.pages.forEach((page, i) => {
+        values[`:p${i}`] = page;
+        samePages += ` AND contains(openPages, :p${i})`;
+      });
+    }
+    // The summary is moved from the row's own attributes in this very write (an attribute read on
+    // the right of SET is its value before the write), so it costs no extra write and no counter
+    // moving meanwhile is lost. The previous backfill's reason goes with it: the one kept always
+    // belongs to this outcome.
     return this.conditional({
       Key: key(ref),
       UpdateExpression:
-        `SET updatedDate = :u, lastBackfillId = :id, lastBackfillOutcome = :outcome, lastBackfillEndedDate = :u${reason ? ', lastBackfillReason = :reason' : ''} ` +
+        `SET updatedDate = :u, lastBackfillId = :id, lastBackfillOutcome = :outcome, lastBackfillEndedDate = :u${reason ? ', lastBackfillReason = :reason' : ''}, ` +
+        'lastBackfillDoc = backfillDoc, lastBackfillDispatched = dispatched, lastBackfillSkipped = skipped, ' +
+        'lastBackfillFailed = failed + :openFailed, lastBackfillUnfinished = :unfinished ' +
         'REMOVE backfillId, backfillDoc, cursorMs, currentDate, paused, dispatched, skipped, openPages, ended, failed, generation, executionName, taskToken' +
         (reason ? '' : ', lastBackfillReason'),
-      ConditionExpression: 'backfillId = :id',
-      ExpressionAttributeValues: { ':id': backfillId, ':u': updatedDate, ':outcome': outcome, ...(reason ? { ':reason': reason } : {}) },
+      ConditionExpression: `backfillId = :id${samePages}`,
+      ExpressionAttributeValues: values,
     });
   }
 
@@ -332,6 +368,7 @@ function toState(item: TriggerItem): TriggerState {
       outcome: item.lastBackfillOutcome ?? 'COMPLETED',
       endedDate: item.lastBackfillEndedDate ?? item.updatedDate ?? '',
       ...(item.lastBackfillReason ? { reason: item.lastBackfillReason } : {}),
+      ...lastBackfillSummary(item),
     };
   }
   if (item.backfillId) {
@@ -360,4 +397,21 @@ function toState(item: TriggerItem): TriggerState {
     };
   }
   return state;
+}
+
+/** The last backfill's summary: only its bounded parts (its inputs stay in the stored document, unshown). */
+function lastBackfillSummary(item: TriggerItem): Partial<LastBackfill> {
+  if (!item.lastBackfillDoc) return {};
+  const fixed = JSON.parse(item.lastBackfillDoc);
+  return {
+    start: fixed.start,
+    end: fixed.end,
+    createdDate: fixed.createdDate,
+    labels: fixed.labels ?? [],
+    reprocess: fixed.reprocess ?? 'ALL',
+    counts: lastBackfillCounts(
+      { totalTicks: fixed.totalTicks ?? 0, dispatched: item.lastBackfillDispatched ?? 0, skipped: item.lastBackfillSkipped ?? 0, failed: item.lastBackfillFailed ?? 0 },
+      { failed: 0, unfinished: item.lastBackfillUnfinished ?? 0 },
+    ),
+  };
 }

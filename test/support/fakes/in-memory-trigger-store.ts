@@ -1,6 +1,6 @@
 import { BackfillAlreadyActiveError, TriggerNotFoundError } from '../../../lib/domain/errors';
-import type { BackfillOutcome, BackfillState, TriggerRef, TriggerState } from '../../../lib/domain/trigger-state';
-import type { AdvanceCursor, PageFold, TriggerStore } from '../../../lib/ports';
+import { type BackfillOutcome, type BackfillState, type LastBackfill, type TriggerRef, type TriggerState, lastBackfillCounts } from '../../../lib/domain/trigger-state';
+import type { AdvanceCursor, OpenPagesAtEnd, PageFold, TriggerStore } from '../../../lib/ports';
 
 /** The parts of a backfill written once, when it starts (the adapter's `backfillDoc`). */
 type FixedBackfill = Pick<BackfillState, 'start' | 'end' | 'inputs' | 'labels' | 'previousNextExecutionDate' | 'totalTicks' | 'createdDate' | 'reprocess'>;
@@ -23,6 +23,9 @@ interface Row {
   lastBackfillOutcome?: BackfillOutcome;
   lastBackfillEndedDate?: string;
   lastBackfillReason?: string;
+  /** The last backfill's fixed parts and final counters (the adapter's `lastBackfillDoc`, `lastBackfill*`). */
+  lastBackfillDoc?: string;
+  lastBackfillCounters?: { dispatched: number; skipped: number; failed: number; unfinished: number };
   backfill?: {
     id: string;
     fixed: string;
@@ -166,9 +169,25 @@ export class InMemoryTriggerStore implements TriggerStore {
     row.updatedDate = updatedDate;
   }
 
-  async finishBackfill(ref: TriggerRef, backfillId: string, outcome: BackfillOutcome, updatedDate: string, reason?: string): Promise<boolean> {
+  async finishBackfill(
+    ref: TriggerRef,
+    backfillId: string,
+    outcome: BackfillOutcome,
+    updatedDate: string,
+    reason?: string,
+    open?: OpenPagesAtEnd,
+  ): Promise<boolean> {
     const row = this.rows.get(key(ref));
-    if (row?.backfill?.id !== backfillId) return false;
+    const backfill = row?.backfill;
+    if (!row || backfill?.id !== backfillId) return false;
+    if (open && (backfill.openPages.size !== open.pages.length || !open.pages.every((page) => backfill.openPages.has(page)))) return false;
+    row.lastBackfillDoc = backfill.fixed;
+    row.lastBackfillCounters = {
+      dispatched: backfill.dispatched,
+      skipped: backfill.skipped,
+      failed: backfill.failed + (open?.failed ?? 0),
+      unfinished: open?.unfinished ?? 0,
+    };
     row.updatedDate = updatedDate;
     row.lastBackfillId = backfillId;
     row.lastBackfillOutcome = outcome;
@@ -244,6 +263,7 @@ function toState(row: Row): TriggerState {
       outcome: row.lastBackfillOutcome ?? 'COMPLETED',
       endedDate: row.lastBackfillEndedDate ?? row.updatedDate,
       ...(row.lastBackfillReason ? { reason: row.lastBackfillReason } : {}),
+      ...lastBackfillSummary(row),
     };
   }
   if (row.backfill) {
@@ -272,4 +292,19 @@ function toState(row: Row): TriggerState {
     };
   }
   return state;
+}
+
+/** The adapter's `lastBackfillSummary`. */
+function lastBackfillSummary(row: Row): Partial<LastBackfill> {
+  if (!row.lastBackfillDoc || !row.lastBackfillCounters) return {};
+  const fixed = JSON.parse(row.lastBackfillDoc) as FixedBackfill;
+  const counters = row.lastBackfillCounters;
+  return {
+    start: fixed.start,
+    end: fixed.end,
+    createdDate: fixed.createdDate,
+    labels: fixed.labels ?? [],
+    reprocess: fixed.reprocess ?? 'ALL',
+    counts: lastBackfillCounts({ totalTicks: fixed.totalTicks ?? 0, ...counters }, { failed: 0, unfinished: counters.unfinished }),
+  };
 }
