@@ -292,7 +292,7 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
       });
 
       it("leaves a summary counted from the row's folded counters and the open pages it was given, in the same write", async () => {
-        await withBackfill({ labels: [{ key: 'team', value: 'data' }], reprocess: 'FAILED' });
+        await withBackfill({ labels: [{ key: 'team', value: 'data' }], reprocess: 'MISSING' });
         const start = Date.parse('2026-02-01T00:00:00Z');
         // Eight ticks dispatched (two skipped) over two pages; p1 ended (one failed) and was folded, p2 is open.
         await store.advanceBackfill(REF, 'bf1', start, { cursorMs: start + 1, currentDate: 'c1', dispatchedDelta: 4, skippedDelta: 2, openedPage: 'p1' });
@@ -304,7 +304,7 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
         expect(finished).toBe(true);
         expect((await store.get(REF))?.lastBackfill).toMatchObject({
           labels: [{ key: 'team', value: 'data' }],
-          reprocess: 'FAILED',
+          reprocess: 'MISSING',
           counts: { total: 10, dispatched: 8, succeeded: 2, failed: 2, skipped: 2, unfinished: 2 },
         });
       });

@@ -139,10 +139,31 @@ const backfill = named(
   "Kestra's backfill, plus its id, reprocess mode, state machine execution and progress.",
 );
 
+const lastBackfillCounts = z.object({
+  total: z.number().int(),
+  dispatched: z.number().int(),
+  succeeded: z.number().int(),
+  failed: z.number().int(),
+  skipped: z.number().int(),
+  unfinished: z.number().int(),
+});
+
 const lastBackfill = named(
-  z.object({ id: z.string(), outcome: z.enum(['COMPLETED', 'DELETED', 'ABANDONED', 'FAILED']), endedDate: dateTime, reason: z.string().optional() }),
+  z.object({
+    id: z.string(),
+    outcome: z.enum(['COMPLETED', 'DELETED', 'ABANDONED', 'FAILED']),
+    endedDate: dateTime,
+    reason: z.string().optional(),
+    // Absent only on backfills that ended before the summary existed.
+    start: dateTime.optional(),
+    end: dateTime.optional(),
+    createdDate: dateTime.optional(),
+    labels: z.array(label).optional(),
+    reprocess: z.enum(['ALL', 'MISSING', 'FAILED_AND_MISSING']).optional(),
+    counts: lastBackfillCounts.optional(),
+  }),
   'LastBackfill',
-  "Beyond Kestra: how the trigger's previous backfill ended.",
+  "Beyond Kestra: the trigger's previous backfill: how and when it ended, its window, when it started, and its final counts (dispatched = succeeded + failed + skipped + unfinished; unfinished executions were still queued or running when it ended, and run on).",
 );
 
 export const trigger = named(

@@ -84,7 +84,20 @@ describe('backfill-control', () => {
 
       const expected = { ...aTriggerState(), updatedDate: deps.clock.now().toISOString() };
       expect(state).toEqual(expected);
-      expect(await deps.triggers.get(REF)).toEqual({ ...expected, lastBackfill: { id: 'bf1', outcome: 'DELETED', endedDate: expected.updatedDate } });
+      expect(await deps.triggers.get(REF)).toEqual({
+        ...expected,
+        lastBackfill: {
+          id: 'bf1',
+          outcome: 'DELETED',
+          endedDate: expected.updatedDate,
+          start: '2026-02-01T00:00:00Z',
+          end: '2026-02-01T09:00:00Z',
+          createdDate: aBackfill().createdDate,
+          labels: [],
+          reprocess: 'ALL',
+          counts: { total: 10, dispatched: 0, succeeded: 0, failed: 0, skipped: 0, unfinished: 0 },
+        },
+      });
       expect(deps.workflows.stopped).toEqual(['reports-hourly-bf1-g3']);
     });
 
@@ -106,9 +119,51 @@ describe('backfill-control', () => {
       expect(deps.workflows.stopped).toEqual([]);
     });
 
+    it('counts its executions still running as unfinished, beside those that ended, folded or not', async () => {
+      const start = aBackfill().cursorMs;
+      // Page a (3 ticks) ended and was folded: one failed. Page b (3 ticks) is open: one succeeded, one failed, one still running.
+      await deps.ledger.open({ id: 'bf1|b', backfillId: 'bf1', ticks: [4, 5, 6], sentAt: 's', ended: [0, 1], failed: [1] });
+      await givenBackfill({ labels: [{ key: 'team', value: 'data' }] });
+      await deps.triggers.advanceBackfill(REF, 'bf1', start, { cursorMs: 4, currentDate: 'x', dispatchedDelta: 4, skippedDelta: 1, openedPage: 'bf1|a' });
+      await deps.triggers.advanceBackfill(REF, 'bf1', 4, { cursorMs: 7, currentDate: 'y', dispatchedDelta: 3, openedPage: 'bf1|b' });
+      await deps.triggers.foldPages(REF, 'bf1', [{ pageId: 'bf1|a', ended: 3, failed: 1 }]);
+
+      await deleteBackfill(deps, REF);
+
+      expect((await deps.triggers.get(REF))!.lastBackfill).toMatchObject({
+        outcome: 'DELETED',
+        labels: [{ key: 'team', value: 'data' }],
+        counts: { total: 10, dispatched: 7, succeeded: 3, failed: 2, skipped: 1, unfinished: 1 },
+      });
+    });
+
+    it('counts a page folded while it was ending once: it reads the row again and ends with the pages as they are', async () => {
+      const start = aBackfill().cursorMs;
+      await deps.ledger.open({ id: 'bf1|a', backfillId: 'bf1', ticks: [1, 2], sentAt: 's', ended: [0, 1], failed: [0] });
+      await givenBackfill();
+      await deps.triggers.advanceBackfill(REF, 'bf1', start, { cursorMs: 3, currentDate: 'x', dispatchedDelta: 2, openedPage: 'bf1|a' });
+      const finish = deps.triggers.finishBackfill.bind(deps.triggers);
+      const folds = vi.spyOn(deps.triggers, 'finishBackfill').mockImplementationOnce(async (...args) => {
+        // Dispatch folds the page (and deletes it) between the ending's read and its write.
+        await deps.triggers.foldPages(REF, 'bf1', [{ pageId: 'bf1|a', ended: 2, failed: 1 }]);
+        await deps.ledger.remove(['bf1|a']);
+        return finish(...args);
+      });
+
+      await deleteBackfill(deps, REF);
+
+      expect(folds).toHaveBeenCalledTimes(2);
+      expect((await deps.triggers.get(REF))!.lastBackfill!.counts).toEqual({ total: 10, dispatched: 2, succeeded: 1, failed: 1, skipped: 0, unfinished: 0 });
+    });
+
     it('throws NoBackfillError, stopping nothing, when the backfill ended between the read and the write', async () => {
       await givenBackfill();
-      vi.spyOn(deps.triggers, 'finishBackfill').mockResolvedValueOnce(false);
+      const finish = deps.triggers.finishBackfill.bind(deps.triggers);
+      vi.spyOn(deps.triggers, 'finishBackfill').mockImplementationOnce(async (ref, id, _outcome, date) => {
+        // The state machine completed it first: this write finds it gone.
+        await finish(ref, id, 'COMPLETED', date);
+        return false;
+      });
 
       await expect(deleteBackfill(deps, REF)).rejects.toBeInstanceOf(NoBackfillError);
 

@@ -103,7 +103,19 @@ describe('backfill-run', () => {
       expect(result).toEqual({ failed: true, reason });
       const state = (await deps.triggers.get(REF))!;
       expect(state.backfill).toBeUndefined();
-      expect(state.lastBackfill).toEqual({ id: 'bf1', outcome: 'FAILED', endedDate: deps.clock.now().toISOString(), reason });
+      // Its one execution still queued: counted unfinished (it runs on).
+      expect(state.lastBackfill).toEqual({
+        id: 'bf1',
+        outcome: 'FAILED',
+        endedDate: deps.clock.now().toISOString(),
+        reason,
+        start: '2026-02-01T00:00:00Z',
+        end: '2026-02-01T09:00:00Z',
+        createdDate: aBackfill().createdDate,
+        labels: [],
+        reprocess: 'ALL',
+        counts: { total: 10, dispatched: 1, succeeded: 0, failed: 0, skipped: 0, unfinished: 1 },
+      });
       expect(await deps.ledger.read(['bf1|page-a'])).toEqual([]);
     });
 

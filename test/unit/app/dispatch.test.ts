@@ -223,10 +223,11 @@ describe('dispatchBatch', () => {
   });
 
   describe('DONE', () => {
-    it('completes a drained backfill: every tick dispatched, every execution ended', async () => {
+    it('completes a drained backfill: every tick dispatched, every execution ended, and leaves its summary', async () => {
       await givenBackfill({ cursorMs: tick(8), dispatched: 8, currentDate: '2026-02-01T08:00:00Z' });
       await dispatchBatch(deps, aRunInput());
-      await ended([8, 9]);
+      await ended([8]);
+      await ended([9], 'FAILED');
 
       const out = await dispatchBatch(deps, aRunInput());
 
@@ -234,7 +235,17 @@ describe('dispatchBatch', () => {
       expect(deps.ledger.all()).toEqual([]);
       const state = await deps.triggers.get(REF);
       expect(state!.backfill).toBeUndefined();
-      expect(state!.lastBackfill).toEqual({ id: 'bf1', outcome: 'COMPLETED', endedDate: deps.clock.now().toISOString() });
+      expect(state!.lastBackfill).toEqual({
+        id: 'bf1',
+        outcome: 'COMPLETED',
+        endedDate: deps.clock.now().toISOString(),
+        start: '2026-02-01T00:00:00Z',
+        end: '2026-02-01T09:00:00Z',
+        createdDate: aBackfill().createdDate,
+        labels: [],
+        reprocess: 'ALL',
+        counts: { total: 10, dispatched: 10, succeeded: 9, failed: 1, skipped: 0, unfinished: 0 },
+      });
     });
 
     it('reports DONE when an earlier attempt of this dispatch completed it first', async () => {
@@ -269,15 +280,20 @@ describe('dispatchBatch', () => {
       expect((await dispatchBatch(deps, aRunInput())).status).toBe('GONE');
     });
 
-    it('abandons the backfill when its flow was removed, dropping its open ledger pages', async () => {
+    it('abandons the backfill when its flow was removed, dropping its open ledger pages and counting their executions', async () => {
       await givenBackfill();
       await dispatchBatch(deps, aRunInput());
+      await ended([0], 'FAILED');
       await deps.flows.delete('dev', 'reports');
 
       const out = await dispatchBatch(deps, aRunInput());
 
       expect(out.status).toBe('GONE');
-      expect((await deps.triggers.get(REF))!.lastBackfill).toMatchObject({ id: 'bf1', outcome: 'ABANDONED' });
+      expect((await deps.triggers.get(REF))!.lastBackfill).toMatchObject({
+        id: 'bf1',
+        outcome: 'ABANDONED',
+        counts: { total: 10, dispatched: 3, succeeded: 0, failed: 1, skipped: 0, unfinished: 2 },
+      });
       expect(deps.ledger.all()).toEqual([]);
     });
 

@@ -552,13 +552,21 @@ describe('createExecutionRunner', () => {
         const message = await givenSent();
         const { origin } = message.created;
         await givenDispatchedToTheEnd();
-        await deps.ledger.markEnded([{ pageId: PAGE, slot: 1, failed: false }]);
+        await deps.ledger.markEnded([{ pageId: PAGE, slot: 1, failed: true }]);
         const runner = createExecutionRunner(deps);
 
         await runner.runExecutions([message]);
 
         expect(origin.page?.id).toBe(PAGE);
-        expect((await deps.triggers.get(REF))!.lastBackfill).toMatchObject({ id: 'bf1', outcome: 'COMPLETED' });
+        // Counted from the page it ended with, unfolded: one execution succeeded (this one), one failed.
+        expect((await deps.triggers.get(REF))!.lastBackfill).toMatchObject({
+          id: 'bf1',
+          outcome: 'COMPLETED',
+          start: aBackfill().start,
+          end: aBackfill().end,
+          createdDate: aBackfill().createdDate,
+          counts: { total: 10, dispatched: 2, succeeded: 1, failed: 1, skipped: 0, unfinished: 0 },
+        });
         expect(deps.ledger.all()).toEqual([]);
       });
 

@@ -278,7 +278,13 @@ describe('backfill state machine when its tasks keep failing', () => {
       expect(response.statusCode).toBe(200);
       const [trigger] = JSON.parse(response.body as string).results;
       expect(trigger.backfill).toBeUndefined();
-      expect(trigger.lastBackfill).toEqual({ id: started.input.backfill.id, outcome: 'FAILED', endedDate: deps.clock.now().toISOString(), reason });
+      expect(trigger.lastBackfill).toMatchObject({
+        id: started.input.backfill.id,
+        outcome: 'FAILED',
+        endedDate: deps.clock.now().toISOString(),
+        reason,
+        counts: { total: 10, dispatched: 0, succeeded: 0, failed: 0, skipped: 0, unfinished: 0 },
+      });
       expect((await api(apiEvent('PUT', '/api/v1/triggers', JSON.stringify(backfillBody)))).statusCode).toBe(200);
     });
   });
