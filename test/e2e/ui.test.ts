@@ -236,6 +236,20 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.REQUIRE_BROWSER_TESTS !== '
     await row.getByRole('button', { name: 'Delete' }).click();
     await row.getByRole('button', { name: 'Confirm delete' }).click();
     await row.getByRole('button', { name: 'Backfill executions' }).waitFor();
+
+    // It leaves its summary on the trigger: outcome, window, counts (as the server recorded them), start and end.
+    const last = row.locator('.last-backfill[data-outcome="DELETED"]');
+    await last.getByText('Last backfill DELETED').waitFor();
+    await last.getByText(/^Window /).waitFor();
+    await last.getByText(/^Started /).waitFor();
+    const recorded = (await product.api.call('GET', '/api/v1/triggers/dev.ui/every_minute')).body.results[0].lastBackfill;
+    const counts = last.locator('.last-backfill-counts');
+    await counts.getByText(`${recorded.counts.dispatched} of ${total} ticks dispatched: ${recorded.counts.succeeded} succeeded`).waitFor();
+    expect(recorded.counts.total).toBe(total);
+    for (const field of ['dispatched', 'succeeded', 'failed', 'skipped', 'unfinished']) {
+      expect(await counts.getAttribute(`data-${field}`)).toBe(String(recorded.counts[field]));
+    }
+    await shot('09-last-backfill');
   });
 
   it('previews a backfill that replays only ticks without any run (earlier runs skipped)', async () => {

@@ -2,8 +2,8 @@
 /** A trigger's backfill column: a start button, or the running backfill's progress and controls. */
 import { useState } from 'preact/hooks';
 import { type Backfill, type Trigger, api } from './api';
-import { failedLastBackfill } from './last-backfill';
-import { html } from './ui';
+import { type LastBackfillNote, lastBackfillNote } from './last-backfill';
+import { Time, html } from './ui';
 
 /** Ticks finished (succeeded, failed or skipped) out of the total, and the whole percentage. */
 export function progressOf(b: Backfill): { done: number; total: number; percent: number } {
@@ -46,18 +46,11 @@ export function BackfillCell({
     }
   };
   if (!b) {
-    const failed = failedLastBackfill(trigger);
+    const last = lastBackfillNote(trigger);
     return html`<div class="backfill-cell">
       <button type="button" class="secondary" disabled=${trigger.disabled} onClick=${onOpen}
         title=${trigger.disabled ? 'Enable the trigger to backfill it' : undefined}>Backfill executions</button>
-      ${
-        failed
-          ? html`<p class="last-backfill" role="status">
-              <span class="badge state-failed" title=${`Ended ${failed.endedDate}`}>Last backfill FAILED</span>
-              <span class="muted last-backfill-reason">${failed.reason}</span>
-            </p>`
-          : null
-      }
+      ${last ? html`<${LastBackfillSummary} last=${last} />` : null}
     </div>`;
   }
   const { done, total, percent } = progressOf(b);
@@ -87,5 +80,22 @@ export function BackfillCell({
       <button type="button" class="link" onClick=${onDetails}>Details</button>
     </div>
     ${error ? html`<p class="field-error" role="alert">${error}</p>` : null}
+  </div>`;
+}
+
+/** The previous backfill: outcome, window, counts, when it started and ended (and why, if it FAILED). */
+function LastBackfillSummary({ last }: { last: LastBackfillNote }) {
+  const c = last.counts;
+  return html`<div class="last-backfill" role="status" data-outcome=${last.outcome}>
+    <span class=${`badge ${last.badge}`}>Last backfill ${last.outcome}</span>
+    ${last.start && last.end ? html`<div class="last-backfill-window">Window <${Time} iso=${last.start} /> → <${Time} iso=${last.end} /></div>` : null}
+    ${
+      c
+        ? html`<div class="last-backfill-counts muted" data-total=${c.total} data-dispatched=${c.dispatched} data-succeeded=${c.succeeded}
+            data-failed=${c.failed} data-skipped=${c.skipped} data-unfinished=${c.unfinished}>${last.countsText}</div>`
+        : null
+    }
+    <div class="last-backfill-times muted">${last.createdDate ? html`Started <${Time} iso=${last.createdDate} />, ended ` : 'Ended '}<${Time} iso=${last.endedDate} /></div>
+    ${last.reason ? html`<div class="muted last-backfill-reason">${last.reason}</div>` : null}
   </div>`;
 }

@@ -1,13 +1,49 @@
 /** What the triggers table says about a trigger's previous backfill, once it is gone. */
 import type { Trigger } from './api';
 
+type LastBackfill = NonNullable<Trigger['lastBackfill']>;
+
+/** The previous backfill's summary as the Triggers tab shows it. */
+export interface LastBackfillNote {
+  outcome: LastBackfill['outcome'];
+  /** The badge's state class: failed for FAILED, success for COMPLETED, neutral otherwise. */
+  badge: string;
+  endedDate: string;
+  /** Only for a FAILED one: why its state machine gave up. */
+  reason?: string;
+  start?: string;
+  end?: string;
+  createdDate?: string;
+  counts?: LastBackfill['counts'];
+  /** The counts in one line: "10 of 10 ticks dispatched: 9 succeeded · 1 failed". */
+  countsText?: string;
+}
+
 /**
- * A FAILED previous backfill, with its reason, for as long as no new one runs: its state machine
- * gave up on it (its tasks kept failing), and the operator should know before starting another.
- * The other outcomes (completed, deleted, abandoned) need no notice.
+ * The previous backfill, for as long as no new one runs: how and when it ended, its window and
+ * counts, so that the operator sees what it did before starting another (and, for a FAILED one,
+ * why its state machine gave up on it).
  */
-export function failedLastBackfill(trigger: Pick<Trigger, 'backfill' | 'lastBackfill'>): { endedDate: string; reason: string } | undefined {
+export function lastBackfillNote(trigger: Pick<Trigger, 'backfill' | 'lastBackfill'>): LastBackfillNote | undefined {
   const last = trigger.lastBackfill;
-  if (trigger.backfill || last?.outcome !== 'FAILED') return undefined;
-  return { endedDate: last.endedDate, reason: last.reason ?? 'no reason recorded' };
+  if (trigger.backfill || !last) return undefined;
+  const badge = last.outcome === 'FAILED' ? 'state-failed' : last.outcome === 'COMPLETED' ? 'state-success' : 'state-created';
+  return {
+    outcome: last.outcome,
+    badge,
+    endedDate: last.endedDate,
+    ...(last.outcome === 'FAILED' ? { reason: last.reason ?? 'no reason recorded' } : {}),
+    ...(last.start ? { start: last.start } : {}),
+    ...(last.end ? { end: last.end } : {}),
+    ...(last.createdDate ? { createdDate: last.createdDate } : {}),
+    ...(last.counts ? { counts: last.counts, countsText: countsText(last.counts) } : {}),
+  };
+}
+
+function countsText(c: NonNullable<LastBackfill['counts']>): string {
+  const parts = [`${c.succeeded} succeeded`, `${c.failed} failed`];
+  if (c.skipped) parts.push(`${c.skipped} skipped`);
+  // Executions a deleted, abandoned or failed backfill left queued or running: they ran on.
+  if (c.unfinished) parts.push(`${c.unfinished} still running when it ended`);
+  return `${c.dispatched} of ${c.total} ticks dispatched: ${parts.join(' · ')}`;
 }
