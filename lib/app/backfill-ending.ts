@@ -15,7 +15,7 @@ export interface EndBackfillDeps {
 const MAX_ATTEMPTS = 5;
 
 /** What a backfill's open pages hold: their failed executions and those not ended yet. */
-export function openPagesAtEnd(pageIds: string[], pages: LedgerPage[]): OpenPagesAtEnd {
+function openPagesAtEnd(pageIds: string[], pages: LedgerPage[]): OpenPagesAtEnd {
   return {
     pages: pageIds,
     failed: pages.reduce((sum, page) => sum + new Set(page.failed).size, 0),

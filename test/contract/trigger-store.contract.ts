@@ -343,7 +343,12 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
 
         await store.updateSchedule(REF, { nextExecutionDate: null, disabled: true, updatedDate: '2026-03-02T08:00:00.000Z' });
 
-        expect((await store.get(REF))?.lastBackfill).toMatchObject({ id: 'bf1', outcome: 'COMPLETED', endedDate: '2026-03-01T12:30:00.000Z', start: '2026-02-01T00:00:00Z' });
+        expect((await store.get(REF))?.lastBackfill).toMatchObject({
+          id: 'bf1',
+          outcome: 'COMPLETED',
+          endedDate: '2026-03-01T12:30:00.000Z',
+          start: '2026-02-01T00:00:00Z',
+        });
       });
 
       it('refuses another backfill id, keeping the active one', async () => {

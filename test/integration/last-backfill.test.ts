@@ -33,7 +33,10 @@ describe('the summary a finished backfill leaves on its trigger', () => {
   afterAll(async () => product?.close());
 
   it('shows a completed backfill with its window, start, end, and counts equal to the executions found by search', async () => {
-    const created = await product.api.call('PUT', '/api/v1/triggers', { ...ref, backfill: { start: iso(0), end: iso(5), labels: [{ key: 'case', value: 'summary' }] } });
+    const created = await product.api.call('PUT', '/api/v1/triggers', {
+      ...ref,
+      backfill: { start: iso(0), end: iso(5), labels: [{ key: 'case', value: 'summary' }] },
+    });
     expect(created.status, JSON.stringify(created.body)).toBe(200);
     const { id, start, end, createdDate } = created.body.backfill;
 

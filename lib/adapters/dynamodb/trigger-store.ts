@@ -9,7 +9,14 @@ import {
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { BackfillAlreadyActiveError, TriggerNotFoundError } from '../../domain/errors';
-import { type BackfillOutcome, type BackfillState, type LastBackfill, type TriggerRef, type TriggerState, lastBackfillCounts } from '../../domain/trigger-state';
+import {
+  type BackfillOutcome,
+  type BackfillState,
+  type LastBackfill,
+  type TriggerRef,
+  type TriggerState,
+  lastBackfillCounts,
+} from '../../domain/trigger-state';
 import type { AdvanceCursor, OpenPagesAtEnd, PageFold, TriggerStore } from '../../ports';
 import { type NativeItem, eachPage, isConditionFailed, whenConditionHolds } from './client';
 import { flowKey } from './tables';
@@ -410,7 +417,12 @@ function lastBackfillSummary(item: TriggerItem): Partial<LastBackfill> {
     labels: fixed.labels ?? [],
     reprocess: fixed.reprocess ?? 'ALL',
     counts: lastBackfillCounts(
-      { totalTicks: fixed.totalTicks ?? 0, dispatched: item.lastBackfillDispatched ?? 0, skipped: item.lastBackfillSkipped ?? 0, failed: item.lastBackfillFailed ?? 0 },
+      {
+        totalTicks: fixed.totalTicks ?? 0,
+        dispatched: item.lastBackfillDispatched ?? 0,
+        skipped: item.lastBackfillSkipped ?? 0,
+        failed: item.lastBackfillFailed ?? 0,
+      },
       { failed: 0, unfinished: item.lastBackfillUnfinished ?? 0 },
     ),
   };

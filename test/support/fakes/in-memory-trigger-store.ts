@@ -1,5 +1,12 @@
 import { BackfillAlreadyActiveError, TriggerNotFoundError } from '../../../lib/domain/errors';
-import { type BackfillOutcome, type BackfillState, type LastBackfill, type TriggerRef, type TriggerState, lastBackfillCounts } from '../../../lib/domain/trigger-state';
+import {
+  type BackfillOutcome,
+  type BackfillState,
+  type LastBackfill,
+  type TriggerRef,
+  type TriggerState,
+  lastBackfillCounts,
+} from '../../../lib/domain/trigger-state';
 import type { AdvanceCursor, OpenPagesAtEnd, PageFold, TriggerStore } from '../../../lib/ports';
 
 /** The parts of a backfill written once, when it starts (the adapter's `backfillDoc`). */

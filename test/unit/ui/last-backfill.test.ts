@@ -14,7 +14,12 @@ const completed = {
 
 describe('lastBackfillNote', () => {
   it('shows a FAILED previous backfill and its reason while no backfill runs', () => {
-    expect(lastBackfillNote({ lastBackfill: failed })).toEqual({ outcome: 'FAILED', badge: 'state-failed', endedDate: failed.endedDate, reason: 'dispatch kept failing' });
+    expect(lastBackfillNote({ lastBackfill: failed })).toEqual({
+      outcome: 'FAILED',
+      badge: 'state-failed',
+      endedDate: failed.endedDate,
+      reason: 'dispatch kept failing',
+    });
   });
 
   it("shows a finished backfill's window, times and counts in one line", () => {
