@@ -59,6 +59,8 @@ export interface TriggerStore {
    * also takes the parked task token off the row and returns it, so exactly one caller resumes with it.
    */
   setBackfillPaused(ref: TriggerRef, paused: boolean, updatedDate: string): Promise<{ state: TriggerState; taskToken?: string } | undefined>;
+  /** Sets the backfill's `maxConcurrency`; returns the row after the write, or undefined when the trigger has no backfill. */
+  setBackfillMaxConcurrency(ref: TriggerRef, maxConcurrency: number, updatedDate: string): Promise<TriggerState | undefined>;
   /** Every trigger that has a backfill (used by the local default to resume state machines after a restart). */
   listWithBackfill(): Promise<TriggerState[]>;
   /** Writes the row unless one exists; returns whether it wrote. */

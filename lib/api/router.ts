@@ -30,7 +30,7 @@ import { serveUi } from '../ui/route';
 
 /** Everything the API's routes use; each route hands its use case only the ports that one needs. */
 export interface ApiDeps {
-  settings: Pick<Settings, 'api' | 'backfill' | 'stateMachineArn' | 'worker'>;
+  settings: Pick<Settings, 'api' | 'backfill' | 'dispatch' | 'stateMachineArn' | 'worker'>;
   clock: Clock;
   /** The follows' waits between reads of the stores. */
   sleep: (ms: number) => Promise<void>;

@@ -1,3 +1,5 @@
+import type { Settings } from '../config';
+import { checkMaxConcurrency } from '../domain/backfill';
 import { NoBackfillError, NotFoundError } from '../domain/errors';
 import { inNamespace } from '../domain/namespaces';
 import type { TriggerRef, TriggerState } from '../domain/trigger-state';
@@ -42,6 +44,26 @@ export async function unpauseBackfill(deps: UnpauseBackfillDeps, ref: TriggerRef
   if (!result) throw new NoBackfillError();
   if (result.taskToken) await deps.workflows.resume(result.taskToken, { resumedBy: 'unpause' });
   return result.state;
+}
+
+export interface UpdateBackfillDeps extends TriggerLookupDeps {
+  clock: Clock;
+  settings: Pick<Settings, 'dispatch'>;
+  triggers: Pick<TriggerStore, 'get' | 'setBackfillMaxConcurrency'>;
+}
+
+/**
+ * Changes a running backfill's `maxConcurrency`. Storing it is all it takes: dispatch re-reads the
+ * backfill before every batch and every poll while it waits for room, so the new bound applies at
+ * the next one (within `roundPollMs`, or the state machine's `throttleWaitSeconds` Wait). Lowering
+ * it stops nothing already in flight; dispatch waits until fewer are.
+ */
+export async function updateBackfill(deps: UpdateBackfillDeps, ref: TriggerRef, maxConcurrency: number): Promise<TriggerState> {
+  await resolveTrigger(deps, ref);
+  checkMaxConcurrency(maxConcurrency, deps.settings.dispatch.maxInFlight);
+  const state = await deps.triggers.setBackfillMaxConcurrency(ref, maxConcurrency, deps.clock.now().toISOString());
+  if (!state) throw new NoBackfillError();
+  return state;
 }
 
 /**

@@ -17,7 +17,7 @@ export interface TriggerLookupDeps {
 /** What planning a backfill request needs (creating and previewing share it). */
 export interface PlanBackfillDeps extends TriggerLookupDeps {
   clock: Clock;
-  settings: Pick<Settings, 'backfill'>;
+  settings: Pick<Settings, 'backfill' | 'dispatch'>;
 }
 
 export interface CreateBackfillDeps extends PlanBackfillDeps {
@@ -87,6 +87,7 @@ async function planRequest(deps: PlanBackfillDeps, request: BackfillRequest) {
     id,
     now,
     maxTicks: deps.settings.backfill.maxTicks,
+    maxInFlight: deps.settings.dispatch.maxInFlight,
     previousNextExecutionDate: state.nextExecutionDate,
     executionName: backfillExecutionName({ ...ref, id }, 0),
   });

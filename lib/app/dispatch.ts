@@ -96,14 +96,18 @@ export async function dispatchBatch(deps: DispatchDeps, input: BackfillRunInput)
     if (ended) await deps.ledger.remove(ended.openPages);
     return out('DONE', progress);
   }
-  const room = maxInFlight - inFlight;
+  // The backfill's own bound, re-read with it every batch and every poll: a change applies at the next one.
+  const bound = Math.min(backfill.maxConcurrency ?? maxInFlight, maxInFlight);
+  const room = bound - inFlight;
   if (room <= 0) return out('THROTTLED', progress);
 
   // A whole batch or none: dispatch re-checks for room several times a second (dispatchRound), and
   // sending whatever room opened since the last check would split the backfill into many small
-  // batches, each paying the per-batch reads and writes. Capped by maxInFlight, so a batch always
-  // fits once the backfill's executions have ended.
-  const limit = Math.min(batchSize, maxInFlight);
+  // batches, each paying the per-batch reads and writes. Below a batch's size, though, the bound is
+  // what the user asked to keep busy (`maxConcurrency` 2 means two at once, not two then none):
+  // send what room there is, at most `bound` small pages open, a few writes per execution at a
+  // pace the executions themselves set.
+  const limit = bound < batchSize ? room : batchSize;
   const ticks = schedule.ticksBetween(backfill.cursorMs, endMs, limit);
   if (ticks.length > room) return out('THROTTLED', progress);
   // A full batch (limit ≥ 1) has a last tick; a short one means every tick up to the end is in it.

@@ -23,6 +23,19 @@ export interface BackfillRequest extends TriggerRef {
   inputs: Record<string, unknown> | null;
   labels: Label[];
   reprocess: Reprocess;
+  /** Executions of this backfill in flight at once; null means the service's limit. */
+  maxConcurrency: number | null;
+}
+
+/**
+ * Checks a backfill's `maxConcurrency` against the service's limit (`BACKFILL_MAX_IN_FLIGHT`): a
+ * backfill may run fewer executions at once than the service allows, never more.
+ */
+export function checkMaxConcurrency(maxConcurrency: number, limit: number): number {
+  if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > limit) {
+    throw new ValidationError('backfill.maxConcurrency', `expected an integer from 1 to ${limit} (the service's BACKFILL_MAX_IN_FLIGHT), got ${maxConcurrency}`);
+  }
+  return maxConcurrency;
 }
 
 /** Whether a tick whose earlier executions are in `states` is skipped under `reprocess`. */
@@ -36,6 +49,8 @@ export interface BackfillPlan {
   id: string;
   now: Date;
   maxTicks: number;
+  /** The service's limit of executions in flight per backfill: the default and the largest `maxConcurrency`. */
+  maxInFlight: number;
   previousNextExecutionDate: string | null;
   executionName: string;
 }
@@ -53,6 +68,7 @@ export function planBackfill(request: BackfillRequest, flow: Flow, trigger: Sche
   if (request.start.getTime() > end.getTime()) {
     throw new ValidationError('backfill.start', `${request.start.toISOString()} is after backfill.end ${end.toISOString()}`);
   }
+  const maxConcurrency = request.maxConcurrency === null ? plan.maxInFlight : checkMaxConcurrency(request.maxConcurrency, plan.maxInFlight);
   const inputs = request.inputs === null ? null : resolveInputs(flow, request.inputs, 'backfill.inputs', { partial: true });
   // Counting stops one past the limit, so an absurd window costs no more than a valid one.
   const ticks = schedule.countBetween(request.start.getTime(), end.getTime(), plan.maxTicks + 1);
@@ -84,6 +100,7 @@ export function planBackfill(request: BackfillRequest, flow: Flow, trigger: Sche
     totalTicks: ticks,
     dispatched: 0,
     reprocess: request.reprocess,
+    maxConcurrency,
     skipped: 0,
     openPages: [],
     ended: 0,

@@ -25,6 +25,11 @@ export interface BackfillState {
   dispatched: number;
   /** Which ticks it replays (see `Reprocess`). */
   reprocess: Reprocess;
+  /**
+   * Executions of this backfill in flight (queued or running) at once, at most; dispatch also never
+   * exceeds the service's limit. Absent on backfills stored before it existed: the service's limit.
+   */
+  maxConcurrency?: number;
   /** Ticks among the dispatched ones that were skipped: an earlier execution covers them. */
   skipped: number;
   /** Dispatch ledger pages whose executions have not all ended (see LedgerPage). */
@@ -132,6 +137,8 @@ export interface BackfillStateJson {
   /** Beyond Kestra: the backfill's id. */
   id: string;
   reprocess: Reprocess;
+  /** Beyond Kestra: its executions in flight at once, at most (changeable while it runs). */
+  maxConcurrency?: number;
   /** The Step Functions execution driving it. */
   stateMachineExecutionName: string;
   createdDate: string;
@@ -183,6 +190,7 @@ function toBackfillJson(b: BackfillState): BackfillStateJson {
     // console. Its progress counts come from the executions (lib/app/trigger-view.ts).
     id: b.id,
     reprocess: b.reprocess,
+    ...(b.maxConcurrency !== undefined ? { maxConcurrency: b.maxConcurrency } : {}),
     stateMachineExecutionName: b.executionName,
     createdDate: b.createdDate,
   };

@@ -531,6 +531,35 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
       });
     });
 
+    describe('setBackfillMaxConcurrency', () => {
+      it('keeps the bound a backfill starts with, and sets a new one while it runs', async () => {
+        await withBackfill({ maxConcurrency: 2 });
+        expect((await store.get(REF))!.backfill!.maxConcurrency).toBe(2);
+
+        const changed = await store.setBackfillMaxConcurrency(REF, 6, LATER);
+
+        expect(changed).toMatchObject({ updatedDate: LATER, backfill: { id: 'bf1', maxConcurrency: 6 } });
+        expect((await store.get(REF))!.backfill!.maxConcurrency).toBe(6);
+      });
+
+      it('does not carry the bound over to the next backfill', async () => {
+        await withBackfill({ maxConcurrency: 2 });
+        await store.finishBackfill(REF, 'bf1', 'DELETED', LATER);
+        await store.startBackfill(REF, aBackfill({ id: 'bf2' }), LATER);
+
+        expect((await store.get(REF))!.backfill).not.toHaveProperty('maxConcurrency');
+      });
+
+      it('returns undefined, writing nothing, when the trigger has no backfill or no row', async () => {
+        await store.createIfAbsent(aTriggerState());
+
+        expect(await store.setBackfillMaxConcurrency(REF, 3, LATER)).toBeUndefined();
+        expect(await store.setBackfillMaxConcurrency({ ...REF, triggerId: 'none' }, 3, LATER)).toBeUndefined();
+        expect(await store.get(REF)).toEqual(aTriggerState());
+        expect(await store.get({ ...REF, triggerId: 'none' })).toBeUndefined();
+      });
+    });
+
     describe('setBackfillExecution', () => {
       it('records a later generation and its execution name', async () => {
         await withBackfill({ generation: 0 });

@@ -104,6 +104,7 @@ export function aBackfillRequest(overrides: Partial<BackfillRequest> = {}): Back
     inputs: null,
     labels: [],
     reprocess: 'ALL',
+    maxConcurrency: null,
     ...overrides,
   };
 }

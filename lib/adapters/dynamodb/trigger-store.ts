@@ -49,6 +49,8 @@ interface TriggerItem {
   cursorMs?: number;
   currentDate?: string;
   paused?: boolean;
+  /** The backfill's bound on executions in flight: top-level, since it changes while the backfill runs. */
+  maxConcurrency?: number;
   dispatched?: number;
   skipped?: number;
   /** Open ledger pages (a string set; absent when none). */
@@ -121,6 +123,25 @@ export class DynamoTriggerStore implements TriggerStore {
       );
       const old = out.Attributes as TriggerItem;
       return { state: toState({ ...old, paused, updatedDate }), taskToken: paused ? undefined : old.taskToken };
+    } catch (error) {
+      if (isConditionFailed(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async setBackfillMaxConcurrency(ref: TriggerRef, maxConcurrency: number, updatedDate: string): Promise<TriggerState | undefined> {
+    try {
+      const out = await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: key(ref),
+          UpdateExpression: 'SET maxConcurrency = :m, updatedDate = :u',
+          ConditionExpression: 'attribute_exists(backfillId)',
+          ExpressionAttributeValues: { ':m': maxConcurrency, ':u': updatedDate },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toState(out.Attributes as TriggerItem);
     } catch (error) {
       if (isConditionFailed(error)) return undefined;
       throw error;
@@ -210,8 +231,8 @@ export class DynamoTriggerStore implements TriggerStore {
           Key: key(ref),
           UpdateExpression:
             'SET backfillId = :id, backfillDoc = :doc, cursorMs = :cursor, currentDate = :current, paused = :paused, ' +
-            'dispatched = :dispatched, skipped = :skipped, ended = :zero, failed = :zero, generation = :gen, executionName = :name, updatedDate = :u ' +
-            'REMOVE openPages',
+            'dispatched = :dispatched, skipped = :skipped, ended = :zero, failed = :zero, generation = :gen, executionName = :name, updatedDate = :u' +
+            (backfill.maxConcurrency === undefined ? ' REMOVE openPages, maxConcurrency' : ', maxConcurrency = :mc REMOVE openPages'),
           ConditionExpression: 'attribute_exists(triggerId) AND attribute_not_exists(backfillId)',
           ExpressionAttributeValues: {
             ':id': backfill.id,
@@ -225,6 +246,7 @@ export class DynamoTriggerStore implements TriggerStore {
             ':gen': backfill.generation,
             ':name': backfill.executionName,
             ':u': updatedDate,
+            ...(backfill.maxConcurrency === undefined ? {} : { ':mc': backfill.maxConcurrency }),
           },
         }),
       );
@@ -277,7 +299,7 @@ export class DynamoTriggerStore implements TriggerStore {
         `SET updatedDate = :u, lastBackfillId = :id, lastBackfillOutcome = :outcome, lastBackfillEndedDate = :u${reason ? ', lastBackfillReason = :reason' : ''}, ` +
         'lastBackfillDoc = backfillDoc, lastBackfillDispatched = dispatched, lastBackfillSkipped = skipped, ' +
         'lastBackfillFailed = failed + :openFailed, lastBackfillUnfinished = :unfinished ' +
-        'REMOVE backfillId, backfillDoc, cursorMs, currentDate, paused, dispatched, skipped, openPages, ended, failed, generation, executionName, taskToken' +
+        'REMOVE backfillId, backfillDoc, cursorMs, currentDate, paused, maxConcurrency, dispatched, skipped, openPages, ended, failed, generation, executionName, taskToken' +
         (reason ? '' : ', lastBackfillReason'),
       ConditionExpression: `backfillId = :id${samePages}`,
       ExpressionAttributeValues: values,
@@ -395,6 +417,7 @@ function toState(item: TriggerItem): TriggerState {
       dispatched: item.dispatched ?? 0,
       // Backfills stored before reprocess existed replay every tick.
       reprocess: fixed.reprocess ?? 'ALL',
+      ...(item.maxConcurrency !== undefined ? { maxConcurrency: item.maxConcurrency } : {}),
       skipped: item.skipped ?? 0,
       openPages: [...(item.openPages ?? [])].sort(),
       ended: item.ended ?? 0,

@@ -109,6 +109,11 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     responses: ok('The plan.', backfillPreview),
   },
   ...Object.fromEntries(backfillActions),
+  'PUT /triggers/backfill/update': {
+    summary: "Change a running backfill's `maxConcurrency` (beyond Kestra; applies within seconds)",
+    tag: 'Triggers',
+    responses: ok('The trigger.', trigger),
+  },
   'POST /triggers/set-disabled/by-triggers': { summary: 'Switch the triggers listed', tag: 'Triggers', responses: bulk },
   'POST /triggers/set-disabled/by-query': { summary: 'Switch the triggers matching a query', tag: 'Triggers', responses: bulk },
   'GET /triggers/search': { summary: 'Search triggers', tag: 'Triggers', responses: ok('Triggers with their state.', triggerSearchPage) },
@@ -214,6 +219,11 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   },
   'PUT /{tenant}/triggers/backfill/create': {
     summary: 'Start a backfill (Kestra 2.x)',
+    tag: 'Kestra 2.x',
+    responses: ok('The trigger state.', apiTriggerState),
+  },
+  'PUT /{tenant}/triggers/backfill/update': {
+    summary: "Change a running backfill's `maxConcurrency` (applies within seconds)",
     tag: 'Kestra 2.x',
     responses: ok('The trigger state.', apiTriggerState),
   },

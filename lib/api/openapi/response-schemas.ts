@@ -129,6 +129,12 @@ const backfill = named(
     previousNextExecutionDate: dateTime.optional(),
     id: z.string().meta({ description: 'Beyond Kestra: the backfill id (its executions carry it).' }),
     reprocess: z.enum(['ALL', 'MISSING', 'FAILED_AND_MISSING']),
+    maxConcurrency: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .meta({ description: 'Beyond Kestra: its executions in flight (queued or running) at once, at most; changeable while it runs.' }),
     stateMachineExecutionName: z.string(),
     stateMachineExecutionArn: z.string().optional(),
     stateMachineConsoleUrl: z.string().optional(),
@@ -136,7 +142,7 @@ const backfill = named(
     progress,
   }),
   'Backfill',
-  "Kestra's backfill, plus its id, reprocess mode, state machine execution and progress.",
+  "Kestra's backfill, plus its id, reprocess mode, concurrency, state machine execution and progress.",
 );
 
 const lastBackfillCounts = z.object({

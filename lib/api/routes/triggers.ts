@@ -1,4 +1,4 @@
-import { type TriggerAction, applyToTriggers, deleteBackfill, pauseBackfill, selectTriggers, unpauseBackfill } from '../../app/backfill-control';
+import { type TriggerAction, applyToTriggers, deleteBackfill, pauseBackfill, selectTriggers, unpauseBackfill, updateBackfill } from '../../app/backfill-control';
 import { createBackfill, previewBackfill, setDisabled } from '../../app/backfills';
 import { getFlow } from '../../app/flows';
 import { triggerView } from '../../app/trigger-view';
@@ -20,6 +20,7 @@ import {
   triggerRefsBody,
   triggerSearchQuery,
   triggerSelectionQuery,
+  updateBackfillBody,
   updateTriggerBody,
 } from '../schemas';
 
@@ -86,6 +87,15 @@ export const triggerRoutes: Route[] = [
     handler: async (deps, request) => json(200, await previewBackfill(deps, parseBody(createBackfillBody, jsonBody(request)))),
   },
   ...actionRoutes,
+  {
+    // Beyond Kestra: a running backfill's concurrency, changed in place (the 2.x route's 1.x twin).
+    method: 'PUT',
+    path: '/triggers/backfill/update',
+    handler: async (deps, request) => {
+      const { ref, maxConcurrency } = parseBody(updateBackfillBody, jsonBody(request));
+      return view(deps, await updateBackfill(deps, ref, maxConcurrency));
+    },
+  },
   {
     method: 'POST',
     path: '/triggers/set-disabled/by-triggers',

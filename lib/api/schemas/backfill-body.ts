@@ -4,6 +4,13 @@ import { describe } from '../../domain/flow/values';
 import { labelsField } from './labels-field';
 import { jsonObjectError, triggerRefFields } from './trigger-ref-body';
 import { zonedDateTime } from './zoned-date-time';
+import type { TriggerRef } from '../../domain/trigger-state';
+
+/** A backfill's bound on executions in flight; its upper limit is the service's, checked by the use case (`checkMaxConcurrency`). */
+const maxConcurrencyField = z
+  .number({ error: (issue) => `expected a positive integer, got ${describe(issue.input)}` })
+  .int({ error: (issue) => `expected a positive integer, got ${describe(issue.input)}` })
+  .min(1, { error: (issue) => `expected a positive integer, got ${describe(issue.input)}` });
 
 /** `backfill` of a request: Kestra's `{start, end, inputs, labels}` plus our `reprocess`. */
 // Checked in this order; the first failing field is the one reported (as before schemas).
@@ -25,6 +32,10 @@ export const backfillFields = z.object(
       .transform((reprocess) => reprocess ?? 'ALL')
       .meta({ description: 'Which ticks to replay: every one (ALL, the default), those without a success, those without any execution.' }),
     labels: labelsField.optional().transform((labels) => labels ?? []),
+    maxConcurrency: maxConcurrencyField
+      .nullish()
+      .transform((maxConcurrency) => maxConcurrency ?? null)
+      .meta({ description: "Executions of this backfill in flight (queued or running) at once, at most: 1 to the service's BACKFILL_MAX_IN_FLIGHT (its default)." }),
   },
   { error: (issue) => `expected an object with at least "start", got ${describe(issue.input)}` },
 );
@@ -44,3 +55,23 @@ export function toBackfillRequest(ref: { namespace: string; flowId: string; trig
 export const createBackfillBody = z
   .object({ ...triggerRefFields, backfill: backfillFields }, { error: jsonObjectError })
   .transform(({ backfill, ...ref }): BackfillRequest => toBackfillRequest(ref, backfill));
+
+/** What `PUT …/triggers/backfill/update` asks: a running backfill's new settings. */
+export interface UpdateBackfillCommand {
+  ref: TriggerRef;
+  maxConcurrency: number;
+}
+
+/** `PUT …/triggers/backfill/update`: `{namespace, flowId, triggerId, backfill: {maxConcurrency}}`. */
+export const updateBackfillBody = z
+  .object(
+    {
+      ...triggerRefFields,
+      backfill: z.object(
+        { maxConcurrency: maxConcurrencyField.meta({ description: "1 to the service's BACKFILL_MAX_IN_FLIGHT; applies from dispatch's next check, within seconds." }) },
+        { error: (issue) => `expected an object with "maxConcurrency", got ${describe(issue.input)}` },
+      ),
+    },
+    { error: jsonObjectError },
+  )
+  .transform(({ backfill, namespace, flowId, triggerId }): UpdateBackfillCommand => ({ ref: { namespace, flowId, triggerId }, maxConcurrency: backfill.maxConcurrency }));

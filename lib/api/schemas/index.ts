@@ -4,7 +4,7 @@
  * requests as JSON Schema (`requestJsonSchemas`), which the OpenAPI document is built from.
  */
 import { z } from 'zod';
-import { createBackfillBody } from './backfill-body';
+import { createBackfillBody, updateBackfillBody } from './backfill-body';
 import { setDisabledByTriggersBody, triggerRefsBody } from './by-triggers-bodies';
 import { executionSearchQuery } from './execution-search-query';
 import { flowSearchQuery } from './flow-search-query';
@@ -18,7 +18,7 @@ import { flowTriggersQuery, setDisabledQuery, triggerSearchQuery, triggerSelecti
 import { triggerRefBody } from './trigger-ref-body';
 import { updateTriggerBody } from './update-trigger-body';
 
-export { type BackfillFieldsJson, createBackfillBody } from './backfill-body';
+export { type BackfillFieldsJson, type UpdateBackfillCommand, createBackfillBody, updateBackfillBody } from './backfill-body';
 export { setDisabledByTriggersBody, triggerRefsBody } from './by-triggers-bodies';
 export { executionSearchQuery } from './execution-search-query';
 export { executionIdsBody, kestra2ExecutionActionQuery } from './execution-action-bodies';
@@ -53,6 +53,7 @@ export const REQUEST_SCHEMAS = {
   'PUT /triggers/backfill/pause': { body: triggerRefBody },
   'PUT /triggers/backfill/unpause': { body: triggerRefBody },
   'POST /triggers/backfill/delete': { body: triggerRefBody },
+  'PUT /triggers/backfill/update': { body: updateBackfillBody },
   'POST /triggers/backfill/{action}/by-triggers': { body: triggerRefsBody },
   'POST /triggers/backfill/{action}/by-query': { query: triggerSelectionQuery },
   'POST /triggers/set-disabled/by-triggers': { body: setDisabledByTriggersBody },
@@ -67,6 +68,7 @@ export const REQUEST_SCHEMAS = {
   'PUT /{tenant}/triggers/backfill/pause': { body: triggerRefBody },
   'PUT /{tenant}/triggers/backfill/unpause': { body: triggerRefBody },
   'POST /{tenant}/triggers/backfill/delete': { body: triggerRefBody },
+  'PUT /{tenant}/triggers/backfill/update': { body: updateBackfillBody },
   'GET /{tenant}/triggers/{namespace}/{flowId}': { query: flowTriggersQuery },
   // Kestra 2.x's asynchronous bulk actions and set-disabled (lib/api/routes/kestra2-trigger-actions.ts).
   'POST /{tenant}/triggers/backfill/{action}/by-triggers': { body: triggerRefsBody },

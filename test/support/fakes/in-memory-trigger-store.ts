@@ -39,6 +39,7 @@ interface Row {
     cursorMs: number;
     currentDate: string;
     paused: boolean;
+    maxConcurrency?: number;
     dispatched: number;
     skipped: number;
     openPages: Set<string>;
@@ -89,6 +90,14 @@ export class InMemoryTriggerStore implements TriggerStore {
     // Unpausing takes the token off in the same write that returns it, so it is handed out once.
     if (!paused) delete row.taskToken;
     return { state: toState(row), taskToken };
+  }
+
+  async setBackfillMaxConcurrency(ref: TriggerRef, maxConcurrency: number, updatedDate: string): Promise<TriggerState | undefined> {
+    const row = this.rows.get(key(ref));
+    if (!row?.backfill) return undefined;
+    row.backfill.maxConcurrency = maxConcurrency;
+    row.updatedDate = updatedDate;
+    return toState(row);
   }
 
   async createIfAbsent(state: TriggerState): Promise<boolean> {
@@ -165,6 +174,7 @@ export class InMemoryTriggerStore implements TriggerStore {
       cursorMs: backfill.cursorMs,
       currentDate: backfill.currentDate,
       paused: backfill.paused,
+      ...(backfill.maxConcurrency !== undefined ? { maxConcurrency: backfill.maxConcurrency } : {}),
       dispatched: backfill.dispatched,
       skipped: backfill.skipped,
       openPages: new Set(),
@@ -290,6 +300,7 @@ function toState(row: Row): TriggerState {
       paused: b.paused,
       dispatched: b.dispatched,
       reprocess: fixed.reprocess ?? 'ALL',
+      ...(b.maxConcurrency !== undefined ? { maxConcurrency: b.maxConcurrency } : {}),
       skipped: b.skipped,
       openPages: [...b.openPages].sort(compareStrings),
       ended: b.ended,

@@ -146,6 +146,38 @@ describe('dispatchBatch', () => {
       expect(deps.queue.sentIds('backfill')).toEqual([idOf(0), idOf(1)]);
     });
 
+    it("keeps the backfill's own maxConcurrency in flight at most, and follows a change made while it runs", async () => {
+      deps.settings = aSettings({ dispatch: { batchSize: 3, maxInFlight: 5 } });
+      await givenBackfill({ maxConcurrency: 1 });
+
+      expect((await dispatchBatch(deps, aRunInput())).status).toBe('DISPATCHED');
+      expect((await dispatchBatch(deps, aRunInput())).status).toBe('THROTTLED');
+      expect(deps.queue.sentIds('backfill')).toEqual([idOf(0)]);
+
+      // Raised while tick 0 still runs: the next batch re-reads the backfill and fills the new room.
+      await deps.triggers.setBackfillMaxConcurrency(REF, 4, deps.clock.now().toISOString());
+      expect((await dispatchBatch(deps, aRunInput())).status).toBe('DISPATCHED');
+      expect(deps.queue.sentIds('backfill')).toEqual([idOf(0), idOf(1), idOf(2), idOf(3)]);
+
+      // Lowered below what is in flight: nothing more goes out until fewer than the new bound are.
+      await deps.triggers.setBackfillMaxConcurrency(REF, 2, deps.clock.now().toISOString());
+      await ended([0, 1]);
+      expect((await dispatchBatch(deps, aRunInput())).status).toBe('THROTTLED');
+      await ended([2]);
+      expect((await dispatchBatch(deps, aRunInput())).status).toBe('DISPATCHED');
+      expect(deps.queue.sentIds('backfill').slice(4)).toEqual([idOf(4)]);
+    });
+
+    it("never exceeds the service's maxInFlight, whatever the backfill's maxConcurrency says", async () => {
+      deps.settings = aSettings({ dispatch: { batchSize: 10, maxInFlight: 2 } });
+      await givenBackfill({ maxConcurrency: 8 });
+
+      await dispatchBatch(deps, aRunInput());
+      expect((await dispatchBatch(deps, aRunInput())).status).toBe('THROTTLED');
+
+      expect(deps.queue.sentIds('backfill')).toEqual([idOf(0), idOf(1)]);
+    });
+
     it('waits for the last executions once every tick is dispatched', async () => {
       await givenBackfill({ cursorMs: tick(8), dispatched: 8 });
       await dispatchBatch(deps, aRunInput());

@@ -22,8 +22,8 @@ triggers:
 const trigger = flow.triggers[0] as ScheduleTrigger;
 const schedule = compileSchedule(trigger);
 const now = new Date('2026-11-24T12:00:00Z');
-const plan = { id: 'b1', now, maxTicks: 1000, previousNextExecutionDate: '2026-11-24T12:30:00Z', executionName: 'f-schedule-b1-g0' };
-const request = ({ start, end = null }: { start: string; end?: string | null }): BackfillRequest => ({
+const plan = { id: 'b1', now, maxTicks: 1000, maxInFlight: 50, previousNextExecutionDate: '2026-11-24T12:30:00Z', executionName: 'f-schedule-b1-g0' };
+const request = ({ start, end = null, maxConcurrency = null }: { start: string; end?: string | null; maxConcurrency?: number | null }): BackfillRequest => ({
   namespace: 'dev',
   flowId: 'f',
   triggerId: 'schedule',
@@ -32,9 +32,22 @@ const request = ({ start, end = null }: { start: string; end?: string | null }):
   inputs: null,
   labels: [],
   reprocess: 'ALL',
+  maxConcurrency,
 });
 
 describe('planBackfill', () => {
+  it("keeps the requested maxConcurrency, and defaults it to the service's limit", () => {
+    expect(planBackfill(request({ start: '2026-11-24T07:00:00Z', maxConcurrency: 2 }), flow, trigger, schedule, plan).maxConcurrency).toBe(2);
+    expect(planBackfill(request({ start: '2026-11-24T07:00:00Z', maxConcurrency: 50 }), flow, trigger, schedule, plan).maxConcurrency).toBe(50);
+    expect(planBackfill(request({ start: '2026-11-24T07:00:00Z' }), flow, trigger, schedule, plan).maxConcurrency).toBe(50);
+  });
+
+  it("refuses a maxConcurrency above the service's limit, naming the field and the limit", () => {
+    expect(() => planBackfill(request({ start: '2026-11-24T07:00:00Z', maxConcurrency: 51 }), flow, trigger, schedule, plan)).toThrow(
+      expect.objectContaining({ path: 'backfill.maxConcurrency', message: expect.stringContaining('from 1 to 50') }),
+    );
+  });
+
   it('fixes a null end to now and counts the ticks of the window, both ends inclusive', () => {
     const state = planBackfill(request({ start: '2026-11-24T07:00:00Z', end: null }), flow, trigger, schedule, plan);
     expect(state).toMatchObject({
