@@ -33,7 +33,10 @@ export interface BackfillRequest extends TriggerRef {
  */
 export function checkMaxConcurrency(maxConcurrency: number, limit: number): number {
   if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > limit) {
-    throw new ValidationError('backfill.maxConcurrency', `expected an integer from 1 to ${limit} (the service's BACKFILL_MAX_IN_FLIGHT), got ${maxConcurrency}`);
+    throw new ValidationError(
+      'backfill.maxConcurrency',
+      `expected an integer from 1 to ${limit} (the service's BACKFILL_MAX_IN_FLIGHT), got ${maxConcurrency}`,
+    );
   }
   return maxConcurrency;
 }

@@ -1,4 +1,12 @@
-import { type TriggerAction, applyToTriggers, deleteBackfill, pauseBackfill, selectTriggers, unpauseBackfill, updateBackfill } from '../../app/backfill-control';
+import {
+  type TriggerAction,
+  applyToTriggers,
+  deleteBackfill,
+  pauseBackfill,
+  selectTriggers,
+  unpauseBackfill,
+  updateBackfill,
+} from '../../app/backfill-control';
 import { createBackfill, previewBackfill, setDisabled } from '../../app/backfills';
 import { getFlow } from '../../app/flows';
 import { triggerView } from '../../app/trigger-view';

@@ -35,7 +35,9 @@ export const backfillFields = z.object(
     maxConcurrency: maxConcurrencyField
       .nullish()
       .transform((maxConcurrency) => maxConcurrency ?? null)
-      .meta({ description: "Executions of this backfill in flight (queued or running) at once, at most: 1 to the service's BACKFILL_MAX_IN_FLIGHT (its default)." }),
+      .meta({
+        description: "Executions of this backfill in flight (queued or running) at once, at most: 1 to the service's BACKFILL_MAX_IN_FLIGHT (its default).",
+      }),
   },
   { error: (issue) => `expected an object with at least "start", got ${describe(issue.input)}` },
 );
@@ -68,10 +70,16 @@ export const updateBackfillBody = z
     {
       ...triggerRefFields,
       backfill: z.object(
-        { maxConcurrency: maxConcurrencyField.meta({ description: "1 to the service's BACKFILL_MAX_IN_FLIGHT; applies from dispatch's next check, within seconds." }) },
+        {
+          maxConcurrency: maxConcurrencyField.meta({
+            description: "1 to the service's BACKFILL_MAX_IN_FLIGHT; applies from dispatch's next check, within seconds.",
+          }),
+        },
         { error: (issue) => `expected an object with "maxConcurrency", got ${describe(issue.input)}` },
       ),
     },
     { error: jsonObjectError },
   )
-  .transform(({ backfill, namespace, flowId, triggerId }): UpdateBackfillCommand => ({ ref: { namespace, flowId, triggerId }, maxConcurrency: backfill.maxConcurrency }));
+  .transform(
+    ({ backfill, namespace, flowId, triggerId }): UpdateBackfillCommand => ({ ref: { namespace, flowId, triggerId }, maxConcurrency: backfill.maxConcurrency }),
+  );

@@ -18,7 +18,7 @@ import { flowTriggersQuery, setDisabledQuery, triggerSearchQuery, triggerSelecti
 import { triggerRefBody } from './trigger-ref-body';
 import { updateTriggerBody } from './update-trigger-body';
 
-export { type BackfillFieldsJson, type UpdateBackfillCommand, createBackfillBody, updateBackfillBody } from './backfill-body';
+export { type BackfillFieldsJson, createBackfillBody, updateBackfillBody } from './backfill-body';
 export { setDisabledByTriggersBody, triggerRefsBody } from './by-triggers-bodies';
 export { executionSearchQuery } from './execution-search-query';
 export { executionIdsBody, kestra2ExecutionActionQuery } from './execution-action-bodies';

@@ -1,6 +1,6 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { z } from 'zod';
-import { createBackfillBody, parseBody, type triggerRefBody, zonedDateTime } from '../../../lib/api/schemas';
+import { createBackfillBody, parseBody, type triggerRefBody, updateBackfillBody, zonedDateTime } from '../../../lib/api/schemas';
 import type { BackfillRequest } from '../../../lib/domain/backfill';
 import type { TriggerRef } from '../../../lib/domain/trigger-state';
 import { ValidationError } from '../../../lib/domain/flow/errors';
@@ -72,9 +72,17 @@ describe('createBackfillBody (the preview body, and PUT /triggers with a backfil
       inputs: null,
       labels: [],
       reprocess: 'ALL',
+      maxConcurrency: null,
     });
     expect(
-      parse({ start: '2024-03-28T06:30:00Z', end: '2024-03-29T00:00:00Z', inputs: { region: 'eu' }, labels: { reason: 'outage', n: 3 }, reprocess: 'MISSING' }),
+      parse({
+        start: '2024-03-28T06:30:00Z',
+        end: '2024-03-29T00:00:00Z',
+        inputs: { region: 'eu' },
+        labels: { reason: 'outage', n: 3 },
+        reprocess: 'MISSING',
+        maxConcurrency: 4,
+      }),
     ).toEqual({
       ...ids,
       start: new Date('2024-03-28T06:30:00Z'),
@@ -85,6 +93,7 @@ describe('createBackfillBody (the preview body, and PUT /triggers with a backfil
         { key: 'n', value: '3' },
       ],
       reprocess: 'MISSING',
+      maxConcurrency: 4,
     });
   });
 
@@ -95,7 +104,7 @@ describe('createBackfillBody (the preview body, and PUT /triggers with a backfil
       disabled: false,
       backfill: { start: '2024-03-28T06:30:00Z', end: null, inputs: null, labels: null, reprocess: null },
     });
-    expect(request).toEqual({ ...ids, start: new Date('2024-03-28T06:30:00Z'), end: null, inputs: null, labels: [], reprocess: 'ALL' });
+    expect(request).toEqual({ ...ids, start: new Date('2024-03-28T06:30:00Z'), end: null, inputs: null, labels: [], reprocess: 'ALL', maxConcurrency: null });
   });
 
   it.each([
@@ -167,5 +176,36 @@ describe('createBackfillBody (the preview body, and PUT /triggers with a backfil
     } catch (e) {
       expect(e).toMatchObject({ path: 'backfill.labels[1].key', expected: expect.stringContaining('invalid label key "Bad"') });
     }
+  });
+});
+
+describe('backfill.maxConcurrency', () => {
+  it('is null (the service limit) when absent or null, and kept when a positive integer', () => {
+    expect(parse({ start: '2024-03-28T06:30:00Z' }).maxConcurrency).toBeNull();
+    expect(parse({ start: '2024-03-28T06:30:00Z', maxConcurrency: null }).maxConcurrency).toBeNull();
+    expect(parse({ start: '2024-03-28T06:30:00Z', maxConcurrency: 2 }).maxConcurrency).toBe(2);
+  });
+
+  it.each([0, -1, 1.5, '2', true])('refuses %j naming the field', (value) => {
+    expect(messageFor({ ...ids, backfill: { start: '2024-03-28T06:30:00Z', maxConcurrency: value } })).toMatch(
+      /^backfill\.maxConcurrency: expected a positive integer, got /,
+    );
+  });
+});
+
+describe('updateBackfillBody', () => {
+  const update = (body: unknown) => parseBody(updateBackfillBody, body);
+
+  it('reads the trigger and the new maxConcurrency', () => {
+    expect(update({ ...ids, backfill: { maxConcurrency: 6 } })).toEqual({ ref: ids, maxConcurrency: 6 });
+  });
+
+  it.each([
+    [{ ...ids }, /^backfill: expected an object with "maxConcurrency", got /],
+    [{ ...ids, backfill: {} }, /^backfill\.maxConcurrency: expected a positive integer, got /],
+    [{ ...ids, backfill: { maxConcurrency: 0 } }, /^backfill\.maxConcurrency: expected a positive integer, got the number 0$/],
+    [{ flowId: 'f', triggerId: 'schedule', backfill: { maxConcurrency: 2 } }, /^namespace: /],
+  ])('refuses %j naming the field', (body, expected) => {
+    expect(() => update(body)).toThrow(expected);
   });
 });

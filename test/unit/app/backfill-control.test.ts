@@ -1,9 +1,10 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { applyToTriggers, deleteBackfill, pauseBackfill, selectTriggers, unpauseBackfill } from '../../../lib/app/backfill-control';
+import { applyToTriggers, deleteBackfill, pauseBackfill, selectTriggers, unpauseBackfill, updateBackfill } from '../../../lib/app/backfill-control';
 import { FlowNotFoundError, NoBackfillError, TriggerNotFoundError } from '../../../lib/domain/errors';
+import { ValidationError } from '../../../lib/domain/flow/errors';
 import type { TriggerRef } from '../../../lib/domain/trigger-state';
 import { type InMemoryDependencies, inMemoryDependencies } from '../../support/fakes/in-memory-dependencies';
-import { aBackfill, aFlow, aTriggerState } from '../../support/factories';
+import { aBackfill, aFlow, aSettings, aTriggerState } from '../../support/factories';
 
 const REF: TriggerRef = { namespace: 'dev', flowId: 'reports', triggerId: 'hourly' };
 
@@ -37,6 +38,34 @@ describe('backfill-control', () => {
 
     it("throws the lookup's not-found errors first", async () => {
       await expect(pauseBackfill(deps, { ...REF, flowId: 'nope' })).rejects.toBeInstanceOf(FlowNotFoundError);
+    });
+  });
+
+  describe('updateBackfill', () => {
+    it('stores the new maxConcurrency on the running backfill and returns the row', async () => {
+      await givenBackfill({ maxConcurrency: 2 });
+      deps.clock.advance(60_000);
+
+      const state = await updateBackfill(deps, REF, 6);
+
+      expect(state).toMatchObject({ updatedDate: deps.clock.now().toISOString(), backfill: { id: 'bf1', maxConcurrency: 6 } });
+      expect((await deps.triggers.get(REF))!.backfill!.maxConcurrency).toBe(6);
+    });
+
+    it("refuses a value above the service's limit, naming the field and the limit, changing nothing", async () => {
+      deps.settings = aSettings({ dispatch: { maxInFlight: 10 } });
+      await givenBackfill({ maxConcurrency: 2 });
+
+      const refused = updateBackfill(deps, REF, 11);
+
+      await expect(refused).rejects.toBeInstanceOf(ValidationError);
+      await expect(refused).rejects.toMatchObject({ path: 'backfill.maxConcurrency', message: expect.stringContaining('from 1 to 10') });
+      expect((await deps.triggers.get(REF))!.backfill!.maxConcurrency).toBe(2);
+    });
+
+    it("throws NoBackfillError when the trigger has no backfill, and the lookup's not-found errors first", async () => {
+      await expect(updateBackfill(deps, REF, 3)).rejects.toThrow(new NoBackfillError());
+      await expect(updateBackfill(deps, { ...REF, flowId: 'nope' }, 3)).rejects.toBeInstanceOf(FlowNotFoundError);
     });
   });
 
