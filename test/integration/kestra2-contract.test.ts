@@ -45,13 +45,16 @@ describe("Kestra 2.x's routes against the shapes of Kestra's published document"
     expect(() => expectKestra2Shape('ApiAsyncOperationResponse', { operationId: 'x' })).toThrow(/totalItems/);
   });
 
-  it('backfill create, pause, unpause and delete, and the flow triggers page', async () => {
-    const body = { ...ref, backfill: { ...minuteWindow(200, 3), labels: [{ key: 'via', value: 'sdk' }], inputs: {} } };
+  it('backfill create, pause, unpause, update and delete, and the flow triggers page', async () => {
+    const body = { ...ref, backfill: { ...minuteWindow(200, 3), labels: [{ key: 'via', value: 'sdk' }], inputs: {}, maxConcurrency: 10 } };
     const created = await exchange('PUT', '/triggers/backfill/create', { shape: 'ApiCreateBackfillRequest', body }, 'ApiTriggerState');
     expect(created.backfill).toBeDefined();
     await exchange('GET', `/triggers/${ref.namespace}/${ref.flowId}`, undefined, 'PagedResults<ApiTriggerState>');
     await exchange('PUT', '/triggers/backfill/pause', { shape: 'ApiTriggerId', body: ref }, 'ApiTriggerState');
     await exchange('PUT', '/triggers/backfill/unpause', { shape: 'ApiTriggerId', body: ref }, 'ApiTriggerState');
+    const update = { ...ref, backfill: { maxConcurrency: 20 } };
+    const updated = await exchange('PUT', '/triggers/backfill/update', { shape: 'ApiUpdateBackfillRequest', body: update }, 'ApiTriggerState');
+    expect(updated.backfill.maxConcurrency).toBe(20);
     await exchange('POST', '/triggers/backfill/delete', { shape: 'ApiTriggerId', body: ref }, 'ApiTriggerState');
   });
 

@@ -202,6 +202,20 @@ export const KESTRA2_SHAPES = {
     },
   },
   ApiTriggerId: triggerId,
+  /**
+   * Ours, not in Kestra's document: `PUT /{tenant}/triggers/backfill/update`'s body, Kestra's trigger
+   * id plus the backfill's new settings, in the style of its backfill requests.
+   */
+  ApiUpdateBackfillRequest: {
+    type: 'object',
+    required: ['namespace', 'flowId', 'triggerId', 'backfill'],
+    properties: {
+      namespace: { type: 'string' },
+      flowId: { type: 'string' },
+      triggerId: { type: 'string' },
+      backfill: { type: 'object', required: ['maxConcurrency'], properties: { maxConcurrency: { type: 'integer', minimum: 1 } } },
+    },
+  },
   'ApiTriggerId[]': { type: 'array', items: triggerId },
   /** The execution actions' `by-ids` body: a list of execution ids. */
   'String[]': { type: 'array', items: { type: 'string' } },
