@@ -51,8 +51,16 @@ export async function runWithKills(plan: KillPlan): Promise<RunOutcome> {
     if (created.status !== 200) throw new Error(`creating the flow answered ${created.status}: ${JSON.stringify(created.body)}`);
     const window = backfillWindow(plan.ticks);
     await putBackfill(api, REF, window);
+    // Each kill lands after a random number of further executions ended (not after a random time,
+    // which on a slow machine could fall before anything ran): always mid-backfill, at a random point.
+    const ended = async () => {
+      const answer = await api.call('GET', `/api/v1/triggers/${REF.namespace}/${REF.flowId}`).catch(() => undefined);
+      const progress = answer?.body?.results?.[0]?.backfill?.progress;
+      return progress ? progress.succeeded + progress.failed : plan.ticks;
+    };
     for (let kill = 0; kill < plan.kills; kill++) {
-      await new Promise((r) => setTimeout(r, 200 + Math.floor(random() * 2800)));
+      const target = Math.min(plan.ticks - 1, (await ended()) + 10 + Math.floor(random() * 90));
+      await waitFor(async () => (await ended()) >= target, 60_000, 20);
       killGroup(current.child, 'SIGKILL');
       await current.exited;
       killedAt++;
