@@ -8,9 +8,14 @@ import { type Execution, type ExecutionState, type StateType, TERMINAL_STATES, n
 import { type Flow, LOG_TYPE, type Label, SCHEDULE_TYPE, type ScheduleTrigger } from '../../lib/domain/flow/model';
 import type { BackfillState, TriggerState } from '../../lib/domain/trigger-state';
 import { type Settings, readSettings } from '../../lib/config';
-import type { BackfillRunInput, StoredExecution } from '../../lib/ports';
+import type { BackfillRunInput, LogEntry, StoredExecution } from '../../lib/ports';
 
 /** Settings as the product defaults them, with any section overridden in part. */
+/** An INFO line of execution `e1` of `dev.reports`, saying `message`. */
+export function aLogEntry(message: string): LogEntry {
+  return { namespace: 'dev', flowId: 'reports', executionId: 'e1', timestamp: '2026-03-01T12:00:00.000Z', level: 'INFO', message };
+}
+
 export function aSettings(overrides: { [K in keyof Settings]?: Partial<Settings[K]> } = {}): Settings {
   const defaults = readSettings({});
   const merged = { ...defaults } as Record<string, unknown>;

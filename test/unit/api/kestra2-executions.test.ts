@@ -3,19 +3,10 @@ import type { HttpResponse } from '../../../lib/api/http';
 import { handleRequest } from '../../../lib/api/router';
 import { transition } from '../../../lib/domain/execution';
 import type { LogEntry } from '../../../lib/ports';
-import { aStoredExecution } from '../../support/factories';
+import { aStoredExecution, aLogEntry } from '../../support/factories';
 import { type InMemoryDependencies, inMemoryDependencies } from '../../support/fakes/in-memory-dependencies';
 
 const V2 = '/api/v1/main';
-
-const entry = (message: string): LogEntry => ({
-  namespace: 'dev',
-  flowId: 'reports',
-  executionId: 'e1',
-  timestamp: '2026-03-01T12:00:00.000Z',
-  level: 'INFO',
-  message,
-});
 
 let deps: InMemoryDependencies;
 
@@ -43,8 +34,8 @@ beforeEach(async () => {
   deps = inMemoryDependencies();
   await deps.executions.createIfAbsent(aStoredExecution({ id: 'e1', state: 'SUCCESS', labels: [{ key: 'reason', value: 'outage' }] }));
   await deps.logs.append([
-    { seq: 1_000_000, entry: entry('one') },
-    { seq: 1_000_001, entry: entry('two') },
+    { seq: 1_000_000, entry: aLogEntry('one') },
+    { seq: 1_000_001, entry: aLogEntry('two') },
   ]);
 });
 
@@ -155,15 +146,15 @@ describe('GET /api/v1/{tenant}/logs/{executionId}/follow (Kestra 2.x)', () => {
 
     expect(seen).toEqual([
       'start {"namespace":"dev","flowId":"reports","executionId":"e1"}',
-      `progress ${JSON.stringify(entry('one'))}`,
-      `progress ${JSON.stringify(entry('two'))}`,
+      `progress ${JSON.stringify(aLogEntry('one'))}`,
+      `progress ${JSON.stringify(aLogEntry('two'))}`,
       'end {"namespace":"dev","flowId":"reports","executionId":"e1"}',
     ]);
   });
 
   it('goes on after the cursor an EventSource sends back as Last-Event-ID, or after ?cursor=', async () => {
     const resumed = await events(await get(`${V2}/logs/e1/follow`, { 'last-event-id': '1000000' }));
-    expect(resumed.filter((e) => e.startsWith('progress'))).toEqual([`progress ${JSON.stringify(entry('two'))}`]);
+    expect(resumed.filter((e) => e.startsWith('progress'))).toEqual([`progress ${JSON.stringify(aLogEntry('two'))}`]);
 
     const asked = await events(await get(`${V2}/logs/e1/follow?cursor=1000001`));
     expect(asked.filter((e) => e.startsWith('progress'))).toEqual([]);
@@ -175,7 +166,7 @@ describe('GET /api/v1/{tenant}/logs/{executionId}/follow (Kestra 2.x)', () => {
 
   it('ends a window before the execution ends with reconnect from the last line sent', async () => {
     await deps.executions.createIfAbsent(aStoredExecution({ id: 'e2', state: 'RUNNING' }));
-    await deps.logs.append([{ seq: 1_000_000, entry: { ...entry('running'), executionId: 'e2' } }]);
+    await deps.logs.append([{ seq: 1_000_000, entry: { ...aLogEntry('running'), executionId: 'e2' } }]);
 
     const seen = await events(await get(`${V2}/logs/e2/follow`), 5000);
 
@@ -196,7 +187,7 @@ describe('GET /api/v1/{tenant}/logs/{executionId}/follow (Kestra 2.x)', () => {
     const stream = response.stream!({ maxMs: 60_000 })[Symbol.asyncIterator]();
 
     expect((await stream.next()).value).toContain('id: start');
-    await deps.logs.append([{ seq: 1_000_000, entry: { ...entry('late'), executionId: 'e2' } }]);
+    await deps.logs.append([{ seq: 1_000_000, entry: { ...aLogEntry('late'), executionId: 'e2' } }]);
     expect((await stream.next()).value).toContain('"message":"late"');
     const execution = claimed.stored.execution;
     await deps.executions.finish({ ...claimed.stored, execution: { ...execution, state: transition(execution.state, 'SUCCESS', deps.clock.now()) } }, 'lease');

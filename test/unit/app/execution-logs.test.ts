@@ -1,18 +1,10 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { executionLogPage } from '../../../lib/app/execution-logs';
-import type { LogEntry, LogLine } from '../../../lib/ports';
-import { aStoredExecution } from '../../support/factories';
+import type { LogLine } from '../../../lib/ports';
+import { aStoredExecution, aLogEntry } from '../../support/factories';
 import { type InMemoryDependencies, inMemoryDependencies } from '../../support/fakes/in-memory-dependencies';
 
-const entry = (message: string): LogEntry => ({
-  namespace: 'dev',
-  flowId: 'reports',
-  executionId: 'e1',
-  timestamp: '2026-03-01T12:00:00.000Z',
-  level: 'INFO',
-  message,
-});
-const line = (seq: number, message = `line ${seq}`): LogLine => ({ seq, entry: entry(message) });
+const line = (seq: number, message = `line ${seq}`): LogLine => ({ seq, entry: aLogEntry(message) });
 const BY_LINE = { maxBytes: Number.POSITIVE_INFINITY, sizeOf: () => 1 };
 
 describe('executionLogPage', () => {

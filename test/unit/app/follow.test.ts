@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Follow, type FollowEvent, type FollowPace, openExecutionFollow, openLogFollow } from '../../../lib/app/follow';
 import { type KestraExecution, transition } from '../../../lib/domain/execution';
 import type { LogEntry, LogLine, StoredExecution } from '../../../lib/ports';
-import { aStoredExecution } from '../../support/factories';
+import { aStoredExecution, aLogEntry } from '../../support/factories';
 import { InMemoryExecutionStore } from '../../support/fakes/in-memory-execution-store';
 import { InMemoryLogStore } from '../../support/fakes/in-memory-log-store';
 import { ManualClock } from '../../support/manual-clock';
@@ -10,15 +10,7 @@ import { ManualClock } from '../../support/manual-clock';
 const PACE: FollowPace = { pollMs: 1000, heartbeatMs: 5000 };
 const LEASE = 'lease';
 
-const entry = (message: string): LogEntry => ({
-  namespace: 'dev',
-  flowId: 'reports',
-  executionId: 'e1',
-  timestamp: '2026-03-01T12:00:00.000Z',
-  level: 'INFO',
-  message,
-});
-const line = (seq: number): LogLine => ({ seq, entry: entry(`line ${seq}`) });
+const line = (seq: number): LogLine => ({ seq, entry: aLogEntry(`line ${seq}`) });
 
 /** What a test reads of an event: its type, the state or message it carries, and its cursor. */
 function summary(event: FollowEvent<KestraExecution | LogEntry>): string {
