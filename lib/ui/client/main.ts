@@ -7,7 +7,7 @@ import { BackfillDetails, Labels } from './backfill-details';
 import { BackfillDialog } from './backfill-dialog';
 import { useLogFollow } from './log-follow';
 import { TriggersPage } from './triggers-page';
-import { ErrorNote, Modal, StateBadge, Time, html, usePoll } from './ui';
+import { Duration, ErrorNote, Modal, StateBadge, Time, html, usePoll } from './ui';
 
 const TERMINAL = ['SUCCESS', 'FAILED', 'KILLED'];
 const enc = encodeURIComponent;
@@ -304,7 +304,7 @@ function ExecutionPage({ id }: { id: string }) {
           <dt>Trigger date</dt><dd><${Time} iso=${x.trigger?.variables?.date} /></dd>
           <dt>Started</dt><dd><${Time} iso=${x.state.startDate} /></dd>
           <dt>Ended</dt><dd><${Time} iso=${x.state.endDate} /></dd>
-          <dt>Duration</dt><dd>${x.state.duration ?? '—'}</dd>
+          <dt>Duration</dt><dd><${Duration} iso=${x.state.duration} /></dd>
           <dt>Labels</dt><dd><${Labels} labels=${x.labels} /></dd>
           <dt>Inputs</dt><dd>${x.inputs && Object.keys(x.inputs).length ? html`<code class="wrap">${JSON.stringify(x.inputs)}</code>` : html`<span class="muted">none</span>`}</dd>
         </dl>
@@ -318,7 +318,7 @@ function ExecutionPage({ id }: { id: string }) {
                 <td data-label="Task"><code>${t.taskId}</code></td>
                 <td data-label="State"><${StateBadge} state=${t.state.current} /></td>
                 <td data-label="Started"><${Time} iso=${t.state.startDate} /></td>
-                <td data-label="Duration">${t.state.duration ?? '—'}</td>
+                <td data-label="Duration"><${Duration} iso=${t.state.duration} /></td>
               </tr>`,
               )}</tbody>
             </table></div>`

@@ -3,6 +3,7 @@ import htm from 'htm';
 import { h } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { SESSION_ENDED, SIGN_IN_URL } from './api';
+import { formatIsoDuration } from './duration';
 
 export const html = htm.bind(h);
 
@@ -32,6 +33,12 @@ export function Time({ iso }: { iso?: string | null }) {
     .toISOString()
     .replace('T', ' ')
     .replace(/\.000Z$|Z$/, '')} UTC`}>${local}</time>`;
+}
+
+/** An ISO-8601 duration in words ("16.3 s", "2 min 5 s"), the ISO form on hover. */
+export function Duration({ iso }: { iso?: string | null }) {
+  if (!iso) return html`<span class="muted">—</span>`;
+  return html`<span class="duration" title=${iso} data-iso=${iso}>${formatIsoDuration(iso)}</span>`;
 }
 
 export function StateBadge({ state }: { state: string }) {
