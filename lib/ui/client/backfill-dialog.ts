@@ -2,7 +2,18 @@
 /** The "Backfill executions" dialog: the form, its field errors, the dry-run line and the submit. */
 import { useState } from 'preact/hooks';
 import { ApiError, type FlowInput, type Reprocess, type Trigger, api } from './api';
-import { type FormState, REPROCESS_CHOICES, toBackfillRequest, toLocalInput, validate } from './backfill-form';
+import {
+  type FormState,
+  type InputPreset,
+  REPROCESS_CHOICES,
+  labelRowProblem,
+  presetText,
+  presetOf,
+  submitBlockers,
+  toBackfillRequest,
+  toLocalInput,
+  validate,
+} from './backfill-form';
 import { PreviewLine, usePreview } from './backfill-preview';
 import { html } from './ui';
 
@@ -10,7 +21,20 @@ function FieldError({ id, message }: { id: string; message?: string }) {
   return message ? html`<span class="field-error" id=${id} role="alert">${message}</span>` : null;
 }
 
-function InputField({ input, value, error, onInput }: { input: FlowInput; value: string; error?: string; onInput: (v: string) => void }) {
+function InputField({
+  input,
+  preset,
+  value,
+  error,
+  onInput,
+}: {
+  input: FlowInput;
+  /** What the execution gets if this stays empty: the trigger's value, else the flow's default. */
+  preset?: InputPreset;
+  value: string;
+  error?: string;
+  onInput: (v: string) => void;
+}) {
   const id = `input-${input.id}`;
   const errId = `${id}-error`;
   const common = {
@@ -18,15 +42,15 @@ function InputField({ input, value, error, onInput }: { input: FlowInput; value:
     name: input.id,
     'aria-invalid': error ? 'true' : undefined,
     'aria-describedby': error ? errId : undefined,
-    required: input.required && input.defaults === undefined,
+    required: input.required && !preset,
   };
-  const placeholder = input.defaults !== undefined ? `default: ${typeof input.defaults === 'string' ? input.defaults : JSON.stringify(input.defaults)}` : '';
+  const placeholder = preset ? presetText(preset) : '';
   const onChange = (e: Event) => onInput((e.target as HTMLInputElement).value);
   let control: unknown;
   switch (input.type) {
     case 'BOOLEAN':
       control = html`<select ...${common} value=${value} onChange=${onChange}>
-        <option value="">${input.defaults !== undefined ? `(default: ${String(input.defaults)})` : '(not set)'}</option>
+        <option value="">${preset ? `(${presetText(preset)})` : '(not set)'}</option>
         <option value="true">true</option>
         <option value="false">false</option>
       </select>`;
@@ -39,7 +63,7 @@ function InputField({ input, value, error, onInput }: { input: FlowInput; value:
       control = html`<input ...${common} type=${type} step=${input.type === 'FLOAT' ? 'any' : input.type === 'INT' ? '1' : undefined} placeholder=${placeholder} value=${value} onInput=${onChange} />`;
     }
   }
-  const mandatory = input.required && input.defaults === undefined;
+  const mandatory = input.required && !preset;
   return html`<div class="field">
     <label for=${id}>${input.id}${mandatory ? html`<span class="required" aria-hidden="true"> *</span>` : null} <span class="muted">${input.type}</span></label>
     ${control}
@@ -52,14 +76,28 @@ function InputField({ input, value, error, onInput }: { input: FlowInput; value:
  * The form that starts a backfill of `trigger`. Errors show once a field is touched, or when
  * the server names the field; `onCreated` runs after the backfill is accepted.
  */
-export function BackfillDialog({ trigger, inputs, onClose, onCreated }: { trigger: Trigger; inputs: FlowInput[]; onClose: () => void; onCreated: () => void }) {
+export function BackfillDialog({
+  trigger,
+  inputs,
+  triggerInputs,
+  onClose,
+  onCreated,
+}: {
+  trigger: Trigger;
+  inputs: FlowInput[];
+  /** The trigger's own inputs (its definition in the flow): they win over the flow's defaults. */
+  triggerInputs: Record<string, unknown>;
+  onClose: () => void;
+  onCreated: () => void;
+}) {
   const [form, setForm] = useState<FormState>({ start: '', end: '', inputs: {}, labels: [], reprocess: 'ALL' });
   const [touched, setTouched] = useState<Record<string, boolean>>({});
   const [serverErrors, setServerErrors] = useState<Record<string, string>>({});
   const [general, setGeneral] = useState<string | undefined>(undefined);
   const [busy, setBusy] = useState(false);
-  const errors = validate(form, inputs);
+  const errors = validate(form, inputs, new Date(), triggerInputs);
   const valid = Object.keys(errors).length === 0;
+  const blockers = submitBlockers(errors, form);
   const shown = (key: string) => serverErrors[key] ?? (touched[key] ? errors[key] : undefined);
   const update = (key: string, next: Partial<FormState>) => {
     setForm({ ...form, ...next });
@@ -133,7 +171,8 @@ export function BackfillDialog({ trigger, inputs, onClose, onCreated }: { trigge
       inputs.length
         ? html`<fieldset><legend>Inputs</legend>
           ${inputs.map(
-            (input) => html`<${InputField} key=${input.id} input=${input} value=${form.inputs[input.id] ?? ''} error=${shown(`inputs.${input.id}`)}
+            (input) => html`<${InputField} key=${input.id} input=${input} preset=${presetOf(input, triggerInputs)} value=${form.inputs[input.id] ?? ''}
+              error=${shown(`inputs.${input.id}`)}
               onInput=${(v: string) => update(`inputs.${input.id}`, { inputs: { ...form.inputs, [input.id]: v } })} />`,
           )}
         </fieldset>`
@@ -141,34 +180,52 @@ export function BackfillDialog({ trigger, inputs, onClose, onCreated }: { trigge
     }
     <fieldset>
       <legend>Labels</legend>
-      ${form.labels.map(
-        (label, i) => html`<div class="label-row" key=${i}>
+      ${form.labels.map((label, i) => {
+        // Said at the row from the start: a fresh row is incomplete too, and would only keep the button off.
+        const problem = labelRowProblem(label);
+        const problemId = `label-${i}-problem`;
+        const keyError = serverErrors[`labels[${i}].key`];
+        const valueError = serverErrors[`labels[${i}].value`];
+        return html`<div class="label-row" key=${i} data-label-row=${i}>
           <div class="field">
             <input aria-label=${`Label ${i + 1} key`} name=${`label-key-${i}`} placeholder="key" value=${label.key}
-              aria-invalid=${shown(`labels[${i}].key`) ? 'true' : undefined}
+              aria-invalid=${keyError || (problem && !label.key.trim() && touched[`labels[${i}].key`]) ? 'true' : undefined}
+              aria-describedby=${problem ? problemId : undefined}
               onInput=${(e: Event) => setLabel(i, 'key', (e.target as HTMLInputElement).value)} />
-            <${FieldError} id=${`label-${i}-key-error`} message=${shown(`labels[${i}].key`)} />
+            <${FieldError} id=${`label-${i}-key-error`} message=${keyError} />
           </div>
           <div class="field">
             <input aria-label=${`Label ${i + 1} value`} name=${`label-value-${i}`} placeholder="value" value=${label.value}
-              aria-invalid=${shown(`labels[${i}].value`) ? 'true' : undefined}
+              aria-invalid=${valueError || (problem && !label.value.trim() && touched[`labels[${i}].value`]) ? 'true' : undefined}
+              aria-describedby=${problem ? problemId : undefined}
               onInput=${(e: Event) => setLabel(i, 'value', (e.target as HTMLInputElement).value)} />
-            <${FieldError} id=${`label-${i}-value-error`} message=${shown(`labels[${i}].value`)} />
+            <${FieldError} id=${`label-${i}-value-error`} message=${valueError} />
           </div>
           <button type="button" class="icon" aria-label=${`Remove label ${i + 1}`}
             onClick=${() => {
               setForm({ ...form, labels: form.labels.filter((_, j) => j !== i) });
               setServerErrors({});
             }}>✕</button>
-        </div>`,
-      )}
+          ${problem ? html`<p class="label-problem" id=${problemId}>${problem}</p>` : null}
+        </div>`;
+      })}
       <button type="button" class="secondary" onClick=${() => setForm({ ...form, labels: [...form.labels, { key: '', value: '' }] })}>Add label</button>
     </fieldset>
     <${PreviewLine} preview=${preview} />
     ${general ? html`<p class="error-box" role="alert">${general}</p>` : null}
     <footer class="dialog-foot">
+      ${
+        blockers.length
+          ? html`<div class="blockers" id="bf-blockers">
+            <span>Execute backfill is off until:</span>
+            <ul>${blockers.map((line) => html`<li>${line}</li>`)}</ul>
+          </div>`
+          : null
+      }
       <button type="button" class="secondary" onClick=${onClose}>Cancel</button>
-      <button type="submit" class="primary" disabled=${!valid || busy}>${busy ? 'Starting…' : 'Execute backfill'}</button>
+      <button type="submit" class="primary" disabled=${!valid || busy} aria-describedby=${blockers.length ? 'bf-blockers' : undefined}>${
+        busy ? 'Starting…' : 'Execute backfill'
+      }</button>
     </footer>
   </form>`;
 }

@@ -35,13 +35,37 @@ export const REPROCESS_CHOICES: { value: Reprocess; label: string }[] = [
   { value: 'MISSING', label: 'Ticks without any run' },
 ];
 
+/** What an input the backfill leaves empty gets: the trigger's value if it sets one, else the flow's default. */
+export interface InputPreset {
+  value: unknown;
+  from: 'trigger' | 'flow';
+}
+
+/**
+ * The value an execution gets for `input` when the backfill names none: its executions take the
+ * flow's defaults, then the trigger's inputs over them, then the backfill's (as the live schedule's
+ * do), so the trigger's value wins where it sets one.
+ */
+export function presetOf(input: FlowInput, triggerInputs: Record<string, unknown>): InputPreset | undefined {
+  if (triggerInputs[input.id] !== undefined) return { value: triggerInputs[input.id], from: 'trigger' };
+  if (input.defaults !== undefined) return { value: input.defaults, from: 'flow' };
+  return undefined;
+}
+
+/** A preset as the empty field shows it: "trigger: eu-west" or "default: 2". */
+export function presetText(preset: InputPreset): string {
+  const value = typeof preset.value === 'string' ? preset.value : JSON.stringify(preset.value);
+  return `${preset.from === 'trigger' ? 'trigger' : 'default'}: ${value}`;
+}
+
 /**
  * Client-side checks, keyed by the same paths the server names (without `backfill.`).
  *
  * @param now the latest instant start and end may name; a parameter so tests can fix it.
+ * @param triggerInputs the trigger's own inputs: a required input the trigger sets needs no value here.
  * @returns a message per failing field; empty when the form can be sent.
  */
-export function validate(form: FormState, inputs: FlowInput[], now = new Date()): Record<string, string> {
+export function validate(form: FormState, inputs: FlowInput[], now = new Date(), triggerInputs: Record<string, unknown> = {}): Record<string, string> {
   const errors: Record<string, string> = {};
   const start = parseLocal(form.start);
   const end = parseLocal(form.end);
@@ -55,7 +79,7 @@ export function validate(form: FormState, inputs: FlowInput[], now = new Date())
     const raw = form.inputs[input.id] ?? '';
     const key = `inputs.${input.id}`;
     if (raw === '') {
-      if (input.required && input.defaults === undefined) errors[key] = 'Required';
+      if (input.required && !presetOf(input, triggerInputs)) errors[key] = 'Required';
       continue;
     }
     if (input.type === 'INT' && !/^-?\d+$/.test(raw.trim())) errors[key] = 'Expected an integer';
@@ -74,6 +98,41 @@ export function validate(form: FormState, inputs: FlowInput[], now = new Date())
     if (!label.value.trim()) errors[`labels[${i}].value`] = 'Value is required';
   });
   return errors;
+}
+
+/**
+ * Why a label row cannot be sent, said at the row: a label is a key and a value, and a row with
+ * only one of them (or a fresh, empty one) would otherwise just keep "Execute backfill" off.
+ */
+export function labelRowProblem(label: Label): string | undefined {
+  const hasKey = label.key.trim() !== '';
+  const hasValue = label.value.trim() !== '';
+  if (hasKey && hasValue) return undefined;
+  if (!hasKey && !hasValue) return 'Key and value are both needed (or remove this label)';
+  return `${hasKey ? 'A value' : 'A key'} is needed too (or remove this label)`;
+}
+
+/**
+ * Everything that keeps "Execute backfill" off, one line a field, in the form's order, for the
+ * note beside the button: a disabled button alone does not say what is missing.
+ */
+export function submitBlockers(errors: Record<string, string>, form: FormState): string[] {
+  const lines: string[] = [];
+  const line = (field: string, message: string) => {
+    if (message.startsWith(field)) return message;
+    if (message === 'Required') return `${field} is required`;
+    return `${field}: ${message.charAt(0).toLowerCase()}${message.slice(1)}`;
+  };
+  if (errors.start) lines.push(line('Start', errors.start));
+  if (errors.end) lines.push(line('End', errors.end));
+  for (const [key, message] of Object.entries(errors)) {
+    if (key.startsWith('inputs.')) lines.push(line(`Input ${key.slice('inputs.'.length)}`, message));
+  }
+  form.labels.forEach((label, i) => {
+    const problem = labelRowProblem(label);
+    if (problem) lines.push(line(`Label ${i + 1}`, problem));
+  });
+  return lines;
 }
 
 /** The inputs that were filled in, converted to their declared types; `null` when none were. */

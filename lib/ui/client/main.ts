@@ -158,7 +158,8 @@ function TriggersTab({ flow }: { flow: Flow }) {
     <${Modal} open=${!!dialogTrigger} onClose=${() => setDialogFor(undefined)} label="Backfill executions" className="dialog">
       ${
         dialogTrigger
-          ? html`<${BackfillDialog} trigger=${dialogTrigger} inputs=${flow.inputs} onClose=${() => setDialogFor(undefined)}
+          ? html`<${BackfillDialog} trigger=${dialogTrigger} inputs=${flow.inputs}
+            triggerInputs=${flow.triggers.find((t) => t.id === dialogTrigger.triggerId)?.inputs ?? {}} onClose=${() => setDialogFor(undefined)}
             onCreated=${() => {
               setDialogFor(undefined);
               reload();

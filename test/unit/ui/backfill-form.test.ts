@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { FlowInput } from '../../../lib/ui/client/api';
-import { type FormState, toBackfillRequest, toLocalInput, validate } from '../../../lib/ui/client/backfill-form';
+import {
+  type FormState,
+  labelRowProblem,
+  presetOf,
+  presetText,
+  submitBlockers,
+  toBackfillRequest,
+  toLocalInput,
+  validate,
+} from '../../../lib/ui/client/backfill-form';
 
 // Dates are built in the local zone, as the datetime-local fields hold them, so the tests pass
 // whatever TZ the machine runs in.
@@ -64,6 +73,12 @@ describe('backfill-form', () => {
       expect(validate(formFactory(), inputs, NOW)).toEqual({ 'inputs.region': 'Required' });
     });
 
+    it("needs no value for a required input the trigger sets: the trigger's value is what executions get", () => {
+      const inputs = [input('region', 'STRING', { required: true }), input('zone', 'STRING', { required: true })];
+
+      expect(validate(formFactory(), inputs, NOW, { region: 'eu-west' })).toEqual({ 'inputs.zone': 'Required' });
+    });
+
     it('checks typed inputs by their declared type', () => {
       const inputs = [input('n', 'INT'), input('x', 'FLOAT'), input('at', 'DATETIME'), input('doc', 'JSON'), input('s', 'STRING')];
       const form = formFactory({ inputs: { n: '1.5', x: 'abc', at: 'noon', doc: '{', s: 'anything' } });
@@ -92,6 +107,69 @@ describe('backfill-form', () => {
       });
 
       expect(validate(form, [], NOW)).toEqual({ 'labels[1].key': 'Key is required', 'labels[1].value': 'Value is required' });
+    });
+  });
+
+  describe('presetOf', () => {
+    it("gives the trigger's value where it sets one, else the flow's default, else nothing", () => {
+      const retries = input('retries', 'INT', { defaults: 2 });
+
+      expect(presetOf(retries, { retries: 5 })).toEqual({ value: 5, from: 'trigger' });
+      expect(presetOf(retries, { other: 1 })).toEqual({ value: 2, from: 'flow' });
+      expect(presetOf(input('region', 'STRING'), {})).toBeUndefined();
+    });
+
+    it('keeps a falsy value the trigger sets (false, 0, empty text)', () => {
+      expect(presetOf(input('on', 'BOOLEAN', { defaults: true }), { on: false })).toEqual({ value: false, from: 'trigger' });
+      expect(presetOf(input('n', 'INT', { defaults: 1 }), { n: 0 })).toEqual({ value: 0, from: 'trigger' });
+    });
+
+    it('words the preset as the empty field shows it', () => {
+      expect(presetText({ value: 'eu-west', from: 'trigger' })).toBe('trigger: eu-west');
+      expect(presetText({ value: 2, from: 'flow' })).toBe('default: 2');
+      expect(presetText({ value: { a: [1] }, from: 'flow' })).toBe('default: {"a":[1]}');
+    });
+  });
+
+  describe('labelRowProblem', () => {
+    it('says what an incomplete row lacks, and that it may be removed instead', () => {
+      expect(labelRowProblem({ key: '', value: '' })).toBe('Key and value are both needed (or remove this label)');
+      expect(labelRowProblem({ key: ' ', value: 'x' })).toBe('A key is needed too (or remove this label)');
+      expect(labelRowProblem({ key: 'reason', value: '' })).toBe('A value is needed too (or remove this label)');
+      expect(labelRowProblem({ key: 'reason', value: 'outage' })).toBeUndefined();
+    });
+  });
+
+  describe('submitBlockers', () => {
+    it('lists what keeps Execute backfill off, one line a field, in the form order', () => {
+      const inputs = [input('region', 'STRING', { required: true }), input('retries', 'INT')];
+      const form = formFactory({
+        start: '',
+        inputs: { retries: 'two' },
+        labels: [
+          { key: 'team', value: 'data' },
+          { key: '', value: '' },
+        ],
+      });
+
+      expect(submitBlockers(validate(form, inputs, NOW), form)).toEqual([
+        'Start is required',
+        'Input region is required',
+        'Input retries: expected an integer',
+        'Label 2: key and value are both needed (or remove this label)',
+      ]);
+    });
+
+    it('names the field when its message does not', () => {
+      const form = formFactory({ start: 'yesterday' });
+
+      expect(submitBlockers(validate(form, [], NOW), form)).toEqual(['Start: not a valid date']);
+    });
+
+    it('is empty for a form that can be sent', () => {
+      const form = formFactory({ labels: [{ key: 'team', value: 'data' }] });
+
+      expect(submitBlockers(validate(form, [], NOW), form)).toEqual([]);
     });
   });
 
