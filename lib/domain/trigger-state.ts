@@ -152,6 +152,11 @@ export interface TriggerStateJson {
   date?: string;
   /** The live schedule's next tick, the backfill's cursor during a backfill, absent while disabled. */
   nextExecutionDate?: string;
+  /**
+   * Beyond Kestra, only while a backfill's cursor stands in `nextExecutionDate`: the live schedule's
+   * own next tick, since ours runs beside the backfill (Kestra's waits for it); absent while disabled.
+   */
+  liveNextExecutionDate?: string;
   backfill?: BackfillStateJson;
   disabled: boolean;
   updatedDate: string;
@@ -170,6 +175,7 @@ export function toTriggerJson(state: TriggerState): TriggerStateJson {
     triggerId: state.triggerId,
     ...(state.date ? { date: state.date } : {}),
     ...(next ? { nextExecutionDate: next } : {}),
+    ...(state.backfill && !state.disabled && state.nextExecutionDate ? { liveNextExecutionDate: state.nextExecutionDate } : {}),
     ...(state.backfill ? { backfill: toBackfillJson(state.backfill) } : {}),
     disabled: state.disabled,
     updatedDate: state.updatedDate,

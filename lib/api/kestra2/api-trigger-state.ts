@@ -7,7 +7,7 @@ export type TriggerKind = 'SCHEDULE' | 'POLLING' | 'REALTIME';
 /**
  * Kestra 2.x's `ApiTriggerState` (see ../shared/reference/kestra2-api.md), with our extensions kept
  * as extra fields: the backfill's `id`, `reprocess`, `progress`, `stateMachineExecutionName` (and on
- * AWS its links), and the trigger's `lastBackfill`.
+ * AWS its links), and the trigger's `liveNextEvaluationDate` and `lastBackfill`.
  */
 export interface ApiTriggerState {
   namespace: string;
@@ -19,6 +19,8 @@ export interface ApiTriggerState {
   lastTriggeredDate?: string;
   /** 1.x's `nextExecutionDate`: the backfill's cursor during a backfill, absent while disabled. */
   nextEvaluationDate?: string;
+  /** 1.x's `liveNextExecutionDate` (ours): the live schedule's next tick while a backfill's cursor stands in `nextEvaluationDate`. */
+  liveNextEvaluationDate?: string;
   backfill?: BackfillJson;
   disabled: boolean;
   /** Kestra locks a trigger while an execution it started runs; ours never wait on one. */
@@ -40,6 +42,7 @@ export function toApiTriggerState(view: TriggerJson): ApiTriggerState {
     updatedAt: view.updatedDate,
     ...(view.date ? { evaluatedAt: view.date, lastTriggeredDate: view.date } : {}),
     ...(view.nextExecutionDate ? { nextEvaluationDate: view.nextExecutionDate } : {}),
+    ...(view.liveNextExecutionDate ? { liveNextEvaluationDate: view.liveNextExecutionDate } : {}),
     ...(view.backfill ? { backfill: view.backfill } : {}),
     disabled: view.disabled,
     locked: false,

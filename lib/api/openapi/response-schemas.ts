@@ -179,6 +179,9 @@ export const trigger = named(
     triggerId: z.string(),
     date: dateTime.optional(),
     nextExecutionDate: dateTime.optional(),
+    liveNextExecutionDate: dateTime.optional().meta({
+      description: "Beyond Kestra: while a backfill's cursor stands in nextExecutionDate, the live schedule's own next tick (it runs beside the backfill).",
+    }),
     backfill: backfill.optional(),
     disabled: z.boolean(),
     updatedDate: dateTime,
@@ -303,6 +306,9 @@ export const apiTriggerState = named(
     evaluatedAt: dateTime.optional(),
     lastTriggeredDate: dateTime.optional(),
     nextEvaluationDate: dateTime.optional(),
+    liveNextEvaluationDate: dateTime.optional().meta({
+      description: "Beyond Kestra: while a backfill's cursor stands in nextEvaluationDate, the live schedule's own next tick (it runs beside the backfill).",
+    }),
     backfill: backfill.optional(),
     disabled: z.boolean(),
     locked: z.boolean(),

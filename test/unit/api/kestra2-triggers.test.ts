@@ -40,6 +40,8 @@ describe('PUT /api/v1/{tenant}/triggers/backfill/create (Kestra 2.x)', () => {
       ...REF,
       updatedAt: '2026-03-01T12:00:00.000Z',
       nextEvaluationDate: WINDOW.start,
+      // Ours: the live schedule's next tick, which the backfill's cursor hides from nextEvaluationDate.
+      liveNextEvaluationDate: '2026-03-01T13:00:00Z',
       backfill: expect.objectContaining({
         ...WINDOW,
         currentDate: WINDOW.start,

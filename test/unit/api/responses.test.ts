@@ -63,8 +63,18 @@ describe('triggerView (the Trigger JSON the API returns)', () => {
 
   it("keeps Kestra's field order and adds the backfill's progress and, on AWS, its execution's links", async () => {
     const json = await triggerView(deps('arn:aws:states:eu-west-1:123456789012:stateMachine:m'), state);
-    expect(Object.keys(json)).toEqual(['namespace', 'flowId', 'triggerId', 'nextExecutionDate', 'backfill', 'disabled', 'updatedDate']);
+    expect(Object.keys(json)).toEqual([
+      'namespace',
+      'flowId',
+      'triggerId',
+      'nextExecutionDate',
+      'liveNextExecutionDate',
+      'backfill',
+      'disabled',
+      'updatedDate',
+    ]);
     expect(json.nextExecutionDate).toBe(backfill.currentDate);
+    expect(json.liveNextExecutionDate).toBe(state.nextExecutionDate);
     expect(json.backfill).toEqual({
       start: backfill.start,
       end: backfill.end,

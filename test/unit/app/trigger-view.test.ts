@@ -35,6 +35,17 @@ describe('triggerView', () => {
       expect((await triggerView(deps, aTriggerState({ backfill }))).nextExecutionDate).toBe('2026-02-01T03:00:00Z');
       expect(await triggerView(deps, aTriggerState({ backfill, disabled: true }))).not.toHaveProperty('nextExecutionDate');
     });
+
+    it("keeps the live schedule's own next tick beside a backfill's cursor (ours: the live schedule runs on), and only then", async () => {
+      const backfill = aBackfill({ currentDate: '2026-02-01T03:00:00Z' });
+
+      expect(await triggerView(deps, aTriggerState({ backfill }))).toMatchObject({
+        nextExecutionDate: '2026-02-01T03:00:00Z',
+        liveNextExecutionDate: aTriggerState().nextExecutionDate,
+      });
+      expect(await triggerView(deps, aTriggerState())).not.toHaveProperty('liveNextExecutionDate');
+      expect(await triggerView(deps, aTriggerState({ backfill, disabled: true }))).not.toHaveProperty('liveNextExecutionDate');
+    });
   });
 
   describe("a backfill's progress", () => {
