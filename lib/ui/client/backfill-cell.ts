@@ -3,6 +3,8 @@
 import { useState } from 'preact/hooks';
 import { type Backfill, type Trigger, api } from './api';
 import { type LastBackfillNote, lastBackfillNote } from './last-backfill';
+import { pausedNote } from './paused-note';
+import { backfillCursor } from './trigger-dates';
 import { Time, html } from './ui';
 
 /** Ticks finished (succeeded, failed or skipped) out of the total, and the whole percentage. */
@@ -65,6 +67,7 @@ export function BackfillCell({
     <div class="progress-counts muted">running ${b.progress?.running ?? 0} · queued ${b.progress?.queued ?? 0} · failed ${b.progress?.failed ?? 0}${
       b.progress?.skipped ? ` · skipped ${b.progress.skipped}` : ''
     }</div>
+    ${b.paused ? html`<p class="paused-note" role="status">${pausedNote(b.progress)}</p>` : null}
     <div class="actions">
       ${
         b.paused
@@ -81,6 +84,18 @@ export function BackfillCell({
     </div>
     ${error ? html`<p class="field-error" role="alert">${error}</p>` : null}
   </div>`;
+}
+
+/**
+ * Where the trigger's backfill has got to: the next tick it dispatches (its cursor), under its own
+ * heading, apart from the trigger's next scheduled execution.
+ */
+export function BackfillAt({ trigger }: { trigger?: Trigger }) {
+  if (!trigger?.backfill) return html`<span class="muted">—</span>`;
+  const cursor = backfillCursor(trigger);
+  return cursor
+    ? html`<span title="The next tick this backfill dispatches"><${Time} iso=${cursor} /></span>`
+    : html`<span class="muted">every tick dispatched</span>`;
 }
 
 /** The previous backfill: outcome, window, counts, when it started and ended (and why, if it FAILED). */

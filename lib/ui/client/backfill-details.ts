@@ -1,8 +1,9 @@
 /// <reference lib="dom" />
 /** The drawer with everything about a trigger's current backfill, and the label chips it shares. */
 import type { Label, Trigger } from './api';
+import { BackfillAt } from './backfill-cell';
 import { REPROCESS_CHOICES } from './backfill-form';
-import { Time, html } from './ui';
+import { Id, Time, html } from './ui';
 
 function KeyValues({ value }: { value?: Record<string, unknown> | null }) {
   const entries = Object.entries(value ?? {});
@@ -28,21 +29,21 @@ export function BackfillDetails({ trigger, onClose }: { trigger: Trigger; onClos
       !b
         ? html`<p>The backfill has ended.</p>`
         : html`<dl class="details">
-          <dt>Trigger</dt><dd><code>${trigger.namespace}.${trigger.flowId}.${trigger.triggerId}</code></dd>
+          <dt>Trigger</dt><dd><${Id} value=${`${trigger.namespace}.${trigger.flowId}.${trigger.triggerId}`} label="trigger" /></dd>
           <dt>Status</dt><dd>${b.paused ? 'Paused' : 'Running'}</dd>
           <dt>Start</dt><dd><${Time} iso=${b.start} /></dd>
           <dt>End</dt><dd>${b.end ? html`<${Time} iso=${b.end} />` : html`<span class="muted">now (at creation)</span>`}</dd>
-          <dt>Cursor</dt><dd><${Time} iso=${b.currentDate} /></dd>
+          <dt>Backfill at</dt><dd><${BackfillAt} trigger=${trigger} /></dd>
           <dt>Labels</dt><dd><${Labels} labels=${b.labels} /></dd>
           <dt>Inputs</dt><dd><${KeyValues} value=${b.inputs} /></dd>
           <dt>Replay</dt><dd>${REPROCESS_CHOICES.find((c) => c.value === (b.reprocess ?? 'ALL'))?.label}</dd>
           <dt>Counts</dt><dd><ul class="kv">${(['total', 'dispatched', 'queued', 'running', 'succeeded', 'failed', 'skipped'] as const).map((k) => html`<li>${k}: <strong>${b.progress?.[k] ?? 0}</strong></li>`)}</ul></dd>
-          <dt>State machine execution</dt><dd><code class="wrap">${b.stateMachineExecutionName}</code>${
+          <dt>State machine execution</dt><dd><${Id} value=${b.stateMachineExecutionName} label="state machine execution name" />${
             b.stateMachineConsoleUrl
               ? html`<br /><a href=${b.stateMachineConsoleUrl} target="_blank" rel="noopener noreferrer">Open in the Step Functions console</a>`
               : null
           }</dd>
-          <dt>Backfill id</dt><dd><code class="wrap">${b.id}</code></dd>
+          <dt>Backfill id</dt><dd><${Id} value=${b.id} label="backfill id" /></dd>
           <dt>Created</dt><dd><${Time} iso=${b.createdDate} /></dd>
         </dl>`
     }

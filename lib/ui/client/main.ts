@@ -2,10 +2,11 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { type Execution, type Flow, type FlowTrigger, SIGN_IN_URL, type Trigger, api } from './api';
-import { BackfillCell } from './backfill-cell';
+import { BackfillAt, BackfillCell } from './backfill-cell';
 import { BackfillDetails, Labels } from './backfill-details';
 import { BackfillDialog } from './backfill-dialog';
 import { useLogFollow } from './log-follow';
+import { nextScheduledDate } from './trigger-dates';
 import { TriggersPage } from './triggers-page';
 import { Duration, ErrorNote, Modal, StateBadge, Time, html, usePoll } from './ui';
 
@@ -132,20 +133,21 @@ function TriggersTab({ flow }: { flow: Flow }) {
       rows.length === 0
         ? html`<p class="muted">This flow has no triggers.</p>`
         : html`<div class="table-wrap"><table class="triggers">
-          <thead><tr><th scope="col">Id</th><th scope="col">Type</th><th scope="col">Cron</th><th scope="col">Time zone</th><th scope="col">Next execution</th><th scope="col">Enabled</th><th scope="col">Backfill</th></tr></thead>
+          <thead><tr><th scope="col">Id</th><th scope="col">Type</th><th scope="col">Cron</th><th scope="col">Time zone</th><th scope="col">Next execution</th><th scope="col">Enabled</th><th scope="col">Backfill at</th><th scope="col">Backfill</th></tr></thead>
           <tbody>${rows.map(
             ({ def, state }: { def: FlowTrigger; state?: Trigger }) => html`<tr key=${def.id} data-trigger=${def.id}>
             <td data-label="Id"><code>${def.id}</code></td>
             <td data-label="Type" title=${def.type}>${def.type.split('.').pop()}</td>
             <td data-label="Cron"><code>${def.cron}</code></td>
             <td data-label="Time zone">${def.timezone}</td>
-            <td data-label="Next execution"><${Time} iso=${state?.nextEvaluationDate} /></td>
+            <td data-label="Next execution" class="next-execution"><${Time} iso=${state ? nextScheduledDate(state) : undefined} /></td>
             <td data-label="Enabled">${
               state
                 ? html`<label class="switch"><input type="checkbox" role="switch" aria-label=${`Trigger ${def.id} enabled`} checked=${!state.disabled}
                   onChange=${(e: Event) => toggle(state, (e.target as HTMLInputElement).checked)} /><span aria-hidden="true"></span></label>`
                 : html`<span class="muted">—</span>`
             }</td>
+            <td data-label="Backfill at" class="backfill-at"><${BackfillAt} trigger=${state} /></td>
             <td data-label="Backfill">${
               state
                 ? html`<${BackfillCell} trigger=${state} onOpen=${() => setDialogFor(def.id)} onDetails=${() => setDetailsFor(def.id)} onChanged=${reload} />`

@@ -1,8 +1,10 @@
 /// <reference lib="dom" />
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { type Trigger, type TriggerRef, api } from './api';
-import { progressOf } from './backfill-cell';
+import { BackfillAt, progressOf } from './backfill-cell';
 import { acceptedProgress, followOperation } from './operation-progress';
+import { pausedNote } from './paused-note';
+import { nextScheduledDate } from './trigger-dates';
 import { type BulkOutcome, OperationStatus } from './operation-status';
 import { ErrorNote, Time, html, usePoll } from './ui';
 
@@ -23,11 +25,14 @@ const BULK_ACTIONS: BulkAction[] = [
 
 const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** A trigger's active backfill at a glance: a Running or Paused badge (as on the flow's Triggers tab) and how far it got. */
 function BackfillSummary({ trigger }: { trigger: Trigger }) {
   const b = trigger.backfill;
   if (!b) return html`<span class="muted">—</span>`;
   const { done, total, percent } = progressOf(b);
-  return html`<span class="backfill-summary">${done}/${total} (${percent}%)${b.paused ? html` <span class="badge state-paused">PAUSED</span>` : null}</span>`;
+  return html`<span class="backfill-summary" data-backfill-state=${b.paused ? 'paused' : 'running'}>
+    <span class=${`badge ${b.paused ? 'state-paused' : 'state-running'}`} title=${b.paused ? pausedNote(b.progress) : undefined}>${b.paused ? 'Paused' : 'Running'}</span>
+    ${' '}${done}/${total} (${percent}%)</span>`;
 }
 
 /**
@@ -137,7 +142,7 @@ export function TriggersPage({ query }: { query: string }) {
             <thead><tr>
               <th scope="col"><input type="checkbox" aria-label="Select all triggers" checked=${allChosen}
                 onChange=${(e: Event) => setSelected(new Set((e.target as HTMLInputElement).checked ? triggers.map(keyOf) : []))} /></th>
-              <th scope="col">Flow</th><th scope="col">Trigger</th><th scope="col">Next execution</th><th scope="col">Enabled</th><th scope="col">Backfill</th>
+              <th scope="col">Flow</th><th scope="col">Trigger</th><th scope="col">Next execution</th><th scope="col">Enabled</th><th scope="col">Backfill at</th><th scope="col">Backfill</th>
             </tr></thead>
             <tbody>${triggers.map(
               (t) => html`<tr key=${keyOf(t)} data-trigger=${keyOf(t)}>
@@ -145,8 +150,9 @@ export function TriggersPage({ query }: { query: string }) {
                 onChange=${(e: Event) => toggle(t, (e.target as HTMLInputElement).checked)} /></td>
               <td data-label="Flow"><a href=${`#/flows/${enc(t.namespace)}/${enc(t.flowId)}/triggers`}>${t.namespace}.${t.flowId}</a></td>
               <td data-label="Trigger"><code>${t.triggerId}</code></td>
-              <td data-label="Next execution"><${Time} iso=${t.nextEvaluationDate} /></td>
+              <td data-label="Next execution" class="next-execution"><${Time} iso=${nextScheduledDate(t)} /></td>
               <td data-label="Enabled">${t.disabled ? html`<span class="badge state-killed">Disabled</span>` : html`<span class="badge state-success">Enabled</span>`}</td>
+              <td data-label="Backfill at" class="backfill-at"><${BackfillAt} trigger=${t} /></td>
               <td data-label="Backfill"><${BackfillSummary} trigger=${t} /></td>
             </tr>`,
             )}</tbody>

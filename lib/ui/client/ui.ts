@@ -41,6 +41,37 @@ export function Duration({ iso }: { iso?: string | null }) {
   return html`<span class="duration" title=${iso} data-iso=${iso}>${formatIsoDuration(iso)}</span>`;
 }
 
+/**
+ * An id (a backfill's, a state machine execution's, `namespace.flow.trigger`) that wraps only after
+ * its separators (`.`, `-`, `_`, `|`, `:`, `/`: a `<wbr>` after each, while the CSS forbids breaks
+ * elsewhere) and scrolls when one part is wider than its box, so it never reads as two words; with a
+ * button that copies it whole (the `<wbr>`s are no text). Without a clipboard (a page not served
+ * over HTTPS or localhost, or a refused permission) the button selects it instead, for Ctrl+C.
+ */
+export function Id({ value, label }: { value: string; label: string }) {
+  const [copied, setCopied] = useState<{ value: string; ok: boolean } | undefined>(undefined);
+  const text = useRef<HTMLElement>(null);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(value);
+      setCopied({ value, ok: true });
+    } catch {
+      const range = document.createRange();
+      if (text.current) range.selectNodeContents(text.current);
+      getSelection()?.removeAllRanges();
+      getSelection()?.addRange(range);
+      setCopied({ value, ok: false });
+    }
+  };
+  const state = copied?.value === value ? copied : undefined;
+  const parts = value.split(/(?<=[.\-_|:/])/);
+  return html`<span class="id">
+    <code class="id-text" ref=${text}>${parts.map((part, i) => (i ? [html`<wbr />`, part] : part))}</code>
+    <button type="button" class="copy" aria-label=${`Copy ${label}`} onClick=${copy}>${state?.ok ? 'Copied' : 'Copy'}</button>
+    ${state && !state.ok ? html`<span class="muted small" role="status">Selected: press Ctrl+C to copy</span>` : null}
+  </span>`;
+}
+
 export function StateBadge({ state }: { state: string }) {
   return html`<span class=${`badge state-${state.toLowerCase()}`}>${state}</span>`;
 }
