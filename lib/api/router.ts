@@ -26,7 +26,7 @@ import { kestra2TriggerActionRoutes } from './routes/kestra2-trigger-actions';
 import { kestra2TriggerSearchRoutes } from './routes/kestra2-trigger-search';
 import { kestra2TriggerRoutes } from './routes/kestra2-triggers';
 import { triggerRoutes } from './routes/triggers';
-import { serveUi } from '../ui/route';
+import { serveRoot, serveUi } from '../ui/route';
 
 /** Everything the API's routes use; each route hands its use case only the ports that one needs. */
 export interface ApiDeps {
@@ -159,6 +159,7 @@ export function servedRouteOf(method: string, path: string): ServedRoute | undef
 
 export async function handleRequest(deps: ApiDeps, request: HttpRequest): Promise<HttpResponse> {
   const path = request.path.replace(UI_API_PREFIX, '').replace(/\/+$/, '');
+  if (path === '') return serveRoot(request.method, deps.settings.api.webSignInUrl); // `/`, its slash trimmed
   if (path === '/ui' || path.startsWith('/ui/')) return serveUi(path, request.method, deps.settings.api.webSignInUrl);
   if (!path.startsWith('/api/v1/')) return error(404, `No route for ${request.method} ${request.path}`);
   const { found, errors, tenant } = resolve(request.method, path.slice('/api/v1'.length));

@@ -45,6 +45,17 @@ export async function serveUi(path: string, method: string, signInUrl?: string):
   };
 }
 
+/**
+ * `/`: sends a browser where a person starts. Locally that is the UI; on AWS with web sign-in it is
+ * the sign-in page (public anyway), since `/ui` without a session is API Gateway's bare 401, and the
+ * session cookie (`Path=/ui`) never reaches `/` to tell who is signed in. Signed in already at
+ * Cognito, the sign-in page comes straight back to the UI.
+ */
+export function serveRoot(method: string, signInUrl?: string): HttpResponse {
+  if (method !== 'GET' && method !== 'HEAD') return error(405, `Method ${method} not allowed on /`);
+  return { statusCode: 302, headers: { location: signInUrl ?? '/ui/', 'cache-control': 'no-cache', ...SECURITY_HEADERS }, body: '' };
+}
+
 /** The client reads it from `<meta name="sign-in-url">` (see lib/ui/client/api.ts). */
 function withSignInUrl(indexHtml: string, signInUrl: string): string {
   const attribute = signInUrl.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');

@@ -19,10 +19,11 @@ const arnOf = (construct: Parameters<typeof logicalIdOf>[0]) => ({ 'Fn::GetAtt':
 const callbackUrl = { 'Fn::Join': ['', [{ 'Fn::GetAtt': [apiId, 'ApiEndpoint'] }, '/ui/callback']] };
 
 describe('web UI on AWS: sign-in', () => {
-  it('keeps /api/v1 on IAM and puts every /ui route behind a Lambda authorizer (no route without authorization)', () => {
+  it('keeps /api/v1 on IAM and puts every /ui route behind a Lambda authorizer (no route without authorization but GET /)', () => {
     expect(routes.map((r) => [r.RouteKey, r.AuthorizationType]).sort()).toEqual(
       [
         ['$default', 'AWS_IAM'],
+        ['GET /', 'NONE'],
         ['GET /ui', 'CUSTOM'],
         ['ANY /ui/{proxy+}', 'CUSTOM'],
         ['GET /ui/callback', 'CUSTOM'],
@@ -43,6 +44,14 @@ describe('web UI on AWS: sign-in', () => {
         AuthorizerResultTtlInSeconds: 60,
       });
     }
+  });
+
+  it('sends GET / (exactly that path, no authorizer) to the API function, whose one answer there is a redirect to the sign-in page', () => {
+    const root = routeNamed('GET /');
+    expect(root.AuthorizerId).toBeUndefined();
+    expect(integrationTarget(root)).toEqual(arnOf(stack.functions.byModule.api.function));
+    // Any other path without a route of its own stays on $default, behind IAM.
+    expect(routes.filter((r) => r.AuthorizationType === 'NONE').map((r) => r.RouteKey)).toEqual(['GET /']);
   });
 
   it('trades the code at /ui/callback and the refresh cookie at /ui/refresh in uncached authorizers, and signs out behind the session one', () => {
@@ -104,7 +113,7 @@ describe('web UI on AWS: sign-in', () => {
     template.hasResource('AWS::Cognito::UserPool', { DeletionPolicy: 'Delete', Properties: Match.objectLike({ DeletionProtection: 'INACTIVE' }) });
   });
 
-  it('with webUi=off: no Cognito, no /ui routes, no sign-in URL for the API function', () => {
+  it('with webUi=off: no Cognito, no /ui routes (nor GET /: there is no UI to open), no sign-in URL for the API function', () => {
     const off = synthStack({ webUi: 'off' });
     off.template.resourceCountIs('AWS::Cognito::UserPool', 0);
     expect(Object.values(resourcesOf(off.template, 'AWS::ApiGatewayV2::Route')).map((r) => r.Properties?.RouteKey)).toEqual(['$default']);

@@ -32,6 +32,16 @@ describe('web UI serving', () => {
     expect(bad.body.message).toMatch(/backfill\.start/);
   });
 
+  it('sends / to the UI; other methods on / get a 405', async () => {
+    const root = await fetch(`${local.runtime.url}/`, { redirect: 'manual' });
+    expect(root.status).toBe(302);
+    expect(root.headers.get('location')).toBe('/ui/');
+    const followed = await fetch(`${local.runtime.url}/`);
+    expect(followed.url).toBe(`${local.runtime.url}/ui/`);
+    expect(await followed.text()).toContain('<div id="app">');
+    expect((await fetch(`${local.runtime.url}/`, { method: 'POST', redirect: 'manual' })).status).toBe(405);
+  });
+
   it('names the sign-in URL in the page only when web sign-in is configured, escaped as an attribute', async () => {
     const plain = await (await fetch(`${local.runtime.url}/ui/`)).text();
     expect(plain).not.toContain('sign-in-url');
@@ -45,5 +55,9 @@ describe('web UI serving', () => {
     const js = await fetch(`${aws.runtime.url}/ui/app.js`);
     expect(js.headers.get('content-type')).toContain('javascript');
     expect(await js.text()).not.toContain('<meta name="sign-in-url"');
+    // `/` sends a browser to sign in: the session cookie (Path=/ui) never reaches `/`, and /ui without one is a bare 401.
+    const root = await fetch(`${aws.runtime.url}/`, { redirect: 'manual' });
+    expect(root.status).toBe(302);
+    expect(root.headers.get('location')).toBe(SIGN_IN_URL);
   });
 });
