@@ -12,7 +12,7 @@ const executions = (n: number) => `${n} execution${n === 1 ? '' : 's'}`;
 
 export function pausedNote(p: Progress): string {
   const sentences: string[] = [];
-  if (p.running > 0) sentences.push(`${executions(p.running)} already running will finish: a pause stops none that has started.`);
+  if (p.running > 0) sentences.push(`${executions(p.running)} already running will finish (a pause stops none that has started).`);
   const notDispatched = Math.max(0, p.total - p.dispatched);
   const waiting = [p.queued > 0 ? `${p.queued} queued` : '', notDispatched > 0 ? `${notDispatched} not dispatched yet` : ''].filter(Boolean);
   if (waiting.length) sentences.push(`${waiting.join(' and ')} wait${p.queued + notDispatched === 1 ? 's' : ''} for Resume.`);
