@@ -22,6 +22,10 @@ inputs:
     type: INT
     required: false
     defaults: 2
+  - id: mode
+    type: STRING
+    required: false
+    defaults: full
 tasks:
   - id: work
     type: io.kestra.plugin.scripts.shell.Commands
@@ -33,6 +37,8 @@ triggers:
   - id: minutely
     type: io.kestra.plugin.core.trigger.Schedule
     cron: "* * * * *"
+    inputs:
+      retries: 5
 `;
 
 // Without Chromium (a developer machine that has not installed it) the suite is skipped; CI installs it
@@ -82,6 +88,23 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.REQUIRE_BROWSER_TESTS !== '
   });
 
   const progress = async () => Number(await page.locator('.progress-text').getAttribute('data-done'));
+  /**
+   * The parts of the ids (`.id-text`) laid out over more than one line: an id may break only between
+   * its parts (after a separator, where a <wbr> stands), never inside one. Each part is a text node.
+   */
+  const idsBrokenMidToken = (ids: ReturnType<Page['locator']>) =>
+    ids.evaluateAll((elements) =>
+      elements.flatMap((element) =>
+        [...element.childNodes]
+          .filter((node) => node.nodeType === Node.TEXT_NODE && node.textContent)
+          .filter((node) => {
+            const range = document.createRange();
+            range.selectNodeContents(node);
+            return new Set([...range.getClientRects()].map((rect) => Math.round(rect.top))).size > 1;
+          })
+          .map((node) => node.textContent),
+      ),
+    );
   // expect.poll gives up after one second unless told: as long as a locator waits (setDefaultTimeout).
   const POLL = { timeout: 15_000 };
 
@@ -123,6 +146,15 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.REQUIRE_BROWSER_TESTS !== '
     await dialog.waitFor();
     const execute = dialog.getByRole('button', { name: 'Execute backfill' });
     expect(await execute.isDisabled()).toBe(true);
+    // The disabled button says why: a note beside it, which it is described by.
+    const blockers = dialog.locator('#bf-blockers');
+    await blockers.getByText('Execute backfill is off until:').waitFor();
+    expect(await blockers.locator('li').allTextContents()).toEqual(['Start is required', 'Input region is required']);
+    expect(await execute.getAttribute('aria-describedby')).toBe('bf-blockers');
+    // An empty input shows what the executions get: the trigger's value where it sets one, else the flow's default.
+    expect(await dialog.locator('#input-retries').getAttribute('placeholder')).toBe('trigger: 5');
+    expect(await dialog.locator('#input-mode').getAttribute('placeholder')).toBe('default: full');
+    expect(await dialog.locator('#input-region').getAttribute('placeholder')).toBe('');
 
     // Times in the browser's zone, as the datetime-local inputs take them.
     const [start, end, endBeforeStart] = await page.evaluate(() => {
@@ -133,15 +165,26 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.REQUIRE_BROWSER_TESTS !== '
     });
     await dialog.getByLabel('Start').fill(start);
     await dialog.getByLabel('End', { exact: true }).fill(endBeforeStart);
-    await dialog.getByText('End must be on or after start').waitFor();
+    await dialog.locator('#bf-end-error').getByText('End must be on or after start').waitFor();
+    expect(await blockers.locator('li').allTextContents()).toContain('End must be on or after start');
     await dialog.getByLabel('End', { exact: true }).fill(end);
     expect(await execute.isDisabled()).toBe(true); // the required input `region` is empty
     await dialog.locator('#input-region').fill('eu-west');
     await dialog.getByRole('button', { name: 'Add label' }).click();
-    expect(await execute.isDisabled()).toBe(true); // an incomplete label
+    // An incomplete label row keeps the button off, and says so at the row and beside the button.
+    expect(await execute.isDisabled()).toBe(true);
+    const labelRow = dialog.locator('[data-label-row="0"]');
+    await labelRow.getByText('Key and value are both needed (or remove this label)').waitFor();
+    expect(await blockers.locator('li').allTextContents()).toEqual(['Label 1: key and value are both needed (or remove this label)']);
+    expect(await dialog.getByLabel('Label 1 key').getAttribute('aria-describedby')).toBe('label-0-problem');
     await dialog.getByLabel('Label 1 key').fill('reason');
+    await labelRow.getByText('A value is needed too (or remove this label)').waitFor();
+    expect(await execute.isDisabled()).toBe(true);
+    await shot('02a-incomplete-label');
     await dialog.getByLabel('Label 1 value').fill('outage');
     expect(await execute.isEnabled()).toBe(true);
+    expect(await labelRow.locator('.label-problem').count()).toBe(0);
+    expect(await blockers.count()).toBe(0);
     // The dry run tells how many executions this will create before anyone presses the button.
     await dialog
       .getByRole('status')
@@ -167,6 +210,8 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.REQUIRE_BROWSER_TESTS !== '
     await row.getByRole('button', { name: 'Pause' }).click();
     await row.getByRole('button', { name: 'Resume' }).waitFor();
     await row.getByText('Paused', { exact: true }).waitFor();
+    await row.getByRole('status').getByText(/^Paused: /).waitFor(); // said at once, from the row the pause answered
+    await shot('04a-just-paused');
     // The pause is stored (the row shows it from the server), so a dispatch starting from now on
     // parks, and workers hold the executions that have not started (they stay queued); once the
     // running ones have ended, the server's count is final, and the page shows it.
@@ -178,6 +223,22 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.REQUIRE_BROWSER_TESTS !== '
     expect(settled + atRest.queued).toBe(atRest.dispatched);
     await expect.poll(progress, { timeout: 15_000, interval: 200 }).toBe(settled);
     expect(settled).toBeLessThan(total);
+    // The paused cell says what still happens: nothing runs any more, and what waits for Resume.
+    const note = row.locator('.paused-note');
+    const notDispatched = total - atRest.dispatched;
+    const waiting = [atRest.queued ? `${atRest.queued} queued` : '', notDispatched ? `${notDispatched} not dispatched yet` : ''].filter(Boolean).join(' and ');
+    expect(waiting).not.toBe('');
+    await expect.poll(() => note.textContent(), POLL).toMatch(new RegExp(`^Paused: ${waiting} waits? for Resume\\.$`));
+    // Next execution is the trigger's live schedule, the backfill's cursor has its own column: both as the server says.
+    const trigger1x = (await product.api.call('GET', '/api/v1/triggers/dev.ui/every_minute')).body.results[0];
+    expect(trigger1x.liveNextExecutionDate).toBeDefined();
+    expect(trigger1x.liveNextExecutionDate).not.toBe(trigger1x.backfill.currentDate);
+    const iso = (date: string) => new Date(date).toISOString();
+    expect(await page.locator('table.triggers thead th').allTextContents()).toEqual(
+      expect.arrayContaining(['Next execution', 'Backfill at']),
+    );
+    expect(await row.locator('td.next-execution time').getAttribute('datetime')).toBe(iso(trigger1x.liveNextExecutionDate));
+    await expect.poll(() => row.locator('td.backfill-at time').getAttribute('datetime'), POLL).toBe(iso(trigger1x.backfill.currentDate));
     await shot('04-paused');
 
     // Resume: progress moves again.
@@ -191,12 +252,25 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.REQUIRE_BROWSER_TESTS !== '
     await drawer.getByText('reason:outage').waitFor();
     await drawer.getByText('State machine execution').waitFor();
     await drawer.getByText('eu-west').waitFor();
+    const shown = (await product.api.call('GET', '/api/v1/triggers/dev.ui/every_minute')).body.results[0].backfill;
+    const ids = drawer.locator('.id-text');
+    expect(await ids.allTextContents()).toEqual(['dev.ui.every_minute.minutely', shown.stateMachineExecutionName, shown.id]);
+    expect(await idsBrokenMidToken(ids)).toEqual([]);
     await shot('05-details');
+    // Copied whole (the line-break hints are no text).
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: product.runtime.url });
+    await drawer.getByRole('button', { name: 'Copy state machine execution name' }).click();
+    await drawer.getByRole('button', { name: 'Copy state machine execution name' }).getByText('Copied').waitFor();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(shown.stateMachineExecutionName);
+    await drawer.getByRole('button', { name: 'Copy backfill id' }).click();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(shown.id);
+
+    // Narrow screens stay readable, the drawer's ids still whole between their separators.
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await idsBrokenMidToken(ids)).toEqual([]);
+    await shot('05b-details-narrow');
     await page.keyboard.press('Escape');
     await drawer.waitFor({ state: 'hidden' });
-
-    // Narrow screens stay readable.
-    await page.setViewportSize({ width: 390, height: 844 });
     await shot('06-narrow');
     await page.setViewportSize({ width: 1280, height: 860 });
 
@@ -215,6 +289,13 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.REQUIRE_BROWSER_TESTS !== '
       .getByText(/exporting eu-west for/)
       .waitFor();
     await page.locator('table.taskruns').getByText('work').waitFor();
+    // Durations in words, the ISO form on hover: the execution's and its task run's.
+    const durations = page.locator('.duration');
+    await expect.poll(() => durations.count(), POLL).toBe(2);
+    for (const duration of await durations.all()) {
+      expect(await duration.textContent()).toMatch(/^(\d+ ms|\d+(\.\d)? s|\d+ min( \d+ s)?)$/);
+      expect(await duration.getAttribute('title')).toMatch(/^PT[\d.]+S$/);
+    }
     await shot('08-execution-logs');
 
     // The filter lives in the URL: Back returns to the filtered list, and the link reopens it as is.
@@ -335,6 +416,14 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.REQUIRE_BROWSER_TESTS !== '
     const minuteRow = page.locator('tr[data-trigger="dev.ui/every_minute/minutely"]');
     await seedRow.getByText(/\d+\/\d+ \(\d+%\)/).waitFor();
     await minuteRow.getByText(/\d+\/\d+ \(\d+%\)/).waitFor();
+    // Each active backfill has its badge, and the live schedule and the backfill's cursor their own columns.
+    for (const r of [seedRow, minuteRow]) {
+      expect(await r.locator('[data-backfill-state="running"] .badge.state-running').textContent()).toBe('Running');
+    }
+    expect(await page.locator('table.all-triggers thead th').allTextContents()).toEqual(expect.arrayContaining(['Next execution', 'Backfill at']));
+    const seedState = (await product.api.call('GET', '/api/v1/main/triggers/dev/scheduled_flow')).body.results[0];
+    expect(await seedRow.locator('td.next-execution time').getAttribute('datetime')).toBe(new Date(seedState.liveNextEvaluationDate).toISOString());
+    await shot('11-triggers-running');
 
     // Both selected (keyboard: Space on the header checkbox), both paused by one 2.x bulk call
     // (202), whose progress shows until it ends. Its first read is held until the running state has
@@ -366,8 +455,8 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.REQUIRE_BROWSER_TESTS !== '
     await page.getByRole('status').getByText('Pause backfills: done, 2 of 2 triggers changed.').waitFor();
     expect(await bar.getAttribute('aria-valuenow')).toBe('2');
     expect(await bar.getAttribute('aria-valuemax')).toBe('2');
-    await seedRow.getByText('PAUSED').waitFor();
-    await minuteRow.getByText('PAUSED').waitFor();
+    await seedRow.locator('[data-backfill-state="paused"] .badge.state-paused').getByText('Paused', { exact: true }).waitFor();
+    await minuteRow.locator('[data-backfill-state="paused"] .badge.state-paused').getByText('Paused', { exact: true }).waitFor();
     for (const ref of [seed, minute]) {
       const { body } = await product.api.call('GET', `/api/v1/triggers/${ref.namespace}/${ref.flowId}`);
       expect(body.results[0].backfill.paused).toBe(true);
@@ -395,7 +484,7 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.REQUIRE_BROWSER_TESTS !== '
     await page.getByRole('button', { name: 'Delete backfills' }).click();
     await page.getByRole('button', { name: 'Confirm: delete backfills' }).click();
     await page.getByRole('status').getByText('Delete backfills: done, 1 of 1 trigger changed.').waitFor();
-    await minuteRow.getByText('—').waitFor();
+    await minuteRow.locator('td[data-label="Backfill"]').getByText('—').waitFor();
     expect((await product.api.call('GET', '/api/v1/triggers/dev.ui/every_minute')).body.results[0].backfill).toBeUndefined();
     expect((await product.api.call('GET', '/api/v1/triggers/dev/scheduled_flow')).body.results[0].backfill.paused).toBe(true);
 
@@ -477,6 +566,32 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.REQUIRE_BROWSER_TESTS !== '
       expect(called, route).toContain(route);
     }
     expect([...called].some((call) => call.startsWith('GET /ui/api/v1/main/operations/'))).toBe(true);
+  });
+
+  it('opens the UI at /, with its favicon', async () => {
+    const errors: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') errors.push(message.text());
+    });
+    await page.goto(`${product.runtime.url}/`);
+    await page.getByRole('heading', { name: 'Flows' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/ui/');
+    const icon = await page.locator('link[rel="icon"]').getAttribute('href');
+    expect(icon).toMatch(/^data:image\/svg\+xml,/);
+    // It decodes as an image under the page's own CSP (img-src allows data:), at the size a tab shows.
+    const size = await page.evaluate(
+      (href) =>
+        new Promise<number[]>((resolve, reject) => {
+          const image = new Image();
+          image.onload = () => resolve([image.naturalWidth, image.naturalHeight]);
+          image.onerror = () => reject(new Error('the favicon does not load'));
+          image.src = href;
+        }),
+      icon as string,
+    );
+    expect(size).toEqual([32, 32]);
+    expect(errors).toEqual([]);
+    await shot('12-root');
   });
 
   it('serves index.html for /ui client routes and the assets with their types', async () => {
