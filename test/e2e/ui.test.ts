@@ -95,12 +95,12 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.REQUIRE_BROWSER_TESTS !== '
   const idsBrokenMidToken = (ids: ReturnType<Page['locator']>) =>
     ids.evaluateAll((elements) =>
       elements.flatMap((element) =>
-        [...element.childNodes]
+        Array.from(element.childNodes)
           .filter((node) => node.nodeType === Node.TEXT_NODE && node.textContent)
           .filter((node) => {
             const range = document.createRange();
             range.selectNodeContents(node);
-            return new Set([...range.getClientRects()].map((rect) => Math.round(rect.top))).size > 1;
+            return new Set(Array.from(range.getClientRects(), (rect) => Math.round(rect.top))).size > 1;
           })
           .map((node) => node.textContent),
       ),
@@ -210,7 +210,10 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.REQUIRE_BROWSER_TESTS !== '
     await row.getByRole('button', { name: 'Pause' }).click();
     await row.getByRole('button', { name: 'Resume' }).waitFor();
     await row.getByText('Paused', { exact: true }).waitFor();
-    await row.getByRole('status').getByText(/^Paused: /).waitFor(); // said at once, from the row the pause answered
+    await row
+      .getByRole('status')
+      .getByText(/^Paused: /)
+      .waitFor(); // said at once, from the row the pause answered
     await shot('04a-just-paused');
     // The pause is stored (the row shows it from the server), so a dispatch starting from now on
     // parks, and workers hold the executions that have not started (they stay queued); once the
@@ -234,9 +237,7 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.REQUIRE_BROWSER_TESTS !== '
     expect(trigger1x.liveNextExecutionDate).toBeDefined();
     expect(trigger1x.liveNextExecutionDate).not.toBe(trigger1x.backfill.currentDate);
     const iso = (date: string) => new Date(date).toISOString();
-    expect(await page.locator('table.triggers thead th').allTextContents()).toEqual(
-      expect.arrayContaining(['Next execution', 'Backfill at']),
-    );
+    expect(await page.locator('table.triggers thead th').allTextContents()).toEqual(expect.arrayContaining(['Next execution', 'Backfill at']));
     expect(await row.locator('td.next-execution time').getAttribute('datetime')).toBe(iso(trigger1x.liveNextExecutionDate));
     await expect.poll(() => row.locator('td.backfill-at time').getAttribute('datetime'), POLL).toBe(iso(trigger1x.backfill.currentDate));
     await shot('04-paused');
