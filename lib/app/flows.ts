@@ -68,7 +68,7 @@ export interface GetFlowDeps {
 export interface SaveFlowDeps {
   settings: Pick<Settings, 'worker'>;
   clock: Clock;
-  flows: Pick<FlowStore, 'get' | 'create' | 'update'>;
+  flows: Pick<FlowStore, 'get' | 'create' | 'update' | 'highestRevision'>;
   triggers: Pick<TriggerStore, 'createIfAbsent' | 'updateSchedule' | 'listByFlow' | 'delete'>;
   workflows: Pick<BackfillWorkflows, 'stop'>;
 }
@@ -108,9 +108,14 @@ function checkTaskTimeouts(flow: Flow, worker: Settings['worker']): void {
   });
 }
 
+/**
+ * Creates a flow at revision 1, or, for the id of a deleted flow, at the revision after its last (as
+ * Kestra does): revisions are kept (see FlowStore), so a number never names two definitions.
+ */
 export async function createFlow(deps: SaveFlowDeps, source: string): Promise<Flow> {
-  const flow = parseFlow(source, { revision: 1 });
-  checkTaskTimeouts(flow, deps.settings.worker);
+  const parsed = parseFlow(source, { revision: 1 });
+  checkTaskTimeouts(parsed, deps.settings.worker);
+  const flow = { ...parsed, revision: (await deps.flows.highestRevision(parsed.namespace, parsed.id)) + 1 };
   await deps.flows.create(flow);
   await syncTriggerRows(deps, flow, undefined);
   return flow;
