@@ -79,6 +79,21 @@ export interface DeleteFlowDeps {
   workflows: Pick<BackfillWorkflows, 'stop'>;
 }
 
+export interface FlowRevisionsDeps {
+  flows: Pick<FlowStore, 'listRevisions'>;
+}
+
+/**
+ * Every revision of a flow, oldest first (Kestra's `GET flows/{namespace}/{id}/revisions`): those it
+ * left (kept since revisions are kept: a flow written by an earlier version lists fewer) and its
+ * current one. A deleted flow is not found, as by `getFlow`.
+ */
+export async function listFlowRevisions(deps: FlowRevisionsDeps, namespace: string, id: string): Promise<Flow[]> {
+  const revisions = await deps.flows.listRevisions(namespace, id);
+  if (!revisions.length) throw new FlowNotFoundError(`Flow ${namespace}.${id} not found`);
+  return revisions;
+}
+
 export async function getFlow(deps: GetFlowDeps, namespace: string, id: string): Promise<Flow> {
   const flow = await deps.flows.get(namespace, id);
   if (!flow) throw new FlowNotFoundError(`Flow ${namespace}.${id} not found`);

@@ -106,6 +106,12 @@ export const flow = named(
   "Kestra's flow JSON (`FlowWithSource`): the definition, its revision and its YAML as sent.",
 );
 
+export const flowRevisions = named(
+  z.array(flow),
+  'FlowRevisions',
+  "A flow's revisions, oldest first: those it left, kept as they were (none from before revisions were kept), then its current one.",
+);
+
 export const flowPage = named(z.object({ results: z.array(flow), total: z.number().int() }), 'PagedResults_Flow', 'A page of flows.');
 
 const flowRevision = z
