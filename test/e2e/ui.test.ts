@@ -190,6 +190,7 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.REQUIRE_BROWSER_TESTS !== '
     const drawer = page.getByRole('dialog', { name: 'Backfill details' });
     await drawer.getByText('reason:outage').waitFor();
     await drawer.getByText('State machine execution').waitFor();
+    await drawer.getByText('(pinned: later edits do not apply)').waitFor();
     await drawer.getByText('eu-west').waitFor();
     await shot('05-details');
     await page.keyboard.press('Escape');
