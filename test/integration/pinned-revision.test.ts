@@ -99,6 +99,28 @@ describe('a backfill pins the flow revision it was created with, over HTTP', () 
     return { created: created.body, ran, last: (await triggerOf(flowId)).lastBackfill };
   }
 
+  it('refuses a latestRevision that is not a boolean, naming the field (400 on 1.x and the preview, 422 on 2.x), and previews the revision it would pin', async () => {
+    expect((await product.api.createFlow(markerFlow('asked', 'old'))).status).toBe(200);
+    const ids = { namespace: NAMESPACE, flowId: 'asked', triggerId: 'schedule' };
+    const bad = { ...ids, backfill: { ...minuteWindow(3, 2), latestRevision: 'yes' } };
+
+    const v1 = await product.api.call('PUT', '/api/v1/triggers', bad);
+    const v2 = await product.api.call('PUT', '/api/v1/main/triggers/backfill/create', bad);
+    const badPreview = await product.api.call('POST', '/api/v1/triggers/backfill/preview', bad);
+
+    expect(v1.status).toBe(400);
+    expect(v1.body.message).toContain('backfill.latestRevision: expected true or false');
+    expect(v2.status).toBe(422);
+    expect(JSON.stringify(v2.body)).toContain('backfill.latestRevision');
+    expect(badPreview.status).toBe(400);
+    expect((await triggerOf('asked')).backfill).toBeUndefined();
+    const preview = await product.api.call('POST', '/api/v1/triggers/backfill/preview', { ...ids, backfill: minuteWindow(3, 2) });
+    expect(preview.body).toMatchObject({ count: 3, flowRevision: 1, latestRevision: false });
+    const latest = await product.api.call('POST', '/api/v1/triggers/backfill/preview', { ...ids, backfill: { ...minuteWindow(3, 2), latestRevision: true } });
+    expect(latest.body.latestRevision).toBe(true);
+    expect(latest.body).not.toHaveProperty('flowRevision');
+  });
+
   it('runs every execution, before and after the edit, at the pinned revision: its document and its shell task', async () => {
     const { created, ran, last } = await backfillEditedMidway('pinned', false);
 
