@@ -159,6 +159,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   return {
     tables: {
       flows: env.FLOWS_TABLE || 'flows',
+      flowRevisions: env.FLOW_REVISIONS_TABLE || 'flowRevisions',
       triggers: env.TRIGGERS_TABLE || 'triggers',
       executions: env.EXECUTIONS_TABLE || 'executions',
       logs: env.LOGS_TABLE || 'logs',

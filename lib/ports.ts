@@ -14,12 +14,31 @@ export interface Clock {
   now(): Date;
 }
 
+/**
+ * Flows, and every revision they had: a revision is kept, as it was, before the flow moves past it
+ * (replaced or deleted), and never changes, so a backfill pinned to a revision can always read it.
+ * The current revision is kept only as the flow itself.
+ */
 export interface FlowStore {
   get(namespace: string, id: string): Promise<Flow | undefined>;
+  /**
+   * The flow as it was at `revision`: the current flow when it is at that revision (whether or not a
+   * copy is kept), else the copy kept when it was replaced or deleted. Undefined for a revision never
+   * written, or replaced before revisions were kept (flows written by earlier versions).
+   */
+  getRevision(namespace: string, id: string, revision: number): Promise<Flow | undefined>;
+  /** Every revision kept and the current one, oldest first; empty for an unknown flow. */
+  listRevisions(namespace: string, id: string): Promise<Flow[]>;
+  /** The flow's highest revision, current or kept (0 if none): a flow created again after a delete goes on from it. */
+  highestRevision(namespace: string, id: string): Promise<number>;
   /** Throws FlowAlreadyExistsError when the flow exists. */
   create(flow: Flow): Promise<void>;
-  /** Replaces the flow if its stored revision is still `expectedRevision`; throws FlowChangedConcurrentlyError otherwise. */
+  /**
+   * Replaces the flow if its stored revision is still `expectedRevision`, keeping that revision first;
+   * throws FlowChangedConcurrentlyError otherwise.
+   */
   update(flow: Flow, expectedRevision: number): Promise<void>;
+  /** Deletes the flow, keeping its last revision first; false if there was none. */
   delete(namespace: string, id: string): Promise<boolean>;
   /** Flows of one namespace (or all when omitted), sorted by namespace then id. */
   list(namespace?: string): Promise<Flow[]>;

@@ -16,6 +16,8 @@ import { DEFAULT_MEMORY_SIZE, ServiceFunction } from './service-function';
 export interface FunctionAccess {
   readTables: TableName[];
   writeTables: TableName[];
+  /** Tables whose items it reads and writes once, never changing nor deleting one: read and PutItem only (the kept flow revisions). */
+  appendTables?: TableName[];
   /** The execution queues it sends to (the worker consumes both through event sources instead). */
   sendsTo: ExecutionLane[];
   /** Whether it queues the parts of bulk operations (the operations function consumes them through event sources instead). */
@@ -31,13 +33,14 @@ export interface FunctionAccess {
 }
 
 const FUNCTION_ACCESS: Record<FunctionModule, FunctionAccess> = {
-  // Flows CRUD, backfill create/pause/resume/delete, executions and logs read, and the kill, restart
-  // and replay of one execution (a kill request, or the execution written KILLED with its log line and
-  // ledger slot; a restarted or new execution, queued on the live lane); the parts of the bulk
-  // operations it records.
+  // Flows CRUD (a replaced or deleted revision kept first, then never changed), backfill
+  // create/pause/resume/delete, executions and logs read, and the kill, restart and replay of one
+  // execution (a kill request, or the execution written KILLED with its log line and ledger slot; a
+  // restarted or new execution, queued on the live lane); the parts of the bulk operations it records.
   api: {
     readTables: [],
     writeTables: ['flows', 'triggers', 'executions', 'logs', 'operations'],
+    appendTables: ['flowRevisions'],
     // An execution restarted or replayed by one request (the live lane: a person asked for it).
     sendsTo: ['live'],
     queuesOperations: true,
@@ -45,9 +48,10 @@ const FUNCTION_ACCESS: Record<FunctionModule, FunctionAccess> = {
     stopsExecutions: true,
   },
   // "Dispatch next batch": writes a ledger page per batch (executions too large for a message, and
-  // those that fail at creation), queues the executions, advances the cursor.
+  // those that fail at creation), queues the executions (built from the backfill's pinned flow
+  // revision), advances the cursor.
   dispatch: {
-    readTables: ['flows'],
+    readTables: ['flows', 'flowRevisions'],
     writeTables: ['triggers', 'executions', 'logs'],
     sendsTo: ['backfill'],
     stateMachineActions: [],
@@ -69,9 +73,9 @@ const FUNCTION_ACCESS: Record<FunctionModule, FunctionAccess> = {
   // (kept in the executions table).
   fail: { readTables: [], writeTables: ['triggers', 'executions'], sendsTo: [], stateMachineActions: [], stopsExecutions: false },
   // Runs one execution per message: writes or claims it, runs its tasks, writes its logs, marks its
-  // ledger slot; `stopAfter` may disable the trigger.
+  // ledger slot; `stopAfter` may disable the trigger. A backfill's execution runs its pinned revision.
   worker: {
-    readTables: ['flows'],
+    readTables: ['flows', 'flowRevisions'],
     writeTables: ['triggers', 'executions', 'logs'],
     sendsTo: [],
     stateMachineActions: [],
@@ -90,10 +94,10 @@ const FUNCTION_ACCESS: Record<FunctionModule, FunctionAccess> = {
   // them (live queue), advances each trigger's next date.
   tick: { readTables: ['flows'], writeTables: ['triggers', 'executions', 'logs'], sendsTo: ['live'], stateMachineActions: [], stopsExecutions: false },
   // The sweep: sends again what no worker will run any more (lost messages, dead workers), marks
-  // ledger slots whose execution ended, and starts the next generation of a backfill whose state
-  // machine execution died (recording it on the trigger).
+  // ledger slots whose execution ended (sent again from the backfill's pinned flow revision), and
+  // starts the next generation of a backfill whose state machine execution died (recording it on the trigger).
   sweep: {
-    readTables: ['flows'],
+    readTables: ['flows', 'flowRevisions'],
     writeTables: ['triggers', 'executions', 'logs'],
     sendsTo: ['backfill', 'live'],
     stateMachineActions: ['states:StartExecution'],
@@ -106,10 +110,10 @@ const FUNCTION_ACCESS: Record<FunctionModule, FunctionAccess> = {
   // pauses (triggers), resumes (SendTaskSuccess), deletes backfills (StopExecution, their ledger pages
   // in the executions table), switches triggers, backfilling missed ticks on request (StartExecution);
   // kills, restarts and replays executions (a kill request, or the execution written KILLED with its
-  // log line; a restarted or new execution, queued);
+  // log line: a queued one from its backfill's pinned flow revision; a restarted or new execution, queued);
   // records each part's outcome.
   operations: {
-    readTables: ['flows'],
+    readTables: ['flows', 'flowRevisions'],
     writeTables: ['triggers', 'executions', 'logs', 'operations'],
     // Executions restarted or replayed in bulk (the live lane).
     sendsTo: ['live'],
@@ -252,6 +256,7 @@ export class BackfillFunctions extends Construct {
     // Every other function builds all its clients at start, so each gets the whole environment.
     this.environment = {
       FLOWS_TABLE: names.flows,
+      FLOW_REVISIONS_TABLE: names.flowRevisions,
       TRIGGERS_TABLE: names.triggers,
       EXECUTIONS_TABLE: names.executions,
       LOGS_TABLE: names.logs,
@@ -285,6 +290,10 @@ export class BackfillFunctions extends Construct {
       const access = FUNCTION_ACCESS[module];
       for (const table of access.readTables) props.tables.byName[table].grantReadData(fn.function);
       for (const table of access.writeTables) props.tables.byName[table].grantReadWriteData(fn.function);
+      for (const table of access.appendTables ?? []) {
+        props.tables.byName[table].grantReadData(fn.function);
+        props.tables.byName[table].grant(fn.function, 'dynamodb:PutItem');
+      }
       for (const lane of access.sendsTo) props.queues[lane].grantSendMessages(fn.function);
       if (access.queuesOperations) props.operationQueues.queue.grantSendMessages(fn.function);
       for (const target of access.invokes ?? []) {
@@ -309,7 +318,7 @@ export class BackfillFunctions extends Construct {
             "exist only at run time; the ARN is limited to the executions of this stack's backfill state machine.",
         });
       }
-      for (const table of new Set([...access.readTables, ...access.writeTables])) {
+      for (const table of new Set([...access.readTables, ...access.writeTables, ...(access.appendTables ?? [])])) {
         const indexes = props.tables.definitions[table].indexes.map((index) => index.name);
         if (indexes.length === 0) continue;
         const logicalId = Stack.of(this).getLogicalId(props.tables.byName[table].node.defaultChild as CfnTable);

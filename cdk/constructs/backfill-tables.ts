@@ -58,6 +58,7 @@ export class BackfillTables extends Construct {
   get names(): TableNames {
     return {
       flows: this.byName.flows.tableName,
+      flowRevisions: this.byName.flowRevisions.tableName,
       triggers: this.byName.triggers.tableName,
       executions: this.byName.executions.tableName,
       logs: this.byName.logs.tableName,

@@ -119,6 +119,9 @@ export interface BackfillPreview {
   truncated: boolean;
   /** A backfill already runs on this trigger: creating one now would answer 409. */
   conflict: boolean;
+  /** The flow revision it would pin (its current one); absent with `latestRevision`. */
+  flowRevision?: number;
+  latestRevision: boolean;
 }
 
 /**
@@ -159,6 +162,8 @@ export async function previewBackfill(deps: PreviewBackfillDeps, request: Backfi
     lastTick: formatInZone(lastTick, trigger.timezone),
     truncated: backfill.totalTicks > ticks.length,
     conflict: state.backfill !== undefined,
+    ...(backfill.flowRevision !== undefined ? { flowRevision: backfill.flowRevision } : {}),
+    latestRevision: backfill.flowRevision === undefined,
   };
 }
 

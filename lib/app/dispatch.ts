@@ -1,5 +1,5 @@
 import { type Reprocess, skipsTick } from '../domain/backfill';
-import { type Flow, type ScheduleTrigger, isSchedule } from '../domain/flow/model';
+import type { Flow, ScheduleTrigger } from '../domain/flow/model';
 import { tickExecutionId } from '../domain/ids';
 import { type LedgerPage, foldOf, hasEnded, inFlightOf, ledgerPageId } from '../domain/ledger';
 import { type CompiledSchedule, formatInZone } from '../domain/schedule';
@@ -9,6 +9,7 @@ import type { Settings } from '../config';
 import { mapLimit } from '../util/map-limit';
 import { mapYielding } from '../util/yielding';
 import type { BackfillRunInput, Clock, DispatchLedger, ExecutionQueue, ExecutionStore, FlowStore, LogStore, TriggerStore } from '../ports';
+import { backfillFlow } from './backfill-flow';
 import { creationFailureLog } from './creation-log';
 import { endBackfill } from './backfill-ending';
 import { scheduleOf } from './schedules';
@@ -35,7 +36,8 @@ export interface DispatchOutput extends BackfillRunInput {
 export interface DispatchDeps {
   settings: Pick<Settings, 'dispatch'>;
   clock: Clock;
-  flows: Pick<FlowStore, 'get'>;
+  /** The backfill's pinned flow revision (see backfillFlow). */
+  flows: Pick<FlowStore, 'get' | 'getRevision'>;
   triggers: Pick<TriggerStore, 'get' | 'finishBackfill' | 'advanceBackfill' | 'foldPages'>;
   executions: Pick<ExecutionStore, 'statesByTick' | 'createMany' | 'createIfAbsent'>;
   ledger: Pick<DispatchLedger, 'open' | 'read' | 'remove' | 'release'>;
@@ -75,13 +77,14 @@ export async function dispatchBatch(deps: DispatchDeps, input: BackfillRunInput)
   if (input.iteration >= maxIterationsPerExecution) return out('CONTINUE_AS_NEW');
 
   const now = deps.clock.now();
-  const flow = await deps.flows.get(ref.namespace, ref.flowId);
-  const trigger = flow?.triggers.find((t) => t.id === ref.triggerId);
-  if (!flow || !trigger || !isSchedule(trigger)) {
+  // The revision it pinned at creation (or the latest, with latestRevision): its ticks, documents and tasks.
+  const pinned = await backfillFlow(deps.flows, ref, backfill);
+  if (!pinned) {
     const ended = await endBackfill(deps, ref, backfill, 'ABANDONED', now.toISOString());
     if (ended) await deps.ledger.remove(ended.openPages);
     return out('GONE');
   }
+  const { flow, trigger } = pinned;
 
   const endMs = Date.parse(backfill.end);
   const schedule = scheduleOf(trigger);
@@ -289,10 +292,10 @@ export interface ResendDeps extends Pick<DispatchDeps, 'flows' | 'executions' | 
 export async function resendPageSlots(deps: ResendDeps, ref: TriggerRef, page: LedgerPage, slots: Set<number>): Promise<number> {
   const backfill = (await deps.triggers.get(ref))?.backfill;
   if (backfill?.id !== page.backfillId) return 0;
-  const flow = await deps.flows.get(ref.namespace, ref.flowId);
-  const trigger = flow?.triggers.find((t) => t.id === ref.triggerId);
-  if (!flow || !trigger || !isSchedule(trigger)) return 0; // dispatch abandons such a backfill on its next batch
-  const context: DispatchContext = { flow, trigger, schedule: scheduleOf(trigger), backfill, ref };
+  // The same documents as dispatch sent: built from the backfill's pinned revision.
+  const pinned = await backfillFlow(deps.flows, ref, backfill);
+  if (!pinned) return 0; // dispatch abandons such a backfill on its next batch
+  const context: DispatchContext = { ...pinned, schedule: scheduleOf(pinned.trigger), backfill, ref };
   return sendSlots(deps, context, page, { again: true, only: slots });
 }
 
@@ -327,7 +330,7 @@ async function coveredTicks(executions: DispatchDeps['executions'], reprocess: R
 }
 
 export interface QueuedExecutionDeps {
-  flows: Pick<FlowStore, 'get'>;
+  flows: Pick<FlowStore, 'get' | 'getRevision'>;
   triggers: Pick<TriggerStore, 'listWithBackfill'>;
   ledger: Pick<DispatchLedger, 'read'>;
 }
@@ -349,10 +352,10 @@ export async function findQueuedBackfillExecution(deps: QueuedExecutionDeps, exe
       const tickMs = page.ticks[slot];
       if (tickMs === undefined) continue;
       const ref: TriggerRef = { namespace: state.namespace, flowId: state.flowId, triggerId: state.triggerId };
-      const flow = await deps.flows.get(ref.namespace, ref.flowId);
-      const trigger = flow?.triggers.find((t) => t.id === ref.triggerId);
-      if (!flow || !trigger || !isSchedule(trigger)) return undefined;
-      return buildBackfillExecution({ flow, trigger, schedule: scheduleOf(trigger), backfill, ref }, page.id, slot, tickMs, new Date(page.sentAt));
+      // Its document as its message carries it: built from the backfill's pinned revision.
+      const pinned = await backfillFlow(deps.flows, ref, backfill);
+      if (!pinned) return undefined;
+      return buildBackfillExecution({ ...pinned, schedule: scheduleOf(pinned.trigger), backfill, ref }, page.id, slot, tickMs, new Date(page.sentAt));
     }
   }
   return undefined;

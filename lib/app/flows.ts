@@ -68,7 +68,7 @@ export interface GetFlowDeps {
 export interface SaveFlowDeps {
   settings: Pick<Settings, 'worker'>;
   clock: Clock;
-  flows: Pick<FlowStore, 'get' | 'create' | 'update'>;
+  flows: Pick<FlowStore, 'get' | 'create' | 'update' | 'highestRevision'>;
   triggers: Pick<TriggerStore, 'createIfAbsent' | 'updateSchedule' | 'listByFlow' | 'delete'>;
   workflows: Pick<BackfillWorkflows, 'stop'>;
 }
@@ -77,6 +77,21 @@ export interface DeleteFlowDeps {
   flows: Pick<FlowStore, 'get' | 'delete'>;
   triggers: Pick<TriggerStore, 'listByFlow' | 'delete'>;
   workflows: Pick<BackfillWorkflows, 'stop'>;
+}
+
+export interface FlowRevisionsDeps {
+  flows: Pick<FlowStore, 'listRevisions'>;
+}
+
+/**
+ * Every revision of a flow, oldest first (Kestra's `GET flows/{namespace}/{id}/revisions`): those it
+ * left (kept since revisions are kept: a flow written by an earlier version lists fewer) and its
+ * current one. A deleted flow is not found, as by `getFlow`.
+ */
+export async function listFlowRevisions(deps: FlowRevisionsDeps, namespace: string, id: string): Promise<Flow[]> {
+  const revisions = await deps.flows.listRevisions(namespace, id);
+  if (!revisions.length) throw new FlowNotFoundError(`Flow ${namespace}.${id} not found`);
+  return revisions;
 }
 
 export async function getFlow(deps: GetFlowDeps, namespace: string, id: string): Promise<Flow> {
@@ -108,9 +123,14 @@ function checkTaskTimeouts(flow: Flow, worker: Settings['worker']): void {
   });
 }
 
+/**
+ * Creates a flow at revision 1, or, for the id of a deleted flow, at the revision after its last (as
+ * Kestra does): revisions are kept (see FlowStore), so a number never names two definitions.
+ */
 export async function createFlow(deps: SaveFlowDeps, source: string): Promise<Flow> {
-  const flow = parseFlow(source, { revision: 1 });
-  checkTaskTimeouts(flow, deps.settings.worker);
+  const parsed = parseFlow(source, { revision: 1 });
+  checkTaskTimeouts(parsed, deps.settings.worker);
+  const flow = { ...parsed, revision: (await deps.flows.highestRevision(parsed.namespace, parsed.id)) + 1 };
   await deps.flows.create(flow);
   await syncTriggerRows(deps, flow, undefined);
   return flow;

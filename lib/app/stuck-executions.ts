@@ -103,7 +103,7 @@ export interface SweepDeps extends ResendDeps {
   workflows: ContinueAsNewDeps['workflows'];
   settings: Pick<Settings, 'sweep'>;
   clock: Clock;
-  flows: Pick<FlowStore, 'get' | 'list'>;
+  flows: Pick<FlowStore, 'get' | 'getRevision' | 'list'>;
   triggers: Pick<TriggerStore, 'get' | 'listWithBackfill' | 'list' | 'setBackfillExecution'>;
   executions: ResendDeps['executions'] & Pick<ExecutionStore, 'get' | 'leasesOf' | 'unfinishedOf'>;
   ledger: Pick<DispatchLedger, 'read' | 'markEnded' | 'markSwept' | 'hold'>;

@@ -36,7 +36,8 @@ import { yielder } from '../util/yielding';
 export interface WorkerDeps {
   settings: Pick<Settings, 'worker'>;
   clock: Clock;
-  flows: Pick<FlowStore, 'get'>;
+  /** A backfill's execution runs the revision it was built from (its backfill's pin): see recentFlows. */
+  flows: Pick<FlowStore, 'get' | 'getRevision'>;
   executions: Pick<ExecutionStore, 'claimMany' | 'createClaimed' | 'createIfAbsent' | 'save' | 'finish' | 'releaseLease' | 'killRequestOf'>;
   /** `stopAfter` switches the trigger off; the execution that ends a backfill's last page completes it. */
   triggers: Pick<TriggerStore, 'get' | 'updateSchedule' | 'finishBackfill'>;
@@ -190,7 +191,7 @@ export function createExecutionRunner(deps: WorkerDeps): ExecutionRunner {
   };
 }
 
-type FlowLookup = (execution: Execution) => Promise<Flow | undefined>;
+type FlowLookup = (stored: Pick<StoredExecution, 'execution' | 'origin'>) => Promise<Flow | undefined>;
 
 /**
  * Writes an execution dispatch sent as a document. A flow of instant tasks (`Log`) runs here and
@@ -210,7 +211,7 @@ async function writeSent(
     execution: { ...sent.execution, state: transition(sent.execution.state, 'RUNNING', now), taskRunList: [] },
     origin: sent.origin,
   };
-  const flow = await flowFor(stored.execution);
+  const flow = await flowFor(stored);
   if (flow?.tasks.every((task) => task.type === LOG_TYPE)) {
     const logs = logWriterFor(deps, stored.execution, { holdAll: true });
     // Without a lease nothing is saved on the way, so the lease cannot be lost.
@@ -239,7 +240,7 @@ async function writeSent(
 async function runClaimed(deps: RunDeps, flowFor: FlowLookup, stored: StoredExecution, leaseToken: string): Promise<StoredExecution | undefined> {
   const execution = stored.execution;
   const logs = logWriterFor(deps, execution);
-  const flow = await flowFor(execution);
+  const flow = await flowFor(stored);
   // This run, and the earlier ones (since its last restart) whose worker died with them; runs given
   // up after an infrastructure error (their lease released) do not count.
   const attempt = runsSinceRestart(execution) - (stored.releasedRuns ?? 0);
@@ -300,7 +301,14 @@ async function runTasks(
     logs.log('ERROR', `Flow ${execution.namespace}.${execution.flowId} no longer exists`);
     return 'FAILED';
   }
-  // The flow is run as it is now, which may be a later revision than the one the execution was created with.
+  // A backfill's execution runs the revision it was built from (recentFlows), unless that one is not
+  // kept; any other runs the flow as it is now, which may be a later revision than its creation's.
+  if (stored.origin.backfillId !== undefined && flow.revision !== execution.flowRevision) {
+    logs.log(
+      'WARN',
+      `Flow revision ${execution.flowRevision}, which this backfill's execution was built from, is not kept (replaced before revisions were kept): running revision ${flow.revision}, the current one`,
+    );
+  }
   execution.flowRevision = flow.revision;
   // A task's templates render synchronously (within their budget): give the loop a turn between tasks.
   const breathe = yielder();
@@ -380,20 +388,41 @@ function recentPauses(deps: Pick<WorkerDeps, 'triggers' | 'clock'>): (execution:
 const FLOW_CACHE_MS = 2000;
 
 /**
- * The flows this worker read in the last moments. An execution of another revision than the cached
- * one always reads again, so an edited flow is never run from a stale copy.
+ * The flow an execution runs. A backfill's runs the revision its document names, the one dispatch
+ * built it from: its backfill's pinned revision, or with `latestRevision` the one current when it
+ * was dispatched; so a restart of it runs that revision again. Any other execution (live, replayed)
+ * runs the flow as it is now. Either way the flow must still exist: a deleted flow's executions fail.
+ *
+ * The current flows this worker read in the last moments are reused; an execution of a later
+ * revision than the cached one always reads again, so an edited flow is never run from a stale copy.
+ * Revisions no longer current never change, so they are kept for the worker's life.
  */
 function recentFlows(deps: Pick<WorkerDeps, 'flows' | 'clock'>): FlowLookup {
   const cache = new Map<string, { flow: Flow | undefined; at: number }>();
-  return async (execution) => {
+  const revisions = new Map<string, Flow>();
+  const currentFlow = async (execution: Execution) => {
     const key = `${execution.namespace}|${execution.flowId}`;
     const now = deps.clock.now().getTime();
     const cached = cache.get(key);
-    if (cached && now - cached.at < FLOW_CACHE_MS && cached.flow?.revision === execution.flowRevision) return cached.flow;
+    if (cached?.flow && now - cached.at < FLOW_CACHE_MS && cached.flow.revision >= execution.flowRevision) return cached.flow;
     const flow = await deps.flows.get(execution.namespace, execution.flowId);
     if (cache.size > 1000) cache.clear();
     cache.set(key, { flow, at: now });
     return flow;
+  };
+  return async ({ execution, origin }) => {
+    const current = await currentFlow(execution);
+    if (!current || origin.backfillId === undefined || current.revision === execution.flowRevision) return current;
+    const key = `${execution.namespace}|${execution.flowId}|${execution.flowRevision}`;
+    let revision = revisions.get(key);
+    if (!revision) {
+      revision = await deps.flows.getRevision(execution.namespace, execution.flowId, execution.flowRevision);
+      // Not kept: replaced before revisions were kept (an execution an earlier version dispatched).
+      if (!revision) return current;
+      if (revisions.size > 1000) revisions.clear();
+      revisions.set(key, revision);
+    }
+    return revision;
   };
 }
 

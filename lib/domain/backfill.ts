@@ -25,6 +25,11 @@ export interface BackfillRequest extends TriggerRef {
   reprocess: Reprocess;
   /** Executions of this backfill in flight at once; null means the service's limit. */
   maxConcurrency: number | null;
+  /**
+   * Run whatever revision the flow has when each execution is dispatched, instead of the revision it
+   * has now (the default: the backfill pins it, see `BackfillState.flowRevision`).
+   */
+  latestRevision: boolean;
 }
 
 /**
@@ -104,6 +109,7 @@ export function planBackfill(request: BackfillRequest, flow: Flow, trigger: Sche
     dispatched: 0,
     reprocess: request.reprocess,
     maxConcurrency,
+    ...(request.latestRevision ? {} : { flowRevision: flow.revision }),
     skipped: 0,
     openPages: [],
     ended: 0,

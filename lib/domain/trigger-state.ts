@@ -30,6 +30,12 @@ export interface BackfillState {
    * exceeds the service's limit. Absent on backfills stored before it existed: the service's limit.
    */
   maxConcurrency?: number;
+  /**
+   * The flow revision its executions run, pinned when it was created: editing the flow meanwhile
+   * changes nothing it runs. Absent: each execution runs the revision the flow has when it is
+   * dispatched (asked for with `latestRevision`, and how backfills stored before pins ran).
+   */
+  flowRevision?: number;
   /** Ticks among the dispatched ones that were skipped: an earlier execution covers them. */
   skipped: number;
   /** Dispatch ledger pages whose executions have not all ended (see LedgerPage). */
@@ -82,6 +88,9 @@ export interface LastBackfill {
   createdDate?: string;
   labels?: Label[];
   reprocess?: Reprocess;
+  /** The flow revision it ran (pinned), or `latestRevision: true` when it ran the latest one. */
+  flowRevision?: number;
+  latestRevision?: boolean;
   counts?: LastBackfillCounts;
 }
 
@@ -139,6 +148,10 @@ export interface BackfillStateJson {
   reprocess: Reprocess;
   /** Beyond Kestra: its executions in flight at once, at most (changeable while it runs). */
   maxConcurrency?: number;
+  /** Beyond Kestra: the flow revision its executions run, pinned at creation; absent when `latestRevision`. */
+  flowRevision?: number;
+  /** Beyond Kestra: its executions run the flow's latest revision as each is dispatched. */
+  latestRevision: boolean;
   /** The Step Functions execution driving it. */
   stateMachineExecutionName: string;
   createdDate: string;
@@ -197,6 +210,8 @@ function toBackfillJson(b: BackfillState): BackfillStateJson {
     id: b.id,
     reprocess: b.reprocess,
     ...(b.maxConcurrency !== undefined ? { maxConcurrency: b.maxConcurrency } : {}),
+    ...(b.flowRevision !== undefined ? { flowRevision: b.flowRevision } : {}),
+    latestRevision: b.flowRevision === undefined,
     stateMachineExecutionName: b.executionName,
     createdDate: b.createdDate,
   };

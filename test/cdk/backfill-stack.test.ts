@@ -187,6 +187,7 @@ describe('Lambda functions', () => {
       expect(fn.Properties?.Environment).toMatchObject({
         Variables: {
           FLOWS_TABLE: { Ref: logicalIdOf(stack.tables.byName.flows) },
+          FLOW_REVISIONS_TABLE: { Ref: logicalIdOf(stack.tables.byName.flowRevisions) },
           TRIGGERS_TABLE: { Ref: logicalIdOf(stack.tables.byName.triggers) },
           EXECUTIONS_TABLE: { Ref: logicalIdOf(stack.tables.byName.executions) },
           LOGS_TABLE: { Ref: logicalIdOf(stack.tables.byName.logs) },
@@ -210,6 +211,7 @@ describe('Lambda functions', () => {
     const env = stack.functions.environment;
     expect(settings.tables).toEqual({
       flows: env.FLOWS_TABLE,
+      flowRevisions: env.FLOW_REVISIONS_TABLE,
       triggers: env.TRIGGERS_TABLE,
       executions: env.EXECUTIONS_TABLE,
       logs: env.LOGS_TABLE,

@@ -49,6 +49,7 @@ function nameOf(resource: unknown): string {
   const json = JSON.stringify(resource);
   const names: Record<string, string> = {
     [logicalIdOf(stack.tables.byName.flows)]: 'flows',
+    [logicalIdOf(stack.tables.byName.flowRevisions)]: 'flowRevisions',
     [logicalIdOf(stack.tables.byName.triggers)]: 'triggers',
     [logicalIdOf(stack.tables.byName.executions)]: 'executions',
     [logicalIdOf(stack.tables.byName.logs)]: 'logs',
@@ -74,15 +75,19 @@ const runnerArn = { 'Fn::GetAtt': [logicalIdOf(stack.functions.byModule['task-ru
 const READ = ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan'];
 const WRITE = ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
 
-/** Data-plane DynamoDB actions a function has on a table ("read" or "write" = read + write). */
-function tableAccess(module: FunctionModule): Record<string, 'read' | 'write'> {
+/**
+ * Data-plane DynamoDB actions a function has on a table: "read", "write" (read + every write) or
+ * "append" (read + PutItem only: items written once and never changed nor deleted).
+ */
+function tableAccess(module: FunctionModule): Record<string, 'read' | 'write' | 'append'> {
   const grants = grantsOf(module, 'dynamodb');
-  const access: Record<string, 'read' | 'write'> = {};
-  for (const table of ['flows', 'triggers', 'executions', 'logs', 'operations']) {
+  const access: Record<string, 'read' | 'write' | 'append'> = {};
+  for (const table of ['flows', 'flowRevisions', 'triggers', 'executions', 'logs', 'operations']) {
     const actions = grants.filter((g) => g.endsWith(`→ ${table}`)).map((g) => g.replace(/ → .*$/, ''));
     if (actions.length === 0) continue;
     expect(actions, `${module} on ${table}`).toEqual(expect.arrayContaining(READ));
-    access[table] = WRITE.every((a) => actions.includes(a)) ? 'write' : 'read';
+    const writes = actions.filter((a) => WRITE.includes(a));
+    access[table] = WRITE.every((a) => actions.includes(a)) ? 'write' : writes.length === 1 && writes[0] === 'dynamodb:PutItem' ? 'append' : 'read';
     if (access[table] === 'read')
       expect(
         actions.filter((a) => WRITE.includes(a)),
@@ -164,7 +169,14 @@ describe('state machine role', () => {
 
 describe('function grants', () => {
   it('api: writes flows, triggers, operations, and executions and logs (kills); starts, resumes and stops backfill executions; queues operation parts and, on the live queue, restarted and replayed executions', () => {
-    expect(tableAccess('api')).toEqual({ flows: 'write', triggers: 'write', executions: 'write', logs: 'write', operations: 'write' });
+    expect(tableAccess('api')).toEqual({
+      flows: 'write',
+      flowRevisions: 'append',
+      triggers: 'write',
+      executions: 'write',
+      logs: 'write',
+      operations: 'write',
+    });
     expect(grantsOf('api', 'states')).toEqual(
       ['states:SendTaskSuccess → stateMachine', 'states:StartExecution → stateMachine', 'states:StopExecution → executions of stateMachine'].sort(),
     );
@@ -179,7 +191,14 @@ describe('function grants', () => {
   });
 
   it('operations: consumes the operations queue and its dead-letter queue, sends restarted and replayed executions to the live queue, reads flows, writes triggers, executions (ledger pages, kills), logs (the line a kill writes) and operations; starts, resumes and stops backfill executions', () => {
-    expect(tableAccess('operations')).toEqual({ flows: 'read', triggers: 'write', executions: 'write', logs: 'write', operations: 'write' });
+    expect(tableAccess('operations')).toEqual({
+      flows: 'read',
+      flowRevisions: 'read',
+      triggers: 'write',
+      executions: 'write',
+      logs: 'write',
+      operations: 'write',
+    });
     const consume = ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'];
     const send = ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'];
     expect(grantsOf('operations', 'sqs')).toEqual(
@@ -191,7 +210,7 @@ describe('function grants', () => {
   });
 
   it('dispatch: reads flows, writes triggers, executions and logs, sends to the queue; no Step Functions', () => {
-    expect(tableAccess('dispatch')).toEqual({ flows: 'read', triggers: 'write', executions: 'write', logs: 'write' });
+    expect(tableAccess('dispatch')).toEqual({ flows: 'read', flowRevisions: 'read', triggers: 'write', executions: 'write', logs: 'write' });
     expect(grantsOf('dispatch', 'sqs')).toContain('sqs:SendMessage → queue');
     expect(grantsOf('dispatch', 'states')).toEqual([]);
   });
@@ -215,7 +234,7 @@ describe('function grants', () => {
   });
 
   it('worker: consumes both queues (no SendMessage), reads flows, writes triggers, executions and logs', () => {
-    expect(tableAccess('worker')).toEqual({ flows: 'read', triggers: 'write', executions: 'write', logs: 'write' });
+    expect(tableAccess('worker')).toEqual({ flows: 'read', flowRevisions: 'read', triggers: 'write', executions: 'write', logs: 'write' });
     const consume = ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'];
     expect(grantsOf('worker', 'sqs')).toEqual([...consume.map((a) => `${a} → live queue`), ...consume.map((a) => `${a} → queue`)].sort());
     expect(grantsOf('worker', 'states')).toEqual([]);
@@ -230,6 +249,18 @@ describe('function grants', () => {
     expect(grantsOf('tick', 'sqs')).toContain('sqs:SendMessage → live queue');
     expect(grantsOf('tick', 'sqs').filter((g) => g.endsWith('→ queue'))).toEqual([]);
     expect(grantsOf('tick', 'states')).toEqual([]);
+  });
+
+  it("sweep: reads flows and their kept revisions (a lost message is sent again from its backfill's pinned revision), writes triggers, executions and logs", () => {
+    expect(tableAccess('sweep')).toEqual({ flows: 'read', flowRevisions: 'read', triggers: 'write', executions: 'write', logs: 'write' });
+  });
+
+  it('kept flow revisions: only the API writes them, with PutItem alone (never an update or a delete); tick, the live schedule, does not read them', () => {
+    const writers = FUNCTION_MODULES.filter((module) =>
+      grantsOf(module, 'dynamodb').some((g) => g.endsWith('→ flowRevisions') && WRITE.includes(g.replace(/ → .*$/, ''))),
+    );
+    expect(writers).toEqual(['api']);
+    expect(tableAccess('tick').flowRevisions).toBeUndefined();
   });
 
   it("lets nothing but this stack's API Gateway and schedule rule invoke functions from outside", () => {

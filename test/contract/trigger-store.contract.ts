@@ -236,11 +236,19 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
     describe('startBackfill', () => {
       it('attaches the backfill as given, keeping the live schedule', async () => {
         await store.createIfAbsent(aTriggerState());
-        const backfill = aBackfill({ inputs: { day: '2026-02-01' }, labels: [{ key: 'why', value: 'replay' }], reprocess: 'MISSING' });
+        const backfill = aBackfill({ inputs: { day: '2026-02-01' }, labels: [{ key: 'why', value: 'replay' }], reprocess: 'MISSING', flowRevision: 4 });
 
         await store.startBackfill(REF, backfill, LATER);
 
         expect(await store.get(REF)).toEqual({ ...aTriggerState(), updatedDate: LATER, backfill });
+      });
+
+      it('keeps a backfill without a pinned flow revision (latestRevision) without one', async () => {
+        await store.createIfAbsent(aTriggerState());
+
+        await store.startBackfill(REF, aBackfill(), LATER);
+
+        expect((await store.get(REF))!.backfill).not.toHaveProperty('flowRevision');
       });
 
       it('throws TriggerNotFoundError without a row, creating none', async () => {
@@ -269,7 +277,7 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
 
     describe('finishBackfill', () => {
       it('removes the backfill, restoring the live schedule, and records how it ended', async () => {
-        await withBackfill();
+        await withBackfill({ flowRevision: 3 });
 
         const finished = await store.finishBackfill(REF, 'bf1', 'DELETED', '2026-03-01T12:30:00.000Z');
 
@@ -286,6 +294,8 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
             createdDate: '2026-03-01T12:00:00.000Z',
             labels: [],
             reprocess: 'ALL',
+            flowRevision: 3,
+            latestRevision: false,
             counts: { total: 10, dispatched: 0, succeeded: 0, failed: 0, skipped: 0, unfinished: 0 },
           },
         });

@@ -252,6 +252,7 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.REQUIRE_BROWSER_TESTS !== '
     const drawer = page.getByRole('dialog', { name: 'Backfill details' });
     await drawer.getByText('reason:outage').waitFor();
     await drawer.getByText('State machine execution').waitFor();
+    await drawer.getByText('(pinned: later edits do not apply)').waitFor();
     await drawer.getByText('eu-west').waitFor();
     const shown = (await product.api.call('GET', '/api/v1/triggers/dev.ui/every_minute')).body.results[0].backfill;
     const ids = drawer.locator('.id-text');

@@ -39,6 +39,15 @@ describe('flows API, as Kestra', () => {
     const unchanged = await product.api.call('PUT', '/api/v1/flows/dev/scheduled_flow', changed, 'application/x-yaml');
     expect(unchanged.body.revision).toBe(2);
 
+    // Every revision is kept: the replaced one as it was, then the current one (also under the tenant path).
+    const revisions = await product.api.call('GET', '/api/v1/flows/dev/scheduled_flow/revisions');
+    expect(revisions.status).toBe(200);
+    expect(revisions.body.map((f: { revision: number; source: string }) => [f.revision, f.source])).toEqual([
+      [1, SEED_FLOW],
+      [2, changed],
+    ]);
+    expect((await product.api.call('GET', '/api/v1/main/flows/dev/scheduled_flow/revisions')).body).toEqual(revisions.body);
+
     const listed = await product.api.call('GET', '/api/v1/flows/search?namespace=dev');
     expect(listed.body.total).toBe(1);
     expect(listed.body.results[0].id).toBe('scheduled_flow');
@@ -47,6 +56,12 @@ describe('flows API, as Kestra', () => {
     expect(deleted.status).toBe(204);
     expect((await product.api.call('GET', '/api/v1/flows/dev/scheduled_flow')).status).toBe(404);
     expect((await product.api.call('GET', '/api/v1/triggers/dev/scheduled_flow')).status).toBe(404);
+    expect((await product.api.call('GET', '/api/v1/flows/dev/scheduled_flow/revisions')).status).toBe(404);
+
+    // Created again, it goes on from its last revision (as in Kestra): a number never names two definitions.
+    const recreated = await product.api.createFlow(SEED_FLOW);
+    expect(recreated.body.revision).toBe(3);
+    await product.api.call('DELETE', '/api/v1/flows/dev/scheduled_flow');
   });
 
   it.each([

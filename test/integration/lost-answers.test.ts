@@ -1,3 +1,4 @@
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { transition } from '../../lib/domain/execution';
 import { ensureTables } from '../../lib/adapters/dynamodb/create-tables';
@@ -5,7 +6,7 @@ import { storesFor } from '../../lib/adapters/dynamodb/stores';
 import { type LocalDynamo, connectDynamo, startLocalDynamo } from '../../lib/adapters/local/local-dynamo';
 import { readSettings } from '../../lib/config';
 import { type DynamoFaultProxy, startDynamoFaultProxy } from '../support/dynamo-fault-proxy';
-import { aBackfill, aStoredExecution, aTriggerState } from '../support/factories';
+import { aBackfill, aFlow, aStoredExecution, aTriggerState } from '../support/factories';
 
 const NOW = new Date('2026-03-01T12:00:00.000Z');
 const LEASE_UNTIL = NOW.getTime() + 60_000;
@@ -73,6 +74,36 @@ describe('conditional writes whose answer was lost (a proxy in front of dynalite
     await stores.executions.createClaimed(other, 'w1', LEASE_UNTIL);
     other.execution.state = transition(other.execution.state, 'SUCCESS', new Date(NOW.getTime() + 1000));
     expect(await stores.executions.finish(other, 'w2')).toBe(false);
+  });
+
+  it('flows.update: the copy of the replaced revision landed, its answer lost: the update goes on and the revision is kept once', async () => {
+    await stores.flows.create(aFlow({ id: 'lost-keep', revision: 1, description: 'v1' }));
+    proxy.loseNextAnswers(1, 'PutItem');
+    const lost = proxy.counts.lostAnswers;
+
+    await stores.flows.update(aFlow({ id: 'lost-keep', revision: 2, description: 'v2' }), 1);
+
+    expect(proxy.counts.lostAnswers).toBe(lost + 1);
+    expect((await stores.flows.listRevisions('dev', 'lost-keep')).map((f) => f.description)).toEqual(['v1', 'v2']);
+  });
+
+  it('flows.update after a crash between keeping the copy and replacing the flow: the copy of a still-current revision changes nothing, the next update goes through', async () => {
+    const first = aFlow({ id: 'crashed-update', revision: 1, description: 'v1' });
+    await stores.flows.create(first);
+    // What the crashed update left: the copy of revision 1, written before the flow would have moved on.
+    const documents = DynamoDBDocumentClient.from(client.client);
+    await documents.send(
+      new PutCommand({
+        TableName: tables.flowRevisions,
+        Item: { flowKey: 'dev|crashed-update', namespace: 'dev', id: 'crashed-update', revision: 1, doc: JSON.stringify(first) },
+      }),
+    );
+    expect(await stores.flows.listRevisions('dev', 'crashed-update')).toEqual([first]);
+
+    await stores.flows.update(aFlow({ id: 'crashed-update', revision: 2, description: 'v2' }), 1);
+
+    expect((await stores.flows.listRevisions('dev', 'crashed-update')).map((f) => f.description)).toEqual(['v1', 'v2']);
+    expect(await stores.flows.getRevision('dev', 'crashed-update', 1)).toEqual(first);
   });
 
   it('startBackfill: the backfill was attached, so the request succeeds instead of answering 409', async () => {

@@ -110,6 +110,7 @@ export function aBackfillRequest(overrides: Partial<BackfillRequest> = {}): Back
     labels: [],
     reprocess: 'ALL',
     maxConcurrency: null,
+    latestRevision: false,
     ...overrides,
   };
 }

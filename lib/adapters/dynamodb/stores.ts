@@ -29,7 +29,7 @@ export function storesFor(
   // Optional attributes are left out of items rather than refused (the low-level stores leave them out by hand).
   const documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   return {
-    flows: new DynamoFlowStore(documents, tables.flows),
+    flows: new DynamoFlowStore(documents, tables.flows, tables.flowRevisions),
     triggers: new DynamoTriggerStore(documents, tables.triggers),
     executions: new DynamoExecutionStore(client, tables.executions, options),
     logs: new DynamoLogStore(client, tables.logs),

@@ -22,7 +22,7 @@ export interface IndexDef {
 
 export interface TableDef {
   /** Logical name; the physical name comes from configuration. */
-  logicalName: 'flows' | 'triggers' | 'executions' | 'logs' | 'operations';
+  logicalName: 'flows' | 'flowRevisions' | 'triggers' | 'executions' | 'logs' | 'operations';
   partitionKey: KeyDef;
   sortKey?: KeyDef;
   indexes: IndexDef[];
@@ -34,6 +34,18 @@ const FLOWS_TABLE: TableDef = {
   logicalName: 'flows',
   partitionKey: { name: 'namespace', type: 'S' },
   sortKey: { name: 'id', type: 'S' },
+  indexes: [],
+};
+
+/**
+ * Every revision of a flow that was replaced or deleted, as it was (`flowKey` = `<namespace>|<flowId>`,
+ * `revision`): written once, before the flow's item moves past it, and never changed. The current
+ * revision lives only in `flows`: a backfill pinned to a revision reads it here once the flow moved on.
+ */
+const FLOW_REVISIONS_TABLE: TableDef = {
+  logicalName: 'flowRevisions',
+  partitionKey: { name: 'flowKey', type: 'S' },
+  sortKey: { name: 'revision', type: 'N' },
   indexes: [],
 };
 
@@ -136,10 +148,11 @@ const OPERATIONS_TABLE: TableDef = {
   timeToLiveAttribute: 'expiresAt',
 };
 
-export const ALL_TABLES: TableDef[] = [FLOWS_TABLE, TRIGGERS_TABLE, EXECUTIONS_TABLE, LOGS_TABLE, OPERATIONS_TABLE];
+export const ALL_TABLES: TableDef[] = [FLOWS_TABLE, FLOW_REVISIONS_TABLE, TRIGGERS_TABLE, EXECUTIONS_TABLE, LOGS_TABLE, OPERATIONS_TABLE];
 
 export interface TableNames {
   flows: string;
+  flowRevisions: string;
   triggers: string;
   executions: string;
   logs: string;

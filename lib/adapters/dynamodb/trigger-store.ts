@@ -223,6 +223,7 @@ export class DynamoTriggerStore implements TriggerStore {
       totalTicks: backfill.totalTicks,
       createdDate: backfill.createdDate,
       reprocess: backfill.reprocess,
+      ...(backfill.flowRevision !== undefined ? { flowRevision: backfill.flowRevision } : {}),
     };
     try {
       await this.client.send(
@@ -418,6 +419,8 @@ function toState(item: TriggerItem): TriggerState {
       // Backfills stored before reprocess existed replay every tick.
       reprocess: fixed.reprocess ?? 'ALL',
       ...(item.maxConcurrency !== undefined ? { maxConcurrency: item.maxConcurrency } : {}),
+      // Backfills stored before pins ran the latest revision: no `flowRevision`.
+      ...(fixed.flowRevision !== undefined ? { flowRevision: fixed.flowRevision } : {}),
       skipped: item.skipped ?? 0,
       openPages: [...(item.openPages ?? [])].sort(),
       ended: item.ended ?? 0,
@@ -439,6 +442,7 @@ function lastBackfillSummary(item: TriggerItem): Partial<LastBackfill> {
     createdDate: fixed.createdDate,
     labels: fixed.labels ?? [],
     reprocess: fixed.reprocess ?? 'ALL',
+    ...(fixed.flowRevision === undefined ? { latestRevision: true } : { flowRevision: fixed.flowRevision, latestRevision: false }),
     counts: lastBackfillCounts(
       {
         totalTicks: fixed.totalTicks ?? 0,

@@ -20,6 +20,7 @@ import {
   executionSearchPage,
   flow,
   flowPage,
+  flowRevisions,
   logEntries,
   logSearchPage,
   operationView,
@@ -91,6 +92,11 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   'POST /flows': { summary: 'Create a flow', tag: 'Flows', bodyContentType: 'application/x-yaml', responses: ok('The flow.', flow) },
   'GET /flows/search': { summary: 'List flows', tag: 'Flows', responses: ok('A page of flows.', flowPage) },
   'GET /flows/{namespace}/{id}': { summary: 'Read a flow', tag: 'Flows', responses: ok('The flow.', flow) },
+  'GET /flows/{namespace}/{id}/revisions': {
+    summary: "List a flow's revisions (a backfill runs the one it pinned)",
+    tag: 'Flows',
+    responses: ok('Every revision kept, then the current one, oldest first.', flowRevisions),
+  },
   'PUT /flows/{namespace}/{id}': {
     summary: 'Update a flow (a new revision)',
     tag: 'Flows',

@@ -106,7 +106,22 @@ export const flow = named(
   "Kestra's flow JSON (`FlowWithSource`): the definition, its revision and its YAML as sent.",
 );
 
+export const flowRevisions = named(
+  z.array(flow),
+  'FlowRevisions',
+  "A flow's revisions, oldest first: those it left, kept as they were (none from before revisions were kept), then its current one.",
+);
+
 export const flowPage = named(z.object({ results: z.array(flow), total: z.number().int() }), 'PagedResults_Flow', 'A page of flows.');
+
+const flowRevision = z
+  .number()
+  .int()
+  .min(1)
+  .meta({ description: "Beyond Kestra: the flow revision the backfill's executions run, pinned when it was created (absent with latestRevision)." });
+const latestRevision = z
+  .boolean()
+  .meta({ description: "Beyond Kestra: true when the backfill's executions run the flow's latest revision as each is dispatched, instead of a pinned one." });
 
 const progress = z.object({
   total: z.number().int(),
@@ -135,6 +150,8 @@ const backfill = named(
       .min(1)
       .optional()
       .meta({ description: 'Beyond Kestra: its executions in flight (queued or running) at once, at most; changeable while it runs.' }),
+    flowRevision: flowRevision.optional(),
+    latestRevision: latestRevision,
     stateMachineExecutionName: z.string(),
     stateMachineExecutionArn: z.string().optional(),
     stateMachineConsoleUrl: z.string().optional(),
@@ -166,6 +183,8 @@ const lastBackfill = named(
     createdDate: dateTime.optional(),
     labels: z.array(label).optional(),
     reprocess: z.enum(['ALL', 'MISSING', 'FAILED_AND_MISSING']).optional(),
+    flowRevision: flowRevision.optional(),
+    latestRevision: latestRevision.optional(),
     counts: lastBackfillCounts.optional(),
   }),
   'LastBackfill',
@@ -214,6 +233,8 @@ export const backfillPreview = named(
     lastTick: dateTime,
     truncated: z.boolean(),
     conflict: z.boolean(),
+    flowRevision: flowRevision.optional(),
+    latestRevision: latestRevision,
   }),
   'BackfillPreview',
   'Beyond Kestra: a dry run of a backfill (nothing written).',

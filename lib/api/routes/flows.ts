@@ -1,4 +1,4 @@
-import { createFlow, deleteFlow, getFlow, toFlowJson, updateFlow } from '../../app/flows';
+import { createFlow, deleteFlow, getFlow, listFlowRevisions, toFlowJson, updateFlow } from '../../app/flows';
 import { ValidationError } from '../../domain/flow/errors';
 import { type HttpRequest, json, noContent } from '../http';
 import { inNamespace } from '../../domain/namespaces';
@@ -33,6 +33,12 @@ export const flowRoutes: Route[] = [
     path: '/flows/{namespace}/{id}',
     handler: async (deps, _request, params) =>
       json(200, toFlowJson(await getFlow(deps, pathParam(params, 'namespace', 'namespace'), pathParam(params, 'id', 'flowId')))),
+  },
+  {
+    method: 'GET',
+    path: '/flows/{namespace}/{id}/revisions',
+    handler: async (deps, _request, params) =>
+      json(200, (await listFlowRevisions(deps, pathParam(params, 'namespace', 'namespace'), pathParam(params, 'id', 'flowId'))).map(toFlowJson)),
   },
   {
     method: 'PUT',

@@ -12,7 +12,7 @@ const maxConcurrencyField = z
   .int({ error: (issue) => `expected a positive integer, got ${describe(issue.input)}` })
   .min(1, { error: (issue) => `expected a positive integer, got ${describe(issue.input)}` });
 
-/** `backfill` of a request: Kestra's `{start, end, inputs, labels}` plus our `reprocess`. */
+/** `backfill` of a request: Kestra's `{start, end, inputs, labels}` plus our `reprocess`, `maxConcurrency`, `latestRevision`. */
 // Checked in this order; the first failing field is the one reported (as before schemas).
 export const backfillFields = z.object(
   {
@@ -37,6 +37,14 @@ export const backfillFields = z.object(
       .transform((maxConcurrency) => maxConcurrency ?? null)
       .meta({
         description: "Executions of this backfill in flight (queued or running) at once, at most: 1 to the service's BACKFILL_MAX_IN_FLIGHT (its default).",
+      }),
+    latestRevision: z
+      .boolean({ error: (issue) => `expected true or false, got ${describe(issue.input)}` })
+      .nullish()
+      .transform((latest) => latest ?? false)
+      .meta({
+        description:
+          "false (the default): the backfill pins the flow's current revision (`backfill.flowRevision`), and editing the flow meanwhile changes nothing its executions run; true: each execution runs the revision the flow has when it is dispatched.",
       }),
   },
   { error: (issue) => `expected an object with at least "start", got ${describe(issue.input)}` },

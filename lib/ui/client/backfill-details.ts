@@ -37,6 +37,7 @@ export function BackfillDetails({ trigger, onClose }: { trigger: Trigger; onClos
           <dt>Labels</dt><dd><${Labels} labels=${b.labels} /></dd>
           <dt>Inputs</dt><dd><${KeyValues} value=${b.inputs} /></dd>
           <dt>Replay</dt><dd>${REPROCESS_CHOICES.find((c) => c.value === (b.reprocess ?? 'ALL'))?.label}</dd>
+          <dt>Flow revision</dt><dd>${b.flowRevision !== undefined ? html`${b.flowRevision} <span class="muted">(pinned: later edits do not apply)</span>` : html`latest <span class="muted">(each execution runs the revision current when it is dispatched)</span>`}</dd>
           <dt>Counts</dt><dd><ul class="kv">${(['total', 'dispatched', 'queued', 'running', 'succeeded', 'failed', 'skipped'] as const).map((k) => html`<li>${k}: <strong>${b.progress?.[k] ?? 0}</strong></li>`)}</ul></dd>
           <dt>State machine execution</dt><dd><${Id} value=${b.stateMachineExecutionName} label="state machine execution name" />${
             b.stateMachineConsoleUrl

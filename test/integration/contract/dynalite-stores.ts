@@ -30,6 +30,7 @@ export class DynaliteStores {
     const base = readSettings({}).tables;
     const names: TableNames = {
       flows: base.flows + suffix,
+      flowRevisions: base.flowRevisions + suffix,
       triggers: base.triggers + suffix,
       executions: base.executions + suffix,
       logs: base.logs + suffix,

@@ -10,7 +10,10 @@ import {
 import type { AdvanceCursor, OpenPagesAtEnd, PageFold, TriggerStore } from '../../../lib/ports';
 
 /** The parts of a backfill written once, when it starts (the adapter's `backfillDoc`). */
-type FixedBackfill = Pick<BackfillState, 'start' | 'end' | 'inputs' | 'labels' | 'previousNextExecutionDate' | 'totalTicks' | 'createdDate' | 'reprocess'>;
+type FixedBackfill = Pick<
+  BackfillState,
+  'start' | 'end' | 'inputs' | 'labels' | 'previousNextExecutionDate' | 'totalTicks' | 'createdDate' | 'reprocess' | 'flowRevision'
+>;
 
 /**
  * A trigger row as DynamoTriggerStore lays it out: the live schedule's fields, the backfill's
@@ -167,6 +170,7 @@ export class InMemoryTriggerStore implements TriggerStore {
       totalTicks: backfill.totalTicks,
       createdDate: backfill.createdDate,
       reprocess: backfill.reprocess,
+      ...(backfill.flowRevision !== undefined ? { flowRevision: backfill.flowRevision } : {}),
     };
     row.backfill = {
       id: backfill.id,
@@ -301,6 +305,7 @@ function toState(row: Row): TriggerState {
       dispatched: b.dispatched,
       reprocess: fixed.reprocess ?? 'ALL',
       ...(b.maxConcurrency !== undefined ? { maxConcurrency: b.maxConcurrency } : {}),
+      ...(fixed.flowRevision !== undefined ? { flowRevision: fixed.flowRevision } : {}),
       skipped: b.skipped,
       openPages: [...b.openPages].sort(compareStrings),
       ended: b.ended,
@@ -323,6 +328,12 @@ function lastBackfillSummary(row: Row): Partial<LastBackfill> {
     createdDate: fixed.createdDate,
     labels: fixed.labels ?? [],
     reprocess: fixed.reprocess ?? 'ALL',
+    ...revisionSummary(fixed.flowRevision),
     counts: lastBackfillCounts({ totalTicks: fixed.totalTicks ?? 0, ...counters }, { failed: 0, unfinished: counters.unfinished }),
   };
+}
+
+/** As the adapter: the pinned revision, or that it ran the latest (also how backfills stored before pins ran). */
+function revisionSummary(flowRevision: number | undefined): Pick<LastBackfill, 'flowRevision' | 'latestRevision'> {
+  return flowRevision === undefined ? { latestRevision: true } : { flowRevision, latestRevision: false };
 }

@@ -73,6 +73,7 @@ describe('createBackfillBody (the preview body, and PUT /triggers with a backfil
       labels: [],
       reprocess: 'ALL',
       maxConcurrency: null,
+      latestRevision: false,
     });
     expect(
       parse({
@@ -82,6 +83,7 @@ describe('createBackfillBody (the preview body, and PUT /triggers with a backfil
         labels: { reason: 'outage', n: 3 },
         reprocess: 'MISSING',
         maxConcurrency: 4,
+        latestRevision: true,
       }),
     ).toEqual({
       ...ids,
@@ -94,6 +96,7 @@ describe('createBackfillBody (the preview body, and PUT /triggers with a backfil
       ],
       reprocess: 'MISSING',
       maxConcurrency: 4,
+      latestRevision: true,
     });
   });
 
@@ -104,7 +107,16 @@ describe('createBackfillBody (the preview body, and PUT /triggers with a backfil
       disabled: false,
       backfill: { start: '2024-03-28T06:30:00Z', end: null, inputs: null, labels: null, reprocess: null },
     });
-    expect(request).toEqual({ ...ids, start: new Date('2024-03-28T06:30:00Z'), end: null, inputs: null, labels: [], reprocess: 'ALL', maxConcurrency: null });
+    expect(request).toEqual({
+      ...ids,
+      start: new Date('2024-03-28T06:30:00Z'),
+      end: null,
+      inputs: null,
+      labels: [],
+      reprocess: 'ALL',
+      maxConcurrency: null,
+      latestRevision: false,
+    });
   });
 
   it.each([
@@ -189,6 +201,21 @@ describe('backfill.maxConcurrency', () => {
   it.each([0, -1, 1.5, '2', true])('refuses %j naming the field', (value) => {
     expect(messageFor({ ...ids, backfill: { start: '2024-03-28T06:30:00Z', maxConcurrency: value } })).toMatch(
       /^backfill\.maxConcurrency: expected a positive integer, got /,
+    );
+  });
+});
+
+describe('backfill.latestRevision', () => {
+  it("is false (the backfill pins the flow's revision) when absent or null, and kept when a boolean", () => {
+    expect(parse({ start: '2024-03-28T06:30:00Z' }).latestRevision).toBe(false);
+    expect(parse({ start: '2024-03-28T06:30:00Z', latestRevision: null }).latestRevision).toBe(false);
+    expect(parse({ start: '2024-03-28T06:30:00Z', latestRevision: true }).latestRevision).toBe(true);
+    expect(parse({ start: '2024-03-28T06:30:00Z', latestRevision: false }).latestRevision).toBe(false);
+  });
+
+  it.each(['true', 1, {}])('refuses %j naming the field', (value) => {
+    expect(messageFor({ ...ids, backfill: { start: '2024-03-28T06:30:00Z', latestRevision: value } })).toMatch(
+      /^backfill\.latestRevision: expected true or false, got /,
     );
   });
 });

@@ -43,6 +43,19 @@ describe('backfills', () => {
       expect(deps.workflows.started).toEqual([{ name: backfill.executionName, input: { backfill: { ...REF, id: backfill.id }, generation: 0, iteration: 0 } }]);
     });
 
+    it("pins the flow's current revision, or none when the request asks for the latest one", async () => {
+      await deps.flows.update(aFlow({ revision: 2, description: 'v2', inputs: [{ id: 'day', type: 'STRING', required: false }] }), 1);
+
+      const pinned = await createBackfill(deps, aBackfillRequest());
+
+      expect(pinned.backfill).toMatchObject({ flowRevision: 2 });
+      expect((await deps.triggers.get(REF))!.backfill).toMatchObject({ flowRevision: 2 });
+      await deps.triggers.finishBackfill(REF, pinned.backfill!.id, 'DELETED', deps.clock.now().toISOString());
+      const latest = await createBackfill(deps, aBackfillRequest({ latestRevision: true }));
+      expect(latest.backfill).not.toHaveProperty('flowRevision');
+      expect((await deps.triggers.get(REF))!.lastBackfill).toMatchObject({ flowRevision: 2, latestRevision: false });
+    });
+
     it('runs up to now when the request has no end', async () => {
       const state = await createBackfill(deps, aBackfillRequest({ start: new Date('2026-03-01T10:00:00Z'), end: null }));
 
@@ -115,9 +128,18 @@ describe('backfills', () => {
         lastTick: '2026-02-01T09:00:00Z',
         truncated: false,
         conflict: false,
+        flowRevision: 1,
+        latestRevision: false,
       });
       expect(await deps.triggers.get(REF)).toEqual(aTriggerState());
       expect(deps.workflows.started).toEqual([]);
+    });
+
+    it('says no revision would be pinned when the request asks for the latest one', async () => {
+      const preview = await previewBackfill(deps, aBackfillRequest({ latestRevision: true }));
+
+      expect(preview).toMatchObject({ latestRevision: true });
+      expect(preview).not.toHaveProperty('flowRevision');
     });
 
     it('lists the first ticks only of a long window, with its last tick', async () => {

@@ -276,6 +276,7 @@ describe('dispatchBatch', () => {
         createdDate: aBackfill().createdDate,
         labels: [],
         reprocess: 'ALL',
+        latestRevision: true,
         counts: { total: 10, dispatched: 10, succeeded: 9, failed: 1, skipped: 0, unfinished: 0 },
       });
     });

@@ -246,6 +246,22 @@ describe('flows', () => {
     it('throws FlowNotFoundError for an unknown flow', async () => {
       await expect(deleteFlow(deps, 'dev', 'nope')).rejects.toBeInstanceOf(FlowNotFoundError);
     });
+
+    it('keeps the revisions of a deleted flow: one created again with its id goes on from its last revision', async () => {
+      await createFlow(deps, source({ description: 'first' }));
+      await updateFlow(deps, 'dev', 'reports', source({ description: 'second' }));
+      await deleteFlow(deps, 'dev', 'reports');
+
+      const again = await createFlow(deps, source({ description: 'again' }));
+
+      expect(again.revision).toBe(3);
+      expect((await deps.flows.getRevision('dev', 'reports', 2))!.description).toBe('second');
+      expect((await deps.flows.listRevisions('dev', 'reports')).map((f) => [f.revision, f.description])).toEqual([
+        [1, 'first'],
+        [2, 'second'],
+        [3, 'again'],
+      ]);
+    });
   });
 
   describe('getFlow', () => {

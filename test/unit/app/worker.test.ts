@@ -727,7 +727,7 @@ describe('createExecutionRunner', () => {
       });
     });
 
-    it('records the revision of the flow it ran, when the flow changed after the execution was created', async () => {
+    it('a live execution records the revision of the flow it ran, when the flow changed after the execution was created', async () => {
       await givenFlow({ tasks: [logTask('revision {{ flow.revision }}')] });
       await givenExecution({ id: 'e1', flowRevision: 1 });
       await deps.flows.update(aFlow({ revision: 2, tasks: [logTask('revision {{ flow.revision }}')] }), 1);

@@ -23,7 +23,17 @@ const trigger = flow.triggers[0] as ScheduleTrigger;
 const schedule = compileSchedule(trigger);
 const now = new Date('2026-11-24T12:00:00Z');
 const plan = { id: 'b1', now, maxTicks: 1000, maxInFlight: 50, previousNextExecutionDate: '2026-11-24T12:30:00Z', executionName: 'f-schedule-b1-g0' };
-const request = ({ start, end = null, maxConcurrency = null }: { start: string; end?: string | null; maxConcurrency?: number | null }): BackfillRequest => ({
+const request = ({
+  start,
+  end = null,
+  maxConcurrency = null,
+  latestRevision = false,
+}: {
+  start: string;
+  end?: string | null;
+  maxConcurrency?: number | null;
+  latestRevision?: boolean;
+}): BackfillRequest => ({
   namespace: 'dev',
   flowId: 'f',
   triggerId: 'schedule',
@@ -33,9 +43,17 @@ const request = ({ start, end = null, maxConcurrency = null }: { start: string; 
   labels: [],
   reprocess: 'ALL',
   maxConcurrency,
+  latestRevision,
 });
 
 describe('planBackfill', () => {
+  it("pins the flow's revision, unless the request asks for the latest one", () => {
+    const revised = { ...flow, revision: 7 };
+
+    expect(planBackfill(request({ start: '2026-11-24T07:00:00Z' }), revised, trigger, schedule, plan).flowRevision).toBe(7);
+    expect(planBackfill(request({ start: '2026-11-24T07:00:00Z', latestRevision: true }), revised, trigger, schedule, plan)).not.toHaveProperty('flowRevision');
+  });
+
   it("keeps the requested maxConcurrency, and defaults it to the service's limit", () => {
     expect(planBackfill(request({ start: '2026-11-24T07:00:00Z', maxConcurrency: 2 }), flow, trigger, schedule, plan).maxConcurrency).toBe(2);
     expect(planBackfill(request({ start: '2026-11-24T07:00:00Z', maxConcurrency: 50 }), flow, trigger, schedule, plan).maxConcurrency).toBe(50);
