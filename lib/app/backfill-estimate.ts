@@ -158,7 +158,7 @@ function durationOf(model: BackfillRunEstimate, request: EstimateRequest, ownBou
       medianSeconds: round(model.basis.medianSeconds) as number,
       p90Seconds: round(model.basis.p90Seconds) as number,
     },
-    ...(model.basis ? {} : { reason: `No ended execution of flow ${request.flow.namespace}.${request.flow.id} yet: nothing to time it from` }),
+    ...(model.basis ? {} : { reason: `No ended execution of flow ${request.flow.namespace}.${request.flow.id} yet to time it from` }),
     executions: request.executions,
     concurrency: model.concurrency,
     limitedBy: model.limitedBy === 'workers' ? 'workers' : ownBound ? 'backfill.maxConcurrency' : 'BACKFILL_MAX_IN_FLIGHT',

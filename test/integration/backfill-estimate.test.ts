@@ -124,7 +124,7 @@ describe('POST /api/v1/triggers/backfill/preview: estimatedDuration and estimate
     const { body } = await product.api.call('POST', '/api/v1/triggers/backfill/preview', { ...request, flowId: 'fresh' });
 
     expect(body.estimatedDuration).toBeNull();
-    expect(body.estimate.duration.reason).toBe('No ended execution of flow dev.fresh yet: nothing to time it from');
+    expect(body.estimate.duration.reason).toBe('No ended execution of flow dev.fresh yet to time it from');
     expect(body.estimate.cost).toMatchObject({ complete: false, reason: 'No ended execution of flow dev.fresh yet: the time of its tasks is not counted' });
   });
 });

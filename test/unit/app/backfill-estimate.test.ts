@@ -121,7 +121,7 @@ describe('the dry run estimate', () => {
     const preview = await previewBackfill(deps, aBackfillRequest());
 
     expect(preview.estimatedDuration).toBeNull();
-    expect(preview.estimate.duration).toMatchObject({ basis: null, reason: 'No ended execution of flow dev.reports yet: nothing to time it from' });
+    expect(preview.estimate.duration).toMatchObject({ basis: null, reason: 'No ended execution of flow dev.reports yet to time it from' });
     expect(preview.estimate.cost).toMatchObject({
       complete: false,
       reason: 'No ended execution of flow dev.reports yet: the time of its tasks is not counted',

@@ -115,11 +115,11 @@ describe('backfills', () => {
         lastTick: '2026-02-01T09:00:00Z',
         truncated: false,
         conflict: false,
-        // The flow has no ended execution yet: nothing to time it from (backfill-estimate.test.ts has the arithmetic).
+        // The flow has no ended execution yet to time it from (backfill-estimate.test.ts has the arithmetic).
         estimatedDuration: null,
         estimatedDurationSeconds: null,
       });
-      expect(preview.estimate.duration.reason).toBe('No ended execution of flow dev.reports yet: nothing to time it from');
+      expect(preview.estimate.duration.reason).toBe('No ended execution of flow dev.reports yet to time it from');
       expect(preview.estimatedCostUsd).toBeGreaterThan(0);
       expect(await deps.triggers.get(REF)).toEqual(aTriggerState());
       expect(deps.workflows.started).toEqual([]);
