@@ -262,7 +262,7 @@ export const backfillPreview = named(
     estimate: backfillEstimate,
   }),
   'BackfillPreview',
-  'Beyond Kestra: a dry run of a backfill (nothing written).',
+  'Beyond Kestra: a dry run of a backfill (nothing written): its ticks, and how long it would take and what it would cost on AWS (`estimate`).',
 );
 
 const state = z.object({
