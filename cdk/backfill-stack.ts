@@ -60,6 +60,7 @@ export class BackfillStack extends Stack {
       stateMachineName,
       serviceName: this.stackName,
       stallAlarmSeconds: config.stallAlarmSeconds,
+      worker: config.worker,
       ...logs,
     });
     const fn = this.functions.byModule;

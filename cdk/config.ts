@@ -2,6 +2,7 @@
  * Deployment settings, read once from CDK context (`-c key=value` on the command line, or `context`
  * in cdk.json). Constructs get them as props and never read context themselves.
  */
+import { AWS_WORKER_DEFAULTS } from '../lib/config';
 
 export type ApiAuth = { kind: 'iam' } | { kind: 'jwt'; issuer: string; audience: string[] };
 
@@ -32,7 +33,7 @@ export interface DeployConfig {
 const DEFAULT_STAGE = 'dev';
 /** An hour: longer than a batch's executions take on the default worker settings, queueing included. */
 export const DEFAULT_STALL_ALARM_SECONDS = 3600;
-export const DEFAULT_WORKER: WorkerSettings = { batchSize: 10, batchingWindowSeconds: 0, maxConcurrency: 10 };
+export const DEFAULT_WORKER: WorkerSettings = { ...AWS_WORKER_DEFAULTS, batchingWindowSeconds: 0 };
 
 /** The context keys this app reads, with the meaning of each (the deploy guide lists them too). */
 const CONTEXT_KEYS = {

@@ -1,4 +1,5 @@
 import type { TableNames } from './adapters/dynamodb/tables';
+import type { LambdaArchitecture } from './domain/cost/pricing';
 import type { RecoverMissedSchedules } from './domain/flow/model';
 import { MAX_BYTES_PER_ATTEMPT, MAX_LINES_PER_ATTEMPT } from './domain/log-limits';
 
@@ -73,6 +74,13 @@ export interface Settings {
      * died with it, a task that kills its worker) ends it FAILED instead, saying why.
      */
     maxAttempts: number;
+    /**
+     * How the queue drives the worker: messages per invocation, and invocations at once (on AWS the
+     * event source's settings, which the stack passes on; locally the in-process queue's). Only the
+     * dry run's estimates read them: a backfill runs at most `batchSize × concurrency` executions at once.
+     */
+    batchSize: number;
+    concurrency: number;
   };
   sweep: {
     /**
@@ -91,6 +99,23 @@ export interface Settings {
     stallAlarmSeconds: number;
   };
 }
+
+/**
+ * How the AWS stack's queues drive the worker unless `-c workerBatchSize=…` or
+ * `-c workerMaxConcurrency=…` say otherwise (cdk/config.ts): ten messages per invocation, ten
+ * invocations at once.
+ */
+export const AWS_WORKER_DEFAULTS = { batchSize: 10, maxConcurrency: 10 } as const;
+
+/**
+ * The functions whose time a backfill is billed for, as the stack deploys them
+ * (cdk/constructs/backfill-functions.ts and service-function.ts read them here) and as the dry run's
+ * cost estimate prices them: their architecture and memory (Lambda bills GB-seconds).
+ */
+export const LAMBDA_FOOTPRINT: { architecture: LambdaArchitecture; memoryMb: { dispatch: number; worker: number; taskRunner: number } } = {
+  architecture: 'arm64',
+  memoryMb: { dispatch: 1024, worker: 1024, taskRunner: 1024 },
+};
 
 /**
  * Deliveries of one queue message before it goes to the dead-letter queue: the redrive policy of the
@@ -199,6 +224,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       retryBaseMs: positiveInt(env, 'WORKER_RETRY_BASE_MS', 5000),
       logMaxLines: positiveInt(env, 'WORKER_LOG_MAX_LINES', MAX_LINES_PER_ATTEMPT),
       logMaxBytes: positiveInt(env, 'WORKER_LOG_MAX_BYTES', MAX_BYTES_PER_ATTEMPT),
+      batchSize: positiveInt(env, 'WORKER_BATCH_SIZE', AWS_WORKER_DEFAULTS.batchSize),
+      concurrency: positiveInt(env, 'WORKER_MAX_CONCURRENCY', AWS_WORKER_DEFAULTS.maxConcurrency),
     },
     sweep: {
       staleAfterSeconds: positiveInt(env, 'SWEEP_STALE_SECONDS', 1800),

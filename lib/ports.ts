@@ -198,6 +198,12 @@ export interface ExecutionSearchResult {
 
 export interface ExecutionStore {
   get(id: string): Promise<StoredExecution | undefined>;
+  /**
+   * Bytes of the item `stored` is written as, by DynamoDB's size rules: what each write of it is
+   * billed on (a write unit per started KB). Reads and writes nothing; the dry run's cost estimate
+   * sizes the flow's executions with it.
+   */
+  storedBytes(stored: StoredExecution): number;
   /** The ids among `ids` that exist, with their current state. Batched reads. */
   statesOf(ids: string[]): Promise<Map<string, StateType>>;
   /** Writes new executions in batches. Callers only pass ids that do not exist yet. */

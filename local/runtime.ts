@@ -65,6 +65,8 @@ import { readBackfillDefinition } from '../lib/workflow/definition';
  * WORKER_CONCURRENCY trades that for throughput.
  */
 const DEFAULT_WORKER_CONCURRENCY = 12;
+/** Executions per worker invocation locally, run side by side. */
+const DEFAULT_WORKER_BATCH_SIZE = 4;
 
 export interface LocalOptions {
   /** Folder for the data (LevelDB); undefined keeps everything in memory (tests). */
@@ -181,7 +183,11 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
       ? connectDynamo(options.dynamoEndpoint)
       : await startLocalDynamo(options.dataDir ? join(options.dataDir, 'dynamodb') : undefined, { thread: options.dynaliteThread });
     options.instrument?.dynamo?.(dynamo.client, dynamo.endpoint);
-    const settings = readSettings(options.env ?? process.env);
+    const read = readSettings(options.env ?? process.env);
+    // What the API's dry run assumes of the worker is what the in-process queue below does.
+    const workerBatchSize = options.workerBatchSize ?? DEFAULT_WORKER_BATCH_SIZE;
+    const workerConcurrency = options.workerConcurrency ?? DEFAULT_WORKER_CONCURRENCY;
+    const settings = { ...read, worker: { ...read.worker, batchSize: workerBatchSize, concurrency: workerConcurrency } };
     // Before ensureTables, which would otherwise create a fresh table beside an interrupted rebuild.
     const carried = await rebuildOutdatedExecutions(dynamo.client, settings.tables.executions);
     if (carried) log(`data folder from an older version: rebuilt the executions table with this version's indexes (${carried} executions)`);
@@ -196,8 +202,8 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
       handler: (event, context) => (worker as WorkerHandler)(event, context),
       // As the worker Lambda's timeout: tasks are clamped to it, and an invocation past it fails its batch.
       invocationTimeoutMs: settings.worker.timeoutSeconds * 1000,
-      concurrency: options.workerConcurrency ?? DEFAULT_WORKER_CONCURRENCY,
-      batchSize: options.workerBatchSize ?? 4,
+      concurrency: workerConcurrency,
+      batchSize: workerBatchSize,
       visibilityTimeoutMs: options.visibilityTimeoutMs ?? visibilityTimeoutSecondsFor(settings.worker.timeoutSeconds) * 1000,
       // As the AWS queues' redrive policy: a message that fails this often goes to the dead-letter consumer.
       maxReceiveCount: QUEUE_MAX_RECEIVE_COUNT,

@@ -4,7 +4,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { OPERATIONS_TIMEOUT_SECONDS } from '../../lib/config';
+import { LAMBDA_FOOTPRINT, OPERATIONS_TIMEOUT_SECONDS } from '../../lib/config';
 import type { ExecutionLane } from '../../lib/ports';
 import { EXECUTION_KILL_FLAG } from '../../lib/adapters/dynamodb/tables';
 import type { FunctionModule } from '../function-entries';
@@ -171,14 +171,18 @@ const SWEEP_STALE = WORKER_LEASE.plus(Duration.minutes(15));
 
 const SETTINGS: Record<FunctionModule, { description: string; timeout: Duration; memorySize?: number }> = {
   api: { description: 'Kestra-compatible HTTP API (flows, triggers, backfills, executions, logs)', timeout: Duration.seconds(29), memorySize: 1024 },
-  dispatch: { description: 'Backfill state machine: dispatch a round of batches', timeout: DISPATCH_TIMEOUT, memorySize: 1024 },
+  dispatch: { description: 'Backfill state machine: dispatch a round of batches', timeout: DISPATCH_TIMEOUT, memorySize: LAMBDA_FOOTPRINT.memoryMb.dispatch },
   park: { description: 'Backfill state machine: park while paused (stores the task token)', timeout: Duration.seconds(30) },
   continue: { description: 'Backfill state machine: continue as a new execution', timeout: Duration.seconds(30) },
   fail: { description: 'Backfill state machine: end a backfill whose tasks kept failing FAILED', timeout: Duration.seconds(30) },
-  worker: { description: 'Runs queued executions (SQS)', timeout: WORKER_TIMEOUT, memorySize: 1024 },
+  worker: { description: 'Runs queued executions (SQS)', timeout: WORKER_TIMEOUT, memorySize: LAMBDA_FOOTPRINT.memoryMb.worker },
   // As long as the worker: a task's timeout is clamped to the worker's time left. As much memory (so
   // as much CPU) as tasks had when they ran in the worker.
-  'task-runner': { description: "Runs the worker's shell tasks, away from its credentials", timeout: WORKER_TIMEOUT, memorySize: 1024 },
+  'task-runner': {
+    description: "Runs the worker's shell tasks, away from its credentials",
+    timeout: WORKER_TIMEOUT,
+    memorySize: LAMBDA_FOOTPRINT.memoryMb.taskRunner,
+  },
   tick: { description: 'Live schedule tick: runs due Schedule triggers', timeout: Duration.seconds(55), memorySize: 1024 },
   sweep: { description: 'Sends again the executions no worker will run any more', timeout: Duration.minutes(5), memorySize: 1024 },
   'dead-letter': { description: 'Ends the executions of dead-lettered messages FAILED', timeout: DEAD_LETTER_TIMEOUT },
@@ -224,6 +228,8 @@ export interface BackfillFunctionsProps {
   /** The bulk operations' queue, and its dead-letter queue (whose records the operations function tells apart by ARN). */
   operationQueues: { queue: IQueue; deadLetterQueue: IQueue };
   stateMachineName: string;
+  /** How the queues drive the worker: the API's dry run estimates a backfill's pace and cost from it. */
+  worker: { batchSize: number; maxConcurrency: number };
   logRetention: RetentionDays;
   logRemovalPolicy: RemovalPolicy;
 }
@@ -273,6 +279,8 @@ export class BackfillFunctions extends Construct {
       SWEEP_INTERVAL_SECONDS: String(SWEEP_INTERVAL.toSeconds()),
       SWEEP_STALE_SECONDS: String(SWEEP_STALE.toSeconds()),
       STALL_ALARM_SECONDS: String(props.stallAlarmSeconds),
+      WORKER_BATCH_SIZE: String(props.worker.batchSize),
+      WORKER_MAX_CONCURRENCY: String(props.worker.maxConcurrency),
       POWERTOOLS_SERVICE_NAME: props.serviceName,
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       TASK_RUNNER_FUNCTION: taskRunner.function.functionName,

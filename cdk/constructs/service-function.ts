@@ -4,12 +4,13 @@ import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { LAMBDA_FOOTPRINT } from '../../lib/config';
 import { type EntryModule, PROJECT_ROOT, functionEntry } from '../function-entries';
 
 /** Every function runs on this runtime (cdk-nag AwsSolutions-L1 wants the latest Node.js runtime CDK knows). */
 const FUNCTION_RUNTIME = Runtime.NODEJS_24_X;
-/** Every function's architecture (Graviton: cheaper per GB-s); the cost benchmark prices GB-s from it. */
-export const FUNCTION_ARCHITECTURE = Architecture.ARM_64;
+/** Every function's architecture (Graviton: cheaper per GB-s), as LAMBDA_FOOTPRINT says: the cost estimate prices GB-s from it. */
+const FUNCTION_ARCHITECTURE = LAMBDA_FOOTPRINT.architecture === 'arm64' ? Architecture.ARM_64 : Architecture.X86_64;
 /** Memory of a function that names none, in MB. */
 export const DEFAULT_MEMORY_SIZE = 512;
 

@@ -6,6 +6,7 @@ import { randomId } from '../domain/ids';
 import { formatInZone } from '../domain/schedule';
 import type { TriggerRef, TriggerState } from '../domain/trigger-state';
 import type { BackfillWorkflows, Clock, ExecutionStore, FlowStore, TriggerStore } from '../ports';
+import { type BackfillEstimate, estimateBackfill } from './backfill-estimate';
 import { scheduleOf } from './schedules';
 
 /** What finding a trigger reads. */
@@ -26,7 +27,8 @@ export interface CreateBackfillDeps extends PlanBackfillDeps {
 }
 
 export interface PreviewBackfillDeps extends PlanBackfillDeps {
-  executions: Pick<ExecutionStore, 'statesByTick'>;
+  executions: Pick<ExecutionStore, 'statesByTick' | 'search' | 'storedBytes'>;
+  settings: Pick<Settings, 'backfill' | 'dispatch' | 'worker' | 'stateMachineArn'>;
 }
 
 export interface SetDisabledDeps extends TriggerLookupDeps {
@@ -91,7 +93,7 @@ async function planRequest(deps: PlanBackfillDeps, request: BackfillRequest) {
     previousNextExecutionDate: state.nextExecutionDate,
     executionName: backfillExecutionName({ ...ref, id }, 0),
   });
-  return { ref, id, state, trigger, schedule, backfill, now };
+  return { ref, id, state, flow, trigger, schedule, backfill, now };
 }
 
 /** Ticks a preview lists; the count covers them all. */
@@ -122,6 +124,13 @@ export interface BackfillPreview {
   /** The flow revision it would pin (its current one); absent with `latestRevision`. */
   flowRevision?: number;
   latestRevision: boolean;
+  /** How long it would take (ISO-8601, and in seconds), from the flow's recent executions; null without any (`estimate.duration.reason`). */
+  estimatedDuration: string | null;
+  estimatedDurationSeconds: number | null;
+  /** What it would cost on AWS (also on the local default, which bills nothing: `estimate.cost.billed`). */
+  estimatedCostUsd: number;
+  /** What both figures stand on. */
+  estimate: BackfillEstimate;
 }
 
 /**
@@ -130,7 +139,7 @@ export interface BackfillPreview {
  * filled in, so nobody starts 46,000 executions by picking the wrong year.
  */
 export async function previewBackfill(deps: PreviewBackfillDeps, request: BackfillRequest): Promise<BackfillPreview> {
-  const { ref, state, trigger, schedule, backfill } = await planRequest(deps, request);
+  const { ref, state, flow, trigger, schedule, backfill } = await planRequest(deps, request);
   const endMs = Date.parse(backfill.end);
   let skipped: number | null = 0;
   if (backfill.reprocess !== 'ALL') {
@@ -153,6 +162,14 @@ export async function previewBackfill(deps: PreviewBackfillDeps, request: Backfi
   // The window holds at least one tick (planning refuses an empty one), so there is a last one.
   const lastTick = schedule.previous(endMs + 1) ?? ticks.at(-1);
   if (lastTick === undefined) throw new Error(`Backfill window ${backfill.start}..${backfill.end} has no tick, which planning refuses`);
+  const estimate = await estimateBackfill(deps, {
+    flow,
+    trigger,
+    schedule,
+    state,
+    backfill,
+    executions: backfill.totalTicks - (skipped ?? 0),
+  });
   return {
     count: backfill.totalTicks,
     skipped,
@@ -164,6 +181,10 @@ export async function previewBackfill(deps: PreviewBackfillDeps, request: Backfi
     conflict: state.backfill !== undefined,
     ...(backfill.flowRevision !== undefined ? { flowRevision: backfill.flowRevision } : {}),
     latestRevision: backfill.flowRevision === undefined,
+    estimatedDuration: estimate.duration.estimated,
+    estimatedDurationSeconds: estimate.duration.seconds,
+    estimatedCostUsd: estimate.cost.usd,
+    estimate,
   };
 }
 

@@ -3,35 +3,25 @@
  *
  * The local default runs the same handlers and the same ASL as AWS, over dynalite and an in-process
  * queue; the meters in cost-meter.ts wrap its real DynamoDB client, queue and handlers. The counts
- * are then priced with the us-east-1 list prices below, and compared with a per-tick Step Functions
- * Distributed Map design priced from the same run's measurements.
+ * are then priced with the product's own prices and formula (lib/domain/cost: `priceUsage`, the same
+ * function the dry run's `estimatedCostUsd` uses), compared with a per-tick Step Functions
+ * Distributed Map design priced from the same run's measurements, and with the dry run's estimate
+ * of the same backfill (its usage modelled from the design, lib/domain/cost/backfill-model.ts), so
+ * the model is checked by a measurement in the same run.
  */
 import { logFlow } from '../support/flows';
 import { DEFAULT_WORKER } from '../../cdk/config';
 import { memorySizeOf } from '../../cdk/constructs/backfill-functions';
-import { FUNCTION_ARCHITECTURE } from '../../cdk/constructs/service-function';
 import { ALL_TABLES, type TableDef } from '../../lib/adapters/dynamodb/tables';
-import { readSettings } from '../../lib/config';
+import { type BackfillPreview, previewBackfill } from '../../lib/app/backfills';
+import { LAMBDA_FOOTPRINT, readSettings } from '../../lib/config';
+import { AWS_PRICES } from '../../lib/domain/cost/aws-prices';
+import { type AwsUsage, priceUsage, sendMessageBatchRequests } from '../../lib/domain/cost/pricing';
 import { type LocalHandlerName, type LocalRuntime, startLocal } from '../../local/runtime';
 import { Api } from '../support/local';
 import { DynamoMeter, type InvocationCount, type QueueCounts, countQueue, timeHandler } from './cost-meter';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-
-/** us-east-1 list prices, written down once. */
-const PRICES = {
-  /** On-demand, Standard table class. https://aws.amazon.com/dynamodb/pricing/on-demand/ */
-  dynamoWriteUnit: 0.625 / 1e6,
-  dynamoReadUnit: 0.125 / 1e6,
-  /** Standard queue; each 64 KiB chunk of a request's payload is billed as one request. https://aws.amazon.com/sqs/pricing/ */
-  sqsRequest: 0.4 / 1e6,
-  sqsChunkBytes: 64 * 1024,
-  /** https://aws.amazon.com/lambda/pricing/ (first pricing tier) */
-  lambdaRequest: 0.2 / 1e6,
-  lambdaGbSecond: { arm64: 0.0000133334, x86_64: 0.0000166667 } as Record<string, number>,
-  /** Standard workflows. https://aws.amazon.com/step-functions/pricing/ */
-  stateTransition: 0.025 / 1000,
-};
 
 const TICKS = Number(process.env.BENCH_COST_TICKS ?? 10_000);
 /** Ticks of the timing run (Lambda durations per invocation). */
@@ -56,6 +46,8 @@ interface BackfillRun {
   queue: QueueCounts;
   stateTransitions: number;
   seconds: number;
+  /** The dry run of the same backfill: before it (the flow has no execution yet) and after it (its executions as the basis). */
+  estimates: { before: BackfillPreview; after: BackfillPreview };
 }
 
 /**
@@ -100,13 +92,16 @@ async function runBackfill(options: { ticks: number; workerConcurrency: number; 
   try {
     const created = await api.createFlow(FLOW);
     if (created.status !== 200) throw new Error(`flow not created: ${JSON.stringify(created.body)}`);
+    const start = new Date(Date.now() - (options.ticks + 60) * 60_000);
+    start.setUTCSeconds(0, 0);
+    const end = new Date(start.getTime() + (options.ticks - 1) * 60_000);
+    // The dry run, as POST /api/v1/triggers/backfill/preview answers it, its reads not counted.
+    const dryRun = () => exempt(() => previewBackfill(runtime.deps, { ...REF, start, end, inputs: null, labels: [], reprocess: 'ALL', maxConcurrency: null, latestRevision: false }));
+    const before = await dryRun();
     // Counting starts here: what follows is the backfill's own work.
     meter?.reset();
     for (const count of handlers.values()) Object.assign(count, { invocations: 0, billedMs: 0, meterMs: 0 });
     const transitionsBefore = runtime.workflows.stats.stateTransitions;
-    const start = new Date(Date.now() - (options.ticks + 60) * 60_000);
-    start.setUTCSeconds(0, 0);
-    const end = new Date(start.getTime() + (options.ticks - 1) * 60_000);
     const startedAt = Date.now();
     const put = await api.call('PUT', '/api/v1/triggers', { ...REF, backfill: { start: start.toISOString(), end: end.toISOString() } });
     if (put.status !== 200) throw new Error(`backfill not created: ${JSON.stringify(put.body)}`);
@@ -119,7 +114,9 @@ async function runBackfill(options: { ticks: number; workerConcurrency: number; 
     const succeeded = await exempt(() => countSucceeded(runtime));
     if (succeeded !== options.ticks) throw new Error(`${succeeded} of ${options.ticks} executions succeeded`);
     console.log(`  done in ${seconds.toFixed(1)} s: ${succeeded} executions SUCCESS (${(options.ticks / seconds).toFixed(0)}/s)`);
-    return { ticks: options.ticks, meter, handlers, queue, stateTransitions: runtime.workflows.stats.stateTransitions - transitionsBefore, seconds };
+    const stateTransitions = runtime.workflows.stats.stateTransitions - transitionsBefore;
+    const after = await dryRun();
+    return { ticks: options.ticks, meter, handlers, queue, stateTransitions, seconds, estimates: { before, after } };
   } finally {
     // The meter's own client first: its keep-alive sockets would hold dynalite's server open.
     meter?.close();
@@ -196,13 +193,7 @@ function report(counted: BackfillRun, timed: BackfillRun): void {
   // as a request; per worker invocation one ReceiveMessage that delivered its batch and one
   // DeleteMessageBatch of its successes; a ChangeMessageVisibility per retryAfter. The event source's
   // empty long polls between batches are left out (about 5 pollers × 3 a minute, whatever the load).
-  let sendRequests = 0;
-  for (const send of queueCounts.sends) {
-    for (let i = 0; i < send.bodyBytes.length; i += 10) {
-      const bytes = send.bodyBytes.slice(i, i + 10).reduce((a, b) => a + b, 0);
-      sendRequests += Math.max(1, Math.ceil(bytes / PRICES.sqsChunkBytes));
-    }
-  }
+  const sendRequests = queueCounts.sends.reduce((n, send) => n + sendMessageBatchRequests(send.bodyBytes), 0);
   const workerInvocations = handlers.get('worker')?.invocations ?? 0;
   const sqsRequests = sendRequests + 2 * workerInvocations + queueCounts.retryAfterCalls;
   const messages = queueCounts.sends.reduce((n, s) => n + s.bodyBytes.length, 0);
@@ -213,9 +204,8 @@ function report(counted: BackfillRun, timed: BackfillRun): void {
 
   // Step Functions and Lambda (the API's one invocation that created the backfill is left out; its DynamoDB requests are counted above).
   console.log(`Step Functions: ${num(stateTransitions)} state transitions (${(stateTransitions / ticks).toFixed(4)} per tick)`);
-  const architecture = String(FUNCTION_ARCHITECTURE.name);
-  const gbSecondPrice = PRICES.lambdaGbSecond[architecture];
-  if (gbSecondPrice === undefined) throw new Error(`no GB-s price for architecture ${architecture}`);
+  const architecture = LAMBDA_FOOTPRINT.architecture;
+  const gbSecondPrice = AWS_PRICES.lambdaGbSecond[architecture];
   let invocations = 0;
   let gbSeconds = 0;
   const moduleOf: Record<LocalHandlerName, Parameters<typeof memorySizeOf>[0]> = {
@@ -245,13 +235,22 @@ function report(counted: BackfillRun, timed: BackfillRun): void {
     );
   }
 
+  const measured: AwsUsage = {
+    dynamoDbWriteUnits: writeUnits,
+    dynamoDbReadUnits: readUnits,
+    sqsRequests,
+    stateTransitions,
+    lambdaRequests: invocations,
+    lambdaGbSeconds: gbSeconds,
+  };
+  const priced = priceUsage(measured, architecture).byService;
   const costs = {
-    'DynamoDB writes': writeUnits * PRICES.dynamoWriteUnit,
-    'DynamoDB reads': readUnits * PRICES.dynamoReadUnit,
-    SQS: sqsRequests * PRICES.sqsRequest,
-    'Step Functions': stateTransitions * PRICES.stateTransition,
-    'Lambda requests': invocations * PRICES.lambdaRequest,
-    [`Lambda GB-s (${architecture})`]: gbSeconds * gbSecondPrice,
+    'DynamoDB writes': priced.dynamoDbWrites,
+    'DynamoDB reads': priced.dynamoDbReads,
+    SQS: priced.sqs,
+    'Step Functions': priced.stepFunctions,
+    'Lambda requests': priced.lambdaRequests,
+    [`Lambda GB-s (${architecture})`]: priced.lambdaGbSeconds,
   };
   const total = Object.values(costs).reduce((a, b) => a + b, 0) * perMillion;
   console.log(`\ncost per 1M ticks: ${usd(total)}`);
@@ -271,8 +270,8 @@ function report(counted: BackfillRun, timed: BackfillRun): void {
   const baseline = {
     'DynamoDB writes': costs['DynamoDB writes'] / ticks,
     'DynamoDB reads': costs['DynamoDB reads'] / ticks,
-    'Step Functions': baselineTransitionsPerTick * PRICES.stateTransition,
-    'Lambda requests': PRICES.lambdaRequest,
+    'Step Functions': baselineTransitionsPerTick * AWS_PRICES.stateTransition,
+    'Lambda requests': AWS_PRICES.lambdaRequest,
     [`Lambda GB-s (${architecture})`]: workerGbSecondsPerTick * gbSecondPrice,
   };
   const baselineTotal = Object.values(baseline).reduce((a, b) => a + b, 0) * 1e6;
@@ -283,6 +282,8 @@ function report(counted: BackfillRun, timed: BackfillRun): void {
         .join(', ')})`,
   );
   console.log(`ours / baseline: ${(total / baselineTotal).toFixed(2)}×`);
+
+  reportEstimates(counted, measured, total / perMillion);
 
   // Hot partitions: write units per partition key value, on the table and on each index separately,
   // per execution, scaled to 1,000 executions finishing per second.
@@ -303,6 +304,32 @@ function report(counted: BackfillRun, timed: BackfillRun): void {
     `\ngoal: X ≤ ${GOAL.dollarsPerMillionTicks.toFixed(2)} and N ≤ ${GOAL.hottestPartitionWcu}: ` +
       `X = ${total.toFixed(2)} ${costHolds ? 'holds' : 'does NOT hold'}, N = ${Math.round(top)} ${heatHolds ? 'holds' : 'does NOT hold'}`,
   );
+}
+
+/**
+ * The dry run's estimate of this very backfill against what the run counted: each usage line and
+ * the total, as estimate / measured, so a model that drifts from the design shows here. Before the
+ * backfill the flow had no execution (so no duration); after it, its executions are the basis.
+ */
+function reportEstimates(counted: BackfillRun, measured: AwsUsage, measuredUsd: number): void {
+  const num = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 1 });
+  console.log(
+    `\ndry run (POST /api/v1/triggers/backfill/preview) of the same ${counted.ticks.toLocaleString('en-US')}-tick backfill, against this run's counts:`,
+  );
+  for (const [when, preview] of Object.entries(counted.estimates)) {
+    const { usage, usd, complete } = preview.estimate.cost;
+    const { basis, concurrency, limitedBy } = preview.estimate.duration;
+    console.log(
+      `  ${when} the backfill: estimatedCostUsd $${usd.toFixed(4)} vs measured $${measuredUsd.toFixed(4)} (${(usd / measuredUsd).toFixed(2)}×)${complete ? '' : ', a lower bound'}; ` +
+        `estimatedDuration ${preview.estimatedDuration ?? 'null'} vs ${counted.seconds.toFixed(1)} s locally` +
+        ` (${basis ? `${basis.executions} executions, median ${basis.medianSeconds} s` : 'no basis'}, ${concurrency} at once, limited by ${limitedBy})`,
+    );
+    for (const [name, value] of Object.entries(usage) as [keyof AwsUsage, number][]) {
+      console.log(
+        `    ${name.padEnd(20)} ${num(value).padStart(10)} estimated, ${num(measured[name]).padStart(10)} measured: ${(value / measured[name]).toFixed(2)}×`,
+      );
+    }
+  }
 }
 
 /** Long ids shortened: the key's shape stays readable. */

@@ -1,48 +1,20 @@
 /**
  * DynamoDB's documented capacity rules, as pure functions over attribute-value items, for the cost
  * benchmark's meter: dynalite reports no write units for global secondary indexes, so the meter
- * reads each item before and after a write and prices the change with these rules.
+ * reads each item before and after a write and prices the change with these rules (item sizes:
+ * lib/adapters/dynamodb/item-size.ts, which the store's `storedBytes` uses too).
  *
  * Sources: item sizes https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html,
  * index writes https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.ThroughputConsiderations.Writes
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { itemSize } from '../../lib/adapters/dynamodb/item-size';
 import type { IndexDef, TableDef } from '../../lib/adapters/dynamodb/tables';
 
 export type Item = Record<string, AttributeValue>;
 
 const WRITE_UNIT_BYTES = 1024;
 const READ_UNIT_BYTES = 4096;
-/** Lists and maps cost this much whatever their contents, plus a byte per element. */
-const CONTAINER_OVERHEAD = 3;
-
-const utf8 = (text: string) => Buffer.byteLength(text, 'utf8');
-
-/** Bytes of a number: a byte per two significant digits (leading and trailing zeros trimmed) plus one. */
-function numberSize(text: string): number {
-  const mantissa = text.trim().replace(/^[-+]/, '').split(/[eE]/)[0] ?? '';
-  const digits = mantissa.replace('.', '').replace(/^0+/, '').replace(/0+$/, '');
-  return Math.ceil(Math.max(1, digits.length) / 2) + 1;
-}
-
-/** Bytes of a value without its attribute name. */
-export function valueSize(value: AttributeValue): number {
-  if (value.S !== undefined) return utf8(value.S);
-  if (value.N !== undefined) return numberSize(value.N);
-  if (value.B !== undefined) return value.B.byteLength;
-  if (value.BOOL !== undefined || value.NULL !== undefined) return 1;
-  if (value.SS !== undefined) return value.SS.reduce((sum, s) => sum + utf8(s), 0);
-  if (value.NS !== undefined) return value.NS.reduce((sum, n) => sum + numberSize(n), 0);
-  if (value.BS !== undefined) return value.BS.reduce((sum, b) => sum + b.byteLength, 0);
-  if (value.L !== undefined) return CONTAINER_OVERHEAD + value.L.reduce((sum, v) => sum + valueSize(v) + 1, 0);
-  if (value.M !== undefined) return CONTAINER_OVERHEAD + Object.entries(value.M).reduce((sum, [name, v]) => sum + utf8(name) + valueSize(v) + 1, 0);
-  throw new Error(`unknown attribute value ${JSON.stringify(value)}`);
-}
-
-/** Bytes of an item: each attribute's UTF-8 name plus its value. */
-export function itemSize(item: Item): number {
-  return Object.entries(item).reduce((sum, [name, value]) => sum + utf8(name) + valueSize(value), 0);
-}
 
 /**
  * Write units of one item write on the base table: the larger of the item before and after, in

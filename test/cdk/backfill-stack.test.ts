@@ -199,6 +199,9 @@ describe('Lambda functions', () => {
           POWERTOOLS_SERVICE_NAME: 'KestraBackfills-dev',
           POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
           STALL_ALARM_SECONDS: '3600',
+          // How the queues drive the worker (cdk/config.ts DEFAULT_WORKER): the API's dry run estimates from it.
+          WORKER_BATCH_SIZE: '10',
+          WORKER_MAX_CONCURRENCY: '10',
           TASK_RUNNER_FUNCTION: { Ref: logicalIdOf(stack.functions.byModule['task-runner'].function) },
         },
       });

@@ -83,6 +83,25 @@ export function describeExecutionStoreContract(name: string, makeStore: (options
       });
     });
 
+    describe('storedBytes', () => {
+      it("sizes a finished backfill execution's item within one KB, and a larger document's item larger", async () => {
+        const small = aStoredExecution({ id: 'e1', backfillId: 'bf1', tickMs: T0, state: 'SUCCESS', labels: [{ key: 'team', value: 'data' }] });
+        // Inputs that do not deflate away: distinct random-looking text.
+        const text = Array.from({ length: 400 }, (_, i) => ((i * 2654435761) % 4294967296).toString(36)).join(' ');
+        const large = aStoredExecution({ id: 'e2', backfillId: 'bf1', tickMs: T0, state: 'SUCCESS', inputs: { text } });
+
+        const smallBytes = store.storedBytes(small);
+        const largeBytes = store.storedBytes(large);
+
+        // The execution item's design (lib/adapters/dynamodb/execution-item.ts): one write unit for a finished execution.
+        expect(smallBytes).toBeGreaterThan(100);
+        expect(smallBytes).toBeLessThanOrEqual(1024);
+        expect(largeBytes).toBeGreaterThan(1024);
+        // It only sizes: nothing is written.
+        expect(await store.get('e1')).toBeUndefined();
+      });
+    });
+
     describe('createMany', () => {
       it('writes every execution given', async () => {
         const many = Array.from({ length: 30 }, (_, i) => aStoredExecution({ id: `e${i}`, backfillId: 'bf1', tickMs: T0 + i * HOUR }));

@@ -352,6 +352,13 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.REQUIRE_BROWSER_TESTS !== '
       .getByRole('status')
       .getByText(/^Will create \d+ executions, for the ticks from/)
       .waitFor();
+    // The first test's runs of the flow time it; the cost is what it would be on AWS.
+    await dialog
+      .locator('.preview-estimate')
+      .getByText(
+        /^About .+ at once, the latest \d+ runs? of this flow took .+ \(median\)\. Costs about \$[\d.,]+ on AWS \(the local default bills nothing\)\.$/,
+      )
+      .waitFor();
     await dialog.getByLabel('Replay').selectOption('MISSING');
     await dialog
       .getByRole('status')

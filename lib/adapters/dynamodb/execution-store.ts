@@ -6,6 +6,7 @@ import type { ClaimResult, ExecutionQuery, ExecutionSearchResult, ExecutionStore
 import { type ConditionalPutOutcome, batchWrite, conditionalPut } from './client';
 import { executionKey, flowRegistryItem, fromExecutionItem, indexedExecution, isExecutionItem, toExecutionItem } from './execution-item';
 import { flowKey } from './tables';
+import { itemSize } from './item-size';
 import { ExecutionLeases } from './execution-leases';
 import { ExecutionQueries } from './execution-queries';
 import { ExecutionSearch } from './execution-search';
@@ -56,6 +57,10 @@ export class DynamoExecutionStore implements ExecutionStore {
   async get(id: string): Promise<StoredExecution | undefined> {
     const out = await this.client.send(new GetItemCommand({ TableName: this.table, Key: executionKey(id), ConsistentRead: true }));
     return out.Item && isExecutionItem(out.Item) ? fromExecutionItem(out.Item) : undefined;
+  }
+
+  storedBytes(stored: StoredExecution): number {
+    return itemSize(toExecutionItem(stored));
   }
 
   async createMany(executions: StoredExecution[]): Promise<void> {

@@ -223,6 +223,51 @@ export const triggerSearchPage = named(
 
 export const bulkResponse = named(z.object({ count: z.number().int() }), 'BulkResponse', 'How many triggers a bulk action changed.');
 
+const isoDuration = z.string().meta({ description: 'An ISO-8601 duration, e.g. `PT4M10.5S`.' });
+
+const backfillEstimate = named(
+  z.object({
+    duration: z.object({
+      estimated: isoDuration.nullable(),
+      seconds: z.number().nullable(),
+      p90: isoDuration.nullable(),
+      p90Seconds: z.number().nullable(),
+      basis: z.object({ executions: z.number().int(), medianSeconds: z.number(), p90Seconds: z.number() }).nullable(),
+      reason: z.string().optional(),
+      executions: z.number().int(),
+      concurrency: z.number().int(),
+      limitedBy: z.enum(['backfill.maxConcurrency', 'BACKFILL_MAX_IN_FLIGHT', 'workers']),
+      waves: z.number().int(),
+      dispatchSeconds: z.number(),
+    }),
+    cost: z.object({
+      usd: z.number(),
+      pricing: z.string(),
+      billed: z.boolean(),
+      complete: z.boolean(),
+      reason: z.string().optional(),
+      byService: z.object({
+        dynamoDbWrites: z.number(),
+        dynamoDbReads: z.number(),
+        sqs: z.number(),
+        stepFunctions: z.number(),
+        lambdaRequests: z.number(),
+        lambdaGbSeconds: z.number(),
+      }),
+      usage: z.object({
+        dynamoDbWriteUnits: z.number(),
+        dynamoDbReadUnits: z.number(),
+        sqsRequests: z.number(),
+        stateTransitions: z.number(),
+        lambdaRequests: z.number(),
+        lambdaGbSeconds: z.number(),
+      }),
+    }),
+  }),
+  'BackfillEstimate',
+  "Ours: a backfill's estimated duration (from the flow's latest ended executions, timed from RUNNING to their end, and the executions at once) and cost on AWS (the model of lib/domain/cost priced at AWS list prices; `billed` false on the local default), with what each figure stands on.",
+);
+
 export const backfillPreview = named(
   z.object({
     count: z.number().int(),
@@ -235,9 +280,13 @@ export const backfillPreview = named(
     conflict: z.boolean(),
     flowRevision: flowRevision.optional(),
     latestRevision: latestRevision,
+    estimatedDuration: isoDuration.nullable(),
+    estimatedDurationSeconds: z.number().nullable(),
+    estimatedCostUsd: z.number(),
+    estimate: backfillEstimate,
   }),
   'BackfillPreview',
-  'Beyond Kestra: a dry run of a backfill (nothing written).',
+  'Beyond Kestra: a dry run of a backfill (nothing written): its ticks, and how long it would take and what it would cost on AWS (`estimate`).',
 );
 
 const state = z.object({

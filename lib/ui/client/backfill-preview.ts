@@ -2,6 +2,7 @@
 /** The dry-run line of the backfill dialog: how many executions the request would create. */
 import { useEffect, useState } from 'preact/hooks';
 import { type BackfillPreview, type Trigger, api } from './api';
+import { estimateNote } from './backfill-estimate';
 import { Time, html } from './ui';
 
 type PreviewState = { preview?: BackfillPreview; error?: string; loading: boolean };
@@ -55,5 +56,14 @@ export function PreviewLine({ preview: { preview, error, loading } }: { preview:
         ? html`, for the ticks from <${Time} iso=${preview.ticks[0]} /> to <${Time} iso=${preview.lastTick} />`
         : html`, for the tick at <${Time} iso=${preview.ticks[0]} />`
     }.${preview.conflict ? html` <span class="field-error">A backfill already runs on this trigger: delete it first.</span>` : null}
+  </p>
+  <${EstimateLine} preview=${preview} />`;
+}
+
+/** How long and how much, from the dry run's estimate. */
+function EstimateLine({ preview }: { preview: BackfillPreview }) {
+  const note = estimateNote(preview);
+  return html`<p class="preview-estimate small muted" data-seconds=${preview.estimatedDurationSeconds ?? ''} data-usd=${preview.estimatedCostUsd}>
+    ${note.duration} ${note.cost}
   </p>`;
 }

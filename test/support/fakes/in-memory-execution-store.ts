@@ -8,6 +8,8 @@ import {
   restartedState,
   transition,
 } from '../../../lib/domain/execution';
+import { toExecutionItem } from '../../../lib/adapters/dynamodb/execution-item';
+import { itemSize } from '../../../lib/adapters/dynamodb/item-size';
 import { liveOwner } from '../../../lib/domain/ids';
 import type { TriggerRef } from '../../../lib/domain/trigger-state';
 import { matchesAll } from '../../../lib/domain/text-match';
@@ -73,6 +75,11 @@ export class InMemoryExecutionStore implements ExecutionStore {
   async get(id: string): Promise<StoredExecution | undefined> {
     const item = this.items.get(id);
     return item && toStored(item);
+  }
+
+  /** As the DynamoDB store sizes it: the size is the item's encoding (deflated documents), which this fake does not mimic. */
+  storedBytes(stored: StoredExecution): number {
+    return itemSize(toExecutionItem(stored));
   }
 
   async statesOf(ids: string[]): Promise<Map<string, StateType>> {

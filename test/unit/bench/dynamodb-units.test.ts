@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TableDef } from '../../../lib/adapters/dynamodb/tables';
-import { indexEntry, indexWrites, itemSize, readUnits, tableWriteUnits, valueSize } from '../../bench/dynamodb-units';
+import { itemSize, valueSize } from '../../../lib/adapters/dynamodb/item-size';
+import { indexEntry, indexWrites, readUnits, tableWriteUnits } from '../../bench/dynamodb-units';
 
 describe('item sizes as DynamoDB counts them', () => {
   it('counts strings and names in UTF-8 bytes', () => {
