@@ -1,8 +1,9 @@
 import { type Reprocess, skipsTick } from '../domain/backfill';
+import { nextBatch, pagesInOrder, tickSpan, undispatchedRange } from '../domain/backfill-order';
 import { type Flow, type ScheduleTrigger, isSchedule } from '../domain/flow/model';
 import { tickExecutionId } from '../domain/ids';
 import { type LedgerPage, foldOf, hasEnded, inFlightOf, ledgerPageId } from '../domain/ledger';
-import { type CompiledSchedule, formatInZone } from '../domain/schedule';
+import type { CompiledSchedule } from '../domain/schedule';
 import { type ScheduledExecution, buildScheduledExecution } from '../domain/scheduled-execution';
 import type { BackfillState, TriggerRef } from '../domain/trigger-state';
 import type { Settings } from '../config';
@@ -83,12 +84,12 @@ export async function dispatchBatch(deps: DispatchDeps, input: BackfillRunInput)
     return out('GONE');
   }
 
-  const endMs = Date.parse(backfill.end);
   const schedule = scheduleOf(trigger);
   const { inFlight, open, settled } = await settleOpenPages(deps, ref, backfill);
   await sendHeld(deps, { flow, trigger, schedule, backfill, ref }, open);
   const progress = { currentDate: backfill.currentDate, dispatched: backfill.dispatched };
-  if (backfill.cursorMs > endMs) {
+  const undispatched = undispatchedRange(backfill);
+  if (!undispatched) {
     // Every tick is dispatched; the backfill ends when its last execution does.
     if (inFlight > 0) return out('THROTTLED', progress);
     // Pages past the fold's limit may still be open (all ended): they go with the backfill.
@@ -108,14 +109,9 @@ export async function dispatchBatch(deps: DispatchDeps, input: BackfillRunInput)
   // send what room there is, at most `bound` small pages open, a few writes per execution at a
   // pace the executions themselves set.
   const limit = bound < batchSize ? room : batchSize;
-  const ticks = schedule.ticksBetween(backfill.cursorMs, endMs, limit);
+  // The next ticks in the backfill's order (newest first: from the cursor back), and where they leave the cursor.
+  const { ticks, cursorMs, currentDate } = nextBatch(schedule, backfill, undispatched, limit, trigger.timezone);
   if (ticks.length > room) return out('THROTTLED', progress);
-  // A full batch (limit ≥ 1) has a last tick; a short one means every tick up to the end is in it.
-  const lastTick = ticks.at(-1);
-  const exhausted = lastTick === undefined || ticks.length < limit;
-  const cursorMs = exhausted ? endMs + 1 : lastTick + 1;
-  const nextTick = exhausted ? null : schedule.next(lastTick);
-  const currentDate = nextTick !== null && nextTick <= endMs ? formatInZone(nextTick, trigger.timezone) : backfill.end;
 
   const page = await sendPage(deps, { flow, trigger, schedule, backfill, ref }, ticks, now);
   const advanced = await deps.triggers.advanceBackfill(ref, backfill.id, backfill.cursorMs, {
@@ -172,7 +168,7 @@ async function settleOpenPages(
  * slot neither held nor sent: the sweep sends any slot never written, so it is late, not lost.
  */
 async function sendHeld(deps: DispatchDeps, context: DispatchContext, pages: LedgerPage[]): Promise<void> {
-  for (const page of pages) {
+  for (const page of pagesInOrder(pages, context.backfill.order)) {
     const held = page.held ?? [];
     if (!held.length) continue;
     await deps.ledger.release(page.id, held);
@@ -315,10 +311,10 @@ function buildBackfillExecution(context: DispatchContext, pageId: string, slot: 
 /** The batch's ticks (by index) that earlier executions of the trigger already cover, under the backfill's `reprocess`; none for ALL. */
 async function coveredTicks(executions: DispatchDeps['executions'], reprocess: Reprocess, trigger: TriggerRef, ticks: number[]): Promise<Set<number>> {
   const covered = new Set<number>();
-  const first = ticks[0];
-  const last = ticks.at(-1);
-  if (reprocess === 'ALL' || first === undefined || last === undefined) return covered;
-  const earlier = await executions.statesByTick(trigger, first, last);
+  // A batch runs backwards newest first: the range is its lowest tick to its highest either way.
+  const span = tickSpan(ticks);
+  if (reprocess === 'ALL' || span === undefined) return covered;
+  const earlier = await executions.statesByTick(trigger, span.fromMs, span.toMs);
   ticks.forEach((tick, i) => {
     const states = (earlier.get(tick) ?? []).map((run) => run.state);
     if (skipsTick(reprocess, states)) covered.add(i);

@@ -243,6 +243,17 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
         expect(await store.get(REF)).toEqual({ ...aTriggerState(), updatedDate: LATER, backfill });
       });
 
+      it("keeps a NEWEST_FIRST backfill's order, and its summary keeps it once it ended", async () => {
+        await store.createIfAbsent(aTriggerState());
+        const backfill = aBackfill({ order: 'NEWEST_FIRST' });
+
+        await store.startBackfill(REF, backfill, LATER);
+        expect((await store.get(REF))?.backfill).toEqual(backfill);
+        await store.finishBackfill(REF, 'bf1', 'COMPLETED', LATER);
+
+        expect((await store.get(REF))?.lastBackfill).toMatchObject({ id: 'bf1', order: 'NEWEST_FIRST' });
+      });
+
       it('throws TriggerNotFoundError without a row, creating none', async () => {
         await expect(store.startBackfill(REF, aBackfill(), LATER)).rejects.toBeInstanceOf(TriggerNotFoundError);
 
@@ -286,6 +297,7 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
             createdDate: '2026-03-01T12:00:00.000Z',
             labels: [],
             reprocess: 'ALL',
+            order: 'OLDEST_FIRST',
             counts: { total: 10, dispatched: 0, succeeded: 0, failed: 0, skipped: 0, unfinished: 0 },
           },
         });

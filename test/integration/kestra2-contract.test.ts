@@ -46,9 +46,12 @@ describe("Kestra 2.x's routes against the shapes of Kestra's published document"
   });
 
   it('backfill create, pause, unpause, update and delete, and the flow triggers page', async () => {
-    const body = { ...ref, backfill: { ...minuteWindow(200, 3), labels: [{ key: 'via', value: 'sdk' }], inputs: {}, maxConcurrency: 10 } };
+    const body = {
+      ...ref,
+      backfill: { ...minuteWindow(200, 3), labels: [{ key: 'via', value: 'sdk' }], inputs: {}, maxConcurrency: 10, order: 'NEWEST_FIRST' },
+    };
     const created = await exchange('PUT', '/triggers/backfill/create', { shape: 'ApiCreateBackfillRequest', body }, 'ApiTriggerState');
-    expect(created.backfill).toBeDefined();
+    expect(created.backfill).toMatchObject({ order: 'NEWEST_FIRST', maxConcurrency: 10 });
     await exchange('GET', `/triggers/${ref.namespace}/${ref.flowId}`, undefined, 'PagedResults<ApiTriggerState>');
     await exchange('PUT', '/triggers/backfill/pause', { shape: 'ApiTriggerId', body: ref }, 'ApiTriggerState');
     await exchange('PUT', '/triggers/backfill/unpause', { shape: 'ApiTriggerId', body: ref }, 'ApiTriggerState');

@@ -223,6 +223,7 @@ export class DynamoTriggerStore implements TriggerStore {
       totalTicks: backfill.totalTicks,
       createdDate: backfill.createdDate,
       reprocess: backfill.reprocess,
+      order: backfill.order,
     };
     try {
       await this.client.send(
@@ -417,6 +418,8 @@ function toState(item: TriggerItem): TriggerState {
       dispatched: item.dispatched ?? 0,
       // Backfills stored before reprocess existed replay every tick.
       reprocess: fixed.reprocess ?? 'ALL',
+      // Backfills stored before order existed run oldest first.
+      order: fixed.order ?? 'OLDEST_FIRST',
       ...(item.maxConcurrency !== undefined ? { maxConcurrency: item.maxConcurrency } : {}),
       skipped: item.skipped ?? 0,
       openPages: [...(item.openPages ?? [])].sort(),
@@ -439,6 +442,7 @@ function lastBackfillSummary(item: TriggerItem): Partial<LastBackfill> {
     createdDate: fixed.createdDate,
     labels: fixed.labels ?? [],
     reprocess: fixed.reprocess ?? 'ALL',
+    order: fixed.order ?? 'OLDEST_FIRST',
     counts: lastBackfillCounts(
       {
         totalTicks: fixed.totalTicks ?? 0,

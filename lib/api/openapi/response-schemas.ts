@@ -8,6 +8,7 @@
  * field we send, our extensions included. Each schema has an id and becomes a component.
  */
 import { z } from 'zod';
+import { BACKFILL_ORDERS } from '../../domain/backfill-order';
 import type { ApiExecution } from '../kestra2/api-execution';
 import type { ApiTriggerAndState } from '../kestra2/api-trigger-and-state';
 import type { ApiTriggerState } from '../kestra2/api-trigger-state';
@@ -118,6 +119,8 @@ const progress = z.object({
   skipped: z.number().int(),
 });
 
+const order = z.enum(BACKFILL_ORDERS);
+
 const backfill = named(
   z.object({
     start: dateTime,
@@ -129,6 +132,7 @@ const backfill = named(
     previousNextExecutionDate: dateTime.optional(),
     id: z.string().meta({ description: 'Beyond Kestra: the backfill id (its executions carry it).' }),
     reprocess: z.enum(['ALL', 'MISSING', 'FAILED_AND_MISSING']),
+    order: order.meta({ description: "Beyond Kestra: which ticks run first (NEWEST_FIRST: from the window's end back)." }),
     maxConcurrency: z
       .number()
       .int()
@@ -142,7 +146,7 @@ const backfill = named(
     progress,
   }),
   'Backfill',
-  "Kestra's backfill, plus its id, reprocess mode, concurrency, state machine execution and progress.",
+  "Kestra's backfill, plus its id, reprocess mode, order, concurrency, state machine execution and progress.",
 );
 
 const lastBackfillCounts = z.object({
@@ -166,6 +170,7 @@ const lastBackfill = named(
     createdDate: dateTime.optional(),
     labels: z.array(label).optional(),
     reprocess: z.enum(['ALL', 'MISSING', 'FAILED_AND_MISSING']).optional(),
+    order: order.optional(),
     counts: lastBackfillCounts.optional(),
   }),
   'LastBackfill',
@@ -207,8 +212,10 @@ export const backfillPreview = named(
     skipped: z.number().int().nullable(),
     start: dateTime,
     end: dateTime,
-    ticks: z.array(dateTime),
-    lastTick: dateTime,
+    order,
+    ticks: z.array(dateTime).meta({ description: 'The ticks that run first (at most 100), in the order they run.' }),
+    firstTick: dateTime.meta({ description: "The window's first tick." }),
+    lastTick: dateTime.meta({ description: "The window's last tick." }),
     truncated: z.boolean(),
     conflict: z.boolean(),
   }),

@@ -35,6 +35,7 @@ export function BackfillDetails({ trigger, onClose }: { trigger: Trigger; onClos
           <dt>Cursor</dt><dd><${Time} iso=${b.currentDate} /></dd>
           <dt>Labels</dt><dd><${Labels} labels=${b.labels} /></dd>
           <dt>Inputs</dt><dd><${KeyValues} value=${b.inputs} /></dd>
+          <dt>Order</dt><dd>${b.order === 'NEWEST_FIRST' ? 'Newest tick first (the cursor moves back)' : 'Oldest tick first'}</dd>
           <dt>Replay</dt><dd>${REPROCESS_CHOICES.find((c) => c.value === (b.reprocess ?? 'ALL'))?.label}</dd>
           <dt>Counts</dt><dd><ul class="kv">${(['total', 'dispatched', 'queued', 'running', 'succeeded', 'failed', 'skipped'] as const).map((k) => html`<li>${k}: <strong>${b.progress?.[k] ?? 0}</strong></li>`)}</ul></dd>
           <dt>State machine execution</dt><dd><code class="wrap">${b.stateMachineExecutionName}</code>${

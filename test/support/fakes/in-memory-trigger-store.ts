@@ -10,7 +10,10 @@ import {
 import type { AdvanceCursor, OpenPagesAtEnd, PageFold, TriggerStore } from '../../../lib/ports';
 
 /** The parts of a backfill written once, when it starts (the adapter's `backfillDoc`). */
-type FixedBackfill = Pick<BackfillState, 'start' | 'end' | 'inputs' | 'labels' | 'previousNextExecutionDate' | 'totalTicks' | 'createdDate' | 'reprocess'>;
+type FixedBackfill = Pick<
+  BackfillState,
+  'start' | 'end' | 'inputs' | 'labels' | 'previousNextExecutionDate' | 'totalTicks' | 'createdDate' | 'reprocess' | 'order'
+>;
 
 /**
  * A trigger row as DynamoTriggerStore lays it out: the live schedule's fields, the backfill's
@@ -167,6 +170,7 @@ export class InMemoryTriggerStore implements TriggerStore {
       totalTicks: backfill.totalTicks,
       createdDate: backfill.createdDate,
       reprocess: backfill.reprocess,
+      order: backfill.order,
     };
     row.backfill = {
       id: backfill.id,
@@ -300,6 +304,7 @@ function toState(row: Row): TriggerState {
       paused: b.paused,
       dispatched: b.dispatched,
       reprocess: fixed.reprocess ?? 'ALL',
+      order: fixed.order ?? 'OLDEST_FIRST',
       ...(b.maxConcurrency !== undefined ? { maxConcurrency: b.maxConcurrency } : {}),
       skipped: b.skipped,
       openPages: [...b.openPages].sort(compareStrings),
@@ -323,6 +328,7 @@ function lastBackfillSummary(row: Row): Partial<LastBackfill> {
     createdDate: fixed.createdDate,
     labels: fixed.labels ?? [],
     reprocess: fixed.reprocess ?? 'ALL',
+    order: fixed.order ?? 'OLDEST_FIRST',
     counts: lastBackfillCounts({ totalTicks: fixed.totalTicks ?? 0, ...counters }, { failed: 0, unfinished: counters.unfinished }),
   };
 }

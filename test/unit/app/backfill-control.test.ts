@@ -124,6 +124,7 @@ describe('backfill-control', () => {
           createdDate: aBackfill().createdDate,
           labels: [],
           reprocess: 'ALL',
+          order: 'OLDEST_FIRST',
           counts: { total: 10, dispatched: 0, succeeded: 0, failed: 0, skipped: 0, unfinished: 0 },
         },
       });
