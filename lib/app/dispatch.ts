@@ -2,7 +2,8 @@ import { type Reprocess, skipsTick } from '../domain/backfill';
 import { nextBatch, pagesInOrder, tickSpan, undispatchedRange } from '../domain/backfill-order';
 import { type Flow, type ScheduleTrigger, isSchedule } from '../domain/flow/model';
 import { tickExecutionId } from '../domain/ids';
-import { type LedgerPage, foldOf, hasEnded, inFlightOf, ledgerPageId } from '../domain/ledger';
+import { withRateSample } from '../domain/backfill-rate';
+import { type LedgerPage, endedIn, foldOf, hasEnded, inFlightOf, ledgerPageId } from '../domain/ledger';
 import type { CompiledSchedule } from '../domain/schedule';
 import { type ScheduledExecution, buildScheduledExecution } from '../domain/scheduled-execution';
 import type { BackfillState, TriggerRef } from '../domain/trigger-state';
@@ -85,7 +86,7 @@ export async function dispatchBatch(deps: DispatchDeps, input: BackfillRunInput)
   }
 
   const schedule = scheduleOf(trigger);
-  const { inFlight, open, settled } = await settleOpenPages(deps, ref, backfill);
+  const { inFlight, open, settled, endedSoFar } = await settleOpenPages(deps, ref, backfill, now.getTime());
   await sendHeld(deps, { flow, trigger, schedule, backfill, ref }, open);
   const progress = { currentDate: backfill.currentDate, dispatched: backfill.dispatched };
   const undispatched = undispatchedRange(backfill);
@@ -120,6 +121,8 @@ export async function dispatchBatch(deps: DispatchDeps, input: BackfillRunInput)
     dispatchedDelta: ticks.length,
     skippedDelta: ticks.length - (page?.ticks.length ?? 0),
     openedPage: page?.id,
+    // A sample for `progress.rate`, when one is due (at most one a minute), in the write made anyway.
+    rateSamples: withRateSample(settled.rateSamples, now.getTime(), endedSoFar),
   });
   // Not advanced: the backfill changed under us (deleted, or this batch already counted); the next iteration re-reads it.
   return out('DISPATCHED', {
@@ -134,18 +137,23 @@ const FOLDS_PER_WRITE = 25;
 
 /**
  * Reads the backfill's open pages, folds those whose executions all ended into the row's counters
- * (then deletes them), and returns how many of its executions are still queued or running.
+ * (then deletes them), and returns how many of its executions are still queued or running, and how
+ * many ended so far (what `progress.rate` samples: the fold takes a sample along when one is due).
  */
 async function settleOpenPages(
   deps: DispatchDeps,
   ref: TriggerRef,
   backfill: BackfillState,
-): Promise<{ inFlight: number; open: LedgerPage[]; settled: BackfillState }> {
-  if (!backfill.openPages.length) return { inFlight: 0, open: [], settled: backfill };
+  nowMs: number,
+): Promise<{ inFlight: number; open: LedgerPage[]; settled: BackfillState; endedSoFar: number }> {
+  if (!backfill.openPages.length) return { inFlight: 0, open: [], settled: backfill, endedSoFar: backfill.ended };
   const pages = await deps.ledger.read(backfill.openPages);
+  const endedSoFar = backfill.ended + endedIn(pages);
   const ended = pages.filter(hasEnded).slice(0, FOLDS_PER_WRITE);
+  const samples = ended.length ? withRateSample(backfill.rateSamples, nowMs, endedSoFar) : undefined;
+  const landed = ended.length > 0 && (await deps.triggers.foldPages(ref, backfill.id, ended.map(foldOf), samples));
   // Lost on a crash between the fold and the delete: a folded page left behind is never read again.
-  if (ended.length && (await deps.triggers.foldPages(ref, backfill.id, ended.map(foldOf)))) await deps.ledger.remove(ended.map((p) => p.id));
+  if (landed) await deps.ledger.remove(ended.map((p) => p.id));
   const folded = new Set(ended.map((p) => p.id));
   // A page on the row but not in the table is one an earlier fold took in and deleted, the row's update not seen yet.
   const open = pages.filter((p) => !folded.has(p.id));
@@ -156,8 +164,9 @@ async function settleOpenPages(
     openPages: backfill.openPages.filter((id) => !folded.has(id)),
     ended: backfill.ended + ended.reduce((sum, p) => sum + foldOf(p).ended, 0),
     failed: backfill.failed + ended.reduce((sum, p) => sum + foldOf(p).failed, 0),
+    rateSamples: landed && samples ? samples : backfill.rateSamples,
   };
-  return { inFlight: open.reduce((sum, p) => sum + inFlightOf(p), 0), open, settled };
+  return { inFlight: open.reduce((sum, p) => sum + inFlightOf(p), 0), open, settled, endedSoFar };
 }
 
 /**

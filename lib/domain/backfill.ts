@@ -1,4 +1,5 @@
 import { type BackfillOrder, initialCursorMs } from './backfill-order';
+import { firstRateSample } from './backfill-rate';
 import { ValidationError } from './flow/errors';
 import { resolveInputs } from './flow/inputs';
 import type { Flow, Label, ScheduleTrigger } from './flow/model';
@@ -113,6 +114,7 @@ export function planBackfill(request: BackfillRequest, flow: Flow, trigger: Sche
     openPages: [],
     ended: 0,
     failed: 0,
+    rateSamples: firstRateSample(nowMs),
     executionName: plan.executionName,
     generation: 0,
     createdDate: plan.now.toISOString(),

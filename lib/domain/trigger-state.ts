@@ -1,5 +1,6 @@
 import type { Reprocess } from './backfill';
 import type { BackfillOrder } from './backfill-order';
+import type { RateSample } from './backfill-rate';
 import type { Label } from './flow/model';
 
 /**
@@ -43,6 +44,8 @@ export interface BackfillState {
   /** Executions of pages folded into the row: those that ended, and those of them that FAILED. */
   ended: number;
   failed: number;
+  /** Recent counts of its ended executions, oldest first, for `progress.rate` (see `RateSample`); none after a resume until dispatch takes one. */
+  rateSamples: RateSample[];
   /** The Step Functions execution driving this backfill (continue-as-new bumps the generation). */
   executionName: string;
   generation: number;

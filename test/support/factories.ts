@@ -94,6 +94,7 @@ export function aBackfill(overrides: Partial<BackfillState> = {}): BackfillState
     openPages: [],
     ended: 0,
     failed: 0,
+    rateSamples: [{ atMs: Date.parse(overrides.createdDate ?? '2026-03-01T12:00:00.000Z'), ended: 0 }],
     executionName: 'reports-hourly-bf1-g0',
     generation: 0,
     createdDate: '2026-03-01T12:00:00.000Z',

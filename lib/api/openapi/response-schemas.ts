@@ -117,6 +117,12 @@ const progress = z.object({
   succeeded: z.number().int(),
   failed: z.number().int(),
   skipped: z.number().int(),
+  rate: z
+    .number()
+    .min(0)
+    .nullable()
+    .meta({ description: 'Executions ended per minute over about the last five minutes; null while paused or without a basis yet.' }),
+  eta: dateTime.nullable().meta({ description: 'When the executions left would have ended at that rate; null without a rate, or at a rate of 0.' }),
 });
 
 const order = z.enum(BACKFILL_ORDERS);

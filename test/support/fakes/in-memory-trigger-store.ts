@@ -7,6 +7,7 @@ import {
   type TriggerState,
   lastBackfillCounts,
 } from '../../../lib/domain/trigger-state';
+import type { RateSample } from '../../../lib/domain/backfill-rate';
 import type { AdvanceCursor, OpenPagesAtEnd, PageFold, TriggerStore } from '../../../lib/ports';
 
 /** The parts of a backfill written once, when it starts (the adapter's `backfillDoc`). */
@@ -48,6 +49,7 @@ interface Row {
     openPages: Set<string>;
     ended: number;
     failed: number;
+    rateSamples: RateSample[];
     generation: number;
     executionName: string;
   };
@@ -90,8 +92,12 @@ export class InMemoryTriggerStore implements TriggerStore {
     const taskToken = paused ? undefined : row.taskToken;
     row.backfill.paused = paused;
     row.updatedDate = updatedDate;
-    // Unpausing takes the token off in the same write that returns it, so it is handed out once.
-    if (!paused) delete row.taskToken;
+    // Unpausing takes the token off in the same write that returns it, so it is handed out once,
+    // and drops the rate samples.
+    if (!paused) {
+      delete row.taskToken;
+      row.backfill.rateSamples = [];
+    }
     return { state: toState(row), taskToken };
   }
 
@@ -184,6 +190,7 @@ export class InMemoryTriggerStore implements TriggerStore {
       openPages: new Set(),
       ended: 0,
       failed: 0,
+      rateSamples: stored(backfill.rateSamples),
       generation: backfill.generation,
       executionName: backfill.executionName,
     };
@@ -228,10 +235,11 @@ export class InMemoryTriggerStore implements TriggerStore {
     backfill.dispatched += advance.dispatchedDelta;
     backfill.skipped += advance.skippedDelta ?? 0;
     if (advance.openedPage) backfill.openPages.add(advance.openedPage);
+    if (advance.rateSamples) backfill.rateSamples = stored(advance.rateSamples);
     return true;
   }
 
-  async foldPages(ref: TriggerRef, backfillId: string, folds: PageFold[]): Promise<boolean> {
+  async foldPages(ref: TriggerRef, backfillId: string, folds: PageFold[], rateSamples?: RateSample[]): Promise<boolean> {
     const backfill = this.rows.get(key(ref))?.backfill;
     if (backfill?.id !== backfillId || !folds.every((f) => backfill.openPages.has(f.pageId))) return false;
     for (const fold of folds) {
@@ -239,6 +247,7 @@ export class InMemoryTriggerStore implements TriggerStore {
       backfill.ended += fold.ended;
       backfill.failed += fold.failed;
     }
+    if (rateSamples) backfill.rateSamples = stored(rateSamples);
     return true;
   }
 
@@ -256,6 +265,11 @@ export class InMemoryTriggerStore implements TriggerStore {
     backfill.executionName = executionName;
     return true;
   }
+}
+
+/** Rate samples as the adapter stores them: times in whole seconds. */
+function stored(samples: RateSample[]): RateSample[] {
+  return samples.map((sample) => ({ atMs: Math.floor(sample.atMs / 1000) * 1000, ended: sample.ended }));
 }
 
 function key(ref: TriggerRef): string {
@@ -310,6 +324,7 @@ function toState(row: Row): TriggerState {
       openPages: [...b.openPages].sort(compareStrings),
       ended: b.ended,
       failed: b.failed,
+      rateSamples: b.rateSamples.map((sample) => ({ ...sample })),
       generation: b.generation,
       executionName: b.executionName,
     };
