@@ -18,13 +18,13 @@ export interface RateSample {
 }
 
 /** At most one new sample this often. */
-export const RATE_SAMPLE_EVERY_MS = 60_000;
+const RATE_SAMPLE_EVERY_MS = 60_000;
 /** Samples kept: with one a minute at most, the oldest is at least five minutes old once all are there. */
-export const RATE_SAMPLES_KEPT = 6;
+const RATE_SAMPLES_KEPT = 6;
 /** The rate is measured over about this long (longer only when no sample falls within it). */
-export const RATE_WINDOW_MS = 5 * 60_000;
+const RATE_WINDOW_MS = 5 * 60_000;
 /** No rate from less than this: the basis a rate needs. */
-export const RATE_MIN_BASIS_MS = 30_000;
+const RATE_MIN_BASIS_MS = 30_000;
 
 /**
  * `samples` with one more, the count `ended` at `nowMs`, when one is due (none yet, or the newest
