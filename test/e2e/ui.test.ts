@@ -167,6 +167,8 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.REQUIRE_BROWSER_TESTS !== '
     await row.getByRole('button', { name: 'Pause' }).click();
     await row.getByRole('button', { name: 'Resume' }).waitFor();
     await row.getByText('Paused', { exact: true }).waitFor();
+    // A paused backfill has no pace to estimate from.
+    await row.getByText('paused: no estimate').waitFor();
     // The pause is stored (the row shows it from the server), so a dispatch starting from now on
     // parks, and workers hold the executions that have not started (they stay queued); once the
     // running ones have ended, the server's count is final, and the page shows it.

@@ -2,6 +2,7 @@
 /** The drawer with everything about a trigger's current backfill, and the label chips it shares. */
 import type { Label, Trigger } from './api';
 import { REPROCESS_CHOICES } from './backfill-form';
+import { paceText } from './backfill-pace';
 import { Time, html } from './ui';
 
 function KeyValues({ value }: { value?: Record<string, unknown> | null }) {
@@ -37,6 +38,7 @@ export function BackfillDetails({ trigger, onClose }: { trigger: Trigger; onClos
           <dt>Inputs</dt><dd><${KeyValues} value=${b.inputs} /></dd>
           <dt>Order</dt><dd>${b.order === 'NEWEST_FIRST' ? 'Newest tick first (the cursor moves back)' : 'Oldest tick first'}</dd>
           <dt>Replay</dt><dd>${REPROCESS_CHOICES.find((c) => c.value === (b.reprocess ?? 'ALL'))?.label}</dd>
+          <dt>Pace</dt><dd>${paceText(b, Date.now())}${b.progress?.eta && !b.paused ? html`, at <${Time} iso=${b.progress.eta} />` : null}</dd>
           <dt>Counts</dt><dd><ul class="kv">${(['total', 'dispatched', 'queued', 'running', 'succeeded', 'failed', 'skipped'] as const).map((k) => html`<li>${k}: <strong>${b.progress?.[k] ?? 0}</strong></li>`)}</ul></dd>
           <dt>State machine execution</dt><dd><code class="wrap">${b.stateMachineExecutionName}</code>${
             b.stateMachineConsoleUrl
