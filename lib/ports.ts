@@ -5,6 +5,7 @@
  */
 import type { Execution, ExecutionOrigin, KillRequest, StateType } from './domain/execution';
 import type { LedgerPage, SlotMark } from './domain/ledger';
+import type { RateSample } from './domain/backfill-rate';
 import type { Operation, OperationTarget, PartOutcome } from './domain/operation';
 import type { Flow } from './domain/flow/model';
 import type { TextCondition } from './domain/text-match';
@@ -52,6 +53,8 @@ export interface AdvanceCursor {
   skippedDelta?: number;
   /** The ledger page the batch was sent under, now open (none when every tick was skipped). */
   openedPage?: string;
+  /** The backfill's rate samples with a new one, when one is due (see `withRateSample`): set in the same write. */
+  rateSamples?: RateSample[];
 }
 
 /** A ledger page whose executions all ended, as the trigger row's counters take it in. */
@@ -75,7 +78,8 @@ export interface TriggerStore {
   list(): Promise<TriggerState[]>;
   /**
    * Sets the backfill's pause flag; returns undefined when the trigger has no backfill. Unpausing
-   * also takes the parked task token off the row and returns it, so exactly one caller resumes with it.
+   * also takes the parked task token off the row and returns it, so exactly one caller resumes with it,
+   * and drops the rate samples, so that the paused time counts in no rate.
    */
   setBackfillPaused(ref: TriggerRef, paused: boolean, updatedDate: string): Promise<{ state: TriggerState; taskToken?: string } | undefined>;
   /** Sets the backfill's `maxConcurrency`; returns the row after the write, or undefined when the trigger has no backfill. */
@@ -105,9 +109,9 @@ export interface TriggerStore {
   /**
    * Adds ended pages' counts to the backfill and takes them off its open pages, in one write that
    * holds only while every one of them is still open (so a repeated fold counts nothing twice);
-   * returns whether it did.
+   * returns whether it did. `rateSamples`, when given, replace the backfill's in the same write.
    */
-  foldPages(ref: TriggerRef, backfillId: string, folds: PageFold[]): Promise<boolean>;
+  foldPages(ref: TriggerRef, backfillId: string, folds: PageFold[], rateSamples?: RateSample[]): Promise<boolean>;
   /** Moves the cursor if the backfill is still `backfillId` at `expectedCursorMs`; returns whether it did. */
   advanceBackfill(ref: TriggerRef, backfillId: string, expectedCursorMs: number, advance: AdvanceCursor): Promise<boolean>;
   /**

@@ -1,4 +1,5 @@
 import { backfillExecutionName } from '../domain/backfill';
+import { undispatchedRange } from '../domain/backfill-order';
 import { hasEnded } from '../domain/ledger';
 import { endBackfill } from './backfill-ending';
 import type { TriggerRef } from '../domain/trigger-state';
@@ -131,7 +132,7 @@ export interface CompleteIfDrainedDeps {
  */
 export async function completeIfDrained(deps: CompleteIfDrainedDeps, ref: TriggerRef, backfillId: string): Promise<boolean> {
   const backfill = (await deps.triggers.get(ref))?.backfill;
-  if (!backfill || backfill.id !== backfillId || backfill.paused || backfill.cursorMs <= Date.parse(backfill.end)) return false;
+  if (!backfill || backfill.id !== backfillId || backfill.paused || undispatchedRange(backfill)) return false;
   const pages = await deps.ledger.read(backfill.openPages);
   if (!pages.every(hasEnded)) return false;
   // No fold first: finishing takes the counters off the row with the backfill (and counts these pages in its summary).

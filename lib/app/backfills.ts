@@ -1,5 +1,6 @@
 import type { Settings } from '../config';
 import { type BackfillRequest, backfillExecutionName, planBackfill, skipsTick } from '../domain/backfill';
+import type { BackfillOrder } from '../domain/backfill-order';
 import { FlowNotFoundError, TriggerNotFoundError } from '../domain/errors';
 import { type Flow, type ScheduleTrigger, isSchedule } from '../domain/flow/model';
 import { randomId } from '../domain/ids';
@@ -113,9 +114,15 @@ export interface BackfillPreview {
   /** The window as the backfill would store it (`end` resolved to now when null), in the trigger's zone. */
   start: string;
   end: string;
-  /** The first ticks (at most PREVIEW_TICKS), as the executions' `trigger.date` would show them. */
+  /** Which ticks run first (the request's `order`). */
+  order: BackfillOrder;
+  /**
+   * The ticks that run first (at most PREVIEW_TICKS), in the order they run (newest first for
+   * NEWEST_FIRST), as the executions' `trigger.date` would show them.
+   */
   ticks: string[];
-  /** The window's last tick. */
+  /** The window's first and last ticks, whatever the order. */
+  firstTick: string;
   lastTick: string;
   /** Whether more ticks follow the ones listed. */
   truncated: boolean;
@@ -140,12 +147,13 @@ export interface BackfillPreview {
  */
 export async function previewBackfill(deps: PreviewBackfillDeps, request: BackfillRequest): Promise<BackfillPreview> {
   const { ref, state, flow, trigger, schedule, backfill } = await planRequest(deps, request);
+  const startMs = Date.parse(backfill.start);
   const endMs = Date.parse(backfill.end);
   let skipped: number | null = 0;
   if (backfill.reprocess !== 'ALL') {
     skipped = null;
     if (backfill.totalTicks <= PREVIEW_SKIP_LIMIT) {
-      const earlier = await deps.executions.statesByTick(ref, backfill.cursorMs, endMs);
+      const earlier = await deps.executions.statesByTick(ref, startMs, endMs);
       // Only ticks of the current cron count: runs of an earlier cron's ticks cover nothing in this window.
       const isTick = (ms: number) => schedule.ticksBetween(ms, ms, 1).length === 1;
       skipped = [...earlier].filter(
@@ -158,10 +166,13 @@ export async function previewBackfill(deps: PreviewBackfillDeps, request: Backfi
       ).length;
     }
   }
-  const ticks = schedule.ticksBetween(backfill.cursorMs, endMs, PREVIEW_TICKS);
-  // The window holds at least one tick (planning refuses an empty one), so there is a last one.
-  const lastTick = schedule.previous(endMs + 1) ?? ticks.at(-1);
-  if (lastTick === undefined) throw new Error(`Backfill window ${backfill.start}..${backfill.end} has no tick, which planning refuses`);
+  const newestFirst = backfill.order === 'NEWEST_FIRST';
+  const ticks = newestFirst ? schedule.ticksBetweenNewestFirst(startMs, endMs, PREVIEW_TICKS) : schedule.ticksBetween(startMs, endMs, PREVIEW_TICKS);
+  // The window holds at least one tick (planning refuses an empty one), so it has a first and a last.
+  const [firstTick] = newestFirst ? schedule.ticksBetween(startMs, endMs, 1) : ticks;
+  const [lastTick] = newestFirst ? ticks : schedule.ticksBetweenNewestFirst(startMs, endMs, 1);
+  if (firstTick === undefined || lastTick === undefined)
+    throw new Error(`Backfill window ${backfill.start}..${backfill.end} has no tick, which planning refuses`);
   const estimate = await estimateBackfill(deps, {
     flow,
     trigger,
@@ -175,7 +186,9 @@ export async function previewBackfill(deps: PreviewBackfillDeps, request: Backfi
     skipped,
     start: backfill.start,
     end: backfill.end,
+    order: backfill.order,
     ticks: ticks.map((tick) => formatInZone(tick, trigger.timezone)),
+    firstTick: formatInZone(firstTick, trigger.timezone),
     lastTick: formatInZone(lastTick, trigger.timezone),
     truncated: backfill.totalTicks > ticks.length,
     conflict: state.backfill !== undefined,

@@ -1,8 +1,10 @@
 import { type Reprocess, skipsTick } from '../domain/backfill';
+import { nextBatch, pagesInOrder, tickSpan, undispatchedRange } from '../domain/backfill-order';
 import type { Flow, ScheduleTrigger } from '../domain/flow/model';
 import { tickExecutionId } from '../domain/ids';
-import { type LedgerPage, foldOf, hasEnded, inFlightOf, ledgerPageId } from '../domain/ledger';
-import { type CompiledSchedule, formatInZone } from '../domain/schedule';
+import { withRateSample } from '../domain/backfill-rate';
+import { type LedgerPage, endedIn, foldOf, hasEnded, inFlightOf, ledgerPageId } from '../domain/ledger';
+import type { CompiledSchedule } from '../domain/schedule';
 import { type ScheduledExecution, buildScheduledExecution } from '../domain/scheduled-execution';
 import type { BackfillState, TriggerRef } from '../domain/trigger-state';
 import type { Settings } from '../config';
@@ -86,12 +88,12 @@ export async function dispatchBatch(deps: DispatchDeps, input: BackfillRunInput)
   }
   const { flow, trigger } = pinned;
 
-  const endMs = Date.parse(backfill.end);
   const schedule = scheduleOf(trigger);
-  const { inFlight, open, settled } = await settleOpenPages(deps, ref, backfill);
+  const { inFlight, open, settled, endedSoFar } = await settleOpenPages(deps, ref, backfill, now.getTime());
   await sendHeld(deps, { flow, trigger, schedule, backfill, ref }, open);
   const progress = { currentDate: backfill.currentDate, dispatched: backfill.dispatched };
-  if (backfill.cursorMs > endMs) {
+  const undispatched = undispatchedRange(backfill);
+  if (!undispatched) {
     // Every tick is dispatched; the backfill ends when its last execution does.
     if (inFlight > 0) return out('THROTTLED', progress);
     // Pages past the fold's limit may still be open (all ended): they go with the backfill.
@@ -111,14 +113,9 @@ export async function dispatchBatch(deps: DispatchDeps, input: BackfillRunInput)
   // send what room there is, at most `bound` small pages open, a few writes per execution at a
   // pace the executions themselves set.
   const limit = bound < batchSize ? room : batchSize;
-  const ticks = schedule.ticksBetween(backfill.cursorMs, endMs, limit);
+  // The next ticks in the backfill's order (newest first: from the cursor back), and where they leave the cursor.
+  const { ticks, cursorMs, currentDate } = nextBatch(schedule, backfill, undispatched, limit, trigger.timezone);
   if (ticks.length > room) return out('THROTTLED', progress);
-  // A full batch (limit ≥ 1) has a last tick; a short one means every tick up to the end is in it.
-  const lastTick = ticks.at(-1);
-  const exhausted = lastTick === undefined || ticks.length < limit;
-  const cursorMs = exhausted ? endMs + 1 : lastTick + 1;
-  const nextTick = exhausted ? null : schedule.next(lastTick);
-  const currentDate = nextTick !== null && nextTick <= endMs ? formatInZone(nextTick, trigger.timezone) : backfill.end;
 
   const page = await sendPage(deps, { flow, trigger, schedule, backfill, ref }, ticks, now);
   const advanced = await deps.triggers.advanceBackfill(ref, backfill.id, backfill.cursorMs, {
@@ -127,6 +124,8 @@ export async function dispatchBatch(deps: DispatchDeps, input: BackfillRunInput)
     dispatchedDelta: ticks.length,
     skippedDelta: ticks.length - (page?.ticks.length ?? 0),
     openedPage: page?.id,
+    // A sample for `progress.rate`, when one is due (at most one a minute), in the write made anyway.
+    rateSamples: withRateSample(settled.rateSamples, now.getTime(), endedSoFar),
   });
   // Not advanced: the backfill changed under us (deleted, or this batch already counted); the next iteration re-reads it.
   return out('DISPATCHED', {
@@ -141,18 +140,23 @@ const FOLDS_PER_WRITE = 25;
 
 /**
  * Reads the backfill's open pages, folds those whose executions all ended into the row's counters
- * (then deletes them), and returns how many of its executions are still queued or running.
+ * (then deletes them), and returns how many of its executions are still queued or running, and how
+ * many ended so far (what `progress.rate` samples: the fold takes a sample along when one is due).
  */
 async function settleOpenPages(
   deps: DispatchDeps,
   ref: TriggerRef,
   backfill: BackfillState,
-): Promise<{ inFlight: number; open: LedgerPage[]; settled: BackfillState }> {
-  if (!backfill.openPages.length) return { inFlight: 0, open: [], settled: backfill };
+  nowMs: number,
+): Promise<{ inFlight: number; open: LedgerPage[]; settled: BackfillState; endedSoFar: number }> {
+  if (!backfill.openPages.length) return { inFlight: 0, open: [], settled: backfill, endedSoFar: backfill.ended };
   const pages = await deps.ledger.read(backfill.openPages);
+  const endedSoFar = backfill.ended + endedIn(pages);
   const ended = pages.filter(hasEnded).slice(0, FOLDS_PER_WRITE);
+  const samples = ended.length ? withRateSample(backfill.rateSamples, nowMs, endedSoFar) : undefined;
+  const landed = ended.length > 0 && (await deps.triggers.foldPages(ref, backfill.id, ended.map(foldOf), samples));
   // Lost on a crash between the fold and the delete: a folded page left behind is never read again.
-  if (ended.length && (await deps.triggers.foldPages(ref, backfill.id, ended.map(foldOf)))) await deps.ledger.remove(ended.map((p) => p.id));
+  if (landed) await deps.ledger.remove(ended.map((p) => p.id));
   const folded = new Set(ended.map((p) => p.id));
   // A page on the row but not in the table is one an earlier fold took in and deleted, the row's update not seen yet.
   const open = pages.filter((p) => !folded.has(p.id));
@@ -163,8 +167,9 @@ async function settleOpenPages(
     openPages: backfill.openPages.filter((id) => !folded.has(id)),
     ended: backfill.ended + ended.reduce((sum, p) => sum + foldOf(p).ended, 0),
     failed: backfill.failed + ended.reduce((sum, p) => sum + foldOf(p).failed, 0),
+    rateSamples: landed && samples ? samples : backfill.rateSamples,
   };
-  return { inFlight: open.reduce((sum, p) => sum + inFlightOf(p), 0), open, settled };
+  return { inFlight: open.reduce((sum, p) => sum + inFlightOf(p), 0), open, settled, endedSoFar };
 }
 
 /**
@@ -175,7 +180,7 @@ async function settleOpenPages(
  * slot neither held nor sent: the sweep sends any slot never written, so it is late, not lost.
  */
 async function sendHeld(deps: DispatchDeps, context: DispatchContext, pages: LedgerPage[]): Promise<void> {
-  for (const page of pages) {
+  for (const page of pagesInOrder(pages, context.backfill.order)) {
     const held = page.held ?? [];
     if (!held.length) continue;
     await deps.ledger.release(page.id, held);
@@ -318,10 +323,10 @@ function buildBackfillExecution(context: DispatchContext, pageId: string, slot: 
 /** The batch's ticks (by index) that earlier executions of the trigger already cover, under the backfill's `reprocess`; none for ALL. */
 async function coveredTicks(executions: DispatchDeps['executions'], reprocess: Reprocess, trigger: TriggerRef, ticks: number[]): Promise<Set<number>> {
   const covered = new Set<number>();
-  const first = ticks[0];
-  const last = ticks.at(-1);
-  if (reprocess === 'ALL' || first === undefined || last === undefined) return covered;
-  const earlier = await executions.statesByTick(trigger, first, last);
+  // A batch runs backwards newest first: the range is its lowest tick to its highest either way.
+  const span = tickSpan(ticks);
+  if (reprocess === 'ALL' || span === undefined) return covered;
+  const earlier = await executions.statesByTick(trigger, span.fromMs, span.toMs);
   ticks.forEach((tick, i) => {
     const states = (earlier.get(tick) ?? []).map((run) => run.state);
     if (skipsTick(reprocess, states)) covered.add(i);

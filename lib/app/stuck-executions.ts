@@ -1,3 +1,4 @@
+import { pagesInOrder } from '../domain/backfill-order';
 import { TERMINAL_STATES, countsAsFailed, killedState, transition } from '../domain/execution';
 import { liveOwner, randomId, tickExecutionId } from '../domain/ids';
 import { inFlightOf } from '../domain/ledger';
@@ -162,7 +163,8 @@ export async function sweepStuck(deps: SweepDeps, options: { staleAfterMs: numbe
         report.stalled.push({ backfillId: backfill.id, ...ref, oldestPageSentAt: new Date(oldestSentMs).toISOString() });
       }
     }
-    const pages = open.filter((page) => inFlightOf(page) > 0 && Date.parse(page.sweptAt ?? page.sentAt) <= staleBefore);
+    // In the backfill's order, so that a restart sends a NEWEST_FIRST backfill's newest executions first again.
+    const pages = pagesInOrder(open, backfill.order).filter((page) => inFlightOf(page) > 0 && Date.parse(page.sweptAt ?? page.sentAt) <= staleBefore);
     for (const page of pages) {
       const ended = new Set(page.ended);
       const ids = new Map(page.ticks.flatMap((tick, slot) => (ended.has(slot) ? [] : [[slot, tickExecutionId(page.backfillId, tick)] as const])));

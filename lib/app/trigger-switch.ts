@@ -64,6 +64,7 @@ async function backfillMissed(deps: SwitchTriggerDeps, ref: TriggerRef, state: T
       inputs: null,
       labels: [],
       reprocess: 'ALL',
+      order: 'OLDEST_FIRST',
       maxConcurrency: null,
       latestRevision: false,
     });

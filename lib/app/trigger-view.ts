@@ -1,11 +1,13 @@
 import { type BackfillStateJson, type TriggerStateJson, type TriggerState, toTriggerJson } from '../domain/trigger-state';
 import type { Settings } from '../config';
-import { inFlightOf } from '../domain/ledger';
-import type { DispatchLedger, ExecutionStore } from '../ports';
+import { etaOf, rateOf } from '../domain/backfill-rate';
+import { endedIn, inFlightOf } from '../domain/ledger';
+import type { Clock, DispatchLedger, ExecutionStore } from '../ports';
 import { type ExecutionLinks, executionLinks } from './console-links';
 
 export interface TriggerViewDeps {
   settings: Pick<Settings, 'stateMachineArn'>;
+  clock: Clock;
   executions: Pick<ExecutionStore, 'countRunning'>;
   ledger: Pick<DispatchLedger, 'read'>;
 }
@@ -22,6 +24,13 @@ export interface BackfillProgress {
   failed: number;
   /** Ticks an earlier execution covered (see `reprocess`): dispatched, but no execution made. */
   skipped: number;
+  /**
+   * Executions ended per minute over about the last five minutes (see `rateOf`); null while paused,
+   * and until dispatch has sampled the count at least 30 s earlier (after the start, or a resume).
+   */
+  rate: number | null;
+  /** When the executions left would have ended at `rate` (ISO date-time); null when `rate` is, or is 0. */
+  eta: string | null;
 }
 
 /** A backfill as the API shows it: Kestra's fields, ours, its progress and, on AWS, its execution's links. */
@@ -52,6 +61,12 @@ export async function triggerView(deps: TriggerViewDeps, state: TriggerState): P
   const running = inFlight > 0 ? await deps.executions.countRunning(backfill.id, inFlight) : 0;
   const queued = inFlight - running;
   const succeeded = Math.max(0, backfill.dispatched - backfill.skipped - inFlight - failed);
+  // A paused backfill has no pace to speak of; running, its pace since a recent sample of the same count.
+  const nowMs = deps.clock.now().getTime();
+  const ended = backfill.ended + endedIn(pages);
+  const rate = backfill.paused ? null : rateOf(backfill.rateSamples, nowMs, ended);
+  // What is left to end: the ticks not dispatched yet (some may still be skipped) and those in flight.
+  const remaining = Math.max(0, backfill.totalTicks - backfill.skipped - ended);
   const progress: BackfillProgress = {
     total: backfill.totalTicks,
     dispatched: backfill.dispatched,
@@ -60,6 +75,8 @@ export async function triggerView(deps: TriggerViewDeps, state: TriggerState): P
     succeeded,
     failed,
     skipped: backfill.skipped,
+    rate: rate === null ? null : Math.round(rate * 100) / 100,
+    eta: etaOf(rate, remaining, nowMs),
   };
   // On AWS: the execution's ARN and console page (locally the state machine has neither).
   // Spread from the whole JSON so that `backfill` keeps its place among the fields.

@@ -1,3 +1,5 @@
+import { type BackfillOrder, initialCursorMs } from './backfill-order';
+import { firstRateSample } from './backfill-rate';
 import { ValidationError } from './flow/errors';
 import { resolveInputs } from './flow/inputs';
 import type { Flow, Label, ScheduleTrigger } from './flow/model';
@@ -23,6 +25,8 @@ export interface BackfillRequest extends TriggerRef {
   inputs: Record<string, unknown> | null;
   labels: Label[];
   reprocess: Reprocess;
+  /** Which ticks run first (see `BackfillOrder`). */
+  order: BackfillOrder;
   /** Executions of this backfill in flight at once; null means the service's limit. */
   maxConcurrency: number | null;
   /**
@@ -99,8 +103,9 @@ export function planBackfill(request: BackfillRequest, flow: Flow, trigger: Sche
     id: plan.id,
     start: zoned(request.start),
     end: zoned(end),
-    cursorMs: request.start.getTime(),
-    currentDate: zoned(request.start),
+    cursorMs: initialCursorMs(request.order, request.start.getTime(), end.getTime()),
+    // Kestra's cursor starts at the window's start; newest first, it starts at its end and moves back.
+    currentDate: zoned(request.order === 'NEWEST_FIRST' ? end : request.start),
     paused: false,
     inputs,
     labels: request.labels,
@@ -108,12 +113,14 @@ export function planBackfill(request: BackfillRequest, flow: Flow, trigger: Sche
     totalTicks: ticks,
     dispatched: 0,
     reprocess: request.reprocess,
+    order: request.order,
     maxConcurrency,
     ...(request.latestRevision ? {} : { flowRevision: flow.revision }),
     skipped: 0,
     openPages: [],
     ended: 0,
     failed: 0,
+    rateSamples: firstRateSample(nowMs),
     executionName: plan.executionName,
     generation: 0,
     createdDate: plan.now.toISOString(),

@@ -53,6 +53,11 @@ export function hasEnded(page: LedgerPage): boolean {
   return inFlightOf(page) <= 0;
 }
 
+/** Executions of `pages` that ended: with the row's folded `ended`, all of a backfill's that ended so far. */
+export function endedIn(pages: readonly LedgerPage[]): number {
+  return pages.reduce((sum, page) => sum + new Set(page.ended).size, 0);
+}
+
 /** What a page adds to the backfill's counters once folded. */
 export function foldOf(page: LedgerPage): { pageId: string; ended: number; failed: number } {
   return { pageId: page.id, ended: new Set(page.ended).size, failed: new Set(page.failed).size };

@@ -1,4 +1,6 @@
 import type { Reprocess } from './backfill';
+import type { BackfillOrder } from './backfill-order';
+import type { RateSample } from './backfill-rate';
 import type { Label } from './flow/model';
 
 /**
@@ -11,9 +13,12 @@ export interface BackfillState {
   /** Window bounds as ISO instants (UTC); both inclusive. */
   start: string;
   end: string;
-  /** Lower bound (epoch ms, inclusive) of the ticks not dispatched yet; `> end` once all are. */
+  /**
+   * Bound (epoch ms, inclusive) of the ticks not dispatched yet: the lower one oldest first (`> end`
+   * once all are), the upper one newest first (`< start` once all are); see `DispatchPosition`.
+   */
   cursorMs: number;
-  /** Kestra's cursor: the next tick to dispatch, or `end` once every tick is dispatched. */
+  /** Kestra's cursor: the next tick to dispatch, or `end` (`start` newest first) once every tick is dispatched. */
   currentDate: string;
   paused: boolean;
   inputs: Record<string, unknown> | null;
@@ -25,6 +30,8 @@ export interface BackfillState {
   dispatched: number;
   /** Which ticks it replays (see `Reprocess`). */
   reprocess: Reprocess;
+  /** Which ticks run first (see `BackfillOrder`); backfills stored before it existed run oldest first. */
+  order: BackfillOrder;
   /**
    * Executions of this backfill in flight (queued or running) at once, at most; dispatch also never
    * exceeds the service's limit. Absent on backfills stored before it existed: the service's limit.
@@ -43,6 +50,8 @@ export interface BackfillState {
   /** Executions of pages folded into the row: those that ended, and those of them that FAILED. */
   ended: number;
   failed: number;
+  /** Recent counts of its ended executions, oldest first, for `progress.rate` (see `RateSample`); none after a resume until dispatch takes one. */
+  rateSamples: RateSample[];
   /** The Step Functions execution driving this backfill (continue-as-new bumps the generation). */
   executionName: string;
   generation: number;
@@ -72,7 +81,7 @@ export interface LastBackfillCounts {
 
 /**
  * The trigger's most recent backfill, once removed: how and when it ended, and a bounded summary of
- * it (window, start, labels, reprocess mode, counts; not its inputs). Rows written before the summary
+ * it (window, start, labels, reprocess mode, order, counts; not its inputs). Rows written before the summary
  * existed have only the first four fields.
  */
 export interface LastBackfill {
@@ -91,6 +100,7 @@ export interface LastBackfill {
   /** The flow revision it ran (pinned), or `latestRevision: true` when it ran the latest one. */
   flowRevision?: number;
   latestRevision?: boolean;
+  order?: BackfillOrder;
   counts?: LastBackfillCounts;
 }
 
@@ -146,6 +156,8 @@ export interface BackfillStateJson {
   /** Beyond Kestra: the backfill's id. */
   id: string;
   reprocess: Reprocess;
+  /** Beyond Kestra: which ticks run first. */
+  order: BackfillOrder;
   /** Beyond Kestra: its executions in flight at once, at most (changeable while it runs). */
   maxConcurrency?: number;
   /** Beyond Kestra: the flow revision its executions run, pinned at creation; absent when `latestRevision`. */
@@ -209,6 +221,7 @@ function toBackfillJson(b: BackfillState): BackfillStateJson {
     // console. Its progress counts come from the executions (lib/app/trigger-view.ts).
     id: b.id,
     reprocess: b.reprocess,
+    order: b.order,
     ...(b.maxConcurrency !== undefined ? { maxConcurrency: b.maxConcurrency } : {}),
     ...(b.flowRevision !== undefined ? { flowRevision: b.flowRevision } : {}),
     latestRevision: b.flowRevision === undefined,

@@ -251,6 +251,17 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
         expect((await store.get(REF))!.backfill).not.toHaveProperty('flowRevision');
       });
 
+      it("keeps a NEWEST_FIRST backfill's order, and its summary keeps it once it ended", async () => {
+        await store.createIfAbsent(aTriggerState());
+        const backfill = aBackfill({ order: 'NEWEST_FIRST' });
+
+        await store.startBackfill(REF, backfill, LATER);
+        expect((await store.get(REF))?.backfill).toEqual(backfill);
+        await store.finishBackfill(REF, 'bf1', 'COMPLETED', LATER);
+
+        expect((await store.get(REF))?.lastBackfill).toMatchObject({ id: 'bf1', order: 'NEWEST_FIRST' });
+      });
+
       it('throws TriggerNotFoundError without a row, creating none', async () => {
         await expect(store.startBackfill(REF, aBackfill(), LATER)).rejects.toBeInstanceOf(TriggerNotFoundError);
 
@@ -296,6 +307,7 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
             reprocess: 'ALL',
             flowRevision: 3,
             latestRevision: false,
+            order: 'OLDEST_FIRST',
             counts: { total: 10, dispatched: 0, succeeded: 0, failed: 0, skipped: 0, unfinished: 0 },
           },
         });
@@ -487,6 +499,58 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
         await store.finishBackfill(REF, 'bf1', 'DELETED', LATER);
         await store.startBackfill(REF, aBackfill({ id: 'bf2' }), LATER);
         expect((await store.get(REF))!.backfill).toMatchObject({ id: 'bf2', openPages: [], ended: 0, failed: 0 });
+      });
+    });
+
+    describe('rate samples: set within advanceBackfill and foldPages, dropped on unpause', () => {
+      const T = Date.parse('2026-03-01T12:00:00Z');
+      const samples = (...pairs: [number, number][]) => pairs.map(([seconds, ended]) => ({ atMs: T + seconds * 1000, ended }));
+
+      it('a backfill starts with the samples it is given, and keeps them through writes that name none', async () => {
+        const backfill = await withBackfill({ rateSamples: samples([0, 0]) });
+        await store.advanceBackfill(REF, 'bf1', backfill.cursorMs, { cursorMs: 10, currentDate: 'a', dispatchedDelta: 3, openedPage: 'bf1|p1' });
+        await store.foldPages(REF, 'bf1', [{ pageId: 'bf1|p1', ended: 3, failed: 0 }]);
+
+        expect((await store.get(REF))!.backfill!.rateSamples).toEqual(samples([0, 0]));
+      });
+
+      it('replaces them in the cursor move and in the fold that carry new ones, times in whole seconds', async () => {
+        const backfill = await withBackfill({ rateSamples: samples([0, 0]) });
+        await store.advanceBackfill(REF, 'bf1', backfill.cursorMs, {
+          cursorMs: 10,
+          currentDate: 'a',
+          dispatchedDelta: 3,
+          openedPage: 'bf1|p1',
+          rateSamples: samples([0, 0], [61, 2]),
+        });
+        expect((await store.get(REF))!.backfill!.rateSamples).toEqual(samples([0, 0], [61, 2]));
+
+        expect(await store.foldPages(REF, 'bf1', [{ pageId: 'bf1|p1', ended: 3, failed: 0 }], [{ atMs: T + 125_400, ended: 3 }])).toBe(true);
+        expect((await store.get(REF))!.backfill!.rateSamples).toEqual(samples([125, 3]));
+      });
+
+      it('a refused cursor move or fold writes no samples', async () => {
+        await withBackfill({ rateSamples: samples([0, 0]) });
+        expect(await store.advanceBackfill(REF, 'bf1', -1, { cursorMs: 10, currentDate: 'a', dispatchedDelta: 3, rateSamples: samples([60, 5]) })).toBe(false);
+        expect(await store.foldPages(REF, 'bf1', [{ pageId: 'bf1|none', ended: 3, failed: 0 }], samples([60, 5]))).toBe(false);
+
+        expect((await store.get(REF))!.backfill!.rateSamples).toEqual(samples([0, 0]));
+      });
+
+      it('pausing keeps them; unpausing drops them, in the same write', async () => {
+        await withBackfill({ rateSamples: samples([0, 0], [60, 4]) });
+
+        expect((await store.setBackfillPaused(REF, true, LATER))!.state.backfill!.rateSamples).toEqual(samples([0, 0], [60, 4]));
+        expect((await store.setBackfillPaused(REF, false, LATER))!.state.backfill!.rateSamples).toEqual([]);
+        expect((await store.get(REF))!.backfill!.rateSamples).toEqual([]);
+      });
+
+      it('the next backfill starts with its own', async () => {
+        await withBackfill({ rateSamples: samples([0, 0], [60, 4]) });
+        await store.finishBackfill(REF, 'bf1', 'COMPLETED', LATER);
+        await store.startBackfill(REF, aBackfill({ id: 'bf2', rateSamples: samples([600, 0]) }), LATER);
+
+        expect((await store.get(REF))!.backfill!.rateSamples).toEqual(samples([600, 0]));
       });
     });
 

@@ -215,6 +215,8 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.REQUIRE_BROWSER_TESTS !== '
       .getByText(/^Paused: /)
       .waitFor(); // said at once, from the row the pause answered
     await shot('04a-just-paused');
+    // A paused backfill has no pace to estimate from.
+    await row.getByText('paused: no estimate').waitFor();
     // The pause is stored (the row shows it from the server), so a dispatch starting from now on
     // parks, and workers hold the executions that have not started (they stay queued); once the
     // running ones have ended, the server's count is final, and the page shows it.

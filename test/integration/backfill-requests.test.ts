@@ -60,6 +60,7 @@ describe('PUT /api/v1/triggers: request validation', () => {
     ['an empty label value', { ...ids, backfill: { start: hourAgo(), labels: [{ key: 'reason', value: '' }] } }, 400, 'backfill.labels[0]'],
     ['inputs that are not an object', { ...ids, backfill: { start: hourAgo(), inputs: [1] } }, 400, 'backfill.inputs'],
     ['an unknown reprocess mode', { ...ids, backfill: { start: hourAgo(), reprocess: 'SOME' } }, 400, 'backfill.reprocess'],
+    ['an unknown order', { ...ids, backfill: { start: hourAgo(), order: 'BACKWARDS' } }, 400, 'backfill.order'],
     ['an input the flow does not declare', { ...ids, backfill: { start: hourAgo(), inputs: { nope: 1 } } }, 400, 'backfill.inputs.nope'],
   ])('rejects %s (and its dry run says the same)', async (_name, body, status, field) => {
     const response = await put(body);
@@ -172,7 +173,20 @@ describe('POST /api/v1/triggers/backfill/preview: a dry run of the backfill requ
     });
     expect(status).toBe(200);
     const ticks = Array.from({ length: 10 }, (_, i) => new Date(start.getTime() + i * 1800_000).toISOString().replace('.000Z', 'Z'));
-    expect(body).toMatchObject({ count: 10, skipped: 0, start: ticks[0], end: ticks[9], ticks, lastTick: ticks[9], truncated: false, conflict: false, flowRevision: 1, latestRevision: false });
+    expect(body).toMatchObject({
+      count: 10,
+      skipped: 0,
+      start: ticks[0],
+      end: ticks[9],
+      ticks,
+      order: 'OLDEST_FIRST',
+      firstTick: ticks[0],
+      lastTick: ticks[9],
+      truncated: false,
+      conflict: false,
+      flowRevision: 1,
+      latestRevision: false,
+    });
     // No execution of the flow has ended yet: no duration (backfill-estimate.test.ts has one with a basis).
     expect(body).toMatchObject({ estimatedDuration: null, estimate: { duration: { basis: null }, cost: { billed: false } } });
     expect((await product.api.call('GET', '/api/v1/triggers/dev/scheduled_flow')).body.results[0].backfill).toBeUndefined();

@@ -48,10 +48,17 @@ describe("Kestra 2.x's routes against the shapes of Kestra's published document"
   it('backfill create, pause, unpause, update and delete, and the flow triggers page', async () => {
     const body = {
       ...ref,
-      backfill: { ...minuteWindow(200, 3), labels: [{ key: 'via', value: 'sdk' }], inputs: {}, maxConcurrency: 10, latestRevision: false },
+      backfill: {
+        ...minuteWindow(200, 3),
+        labels: [{ key: 'via', value: 'sdk' }],
+        inputs: {},
+        maxConcurrency: 10,
+        order: 'NEWEST_FIRST',
+        latestRevision: false,
+      },
     };
     const created = await exchange('PUT', '/triggers/backfill/create', { shape: 'ApiCreateBackfillRequest', body }, 'ApiTriggerState');
-    expect(created.backfill).toMatchObject({ flowRevision: 1, latestRevision: false });
+    expect(created.backfill).toMatchObject({ order: 'NEWEST_FIRST', maxConcurrency: 10, flowRevision: 1, latestRevision: false });
     await exchange('GET', `/triggers/${ref.namespace}/${ref.flowId}`, undefined, 'PagedResults<ApiTriggerState>');
     await exchange('PUT', '/triggers/backfill/pause', { shape: 'ApiTriggerId', body: ref }, 'ApiTriggerState');
     await exchange('PUT', '/triggers/backfill/unpause', { shape: 'ApiTriggerId', body: ref }, 'ApiTriggerState');

@@ -65,6 +65,7 @@ describe('the summary a finished backfill leaves on its trigger', () => {
       reprocess: 'ALL',
       flowRevision: 1,
       latestRevision: false,
+      order: 'OLDEST_FIRST',
       counts: { total: 6, dispatched: 6, succeeded: inState('SUCCESS'), failed: inState('FAILED'), skipped: 0, unfinished: 0 },
     });
     expect(Date.parse(last.endedDate)).toBeGreaterThanOrEqual(Date.parse(createdDate));

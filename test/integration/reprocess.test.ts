@@ -127,6 +127,7 @@ describe('backfill reprocess modes', () => {
       inputs: null,
       labels: [],
       previousNextExecutionDate: null,
+      rateSamples: [],
     };
     await svc.triggers.startBackfill(ref, plan, new Date().toISOString());
     expect(

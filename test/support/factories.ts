@@ -71,15 +71,17 @@ export function aTriggerState(overrides: Partial<TriggerState> = {}): TriggerSta
   };
 }
 
-/** A fresh backfill of the ten hourly ticks 2026-02-01T00:00Z … 09:00Z, nothing dispatched yet. */
+/** A fresh backfill of the ten hourly ticks 2026-02-01T00:00Z … 09:00Z, nothing dispatched yet (its cursor where its `order` starts). */
 export function aBackfill(overrides: Partial<BackfillState> = {}): BackfillState {
   const start = overrides.start ?? '2026-02-01T00:00:00Z';
+  const end = overrides.end ?? '2026-02-01T09:00:00Z';
+  const from = overrides.order === 'NEWEST_FIRST' ? end : start;
   return {
     id: 'bf1',
     start,
-    end: '2026-02-01T09:00:00Z',
-    cursorMs: Date.parse(start),
-    currentDate: start,
+    end,
+    cursorMs: Date.parse(from),
+    currentDate: from,
     paused: false,
     inputs: null,
     labels: [],
@@ -87,10 +89,12 @@ export function aBackfill(overrides: Partial<BackfillState> = {}): BackfillState
     totalTicks: 10,
     dispatched: 0,
     reprocess: 'ALL',
+    order: 'OLDEST_FIRST',
     skipped: 0,
     openPages: [],
     ended: 0,
     failed: 0,
+    rateSamples: [{ atMs: Date.parse(overrides.createdDate ?? '2026-03-01T12:00:00.000Z'), ended: 0 }],
     executionName: 'reports-hourly-bf1-g0',
     generation: 0,
     createdDate: '2026-03-01T12:00:00.000Z',
@@ -109,6 +113,7 @@ export function aBackfillRequest(overrides: Partial<BackfillRequest> = {}): Back
     inputs: null,
     labels: [],
     reprocess: 'ALL',
+    order: 'OLDEST_FIRST',
     maxConcurrency: null,
     latestRevision: false,
     ...overrides,

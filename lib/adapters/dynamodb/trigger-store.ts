@@ -17,6 +17,7 @@ import {
   type TriggerState,
   lastBackfillCounts,
 } from '../../domain/trigger-state';
+import type { RateSample } from '../../domain/backfill-rate';
 import type { AdvanceCursor, OpenPagesAtEnd, PageFold, TriggerStore } from '../../ports';
 import { type NativeItem, eachPage, isConditionFailed, whenConditionHolds } from './client';
 import { flowKey } from './tables';
@@ -58,6 +59,8 @@ interface TriggerItem {
   /** Executions of folded pages that ended, and those of them that failed. */
   ended?: number;
   failed?: number;
+  /** Rate samples as one flat list of numbers, `[epoch seconds, ended, …]`, oldest first (a few dozen bytes). */
+  rateSamples?: number[];
   generation?: number;
   executionName?: string;
   taskToken?: string;
@@ -115,14 +118,17 @@ export class DynamoTriggerStore implements TriggerStore {
           TableName: this.table,
           Key: key(ref),
           // Unpausing removes the token in the same write that returns it: two concurrent resumes get it once.
-          UpdateExpression: paused ? 'SET paused = :p, updatedDate = :u' : 'SET paused = :p, updatedDate = :u REMOVE taskToken',
+          // …and drops the rate samples: the time it stood paused counts in no rate.
+          UpdateExpression: paused ? 'SET paused = :p, updatedDate = :u' : 'SET paused = :p, updatedDate = :u REMOVE taskToken, rateSamples',
           ConditionExpression: 'attribute_exists(backfillId)',
           ExpressionAttributeValues: { ':p': paused, ':u': updatedDate },
           ReturnValues: 'ALL_OLD',
         }),
       );
       const old = out.Attributes as TriggerItem;
-      return { state: toState({ ...old, paused, updatedDate }), taskToken: paused ? undefined : old.taskToken };
+      const now: TriggerItem = { ...old, paused, updatedDate };
+      if (!paused) delete now.rateSamples;
+      return { state: toState(now), taskToken: paused ? undefined : old.taskToken };
     } catch (error) {
       if (isConditionFailed(error)) return undefined;
       throw error;
@@ -224,6 +230,7 @@ export class DynamoTriggerStore implements TriggerStore {
       createdDate: backfill.createdDate,
       reprocess: backfill.reprocess,
       ...(backfill.flowRevision !== undefined ? { flowRevision: backfill.flowRevision } : {}),
+      order: backfill.order,
     };
     try {
       await this.client.send(
@@ -232,7 +239,8 @@ export class DynamoTriggerStore implements TriggerStore {
           Key: key(ref),
           UpdateExpression:
             'SET backfillId = :id, backfillDoc = :doc, cursorMs = :cursor, currentDate = :current, paused = :paused, ' +
-            'dispatched = :dispatched, skipped = :skipped, ended = :zero, failed = :zero, generation = :gen, executionName = :name, updatedDate = :u' +
+            'dispatched = :dispatched, skipped = :skipped, ended = :zero, failed = :zero, generation = :gen, executionName = :name, updatedDate = :u, ' +
+            'rateSamples = :samples' +
             (backfill.maxConcurrency === undefined ? ' REMOVE openPages, maxConcurrency' : ', maxConcurrency = :mc REMOVE openPages'),
           ConditionExpression: 'attribute_exists(triggerId) AND attribute_not_exists(backfillId)',
           ExpressionAttributeValues: {
@@ -247,6 +255,7 @@ export class DynamoTriggerStore implements TriggerStore {
             ':gen': backfill.generation,
             ':name': backfill.executionName,
             ':u': updatedDate,
+            ':samples': encodeSamples(backfill.rateSamples),
             ...(backfill.maxConcurrency === undefined ? {} : { ':mc': backfill.maxConcurrency }),
           },
         }),
@@ -300,7 +309,7 @@ export class DynamoTriggerStore implements TriggerStore {
         `SET updatedDate = :u, lastBackfillId = :id, lastBackfillOutcome = :outcome, lastBackfillEndedDate = :u${reason ? ', lastBackfillReason = :reason' : ''}, ` +
         'lastBackfillDoc = backfillDoc, lastBackfillDispatched = dispatched, lastBackfillSkipped = skipped, ' +
         'lastBackfillFailed = failed + :openFailed, lastBackfillUnfinished = :unfinished ' +
-        'REMOVE backfillId, backfillDoc, cursorMs, currentDate, paused, maxConcurrency, dispatched, skipped, openPages, ended, failed, generation, executionName, taskToken' +
+        'REMOVE backfillId, backfillDoc, cursorMs, currentDate, paused, maxConcurrency, dispatched, skipped, openPages, ended, failed, rateSamples, generation, executionName, taskToken' +
         (reason ? '' : ', lastBackfillReason'),
       ConditionExpression: `backfillId = :id${samePages}`,
       ExpressionAttributeValues: values,
@@ -317,15 +326,18 @@ export class DynamoTriggerStore implements TriggerStore {
       ':skippedDelta': advance.skippedDelta ?? 0,
     };
     if (advance.openedPage) values[':page'] = new Set([advance.openedPage]);
+    if (advance.rateSamples) values[':samples'] = encodeSamples(advance.rateSamples);
     return this.conditional({
       Key: key(ref),
-      UpdateExpression: `SET cursorMs = :cursor, currentDate = :current ADD dispatched :delta, skipped :skippedDelta${advance.openedPage ? ', openPages :page' : ''}`,
+      UpdateExpression:
+        `SET cursorMs = :cursor, currentDate = :current${advance.rateSamples ? ', rateSamples = :samples' : ''} ` +
+        `ADD dispatched :delta, skipped :skippedDelta${advance.openedPage ? ', openPages :page' : ''}`,
       ConditionExpression: 'backfillId = :id AND cursorMs = :expected',
       ExpressionAttributeValues: values,
     });
   }
 
-  async foldPages(ref: TriggerRef, backfillId: string, folds: PageFold[]): Promise<boolean> {
+  async foldPages(ref: TriggerRef, backfillId: string, folds: PageFold[], rateSamples?: RateSample[]): Promise<boolean> {
     if (!folds.length) return true;
     const values: NativeItem = {
       ':id': backfillId,
@@ -333,13 +345,14 @@ export class DynamoTriggerStore implements TriggerStore {
       ':ended': folds.reduce((sum, f) => sum + f.ended, 0),
       ':failed': folds.reduce((sum, f) => sum + f.failed, 0),
     };
+    if (rateSamples) values[':samples'] = encodeSamples(rateSamples);
     const stillOpen = folds.map((fold, i) => {
       values[`:p${i}`] = fold.pageId;
       return `contains(openPages, :p${i})`;
     });
     return this.conditional({
       Key: key(ref),
-      UpdateExpression: 'ADD ended :ended, failed :failed DELETE openPages :pages',
+      UpdateExpression: `${rateSamples ? 'SET rateSamples = :samples ' : ''}ADD ended :ended, failed :failed DELETE openPages :pages`,
       ConditionExpression: `backfillId = :id AND ${stillOpen.join(' AND ')}`,
       ExpressionAttributeValues: values,
     });
@@ -418,6 +431,8 @@ function toState(item: TriggerItem): TriggerState {
       dispatched: item.dispatched ?? 0,
       // Backfills stored before reprocess existed replay every tick.
       reprocess: fixed.reprocess ?? 'ALL',
+      // Backfills stored before order existed run oldest first.
+      order: fixed.order ?? 'OLDEST_FIRST',
       ...(item.maxConcurrency !== undefined ? { maxConcurrency: item.maxConcurrency } : {}),
       // Backfills stored before pins ran the latest revision: no `flowRevision`.
       ...(fixed.flowRevision !== undefined ? { flowRevision: fixed.flowRevision } : {}),
@@ -425,11 +440,23 @@ function toState(item: TriggerItem): TriggerState {
       openPages: [...(item.openPages ?? [])].sort(),
       ended: item.ended ?? 0,
       failed: item.failed ?? 0,
+      rateSamples: decodeSamples(item.rateSamples),
       generation: item.generation ?? 0,
       executionName: item.executionName ?? '',
     };
   }
   return state;
+}
+
+/** Rate samples as stored: `[epoch seconds, ended, …]` (a sample's time is a whole second). */
+function encodeSamples(samples: RateSample[]): number[] {
+  return samples.flatMap((sample) => [Math.floor(sample.atMs / 1000), sample.ended]);
+}
+
+function decodeSamples(stored: number[] | undefined): RateSample[] {
+  const samples: RateSample[] = [];
+  for (let i = 0; i + 1 < (stored?.length ?? 0); i += 2) samples.push({ atMs: Number(stored?.[i]) * 1000, ended: Number(stored?.[i + 1]) });
+  return samples;
 }
 
 /** The last backfill's summary: only its bounded parts (its inputs stay in the stored document, unshown). */
@@ -443,6 +470,7 @@ function lastBackfillSummary(item: TriggerItem): Partial<LastBackfill> {
     labels: fixed.labels ?? [],
     reprocess: fixed.reprocess ?? 'ALL',
     ...(fixed.flowRevision === undefined ? { latestRevision: true } : { flowRevision: fixed.flowRevision, latestRevision: false }),
+    order: fixed.order ?? 'OLDEST_FIRST',
     counts: lastBackfillCounts(
       {
         totalTicks: fixed.totalTicks ?? 0,

@@ -8,6 +8,7 @@
  * field we send, our extensions included. Each schema has an id and becomes a component.
  */
 import { z } from 'zod';
+import { BACKFILL_ORDERS } from '../../domain/backfill-order';
 import type { ApiExecution } from '../kestra2/api-execution';
 import type { ApiTriggerAndState } from '../kestra2/api-trigger-and-state';
 import type { ApiTriggerState } from '../kestra2/api-trigger-state';
@@ -131,7 +132,15 @@ const progress = z.object({
   succeeded: z.number().int(),
   failed: z.number().int(),
   skipped: z.number().int(),
+  rate: z
+    .number()
+    .min(0)
+    .nullable()
+    .meta({ description: 'Executions ended per minute over about the last five minutes; null while paused or without a basis yet.' }),
+  eta: dateTime.nullable().meta({ description: 'When the executions left would have ended at that rate; null without a rate, or at a rate of 0.' }),
 });
+
+const order = z.enum(BACKFILL_ORDERS);
 
 const backfill = named(
   z.object({
@@ -144,6 +153,7 @@ const backfill = named(
     previousNextExecutionDate: dateTime.optional(),
     id: z.string().meta({ description: 'Beyond Kestra: the backfill id (its executions carry it).' }),
     reprocess: z.enum(['ALL', 'MISSING', 'FAILED_AND_MISSING']),
+    order: order.meta({ description: "Beyond Kestra: which ticks run first (NEWEST_FIRST: from the window's end back)." }),
     maxConcurrency: z
       .number()
       .int()
@@ -159,7 +169,7 @@ const backfill = named(
     progress,
   }),
   'Backfill',
-  "Kestra's backfill, plus its id, reprocess mode, concurrency, state machine execution and progress.",
+  "Kestra's backfill, plus its id, reprocess mode, order, concurrency, state machine execution and progress.",
 );
 
 const lastBackfillCounts = z.object({
@@ -185,6 +195,7 @@ const lastBackfill = named(
     reprocess: z.enum(['ALL', 'MISSING', 'FAILED_AND_MISSING']).optional(),
     flowRevision: flowRevision.optional(),
     latestRevision: latestRevision.optional(),
+    order: order.optional(),
     counts: lastBackfillCounts.optional(),
   }),
   'LastBackfill',
@@ -274,8 +285,10 @@ export const backfillPreview = named(
     skipped: z.number().int().nullable(),
     start: dateTime,
     end: dateTime,
-    ticks: z.array(dateTime),
-    lastTick: dateTime,
+    order,
+    ticks: z.array(dateTime).meta({ description: 'The ticks that run first (at most 100), in the order they run.' }),
+    firstTick: dateTime.meta({ description: "The window's first tick." }),
+    lastTick: dateTime.meta({ description: "The window's last tick." }),
     truncated: z.boolean(),
     conflict: z.boolean(),
     flowRevision: flowRevision.optional(),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type BackfillRequest, REPROCESS_MODES } from '../../domain/backfill';
+import { BACKFILL_ORDERS } from '../../domain/backfill-order';
 import { describe } from '../../domain/flow/values';
 import { labelsField } from './labels-field';
 import { jsonObjectError, triggerRefFields } from './trigger-ref-body';
@@ -12,7 +13,7 @@ const maxConcurrencyField = z
   .int({ error: (issue) => `expected a positive integer, got ${describe(issue.input)}` })
   .min(1, { error: (issue) => `expected a positive integer, got ${describe(issue.input)}` });
 
-/** `backfill` of a request: Kestra's `{start, end, inputs, labels}` plus our `reprocess`, `maxConcurrency`, `latestRevision`. */
+/** `backfill` of a request: Kestra's `{start, end, inputs, labels}` plus our `reprocess`, `order`, `maxConcurrency` and `latestRevision`. */
 // Checked in this order; the first failing field is the one reported (as before schemas).
 export const backfillFields = z.object(
   {
@@ -31,6 +32,13 @@ export const backfillFields = z.object(
       .nullish()
       .transform((reprocess) => reprocess ?? 'ALL')
       .meta({ description: 'Which ticks to replay: every one (ALL, the default), those without a success, those without any execution.' }),
+    order: z
+      .enum(BACKFILL_ORDERS, { error: (issue) => `expected one of ${BACKFILL_ORDERS.join(', ')}, got ${describe(issue.input)}` })
+      .nullish()
+      .transform((order) => order ?? 'OLDEST_FIRST')
+      .meta({
+        description: "Which ticks run first: OLDEST_FIRST (Kestra's, the default) or NEWEST_FIRST (from the window's end back, Airflow's run_backwards).",
+      }),
     labels: labelsField.optional().transform((labels) => labels ?? []),
     maxConcurrency: maxConcurrencyField
       .nullish()

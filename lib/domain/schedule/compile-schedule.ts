@@ -72,6 +72,27 @@ class FastSchedule implements CompiledSchedule {
     return ticks;
   }
 
+  ticksBetweenNewestFirst(fromMs: number, toMs: number, limit: number): number[] {
+    const { from, to } = instantWindow(fromMs, toMs);
+    const max = wholeLimit(limit);
+    const ticks: number[] = [];
+    let cursor = to;
+    while (cursor >= from && ticks.length < max) {
+      const piece = this.timeline.pieceAt(cursor);
+      const start = Math.max(piece.start, from);
+      if (piece.kind === 'steady') {
+        this.collectSteadyBackwards(start, cursor, piece.offsetMs, ticks, max);
+      } else if (this.mayFireIn(piece, start, cursor)) {
+        // The piece's ticks as the ascending enumeration of [from, to] finds them (run from the
+        // piece's start, or from `from` inside it), then taken from the newest.
+        const ascending = this.transitionTicks(piece, start - 1, cursor, Infinity, true);
+        for (let i = ascending.length - 1; i >= 0 && ticks.length < max; i--) ticks.push(ascending[i]!); // i < length
+      }
+      cursor = start - 1;
+    }
+    return ticks;
+  }
+
   next(afterMs: number): number | null {
     const from = Math.floor(afterMs) + 1;
     const [tick] = this.ticksBetween(from, from + SEARCH_HORIZON_MS, 1);
@@ -154,6 +175,20 @@ class FastSchedule implements CompiledSchedule {
       const last = high === LAST_MS_OF_DAY ? times.length : upperBound(times, high);
       for (let i = low === 0 ? 0 : lowerBound(times, low); i < last; i++) {
         ticks.push(base + times[i]!); // i < last <= times.length
+        if (ticks.length >= max) return false;
+      }
+      return true;
+    });
+  }
+
+  /** As {@link collectSteady}, newest first. */
+  private collectSteadyBackwards(from: number, to: number, offsetMs: number, ticks: number[], max: number): void {
+    const times = this.times;
+    this.forEachFiringDayBackwards(from + offsetMs, to + offsetMs, (dayStart, low, high) => {
+      const base = dayStart - offsetMs;
+      const first = low === 0 ? 0 : lowerBound(times, low);
+      for (let i = (high === LAST_MS_OF_DAY ? times.length : upperBound(times, high)) - 1; i >= first; i--) {
+        ticks.push(base + times[i]!); // first <= i < times.length
         if (ticks.length >= max) return false;
       }
       return true;

@@ -19,6 +19,11 @@ export interface CompiledSchedule {
   readonly spec: Required<ScheduleSpec>;
   /** Ticks t (epoch ms) with fromMs <= t <= toMs, ascending, at most `limit` of them. Both bounds inclusive. */
   ticksBetween(fromMs: number, toMs: number, limit: number): number[];
+  /**
+   * The same ticks as `ticksBetween(fromMs, toMs, Infinity)`, newest first, at most `limit` of them
+   * (the latest ones): a backfill run newest first takes its batches from here, moving `toMs` down.
+   */
+  ticksBetweenNewestFirst(fromMs: number, toMs: number, limit: number): number[];
   /** First tick strictly after `afterMs`, or null if none within ~10 years. */
   next(afterMs: number): number | null;
   /** Last tick strictly before `beforeMs`, or null if none within ~10 years. */

@@ -2,6 +2,7 @@
 /** A trigger's backfill column: a start button, or the running backfill's progress and controls. */
 import { useState } from 'preact/hooks';
 import { type Backfill, type Trigger, api } from './api';
+import { paceText } from './backfill-pace';
 import { type LastBackfillNote, lastBackfillNote } from './last-backfill';
 import { pausedNote } from './paused-note';
 import { backfillCursor } from './trigger-dates';
@@ -67,6 +68,7 @@ export function BackfillCell({
     <div class="progress-counts muted">running ${b.progress?.running ?? 0} · queued ${b.progress?.queued ?? 0} · failed ${b.progress?.failed ?? 0}${
       b.progress?.skipped ? ` · skipped ${b.progress.skipped}` : ''
     }</div>
+    <div class="progress-pace muted" title=${b.progress?.eta ? `Expected end: ${b.progress.eta}` : undefined}>${paceText(b, Date.now())}</div>
     ${b.paused ? html`<p class="paused-note" role="status">${pausedNote(b.progress)}</p>` : null}
     <div class="actions">
       ${

@@ -3,6 +3,7 @@
 import type { Label, Trigger } from './api';
 import { BackfillAt } from './backfill-cell';
 import { REPROCESS_CHOICES } from './backfill-form';
+import { paceText } from './backfill-pace';
 import { Id, Time, html } from './ui';
 
 function KeyValues({ value }: { value?: Record<string, unknown> | null }) {
@@ -36,8 +37,10 @@ export function BackfillDetails({ trigger, onClose }: { trigger: Trigger; onClos
           <dt>Backfill at</dt><dd><${BackfillAt} trigger=${trigger} /></dd>
           <dt>Labels</dt><dd><${Labels} labels=${b.labels} /></dd>
           <dt>Inputs</dt><dd><${KeyValues} value=${b.inputs} /></dd>
+          <dt>Order</dt><dd>${b.order === 'NEWEST_FIRST' ? 'Newest tick first (the cursor moves back)' : 'Oldest tick first'}</dd>
           <dt>Replay</dt><dd>${REPROCESS_CHOICES.find((c) => c.value === (b.reprocess ?? 'ALL'))?.label}</dd>
           <dt>Flow revision</dt><dd>${b.flowRevision !== undefined ? html`${b.flowRevision} <span class="muted">(pinned: later edits do not apply)</span>` : html`latest <span class="muted">(each execution runs the revision current when it is dispatched)</span>`}</dd>
+          <dt>Pace</dt><dd>${paceText(b, Date.now())}${b.progress?.eta && !b.paused ? html`, at <${Time} iso=${b.progress.eta} />` : null}</dd>
           <dt>Counts</dt><dd><ul class="kv">${(['total', 'dispatched', 'queued', 'running', 'succeeded', 'failed', 'skipped'] as const).map((k) => html`<li>${k}: <strong>${b.progress?.[k] ?? 0}</strong></li>`)}</ul></dd>
           <dt>State machine execution</dt><dd><${Id} value=${b.stateMachineExecutionName} label="state machine execution name" />${
             b.stateMachineConsoleUrl

@@ -53,8 +53,8 @@ export function PreviewLine({ preview: { preview, error, loading } }: { preview:
   return html`<p class="preview" role="status" data-count=${runs}>
     Will create <strong>${n} execution${runs === 1 ? '' : 's'}</strong>${skippedNote}${
       preview.count > 1
-        ? html`, for the ticks from <${Time} iso=${preview.ticks[0]} /> to <${Time} iso=${preview.lastTick} />`
-        : html`, for the tick at <${Time} iso=${preview.ticks[0]} />`
+        ? html`, for the ticks from <${Time} iso=${preview.firstTick} /> to <${Time} iso=${preview.lastTick} />${preview.order === 'NEWEST_FIRST' ? ', newest first' : ''}`
+        : html`, for the tick at <${Time} iso=${preview.firstTick} />`
     }.${preview.conflict ? html` <span class="field-error">A backfill already runs on this trigger: delete it first.</span>` : null}
   </p>
   <${EstimateLine} preview=${preview} />`;

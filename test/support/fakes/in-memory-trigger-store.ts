@@ -7,12 +7,13 @@ import {
   type TriggerState,
   lastBackfillCounts,
 } from '../../../lib/domain/trigger-state';
+import type { RateSample } from '../../../lib/domain/backfill-rate';
 import type { AdvanceCursor, OpenPagesAtEnd, PageFold, TriggerStore } from '../../../lib/ports';
 
 /** The parts of a backfill written once, when it starts (the adapter's `backfillDoc`). */
 type FixedBackfill = Pick<
   BackfillState,
-  'start' | 'end' | 'inputs' | 'labels' | 'previousNextExecutionDate' | 'totalTicks' | 'createdDate' | 'reprocess' | 'flowRevision'
+  'start' | 'end' | 'inputs' | 'labels' | 'previousNextExecutionDate' | 'totalTicks' | 'createdDate' | 'reprocess' | 'flowRevision' | 'order'
 >;
 
 /**
@@ -48,6 +49,7 @@ interface Row {
     openPages: Set<string>;
     ended: number;
     failed: number;
+    rateSamples: RateSample[];
     generation: number;
     executionName: string;
   };
@@ -90,8 +92,12 @@ export class InMemoryTriggerStore implements TriggerStore {
     const taskToken = paused ? undefined : row.taskToken;
     row.backfill.paused = paused;
     row.updatedDate = updatedDate;
-    // Unpausing takes the token off in the same write that returns it, so it is handed out once.
-    if (!paused) delete row.taskToken;
+    // Unpausing takes the token off in the same write that returns it, so it is handed out once,
+    // and drops the rate samples.
+    if (!paused) {
+      delete row.taskToken;
+      row.backfill.rateSamples = [];
+    }
     return { state: toState(row), taskToken };
   }
 
@@ -171,6 +177,7 @@ export class InMemoryTriggerStore implements TriggerStore {
       createdDate: backfill.createdDate,
       reprocess: backfill.reprocess,
       ...(backfill.flowRevision !== undefined ? { flowRevision: backfill.flowRevision } : {}),
+      order: backfill.order,
     };
     row.backfill = {
       id: backfill.id,
@@ -184,6 +191,7 @@ export class InMemoryTriggerStore implements TriggerStore {
       openPages: new Set(),
       ended: 0,
       failed: 0,
+      rateSamples: stored(backfill.rateSamples),
       generation: backfill.generation,
       executionName: backfill.executionName,
     };
@@ -228,10 +236,11 @@ export class InMemoryTriggerStore implements TriggerStore {
     backfill.dispatched += advance.dispatchedDelta;
     backfill.skipped += advance.skippedDelta ?? 0;
     if (advance.openedPage) backfill.openPages.add(advance.openedPage);
+    if (advance.rateSamples) backfill.rateSamples = stored(advance.rateSamples);
     return true;
   }
 
-  async foldPages(ref: TriggerRef, backfillId: string, folds: PageFold[]): Promise<boolean> {
+  async foldPages(ref: TriggerRef, backfillId: string, folds: PageFold[], rateSamples?: RateSample[]): Promise<boolean> {
     const backfill = this.rows.get(key(ref))?.backfill;
     if (backfill?.id !== backfillId || !folds.every((f) => backfill.openPages.has(f.pageId))) return false;
     for (const fold of folds) {
@@ -239,6 +248,7 @@ export class InMemoryTriggerStore implements TriggerStore {
       backfill.ended += fold.ended;
       backfill.failed += fold.failed;
     }
+    if (rateSamples) backfill.rateSamples = stored(rateSamples);
     return true;
   }
 
@@ -256,6 +266,11 @@ export class InMemoryTriggerStore implements TriggerStore {
     backfill.executionName = executionName;
     return true;
   }
+}
+
+/** Rate samples as the adapter stores them: times in whole seconds. */
+function stored(samples: RateSample[]): RateSample[] {
+  return samples.map((sample) => ({ atMs: Math.floor(sample.atMs / 1000) * 1000, ended: sample.ended }));
 }
 
 function key(ref: TriggerRef): string {
@@ -304,12 +319,14 @@ function toState(row: Row): TriggerState {
       paused: b.paused,
       dispatched: b.dispatched,
       reprocess: fixed.reprocess ?? 'ALL',
+      order: fixed.order ?? 'OLDEST_FIRST',
       ...(b.maxConcurrency !== undefined ? { maxConcurrency: b.maxConcurrency } : {}),
       ...(fixed.flowRevision !== undefined ? { flowRevision: fixed.flowRevision } : {}),
       skipped: b.skipped,
       openPages: [...b.openPages].sort(compareStrings),
       ended: b.ended,
       failed: b.failed,
+      rateSamples: b.rateSamples.map((sample) => ({ ...sample })),
       generation: b.generation,
       executionName: b.executionName,
     };
@@ -329,6 +346,7 @@ function lastBackfillSummary(row: Row): Partial<LastBackfill> {
     labels: fixed.labels ?? [],
     reprocess: fixed.reprocess ?? 'ALL',
     ...revisionSummary(fixed.flowRevision),
+    order: fixed.order ?? 'OLDEST_FIRST',
     counts: lastBackfillCounts({ totalTicks: fixed.totalTicks ?? 0, ...counters }, { failed: 0, unfinished: counters.unfinished }),
   };
 }

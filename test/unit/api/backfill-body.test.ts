@@ -72,6 +72,7 @@ describe('createBackfillBody (the preview body, and PUT /triggers with a backfil
       inputs: null,
       labels: [],
       reprocess: 'ALL',
+      order: 'OLDEST_FIRST',
       maxConcurrency: null,
       latestRevision: false,
     });
@@ -82,6 +83,7 @@ describe('createBackfillBody (the preview body, and PUT /triggers with a backfil
         inputs: { region: 'eu' },
         labels: { reason: 'outage', n: 3 },
         reprocess: 'MISSING',
+        order: 'NEWEST_FIRST',
         maxConcurrency: 4,
         latestRevision: true,
       }),
@@ -95,6 +97,7 @@ describe('createBackfillBody (the preview body, and PUT /triggers with a backfil
         { key: 'n', value: '3' },
       ],
       reprocess: 'MISSING',
+      order: 'NEWEST_FIRST',
       maxConcurrency: 4,
       latestRevision: true,
     });
@@ -105,7 +108,7 @@ describe('createBackfillBody (the preview body, and PUT /triggers with a backfil
       ...ids,
       nextExecutionDate: '2024-03-29T00:00:00Z',
       disabled: false,
-      backfill: { start: '2024-03-28T06:30:00Z', end: null, inputs: null, labels: null, reprocess: null },
+      backfill: { start: '2024-03-28T06:30:00Z', end: null, inputs: null, labels: null, reprocess: null, order: null },
     });
     expect(request).toEqual({
       ...ids,
@@ -114,6 +117,7 @@ describe('createBackfillBody (the preview body, and PUT /triggers with a backfil
       inputs: null,
       labels: [],
       reprocess: 'ALL',
+      order: 'OLDEST_FIRST',
       maxConcurrency: null,
       latestRevision: false,
     });
@@ -141,6 +145,11 @@ describe('createBackfillBody (the preview body, and PUT /triggers with a backfil
       { ...ids, backfill: { start: '2024-01-01T00:00:00Z', reprocess: 5 } },
       'backfill.reprocess: expected one of ALL, FAILED_AND_MISSING, MISSING, got the number 5',
     ],
+    [
+      { ...ids, backfill: { start: '2024-01-01T00:00:00Z', order: 'BACKWARDS' } },
+      'backfill.order: expected one of OLDEST_FIRST, NEWEST_FIRST, got the string "BACKWARDS"',
+    ],
+    [{ ...ids, backfill: { start: '2024-01-01T00:00:00Z', order: true } }, 'backfill.order: expected one of OLDEST_FIRST, NEWEST_FIRST, got the boolean true'],
   ])('refuses %j: %s', (body, message) => {
     expect(messageFor(body)).toBe(message);
   });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { triggerView } from '../../../lib/app/trigger-view';
 import type { BackfillState, TriggerState } from '../../../lib/domain/trigger-state';
+import { ManualClock } from '../../support/manual-clock';
 
 const CLIENT = join(__dirname, '../../../lib/ui/client');
 
@@ -38,6 +39,8 @@ describe('triggerView (the Trigger JSON the API returns)', () => {
     dispatched: 5,
     reprocess: 'FAILED_AND_MISSING',
     flowRevision: 6,
+    order: 'OLDEST_FIRST',
+    rateSamples: [],
     skipped: 1,
     openPages: ['b1|p'],
     ended: 0,
@@ -55,8 +58,10 @@ describe('triggerView (the Trigger JSON the API returns)', () => {
     updatedDate: 'u',
     backfill,
   };
+  const clock = new ManualClock('2026-11-24T12:10:00Z');
   const deps = (stateMachineArn?: string) => ({
     settings: { stateMachineArn },
+    clock,
     // One open page of three ticks, one of them ended FAILED: two in flight, one of them running.
     executions: { countRunning: async () => 1 },
     ledger: { read: async () => [{ id: 'b1|p', backfillId: 'b1', ticks: [1, 2, 3], sentAt: 's', ended: [2], failed: [2] }] },
@@ -87,12 +92,24 @@ describe('triggerView (the Trigger JSON the API returns)', () => {
       reprocess: 'FAILED_AND_MISSING',
       flowRevision: 6,
       latestRevision: false,
+      order: 'OLDEST_FIRST',
       stateMachineExecutionName: 'f-schedule-b1-g0',
       createdDate: backfill.createdDate,
-      progress: { total: 11, dispatched: 5, queued: 1, running: 1, succeeded: 1, failed: 1, skipped: 1 },
+      progress: { total: 11, dispatched: 5, queued: 1, running: 1, succeeded: 1, failed: 1, skipped: 1, rate: null, eta: null },
       stateMachineExecutionArn: 'arn:aws:states:eu-west-1:123456789012:execution:m:f-schedule-b1-g0',
       stateMachineConsoleUrl: expect.stringContaining('https://eu-west-1.console.aws.amazon.com/'),
     });
+  });
+
+  it('measures the rate from the samples and the ended slots of the open pages, and the ETA of what is left', async () => {
+    // 4 ended by 12:06 (folded), 1 more ended on the open page by 12:10: 1 in 4 minutes. Left: 11 - 1 skipped - 5 ended.
+    const sampled = { ...backfill, ended: 4, rateSamples: [{ atMs: Date.parse('2026-11-24T12:06:00Z'), ended: 4 }] };
+
+    const progress = (await triggerView(deps(), { ...state, backfill: sampled })).backfill?.progress;
+
+    expect(progress).toMatchObject({ rate: 0.25, eta: '2026-11-24T12:30:00.000Z' });
+    const paused = (await triggerView(deps(), { ...state, backfill: { ...sampled, paused: true } })).backfill?.progress;
+    expect(paused).toMatchObject({ rate: null, eta: null });
   });
 
   it('shows no next date while disabled, and no backfill fields without one', async () => {

@@ -26,6 +26,7 @@ describe('updateTriggerBody (PUT /triggers)', () => {
         inputs: null,
         labels: [],
         reprocess: 'ALL',
+        order: 'OLDEST_FIRST',
         maxConcurrency: null,
         latestRevision: false,
       },

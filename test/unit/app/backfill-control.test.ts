@@ -125,6 +125,7 @@ describe('backfill-control', () => {
           labels: [],
           reprocess: 'ALL',
           latestRevision: true,
+          order: 'OLDEST_FIRST',
           counts: { total: 10, dispatched: 0, succeeded: 0, failed: 0, skipped: 0, unfinished: 0 },
         },
       });

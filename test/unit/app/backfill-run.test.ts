@@ -115,6 +115,7 @@ describe('backfill-run', () => {
         labels: [],
         reprocess: 'ALL',
         latestRevision: true,
+        order: 'OLDEST_FIRST',
         counts: { total: 10, dispatched: 1, succeeded: 0, failed: 0, skipped: 0, unfinished: 1 },
       });
       expect(await deps.ledger.read(['bf1|page-a'])).toEqual([]);

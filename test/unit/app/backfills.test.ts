@@ -124,7 +124,9 @@ describe('backfills', () => {
         skipped: 0,
         start: '2026-02-01T00:00:00Z',
         end: '2026-02-01T09:00:00Z',
+        order: 'OLDEST_FIRST',
         ticks: Array.from({ length: 10 }, (_, i) => `2026-02-01T0${i}:00:00Z`),
+        firstTick: '2026-02-01T00:00:00Z',
         lastTick: '2026-02-01T09:00:00Z',
         truncated: false,
         conflict: false,
@@ -158,6 +160,20 @@ describe('backfills', () => {
       expect(preview.ticks[0]).toBe('2026-02-01T01:00:00+01:00');
       expect(preview.lastTick).toBe('2026-02-02T00:00:00+01:00');
       expect(preview.truncated).toBe(true);
+    });
+
+    it('lists the ticks newest first for NEWEST_FIRST: the latest ones, in the order they will run', async () => {
+      deps.settings = aSettings({ backfill: { maxTicks: 1000 } });
+      await deps.flows.update(aFlow({ revision: 2, triggers: [aScheduleTrigger({ cron: '*/5 * * * *', timezone: 'Europe/Paris' })] }), 1);
+
+      const preview = await previewBackfill(deps, aBackfillRequest({ end: new Date('2026-02-01T23:00:00Z'), order: 'NEWEST_FIRST' }));
+
+      expect(preview).toMatchObject({ order: 'NEWEST_FIRST', count: 23 * 12 + 1, truncated: true });
+      expect(preview.ticks).toHaveLength(PREVIEW_TICKS);
+      expect(preview.ticks.slice(0, 3)).toEqual(['2026-02-02T00:00:00+01:00', '2026-02-01T23:55:00+01:00', '2026-02-01T23:50:00+01:00']);
+      expect(preview.ticks.at(-1)).toBe('2026-02-01T15:45:00+01:00');
+      expect(preview.firstTick).toBe('2026-02-01T01:00:00+01:00');
+      expect(preview.lastTick).toBe('2026-02-02T00:00:00+01:00');
     });
 
     it("counts the ticks that MISSING would skip, ignoring runs off the current cron's ticks", async () => {

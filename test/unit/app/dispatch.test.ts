@@ -100,6 +100,97 @@ describe('dispatchBatch', () => {
     });
   });
 
+  describe('NEWEST_FIRST', () => {
+    const newest = (overrides: Partial<BackfillState> = {}) => givenBackfill({ order: 'NEWEST_FIRST', ...overrides });
+
+    it('sends the latest ticks first, newest first within the batch, and moves the cursor back below them', async () => {
+      await newest();
+
+      const out = await dispatchBatch(deps, aRunInput());
+
+      expect(deps.queue.sentIds('backfill')).toEqual([idOf(9), idOf(8), idOf(7)]);
+      const pageId = ledgerPageId('bf1', tick(9));
+      expect(deps.ledger.all()).toEqual([expect.objectContaining({ id: pageId, ticks: [tick(9), tick(8), tick(7)] })]);
+      expect(sentDocument(7)!.origin.page).toEqual({ id: pageId, slot: 2 });
+      // Kestra's currentDate is the next tick to dispatch: going back, the one before the batch.
+      expect(out).toMatchObject({ status: 'DISPATCHED', dispatched: 3, currentDate: '2026-02-01T06:00:00Z' });
+      expect(await backfillNow()).toMatchObject({ cursorMs: tick(7) - 1, currentDate: '2026-02-01T06:00:00Z', dispatched: 3, openPages: [pageId] });
+    });
+
+    it('with maxConcurrency 1, runs one execution at a time, strictly from the newest tick to the oldest, then completes', async () => {
+      await newest({ maxConcurrency: 1 });
+      const run: number[] = [];
+
+      for (let round = 0; round < 30; round++) {
+        const out = await dispatchBatch(deps, aRunInput());
+        if (out.status === 'DONE') break;
+        // What a worker does: it runs what was sent, then marks its slot ended.
+        const sent = deps.queue.sentIds('backfill');
+        const fresh = sent.slice(run.length).map((id) => Array.from({ length: 10 }, (_, i) => i).find((i) => idOf(i) === id)!);
+        expect(fresh.length, `round ${round}: one execution in flight at most`).toBeLessThanOrEqual(1);
+        run.push(...fresh);
+        if (fresh.length) await ended(fresh);
+        deps.clock.advance(1000);
+      }
+
+      expect(run).toEqual([9, 8, 7, 6, 5, 4, 3, 2, 1, 0]);
+      const state = await deps.triggers.get(REF);
+      expect(state!.backfill).toBeUndefined();
+      expect(state!.lastBackfill).toMatchObject({ outcome: 'COMPLETED', order: 'NEWEST_FIRST', counts: { total: 10, dispatched: 10, succeeded: 10 } });
+    });
+
+    it("sends the last, oldest ticks once they fit, moves the cursor below the window's start, and waits for them", async () => {
+      await newest({ cursorMs: tick(1), currentDate: '2026-02-01T01:00:00Z', dispatched: 8 });
+
+      const out = await dispatchBatch(deps, aRunInput());
+
+      expect(deps.queue.sentIds('backfill')).toEqual([idOf(1), idOf(0)]);
+      expect(out).toMatchObject({ status: 'DISPATCHED', dispatched: 10, currentDate: '2026-02-01T00:00:00Z' });
+      expect(await backfillNow()).toMatchObject({ cursorMs: tick(0) - 1, currentDate: '2026-02-01T00:00:00Z' });
+      expect((await dispatchBatch(deps, aRunInput())).status).toBe('THROTTLED');
+      await ended([1, 0]);
+      expect((await dispatchBatch(deps, aRunInput())).status).toBe('DONE');
+    });
+
+    it('skips, under reprocess, the covered ticks of a batch running backwards', async () => {
+      await newest({ reprocess: 'MISSING' });
+      await deps.executions.createIfAbsent(aStoredExecution({ id: 'live-8', liveOwner: liveOwner(REF), tickMs: tick(8), state: 'SUCCESS' }));
+      await deps.executions.createIfAbsent(aStoredExecution({ id: 'live-6', liveOwner: liveOwner(REF), tickMs: tick(6), state: 'SUCCESS' }));
+
+      await dispatchBatch(deps, aRunInput());
+
+      expect(deps.queue.sentIds('backfill')).toEqual([idOf(9), idOf(7)]);
+      expect(await backfillNow()).toMatchObject({ dispatched: 3, skipped: 1 });
+    });
+
+    it('a re-run batch finds the page its first attempt wrote (named after its newest tick) and moves the cursor once', async () => {
+      await newest();
+      vi.spyOn(deps.triggers, 'advanceBackfill').mockRejectedValueOnce(new Error('crash'));
+      await expect(dispatchBatch(deps, aRunInput())).rejects.toThrow('crash');
+
+      await dispatchBatch(deps, aRunInput());
+
+      expect(deps.queue.sentIds('backfill')).toEqual([idOf(9), idOf(8), idOf(7), idOf(9), idOf(8), idOf(7)]);
+      expect(deps.ledger.all()).toHaveLength(1);
+      expect(await backfillNow()).toMatchObject({ cursorMs: tick(7) - 1, dispatched: 3, openPages: [ledgerPageId('bf1', tick(9))] });
+    });
+
+    it('sends held slots again newest page first, before any new batch', async () => {
+      deps.settings = aSettings({ dispatch: { batchSize: 2, maxInFlight: 100 } });
+      await newest();
+      await dispatchBatch(deps, aRunInput());
+      await dispatchBatch(deps, aRunInput());
+      // Workers held every slot while the backfill was paused: pages [9, 8] and [7, 6].
+      await deps.ledger.hold(ledgerPageId('bf1', tick(7)), [0, 1]);
+      await deps.ledger.hold(ledgerPageId('bf1', tick(9)), [0, 1]);
+      deps.queue.sent.backfill.length = 0;
+
+      await dispatchBatch(deps, aRunInput());
+
+      expect(deps.queue.sentIds('backfill')).toEqual([idOf(9), idOf(8), idOf(7), idOf(6), idOf(5), idOf(4)]);
+    });
+  });
+
   describe('THROTTLED', () => {
     it('waits, sending nothing, while a batch does not fit under maxInFlight executions in flight', async () => {
       await givenBackfill();
@@ -277,6 +368,7 @@ describe('dispatchBatch', () => {
         labels: [],
         reprocess: 'ALL',
         latestRevision: true,
+        order: 'OLDEST_FIRST',
         counts: { total: 10, dispatched: 10, succeeded: 9, failed: 1, skipped: 0, unfinished: 0 },
       });
     });

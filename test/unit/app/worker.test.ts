@@ -570,6 +570,23 @@ describe('createExecutionRunner', () => {
         expect(deps.ledger.all()).toEqual([]);
       });
 
+      it("completes a NEWEST_FIRST backfill the same way once its cursor went below the window's start, and not before", async () => {
+        await givenFlow({ tasks: [logTask('x')] });
+        const message = await givenSent();
+        const start = Date.parse(aBackfill().start);
+        // Ticks below the cursor are left: not drained, whatever its pages say.
+        await deps.triggers.startBackfill(REF, aBackfill({ order: 'NEWEST_FIRST', cursorMs: start + 1 }), deps.clock.now().toISOString());
+        await deps.triggers.advanceBackfill(REF, 'bf1', start + 1, { cursorMs: start, currentDate: aBackfill().start, dispatchedDelta: 2, openedPage: PAGE });
+        await deps.ledger.markEnded([{ pageId: PAGE, slot: 1, failed: false }]);
+        await createExecutionRunner(deps).runExecutions([message]);
+        expect((await deps.triggers.get(REF))!.backfill?.id).toBe('bf1');
+
+        await deps.triggers.advanceBackfill(REF, 'bf1', start, { cursorMs: start - 1, currentDate: aBackfill().start, dispatchedDelta: 0 });
+        await createExecutionRunner(deps).runExecutions([message]);
+
+        expect((await deps.triggers.get(REF))!.lastBackfill).toMatchObject({ id: 'bf1', outcome: 'COMPLETED', order: 'NEWEST_FIRST' });
+      });
+
       it('leaves the backfill running while another of its pages is open', async () => {
         await givenFlow({ tasks: [logTask('x')] });
         const message = await givenSent();

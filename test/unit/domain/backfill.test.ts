@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type BackfillRequest, backfillExecutionName, planBackfill } from '../../../lib/domain/backfill';
+import type { BackfillOrder } from '../../../lib/domain/backfill-order';
 import { ValidationError } from '../../../lib/domain/flow/errors';
 import type { ScheduleTrigger } from '../../../lib/domain/flow/model';
 import { parseFlow } from '../../../lib/domain/flow/parse';
@@ -28,11 +29,13 @@ const request = ({
   end = null,
   maxConcurrency = null,
   latestRevision = false,
+  order = 'OLDEST_FIRST',
 }: {
   start: string;
   end?: string | null;
   maxConcurrency?: number | null;
   latestRevision?: boolean;
+  order?: BackfillOrder;
 }): BackfillRequest => ({
   namespace: 'dev',
   flowId: 'f',
@@ -42,6 +45,7 @@ const request = ({
   inputs: null,
   labels: [],
   reprocess: 'ALL',
+  order,
   maxConcurrency,
   latestRevision,
 });
@@ -81,6 +85,19 @@ describe('planBackfill', () => {
       generation: 0,
       executionName: 'f-schedule-b1-g0',
     });
+  });
+
+  it("starts the cursor of a NEWEST_FIRST backfill at the window's end, whence it moves back", () => {
+    const state = planBackfill(request({ start: '2026-11-24T07:00:00Z', end: '2026-11-24T10:10:00Z', order: 'NEWEST_FIRST' }), flow, trigger, schedule, plan);
+    expect(state).toMatchObject({
+      order: 'NEWEST_FIRST',
+      start: '2026-11-24T08:00:00+01:00',
+      end: '2026-11-24T11:10:00+01:00',
+      currentDate: '2026-11-24T11:10:00+01:00',
+      cursorMs: Date.parse('2026-11-24T10:10:00Z'),
+      totalTicks: 7,
+    });
+    expect(planBackfill(request({ start: '2026-11-24T07:00:00Z' }), flow, trigger, schedule, plan).order).toBe('OLDEST_FIRST');
   });
 
   it('refuses an end in the future and a start after the end', () => {

@@ -132,6 +132,64 @@ describe('ticksBetween equals cron-parser', () => {
   }
 });
 
+/**
+ * Newest first (a backfill with `order: NEWEST_FIRST`): the same ticks as the oracle's, reversed,
+ * and, taken in batches whose upper bound moves below the last tick taken (as dispatch's cursor
+ * does), every tick exactly once.
+ */
+describe('ticksBetweenNewestFirst equals cron-parser, reversed', () => {
+  for (const timezone of Object.keys(ZONES)) {
+    describe(timezone, () => {
+      for (const { spec: partial, density } of CRONS) {
+        const spec: ScheduleSpec = { ...partial, timezone };
+        it(`${label(spec)}`, () => {
+          const schedule = compileSchedule(spec);
+          for (const [from, to] of windowsFor(spec, density)) {
+            const expected = expectedTicks(spec, from, to).reverse();
+            const where = `${label(spec)} from ${formatInZone(from, timezone)}`;
+            expect(iso(schedule.ticksBetweenNewestFirst(from, to, Number.MAX_SAFE_INTEGER)), where).toEqual(iso(expected));
+            // The limit keeps the latest ticks.
+            expect(iso(schedule.ticksBetweenNewestFirst(from, to, 7)), where).toEqual(iso(expected.slice(0, 7)));
+
+            const batches: number[] = [];
+            let cursor = to;
+            for (;;) {
+              const batch = schedule.ticksBetweenNewestFirst(from, cursor, 5);
+              batches.push(...batch);
+              const last = batch.at(-1);
+              if (last === undefined || batch.length < 5) break;
+              cursor = last - 1;
+            }
+            expect(iso(batches), `${where}, in batches`).toEqual(iso(expected));
+          }
+        });
+      }
+    });
+  }
+
+  it('keeps both bounds, and answers nothing for an empty window or limit', () => {
+    const everyMinute = compileSchedule({ cron: '* * * * *', timezone: 'Europe/Paris' });
+    const tick = Date.parse('2024-06-01T10:00:00Z');
+    expect(everyMinute.ticksBetweenNewestFirst(tick, tick + 2 * MINUTE, 10)).toEqual([tick + 2 * MINUTE, tick + MINUTE, tick]);
+    expect(everyMinute.ticksBetweenNewestFirst(tick + 1, tick + MINUTE - 1, 10)).toEqual([]);
+    expect(everyMinute.ticksBetweenNewestFirst(tick + HOUR, tick, 10)).toEqual([]);
+    expect(everyMinute.ticksBetweenNewestFirst(tick, tick + HOUR, 0)).toEqual([]);
+    expect(() => everyMinute.ticksBetweenNewestFirst(Number.NaN, tick, 10)).toThrow(RangeError);
+  });
+
+  it('walks a whole year of sparse schedules backwards as cron-parser walks it forwards', () => {
+    for (const cron of ['0 0 1 * *', '0 0 13 * 5', '@weekly', '30 2 * * *', '0 9 * * 1-5', '0 0 L * *', '0 6 * * 1#2']) {
+      for (const timezone of ['Europe/Paris', 'America/New_York']) {
+        const spec = { cron, timezone };
+        const from = localInstant(timezone, '2024-01-01T00:00');
+        const to = localInstant(timezone, '2025-01-01T00:00');
+        const expected = referenceTicksBetween(spec, from, to, 1000).reverse();
+        expect(iso(compileSchedule(spec).ticksBetweenNewestFirst(from, to, 1000)), `${cron} in ${timezone}`).toEqual(iso(expected));
+      }
+    }
+  });
+});
+
 describe('ticksBetween over a whole year', () => {
   for (const cron of ['0 0 1 * *', '0 0 13 * 5', '@weekly', '30 2 * * *', '0 9 * * 1-5']) {
     it(`${cron} in Europe/Paris and America/New_York`, () => {

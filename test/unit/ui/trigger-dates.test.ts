@@ -10,6 +10,8 @@ const progress = (dispatched: number, total = 10): Backfill['progress'] => ({
   succeeded: dispatched,
   failed: 0,
   skipped: 0,
+  rate: null,
+  eta: null,
 });
 const backfill = (dispatched: number) => ({ currentDate: '2026-02-01T03:00:00Z', progress: progress(dispatched) }) as Backfill;
 
