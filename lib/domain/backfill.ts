@@ -1,3 +1,4 @@
+import type { FailurePolicy } from './failure-policy';
 import { ValidationError } from './flow/errors';
 import { resolveInputs } from './flow/inputs';
 import type { Flow, Label, ScheduleTrigger } from './flow/model';
@@ -25,6 +26,8 @@ export interface BackfillRequest extends TriggerRef {
   reprocess: Reprocess;
   /** Executions of this backfill in flight at once; null means the service's limit. */
   maxConcurrency: number | null;
+  /** When too many of its executions FAIL, pause or cancel it; null: never. */
+  failurePolicy: FailurePolicy | null;
 }
 
 /**
@@ -108,6 +111,8 @@ export function planBackfill(request: BackfillRequest, flow: Flow, trigger: Sche
     openPages: [],
     ended: 0,
     failed: 0,
+    killed: 0,
+    ...(request.failurePolicy ? { failurePolicy: request.failurePolicy } : {}),
     executionName: plan.executionName,
     generation: 0,
     createdDate: plan.now.toISOString(),

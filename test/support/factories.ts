@@ -91,6 +91,7 @@ export function aBackfill(overrides: Partial<BackfillState> = {}): BackfillState
     openPages: [],
     ended: 0,
     failed: 0,
+    killed: 0,
     executionName: 'reports-hourly-bf1-g0',
     generation: 0,
     createdDate: '2026-03-01T12:00:00.000Z',
@@ -110,6 +111,7 @@ export function aBackfillRequest(overrides: Partial<BackfillRequest> = {}): Back
     labels: [],
     reprocess: 'ALL',
     maxConcurrency: null,
+    failurePolicy: null,
     ...overrides,
   };
 }

@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { BackfillAlreadyActiveError, TriggerNotFoundError } from '../../domain/errors';
 import {
+  type BackfillCancel,
   type BackfillOutcome,
   type BackfillState,
   type LastBackfill,
@@ -17,7 +18,7 @@ import {
   type TriggerState,
   lastBackfillCounts,
 } from '../../domain/trigger-state';
-import type { AdvanceCursor, OpenPagesAtEnd, PageFold, TriggerStore } from '../../ports';
+import type { AdvanceCursor, OpenPagesAtEnd, PageFold, PauseOptions, TriggerStore } from '../../ports';
 import { type NativeItem, eachPage, isConditionFailed, whenConditionHolds } from './client';
 import { flowKey } from './tables';
 
@@ -42,7 +43,10 @@ interface TriggerItem {
   lastBackfillDispatched?: number;
   lastBackfillSkipped?: number;
   lastBackfillFailed?: number;
+  lastBackfillKilled?: number;
   lastBackfillUnfinished?: number;
+  /** A CANCELLED last backfill's cancel (its `cancelling`, moved there as it ended), as JSON. */
+  lastBackfillCancel?: string;
   backfillId?: string;
   /** The backfill's fixed parts as JSON (see `startBackfill`). */
   backfillDoc?: string;
@@ -55,9 +59,17 @@ interface TriggerItem {
   skipped?: number;
   /** Open ledger pages (a string set; absent when none). */
   openPages?: Set<string>;
-  /** Executions of folded pages that ended, and those of them that failed. */
+  /** Executions of folded pages that ended, those of them that failed (FAILED or KILLED), and of those the killed ones. */
   ended?: number;
   failed?: number;
+  killed?: number;
+  /** Why the failure policy paused the backfill (a FailurePolicyTrip as JSON), until it is resumed. */
+  pausedReason?: string;
+  /** The failure policy's count restarts from here (see BackfillState.failureBaseline). */
+  failureBaseline?: number;
+  rebaseFailures?: boolean;
+  /** A cancel under way (a BackfillCancel as JSON). */
+  cancelling?: string;
   generation?: number;
   executionName?: string;
   taskToken?: string;
@@ -108,21 +120,82 @@ export class DynamoTriggerStore implements TriggerStore {
     return states;
   }
 
-  async setBackfillPaused(ref: TriggerRef, paused: boolean, updatedDate: string): Promise<{ state: TriggerState; taskToken?: string } | undefined> {
+  async setBackfillPaused(
+    ref: TriggerRef,
+    paused: boolean,
+    updatedDate: string,
+    options: PauseOptions = {},
+  ): Promise<{ state: TriggerState; taskToken?: string } | undefined> {
+    const set = ['paused = :p', 'updatedDate = :u'];
+    const values: NativeItem = { ':p': paused, ':u': updatedDate };
+    const changes: Partial<TriggerItem> = { paused, updatedDate };
+    if (paused && options.reason) {
+      set.push('pausedReason = :reason');
+      values[':reason'] = changes.pausedReason = JSON.stringify(options.reason);
+    }
+    if (!paused && options.rebaseFailures) {
+      set.push('rebaseFailures = :rebase');
+      values[':rebase'] = changes.rebaseFailures = true;
+    }
+    if (options.backfillId) values[':id'] = options.backfillId;
     try {
       const out = await this.client.send(
         new UpdateCommand({
           TableName: this.table,
           Key: key(ref),
           // Unpausing removes the token in the same write that returns it: two concurrent resumes get it once.
-          UpdateExpression: paused ? 'SET paused = :p, updatedDate = :u' : 'SET paused = :p, updatedDate = :u REMOVE taskToken',
-          ConditionExpression: 'attribute_exists(backfillId)',
-          ExpressionAttributeValues: { ':p': paused, ':u': updatedDate },
+          UpdateExpression: `SET ${set.join(', ')}${paused ? '' : ' REMOVE taskToken, pausedReason'}`,
+          ConditionExpression: options.backfillId ? 'backfillId = :id' : 'attribute_exists(backfillId)',
+          ExpressionAttributeValues: values,
           ReturnValues: 'ALL_OLD',
         }),
       );
       const old = out.Attributes as TriggerItem;
-      return { state: toState({ ...old, paused, updatedDate }), taskToken: paused ? undefined : old.taskToken };
+      const after: TriggerItem = { ...old, ...changes };
+      if (!paused) {
+        delete after.taskToken;
+        delete after.pausedReason;
+      }
+      return { state: toState(after), taskToken: paused ? undefined : old.taskToken };
+    } catch (error) {
+      if (isConditionFailed(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async setFailureBaseline(ref: TriggerRef, backfillId: string, baseline: number): Promise<boolean> {
+    return this.conditional({
+      Key: key(ref),
+      UpdateExpression: 'SET failureBaseline = :b REMOVE rebaseFailures',
+      ConditionExpression: 'backfillId = :id',
+      ExpressionAttributeValues: { ':id': backfillId, ':b': baseline },
+    });
+  }
+
+  async markBackfillCancelling(
+    ref: TriggerRef,
+    backfillId: string,
+    cancel: BackfillCancel,
+    updatedDate: string,
+  ): Promise<{ state: TriggerState; taskToken?: string } | undefined> {
+    const cancelling = JSON.stringify(cancel);
+    try {
+      const out = await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: key(ref),
+          // The first cancel stands (a retried or repeated one keeps its time and reason). The parked
+          // token goes in the same write that returns it, as on unpause: one caller resumes with it.
+          UpdateExpression: 'SET cancelling = if_not_exists(cancelling, :c), updatedDate = :u REMOVE taskToken',
+          ConditionExpression: 'backfillId = :id',
+          ExpressionAttributeValues: { ':id': backfillId, ':c': cancelling, ':u': updatedDate },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      const old = out.Attributes as TriggerItem;
+      const after: TriggerItem = { ...old, cancelling: old.cancelling ?? cancelling, updatedDate };
+      delete after.taskToken;
+      return { state: toState(after), taskToken: old.taskToken };
     } catch (error) {
       if (isConditionFailed(error)) return undefined;
       throw error;
@@ -223,6 +296,7 @@ export class DynamoTriggerStore implements TriggerStore {
       totalTicks: backfill.totalTicks,
       createdDate: backfill.createdDate,
       reprocess: backfill.reprocess,
+      ...(backfill.failurePolicy ? { failurePolicy: backfill.failurePolicy } : {}),
     };
     try {
       await this.client.send(
@@ -231,8 +305,9 @@ export class DynamoTriggerStore implements TriggerStore {
           Key: key(ref),
           UpdateExpression:
             'SET backfillId = :id, backfillDoc = :doc, cursorMs = :cursor, currentDate = :current, paused = :paused, ' +
-            'dispatched = :dispatched, skipped = :skipped, ended = :zero, failed = :zero, generation = :gen, executionName = :name, updatedDate = :u' +
-            (backfill.maxConcurrency === undefined ? ' REMOVE openPages, maxConcurrency' : ', maxConcurrency = :mc REMOVE openPages'),
+            'dispatched = :dispatched, skipped = :skipped, ended = :zero, failed = :zero, killed = :zero, generation = :gen, executionName = :name, updatedDate = :u' +
+            (backfill.maxConcurrency === undefined ? ' REMOVE maxConcurrency, ' : ', maxConcurrency = :mc REMOVE ') +
+            'openPages, pausedReason, failureBaseline, rebaseFailures, cancelling',
           ConditionExpression: 'attribute_exists(triggerId) AND attribute_not_exists(backfillId)',
           ExpressionAttributeValues: {
             ':id': backfill.id,
@@ -276,6 +351,8 @@ export class DynamoTriggerStore implements TriggerStore {
       ':u': updatedDate,
       ':outcome': outcome,
       ':openFailed': open?.failed ?? 0,
+      ':openKilled': open?.killed ?? 0,
+      ':zero': 0,
       ':unfinished': open?.unfinished ?? 0,
       ...(reason ? { ':reason': reason } : {}),
     };
@@ -292,16 +369,21 @@ export class DynamoTriggerStore implements TriggerStore {
     // The summary is moved from the row's own attributes in this very write (an attribute read on
     // the right of SET is its value before the write), so it costs no extra write and no counter
     // moving meanwhile is lost. The previous backfill's reason goes with it: the one kept always
-    // belongs to this outcome.
+    // belongs to this outcome. A CANCELLED one keeps its cancel (it has one: the condition says so).
+    const cancelled = outcome === 'CANCELLED';
     return this.conditional({
       Key: key(ref),
       UpdateExpression:
         `SET updatedDate = :u, lastBackfillId = :id, lastBackfillOutcome = :outcome, lastBackfillEndedDate = :u${reason ? ', lastBackfillReason = :reason' : ''}, ` +
         'lastBackfillDoc = backfillDoc, lastBackfillDispatched = dispatched, lastBackfillSkipped = skipped, ' +
-        'lastBackfillFailed = failed + :openFailed, lastBackfillUnfinished = :unfinished ' +
-        'REMOVE backfillId, backfillDoc, cursorMs, currentDate, paused, maxConcurrency, dispatched, skipped, openPages, ended, failed, generation, executionName, taskToken' +
-        (reason ? '' : ', lastBackfillReason'),
-      ConditionExpression: `backfillId = :id${samePages}`,
+        // Backfills started before `killed` was counted have no such attribute.
+        'lastBackfillFailed = failed + :openFailed, lastBackfillKilled = if_not_exists(killed, :zero) + :openKilled, lastBackfillUnfinished = :unfinished' +
+        (cancelled ? ', lastBackfillCancel = cancelling ' : ' ') +
+        'REMOVE backfillId, backfillDoc, cursorMs, currentDate, paused, maxConcurrency, dispatched, skipped, openPages, ended, failed, killed, ' +
+        'pausedReason, failureBaseline, rebaseFailures, cancelling, generation, executionName, taskToken' +
+        (reason ? '' : ', lastBackfillReason') +
+        (cancelled ? '' : ', lastBackfillCancel'),
+      ConditionExpression: `backfillId = :id${cancelled ? ' AND attribute_exists(cancelling)' : ''}${samePages}`,
       ExpressionAttributeValues: values,
     });
   }
@@ -319,7 +401,8 @@ export class DynamoTriggerStore implements TriggerStore {
     return this.conditional({
       Key: key(ref),
       UpdateExpression: `SET cursorMs = :cursor, currentDate = :current ADD dispatched :delta, skipped :skippedDelta${advance.openedPage ? ', openPages :page' : ''}`,
-      ConditionExpression: 'backfillId = :id AND cursorMs = :expected',
+      // A cancel recorded freezes the cursor: whatever page dispatch was sending meanwhile is never opened (see cancelBackfill).
+      ConditionExpression: 'backfillId = :id AND cursorMs = :expected AND attribute_not_exists(cancelling)',
       ExpressionAttributeValues: values,
     });
   }
@@ -331,6 +414,7 @@ export class DynamoTriggerStore implements TriggerStore {
       ':pages': new Set(folds.map((f) => f.pageId)),
       ':ended': folds.reduce((sum, f) => sum + f.ended, 0),
       ':failed': folds.reduce((sum, f) => sum + f.failed, 0),
+      ':killed': folds.reduce((sum, f) => sum + f.killed, 0),
     };
     const stillOpen = folds.map((fold, i) => {
       values[`:p${i}`] = fold.pageId;
@@ -338,7 +422,7 @@ export class DynamoTriggerStore implements TriggerStore {
     });
     return this.conditional({
       Key: key(ref),
-      UpdateExpression: 'ADD ended :ended, failed :failed DELETE openPages :pages',
+      UpdateExpression: 'ADD ended :ended, failed :failed, killed :killed DELETE openPages :pages',
       ConditionExpression: `backfillId = :id AND ${stillOpen.join(' AND ')}`,
       ExpressionAttributeValues: values,
     });
@@ -397,6 +481,7 @@ function toState(item: TriggerItem): TriggerState {
       outcome: item.lastBackfillOutcome ?? 'COMPLETED',
       endedDate: item.lastBackfillEndedDate ?? item.updatedDate ?? '',
       ...(item.lastBackfillReason ? { reason: item.lastBackfillReason } : {}),
+      ...cancelledReason(item.lastBackfillCancel),
       ...lastBackfillSummary(item),
     };
   }
@@ -422,6 +507,12 @@ function toState(item: TriggerItem): TriggerState {
       openPages: [...(item.openPages ?? [])].sort(),
       ended: item.ended ?? 0,
       failed: item.failed ?? 0,
+      killed: item.killed ?? 0,
+      ...(fixed.failurePolicy ? { failurePolicy: fixed.failurePolicy } : {}),
+      ...(item.pausedReason ? { pausedReason: JSON.parse(item.pausedReason) } : {}),
+      ...(item.failureBaseline !== undefined ? { failureBaseline: item.failureBaseline } : {}),
+      ...(item.rebaseFailures ? { rebaseFailures: true } : {}),
+      ...(item.cancelling ? { cancelling: JSON.parse(item.cancelling) } : {}),
       generation: item.generation ?? 0,
       executionName: item.executionName ?? '',
     };
@@ -445,8 +536,15 @@ function lastBackfillSummary(item: TriggerItem): Partial<LastBackfill> {
         dispatched: item.lastBackfillDispatched ?? 0,
         skipped: item.lastBackfillSkipped ?? 0,
         failed: item.lastBackfillFailed ?? 0,
+        killed: item.lastBackfillKilled ?? 0,
       },
-      { failed: 0, unfinished: item.lastBackfillUnfinished ?? 0 },
+      { failed: 0, killed: 0, unfinished: item.lastBackfillUnfinished ?? 0 },
     ),
   };
+}
+
+/** A cancelled backfill's reason, when its failure policy cancelled it (`lastBackfillCancel`). */
+function cancelledReason(cancel: string | undefined): Pick<LastBackfill, 'cancelledReason'> {
+  const reason = cancel ? (JSON.parse(cancel) as BackfillCancel).reason : undefined;
+  return reason ? { cancelledReason: reason } : {};
 }

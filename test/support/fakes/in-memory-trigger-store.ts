@@ -1,5 +1,7 @@
 import { BackfillAlreadyActiveError, TriggerNotFoundError } from '../../../lib/domain/errors';
+import type { FailurePolicyTrip } from '../../../lib/domain/failure-policy';
 import {
+  type BackfillCancel,
   type BackfillOutcome,
   type BackfillState,
   type LastBackfill,
@@ -7,10 +9,13 @@ import {
   type TriggerState,
   lastBackfillCounts,
 } from '../../../lib/domain/trigger-state';
-import type { AdvanceCursor, OpenPagesAtEnd, PageFold, TriggerStore } from '../../../lib/ports';
+import type { AdvanceCursor, OpenPagesAtEnd, PageFold, PauseOptions, TriggerStore } from '../../../lib/ports';
 
 /** The parts of a backfill written once, when it starts (the adapter's `backfillDoc`). */
-type FixedBackfill = Pick<BackfillState, 'start' | 'end' | 'inputs' | 'labels' | 'previousNextExecutionDate' | 'totalTicks' | 'createdDate' | 'reprocess'>;
+type FixedBackfill = Pick<
+  BackfillState,
+  'start' | 'end' | 'inputs' | 'labels' | 'previousNextExecutionDate' | 'totalTicks' | 'createdDate' | 'reprocess' | 'failurePolicy'
+>;
 
 /**
  * A trigger row as DynamoTriggerStore lays it out: the live schedule's fields, the backfill's
@@ -32,7 +37,9 @@ interface Row {
   lastBackfillReason?: string;
   /** The last backfill's fixed parts and final counters (the adapter's `lastBackfillDoc`, `lastBackfill*`). */
   lastBackfillDoc?: string;
-  lastBackfillCounters?: { dispatched: number; skipped: number; failed: number; unfinished: number };
+  lastBackfillCounters?: { dispatched: number; skipped: number; failed: number; killed: number; unfinished: number };
+  /** A CANCELLED last backfill's cancel (the adapter's `lastBackfillCancel`). */
+  lastBackfillCancel?: BackfillCancel;
   backfill?: {
     id: string;
     fixed: string;
@@ -45,6 +52,11 @@ interface Row {
     openPages: Set<string>;
     ended: number;
     failed: number;
+    killed: number;
+    pausedReason?: FailurePolicyTrip;
+    failureBaseline?: number;
+    rebaseFailures?: boolean;
+    cancelling?: BackfillCancel;
     generation: number;
     executionName: string;
   };
@@ -81,14 +93,48 @@ export class InMemoryTriggerStore implements TriggerStore {
     return [...this.rows.values()].filter((row) => row.backfill).map(toState);
   }
 
-  async setBackfillPaused(ref: TriggerRef, paused: boolean, updatedDate: string): Promise<{ state: TriggerState; taskToken?: string } | undefined> {
+  async setBackfillPaused(
+    ref: TriggerRef,
+    paused: boolean,
+    updatedDate: string,
+    options: PauseOptions = {},
+  ): Promise<{ state: TriggerState; taskToken?: string } | undefined> {
     const row = this.rows.get(key(ref));
-    if (!row?.backfill) return undefined;
+    if (!row?.backfill || (options.backfillId !== undefined && row.backfill.id !== options.backfillId)) return undefined;
     const taskToken = paused ? undefined : row.taskToken;
     row.backfill.paused = paused;
     row.updatedDate = updatedDate;
+    if (paused && options.reason) row.backfill.pausedReason = { ...options.reason };
+    if (!paused && options.rebaseFailures) row.backfill.rebaseFailures = true;
     // Unpausing takes the token off in the same write that returns it, so it is handed out once.
-    if (!paused) delete row.taskToken;
+    if (!paused) {
+      delete row.taskToken;
+      delete row.backfill.pausedReason;
+    }
+    return { state: toState(row), taskToken };
+  }
+
+  async setFailureBaseline(ref: TriggerRef, backfillId: string, baseline: number): Promise<boolean> {
+    const backfill = this.rows.get(key(ref))?.backfill;
+    if (backfill?.id !== backfillId) return false;
+    backfill.failureBaseline = baseline;
+    delete backfill.rebaseFailures;
+    return true;
+  }
+
+  async markBackfillCancelling(
+    ref: TriggerRef,
+    backfillId: string,
+    cancel: BackfillCancel,
+    updatedDate: string,
+  ): Promise<{ state: TriggerState; taskToken?: string } | undefined> {
+    const row = this.rows.get(key(ref));
+    if (row?.backfill?.id !== backfillId) return undefined;
+    const taskToken = row.taskToken;
+    // The first cancel stands.
+    row.backfill.cancelling ??= structuredClone(cancel);
+    row.updatedDate = updatedDate;
+    delete row.taskToken;
     return { state: toState(row), taskToken };
   }
 
@@ -167,6 +213,7 @@ export class InMemoryTriggerStore implements TriggerStore {
       totalTicks: backfill.totalTicks,
       createdDate: backfill.createdDate,
       reprocess: backfill.reprocess,
+      ...(backfill.failurePolicy ? { failurePolicy: backfill.failurePolicy } : {}),
     };
     row.backfill = {
       id: backfill.id,
@@ -180,6 +227,7 @@ export class InMemoryTriggerStore implements TriggerStore {
       openPages: new Set(),
       ended: 0,
       failed: 0,
+      killed: 0,
       generation: backfill.generation,
       executionName: backfill.executionName,
     };
@@ -197,14 +245,18 @@ export class InMemoryTriggerStore implements TriggerStore {
     const row = this.rows.get(key(ref));
     const backfill = row?.backfill;
     if (!row || backfill?.id !== backfillId) return false;
+    if (outcome === 'CANCELLED' && !backfill.cancelling) return false;
     if (open && (backfill.openPages.size !== open.pages.length || !open.pages.every((page) => backfill.openPages.has(page)))) return false;
     row.lastBackfillDoc = backfill.fixed;
     row.lastBackfillCounters = {
       dispatched: backfill.dispatched,
       skipped: backfill.skipped,
       failed: backfill.failed + (open?.failed ?? 0),
+      killed: backfill.killed + (open?.killed ?? 0),
       unfinished: open?.unfinished ?? 0,
     };
+    if (outcome === 'CANCELLED' && backfill.cancelling) row.lastBackfillCancel = backfill.cancelling;
+    else delete row.lastBackfillCancel;
     row.updatedDate = updatedDate;
     row.lastBackfillId = backfillId;
     row.lastBackfillOutcome = outcome;
@@ -218,7 +270,7 @@ export class InMemoryTriggerStore implements TriggerStore {
 
   async advanceBackfill(ref: TriggerRef, backfillId: string, expectedCursorMs: number, advance: AdvanceCursor): Promise<boolean> {
     const backfill = this.rows.get(key(ref))?.backfill;
-    if (backfill?.id !== backfillId || backfill.cursorMs !== expectedCursorMs) return false;
+    if (backfill?.id !== backfillId || backfill.cursorMs !== expectedCursorMs || backfill.cancelling) return false;
     backfill.cursorMs = advance.cursorMs;
     backfill.currentDate = advance.currentDate;
     backfill.dispatched += advance.dispatchedDelta;
@@ -234,6 +286,7 @@ export class InMemoryTriggerStore implements TriggerStore {
       backfill.openPages.delete(fold.pageId);
       backfill.ended += fold.ended;
       backfill.failed += fold.failed;
+      backfill.killed += fold.killed;
     }
     return true;
   }
@@ -280,6 +333,7 @@ function toState(row: Row): TriggerState {
       outcome: row.lastBackfillOutcome ?? 'COMPLETED',
       endedDate: row.lastBackfillEndedDate ?? row.updatedDate,
       ...(row.lastBackfillReason ? { reason: row.lastBackfillReason } : {}),
+      ...(row.lastBackfillCancel?.reason ? { cancelledReason: { ...row.lastBackfillCancel.reason } } : {}),
       ...lastBackfillSummary(row),
     };
   }
@@ -305,6 +359,12 @@ function toState(row: Row): TriggerState {
       openPages: [...b.openPages].sort(compareStrings),
       ended: b.ended,
       failed: b.failed,
+      killed: b.killed,
+      ...(fixed.failurePolicy ? { failurePolicy: fixed.failurePolicy } : {}),
+      ...(b.pausedReason ? { pausedReason: { ...b.pausedReason } } : {}),
+      ...(b.failureBaseline !== undefined ? { failureBaseline: b.failureBaseline } : {}),
+      ...(b.rebaseFailures ? { rebaseFailures: true } : {}),
+      ...(b.cancelling ? { cancelling: structuredClone(b.cancelling) } : {}),
       generation: b.generation,
       executionName: b.executionName,
     };
@@ -323,6 +383,6 @@ function lastBackfillSummary(row: Row): Partial<LastBackfill> {
     createdDate: fixed.createdDate,
     labels: fixed.labels ?? [],
     reprocess: fixed.reprocess ?? 'ALL',
-    counts: lastBackfillCounts({ totalTicks: fixed.totalTicks ?? 0, ...counters }, { failed: 0, unfinished: counters.unfinished }),
+    counts: lastBackfillCounts({ totalTicks: fixed.totalTicks ?? 0, ...counters }, { failed: 0, killed: 0, unfinished: counters.unfinished }),
   };
 }

@@ -41,6 +41,7 @@ describe('triggerView (the Trigger JSON the API returns)', () => {
     openPages: ['b1|p'],
     ended: 0,
     failed: 0,
+    killed: 0,
     executionName: 'f-schedule-b1-g0',
     generation: 0,
     createdDate: '2026-11-24T12:00:00.000Z',
@@ -76,7 +77,7 @@ describe('triggerView (the Trigger JSON the API returns)', () => {
       reprocess: 'FAILED_AND_MISSING',
       stateMachineExecutionName: 'f-schedule-b1-g0',
       createdDate: backfill.createdDate,
-      progress: { total: 11, dispatched: 5, queued: 1, running: 1, succeeded: 1, failed: 1, skipped: 1 },
+      progress: { total: 11, dispatched: 5, queued: 1, running: 1, succeeded: 1, failed: 1, killed: 0, skipped: 1 },
       stateMachineExecutionArn: 'arn:aws:states:eu-west-1:123456789012:execution:m:f-schedule-b1-g0',
       stateMachineConsoleUrl: expect.stringContaining('https://eu-west-1.console.aws.amazon.com/'),
     });

@@ -33,6 +33,7 @@ const request = ({ start, end = null, maxConcurrency = null }: { start: string; 
   labels: [],
   reprocess: 'ALL',
   maxConcurrency,
+  failurePolicy: null,
 });
 
 describe('planBackfill', () => {
