@@ -128,14 +128,18 @@ export interface CompleteIfDrainedDeps {
  * first: its cursor moves in the same write that opens a batch's page, so "all dispatched" seen
  * first means its open pages are all there is. Finishing is a conditional write, so the worker and
  * dispatch may race to it: one completes it, the other finds it done.
+ *
+ * A backfill being cancelled ends CANCELLED once every open page has ended, wherever its cursor
+ * stood (a cancel froze it: nothing more is dispatched), paused or not.
  */
 export async function completeIfDrained(deps: CompleteIfDrainedDeps, ref: TriggerRef, backfillId: string): Promise<boolean> {
   const backfill = (await deps.triggers.get(ref))?.backfill;
-  if (!backfill || backfill.id !== backfillId || backfill.paused || backfill.cursorMs <= Date.parse(backfill.end)) return false;
+  if (!backfill || backfill.id !== backfillId) return false;
+  if (!backfill.cancelling && (backfill.paused || backfill.cursorMs <= Date.parse(backfill.end))) return false;
   const pages = await deps.ledger.read(backfill.openPages);
   if (!pages.every(hasEnded)) return false;
   // No fold first: finishing takes the counters off the row with the backfill (and counts these pages in its summary).
-  const ended = await endBackfill(deps, ref, backfill, 'COMPLETED', deps.clock.now().toISOString());
+  const ended = await endBackfill(deps, ref, backfill, backfill.cancelling ? 'CANCELLED' : 'COMPLETED', deps.clock.now().toISOString());
   if (!ended) return false;
   await deps.ledger.remove(ended.openPages);
   return true;

@@ -1,6 +1,7 @@
 import type { Settings } from '../config';
 import { type BackfillRequest, backfillExecutionName, planBackfill, skipsTick } from '../domain/backfill';
 import { FlowNotFoundError, TriggerNotFoundError } from '../domain/errors';
+import { type FailurePolicy, toleratedFailures } from '../domain/failure-policy';
 import { type Flow, type ScheduleTrigger, isSchedule } from '../domain/flow/model';
 import { randomId } from '../domain/ids';
 import { formatInZone } from '../domain/schedule';
@@ -119,6 +120,8 @@ export interface BackfillPreview {
   truncated: boolean;
   /** A backfill already runs on this trigger: creating one now would answer 409. */
   conflict: boolean;
+  /** The failure policy asked for, and how many FAILED executions it tolerates over this window. */
+  failurePolicy?: FailurePolicy & { tolerated: number };
 }
 
 /**
@@ -159,6 +162,9 @@ export async function previewBackfill(deps: PreviewBackfillDeps, request: Backfi
     lastTick: formatInZone(lastTick, trigger.timezone),
     truncated: backfill.totalTicks > ticks.length,
     conflict: state.backfill !== undefined,
+    ...(backfill.failurePolicy
+      ? { failurePolicy: { ...backfill.failurePolicy, tolerated: toleratedFailures(backfill.failurePolicy, backfill.totalTicks) } }
+      : {}),
   };
 }
 

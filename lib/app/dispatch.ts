@@ -1,14 +1,17 @@
 import { type Reprocess, skipsTick } from '../domain/backfill';
-import { type Flow, type ScheduleTrigger, isSchedule } from '../domain/flow/model';
+import { isSchedule } from '../domain/flow/model';
 import { tickExecutionId } from '../domain/ids';
-import { type LedgerPage, foldOf, hasEnded, inFlightOf, ledgerPageId } from '../domain/ledger';
-import { type CompiledSchedule, formatInZone } from '../domain/schedule';
-import { type ScheduledExecution, buildScheduledExecution } from '../domain/scheduled-execution';
+import { type FailurePolicyTrip, describeTrip, failurePolicyTrip } from '../domain/failure-policy';
+import { type LedgerPage, failuresOf, foldOf, hasEnded, inFlightOf, ledgerPageId } from '../domain/ledger';
+import { formatInZone } from '../domain/schedule';
+import type { ScheduledExecution } from '../domain/scheduled-execution';
 import type { BackfillState, TriggerRef } from '../domain/trigger-state';
 import type { Settings } from '../config';
 import { mapLimit } from '../util/map-limit';
 import { mapYielding } from '../util/yielding';
 import type { BackfillRunInput, Clock, DispatchLedger, ExecutionQueue, ExecutionStore, FlowStore, LogStore, TriggerStore } from '../ports';
+import { carryOnCancel, startCancel } from './backfill-cancel';
+import { type DispatchContext, buildBackfillExecution } from './backfill-executions';
 import { creationFailureLog } from './creation-log';
 import { endBackfill } from './backfill-ending';
 import { scheduleOf } from './schedules';
@@ -20,7 +23,8 @@ import { scheduleOf } from './schedules';
  * - PAUSED: park on a task token until resumed;
  * - CONTINUE_AS_NEW: hand over to a fresh execution before the history grows large;
  * - DONE: every tick ran, the backfill is cleared;
- * - GONE: the backfill was deleted or replaced, or its flow/trigger removed.
+ * - GONE: the backfill was deleted, cancelled (its executions being killed: dispatch has nothing
+ *   more to do for it) or replaced, or its flow/trigger removed.
  */
 export type DispatchStatus = 'DISPATCHED' | 'THROTTLED' | 'PAUSED' | 'CONTINUE_AS_NEW' | 'DONE' | 'GONE';
 
@@ -36,9 +40,14 @@ export interface DispatchDeps {
   settings: Pick<Settings, 'dispatch'>;
   clock: Clock;
   flows: Pick<FlowStore, 'get'>;
-  triggers: Pick<TriggerStore, 'get' | 'finishBackfill' | 'advanceBackfill' | 'foldPages'>;
-  executions: Pick<ExecutionStore, 'statesByTick' | 'createMany' | 'createIfAbsent'>;
-  ledger: Pick<DispatchLedger, 'open' | 'read' | 'remove' | 'release'>;
+  /** Beyond batches: the failure policy pauses (`setBackfillPaused`) or cancels (`markBackfillCancelling`) the backfill. */
+  triggers: Pick<
+    TriggerStore,
+    'get' | 'finishBackfill' | 'advanceBackfill' | 'foldPages' | 'setBackfillPaused' | 'setFailureBaseline' | 'markBackfillCancelling'
+  >;
+  /** `statesOf` and `requestKill`: a cancel's kills. */
+  executions: Pick<ExecutionStore, 'statesByTick' | 'createMany' | 'createIfAbsent' | 'statesOf' | 'requestKill'>;
+  ledger: Pick<DispatchLedger, 'open' | 'read' | 'remove' | 'release' | 'markEnded'>;
   logs: Pick<LogStore, 'append'>;
   queue: Pick<ExecutionQueue, 'send'>;
 }
@@ -71,6 +80,12 @@ export async function dispatchBatch(deps: DispatchDeps, input: BackfillRunInput)
     const completed = state?.lastBackfill?.id === ref.id && state.lastBackfill.outcome === 'COMPLETED';
     return out(completed ? 'DONE' : 'GONE');
   }
+  // Being cancelled: dispatch sends nothing more; it carries the cancel on (a request that died
+  // halfway leaves it to whoever comes next) and ends. The last execution to stop ends the backfill.
+  if (backfill.cancelling) {
+    await carryOnCancel(deps, ref, backfill);
+    return out('GONE');
+  }
   if (backfill.paused) return out('PAUSED', { currentDate: backfill.currentDate, dispatched: backfill.dispatched });
   if (input.iteration >= maxIterationsPerExecution) return out('CONTINUE_AS_NEW');
 
@@ -86,8 +101,21 @@ export async function dispatchBatch(deps: DispatchDeps, input: BackfillRunInput)
   const endMs = Date.parse(backfill.end);
   const schedule = scheduleOf(trigger);
   const { inFlight, open, settled } = await settleOpenPages(deps, ref, backfill);
-  await sendHeld(deps, { flow, trigger, schedule, backfill, ref }, open);
   const progress = { currentDate: backfill.currentDate, dispatched: backfill.dispatched };
+  // Too many failures, with work left to stop (a backfill whose executions all ended completes instead).
+  const trip = inFlight > 0 || backfill.cursorMs <= endMs ? await failurePolicyTripped(deps, ref, settled, open, now) : undefined;
+  if (trip && settled.failurePolicy?.action === 'CANCEL') {
+    const by = `backfill ${backfill.id} cancelled by its failure policy (${describeTrip(trip)})`;
+    await startCancel(deps, ref, settled, { at: now.toISOString(), by, reason: trip });
+    return out('GONE');
+  }
+  if (trip) {
+    // Paused as a request would (workers hold its executions that have not started), saying why.
+    const paused = await deps.triggers.setBackfillPaused(ref, true, now.toISOString(), { backfillId: backfill.id, reason: trip });
+    // Not paused: the backfill ended or was replaced meanwhile; the next check tells which.
+    return out(paused ? 'PAUSED' : 'THROTTLED', progress);
+  }
+  await sendHeld(deps, { flow, trigger, schedule, backfill, ref }, open);
   if (backfill.cursorMs > endMs) {
     // Every tick is dispatched; the backfill ends when its last execution does.
     if (inFlight > 0) return out('THROTTLED', progress);
@@ -133,6 +161,29 @@ export async function dispatchBatch(deps: DispatchDeps, input: BackfillRunInput)
   });
 }
 
+/**
+ * Whether the backfill's failure policy trips now: its FAILED executions (the folded counters and
+ * the open pages; KILLED ones do not count), less those before its last resume after a trip, exceed
+ * what it tolerates. The first check after such a resume (`rebaseFailures`) records the failures
+ * counted then as the new baseline: those were all sent before the resume, and tripped the policy
+ * already. Counted here, by dispatch, because dispatch alone folds pages: the sum it reads is never
+ * caught between a page and the counter it is folded into.
+ */
+async function failurePolicyTripped(
+  deps: DispatchDeps,
+  ref: TriggerRef,
+  backfill: BackfillState,
+  open: LedgerPage[],
+  now: Date,
+): Promise<FailurePolicyTrip | undefined> {
+  const policy = backfill.failurePolicy;
+  if (!policy) return undefined;
+  const failed = backfill.failed - backfill.killed + open.reduce((sum, page) => sum + failuresOf(page).failed - failuresOf(page).killed, 0);
+  let baseline = backfill.failureBaseline ?? 0;
+  if (backfill.rebaseFailures && (await deps.triggers.setFailureBaseline(ref, backfill.id, failed))) baseline = failed;
+  return failurePolicyTrip(policy, backfill.totalTicks, failed - baseline, now);
+}
+
 /** Folds at most this many ended pages per write (each adds a condition to the row's update). */
 const FOLDS_PER_WRITE = 25;
 
@@ -160,6 +211,7 @@ async function settleOpenPages(
     openPages: backfill.openPages.filter((id) => !folded.has(id)),
     ended: backfill.ended + ended.reduce((sum, p) => sum + foldOf(p).ended, 0),
     failed: backfill.failed + ended.reduce((sum, p) => sum + foldOf(p).failed, 0),
+    killed: backfill.killed + ended.reduce((sum, p) => sum + foldOf(p).killed, 0),
   };
   return { inFlight: open.reduce((sum, p) => sum + inFlightOf(p), 0), open, settled };
 }
@@ -178,14 +230,6 @@ async function sendHeld(deps: DispatchDeps, context: DispatchContext, pages: Led
     await deps.ledger.release(page.id, held);
     await sendSlots(deps, context, page, { again: true, only: new Set(held) });
   }
-}
-
-interface DispatchContext {
-  flow: Flow;
-  trigger: ScheduleTrigger;
-  schedule: CompiledSchedule;
-  backfill: BackfillState;
-  ref: TriggerRef;
 }
 
 /**
@@ -294,22 +338,6 @@ export async function resendPageSlots(deps: ResendDeps, ref: TriggerRef, page: L
   if (!flow || !trigger || !isSchedule(trigger)) return 0; // dispatch abandons such a backfill on its next batch
   const context: DispatchContext = { flow, trigger, schedule: scheduleOf(trigger), backfill, ref };
   return sendSlots(deps, context, page, { again: true, only: slots });
-}
-
-/** The execution of the backfill's tick in slot `slot` of page `pageId`, as of `createdAt`. */
-function buildBackfillExecution(context: DispatchContext, pageId: string, slot: number, tickMs: number, createdAt: Date): ScheduledExecution {
-  const { flow, trigger, schedule, backfill } = context;
-  return buildScheduledExecution({
-    id: tickExecutionId(backfill.id, tickMs),
-    flow,
-    trigger,
-    schedule,
-    tickMs,
-    createdAt,
-    extraLabels: backfill.labels,
-    extraInputs: backfill.inputs,
-    origin: { backfillId: backfill.id, tickMs, page: { id: pageId, slot } },
-  });
 }
 
 /** The batch's ticks (by index) that earlier executions of the trigger already cover, under the backfill's `reprocess`; none for ALL. */

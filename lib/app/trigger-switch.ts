@@ -57,7 +57,16 @@ export async function switchTrigger(
 async function backfillMissed(deps: SwitchTriggerDeps, ref: TriggerRef, state: TriggerState, missedFrom: string, now: Date): Promise<void> {
   if (state.backfill && Date.parse(state.backfill.start) === Date.parse(missedFrom)) return;
   try {
-    await createBackfill(deps, { ...ref, start: new Date(missedFrom), end: now, inputs: null, labels: [], reprocess: 'ALL', maxConcurrency: null });
+    await createBackfill(deps, {
+      ...ref,
+      start: new Date(missedFrom),
+      end: now,
+      inputs: null,
+      labels: [],
+      reprocess: 'ALL',
+      maxConcurrency: null,
+      failurePolicy: null,
+    });
   } catch (error) {
     if (error instanceof BackfillAlreadyActiveError) {
       const active = state.backfill ? `backfill ${state.backfill.id} is` : 'a backfill is';

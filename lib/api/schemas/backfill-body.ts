@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type BackfillRequest, REPROCESS_MODES } from '../../domain/backfill';
+import { FAILURE_POLICY_ACTIONS, type FailurePolicy } from '../../domain/failure-policy';
 import { describe } from '../../domain/flow/values';
 import { labelsField } from './labels-field';
 import { jsonObjectError, triggerRefFields } from './trigger-ref-body';
@@ -11,6 +12,42 @@ const maxConcurrencyField = z
   .number({ error: (issue) => `expected a positive integer, got ${describe(issue.input)}` })
   .int({ error: (issue) => `expected a positive integer, got ${describe(issue.input)}` })
   .min(1, { error: (issue) => `expected a positive integer, got ${describe(issue.input)}` });
+
+const maxFailuresError = (issue: { input?: unknown }) => `expected an integer of 0 or more, got ${describe(issue.input)}`;
+const maxFailurePercentError = (issue: { input?: unknown }) => `expected a number from 0 to 100, got ${describe(issue.input)}`;
+
+/** `backfill.failurePolicy`: at least one threshold, and what to do once failures exceed it (see FailurePolicy). */
+const failurePolicyField = z
+  .object(
+    {
+      maxFailures: z
+        .number({ error: maxFailuresError })
+        .int({ error: maxFailuresError })
+        .min(0, { error: maxFailuresError })
+        .optional()
+        .meta({ description: 'FAILED executions tolerated (since creation or the last resume); 0 stops at the first.' }),
+      maxFailurePercent: z
+        .number({ error: maxFailurePercentError })
+        .min(0, { error: maxFailurePercentError })
+        .max(100, { error: maxFailurePercentError })
+        .optional()
+        .meta({ description: "FAILED executions tolerated, as a percentage of the window's ticks (rounded down)." }),
+      action: z
+        .enum(FAILURE_POLICY_ACTIONS, { error: (issue) => `expected one of ${FAILURE_POLICY_ACTIONS.join(', ')}, got ${describe(issue.input)}` })
+        .meta({ description: 'PAUSE (resume continues, counting failures anew) or CANCEL (its executions killed).' }),
+    },
+    { error: (issue) => `expected an object with "maxFailures" or "maxFailurePercent", and "action", got ${describe(issue.input)}` },
+  )
+  .refine((policy) => policy.maxFailures !== undefined || policy.maxFailurePercent !== undefined, {
+    error: 'expected "maxFailures", "maxFailurePercent" or both: the failures tolerated before the action applies',
+  })
+  .transform(
+    (policy): FailurePolicy => ({
+      ...(policy.maxFailures !== undefined ? { maxFailures: policy.maxFailures } : {}),
+      ...(policy.maxFailurePercent !== undefined ? { maxFailurePercent: policy.maxFailurePercent } : {}),
+      action: policy.action,
+    }),
+  );
 
 /** `backfill` of a request: Kestra's `{start, end, inputs, labels}` plus our `reprocess`. */
 // Checked in this order; the first failing field is the one reported (as before schemas).
@@ -38,6 +75,10 @@ export const backfillFields = z.object(
       .meta({
         description: "Executions of this backfill in flight (queued or running) at once, at most: 1 to the service's BACKFILL_MAX_IN_FLIGHT (its default).",
       }),
+    failurePolicy: failurePolicyField
+      .nullish()
+      .transform((policy) => policy ?? null)
+      .meta({ description: 'When more of its executions FAIL than tolerated, the backfill pauses (PAUSE) or is cancelled (CANCEL). None by default.' }),
   },
   { error: (issue) => `expected an object with at least "start", got ${describe(issue.input)}` },
 );

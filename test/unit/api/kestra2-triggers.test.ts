@@ -48,7 +48,7 @@ describe('PUT /api/v1/{tenant}/triggers/backfill/create (Kestra 2.x)', () => {
         previousNextExecutionDate: '2026-03-01T13:00:00Z',
         reprocess: 'ALL',
         stateMachineExecutionName: expect.any(String),
-        progress: { total: 10, dispatched: 0, queued: 0, running: 0, succeeded: 0, failed: 0, skipped: 0 },
+        progress: { total: 10, dispatched: 0, queued: 0, running: 0, succeeded: 0, failed: 0, killed: 0, skipped: 0 },
       }),
       disabled: false,
       locked: false,

@@ -19,7 +19,16 @@ describe('updateTriggerBody (PUT /triggers)', () => {
     const command = parseBody(updateTriggerBody, { ...ids, disabled: true, backfill: { start: '2024-03-28T06:30:00Z' } });
     expect(command).toEqual({
       action: 'CREATE_BACKFILL',
-      request: { ...ids, start: new Date('2024-03-28T06:30:00Z'), end: null, inputs: null, labels: [], reprocess: 'ALL', maxConcurrency: null },
+      request: {
+        ...ids,
+        start: new Date('2024-03-28T06:30:00Z'),
+        end: null,
+        inputs: null,
+        labels: [],
+        reprocess: 'ALL',
+        maxConcurrency: null,
+        failurePolicy: null,
+      },
     });
   });
 

@@ -114,7 +114,7 @@ describe('backfill-run', () => {
         createdDate: aBackfill().createdDate,
         labels: [],
         reprocess: 'ALL',
-        counts: { total: 10, dispatched: 1, succeeded: 0, failed: 0, skipped: 0, unfinished: 1 },
+        counts: { total: 10, dispatched: 1, succeeded: 0, failed: 0, killed: 0, skipped: 0, unfinished: 1 },
       });
       expect(await deps.ledger.read(['bf1|page-a'])).toEqual([]);
     });

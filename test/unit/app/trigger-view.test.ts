@@ -49,7 +49,7 @@ describe('triggerView', () => {
 
       const json = await triggerView(deps, aTriggerState({ backfill }));
 
-      expect(json.backfill?.progress).toEqual({ total: 10, dispatched: 10, queued: 2, running: 1, succeeded: 4, failed: 2, skipped: 1 });
+      expect(json.backfill?.progress).toEqual({ total: 10, dispatched: 10, queued: 2, running: 1, succeeded: 4, failed: 2, killed: 0, skipped: 1 });
     });
 
     it('reads no page and counts nothing running when none is open', async () => {
@@ -57,7 +57,7 @@ describe('triggerView', () => {
 
       const json = await triggerView(deps, aTriggerState({ backfill }));
 
-      expect(json.backfill?.progress).toEqual({ total: 10, dispatched: 10, queued: 0, running: 0, succeeded: 10, failed: 0, skipped: 0 });
+      expect(json.backfill?.progress).toEqual({ total: 10, dispatched: 10, queued: 0, running: 0, succeeded: 10, failed: 0, killed: 0, skipped: 0 });
     });
 
     it('never shows a negative succeeded count', async () => {

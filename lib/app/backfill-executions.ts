@@ -1,0 +1,44 @@
+import type { Flow, ScheduleTrigger } from '../domain/flow/model';
+import { isSchedule } from '../domain/flow/model';
+import { tickExecutionId } from '../domain/ids';
+import type { CompiledSchedule } from '../domain/schedule';
+import { type ScheduledExecution, buildScheduledExecution } from '../domain/scheduled-execution';
+import type { BackfillState, TriggerRef } from '../domain/trigger-state';
+import type { FlowStore } from '../ports';
+import { scheduleOf } from './schedules';
+
+/** What building a backfill's executions takes: its flow, trigger and schedule as they are now, and the backfill. */
+export interface DispatchContext {
+  flow: Flow;
+  trigger: ScheduleTrigger;
+  schedule: CompiledSchedule;
+  backfill: BackfillState;
+  ref: TriggerRef;
+}
+
+/** The backfill's context, or undefined when its flow or its schedule trigger is gone. */
+export async function backfillContext(flows: Pick<FlowStore, 'get'>, ref: TriggerRef, backfill: BackfillState): Promise<DispatchContext | undefined> {
+  const flow = await flows.get(ref.namespace, ref.flowId);
+  const trigger = flow?.triggers.find((t) => t.id === ref.triggerId);
+  if (!flow || !trigger || !isSchedule(trigger)) return undefined;
+  return { flow, trigger, schedule: scheduleOf(trigger), backfill, ref };
+}
+
+/**
+ * The execution of the backfill's tick in slot `slot` of page `pageId`, as of `createdAt`: the same
+ * document whoever builds it (dispatch, a resend, a kill), since its id derives from (backfill, tick).
+ */
+export function buildBackfillExecution(context: DispatchContext, pageId: string, slot: number, tickMs: number, createdAt: Date): ScheduledExecution {
+  const { flow, trigger, schedule, backfill } = context;
+  return buildScheduledExecution({
+    id: tickExecutionId(backfill.id, tickMs),
+    flow,
+    trigger,
+    schedule,
+    tickMs,
+    createdAt,
+    extraLabels: backfill.labels,
+    extraInputs: backfill.inputs,
+    origin: { backfillId: backfill.id, tickMs, page: { id: pageId, slot } },
+  });
+}
