@@ -57,5 +57,5 @@ export function failurePolicyTrip(policy: FailurePolicy, totalTicks: number, fai
 
 /** The trip in words, for logs and the UI. */
 export function describeTrip(trip: FailurePolicyTrip): string {
-  return `${trip.failed} executions FAILED, more than the ${trip.threshold} its failure policy tolerates`;
+  return `${trip.failed} execution${trip.failed === 1 ? '' : 's'} FAILED, more than the ${trip.threshold} its failure policy tolerates`;
 }

@@ -13,7 +13,7 @@ export interface BackfillStatus {
 
 /** The failure policy's trip in words: how many FAILED, how many it tolerates. */
 function failurePolicyNote(trip: FailurePolicyTrip): string {
-  return `${trip.failed} executions FAILED, more than the ${trip.threshold} its failure policy tolerates`;
+  return `${trip.failed} execution${trip.failed === 1 ? '' : 's'} FAILED, more than the ${trip.threshold} its failure policy tolerates`;
 }
 
 /** The backfill's status as the Triggers tab and the Details drawer show it. */
