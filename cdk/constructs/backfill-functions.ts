@@ -31,7 +31,7 @@ export interface FunctionAccess {
 }
 
 const FUNCTION_ACCESS: Record<FunctionModule, FunctionAccess> = {
-  // Flows CRUD, backfill create/pause/resume/delete, executions and logs read, and the kill, restart
+  // Flows CRUD, backfill create/pause/resume/delete/cancel (a cancel kills its executions as below), executions and logs read, and the kill, restart
   // and replay of one execution (a kill request, or the execution written KILLED with its log line and
   // ledger slot; a restarted or new execution, queued on the live lane); the parts of the bulk
   // operations it records.
@@ -45,7 +45,8 @@ const FUNCTION_ACCESS: Record<FunctionModule, FunctionAccess> = {
     stopsExecutions: true,
   },
   // "Dispatch next batch": writes a ledger page per batch (executions too large for a message, and
-  // those that fail at creation), queues the executions, advances the cursor.
+  // those that fail at creation), queues the executions, advances the cursor; a failure policy
+  // pauses or cancels the backfill, and a cancel is carried on (its executions written KILLED or asked to stop).
   dispatch: {
     readTables: ['flows'],
     writeTables: ['triggers', 'executions', 'logs'],
@@ -90,8 +91,8 @@ const FUNCTION_ACCESS: Record<FunctionModule, FunctionAccess> = {
   // them (live queue), advances each trigger's next date.
   tick: { readTables: ['flows'], writeTables: ['triggers', 'executions', 'logs'], sendsTo: ['live'], stateMachineActions: [], stopsExecutions: false },
   // The sweep: sends again what no worker will run any more (lost messages, dead workers), marks
-  // ledger slots whose execution ended, and starts the next generation of a backfill whose state
-  // machine execution died (recording it on the trigger).
+  // ledger slots whose execution ended, starts the next generation of a backfill whose state
+  // machine execution died (recording it on the trigger), and carries on a cancel left unfinished.
   sweep: {
     readTables: ['flows'],
     writeTables: ['triggers', 'executions', 'logs'],

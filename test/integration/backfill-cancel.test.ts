@@ -105,7 +105,11 @@ describe('cancelling a backfill over HTTP: its running and queued executions are
     if (cancelled.body.backfill) expect(cancelled.body.backfill.cancelling).toMatchObject({ by: expect.stringContaining(`backfill ${backfillId} cancelled`) });
     expect(await waitFor(async () => pids.every((pid) => !running(pid)), 15_000), 'the task processes died').toBe(true);
     const last = await settled('sleepers');
-    expect(last).toMatchObject({ id: backfillId, outcome: 'CANCELLED', counts: { total: 6, dispatched: 6, succeeded: 1, failed: 0, killed: 5, unfinished: 0 } });
+    expect(last).toMatchObject({
+      id: backfillId,
+      outcome: 'CANCELLED',
+      counts: { total: 6, dispatched: 6, succeeded: 1, failed: 0, killed: 5, unfinished: 0 },
+    });
 
     // Every execution ended KILLED but the one that had ended before; nothing more started.
     const states = await Promise.all(ids.map(async (id) => (await execution(id)).body.state.current));
