@@ -68,12 +68,13 @@ export async function continueAsNew(deps: ContinueAsNewDeps, input: BackfillRunI
 
 /**
  * Runs inside the `.waitForTaskToken` state: keeps the token with the backfill so that unpausing
- * can hand it back. If the backfill was resumed (or deleted) before the token was stored, nobody
- * would ever send it, so the park hands it back itself.
+ * can hand it back. If the backfill was resumed, deleted or cancelled before the token was stored,
+ * nobody would ever send it, so the park hands it back itself.
  */
 export async function parkUntilResumed(deps: ParkDeps, input: BackfillRunInput & { taskToken: string }): Promise<{ parked: boolean }> {
   const state = await deps.triggers.storeTaskToken(input.backfill, input.backfill.id, input.taskToken);
-  if (state?.backfill?.paused) return { parked: true };
+  // Being cancelled: a cancel that took no token (this one was not stored yet) would leave it parked; go on to dispatch, which ends.
+  if (state?.backfill?.paused && !state.backfill.cancelling) return { parked: true };
   await deps.workflows.resume(input.taskToken, { resumedBy: 'park' });
   return { parked: false };
 }

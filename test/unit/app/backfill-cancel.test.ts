@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cancelBackfill } from '../../../lib/app/backfill-cancel';
 import { pauseBackfill } from '../../../lib/app/backfill-control';
+import { parkUntilResumed } from '../../../lib/app/backfill-run';
 import { dispatchBatch } from '../../../lib/app/dispatch';
 import { executionLogs } from '../../../lib/app/execution-logs';
 import { sweepStuck } from '../../../lib/app/stuck-executions';
@@ -132,6 +133,21 @@ describe('cancelling a backfill', () => {
     for (const i of [0, 1, 2]) expect(await historyOf(i)).toEqual(['CREATED', 'KILLED']);
     expect(deps.workflows.resumed).toEqual([{ taskToken: 'token-1', output: { resumedBy: 'cancel' } }]);
     expect(deps.taskRunner.runs).toEqual([]);
+  });
+
+  it('a state machine that parks after the cancel (it had seen the pause) hands its token back itself, so it ends', async () => {
+    await givenBackfill();
+    await dispatchBatch(deps, aRunInput());
+    const running = await startRunning(0);
+    await pauseBackfill(deps, REF);
+    await cancelBackfill(deps, REF, BY); // still being cancelled: tick 0 runs
+    expect(await backfillNow()).toMatchObject({ paused: true, cancelling: {} });
+
+    expect(await parkUntilResumed(deps, { ...aRunInput(), taskToken: 'late-token' })).toEqual({ parked: false });
+    expect(deps.workflows.resumed).toEqual([{ taskToken: 'late-token', output: { resumedBy: 'park' } }]);
+    expect((await dispatchBatch(deps, aRunInput())).status).toBe('GONE');
+    await running.stop();
+    expect(await lastBackfill()).toMatchObject({ outcome: 'CANCELLED' });
   });
 
   it('a message taken after the cancel runs nothing; redelivered, it changes no count', async () => {
