@@ -25,7 +25,7 @@ export function createSweepHandler(deps: SweepHandlerDeps): SweepHandler {
         stallAfterMs: deps.settings.sweep.stallAlarmSeconds * 1000,
       });
       const { stalled, oldestOpenPageSeconds, ...counts } = report;
-      if (counts.resent || counts.requeued || counts.repaired) telemetry.info('sweep', { ...counts });
+      if (counts.resent || counts.requeued || counts.repaired || counts.cancelsCarriedOn) telemetry.info('sweep', { ...counts });
       for (const backfill of stalled) {
         telemetry.warn(`Backfill made no progress for ${deps.settings.sweep.stallAlarmSeconds} s (STALL_ALARM_SECONDS)`, { ...backfill });
       }

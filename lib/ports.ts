@@ -9,7 +9,8 @@ import type { RateSample } from './domain/backfill-rate';
 import type { Operation, OperationTarget, PartOutcome } from './domain/operation';
 import type { Flow } from './domain/flow/model';
 import type { TextCondition } from './domain/text-match';
-import type { BackfillOutcome, BackfillState, TriggerRef, TriggerState } from './domain/trigger-state';
+import type { FailurePolicyTrip } from './domain/failure-policy';
+import type { BackfillCancel, BackfillOutcome, BackfillState, TriggerRef, TriggerState } from './domain/trigger-state';
 
 export interface Clock {
   now(): Date;
@@ -61,14 +62,27 @@ export interface AdvanceCursor {
 export interface PageFold {
   pageId: string;
   ended: number;
+  /** Those that did not succeed (FAILED or KILLED), and of those the KILLED ones. */
   failed: number;
+  killed: number;
 }
 
-/** A backfill's open ledger pages as its ending found them: which, and their failed and unended executions. */
+/** A backfill's open ledger pages as its ending found them: which, and their failed (of which killed) and unended executions. */
 export interface OpenPagesAtEnd {
   pages: string[];
   failed: number;
+  killed: number;
   unfinished: number;
+}
+
+/** What else a pause or an unpause records (see `setBackfillPaused`). */
+export interface PauseOptions {
+  /** Only if the backfill is still this one (dispatch pausing it for its failure policy). */
+  backfillId?: string;
+  /** Pausing: why (the failure policy tripped), shown as `pausedReason` until it is resumed. */
+  reason?: FailurePolicyTrip;
+  /** Unpausing: restart the failure policy's count (see `BackfillState.rebaseFailures`). */
+  rebaseFailures?: boolean;
 }
 
 export interface TriggerStore {
@@ -77,11 +91,31 @@ export interface TriggerStore {
   /** Every trigger row (the triggers search). */
   list(): Promise<TriggerState[]>;
   /**
-   * Sets the backfill's pause flag; returns undefined when the trigger has no backfill. Unpausing
-   * also takes the parked task token off the row and returns it, so exactly one caller resumes with it,
-   * and drops the rate samples, so that the paused time counts in no rate.
+   * Sets the backfill's pause flag; returns undefined when the trigger has no backfill (or not
+   * `options.backfillId`). Unpausing also takes the parked task token off the row and returns it,
+   * so exactly one caller resumes with it, clears `pausedReason`, and drops the rate samples, so that
+   * the paused time counts in no rate.
    */
-  setBackfillPaused(ref: TriggerRef, paused: boolean, updatedDate: string): Promise<{ state: TriggerState; taskToken?: string } | undefined>;
+  setBackfillPaused(
+    ref: TriggerRef,
+    paused: boolean,
+    updatedDate: string,
+    options?: PauseOptions,
+  ): Promise<{ state: TriggerState; taskToken?: string } | undefined>;
+  /** Sets `failureBaseline` and clears `rebaseFailures`, if the backfill is still `backfillId`; returns whether it did. */
+  setFailureBaseline(ref: TriggerRef, backfillId: string, baseline: number): Promise<boolean>;
+  /**
+   * Records a cancel on the backfill if it is still `backfillId` (a cancel already recorded is kept:
+   * the first one's time and reason stand) and takes the parked task token off the row; returns the
+   * row after the write and the token, or undefined when the backfill is gone. From then on
+   * `advanceBackfill` refuses to move its cursor.
+   */
+  markBackfillCancelling(
+    ref: TriggerRef,
+    backfillId: string,
+    cancel: BackfillCancel,
+    updatedDate: string,
+  ): Promise<{ state: TriggerState; taskToken?: string } | undefined>;
   /** Sets the backfill's `maxConcurrency`; returns the row after the write, or undefined when the trigger has no backfill. */
   setBackfillMaxConcurrency(ref: TriggerRef, maxConcurrency: number, updatedDate: string): Promise<TriggerState | undefined>;
   /** Every trigger that has a backfill (used by the local default to resume state machines after a restart). */
@@ -103,7 +137,8 @@ export interface TriggerStore {
    * The same write leaves the backfill's summary (window, start, labels, reprocess, counts) in
    * `lastBackfill`, its counters taken from the row as the write finds them. With `open` (what its
    * open ledger pages held, read just before), it holds only while the open pages are exactly
-   * `open.pages`, so a page folded meanwhile is not counted twice (see `endBackfill`).
+   * `open.pages`, so a page folded meanwhile is not counted twice (see `endBackfill`). A CANCELLED
+   * one keeps its cancel's reason (`lastBackfill.cancelledReason`).
    */
   finishBackfill(ref: TriggerRef, backfillId: string, outcome: BackfillOutcome, updatedDate: string, reason?: string, open?: OpenPagesAtEnd): Promise<boolean>;
   /**
@@ -112,7 +147,7 @@ export interface TriggerStore {
    * returns whether it did. `rateSamples`, when given, replace the backfill's in the same write.
    */
   foldPages(ref: TriggerRef, backfillId: string, folds: PageFold[], rateSamples?: RateSample[]): Promise<boolean>;
-  /** Moves the cursor if the backfill is still `backfillId` at `expectedCursorMs`; returns whether it did. */
+  /** Moves the cursor if the backfill is still `backfillId` at `expectedCursorMs`, and no cancel is recorded; returns whether it did. */
   advanceBackfill(ref: TriggerRef, backfillId: string, expectedCursorMs: number, advance: AdvanceCursor): Promise<boolean>;
   /**
    * Stores the task token of the parked state machine with the backfill, if it is still `backfillId`;

@@ -34,9 +34,10 @@ export interface FunctionAccess {
 
 const FUNCTION_ACCESS: Record<FunctionModule, FunctionAccess> = {
   // Flows CRUD (a replaced or deleted revision kept first, then never changed), backfill
-  // create/pause/resume/delete, executions and logs read, and the kill, restart and replay of one
-  // execution (a kill request, or the execution written KILLED with its log line and ledger slot; a
-  // restarted or new execution, queued on the live lane); the parts of the bulk operations it records.
+  // create/pause/resume/delete/cancel (a cancel kills its executions as below), executions and logs
+  // read, and the kill, restart and replay of one execution (a kill request, or the execution written
+  // KILLED with its log line and ledger slot; a restarted or new execution, queued on the live lane);
+  // the parts of the bulk operations it records.
   api: {
     readTables: [],
     writeTables: ['flows', 'triggers', 'executions', 'logs', 'operations'],
@@ -49,7 +50,8 @@ const FUNCTION_ACCESS: Record<FunctionModule, FunctionAccess> = {
   },
   // "Dispatch next batch": writes a ledger page per batch (executions too large for a message, and
   // those that fail at creation), queues the executions (built from the backfill's pinned flow
-  // revision), advances the cursor.
+  // revision), advances the cursor; a failure policy pauses or cancels the backfill, and a cancel is
+  // carried on (its executions written KILLED or asked to stop).
   dispatch: {
     readTables: ['flows', 'flowRevisions'],
     writeTables: ['triggers', 'executions', 'logs'],
@@ -94,8 +96,9 @@ const FUNCTION_ACCESS: Record<FunctionModule, FunctionAccess> = {
   // them (live queue), advances each trigger's next date.
   tick: { readTables: ['flows'], writeTables: ['triggers', 'executions', 'logs'], sendsTo: ['live'], stateMachineActions: [], stopsExecutions: false },
   // The sweep: sends again what no worker will run any more (lost messages, dead workers), marks
-  // ledger slots whose execution ended (sent again from the backfill's pinned flow revision), and
-  // starts the next generation of a backfill whose state machine execution died (recording it on the trigger).
+  // ledger slots whose execution ended (sent again from the backfill's pinned flow revision), starts
+  // the next generation of a backfill whose state machine execution died (recording it on the
+  // trigger), and carries on a cancel left unfinished.
   sweep: {
     readTables: ['flows', 'flowRevisions'],
     writeTables: ['triggers', 'executions', 'logs'],

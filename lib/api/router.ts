@@ -36,9 +36,13 @@ export interface ApiDeps {
   sleep: (ms: number) => Promise<void>;
   flows: FlowStore;
   triggers: TriggerStore;
-  /** Reads, and the kill of an execution (a kill request, or the execution written KILLED). */
-  executions: Pick<ExecutionStore, 'get' | 'search' | 'statesByTick' | 'countRunning' | 'requestKill' | 'createIfAbsent' | 'restart' | 'storedBytes'>;
-  ledger: Pick<DispatchLedger, 'read' | 'remove' | 'markEnded'>;
+  /** Reads, and the kill of an execution (a kill request, or the execution written KILLED), one or a cancelled backfill's. */
+  executions: Pick<
+    ExecutionStore,
+    'get' | 'search' | 'statesByTick' | 'statesOf' | 'countRunning' | 'requestKill' | 'createIfAbsent' | 'restart' | 'storedBytes'
+  >;
+  /** `open`: a cancel's empty page at the cursor (see carryOnCancel). */
+  ledger: Pick<DispatchLedger, 'open' | 'read' | 'remove' | 'markEnded'>;
   /** Reads, and the line a kill writes for an execution it ends itself. */
   logs: Pick<LogStore, 'list' | 'append'>;
   workflows: BackfillWorkflows;

@@ -37,10 +37,13 @@ export async function pauseBackfill(deps: PauseBackfillDeps, ref: TriggerRef): P
 /**
  * Unpause: clears the flag and hands the parked token back. If the machine has not parked yet,
  * there is no token; it will see the flag cleared when it stores its token and resume itself.
+ * A backfill its failure policy paused has its failure count restarted (`rebaseFailures`): the
+ * failures it was paused for do not trip the policy again at once.
  */
 export async function unpauseBackfill(deps: UnpauseBackfillDeps, ref: TriggerRef): Promise<TriggerState> {
-  await resolveTrigger(deps, ref);
-  const result = await deps.triggers.setBackfillPaused(ref, false, deps.clock.now().toISOString());
+  const { state } = await resolveTrigger(deps, ref);
+  const rebaseFailures = state.backfill?.pausedReason !== undefined;
+  const result = await deps.triggers.setBackfillPaused(ref, false, deps.clock.now().toISOString(), rebaseFailures ? { rebaseFailures } : {});
   if (!result) throw new NoBackfillError();
   if (result.taskToken) await deps.workflows.resume(result.taskToken, { resumedBy: 'unpause' });
   return result.state;

@@ -1,4 +1,4 @@
-import { type LedgerPage, inFlightOf } from '../domain/ledger';
+import { type LedgerPage, failuresOf, inFlightOf } from '../domain/ledger';
 import type { BackfillOutcome, BackfillState, TriggerRef } from '../domain/trigger-state';
 import type { DispatchLedger, OpenPagesAtEnd, TriggerStore } from '../ports';
 
@@ -14,11 +14,12 @@ export interface EndBackfillDeps {
  */
 const MAX_ATTEMPTS = 5;
 
-/** What a backfill's open pages hold: their failed executions and those not ended yet. */
+/** What a backfill's open pages hold: their failed executions (of which killed) and those not ended yet. */
 function openPagesAtEnd(pageIds: string[], pages: LedgerPage[]): OpenPagesAtEnd {
   return {
     pages: pageIds,
-    failed: pages.reduce((sum, page) => sum + new Set(page.failed).size, 0),
+    failed: pages.reduce((sum, page) => sum + failuresOf(page).failed, 0),
+    killed: pages.reduce((sum, page) => sum + failuresOf(page).killed, 0),
     unfinished: pages.reduce((sum, page) => sum + inFlightOf(page), 0),
   };
 }

@@ -69,12 +69,13 @@ export async function continueAsNew(deps: ContinueAsNewDeps, input: BackfillRunI
 
 /**
  * Runs inside the `.waitForTaskToken` state: keeps the token with the backfill so that unpausing
- * can hand it back. If the backfill was resumed (or deleted) before the token was stored, nobody
- * would ever send it, so the park hands it back itself.
+ * can hand it back. If the backfill was resumed, deleted or cancelled before the token was stored,
+ * nobody would ever send it, so the park hands it back itself.
  */
 export async function parkUntilResumed(deps: ParkDeps, input: BackfillRunInput & { taskToken: string }): Promise<{ parked: boolean }> {
   const state = await deps.triggers.storeTaskToken(input.backfill, input.backfill.id, input.taskToken);
-  if (state?.backfill?.paused) return { parked: true };
+  // Being cancelled: a cancel that took no token (this one was not stored yet) would leave it parked; go on to dispatch, which ends.
+  if (state?.backfill?.paused && !state.backfill.cancelling) return { parked: true };
   await deps.workflows.resume(input.taskToken, { resumedBy: 'park' });
   return { parked: false };
 }
@@ -129,14 +130,18 @@ export interface CompleteIfDrainedDeps {
  * first: its cursor moves in the same write that opens a batch's page, so "all dispatched" seen
  * first means its open pages are all there is. Finishing is a conditional write, so the worker and
  * dispatch may race to it: one completes it, the other finds it done.
+ *
+ * A backfill being cancelled ends CANCELLED once every open page has ended, wherever its cursor
+ * stood (a cancel froze it: nothing more is dispatched), paused or not.
  */
 export async function completeIfDrained(deps: CompleteIfDrainedDeps, ref: TriggerRef, backfillId: string): Promise<boolean> {
   const backfill = (await deps.triggers.get(ref))?.backfill;
-  if (!backfill || backfill.id !== backfillId || backfill.paused || undispatchedRange(backfill)) return false;
+  if (!backfill || backfill.id !== backfillId) return false;
+  if (!backfill.cancelling && (backfill.paused || undispatchedRange(backfill))) return false;
   const pages = await deps.ledger.read(backfill.openPages);
   if (!pages.every(hasEnded)) return false;
   // No fold first: finishing takes the counters off the row with the backfill (and counts these pages in its summary).
-  const ended = await endBackfill(deps, ref, backfill, 'COMPLETED', deps.clock.now().toISOString());
+  const ended = await endBackfill(deps, ref, backfill, backfill.cancelling ? 'CANCELLED' : 'COMPLETED', deps.clock.now().toISOString());
   if (!ended) return false;
   await deps.ledger.remove(ended.openPages);
   return true;

@@ -2,6 +2,7 @@ import type { Settings } from '../config';
 import { type BackfillRequest, backfillExecutionName, planBackfill, skipsTick } from '../domain/backfill';
 import type { BackfillOrder } from '../domain/backfill-order';
 import { FlowNotFoundError, TriggerNotFoundError } from '../domain/errors';
+import { type FailurePolicy, toleratedFailures } from '../domain/failure-policy';
 import { type Flow, type ScheduleTrigger, isSchedule } from '../domain/flow/model';
 import { randomId } from '../domain/ids';
 import { formatInZone } from '../domain/schedule';
@@ -138,6 +139,8 @@ export interface BackfillPreview {
   estimatedCostUsd: number;
   /** What both figures stand on. */
   estimate: BackfillEstimate;
+  /** The failure policy asked for, and how many FAILED executions it tolerates over this window. */
+  failurePolicy?: FailurePolicy & { tolerated: number };
 }
 
 /**
@@ -198,6 +201,9 @@ export async function previewBackfill(deps: PreviewBackfillDeps, request: Backfi
     estimatedDurationSeconds: estimate.duration.seconds,
     estimatedCostUsd: estimate.cost.usd,
     estimate,
+    ...(backfill.failurePolicy
+      ? { failurePolicy: { ...backfill.failurePolicy, tolerated: toleratedFailures(backfill.failurePolicy, backfill.totalTicks) } }
+      : {}),
   };
 }
 

@@ -1,17 +1,18 @@
 import { type Reprocess, skipsTick } from '../domain/backfill';
 import { nextBatch, pagesInOrder, tickSpan, undispatchedRange } from '../domain/backfill-order';
-import type { Flow, ScheduleTrigger } from '../domain/flow/model';
-import { tickExecutionId } from '../domain/ids';
 import { withRateSample } from '../domain/backfill-rate';
-import { type LedgerPage, endedIn, foldOf, hasEnded, inFlightOf, ledgerPageId } from '../domain/ledger';
-import type { CompiledSchedule } from '../domain/schedule';
-import { type ScheduledExecution, buildScheduledExecution } from '../domain/scheduled-execution';
+import { type FailurePolicyTrip, describeTrip, failurePolicyTrip } from '../domain/failure-policy';
+import { tickExecutionId } from '../domain/ids';
+import { type LedgerPage, endedIn, failuresOf, foldOf, hasEnded, inFlightOf, ledgerPageId } from '../domain/ledger';
+import type { ScheduledExecution } from '../domain/scheduled-execution';
 import type { BackfillState, TriggerRef } from '../domain/trigger-state';
 import type { Settings } from '../config';
 import { mapLimit } from '../util/map-limit';
 import { mapYielding } from '../util/yielding';
 import type { BackfillRunInput, Clock, DispatchLedger, ExecutionQueue, ExecutionStore, FlowStore, LogStore, TriggerStore } from '../ports';
 import { backfillFlow } from './backfill-flow';
+import { carryOnCancel, startCancel } from './backfill-cancel';
+import { type DispatchContext, backfillContext, buildBackfillExecution } from './backfill-executions';
 import { creationFailureLog } from './creation-log';
 import { endBackfill } from './backfill-ending';
 import { scheduleOf } from './schedules';
@@ -23,7 +24,8 @@ import { scheduleOf } from './schedules';
  * - PAUSED: park on a task token until resumed;
  * - CONTINUE_AS_NEW: hand over to a fresh execution before the history grows large;
  * - DONE: every tick ran, the backfill is cleared;
- * - GONE: the backfill was deleted or replaced, or its flow/trigger removed.
+ * - GONE: the backfill was deleted, cancelled (its executions being killed: dispatch has nothing
+ *   more to do for it) or replaced, or its flow/trigger removed.
  */
 export type DispatchStatus = 'DISPATCHED' | 'THROTTLED' | 'PAUSED' | 'CONTINUE_AS_NEW' | 'DONE' | 'GONE';
 
@@ -40,9 +42,14 @@ export interface DispatchDeps {
   clock: Clock;
   /** The backfill's pinned flow revision (see backfillFlow). */
   flows: Pick<FlowStore, 'get' | 'getRevision'>;
-  triggers: Pick<TriggerStore, 'get' | 'finishBackfill' | 'advanceBackfill' | 'foldPages'>;
-  executions: Pick<ExecutionStore, 'statesByTick' | 'createMany' | 'createIfAbsent'>;
-  ledger: Pick<DispatchLedger, 'open' | 'read' | 'remove' | 'release'>;
+  /** Beyond batches: the failure policy pauses (`setBackfillPaused`) or cancels (`markBackfillCancelling`) the backfill. */
+  triggers: Pick<
+    TriggerStore,
+    'get' | 'finishBackfill' | 'advanceBackfill' | 'foldPages' | 'setBackfillPaused' | 'setFailureBaseline' | 'markBackfillCancelling'
+  >;
+  /** `statesOf` and `requestKill`: a cancel's kills. */
+  executions: Pick<ExecutionStore, 'statesByTick' | 'createMany' | 'createIfAbsent' | 'statesOf' | 'requestKill'>;
+  ledger: Pick<DispatchLedger, 'open' | 'read' | 'remove' | 'release' | 'markEnded'>;
   logs: Pick<LogStore, 'append'>;
   queue: Pick<ExecutionQueue, 'send'>;
 }
@@ -75,6 +82,12 @@ export async function dispatchBatch(deps: DispatchDeps, input: BackfillRunInput)
     const completed = state?.lastBackfill?.id === ref.id && state.lastBackfill.outcome === 'COMPLETED';
     return out(completed ? 'DONE' : 'GONE');
   }
+  // Being cancelled: dispatch sends nothing more; it carries the cancel on (a request that died
+  // halfway leaves it to whoever comes next) and ends. The last execution to stop ends the backfill.
+  if (backfill.cancelling) {
+    await carryOnCancel(deps, ref, backfill);
+    return out('GONE');
+  }
   if (backfill.paused) return out('PAUSED', { currentDate: backfill.currentDate, dispatched: backfill.dispatched });
   if (input.iteration >= maxIterationsPerExecution) return out('CONTINUE_AS_NEW');
 
@@ -90,9 +103,22 @@ export async function dispatchBatch(deps: DispatchDeps, input: BackfillRunInput)
 
   const schedule = scheduleOf(trigger);
   const { inFlight, open, settled, endedSoFar } = await settleOpenPages(deps, ref, backfill, now.getTime());
-  await sendHeld(deps, { flow, trigger, schedule, backfill, ref }, open);
   const progress = { currentDate: backfill.currentDate, dispatched: backfill.dispatched };
   const undispatched = undispatchedRange(backfill);
+  // Too many failures, with work left to stop (a backfill whose executions all ended completes instead).
+  const trip = inFlight > 0 || undispatched ? await failurePolicyTripped(deps, ref, settled, open, now) : undefined;
+  if (trip && settled.failurePolicy?.action === 'CANCEL') {
+    const by = `backfill ${backfill.id} cancelled by its failure policy (${describeTrip(trip)})`;
+    await startCancel(deps, ref, settled, { at: now.toISOString(), by, reason: trip });
+    return out('GONE');
+  }
+  if (trip) {
+    // Paused as a request would (workers hold its executions that have not started), saying why.
+    const paused = await deps.triggers.setBackfillPaused(ref, true, now.toISOString(), { backfillId: backfill.id, reason: trip });
+    // Not paused: the backfill ended or was replaced meanwhile; the next check tells which.
+    return out(paused ? 'PAUSED' : 'THROTTLED', progress);
+  }
+  await sendHeld(deps, { flow, trigger, schedule, backfill, ref }, open);
   if (!undispatched) {
     // Every tick is dispatched; the backfill ends when its last execution does.
     if (inFlight > 0) return out('THROTTLED', progress);
@@ -135,6 +161,29 @@ export async function dispatchBatch(deps: DispatchDeps, input: BackfillRunInput)
   });
 }
 
+/**
+ * Whether the backfill's failure policy trips now: its FAILED executions (the folded counters and
+ * the open pages; KILLED ones do not count), less those before its last resume after a trip, exceed
+ * what it tolerates. The first check after such a resume (`rebaseFailures`) records the failures
+ * counted then as the new baseline: those were all sent before the resume, and tripped the policy
+ * already. Counted here, by dispatch, because dispatch alone folds pages: the sum it reads is never
+ * caught between a page and the counter it is folded into.
+ */
+async function failurePolicyTripped(
+  deps: DispatchDeps,
+  ref: TriggerRef,
+  backfill: BackfillState,
+  open: LedgerPage[],
+  now: Date,
+): Promise<FailurePolicyTrip | undefined> {
+  const policy = backfill.failurePolicy;
+  if (!policy) return undefined;
+  const failed = backfill.failed - backfill.killed + open.reduce((sum, page) => sum + failuresOf(page).failed - failuresOf(page).killed, 0);
+  let baseline = backfill.failureBaseline ?? 0;
+  if (backfill.rebaseFailures && (await deps.triggers.setFailureBaseline(ref, backfill.id, failed))) baseline = failed;
+  return failurePolicyTrip(policy, backfill.totalTicks, failed - baseline, now);
+}
+
 /** Folds at most this many ended pages per write (each adds a condition to the row's update). */
 const FOLDS_PER_WRITE = 25;
 
@@ -168,6 +217,7 @@ async function settleOpenPages(
     ended: backfill.ended + ended.reduce((sum, p) => sum + foldOf(p).ended, 0),
     failed: backfill.failed + ended.reduce((sum, p) => sum + foldOf(p).failed, 0),
     rateSamples: landed && samples ? samples : backfill.rateSamples,
+    killed: backfill.killed + ended.reduce((sum, p) => sum + foldOf(p).killed, 0),
   };
   return { inFlight: open.reduce((sum, p) => sum + inFlightOf(p), 0), open, settled, endedSoFar };
 }
@@ -186,14 +236,6 @@ async function sendHeld(deps: DispatchDeps, context: DispatchContext, pages: Led
     await deps.ledger.release(page.id, held);
     await sendSlots(deps, context, page, { again: true, only: new Set(held) });
   }
-}
-
-interface DispatchContext {
-  flow: Flow;
-  trigger: ScheduleTrigger;
-  schedule: CompiledSchedule;
-  backfill: BackfillState;
-  ref: TriggerRef;
 }
 
 /**
@@ -298,26 +340,9 @@ export async function resendPageSlots(deps: ResendDeps, ref: TriggerRef, page: L
   const backfill = (await deps.triggers.get(ref))?.backfill;
   if (backfill?.id !== page.backfillId) return 0;
   // The same documents as dispatch sent: built from the backfill's pinned revision.
-  const pinned = await backfillFlow(deps.flows, ref, backfill);
-  if (!pinned) return 0; // dispatch abandons such a backfill on its next batch
-  const context: DispatchContext = { ...pinned, schedule: scheduleOf(pinned.trigger), backfill, ref };
+  const context = await backfillContext(deps.flows, ref, backfill);
+  if (!context) return 0; // dispatch abandons such a backfill on its next batch
   return sendSlots(deps, context, page, { again: true, only: slots });
-}
-
-/** The execution of the backfill's tick in slot `slot` of page `pageId`, as of `createdAt`. */
-function buildBackfillExecution(context: DispatchContext, pageId: string, slot: number, tickMs: number, createdAt: Date): ScheduledExecution {
-  const { flow, trigger, schedule, backfill } = context;
-  return buildScheduledExecution({
-    id: tickExecutionId(backfill.id, tickMs),
-    flow,
-    trigger,
-    schedule,
-    tickMs,
-    createdAt,
-    extraLabels: backfill.labels,
-    extraInputs: backfill.inputs,
-    origin: { backfillId: backfill.id, tickMs, page: { id: pageId, slot } },
-  });
 }
 
 /** The batch's ticks (by index) that earlier executions of the trigger already cover, under the backfill's `reprocess`; none for ALL. */
@@ -358,9 +383,8 @@ export async function findQueuedBackfillExecution(deps: QueuedExecutionDeps, exe
       if (tickMs === undefined) continue;
       const ref: TriggerRef = { namespace: state.namespace, flowId: state.flowId, triggerId: state.triggerId };
       // Its document as its message carries it: built from the backfill's pinned revision.
-      const pinned = await backfillFlow(deps.flows, ref, backfill);
-      if (!pinned) return undefined;
-      return buildBackfillExecution({ ...pinned, schedule: scheduleOf(pinned.trigger), backfill, ref }, page.id, slot, tickMs, new Date(page.sentAt));
+      const context = await backfillContext(deps.flows, ref, backfill);
+      return context && buildBackfillExecution(context, page.id, slot, tickMs, new Date(page.sentAt));
     }
   }
   return undefined;

@@ -1,10 +1,11 @@
-import { type Execution, type KillRequest, type StateType, asSeen, countsAsFailed, killedState, runsStarted } from '../domain/execution';
+import { type Execution, type KillRequest, asSeen, killedState } from '../domain/execution';
 import { ExecutionNotFoundError, ExecutionStateConflictError } from '../domain/errors';
-import { hasEnded } from '../domain/ledger';
+import { hasEnded, slotMarkOf } from '../domain/ledger';
 import type { TriggerRef } from '../domain/trigger-state';
 import type { Clock, DispatchLedger, ExecutionStore, LogStore, StoredExecution, TriggerStore } from '../ports';
 import { completeIfDrained } from './backfill-run';
 import { type QueuedExecutionDeps, findQueuedBackfillExecution } from './dispatch';
+import { killLogLine } from './kill-log';
 
 export interface KillExecutionDeps {
   clock: Clock;
@@ -20,13 +21,6 @@ export interface KillOutcome {
   outcome: 'KILLED' | 'KILLING';
   execution: Execution;
 }
-
-/**
- * The seq of the line a kill writes for an execution it ends itself: the last of the run's share of
- * the log (LogWriter numbers a run's lines from `run × 1,000,000` and keeps them below this), so it
- * never overwrites a line a dead worker wrote for that run.
- */
-const KILL_LINE_OFFSET = 999_999;
 
 /**
  * Kills an execution (Kestra's `DELETE executions/{id}/actions/kill`), whatever it is doing:
@@ -81,25 +75,10 @@ export async function killExecution(
 /** What a worker does when it ends an execution, for one this kill ended: its log line, its ledger slot, its backfill if that was the last. */
 async function endedHere(deps: KillExecutionDeps, stored: StoredExecution, request: KillRequest): Promise<void> {
   const { execution } = stored;
-  const killed = stored.killed ?? request;
-  await deps.logs.append([
-    {
-      seq: runsStarted(execution) * 1_000_000 + KILL_LINE_OFFSET,
-      entry: {
-        namespace: execution.namespace,
-        flowId: execution.flowId,
-        executionId: execution.id,
-        ...(execution.trigger ? { triggerId: execution.trigger.id } : {}),
-        timestamp: killed.at,
-        level: 'ERROR',
-        message: `Execution killed: ${killed.by}, at ${killed.at}`,
-      },
-    },
-  ]);
+  await deps.logs.append([killLogLine(execution, stored.killed ?? request)]);
   const page = stored.origin.page;
   if (!page) return;
-  const state: StateType = execution.state.current;
-  const pages = await deps.ledger.markEnded([{ pageId: page.id, slot: page.slot, failed: countsAsFailed(state) }]);
+  const pages = await deps.ledger.markEnded([slotMarkOf(page, execution.state.current)]);
   if (pages.some(hasEnded) && execution.trigger && stored.origin.backfillId) {
     const ref: TriggerRef = { namespace: execution.namespace, flowId: execution.flowId, triggerId: execution.trigger.id };
     await completeIfDrained(deps, ref, stored.origin.backfillId);

@@ -1,7 +1,7 @@
 import { pagesInOrder } from '../domain/backfill-order';
-import { TERMINAL_STATES, countsAsFailed, killedState, transition } from '../domain/execution';
+import { TERMINAL_STATES, killedState, transition } from '../domain/execution';
 import { liveOwner, randomId, tickExecutionId } from '../domain/ids';
-import { inFlightOf } from '../domain/ledger';
+import { inFlightOf, slotMarkOf } from '../domain/ledger';
 import type { BackfillState, TriggerRef } from '../domain/trigger-state';
 import type { Settings } from '../config';
 import type { SlotMark } from '../domain/ledger';
@@ -17,6 +17,7 @@ import type {
   StoredExecution,
   TriggerStore,
 } from '../ports';
+import { carryOnCancel } from './backfill-cancel';
 import { type ContinueAsNewDeps, continueAsNew } from './backfill-run';
 import { type ResendDeps, resendPageSlots } from './dispatch';
 import { LogWriter } from './log-writer';
@@ -96,7 +97,7 @@ async function logReason(deps: Pick<FailUnrunnableDeps, 'logs' | 'clock'>, store
 
 async function markEnded(deps: Pick<FailUnrunnableDeps, 'ledger'>, stored: StoredExecution): Promise<void> {
   const page = stored.origin.page;
-  if (page) await deps.ledger.markEnded([{ pageId: page.id, slot: page.slot, failed: countsAsFailed(stored.execution.state.current) }]);
+  if (page) await deps.ledger.markEnded([slotMarkOf(page, stored.execution.state.current)]);
 }
 
 export interface SweepDeps extends ResendDeps {
@@ -105,9 +106,10 @@ export interface SweepDeps extends ResendDeps {
   settings: Pick<Settings, 'sweep'>;
   clock: Clock;
   flows: Pick<FlowStore, 'get' | 'getRevision' | 'list'>;
-  triggers: Pick<TriggerStore, 'get' | 'listWithBackfill' | 'list' | 'setBackfillExecution'>;
-  executions: ResendDeps['executions'] & Pick<ExecutionStore, 'get' | 'leasesOf' | 'unfinishedOf'>;
-  ledger: Pick<DispatchLedger, 'read' | 'markEnded' | 'markSwept' | 'hold'>;
+  /** `finishBackfill`, and below `statesOf`, `requestKill`, `open`, `remove`: carrying on a cancel nobody finished. */
+  triggers: Pick<TriggerStore, 'get' | 'listWithBackfill' | 'list' | 'setBackfillExecution' | 'finishBackfill'>;
+  executions: ResendDeps['executions'] & Pick<ExecutionStore, 'get' | 'leasesOf' | 'unfinishedOf' | 'statesOf' | 'requestKill'>;
+  ledger: Pick<DispatchLedger, 'read' | 'markEnded' | 'markSwept' | 'hold' | 'open' | 'remove'>;
   queue: Pick<ExecutionQueue, 'send'>;
 }
 
@@ -128,6 +130,8 @@ export interface SweepReport {
   oldestOpenPageSeconds: number;
   /** Backfills whose state machine execution had died (or never started), carried on by a new one. */
   restarted: number;
+  /** Backfills being cancelled whose cancel the sweep carried on (their executions killed again where needed). */
+  cancelsCarriedOn: number;
 }
 
 /** Unfinished executions of one owner (a backfill, a live schedule) the sweep looks at per run. */
@@ -140,19 +144,28 @@ const UNFINISHED_SWEEP_LIMIT = 1000;
  *   whose execution was never written: its message was lost (a slot whose execution ended is marked:
  *   the worker died between its two writes);
  * - the unfinished executions of each backfill and live schedule that no worker holds: CREATED more
- *   than `staleAfterMs` ago, or RUNNING with their lease expired (the worker died and the message is gone).
+ *   than `staleAfterMs` ago, or RUNNING with their lease expired (the worker died and the message is gone);
+ * - a backfill's cancel left unfinished, which it carries on instead (see `carryOnCancel`).
  * A duplicate delivery runs nothing twice (conditional writes), so a message that was only slow costs
  * one more delivery, never a second run. Executions that cannot be run end FAILED elsewhere, after a
  * bounded number of tries: the dead-letter consumer (`failUnrunnable`) and the worker's attempt limit.
  */
 export async function sweepStuck(deps: SweepDeps, options: { staleAfterMs: number; stallAfterMs?: number }): Promise<SweepReport> {
-  const report: SweepReport = { resent: 0, requeued: 0, repaired: 0, stalled: [], oldestOpenPageSeconds: 0, restarted: 0 };
+  const report: SweepReport = { resent: 0, requeued: 0, repaired: 0, stalled: [], oldestOpenPageSeconds: 0, restarted: 0, cancelsCarriedOn: 0 };
   const now = deps.clock.now();
   const staleBefore = now.getTime() - options.staleAfterMs;
   for (const state of await deps.triggers.listWithBackfill()) {
     const backfill = state.backfill;
     if (!backfill) continue;
     const ref: TriggerRef = { namespace: state.namespace, flowId: state.flowId, triggerId: state.triggerId };
+    // A cancel still on the row: its request died halfway, or executions were still stopping when
+    // it answered. Nothing is sent again for it; its executions not ended are killed (again: a kill
+    // request stands, and one whose worker died is written KILLED), and it ends once none is left.
+    if (backfill.cancelling) {
+      await carryOnCancel(deps, ref, backfill);
+      report.cancelsCarriedOn++;
+      continue;
+    }
     if (await restartDeadGeneration(deps, ref, backfill)) report.restarted++;
     const open = await deps.ledger.read(backfill.openPages);
     const oldestSentMs = Math.min(...open.map((page) => Date.parse(page.sentAt)));
@@ -174,7 +187,7 @@ export async function sweepStuck(deps: SweepDeps, options: { staleAfterMs: numbe
       for (const [slot, id] of ids) {
         const lease = leases.get(id);
         if (!lease) missing.add(slot);
-        else if (TERMINAL_STATES.has(lease.state)) done.push({ pageId: page.id, slot, failed: countsAsFailed(lease.state) });
+        else if (TERMINAL_STATES.has(lease.state)) done.push(slotMarkOf({ id: page.id, slot }, lease.state));
       }
       if (done.length) {
         await deps.ledger.markEnded(done);

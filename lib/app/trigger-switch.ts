@@ -67,6 +67,7 @@ async function backfillMissed(deps: SwitchTriggerDeps, ref: TriggerRef, state: T
       order: 'OLDEST_FIRST',
       maxConcurrency: null,
       latestRevision: false,
+      failurePolicy: null,
     });
   } catch (error) {
     if (error instanceof BackfillAlreadyActiveError) {

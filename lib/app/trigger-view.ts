@@ -1,7 +1,7 @@
 import { type BackfillStateJson, type TriggerStateJson, type TriggerState, toTriggerJson } from '../domain/trigger-state';
 import type { Settings } from '../config';
 import { etaOf, rateOf } from '../domain/backfill-rate';
-import { endedIn, inFlightOf } from '../domain/ledger';
+import { endedIn, failuresOf, inFlightOf } from '../domain/ledger';
 import type { Clock, DispatchLedger, ExecutionStore } from '../ports';
 import { type ExecutionLinks, executionLinks } from './console-links';
 
@@ -21,7 +21,10 @@ export interface BackfillProgress {
   queued: number;
   running: number;
   succeeded: number;
+  /** Ended FAILED. */
   failed: number;
+  /** Ended KILLED (backfills started before they were counted apart count them in `failed`). */
+  killed: number;
   /** Ticks an earlier execution covered (see `reprocess`): dispatched, but no execution made. */
   skipped: number;
   /**
@@ -57,10 +60,12 @@ export async function triggerView(deps: TriggerViewDeps, state: TriggerState): P
   if (!backfill || !backfillJson) return withoutBackfill;
   const pages = await deps.ledger.read(backfill.openPages);
   const inFlight = pages.reduce((sum, page) => sum + inFlightOf(page), 0);
-  const failed = backfill.failed + pages.reduce((sum, page) => sum + new Set(page.failed).size, 0);
+  // `failed` counters hold every execution that did not succeed; the KILLED ones among them are told apart.
+  const notSucceeded = backfill.failed + pages.reduce((sum, page) => sum + failuresOf(page).failed, 0);
+  const killed = backfill.killed + pages.reduce((sum, page) => sum + failuresOf(page).killed, 0);
   const running = inFlight > 0 ? await deps.executions.countRunning(backfill.id, inFlight) : 0;
   const queued = inFlight - running;
-  const succeeded = Math.max(0, backfill.dispatched - backfill.skipped - inFlight - failed);
+  const succeeded = Math.max(0, backfill.dispatched - backfill.skipped - inFlight - notSucceeded);
   // A paused backfill has no pace to speak of; running, its pace since a recent sample of the same count.
   const nowMs = deps.clock.now().getTime();
   const ended = backfill.ended + endedIn(pages);
@@ -73,7 +78,8 @@ export async function triggerView(deps: TriggerViewDeps, state: TriggerState): P
     queued,
     running,
     succeeded,
-    failed,
+    failed: Math.max(0, notSucceeded - killed),
+    killed,
     skipped: backfill.skipped,
     rate: rate === null ? null : Math.round(rate * 100) / 100,
     eta: etaOf(rate, remaining, nowMs),

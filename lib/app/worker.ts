@@ -1,8 +1,8 @@
 import {
   type Execution,
+  type KillRequest,
   type StateType,
   type TaskRun,
-  countsAsFailed,
   isoDuration,
   killedState,
   newState,
@@ -14,8 +14,8 @@ import { type Flow, LOG_TYPE, type Task } from '../domain/flow/model';
 import { randomId } from '../domain/ids';
 import { createRenderer, renderValue } from '../domain/template';
 import type { Settings } from '../config';
-import { type SlotMark, hasEnded } from '../domain/ledger';
-import type { TriggerRef } from '../domain/trigger-state';
+import { type SlotMark, hasEnded, slotMarkOf } from '../domain/ledger';
+import type { TriggerRef, TriggerState } from '../domain/trigger-state';
 import type {
   Clock,
   DispatchLedger,
@@ -28,7 +28,9 @@ import type {
   TaskRunner,
   TriggerStore,
 } from '../ports';
+import { writeKilled } from './backfill-cancel';
 import { completeIfDrained } from './backfill-run';
+import { killLogLine } from './kill-log';
 import { setDisabled } from './backfills';
 import { LogWriter } from './log-writer';
 import { yielder } from '../util/yielding';
@@ -93,7 +95,7 @@ type SentOutcome = { ended: StoredExecution } | { claimed: StoredExecution } | '
  */
 export function createExecutionRunner(deps: WorkerDeps): ExecutionRunner {
   const flowFor = recentFlows(deps);
-  const pausedNow = recentPauses(deps);
+  const stoppedNow = recentStops(deps);
   return {
     async runExecutions(messages, limits) {
       const run: RunDeps = { ...deps, remainingMs: () => limits?.remainingMs() ?? Number.POSITIVE_INFINITY };
@@ -106,7 +108,7 @@ export function createExecutionRunner(deps: WorkerDeps): ExecutionRunner {
       const ended = (stored: StoredExecution) => {
         const page = stored.origin.page;
         if (!page) return;
-        marks.push({ pageId: page.id, slot: page.slot, failed: countsAsFailed(stored.execution.state.current) });
+        marks.push(slotMarkOf(page, stored.execution.state.current));
         const { execution } = stored;
         if (execution.trigger) triggerOfPage.set(page.id, { namespace: execution.namespace, flowId: execution.flowId, triggerId: execution.trigger.id });
       };
@@ -115,12 +117,20 @@ export function createExecutionRunner(deps: WorkerDeps): ExecutionRunner {
       const sent = await Promise.allSettled(
         messages.map(async (message, i): Promise<SentOutcome | undefined> => {
           if (!message.created) return undefined;
+          const page = message.created.origin.page;
+          const stop = page ? await stoppedNow(message.created.execution, message.created.origin.backfillId) : undefined;
           // A paused backfill's executions that have not started wait: their slot is held, and
           // dispatch sends them again once the backfill runs again.
-          const page = message.created.origin.page;
-          if (page && (await pausedNow(message.created.execution, message.created.origin.backfillId))) {
+          if (page && stop === 'PAUSED') {
             await deps.ledger.hold(page.id, [page.slot]);
             return 'HELD';
+          }
+          // A cancelled one's never start: written KILLED, unless written already (then as stored).
+          if (stop && stop !== 'PAUSED') {
+            const killed = await writeKilled(deps, message.created, stop, claimedAt);
+            if (!killed) return 'EXISTS';
+            await deps.logs.append([killLogLine(killed.execution, stop)]);
+            return { ended: killed };
           }
           return writeSent(run, flowFor, message.created, leaseTokens[i] ?? randomId(), leaseUntilMs, claimedAt);
         }),
@@ -358,30 +368,44 @@ async function afterEnd(deps: WorkerDeps, flow: Flow | undefined, stored: Stored
  */
 const SMALL_LOG_BYTES = 600;
 
-/** How long the worker trusts what it read of a backfill's pause: a pause holds its unstarted executions within this. */
+/** How long the worker trusts what it read of a backfill's pause or cancel: either stops its unstarted executions within this. */
 const PAUSE_CACHE_MS = 1000;
 
+/** What stops a backfill's execution from starting: its backfill paused, or cancelled (the kill request to write it KILLED with). */
+type Stop = 'PAUSED' | KillRequest;
+
 /**
- * Whether the backfill that sent an execution (`backfillId`) is paused now, from its trigger row
- * read at most once a second per trigger by this worker (one small read a second, not one per
- * execution). A deleted or replaced backfill is not paused: its executions run on, as in Kestra.
+ * Whether the backfill that sent an execution (`backfillId`) is paused or being cancelled now (or
+ * ended cancelled), from its trigger row read at most once a second per trigger by this worker (one
+ * small read a second, not one per execution). A deleted or replaced backfill stops nothing: its
+ * executions run on, as in Kestra.
  */
-function recentPauses(deps: Pick<WorkerDeps, 'triggers' | 'clock'>): (execution: Execution, backfillId: string | undefined) => Promise<boolean> {
-  const cache = new Map<string, { pausedBackfill: string | undefined; at: number }>();
+function recentStops(deps: Pick<WorkerDeps, 'triggers' | 'clock'>): (execution: Execution, backfillId: string | undefined) => Promise<Stop | undefined> {
+  const cache = new Map<string, { state: TriggerState | undefined; at: number }>();
   return async (execution, backfillId) => {
-    if (!execution.trigger || !backfillId) return false;
+    if (!execution.trigger || !backfillId) return undefined;
     const ref = { namespace: execution.namespace, flowId: execution.flowId, triggerId: execution.trigger.id };
     const key = `${ref.namespace}|${ref.flowId}|${ref.triggerId}`;
     const now = deps.clock.now().getTime();
     let cached = cache.get(key);
     if (!cached || now - cached.at >= PAUSE_CACHE_MS) {
-      const backfill = (await deps.triggers.get(ref))?.backfill;
-      cached = { pausedBackfill: backfill?.paused ? backfill.id : undefined, at: now };
+      cached = { state: await deps.triggers.get(ref), at: now };
       if (cache.size > 1000) cache.clear();
       cache.set(key, cached);
     }
-    return cached.pausedBackfill === backfillId;
+    return stopOf(cached.state, backfillId);
   };
+}
+
+/** Whether the trigger row stops backfill `backfillId`'s executions, and how: paused, being cancelled, or ended CANCELLED (a late message of it). */
+function stopOf(state: TriggerState | undefined, backfillId: string): Stop | undefined {
+  const backfill = state?.backfill;
+  if (backfill?.id === backfillId) {
+    if (backfill.cancelling) return { at: backfill.cancelling.at, by: backfill.cancelling.by };
+    return backfill.paused ? 'PAUSED' : undefined;
+  }
+  const last = state?.lastBackfill;
+  return last?.id === backfillId && last.outcome === 'CANCELLED' ? { at: last.endedDate, by: `backfill ${last.id} cancelled` } : undefined;
 }
 
 /** How long a flow read stays fresh: a backfill runs the same flow thousands of times in a row. */

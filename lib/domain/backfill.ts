@@ -1,5 +1,6 @@
 import { type BackfillOrder, initialCursorMs } from './backfill-order';
 import { firstRateSample } from './backfill-rate';
+import type { FailurePolicy } from './failure-policy';
 import { ValidationError } from './flow/errors';
 import { resolveInputs } from './flow/inputs';
 import type { Flow, Label, ScheduleTrigger } from './flow/model';
@@ -34,6 +35,8 @@ export interface BackfillRequest extends TriggerRef {
    * has now (the default: the backfill pins it, see `BackfillState.flowRevision`).
    */
   latestRevision: boolean;
+  /** When too many of its executions FAIL, pause or cancel it; null: never. */
+  failurePolicy: FailurePolicy | null;
 }
 
 /**
@@ -121,6 +124,8 @@ export function planBackfill(request: BackfillRequest, flow: Flow, trigger: Sche
     ended: 0,
     failed: 0,
     rateSamples: firstRateSample(nowMs),
+    killed: 0,
+    ...(request.failurePolicy ? { failurePolicy: request.failurePolicy } : {}),
     executionName: plan.executionName,
     generation: 0,
     createdDate: plan.now.toISOString(),

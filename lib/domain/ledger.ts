@@ -1,3 +1,5 @@
+import { type StateType, countsAsFailed } from './execution';
+
 /**
  * The dispatch ledger: what a backfill has sent to run and what of it has ended, kept per batch.
  *
@@ -18,9 +20,14 @@ export interface LedgerPage {
   ticks: number[];
   /** When dispatch sent them: the executions' creation date, so a re-sent message rebuilds the same document. */
   sentAt: string;
-  /** Slots whose execution ended, and those of them that FAILED. */
+  /** Slots whose execution ended, and those of them that did not succeed (FAILED or KILLED). */
   ended: number[];
   failed: number[];
+  /**
+   * Of the `failed` slots, those whose execution was KILLED (absent when none): a failure policy
+   * counts only the executions that FAILED, and a backfill's counts tell the two apart.
+   */
+  killed?: number[];
   /** When the sweep last sent its stuck executions again (see `sweepStuck`), if ever. */
   sweptAt?: string;
   /**
@@ -35,7 +42,15 @@ export interface LedgerPage {
 export interface SlotMark {
   pageId: string;
   slot: number;
+  /** It ended FAILED or KILLED. */
   failed: boolean;
+  /** It ended KILLED (then `failed` too). */
+  killed?: boolean;
+}
+
+/** The mark of an execution of `page`'s slot that ended in `state`. */
+export function slotMarkOf(page: { id: string; slot: number }, state: StateType): SlotMark {
+  return { pageId: page.id, slot: page.slot, failed: countsAsFailed(state), ...(state === 'KILLED' ? { killed: true } : {}) };
 }
 
 /** The page id of a batch starting at `firstTickMs`: fixed-width, so ids sort by tick. */
@@ -58,7 +73,12 @@ export function endedIn(pages: readonly LedgerPage[]): number {
   return pages.reduce((sum, page) => sum + new Set(page.ended).size, 0);
 }
 
+/** Executions of the page that ended without success: all of them (FAILED or KILLED), and those KILLED. */
+export function failuresOf(page: LedgerPage): { failed: number; killed: number } {
+  return { failed: new Set(page.failed).size, killed: new Set(page.killed ?? []).size };
+}
+
 /** What a page adds to the backfill's counters once folded. */
-export function foldOf(page: LedgerPage): { pageId: string; ended: number; failed: number } {
-  return { pageId: page.id, ended: new Set(page.ended).size, failed: new Set(page.failed).size };
+export function foldOf(page: LedgerPage): { pageId: string; ended: number; failed: number; killed: number } {
+  return { pageId: page.id, ended: new Set(page.ended).size, ...failuresOf(page) };
 }

@@ -1,7 +1,23 @@
 import type { Reprocess } from './backfill';
 import type { BackfillOrder } from './backfill-order';
 import type { RateSample } from './backfill-rate';
+import type { FailurePolicy, FailurePolicyTrip } from './failure-policy';
 import type { Label } from './flow/model';
+
+/**
+ * A cancel under way (`cancelBackfill`): asked, and its executions being killed. From the moment it
+ * is on the row nothing new is dispatched (the cursor cannot move), workers kill what they take of
+ * the backfill instead of running it, and whoever finds it next (the request retried, dispatch, the
+ * sweep) carries it on until every execution ended; then the backfill ends CANCELLED.
+ */
+export interface BackfillCancel {
+  /** When it was asked: the killed executions' kill time. */
+  at: string;
+  /** Who asked, for the killed executions' log line. */
+  by: string;
+  /** Set when the failure policy cancelled it. */
+  reason?: FailurePolicyTrip;
+}
 
 /**
  * A backfill in progress on one trigger. The cursor lives here, in the trigger's row, not in the
@@ -47,11 +63,22 @@ export interface BackfillState {
   skipped: number;
   /** Dispatch ledger pages whose executions have not all ended (see LedgerPage). */
   openPages: string[];
-  /** Executions of pages folded into the row: those that ended, and those of them that FAILED. */
+  /** Executions of pages folded into the row: those that ended, those of them that did not succeed (FAILED or KILLED), and of those the KILLED ones. */
   ended: number;
   failed: number;
   /** Recent counts of its ended executions, oldest first, for `progress.rate` (see `RateSample`); none after a resume until dispatch takes one. */
   rateSamples: RateSample[];
+  killed: number;
+  /** When too many executions FAIL, pause or cancel (see FailurePolicy); fixed at creation. */
+  failurePolicy?: FailurePolicy;
+  /** Why it is paused, when its failure policy paused it (cleared on resume). */
+  pausedReason?: FailurePolicyTrip;
+  /** FAILED executions counted before the policy's count restarted (its last resume after a trip); 0 when never. */
+  failureBaseline?: number;
+  /** Resumed after a trip: dispatch sets `failureBaseline` to the failures it counts next (see `dispatchBatch`). */
+  rebaseFailures?: boolean;
+  /** A cancel under way. */
+  cancelling?: BackfillCancel;
   /** The Step Functions execution driving this backfill (continue-as-new bumps the generation). */
   executionName: string;
   generation: number;
@@ -60,21 +87,26 @@ export interface BackfillState {
 
 /**
  * How the trigger's most recent backfill ended (kept after it is removed, so late callers can tell):
- * every tick ran, deleted through the API, its flow or trigger removed, or its state machine gave
- * up after its tasks kept failing (see `LastBackfill.reason`).
+ * every tick ran, deleted through the API (its executions ran on), cancelled (its executions
+ * killed: through the API, or by its failure policy), its flow or trigger removed, or its state
+ * machine gave up after its tasks kept failing (see `LastBackfill.reason`).
  */
-export type BackfillOutcome = 'COMPLETED' | 'DELETED' | 'ABANDONED' | 'FAILED';
+export type BackfillOutcome = 'COMPLETED' | 'DELETED' | 'CANCELLED' | 'ABANDONED' | 'FAILED';
 
 /**
  * A backfill's ticks at the moment it ended: its row's folded counters plus its pages still open
- * then. `dispatched = succeeded + failed + skipped + unfinished`; `unfinished` executions (queued or
- * running when it was deleted, abandoned or failed) run on, and are counted nowhere else.
+ * then. `dispatched = succeeded + failed + killed + skipped + unfinished`; `unfinished` executions
+ * (queued or running when it was deleted, abandoned or failed) run on, and are counted nowhere else.
+ * Backfills that ended before `killed` was counted apart count their KILLED executions in `failed`.
  */
 export interface LastBackfillCounts {
   total: number;
   dispatched: number;
   succeeded: number;
+  /** Ended FAILED. */
   failed: number;
+  /** Ended KILLED (a cancel's, or each killed through the API). */
+  killed: number;
   skipped: number;
   unfinished: number;
 }
@@ -90,6 +122,8 @@ export interface LastBackfill {
   endedDate: string;
   /** Why it ended, for a FAILED one: the last error of the task that kept failing. */
   reason?: string;
+  /** For one its failure policy cancelled: the failures that tripped it. */
+  cancelledReason?: FailurePolicyTrip;
   /** Its window, as the backfill stored it (both inclusive). */
   start?: string;
   end?: string;
@@ -106,15 +140,18 @@ export interface LastBackfill {
 
 /** The counts a backfill's ending leaves, from its row's counters and what its open pages held then. */
 export function lastBackfillCounts(
-  row: { totalTicks: number; dispatched: number; skipped: number; failed: number },
-  open: { failed: number; unfinished: number } = { failed: 0, unfinished: 0 },
+  row: { totalTicks: number; dispatched: number; skipped: number; failed: number; killed: number },
+  open: { failed: number; killed: number; unfinished: number } = { failed: 0, killed: 0, unfinished: 0 },
 ): LastBackfillCounts {
-  const failed = row.failed + open.failed;
+  // `failed` counters hold every execution that did not succeed; the KILLED ones among them are told apart.
+  const notSucceeded = row.failed + open.failed;
+  const killed = row.killed + open.killed;
   return {
     total: row.totalTicks,
     dispatched: row.dispatched,
-    succeeded: Math.max(0, row.dispatched - row.skipped - open.unfinished - failed),
-    failed,
+    succeeded: Math.max(0, row.dispatched - row.skipped - open.unfinished - notSucceeded),
+    failed: Math.max(0, notSucceeded - killed),
+    killed,
     skipped: row.skipped,
     unfinished: open.unfinished,
   };
@@ -164,6 +201,12 @@ export interface BackfillStateJson {
   flowRevision?: number;
   /** Beyond Kestra: its executions run the flow's latest revision as each is dispatched. */
   latestRevision: boolean;
+  /** Beyond Kestra: when too many executions FAIL, pause or cancel. */
+  failurePolicy?: FailurePolicy;
+  /** Beyond Kestra: why it is paused, when its failure policy paused it. */
+  pausedReason?: FailurePolicyTrip;
+  /** Beyond Kestra: a cancel under way (its executions being killed; it leaves the trigger once they ended). */
+  cancelling?: BackfillCancel;
   /** The Step Functions execution driving it. */
   stateMachineExecutionName: string;
   createdDate: string;
@@ -225,6 +268,9 @@ function toBackfillJson(b: BackfillState): BackfillStateJson {
     ...(b.maxConcurrency !== undefined ? { maxConcurrency: b.maxConcurrency } : {}),
     ...(b.flowRevision !== undefined ? { flowRevision: b.flowRevision } : {}),
     latestRevision: b.flowRevision === undefined,
+    ...(b.failurePolicy ? { failurePolicy: b.failurePolicy } : {}),
+    ...(b.pausedReason ? { pausedReason: b.pausedReason } : {}),
+    ...(b.cancelling ? { cancelling: b.cancelling } : {}),
     stateMachineExecutionName: b.executionName,
     createdDate: b.createdDate,
   };

@@ -108,6 +108,7 @@ async function runBackfill(options: { ticks: number; workerConcurrency: number; 
           order: 'OLDEST_FIRST',
           maxConcurrency: null,
           latestRevision: false,
+          failurePolicy: null,
         }),
       );
     const before = await dryRun();

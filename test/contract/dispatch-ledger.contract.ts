@@ -80,6 +80,25 @@ export function describeDispatchLedgerContract(name: string, make: () => Promise
       expect(b).toMatchObject({ ended: [3], failed: [] });
     });
 
+    it('marks killed slots apart, among the failed ones, idempotently; a page without any has no killed list', async () => {
+      await ledger.open(aPage());
+      await ledger.markEnded([
+        { pageId: aPage().id, slot: 0, failed: true, killed: true },
+        { pageId: aPage().id, slot: 1, failed: true },
+      ]);
+      await ledger.markEnded([{ pageId: aPage().id, slot: 0, failed: true, killed: true }]);
+      expect((await ledger.read([aPage().id]))[0]).toMatchObject({ ended: [0, 1], failed: [0, 1], killed: [0] });
+      await ledger.open(aPage({ id: 'bf1|other' }));
+      await ledger.markEnded([{ pageId: 'bf1|other', slot: 2, failed: true }]);
+      expect((await ledger.read(['bf1|other']))[0]?.killed).toBeUndefined();
+    });
+
+    it('stores a page with no ticks (a cancel closing the next batch) and keeps it first', async () => {
+      const empty = aPage({ ticks: [] });
+      expect(await ledger.open(empty)).toEqual(empty);
+      expect(await ledger.open(aPage())).toEqual(empty);
+    });
+
     it('keeps the slots a page was opened with', async () => {
       await ledger.open(aPage({ ended: [1], failed: [1] }));
       await ledger.markEnded([{ pageId: aPage().id, slot: 0, failed: false }]);

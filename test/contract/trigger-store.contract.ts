@@ -268,6 +268,16 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
         expect(await store.get(REF)).toBeUndefined();
       });
 
+      it('keeps its failure policy with its fixed parts, and starts with nothing killed', async () => {
+        await store.createIfAbsent(aTriggerState());
+        const backfill = aBackfill({ failurePolicy: { maxFailures: 3, maxFailurePercent: 12.5, action: 'CANCEL' } });
+
+        await store.startBackfill(REF, backfill, LATER);
+
+        expect((await store.get(REF))!.backfill).toEqual(backfill);
+        expect(backfill.killed).toBe(0);
+      });
+
       it('throws BackfillAlreadyActiveError while one is active, keeping it', async () => {
         await withBackfill({ id: 'bf1' });
 
@@ -308,7 +318,7 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
             flowRevision: 3,
             latestRevision: false,
             order: 'OLDEST_FIRST',
-            counts: { total: 10, dispatched: 0, succeeded: 0, failed: 0, skipped: 0, unfinished: 0 },
+            counts: { total: 10, dispatched: 0, succeeded: 0, failed: 0, killed: 0, skipped: 0, unfinished: 0 },
           },
         });
       });
@@ -319,15 +329,15 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
         // Eight ticks dispatched (two skipped) over two pages; p1 ended (one failed) and was folded, p2 is open.
         await store.advanceBackfill(REF, 'bf1', start, { cursorMs: start + 1, currentDate: 'c1', dispatchedDelta: 4, skippedDelta: 2, openedPage: 'p1' });
         await store.advanceBackfill(REF, 'bf1', start + 1, { cursorMs: start + 2, currentDate: 'c2', dispatchedDelta: 4, openedPage: 'p2' });
-        await store.foldPages(REF, 'bf1', [{ pageId: 'p1', ended: 2, failed: 1 }]);
+        await store.foldPages(REF, 'bf1', [{ pageId: 'p1', ended: 2, failed: 1, killed: 0 }]);
 
-        const finished = await store.finishBackfill(REF, 'bf1', 'DELETED', LATER, undefined, { pages: ['p2'], failed: 1, unfinished: 2 });
+        const finished = await store.finishBackfill(REF, 'bf1', 'DELETED', LATER, undefined, { pages: ['p2'], failed: 1, killed: 0, unfinished: 2 });
 
         expect(finished).toBe(true);
         expect((await store.get(REF))?.lastBackfill).toMatchObject({
           labels: [{ key: 'team', value: 'data' }],
           reprocess: 'MISSING',
-          counts: { total: 10, dispatched: 8, succeeded: 2, failed: 2, skipped: 2, unfinished: 2 },
+          counts: { total: 10, dispatched: 8, succeeded: 2, failed: 2, killed: 0, skipped: 2, unfinished: 2 },
         });
       });
 
@@ -337,12 +347,20 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
         await store.advanceBackfill(REF, 'bf1', start, { cursorMs: start + 1, currentDate: 'c1', dispatchedDelta: 4, openedPage: 'p1' });
         await store.advanceBackfill(REF, 'bf1', start + 1, { cursorMs: start + 2, currentDate: 'c2', dispatchedDelta: 4, openedPage: 'p2' });
 
-        const folded = await store.finishBackfill(REF, 'bf1', 'DELETED', LATER, undefined, { pages: ['p2'], failed: 0, unfinished: 4 });
-        const none = await store.finishBackfill(REF, 'bf1', 'DELETED', LATER, undefined, { pages: [], failed: 0, unfinished: 0 });
-        const exact = await store.finishBackfill(REF, 'bf1', 'DELETED', LATER, undefined, { pages: ['p2', 'p1'], failed: 0, unfinished: 8 });
+        const folded = await store.finishBackfill(REF, 'bf1', 'DELETED', LATER, undefined, { pages: ['p2'], failed: 0, killed: 0, unfinished: 4 });
+        const none = await store.finishBackfill(REF, 'bf1', 'DELETED', LATER, undefined, { pages: [], failed: 0, killed: 0, unfinished: 0 });
+        const exact = await store.finishBackfill(REF, 'bf1', 'DELETED', LATER, undefined, { pages: ['p2', 'p1'], failed: 0, killed: 0, unfinished: 8 });
 
         expect([folded, none, exact]).toEqual([false, false, true]);
-        expect((await store.get(REF))?.lastBackfill?.counts).toEqual({ total: 10, dispatched: 8, succeeded: 0, failed: 0, skipped: 0, unfinished: 8 });
+        expect((await store.get(REF))?.lastBackfill?.counts).toEqual({
+          total: 10,
+          dispatched: 8,
+          succeeded: 0,
+          failed: 0,
+          killed: 0,
+          skipped: 0,
+          unfinished: 8,
+        });
       });
 
       it('records why a FAILED backfill ended, and forgets that reason when the next backfill ends otherwise', async () => {
@@ -471,31 +489,38 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
       it('folds ended pages into the counters and closes them, once', async () => {
         await openTwo();
 
-        expect(await store.foldPages(REF, 'bf1', [{ pageId: 'bf1|p1', ended: 3, failed: 1 }])).toBe(true);
+        expect(await store.foldPages(REF, 'bf1', [{ pageId: 'bf1|p1', ended: 3, failed: 1, killed: 0 }])).toBe(true);
         expect((await store.get(REF))!.backfill).toMatchObject({ openPages: ['bf1|p2'], ended: 3, failed: 1 });
 
         // A repeated fold (a retried dispatch) counts nothing twice, nor do the pages folded with it.
         expect(
           await store.foldPages(REF, 'bf1', [
-            { pageId: 'bf1|p2', ended: 3, failed: 0 },
-            { pageId: 'bf1|p1', ended: 3, failed: 1 },
+            { pageId: 'bf1|p2', ended: 3, failed: 0, killed: 0 },
+            { pageId: 'bf1|p1', ended: 3, failed: 1, killed: 0 },
           ]),
         ).toBe(false);
         expect((await store.get(REF))!.backfill).toMatchObject({ openPages: ['bf1|p2'], ended: 3, failed: 1 });
 
-        expect(await store.foldPages(REF, 'bf1', [{ pageId: 'bf1|p2', ended: 3, failed: 0 }])).toBe(true);
+        expect(await store.foldPages(REF, 'bf1', [{ pageId: 'bf1|p2', ended: 3, failed: 0, killed: 0 }])).toBe(true);
         expect((await store.get(REF))!.backfill).toMatchObject({ openPages: [], ended: 6, failed: 1 });
+      });
+
+      it('folds the killed executions apart, within the failed ones', async () => {
+        await openTwo();
+        expect(await store.foldPages(REF, 'bf1', [{ pageId: 'bf1|p1', ended: 3, failed: 2, killed: 1 }])).toBe(true);
+        expect(await store.foldPages(REF, 'bf1', [{ pageId: 'bf1|p2', ended: 3, failed: 1, killed: 1 }])).toBe(true);
+        expect((await store.get(REF))!.backfill).toMatchObject({ ended: 6, failed: 3, killed: 2 });
       });
 
       it('refuses a fold for another backfill id', async () => {
         await openTwo();
-        expect(await store.foldPages(REF, 'bf-other', [{ pageId: 'bf1|p1', ended: 3, failed: 0 }])).toBe(false);
+        expect(await store.foldPages(REF, 'bf-other', [{ pageId: 'bf1|p1', ended: 3, failed: 0, killed: 0 }])).toBe(false);
         expect((await store.get(REF))!.backfill).toMatchObject({ openPages: ['bf1|p1', 'bf1|p2'], ended: 0 });
       });
 
       it('a finished backfill leaves no pages or counters behind for the next one', async () => {
         await openTwo();
-        await store.foldPages(REF, 'bf1', [{ pageId: 'bf1|p1', ended: 3, failed: 2 }]);
+        await store.foldPages(REF, 'bf1', [{ pageId: 'bf1|p1', ended: 3, failed: 2, killed: 0 }]);
         await store.finishBackfill(REF, 'bf1', 'DELETED', LATER);
         await store.startBackfill(REF, aBackfill({ id: 'bf2' }), LATER);
         expect((await store.get(REF))!.backfill).toMatchObject({ id: 'bf2', openPages: [], ended: 0, failed: 0 });
@@ -509,7 +534,7 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
       it('a backfill starts with the samples it is given, and keeps them through writes that name none', async () => {
         const backfill = await withBackfill({ rateSamples: samples([0, 0]) });
         await store.advanceBackfill(REF, 'bf1', backfill.cursorMs, { cursorMs: 10, currentDate: 'a', dispatchedDelta: 3, openedPage: 'bf1|p1' });
-        await store.foldPages(REF, 'bf1', [{ pageId: 'bf1|p1', ended: 3, failed: 0 }]);
+        await store.foldPages(REF, 'bf1', [{ pageId: 'bf1|p1', ended: 3, failed: 0, killed: 0 }]);
 
         expect((await store.get(REF))!.backfill!.rateSamples).toEqual(samples([0, 0]));
       });
@@ -525,14 +550,14 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
         });
         expect((await store.get(REF))!.backfill!.rateSamples).toEqual(samples([0, 0], [61, 2]));
 
-        expect(await store.foldPages(REF, 'bf1', [{ pageId: 'bf1|p1', ended: 3, failed: 0 }], [{ atMs: T + 125_400, ended: 3 }])).toBe(true);
+        expect(await store.foldPages(REF, 'bf1', [{ pageId: 'bf1|p1', ended: 3, failed: 0, killed: 0 }], [{ atMs: T + 125_400, ended: 3 }])).toBe(true);
         expect((await store.get(REF))!.backfill!.rateSamples).toEqual(samples([125, 3]));
       });
 
       it('a refused cursor move or fold writes no samples', async () => {
         await withBackfill({ rateSamples: samples([0, 0]) });
         expect(await store.advanceBackfill(REF, 'bf1', -1, { cursorMs: 10, currentDate: 'a', dispatchedDelta: 3, rateSamples: samples([60, 5]) })).toBe(false);
-        expect(await store.foldPages(REF, 'bf1', [{ pageId: 'bf1|none', ended: 3, failed: 0 }], samples([60, 5]))).toBe(false);
+        expect(await store.foldPages(REF, 'bf1', [{ pageId: 'bf1|none', ended: 3, failed: 0, killed: 0 }], samples([60, 5]))).toBe(false);
 
         expect((await store.get(REF))!.backfill!.rateSamples).toEqual(samples([0, 0]));
       });
@@ -602,6 +627,126 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
         expect(await store.setBackfillPaused({ ...REF, triggerId: 'none' }, true, LATER)).toBeUndefined();
         expect(await store.get(REF)).toEqual(aTriggerState());
         expect(await store.get({ ...REF, triggerId: 'none' })).toBeUndefined();
+      });
+    });
+
+    describe('setBackfillPaused: the failure policy', () => {
+      const TRIP = { kind: 'FAILURE_POLICY' as const, failed: 4, threshold: 3, at: '2026-03-01T12:20:00.000Z' };
+
+      it('pauses saying why, only the backfill named; unpausing clears the reason and, when asked, marks its failures to count anew', async () => {
+        await withBackfill();
+
+        expect(await store.setBackfillPaused(REF, true, LATER, { backfillId: 'bf-other', reason: TRIP })).toBeUndefined();
+        expect((await store.get(REF))!.backfill).toMatchObject({ paused: false });
+        expect((await store.get(REF))!.backfill!.pausedReason).toBeUndefined();
+
+        const paused = await store.setBackfillPaused(REF, true, LATER, { backfillId: 'bf1', reason: TRIP });
+        expect(paused!.state.backfill).toMatchObject({ paused: true, pausedReason: TRIP });
+        expect((await store.get(REF))!.backfill).toMatchObject({ paused: true, pausedReason: TRIP });
+
+        const resumed = await store.setBackfillPaused(REF, false, LATER, { rebaseFailures: true });
+        expect(resumed!.state.backfill).toMatchObject({ paused: false, rebaseFailures: true });
+        expect(resumed!.state.backfill!.pausedReason).toBeUndefined();
+        const stored = (await store.get(REF))!.backfill!;
+        expect(stored).toMatchObject({ paused: false, rebaseFailures: true });
+        expect(stored.pausedReason).toBeUndefined();
+      });
+
+      it('a pause without a reason keeps none, and an unpause without rebase marks nothing', async () => {
+        await withBackfill();
+        await store.setBackfillPaused(REF, true, LATER);
+        await store.setBackfillPaused(REF, false, LATER);
+        const stored = (await store.get(REF))!.backfill!;
+        expect(stored.pausedReason).toBeUndefined();
+        expect(stored.rebaseFailures).toBeUndefined();
+      });
+
+      it('setFailureBaseline records the baseline and clears the rebase, for the backfill named only', async () => {
+        await withBackfill();
+        await store.setBackfillPaused(REF, false, LATER, { rebaseFailures: true });
+
+        expect(await store.setFailureBaseline(REF, 'bf-other', 7)).toBe(false);
+        expect(await store.setFailureBaseline(REF, 'bf1', 7)).toBe(true);
+
+        const stored = (await store.get(REF))!.backfill!;
+        expect(stored.failureBaseline).toBe(7);
+        expect(stored.rebaseFailures).toBeUndefined();
+      });
+    });
+
+    describe('markBackfillCancelling', () => {
+      const CANCEL = { at: '2026-03-01T12:20:00.000Z', by: 'backfill bf1 cancelled, asked by a test' };
+
+      it('records the cancel, hands the parked token out once, and keeps the first cancel when asked again', async () => {
+        await withBackfill({ paused: true });
+        await store.storeTaskToken(REF, 'bf1', 'token-1');
+
+        const first = await store.markBackfillCancelling(REF, 'bf1', CANCEL, LATER);
+        const second = await store.markBackfillCancelling(REF, 'bf1', { at: '2026-03-01T12:25:00.000Z', by: 'again' }, LATER);
+
+        expect(first).toMatchObject({ taskToken: 'token-1', state: { updatedDate: LATER, backfill: { id: 'bf1', cancelling: CANCEL, paused: true } } });
+        expect(second!.taskToken).toBeUndefined();
+        expect(second!.state.backfill!.cancelling).toEqual(CANCEL);
+        expect((await store.get(REF))!.backfill!.cancelling).toEqual(CANCEL);
+      });
+
+      it('keeps a failure policy reason with the cancel', async () => {
+        await withBackfill();
+        const reason = { kind: 'FAILURE_POLICY' as const, failed: 2, threshold: 1, at: CANCEL.at };
+        await store.markBackfillCancelling(REF, 'bf1', { ...CANCEL, reason }, LATER);
+        expect((await store.get(REF))!.backfill!.cancelling).toEqual({ ...CANCEL, reason });
+      });
+
+      it('returns undefined, writing nothing, for another backfill id or without one', async () => {
+        await withBackfill();
+        expect(await store.markBackfillCancelling(REF, 'bf-other', CANCEL, LATER)).toBeUndefined();
+        expect(await store.markBackfillCancelling({ ...REF, triggerId: 'none' }, 'bf1', CANCEL, LATER)).toBeUndefined();
+        expect((await store.get(REF))!.backfill!.cancelling).toBeUndefined();
+      });
+
+      it('freezes the cursor: advanceBackfill refuses once a cancel is recorded', async () => {
+        await withBackfill();
+        const start = Date.parse('2026-02-01T00:00:00Z');
+        await store.markBackfillCancelling(REF, 'bf1', CANCEL, LATER);
+
+        expect(await store.advanceBackfill(REF, 'bf1', start, { cursorMs: start + 1, currentDate: 'c1', dispatchedDelta: 3, openedPage: 'p1' })).toBe(false);
+        expect((await store.get(REF))!.backfill).toMatchObject({ cursorMs: start, dispatched: 0, openPages: [] });
+      });
+
+      it('ends CANCELLED only with a cancel recorded, keeping its failure policy reason and the killed counts apart', async () => {
+        await withBackfill();
+        const start = Date.parse('2026-02-01T00:00:00Z');
+        await store.advanceBackfill(REF, 'bf1', start, { cursorMs: start + 1, currentDate: 'c1', dispatchedDelta: 4, openedPage: 'p1' });
+        await store.advanceBackfill(REF, 'bf1', start + 1, { cursorMs: start + 2, currentDate: 'c2', dispatchedDelta: 4, openedPage: 'p2' });
+        // p1: 4 ended, 3 without success, 2 of them killed; p2 open: 2 failed, 1 of them killed, 1 still stopping.
+        await store.foldPages(REF, 'bf1', [{ pageId: 'p1', ended: 4, failed: 3, killed: 2 }]);
+        const open = { pages: ['p2'], failed: 2, killed: 1, unfinished: 1 };
+        expect(await store.finishBackfill(REF, 'bf1', 'CANCELLED', LATER, undefined, open)).toBe(false);
+
+        const reason = { kind: 'FAILURE_POLICY' as const, failed: 2, threshold: 1, at: CANCEL.at };
+        await store.markBackfillCancelling(REF, 'bf1', { ...CANCEL, reason }, LATER);
+        expect(await store.finishBackfill(REF, 'bf1', 'CANCELLED', LATER, undefined, open)).toBe(true);
+
+        const state = await store.get(REF);
+        expect(state!.backfill).toBeUndefined();
+        expect(state!.lastBackfill).toMatchObject({
+          id: 'bf1',
+          outcome: 'CANCELLED',
+          cancelledReason: reason,
+          counts: { total: 10, dispatched: 8, succeeded: 2, failed: 2, killed: 3, skipped: 0, unfinished: 1 },
+        });
+      });
+
+      it('forgets the cancel with the backfill: the next one starts without it and ends without a cancelled reason', async () => {
+        await withBackfill();
+        await store.markBackfillCancelling(REF, 'bf1', { ...CANCEL, reason: { kind: 'FAILURE_POLICY', failed: 2, threshold: 1, at: CANCEL.at } }, LATER);
+        await store.finishBackfill(REF, 'bf1', 'CANCELLED', LATER);
+        await store.startBackfill(REF, aBackfill({ id: 'bf2' }), LATER);
+        expect((await store.get(REF))!.backfill!.cancelling).toBeUndefined();
+
+        await store.finishBackfill(REF, 'bf2', 'COMPLETED', LATER);
+        expect((await store.get(REF))!.lastBackfill).toMatchObject({ id: 'bf2', outcome: 'COMPLETED' });
+        expect((await store.get(REF))!.lastBackfill!.cancelledReason).toBeUndefined();
       });
     });
 

@@ -45,7 +45,7 @@ describe("Kestra 2.x's routes against the shapes of Kestra's published document"
     expect(() => expectKestra2Shape('ApiAsyncOperationResponse', { operationId: 'x' })).toThrow(/totalItems/);
   });
 
-  it('backfill create, pause, unpause, update and delete, and the flow triggers page', async () => {
+  it('backfill create, pause, unpause, update, delete and cancel, and the flow triggers page', async () => {
     const body = {
       ...ref,
       backfill: {
@@ -66,6 +66,11 @@ describe("Kestra 2.x's routes against the shapes of Kestra's published document"
     const updated = await exchange('PUT', '/triggers/backfill/update', { shape: 'ApiUpdateBackfillRequest', body: update }, 'ApiTriggerState');
     expect(updated.backfill.maxConcurrency).toBe(20);
     await exchange('POST', '/triggers/backfill/delete', { shape: 'ApiTriggerId', body: ref }, 'ApiTriggerState');
+    // Ours: a failure policy at creation (extra fields of Kestra's backfill), and cancel, whose body is delete's.
+    const withPolicy = { ...ref, backfill: { ...minuteWindow(200, 4), failurePolicy: { maxFailures: 5, action: 'PAUSE' } } };
+    const guarded = await exchange('PUT', '/triggers/backfill/create', { shape: 'ApiCreateBackfillRequest', body: withPolicy }, 'ApiTriggerState');
+    expect(guarded.backfill.failurePolicy).toEqual({ maxFailures: 5, action: 'PAUSE' });
+    await exchange('POST', '/triggers/backfill/cancel', { shape: 'ApiTriggerId', body: ref }, 'ApiTriggerState');
   });
 
   it('the asynchronous bulk actions (202) and set-disabled', async () => {

@@ -66,7 +66,7 @@ describe('the summary a finished backfill leaves on its trigger', () => {
       flowRevision: 1,
       latestRevision: false,
       order: 'OLDEST_FIRST',
-      counts: { total: 6, dispatched: 6, succeeded: inState('SUCCESS'), failed: inState('FAILED'), skipped: 0, unfinished: 0 },
+      counts: { total: 6, dispatched: 6, succeeded: inState('SUCCESS'), failed: inState('FAILED'), killed: 0, skipped: 0, unfinished: 0 },
     });
     expect(Date.parse(last.endedDate)).toBeGreaterThanOrEqual(Date.parse(createdDate));
     // The 2.x trigger state shares it.

@@ -95,6 +95,7 @@ export function aBackfill(overrides: Partial<BackfillState> = {}): BackfillState
     ended: 0,
     failed: 0,
     rateSamples: [{ atMs: Date.parse(overrides.createdDate ?? '2026-03-01T12:00:00.000Z'), ended: 0 }],
+    killed: 0,
     executionName: 'reports-hourly-bf1-g0',
     generation: 0,
     createdDate: '2026-03-01T12:00:00.000Z',
@@ -116,6 +117,7 @@ export function aBackfillRequest(overrides: Partial<BackfillRequest> = {}): Back
     order: 'OLDEST_FIRST',
     maxConcurrency: null,
     latestRevision: false,
+    failurePolicy: null,
     ...overrides,
   };
 }

@@ -38,23 +38,32 @@ export class DynamoDispatchLedger implements DispatchLedger {
   }
 
   async markEnded(marks: SlotMark[]): Promise<LedgerPage[]> {
-    const byPage = new Map<string, { ended: Set<number>; failed: Set<number> }>();
+    const byPage = new Map<string, { ended: Set<number>; failed: Set<number>; killed: Set<number> }>();
     for (const mark of marks) {
-      const slots = byPage.get(mark.pageId) ?? { ended: new Set(), failed: new Set() };
+      const slots = byPage.get(mark.pageId) ?? { ended: new Set(), failed: new Set(), killed: new Set() };
       slots.ended.add(mark.slot);
       if (mark.failed) slots.failed.add(mark.slot);
+      if (mark.killed) slots.killed.add(mark.slot);
       byPage.set(mark.pageId, slots);
     }
     const pages = await mapLimit([...byPage], 4, async ([pageId, slots]) => {
       const values: Item = { ':ended': numberSet(slots.ended) };
-      if (slots.failed.size) values[':failed'] = numberSet(slots.failed);
+      const adds = ['ended :ended'];
+      if (slots.failed.size) {
+        values[':failed'] = numberSet(slots.failed);
+        adds.push('failed :failed');
+      }
+      if (slots.killed.size) {
+        values[':killed'] = numberSet(slots.killed);
+        adds.push('killed :killed');
+      }
       try {
         const out = await this.client.send(
           new UpdateItemCommand({
             TableName: this.table,
             Key: pageKey(pageId),
             // ADD to a set is idempotent: a redelivered execution marks its slot again at no harm.
-            UpdateExpression: slots.failed.size ? 'ADD ended :ended, failed :failed' : 'ADD ended :ended',
+            UpdateExpression: `ADD ${adds.join(', ')}`,
             // A folded (deleted) page must not come back as an item holding only marks.
             ConditionExpression: 'attribute_exists(backfillId)',
             ExpressionAttributeValues: values,
@@ -138,6 +147,7 @@ function toPageItem(page: LedgerPage): Item {
   // DynamoDB refuses empty sets: no attribute until a slot is marked.
   if (page.ended.length) item.ended = numberSet(new Set(page.ended));
   if (page.failed.length) item.failed = numberSet(new Set(page.failed));
+  if (page.killed?.length) item.killed = numberSet(new Set(page.killed));
   return item;
 }
 
@@ -155,6 +165,7 @@ function fromPageItem(item: Item): LedgerPage {
   };
   const sweptAt = str(item, 'sweptAt');
   if (sweptAt) page.sweptAt = sweptAt;
+  if (item.killed?.NS?.length) page.killed = item.killed.NS.map(Number).sort((a, b) => a - b);
   if (item.held?.NS?.length) page.held = item.held.NS.map(Number).sort((a, b) => a - b);
   return page;
 }

@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { BackfillAlreadyActiveError, TriggerNotFoundError } from '../../domain/errors';
 import {
+  type BackfillCancel,
   type BackfillOutcome,
   type BackfillState,
   type LastBackfill,
@@ -18,7 +19,7 @@ import {
   lastBackfillCounts,
 } from '../../domain/trigger-state';
 import type { RateSample } from '../../domain/backfill-rate';
-import type { AdvanceCursor, OpenPagesAtEnd, PageFold, TriggerStore } from '../../ports';
+import type { AdvanceCursor, OpenPagesAtEnd, PageFold, PauseOptions, TriggerStore } from '../../ports';
 import { type NativeItem, eachPage, isConditionFailed, whenConditionHolds } from './client';
 import { flowKey } from './tables';
 
@@ -43,7 +44,10 @@ interface TriggerItem {
   lastBackfillDispatched?: number;
   lastBackfillSkipped?: number;
   lastBackfillFailed?: number;
+  lastBackfillKilled?: number;
   lastBackfillUnfinished?: number;
+  /** A CANCELLED last backfill's cancel (its `cancelling`, moved there as it ended), as JSON. */
+  lastBackfillCancel?: string;
   backfillId?: string;
   /** The backfill's fixed parts as JSON (see `startBackfill`). */
   backfillDoc?: string;
@@ -56,11 +60,19 @@ interface TriggerItem {
   skipped?: number;
   /** Open ledger pages (a string set; absent when none). */
   openPages?: Set<string>;
-  /** Executions of folded pages that ended, and those of them that failed. */
+  /** Executions of folded pages that ended, those of them that failed (FAILED or KILLED), and of those the killed ones. */
   ended?: number;
   failed?: number;
   /** Rate samples as one flat list of numbers, `[epoch seconds, ended, …]`, oldest first (a few dozen bytes). */
   rateSamples?: number[];
+  killed?: number;
+  /** Why the failure policy paused the backfill (a FailurePolicyTrip as JSON), until it is resumed. */
+  pausedReason?: string;
+  /** The failure policy's count restarts from here (see BackfillState.failureBaseline). */
+  failureBaseline?: number;
+  rebaseFailures?: boolean;
+  /** A cancel under way (a BackfillCancel as JSON). */
+  cancelling?: string;
   generation?: number;
   executionName?: string;
   taskToken?: string;
@@ -111,24 +123,85 @@ export class DynamoTriggerStore implements TriggerStore {
     return states;
   }
 
-  async setBackfillPaused(ref: TriggerRef, paused: boolean, updatedDate: string): Promise<{ state: TriggerState; taskToken?: string } | undefined> {
+  async setBackfillPaused(
+    ref: TriggerRef,
+    paused: boolean,
+    updatedDate: string,
+    options: PauseOptions = {},
+  ): Promise<{ state: TriggerState; taskToken?: string } | undefined> {
+    const set = ['paused = :p', 'updatedDate = :u'];
+    const values: NativeItem = { ':p': paused, ':u': updatedDate };
+    const changes: Partial<TriggerItem> = { paused, updatedDate };
+    if (paused && options.reason) {
+      set.push('pausedReason = :reason');
+      values[':reason'] = changes.pausedReason = JSON.stringify(options.reason);
+    }
+    if (!paused && options.rebaseFailures) {
+      set.push('rebaseFailures = :rebase');
+      values[':rebase'] = changes.rebaseFailures = true;
+    }
+    if (options.backfillId) values[':id'] = options.backfillId;
     try {
       const out = await this.client.send(
         new UpdateCommand({
           TableName: this.table,
           Key: key(ref),
-          // Unpausing removes the token in the same write that returns it: two concurrent resumes get it once.
-          // …and drops the rate samples: the time it stood paused counts in no rate.
-          UpdateExpression: paused ? 'SET paused = :p, updatedDate = :u' : 'SET paused = :p, updatedDate = :u REMOVE taskToken, rateSamples',
-          ConditionExpression: 'attribute_exists(backfillId)',
-          ExpressionAttributeValues: { ':p': paused, ':u': updatedDate },
+          // Unpausing removes the token in the same write that returns it: two concurrent resumes get it once;
+          // it also drops the rate samples, so the time it stood paused counts in no rate.
+          UpdateExpression: `SET ${set.join(', ')}${paused ? '' : ' REMOVE taskToken, pausedReason, rateSamples'}`,
+          ConditionExpression: options.backfillId ? 'backfillId = :id' : 'attribute_exists(backfillId)',
+          ExpressionAttributeValues: values,
           ReturnValues: 'ALL_OLD',
         }),
       );
       const old = out.Attributes as TriggerItem;
-      const now: TriggerItem = { ...old, paused, updatedDate };
-      if (!paused) delete now.rateSamples;
-      return { state: toState(now), taskToken: paused ? undefined : old.taskToken };
+      const after: TriggerItem = { ...old, ...changes };
+      if (!paused) {
+        delete after.taskToken;
+        delete after.pausedReason;
+        // The time it stood paused counts in no rate.
+        delete after.rateSamples;
+      }
+      return { state: toState(after), taskToken: paused ? undefined : old.taskToken };
+    } catch (error) {
+      if (isConditionFailed(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async setFailureBaseline(ref: TriggerRef, backfillId: string, baseline: number): Promise<boolean> {
+    return this.conditional({
+      Key: key(ref),
+      UpdateExpression: 'SET failureBaseline = :b REMOVE rebaseFailures',
+      ConditionExpression: 'backfillId = :id',
+      ExpressionAttributeValues: { ':id': backfillId, ':b': baseline },
+    });
+  }
+
+  async markBackfillCancelling(
+    ref: TriggerRef,
+    backfillId: string,
+    cancel: BackfillCancel,
+    updatedDate: string,
+  ): Promise<{ state: TriggerState; taskToken?: string } | undefined> {
+    const cancelling = JSON.stringify(cancel);
+    try {
+      const out = await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: key(ref),
+          // The first cancel stands (a retried or repeated one keeps its time and reason). The parked
+          // token goes in the same write that returns it, as on unpause: one caller resumes with it.
+          UpdateExpression: 'SET cancelling = if_not_exists(cancelling, :c), updatedDate = :u REMOVE taskToken',
+          ConditionExpression: 'backfillId = :id',
+          ExpressionAttributeValues: { ':id': backfillId, ':c': cancelling, ':u': updatedDate },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      const old = out.Attributes as TriggerItem;
+      const after: TriggerItem = { ...old, cancelling: old.cancelling ?? cancelling, updatedDate };
+      delete after.taskToken;
+      return { state: toState(after), taskToken: old.taskToken };
     } catch (error) {
       if (isConditionFailed(error)) return undefined;
       throw error;
@@ -231,6 +304,7 @@ export class DynamoTriggerStore implements TriggerStore {
       reprocess: backfill.reprocess,
       ...(backfill.flowRevision !== undefined ? { flowRevision: backfill.flowRevision } : {}),
       order: backfill.order,
+      ...(backfill.failurePolicy ? { failurePolicy: backfill.failurePolicy } : {}),
     };
     try {
       await this.client.send(
@@ -239,9 +313,10 @@ export class DynamoTriggerStore implements TriggerStore {
           Key: key(ref),
           UpdateExpression:
             'SET backfillId = :id, backfillDoc = :doc, cursorMs = :cursor, currentDate = :current, paused = :paused, ' +
-            'dispatched = :dispatched, skipped = :skipped, ended = :zero, failed = :zero, generation = :gen, executionName = :name, updatedDate = :u, ' +
+            'dispatched = :dispatched, skipped = :skipped, ended = :zero, failed = :zero, killed = :zero, generation = :gen, executionName = :name, updatedDate = :u, ' +
             'rateSamples = :samples' +
-            (backfill.maxConcurrency === undefined ? ' REMOVE openPages, maxConcurrency' : ', maxConcurrency = :mc REMOVE openPages'),
+            (backfill.maxConcurrency === undefined ? ' REMOVE maxConcurrency, ' : ', maxConcurrency = :mc REMOVE ') +
+            'openPages, pausedReason, failureBaseline, rebaseFailures, cancelling',
           ConditionExpression: 'attribute_exists(triggerId) AND attribute_not_exists(backfillId)',
           ExpressionAttributeValues: {
             ':id': backfill.id,
@@ -286,6 +361,8 @@ export class DynamoTriggerStore implements TriggerStore {
       ':u': updatedDate,
       ':outcome': outcome,
       ':openFailed': open?.failed ?? 0,
+      ':openKilled': open?.killed ?? 0,
+      ':zero': 0,
       ':unfinished': open?.unfinished ?? 0,
       ...(reason ? { ':reason': reason } : {}),
     };
@@ -302,16 +379,21 @@ export class DynamoTriggerStore implements TriggerStore {
     // The summary is moved from the row's own attributes in this very write (an attribute read on
     // the right of SET is its value before the write), so it costs no extra write and no counter
     // moving meanwhile is lost. The previous backfill's reason goes with it: the one kept always
-    // belongs to this outcome.
+    // belongs to this outcome. A CANCELLED one keeps its cancel (it has one: the condition says so).
+    const cancelled = outcome === 'CANCELLED';
     return this.conditional({
       Key: key(ref),
       UpdateExpression:
         `SET updatedDate = :u, lastBackfillId = :id, lastBackfillOutcome = :outcome, lastBackfillEndedDate = :u${reason ? ', lastBackfillReason = :reason' : ''}, ` +
         'lastBackfillDoc = backfillDoc, lastBackfillDispatched = dispatched, lastBackfillSkipped = skipped, ' +
-        'lastBackfillFailed = failed + :openFailed, lastBackfillUnfinished = :unfinished ' +
-        'REMOVE backfillId, backfillDoc, cursorMs, currentDate, paused, maxConcurrency, dispatched, skipped, openPages, ended, failed, rateSamples, generation, executionName, taskToken' +
-        (reason ? '' : ', lastBackfillReason'),
-      ConditionExpression: `backfillId = :id${samePages}`,
+        // Backfills started before `killed` was counted have no such attribute.
+        'lastBackfillFailed = failed + :openFailed, lastBackfillKilled = if_not_exists(killed, :zero) + :openKilled, lastBackfillUnfinished = :unfinished' +
+        (cancelled ? ', lastBackfillCancel = cancelling ' : ' ') +
+        'REMOVE backfillId, backfillDoc, cursorMs, currentDate, paused, maxConcurrency, dispatched, skipped, openPages, ended, failed, killed, ' +
+        'pausedReason, failureBaseline, rebaseFailures, cancelling, rateSamples, generation, executionName, taskToken' +
+        (reason ? '' : ', lastBackfillReason') +
+        (cancelled ? '' : ', lastBackfillCancel'),
+      ConditionExpression: `backfillId = :id${cancelled ? ' AND attribute_exists(cancelling)' : ''}${samePages}`,
       ExpressionAttributeValues: values,
     });
   }
@@ -332,7 +414,8 @@ export class DynamoTriggerStore implements TriggerStore {
       UpdateExpression:
         `SET cursorMs = :cursor, currentDate = :current${advance.rateSamples ? ', rateSamples = :samples' : ''} ` +
         `ADD dispatched :delta, skipped :skippedDelta${advance.openedPage ? ', openPages :page' : ''}`,
-      ConditionExpression: 'backfillId = :id AND cursorMs = :expected',
+      // A cancel recorded freezes the cursor: whatever page dispatch was sending meanwhile is never opened (see cancelBackfill).
+      ConditionExpression: 'backfillId = :id AND cursorMs = :expected AND attribute_not_exists(cancelling)',
       ExpressionAttributeValues: values,
     });
   }
@@ -344,6 +427,7 @@ export class DynamoTriggerStore implements TriggerStore {
       ':pages': new Set(folds.map((f) => f.pageId)),
       ':ended': folds.reduce((sum, f) => sum + f.ended, 0),
       ':failed': folds.reduce((sum, f) => sum + f.failed, 0),
+      ':killed': folds.reduce((sum, f) => sum + f.killed, 0),
     };
     if (rateSamples) values[':samples'] = encodeSamples(rateSamples);
     const stillOpen = folds.map((fold, i) => {
@@ -352,7 +436,7 @@ export class DynamoTriggerStore implements TriggerStore {
     });
     return this.conditional({
       Key: key(ref),
-      UpdateExpression: `${rateSamples ? 'SET rateSamples = :samples ' : ''}ADD ended :ended, failed :failed DELETE openPages :pages`,
+      UpdateExpression: `${rateSamples ? 'SET rateSamples = :samples ' : ''}ADD ended :ended, failed :failed, killed :killed DELETE openPages :pages`,
       ConditionExpression: `backfillId = :id AND ${stillOpen.join(' AND ')}`,
       ExpressionAttributeValues: values,
     });
@@ -411,6 +495,7 @@ function toState(item: TriggerItem): TriggerState {
       outcome: item.lastBackfillOutcome ?? 'COMPLETED',
       endedDate: item.lastBackfillEndedDate ?? item.updatedDate ?? '',
       ...(item.lastBackfillReason ? { reason: item.lastBackfillReason } : {}),
+      ...cancelledReason(item.lastBackfillCancel),
       ...lastBackfillSummary(item),
     };
   }
@@ -441,6 +526,12 @@ function toState(item: TriggerItem): TriggerState {
       ended: item.ended ?? 0,
       failed: item.failed ?? 0,
       rateSamples: decodeSamples(item.rateSamples),
+      killed: item.killed ?? 0,
+      ...(fixed.failurePolicy ? { failurePolicy: fixed.failurePolicy } : {}),
+      ...(item.pausedReason ? { pausedReason: JSON.parse(item.pausedReason) } : {}),
+      ...(item.failureBaseline !== undefined ? { failureBaseline: item.failureBaseline } : {}),
+      ...(item.rebaseFailures ? { rebaseFailures: true } : {}),
+      ...(item.cancelling ? { cancelling: JSON.parse(item.cancelling) } : {}),
       generation: item.generation ?? 0,
       executionName: item.executionName ?? '',
     };
@@ -477,8 +568,15 @@ function lastBackfillSummary(item: TriggerItem): Partial<LastBackfill> {
         dispatched: item.lastBackfillDispatched ?? 0,
         skipped: item.lastBackfillSkipped ?? 0,
         failed: item.lastBackfillFailed ?? 0,
+        killed: item.lastBackfillKilled ?? 0,
       },
-      { failed: 0, unfinished: item.lastBackfillUnfinished ?? 0 },
+      { failed: 0, killed: 0, unfinished: item.lastBackfillUnfinished ?? 0 },
     ),
   };
+}
+
+/** A cancelled backfill's reason, when its failure policy cancelled it (`lastBackfillCancel`). */
+function cancelledReason(cancel: string | undefined): Pick<LastBackfill, 'cancelledReason'> {
+  const reason = cancel ? (JSON.parse(cancel) as BackfillCancel).reason : undefined;
+  return reason ? { cancelledReason: reason } : {};
 }

@@ -115,6 +115,15 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     responses: ok('The plan.', backfillPreview),
   },
   ...Object.fromEntries(backfillActions),
+  'POST /triggers/backfill/cancel': {
+    summary:
+      'Cancel a backfill: remove it and kill its running and queued executions (beyond Kestra; delete lets them run on). 400 `No backfill found` without one',
+    tag: 'Triggers',
+    responses: ok(
+      'The trigger: without the backfill (lastBackfill CANCELLED), or with it and its `cancelling` while running executions stop (within seconds; it then leaves the trigger).',
+      trigger,
+    ),
+  },
   'PUT /triggers/backfill/update': {
     summary: "Change a running backfill's `maxConcurrency` (beyond Kestra; applies within seconds)",
     tag: 'Triggers',
@@ -227,6 +236,14 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     summary: 'Start a backfill (Kestra 2.x)',
     tag: 'Kestra 2.x',
     responses: ok('The trigger state.', apiTriggerState),
+  },
+  'POST /{tenant}/triggers/backfill/cancel': {
+    summary: 'Cancel a backfill: remove it and kill its running and queued executions (beyond Kestra; delete lets them run on). 409 without one',
+    tag: 'Kestra 2.x',
+    responses: ok(
+      'The trigger state: without the backfill (lastBackfill CANCELLED), or with it and its `cancelling` while running executions stop (within seconds; it then leaves the trigger).',
+      apiTriggerState,
+    ),
   },
   'PUT /{tenant}/triggers/backfill/update': {
     summary: "Change a running backfill's `maxConcurrency` (applies within seconds)",

@@ -130,7 +130,8 @@ const progress = z.object({
   queued: z.number().int(),
   running: z.number().int(),
   succeeded: z.number().int(),
-  failed: z.number().int(),
+  failed: z.number().int().meta({ description: 'Ended FAILED.' }),
+  killed: z.number().int().meta({ description: 'Ended KILLED.' }),
   skipped: z.number().int(),
   rate: z
     .number()
@@ -141,6 +142,21 @@ const progress = z.object({
 });
 
 const order = z.enum(BACKFILL_ORDERS);
+const failurePolicy = named(
+  z.object({
+    maxFailures: z.number().int().min(0).optional(),
+    maxFailurePercent: z.number().min(0).max(100).optional(),
+    action: z.enum(['PAUSE', 'CANCEL']),
+  }),
+  'FailurePolicy',
+  "Beyond Kestra: FAILED executions a backfill tolerates (a count, a percentage of its window's ticks, or the lower of both), counted since it was created or last resumed, and what it does past them.",
+);
+
+const failurePolicyTrip = named(
+  z.object({ kind: z.literal('FAILURE_POLICY'), failed: z.number().int(), threshold: z.number().int(), at: dateTime }),
+  'FailurePolicyTrip',
+  'Beyond Kestra: why a failure policy stopped a backfill: `failed` FAILED executions exceeded the `threshold` it tolerates, `at` that time.',
+);
 
 const backfill = named(
   z.object({
@@ -162,6 +178,11 @@ const backfill = named(
       .meta({ description: 'Beyond Kestra: its executions in flight (queued or running) at once, at most; changeable while it runs.' }),
     flowRevision: flowRevision.optional(),
     latestRevision: latestRevision,
+    failurePolicy: failurePolicy.optional(),
+    pausedReason: failurePolicyTrip.optional().meta({ description: 'Beyond Kestra: set while its failure policy has it paused.' }),
+    cancelling: z.object({ at: dateTime, by: z.string(), reason: failurePolicyTrip.optional() }).optional().meta({
+      description: 'Beyond Kestra: a cancel under way; the backfill leaves the trigger (lastBackfill CANCELLED) once its executions being killed have ended.',
+    }),
     stateMachineExecutionName: z.string(),
     stateMachineExecutionArn: z.string().optional(),
     stateMachineConsoleUrl: z.string().optional(),
@@ -169,7 +190,7 @@ const backfill = named(
     progress,
   }),
   'Backfill',
-  "Kestra's backfill, plus its id, reprocess mode, order, concurrency, state machine execution and progress.",
+  "Kestra's backfill, plus its id, reprocess mode, order, concurrency, pinned flow revision, failure policy (and why it paused, or that it is being cancelled), state machine execution and progress.",
 );
 
 const lastBackfillCounts = z.object({
@@ -177,6 +198,7 @@ const lastBackfillCounts = z.object({
   dispatched: z.number().int(),
   succeeded: z.number().int(),
   failed: z.number().int(),
+  killed: z.number().int(),
   skipped: z.number().int(),
   unfinished: z.number().int(),
 });
@@ -184,9 +206,10 @@ const lastBackfillCounts = z.object({
 const lastBackfill = named(
   z.object({
     id: z.string(),
-    outcome: z.enum(['COMPLETED', 'DELETED', 'ABANDONED', 'FAILED']),
+    outcome: z.enum(['COMPLETED', 'DELETED', 'CANCELLED', 'ABANDONED', 'FAILED']),
     endedDate: dateTime,
     reason: z.string().optional(),
+    cancelledReason: failurePolicyTrip.optional().meta({ description: 'For a backfill its failure policy cancelled.' }),
     // Absent only on backfills that ended before the summary existed.
     start: dateTime.optional(),
     end: dateTime.optional(),
@@ -199,7 +222,7 @@ const lastBackfill = named(
     counts: lastBackfillCounts.optional(),
   }),
   'LastBackfill',
-  "Beyond Kestra: the trigger's previous backfill: how and when it ended, its window, when it started, and its final counts (dispatched = succeeded + failed + skipped + unfinished; unfinished executions were still queued or running when it ended, and run on).",
+  "Beyond Kestra: the trigger's previous backfill: how and when it ended, its window, when it started, and its final counts (dispatched = succeeded + failed + killed + skipped + unfinished; unfinished executions were still queued or running when it ended, and run on; a backfill that ended before KILLED ones were counted apart counts them in failed).",
 );
 
 export const trigger = named(
@@ -297,6 +320,9 @@ export const backfillPreview = named(
     estimatedDurationSeconds: z.number().nullable(),
     estimatedCostUsd: z.number(),
     estimate: backfillEstimate,
+    failurePolicy: failurePolicy
+      .extend({ tolerated: z.number().int().meta({ description: "FAILED executions it tolerates over this window's ticks." }) })
+      .optional(),
   }),
   'BackfillPreview',
   'Beyond Kestra: a dry run of a backfill (nothing written): its ticks, and how long it would take and what it would cost on AWS (`estimate`).',

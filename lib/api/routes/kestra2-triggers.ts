@@ -4,12 +4,14 @@
  * statuses (lib/api/kestra2/error-response.ts) differ.
  */
 import { deleteBackfill, pauseBackfill, unpauseBackfill, updateBackfill } from '../../app/backfill-control';
+import { cancelBackfill } from '../../app/backfill-cancel';
 import { createBackfill } from '../../app/backfills';
 import { getFlow } from '../../app/flows';
 import { triggerView } from '../../app/trigger-view';
 import type { TriggerRef, TriggerState } from '../../domain/trigger-state';
 import { type HttpResponse, json } from '../http';
 import { type ApiTriggerState, toApiTriggerState } from '../kestra2/api-trigger-state';
+import { KESTRA2_BASE } from '../kestra2/tenant';
 import { jsonBody, pathParam } from '../params';
 import type { PagedResults } from '../responses';
 import type { ApiDeps, Route } from '../router';
@@ -38,6 +40,13 @@ export const kestra2TriggerRoutes: Route[] = [
       handler: async (deps, request) => apiTriggerState(deps, await action(deps, parseBody(triggerRefBody, jsonBody(request)))),
     }),
   ),
+  {
+    // Beyond Kestra: delete that also kills the backfill's running and queued executions (409 without one).
+    method: 'POST',
+    path: '/triggers/backfill/cancel',
+    handler: async (deps, request) =>
+      apiTriggerState(deps, await cancelBackfill(deps, parseBody(triggerRefBody, jsonBody(request)), `asked by POST ${KESTRA2_BASE}/triggers/backfill/cancel`)),
+  },
   {
     // Beyond Kestra: a running backfill's concurrency, changed in place (409 without one).
     method: 'PUT',

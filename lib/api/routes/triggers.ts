@@ -7,6 +7,7 @@ import {
   unpauseBackfill,
   updateBackfill,
 } from '../../app/backfill-control';
+import { cancelBackfill } from '../../app/backfill-cancel';
 import { createBackfill, previewBackfill, setDisabled } from '../../app/backfills';
 import { getFlow } from '../../app/flows';
 import { triggerView } from '../../app/trigger-view';
@@ -95,6 +96,13 @@ export const triggerRoutes: Route[] = [
     handler: async (deps, request) => json(200, await previewBackfill(deps, parseBody(createBackfillBody, jsonBody(request)))),
   },
   ...actionRoutes,
+  {
+    // Beyond Kestra (the 2.x route's 1.x twin): delete that also kills the backfill's running and queued executions.
+    method: 'POST',
+    path: '/triggers/backfill/cancel',
+    handler: async (deps, request) =>
+      view(deps, await cancelBackfill(deps, parseBody(triggerRefBody, jsonBody(request)), 'asked by POST /api/v1/triggers/backfill/cancel')),
+  },
   {
     // Beyond Kestra: a running backfill's concurrency, changed in place (the 2.x route's 1.x twin).
     method: 'PUT',

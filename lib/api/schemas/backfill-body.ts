@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type BackfillRequest, REPROCESS_MODES } from '../../domain/backfill';
 import { BACKFILL_ORDERS } from '../../domain/backfill-order';
+import { FAILURE_POLICY_ACTIONS, type FailurePolicy } from '../../domain/failure-policy';
 import { describe } from '../../domain/flow/values';
 import { labelsField } from './labels-field';
 import { jsonObjectError, triggerRefFields } from './trigger-ref-body';
@@ -13,7 +14,43 @@ const maxConcurrencyField = z
   .int({ error: (issue) => `expected a positive integer, got ${describe(issue.input)}` })
   .min(1, { error: (issue) => `expected a positive integer, got ${describe(issue.input)}` });
 
-/** `backfill` of a request: Kestra's `{start, end, inputs, labels}` plus our `reprocess`, `order`, `maxConcurrency` and `latestRevision`. */
+const maxFailuresError = (issue: { input?: unknown }) => `expected an integer of 0 or more, got ${describe(issue.input)}`;
+const maxFailurePercentError = (issue: { input?: unknown }) => `expected a number from 0 to 100, got ${describe(issue.input)}`;
+
+/** `backfill.failurePolicy`: at least one threshold, and what to do once failures exceed it (see FailurePolicy). */
+const failurePolicyField = z
+  .object(
+    {
+      maxFailures: z
+        .number({ error: maxFailuresError })
+        .int({ error: maxFailuresError })
+        .min(0, { error: maxFailuresError })
+        .optional()
+        .meta({ description: 'FAILED executions tolerated (since creation or the last resume); 0 stops at the first.' }),
+      maxFailurePercent: z
+        .number({ error: maxFailurePercentError })
+        .min(0, { error: maxFailurePercentError })
+        .max(100, { error: maxFailurePercentError })
+        .optional()
+        .meta({ description: "FAILED executions tolerated, as a percentage of the window's ticks (rounded down)." }),
+      action: z
+        .enum(FAILURE_POLICY_ACTIONS, { error: (issue) => `expected one of ${FAILURE_POLICY_ACTIONS.join(', ')}, got ${describe(issue.input)}` })
+        .meta({ description: 'PAUSE (resume continues, counting failures anew) or CANCEL (its executions killed).' }),
+    },
+    { error: (issue) => `expected an object with "maxFailures" or "maxFailurePercent", and "action", got ${describe(issue.input)}` },
+  )
+  .refine((policy) => policy.maxFailures !== undefined || policy.maxFailurePercent !== undefined, {
+    error: 'expected "maxFailures", "maxFailurePercent" or both: the failures tolerated before the action applies',
+  })
+  .transform(
+    (policy): FailurePolicy => ({
+      ...(policy.maxFailures !== undefined ? { maxFailures: policy.maxFailures } : {}),
+      ...(policy.maxFailurePercent !== undefined ? { maxFailurePercent: policy.maxFailurePercent } : {}),
+      action: policy.action,
+    }),
+  );
+
+/** `backfill` of a request: Kestra's `{start, end, inputs, labels}` plus our `reprocess`, `order`, `maxConcurrency`, `latestRevision` and `failurePolicy`. */
 // Checked in this order; the first failing field is the one reported (as before schemas).
 export const backfillFields = z.object(
   {
@@ -54,6 +91,10 @@ export const backfillFields = z.object(
         description:
           "false (the default): the backfill pins the flow's current revision (`backfill.flowRevision`), and editing the flow meanwhile changes nothing its executions run; true: each execution runs the revision the flow has when it is dispatched.",
       }),
+    failurePolicy: failurePolicyField
+      .nullish()
+      .transform((policy) => policy ?? null)
+      .meta({ description: 'When more of its executions FAIL than tolerated, the backfill pauses (PAUSE) or is cancelled (CANCEL). None by default.' }),
   },
   { error: (issue) => `expected an object with at least "start", got ${describe(issue.input)}` },
 );

@@ -53,6 +53,7 @@ export const REQUEST_SCHEMAS = {
   'PUT /triggers/backfill/pause': { body: triggerRefBody },
   'PUT /triggers/backfill/unpause': { body: triggerRefBody },
   'POST /triggers/backfill/delete': { body: triggerRefBody },
+  'POST /triggers/backfill/cancel': { body: triggerRefBody },
   'PUT /triggers/backfill/update': { body: updateBackfillBody },
   'POST /triggers/backfill/{action}/by-triggers': { body: triggerRefsBody },
   'POST /triggers/backfill/{action}/by-query': { query: triggerSelectionQuery },
@@ -68,6 +69,7 @@ export const REQUEST_SCHEMAS = {
   'PUT /{tenant}/triggers/backfill/pause': { body: triggerRefBody },
   'PUT /{tenant}/triggers/backfill/unpause': { body: triggerRefBody },
   'POST /{tenant}/triggers/backfill/delete': { body: triggerRefBody },
+  'POST /{tenant}/triggers/backfill/cancel': { body: triggerRefBody },
   'PUT /{tenant}/triggers/backfill/update': { body: updateBackfillBody },
   'GET /{tenant}/triggers/{namespace}/{flowId}': { query: flowTriggersQuery },
   // Kestra 2.x's asynchronous bulk actions and set-disabled (lib/api/routes/kestra2-trigger-actions.ts).

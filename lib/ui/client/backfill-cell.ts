@@ -3,15 +3,16 @@
 import { useState } from 'preact/hooks';
 import { type Backfill, type Trigger, api } from './api';
 import { paceText } from './backfill-pace';
+import { backfillStatus } from './backfill-status';
 import { type LastBackfillNote, lastBackfillNote } from './last-backfill';
 import { pausedNote } from './paused-note';
 import { backfillCursor } from './trigger-dates';
 import { Time, html } from './ui';
 
-/** Ticks finished (succeeded, failed or skipped) out of the total, and the whole percentage. */
+/** Ticks finished (succeeded, failed, killed or skipped) out of the total, and the whole percentage. */
 export function progressOf(b: Backfill): { done: number; total: number; percent: number } {
   const p = b.progress;
-  const done = (p?.succeeded ?? 0) + (p?.failed ?? 0) + (p?.skipped ?? 0);
+  const done = (p?.succeeded ?? 0) + (p?.failed ?? 0) + (p?.killed ?? 0) + (p?.skipped ?? 0);
   const total = p?.total ?? 0;
   return { done, total, percent: total > 0 ? Math.floor((done / total) * 100) : 0 };
 }
@@ -57,19 +58,21 @@ export function BackfillCell({
     </div>`;
   }
   const { done, total, percent } = progressOf(b);
+  const status = backfillStatus(b);
   return html`<div class="backfill-cell" data-backfill-id=${b.id}>
     <div class="progress-line">
-      <span class=${`badge ${b.paused ? 'state-paused' : 'state-running'}`}>${b.paused ? 'Paused' : 'Running'}</span>
+      <span class=${`badge ${status.badge}`}>${status.label}</span>
       <span class="progress-text" data-done=${done} data-total=${total}>${done} / ${total} (${percent}%)</span>
     </div>
     <div class="progress" role="progressbar" aria-label="Backfill progress" aria-valuemin="0" aria-valuemax=${total} aria-valuenow=${done} aria-valuetext=${`${done} of ${total} (${percent}%)`}>
       <div class="progress-fill" style=${{ width: `${percent}%` }}></div>
     </div>
     <div class="progress-counts muted">running ${b.progress?.running ?? 0} · queued ${b.progress?.queued ?? 0} · failed ${b.progress?.failed ?? 0}${
-      b.progress?.skipped ? ` · skipped ${b.progress.skipped}` : ''
-    }</div>
+      b.progress?.killed ? ` · killed ${b.progress.killed}` : ''
+    }${b.progress?.skipped ? ` · skipped ${b.progress.skipped}` : ''}</div>
     <div class="progress-pace muted" title=${b.progress?.eta ? `Expected end: ${b.progress.eta}` : undefined}>${paceText(b, Date.now())}</div>
-    ${b.paused ? html`<p class="paused-note" role="status">${pausedNote(b.progress)}</p>` : null}
+    ${status.note ? html`<p class="backfill-status-note" role="status">${status.note}</p>` : null}
+    ${b.paused && !b.cancelling ? html`<p class="paused-note" role="status">${pausedNote(b.progress)}</p>` : null}
     <div class="actions">
       ${
         b.paused

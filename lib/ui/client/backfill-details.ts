@@ -4,6 +4,7 @@ import type { Label, Trigger } from './api';
 import { BackfillAt } from './backfill-cell';
 import { REPROCESS_CHOICES } from './backfill-form';
 import { paceText } from './backfill-pace';
+import { backfillStatus } from './backfill-status';
 import { Id, Time, html } from './ui';
 
 function KeyValues({ value }: { value?: Record<string, unknown> | null }) {
@@ -31,7 +32,7 @@ export function BackfillDetails({ trigger, onClose }: { trigger: Trigger; onClos
         ? html`<p>The backfill has ended.</p>`
         : html`<dl class="details">
           <dt>Trigger</dt><dd><${Id} value=${`${trigger.namespace}.${trigger.flowId}.${trigger.triggerId}`} label="trigger" /></dd>
-          <dt>Status</dt><dd>${b.paused ? 'Paused' : 'Running'}</dd>
+          <dt>Status</dt><dd>${backfillStatus(b).label}${backfillStatus(b).note ? html`<br /><span class="muted">${backfillStatus(b).note}</span>` : null}</dd>
           <dt>Start</dt><dd><${Time} iso=${b.start} /></dd>
           <dt>End</dt><dd>${b.end ? html`<${Time} iso=${b.end} />` : html`<span class="muted">now (at creation)</span>`}</dd>
           <dt>Backfill at</dt><dd><${BackfillAt} trigger=${trigger} /></dd>
@@ -41,7 +42,7 @@ export function BackfillDetails({ trigger, onClose }: { trigger: Trigger; onClos
           <dt>Replay</dt><dd>${REPROCESS_CHOICES.find((c) => c.value === (b.reprocess ?? 'ALL'))?.label}</dd>
           <dt>Flow revision</dt><dd>${b.flowRevision !== undefined ? html`${b.flowRevision} <span class="muted">(pinned: later edits do not apply)</span>` : html`latest <span class="muted">(each execution runs the revision current when it is dispatched)</span>`}</dd>
           <dt>Pace</dt><dd>${paceText(b, Date.now())}${b.progress?.eta && !b.paused ? html`, at <${Time} iso=${b.progress.eta} />` : null}</dd>
-          <dt>Counts</dt><dd><ul class="kv">${(['total', 'dispatched', 'queued', 'running', 'succeeded', 'failed', 'skipped'] as const).map((k) => html`<li>${k}: <strong>${b.progress?.[k] ?? 0}</strong></li>`)}</ul></dd>
+          <dt>Counts</dt><dd><ul class="kv">${(['total', 'dispatched', 'queued', 'running', 'succeeded', 'failed', 'killed', 'skipped'] as const).map((k) => html`<li>${k}: <strong>${b.progress?.[k] ?? 0}</strong></li>`)}</ul></dd>
           <dt>State machine execution</dt><dd><${Id} value=${b.stateMachineExecutionName} label="state machine execution name" />${
             b.stateMachineConsoleUrl
               ? html`<br /><a href=${b.stateMachineConsoleUrl} target="_blank" rel="noopener noreferrer">Open in the Step Functions console</a>`

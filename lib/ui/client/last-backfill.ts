@@ -1,15 +1,19 @@
 /** What the triggers table says about a trigger's previous backfill, once it is gone. */
 import type { Trigger } from './api';
+import { cancelledNote } from './backfill-status';
 
 type LastBackfill = NonNullable<Trigger['lastBackfill']>;
+
+/** The badge of an outcome; neutral for the others (DELETED, ABANDONED). */
+const BADGES: Partial<Record<LastBackfill['outcome'], string>> = { FAILED: 'state-failed', CANCELLED: 'state-killed', COMPLETED: 'state-success' };
 
 /** The previous backfill's summary as the Triggers tab shows it. */
 export interface LastBackfillNote {
   outcome: LastBackfill['outcome'];
-  /** The badge's state class: failed for FAILED, success for COMPLETED, neutral otherwise. */
+  /** The badge's state class: failed for FAILED, killed for CANCELLED, success for COMPLETED, neutral otherwise. */
   badge: string;
   endedDate: string;
-  /** Only for a FAILED one: why its state machine gave up. */
+  /** For a FAILED one: why its state machine gave up; for one its failure policy cancelled, the failures. */
   reason?: string;
   start?: string;
   end?: string;
@@ -27,12 +31,14 @@ export interface LastBackfillNote {
 export function lastBackfillNote(trigger: Pick<Trigger, 'backfill' | 'lastBackfill'>): LastBackfillNote | undefined {
   const last = trigger.lastBackfill;
   if (trigger.backfill || !last) return undefined;
-  const badge = last.outcome === 'FAILED' ? 'state-failed' : last.outcome === 'COMPLETED' ? 'state-success' : 'state-created';
+  const badge = BADGES[last.outcome] ?? 'state-created';
+  const cancelled = cancelledNote(last);
   return {
     outcome: last.outcome,
     badge,
     endedDate: last.endedDate,
     ...(last.outcome === 'FAILED' ? { reason: last.reason ?? 'no reason recorded' } : {}),
+    ...(cancelled ? { reason: cancelled } : {}),
     ...(last.start ? { start: last.start } : {}),
     ...(last.end ? { end: last.end } : {}),
     ...(last.createdDate ? { createdDate: last.createdDate } : {}),
@@ -42,6 +48,7 @@ export function lastBackfillNote(trigger: Pick<Trigger, 'backfill' | 'lastBackfi
 
 function countsText(c: NonNullable<LastBackfill['counts']>): string {
   const parts = [`${c.succeeded} succeeded`, `${c.failed} failed`];
+  if (c.killed) parts.push(`${c.killed} killed`);
   if (c.skipped) parts.push(`${c.skipped} skipped`);
   // Executions a deleted, abandoned or failed backfill left queued or running: they ran on.
   if (c.unfinished) parts.push(`${c.unfinished} still running when it ended`);

@@ -7,14 +7,19 @@ import type { DispatchLedger } from '../../../lib/ports';
  * test/contract/dispatch-ledger.contract.ts runs against both.
  */
 export class InMemoryDispatchLedger implements DispatchLedger {
-  private readonly pages = new Map<string, { page: LedgerPage; ended: Set<number>; failed: Set<number> }>();
+  private readonly pages = new Map<string, Entry>();
   /** Every markEnded call, for tests that count the worker's writes. */
   readonly markCalls: SlotMark[][] = [];
 
   async open(page: LedgerPage): Promise<LedgerPage> {
     const existing = this.pages.get(page.id);
     if (existing) return this.copy(existing);
-    this.pages.set(page.id, { page: { ...page, ticks: [...page.ticks] }, ended: new Set(page.ended), failed: new Set(page.failed) });
+    this.pages.set(page.id, {
+      page: { ...page, ticks: [...page.ticks] },
+      ended: new Set(page.ended),
+      failed: new Set(page.failed),
+      killed: new Set(page.killed ?? []),
+    });
     return this.copy(this.pages.get(page.id)!);
   }
 
@@ -34,6 +39,7 @@ export class InMemoryDispatchLedger implements DispatchLedger {
       if (!entry) continue;
       entry.ended.add(mark.slot);
       if (mark.failed) entry.failed.add(mark.slot);
+      if (mark.killed) entry.killed.add(mark.slot);
       marked.add(mark.pageId);
     }
     return this.read([...marked]);
@@ -66,10 +72,21 @@ export class InMemoryDispatchLedger implements DispatchLedger {
     return [...this.pages.values()].map((entry) => this.copy(entry));
   }
 
-  private copy(entry: { page: LedgerPage; ended: Set<number>; failed: Set<number> }): LedgerPage {
+  private copy(entry: Entry): LedgerPage {
     const sorted = (set: Set<number>) => [...set].sort((a, b) => a - b);
-    const page: LedgerPage = { ...entry.page, ticks: [...entry.page.ticks], ended: sorted(entry.ended), failed: sorted(entry.failed) };
+    const { killed: _opened, ...rest } = entry.page;
+    const page: LedgerPage = { ...rest, ticks: [...entry.page.ticks], ended: sorted(entry.ended), failed: sorted(entry.failed) };
+    // As the adapter reads it: no attribute until a slot is marked killed.
+    if (entry.killed.size) page.killed = sorted(entry.killed);
     if (entry.page.held) page.held = [...entry.page.held];
     return page;
   }
+}
+
+/** A page and its marks, as sets. */
+interface Entry {
+  page: LedgerPage;
+  ended: Set<number>;
+  failed: Set<number>;
+  killed: Set<number>;
 }

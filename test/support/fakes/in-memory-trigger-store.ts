@@ -1,5 +1,7 @@
 import { BackfillAlreadyActiveError, TriggerNotFoundError } from '../../../lib/domain/errors';
+import type { FailurePolicyTrip } from '../../../lib/domain/failure-policy';
 import {
+  type BackfillCancel,
   type BackfillOutcome,
   type BackfillState,
   type LastBackfill,
@@ -8,12 +10,12 @@ import {
   lastBackfillCounts,
 } from '../../../lib/domain/trigger-state';
 import type { RateSample } from '../../../lib/domain/backfill-rate';
-import type { AdvanceCursor, OpenPagesAtEnd, PageFold, TriggerStore } from '../../../lib/ports';
+import type { AdvanceCursor, OpenPagesAtEnd, PageFold, PauseOptions, TriggerStore } from '../../../lib/ports';
 
 /** The parts of a backfill written once, when it starts (the adapter's `backfillDoc`). */
 type FixedBackfill = Pick<
   BackfillState,
-  'start' | 'end' | 'inputs' | 'labels' | 'previousNextExecutionDate' | 'totalTicks' | 'createdDate' | 'reprocess' | 'flowRevision' | 'order'
+  'start' | 'end' | 'inputs' | 'labels' | 'previousNextExecutionDate' | 'totalTicks' | 'createdDate' | 'reprocess' | 'flowRevision' | 'order' | 'failurePolicy'
 >;
 
 /**
@@ -36,7 +38,9 @@ interface Row {
   lastBackfillReason?: string;
   /** The last backfill's fixed parts and final counters (the adapter's `lastBackfillDoc`, `lastBackfill*`). */
   lastBackfillDoc?: string;
-  lastBackfillCounters?: { dispatched: number; skipped: number; failed: number; unfinished: number };
+  lastBackfillCounters?: { dispatched: number; skipped: number; failed: number; killed: number; unfinished: number };
+  /** A CANCELLED last backfill's cancel (the adapter's `lastBackfillCancel`). */
+  lastBackfillCancel?: BackfillCancel;
   backfill?: {
     id: string;
     fixed: string;
@@ -50,6 +54,11 @@ interface Row {
     ended: number;
     failed: number;
     rateSamples: RateSample[];
+    killed: number;
+    pausedReason?: FailurePolicyTrip;
+    failureBaseline?: number;
+    rebaseFailures?: boolean;
+    cancelling?: BackfillCancel;
     generation: number;
     executionName: string;
   };
@@ -86,18 +95,50 @@ export class InMemoryTriggerStore implements TriggerStore {
     return [...this.rows.values()].filter((row) => row.backfill).map(toState);
   }
 
-  async setBackfillPaused(ref: TriggerRef, paused: boolean, updatedDate: string): Promise<{ state: TriggerState; taskToken?: string } | undefined> {
+  async setBackfillPaused(
+    ref: TriggerRef,
+    paused: boolean,
+    updatedDate: string,
+    options: PauseOptions = {},
+  ): Promise<{ state: TriggerState; taskToken?: string } | undefined> {
     const row = this.rows.get(key(ref));
-    if (!row?.backfill) return undefined;
+    if (!row?.backfill || (options.backfillId !== undefined && row.backfill.id !== options.backfillId)) return undefined;
     const taskToken = paused ? undefined : row.taskToken;
     row.backfill.paused = paused;
     row.updatedDate = updatedDate;
+    if (paused && options.reason) row.backfill.pausedReason = { ...options.reason };
+    if (!paused && options.rebaseFailures) row.backfill.rebaseFailures = true;
     // Unpausing takes the token off in the same write that returns it, so it is handed out once,
     // and drops the rate samples.
     if (!paused) {
       delete row.taskToken;
+      delete row.backfill.pausedReason;
       row.backfill.rateSamples = [];
     }
+    return { state: toState(row), taskToken };
+  }
+
+  async setFailureBaseline(ref: TriggerRef, backfillId: string, baseline: number): Promise<boolean> {
+    const backfill = this.rows.get(key(ref))?.backfill;
+    if (backfill?.id !== backfillId) return false;
+    backfill.failureBaseline = baseline;
+    delete backfill.rebaseFailures;
+    return true;
+  }
+
+  async markBackfillCancelling(
+    ref: TriggerRef,
+    backfillId: string,
+    cancel: BackfillCancel,
+    updatedDate: string,
+  ): Promise<{ state: TriggerState; taskToken?: string } | undefined> {
+    const row = this.rows.get(key(ref));
+    if (row?.backfill?.id !== backfillId) return undefined;
+    const taskToken = row.taskToken;
+    // The first cancel stands.
+    row.backfill.cancelling ??= structuredClone(cancel);
+    row.updatedDate = updatedDate;
+    delete row.taskToken;
     return { state: toState(row), taskToken };
   }
 
@@ -178,6 +219,7 @@ export class InMemoryTriggerStore implements TriggerStore {
       reprocess: backfill.reprocess,
       ...(backfill.flowRevision !== undefined ? { flowRevision: backfill.flowRevision } : {}),
       order: backfill.order,
+      ...(backfill.failurePolicy ? { failurePolicy: backfill.failurePolicy } : {}),
     };
     row.backfill = {
       id: backfill.id,
@@ -192,6 +234,7 @@ export class InMemoryTriggerStore implements TriggerStore {
       ended: 0,
       failed: 0,
       rateSamples: stored(backfill.rateSamples),
+      killed: 0,
       generation: backfill.generation,
       executionName: backfill.executionName,
     };
@@ -209,14 +252,18 @@ export class InMemoryTriggerStore implements TriggerStore {
     const row = this.rows.get(key(ref));
     const backfill = row?.backfill;
     if (!row || backfill?.id !== backfillId) return false;
+    if (outcome === 'CANCELLED' && !backfill.cancelling) return false;
     if (open && (backfill.openPages.size !== open.pages.length || !open.pages.every((page) => backfill.openPages.has(page)))) return false;
     row.lastBackfillDoc = backfill.fixed;
     row.lastBackfillCounters = {
       dispatched: backfill.dispatched,
       skipped: backfill.skipped,
       failed: backfill.failed + (open?.failed ?? 0),
+      killed: backfill.killed + (open?.killed ?? 0),
       unfinished: open?.unfinished ?? 0,
     };
+    if (outcome === 'CANCELLED' && backfill.cancelling) row.lastBackfillCancel = backfill.cancelling;
+    else delete row.lastBackfillCancel;
     row.updatedDate = updatedDate;
     row.lastBackfillId = backfillId;
     row.lastBackfillOutcome = outcome;
@@ -230,7 +277,7 @@ export class InMemoryTriggerStore implements TriggerStore {
 
   async advanceBackfill(ref: TriggerRef, backfillId: string, expectedCursorMs: number, advance: AdvanceCursor): Promise<boolean> {
     const backfill = this.rows.get(key(ref))?.backfill;
-    if (backfill?.id !== backfillId || backfill.cursorMs !== expectedCursorMs) return false;
+    if (backfill?.id !== backfillId || backfill.cursorMs !== expectedCursorMs || backfill.cancelling) return false;
     backfill.cursorMs = advance.cursorMs;
     backfill.currentDate = advance.currentDate;
     backfill.dispatched += advance.dispatchedDelta;
@@ -247,6 +294,7 @@ export class InMemoryTriggerStore implements TriggerStore {
       backfill.openPages.delete(fold.pageId);
       backfill.ended += fold.ended;
       backfill.failed += fold.failed;
+      backfill.killed += fold.killed;
     }
     if (rateSamples) backfill.rateSamples = stored(rateSamples);
     return true;
@@ -299,6 +347,7 @@ function toState(row: Row): TriggerState {
       outcome: row.lastBackfillOutcome ?? 'COMPLETED',
       endedDate: row.lastBackfillEndedDate ?? row.updatedDate,
       ...(row.lastBackfillReason ? { reason: row.lastBackfillReason } : {}),
+      ...(row.lastBackfillCancel?.reason ? { cancelledReason: { ...row.lastBackfillCancel.reason } } : {}),
       ...lastBackfillSummary(row),
     };
   }
@@ -327,6 +376,12 @@ function toState(row: Row): TriggerState {
       ended: b.ended,
       failed: b.failed,
       rateSamples: b.rateSamples.map((sample) => ({ ...sample })),
+      killed: b.killed,
+      ...(fixed.failurePolicy ? { failurePolicy: fixed.failurePolicy } : {}),
+      ...(b.pausedReason ? { pausedReason: { ...b.pausedReason } } : {}),
+      ...(b.failureBaseline !== undefined ? { failureBaseline: b.failureBaseline } : {}),
+      ...(b.rebaseFailures ? { rebaseFailures: true } : {}),
+      ...(b.cancelling ? { cancelling: structuredClone(b.cancelling) } : {}),
       generation: b.generation,
       executionName: b.executionName,
     };
@@ -347,7 +402,7 @@ function lastBackfillSummary(row: Row): Partial<LastBackfill> {
     reprocess: fixed.reprocess ?? 'ALL',
     ...revisionSummary(fixed.flowRevision),
     order: fixed.order ?? 'OLDEST_FIRST',
-    counts: lastBackfillCounts({ totalTicks: fixed.totalTicks ?? 0, ...counters }, { failed: 0, unfinished: counters.unfinished }),
+    counts: lastBackfillCounts({ totalTicks: fixed.totalTicks ?? 0, ...counters }, { failed: 0, killed: 0, unfinished: counters.unfinished }),
   };
 }
 

@@ -75,6 +75,7 @@ describe('createBackfillBody (the preview body, and PUT /triggers with a backfil
       order: 'OLDEST_FIRST',
       maxConcurrency: null,
       latestRevision: false,
+      failurePolicy: null,
     });
     expect(
       parse({
@@ -86,6 +87,7 @@ describe('createBackfillBody (the preview body, and PUT /triggers with a backfil
         order: 'NEWEST_FIRST',
         maxConcurrency: 4,
         latestRevision: true,
+        failurePolicy: { maxFailurePercent: 12.5, action: 'CANCEL' },
       }),
     ).toEqual({
       ...ids,
@@ -100,6 +102,7 @@ describe('createBackfillBody (the preview body, and PUT /triggers with a backfil
       order: 'NEWEST_FIRST',
       maxConcurrency: 4,
       latestRevision: true,
+      failurePolicy: { maxFailurePercent: 12.5, action: 'CANCEL' },
     });
   });
 
@@ -226,6 +229,31 @@ describe('backfill.latestRevision', () => {
     expect(messageFor({ ...ids, backfill: { start: '2024-03-28T06:30:00Z', latestRevision: value } })).toMatch(
       /^backfill\.latestRevision: expected true or false, got /,
     );
+  });
+});
+
+describe('backfill.failurePolicy', () => {
+  const policyOf = (failurePolicy: unknown) => parse({ start: '2024-03-28T06:30:00Z', failurePolicy }).failurePolicy;
+
+  it('is null (none) when absent or null, and keeps the thresholds given and the action', () => {
+    expect(parse({ start: '2024-03-28T06:30:00Z' }).failurePolicy).toBeNull();
+    expect(policyOf(null)).toBeNull();
+    expect(policyOf({ maxFailures: 0, action: 'PAUSE' })).toEqual({ maxFailures: 0, action: 'PAUSE' });
+    expect(policyOf({ maxFailures: 5, maxFailurePercent: 100, action: 'CANCEL' })).toEqual({ maxFailures: 5, maxFailurePercent: 100, action: 'CANCEL' });
+  });
+
+  it.each([
+    [{ action: 'PAUSE' }, 'backfill.failurePolicy: expected "maxFailures", "maxFailurePercent" or both: the failures tolerated before the action applies'],
+    [{ maxFailures: 3 }, 'backfill.failurePolicy.action: expected one of PAUSE, CANCEL, got nothing'],
+    [{ maxFailures: 3, action: 'STOP' }, 'backfill.failurePolicy.action: expected one of PAUSE, CANCEL, got the string "STOP"'],
+    [{ maxFailures: -1, action: 'PAUSE' }, 'backfill.failurePolicy.maxFailures: expected an integer of 0 or more, got the number -1'],
+    [{ maxFailures: 1.5, action: 'PAUSE' }, 'backfill.failurePolicy.maxFailures: expected an integer of 0 or more, got the number 1.5'],
+    [{ maxFailures: '3', action: 'PAUSE' }, 'backfill.failurePolicy.maxFailures: expected an integer of 0 or more, got the string "3"'],
+    [{ maxFailurePercent: 101, action: 'PAUSE' }, 'backfill.failurePolicy.maxFailurePercent: expected a number from 0 to 100, got the number 101'],
+    [{ maxFailurePercent: -0.5, action: 'PAUSE' }, 'backfill.failurePolicy.maxFailurePercent: expected a number from 0 to 100, got the number -0.5'],
+    [5, 'backfill.failurePolicy: expected an object with "maxFailures" or "maxFailurePercent", and "action", got the number 5'],
+  ])('refuses %j naming the field', (failurePolicy, message) => {
+    expect(messageFor({ ...ids, backfill: { start: '2024-03-28T06:30:00Z', failurePolicy } })).toBe(message);
   });
 });
 

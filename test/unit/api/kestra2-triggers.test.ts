@@ -51,7 +51,7 @@ describe('PUT /api/v1/{tenant}/triggers/backfill/create (Kestra 2.x)', () => {
         reprocess: 'ALL',
         order: 'OLDEST_FIRST',
         stateMachineExecutionName: expect.any(String),
-        progress: { total: 10, dispatched: 0, queued: 0, running: 0, succeeded: 0, failed: 0, skipped: 0, rate: null, eta: null },
+        progress: { total: 10, dispatched: 0, queued: 0, running: 0, succeeded: 0, failed: 0, killed: 0, skipped: 0, rate: null, eta: null },
       }),
       disabled: false,
       locked: false,

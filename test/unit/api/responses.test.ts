@@ -45,6 +45,7 @@ describe('triggerView (the Trigger JSON the API returns)', () => {
     openPages: ['b1|p'],
     ended: 0,
     failed: 0,
+    killed: 0,
     executionName: 'f-schedule-b1-g0',
     generation: 0,
     createdDate: '2026-11-24T12:00:00.000Z',
@@ -95,7 +96,7 @@ describe('triggerView (the Trigger JSON the API returns)', () => {
       order: 'OLDEST_FIRST',
       stateMachineExecutionName: 'f-schedule-b1-g0',
       createdDate: backfill.createdDate,
-      progress: { total: 11, dispatched: 5, queued: 1, running: 1, succeeded: 1, failed: 1, skipped: 1, rate: null, eta: null },
+      progress: { total: 11, dispatched: 5, queued: 1, running: 1, succeeded: 1, failed: 1, killed: 0, skipped: 1, rate: null, eta: null },
       stateMachineExecutionArn: 'arn:aws:states:eu-west-1:123456789012:execution:m:f-schedule-b1-g0',
       stateMachineConsoleUrl: expect.stringContaining('https://eu-west-1.console.aws.amazon.com/'),
     });

@@ -29,6 +29,7 @@ describe('updateTriggerBody (PUT /triggers)', () => {
         order: 'OLDEST_FIRST',
         maxConcurrency: null,
         latestRevision: false,
+        failurePolicy: null,
       },
     });
   });

@@ -126,7 +126,7 @@ describe('backfill-control', () => {
           reprocess: 'ALL',
           latestRevision: true,
           order: 'OLDEST_FIRST',
-          counts: { total: 10, dispatched: 0, succeeded: 0, failed: 0, skipped: 0, unfinished: 0 },
+          counts: { total: 10, dispatched: 0, succeeded: 0, failed: 0, killed: 0, skipped: 0, unfinished: 0 },
         },
       });
       expect(deps.workflows.stopped).toEqual(['reports-hourly-bf1-g3']);
@@ -157,14 +157,14 @@ describe('backfill-control', () => {
       await givenBackfill({ labels: [{ key: 'team', value: 'data' }] });
       await deps.triggers.advanceBackfill(REF, 'bf1', start, { cursorMs: 4, currentDate: 'x', dispatchedDelta: 4, skippedDelta: 1, openedPage: 'bf1|a' });
       await deps.triggers.advanceBackfill(REF, 'bf1', 4, { cursorMs: 7, currentDate: 'y', dispatchedDelta: 3, openedPage: 'bf1|b' });
-      await deps.triggers.foldPages(REF, 'bf1', [{ pageId: 'bf1|a', ended: 3, failed: 1 }]);
+      await deps.triggers.foldPages(REF, 'bf1', [{ pageId: 'bf1|a', ended: 3, failed: 1, killed: 0 }]);
 
       await deleteBackfill(deps, REF);
 
       expect((await deps.triggers.get(REF))!.lastBackfill).toMatchObject({
         outcome: 'DELETED',
         labels: [{ key: 'team', value: 'data' }],
-        counts: { total: 10, dispatched: 7, succeeded: 3, failed: 2, skipped: 1, unfinished: 1 },
+        counts: { total: 10, dispatched: 7, succeeded: 3, failed: 2, killed: 0, skipped: 1, unfinished: 1 },
       });
     });
 
@@ -176,7 +176,7 @@ describe('backfill-control', () => {
       const finish = deps.triggers.finishBackfill.bind(deps.triggers);
       const folds = vi.spyOn(deps.triggers, 'finishBackfill').mockImplementationOnce(async (...args) => {
         // Dispatch folds the page (and deletes it) between the ending's read and its write.
-        await deps.triggers.foldPages(REF, 'bf1', [{ pageId: 'bf1|a', ended: 2, failed: 1 }]);
+        await deps.triggers.foldPages(REF, 'bf1', [{ pageId: 'bf1|a', ended: 2, failed: 1, killed: 0 }]);
         await deps.ledger.remove(['bf1|a']);
         return finish(...args);
       });
@@ -184,7 +184,15 @@ describe('backfill-control', () => {
       await deleteBackfill(deps, REF);
 
       expect(folds).toHaveBeenCalledTimes(2);
-      expect((await deps.triggers.get(REF))!.lastBackfill!.counts).toEqual({ total: 10, dispatched: 2, succeeded: 1, failed: 1, skipped: 0, unfinished: 0 });
+      expect((await deps.triggers.get(REF))!.lastBackfill!.counts).toEqual({
+        total: 10,
+        dispatched: 2,
+        succeeded: 1,
+        failed: 1,
+        killed: 0,
+        skipped: 0,
+        unfinished: 0,
+      });
     });
 
     it('throws NoBackfillError, stopping nothing, when the backfill ended between the read and the write', async () => {

@@ -116,7 +116,7 @@ describe('backfill-run', () => {
         reprocess: 'ALL',
         latestRevision: true,
         order: 'OLDEST_FIRST',
-        counts: { total: 10, dispatched: 1, succeeded: 0, failed: 0, skipped: 0, unfinished: 1 },
+        counts: { total: 10, dispatched: 1, succeeded: 0, failed: 0, killed: 0, skipped: 0, unfinished: 1 },
       });
       expect(await deps.ledger.read(['bf1|page-a'])).toEqual([]);
     });

@@ -369,7 +369,7 @@ describe('dispatchBatch', () => {
         reprocess: 'ALL',
         latestRevision: true,
         order: 'OLDEST_FIRST',
-        counts: { total: 10, dispatched: 10, succeeded: 9, failed: 1, skipped: 0, unfinished: 0 },
+        counts: { total: 10, dispatched: 10, succeeded: 9, failed: 1, killed: 0, skipped: 0, unfinished: 0 },
       });
     });
 
@@ -417,7 +417,7 @@ describe('dispatchBatch', () => {
       expect((await deps.triggers.get(REF))!.lastBackfill).toMatchObject({
         id: 'bf1',
         outcome: 'ABANDONED',
-        counts: { total: 10, dispatched: 3, succeeded: 0, failed: 1, skipped: 0, unfinished: 2 },
+        counts: { total: 10, dispatched: 3, succeeded: 0, failed: 1, killed: 0, skipped: 0, unfinished: 2 },
       });
       expect(deps.ledger.all()).toEqual([]);
     });

@@ -214,7 +214,7 @@ describe('killing an execution', () => {
 
       expect(deps.taskRunner.runs).toEqual([]);
       expect((await stored(id)).execution.state.current).toBe('KILLED');
-      expect(markEnded).toHaveBeenCalledWith([{ pageId: PAGE, slot: 0, failed: true }]);
+      expect(markEnded).toHaveBeenCalledWith([{ pageId: PAGE, slot: 0, failed: true, killed: true }]);
     });
 
     it('a worker that wrote it first (a race) leaves it to be killed as a running one', async () => {

@@ -60,7 +60,18 @@ describe('triggerView', () => {
 
       const json = await triggerView(deps, aTriggerState({ backfill }));
 
-      expect(json.backfill?.progress).toEqual({ total: 10, dispatched: 10, queued: 2, running: 1, succeeded: 4, failed: 2, skipped: 1, rate: null, eta: null });
+      expect(json.backfill?.progress).toEqual({
+        total: 10,
+        dispatched: 10,
+        queued: 2,
+        running: 1,
+        succeeded: 4,
+        failed: 2,
+        killed: 0,
+        skipped: 1,
+        rate: null,
+        eta: null,
+      });
     });
 
     it('reads no page and counts nothing running when none is open', async () => {
@@ -75,6 +86,7 @@ describe('triggerView', () => {
         running: 0,
         succeeded: 10,
         failed: 0,
+        killed: 0,
         skipped: 0,
         rate: null,
         eta: null,

@@ -48,6 +48,7 @@ const request = ({
   order,
   maxConcurrency,
   latestRevision,
+  failurePolicy: null,
 });
 
 describe('planBackfill', () => {

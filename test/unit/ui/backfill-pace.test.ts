@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { humanDuration, paceText } from '../../../lib/ui/client/backfill-pace';
 
 const NOW = Date.parse('2026-12-01T10:00:00Z');
-const progress = { total: 100, dispatched: 40, queued: 5, running: 5, succeeded: 30, failed: 0, skipped: 0 };
+const progress = { total: 100, dispatched: 40, queued: 5, running: 5, succeeded: 30, failed: 0, killed: 0, skipped: 0 };
 
 describe('humanDuration', () => {
   it('says a duration as a person would, never as ISO', () => {

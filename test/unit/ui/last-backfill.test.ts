@@ -9,7 +9,7 @@ const completed = {
   start: '2026-02-01T00:00:00Z',
   end: '2026-02-01T09:00:00Z',
   createdDate: '2026-03-01T14:00:00.000Z',
-  counts: { total: 10, dispatched: 10, succeeded: 8, failed: 1, skipped: 1, unfinished: 0 },
+  counts: { total: 10, dispatched: 10, succeeded: 8, failed: 1, killed: 0, skipped: 1, unfinished: 0 },
 };
 
 describe('lastBackfillNote', () => {
@@ -36,7 +36,11 @@ describe('lastBackfillNote', () => {
   });
 
   it('says how many executions a deleted backfill left running', () => {
-    const deleted = { ...completed, outcome: 'DELETED' as const, counts: { total: 10, dispatched: 6, succeeded: 3, failed: 0, skipped: 0, unfinished: 3 } };
+    const deleted = {
+      ...completed,
+      outcome: 'DELETED' as const,
+      counts: { total: 10, dispatched: 6, succeeded: 3, failed: 0, killed: 0, skipped: 0, unfinished: 3 },
+    };
 
     expect(lastBackfillNote({ lastBackfill: deleted })).toMatchObject({
       badge: 'state-created',

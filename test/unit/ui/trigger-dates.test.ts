@@ -9,6 +9,7 @@ const progress = (dispatched: number, total = 10): Backfill['progress'] => ({
   running: 0,
   succeeded: dispatched,
   failed: 0,
+  killed: 0,
   skipped: 0,
   rate: null,
   eta: null,
