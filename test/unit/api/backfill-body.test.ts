@@ -111,7 +111,7 @@ describe('createBackfillBody (the preview body, and PUT /triggers with a backfil
       ...ids,
       nextExecutionDate: '2024-03-29T00:00:00Z',
       disabled: false,
-      backfill: { start: '2024-03-28T06:30:00Z', end: null, inputs: null, labels: null, reprocess: null, order: null },
+      backfill: { start: '2024-03-28T06:30:00Z', end: null, inputs: null, labels: null, reprocess: null, order: null, failurePolicy: null },
     });
     expect(request).toEqual({
       ...ids,
@@ -123,6 +123,7 @@ describe('createBackfillBody (the preview body, and PUT /triggers with a backfil
       order: 'OLDEST_FIRST',
       maxConcurrency: null,
       latestRevision: false,
+      failurePolicy: null,
     });
   });
 
