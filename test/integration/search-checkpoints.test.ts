@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ensureTables } from '../../lib/adapters/dynamodb/create-tables';
 import { DynamoExecutionStore } from '../../lib/adapters/dynamodb/execution-store';
+import { EXECUTIONS_SEARCH } from '../../lib/adapters/dynamodb/tables';
 import { type LocalDynamo, startLocalDynamo } from '../../lib/adapters/local/local-dynamo';
 import { readSettings } from '../../lib/config';
 import { type Execution, type StateType, newState, transition } from '../../lib/domain/execution';
@@ -262,7 +263,7 @@ function tallySearchReads(client: DynamoDBClient): { into(name: string | undefin
   client.send = (async (command: { input?: { IndexName?: string } }, ...rest: unknown[]) => {
     const name = current;
     const out = (await (send as (...args: unknown[]) => Promise<{ ScannedCount?: number }>)(command, ...rest)) ?? {};
-    if (name !== undefined && command.input?.IndexName === 'searchByFlow') read.set(name, (read.get(name) ?? 0) + (out.ScannedCount ?? 0));
+    if (name !== undefined && command.input?.IndexName === EXECUTIONS_SEARCH) read.set(name, (read.get(name) ?? 0) + (out.ScannedCount ?? 0));
     return out;
   }) as typeof client.send;
   return {

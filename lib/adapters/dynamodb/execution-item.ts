@@ -46,6 +46,8 @@ export function indexedExecution(execution: Execution): IndexedExecution {
     sortKey: searchSortKey(execution),
     state: execution.state.current,
     labelKeys: [...new Set(execution.labels.map(labelKey))],
+    triggerId: execution.trigger?.id,
+    endDate: execution.state.endDate,
   };
 }
 
@@ -93,12 +95,34 @@ export function documentOf(item: Item): Execution {
 }
 
 /**
- * Attributes an update that rewrites the document sets (`SET <doc> = :doc`) and removes (the other
- * encoding, which an earlier write may have used).
+ * The attributes the search index filters on that follow the document: the trigger id (it never
+ * changes, but an item written before it was an attribute lacks it) and the end date (set when the
+ * execution ends, gone when it is restarted). Absent when the document has none.
+ */
+function followingDocument(execution: Execution): { triggerId?: string; endDate?: string } {
+  return { triggerId: execution.trigger?.id, endDate: execution.state.endDate };
+}
+
+/**
+ * What an update that rewrites the document sets (`SET <doc> = :doc, triggerId = :triggerId, …`) and
+ * removes (the other encoding, which an earlier write may have used, and the attributes that follow
+ * the document where it has none). Every write of a document goes through here, so the search
+ * index's trigger id and end date are always the document's: a write that leaves them as they were
+ * costs no index write (DynamoDB writes an index entry only when what it holds changes).
  */
 export function documentUpdate(execution: Execution): { set: string; remove: string; values: Item } {
   const doc = encodeDocument(execution);
-  return { set: `${doc.name} = :doc`, remove: doc.other, values: { ':doc': doc.value } };
+  const set = [`${doc.name} = :doc`];
+  const remove: string[] = [doc.other];
+  const values: Item = { ':doc': doc.value };
+  for (const [name, value] of Object.entries(followingDocument(execution))) {
+    if (value === undefined) remove.push(name);
+    else {
+      set.push(`${name} = :${name}`);
+      values[`:${name}`] = s(value);
+    }
+  }
+  return { set: set.join(', '), remove: remove.join(', '), values };
 }
 
 /**
@@ -117,6 +141,7 @@ export function toExecutionItem(stored: StoredExecution): Item {
   };
   const labelKeys = searchLabelKeys(execution.labels);
   if (labelKeys) item.labelKeys = labelKeys;
+  for (const [name, value] of Object.entries(followingDocument(execution))) if (value !== undefined) item[name] = s(value);
   if (!TERMINAL_STATES.has(execution.state.current)) {
     item.pendingShard = s(shardKey(pendingOwnerOf(origin), execution.id));
     item.pendingTick = s(pendingTick(origin, execution.id));
