@@ -1,7 +1,7 @@
 /**
  * The one-off rewrite of a deployed executions table after an index change (docs/tables.md,
  * Upgrading): adds to every execution item the attributes this version derives that it lacks (since
- * the search index searchByFlowV2: `triggerId`, `endDate`), in place, while the service runs, never
+ * the search index searchByFlowV2: `triggerId`, `endMs`), in place, while the service runs, never
  * changing an attribute an item has. Resumable: its progress is saved after every page to `--progress`
  * (by default `fill-<table>.json` here), and a run that finds that file goes on from it.
  *

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { transition } from '../../lib/domain/execution';
+import { ledgerPageId } from '../../lib/domain/ledger';
 import type { SearchLimits } from '../../lib/domain/search-limits';
 import type { TriggerRef } from '../../lib/domain/trigger-state';
 import type { TextCondition, TextOperation, TriggerIdCondition } from '../../lib/domain/text-match';
@@ -64,6 +65,15 @@ export function describeExecutionStoreContract(name: string, makeStore: (options
         const written = await store.createIfAbsent(stored);
 
         expect(written).toBe(true);
+        expect(await store.get('e1')).toEqual(stored);
+      });
+
+      it("keeps a backfill execution's whole origin: its backfill, tick and ledger page slot", async () => {
+        const stored = aStoredExecution({ id: 'e1', backfillId: 'bf1', tickMs: T0, state: 'SUCCESS' });
+        stored.origin.page = { id: ledgerPageId('bf1', T0), slot: 3 };
+
+        await store.createIfAbsent(stored);
+
         expect(await store.get('e1')).toEqual(stored);
       });
 

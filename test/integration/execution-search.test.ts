@@ -306,7 +306,7 @@ describe('executions search (DynamoDB store)', () => {
   ])('rebuilds a table of %s, after which the trigger and end date filters find its executions', async (_, indexName) => {
     const table = `executions-old-${indexName}`;
     const old = all.filter((x) => x.namespace === 'team.a' && x.flowId === 'export');
-    await tableOf(table, searchIndexAs(indexName, ['state', 'labelKeys']), old, ['triggerId', 'endDate']);
+    await tableOf(table, searchIndexAs(indexName, ['state', 'labelKeys']), old, ['triggerId', 'endMs']);
     const oldStore = new DynamoExecutionStore(dynamo.client, table);
     const queries: ExecutionQuery[] = [
       { namespace: 'team.a', flowId: 'export', triggerId: [{ operation: 'IN', values: ['hourly'] }], page: 1, size: 100 },

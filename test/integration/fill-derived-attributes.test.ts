@@ -24,7 +24,7 @@ import { aStoredExecution } from '../support/factories';
 const ITEMS = 60;
 const STATES: StateType[] = ['CREATED', 'RUNNING', 'SUCCESS', 'FAILED', 'KILLED'];
 /** What the previous version did not write, and what versions before the sharded indexes did not. */
-const NEW_IN_V2 = ['triggerId', 'endDate'];
+const NEW_IN_V2 = ['triggerId', 'endMs'];
 const DERIVED = ['searchShard', 'sortKey', 'labelKeys', 'tickShard', 'pendingShard', 'pendingTick', ...NEW_IN_V2];
 
 function executions(prefix: string): StoredExecution[] {
@@ -159,7 +159,7 @@ describe('filling in the attributes an older version did not write (tools/fill-e
     expect(done.counts).toMatchObject({ filled: 0, contended: 0 });
     const item = (await dynamo.client.send(new GetItemCommand({ TableName: table, Key: { id: { S: id } } }))).Item;
     expect(item?.state).toEqual({ S: 'RESTARTED' });
-    expect(item?.endDate).toBeUndefined();
+    expect(item?.endMs).toBeUndefined();
     expect(item?.triggerId).toBeUndefined();
     expect((await store.search({ namespace: 'dev', flowId: 'reports', endDate: {}, page: 1, size: 10 })).total).toBe(0);
   });

@@ -4,7 +4,7 @@ import { SEARCH_LIMITS, type SearchLimits, countTarget } from '../../domain/sear
 import { type TriggerIdCondition, matchesAll } from '../../domain/text-match';
 import type { ExecutionQuery, ExecutionSearchResult } from '../../ports';
 import { mapLimit } from '../../util/map-limit';
-import { type Item, batchGet, eachPage, s, str } from './client';
+import { type Item, batchGet, eachPage, n, s, str } from './client';
 import { documentOf, executionKey, idInSortKey, labelKey } from './execution-item';
 import type { SearchCheckpoints, SearchReading } from './search-checkpoints';
 import { EXECUTIONS_SEARCH, EXECUTION_FLOWS, allShards, flowKey } from './tables';
@@ -287,16 +287,16 @@ function searchFilter(query: ExecutionQuery): SearchFilter {
     filters.push(triggerIdFilter(condition, placeholders));
   });
   if (query.endDate) {
-    // ISO dates of `toISOString`'s 24 characters order as strings do; an entry without an end date
-    // (an unfinished execution) fails every comparison, so it is never in a range.
-    names['#end'] = 'endDate';
+    // `endMs`, the end date in epoch milliseconds; an entry without one (an unfinished execution)
+    // fails every comparison, and says so explicitly: it is never in a range.
+    names['#end'] = 'endMs';
     const { from, before } = query.endDate;
     if (from !== undefined) {
-      values[':endFrom'] = s(from);
+      values[':endFrom'] = n(Date.parse(from));
       filters.push('#end >= :endFrom');
     }
     if (before !== undefined) {
-      values[':endBefore'] = s(before);
+      values[':endBefore'] = n(Date.parse(before));
       filters.push('#end < :endBefore');
     }
     filters.push('attribute_exists(#end)');

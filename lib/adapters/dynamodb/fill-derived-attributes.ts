@@ -19,11 +19,11 @@ import { executionKey, fromExecutionItem, isExecutionItem, toExecutionItem } fro
 
 /**
  * The attributes derived from an execution's document and origin that indexes key on or project,
- * as `toExecutionItem` writes them: the search index's (trigger id and end date since the search
+ * as `toExecutionItem` writes them: the search index's (`triggerId` and `endMs` since the search
  * index searchByFlowV2), the unfinished index's (together, and only on unfinished executions) and
  * the tick index's.
  */
-const DERIVED = ['searchShard', 'sortKey', 'state', 'labelKeys', 'triggerId', 'endDate', 'tickShard', 'pendingShard', 'pendingTick'] as const;
+const DERIVED = ['searchShard', 'sortKey', 'state', 'labelKeys', 'triggerId', 'endMs', 'tickShard', 'pendingShard', 'pendingTick'] as const;
 
 /** Tries of one item's update when the item keeps changing under it (it is then left to a later run). */
 const ATTEMPTS = 5;

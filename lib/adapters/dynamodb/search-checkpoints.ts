@@ -142,7 +142,7 @@ class SignatureCheckpoints {
       (idContains === undefined || execution.id.includes(idContains)) &&
       inRange(execution.sortKey, sortKeys) &&
       optionalMatchesAll(execution.triggerId, triggerId) &&
-      (endDates === undefined || (execution.endDate !== undefined && inRange(execution.endDate, endDates)))
+      (endDates === undefined || (execution.endDate !== undefined && inDateRange(execution.endDate, endDates)))
     );
   }
 
@@ -185,6 +185,12 @@ class SignatureCheckpoints {
 /** Whether a value is in [from, before) (ISO dates and sort keys compare as strings), either bound optional. */
 function inRange(value: string, range: { from?: string; before?: string } | undefined): boolean {
   return (range?.from === undefined || value >= range.from) && (range?.before === undefined || value < range.before);
+}
+
+/** Whether an ISO date is in [from, before), as instants (the index compares end dates as epoch ms). */
+function inDateRange(date: string, range: { from?: string; before?: string }): boolean {
+  const ms = Date.parse(date);
+  return (range.from === undefined || ms >= Date.parse(range.from)) && (range.before === undefined || ms < Date.parse(range.before));
 }
 
 /**

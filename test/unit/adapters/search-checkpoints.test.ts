@@ -22,6 +22,9 @@ function recordTwo(checkpoints: SearchCheckpoints, signature = LABELLED, seen: s
   return reading;
 }
 
+/** An end date: the first, second… day of March 2026. */
+const DAY = (day: number) => `2026-03-0${day}T00:00:00.000Z`;
+
 const checkpoints = () => new SearchCheckpoints({ spacing: 10 });
 
 const positions = (checkpoints: SearchCheckpoints, signature = LABELLED) => {
@@ -132,7 +135,7 @@ describe('search checkpoints', () => {
   });
 
   it('drops the checkpoints of searches filtered on the end date on any state change (an end is set or taken away), not those filtered on the trigger', () => {
-    const ENDED: SearchSignature = { flows: [FLOW], endDates: { from: 'a' } };
+    const ENDED: SearchSignature = { flows: [FLOW], endDates: { from: DAY(1) } };
     const BY_TRIGGER: SearchSignature = { flows: [FLOW], triggerId: [{ operation: 'EQUALS', values: ['hourly'] }] };
     const kept = checkpoints();
     recordTwo(kept, ENDED).finish(true);
@@ -148,25 +151,25 @@ describe('search checkpoints', () => {
   it('tells searches apart by their trigger conditions and end date range, and accounts for an added execution by its trigger and end', () => {
     const HOURLY: SearchSignature = { flows: [FLOW], triggerId: [{ operation: 'EQUALS', values: ['hourly'] }] };
     const NOT_HOURLY: SearchSignature = { flows: [FLOW], triggerId: [{ operation: 'NOT_EQUALS', values: ['hourly'] }] };
-    const ENDED_SINCE_B: SearchSignature = { flows: [FLOW], endDates: { from: 'b' } };
+    const ENDED_SINCE_2: SearchSignature = { flows: [FLOW], endDates: { from: DAY(2) } };
     const kept = checkpoints();
-    for (const signature of [HOURLY, ENDED_SINCE_B]) recordTwo(kept, signature).finish(true);
+    for (const signature of [HOURLY, ENDED_SINCE_2]) recordTwo(kept, signature).finish(true);
     expect(positions(kept, NOT_HOURLY)).toEqual([undefined, undefined]);
-    expect(positions(kept, { flows: [FLOW], endDates: { from: 'c' } })).toEqual([undefined, undefined]);
+    expect(positions(kept, { flows: [FLOW], endDates: { from: DAY(3) } })).toEqual([undefined, undefined]);
 
     kept.adding([execution('l', { id: 'l1', triggerId: 'hourly' }), execution('k', { id: 'k1', triggerId: 'daily' }), execution('j', { id: 'j1' })])([
       'added',
       'added',
       'added',
     ]);
-    kept.adding([execution('i', { id: 'i1', endDate: 'c' }), execution('h', { id: 'h1', endDate: 'a' }), execution('g', { id: 'g1' })])([
+    kept.adding([execution('i', { id: 'i1', endDate: DAY(3) }), execution('h', { id: 'h1', endDate: DAY(1) }), execution('g', { id: 'g1' })])([
       'added',
       'added',
       'added',
     ]);
-    // Between f and m: HOURLY counts l only; ENDED_SINCE_B counts i only (h ended before b, j and g are unfinished).
+    // Between f and m: HOURLY counts l only; ENDED_SINCE_2 counts i only (h ended before day 2, j and g are unfinished).
     expect(positions(kept, HOURLY)).toEqual(['m:10', 'f:21']);
-    expect(positions(kept, ENDED_SINCE_B)).toEqual(['m:10', 'f:21']);
+    expect(positions(kept, ENDED_SINCE_2)).toEqual(['m:10', 'f:21']);
   });
 
   it('accounts for an added execution by its state in a state-filtered search', () => {
