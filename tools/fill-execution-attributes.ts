@@ -1,9 +1,10 @@
 /**
  * The one-off rewrite of a deployed executions table after an index change (docs/tables.md,
- * Upgrading): adds to every execution item the attributes this version derives that it lacks (since
+ * Upgrading): brings every execution item's derived attributes to what this version writes (since
  * the search index searchByFlowV2: `triggerId`, `endMs`), in place, while the service runs, never
- * changing an attribute an item has. Resumable: its progress is saved after every page to `--progress`
- * (by default `fill-<table>.json` here), and a run that finds that file goes on from it.
+ * overwriting a write of the service (lib/adapters/dynamodb/fill-derived-attributes.ts). Resumable:
+ * its progress is saved after every page to `--progress` (by default `fill-<table>.json` here), and
+ * a run that finds that file goes on from it.
  *
  *   npm run fill:executions -- --table <executions table> [--segments 4] [--progress file] [--region eu-west-1] [--endpoint url]
  *

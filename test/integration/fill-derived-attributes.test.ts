@@ -11,7 +11,7 @@ import { DynamoExecutionStore } from '../../lib/adapters/dynamodb/execution-stor
 import { type FillProgress, fillDerivedAttributes } from '../../lib/adapters/dynamodb/fill-derived-attributes';
 import { EXECUTIONS_TABLE } from '../../lib/adapters/dynamodb/tables';
 import { type LocalDynamo, startLocalDynamo } from '../../lib/adapters/local/local-dynamo';
-import type { StateType } from '../../lib/domain/execution';
+import { type StateType, restartedState } from '../../lib/domain/execution';
 import type { StoredExecution } from '../../lib/ports';
 import { aStoredExecution } from '../support/factories';
 
@@ -40,6 +40,9 @@ function executions(prefix: string): StoredExecution[] {
     }),
   );
 }
+
+/** How many executions of `stored` trigger `triggerId` made. */
+const ofTrigger = (triggerId: string, stored: StoredExecution[]) => stored.filter(({ execution }) => execution.trigger?.id === triggerId).length;
 
 /** How many of the previous version's items lack something: those with a trigger or an end. */
 const lacking = (stored: StoredExecution[]) => stored.filter(({ execution }) => execution.trigger || execution.state.endDate).length;
@@ -85,20 +88,25 @@ describe('filling in the attributes an older version did not write (tools/fill-e
     return new Map((out.Items ?? []).map((item) => [item.id?.S ?? '', item]));
   }
 
-  it('writes the missing attributes as this version writes them, leaving every other item and attribute as it was, and resumes where it was stopped', async () => {
+  it('writes the missing attributes as this version writes them, mends a stale end date, leaves every other item and attribute as it was, and resumes where it was stopped', async () => {
     const previous = executions('v1-');
     const ancient = executions('v0-');
     const current = executions('v2-');
+    // Restarted by a previous version's function still running while this one was deployed: it kept the end date.
+    const stale = executions('stale-')
+      .filter(({ execution }) => execution.state.current === 'FAILED')
+      .map((stored) => ({ ...stored, execution: { ...stored.execution, state: restartedState(stored.execution.state, new Date('2026-03-05T00:00:00Z')) } }));
     const table = await tableWith([
       ...previous.map((stored) => olderItem(stored, NEW_IN_V2)),
       ...ancient.map((stored) => olderItem(stored, DERIVED)),
       ...current.map((stored) => toExecutionItem(stored)),
+      ...stale.map((stored) => ({ ...toExecutionItem(stored), endMs: { N: String(Date.parse('2026-03-04T00:00:00Z')) } })),
     ]);
     const before = await allItems(table);
     // The filters find none of the older executions yet: their index entries lack what they filter on.
     const store = new DynamoExecutionStore(dynamo.client, table);
     const hourly = { namespace: 'dev', flowId: 'reports', triggerId: [{ operation: 'EQUALS' as const, values: ['hourly'] }], page: 1, size: 1000 };
-    expect((await store.search(hourly)).total).toBe(30);
+    expect((await store.search(hourly)).total).toBe(ofTrigger('hourly', [...current, ...stale]));
 
     // Stopped after its third page (as a killed run would be): the progress saved is the second page's.
     const saved: FillProgress[] = [];
@@ -116,22 +124,23 @@ describe('filling in the attributes an older version did not write (tools/fill-e
 
     expect(resumed.next).toEqual(['done', 'done', 'done']);
     // Every item read once (the page done twice is counted once: its first run's progress was not saved).
-    expect(resumed.counts).toEqual({ scanned: 3 * ITEMS + 2, filled: expect.any(Number), contended: 0 });
-    expect(resumed.counts.filled).toBeLessThanOrEqual(lacking(previous) + ITEMS);
+    const scanned = 3 * ITEMS + stale.length + 2;
+    expect(resumed.counts).toEqual({ scanned, filled: expect.any(Number), contended: 0 });
+    expect(resumed.counts.filled).toBeLessThanOrEqual(lacking(previous) + ITEMS + stale.length);
     const after = await allItems(table);
-    for (const stored of [...previous, ...ancient, ...current]) {
+    for (const stored of [...previous, ...ancient, ...current, ...stale]) {
       expect(comparable(after.get(stored.execution.id)), stored.execution.id).toEqual(comparable(toExecutionItem(stored)));
     }
     for (const id of ['~flow|dev|reports', '~page|bf1|0']) expect(comparable(after.get(id))).toEqual(comparable(before.get(id)));
-    expect((await store.search(hourly)).total).toBe(90);
+    expect((await store.search(hourly)).total).toBe(ofTrigger('hourly', [...previous, ...ancient, ...current, ...stale]));
     const ended = await store.search({ namespace: 'dev', flowId: 'reports', endDate: { from: '2026-03-01T00:00:00.000Z' }, page: 1, size: 1000 });
-    expect(ended.total).toBe(3 * 36);
+    expect(ended.total).toBe(3 * 36); // and none of the restarted ones
     const byTick = await store.statesByTick({ namespace: 'dev', flowId: 'reports', triggerId: 'daily' }, 0, Date.now());
-    expect([...byTick.values()].flat()).toHaveLength(45);
+    expect([...byTick.values()].flat()).toHaveLength(ofTrigger('daily', [...previous, ...ancient, ...current, ...stale]));
 
     // Done: a run from the final progress reads nothing, and a new run finds nothing to fill.
     expect((await fillDerivedAttributes(dynamo.client, table, { resume: resumed })).counts).toEqual(resumed.counts);
-    expect((await fillDerivedAttributes(dynamo.client, table)).counts).toEqual({ scanned: 3 * ITEMS + 2, filled: 0, contended: 0 });
+    expect((await fillDerivedAttributes(dynamo.client, table)).counts).toEqual({ scanned, filled: 0, contended: 0 });
   });
 
   it("never overwrites what the service wrote meanwhile: a restart that took an execution's end away keeps it away", async () => {

@@ -102,7 +102,7 @@ export function documentOf(item: Item): Execution {
  * document has none. A number rather than the ISO text: 13 bytes instead of 31, which keeps a `Log`
  * execution's item under the 1 KB of one write unit (docs/tables.md).
  */
-function followingDocument(execution: Execution): { triggerId?: AttributeValue; endMs?: AttributeValue } {
+export function attributesFollowingDocument(execution: Execution): { triggerId?: AttributeValue; endMs?: AttributeValue } {
   const { trigger, state } = execution;
   return { triggerId: trigger && s(trigger.id), endMs: state.endDate === undefined ? undefined : n(Date.parse(state.endDate)) };
 }
@@ -119,7 +119,7 @@ export function documentUpdate(execution: Execution): { set: string; remove: str
   const set = [`${doc.name} = :doc`];
   const remove: string[] = [doc.other];
   const values: Item = { ':doc': doc.value };
-  for (const [name, value] of Object.entries(followingDocument(execution))) {
+  for (const [name, value] of Object.entries(attributesFollowingDocument(execution))) {
     if (value === undefined) remove.push(name);
     else {
       set.push(`${name} = :${name}`);
@@ -145,12 +145,12 @@ export function toExecutionItem(stored: StoredExecution): Item {
   };
   const labelKeys = searchLabelKeys(execution.labels);
   if (labelKeys) item.labelKeys = labelKeys;
-  for (const [name, value] of Object.entries(followingDocument(execution))) if (value !== undefined) item[name] = value;
+  for (const [name, value] of Object.entries(attributesFollowingDocument(execution))) if (value !== undefined) item[name] = value;
   if (!TERMINAL_STATES.has(execution.state.current)) {
     item.pendingShard = s(shardKey(pendingOwnerOf(origin), execution.id));
     item.pendingTick = s(pendingTick(origin, execution.id));
   }
-  // A ledger page's id begins with its backfill's: the item names the backfill only when it has no page (32 bytes saved, see followingDocument).
+  // A ledger page's id begins with its backfill's: the item names the backfill only when it has no page (32 bytes saved, see attributesFollowingDocument).
   if (origin.backfillId && (!origin.page || backfillOfPage(origin.page.id) !== origin.backfillId)) item.backfillId = s(origin.backfillId);
   if (origin.liveOwner) item.liveOwner = s(origin.liveOwner);
   if (origin.page) {

@@ -1,29 +1,33 @@
 import { GetItemCommand, ScanCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { mapLimit } from '../../util/map-limit';
 import { type Item, str, whenConditionHolds } from './client';
-import { executionKey, fromExecutionItem, isExecutionItem, toExecutionItem } from './execution-item';
+import { attributesFollowingDocument, executionKey, fromExecutionItem, isExecutionItem, toExecutionItem } from './execution-item';
 
 /**
  * The one-off rewrite of a deployed executions table after a version that derives more attributes
- * from each execution (docs/tables.md, Upgrading): it scans the table in parallel segments and adds
- * to every execution item the attributes this version writes that the item lacks, the same ones
- * the local rebuild derives (`toExecutionItem`), in place, while the service runs.
+ * from each execution (docs/tables.md, Upgrading): it scans the table in parallel segments and
+ * brings every execution item's derived attributes to what this version writes (`toExecutionItem`,
+ * as the local rebuild does), in place, while the service runs.
  *
  * It never clobbers a concurrent write: each update is conditional on the document being the one it
- * read (every write of an execution rewrites its document) and on each attribute it sets still being
- * absent; an update that loses that race reads the item again and retries. It only adds: an attribute
- * the item has is never changed, so what the service wrote since wins. It is resumable: after each
- * page it hands back, per segment, where to go on (`FillProgress`), and a run given that progress
- * goes on from there; a page done twice changes nothing the second time.
+ * read (every write of an execution rewrites its document), and an update that loses that race reads
+ * the item again and retries. Index keys (and the state) it only adds where missing, conditional on
+ * their still being absent: one present is never changed (a restarted execution's unfinished entry,
+ * say, is not the one `toExecutionItem` would derive). The attributes that follow the document
+ * (`triggerId`, `endMs`, see attributesFollowingDocument) it sets, changes or removes to match the
+ * document it read: the condition on the document makes that exact, and it mends what a previous
+ * version's write, still running while this version was deployed, left behind (a restart that kept
+ * an end date). It is resumable: after each page it hands back, per segment, where to go on
+ * (`FillProgress`), and a run given that progress goes on from there; a page done twice changes
+ * nothing the second time.
  */
 
 /**
- * The attributes derived from an execution's document and origin that indexes key on or project,
- * as `toExecutionItem` writes them: the search index's (`triggerId` and `endMs` since the search
- * index searchByFlowV2), the unfinished index's (together, and only on unfinished executions) and
- * the tick index's.
+ * The index keys (and the state) derived from an execution's document and origin, as
+ * `toExecutionItem` writes them: the search index's, the unfinished index's (together, and only on
+ * unfinished executions) and the tick index's.
  */
-const DERIVED = ['searchShard', 'sortKey', 'state', 'labelKeys', 'triggerId', 'endMs', 'tickShard', 'pendingShard', 'pendingTick'] as const;
+const KEYS = ['searchShard', 'sortKey', 'state', 'labelKeys', 'tickShard', 'pendingShard', 'pendingTick'] as const;
 
 /** Tries of one item's update when the item keeps changing under it (it is then left to a later run). */
 const ATTEMPTS = 5;
@@ -39,7 +43,7 @@ export interface FillProgress {
 export interface FillCounts {
   /** Items read (registry items and ledger pages included). */
   scanned: number;
-  /** Execution items that lacked attributes and got them. */
+  /** Execution items rewritten: they lacked attributes, or had ones their document disagreed with. */
   filled: number;
   /** Execution items that changed on every try: run again to fill them. */
   contended: number;
@@ -107,49 +111,62 @@ export async function fillDerivedAttributes(client: DynamoDBClient, table: strin
   return progress;
 }
 
-/** What this version would write for `item` and the item lacks: the attributes to add (none for a registry item or ledger page). */
-function missingAttributes(item: Item): Item {
-  if (!isExecutionItem(item)) return {};
-  const derived = toExecutionItem(fromExecutionItem(item));
-  const missing: Item = {};
-  for (const name of DERIVED) {
+/** What to change in `item` to make it what this version writes: nothing for a registry item or ledger page. */
+function changesFor(item: Item): { set: Item; remove: string[]; added: string[] } {
+  const changes = { set: {} as Item, remove: [] as string[], added: [] as string[] };
+  if (!isExecutionItem(item)) return changes;
+  const stored = fromExecutionItem(item);
+  const derived = toExecutionItem(stored);
+  for (const name of KEYS) {
     const value = derived[name];
-    if (value !== undefined && item[name] === undefined) missing[name] = value;
+    if (value !== undefined && item[name] === undefined) changes.set[name] = value;
   }
   // The unfinished index's two keys go together: an entry with one of them is not an entry.
-  if ((missing.pendingShard === undefined) !== (missing.pendingTick === undefined)) {
-    delete missing.pendingShard;
-    delete missing.pendingTick;
+  if ((changes.set.pendingShard === undefined) !== (changes.set.pendingTick === undefined)) {
+    delete changes.set.pendingShard;
+    delete changes.set.pendingTick;
   }
-  return missing;
+  changes.added = Object.keys(changes.set);
+  for (const [name, value] of Object.entries(attributesFollowingDocument(stored.execution))) {
+    const current = item[name];
+    if (value === undefined) {
+      if (current !== undefined) changes.remove.push(name);
+    } else if (current?.S !== value.S || current?.N !== value.N) changes.set[name] = value;
+  }
+  return changes;
 }
 
 async function fillItem(client: DynamoDBClient, table: string, read: Item): Promise<'filled' | 'complete' | 'contended'> {
   let item: Item | undefined = read;
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     if (!item) return 'complete'; // deleted meanwhile
-    const missing = missingAttributes(item);
-    const names = Object.keys(missing);
-    if (!names.length) return 'complete';
+    const { set, remove, added } = changesFor(item);
+    const setNames = Object.keys(set);
+    if (!setNames.length && !remove.length) return 'complete';
     const doc = item.doc ? 'doc' : 'docz';
+    const name = (attribute: string) => `#a${[...setNames, ...remove].indexOf(attribute)}`;
+    const actions = [
+      setNames.length ? `SET ${setNames.map((attribute, i) => `${name(attribute)} = :v${i}`).join(', ')}` : '',
+      remove.length ? `REMOVE ${remove.map(name).join(', ')}` : '',
+    ];
     const written = await whenConditionHolds(() =>
       client.send(
         new UpdateItemCommand({
           TableName: table,
           Key: executionKey(str(item as Item, 'id') ?? ''),
-          UpdateExpression: `SET ${names.map((_, i) => `#a${i} = :a${i}`).join(', ')}`,
-          ConditionExpression: ['#doc = :doc', ...names.map((_, i) => `attribute_not_exists(#a${i})`)].join(' AND '),
-          ExpressionAttributeNames: { '#doc': doc, ...Object.fromEntries(names.map((name, i) => [`#a${i}`, name])) },
+          UpdateExpression: actions.filter(Boolean).join(' '),
+          ConditionExpression: ['#doc = :doc', ...added.map((attribute) => `attribute_not_exists(${name(attribute)})`)].join(' AND '),
+          ExpressionAttributeNames: { '#doc': doc, ...Object.fromEntries([...setNames, ...remove].map((attribute) => [name(attribute), attribute])) },
           ExpressionAttributeValues: {
             ':doc': (item as Item)[doc] as Item[string],
-            ...Object.fromEntries(names.map((name, i) => [`:a${i}`, missing[name] as Item[string]])),
+            ...Object.fromEntries(setNames.map((attribute, i) => [`:v${i}`, set[attribute] as Item[string]])),
           },
         }),
       ),
     );
     if (written) return 'filled';
-    // The document changed (the service wrote it, with these attributes), or our own write landed and
-    // its answer was lost: read it again and see what is still missing.
+    // The document changed (the service wrote it, and these attributes with it), or our own write
+    // landed and its answer was lost: read it again and see what is still to do.
     item = (await client.send(new GetItemCommand({ TableName: table, Key: { id: read.id as Item[string] }, ConsistentRead: true }))).Item;
   }
   return 'contended';
