@@ -770,6 +770,10 @@ export function describeExecutionStoreContract(name: string, makeStore: (options
           expect(await found(where('STARTS_WITH', 'da'))).toEqual(['f']);
           expect(await found(where('CONTAINS', 'our'))).toEqual(['e', 'd', 'c', 'b', 'a']);
           expect(await found(where('STARTS_WITH', 'h'), where('NOT_EQUALS', 'hourly'))).toEqual([]);
+          // As many trigger ids as the API takes (100 in all): within DynamoDB's bounds on an expression.
+          const many = Array.from({ length: 99 }, (_, i) => `trigger-${String(i).padStart(3, '0')}`);
+          expect(await found(where('IN', ...many, 'daily'))).toEqual(['f']);
+          expect(await found(where('NOT_IN', ...many.slice(1), 'hourly'), where('STARTS_WITH', 'd'))).toEqual(['f']);
           const beside = { namespace: 'dev', labels: [{ key: 'team', value: 'data' }], triggerId: [where('IN', 'hourly', 'daily')] };
           expect(ids(await store.search({ ...beside, page: 1, size: 10 }))).toEqual(['b', 'a']);
           expect(await store.search({ ...beside, page: 2, size: 1 })).toMatchObject({ results: [{ id: 'a' }], total: 2 });

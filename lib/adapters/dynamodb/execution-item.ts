@@ -150,7 +150,8 @@ export function toExecutionItem(stored: StoredExecution): Item {
     item.pendingShard = s(shardKey(pendingOwnerOf(origin), execution.id));
     item.pendingTick = s(pendingTick(origin, execution.id));
   }
-  // A ledger page's id begins with its backfill's: the item names the backfill only when it has no page (32 bytes saved, see attributesFollowingDocument).
+  // A ledger page's id begins with its backfill's: the item names the backfill only when it has no
+  // page (32 bytes saved, see attributesFollowingDocument).
   if (origin.backfillId && (!origin.page || backfillOfPage(origin.page.id) !== origin.backfillId)) item.backfillId = s(origin.backfillId);
   if (origin.liveOwner) item.liveOwner = s(origin.liveOwner);
   if (origin.page) {

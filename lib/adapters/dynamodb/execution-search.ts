@@ -16,7 +16,8 @@ const FAN_OUT = 16;
  * The executions search: newest first. Every flow's executions are spread over EXECUTION_SHARDS
  * partitions of the search index, each sorted by `<startDate>#<id>`; a search merges the partitions
  * of the flows it covers (one flow; a namespace's flows, from the flow registry; or every flow),
- * filtering in the index (state, labels, trigger id, end date), reading each partition only as far as the merge needs.
+ * filtering in the index (state, labels, trigger id, end date), reading each partition only as far
+ * as the merge needs.
  * It counts matches up to a bound (SearchLimits: 1,000, or one past the page's end for a deeper page),
  * then reads the page's documents by id: a page costs a bounded number of read units whatever the
  * number of executions. Past the bound `total` is a lower bound that exceeds the page's end, so a

@@ -48,6 +48,9 @@ const SCOPES = ['USER', 'SYSTEM'];
 /** The latest instant whose `toISOString` has 24 characters: the search index orders dates (start and end) as strings. */
 const LATEST_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
+/** Trigger ids named in one search, all its triggerId filters together (see triggerConditions). */
+const MAX_TRIGGER_IDS = 100;
+
 /** What the filters ask of the executions search; `undefined` when no execution can meet them all. */
 export type ExecutionFilterQuery = Omit<ExecutionQuery, 'page' | 'size'>;
 
@@ -79,8 +82,8 @@ export function executionQueryFromFilters(query: URLSearchParams, base: Executio
   const ended = dateRange(filtersOn(filters, 'endDate'));
   if (ended === 'empty') return undefined;
   if (ended) out.endDate = ended;
-  const triggers = filtersOn(filters, 'triggerId');
-  if (triggers.length) out.triggerId = triggers.map((filter) => ({ operation: filter.operation as TriggerIdCondition['operation'], values: filter.values }));
+  const triggers = triggerConditions(filtersOn(filters, 'triggerId'));
+  if (triggers.length) out.triggerId = triggers;
   const q = filtersOn(filters, 'q');
   if (q.length > 1) throw new ValidationError(q[1]?.param ?? 'filters[q][EQUALS]', 'expected one q filter');
   if (q[0]) out.idContains = singleValue(q[0]);
@@ -140,6 +143,19 @@ function statesOf(filters: QueryFilter[], base: StateType[] | undefined): StateT
     allowed = new Set([...allowed].filter((state) => named.has(state) === keep));
   }
   return OUR_STATES.filter((state) => allowed.has(state));
+}
+
+/**
+ * The conditions on the trigger id, at most MAX_TRIGGER_IDS values in all: the index filters on
+ * them in one expression, which DynamoDB bounds (4 KB; 100 values in an IN).
+ */
+function triggerConditions(filters: QueryFilter[]): TriggerIdCondition[] {
+  let values = 0;
+  return filters.map((filter) => {
+    values += filter.values.length;
+    if (values > MAX_TRIGGER_IDS) throw new ValidationError(filter.param, `expected at most ${MAX_TRIGGER_IDS} trigger ids in all the triggerId filters`);
+    return { operation: filter.operation as TriggerIdCondition['operation'], values: filter.values };
+  });
 }
 
 /** The earliest start each timeRange condition allows (Kestra's timeRange: started within that long before now; from 1970 at the earliest). */

@@ -124,6 +124,11 @@ describe('GET /api/v1/main/executions/search (Kestra 2.x filters)', () => {
     ['filters[endDate][LESS_THAN]=yesterday', 'filters[endDate][LESS_THAN]', '"yesterday" is not an ISO-8601 date-time with an offset'],
     ['filters[triggerId][IN]=,', 'filters[triggerId][IN]', 'expected a comma-separated list of values, got none'],
     [
+      `filters[triggerId][IN]=${Array.from({ length: 60 }, (_, i) => `t${i}`).join(',')}&filters[triggerId][NOT_IN]=${Array.from({ length: 41 }, (_, i) => `u${i}`).join(',')}`,
+      'filters[triggerId][NOT_IN]',
+      'expected at most 100 trigger ids in all the triggerId filters',
+    ],
+    [
       'filters[triggerExecutionId][EQUALS]=x',
       'filters[triggerExecutionId][EQUALS]',
       'field triggerExecutionId is not supported by the executions search: no execution here is started by another',
