@@ -8,7 +8,7 @@ import type { LedgerPage, SlotMark } from './domain/ledger';
 import type { RateSample } from './domain/backfill-rate';
 import type { Operation, OperationTarget, PartOutcome } from './domain/operation';
 import type { Flow } from './domain/flow/model';
-import type { TextCondition } from './domain/text-match';
+import type { TextCondition, TriggerIdCondition } from './domain/text-match';
 import type { FailurePolicyTrip } from './domain/failure-policy';
 import type { BackfillCancel, BackfillOutcome, BackfillState, TriggerRef, TriggerState } from './domain/trigger-state';
 
@@ -222,6 +222,17 @@ export interface ExecutionQuery {
    * what a search reads instead of filtering what it reads.
    */
   startDate?: { from?: string; before?: string };
+  /**
+   * Conditions on the id of the trigger that started the execution (`trigger.id`), all of which must
+   * hold; an execution without a trigger meets only NOT_EQUALS and NOT_IN (see optionalMatchesAll).
+   */
+  triggerId?: TriggerIdCondition[];
+  /**
+   * Executions ended from `from` (inclusive) and before `before` (exclusive), both as `Date.toISOString`
+   * writes them; an unfinished execution has no end date and is never in a range. Filtered in the
+   * search index, which carries each execution's end date (unlike `startDate`, not its sort key).
+   */
+  endDate?: { from?: string; before?: string };
   /** Only executions whose id contains this text (Kestra's `q`). */
   idContains?: string;
   page: number;

@@ -58,6 +58,11 @@ export function ledgerPageId(backfillId: string, firstTickMs: number): string {
   return `${backfillId}|${String(firstTickMs).padStart(15, '0')}`;
 }
 
+/** The backfill a page id names (see ledgerPageId; backfill ids hold no `|`). */
+export function backfillOfPage(pageId: string): string {
+  return pageId.slice(0, pageId.indexOf('|'));
+}
+
 /** Executions of the page still queued or running. */
 export function inFlightOf(page: LedgerPage): number {
   return page.ticks.length - new Set(page.ended).size;

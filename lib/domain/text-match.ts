@@ -39,3 +39,25 @@ export function matchesText(value: string, { operation, values }: TextCondition)
 export function matchesAll(value: string, conditions: readonly TextCondition[] | undefined): boolean {
   return (conditions ?? []).every((condition) => matchesText(value, condition));
 }
+
+/**
+ * The operations a condition on an execution's trigger id takes: those a DynamoDB filter expression
+ * can evaluate on a search index entry (`=`, `IN`, `begins_with`, `contains`, and their negations;
+ * it has no ends-with), so the search filters in the index instead of reading documents.
+ */
+export const TRIGGER_ID_OPERATIONS = ['EQUALS', 'NOT_EQUALS', 'IN', 'NOT_IN', 'STARTS_WITH', 'CONTAINS'] as const satisfies readonly TextOperation[];
+
+/** A condition on an execution's trigger id (see TRIGGER_ID_OPERATIONS). */
+export interface TriggerIdCondition extends TextCondition {
+  operation: (typeof TRIGGER_ID_OPERATIONS)[number];
+}
+
+/**
+ * Whether an optional name meets every condition. Without one (an execution no trigger started) it
+ * is none of the names given: it meets NOT_EQUALS and NOT_IN, and no other condition, as an
+ * execution without a label key meets a NOT_EQUALS on that label.
+ */
+export function optionalMatchesAll(value: string | undefined, conditions: readonly TextCondition[] | undefined): boolean {
+  if (value !== undefined) return matchesAll(value, conditions);
+  return (conditions ?? []).every(({ operation }) => operation === 'NOT_EQUALS' || operation === 'NOT_IN');
+}

@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { transition } from '../../lib/domain/execution';
+import { ledgerPageId } from '../../lib/domain/ledger';
 import type { SearchLimits } from '../../lib/domain/search-limits';
 import type { TriggerRef } from '../../lib/domain/trigger-state';
-import type { TextCondition, TextOperation } from '../../lib/domain/text-match';
+import type { TextCondition, TextOperation, TriggerIdCondition } from '../../lib/domain/text-match';
 import type { ExecutionQuery, ExecutionStore, StoredExecution } from '../../lib/ports';
 import { type StoredExecutionOptions, aStoredExecution } from '../support/factories';
 
@@ -64,6 +65,15 @@ export function describeExecutionStoreContract(name: string, makeStore: (options
         const written = await store.createIfAbsent(stored);
 
         expect(written).toBe(true);
+        expect(await store.get('e1')).toEqual(stored);
+      });
+
+      it("keeps a backfill execution's whole origin: its backfill, tick and ledger page slot", async () => {
+        const stored = aStoredExecution({ id: 'e1', backfillId: 'bf1', tickMs: T0, state: 'SUCCESS' });
+        stored.origin.page = { id: ledgerPageId('bf1', T0), slot: 3 };
+
+        await store.createIfAbsent(stored);
+
         expect(await store.get('e1')).toEqual(stored);
       });
 
@@ -764,6 +774,57 @@ export function describeExecutionStoreContract(name: string, makeStore: (options
         it('takes the executions whose id contains a text', async () => {
           expect(ids(await store.search({ idContains: 'c', page: 1, size: 10 }))).toEqual(['c']);
           expect(ids(await store.search({ idContains: 'x', page: 1, size: 10 }))).toEqual([]);
+        });
+
+        it('takes the executions of the triggers named; one without a trigger meets only NOT_EQUALS and NOT_IN', async () => {
+          await created({ id: 'f', createdAt: at(6), triggerId: 'daily' });
+          await created({ id: 'g', createdAt: at(7), triggerId: null });
+          const where = (operation: TriggerIdCondition['operation'], ...values: string[]): TriggerIdCondition => ({ operation, values });
+          const found = async (...triggerId: TriggerIdCondition[]) => ids(await store.search({ triggerId, page: 1, size: 10 }));
+
+          expect(await found(where('EQUALS', 'hourly'))).toEqual(['e', 'd', 'c', 'b', 'a']);
+          expect(await found(where('IN', 'daily', 'nope'))).toEqual(['f']);
+          expect(await found(where('NOT_EQUALS', 'hourly'))).toEqual(['g', 'f']);
+          expect(await found(where('NOT_IN', 'hourly', 'daily'))).toEqual(['g']);
+          expect(await found(where('STARTS_WITH', 'da'))).toEqual(['f']);
+          expect(await found(where('CONTAINS', 'our'))).toEqual(['e', 'd', 'c', 'b', 'a']);
+          expect(await found(where('STARTS_WITH', 'h'), where('NOT_EQUALS', 'hourly'))).toEqual([]);
+          // As many trigger ids as the API takes (100 in all): within DynamoDB's bounds on an expression.
+          const many = Array.from({ length: 99 }, (_, i) => `trigger-${String(i).padStart(3, '0')}`);
+          expect(await found(where('IN', ...many, 'daily'))).toEqual(['f']);
+          expect(await found(where('NOT_IN', ...many.slice(1), 'hourly'), where('STARTS_WITH', 'd'))).toEqual(['f']);
+          const beside = { namespace: 'dev', labels: [{ key: 'team', value: 'data' }], triggerId: [where('IN', 'hourly', 'daily')] };
+          expect(ids(await store.search({ ...beside, page: 1, size: 10 }))).toEqual(['b', 'a']);
+          expect(await store.search({ ...beside, page: 2, size: 1 })).toMatchObject({ results: [{ id: 'a' }], total: 2 });
+        });
+
+        it('takes an end date range, from inclusive, before exclusive, to the millisecond; an unfinished execution never', async () => {
+          // b ended FAILED at 12:02:01, e SUCCESS at 12:05:01; c ends now at 12:10; a and d are unfinished.
+          const ended = (minute: number, second = 0) => new Date(Date.parse(at(minute)) + second * 1000).toISOString();
+          const running = await claimed('c', 'w1', new Date(at(3)));
+          running.execution.state = transition(running.execution.state, 'SUCCESS', new Date(at(10)));
+          expect(await store.finish(running, 'w1')).toBe(true);
+          const found = async (endDate: ExecutionQuery['endDate'], more: Partial<ExecutionQuery> = {}) =>
+            ids(await store.search({ endDate, ...more, page: 1, size: 10 }));
+
+          expect(await found({ from: '1970-01-01T00:00:00.000Z' })).toEqual(['e', 'c', 'b']);
+          expect(await found({ from: ended(2, 1) })).toEqual(['e', 'c', 'b']);
+          expect(await found({ from: new Date(Date.parse(ended(2, 1)) + 1).toISOString() })).toEqual(['e', 'c']);
+          expect(await found({ before: ended(5, 1) })).toEqual(['b']);
+          expect(await found({ from: ended(5, 1), before: ended(10) })).toEqual(['e']);
+          expect(await found({ from: ended(2), before: ended(10, 1) }, { states: ['FAILED'] })).toEqual(['b']);
+          expect(await found({ from: ended(2) }, { namespace: 'dev', startDate: { from: at(3) } })).toEqual(['c']);
+        });
+
+        it('follows end dates as states change: a restart takes the end away, a kill sets one', async () => {
+          const since = { from: at(0) };
+          expect(ids(await store.search({ endDate: since, page: 1, size: 10 }))).toEqual(['e', 'b']);
+
+          expect((await store.restart('b', new Date(at(20)))).outcome).toBe('RESTARTED');
+          expect((await store.requestKill('d', { at: at(21), by: 'a test' }, new Date(at(21)))).outcome).toBe('KILLED');
+
+          expect(ids(await store.search({ endDate: since, page: 1, size: 10 }))).toEqual(['e', 'd']);
+          expect(ids(await store.search({ endDate: { from: at(21) }, page: 1, size: 10 }))).toEqual(['d']);
         });
       });
     });

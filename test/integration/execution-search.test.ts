@@ -2,13 +2,14 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'v
 import { CreateTableCommand, DeleteTableCommand, GetItemCommand, PutItemCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { createTable, ensureTables } from '../../lib/adapters/dynamodb/create-tables';
 import { rebuildOutdatedExecutions } from '../../lib/adapters/dynamodb/migrations';
-import { EXECUTIONS_TABLE, EXECUTION_SHARDS, flowKey } from '../../lib/adapters/dynamodb/tables';
+import { EXECUTIONS_SEARCH, EXECUTIONS_TABLE, EXECUTION_FLOWS, EXECUTION_SHARDS, type IndexDef, flowKey } from '../../lib/adapters/dynamodb/tables';
+import { flowRegistryItem, toExecutionItem } from '../../lib/adapters/dynamodb/execution-item';
 import { SEARCH_LIMITS, countTarget } from '../../lib/domain/search-limits';
 import { DynamoExecutionStore } from '../../lib/adapters/dynamodb/execution-store';
 import { readSettings } from '../../lib/config';
 import { type Execution, type StateType, newState, transition } from '../../lib/domain/execution';
 import { type LocalDynamo, startLocalDynamo } from '../../lib/adapters/local/local-dynamo';
-import { matchesAll } from '../../lib/domain/text-match';
+import { matchesAll, optionalMatchesAll } from '../../lib/domain/text-match';
 import type { ExecutionQuery } from '../../lib/ports';
 
 /**
@@ -33,8 +34,22 @@ function executionsFixture(): Execution[] {
     let state = newState(at);
     const target = STATES[i % STATES.length];
     if (target !== 'CREATED') state = transition(state, 'RUNNING', at);
-    if (target === 'SUCCESS' || target === 'FAILED') state = transition(state, target, at);
-    all.push({ id: `ex${String(i).padStart(4, '0')}`, namespace, flowId, flowRevision: 1, labels, inputs: {}, state, taskRunList: [] });
+    // Ended 0 to 90 minutes after they started: end dates do not follow start dates.
+    if (target === 'SUCCESS' || target === 'FAILED') state = transition(state, target, new Date(at.getTime() + ((i * 37) % 91) * 60_000));
+    // Of two triggers, or none (made by the API).
+    const triggerId = [undefined, 'hourly', 'daily'][i % 3];
+    const trigger = triggerId ? { id: triggerId, type: 'io.kestra.plugin.core.trigger.Schedule', variables: {} } : undefined;
+    all.push({
+      id: `ex${String(i).padStart(4, '0')}`,
+      namespace,
+      flowId,
+      flowRevision: 1,
+      labels,
+      inputs: {},
+      state,
+      ...(trigger ? { trigger } : {}),
+      taskRunList: [],
+    });
   }
   // One with no labels at all (DynamoDB has no empty sets: the item carries no label attribute).
   all.push({
@@ -61,6 +76,14 @@ function expected(all: Execution[], q: ExecutionQuery): { ids: string[]; total: 
     .filter((x) => q.startDate?.from === undefined || Date.parse(x.state.startDate) >= Date.parse(q.startDate.from))
     .filter((x) => q.startDate?.before === undefined || Date.parse(x.state.startDate) < Date.parse(q.startDate.before))
     .filter((x) => q.idContains === undefined || x.id.includes(q.idContains))
+    .filter((x) => optionalMatchesAll(x.trigger?.id, q.triggerId))
+    .filter(
+      (x) =>
+        q.endDate === undefined ||
+        (x.state.endDate !== undefined &&
+          (q.endDate.from === undefined || Date.parse(x.state.endDate) >= Date.parse(q.endDate.from)) &&
+          (q.endDate.before === undefined || Date.parse(x.state.endDate) < Date.parse(q.endDate.before))),
+    )
     .sort((a, b) => `${b.state.startDate}#${b.id}`.localeCompare(`${a.state.startDate}#${a.id}`));
   const from = (q.page - 1) * q.size;
   return { ids: matching.slice(from, from + q.size).map((x) => x.id), total: matching.length };
@@ -108,6 +131,24 @@ describe('executions search (DynamoDB store)', () => {
     { startDate: { before: '2026-11-01T00:30:00.000Z' }, excludedLabels: [{ key: 'system.from', value: 'backfill' }] },
     { flowConditions: { flowId: [{ operation: 'NOT_EQUALS', values: ['import'] }] }, excludedLabels: [{ key: 'reason', value: 'outage' }] },
     { namespace: 'team.a', idContains: '01', startDate: { from: '2026-11-01T00:05:00.000Z', before: '2026-11-01T01:05:00.000Z' } },
+    { namespace: 'team.a', flowId: 'export', triggerId: [{ operation: 'EQUALS', values: ['hourly'] }] },
+    { triggerId: [{ operation: 'NOT_IN', values: ['hourly', 'daily'] }], labels: [{ key: 'system.from', value: 'backfill' }] },
+    { namespace: 'team.a', triggerId: [{ operation: 'NOT_EQUALS', values: ['daily'] }], states: ['FAILED', 'CREATED'] },
+    {
+      triggerId: [
+        { operation: 'STARTS_WITH', values: ['d'] },
+        { operation: 'CONTAINS', values: ['ail'] },
+      ],
+    },
+    { endDate: { from: '2026-11-01T01:00:00.000Z' } },
+    { namespace: 'team.a', flowId: 'import', endDate: { before: '2026-11-01T00:45:00.000Z' }, labels: [{ key: 'reason', value: 'outage' }] },
+    {
+      triggerId: [{ operation: 'IN', values: ['hourly'] }],
+      endDate: { from: '2026-11-01T00:30:00.000Z', before: '2026-11-01T01:30:00.000Z' },
+      startDate: { before: '2026-11-01T00:50:00.000Z' },
+      states: ['SUCCESS'],
+    },
+    { namespace: 'team.b', endDate: { from: '2026-11-01T00:20:00.000Z' }, excludedLabels: [{ key: 'reason', value: 'outage' }], idContains: '5' },
   ];
 
   it.each(filters.map((f) => [JSON.stringify(f), f] as const))('pages %s exactly as in memory', async (_, filter) => {
@@ -221,6 +262,65 @@ describe('executions search (DynamoDB store)', () => {
     expect(held).toEqual(expected(many, { namespace: 'team.d', flowId: 'ranged', startDate: range, page: 1, size: 100 }).ids);
     // Each page reads the range's entries (the merge's share and the count), never the 2,000 newer ones.
     expect(examined).toBeLessThanOrEqual(2 * 100 + EXECUTION_SHARDS * 25);
+  });
+
+  it('filters trigger ids and end dates in the index: it reads documents only for the page', async () => {
+    const send = vi.spyOn(dynamo.client, 'send');
+    onTestFinished(() => send.mockRestore());
+    const query: ExecutionQuery = {
+      triggerId: [{ operation: 'EQUALS', values: ['daily'] }],
+      endDate: { from: '2026-11-01T00:30:00.000Z' },
+      page: 2,
+      size: 3,
+    };
+
+    const found = await store.search(query);
+
+    expect(found.results.map((x) => x.id)).toEqual(expected(all, query).ids);
+    const commands = send.mock.calls.map(([command]) => command as { constructor: { name: string }; input: Record<string, any> });
+    const documentReads = commands.filter((command) => command.constructor.name === 'BatchGetItemCommand');
+    expect(documentReads.flatMap((command) => Object.values(command.input.RequestItems).flatMap((request: any) => request.Keys))).toHaveLength(3);
+    // Everything else went to the indexes: the search index's partitions and the flow registry.
+    const others = commands.filter((command) => command.constructor.name !== 'BatchGetItemCommand');
+    expect(new Set(others.map((command) => `${command.constructor.name} ${command.input.IndexName}`))).toEqual(
+      new Set([`QueryCommand ${EXECUTIONS_SEARCH}`, `ScanCommand ${EXECUTION_FLOWS}`]),
+    );
+  });
+
+  /** An executions table of `indexes`, holding `executions` as this version writes them but without `dropped` attributes. */
+  async function tableOf(name: string, indexes: IndexDef[], executions: Execution[], dropped: string[]): Promise<void> {
+    await createTable(dynamo.client, { ...EXECUTIONS_TABLE, indexes }, name);
+    for (const execution of executions) {
+      const item = toExecutionItem({ execution, origin: {} });
+      for (const attribute of dropped) delete item[attribute];
+      await dynamo.client.send(new PutItemCommand({ TableName: name, Item: item }));
+    }
+    await dynamo.client.send(new PutItemCommand({ TableName: name, Item: flowRegistryItem('team.a', 'export') }));
+  }
+  const searchIndexAs = (name: string, nonKeyAttributes: string[]): IndexDef[] =>
+    EXECUTIONS_TABLE.indexes.map((index) => (index.name === EXECUTIONS_SEARCH ? { ...index, name, nonKeyAttributes } : index));
+
+  it.each([
+    ['the previous version (searchByFlow, projecting state and labels; items without trigger ids and end dates)', 'searchByFlow'],
+    ['an index named as the current one but projecting less', EXECUTIONS_SEARCH],
+  ])('rebuilds a table of %s, after which the trigger and end date filters find its executions', async (_, indexName) => {
+    const table = `executions-old-${indexName}`;
+    const old = all.filter((x) => x.namespace === 'team.a' && x.flowId === 'export');
+    await tableOf(table, searchIndexAs(indexName, ['state', 'labelKeys']), old, ['triggerId', 'endMs']);
+    const oldStore = new DynamoExecutionStore(dynamo.client, table);
+    const queries: ExecutionQuery[] = [
+      { namespace: 'team.a', flowId: 'export', triggerId: [{ operation: 'IN', values: ['hourly'] }], page: 1, size: 100 },
+      { namespace: 'team.a', flowId: 'export', endDate: { from: '2026-11-01T00:40:00.000Z' }, page: 1, size: 100 },
+    ];
+    for (const query of queries) expect(expected(old, query).total).toBeGreaterThan(5);
+
+    expect(await rebuildOutdatedExecutions(dynamo.client, table)).toBe(old.length);
+
+    for (const query of queries) {
+      const found = await oldStore.search(query);
+      expect({ total: found.total, ids: found.results.map((x) => x.id) }).toEqual(expected(old, query));
+    }
+    expect(await rebuildOutdatedExecutions(dynamo.client, table)).toBe(0);
   });
 
   it('rebuilds an executions table from an older version with the current indexes, and resumes an interrupted rebuild', async () => {

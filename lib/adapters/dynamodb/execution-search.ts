@@ -1,10 +1,10 @@
 import { QueryCommand, ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Execution } from '../../domain/execution';
 import { SEARCH_LIMITS, type SearchLimits, countTarget } from '../../domain/search-limits';
-import { matchesAll } from '../../domain/text-match';
+import { type TriggerIdCondition, matchesAll } from '../../domain/text-match';
 import type { ExecutionQuery, ExecutionSearchResult } from '../../ports';
 import { mapLimit } from '../../util/map-limit';
-import { type Item, batchGet, eachPage, s, str } from './client';
+import { type Item, batchGet, eachPage, n, s, str } from './client';
 import { documentOf, executionKey, idInSortKey, labelKey } from './execution-item';
 import type { SearchCheckpoints, SearchReading } from './search-checkpoints';
 import { EXECUTIONS_SEARCH, EXECUTION_FLOWS, allShards, flowKey } from './tables';
@@ -16,7 +16,8 @@ const FAN_OUT = 16;
  * The executions search: newest first. Every flow's executions are spread over EXECUTION_SHARDS
  * partitions of the search index, each sorted by `<startDate>#<id>`; a search merges the partitions
  * of the flows it covers (one flow; a namespace's flows, from the flow registry; or every flow),
- * filtering in the index (state, labels), reading each partition only as far as the merge needs.
+ * filtering in the index (state, labels, trigger id, end date), reading each partition only as far
+ * as the merge needs.
  * It counts matches up to a bound (SearchLimits: 1,000, or one past the page's end for a deeper page),
  * then reads the page's documents by id: a page costs a bounded number of read units whatever the
  * number of executions. Past the bound `total` is a lower bound that exceeds the page's end, so a
@@ -42,7 +43,7 @@ export class ExecutionSearch {
   ) {}
 
   async search(query: ExecutionQuery): Promise<ExecutionSearchResult> {
-    if (isEmptyRange(query.startDate)) return { results: [], total: 0, totalIsLowerBound: false };
+    if (isEmptyRange(query.startDate) || isEmptyRange(query.endDate)) return { results: [], total: 0, totalIsLowerBound: false };
     const flows = await this.flowsCovered(query);
     // Everything the Query filters on (searchFilter) tells searches apart.
     const reading = this.checkpoints?.reading({
@@ -52,6 +53,8 @@ export class ExecutionSearch {
       excludedLabelKeys: query.excludedLabels?.map(labelKey),
       idContains: query.idContains,
       sortKeys: query.startDate,
+      triggerId: query.triggerId,
+      endDates: query.endDate,
     });
     try {
       const found = await this.searchFlows(query, flows, reading);
@@ -219,8 +222,8 @@ function coversFlow({ flowConditions }: ExecutionQuery, namespace: string, flowI
   return matchesAll(namespace, flowConditions?.namespace) && matchesAll(flowId, flowConditions?.flowId);
 }
 
-/** A start date range no execution falls in (DynamoDB refuses a BETWEEN whose bounds are reversed). */
-function isEmptyRange(range: ExecutionQuery['startDate']): boolean {
+/** A date range no execution falls in (DynamoDB refuses a BETWEEN whose bounds are reversed). */
+function isEmptyRange(range: { from?: string; before?: string } | undefined): boolean {
   return range?.from !== undefined && range.before !== undefined && range.from >= range.before;
 }
 
@@ -276,7 +279,53 @@ function searchFilter(query: ExecutionQuery): SearchFilter {
     values[':q'] = s(query.idContains);
     filters.push('contains(#id, :q)');
   }
+  query.triggerId?.forEach((condition, i) => {
+    names['#trigger'] = 'triggerId';
+    const placeholders = condition.values.map((value, j) => {
+      values[`:t${i}_${j}`] = s(value);
+      return `:t${i}_${j}`;
+    });
+    filters.push(triggerIdFilter(condition, placeholders));
+  });
+  if (query.endDate) {
+    // `endMs`, the end date in epoch milliseconds; an entry without one (an unfinished execution)
+    // fails every comparison, and says so explicitly: it is never in a range.
+    names['#end'] = 'endMs';
+    const { from, before } = query.endDate;
+    if (from !== undefined) {
+      values[':endFrom'] = n(Date.parse(from));
+      filters.push('#end >= :endFrom');
+    }
+    if (before !== undefined) {
+      values[':endBefore'] = n(Date.parse(before));
+      filters.push('#end < :endBefore');
+    }
+    filters.push('attribute_exists(#end)');
+  }
   return { keyCondition: `searchShard = :pk${range}`, expression: filters.length ? filters.join(' AND ') : undefined, names, values };
+}
+
+/**
+ * One condition on the trigger id as a filter expression (`placeholders` name its values). An
+ * execution without a trigger has no `triggerId`: the positive operations are false on a missing
+ * attribute, and the negative ones say so explicitly (as optionalMatchesAll does), rather than rely
+ * on how `<>` treats a missing attribute.
+ */
+function triggerIdFilter({ operation }: TriggerIdCondition, placeholders: string[]): string {
+  const list = placeholders.join(', ');
+  const any = (test: (placeholder: string) => string) => `(${placeholders.map(test).join(' OR ')})`;
+  switch (operation) {
+    case 'EQUALS':
+    case 'IN':
+      return `#trigger IN (${list})`;
+    case 'NOT_EQUALS':
+    case 'NOT_IN':
+      return `(attribute_not_exists(#trigger) OR NOT #trigger IN (${list}))`;
+    case 'STARTS_WITH':
+      return any((placeholder) => `begins_with(#trigger, ${placeholder})`);
+    case 'CONTAINS':
+      return any((placeholder) => `contains(#trigger, ${placeholder})`);
+  }
 }
 
 /**

@@ -6,8 +6,8 @@ import { EXECUTIONS_TABLE } from './tables';
 
 /**
  * Local data folders made by an earlier version: their executions table lacks indexes this version
- * reads (the sharded search, unfinished, failed and tick indexes, the flow registry), and its items
- * lack the attributes those indexes key on. dynalite cannot add or change a global secondary index in place, so the table is
+ * reads (the sharded search, unfinished and tick indexes, the flow registry, the search index that
+ * projects trigger ids and end dates), and its items lack the attributes those indexes key on or project. dynalite cannot add or change a global secondary index in place, so the table is
  * rebuilt: copied into `<name>-rebuild` with the new attributes, dropped, created anew and copied
  * back. Each step can be interrupted; the next start resumes from the table names it finds.
  * Returns how many executions were carried over (0 when nothing needed doing).
@@ -34,14 +34,32 @@ export async function rebuildOutdatedExecutions(client: DynamoDBClient, name: st
   return carried;
 }
 
-/** Whether the table has exactly the indexes of the definition, keyed and projected as it says. */
+/**
+ * Whether the table has exactly the indexes of the definition, keyed and projected as it says (the
+ * attributes an INCLUDE projection copies too: an index that lacks one cannot filter on it).
+ */
 async function isCurrent(client: DynamoDBClient, name: string): Promise<boolean> {
   const described = await client.send(new DescribeTableCommand({ TableName: name }));
-  const shape = (name: string | undefined, key: string | undefined, projection: string | undefined) => `${name}/${key}/${projection}`;
+  const shape = (index: { name?: string; partitionKey?: string; sortKey?: string; projection?: string; nonKeyAttributes?: string[] }) =>
+    JSON.stringify([index.name, index.partitionKey, index.sortKey ?? null, index.projection, [...(index.nonKeyAttributes ?? [])].sort()]);
   const found = (described.Table?.GlobalSecondaryIndexes ?? []).map((index) =>
-    shape(index.IndexName, index.KeySchema?.find((k) => k.KeyType === 'HASH')?.AttributeName, index.Projection?.ProjectionType),
+    shape({
+      name: index.IndexName,
+      partitionKey: index.KeySchema?.find((k) => k.KeyType === 'HASH')?.AttributeName,
+      sortKey: index.KeySchema?.find((k) => k.KeyType === 'RANGE')?.AttributeName,
+      projection: index.Projection?.ProjectionType,
+      nonKeyAttributes: index.Projection?.NonKeyAttributes,
+    }),
   );
-  const wanted = EXECUTIONS_TABLE.indexes.map((index) => shape(index.name, index.partitionKey.name, index.projection));
+  const wanted = EXECUTIONS_TABLE.indexes.map((index) =>
+    shape({
+      name: index.name,
+      partitionKey: index.partitionKey.name,
+      sortKey: index.sortKey?.name,
+      projection: index.projection,
+      nonKeyAttributes: index.nonKeyAttributes,
+    }),
+  );
   return found.length === wanted.length && wanted.every((w) => found.includes(w));
 }
 

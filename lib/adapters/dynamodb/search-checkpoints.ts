@@ -22,10 +22,12 @@
  *   refused after a retry, which may be refusing our own first attempt; an error) drops the
  *   checkpoints it may sort above. An unconditional put may replace an execution (its old entry
  *   unknown): it drops the flow's checkpoints.
- * - A state change (claim, finish): only state-filtered searches see it, and which entry changes is
- *   not known before the write: it drops every state-filtered checkpoint, and a state-filtered search
- *   that overlaps one keeps none.
- * - Labels never change; executions are never deleted (a store that deletes must report it here).
+ * - A state change (claim, finish, kill, restart): only searches filtered on the state or on the end
+ *   date (set as an execution ends, taken away by a restart) see it, and which entry changes is not
+ *   known before the write: it drops every checkpoint of such a search, and such a search that
+ *   overlaps one keeps none.
+ * - Labels and trigger ids never change; executions are never deleted (a store that deletes must
+ *   report it here).
  * - A write in flight while a search reads may or may not be in what the search read. The search
  *   notes which of those it read (by id); one it did not read is counted once it lands, as for a
  *   write made after the search. A search's checkpoints are used only once every write that
@@ -33,6 +35,7 @@
  *
  * Bounded: at most MAX_SIGNATURES searches (the least recently used forgotten), MAX_CHECKPOINTS each.
  */
+import { type TriggerIdCondition, optionalMatchesAll } from '../../domain/text-match';
 
 /** An execution as the search index holds it: where it sorts and what filters see. */
 export interface IndexedExecution {
@@ -44,6 +47,10 @@ export interface IndexedExecution {
   state: string;
   /** `key:value` of each label. */
   labelKeys: string[];
+  /** The trigger that started it, if one did. */
+  triggerId?: string;
+  /** Its end, once it ended. */
+  endDate?: string;
 }
 
 /** A search as checkpoints tell searches apart: the flows it merges and everything it filters on. */
@@ -58,6 +65,10 @@ export interface SearchSignature {
   idContains?: string;
   /** Its sort key from `from` (inclusive) and before `before`: the start date range. */
   sortKeys?: { from?: string; before?: string };
+  /** Conditions on its trigger id. */
+  triggerId?: TriggerIdCondition[];
+  /** Its end date from `from` (inclusive) and before `before`. */
+  endDates?: { from?: string; before?: string };
 }
 
 /** A position in a search: `above` matches sort at or above `sortKey` (its own entry included). */
@@ -111,8 +122,9 @@ class SignatureCheckpoints {
     this.states = signature.states?.length ? new Set(signature.states) : undefined;
   }
 
-  get filtersOnState(): boolean {
-    return this.states !== undefined;
+  /** Whether a state change can move this search's positions (see changesWithStates). */
+  get changesWithStates(): boolean {
+    return changesWithStates(this.signature);
   }
 
   covers(flow: string): boolean {
@@ -121,15 +133,16 @@ class SignatureCheckpoints {
 
   /** Whether the search finds this execution: the same conditions as its Query's (searchFilter in execution-search.ts). */
   matches(execution: IndexedExecution): boolean {
-    const { labelKeys = [], excludedLabelKeys = [], idContains, sortKeys } = this.signature;
+    const { labelKeys = [], excludedLabelKeys = [], idContains, sortKeys, triggerId, endDates } = this.signature;
     return (
       this.flows.has(execution.flow) &&
       (this.states === undefined || this.states.has(execution.state)) &&
       labelKeys.every((label) => execution.labelKeys.includes(label)) &&
       !excludedLabelKeys.some((label) => execution.labelKeys.includes(label)) &&
       (idContains === undefined || execution.id.includes(idContains)) &&
-      (sortKeys?.from === undefined || execution.sortKey >= sortKeys.from) &&
-      (sortKeys?.before === undefined || execution.sortKey < sortKeys.before)
+      inRange(execution.sortKey, sortKeys) &&
+      optionalMatchesAll(execution.triggerId, triggerId) &&
+      (endDates === undefined || (execution.endDate !== undefined && inDateRange(execution.endDate, endDates)))
     );
   }
 
@@ -167,6 +180,25 @@ class SignatureCheckpoints {
     this.settled = [];
     this.unsettled = [];
   }
+}
+
+/** Whether a value is in [from, before) (ISO dates and sort keys compare as strings), either bound optional. */
+function inRange(value: string, range: { from?: string; before?: string } | undefined): boolean {
+  return (range?.from === undefined || value >= range.from) && (range?.before === undefined || value < range.before);
+}
+
+/** Whether an ISO date is in [from, before), as instants (the index compares end dates as epoch ms). */
+function inDateRange(date: string, range: { from?: string; before?: string }): boolean {
+  const ms = Date.parse(date);
+  return (range.from === undefined || ms >= Date.parse(range.from)) && (range.before === undefined || ms < Date.parse(range.before));
+}
+
+/**
+ * Whether a search filters on what a state change rewrites in its index entries: the state, and the
+ * end date (an execution gets one as it ends, and loses it when restarted).
+ */
+function changesWithStates(signature: SearchSignature): boolean {
+  return Boolean(signature.states?.length) || signature.endDates !== undefined;
 }
 
 /** What a settled write does to checkpoints of a search it matches. */
@@ -211,6 +243,9 @@ function signatureKey(signature: SearchSignature): string {
     signature.idContains ?? null,
     signature.sortKeys?.from ?? null,
     signature.sortKeys?.before ?? null,
+    // Conditions in the order given: the same set in another order is only another key, never a wrong match.
+    (signature.triggerId ?? []).map(({ operation, values }) => [operation, [...values].sort()]),
+    signature.endDates ? [signature.endDates.from ?? null, signature.endDates.before ?? null] : null,
   ]);
 }
 
@@ -251,14 +286,14 @@ export class SearchCheckpoints {
   changingStates(): () => void {
     this.stateEpoch++;
     this.statesChanging++;
-    this.dropStateFiltered();
+    this.dropChangingWithStates();
     let ended = false;
     return () => {
       if (ended) return;
       ended = true;
       this.stateEpoch++;
       this.statesChanging--;
-      this.dropStateFiltered();
+      this.dropChangingWithStates();
     };
   }
 
@@ -272,7 +307,7 @@ export class SearchCheckpoints {
       this.signatures.set(key, known);
     }
     const reading = new SearchReading(this, key, signature, known?.settled ?? [], {
-      recordable: !signature.states?.length || this.statesChanging === 0,
+      recordable: !changesWithStates(signature) || this.statesChanging === 0,
       stateEpoch: this.stateEpoch,
     });
     for (const write of this.inFlight) reading.overlaps(write);
@@ -284,7 +319,7 @@ export class SearchCheckpoints {
   record(reading: SearchReading, key: string, signature: SearchSignature, group: UnsettledGroup, stateEpoch: number): void {
     this.readings.delete(reading);
     if (!group.checkpoints.length) return;
-    if (signature.states?.length && stateEpoch !== this.stateEpoch) return;
+    if (changesWithStates(signature) && stateEpoch !== this.stateEpoch) return;
     let entry = this.signatures.get(key);
     if (!entry) {
       entry = new SignatureCheckpoints(signature);
@@ -300,8 +335,8 @@ export class SearchCheckpoints {
     this.readings.delete(reading);
   }
 
-  private dropStateFiltered(): void {
-    for (const signature of this.signatures.values()) if (signature.filtersOnState) signature.dropAll();
+  private dropChangingWithStates(): void {
+    for (const signature of this.signatures.values()) if (signature.changesWithStates) signature.dropAll();
   }
 }
 

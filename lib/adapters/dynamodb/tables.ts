@@ -68,11 +68,14 @@ export const EXECUTION_SHARDS = 8;
 
 /**
  * The executions search, newest first per flow: partition `searchShard` = `<namespace>|<flowId>|<shard>`,
- * sorted by `sortKey` = `<startDate>#<id>`. It carries what filters need (state, `key:value` labels) and
- * no document: a page is read by id afterwards.
+ * sorted by `sortKey` = `<startDate>#<id>`. It carries what filters need (state, `key:value` labels,
+ * the trigger id, the end date in epoch ms) and no document: a page is read by id afterwards.
+ *
+ * `V2`: the index of earlier versions, `searchByFlow`, projected only state and labels. A deployed
+ * index's projection cannot change, so this one replaced it under a new name (docs/tables.md, Upgrading).
  */
-export const EXECUTIONS_SEARCH = 'searchByFlow';
-const EXECUTIONS_SEARCH_ATTRIBUTES = ['state', 'labelKeys'];
+export const EXECUTIONS_SEARCH = 'searchByFlowV2';
+const EXECUTIONS_SEARCH_ATTRIBUTES = ['state', 'labelKeys', 'triggerId', 'endMs'];
 /**
  * Sparse: only unfinished executions carry `pendingShard` = `<owner>|<shard>` (owner: their backfill's
  * id, or the live schedule's), sorted by `pendingTick` = `<tick>#<id>`, which never changes: claiming an

@@ -3,17 +3,21 @@ import { ValidationError } from '../../domain/flow/errors';
 import type { Label } from '../../domain/flow/model';
 import { parseDuration } from '../../domain/flow/values';
 import { MAX_LENGTH, tooLongMessage } from '../../domain/id-limits';
-import type { TextCondition } from '../../domain/text-match';
+import { TRIGGER_ID_OPERATIONS, type TextCondition, type TriggerIdCondition } from '../../domain/text-match';
 import type { ExecutionQuery } from '../../ports';
 import { zonedDateTime } from '../schemas/zoned-date-time';
-import { type FilterRules, NAME_OPERATIONS, type QueryFilter, filtersOn, parseFilters, singleValue, textCondition } from './filters';
+import { type FilterOperation, type FilterRules, NAME_OPERATIONS, type QueryFilter, filtersOn, parseFilters, singleValue, textCondition } from './filters';
 
-type ExecutionField = 'q' | 'scope' | 'namespace' | 'flowId' | 'labels' | 'state' | 'startDate' | 'timeRange';
+type ExecutionField = 'q' | 'scope' | 'namespace' | 'flowId' | 'labels' | 'state' | 'startDate' | 'endDate' | 'timeRange' | 'triggerId';
+
+/** The operations on a date: a range, EQUALS being the one millisecond. */
+const DATE_OPERATIONS: readonly FilterOperation[] = ['GREATER_THAN', 'GREATER_THAN_OR_EQUAL_TO', 'LESS_THAN', 'LESS_THAN_OR_EQUAL_TO', 'EQUALS'];
 
 /**
  * The filters of `executions/search`: what its index can answer. Flows are chosen from the
- * registry of flows (namespace, flowId), labels and states are filtered in the index, a start date
- * range (startDate, timeRange) is a range of its sort key, and `q` is a text in the execution id.
+ * registry of flows (namespace, flowId), labels, states, trigger ids and end dates are filtered in
+ * the index, a start date range (startDate, timeRange) is a range of its sort key, and `q` is a
+ * text in the execution id. triggerId takes what a filter on the index can evaluate (no ENDS_WITH).
  */
 export const EXECUTION_FILTERS: FilterRules<ExecutionField> = {
   resource: 'the executions search',
@@ -24,12 +28,12 @@ export const EXECUTION_FILTERS: FilterRules<ExecutionField> = {
     flowId: NAME_OPERATIONS,
     labels: ['EQUALS', 'NOT_EQUALS'],
     state: ['EQUALS', 'NOT_EQUALS', 'IN', 'NOT_IN'],
-    startDate: ['GREATER_THAN', 'GREATER_THAN_OR_EQUAL_TO', 'LESS_THAN', 'LESS_THAN_OR_EQUAL_TO', 'EQUALS'],
+    startDate: DATE_OPERATIONS,
+    endDate: DATE_OPERATIONS,
     timeRange: ['EQUALS'],
+    triggerId: TRIGGER_ID_OPERATIONS,
   },
   refused: {
-    endDate: 'the search index holds no end date (an execution ends after it starts: filter by startDate or timeRange)',
-    triggerId: 'the search index holds no trigger id (filter by flowId, or by the labels a backfill sets)',
     triggerExecutionId: 'no execution here is started by another',
     childFilter: 'no execution here is started by another',
   },
@@ -41,8 +45,11 @@ const OUR_STATES: readonly StateType[] = ['CREATED', 'RUNNING', 'RESTARTED', 'SU
 /** Kestra's scopes: ours are all USER executions (none of Kestra's own SYSTEM flows run here). */
 const SCOPES = ['USER', 'SYSTEM'];
 
-/** The latest instant whose `toISOString` has the 24 characters the search index's sort key is ordered by. */
+/** The latest instant whose `toISOString` has 24 characters: the search index orders dates (start and end) as strings. */
 const LATEST_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/** Trigger ids named in one search, all its triggerId filters together (see triggerConditions). */
+const MAX_TRIGGER_IDS = 100;
 
 /** What the filters ask of the executions search; `undefined` when no execution can meet them all. */
 export type ExecutionFilterQuery = Omit<ExecutionQuery, 'page' | 'size'>;
@@ -69,9 +76,14 @@ export function executionQueryFromFilters(query: URLSearchParams, base: Executio
     out.states = statesOf(stateFilters, out.states);
     if (!out.states.length) return undefined;
   }
-  const range = startDateRange(filters, now);
-  if (range === 'empty') return undefined;
-  if (range) out.startDate = range;
+  const started = dateRange(filtersOn(filters, 'startDate'), timeRangeStarts(filtersOn(filters, 'timeRange'), now));
+  if (started === 'empty') return undefined;
+  if (started) out.startDate = started;
+  const ended = dateRange(filtersOn(filters, 'endDate'));
+  if (ended === 'empty') return undefined;
+  if (ended) out.endDate = ended;
+  const triggers = triggerConditions(filtersOn(filters, 'triggerId'));
+  if (triggers.length) out.triggerId = triggers;
   const q = filtersOn(filters, 'q');
   if (q.length > 1) throw new ValidationError(q[1]?.param ?? 'filters[q][EQUALS]', 'expected one q filter');
   if (q[0]) out.idContains = singleValue(q[0]);
@@ -134,11 +146,29 @@ function statesOf(filters: QueryFilter[], base: StateType[] | undefined): StateT
 }
 
 /**
- * The start date range every startDate and timeRange condition allows, as the store takes it (see
- * `ExecutionQuery.startDate`); `empty` when none is left. Dates are read to the millisecond, as
- * executions' start dates are written.
+ * The conditions on the trigger id, at most MAX_TRIGGER_IDS values in all: the index filters on
+ * them in one expression, which DynamoDB bounds (4 KB; 100 values in an IN).
  */
-function startDateRange(filters: QueryFilter<ExecutionField>[], now: Date): { from?: string; before?: string } | 'empty' | undefined {
+function triggerConditions(filters: QueryFilter[]): TriggerIdCondition[] {
+  let values = 0;
+  return filters.map((filter) => {
+    values += filter.values.length;
+    if (values > MAX_TRIGGER_IDS) throw new ValidationError(filter.param, `expected at most ${MAX_TRIGGER_IDS} trigger ids in all the triggerId filters`);
+    return { operation: filter.operation as TriggerIdCondition['operation'], values: filter.values };
+  });
+}
+
+/** The earliest start each timeRange condition allows (Kestra's timeRange: started within that long before now; from 1970 at the earliest). */
+function timeRangeStarts(filters: QueryFilter[], now: Date): number[] {
+  return filters.map((filter) => Math.max(0, now.getTime() - parseDuration(singleValue(filter), filter.param)));
+}
+
+/**
+ * The date range every condition on one date (startDate, endDate) allows, and at least each of
+ * `earliest`, as the store takes it (see `ExecutionQuery.startDate`); `empty` when none is left.
+ * Dates are read to the millisecond, as executions' dates are written.
+ */
+function dateRange(filters: QueryFilter[], earliest: number[] = []): { from?: string; before?: string } | 'empty' | undefined {
   let from: number | undefined;
   let before: number | undefined;
   const atLeast = (ms: number) => {
@@ -147,17 +177,14 @@ function startDateRange(filters: QueryFilter<ExecutionField>[], now: Date): { fr
   const below = (ms: number) => {
     before = Math.min(before ?? ms, ms);
   };
-  for (const filter of filtersOn(filters, 'startDate')) {
+  for (const filter of filters) {
     const ms = instantOf(filter);
     if (filter.operation === 'GREATER_THAN') atLeast(ms + 1);
     if (filter.operation === 'GREATER_THAN_OR_EQUAL_TO' || filter.operation === 'EQUALS') atLeast(ms);
     if (filter.operation === 'LESS_THAN') below(ms);
     if (filter.operation === 'LESS_THAN_OR_EQUAL_TO' || filter.operation === 'EQUALS') below(ms + 1);
   }
-  for (const filter of filtersOn(filters, 'timeRange')) {
-    // Kestra's timeRange: started within that long before now. From 1970 at the earliest.
-    atLeast(Math.max(0, now.getTime() - parseDuration(singleValue(filter), filter.param)));
-  }
+  for (const ms of earliest) atLeast(ms);
   if (from === undefined && before === undefined) return undefined;
   if (from !== undefined && from > LATEST_MS) return 'empty';
   if (from !== undefined && before !== undefined && from >= before) return 'empty';

@@ -12,7 +12,7 @@ import { toExecutionItem } from '../../../lib/adapters/dynamodb/execution-item';
 import { itemSize } from '../../../lib/adapters/dynamodb/item-size';
 import { liveOwner } from '../../../lib/domain/ids';
 import type { TriggerRef } from '../../../lib/domain/trigger-state';
-import { matchesAll } from '../../../lib/domain/text-match';
+import { matchesAll, optionalMatchesAll } from '../../../lib/domain/text-match';
 import { SEARCH_LIMITS, type SearchLimits, countTarget } from '../../../lib/domain/search-limits';
 import type {
   ClaimResult,
@@ -263,10 +263,12 @@ export class InMemoryExecutionStore implements ExecutionStore {
         if (!matchesAll(item.namespace, query.flowConditions?.namespace) || !matchesAll(item.flowId, query.flowConditions?.flowId)) return false;
         if (query.states?.length && !query.states.includes(item.state)) return false;
         if (query.idContains !== undefined && !item.id.includes(query.idContains)) return false;
-        // The start date the execution was created with, which the adapter's sort key holds.
-        const startDate = (JSON.parse(item.doc) as Execution).state.startDate;
-        if (query.startDate?.from !== undefined && Date.parse(startDate) < Date.parse(query.startDate.from)) return false;
-        if (query.startDate?.before !== undefined && Date.parse(startDate) >= Date.parse(query.startDate.before)) return false;
+        // The start date the execution was created with, which the adapter's sort key holds; its
+        // trigger id and its end date as now, which the adapter's index entry carries.
+        const { state, trigger } = JSON.parse(item.doc) as Execution;
+        if (!inRange(state.startDate, query.startDate)) return false;
+        if (query.endDate && (state.endDate === undefined || !inRange(state.endDate, query.endDate))) return false;
+        if (!optionalMatchesAll(trigger?.id, query.triggerId)) return false;
         if ((query.excludedLabels ?? []).some((label) => item.labelKeys?.has(`${label.key}:${label.value}`))) return false;
         return (query.labels ?? []).every((label) => item.labelKeys?.has(`${label.key}:${label.value}`) ?? false);
       })
@@ -284,6 +286,13 @@ export class InMemoryExecutionStore implements ExecutionStore {
     const item = this.items.get(id);
     return item?.leaseToken !== undefined && item.leaseToken === leaseToken ? item : undefined;
   }
+}
+
+/** Whether an instant is in [from, before), either bound optional. */
+function inRange(date: string, range: { from?: string; before?: string } | undefined): boolean {
+  return (
+    (range?.from === undefined || Date.parse(date) >= Date.parse(range.from)) && (range?.before === undefined || Date.parse(date) < Date.parse(range.before))
+  );
 }
 
 /** DynamoDB orders string keys by their bytes (code points), not by locale. */

@@ -22,6 +22,11 @@ function recordTwo(checkpoints: SearchCheckpoints, signature = LABELLED, seen: s
   return reading;
 }
 
+/** An end date: the first, second… day of March 2026. */
+const DAY = (day: number) => `2026-03-0${day}T00:00:00.000Z`;
+
+const checkpoints = () => new SearchCheckpoints({ spacing: 10 });
+
 const positions = (checkpoints: SearchCheckpoints, signature = LABELLED) => {
   const reading = checkpoints.reading(signature);
   const found = [reading.startFor(15), reading.startFor(1_000)];
@@ -127,6 +132,44 @@ describe('search checkpoints', () => {
     expect(positions(checkpoints, BY_STATE)).toEqual([undefined, undefined]);
     // Labels never change: a state change moves nothing in a search that does not filter on state.
     expect(positions(checkpoints)).toEqual(['m:10', 'f:20']);
+  });
+
+  it('drops the checkpoints of searches filtered on the end date on any state change (an end is set or taken away), not those filtered on the trigger', () => {
+    const ENDED: SearchSignature = { flows: [FLOW], endDates: { from: DAY(1) } };
+    const BY_TRIGGER: SearchSignature = { flows: [FLOW], triggerId: [{ operation: 'EQUALS', values: ['hourly'] }] };
+    const kept = checkpoints();
+    recordTwo(kept, ENDED).finish(true);
+    recordTwo(kept, BY_TRIGGER).finish(true);
+    expect(positions(kept, ENDED)).toEqual(['m:10', 'f:20']);
+    const end = kept.changingStates();
+    recordTwo(kept, ENDED).finish(true); // began while a state change was in flight
+    end();
+    expect(positions(kept, ENDED)).toEqual([undefined, undefined]);
+    expect(positions(kept, BY_TRIGGER)).toEqual(['m:10', 'f:20']);
+  });
+
+  it('tells searches apart by their trigger conditions and end date range, and accounts for an added execution by its trigger and end', () => {
+    const HOURLY: SearchSignature = { flows: [FLOW], triggerId: [{ operation: 'EQUALS', values: ['hourly'] }] };
+    const NOT_HOURLY: SearchSignature = { flows: [FLOW], triggerId: [{ operation: 'NOT_EQUALS', values: ['hourly'] }] };
+    const ENDED_SINCE_2: SearchSignature = { flows: [FLOW], endDates: { from: DAY(2) } };
+    const kept = checkpoints();
+    for (const signature of [HOURLY, ENDED_SINCE_2]) recordTwo(kept, signature).finish(true);
+    expect(positions(kept, NOT_HOURLY)).toEqual([undefined, undefined]);
+    expect(positions(kept, { flows: [FLOW], endDates: { from: DAY(3) } })).toEqual([undefined, undefined]);
+
+    kept.adding([execution('l', { id: 'l1', triggerId: 'hourly' }), execution('k', { id: 'k1', triggerId: 'daily' }), execution('j', { id: 'j1' })])([
+      'added',
+      'added',
+      'added',
+    ]);
+    kept.adding([execution('i', { id: 'i1', endDate: DAY(3) }), execution('h', { id: 'h1', endDate: DAY(1) }), execution('g', { id: 'g1' })])([
+      'added',
+      'added',
+      'added',
+    ]);
+    // Between f and m: HOURLY counts l only; ENDED_SINCE_2 counts i only (h ended before day 2, j and g are unfinished).
+    expect(positions(kept, HOURLY)).toEqual(['m:10', 'f:21']);
+    expect(positions(kept, ENDED_SINCE_2)).toEqual(['m:10', 'f:21']);
   });
 
   it('accounts for an added execution by its state in a state-filtered search', () => {

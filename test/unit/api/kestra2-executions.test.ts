@@ -236,14 +236,14 @@ describe('the execution actions (kill, restart, replay) under /api/v1/{tenant}',
   it('refuses a by-ids body that is not a list of ids, or a by-query filter it does not serve, with a 422 naming it; nothing recorded', async () => {
     const notAList = await call('DELETE', `${V2}/executions/kill/by-ids`, { ids: ['e1'] });
     const emptyId = await call('POST', `${V2}/executions/restart/by-ids`, ['e1', '']);
-    const unknownFilter = await call('POST', `${V2}/executions/replay/by-query?filters[endDate][LESS_THAN]=2026-01-01T00:00:00Z`);
+    const unknownFilter = await call('POST', `${V2}/executions/replay/by-query?filters[triggerId][ENDS_WITH]=ly`);
 
     expect(notAList.statusCode).toBe(422);
     expect(bodyOf(notAList).message).toContain('expected a JSON array of execution ids');
     expect(emptyId.statusCode).toBe(422);
     expect(bodyOf(emptyId)).toEqual({ message: '[1]: expected an execution id, got ""', path: '[1]' });
     expect(unknownFilter.statusCode).toBe(422);
-    expect(bodyOf(unknownFilter).message).toContain('endDate');
+    expect(bodyOf(unknownFilter)).toMatchObject({ path: 'filters[triggerId][ENDS_WITH]', message: expect.stringContaining('triggerId') });
     expect(deps.operationQueue.sent).toEqual([]);
   });
 
@@ -261,5 +261,17 @@ describe('the execution actions (kill, restart, replay) under /api/v1/{tenant}',
     ]);
     expect(await deps.operations.part(bodyOf(replay).operationId, 0)).toEqual([{ executionId: 'e1' }]);
     expect(await deps.operations.part(bodyOf(kill).operationId, 0)).toEqual([{ executionId: 'waiting' }]);
+  });
+
+  it("selects by a trigger and an end date range: a backfill user's replay of one trigger's runs that ended in an outage", async () => {
+    await deps.executions.createIfAbsent(aStoredExecution({ id: 'daily', state: 'FAILED', triggerId: 'daily' }));
+    await deps.executions.createIfAbsent(aStoredExecution({ id: 'early', state: 'FAILED', createdAt: '2026-03-01T10:00:00.000Z' }));
+    await deps.executions.createIfAbsent(aStoredExecution({ id: 'late', state: 'FAILED', createdAt: '2026-03-01T11:30:00.000Z' }));
+    const window = 'filters[endDate][GREATER_THAN_OR_EQUAL_TO]=2026-03-01T11:00:00Z&filters[endDate][LESS_THAN]=2026-03-01T12:00:00Z';
+
+    const replay = await call('POST', `${V2}/executions/replay/by-query?filters[triggerId][EQUALS]=hourly&${window}`);
+
+    expect([replay.statusCode, bodyOf(replay).totalItems]).toEqual([202, 1]);
+    expect(await deps.operations.part(bodyOf(replay).operationId, 0)).toEqual([{ executionId: 'late' }]);
   });
 });

@@ -16,16 +16,20 @@ async function get(path: string) {
 const ids = (body: { results: { id: string }[] }) => body.results.map((e) => e.id);
 
 describe('GET /api/v1/main/executions/search (Kestra 2.x filters)', () => {
-  // The clock stands at 2026-03-01T12:00Z; one execution an hour before it, e0 the newest.
+  // The clock stands at 2026-03-01T12:00Z; one execution an hour before it, e0 the newest. Each ended a
+  // second after it started; all by trigger hourly but e2 (daily) and e3 (none).
   const hoursAgo = (h: number) => new Date(Date.parse('2026-03-01T12:00:00.000Z') - h * 3_600_000).toISOString();
+  const endOf = (h: number) => new Date(Date.parse(hoursAgo(h)) + 1000).toISOString();
 
   beforeEach(async () => {
     deps = inMemoryDependencies();
     const outage = [{ key: 'reason', value: 'outage' }];
     await deps.executions.createIfAbsent(aStoredExecution({ id: 'e0', createdAt: hoursAgo(0), state: 'SUCCESS', labels: outage }));
     await deps.executions.createIfAbsent(aStoredExecution({ id: 'e1', createdAt: hoursAgo(1), state: 'FAILED', labels: outage }));
-    await deps.executions.createIfAbsent(aStoredExecution({ id: 'e2', createdAt: hoursAgo(2), state: 'KILLED', namespace: 'dev.team' }));
-    await deps.executions.createIfAbsent(aStoredExecution({ id: 'e3', createdAt: hoursAgo(30), state: 'FAILED', namespace: 'devops', flowId: 'sales' }));
+    await deps.executions.createIfAbsent(aStoredExecution({ id: 'e2', createdAt: hoursAgo(2), state: 'KILLED', namespace: 'dev.team', triggerId: 'daily' }));
+    await deps.executions.createIfAbsent(
+      aStoredExecution({ id: 'e3', createdAt: hoursAgo(30), state: 'FAILED', namespace: 'devops', flowId: 'sales', triggerId: null }),
+    );
     await deps.executions.createIfAbsent(
       aStoredExecution({ id: 'e4', createdAt: hoursAgo(200), state: 'SUCCESS', labels: [{ key: 'reason', value: 'rerun' }] }),
     );
@@ -56,6 +60,23 @@ describe('GET /api/v1/main/executions/search (Kestra 2.x filters)', () => {
     ['filters[timeRange][EQUALS]=PT24H', ['e0', 'e1', 'e2']],
     ['filters[timeRange][EQUALS]=P2D&filters[state][EQUALS]=FAILED', ['e1', 'e3']],
     ['filters[q][EQUALS]=3', ['e3']],
+    ['filters[triggerId][EQUALS]=hourly', ['e0', 'e1', 'e4']],
+    ['filters[triggerId][IN]=daily,nope', ['e2']],
+    ['filters[triggerId][NOT_EQUALS]=hourly', ['e2', 'e3']],
+    ['filters[triggerId][NOT_IN]=hourly,daily', ['e3']],
+    ['filters[triggerId][STARTS_WITH]=da', ['e2']],
+    ['filters[triggerId][CONTAINS]=our&filters[state][EQUALS]=FAILED', ['e1']],
+    [`filters[endDate][GREATER_THAN_OR_EQUAL_TO]=${hoursAgo(2)}`, ['e0', 'e1', 'e2']],
+    [`filters[endDate][LESS_THAN]=${hoursAgo(2)}`, ['e3', 'e4']],
+    [`filters[endDate][EQUALS]=${endOf(1)}`, ['e1']],
+    [`filters[endDate][GREATER_THAN]=${endOf(1)}`, ['e0']],
+    [`filters[endDate][LESS_THAN_OR_EQUAL_TO]=${endOf(1)}`, ['e1', 'e2', 'e3', 'e4']],
+    [`filters[endDate][GREATER_THAN]=${endOf(1)}&filters[endDate][LESS_THAN]=${endOf(1)}`, []],
+    [
+      `filters[endDate][GREATER_THAN_OR_EQUAL_TO]=${hoursAgo(31)}&filters[triggerId][NOT_EQUALS]=hourly&filters[labels][NOT_EQUALS][reason]=outage`,
+      ['e2', 'e3'],
+    ],
+    [`filters[endDate][LESS_THAN]=${hoursAgo(1)}&filters[startDate][GREATER_THAN]=${hoursAgo(100)}&filters[namespace][PREFIX]=dev`, ['e2']],
     ['filters[scope][EQUALS]=USER', ['e0', 'e1', 'e2', 'e3', 'e4']],
     ['filters[scope][EQUALS]=SYSTEM', []],
     ['filters[state][IN]=QUEUED,PAUSED', []],
@@ -71,6 +92,14 @@ describe('GET /api/v1/main/executions/search (Kestra 2.x filters)', () => {
     expect(body).toMatchObject({ total: expected.length, totalIsLowerBound: false });
   });
 
+  it('never takes an unfinished execution into an end date range', async () => {
+    await deps.executions.createIfAbsent(aStoredExecution({ id: 'running', createdAt: hoursAgo(0.5), state: 'RUNNING' }));
+
+    const { body } = await get('/api/v1/main/executions/search?filters[endDate][GREATER_THAN]=1970-01-01T00:00:00Z&filters[triggerId][EQUALS]=hourly');
+    expect(ids(body)).toEqual(['e0', 'e1', 'e4']);
+    expect(ids((await get('/api/v1/main/executions/search?filters[triggerId][EQUALS]=hourly')).body)).toContain('running');
+  });
+
   it('pages by 10 by default, newest first, the only order it serves', async () => {
     for (let i = 0; i < 12; i++)
       await deps.executions.createIfAbsent(aStoredExecution({ id: `x${String(i).padStart(2, '0')}`, createdAt: hoursAgo(-1 - i / 60) }));
@@ -83,11 +112,27 @@ describe('GET /api/v1/main/executions/search (Kestra 2.x filters)', () => {
 
   it.each([
     [
-      'filters[endDate][LESS_THAN]=2026-03-01T00:00:00Z',
-      'filters[endDate][LESS_THAN]',
-      'field endDate is not supported by the executions search: the search index holds no end date',
+      'filters[triggerId][ENDS_WITH]=ly',
+      'filters[triggerId][ENDS_WITH]',
+      'operation ENDS_WITH is not supported for field triggerId by the executions search; supported operations for triggerId: EQUALS, NOT_EQUALS, IN, NOT_IN, STARTS_WITH, CONTAINS',
     ],
-    ['filters[triggerId][EQUALS]=hourly', 'filters[triggerId][EQUALS]', 'field triggerId is not supported by the executions search'],
+    [
+      'filters[endDate][NOT_EQUALS]=2026-03-01T00:00:00Z',
+      'filters[endDate][NOT_EQUALS]',
+      'supported operations for endDate: GREATER_THAN, GREATER_THAN_OR_EQUAL_TO, LESS_THAN, LESS_THAN_OR_EQUAL_TO, EQUALS',
+    ],
+    ['filters[endDate][LESS_THAN]=yesterday', 'filters[endDate][LESS_THAN]', '"yesterday" is not an ISO-8601 date-time with an offset'],
+    ['filters[triggerId][IN]=,', 'filters[triggerId][IN]', 'expected a comma-separated list of values, got none'],
+    [
+      `filters[triggerId][IN]=${Array.from({ length: 60 }, (_, i) => `t${i}`).join(',')}&filters[triggerId][NOT_IN]=${Array.from({ length: 41 }, (_, i) => `u${i}`).join(',')}`,
+      'filters[triggerId][NOT_IN]',
+      'expected at most 100 trigger ids in all the triggerId filters',
+    ],
+    [
+      'filters[triggerExecutionId][EQUALS]=x',
+      'filters[triggerExecutionId][EQUALS]',
+      'field triggerExecutionId is not supported by the executions search: no execution here is started by another',
+    ],
     ['filters[state][STARTS_WITH]=F', 'filters[state][STARTS_WITH]', 'supported operations for state: EQUALS, NOT_EQUALS, IN, NOT_IN'],
     ['filters[state][IN]=FAILED,BROKEN', 'filters[state][IN]', 'unknown state "BROKEN"; expected one of CREATED, SUBMITTED'],
     ['filters[startDate][GREATER_THAN]=yesterday', 'filters[startDate][GREATER_THAN]', '"yesterday" is not an ISO-8601 date-time with an offset'],
