@@ -12,6 +12,7 @@ import type { BackfillRunInput, Clock, DispatchLedger, ExecutionQueue, Execution
 import { backfillFlow } from './backfill-flow';
 import { creationFailureLog } from './creation-log';
 import { endBackfill } from './backfill-ending';
+import type { FinalNotificationDeps } from './backfill-notifications';
 import { scheduleOf } from './schedules';
 
 /**
@@ -33,12 +34,12 @@ export interface DispatchOutput extends BackfillRunInput {
   dispatched?: number;
 }
 
-export interface DispatchDeps {
+export interface DispatchDeps extends FinalNotificationDeps {
   settings: Pick<Settings, 'dispatch'>;
   clock: Clock;
   /** The backfill's pinned flow revision (see backfillFlow). */
   flows: Pick<FlowStore, 'get' | 'getRevision'>;
-  triggers: Pick<TriggerStore, 'get' | 'finishBackfill' | 'advanceBackfill' | 'foldPages'>;
+  triggers: Pick<TriggerStore, 'get' | 'finishBackfill' | 'advanceBackfill' | 'foldPages' | 'claimNotification' | 'recordNotification'>;
   executions: Pick<ExecutionStore, 'statesByTick' | 'createMany' | 'createIfAbsent'>;
   ledger: Pick<DispatchLedger, 'open' | 'read' | 'remove' | 'release'>;
   logs: Pick<LogStore, 'append'>;

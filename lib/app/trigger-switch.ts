@@ -8,7 +8,7 @@ import { type CreateBackfillDeps, type TriggerLookupDeps, createBackfill, resolv
 import { scheduleOf } from './schedules';
 
 export interface SwitchTriggerDeps extends CreateBackfillDeps {
-  triggers: Pick<TriggerStore, 'get' | 'updateSchedule' | 'startBackfill' | 'finishBackfill'>;
+  triggers: Pick<TriggerStore, 'get' | 'updateSchedule' | 'startBackfill' | 'finishBackfill' | 'claimNotification' | 'recordNotification'>;
 }
 
 /**
@@ -66,6 +66,7 @@ async function backfillMissed(deps: SwitchTriggerDeps, ref: TriggerRef, state: T
       reprocess: 'ALL',
       maxConcurrency: null,
       latestRevision: false,
+      notify: null,
     });
   } catch (error) {
     if (error instanceof BackfillAlreadyActiveError) {

@@ -2,7 +2,8 @@ import { ValidationError } from './flow/errors';
 import { resolveInputs } from './flow/inputs';
 import type { Flow, Label, ScheduleTrigger } from './flow/model';
 import { type CompiledSchedule, formatInZone } from './schedule';
-import type { BackfillState, TriggerRef } from './trigger-state';
+import type { BackfillNotify, BackfillState, TriggerRef } from './trigger-state';
+import { type WebhookRules, checkWebhookUrl } from './webhook-url';
 
 /**
  * Which ticks a backfill replays (beyond Kestra, whose backfills replay every tick; Kestra's open
@@ -30,6 +31,8 @@ export interface BackfillRequest extends TriggerRef {
    * has now (the default: the backfill pins it, see `BackfillState.flowRevision`).
    */
   latestRevision: boolean;
+  /** Where its final notification is POSTed besides its lifecycle event; null: nowhere. */
+  notify: BackfillNotify | null;
 }
 
 /**
@@ -61,6 +64,8 @@ export interface BackfillPlan {
   maxInFlight: number;
   previousNextExecutionDate: string | null;
   executionName: string;
+  /** What a webhook may be (the service's `notify` settings). */
+  webhooks: WebhookRules;
 }
 
 /**
@@ -77,6 +82,7 @@ export function planBackfill(request: BackfillRequest, flow: Flow, trigger: Sche
     throw new ValidationError('backfill.start', `${request.start.toISOString()} is after backfill.end ${end.toISOString()}`);
   }
   const maxConcurrency = request.maxConcurrency === null ? plan.maxInFlight : checkMaxConcurrency(request.maxConcurrency, plan.maxInFlight);
+  const notify = request.notify === null ? undefined : { webhook: checkWebhookUrl(request.notify.webhook, plan.webhooks) };
   const inputs = request.inputs === null ? null : resolveInputs(flow, request.inputs, 'backfill.inputs', { partial: true });
   // Counting stops one past the limit, so an absurd window costs no more than a valid one.
   const ticks = schedule.countBetween(request.start.getTime(), end.getTime(), plan.maxTicks + 1);
@@ -110,6 +116,7 @@ export function planBackfill(request: BackfillRequest, flow: Flow, trigger: Sche
     reprocess: request.reprocess,
     maxConcurrency,
     ...(request.latestRevision ? {} : { flowRevision: flow.revision }),
+    ...(notify ? { notify } : {}),
     skipped: 0,
     openPages: [],
     ended: 0,

@@ -1,5 +1,12 @@
 import type { Reprocess } from './backfill';
 import type { Label } from './flow/model';
+import { redactWebhook } from './webhook-url';
+
+/** Where a backfill's final notification goes besides its lifecycle event: a webhook POSTed to as it ends. */
+export interface BackfillNotify {
+  /** The full URL (see `checkWebhookUrl`); answers show it redacted (`redactWebhook`). */
+  webhook: string;
+}
 
 /**
  * A backfill in progress on one trigger. The cursor lives here, in the trigger's row, not in the
@@ -36,6 +43,8 @@ export interface BackfillState {
    * dispatched (asked for with `latestRevision`, and how backfills stored before pins ran).
    */
   flowRevision?: number;
+  /** Its webhook, when one was given at creation. */
+  notify?: BackfillNotify;
   /** Ticks among the dispatched ones that were skipped: an earlier execution covers them. */
   skipped: number;
   /** Dispatch ledger pages whose executions have not all ended (see LedgerPage). */
@@ -70,6 +79,28 @@ export interface LastBackfillCounts {
   unfinished: number;
 }
 
+/** Where the final notification stands: being delivered (or waiting for a retry), delivered, or given up. */
+export type NotifyStatus = 'PENDING' | 'DELIVERED' | 'FAILED';
+
+/**
+ * The outbox of a backfill's final notification (its ending event, and the POST to its webhook if it
+ * had one): recorded `PENDING` by the very write that ends the backfill, so a crash right after it
+ * loses nothing; whoever ended it delivers it at once, the sweep retries what is still pending.
+ */
+export interface LastBackfillNotify {
+  /** The backfill's webhook (full URL), if it had one. */
+  webhook?: string;
+  status: NotifyStatus;
+  /** Attempts started (each claims the outbox until `nextAttemptMs`, so two senders never overlap). */
+  attempts: number;
+  /** Why the last attempt failed (a status code or a network error; never the receiver's body). */
+  lastError?: string;
+  /** No attempt starts before this (epoch ms): the running attempt's claim, then the backoff. */
+  nextAttemptMs?: number;
+  /** The ending event was published (a retry then only POSTs the webhook again). */
+  eventSent: boolean;
+}
+
 /**
  * The trigger's most recent backfill, once removed: how and when it ended, and a bounded summary of
  * it (window, start, labels, reprocess mode, counts; not its inputs). Rows written before the summary
@@ -92,7 +123,20 @@ export interface LastBackfill {
   flowRevision?: number;
   latestRevision?: boolean;
   counts?: LastBackfillCounts;
+  /** Its final notification (absent on backfills that ended before notifications existed). */
+  notify?: LastBackfillNotify;
 }
+
+/** `lastBackfill.notify` as answers show it: the webhook redacted, the outbox's bookkeeping left out. */
+export interface LastBackfillNotifyJson {
+  webhook?: string;
+  status: NotifyStatus;
+  attempts: number;
+  lastError?: string;
+}
+
+/** `lastBackfill` as answers show it. */
+export type LastBackfillJson = Omit<LastBackfill, 'notify'> & { notify?: LastBackfillNotifyJson };
 
 /** The counts a backfill's ending leaves, from its row's counters and what its open pages held then. */
 export function lastBackfillCounts(
@@ -152,6 +196,8 @@ export interface BackfillStateJson {
   flowRevision?: number;
   /** Beyond Kestra: its executions run the flow's latest revision as each is dispatched. */
   latestRevision: boolean;
+  /** Beyond Kestra: its webhook, redacted to its origin (`redactWebhook`). */
+  notify?: BackfillNotify;
   /** The Step Functions execution driving it. */
   stateMachineExecutionName: string;
   createdDate: string;
@@ -174,7 +220,7 @@ export interface TriggerStateJson {
   disabled: boolean;
   updatedDate: string;
   /** Beyond Kestra: how the trigger's previous backfill ended (a FAILED one says why). */
-  lastBackfill?: LastBackfill;
+  lastBackfill?: LastBackfillJson;
 }
 
 /** Kestra's Trigger JSON (non-null fields only, `backfill.paused` always present), plus our backfill details. */
@@ -192,7 +238,20 @@ export function toTriggerJson(state: TriggerState): TriggerStateJson {
     ...(state.backfill ? { backfill: toBackfillJson(state.backfill) } : {}),
     disabled: state.disabled,
     updatedDate: state.updatedDate,
-    ...(state.lastBackfill ? { lastBackfill: state.lastBackfill } : {}),
+    ...(state.lastBackfill ? { lastBackfill: toLastBackfillJson(state.lastBackfill) } : {}),
+  };
+}
+
+function toLastBackfillJson({ notify, ...last }: LastBackfill): LastBackfillJson {
+  if (!notify) return last;
+  return {
+    ...last,
+    notify: {
+      ...(notify.webhook ? { webhook: redactWebhook(notify.webhook) } : {}),
+      status: notify.status,
+      attempts: notify.attempts,
+      ...(notify.lastError ? { lastError: notify.lastError } : {}),
+    },
   };
 }
 
@@ -212,6 +271,7 @@ function toBackfillJson(b: BackfillState): BackfillStateJson {
     ...(b.maxConcurrency !== undefined ? { maxConcurrency: b.maxConcurrency } : {}),
     ...(b.flowRevision !== undefined ? { flowRevision: b.flowRevision } : {}),
     latestRevision: b.flowRevision === undefined,
+    ...(b.notify ? { notify: { webhook: redactWebhook(b.notify.webhook) } } : {}),
     stateMachineExecutionName: b.executionName,
     createdDate: b.createdDate,
   };

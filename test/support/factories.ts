@@ -111,6 +111,7 @@ export function aBackfillRequest(overrides: Partial<BackfillRequest> = {}): Back
     reprocess: 'ALL',
     maxConcurrency: null,
     latestRevision: false,
+    notify: null,
     ...overrides,
   };
 }

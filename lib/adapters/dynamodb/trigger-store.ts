@@ -13,11 +13,13 @@ import {
   type BackfillOutcome,
   type BackfillState,
   type LastBackfill,
+  type LastBackfillNotify,
+  type NotifyStatus,
   type TriggerRef,
   type TriggerState,
   lastBackfillCounts,
 } from '../../domain/trigger-state';
-import type { AdvanceCursor, OpenPagesAtEnd, PageFold, TriggerStore } from '../../ports';
+import type { AdvanceCursor, NotificationAttempt, OpenPagesAtEnd, PageFold, TriggerStore } from '../../ports';
 import { type NativeItem, eachPage, isConditionFailed, whenConditionHolds } from './client';
 import { flowKey } from './tables';
 
@@ -43,6 +45,12 @@ interface TriggerItem {
   lastBackfillSkipped?: number;
   lastBackfillFailed?: number;
   lastBackfillUnfinished?: number;
+  /** The last backfill's final notification (its outbox: see `LastBackfillNotify`), set PENDING by the write that ends it. */
+  lastBackfillNotifyStatus?: NotifyStatus;
+  lastBackfillNotifyAttempts?: number;
+  lastBackfillNotifyError?: string;
+  lastBackfillNotifyNextMs?: number;
+  lastBackfillEventSent?: boolean;
   backfillId?: string;
   /** The backfill's fixed parts as JSON (see `startBackfill`). */
   backfillDoc?: string;
@@ -99,10 +107,13 @@ export class DynamoTriggerStore implements TriggerStore {
     return this.scan('attribute_exists(backfillId)');
   }
 
-  private async scan(filter?: string): Promise<TriggerState[]> {
+  private async scan(filter?: string, values?: NativeItem): Promise<TriggerState[]> {
     const states: TriggerState[] = [];
     await eachPage<NativeItem>(
-      (startKey) => this.client.send(new ScanCommand({ TableName: this.table, FilterExpression: filter, ExclusiveStartKey: startKey })),
+      (startKey) =>
+        this.client.send(
+          new ScanCommand({ TableName: this.table, FilterExpression: filter, ExpressionAttributeValues: values, ExclusiveStartKey: startKey }),
+        ),
       (page) => void states.push(...((page.Items ?? []) as TriggerItem[]).map(toState)),
     );
     return states;
@@ -224,6 +235,7 @@ export class DynamoTriggerStore implements TriggerStore {
       createdDate: backfill.createdDate,
       reprocess: backfill.reprocess,
       ...(backfill.flowRevision !== undefined ? { flowRevision: backfill.flowRevision } : {}),
+      ...(backfill.notify ? { notify: backfill.notify } : {}),
     };
     try {
       await this.client.send(
@@ -278,6 +290,9 @@ export class DynamoTriggerStore implements TriggerStore {
       ':outcome': outcome,
       ':openFailed': open?.failed ?? 0,
       ':unfinished': open?.unfinished ?? 0,
+      ':pending': 'PENDING',
+      ':zero': 0,
+      ':notSent': false,
       ...(reason ? { ':reason': reason } : {}),
     };
     // The open pages exactly as read: a fold landing in between would count a page twice.
@@ -293,18 +308,69 @@ export class DynamoTriggerStore implements TriggerStore {
     // The summary is moved from the row's own attributes in this very write (an attribute read on
     // the right of SET is its value before the write), so it costs no extra write and no counter
     // moving meanwhile is lost. The previous backfill's reason goes with it: the one kept always
-    // belongs to this outcome.
+    // belongs to this outcome. The final notification's outbox is opened by the same write: a crash
+    // right after it cannot lose the notification (see LastBackfillNotify).
     return this.conditional({
       Key: key(ref),
       UpdateExpression:
         `SET updatedDate = :u, lastBackfillId = :id, lastBackfillOutcome = :outcome, lastBackfillEndedDate = :u${reason ? ', lastBackfillReason = :reason' : ''}, ` +
         'lastBackfillDoc = backfillDoc, lastBackfillDispatched = dispatched, lastBackfillSkipped = skipped, ' +
-        'lastBackfillFailed = failed + :openFailed, lastBackfillUnfinished = :unfinished ' +
-        'REMOVE backfillId, backfillDoc, cursorMs, currentDate, paused, maxConcurrency, dispatched, skipped, openPages, ended, failed, generation, executionName, taskToken' +
+        'lastBackfillFailed = failed + :openFailed, lastBackfillUnfinished = :unfinished, ' +
+        'lastBackfillNotifyStatus = :pending, lastBackfillNotifyAttempts = :zero, lastBackfillEventSent = :notSent ' +
+        'REMOVE lastBackfillNotifyError, lastBackfillNotifyNextMs, backfillId, backfillDoc, cursorMs, currentDate, paused, maxConcurrency, dispatched, skipped, openPages, ended, failed, generation, executionName, taskToken' +
         (reason ? '' : ', lastBackfillReason'),
       ConditionExpression: `backfillId = :id${samePages}`,
       ExpressionAttributeValues: values,
     });
+  }
+
+  async claimNotification(ref: TriggerRef, backfillId: string, nowMs: number, nextAttemptMs: number): Promise<TriggerState | undefined> {
+    try {
+      const out = await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: key(ref),
+          UpdateExpression: 'SET lastBackfillNotifyNextMs = :next ADD lastBackfillNotifyAttempts :one',
+          ConditionExpression:
+            'lastBackfillId = :id AND lastBackfillNotifyStatus = :pending AND (attribute_not_exists(lastBackfillNotifyNextMs) OR lastBackfillNotifyNextMs <= :now)',
+          ExpressionAttributeValues: { ':id': backfillId, ':pending': 'PENDING', ':now': nowMs, ':next': nextAttemptMs, ':one': 1 },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toState(out.Attributes as TriggerItem);
+    } catch (error) {
+      if (isConditionFailed(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async recordNotification(ref: TriggerRef, backfillId: string, result: NotificationAttempt): Promise<boolean> {
+    const retry = result.status === 'PENDING' && result.nextAttemptMs !== undefined;
+    const set = [
+      'lastBackfillNotifyStatus = :status',
+      'lastBackfillEventSent = :sent',
+      ...(result.lastError ? ['lastBackfillNotifyError = :error'] : []),
+      ...(retry ? ['lastBackfillNotifyNextMs = :next'] : []),
+    ];
+    // Delivered or given up: nothing is due any more.
+    const remove = [...(result.lastError ? [] : ['lastBackfillNotifyError']), ...(result.status === 'PENDING' ? [] : ['lastBackfillNotifyNextMs'])];
+    return this.conditional({
+      Key: key(ref),
+      UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
+      ConditionExpression: 'lastBackfillId = :id AND lastBackfillNotifyStatus = :pending',
+      ExpressionAttributeValues: {
+        ':id': backfillId,
+        ':pending': 'PENDING',
+        ':status': result.status,
+        ':sent': result.eventSent,
+        ...(result.lastError ? { ':error': result.lastError } : {}),
+        ...(retry ? { ':next': result.nextAttemptMs } : {}),
+      },
+    });
+  }
+
+  async listPendingNotifications(): Promise<TriggerState[]> {
+    return this.scan('lastBackfillNotifyStatus = :pending', { ':pending': 'PENDING' });
   }
 
   async advanceBackfill(ref: TriggerRef, backfillId: string, expectedCursorMs: number, advance: AdvanceCursor): Promise<boolean> {
@@ -399,6 +465,7 @@ function toState(item: TriggerItem): TriggerState {
       endedDate: item.lastBackfillEndedDate ?? item.updatedDate ?? '',
       ...(item.lastBackfillReason ? { reason: item.lastBackfillReason } : {}),
       ...lastBackfillSummary(item),
+      ...lastBackfillNotify(item),
     };
   }
   if (item.backfillId) {
@@ -421,6 +488,7 @@ function toState(item: TriggerItem): TriggerState {
       ...(item.maxConcurrency !== undefined ? { maxConcurrency: item.maxConcurrency } : {}),
       // Backfills stored before pins ran the latest revision: no `flowRevision`.
       ...(fixed.flowRevision !== undefined ? { flowRevision: fixed.flowRevision } : {}),
+      ...(fixed.notify ? { notify: fixed.notify } : {}),
       skipped: item.skipped ?? 0,
       openPages: [...(item.openPages ?? [])].sort(),
       ended: item.ended ?? 0,
@@ -452,5 +520,21 @@ function lastBackfillSummary(item: TriggerItem): Partial<LastBackfill> {
       },
       { failed: 0, unfinished: item.lastBackfillUnfinished ?? 0 },
     ),
+  };
+}
+
+/** The last backfill's final notification, when its ending opened one (backfills ended before notifications existed have none). */
+function lastBackfillNotify(item: TriggerItem): { notify?: LastBackfillNotify } {
+  if (!item.lastBackfillNotifyStatus) return {};
+  const webhook: string | undefined = item.lastBackfillDoc ? JSON.parse(item.lastBackfillDoc).notify?.webhook : undefined;
+  return {
+    notify: {
+      ...(webhook ? { webhook } : {}),
+      status: item.lastBackfillNotifyStatus,
+      attempts: item.lastBackfillNotifyAttempts ?? 0,
+      ...(item.lastBackfillNotifyError ? { lastError: item.lastBackfillNotifyError } : {}),
+      ...(item.lastBackfillNotifyNextMs !== undefined ? { nextAttemptMs: item.lastBackfillNotifyNextMs } : {}),
+      eventSent: item.lastBackfillEventSent ?? false,
+    },
   };
 }

@@ -46,6 +46,19 @@ export const backfillFields = z.object(
         description:
           "false (the default): the backfill pins the flow's current revision (`backfill.flowRevision`), and editing the flow meanwhile changes nothing its executions run; true: each execution runs the revision the flow has when it is dispatched.",
       }),
+    notify: z
+      .object(
+        {
+          webhook: z.string({ error: (issue) => `expected an https URL, got ${describe(issue.input)}` }).meta({
+            description:
+              'POSTed the final event (counts, timings) when the backfill completes, is cancelled, fails or pauses on its failure policy, header X-Backfill-Event-Id for deduplication. https only (plain http only to this machine, locally); never shown back in full.',
+          }),
+        },
+        { error: (issue) => `expected an object with "webhook", got ${describe(issue.input)}` },
+      )
+      .nullish()
+      .transform((notify) => notify ?? null)
+      .meta({ description: 'Where the final notification is sent besides the lifecycle event (EventBridge on AWS).' }),
   },
   { error: (issue) => `expected an object with at least "start", got ${describe(issue.input)}` },
 );

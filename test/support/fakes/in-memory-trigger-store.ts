@@ -3,16 +3,17 @@ import {
   type BackfillOutcome,
   type BackfillState,
   type LastBackfill,
+  type LastBackfillNotify,
   type TriggerRef,
   type TriggerState,
   lastBackfillCounts,
 } from '../../../lib/domain/trigger-state';
-import type { AdvanceCursor, OpenPagesAtEnd, PageFold, TriggerStore } from '../../../lib/ports';
+import type { AdvanceCursor, NotificationAttempt, OpenPagesAtEnd, PageFold, TriggerStore } from '../../../lib/ports';
 
 /** The parts of a backfill written once, when it starts (the adapter's `backfillDoc`). */
 type FixedBackfill = Pick<
   BackfillState,
-  'start' | 'end' | 'inputs' | 'labels' | 'previousNextExecutionDate' | 'totalTicks' | 'createdDate' | 'reprocess' | 'flowRevision'
+  'start' | 'end' | 'inputs' | 'labels' | 'previousNextExecutionDate' | 'totalTicks' | 'createdDate' | 'reprocess' | 'flowRevision' | 'notify'
 >;
 
 /**
@@ -36,6 +37,8 @@ interface Row {
   /** The last backfill's fixed parts and final counters (the adapter's `lastBackfillDoc`, `lastBackfill*`). */
   lastBackfillDoc?: string;
   lastBackfillCounters?: { dispatched: number; skipped: number; failed: number; unfinished: number };
+  /** The last backfill's notification outbox (the adapter's `lastBackfillNotify*`, `lastBackfillEventSent`); its webhook is in the doc. */
+  lastBackfillNotify?: Omit<LastBackfillNotify, 'webhook'>;
   backfill?: {
     id: string;
     fixed: string;
@@ -171,6 +174,7 @@ export class InMemoryTriggerStore implements TriggerStore {
       createdDate: backfill.createdDate,
       reprocess: backfill.reprocess,
       ...(backfill.flowRevision !== undefined ? { flowRevision: backfill.flowRevision } : {}),
+      ...(backfill.notify ? { notify: backfill.notify } : {}),
     };
     row.backfill = {
       id: backfill.id,
@@ -215,9 +219,37 @@ export class InMemoryTriggerStore implements TriggerStore {
     row.lastBackfillEndedDate = updatedDate;
     if (reason) row.lastBackfillReason = reason;
     else delete row.lastBackfillReason;
+    row.lastBackfillNotify = { status: 'PENDING', attempts: 0, eventSent: false };
     delete row.backfill;
     delete row.taskToken;
     return true;
+  }
+
+  async claimNotification(ref: TriggerRef, backfillId: string, nowMs: number, nextAttemptMs: number): Promise<TriggerState | undefined> {
+    const row = this.rows.get(key(ref));
+    const notify = row?.lastBackfillNotify;
+    if (!row || row.lastBackfillId !== backfillId || notify?.status !== 'PENDING') return undefined;
+    if (notify.nextAttemptMs !== undefined && notify.nextAttemptMs > nowMs) return undefined;
+    notify.attempts += 1;
+    notify.nextAttemptMs = nextAttemptMs;
+    return toState(row);
+  }
+
+  async recordNotification(ref: TriggerRef, backfillId: string, result: NotificationAttempt): Promise<boolean> {
+    const row = this.rows.get(key(ref));
+    const notify = row?.lastBackfillNotify;
+    if (!row || row.lastBackfillId !== backfillId || notify?.status !== 'PENDING') return false;
+    notify.status = result.status;
+    notify.eventSent = result.eventSent;
+    if (result.lastError) notify.lastError = result.lastError;
+    else delete notify.lastError;
+    if (result.status !== 'PENDING') delete notify.nextAttemptMs;
+    else if (result.nextAttemptMs !== undefined) notify.nextAttemptMs = result.nextAttemptMs;
+    return true;
+  }
+
+  async listPendingNotifications(): Promise<TriggerState[]> {
+    return [...this.rows.values()].filter((row) => row.lastBackfillNotify?.status === 'PENDING').map(toState);
   }
 
   async advanceBackfill(ref: TriggerRef, backfillId: string, expectedCursorMs: number, advance: AdvanceCursor): Promise<boolean> {
@@ -285,6 +317,7 @@ function toState(row: Row): TriggerState {
       endedDate: row.lastBackfillEndedDate ?? row.updatedDate,
       ...(row.lastBackfillReason ? { reason: row.lastBackfillReason } : {}),
       ...lastBackfillSummary(row),
+      ...(row.lastBackfillNotify ? { notify: lastBackfillNotify(row, row.lastBackfillNotify) } : {}),
     };
   }
   if (row.backfill) {
@@ -306,6 +339,7 @@ function toState(row: Row): TriggerState {
       reprocess: fixed.reprocess ?? 'ALL',
       ...(b.maxConcurrency !== undefined ? { maxConcurrency: b.maxConcurrency } : {}),
       ...(fixed.flowRevision !== undefined ? { flowRevision: fixed.flowRevision } : {}),
+      ...(fixed.notify ? { notify: fixed.notify } : {}),
       skipped: b.skipped,
       openPages: [...b.openPages].sort(compareStrings),
       ended: b.ended,
@@ -336,4 +370,10 @@ function lastBackfillSummary(row: Row): Partial<LastBackfill> {
 /** As the adapter: the pinned revision, or that it ran the latest (also how backfills stored before pins ran). */
 function revisionSummary(flowRevision: number | undefined): Pick<LastBackfill, 'flowRevision' | 'latestRevision'> {
   return flowRevision === undefined ? { latestRevision: true } : { flowRevision, latestRevision: false };
+}
+
+/** The adapter's `lastBackfillNotify`: the outbox, with the webhook from the last backfill's document. */
+function lastBackfillNotify(row: Row, notify: Omit<LastBackfillNotify, 'webhook'>): LastBackfillNotify {
+  const webhook = row.lastBackfillDoc ? (JSON.parse(row.lastBackfillDoc) as FixedBackfill).notify?.webhook : undefined;
+  return { ...(webhook ? { webhook } : {}), ...notify };
 }
