@@ -414,7 +414,8 @@ async function recover(deps: LocalDependencies, recovery: LocalRecovery, log: (m
   if (swept.resent + swept.requeued) log(`queued again ${swept.requeued} unfinished executions and sent again ${swept.resent} that had not started`);
   // A final notification whose sender died with the previous run is due at once (its claim, if any, waits out its minute).
   const notified = await retryPendingNotifications(deps);
-  if (notified.delivered + notified.retried + notified.failed) log(`final notifications of ended backfills: ${notified.delivered} delivered, ${notified.retried} to retry`);
+  if (notified.delivered + notified.retried + notified.failed)
+    log(`final notifications of ended backfills: ${notified.delivered} delivered, ${notified.retried} to retry`);
   const resent = await resendUnrecordedParts(deps, await recovery.unfinishedOperations(deps.clock.now().getTime()));
   if (resent) log(`sent again ${resent} parts of bulk operations that had not been applied`);
   for (const state of await deps.triggers.listWithBackfill()) {

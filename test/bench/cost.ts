@@ -96,7 +96,20 @@ async function runBackfill(options: { ticks: number; workerConcurrency: number; 
     start.setUTCSeconds(0, 0);
     const end = new Date(start.getTime() + (options.ticks - 1) * 60_000);
     // The dry run, as POST /api/v1/triggers/backfill/preview answers it, its reads not counted.
-    const dryRun = () => exempt(() => previewBackfill(runtime.deps, { ...REF, start, end, inputs: null, labels: [], reprocess: 'ALL', maxConcurrency: null, latestRevision: false, notify: null }));
+    const dryRun = () =>
+      exempt(() =>
+        previewBackfill(runtime.deps, {
+          ...REF,
+          start,
+          end,
+          inputs: null,
+          labels: [],
+          reprocess: 'ALL',
+          maxConcurrency: null,
+          latestRevision: false,
+          notify: null,
+        }),
+      );
     const before = await dryRun();
     // Counting starts here: what follows is the backfill's own work.
     meter?.reset();

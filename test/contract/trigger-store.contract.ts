@@ -297,6 +297,7 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
             flowRevision: 3,
             latestRevision: false,
             counts: { total: 10, dispatched: 0, succeeded: 0, failed: 0, skipped: 0, unfinished: 0 },
+            notify: { status: 'PENDING', attempts: 0, eventSent: false },
           },
         });
       });

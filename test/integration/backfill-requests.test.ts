@@ -172,7 +172,18 @@ describe('POST /api/v1/triggers/backfill/preview: a dry run of the backfill requ
     });
     expect(status).toBe(200);
     const ticks = Array.from({ length: 10 }, (_, i) => new Date(start.getTime() + i * 1800_000).toISOString().replace('.000Z', 'Z'));
-    expect(body).toMatchObject({ count: 10, skipped: 0, start: ticks[0], end: ticks[9], ticks, lastTick: ticks[9], truncated: false, conflict: false, flowRevision: 1, latestRevision: false });
+    expect(body).toMatchObject({
+      count: 10,
+      skipped: 0,
+      start: ticks[0],
+      end: ticks[9],
+      ticks,
+      lastTick: ticks[9],
+      truncated: false,
+      conflict: false,
+      flowRevision: 1,
+      latestRevision: false,
+    });
     // No execution of the flow has ended yet: no duration (backfill-estimate.test.ts has one with a basis).
     expect(body).toMatchObject({ estimatedDuration: null, estimate: { duration: { basis: null }, cost: { billed: false } } });
     expect((await product.api.call('GET', '/api/v1/triggers/dev/scheduled_flow')).body.results[0].backfill).toBeUndefined();

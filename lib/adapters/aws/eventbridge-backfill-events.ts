@@ -20,6 +20,7 @@ export class EventBridgeBackfillEvents implements BackfillEvents {
     );
     // PutEvents answers 200 even when it refused an entry: the refusal is in the entry's result.
     const refused = out.Entries?.[0];
-    if (out.FailedEntryCount || refused?.ErrorCode) throw new Error(`EventBridge refused the event: ${refused?.ErrorCode ?? 'unknown'} ${refused?.ErrorMessage ?? ''}`.trim());
+    if (out.FailedEntryCount || refused?.ErrorCode)
+      throw new Error(`EventBridge refused the event: ${refused?.ErrorCode ?? 'unknown'} ${refused?.ErrorMessage ?? ''}`.trim());
   }
 }

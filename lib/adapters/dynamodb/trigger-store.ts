@@ -111,9 +111,7 @@ export class DynamoTriggerStore implements TriggerStore {
     const states: TriggerState[] = [];
     await eachPage<NativeItem>(
       (startKey) =>
-        this.client.send(
-          new ScanCommand({ TableName: this.table, FilterExpression: filter, ExpressionAttributeValues: values, ExclusiveStartKey: startKey }),
-        ),
+        this.client.send(new ScanCommand({ TableName: this.table, FilterExpression: filter, ExpressionAttributeValues: values, ExclusiveStartKey: startKey })),
       (page) => void states.push(...((page.Items ?? []) as TriggerItem[]).map(toState)),
     );
     return states;

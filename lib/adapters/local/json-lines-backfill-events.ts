@@ -17,6 +17,10 @@ export class JsonLinesBackfillEvents implements BackfillEvents {
   async publish(event: BackfillEvent): Promise<void> {
     const line = { source: BACKFILL_EVENT_SOURCE, 'detail-type': detailTypeOf(event.type), time: event.time, detail: event };
     if (this.file) await appendFile(this.file, `${JSON.stringify(line)}\n`);
-    this.telemetry.info(detailTypeOf(event.type), { eventId: event.eventId, backfillId: event.backfill.id, flow: `${event.backfill.namespace}.${event.backfill.flowId}` });
+    this.telemetry.info(detailTypeOf(event.type), {
+      eventId: event.eventId,
+      backfillId: event.backfill.id,
+      flow: `${event.backfill.namespace}.${event.backfill.flowId}`,
+    });
   }
 }

@@ -73,6 +73,7 @@ describe('createBackfillBody (the preview body, and PUT /triggers with a backfil
       labels: [],
       reprocess: 'ALL',
       maxConcurrency: null,
+      notify: null,
       latestRevision: false,
     });
     expect(
@@ -84,6 +85,7 @@ describe('createBackfillBody (the preview body, and PUT /triggers with a backfil
         reprocess: 'MISSING',
         maxConcurrency: 4,
         latestRevision: true,
+        notify: { webhook: 'https://hooks.example.com/x?token=t' },
       }),
     ).toEqual({
       ...ids,
@@ -97,6 +99,7 @@ describe('createBackfillBody (the preview body, and PUT /triggers with a backfil
       reprocess: 'MISSING',
       maxConcurrency: 4,
       latestRevision: true,
+      notify: { webhook: 'https://hooks.example.com/x?token=t' },
     });
   });
 
@@ -115,6 +118,7 @@ describe('createBackfillBody (the preview body, and PUT /triggers with a backfil
       labels: [],
       reprocess: 'ALL',
       maxConcurrency: null,
+      notify: null,
       latestRevision: false,
     });
   });

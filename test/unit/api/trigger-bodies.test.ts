@@ -27,6 +27,7 @@ describe('updateTriggerBody (PUT /triggers)', () => {
         labels: [],
         reprocess: 'ALL',
         maxConcurrency: null,
+        notify: null,
         latestRevision: false,
       },
     });

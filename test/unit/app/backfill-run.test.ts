@@ -116,6 +116,7 @@ describe('backfill-run', () => {
         reprocess: 'ALL',
         latestRevision: true,
         counts: { total: 10, dispatched: 1, succeeded: 0, failed: 0, skipped: 0, unfinished: 1 },
+        notify: { status: 'DELIVERED', attempts: 1, eventSent: true },
       });
       expect(await deps.ledger.read(['bf1|page-a'])).toEqual([]);
     });

@@ -278,6 +278,7 @@ describe('dispatchBatch', () => {
         reprocess: 'ALL',
         latestRevision: true,
         counts: { total: 10, dispatched: 10, succeeded: 9, failed: 1, skipped: 0, unfinished: 0 },
+        notify: { status: 'DELIVERED', attempts: 1, eventSent: true },
       });
     });
 
