@@ -66,6 +66,8 @@ describe('the summary a finished backfill leaves on its trigger', () => {
       flowRevision: 1,
       latestRevision: false,
       counts: { total: 6, dispatched: 6, succeeded: inState('SUCCESS'), failed: inState('FAILED'), skipped: 0, unfinished: 0 },
+      // Its ending event, published by whoever ended it (no webhook here).
+      notify: { status: 'DELIVERED', attempts: 1 },
     });
     expect(Date.parse(last.endedDate)).toBeGreaterThanOrEqual(Date.parse(createdDate));
     // The 2.x trigger state shares it.
