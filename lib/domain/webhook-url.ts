@@ -1,7 +1,7 @@
 import { ValidationError } from './flow/errors';
 
 /** The field a backfill's webhook is given in (its 400/422 names it). */
-export const WEBHOOK_FIELD = 'backfill.notify.webhook';
+const WEBHOOK_FIELD = 'backfill.notify.webhook';
 
 /** Longest webhook URL accepted: browsers' and most servers' practical limit. */
 const MAX_WEBHOOK_LENGTH = 2048;
@@ -42,7 +42,7 @@ function inRange(address: number, [base, bits]: [number, number]): boolean {
 }
 
 /** Whether `hostname` (as `URL` gives it: IPv6 in brackets) names this machine. */
-export function isLoopbackHost(hostname: string): boolean {
+function isLoopbackHost(hostname: string): boolean {
   const address = ipv4(hostname);
   return LOOPBACK_NAMES.has(hostname.toLowerCase()) || (address !== undefined && inRange(address, [0x7f000000, 8]));
 }

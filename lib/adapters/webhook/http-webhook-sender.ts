@@ -89,7 +89,10 @@ export class HttpWebhookSender implements WebhookSender {
   private check(address: string): void {
     const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
     const mapped = family === 'ipv6' ? /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1] : undefined;
-    if (mapped) return this.check(mapped);
+    if (mapped) {
+      this.check(mapped);
+      return;
+    }
     if (LOOPBACK.check(address, family)) {
       if (!this.options.allowLoopback) throw new Error(`refused: ${address} is this machine`);
       return;

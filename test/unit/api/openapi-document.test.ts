@@ -46,6 +46,6 @@ describe('the OpenAPI document (GET /api/v1/openapi.json)', () => {
   it("documents the backfill lifecycle event (EventBridge's detail, the webhook's body) in docs/backfill-event.schema.json, equal to its component", () => {
     const file = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', '..', 'docs', 'backfill-event.schema.json'), 'utf8'));
     const { $schema: _dialect, title: _title, ...schema } = file;
-    expect(schema).toEqual(document.components.schemas.BackfillEvent);
+    expect(schema).toEqual((document.components as { schemas: Record<string, unknown> }).schemas.BackfillEvent);
   });
 });
