@@ -82,6 +82,16 @@ export interface Settings {
     batchSize: number;
     concurrency: number;
   };
+  notify: {
+    /**
+     * Webhooks may be plain http to this machine (localhost, 127.0.0.0/8, [::1]): `WEBHOOK_ALLOW_LOOPBACK`,
+     * false by default and on AWS (127.0.0.1 is the Lambda runtime's API there), true in the local
+     * default unless set (receivers on your machine).
+     */
+    allowLoopback: boolean;
+    /** How long one POST to a webhook may take, connecting included, before the attempt counts failed. */
+    webhookTimeoutMs: number;
+  };
   sweep: {
     /**
      * An execution sent this long ago that no worker holds (never written, still CREATED, or RUNNING
@@ -161,6 +171,13 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): nu
   return value;
 }
 
+function booleanSetting(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw !== 'true' && raw !== 'false') throw new ConfigurationError(`${name} must be true or false, got "${raw}"`);
+  return raw === 'true';
+}
+
 /**
  * The state machine gives up on a backfill whose failing rounds take its execution to 2,000
  * iterations (lib/app/backfill-run.ts GIVE_UP): a limit above 1,500 would leave too little room
@@ -226,6 +243,10 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       logMaxBytes: positiveInt(env, 'WORKER_LOG_MAX_BYTES', MAX_BYTES_PER_ATTEMPT),
       batchSize: positiveInt(env, 'WORKER_BATCH_SIZE', AWS_WORKER_DEFAULTS.batchSize),
       concurrency: positiveInt(env, 'WORKER_MAX_CONCURRENCY', AWS_WORKER_DEFAULTS.maxConcurrency),
+    },
+    notify: {
+      allowLoopback: booleanSetting(env, 'WEBHOOK_ALLOW_LOOPBACK', false),
+      webhookTimeoutMs: positiveInt(env, 'WEBHOOK_TIMEOUT_SECONDS', 5) * 1000,
     },
     sweep: {
       staleAfterSeconds: positiveInt(env, 'SWEEP_STALE_SECONDS', 1800),

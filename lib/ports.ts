@@ -9,8 +9,9 @@ import type { RateSample } from './domain/backfill-rate';
 import type { Operation, OperationTarget, PartOutcome } from './domain/operation';
 import type { Flow } from './domain/flow/model';
 import type { TextCondition, TriggerIdCondition } from './domain/text-match';
+import type { BackfillEvent } from './domain/backfill-events';
 import type { FailurePolicyTrip } from './domain/failure-policy';
-import type { BackfillCancel, BackfillOutcome, BackfillState, TriggerRef, TriggerState } from './domain/trigger-state';
+import type { BackfillCancel, BackfillOutcome, BackfillState, NotifyStatus, TriggerRef, TriggerState } from './domain/trigger-state';
 
 export interface Clock {
   now(): Date;
@@ -85,6 +86,16 @@ export interface PauseOptions {
   rebaseFailures?: boolean;
 }
 
+/** How one attempt at a final notification went (see `recordNotification`). */
+export interface NotificationAttempt {
+  status: NotifyStatus;
+  lastError?: string;
+  /** Whether the ending event is published (a retry then only POSTs the webhook again). */
+  eventSent: boolean;
+  /** PENDING: no retry starts before this (epoch ms). */
+  nextAttemptMs?: number;
+}
+
 export interface TriggerStore {
   get(ref: TriggerRef): Promise<TriggerState | undefined>;
   listByFlow(namespace: string, flowId: string): Promise<TriggerState[]>;
@@ -141,6 +152,21 @@ export interface TriggerStore {
    * one keeps its cancel's reason (`lastBackfill.cancelledReason`).
    */
   finishBackfill(ref: TriggerRef, backfillId: string, outcome: BackfillOutcome, updatedDate: string, reason?: string, open?: OpenPagesAtEnd): Promise<boolean>;
+  /**
+   * Claims one attempt at the final notification of the trigger's last backfill `backfillId`: holds
+   * only while it is PENDING and due (no `nextAttemptMs`, or at most `nowMs`), counts the attempt and
+   * sets `nextAttemptMs` (no other sender starts one before then, so two senders never overlap).
+   * Returns the row after the write, or undefined when it was not claimed.
+   */
+  claimNotification(ref: TriggerRef, backfillId: string, nowMs: number, nextAttemptMs: number): Promise<TriggerState | undefined>;
+  /**
+   * Records how an attempt went, if the notification of `backfillId` is still PENDING: DELIVERED,
+   * FAILED (given up), or PENDING again with its error (retried once `result.nextAttemptMs` passed);
+   * and whether the ending event is published. Returns whether it wrote.
+   */
+  recordNotification(ref: TriggerRef, backfillId: string, result: NotificationAttempt): Promise<boolean>;
+  /** The rows whose last backfill's final notification is PENDING (the sweep retries the due ones). */
+  listPendingNotifications(): Promise<TriggerState[]>;
   /**
    * Adds ended pages' counts to the backfill and takes them off its open pages, in one write that
    * holds only while every one of them is still open (so a repeated fold counts nothing twice);
@@ -557,6 +583,23 @@ export type MetricUnit = 'Count' | 'Seconds';
  * Metrics as EMF; locally: the same Logger formatted for a terminal, metrics off). Use cases report
  * through their results; this port is for whoever turns those into logs and numbers.
  */
+/**
+ * Where a backfill's lifecycle events go: EventBridge's default bus on AWS (`source`
+ * `kestra.backfills`, a `detail-type` per event type), a JSON-lines file in the data folder locally.
+ * Throws when the event was not accepted.
+ */
+export interface BackfillEvents {
+  publish(event: BackfillEvent): Promise<void>;
+}
+
+/**
+ * POSTs an event to a backfill's webhook (body: the event's JSON, header `X-Backfill-Event-Id`).
+ * Throws WebhookError when it was not delivered (a non-2xx answer, a refused address, a timeout).
+ */
+export interface WebhookSender {
+  post(url: string, event: BackfillEvent): Promise<void>;
+}
+
 export interface Telemetry {
   debug(message: string, fields?: LogFields): void;
   info(message: string, fields?: LogFields): void;

@@ -25,10 +25,13 @@ import { type LocalDynamo, connectDynamo, startLocalDynamo } from '../lib/adapte
 import { LocalExecutionQueue } from '../lib/adapters/local/local-execution-queue';
 import { LocalOperationQueue } from '../lib/adapters/local/local-operation-queue';
 import { terminalTelemetry } from '../lib/adapters/local/terminal-telemetry';
+import { JsonLinesBackfillEvents } from '../lib/adapters/local/json-lines-backfill-events';
+import { HttpWebhookSender } from '../lib/adapters/webhook/http-webhook-sender';
 import { LocalTaskRunner } from '../lib/adapters/local/local-task-runner';
 import { DynamoKillFlags } from '../lib/adapters/dynamodb/kill-flags';
 import { resendUnrecordedParts } from '../lib/app/operations';
 import { sweepStuck } from '../lib/app/stuck-executions';
+import { retryPendingNotifications } from '../lib/app/backfill-notifications';
 import { upsertFlow } from '../lib/app/flows';
 import {
   OPERATIONS_BATCH_SIZE,
@@ -40,6 +43,7 @@ import {
   visibilityTimeoutSecondsFor,
 } from '../lib/config';
 import type {
+  BackfillEvents,
   Clock,
   DispatchLedger,
   ExecutionStore,
@@ -51,6 +55,7 @@ import type {
   TaskRunner,
   Telemetry,
   TriggerStore,
+  WebhookSender,
 } from '../lib/ports';
 import { readBackfillDefinition } from '../lib/workflow/definition';
 
@@ -139,6 +144,10 @@ export interface LocalDependencies {
   workflows: LocalBackfillWorkflows;
   /** Runs shell tasks in a child process without credentials (local/task-runner-process.ts), as the task runner function on AWS. */
   taskRunner: TaskRunner;
+  /** Lifecycle events: logged, and appended to `backfill-events.jsonl` in the data folder (EventBridge on AWS). */
+  events: BackfillEvents;
+  /** Final notifications' webhooks; plain http to this machine is accepted unless WEBHOOK_ALLOW_LOOPBACK=false. */
+  webhooks: WebhookSender;
   sleep: (ms: number) => Promise<void>;
   /** The `local` telemetry; each handler the runtime builds gets its own (LocalOptions.telemetry). */
   telemetry: Telemetry;
@@ -151,6 +160,8 @@ export interface LocalRuntime {
   workflows: LocalBackfillWorkflows;
   /** Runs one pass of the live schedule now, as the EventBridge rule does on AWS. */
   tick(): Promise<void>;
+  /** Runs one pass of the sweep now (as its timer, and on AWS its EventBridge rule, do), final notifications' retries included. */
+  sweep(): Promise<void>;
   /**
    * Resolves once no state machine task (dispatch, park, continue) is running. Stopping a state
    * machine execution does not stop a task call it is in: a dispatch may still land its batch
@@ -187,7 +198,13 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
     // What the API's dry run assumes of the worker is what the in-process queue below does.
     const workerBatchSize = options.workerBatchSize ?? DEFAULT_WORKER_BATCH_SIZE;
     const workerConcurrency = options.workerConcurrency ?? DEFAULT_WORKER_CONCURRENCY;
-    const settings = { ...read, worker: { ...read.worker, batchSize: workerBatchSize, concurrency: workerConcurrency } };
+    // Locally, webhooks may be plain http to this machine (your receiver, a test's) unless the environment says no.
+    const allowLoopback = (options.env ?? process.env).WEBHOOK_ALLOW_LOOPBACK === undefined ? true : read.notify.allowLoopback;
+    const settings = {
+      ...read,
+      worker: { ...read.worker, batchSize: workerBatchSize, concurrency: workerConcurrency },
+      notify: { ...read.notify, allowLoopback },
+    };
     // Before ensureTables, which would otherwise create a fresh table beside an interrupted rebuild.
     const carried = await rebuildOutdatedExecutions(dynamo.client, settings.tables.executions);
     if (carried) log(`data folder from an older version: rebuilt the executions table with this version's indexes (${carried} executions)`);
@@ -261,6 +278,8 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
       operationQueue,
       workflows,
       taskRunner,
+      events: new JsonLinesBackfillEvents(options.dataDir ? join(options.dataDir, 'backfill-events.jsonl') : undefined, telemetryOf('events')),
+      webhooks: new HttpWebhookSender({ timeoutMs: settings.notify.webhookTimeoutMs, allowLoopback: settings.notify.allowLoopback }),
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       telemetry: telemetryOf('local'),
     };
@@ -299,6 +318,9 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
       workflows,
       tick: async () => {
         await tick();
+      },
+      sweep: async () => {
+        await sweep();
       },
       tasksIdle,
       close: async () => {
@@ -390,6 +412,10 @@ async function recover(deps: LocalDependencies, recovery: LocalRecovery, log: (m
   if (unfinished.length) await recovery.expireLeases(unfinished.map((u) => u.executionId));
   const swept = await sweepStuck(deps, { staleAfterMs: 0 });
   if (swept.resent + swept.requeued) log(`queued again ${swept.requeued} unfinished executions and sent again ${swept.resent} that had not started`);
+  // A final notification whose sender died with the previous run is due at once (its claim, if any, waits out its minute).
+  const notified = await retryPendingNotifications(deps);
+  if (notified.delivered + notified.retried + notified.failed)
+    log(`final notifications of ended backfills: ${notified.delivered} delivered, ${notified.retried} to retry`);
   const resent = await resendUnrecordedParts(deps, await recovery.unfinishedOperations(deps.clock.now().getTime()));
   if (resent) log(`sent again ${resent} parts of bulk operations that had not been applied`);
   for (const state of await deps.triggers.listWithBackfill()) {

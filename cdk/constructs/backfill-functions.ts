@@ -30,6 +30,12 @@ export interface FunctionAccess {
   describesExecutions?: boolean;
   /** The functions it invokes (InvokeFunction on each one's unqualified ARN). */
   invokes?: FunctionModule[];
+  /**
+   * Whether it publishes backfills' lifecycle events (events:PutEvents on the default event bus only):
+   * those that create, pause, resume, update or end a backfill, and the sweep, which retries final
+   * notifications. The same functions POST to webhooks (see the README, Notifications).
+   */
+  publishesEvents?: boolean;
 }
 
 const FUNCTION_ACCESS: Record<FunctionModule, FunctionAccess> = {
@@ -47,6 +53,7 @@ const FUNCTION_ACCESS: Record<FunctionModule, FunctionAccess> = {
     queuesOperations: true,
     stateMachineActions: ['states:StartExecution', 'states:SendTaskSuccess'],
     stopsExecutions: true,
+    publishesEvents: true,
   },
   // "Dispatch next batch": writes a ledger page per batch (executions too large for a message, and
   // those that fail at creation), queues the executions (built from the backfill's pinned flow
@@ -58,6 +65,7 @@ const FUNCTION_ACCESS: Record<FunctionModule, FunctionAccess> = {
     sendsTo: ['backfill'],
     stateMachineActions: [],
     stopsExecutions: false,
+    publishesEvents: true,
   },
   // "Paused: wait for resume": stores the task token; sends it back at once if resumed meanwhile.
   park: { readTables: [], writeTables: ['triggers'], sendsTo: [], stateMachineActions: ['states:SendTaskSuccess'], stopsExecutions: false },
@@ -73,7 +81,7 @@ const FUNCTION_ACCESS: Record<FunctionModule, FunctionAccess> = {
   },
   // "End the backfill FAILED": records the outcome on the trigger, drops the backfill's ledger pages
   // (kept in the executions table).
-  fail: { readTables: [], writeTables: ['triggers', 'executions'], sendsTo: [], stateMachineActions: [], stopsExecutions: false },
+  fail: { readTables: [], writeTables: ['triggers', 'executions'], sendsTo: [], stateMachineActions: [], stopsExecutions: false, publishesEvents: true },
   // Runs one execution per message: writes or claims it, runs its tasks, writes its logs, marks its
   // ledger slot; `stopAfter` may disable the trigger. A backfill's execution runs its pinned revision.
   worker: {
@@ -83,6 +91,7 @@ const FUNCTION_ACCESS: Record<FunctionModule, FunctionAccess> = {
     stateMachineActions: [],
     stopsExecutions: false,
     invokes: ['task-runner'],
+    publishesEvents: true,
   },
   // Runs the flow authors' shell tasks for the worker, so that their code never runs beside the
   // worker's credentials: a task can read everything its runner holds, so the runner holds nothing
@@ -106,6 +115,7 @@ const FUNCTION_ACCESS: Record<FunctionModule, FunctionAccess> = {
     stateMachineActions: ['states:StartExecution'],
     stopsExecutions: false,
     describesExecutions: true,
+    publishesEvents: true,
   },
   // The dead-letter queues' consumer: ends their executions FAILED with a log line, marks their slots.
   'dead-letter': { readTables: [], writeTables: ['executions', 'logs'], sendsTo: [], stateMachineActions: [], stopsExecutions: false },
@@ -122,6 +132,7 @@ const FUNCTION_ACCESS: Record<FunctionModule, FunctionAccess> = {
     sendsTo: ['live'],
     stateMachineActions: ['states:StartExecution', 'states:SendTaskSuccess'],
     stopsExecutions: true,
+    publishesEvents: true,
   },
 };
 
@@ -310,6 +321,10 @@ export class BackfillFunctions extends Construct {
       for (const target of access.invokes ?? []) {
         // The unqualified ARN only (grantInvoke would add `<arn>:*`, every version and alias).
         fn.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [byModule[target].function.functionArn] }));
+      }
+      if (access.publishesEvents) {
+        const defaultBus = Stack.of(this).formatArn({ service: 'events', resource: 'event-bus', resourceName: 'default' });
+        fn.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['events:PutEvents'], resources: [defaultBus] }));
       }
       if (access.stateMachineActions.length > 0) {
         fn.role.addToPrincipalPolicy(new PolicyStatement({ actions: access.stateMachineActions, resources: [stateMachineArn] }));

@@ -1,8 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { EventBridgeBackfillEvents } from '../../lib/adapters/aws/eventbridge-backfill-events';
 import { SfnBackfillWorkflows } from '../../lib/adapters/aws/sfn-workflows';
+import { HttpWebhookSender } from '../../lib/adapters/webhook/http-webhook-sender';
 import { LambdaTaskRunner } from '../../lib/adapters/aws/lambda-task-runner';
 import { lambdaTelemetry } from '../../lib/adapters/aws/powertools-telemetry';
 import { SqsOperationQueue } from '../../lib/adapters/aws/sqs-operation-queue';
@@ -11,6 +14,7 @@ import { withoutDiscardedLogging } from '../../lib/adapters/dynamodb/client';
 import { storesFor } from '../../lib/adapters/dynamodb/stores';
 import { ConfigurationError, type Settings, readSettings } from '../../lib/config';
 import type {
+  BackfillEvents,
   BackfillWorkflows,
   Clock,
   DispatchLedger,
@@ -23,6 +27,7 @@ import type {
   TaskRunner,
   Telemetry,
   TriggerStore,
+  WebhookSender,
 } from '../../lib/ports';
 
 /** The AWS composition root's output: every port, bound to DynamoDB, SQS, Step Functions and the task runner function. */
@@ -40,6 +45,10 @@ export interface AwsDependencies {
   workflows: BackfillWorkflows;
   /** The task runner function: shell tasks never run in a function that holds the service's credentials. */
   taskRunner: TaskRunner;
+  /** Lifecycle events: EventBridge's default bus. */
+  events: BackfillEvents;
+  /** Final notifications' webhooks (https only, public addresses only). */
+  webhooks: WebhookSender;
   sleep: (ms: number) => Promise<void>;
   /** Powertools Logger and Metrics (EMF), configured by POWERTOOLS_* variables. */
   telemetry: Telemetry;
@@ -62,6 +71,8 @@ function buildAwsDependencies(env: NodeJS.ProcessEnv): AwsDependencies {
     operationQueue: new SqsOperationQueue(sqs, settings.operationQueueUrl),
     workflows: new SfnBackfillWorkflows(new SFNClient({}), settings.stateMachineArn),
     taskRunner: new LambdaTaskRunner(new LambdaClient({}), settings.taskRunnerFunction),
+    events: new EventBridgeBackfillEvents(new EventBridgeClient({})),
+    webhooks: new HttpWebhookSender({ timeoutMs: settings.notify.webhookTimeoutMs, allowLoopback: settings.notify.allowLoopback }),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     telemetry: lambdaTelemetry(),
   };

@@ -1,5 +1,6 @@
 import type { Settings } from '../config';
 import type {
+  BackfillEvents,
   BackfillWorkflows,
   Clock,
   DispatchLedger,
@@ -9,7 +10,9 @@ import type {
   LogStore,
   OperationQueue,
   OperationStore,
+  Telemetry,
   TriggerStore,
+  WebhookSender,
 } from '../ports';
 import { ValidationError } from '../domain/flow/errors';
 import { toErrorResponse } from './error-response';
@@ -30,7 +33,7 @@ import { serveRoot, serveUi } from '../ui/route';
 
 /** Everything the API's routes use; each route hands its use case only the ports that one needs. */
 export interface ApiDeps {
-  settings: Pick<Settings, 'api' | 'backfill' | 'dispatch' | 'stateMachineArn' | 'worker'>;
+  settings: Pick<Settings, 'api' | 'backfill' | 'dispatch' | 'notify' | 'stateMachineArn' | 'worker'>;
   clock: Clock;
   /** The follows' waits between reads of the stores. */
   sleep: (ms: number) => Promise<void>;
@@ -51,6 +54,11 @@ export interface ApiDeps {
   operationQueue: Pick<OperationQueue, 'send'>;
   /** An execution restarted or replayed by one request is queued here (the live lane). */
   queue: Pick<ExecutionQueue, 'send'>;
+  /** Lifecycle events of the backfills it creates, pauses, resumes, updates and deletes; webhooks of those it ends. */
+  events: BackfillEvents;
+  webhooks: WebhookSender;
+  /** Where an event that could not be published is reported. */
+  telemetry: Pick<Telemetry, 'warn'>;
 }
 
 export type RouteHandler = (deps: ApiDeps, request: HttpRequest, params: Record<string, string>) => Promise<HttpResponse>;

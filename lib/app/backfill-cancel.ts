@@ -7,16 +7,18 @@ import type { BackfillCancel, BackfillState, TriggerRef, TriggerState } from '..
 import type { BackfillWorkflows, Clock, DispatchLedger, ExecutionStore, FlowStore, LogLine, LogStore, StoredExecution, TriggerStore } from '../ports';
 import { mapLimit } from '../util/map-limit';
 import { type DispatchContext, backfillContext, buildBackfillExecution } from './backfill-executions';
+import type { FinalNotificationDeps } from './backfill-notifications';
 import { completeIfDrained } from './backfill-run';
 import { resolveTrigger } from './backfills';
 import { killLogLine } from './kill-log';
 
 /** What carrying a cancel on takes: the request, dispatch and the sweep each do it. */
-export interface CarryOnCancelDeps {
+export interface CarryOnCancelDeps extends FinalNotificationDeps {
   clock: Clock;
   /** The backfill's pinned flow revision (see backfillFlow), to build the documents of its queued executions. */
   flows: Pick<FlowStore, 'get' | 'getRevision'>;
-  triggers: Pick<TriggerStore, 'get' | 'finishBackfill'>;
+  /** `claimNotification`, `recordNotification`: the CANCELLED ending's notification (see endBackfill). */
+  triggers: Pick<TriggerStore, 'get' | 'finishBackfill' | 'claimNotification' | 'recordNotification'>;
   executions: Pick<ExecutionStore, 'statesOf' | 'createIfAbsent' | 'requestKill'>;
   ledger: Pick<DispatchLedger, 'open' | 'read' | 'markEnded' | 'remove'>;
   logs: Pick<LogStore, 'append'>;
@@ -24,7 +26,7 @@ export interface CarryOnCancelDeps {
 
 /** What starting a cancel takes (the request, or dispatch for a failure policy whose action is CANCEL). */
 export interface StartCancelDeps extends Omit<CarryOnCancelDeps, 'triggers'> {
-  triggers: Pick<TriggerStore, 'get' | 'finishBackfill' | 'markBackfillCancelling'>;
+  triggers: Pick<TriggerStore, 'get' | 'finishBackfill' | 'claimNotification' | 'recordNotification' | 'markBackfillCancelling'>;
 }
 
 export interface CancelBackfillDeps extends StartCancelDeps {

@@ -4,10 +4,14 @@ import { NoBackfillError, NotFoundError } from '../domain/errors';
 import { inNamespace } from '../domain/namespaces';
 import type { TriggerRef, TriggerState } from '../domain/trigger-state';
 import type { BackfillWorkflows, Clock, DispatchLedger, TriggerStore } from '../ports';
+import { changeEvent } from '../domain/backfill-events';
+import { randomId } from '../domain/ids';
 import { endBackfill } from './backfill-ending';
+import { type AnnounceDeps, announce } from './backfill-notifications';
+import type { FinalNotificationDeps } from './backfill-notifications';
 import { type TriggerLookupDeps, resolveTrigger } from './backfills';
 
-export interface PauseBackfillDeps extends TriggerLookupDeps {
+export interface PauseBackfillDeps extends TriggerLookupDeps, AnnounceDeps {
   clock: Clock;
   triggers: Pick<TriggerStore, 'get' | 'setBackfillPaused'>;
 }
@@ -16,9 +20,9 @@ export interface UnpauseBackfillDeps extends PauseBackfillDeps {
   workflows: Pick<BackfillWorkflows, 'resume'>;
 }
 
-export interface DeleteBackfillDeps extends TriggerLookupDeps {
+export interface DeleteBackfillDeps extends TriggerLookupDeps, FinalNotificationDeps {
   clock: Clock;
-  triggers: Pick<TriggerStore, 'get' | 'finishBackfill'>;
+  triggers: Pick<TriggerStore, 'get' | 'finishBackfill' | 'claimNotification' | 'recordNotification'>;
   workflows: Pick<BackfillWorkflows, 'stop'>;
   ledger: Pick<DispatchLedger, 'read' | 'remove'>;
 }
@@ -28,10 +32,21 @@ export interface DeleteBackfillDeps extends TriggerLookupDeps {
  * its next iteration and parks on a task token stored with the backfill.
  */
 export async function pauseBackfill(deps: PauseBackfillDeps, ref: TriggerRef): Promise<TriggerState> {
-  await resolveTrigger(deps, ref);
+  const { state: before } = await resolveTrigger(deps, ref);
   const result = await deps.triggers.setBackfillPaused(ref, true, deps.clock.now().toISOString());
   if (!result) throw new NoBackfillError();
+  await announcePauseChange(deps, ref, before, result.state);
   return result.state;
+}
+
+/**
+ * PAUSED or RESUMED, when the action changed the flag as the trigger read just before had it: pausing
+ * a paused backfill again (a retried call, a bulk action's redelivered part) announces nothing.
+ */
+async function announcePauseChange(deps: AnnounceDeps, ref: TriggerRef, before: TriggerState, after: TriggerState): Promise<void> {
+  const backfill = after.backfill;
+  if (!backfill || before.backfill?.paused === backfill.paused) return;
+  await announce(deps, changeEvent(backfill.paused ? 'PAUSED' : 'RESUMED', ref, backfill, after.updatedDate, randomId()));
 }
 
 /**
@@ -41,15 +56,16 @@ export async function pauseBackfill(deps: PauseBackfillDeps, ref: TriggerRef): P
  * failures it was paused for do not trip the policy again at once.
  */
 export async function unpauseBackfill(deps: UnpauseBackfillDeps, ref: TriggerRef): Promise<TriggerState> {
-  const { state } = await resolveTrigger(deps, ref);
-  const rebaseFailures = state.backfill?.pausedReason !== undefined;
+  const { state: before } = await resolveTrigger(deps, ref);
+  const rebaseFailures = before.backfill?.pausedReason !== undefined;
   const result = await deps.triggers.setBackfillPaused(ref, false, deps.clock.now().toISOString(), rebaseFailures ? { rebaseFailures } : {});
   if (!result) throw new NoBackfillError();
   if (result.taskToken) await deps.workflows.resume(result.taskToken, { resumedBy: 'unpause' });
+  await announcePauseChange(deps, ref, before, result.state);
   return result.state;
 }
 
-export interface UpdateBackfillDeps extends TriggerLookupDeps {
+export interface UpdateBackfillDeps extends TriggerLookupDeps, AnnounceDeps {
   clock: Clock;
   settings: Pick<Settings, 'dispatch'>;
   triggers: Pick<TriggerStore, 'get' | 'setBackfillMaxConcurrency'>;
@@ -62,10 +78,12 @@ export interface UpdateBackfillDeps extends TriggerLookupDeps {
  * it stops nothing already in flight; dispatch waits until fewer are.
  */
 export async function updateBackfill(deps: UpdateBackfillDeps, ref: TriggerRef, maxConcurrency: number): Promise<TriggerState> {
-  await resolveTrigger(deps, ref);
+  const { state: before } = await resolveTrigger(deps, ref);
   checkMaxConcurrency(maxConcurrency, deps.settings.dispatch.maxInFlight);
   const state = await deps.triggers.setBackfillMaxConcurrency(ref, maxConcurrency, deps.clock.now().toISOString());
-  if (!state) throw new NoBackfillError();
+  if (!state?.backfill) throw new NoBackfillError();
+  // Announced when it changed the bound as read just before (a retried call changes nothing).
+  if (before.backfill?.maxConcurrency !== maxConcurrency) await announce(deps, changeEvent('UPDATED', ref, state.backfill, state.updatedDate, randomId()));
   return state;
 }
 

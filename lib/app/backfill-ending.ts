@@ -1,9 +1,10 @@
 import { type LedgerPage, failuresOf, inFlightOf } from '../domain/ledger';
 import type { BackfillOutcome, BackfillState, TriggerRef } from '../domain/trigger-state';
 import type { DispatchLedger, OpenPagesAtEnd, TriggerStore } from '../ports';
+import { type FinalNotificationDeps, notifyEnding } from './backfill-notifications';
 
-export interface EndBackfillDeps {
-  triggers: Pick<TriggerStore, 'get' | 'finishBackfill'>;
+export interface EndBackfillDeps extends FinalNotificationDeps {
+  triggers: Pick<TriggerStore, 'get' | 'finishBackfill'> & FinalNotificationDeps['triggers'];
   ledger: Pick<DispatchLedger, 'read'>;
 }
 
@@ -30,6 +31,10 @@ function openPagesAtEnd(pageIds: string[], pages: LedgerPage[]): OpenPagesAtEnd 
  * holds only while those pages are still the open ones. A fold in between fails it; the row is read
  * again and ending retried. Returns the backfill as it ended (its open pages are the caller's to
  * remove), or undefined when it was gone or replaced: someone else ended it.
+ *
+ * Every ending goes through here, and its write opens the final notification's outbox (the ending
+ * event, and the POST to the backfill's webhook): it is delivered at once, before returning, and
+ * what fails is retried by the sweep (`deliverFinalNotification`).
  */
 export async function endBackfill(
   deps: EndBackfillDeps,
@@ -42,7 +47,10 @@ export async function endBackfill(
   let current = backfill;
   for (let attempt = 1; ; attempt++) {
     const pages = await deps.ledger.read(current.openPages);
-    if (await deps.triggers.finishBackfill(ref, current.id, outcome, updatedDate, reason, openPagesAtEnd(current.openPages, pages))) return current;
+    if (await deps.triggers.finishBackfill(ref, current.id, outcome, updatedDate, reason, openPagesAtEnd(current.openPages, pages))) {
+      await notifyEnding(deps, ref, current.id);
+      return current;
+    }
     const latest = (await deps.triggers.get(ref))?.backfill;
     if (latest?.id !== current.id) return undefined;
     if (attempt >= MAX_ATTEMPTS) throw new Error(`Backfill ${current.id}: its open pages kept changing while it ended (${attempt} attempts)`);

@@ -2,6 +2,7 @@ import { backfillExecutionName } from '../domain/backfill';
 import { undispatchedRange } from '../domain/backfill-order';
 import { hasEnded } from '../domain/ledger';
 import { endBackfill } from './backfill-ending';
+import type { FinalNotificationDeps } from './backfill-notifications';
 import type { TriggerRef } from '../domain/trigger-state';
 import type { BackfillRunInput, BackfillWorkflows, Clock, DispatchLedger, TriggerStore } from '../ports';
 
@@ -15,9 +16,9 @@ export interface ParkDeps {
   workflows: Pick<BackfillWorkflows, 'resume'>;
 }
 
-export interface FailBackfillDeps {
+export interface FailBackfillDeps extends FinalNotificationDeps {
   clock: Clock;
-  triggers: Pick<TriggerStore, 'get' | 'finishBackfill'>;
+  triggers: Pick<TriggerStore, 'get' | 'finishBackfill' | 'claimNotification' | 'recordNotification'>;
   ledger: Pick<DispatchLedger, 'read' | 'remove'>;
 }
 
@@ -117,9 +118,9 @@ export function failureReason(input: Pick<FailBackfillInput, 'failedRounds' | 'i
   return reason.length > MAX_REASON_CHARS ? `${reason.slice(0, MAX_REASON_CHARS - 1)}…` : reason;
 }
 
-export interface CompleteIfDrainedDeps {
+export interface CompleteIfDrainedDeps extends FinalNotificationDeps {
   clock: Clock;
-  triggers: Pick<TriggerStore, 'get' | 'finishBackfill'>;
+  triggers: Pick<TriggerStore, 'get' | 'finishBackfill' | 'claimNotification' | 'recordNotification'>;
   ledger: Pick<DispatchLedger, 'read' | 'remove'>;
 }
 

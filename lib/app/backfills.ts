@@ -4,11 +4,13 @@ import type { BackfillOrder } from '../domain/backfill-order';
 import { FlowNotFoundError, TriggerNotFoundError } from '../domain/errors';
 import { type FailurePolicy, toleratedFailures } from '../domain/failure-policy';
 import { type Flow, type ScheduleTrigger, isSchedule } from '../domain/flow/model';
+import { changeEvent } from '../domain/backfill-events';
 import { randomId } from '../domain/ids';
 import { formatInZone } from '../domain/schedule';
 import type { TriggerRef, TriggerState } from '../domain/trigger-state';
 import type { BackfillWorkflows, Clock, ExecutionStore, FlowStore, TriggerStore } from '../ports';
 import { type BackfillEstimate, estimateBackfill } from './backfill-estimate';
+import { type AnnounceDeps, type FinalNotificationDeps, announce, notifyEnding } from './backfill-notifications';
 import { scheduleOf } from './schedules';
 
 /** What finding a trigger reads. */
@@ -20,17 +22,17 @@ export interface TriggerLookupDeps {
 /** What planning a backfill request needs (creating and previewing share it). */
 export interface PlanBackfillDeps extends TriggerLookupDeps {
   clock: Clock;
-  settings: Pick<Settings, 'backfill' | 'dispatch'>;
+  settings: Pick<Settings, 'backfill' | 'dispatch' | 'notify'>;
 }
 
-export interface CreateBackfillDeps extends PlanBackfillDeps {
-  triggers: Pick<TriggerStore, 'get' | 'startBackfill' | 'finishBackfill'>;
+export interface CreateBackfillDeps extends PlanBackfillDeps, AnnounceDeps, FinalNotificationDeps {
+  triggers: Pick<TriggerStore, 'get' | 'startBackfill' | 'finishBackfill' | 'claimNotification' | 'recordNotification'>;
   workflows: Pick<BackfillWorkflows, 'start'>;
 }
 
 export interface PreviewBackfillDeps extends PlanBackfillDeps {
   executions: Pick<ExecutionStore, 'statesByTick' | 'search' | 'storedBytes'>;
-  settings: Pick<Settings, 'backfill' | 'dispatch' | 'worker' | 'stateMachineArn'>;
+  settings: Pick<Settings, 'backfill' | 'dispatch' | 'notify' | 'worker' | 'stateMachineArn'>;
 }
 
 export interface SetDisabledDeps extends TriggerLookupDeps {
@@ -74,9 +76,10 @@ export async function createBackfill(deps: CreateBackfillDeps, request: Backfill
     await deps.workflows.start(backfill.executionName, { backfill: { ...ref, id }, generation: 0, iteration: 0 });
   } catch (error) {
     // Without a state machine nothing would ever dispatch: take the backfill back off the trigger.
-    await deps.triggers.finishBackfill(ref, id, 'ABANDONED', deps.clock.now().toISOString());
+    if (await deps.triggers.finishBackfill(ref, id, 'ABANDONED', deps.clock.now().toISOString())) await notifyEnding(deps, ref, id);
     throw error;
   }
+  await announce(deps, changeEvent('CREATED', ref, backfill, now.toISOString(), randomId()));
   return { ...state, backfill, updatedDate: now.toISOString() };
 }
 
@@ -94,6 +97,7 @@ async function planRequest(deps: PlanBackfillDeps, request: BackfillRequest) {
     maxInFlight: deps.settings.dispatch.maxInFlight,
     previousNextExecutionDate: state.nextExecutionDate,
     executionName: backfillExecutionName({ ...ref, id }, 0),
+    webhooks: { allowLoopback: deps.settings.notify.allowLoopback },
   });
   return { ref, id, state, flow, trigger, schedule, backfill, now };
 }

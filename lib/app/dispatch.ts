@@ -15,6 +15,7 @@ import { carryOnCancel, startCancel } from './backfill-cancel';
 import { type DispatchContext, backfillContext, buildBackfillExecution } from './backfill-executions';
 import { creationFailureLog } from './creation-log';
 import { endBackfill } from './backfill-ending';
+import { type FinalNotificationDeps, type PolicyPauseNotificationDeps, announceFailurePolicyPause } from './backfill-notifications';
 import { scheduleOf } from './schedules';
 
 /**
@@ -37,7 +38,7 @@ export interface DispatchOutput extends BackfillRunInput {
   dispatched?: number;
 }
 
-export interface DispatchDeps {
+export interface DispatchDeps extends FinalNotificationDeps, PolicyPauseNotificationDeps {
   settings: Pick<Settings, 'dispatch'>;
   clock: Clock;
   /** The backfill's pinned flow revision (see backfillFlow). */
@@ -45,7 +46,15 @@ export interface DispatchDeps {
   /** Beyond batches: the failure policy pauses (`setBackfillPaused`) or cancels (`markBackfillCancelling`) the backfill. */
   triggers: Pick<
     TriggerStore,
-    'get' | 'finishBackfill' | 'advanceBackfill' | 'foldPages' | 'setBackfillPaused' | 'setFailureBaseline' | 'markBackfillCancelling'
+    | 'get'
+    | 'finishBackfill'
+    | 'advanceBackfill'
+    | 'foldPages'
+    | 'setBackfillPaused'
+    | 'setFailureBaseline'
+    | 'markBackfillCancelling'
+    | 'claimNotification'
+    | 'recordNotification'
   >;
   /** `statesOf` and `requestKill`: a cancel's kills. */
   executions: Pick<ExecutionStore, 'statesByTick' | 'createMany' | 'createIfAbsent' | 'statesOf' | 'requestKill'>;
@@ -115,6 +124,7 @@ export async function dispatchBatch(deps: DispatchDeps, input: BackfillRunInput)
   if (trip) {
     // Paused as a request would (workers hold its executions that have not started), saying why.
     const paused = await deps.triggers.setBackfillPaused(ref, true, now.toISOString(), { backfillId: backfill.id, reason: trip });
+    if (paused) await announceFailurePolicyPause(deps, ref, settled, trip);
     // Not paused: the backfill ended or was replaced meanwhile; the next check tells which.
     return out(paused ? 'PAUSED' : 'THROTTLED', progress);
   }

@@ -6,11 +6,12 @@ import type { Clock, DispatchLedger, ExecutionStore, LogStore, StoredExecution, 
 import { completeIfDrained } from './backfill-run';
 import { type QueuedExecutionDeps, findQueuedBackfillExecution } from './dispatch';
 import { killLogLine } from './kill-log';
+import type { FinalNotificationDeps } from './backfill-notifications';
 
-export interface KillExecutionDeps {
+export interface KillExecutionDeps extends FinalNotificationDeps {
   clock: Clock;
   flows: QueuedExecutionDeps['flows'];
-  triggers: Pick<TriggerStore, 'get' | 'finishBackfill' | 'listWithBackfill'>;
+  triggers: Pick<TriggerStore, 'get' | 'finishBackfill' | 'listWithBackfill' | 'claimNotification' | 'recordNotification'>;
   executions: Pick<ExecutionStore, 'requestKill' | 'createIfAbsent'>;
   ledger: Pick<DispatchLedger, 'read' | 'remove' | 'markEnded'>;
   logs: Pick<LogStore, 'append'>;

@@ -17,6 +17,7 @@ import type {
   StoredExecution,
   TriggerStore,
 } from '../ports';
+import type { FinalNotificationDeps } from './backfill-notifications';
 import { carryOnCancel } from './backfill-cancel';
 import { type ContinueAsNewDeps, continueAsNew } from './backfill-run';
 import { type ResendDeps, resendPageSlots } from './dispatch';
@@ -100,14 +101,17 @@ async function markEnded(deps: Pick<FailUnrunnableDeps, 'ledger'>, stored: Store
   if (page) await deps.ledger.markEnded([slotMarkOf(page, stored.execution.state.current)]);
 }
 
-export interface SweepDeps extends ResendDeps {
+export interface SweepDeps extends ResendDeps, FinalNotificationDeps {
   /** A backfill whose state machine execution died is carried on by the next generation. */
   workflows: ContinueAsNewDeps['workflows'];
   settings: Pick<Settings, 'sweep'>;
   clock: Clock;
   flows: Pick<FlowStore, 'get' | 'getRevision' | 'list'>;
-  /** `finishBackfill`, and below `statesOf`, `requestKill`, `open`, `remove`: carrying on a cancel nobody finished. */
-  triggers: Pick<TriggerStore, 'get' | 'listWithBackfill' | 'list' | 'setBackfillExecution' | 'finishBackfill'>;
+  /**
+   * `finishBackfill` (and its ending's notification), and below `statesOf`, `requestKill`, `open`,
+   * `remove`: carrying on a cancel nobody finished.
+   */
+  triggers: Pick<TriggerStore, 'get' | 'listWithBackfill' | 'list' | 'setBackfillExecution' | 'finishBackfill' | 'claimNotification' | 'recordNotification'>;
   executions: ResendDeps['executions'] & Pick<ExecutionStore, 'get' | 'leasesOf' | 'unfinishedOf' | 'statesOf' | 'requestKill'>;
   ledger: Pick<DispatchLedger, 'read' | 'markEnded' | 'markSwept' | 'hold' | 'open' | 'remove'>;
   queue: Pick<ExecutionQueue, 'send'>;

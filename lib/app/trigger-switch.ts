@@ -8,7 +8,7 @@ import { type CreateBackfillDeps, type TriggerLookupDeps, createBackfill, resolv
 import { scheduleOf } from './schedules';
 
 export interface SwitchTriggerDeps extends CreateBackfillDeps {
-  triggers: Pick<TriggerStore, 'get' | 'updateSchedule' | 'startBackfill' | 'finishBackfill'>;
+  triggers: Pick<TriggerStore, 'get' | 'updateSchedule' | 'startBackfill' | 'finishBackfill' | 'claimNotification' | 'recordNotification'>;
 }
 
 /**
@@ -68,6 +68,7 @@ async function backfillMissed(deps: SwitchTriggerDeps, ref: TriggerRef, state: T
       maxConcurrency: null,
       latestRevision: false,
       failurePolicy: null,
+      notify: null,
     });
   } catch (error) {
     if (error instanceof BackfillAlreadyActiveError) {

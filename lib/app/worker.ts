@@ -34,15 +34,16 @@ import { killLogLine } from './kill-log';
 import { setDisabled } from './backfills';
 import { LogWriter } from './log-writer';
 import { yielder } from '../util/yielding';
+import type { FinalNotificationDeps } from './backfill-notifications';
 
-export interface WorkerDeps {
+export interface WorkerDeps extends FinalNotificationDeps {
   settings: Pick<Settings, 'worker'>;
   clock: Clock;
   /** A backfill's execution runs the revision it was built from (its backfill's pin): see recentFlows. */
   flows: Pick<FlowStore, 'get' | 'getRevision'>;
   executions: Pick<ExecutionStore, 'claimMany' | 'createClaimed' | 'createIfAbsent' | 'save' | 'finish' | 'releaseLease' | 'killRequestOf'>;
   /** `stopAfter` switches the trigger off; the execution that ends a backfill's last page completes it. */
-  triggers: Pick<TriggerStore, 'get' | 'updateSchedule' | 'finishBackfill'>;
+  triggers: Pick<TriggerStore, 'get' | 'updateSchedule' | 'finishBackfill' | 'claimNotification' | 'recordNotification'>;
   ledger: Pick<DispatchLedger, 'markEnded' | 'hold' | 'read' | 'remove'>;
   logs: Pick<LogStore, 'append'>;
   /** Where shell tasks run: never in the worker's own process, which holds its credentials. */

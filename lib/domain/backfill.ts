@@ -5,7 +5,8 @@ import { ValidationError } from './flow/errors';
 import { resolveInputs } from './flow/inputs';
 import type { Flow, Label, ScheduleTrigger } from './flow/model';
 import { type CompiledSchedule, formatInZone } from './schedule';
-import type { BackfillState, TriggerRef } from './trigger-state';
+import type { BackfillNotify, BackfillState, TriggerRef } from './trigger-state';
+import { type WebhookRules, checkWebhookUrl } from './webhook-url';
 
 /**
  * Which ticks a backfill replays (beyond Kestra, whose backfills replay every tick; Kestra's open
@@ -37,6 +38,8 @@ export interface BackfillRequest extends TriggerRef {
   latestRevision: boolean;
   /** When too many of its executions FAIL, pause or cancel it; null: never. */
   failurePolicy: FailurePolicy | null;
+  /** Where its final notification is POSTed besides its lifecycle event; null: nowhere. */
+  notify: BackfillNotify | null;
 }
 
 /**
@@ -68,6 +71,8 @@ export interface BackfillPlan {
   maxInFlight: number;
   previousNextExecutionDate: string | null;
   executionName: string;
+  /** What a webhook may be (the service's `notify` settings). */
+  webhooks: WebhookRules;
 }
 
 /**
@@ -84,6 +89,7 @@ export function planBackfill(request: BackfillRequest, flow: Flow, trigger: Sche
     throw new ValidationError('backfill.start', `${request.start.toISOString()} is after backfill.end ${end.toISOString()}`);
   }
   const maxConcurrency = request.maxConcurrency === null ? plan.maxInFlight : checkMaxConcurrency(request.maxConcurrency, plan.maxInFlight);
+  const notify = request.notify === null ? undefined : { webhook: checkWebhookUrl(request.notify.webhook, plan.webhooks) };
   const inputs = request.inputs === null ? null : resolveInputs(flow, request.inputs, 'backfill.inputs', { partial: true });
   // Counting stops one past the limit, so an absurd window costs no more than a valid one.
   const ticks = schedule.countBetween(request.start.getTime(), end.getTime(), plan.maxTicks + 1);
@@ -119,6 +125,7 @@ export function planBackfill(request: BackfillRequest, flow: Flow, trigger: Sche
     order: request.order,
     maxConcurrency,
     ...(request.latestRevision ? {} : { flowRevision: flow.revision }),
+    ...(notify ? { notify } : {}),
     skipped: 0,
     openPages: [],
     ended: 0,

@@ -3,6 +3,13 @@ import type { BackfillOrder } from './backfill-order';
 import type { RateSample } from './backfill-rate';
 import type { FailurePolicy, FailurePolicyTrip } from './failure-policy';
 import type { Label } from './flow/model';
+import { redactWebhook } from './webhook-url';
+
+/** Where a backfill's final notification goes besides its lifecycle event: a webhook POSTed to as it ends. */
+export interface BackfillNotify {
+  /** The full URL (see `checkWebhookUrl`); answers show it redacted (`redactWebhook`). */
+  webhook: string;
+}
 
 /**
  * A cancel under way (`cancelBackfill`): asked, and its executions being killed. From the moment it
@@ -59,6 +66,8 @@ export interface BackfillState {
    * dispatched (asked for with `latestRevision`, and how backfills stored before pins ran).
    */
   flowRevision?: number;
+  /** Its webhook, when one was given at creation. */
+  notify?: BackfillNotify;
   /** Ticks among the dispatched ones that were skipped: an earlier execution covers them. */
   skipped: number;
   /** Dispatch ledger pages whose executions have not all ended (see LedgerPage). */
@@ -111,6 +120,28 @@ export interface LastBackfillCounts {
   unfinished: number;
 }
 
+/** Where the final notification stands: being delivered (or waiting for a retry), delivered, or given up. */
+export type NotifyStatus = 'PENDING' | 'DELIVERED' | 'FAILED';
+
+/**
+ * The outbox of a backfill's final notification (its ending event, and the POST to its webhook if it
+ * had one): recorded `PENDING` by the very write that ends the backfill, so a crash right after it
+ * loses nothing; whoever ended it delivers it at once, the sweep retries what is still pending.
+ */
+export interface LastBackfillNotify {
+  /** The backfill's webhook (full URL), if it had one. */
+  webhook?: string;
+  status: NotifyStatus;
+  /** Attempts started (each claims the outbox until `nextAttemptMs`, so two senders never overlap). */
+  attempts: number;
+  /** Why the last attempt failed (a status code or a network error; never the receiver's body). */
+  lastError?: string;
+  /** No attempt starts before this (epoch ms): the running attempt's claim, then the backoff. */
+  nextAttemptMs?: number;
+  /** The ending event was published (a retry then only POSTs the webhook again). */
+  eventSent: boolean;
+}
+
 /**
  * The trigger's most recent backfill, once removed: how and when it ended, and a bounded summary of
  * it (window, start, labels, reprocess mode, order, counts; not its inputs). Rows written before the summary
@@ -136,7 +167,20 @@ export interface LastBackfill {
   latestRevision?: boolean;
   order?: BackfillOrder;
   counts?: LastBackfillCounts;
+  /** Its final notification (absent on backfills that ended before notifications existed). */
+  notify?: LastBackfillNotify;
 }
+
+/** `lastBackfill.notify` as answers show it: the webhook redacted, the outbox's bookkeeping left out. */
+export interface LastBackfillNotifyJson {
+  webhook?: string;
+  status: NotifyStatus;
+  attempts: number;
+  lastError?: string;
+}
+
+/** `lastBackfill` as answers show it. */
+export type LastBackfillJson = Omit<LastBackfill, 'notify'> & { notify?: LastBackfillNotifyJson };
 
 /** The counts a backfill's ending leaves, from its row's counters and what its open pages held then. */
 export function lastBackfillCounts(
@@ -207,6 +251,8 @@ export interface BackfillStateJson {
   pausedReason?: FailurePolicyTrip;
   /** Beyond Kestra: a cancel under way (its executions being killed; it leaves the trigger once they ended). */
   cancelling?: BackfillCancel;
+  /** Beyond Kestra: its webhook, redacted to its origin (`redactWebhook`). */
+  notify?: BackfillNotify;
   /** The Step Functions execution driving it. */
   stateMachineExecutionName: string;
   createdDate: string;
@@ -229,7 +275,7 @@ export interface TriggerStateJson {
   disabled: boolean;
   updatedDate: string;
   /** Beyond Kestra: how the trigger's previous backfill ended (a FAILED one says why). */
-  lastBackfill?: LastBackfill;
+  lastBackfill?: LastBackfillJson;
 }
 
 /** Kestra's Trigger JSON (non-null fields only, `backfill.paused` always present), plus our backfill details. */
@@ -247,7 +293,20 @@ export function toTriggerJson(state: TriggerState): TriggerStateJson {
     ...(state.backfill ? { backfill: toBackfillJson(state.backfill) } : {}),
     disabled: state.disabled,
     updatedDate: state.updatedDate,
-    ...(state.lastBackfill ? { lastBackfill: state.lastBackfill } : {}),
+    ...(state.lastBackfill ? { lastBackfill: toLastBackfillJson(state.lastBackfill) } : {}),
+  };
+}
+
+function toLastBackfillJson({ notify, ...last }: LastBackfill): LastBackfillJson {
+  if (!notify) return last;
+  return {
+    ...last,
+    notify: {
+      ...(notify.webhook ? { webhook: redactWebhook(notify.webhook) } : {}),
+      status: notify.status,
+      attempts: notify.attempts,
+      ...(notify.lastError ? { lastError: notify.lastError } : {}),
+    },
   };
 }
 
@@ -271,6 +330,7 @@ function toBackfillJson(b: BackfillState): BackfillStateJson {
     ...(b.failurePolicy ? { failurePolicy: b.failurePolicy } : {}),
     ...(b.pausedReason ? { pausedReason: b.pausedReason } : {}),
     ...(b.cancelling ? { cancelling: b.cancelling } : {}),
+    ...(b.notify ? { notify: { webhook: redactWebhook(b.notify.webhook) } } : {}),
     stateMachineExecutionName: b.executionName,
     createdDate: b.createdDate,
   };

@@ -109,6 +109,7 @@ async function runBackfill(options: { ticks: number; workerConcurrency: number; 
           maxConcurrency: null,
           latestRevision: false,
           failurePolicy: null,
+          notify: null,
         }),
       );
     const before = await dryRun();

@@ -263,6 +263,15 @@ describe('function grants', () => {
     expect(tableAccess('tick').flowRevisions).toBeUndefined();
   });
 
+  it('backfill lifecycle events: exactly the functions that create, pause, resume, update or end backfills, and the sweep, may PutEvents, on the default bus only', () => {
+    const defaultBus = JSON.stringify({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':events:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':event-bus/default']],
+    });
+    const publishers = FUNCTION_MODULES.filter((module) => grantsOf(module, 'events').length > 0);
+    expect(publishers.sort()).toEqual(['api', 'dispatch', 'fail', 'operations', 'sweep', 'worker']);
+    for (const module of publishers) expect(grantsOf(module, 'events'), module).toEqual([`events:PutEvents → ${defaultBus}`]);
+  });
+
   it("lets nothing but this stack's API Gateway and schedule rule invoke functions from outside", () => {
     const permissions = Object.values(resourcesOf(template, 'AWS::Lambda::Permission')).map((p) => p.Properties ?? {});
     expect([...new Set(permissions.map((p) => p.Principal))].sort()).toEqual(['apigateway.amazonaws.com', 'events.amazonaws.com']);

@@ -319,6 +319,7 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
             latestRevision: false,
             order: 'OLDEST_FIRST',
             counts: { total: 10, dispatched: 0, succeeded: 0, failed: 0, killed: 0, skipped: 0, unfinished: 0 },
+            notify: { status: 'PENDING', attempts: 0, eventSent: false },
           },
         });
       });
@@ -415,6 +416,71 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
         const unpaused = await store.setBackfillPaused(REF, false, LATER);
 
         expect(unpaused!.taskToken).toBeUndefined();
+      });
+    });
+
+    describe("the final notification's outbox: claimNotification, recordNotification, listPendingNotifications", () => {
+      const NOW = Date.parse('2026-03-01T12:10:00Z');
+      const ended = async (webhook?: string) => {
+        await withBackfill(webhook ? { notify: { webhook } } : {});
+        await store.finishBackfill(REF, 'bf1', 'COMPLETED', LATER);
+      };
+
+      it('is opened PENDING by the ending write, with the webhook the backfill had, and listed pending', async () => {
+        await ended('https://hooks.example.com/x?token=t');
+
+        expect((await store.get(REF))?.lastBackfill?.notify).toEqual({
+          webhook: 'https://hooks.example.com/x?token=t',
+          status: 'PENDING',
+          attempts: 0,
+          eventSent: false,
+        });
+        expect((await store.listPendingNotifications()).map((row) => row.lastBackfill?.id)).toEqual(['bf1']);
+      });
+
+      it('a claim counts the attempt and holds others off until its time, for that backfill only', async () => {
+        await ended();
+
+        expect((await store.claimNotification(REF, 'bf1', NOW, NOW + 60_000))?.lastBackfill?.notify).toMatchObject({
+          attempts: 1,
+          nextAttemptMs: NOW + 60_000,
+        });
+        expect(await store.claimNotification(REF, 'bf1', NOW + 59_999, NOW + 120_000)).toBeUndefined();
+        expect(await store.claimNotification(REF, 'other', NOW + 60_000, NOW + 120_000)).toBeUndefined();
+        expect((await store.claimNotification(REF, 'bf1', NOW + 60_000, NOW + 120_000))?.lastBackfill?.notify).toMatchObject({ attempts: 2 });
+      });
+
+      it('records a failed attempt PENDING with its error and next time, then DELIVERED once, clearing both', async () => {
+        await ended();
+        await store.claimNotification(REF, 'bf1', NOW, NOW + 60_000);
+
+        expect(await store.recordNotification(REF, 'bf1', { status: 'PENDING', lastError: 'answered 503', eventSent: true, nextAttemptMs: NOW + 30_000 })).toBe(
+          true,
+        );
+        expect((await store.get(REF))?.lastBackfill?.notify).toEqual({
+          status: 'PENDING',
+          attempts: 1,
+          lastError: 'answered 503',
+          nextAttemptMs: NOW + 30_000,
+          eventSent: true,
+        });
+        expect(await store.recordNotification(REF, 'bf1', { status: 'DELIVERED', eventSent: true })).toBe(true);
+        expect((await store.get(REF))?.lastBackfill?.notify).toEqual({ status: 'DELIVERED', attempts: 1, eventSent: true });
+        expect(await store.listPendingNotifications()).toEqual([]);
+        // Delivered: nothing more is claimed or recorded.
+        expect(await store.recordNotification(REF, 'bf1', { status: 'FAILED', lastError: 'late', eventSent: true })).toBe(false);
+        expect(await store.claimNotification(REF, 'bf1', NOW + 3_600_000, NOW + 3_660_000)).toBeUndefined();
+      });
+
+      it("the next backfill's ending opens its own, afresh", async () => {
+        await ended();
+        await store.claimNotification(REF, 'bf1', NOW, NOW + 60_000);
+        await store.recordNotification(REF, 'bf1', { status: 'FAILED', lastError: 'gone', eventSent: true });
+        await store.startBackfill(REF, aBackfill({ id: 'bf2' }), LATER);
+        await store.finishBackfill(REF, 'bf2', 'DELETED', LATER);
+
+        expect((await store.get(REF))?.lastBackfill).toMatchObject({ id: 'bf2', notify: { status: 'PENDING', attempts: 0, eventSent: false } });
+        expect((await store.get(REF))?.lastBackfill?.notify).not.toHaveProperty('lastError');
       });
     });
 

@@ -67,6 +67,8 @@ describe('the summary a finished backfill leaves on its trigger', () => {
       latestRevision: false,
       order: 'OLDEST_FIRST',
       counts: { total: 6, dispatched: 6, succeeded: inState('SUCCESS'), failed: inState('FAILED'), killed: 0, skipped: 0, unfinished: 0 },
+      // Its ending event, published by whoever ended it (no webhook here).
+      notify: { status: 'DELIVERED', attempts: 1 },
     });
     expect(Date.parse(last.endedDate)).toBeGreaterThanOrEqual(Date.parse(createdDate));
     // The 2.x trigger state shares it.

@@ -118,6 +118,7 @@ export function aBackfillRequest(overrides: Partial<BackfillRequest> = {}): Back
     maxConcurrency: null,
     latestRevision: false,
     failurePolicy: null,
+    notify: null,
     ...overrides,
   };
 }

@@ -14,12 +14,14 @@ import {
   type BackfillOutcome,
   type BackfillState,
   type LastBackfill,
+  type LastBackfillNotify,
+  type NotifyStatus,
   type TriggerRef,
   type TriggerState,
   lastBackfillCounts,
 } from '../../domain/trigger-state';
 import type { RateSample } from '../../domain/backfill-rate';
-import type { AdvanceCursor, OpenPagesAtEnd, PageFold, PauseOptions, TriggerStore } from '../../ports';
+import type { AdvanceCursor, NotificationAttempt, OpenPagesAtEnd, PageFold, PauseOptions, TriggerStore } from '../../ports';
 import { type NativeItem, eachPage, isConditionFailed, whenConditionHolds } from './client';
 import { flowKey } from './tables';
 
@@ -48,6 +50,12 @@ interface TriggerItem {
   lastBackfillUnfinished?: number;
   /** A CANCELLED last backfill's cancel (its `cancelling`, moved there as it ended), as JSON. */
   lastBackfillCancel?: string;
+  /** The last backfill's final notification (its outbox: see `LastBackfillNotify`), set PENDING by the write that ends it. */
+  lastBackfillNotifyStatus?: NotifyStatus;
+  lastBackfillNotifyAttempts?: number;
+  lastBackfillNotifyError?: string;
+  lastBackfillNotifyNextMs?: number;
+  lastBackfillEventSent?: boolean;
   backfillId?: string;
   /** The backfill's fixed parts as JSON (see `startBackfill`). */
   backfillDoc?: string;
@@ -114,10 +122,11 @@ export class DynamoTriggerStore implements TriggerStore {
     return this.scan('attribute_exists(backfillId)');
   }
 
-  private async scan(filter?: string): Promise<TriggerState[]> {
+  private async scan(filter?: string, values?: NativeItem): Promise<TriggerState[]> {
     const states: TriggerState[] = [];
     await eachPage<NativeItem>(
-      (startKey) => this.client.send(new ScanCommand({ TableName: this.table, FilterExpression: filter, ExclusiveStartKey: startKey })),
+      (startKey) =>
+        this.client.send(new ScanCommand({ TableName: this.table, FilterExpression: filter, ExpressionAttributeValues: values, ExclusiveStartKey: startKey })),
       (page) => void states.push(...((page.Items ?? []) as TriggerItem[]).map(toState)),
     );
     return states;
@@ -305,6 +314,7 @@ export class DynamoTriggerStore implements TriggerStore {
       ...(backfill.flowRevision !== undefined ? { flowRevision: backfill.flowRevision } : {}),
       order: backfill.order,
       ...(backfill.failurePolicy ? { failurePolicy: backfill.failurePolicy } : {}),
+      ...(backfill.notify ? { notify: backfill.notify } : {}),
     };
     try {
       await this.client.send(
@@ -364,6 +374,8 @@ export class DynamoTriggerStore implements TriggerStore {
       ':openKilled': open?.killed ?? 0,
       ':zero': 0,
       ':unfinished': open?.unfinished ?? 0,
+      ':pending': 'PENDING',
+      ':notSent': false,
       ...(reason ? { ':reason': reason } : {}),
     };
     // The open pages exactly as read: a fold landing in between would count a page twice.
@@ -380,6 +392,8 @@ export class DynamoTriggerStore implements TriggerStore {
     // the right of SET is its value before the write), so it costs no extra write and no counter
     // moving meanwhile is lost. The previous backfill's reason goes with it: the one kept always
     // belongs to this outcome. A CANCELLED one keeps its cancel (it has one: the condition says so).
+    // The final notification's outbox is opened by the same write: a crash right after it cannot
+    // lose the notification (see LastBackfillNotify).
     const cancelled = outcome === 'CANCELLED';
     return this.conditional({
       Key: key(ref),
@@ -387,15 +401,65 @@ export class DynamoTriggerStore implements TriggerStore {
         `SET updatedDate = :u, lastBackfillId = :id, lastBackfillOutcome = :outcome, lastBackfillEndedDate = :u${reason ? ', lastBackfillReason = :reason' : ''}, ` +
         'lastBackfillDoc = backfillDoc, lastBackfillDispatched = dispatched, lastBackfillSkipped = skipped, ' +
         // Backfills started before `killed` was counted have no such attribute.
-        'lastBackfillFailed = failed + :openFailed, lastBackfillKilled = if_not_exists(killed, :zero) + :openKilled, lastBackfillUnfinished = :unfinished' +
+        'lastBackfillFailed = failed + :openFailed, lastBackfillKilled = if_not_exists(killed, :zero) + :openKilled, lastBackfillUnfinished = :unfinished, ' +
+        'lastBackfillNotifyStatus = :pending, lastBackfillNotifyAttempts = :zero, lastBackfillEventSent = :notSent' +
         (cancelled ? ', lastBackfillCancel = cancelling ' : ' ') +
-        'REMOVE backfillId, backfillDoc, cursorMs, currentDate, paused, maxConcurrency, dispatched, skipped, openPages, ended, failed, killed, ' +
-        'pausedReason, failureBaseline, rebaseFailures, cancelling, rateSamples, generation, executionName, taskToken' +
+        'REMOVE lastBackfillNotifyError, lastBackfillNotifyNextMs, backfillId, backfillDoc, cursorMs, currentDate, paused, maxConcurrency, dispatched, skipped, ' +
+        'openPages, ended, failed, killed, pausedReason, failureBaseline, rebaseFailures, cancelling, rateSamples, generation, executionName, taskToken' +
         (reason ? '' : ', lastBackfillReason') +
         (cancelled ? '' : ', lastBackfillCancel'),
       ConditionExpression: `backfillId = :id${cancelled ? ' AND attribute_exists(cancelling)' : ''}${samePages}`,
       ExpressionAttributeValues: values,
     });
+  }
+
+  async claimNotification(ref: TriggerRef, backfillId: string, nowMs: number, nextAttemptMs: number): Promise<TriggerState | undefined> {
+    try {
+      const out = await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: key(ref),
+          UpdateExpression: 'SET lastBackfillNotifyNextMs = :next ADD lastBackfillNotifyAttempts :one',
+          ConditionExpression:
+            'lastBackfillId = :id AND lastBackfillNotifyStatus = :pending AND (attribute_not_exists(lastBackfillNotifyNextMs) OR lastBackfillNotifyNextMs <= :now)',
+          ExpressionAttributeValues: { ':id': backfillId, ':pending': 'PENDING', ':now': nowMs, ':next': nextAttemptMs, ':one': 1 },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toState(out.Attributes as TriggerItem);
+    } catch (error) {
+      if (isConditionFailed(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async recordNotification(ref: TriggerRef, backfillId: string, result: NotificationAttempt): Promise<boolean> {
+    const retry = result.status === 'PENDING' && result.nextAttemptMs !== undefined;
+    const set = [
+      'lastBackfillNotifyStatus = :status',
+      'lastBackfillEventSent = :sent',
+      ...(result.lastError ? ['lastBackfillNotifyError = :error'] : []),
+      ...(retry ? ['lastBackfillNotifyNextMs = :next'] : []),
+    ];
+    // Delivered or given up: nothing is due any more.
+    const remove = [...(result.lastError ? [] : ['lastBackfillNotifyError']), ...(result.status === 'PENDING' ? [] : ['lastBackfillNotifyNextMs'])];
+    return this.conditional({
+      Key: key(ref),
+      UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
+      ConditionExpression: 'lastBackfillId = :id AND lastBackfillNotifyStatus = :pending',
+      ExpressionAttributeValues: {
+        ':id': backfillId,
+        ':pending': 'PENDING',
+        ':status': result.status,
+        ':sent': result.eventSent,
+        ...(result.lastError ? { ':error': result.lastError } : {}),
+        ...(retry ? { ':next': result.nextAttemptMs } : {}),
+      },
+    });
+  }
+
+  async listPendingNotifications(): Promise<TriggerState[]> {
+    return this.scan('lastBackfillNotifyStatus = :pending', { ':pending': 'PENDING' });
   }
 
   async advanceBackfill(ref: TriggerRef, backfillId: string, expectedCursorMs: number, advance: AdvanceCursor): Promise<boolean> {
@@ -497,6 +561,7 @@ function toState(item: TriggerItem): TriggerState {
       ...(item.lastBackfillReason ? { reason: item.lastBackfillReason } : {}),
       ...cancelledReason(item.lastBackfillCancel),
       ...lastBackfillSummary(item),
+      ...lastBackfillNotify(item),
     };
   }
   if (item.backfillId) {
@@ -521,6 +586,7 @@ function toState(item: TriggerItem): TriggerState {
       ...(item.maxConcurrency !== undefined ? { maxConcurrency: item.maxConcurrency } : {}),
       // Backfills stored before pins ran the latest revision: no `flowRevision`.
       ...(fixed.flowRevision !== undefined ? { flowRevision: fixed.flowRevision } : {}),
+      ...(fixed.notify ? { notify: fixed.notify } : {}),
       skipped: item.skipped ?? 0,
       openPages: [...(item.openPages ?? [])].sort(),
       ended: item.ended ?? 0,
@@ -579,4 +645,20 @@ function lastBackfillSummary(item: TriggerItem): Partial<LastBackfill> {
 function cancelledReason(cancel: string | undefined): Pick<LastBackfill, 'cancelledReason'> {
   const reason = cancel ? (JSON.parse(cancel) as BackfillCancel).reason : undefined;
   return reason ? { cancelledReason: reason } : {};
+}
+
+/** The last backfill's final notification, when its ending opened one (backfills ended before notifications existed have none). */
+function lastBackfillNotify(item: TriggerItem): { notify?: LastBackfillNotify } {
+  if (!item.lastBackfillNotifyStatus) return {};
+  const webhook: string | undefined = item.lastBackfillDoc ? JSON.parse(item.lastBackfillDoc).notify?.webhook : undefined;
+  return {
+    notify: {
+      ...(webhook ? { webhook } : {}),
+      status: item.lastBackfillNotifyStatus,
+      attempts: item.lastBackfillNotifyAttempts ?? 0,
+      ...(item.lastBackfillNotifyError ? { lastError: item.lastBackfillNotifyError } : {}),
+      ...(item.lastBackfillNotifyNextMs !== undefined ? { nextAttemptMs: item.lastBackfillNotifyNextMs } : {}),
+      eventSent: item.lastBackfillEventSent ?? false,
+    },
+  };
 }

@@ -1,5 +1,5 @@
 import type { BackfillJson, TriggerJson } from '../../app/trigger-view';
-import type { LastBackfill } from '../../domain/trigger-state';
+import type { LastBackfillJson } from '../../domain/trigger-state';
 
 /** Kestra 2.x's trigger kinds; every trigger with a state row here is a Schedule. */
 export type TriggerKind = 'SCHEDULE' | 'POLLING' | 'REALTIME';
@@ -26,7 +26,7 @@ export interface ApiTriggerState {
   /** Kestra locks a trigger while an execution it started runs; ours never wait on one. */
   locked: boolean;
   kind: TriggerKind;
-  lastBackfill?: LastBackfill;
+  lastBackfill?: LastBackfillJson;
 }
 
 /**

@@ -9,6 +9,7 @@
  */
 import { z } from 'zod';
 import { BACKFILL_ORDERS } from '../../domain/backfill-order';
+import { BACKFILL_EVENT_TYPES } from '../../domain/backfill-events';
 import type { ApiExecution } from '../kestra2/api-execution';
 import type { ApiTriggerAndState } from '../kestra2/api-trigger-and-state';
 import type { ApiTriggerState } from '../kestra2/api-trigger-state';
@@ -183,6 +184,10 @@ const backfill = named(
     cancelling: z.object({ at: dateTime, by: z.string(), reason: failurePolicyTrip.optional() }).optional().meta({
       description: 'Beyond Kestra: a cancel under way; the backfill leaves the trigger (lastBackfill CANCELLED) once its executions being killed have ended.',
     }),
+    notify: z
+      .object({ webhook: z.string().meta({ description: 'Its origin only: webhook URLs carry their secret, so the rest is never shown back.' }) })
+      .optional()
+      .meta({ description: 'Beyond Kestra: where its final notification is POSTed (besides its lifecycle event).' }),
     stateMachineExecutionName: z.string(),
     stateMachineExecutionArn: z.string().optional(),
     stateMachineConsoleUrl: z.string().optional(),
@@ -203,6 +208,19 @@ const lastBackfillCounts = z.object({
   unfinished: z.number().int(),
 });
 
+const notifyStatus = z.enum(['PENDING', 'DELIVERED', 'FAILED']);
+
+const lastBackfillNotify = z
+  .object({
+    webhook: z.string().optional().meta({ description: "The backfill's webhook, its origin only." }),
+    status: notifyStatus.meta({
+      description: 'PENDING: being delivered or waiting for a retry (the sweep retries with a backoff); DELIVERED; FAILED: given up after its last attempt.',
+    }),
+    attempts: z.number().int().min(0),
+    lastError: z.string().optional().meta({ description: "Why the last attempt failed (a status code or a network error; never the receiver's answer)." }),
+  })
+  .meta({ description: 'Its final notification: the ending event (EventBridge on AWS) and the POST to its webhook if it had one.' });
+
 const lastBackfill = named(
   z.object({
     id: z.string(),
@@ -220,6 +238,7 @@ const lastBackfill = named(
     latestRevision: latestRevision.optional(),
     order: order.optional(),
     counts: lastBackfillCounts.optional(),
+    notify: lastBackfillNotify.optional(),
   }),
   'LastBackfill',
   "Beyond Kestra: the trigger's previous backfill: how and when it ended, its window, when it started, and its final counts (dispatched = succeeded + failed + killed + skipped + unfinished; unfinished executions were still queued or running when it ended, and run on; a backfill that ended before KILLED ones were counted apart counts them in failed).",
@@ -520,3 +539,33 @@ describes(operationView)<OperationView>();
 describes(apiTriggerAndStatePage)<PagedResults<ApiTriggerAndState>>();
 describes(apiExecutionSearchPage)<ExecutionSearchPage<ApiExecution>>();
 describes(kestra2LogSearchPage)<Kestra2LogSearchPage>();
+
+/**
+ * A backfill's lifecycle event: the `detail` of its EventBridge event (source `kestra.backfills`,
+ * detail-type `Backfill <Type>`) and the body POSTed to its webhook. docs/backfill-event.schema.json
+ * is this schema (a unit test keeps them equal).
+ */
+export const backfillEvent = named(
+  z.object({
+    eventId: z.string().meta({ description: 'The same on every retry of this event (also the X-Backfill-Event-Id header): deduplicate on it.' }),
+    type: z.enum(BACKFILL_EVENT_TYPES),
+    time: dateTime.meta({ description: 'When the change happened.' }),
+    backfill: z.object({
+      id: z.string(),
+      namespace: z.string(),
+      flowId: z.string(),
+      triggerId: z.string(),
+      start: dateTime.meta({ description: 'Its window, both inclusive.' }),
+      end: dateTime,
+      createdDate: dateTime,
+      maxConcurrency: z.number().int().min(1).optional().meta({ description: 'Changes only: its executions in flight at once, at most.' }),
+      outcome: z.enum(['COMPLETED', 'DELETED', 'CANCELLED', 'FAILED', 'ABANDONED']).optional().meta({ description: 'Endings only: how it ended.' }),
+      counts: lastBackfillCounts.optional().meta({ description: 'Endings only: its final counts, as lastBackfill.counts.' }),
+      endedDate: dateTime.optional(),
+      durationSeconds: z.number().min(0).optional().meta({ description: 'Endings only: from createdDate to endedDate.' }),
+      reason: z.string().optional().meta({ description: "Why: a FAILED ending's last error, a pause's tripped failure policy." }),
+    }),
+  }),
+  'BackfillEvent',
+  "A backfill's lifecycle event: EventBridge's `detail` on AWS, the body of its webhook's POST (beyond Kestra).",
+);

@@ -95,6 +95,19 @@ export const backfillFields = z.object(
       .nullish()
       .transform((policy) => policy ?? null)
       .meta({ description: 'When more of its executions FAIL than tolerated, the backfill pauses (PAUSE) or is cancelled (CANCEL). None by default.' }),
+    notify: z
+      .object(
+        {
+          webhook: z.string({ error: (issue) => `expected an https URL, got ${describe(issue.input)}` }).meta({
+            description:
+              'POSTed the final event (counts, timings) when the backfill completes, is cancelled, fails or pauses on its failure policy, header X-Backfill-Event-Id for deduplication. https only (plain http only to this machine, locally); never shown back in full.',
+          }),
+        },
+        { error: (issue) => `expected an object with "webhook", got ${describe(issue.input)}` },
+      )
+      .nullish()
+      .transform((notify) => notify ?? null)
+      .meta({ description: 'Where the final notification is sent besides the lifecycle event (EventBridge on AWS).' }),
   },
   { error: (issue) => `expected an object with at least "start", got ${describe(issue.input)}` },
 );

@@ -8,6 +8,7 @@ import { InMemoryFlowStore } from './in-memory-flow-store';
 import { InMemoryLogStore } from './in-memory-log-store';
 import { InMemoryOperationStore } from './in-memory-operation-store';
 import { InMemoryTriggerStore } from './in-memory-trigger-store';
+import { RecordingBackfillEvents, RecordingWebhookSender } from './recording-backfill-events';
 import { RecordingBackfillWorkflows } from './recording-backfill-workflows';
 import { RecordingExecutionQueue } from './recording-execution-queue';
 import { RecordingOperationQueue } from './recording-operation-queue';
@@ -27,6 +28,8 @@ export interface InMemoryDependencies {
   operationQueue: RecordingOperationQueue;
   workflows: RecordingBackfillWorkflows;
   taskRunner: FakeTaskRunner;
+  events: RecordingBackfillEvents;
+  webhooks: RecordingWebhookSender;
   sleep: ManualClock['sleep'];
   telemetry: RecordingTelemetry;
 }
@@ -47,6 +50,8 @@ export function inMemoryDependencies(options: { settings?: Settings; now?: strin
     operationQueue: new RecordingOperationQueue(),
     workflows: new RecordingBackfillWorkflows(),
     taskRunner: new FakeTaskRunner(),
+    events: new RecordingBackfillEvents(),
+    webhooks: new RecordingWebhookSender(),
     sleep: clock.sleep,
     telemetry: new RecordingTelemetry(),
   };

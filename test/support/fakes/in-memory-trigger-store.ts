@@ -5,17 +5,29 @@ import {
   type BackfillOutcome,
   type BackfillState,
   type LastBackfill,
+  type LastBackfillNotify,
   type TriggerRef,
   type TriggerState,
   lastBackfillCounts,
 } from '../../../lib/domain/trigger-state';
 import type { RateSample } from '../../../lib/domain/backfill-rate';
-import type { AdvanceCursor, OpenPagesAtEnd, PageFold, PauseOptions, TriggerStore } from '../../../lib/ports';
+import type { AdvanceCursor, NotificationAttempt, OpenPagesAtEnd, PageFold, PauseOptions, TriggerStore } from '../../../lib/ports';
 
 /** The parts of a backfill written once, when it starts (the adapter's `backfillDoc`). */
 type FixedBackfill = Pick<
   BackfillState,
-  'start' | 'end' | 'inputs' | 'labels' | 'previousNextExecutionDate' | 'totalTicks' | 'createdDate' | 'reprocess' | 'flowRevision' | 'order' | 'failurePolicy'
+  | 'start'
+  | 'end'
+  | 'inputs'
+  | 'labels'
+  | 'previousNextExecutionDate'
+  | 'totalTicks'
+  | 'createdDate'
+  | 'reprocess'
+  | 'flowRevision'
+  | 'order'
+  | 'failurePolicy'
+  | 'notify'
 >;
 
 /**
@@ -41,6 +53,8 @@ interface Row {
   lastBackfillCounters?: { dispatched: number; skipped: number; failed: number; killed: number; unfinished: number };
   /** A CANCELLED last backfill's cancel (the adapter's `lastBackfillCancel`). */
   lastBackfillCancel?: BackfillCancel;
+  /** The last backfill's notification outbox (the adapter's `lastBackfillNotify*`, `lastBackfillEventSent`); its webhook is in the doc. */
+  lastBackfillNotify?: Omit<LastBackfillNotify, 'webhook'>;
   backfill?: {
     id: string;
     fixed: string;
@@ -220,6 +234,7 @@ export class InMemoryTriggerStore implements TriggerStore {
       ...(backfill.flowRevision !== undefined ? { flowRevision: backfill.flowRevision } : {}),
       order: backfill.order,
       ...(backfill.failurePolicy ? { failurePolicy: backfill.failurePolicy } : {}),
+      ...(backfill.notify ? { notify: backfill.notify } : {}),
     };
     row.backfill = {
       id: backfill.id,
@@ -270,9 +285,37 @@ export class InMemoryTriggerStore implements TriggerStore {
     row.lastBackfillEndedDate = updatedDate;
     if (reason) row.lastBackfillReason = reason;
     else delete row.lastBackfillReason;
+    row.lastBackfillNotify = { status: 'PENDING', attempts: 0, eventSent: false };
     delete row.backfill;
     delete row.taskToken;
     return true;
+  }
+
+  async claimNotification(ref: TriggerRef, backfillId: string, nowMs: number, nextAttemptMs: number): Promise<TriggerState | undefined> {
+    const row = this.rows.get(key(ref));
+    const notify = row?.lastBackfillNotify;
+    if (!row || row.lastBackfillId !== backfillId || notify?.status !== 'PENDING') return undefined;
+    if (notify.nextAttemptMs !== undefined && notify.nextAttemptMs > nowMs) return undefined;
+    notify.attempts += 1;
+    notify.nextAttemptMs = nextAttemptMs;
+    return toState(row);
+  }
+
+  async recordNotification(ref: TriggerRef, backfillId: string, result: NotificationAttempt): Promise<boolean> {
+    const row = this.rows.get(key(ref));
+    const notify = row?.lastBackfillNotify;
+    if (!row || row.lastBackfillId !== backfillId || notify?.status !== 'PENDING') return false;
+    notify.status = result.status;
+    notify.eventSent = result.eventSent;
+    if (result.lastError) notify.lastError = result.lastError;
+    else delete notify.lastError;
+    if (result.status !== 'PENDING') delete notify.nextAttemptMs;
+    else if (result.nextAttemptMs !== undefined) notify.nextAttemptMs = result.nextAttemptMs;
+    return true;
+  }
+
+  async listPendingNotifications(): Promise<TriggerState[]> {
+    return [...this.rows.values()].filter((row) => row.lastBackfillNotify?.status === 'PENDING').map(toState);
   }
 
   async advanceBackfill(ref: TriggerRef, backfillId: string, expectedCursorMs: number, advance: AdvanceCursor): Promise<boolean> {
@@ -349,6 +392,7 @@ function toState(row: Row): TriggerState {
       ...(row.lastBackfillReason ? { reason: row.lastBackfillReason } : {}),
       ...(row.lastBackfillCancel?.reason ? { cancelledReason: { ...row.lastBackfillCancel.reason } } : {}),
       ...lastBackfillSummary(row),
+      ...(row.lastBackfillNotify ? { notify: lastBackfillNotify(row, row.lastBackfillNotify) } : {}),
     };
   }
   if (row.backfill) {
@@ -371,6 +415,7 @@ function toState(row: Row): TriggerState {
       order: fixed.order ?? 'OLDEST_FIRST',
       ...(b.maxConcurrency !== undefined ? { maxConcurrency: b.maxConcurrency } : {}),
       ...(fixed.flowRevision !== undefined ? { flowRevision: fixed.flowRevision } : {}),
+      ...(fixed.notify ? { notify: fixed.notify } : {}),
       skipped: b.skipped,
       openPages: [...b.openPages].sort(compareStrings),
       ended: b.ended,
@@ -409,4 +454,10 @@ function lastBackfillSummary(row: Row): Partial<LastBackfill> {
 /** As the adapter: the pinned revision, or that it ran the latest (also how backfills stored before pins ran). */
 function revisionSummary(flowRevision: number | undefined): Pick<LastBackfill, 'flowRevision' | 'latestRevision'> {
   return flowRevision === undefined ? { latestRevision: true } : { flowRevision, latestRevision: false };
+}
+
+/** The adapter's `lastBackfillNotify`: the outbox, with the webhook from the last backfill's document. */
+function lastBackfillNotify(row: Row, notify: Omit<LastBackfillNotify, 'webhook'>): LastBackfillNotify {
+  const webhook = row.lastBackfillDoc ? (JSON.parse(row.lastBackfillDoc) as FixedBackfill).notify?.webhook : undefined;
+  return { ...(webhook ? { webhook } : {}), ...notify };
 }

@@ -74,6 +74,7 @@ describe('createBackfillBody (the preview body, and PUT /triggers with a backfil
       reprocess: 'ALL',
       order: 'OLDEST_FIRST',
       maxConcurrency: null,
+      notify: null,
       latestRevision: false,
       failurePolicy: null,
     });
@@ -88,6 +89,7 @@ describe('createBackfillBody (the preview body, and PUT /triggers with a backfil
         maxConcurrency: 4,
         latestRevision: true,
         failurePolicy: { maxFailurePercent: 12.5, action: 'CANCEL' },
+        notify: { webhook: 'https://hooks.example.com/x?token=t' },
       }),
     ).toEqual({
       ...ids,
@@ -103,6 +105,7 @@ describe('createBackfillBody (the preview body, and PUT /triggers with a backfil
       maxConcurrency: 4,
       latestRevision: true,
       failurePolicy: { maxFailurePercent: 12.5, action: 'CANCEL' },
+      notify: { webhook: 'https://hooks.example.com/x?token=t' },
     });
   });
 
@@ -122,6 +125,7 @@ describe('createBackfillBody (the preview body, and PUT /triggers with a backfil
       reprocess: 'ALL',
       order: 'OLDEST_FIRST',
       maxConcurrency: null,
+      notify: null,
       latestRevision: false,
       failurePolicy: null,
     });

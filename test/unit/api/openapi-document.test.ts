@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { describe, expect, it } from 'vitest';
 import { openApiDocument, servedRoutes } from '../../../lib/api/router';
@@ -39,5 +41,11 @@ describe('the OpenAPI document (GET /api/v1/openapi.json)', () => {
     const refs = [...text.matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map(([, id]) => id as string);
     expect(refs.length).toBeGreaterThan(10);
     expect(refs.filter((id) => !(id in components))).toEqual([]);
+  });
+
+  it("documents the backfill lifecycle event (EventBridge's detail, the webhook's body) in docs/backfill-event.schema.json, equal to its component", () => {
+    const file = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', '..', 'docs', 'backfill-event.schema.json'), 'utf8'));
+    const { $schema: _dialect, title: _title, ...schema } = file;
+    expect(schema).toEqual((document.components as { schemas: Record<string, unknown> }).schemas.BackfillEvent);
   });
 });

@@ -28,6 +28,7 @@ describe('updateTriggerBody (PUT /triggers)', () => {
         reprocess: 'ALL',
         order: 'OLDEST_FIRST',
         maxConcurrency: null,
+        notify: null,
         latestRevision: false,
         failurePolicy: null,
       },

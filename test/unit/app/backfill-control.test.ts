@@ -127,6 +127,7 @@ describe('backfill-control', () => {
           latestRevision: true,
           order: 'OLDEST_FIRST',
           counts: { total: 10, dispatched: 0, succeeded: 0, failed: 0, killed: 0, skipped: 0, unfinished: 0 },
+          notify: { status: 'DELIVERED', attempts: 1, eventSent: true },
         },
       });
       expect(deps.workflows.stopped).toEqual(['reports-hourly-bf1-g3']);

@@ -117,6 +117,7 @@ describe('backfill-run', () => {
         latestRevision: true,
         order: 'OLDEST_FIRST',
         counts: { total: 10, dispatched: 1, succeeded: 0, failed: 0, killed: 0, skipped: 0, unfinished: 1 },
+        notify: { status: 'DELIVERED', attempts: 1, eventSent: true },
       });
       expect(await deps.ledger.read(['bf1|page-a'])).toEqual([]);
     });

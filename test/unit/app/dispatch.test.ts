@@ -370,6 +370,7 @@ describe('dispatchBatch', () => {
         latestRevision: true,
         order: 'OLDEST_FIRST',
         counts: { total: 10, dispatched: 10, succeeded: 9, failed: 1, killed: 0, skipped: 0, unfinished: 0 },
+        notify: { status: 'DELIVERED', attempts: 1, eventSent: true },
       });
     });
 

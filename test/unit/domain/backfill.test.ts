@@ -23,7 +23,15 @@ triggers:
 const trigger = flow.triggers[0] as ScheduleTrigger;
 const schedule = compileSchedule(trigger);
 const now = new Date('2026-11-24T12:00:00Z');
-const plan = { id: 'b1', now, maxTicks: 1000, maxInFlight: 50, previousNextExecutionDate: '2026-11-24T12:30:00Z', executionName: 'f-schedule-b1-g0' };
+const plan = {
+  id: 'b1',
+  now,
+  maxTicks: 1000,
+  maxInFlight: 50,
+  previousNextExecutionDate: '2026-11-24T12:30:00Z',
+  executionName: 'f-schedule-b1-g0',
+  webhooks: { allowLoopback: false },
+};
 const request = ({
   start,
   end = null,
@@ -49,6 +57,7 @@ const request = ({
   maxConcurrency,
   latestRevision,
   failurePolicy: null,
+  notify: null,
 });
 
 describe('planBackfill', () => {

@@ -27,6 +27,7 @@ describe('createSweepHandler', () => {
       ['SweepRepaired', 0],
       ['StalledBackfills', 0],
       ['OldestOpenPageAge', 0],
+      ['NotificationsGivenUp', 0],
     ]);
     expect(deps.telemetry.lines).toEqual([]);
   });
