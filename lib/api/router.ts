@@ -37,7 +37,10 @@ export interface ApiDeps {
   flows: FlowStore;
   triggers: TriggerStore;
   /** Reads, and the kill of an execution (a kill request, or the execution written KILLED). */
-  executions: Pick<ExecutionStore, 'get' | 'search' | 'statesByTick' | 'countRunning' | 'requestKill' | 'createIfAbsent' | 'restart' | 'storedBytes'>;
+  executions: Pick<
+    ExecutionStore,
+    'get' | 'search' | 'statesByTick' | 'countRunning' | 'runningOf' | 'requestKill' | 'createIfAbsent' | 'restart' | 'storedBytes'
+  >;
   ledger: Pick<DispatchLedger, 'read' | 'remove' | 'markEnded'>;
   /** Reads, and the line a kill writes for an execution it ends itself. */
   logs: Pick<LogStore, 'list' | 'append'>;

@@ -3,12 +3,13 @@ import type { Flow, ScheduleTrigger } from '../domain/flow/model';
 import { tickExecutionId } from '../domain/ids';
 import { type LedgerPage, foldOf, hasEnded, inFlightOf, ledgerPageId } from '../domain/ledger';
 import { type CompiledSchedule, formatInZone } from '../domain/schedule';
+import { type CellFold, MAX_CELLS_PER_FOLD, cellFoldsOf, timelineLayout } from '../domain/timeline';
 import { type ScheduledExecution, buildScheduledExecution } from '../domain/scheduled-execution';
 import type { BackfillState, TriggerRef } from '../domain/trigger-state';
 import type { Settings } from '../config';
 import { mapLimit } from '../util/map-limit';
 import { mapYielding } from '../util/yielding';
-import type { BackfillRunInput, Clock, DispatchLedger, ExecutionQueue, ExecutionStore, FlowStore, LogStore, TriggerStore } from '../ports';
+import type { BackfillRunInput, Clock, DispatchLedger, ExecutionQueue, ExecutionStore, FlowStore, LogStore, TimelineFold, TriggerStore } from '../ports';
 import { backfillFlow } from './backfill-flow';
 import { creationFailureLog } from './creation-log';
 import { endBackfill } from './backfill-ending';
@@ -88,7 +89,7 @@ export async function dispatchBatch(deps: DispatchDeps, input: BackfillRunInput)
 
   const endMs = Date.parse(backfill.end);
   const schedule = scheduleOf(trigger);
-  const { inFlight, open, settled } = await settleOpenPages(deps, ref, backfill);
+  const { inFlight, open, settled } = await settleOpenPages(deps, ref, backfill, schedule);
   await sendHeld(deps, { flow, trigger, schedule, backfill, ref }, open);
   const progress = { currentDate: backfill.currentDate, dispatched: backfill.dispatched };
   if (backfill.cursorMs > endMs) {
@@ -141,18 +142,20 @@ const FOLDS_PER_WRITE = 25;
 
 /**
  * Reads the backfill's open pages, folds those whose executions all ended into the row's counters
- * (then deletes them), and returns how many of its executions are still queued or running.
+ * and its timeline's cells (then deletes them), and returns how many of its executions are still
+ * queued or running.
  */
 async function settleOpenPages(
   deps: DispatchDeps,
   ref: TriggerRef,
   backfill: BackfillState,
+  schedule: CompiledSchedule,
 ): Promise<{ inFlight: number; open: LedgerPage[]; settled: BackfillState }> {
   if (!backfill.openPages.length) return { inFlight: 0, open: [], settled: backfill };
   const pages = await deps.ledger.read(backfill.openPages);
-  const ended = pages.filter(hasEnded).slice(0, FOLDS_PER_WRITE);
+  const { ended, timeline } = foldable(backfill, schedule, pages.filter(hasEnded));
   // Lost on a crash between the fold and the delete: a folded page left behind is never read again.
-  if (ended.length && (await deps.triggers.foldPages(ref, backfill.id, ended.map(foldOf)))) await deps.ledger.remove(ended.map((p) => p.id));
+  if (ended.length && (await deps.triggers.foldPages(ref, backfill.id, ended.map(foldOf), timeline))) await deps.ledger.remove(ended.map((p) => p.id));
   const folded = new Set(ended.map((p) => p.id));
   // A page on the row but not in the table is one an earlier fold took in and deleted, the row's update not seen yet.
   const open = pages.filter((p) => !folded.has(p.id));
@@ -165,6 +168,30 @@ async function settleOpenPages(
     failed: backfill.failed + ended.reduce((sum, p) => sum + foldOf(p).failed, 0),
   };
   return { inFlight: open.reduce((sum, p) => sum + inFlightOf(p), 0), open, settled };
+}
+
+/**
+ * The ended pages one fold write takes (at most FOLDS_PER_WRITE, touching at most MAX_CELLS_PER_FOLD
+ * cells of the timeline together), and what it adds to the timeline. A first page that alone
+ * spans more cells than a write can take (a batch larger than that) is folded with the per-cell
+ * counts dropped, so the timeline shows its ticks as ended rather than wrong.
+ */
+function foldable(backfill: BackfillState, schedule: CompiledSchedule, ended: LedgerPage[]): { ended: LedgerPage[]; timeline?: TimelineFold } {
+  const candidates = ended.slice(0, FOLDS_PER_WRITE);
+  if (!backfill.timeline || !candidates.length) return { ended: candidates };
+  const layout = timelineLayout(backfill, schedule);
+  const taken: LedgerPage[] = [];
+  let cells: CellFold[] = [];
+  for (const page of candidates) {
+    const next = cellFoldsOf(layout, [...taken, page]);
+    if (next.length > MAX_CELLS_PER_FOLD) {
+      if (!taken.length) return { ended: [page], timeline: { drop: true } };
+      break;
+    }
+    taken.push(page);
+    cells = next;
+  }
+  return { ended: taken, timeline: { cells } };
 }
 
 /**

@@ -2,6 +2,7 @@ import { ValidationError } from './flow/errors';
 import { resolveInputs } from './flow/inputs';
 import type { Flow, Label, ScheduleTrigger } from './flow/model';
 import { type CompiledSchedule, formatInZone } from './schedule';
+import { emptyTimeline } from './timeline';
 import type { BackfillState, TriggerRef } from './trigger-state';
 
 /**
@@ -114,6 +115,7 @@ export function planBackfill(request: BackfillRequest, flow: Flow, trigger: Sche
     openPages: [],
     ended: 0,
     failed: 0,
+    timeline: emptyTimeline(ticks),
     executionName: plan.executionName,
     generation: 0,
     createdDate: plan.now.toISOString(),

@@ -1,5 +1,6 @@
 import type { Reprocess } from './backfill';
 import type { Label } from './flow/model';
+import type { FoldedCell } from './timeline';
 
 /**
  * A backfill in progress on one trigger. The cursor lives here, in the trigger's row, not in the
@@ -43,6 +44,13 @@ export interface BackfillState {
   /** Executions of pages folded into the row: those that ended, and those of them that FAILED. */
   ended: number;
   failed: number;
+  /**
+   * The same counts per cell of its timeline (see `FoldedCell`), fixed in number at creation and
+   * moved by the folds. Absent on backfills stored before timelines existed, and on one whose fold
+   * once spanned more cells than a write can take (`MAX_CELLS_PER_FOLD`): their folded ticks show
+   * as ended, not split by state.
+   */
+  timeline?: FoldedCell[];
   /** The Step Functions execution driving this backfill (continue-as-new bumps the generation). */
   executionName: string;
   generation: number;

@@ -17,7 +17,8 @@ import {
   type TriggerState,
   lastBackfillCounts,
 } from '../../domain/trigger-state';
-import type { AdvanceCursor, OpenPagesAtEnd, PageFold, TriggerStore } from '../../ports';
+import type { FoldedCell } from '../../domain/timeline';
+import type { AdvanceCursor, OpenPagesAtEnd, PageFold, TimelineFold, TriggerStore } from '../../ports';
 import { type NativeItem, eachPage, isConditionFailed, whenConditionHolds } from './client';
 import { flowKey } from './tables';
 
@@ -58,6 +59,8 @@ interface TriggerItem {
   /** Executions of folded pages that ended, and those of them that failed. */
   ended?: number;
   failed?: number;
+  /** The same per cell of the backfill's timeline, each packed as one number (see `packCell`). */
+  timeline?: number[];
   generation?: number;
   executionName?: string;
   taskToken?: string;
@@ -225,6 +228,7 @@ export class DynamoTriggerStore implements TriggerStore {
       reprocess: backfill.reprocess,
       ...(backfill.flowRevision !== undefined ? { flowRevision: backfill.flowRevision } : {}),
     };
+    const timeline = backfill.timeline && backfill.totalTicks < FAILED_UNIT ? backfill.timeline.map(packCell) : undefined;
     try {
       await this.client.send(
         new UpdateCommand({
@@ -233,7 +237,9 @@ export class DynamoTriggerStore implements TriggerStore {
           UpdateExpression:
             'SET backfillId = :id, backfillDoc = :doc, cursorMs = :cursor, currentDate = :current, paused = :paused, ' +
             'dispatched = :dispatched, skipped = :skipped, ended = :zero, failed = :zero, generation = :gen, executionName = :name, updatedDate = :u' +
-            (backfill.maxConcurrency === undefined ? ' REMOVE openPages, maxConcurrency' : ', maxConcurrency = :mc REMOVE openPages'),
+            (backfill.maxConcurrency === undefined ? '' : ', maxConcurrency = :mc') +
+            (timeline ? ', timeline = :timeline' : '') +
+            ` REMOVE openPages${backfill.maxConcurrency === undefined ? ', maxConcurrency' : ''}${timeline ? '' : ', timeline'}`,
           ConditionExpression: 'attribute_exists(triggerId) AND attribute_not_exists(backfillId)',
           ExpressionAttributeValues: {
             ':id': backfill.id,
@@ -248,6 +254,7 @@ export class DynamoTriggerStore implements TriggerStore {
             ':name': backfill.executionName,
             ':u': updatedDate,
             ...(backfill.maxConcurrency === undefined ? {} : { ':mc': backfill.maxConcurrency }),
+            ...(timeline ? { ':timeline': timeline } : {}),
           },
         }),
       );
@@ -300,7 +307,7 @@ export class DynamoTriggerStore implements TriggerStore {
         `SET updatedDate = :u, lastBackfillId = :id, lastBackfillOutcome = :outcome, lastBackfillEndedDate = :u${reason ? ', lastBackfillReason = :reason' : ''}, ` +
         'lastBackfillDoc = backfillDoc, lastBackfillDispatched = dispatched, lastBackfillSkipped = skipped, ' +
         'lastBackfillFailed = failed + :openFailed, lastBackfillUnfinished = :unfinished ' +
-        'REMOVE backfillId, backfillDoc, cursorMs, currentDate, paused, maxConcurrency, dispatched, skipped, openPages, ended, failed, generation, executionName, taskToken' +
+        'REMOVE backfillId, backfillDoc, cursorMs, currentDate, paused, maxConcurrency, dispatched, skipped, openPages, ended, failed, timeline, generation, executionName, taskToken' +
         (reason ? '' : ', lastBackfillReason'),
       ConditionExpression: `backfillId = :id${samePages}`,
       ExpressionAttributeValues: values,
@@ -325,7 +332,7 @@ export class DynamoTriggerStore implements TriggerStore {
     });
   }
 
-  async foldPages(ref: TriggerRef, backfillId: string, folds: PageFold[]): Promise<boolean> {
+  async foldPages(ref: TriggerRef, backfillId: string, folds: PageFold[], timeline?: TimelineFold): Promise<boolean> {
     if (!folds.length) return true;
     const values: NativeItem = {
       ':id': backfillId,
@@ -337,10 +344,22 @@ export class DynamoTriggerStore implements TriggerStore {
       values[`:p${i}`] = fold.pageId;
       return `contains(openPages, :p${i})`;
     });
+    const cells = timeline && 'cells' in timeline ? timeline.cells.filter((c) => c.ended > 0) : [];
+    // One clause per cell; equal deltas share a value, to keep the expression short (see MAX_CELLS_PER_FOLD).
+    const deltas = new Map<number, string>();
+    const set = cells.map(({ cell, ended, failed }) => {
+      const delta = packCell({ ended, failed });
+      const name = deltas.get(delta) ?? `:d${deltas.size}`;
+      deltas.set(delta, name);
+      values[name] = delta;
+      return `timeline[${cell}] = timeline[${cell}] + ${name}`;
+    });
+    const drop = timeline !== undefined && 'drop' in timeline;
     return this.conditional({
       Key: key(ref),
-      UpdateExpression: 'ADD ended :ended, failed :failed DELETE openPages :pages',
-      ConditionExpression: `backfillId = :id AND ${stillOpen.join(' AND ')}`,
+      UpdateExpression: `${set.length ? `SET ${set.join(', ')} ` : ''}ADD ended :ended, failed :failed DELETE openPages :pages${drop ? ' REMOVE timeline' : ''}`,
+      // The cells exist only while the backfill keeps them (a drop may have removed them meanwhile).
+      ConditionExpression: `backfillId = :id AND ${stillOpen.join(' AND ')}${set.length ? ' AND attribute_exists(timeline)' : ''}`,
       ExpressionAttributeValues: values,
     });
   }
@@ -425,11 +444,30 @@ function toState(item: TriggerItem): TriggerState {
       openPages: [...(item.openPages ?? [])].sort(),
       ended: item.ended ?? 0,
       failed: item.failed ?? 0,
+      ...(item.timeline ? { timeline: item.timeline.map(unpackCell) } : {}),
       generation: item.generation ?? 0,
       executionName: item.executionName ?? '',
     };
   }
   return state;
+}
+
+/**
+ * A timeline cell's counts as one number of the row's `timeline` list, `ended + failed × FAILED_UNIT`
+ * (3000017: 17 ended, 3 of them failed): a fold adds to a cell with one clause (`timeline[i] =
+ * timeline[i] + :delta`) instead of two, and the list costs half the bytes (about 600 for 200 empty
+ * cells). Exact while a cell holds fewer than FAILED_UNIT ticks, so a backfill of that many ticks or
+ * more (only with BACKFILL_MAX_TICKS raised that far) keeps no per-cell counts; and well within the
+ * integers a JavaScript number holds exactly (2^53).
+ */
+const FAILED_UNIT = 10_000_000;
+
+function packCell(cell: FoldedCell): number {
+  return cell.ended + cell.failed * FAILED_UNIT;
+}
+
+function unpackCell(packed: number): FoldedCell {
+  return { ended: packed % FAILED_UNIT, failed: Math.floor(packed / FAILED_UNIT) };
 }
 
 /** The last backfill's summary: only its bounded parts (its inputs stay in the stored document, unshown). */

@@ -6,6 +6,7 @@
 import { deleteBackfill, pauseBackfill, unpauseBackfill, updateBackfill } from '../../app/backfill-control';
 import { createBackfill } from '../../app/backfills';
 import { getFlow } from '../../app/flows';
+import { backfillTimeline } from '../../app/backfill-timeline';
 import { triggerView } from '../../app/trigger-view';
 import type { TriggerRef, TriggerState } from '../../domain/trigger-state';
 import { type HttpResponse, json } from '../http';
@@ -13,7 +14,8 @@ import { type ApiTriggerState, toApiTriggerState } from '../kestra2/api-trigger-
 import { jsonBody, pathParam } from '../params';
 import type { PagedResults } from '../responses';
 import type { ApiDeps, Route } from '../router';
-import { createBackfillBody, flowTriggersQuery, pageOf, parseBody, parseQuery, triggerRefBody, updateBackfillBody } from '../schemas';
+import { triggerRefOf } from './triggers';
+import { backfillTimelineQuery, createBackfillBody, flowTriggersQuery, pageOf, parseBody, parseQuery, triggerRefBody, updateBackfillBody } from '../schemas';
 
 const apiTriggerState = async (deps: ApiDeps, state: TriggerState): Promise<HttpResponse> => json(200, toApiTriggerState(await triggerView(deps, state)));
 
@@ -62,5 +64,12 @@ export const kestra2TriggerRoutes: Route[] = [
       const page: PagedResults<ApiTriggerState> = { results, total: rows.length };
       return json(200, page);
     },
+  },
+  {
+    // Beyond Kestra: the running backfill's timeline; 409 without one, as pause is.
+    method: 'GET',
+    path: '/triggers/{namespace}/{flowId}/{triggerId}/backfill/timeline',
+    handler: async (deps, request, params) =>
+      json(200, await backfillTimeline(deps, triggerRefOf(params), parseQuery(backfillTimelineQuery, request.query).buckets)),
   },
 ];

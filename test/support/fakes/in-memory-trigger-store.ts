@@ -7,7 +7,8 @@ import {
   type TriggerState,
   lastBackfillCounts,
 } from '../../../lib/domain/trigger-state';
-import type { AdvanceCursor, OpenPagesAtEnd, PageFold, TriggerStore } from '../../../lib/ports';
+import type { FoldedCell } from '../../../lib/domain/timeline';
+import type { AdvanceCursor, OpenPagesAtEnd, PageFold, TimelineFold, TriggerStore } from '../../../lib/ports';
 
 /** The parts of a backfill written once, when it starts (the adapter's `backfillDoc`). */
 type FixedBackfill = Pick<
@@ -48,6 +49,7 @@ interface Row {
     openPages: Set<string>;
     ended: number;
     failed: number;
+    timeline?: FoldedCell[];
     generation: number;
     executionName: string;
   };
@@ -184,6 +186,7 @@ export class InMemoryTriggerStore implements TriggerStore {
       openPages: new Set(),
       ended: 0,
       failed: 0,
+      ...(backfill.timeline ? { timeline: backfill.timeline.map((cell) => ({ ...cell })) } : {}),
       generation: backfill.generation,
       executionName: backfill.executionName,
     };
@@ -231,14 +234,25 @@ export class InMemoryTriggerStore implements TriggerStore {
     return true;
   }
 
-  async foldPages(ref: TriggerRef, backfillId: string, folds: PageFold[]): Promise<boolean> {
+  async foldPages(ref: TriggerRef, backfillId: string, folds: PageFold[], timeline?: TimelineFold): Promise<boolean> {
+    if (!folds.length) return true;
     const backfill = this.rows.get(key(ref))?.backfill;
     if (backfill?.id !== backfillId || !folds.every((f) => backfill.openPages.has(f.pageId))) return false;
+    const cells = timeline && 'cells' in timeline ? timeline.cells.filter((c) => c.ended > 0) : [];
+    if (cells.length && !backfill.timeline) return false;
+    // DynamoDB refuses a list index past the list's end (a ValidationException, not a condition).
+    if (cells.some(({ cell }) => !backfill.timeline?.[cell])) throw new Error(`foldPages: the timeline has no cell ${cells.map((c) => c.cell)}`);
     for (const fold of folds) {
       backfill.openPages.delete(fold.pageId);
       backfill.ended += fold.ended;
       backfill.failed += fold.failed;
     }
+    for (const { cell, ended, failed } of cells) {
+      const counts = backfill.timeline?.[cell] as FoldedCell;
+      counts.ended += ended;
+      counts.failed += failed;
+    }
+    if (timeline && 'drop' in timeline) delete backfill.timeline;
     return true;
   }
 
@@ -310,6 +324,7 @@ function toState(row: Row): TriggerState {
       openPages: [...b.openPages].sort(compareStrings),
       ended: b.ended,
       failed: b.failed,
+      ...(b.timeline ? { timeline: b.timeline.map((cell) => ({ ...cell })) } : {}),
       generation: b.generation,
       executionName: b.executionName,
     };
