@@ -3,6 +3,7 @@
 import { useState } from 'preact/hooks';
 import { type Backfill, type Trigger, api } from './api';
 import { type LastBackfillNote, lastBackfillNote } from './last-backfill';
+import { BackfillTimelineStrip } from './backfill-timeline';
 import { pausedNote } from './paused-note';
 import { backfillCursor } from './trigger-dates';
 import { Time, html } from './ui';
@@ -67,6 +68,7 @@ export function BackfillCell({
     <div class="progress-counts muted">running ${b.progress?.running ?? 0} · queued ${b.progress?.queued ?? 0} · failed ${b.progress?.failed ?? 0}${
       b.progress?.skipped ? ` · skipped ${b.progress.skipped}` : ''
     }</div>
+    <${BackfillTimelineStrip} trigger=${trigger} backfill=${b} />
     ${b.paused ? html`<p class="paused-note" role="status">${pausedNote(b.progress)}</p>` : null}
     <div class="actions">
       ${
