@@ -336,74 +336,6 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.REQUIRE_BROWSER_TESTS !== '
     await shot('09-last-backfill');
   });
 
-  it("shows the running backfill's timeline: a cell per tick coloured by state, hover says the tick, a click opens its execution", async () => {
-    // Six hourly ticks a day ago; the last waits for a gate file, so the backfill stays running while the test looks.
-    const gateDir = mkdtempSync(join(tmpdir(), 'ui-timeline-'));
-    const gate = join(gateDir, 'open');
-    const t0 = Math.floor((Date.now() - 24 * 3600_000) / 3600_000) * 3600_000;
-    const tickIso = (i: number) => new Date(t0 + i * 3600_000).toISOString().replace('.000Z', 'Z');
-    const flow = `id: gated
-namespace: dev.ui
-tasks:
-  - id: work
-    type: io.kestra.plugin.scripts.shell.Commands
-    runner: PROCESS
-    timeout: PT60S
-    commands:
-      - 'if [ "{{ trigger.date }}" = "${tickIso(5)}" ]; then while [ ! -f "${gate}" ]; do sleep 0.05; done; fi'
-triggers:
-  - id: hourly
-    type: io.kestra.plugin.core.trigger.Schedule
-    cron: "0 * * * *"
-`;
-    onTestFinished(() => {
-      writeFileSync(gate, '');
-      rmSync(gateDir, { recursive: true, force: true });
-    });
-    expect((await product.api.createFlow(flow)).status).toBe(200);
-    const created = await product.api.call('PUT', '/api/v1/main/triggers/backfill/create', {
-      namespace: 'dev.ui',
-      flowId: 'gated',
-      triggerId: 'hourly',
-      backfill: { start: tickIso(0), end: tickIso(5) },
-    });
-    expect(created.status).toBe(200);
-
-    await page.goto(`${product.runtime.url}/ui#/flows/dev.ui/gated/triggers`);
-    const row = page.locator('tr[data-trigger="hourly"]');
-    const strip = row.getByRole('list', { name: 'Backfill timeline' });
-    const cells = strip.getByRole('listitem');
-    await expect.poll(() => cells.count(), POLL).toBe(6);
-    // The first ticks succeed; the gated one runs: the strip follows the trigger's poll.
-    await expect.poll(() => cells.nth(0).getAttribute('data-state'), POLL).toBe('succeeded');
-    await expect.poll(() => cells.nth(5).getAttribute('data-state'), POLL).toBe('running');
-    expect(await row.locator('.timeline-legend li').allTextContents()).toEqual(['succeeded', 'failed', 'killed', 'skipped', 'running', 'queued', 'pending']);
-
-    // Hover says the tick and its state.
-    await cells.nth(0).hover();
-    const tooltip = row.locator('.timeline-tooltip');
-    await expect.poll(() => tooltip.textContent(), POLL).toBe(`Tick ${tickIso(0).replace('T', ' ').replace('Z', '')} UTC: succeeded`);
-    await cells.nth(5).hover();
-    await expect.poll(() => tooltip.textContent(), POLL).toBe(`Tick ${tickIso(5).replace('T', ' ').replace('Z', '')} UTC: running`);
-    await shot('11-timeline');
-
-    // A cell links to its tick's execution.
-    const executionId = await cells.nth(0).getAttribute('data-execution-id');
-    expect(executionId).toBeTruthy();
-    await cells.nth(0).click();
-    await page.getByRole('heading', { name: 'Logs' }).waitFor();
-    expect(page.url()).toContain(`#/executions/${executionId}`);
-    await page.getByText(executionId as string).first().waitFor();
-    await page.locator('.badge.state-success').first().waitFor();
-    await shot('12-timeline-execution');
-
-    // Opening the gate ends the backfill: the strip goes with it.
-    writeFileSync(gate, '');
-    await page.goto(`${product.runtime.url}/ui#/flows/dev.ui/gated/triggers`);
-    await row.locator('.last-backfill[data-outcome="COMPLETED"]').waitFor();
-    expect(await strip.count()).toBe(0);
-  });
-
   it('previews a backfill that replays only ticks without any run (earlier runs skipped)', async () => {
     // The first test's backfill ran part of the last two hours of every_minute.
     await page.goto(`${product.runtime.url}/ui#/flows/dev.ui/every_minute/triggers`);
@@ -624,6 +556,78 @@ triggers:
       expect(await aws.getByRole('alert').count()).toBe(0);
       expect(refreshCalls).toBe(1);
     });
+  });
+
+  it("shows the running backfill's timeline: a cell per tick coloured by state, hover says the tick, a click opens its execution", async () => {
+    // After the Triggers page's test, whose "select all" would take this trigger too.
+    // Six hourly ticks a day ago; the last waits for a gate file, so the backfill stays running while the test looks.
+    const gateDir = mkdtempSync(join(tmpdir(), 'ui-timeline-'));
+    const gate = join(gateDir, 'open');
+    const t0 = Math.floor((Date.now() - 24 * 3600_000) / 3600_000) * 3600_000;
+    const tickIso = (i: number) => new Date(t0 + i * 3600_000).toISOString().replace('.000Z', 'Z');
+    const flow = `id: gated
+namespace: dev.ui
+tasks:
+  - id: work
+    type: io.kestra.plugin.scripts.shell.Commands
+    runner: PROCESS
+    timeout: PT60S
+    commands:
+      - 'if [ "{{ trigger.date }}" = "${tickIso(5)}" ]; then while [ ! -f "${gate}" ]; do sleep 0.05; done; fi'
+triggers:
+  - id: hourly
+    type: io.kestra.plugin.core.trigger.Schedule
+    cron: "0 * * * *"
+`;
+    onTestFinished(() => {
+      writeFileSync(gate, '');
+      rmSync(gateDir, { recursive: true, force: true });
+    });
+    expect((await product.api.createFlow(flow)).status).toBe(200);
+    const created = await product.api.call('PUT', '/api/v1/main/triggers/backfill/create', {
+      namespace: 'dev.ui',
+      flowId: 'gated',
+      triggerId: 'hourly',
+      backfill: { start: tickIso(0), end: tickIso(5) },
+    });
+    expect(created.status).toBe(200);
+
+    await page.goto(`${product.runtime.url}/ui#/flows/dev.ui/gated/triggers`);
+    const row = page.locator('tr[data-trigger="hourly"]');
+    const strip = row.getByRole('list', { name: 'Backfill timeline' });
+    const cells = strip.getByRole('listitem');
+    await expect.poll(() => cells.count(), POLL).toBe(6);
+    // The first ticks succeed; the gated one runs: the strip follows the trigger's poll.
+    await expect.poll(() => cells.nth(0).getAttribute('data-state'), POLL).toBe('succeeded');
+    await expect.poll(() => cells.nth(5).getAttribute('data-state'), POLL).toBe('running');
+    expect(await row.locator('.timeline-legend li').allTextContents()).toEqual(['succeeded', 'failed', 'killed', 'skipped', 'running', 'queued', 'pending']);
+
+    // Hover says the tick and its state.
+    await cells.nth(0).hover();
+    const tooltip = row.locator('.timeline-tooltip');
+    await expect.poll(() => tooltip.textContent(), POLL).toBe(`Tick ${tickIso(0).replace('T', ' ').replace('Z', '')} UTC: succeeded`);
+    await cells.nth(5).hover();
+    await expect.poll(() => tooltip.textContent(), POLL).toBe(`Tick ${tickIso(5).replace('T', ' ').replace('Z', '')} UTC: running`);
+    await shot('14-timeline');
+
+    // A cell links to its tick's execution.
+    const executionId = await cells.nth(0).getAttribute('data-execution-id');
+    expect(executionId).toBeTruthy();
+    await cells.nth(0).click();
+    await page.getByRole('heading', { name: 'Logs' }).waitFor();
+    expect(page.url()).toContain(`#/executions/${executionId}`);
+    await page
+      .getByText(executionId as string)
+      .first()
+      .waitFor();
+    await page.locator('.badge.state-success').first().waitFor();
+    await shot('15-timeline-execution');
+
+    // Opening the gate ends the backfill: the strip goes with it.
+    writeFileSync(gate, '');
+    await page.goto(`${product.runtime.url}/ui#/flows/dev.ui/gated/triggers`);
+    await row.locator('.last-backfill[data-outcome="COMPLETED"]').waitFor();
+    expect(await strip.count()).toBe(0);
   });
 
   it('calls Kestra 2.x routes, and 1.x ones only where 2.x has none (flows, the dry run)', async () => {

@@ -37,7 +37,9 @@ describe("the trigger row's size with a backfill's timeline", () => {
       flowRevision: 3,
     };
     const rowBytes = async () => {
-      const out = await dynamo.client.send(new GetItemCommand({ TableName: tables.triggers, Key: { flowKey: { S: flowKey(REF.namespace, REF.flowId) }, triggerId: { S: REF.triggerId } } }));
+      const out = await dynamo.client.send(
+        new GetItemCommand({ TableName: tables.triggers, Key: { flowKey: { S: flowKey(REF.namespace, REF.flowId) }, triggerId: { S: REF.triggerId } } }),
+      );
       return itemSize(out.Item ?? {});
     };
 

@@ -52,7 +52,7 @@ export function cellBackground(bucket: TimelineBucket): string | undefined {
 const round = (percent: number) => Math.round(percent * 100) / 100;
 
 /** `2026-02-01 03:00:00 UTC`: an instant of the API as the strip's tooltip shows it. */
-export function instant(iso: string): string {
+function instant(iso: string): string {
   const d = new Date(iso);
   return Number.isNaN(d.getTime())
     ? iso
