@@ -6,6 +6,7 @@
 import type { Execution, ExecutionOrigin, KillRequest, StateType } from './domain/execution';
 import type { LedgerPage, SlotMark } from './domain/ledger';
 import type { RateSample } from './domain/backfill-rate';
+import type { CellFold } from './domain/timeline';
 import type { Operation, OperationTarget, PartOutcome } from './domain/operation';
 import type { Flow } from './domain/flow/model';
 import type { TextCondition, TriggerIdCondition } from './domain/text-match';
@@ -66,6 +67,20 @@ export interface PageFold {
   /** Those that did not succeed (FAILED or KILLED), and of those the KILLED ones. */
   failed: number;
   killed: number;
+}
+
+/**
+ * What a fold adds to the backfill's timeline (see `FoldedCell`): its cells' counts, or, for a fold
+ * spanning more cells than one write can take, `drop`: the per-cell counts are removed in the same
+ * write, and the timeline shows folded ticks as ended from then on (never counts that are wrong).
+ */
+export type TimelineFold = { cells: CellFold[] } | { drop: true };
+
+/** What else a fold writes (see `foldPages`). */
+export interface FoldExtras {
+  /** Replace the backfill's rate samples in the same write. */
+  rateSamples?: RateSample[];
+  timeline?: TimelineFold;
 }
 
 /** A backfill's open ledger pages as its ending found them: which, and their failed (of which killed) and unended executions. */
@@ -170,9 +185,11 @@ export interface TriggerStore {
   /**
    * Adds ended pages' counts to the backfill and takes them off its open pages, in one write that
    * holds only while every one of them is still open (so a repeated fold counts nothing twice);
-   * returns whether it did. `rateSamples`, when given, replace the backfill's in the same write.
+   * returns whether it did. `rateSamples`, when given, replace the backfill's in the same write; with
+   * `timeline`, the same write adds the pages' counts to the cells they fall in (nothing for a
+   * backfill without per-cell counts).
    */
-  foldPages(ref: TriggerRef, backfillId: string, folds: PageFold[], rateSamples?: RateSample[]): Promise<boolean>;
+  foldPages(ref: TriggerRef, backfillId: string, folds: PageFold[], extras?: FoldExtras): Promise<boolean>;
   /** Moves the cursor if the backfill is still `backfillId` at `expectedCursorMs`, and no cancel is recorded; returns whether it did. */
   advanceBackfill(ref: TriggerRef, backfillId: string, expectedCursorMs: number, advance: AdvanceCursor): Promise<boolean>;
   /**
@@ -330,6 +347,8 @@ export interface ExecutionStore {
   releaseLease(id: string, leaseToken: string): Promise<void>;
   /** Executions of a backfill RUNNING now, counted up to `limit`. */
   countRunning(backfillId: string, limit: number): Promise<number>;
+  /** Ids of a backfill's executions RUNNING now, up to `limit` (the same index entries `countRunning` counts). */
+  runningOf(backfillId: string, limit: number): Promise<string[]>;
   /** The ids among `ids` that exist, with their state and the end of their lease (0 without one). */
   leasesOf(ids: string[]): Promise<Map<string, { state: StateType; leaseUntilMs: number }>>;
   /** Unfinished (CREATED or RUNNING) executions of a live schedule (`liveOwner`), up to `limit`. */

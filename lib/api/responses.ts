@@ -8,6 +8,8 @@ import type { TriggerJson } from '../app/trigger-view';
 import type { LogEntry } from '../ports';
 
 export type { BackfillPreview } from '../app/backfills';
+export type { BackfillTimeline } from '../app/backfill-timeline';
+export type { TimelineBucket } from '../domain/timeline';
 export type { AsyncOperationResponse, OperationView } from '../app/operations';
 export type { FlowJson } from '../app/flows';
 export type { BackfillJson, TriggerJson } from '../app/trigger-view';

@@ -42,7 +42,7 @@ export interface ApiDeps {
   /** Reads, and the kill of an execution (a kill request, or the execution written KILLED), one or a cancelled backfill's. */
   executions: Pick<
     ExecutionStore,
-    'get' | 'search' | 'statesByTick' | 'statesOf' | 'countRunning' | 'requestKill' | 'createIfAbsent' | 'restart' | 'storedBytes'
+    'get' | 'search' | 'statesByTick' | 'statesOf' | 'countRunning' | 'runningOf' | 'requestKill' | 'createIfAbsent' | 'restart' | 'storedBytes'
   >;
   /** `open`: a cancel's empty page at the cursor (see carryOnCancel). */
   ledger: Pick<DispatchLedger, 'open' | 'read' | 'remove' | 'markEnded'>;

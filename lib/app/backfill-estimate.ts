@@ -108,7 +108,13 @@ export async function estimateBackfill(deps: EstimateDeps, request: EstimateRequ
   const concurrency = Math.min(backfill.maxConcurrency ?? dispatch.maxInFlight, dispatch.maxInFlight);
   const triggerRow = {
     ...request.state,
-    backfill: { ...backfill, openPages: Array.from({ length: Math.ceil(concurrency / dispatch.batchSize) }, () => origin.page.id) },
+    backfill: {
+      ...backfill,
+      openPages: Array.from({ length: Math.ceil(concurrency / dispatch.batchSize) }, () => origin.page.id),
+      // The store keeps a cell's counts as one number (its ended ticks, in the common case): sized
+      // as each cell is once full, not as the objects the domain holds.
+      timeline: backfill.timeline?.map(() => Math.ceil(backfill.totalTicks / (backfill.timeline?.length ?? 1))),
+    },
   };
 
   const model = estimateBackfillRun(

@@ -5,11 +5,13 @@ import { type FailurePolicyTrip, describeTrip, failurePolicyTrip } from '../doma
 import { tickExecutionId } from '../domain/ids';
 import { type LedgerPage, endedIn, failuresOf, foldOf, hasEnded, inFlightOf, ledgerPageId } from '../domain/ledger';
 import type { ScheduledExecution } from '../domain/scheduled-execution';
+import type { CompiledSchedule } from '../domain/schedule';
+import { type CellFold, MAX_CELLS_PER_FOLD, cellFoldsOf, timelineLayout } from '../domain/timeline';
 import type { BackfillState, TriggerRef } from '../domain/trigger-state';
 import type { Settings } from '../config';
 import { mapLimit } from '../util/map-limit';
 import { mapYielding } from '../util/yielding';
-import type { BackfillRunInput, Clock, DispatchLedger, ExecutionQueue, ExecutionStore, FlowStore, LogStore, TriggerStore } from '../ports';
+import type { BackfillRunInput, Clock, DispatchLedger, ExecutionQueue, ExecutionStore, FlowStore, LogStore, TimelineFold, TriggerStore } from '../ports';
 import { backfillFlow } from './backfill-flow';
 import { carryOnCancel, startCancel } from './backfill-cancel';
 import { type DispatchContext, backfillContext, buildBackfillExecution } from './backfill-executions';
@@ -111,7 +113,7 @@ export async function dispatchBatch(deps: DispatchDeps, input: BackfillRunInput)
   const { flow, trigger } = pinned;
 
   const schedule = scheduleOf(trigger);
-  const { inFlight, open, settled, endedSoFar } = await settleOpenPages(deps, ref, backfill, now.getTime());
+  const { inFlight, open, settled, endedSoFar } = await settleOpenPages(deps, ref, backfill, schedule, now.getTime());
   const progress = { currentDate: backfill.currentDate, dispatched: backfill.dispatched };
   const undispatched = undispatchedRange(backfill);
   // Too many failures, with work left to stop (a backfill whose executions all ended completes instead).
@@ -199,21 +201,23 @@ const FOLDS_PER_WRITE = 25;
 
 /**
  * Reads the backfill's open pages, folds those whose executions all ended into the row's counters
- * (then deletes them), and returns how many of its executions are still queued or running, and how
- * many ended so far (what `progress.rate` samples: the fold takes a sample along when one is due).
+ * and its timeline's cells (then deletes them), and returns how many of its executions are still
+ * queued or running, and how many ended so far (what `progress.rate` samples: the fold takes a
+ * sample along when one is due).
  */
 async function settleOpenPages(
   deps: DispatchDeps,
   ref: TriggerRef,
   backfill: BackfillState,
+  schedule: CompiledSchedule,
   nowMs: number,
 ): Promise<{ inFlight: number; open: LedgerPage[]; settled: BackfillState; endedSoFar: number }> {
   if (!backfill.openPages.length) return { inFlight: 0, open: [], settled: backfill, endedSoFar: backfill.ended };
   const pages = await deps.ledger.read(backfill.openPages);
   const endedSoFar = backfill.ended + endedIn(pages);
-  const ended = pages.filter(hasEnded).slice(0, FOLDS_PER_WRITE);
+  const { ended, timeline } = foldable(backfill, schedule, pages.filter(hasEnded));
   const samples = ended.length ? withRateSample(backfill.rateSamples, nowMs, endedSoFar) : undefined;
-  const landed = ended.length > 0 && (await deps.triggers.foldPages(ref, backfill.id, ended.map(foldOf), samples));
+  const landed = ended.length > 0 && (await deps.triggers.foldPages(ref, backfill.id, ended.map(foldOf), { rateSamples: samples, timeline }));
   // Lost on a crash between the fold and the delete: a folded page left behind is never read again.
   if (landed) await deps.ledger.remove(ended.map((p) => p.id));
   const folded = new Set(ended.map((p) => p.id));
@@ -230,6 +234,30 @@ async function settleOpenPages(
     killed: backfill.killed + ended.reduce((sum, p) => sum + foldOf(p).killed, 0),
   };
   return { inFlight: open.reduce((sum, p) => sum + inFlightOf(p), 0), open, settled, endedSoFar };
+}
+
+/**
+ * The ended pages one fold write takes (at most FOLDS_PER_WRITE, touching at most MAX_CELLS_PER_FOLD
+ * cells of the timeline together), and what it adds to the timeline. A first page that alone
+ * spans more cells than a write can take (a batch larger than that) is folded with the per-cell
+ * counts dropped, so the timeline shows its ticks as ended rather than wrong.
+ */
+function foldable(backfill: BackfillState, schedule: CompiledSchedule, ended: LedgerPage[]): { ended: LedgerPage[]; timeline?: TimelineFold } {
+  const candidates = ended.slice(0, FOLDS_PER_WRITE);
+  if (!backfill.timeline || !candidates.length) return { ended: candidates };
+  const layout = timelineLayout(backfill, schedule);
+  const taken: LedgerPage[] = [];
+  let cells: CellFold[] = [];
+  for (const page of candidates) {
+    const next = cellFoldsOf(layout, [...taken, page]);
+    if (next.length > MAX_CELLS_PER_FOLD) {
+      if (!taken.length) return { ended: [page], timeline: { drop: true } };
+      break;
+    }
+    taken.push(page);
+    cells = next;
+  }
+  return { ended: taken, timeline: { cells } };
 }
 
 /**

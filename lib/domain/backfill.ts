@@ -7,6 +7,7 @@ import type { Flow, Label, ScheduleTrigger } from './flow/model';
 import { type CompiledSchedule, formatInZone } from './schedule';
 import type { BackfillNotify, BackfillState, TriggerRef } from './trigger-state';
 import { type WebhookRules, checkWebhookUrl } from './webhook-url';
+import { emptyTimeline } from './timeline';
 
 /**
  * Which ticks a backfill replays (beyond Kestra, whose backfills replay every tick; Kestra's open
@@ -133,6 +134,7 @@ export function planBackfill(request: BackfillRequest, flow: Flow, trigger: Sche
     rateSamples: firstRateSample(nowMs),
     killed: 0,
     ...(request.failurePolicy ? { failurePolicy: request.failurePolicy } : {}),
+    timeline: emptyTimeline(ticks),
     executionName: plan.executionName,
     generation: 0,
     createdDate: plan.now.toISOString(),

@@ -3,6 +3,7 @@ import type { BackfillOrder } from './backfill-order';
 import type { RateSample } from './backfill-rate';
 import type { FailurePolicy, FailurePolicyTrip } from './failure-policy';
 import type { Label } from './flow/model';
+import type { FoldedCell } from './timeline';
 import { redactWebhook } from './webhook-url';
 
 /** Where a backfill's final notification goes besides its lifecycle event: a webhook POSTed to as it ends. */
@@ -88,6 +89,13 @@ export interface BackfillState {
   rebaseFailures?: boolean;
   /** A cancel under way. */
   cancelling?: BackfillCancel;
+  /**
+   * The same counts per cell of its timeline (see `FoldedCell`), fixed in number at creation and
+   * moved by the folds. Absent on backfills stored before timelines existed, and on one whose fold
+   * once spanned more cells than a write can take (`MAX_CELLS_PER_FOLD`): their folded ticks show
+   * as ended, not split by state.
+   */
+  timeline?: FoldedCell[];
   /** The Step Functions execution driving this backfill (continue-as-new bumps the generation). */
   executionName: string;
   generation: number;

@@ -610,6 +610,12 @@ export function describeExecutionStoreContract(name: string, makeStore: (options
       it('counts nothing for a backfill without executions', async () => {
         expect(await store.countRunning('bf-none', 100)).toBe(0);
       });
+
+      it("lists the ids of the backfill's RUNNING executions, up to a limit", async () => {
+        expect((await store.runningOf('bf1', 100)).sort()).toEqual(['running1', 'running2']);
+        expect(await store.runningOf('bf1', 1)).toHaveLength(1);
+        expect(await store.runningOf('bf-none', 100)).toEqual([]);
+      });
     });
 
     describe('statesByTick', () => {

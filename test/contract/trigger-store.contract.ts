@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BackfillAlreadyActiveError, TriggerNotFoundError } from '../../lib/domain/errors';
 import type { TriggerRef } from '../../lib/domain/trigger-state';
 import type { TriggerStore } from '../../lib/ports';
+import { emptyTimeline } from '../../lib/domain/timeline';
 import { aBackfill, aTriggerState } from '../support/factories';
 
 /** A store under test and how to dispose of it. */
@@ -616,14 +617,16 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
         });
         expect((await store.get(REF))!.backfill!.rateSamples).toEqual(samples([0, 0], [61, 2]));
 
-        expect(await store.foldPages(REF, 'bf1', [{ pageId: 'bf1|p1', ended: 3, failed: 0, killed: 0 }], [{ atMs: T + 125_400, ended: 3 }])).toBe(true);
+        expect(
+          await store.foldPages(REF, 'bf1', [{ pageId: 'bf1|p1', ended: 3, failed: 0, killed: 0 }], { rateSamples: [{ atMs: T + 125_400, ended: 3 }] }),
+        ).toBe(true);
         expect((await store.get(REF))!.backfill!.rateSamples).toEqual(samples([125, 3]));
       });
 
       it('a refused cursor move or fold writes no samples', async () => {
         await withBackfill({ rateSamples: samples([0, 0]) });
         expect(await store.advanceBackfill(REF, 'bf1', -1, { cursorMs: 10, currentDate: 'a', dispatchedDelta: 3, rateSamples: samples([60, 5]) })).toBe(false);
-        expect(await store.foldPages(REF, 'bf1', [{ pageId: 'bf1|none', ended: 3, failed: 0, killed: 0 }], samples([60, 5]))).toBe(false);
+        expect(await store.foldPages(REF, 'bf1', [{ pageId: 'bf1|none', ended: 3, failed: 0, killed: 0 }], { rateSamples: samples([60, 5]) })).toBe(false);
 
         expect((await store.get(REF))!.backfill!.rateSamples).toEqual(samples([0, 0]));
       });
@@ -642,6 +645,78 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
         await store.startBackfill(REF, aBackfill({ id: 'bf2', rateSamples: samples([600, 0]) }), LATER);
 
         expect((await store.get(REF))!.backfill!.rateSamples).toEqual(samples([600, 0]));
+      });
+    });
+
+    describe("a backfill's timeline: per-cell counts moved by foldPages", () => {
+      async function openTwo(timeline = emptyTimeline(200)) {
+        const backfill = await withBackfill({ totalTicks: 1000, timeline });
+        await store.advanceBackfill(REF, 'bf1', backfill.cursorMs, { cursorMs: 10, currentDate: 'a', dispatchedDelta: 3, openedPage: 'bf1|p1' });
+        await store.advanceBackfill(REF, 'bf1', 10, { cursorMs: 20, currentDate: 'b', dispatchedDelta: 3, openedPage: 'bf1|p2' });
+        return backfill;
+      }
+
+      it('starts with every cell empty, and a row without one reads without one', async () => {
+        await openTwo();
+        expect((await store.get(REF))!.backfill?.timeline).toEqual(emptyTimeline(200));
+
+        await store.finishBackfill(REF, 'bf1', 'DELETED', LATER);
+        await store.startBackfill(REF, aBackfill({ id: 'bf2' }), LATER);
+        expect((await store.get(REF))!.backfill).not.toHaveProperty('timeline');
+      });
+
+      it("adds a fold's counts to its cells in the same write, once", async () => {
+        await openTwo();
+        const cells = [
+          { cell: 0, ended: 2, failed: 1 },
+          { cell: 199, ended: 1, failed: 0 },
+        ];
+
+        expect(await store.foldPages(REF, 'bf1', [{ pageId: 'bf1|p1', ended: 3, failed: 1, killed: 0 }], { timeline: { cells } })).toBe(true);
+        expect(await store.foldPages(REF, 'bf1', [{ pageId: 'bf1|p1', ended: 3, failed: 1, killed: 0 }], { timeline: { cells } })).toBe(false);
+        expect(
+          await store.foldPages(REF, 'bf1', [{ pageId: 'bf1|p2', ended: 3, failed: 3, killed: 0 }], {
+            timeline: { cells: [{ cell: 0, ended: 3, failed: 3 }] },
+          }),
+        ).toBe(true);
+
+        const timeline = (await store.get(REF))!.backfill?.timeline;
+        expect(timeline?.[0]).toEqual({ ended: 5, failed: 4 });
+        expect(timeline?.[199]).toEqual({ ended: 1, failed: 0 });
+        expect(timeline?.slice(1, 199).every((cell) => cell.ended === 0 && cell.failed === 0)).toBe(true);
+        expect((await store.get(REF))!.backfill).toMatchObject({ openPages: [], ended: 6, failed: 4 });
+      });
+
+      it('takes a hundred cells in one fold', async () => {
+        await openTwo();
+        const cells = Array.from({ length: 100 }, (_, i) => ({ cell: 2 * i, ended: 1 + (i % 7), failed: i % 2 }));
+
+        expect(await store.foldPages(REF, 'bf1', [{ pageId: 'bf1|p1', ended: 3, failed: 0, killed: 0 }], { timeline: { cells } })).toBe(true);
+
+        const timeline = (await store.get(REF))!.backfill?.timeline;
+        expect(cells.every(({ cell, ended, failed }) => timeline?.[cell]?.ended === ended && timeline?.[cell]?.failed === failed)).toBe(true);
+      });
+
+      it('drops the cells with a fold that asks to, keeping the counters', async () => {
+        await openTwo();
+
+        expect(await store.foldPages(REF, 'bf1', [{ pageId: 'bf1|p1', ended: 3, failed: 1, killed: 0 }], { timeline: { drop: true } })).toBe(true);
+
+        expect((await store.get(REF))!.backfill).toMatchObject({ openPages: ['bf1|p2'], ended: 3, failed: 1 });
+        expect((await store.get(REF))!.backfill).not.toHaveProperty('timeline');
+        // A fold that still counts per cell (read before the drop) is refused, not half applied.
+        expect(
+          await store.foldPages(REF, 'bf1', [{ pageId: 'bf1|p2', ended: 3, failed: 0, killed: 0 }], {
+            timeline: { cells: [{ cell: 0, ended: 3, failed: 0 }] },
+          }),
+        ).toBe(false);
+        expect(await store.foldPages(REF, 'bf1', [{ pageId: 'bf1|p2', ended: 3, failed: 0, killed: 0 }])).toBe(true);
+      });
+
+      it('holds the cells of a finished seed-sized backfill exactly (235 ticks each)', async () => {
+        const full = Array.from({ length: 200 }, () => ({ ended: 235, failed: 0 }));
+        await openTwo(full);
+        expect((await store.get(REF))!.backfill?.timeline).toEqual(full);
       });
     });
 

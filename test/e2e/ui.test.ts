@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
@@ -559,6 +560,78 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.REQUIRE_BROWSER_TESTS !== '
     });
   });
 
+  it("shows the running backfill's timeline: a cell per tick coloured by state, hover says the tick, a click opens its execution", async () => {
+    // After the Triggers page's test, whose "select all" would take this trigger too.
+    // Six hourly ticks a day ago; the last waits for a gate file, so the backfill stays running while the test looks.
+    const gateDir = mkdtempSync(join(tmpdir(), 'ui-timeline-'));
+    const gate = join(gateDir, 'open');
+    const t0 = Math.floor((Date.now() - 24 * 3600_000) / 3600_000) * 3600_000;
+    const tickIso = (i: number) => new Date(t0 + i * 3600_000).toISOString().replace('.000Z', 'Z');
+    const flow = `id: gated
+namespace: dev.ui
+tasks:
+  - id: work
+    type: io.kestra.plugin.scripts.shell.Commands
+    runner: PROCESS
+    timeout: PT60S
+    commands:
+      - 'if [ "{{ trigger.date }}" = "${tickIso(5)}" ]; then while [ ! -f "${gate}" ]; do sleep 0.05; done; fi'
+triggers:
+  - id: hourly
+    type: io.kestra.plugin.core.trigger.Schedule
+    cron: "0 * * * *"
+`;
+    onTestFinished(() => {
+      writeFileSync(gate, '');
+      rmSync(gateDir, { recursive: true, force: true });
+    });
+    expect((await product.api.createFlow(flow)).status).toBe(200);
+    const created = await product.api.call('PUT', '/api/v1/main/triggers/backfill/create', {
+      namespace: 'dev.ui',
+      flowId: 'gated',
+      triggerId: 'hourly',
+      backfill: { start: tickIso(0), end: tickIso(5) },
+    });
+    expect(created.status).toBe(200);
+
+    await page.goto(`${product.runtime.url}/ui#/flows/dev.ui/gated/triggers`);
+    const row = page.locator('tr[data-trigger="hourly"]');
+    const strip = row.getByRole('list', { name: 'Backfill timeline' });
+    const cells = strip.getByRole('listitem');
+    await expect.poll(() => cells.count(), POLL).toBe(6);
+    // The first ticks succeed; the gated one runs: the strip follows the trigger's poll.
+    await expect.poll(() => cells.nth(0).getAttribute('data-state'), POLL).toBe('succeeded');
+    await expect.poll(() => cells.nth(5).getAttribute('data-state'), POLL).toBe('running');
+    expect(await row.locator('.timeline-legend li').allTextContents()).toEqual(['succeeded', 'failed', 'killed', 'skipped', 'running', 'queued', 'pending']);
+
+    // Hover says the tick and its state.
+    await cells.nth(0).hover();
+    const tooltip = row.locator('.timeline-tooltip');
+    await expect.poll(() => tooltip.textContent(), POLL).toBe(`Tick ${tickIso(0).replace('T', ' ').replace('Z', '')} UTC: succeeded`);
+    await cells.nth(5).hover();
+    await expect.poll(() => tooltip.textContent(), POLL).toBe(`Tick ${tickIso(5).replace('T', ' ').replace('Z', '')} UTC: running`);
+    await shot('14-timeline');
+
+    // A cell links to its tick's execution.
+    const executionId = await cells.nth(0).getAttribute('data-execution-id');
+    expect(executionId).toBeTruthy();
+    await cells.nth(0).click();
+    await page.getByRole('heading', { name: 'Logs' }).waitFor();
+    expect(page.url()).toContain(`#/executions/${executionId}`);
+    await page
+      .getByText(executionId as string)
+      .first()
+      .waitFor();
+    await page.locator('.badge.state-success').first().waitFor();
+    await shot('15-timeline-execution');
+
+    // Opening the gate ends the backfill: the strip goes with it.
+    writeFileSync(gate, '');
+    await page.goto(`${product.runtime.url}/ui#/flows/dev.ui/gated/triggers`);
+    await row.locator('.last-backfill[data-outcome="COMPLETED"]').waitFor();
+    expect(await strip.count()).toBe(0);
+  });
+
   it('calls Kestra 2.x routes, and 1.x ones only where 2.x has none (flows, the dry run)', async () => {
     const oneX = [...called].filter((call) => !/^\w+ \/ui\/api\/v1\/main\//.test(call));
     const flowsOrDryRun = /^GET \/ui\/api\/v1\/flows\/|^POST \/ui\/api\/v1\/triggers\/backfill\/preview$/;
@@ -572,6 +645,7 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.REQUIRE_BROWSER_TESTS !== '
       'GET /ui/api/v1/main/triggers/dev.ui/every_minute',
       'GET /ui/api/v1/main/executions/search',
       'GET /ui/api/v1/main/logs/search',
+      'GET /ui/api/v1/main/triggers/dev.ui/gated/hourly/backfill/timeline',
       'POST /ui/api/v1/main/triggers/set-disabled/by-triggers',
     ]) {
       expect(called, route).toContain(route);

@@ -68,6 +68,35 @@ export class ExecutionQueries {
     );
   }
 
+  /** Ids of a backfill's RUNNING executions, up to `limit`: the entries `countRunning` counts. */
+  async runningOf(backfillId: string, limit: number): Promise<string[]> {
+    const perShard = await mapLimit(allShards(backfillId), EXECUTION_SHARDS, async (shard) => {
+      const ids: string[] = [];
+      await eachPage(
+        (startKey) =>
+          this.client.send(
+            new QueryCommand({
+              TableName: this.table,
+              IndexName: EXECUTIONS_UNFINISHED,
+              KeyConditionExpression: 'pendingShard = :shard',
+              FilterExpression: '#state = :running',
+              ExpressionAttributeNames: { '#state': 'state' },
+              ExpressionAttributeValues: { ':shard': s(shard), ':running': s('RUNNING') },
+              ProjectionExpression: 'id',
+              Limit: Math.min(1000, limit),
+              ExclusiveStartKey: startKey,
+            }),
+          ),
+        (page) => {
+          for (const item of page.Items ?? []) ids.push(str(item, 'id') ?? '');
+          return ids.length < limit;
+        },
+      );
+      return ids;
+    });
+    return perShard.flat().slice(0, limit);
+  }
+
   /** The ids among `ids` that exist, with their state and lease end (0 without a lease). */
   async leasesOf(ids: string[]): Promise<Map<string, { state: StateType; leaseUntilMs: number }>> {
     const items = await batchGet(this.client, this.table, [...new Set(ids)].map(executionKey), {

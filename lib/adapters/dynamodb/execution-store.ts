@@ -188,6 +188,10 @@ export class DynamoExecutionStore implements ExecutionStore {
     return this.queries.countRunning(backfillId, limit);
   }
 
+  async runningOf(backfillId: string, limit: number): Promise<string[]> {
+    return this.queries.runningOf(backfillId, limit);
+  }
+
   async leasesOf(ids: string[]): Promise<Map<string, { state: StateType; leaseUntilMs: number }>> {
     return this.queries.leasesOf(ids);
   }

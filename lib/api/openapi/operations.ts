@@ -15,6 +15,7 @@ import {
   apiTriggerStatePage,
   asyncOperationResponse,
   backfillPreview,
+  backfillTimeline,
   bulkResponse,
   execution,
   executionSearchPage,
@@ -133,6 +134,11 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   'POST /triggers/set-disabled/by-query': { summary: 'Switch the triggers matching a query', tag: 'Triggers', responses: bulk },
   'GET /triggers/search': { summary: 'Search triggers', tag: 'Triggers', responses: ok('Triggers with their state.', triggerSearchPage) },
   'GET /triggers/{namespace}/{flowId}': { summary: "A flow's trigger states", tag: 'Triggers', responses: ok('The trigger states.', triggerPage) },
+  'GET /triggers/{namespace}/{flowId}/{triggerId}/backfill/timeline': {
+    summary: "The running backfill's timeline (ours; 400 without a backfill)",
+    tag: 'Triggers',
+    responses: ok('Its window, cell by cell, with the ticks in each state.', backfillTimeline),
+  },
   'GET /executions/search': { summary: 'Search executions', tag: 'Executions', responses: ok('A page of executions.', executionSearchPage) },
   'GET /executions/{id}': { summary: 'Read an execution', tag: 'Executions', responses: ok('The execution.', execution) },
   'GET /logs/search': { summary: "Page through an execution's log", tag: 'Logs', responses: ok('A page of log lines.', logSearchPage) },
@@ -274,6 +280,11 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     summary: 'How a bulk action is going (ours)',
     tag: 'Kestra 2.x',
     responses: ok('The operation.', operationView),
+  },
+  'GET /{tenant}/triggers/{namespace}/{flowId}/{triggerId}/backfill/timeline': {
+    summary: "The running backfill's timeline (ours; 409 without a backfill) (Kestra 2.x)",
+    tag: 'Kestra 2.x',
+    responses: ok('Its window, cell by cell, with the ticks in each state.', backfillTimeline),
   },
   'GET /{tenant}/triggers/{namespace}/{flowId}': {
     summary: "A flow's trigger states (Kestra 2.x)",

@@ -18,6 +18,7 @@ import type {
   AsyncOperationResponse,
   BackfillJson,
   BackfillPreview,
+  BackfillTimeline,
   BulkResponse,
   ExecutionJson,
   ExecutionSearchPage,
@@ -347,6 +348,39 @@ export const backfillPreview = named(
   'Beyond Kestra: a dry run of a backfill (nothing written): its ticks, and how long it would take and what it would cost on AWS (`estimate`).',
 );
 
+const count = z.number().int();
+const timelineBucket = named(
+  z.object({
+    from: dateTime,
+    to: dateTime,
+    ticks: count,
+    pending: count,
+    queued: count,
+    running: count,
+    succeeded: count,
+    failed: count,
+    killed: count,
+    skipped: count,
+    ended: count.optional(),
+    executionId: z.string().optional(),
+  }),
+  'BackfillTimelineBucket',
+  "Ours: one cell of a backfill's timeline: the instants it covers (inclusive; its tick, for a cell of one tick), its ticks and how many are in each state (they add up to `ticks`; `ended`, on a backfill created before timelines existed, counts folded ticks not split by state), and the execution of its one tick when it has one.",
+);
+
+export const backfillTimeline = named(
+  z.object({
+    backfillId: z.string(),
+    start: dateTime,
+    end: dateTime,
+    ticks: count,
+    split: z.boolean(),
+    buckets: z.array(timelineBucket),
+  }),
+  'BackfillTimeline',
+  "Ours: the running backfill's window cut into at most `buckets` cells (one per tick for a small window, equal stretches of time otherwise), each counting its ticks by state.",
+);
+
 const state = z.object({
   current: stateType,
   histories: z.array(z.object({ state: stateType, date: dateTime })),
@@ -528,6 +562,7 @@ describes(backfill)<BackfillJson>();
 describes(triggerSearchPage)<PagedResults<TriggerSearchResult>>();
 describes(bulkResponse)<BulkResponse>();
 describes(backfillPreview)<BackfillPreview>();
+describes(backfillTimeline)<BackfillTimeline>();
 describes(execution)<ExecutionJson>();
 describes(apiExecution)<ApiExecution>();
 describes(executionSearchPage)<ExecutionSearchPage<ExecutionJson>>();

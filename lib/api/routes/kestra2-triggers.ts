@@ -7,6 +7,7 @@ import { deleteBackfill, pauseBackfill, unpauseBackfill, updateBackfill } from '
 import { cancelBackfill } from '../../app/backfill-cancel';
 import { createBackfill } from '../../app/backfills';
 import { getFlow } from '../../app/flows';
+import { backfillTimeline } from '../../app/backfill-timeline';
 import { triggerView } from '../../app/trigger-view';
 import type { TriggerRef, TriggerState } from '../../domain/trigger-state';
 import { type HttpResponse, json } from '../http';
@@ -15,7 +16,8 @@ import { KESTRA2_BASE } from '../kestra2/tenant';
 import { jsonBody, pathParam } from '../params';
 import type { PagedResults } from '../responses';
 import type { ApiDeps, Route } from '../router';
-import { createBackfillBody, flowTriggersQuery, pageOf, parseBody, parseQuery, triggerRefBody, updateBackfillBody } from '../schemas';
+import { triggerRefOf } from './triggers';
+import { backfillTimelineQuery, createBackfillBody, flowTriggersQuery, pageOf, parseBody, parseQuery, triggerRefBody, updateBackfillBody } from '../schemas';
 
 const apiTriggerState = async (deps: ApiDeps, state: TriggerState): Promise<HttpResponse> => json(200, toApiTriggerState(await triggerView(deps, state)));
 
@@ -71,5 +73,12 @@ export const kestra2TriggerRoutes: Route[] = [
       const page: PagedResults<ApiTriggerState> = { results, total: rows.length };
       return json(200, page);
     },
+  },
+  {
+    // Beyond Kestra: the running backfill's timeline; 409 without one, as pause is.
+    method: 'GET',
+    path: '/triggers/{namespace}/{flowId}/{triggerId}/backfill/timeline',
+    handler: async (deps, request, params) =>
+      json(200, await backfillTimeline(deps, triggerRefOf(params), parseQuery(backfillTimelineQuery, request.query).buckets)),
   },
 ];

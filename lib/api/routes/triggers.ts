@@ -10,6 +10,7 @@ import {
 import { cancelBackfill } from '../../app/backfill-cancel';
 import { createBackfill, previewBackfill, setDisabled } from '../../app/backfills';
 import { getFlow } from '../../app/flows';
+import { backfillTimeline } from '../../app/backfill-timeline';
 import { triggerView } from '../../app/trigger-view';
 import { inNamespace } from '../../domain/namespaces';
 import type { TriggerRef, TriggerState } from '../../domain/trigger-state';
@@ -26,6 +27,7 @@ import {
   setDisabledByTriggersBody,
   setDisabledQuery,
   triggerRefBody,
+  backfillTimelineQuery,
   triggerRefsBody,
   triggerSearchQuery,
   triggerSelectionQuery,
@@ -158,4 +160,20 @@ export const triggerRoutes: Route[] = [
       return json(200, { results: await Promise.all(rows.map((row) => triggerView(deps, row))), total: rows.length });
     },
   },
+  {
+    // Beyond Kestra: the running backfill's timeline (the web UI's strip); 400 without one, as pause is.
+    method: 'GET',
+    path: '/triggers/{namespace}/{flowId}/{triggerId}/backfill/timeline',
+    handler: async (deps, request, params) =>
+      json(200, await backfillTimeline(deps, triggerRefOf(params), parseQuery(backfillTimelineQuery, request.query).buckets)),
+  },
 ];
+
+/** The trigger a route's path names. */
+export function triggerRefOf(params: Record<string, string>): TriggerRef {
+  return {
+    namespace: pathParam(params, 'namespace', 'namespace'),
+    flowId: pathParam(params, 'flowId', 'flowId'),
+    triggerId: pathParam(params, 'triggerId', 'triggerId'),
+  };
+}

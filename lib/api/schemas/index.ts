@@ -14,7 +14,7 @@ import { KESTRA2_SEARCH_SCHEMAS, withFilters } from './kestra2-queries';
 import { executionIdsBody, kestra2ExecutionActionQuery } from './execution-action-bodies';
 import { kestra2SetDisabledByTriggersBody, kestra2SetDisabledQuery, kestra2TriggerActionQuery, setDisabledBody } from './kestra2-trigger-bodies';
 import { logDownloadQuery, logFollowQuery, logSearchQuery } from './log-queries';
-import { flowTriggersQuery, setDisabledQuery, triggerSearchQuery, triggerSelectionQuery } from './trigger-queries';
+import { backfillTimelineQuery, flowTriggersQuery, setDisabledQuery, triggerSearchQuery, triggerSelectionQuery } from './trigger-queries';
 import { triggerRefBody } from './trigger-ref-body';
 import { updateTriggerBody } from './update-trigger-body';
 
@@ -35,7 +35,7 @@ export {
 export { logDownloadQuery, logFollowQuery, logSearchQuery } from './log-queries';
 export { pageOf } from './paging-query';
 export { parseBody, parseQuery } from './parse-request';
-export { flowTriggersQuery, setDisabledQuery, triggerSearchQuery, triggerSelectionQuery } from './trigger-queries';
+export { backfillTimelineQuery, flowTriggersQuery, setDisabledQuery, triggerSearchQuery, triggerSelectionQuery } from './trigger-queries';
 export { triggerRefBody } from './trigger-ref-body';
 export { type UpdateTriggerCommand, updateTriggerBody } from './update-trigger-body';
 export { zonedDateTime } from './zoned-date-time';
@@ -60,6 +60,7 @@ export const REQUEST_SCHEMAS = {
   'POST /triggers/set-disabled/by-triggers': { body: setDisabledByTriggersBody },
   'POST /triggers/set-disabled/by-query': { query: setDisabledQuery },
   'GET /triggers/search': { query: triggerSearchQuery },
+  'GET /triggers/{namespace}/{flowId}/{triggerId}/backfill/timeline': { query: backfillTimelineQuery },
   'GET /flows/search': { query: flowSearchQuery },
   'GET /executions/search': { query: executionSearchQuery },
   'GET /logs/search': { query: logSearchQuery },
@@ -72,6 +73,7 @@ export const REQUEST_SCHEMAS = {
   'POST /{tenant}/triggers/backfill/cancel': { body: triggerRefBody },
   'PUT /{tenant}/triggers/backfill/update': { body: updateBackfillBody },
   'GET /{tenant}/triggers/{namespace}/{flowId}': { query: flowTriggersQuery },
+  'GET /{tenant}/triggers/{namespace}/{flowId}/{triggerId}/backfill/timeline': { query: backfillTimelineQuery },
   // Kestra 2.x's asynchronous bulk actions and set-disabled (lib/api/routes/kestra2-trigger-actions.ts).
   'POST /{tenant}/triggers/backfill/{action}/by-triggers': { body: triggerRefsBody },
   'POST /{tenant}/triggers/backfill/{action}/by-query': { query: withFilters(kestra2TriggerActionQuery, TRIGGER_FILTERS) },

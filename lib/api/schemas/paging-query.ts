@@ -4,7 +4,7 @@ import { z } from 'zod';
  * A positive integer query parameter, `fallback` when absent or empty. Read as JavaScript's
  * `Number` reads it; documented as the integer it stands for, as OpenAPI describes query values.
  */
-function queryInt(fallback: number, max: number): z.ZodType<number, string | undefined> {
+export function queryInt(fallback: number, max: number): z.ZodType<number, string | undefined> {
   return z
     .string()
     .optional()

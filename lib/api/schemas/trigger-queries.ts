@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { MAX_LENGTH } from '../../domain/id-limits';
 import { optionalName } from './names';
-import { pagingFields } from './paging-query';
+import { TIMELINE_CELLS } from '../../domain/timeline';
+import { pagingFields, queryInt } from './paging-query';
 
 /** Which triggers a 1.x by-query action or search selects: a namespace and its children, a flow id (the 2.x search reads them too). */
 export const triggerSelectionFields = {
@@ -34,4 +35,11 @@ export const triggerSearchQuery = z.object({ ...triggerSelectionFields, ...pagin
 export const flowTriggersQuery = z.object({
   q: z.string().optional().meta({ description: 'Only triggers whose id contains this text.' }),
   ...pagingFields(10),
+});
+
+/** `GET …/triggers/{namespace}/{flowId}/{triggerId}/backfill/timeline`: at most `buckets` cells (the timeline's own, merged). */
+export const backfillTimelineQuery = z.object({
+  buckets: queryInt(TIMELINE_CELLS, TIMELINE_CELLS).meta({
+    description: `At most this many cells, each a tick or a stretch of the window (default and most: ${TIMELINE_CELLS}).`,
+  }),
 });

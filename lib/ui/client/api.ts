@@ -7,6 +7,7 @@ import type {
   ApiTriggerState,
   AsyncOperationResponse,
   BackfillPreview,
+  BackfillTimeline,
   ExecutionSearchPage,
   FlowJson,
   Kestra2LogSearchPage,
@@ -124,6 +125,9 @@ export const api = {
   // Kestra uses PUT for pause and unpause, POST for delete.
   backfillAction: (t: TriggerRef, action: 'pause' | 'unpause' | 'delete') =>
     call<ApiTriggerState>(action === 'delete' ? 'POST' : 'PUT', `${V2}/triggers/backfill/${action}`, refOf(t)),
+  /** The running backfill's window, cell by cell (ours): one cell per tick up to 200 ticks, else 200 stretches of it. */
+  backfillTimeline: (t: TriggerRef) =>
+    call<BackfillTimeline>('GET', `${V2}/triggers/${enc(t.namespace)}/${enc(t.flowId)}/${enc(t.triggerId)}/backfill/timeline`),
   /** 202: carried out in the background; follow it with `operation`. */
   backfillActionMany: (refs: TriggerRef[], action: 'pause' | 'unpause' | 'delete') =>
     call<AsyncOperationResponse>('POST', `${V2}/triggers/backfill/${action}/by-triggers`, refs.map(refOf)),

@@ -5,6 +5,7 @@ import { type Backfill, type Trigger, api } from './api';
 import { paceText } from './backfill-pace';
 import { backfillStatus } from './backfill-status';
 import { type LastBackfillNote, lastBackfillNote } from './last-backfill';
+import { BackfillTimelineStrip } from './backfill-timeline';
 import { pausedNote } from './paused-note';
 import { backfillCursor } from './trigger-dates';
 import { Time, html } from './ui';
@@ -70,6 +71,7 @@ export function BackfillCell({
     <div class="progress-counts muted">running ${b.progress?.running ?? 0} · queued ${b.progress?.queued ?? 0} · failed ${b.progress?.failed ?? 0}${
       b.progress?.killed ? ` · killed ${b.progress.killed}` : ''
     }${b.progress?.skipped ? ` · skipped ${b.progress.skipped}` : ''}</div>
+    <${BackfillTimelineStrip} trigger=${trigger} backfill=${b} />
     <div class="progress-pace muted" title=${b.progress?.eta ? `Expected end: ${b.progress.eta}` : undefined}>${paceText(b, Date.now())}</div>
     ${status.note ? html`<p class="backfill-status-note" role="status">${status.note}</p>` : null}
     ${b.paused && !b.cancelling ? html`<p class="paused-note" role="status">${pausedNote(b.progress)}</p>` : null}

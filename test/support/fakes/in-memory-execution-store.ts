@@ -224,6 +224,11 @@ export class InMemoryExecutionStore implements ExecutionStore {
     return Math.min(count, limit);
   }
 
+  async runningOf(backfillId: string, limit: number): Promise<string[]> {
+    const ids = [...this.items.values()].filter((item) => item.pendingOwner === backfillId && item.state === 'RUNNING').map((item) => item.id);
+    return ids.slice(0, limit);
+  }
+
   async leasesOf(ids: string[]): Promise<Map<string, { state: StateType; leaseUntilMs: number }>> {
     const found = new Map<string, { state: StateType; leaseUntilMs: number }>();
     for (const id of new Set(ids)) {

@@ -11,7 +11,8 @@ import {
   lastBackfillCounts,
 } from '../../../lib/domain/trigger-state';
 import type { RateSample } from '../../../lib/domain/backfill-rate';
-import type { AdvanceCursor, NotificationAttempt, OpenPagesAtEnd, PageFold, PauseOptions, TriggerStore } from '../../../lib/ports';
+import type { FoldedCell } from '../../../lib/domain/timeline';
+import type { AdvanceCursor, FoldExtras, NotificationAttempt, OpenPagesAtEnd, PageFold, PauseOptions, TriggerStore } from '../../../lib/ports';
 
 /** The parts of a backfill written once, when it starts (the adapter's `backfillDoc`). */
 type FixedBackfill = Pick<
@@ -73,6 +74,7 @@ interface Row {
     failureBaseline?: number;
     rebaseFailures?: boolean;
     cancelling?: BackfillCancel;
+    timeline?: FoldedCell[];
     generation: number;
     executionName: string;
   };
@@ -250,6 +252,7 @@ export class InMemoryTriggerStore implements TriggerStore {
       failed: 0,
       rateSamples: stored(backfill.rateSamples),
       killed: 0,
+      ...(backfill.timeline ? { timeline: backfill.timeline.map((cell) => ({ ...cell })) } : {}),
       generation: backfill.generation,
       executionName: backfill.executionName,
     };
@@ -330,9 +333,14 @@ export class InMemoryTriggerStore implements TriggerStore {
     return true;
   }
 
-  async foldPages(ref: TriggerRef, backfillId: string, folds: PageFold[], rateSamples?: RateSample[]): Promise<boolean> {
+  async foldPages(ref: TriggerRef, backfillId: string, folds: PageFold[], { rateSamples, timeline }: FoldExtras = {}): Promise<boolean> {
+    if (!folds.length) return true;
     const backfill = this.rows.get(key(ref))?.backfill;
     if (backfill?.id !== backfillId || !folds.every((f) => backfill.openPages.has(f.pageId))) return false;
+    const cells = timeline && 'cells' in timeline ? timeline.cells.filter((c) => c.ended > 0) : [];
+    if (cells.length && !backfill.timeline) return false;
+    // DynamoDB refuses a list index past the list's end (a ValidationException, not a condition).
+    if (cells.some(({ cell }) => !backfill.timeline?.[cell])) throw new Error(`foldPages: the timeline has no cell ${cells.map((c) => c.cell)}`);
     for (const fold of folds) {
       backfill.openPages.delete(fold.pageId);
       backfill.ended += fold.ended;
@@ -340,6 +348,12 @@ export class InMemoryTriggerStore implements TriggerStore {
       backfill.killed += fold.killed;
     }
     if (rateSamples) backfill.rateSamples = stored(rateSamples);
+    for (const { cell, ended, failed } of cells) {
+      const counts = backfill.timeline?.[cell] as FoldedCell;
+      counts.ended += ended;
+      counts.failed += failed;
+    }
+    if (timeline && 'drop' in timeline) delete backfill.timeline;
     return true;
   }
 
@@ -427,6 +441,7 @@ function toState(row: Row): TriggerState {
       ...(b.failureBaseline !== undefined ? { failureBaseline: b.failureBaseline } : {}),
       ...(b.rebaseFailures ? { rebaseFailures: true } : {}),
       ...(b.cancelling ? { cancelling: structuredClone(b.cancelling) } : {}),
+      ...(b.timeline ? { timeline: b.timeline.map((cell) => ({ ...cell })) } : {}),
       generation: b.generation,
       executionName: b.executionName,
     };

@@ -69,7 +69,7 @@ describe("a backfill's rate and ETA", () => {
       { atMs: T0, ended: 0 },
       { atMs: seconds(61), ended: 6 },
     ]);
-    expect(fold.mock.calls.at(-1)?.[3]).toEqual([
+    expect(fold.mock.calls.at(-1)?.[3]?.rateSamples).toEqual([
       { atMs: T0, ended: 0 },
       { atMs: seconds(61), ended: 6 },
     ]);
