@@ -1,3 +1,4 @@
+import { DEFAULT_BACKFILL_OPTIONS } from '../domain/backfill';
 import { BackfillAlreadyActiveError, TriggerNotFoundError } from '../domain/errors';
 import { ValidationError, isValidationError } from '../domain/flow/errors';
 import type { MissedScheduleRecovery } from '../domain/operation';
@@ -63,12 +64,7 @@ async function backfillMissed(deps: SwitchTriggerDeps, ref: TriggerRef, state: T
       end: now,
       inputs: null,
       labels: [],
-      reprocess: 'ALL',
-      order: 'OLDEST_FIRST',
-      maxConcurrency: null,
-      latestRevision: false,
-      failurePolicy: null,
-      notify: null,
+      ...DEFAULT_BACKFILL_OPTIONS,
     });
   } catch (error) {
     if (error instanceof BackfillAlreadyActiveError) {

@@ -44,6 +44,21 @@ export interface BackfillRequest extends TriggerRef {
 }
 
 /**
+ * A request's options beyond its window, inputs and labels, when it names none: Kestra's behaviour
+ * (every tick, oldest first), the service's concurrency, the flow's revision pinned, no failure
+ * policy, no webhook. The values the request schemas give an absent field, and what a backfill the
+ * service starts itself (the ticks a disabled trigger missed) asks for.
+ */
+export const DEFAULT_BACKFILL_OPTIONS = {
+  reprocess: 'ALL',
+  order: 'OLDEST_FIRST',
+  maxConcurrency: null,
+  latestRevision: false,
+  failurePolicy: null,
+  notify: null,
+} as const satisfies Pick<BackfillRequest, 'reprocess' | 'order' | 'maxConcurrency' | 'latestRevision' | 'failurePolicy' | 'notify'>;
+
+/**
  * Checks a backfill's `maxConcurrency` against the service's limit (`BACKFILL_MAX_IN_FLIGHT`): a
  * backfill may run fewer executions at once than the service allows, never more.
  */

@@ -15,6 +15,7 @@ import { memorySizeOf } from '../../cdk/constructs/backfill-functions';
 import { ALL_TABLES, type TableDef } from '../../lib/adapters/dynamodb/tables';
 import { type BackfillPreview, previewBackfill } from '../../lib/app/backfills';
 import { LAMBDA_FOOTPRINT, readSettings } from '../../lib/config';
+import { DEFAULT_BACKFILL_OPTIONS } from '../../lib/domain/backfill';
 import { AWS_PRICES } from '../../lib/domain/cost/aws-prices';
 import { type AwsUsage, priceUsage, sendMessageBatchRequests } from '../../lib/domain/cost/pricing';
 import { type LocalHandlerName, type LocalRuntime, startLocal } from '../../local/runtime';
@@ -104,12 +105,7 @@ async function runBackfill(options: { ticks: number; workerConcurrency: number; 
           end,
           inputs: null,
           labels: [],
-          reprocess: 'ALL',
-          order: 'OLDEST_FIRST',
-          maxConcurrency: null,
-          latestRevision: false,
-          failurePolicy: null,
-          notify: null,
+          ...DEFAULT_BACKFILL_OPTIONS,
         }),
       );
     const before = await dryRun();

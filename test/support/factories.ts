@@ -3,7 +3,7 @@
  * a test states only what matters to it.
  */
 import type { APIGatewayProxyEventV2, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { BackfillRequest } from '../../lib/domain/backfill';
+import { type BackfillRequest, DEFAULT_BACKFILL_OPTIONS } from '../../lib/domain/backfill';
 import { type Execution, type ExecutionState, type StateType, TERMINAL_STATES, newState, transition } from '../../lib/domain/execution';
 import { type Flow, LOG_TYPE, type Label, SCHEDULE_TYPE, type ScheduleTrigger } from '../../lib/domain/flow/model';
 import type { BackfillState, TriggerState } from '../../lib/domain/trigger-state';
@@ -113,12 +113,7 @@ export function aBackfillRequest(overrides: Partial<BackfillRequest> = {}): Back
     end: new Date('2026-02-01T09:00:00Z'),
     inputs: null,
     labels: [],
-    reprocess: 'ALL',
-    order: 'OLDEST_FIRST',
-    maxConcurrency: null,
-    latestRevision: false,
-    failurePolicy: null,
-    notify: null,
+    ...DEFAULT_BACKFILL_OPTIONS,
     ...overrides,
   };
 }
