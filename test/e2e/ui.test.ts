@@ -1,4 +1,6 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type Page, chromium } from 'playwright-core';
@@ -132,7 +134,9 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.REQUIRE_BROWSER_TESTS !== '
     });
     await seedDialog.getByLabel('Start').fill(noTick);
     await seedDialog.getByLabel('End', { exact: true }).fill(noTick);
-    await seedDialog.getByRole('status').getByText('holds no tick').waitFor(); // the dry run says so first
+    // The dry run says so first, at the field (its 400 names backfill.start), then the creation's own 400.
+    await seedDialog.locator('#bf-start-error').getByText('holds no tick').waitFor();
+    expect(await seedDialog.locator('.preview').count()).toBe(0); // not said twice
     await seedDialog.getByRole('button', { name: 'Execute backfill' }).click();
     await seedDialog.locator('#bf-start-error').getByText('holds no tick').waitFor();
     await shot('01b-server-error');
@@ -317,10 +321,12 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.REQUIRE_BROWSER_TESTS !== '
     expect(await page.getByLabel('State').inputValue()).toBe('SUCCESS');
     expect(await page.locator('table.executions .badge').evaluateAll((badges) => badges.every((b) => b.classList.contains('state-success')))).toBe(true);
 
-    // Back to the trigger: delete the running backfill (two-step confirm).
+    // Back to the trigger: delete the running backfill, confirmed in a dialog that says what delete does.
     await page.goto(`${product.runtime.url}/ui#/flows/dev.ui/every_minute/triggers`);
-    await row.getByRole('button', { name: 'Delete' }).click();
-    await row.getByRole('button', { name: 'Confirm delete' }).click();
+    await row.getByRole('button', { name: 'Delete', exact: true }).click();
+    const confirmDelete = page.getByRole('dialog', { name: 'Delete backfill?' });
+    await confirmDelete.getByText(/^Delete stops dispatching new executions; /).waitFor();
+    await confirmDelete.getByRole('button', { name: 'Delete backfill' }).click();
     await row.getByRole('button', { name: 'Backfill executions' }).waitFor();
 
     // It leaves its summary on the trigger: outcome, window, counts (as the server recorded them), start and end.
@@ -632,6 +638,168 @@ triggers:
     expect(await strip.count()).toBe(0);
   });
 
+  it('sets concurrency, order, a failure policy and a webhook in the dialog, edits the concurrency in place, and confirms Delete and Cancel', async () => {
+    // A webhook receiver on this machine (plain http to it is accepted on the local default).
+    const received: { type: string; backfill: { outcome?: string } }[] = [];
+    const receiver = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk) => {
+        body += chunk;
+      });
+      request.on('end', () => {
+        received.push(JSON.parse(body));
+        response.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => new Promise<void>((resolve) => receiver.close(() => resolve())));
+    const origin = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+    // Six hourly ticks a day ago, each held by a gate file, so its executions stay in flight while the test looks.
+    const gateDir = mkdtempSync(join(tmpdir(), 'ui-controls-'));
+    const gate = join(gateDir, 'open');
+    onTestFinished(() => {
+      writeFileSync(gate, '');
+      rmSync(gateDir, { recursive: true, force: true });
+    });
+    expect(
+      (
+        await product.api.createFlow(`id: controls
+namespace: dev.ui
+tasks:
+  - id: work
+    type: io.kestra.plugin.scripts.shell.Commands
+    runner: PROCESS
+    timeout: PT60S
+    commands:
+      - 'while [ ! -f "${gate}" ]; do sleep 0.05; done'
+triggers:
+  - id: hourly
+    type: io.kestra.plugin.core.trigger.Schedule
+    cron: "0 * * * *"
+`)
+      ).status,
+    ).toBe(200);
+    const backfillOf = async () => (await product.api.call('GET', '/api/v1/main/triggers/dev.ui/controls')).body.results[0].backfill;
+
+    await page.goto(`${product.runtime.url}/ui#/flows/dev.ui/controls/triggers`);
+    const row = page.locator('tr[data-trigger="hourly"]');
+    await row.getByRole('button', { name: 'Backfill executions' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Backfill executions' });
+    const [start, end] = await page.evaluate(() => {
+      const t0 = Math.floor((Date.now() - 24 * 3600_000) / 3600_000) * 3600_000;
+      const pad = (n: number) => String(n).padStart(2, '0');
+      const local = (d: Date) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+      return [local(new Date(t0)), local(new Date(t0 + 5 * 3600_000))];
+    });
+    await dialog.getByLabel('Start').fill(start);
+    await dialog.getByLabel('End', { exact: true }).fill(end);
+    await dialog
+      .getByRole('status')
+      .getByText(/^Will create 6 executions/)
+      .waitFor();
+
+    // Concurrency over the service's limit (BACKFILL_MAX_IN_FLIGHT 4 here): the dry run's 400 names it at the field.
+    const concurrency = dialog.getByLabel('Concurrency');
+    await concurrency.fill('9');
+    await dialog.locator('#bf-max-concurrency-error').getByText('expected an integer from 1 to 4').waitFor();
+    expect(await concurrency.getAttribute('aria-invalid')).toBe('true');
+    await shot('16a-controls-concurrency-error');
+    await concurrency.fill('2');
+    await dialog.getByLabel('Order').selectOption('NEWEST_FIRST');
+    await dialog
+      .getByRole('status')
+      .getByText(/, newest first\.$/)
+      .waitFor();
+    // A failure policy: both thresholds, the lower applies (1 < 50% of 6 ticks), as the dry run's `tolerated` says.
+    await dialog.getByLabel('Failure policy').selectOption('PAUSE');
+    await dialog.locator('#bf-failure-action-error').getByText('Give a number of failures, a percentage or both').waitFor();
+    await dialog.getByLabel('Max failures').fill('1');
+    await dialog.getByLabel('Max failure %').fill('50');
+    await dialog.locator('.tolerated[data-tolerated="1"]').getByText('Pauses after more than 1 execution FAIL.').waitFor();
+    await dialog.getByLabel('Webhook URL').fill(`${origin}/hooks/T0/secret-token`);
+    await dialog.getByText('Only its origin (https://host/…) is shown back').waitFor();
+    // The revision pin: off by default, saying which revision it pins.
+    const latest = dialog.getByLabel("Run the flow's latest revision");
+    expect(await latest.isChecked()).toBe(false);
+    const pinned = await dialog.locator('#bf-latest-revision-hint').getAttribute('data-flow-revision');
+    expect(pinned).toMatch(/^\d+$/);
+    await dialog
+      .locator('#bf-latest-revision-hint')
+      .getByText(`Off: the backfill pins revision ${pinned}, so edits made meanwhile change nothing it runs.`)
+      .waitFor();
+    await shot('16-controls-dialog');
+    await dialog.getByRole('button', { name: 'Execute backfill' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+
+    // The created backfill has them all (the webhook shown back as its origin only).
+    const created = await backfillOf();
+    expect(created).toMatchObject({
+      maxConcurrency: 2,
+      order: 'NEWEST_FIRST',
+      failurePolicy: { maxFailures: 1, maxFailurePercent: 50, action: 'PAUSE' },
+      notify: { webhook: `${origin}/…` },
+      latestRevision: false,
+      flowRevision: Number(pinned),
+    });
+
+    // Concurrency in place, in the Details drawer: a value over the limit is refused at the field, 3 is taken.
+    const inFlightNow = async () => {
+      const { progress } = await backfillOf();
+      return progress.running + progress.queued;
+    };
+    await expect.poll(inFlightNow, POLL).toBe(2);
+    await row.getByRole('button', { name: 'Details' }).click();
+    const drawer = page.getByRole('dialog', { name: 'Backfill details' });
+    const current = drawer.locator('.concurrency-current');
+    expect(await current.getAttribute('data-max-concurrency')).toBe('2');
+    await drawer.getByText('Pause after more than 1 FAILED, or 50% of the ticks (the lower)').waitFor();
+    await drawer.getByText(`${origin}/…`).waitFor();
+    const newConcurrency = drawer.getByLabel('New concurrency');
+    await newConcurrency.fill('9');
+    await drawer.getByRole('button', { name: 'Save' }).click();
+    await drawer.getByRole('alert').getByText('expected an integer from 1 to 4').waitFor();
+    expect((await backfillOf()).maxConcurrency).toBe(2);
+    await newConcurrency.fill('3');
+    await drawer.getByRole('button', { name: 'Save' }).click();
+    await expect.poll(async () => (await backfillOf()).maxConcurrency, POLL).toBe(3);
+    await expect.poll(() => current.getAttribute('data-max-concurrency'), POLL).toBe('3');
+    // Dispatch applies it: a third execution goes out.
+    await expect.poll(async () => (await backfillOf()).progress.dispatched, POLL).toBe(3);
+    await drawer.locator('.kv li', { hasText: /^dispatched: 3$/ }).waitFor(); // and the drawer shows it after its next poll
+    await shot('17-controls-concurrency-edited');
+    await page.keyboard.press('Escape');
+    await drawer.waitFor({ state: 'hidden' });
+
+    // Delete's confirmation says what it does with the numbers of `progress`; Keep leaves the backfill be.
+    await row.getByRole('button', { name: 'Delete', exact: true }).click();
+    const confirmDelete = page.getByRole('dialog', { name: 'Delete backfill?' });
+    await confirmDelete
+      .getByText("Delete stops dispatching new executions; the 3 already queued or running go on (Kestra's delete). The 3 ticks not dispatched yet never run.")
+      .waitFor();
+    const inFlight = await backfillOf();
+    expect(inFlight.progress.running + inFlight.progress.queued).toBe(3);
+    expect(inFlight.progress.total - inFlight.progress.dispatched).toBe(3);
+    await shot('18-controls-delete-confirmation');
+    await confirmDelete.getByRole('button', { name: 'Keep backfill' }).click();
+    await confirmDelete.waitFor({ state: 'hidden' });
+    expect((await backfillOf()).id).toBe(created.id);
+
+    // Cancel, beside Delete: its confirmation says it kills them; confirmed, the backfill leaves the trigger CANCELLED.
+    await row.getByRole('button', { name: 'Cancel', exact: true }).click();
+    const confirmCancel = page.getByRole('dialog', { name: 'Cancel backfill?' });
+    await confirmCancel
+      .getByText('Cancel kills the 3 running and queued executions (state KILLED) and dispatches no more. The 3 ticks not dispatched yet never run.')
+      .waitFor();
+    await shot('19-controls-cancel-confirmation');
+    await confirmCancel.getByRole('button', { name: 'Cancel backfill' }).click();
+    await row.locator('.last-backfill[data-outcome="CANCELLED"]').getByText('Last backfill CANCELLED').waitFor();
+    const last = (await product.api.call('GET', '/api/v1/main/triggers/dev.ui/controls')).body.results[0].lastBackfill;
+    expect(last).toMatchObject({ id: created.id, outcome: 'CANCELLED', counts: { total: 6, dispatched: 3, killed: 3, succeeded: 0 } });
+    expect(await backfillOf()).toBeUndefined();
+    await expect.poll(() => received.map((event) => event.backfill.outcome), POLL).toContain('CANCELLED');
+    await shot('20-controls-cancelled');
+  });
+
   it('calls Kestra 2.x routes, and 1.x ones only where 2.x has none (flows, the dry run)', async () => {
     const oneX = [...called].filter((call) => !/^\w+ \/ui\/api\/v1\/main\//.test(call));
     const flowsOrDryRun = /^GET \/ui\/api\/v1\/flows\/|^POST \/ui\/api\/v1\/triggers\/backfill\/preview$/;
@@ -647,6 +815,9 @@ triggers:
       'GET /ui/api/v1/main/logs/search',
       'GET /ui/api/v1/main/triggers/dev.ui/gated/hourly/backfill/timeline',
       'POST /ui/api/v1/main/triggers/set-disabled/by-triggers',
+      'POST /ui/api/v1/main/triggers/backfill/delete',
+      'POST /ui/api/v1/main/triggers/backfill/cancel',
+      'PUT /ui/api/v1/main/triggers/backfill/update',
     ]) {
       expect(called, route).toContain(route);
     }

@@ -122,9 +122,12 @@ export const api = {
   setDisabled: (t: TriggerRef, disabled: boolean) =>
     call<ApiTriggerState>('PUT', `${V2}/triggers/set-disabled`, { ...refOf(t), disabled, ...(disabled ? {} : { recoverMissedSchedules: true }) }),
   createBackfill: (t: TriggerRef, backfill: BackfillFieldsJson) => call<ApiTriggerState>('PUT', `${V2}/triggers/backfill/create`, { ...refOf(t), backfill }),
-  // Kestra uses PUT for pause and unpause, POST for delete.
-  backfillAction: (t: TriggerRef, action: 'pause' | 'unpause' | 'delete') =>
-    call<ApiTriggerState>(action === 'delete' ? 'POST' : 'PUT', `${V2}/triggers/backfill/${action}`, refOf(t)),
+  // Kestra uses PUT for pause and unpause, POST for delete; our cancel (it kills the executions in flight) is a POST as delete is.
+  backfillAction: (t: TriggerRef, action: 'pause' | 'unpause' | 'delete' | 'cancel') =>
+    call<ApiTriggerState>(action === 'delete' || action === 'cancel' ? 'POST' : 'PUT', `${V2}/triggers/backfill/${action}`, refOf(t)),
+  /** A running backfill's new bound on executions in flight (ours): dispatch applies it from its next check. */
+  updateBackfill: (t: TriggerRef, maxConcurrency: number) =>
+    call<ApiTriggerState>('PUT', `${V2}/triggers/backfill/update`, { ...refOf(t), backfill: { maxConcurrency } }),
   /** The running backfill's window, cell by cell (ours): one cell per tick up to 200 ticks, else 200 stretches of it. */
   backfillTimeline: (t: TriggerRef) =>
     call<BackfillTimeline>('GET', `${V2}/triggers/${enc(t.namespace)}/${enc(t.flowId)}/${enc(t.triggerId)}/backfill/timeline`),

@@ -7,8 +7,9 @@ import { backfillStatus } from './backfill-status';
 import { type LastBackfillNote, lastBackfillNote } from './last-backfill';
 import { BackfillTimelineStrip } from './backfill-timeline';
 import { pausedNote } from './paused-note';
+import { type StopAction, stopConfirmation } from './stop-confirmation';
 import { backfillCursor } from './trigger-dates';
-import { Time, html } from './ui';
+import { Modal, Time, html } from './ui';
 
 /** Ticks finished (succeeded, failed, killed or skipped) out of the total, and the whole percentage. */
 export function progressOf(b: Backfill): { done: number; total: number; percent: number } {
@@ -20,7 +21,8 @@ export function progressOf(b: Backfill): { done: number; total: number; percent:
 
 /**
  * "Backfill executions" when the trigger has no backfill (`onOpen` opens the dialog);
- * otherwise its progress with pause/resume, a confirmed delete and `onDetails`.
+ * otherwise its progress with pause/resume, Cancel and Delete (each confirmed in a dialog that says
+ * what it does) and `onDetails`.
  */
 export function BackfillCell({
   trigger,
@@ -34,15 +36,15 @@ export function BackfillCell({
   onChanged: () => void;
 }) {
   const [busy, setBusy] = useState(false);
-  const [confirming, setConfirming] = useState(false);
+  const [confirming, setConfirming] = useState<StopAction | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
   const b = trigger.backfill;
-  const act = async (action: 'pause' | 'unpause' | 'delete') => {
+  const act = async (action: 'pause' | 'unpause' | StopAction) => {
     setBusy(true);
     setError(undefined);
     try {
       await api.backfillAction(trigger, action);
-      setConfirming(false);
+      setConfirming(undefined);
       onChanged();
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
@@ -81,16 +83,51 @@ export function BackfillCell({
           ? html`<button type="button" class="secondary" disabled=${busy} onClick=${() => act('unpause')}>Resume</button>`
           : html`<button type="button" class="secondary" disabled=${busy} onClick=${() => act('pause')}>Pause</button>`
       }
-      ${
-        confirming
-          ? html`<button type="button" class="danger" disabled=${busy} onClick=${() => act('delete')}>Confirm delete</button>
-            <button type="button" class="secondary" onClick=${() => setConfirming(false)}>Keep</button>`
-          : html`<button type="button" class="secondary" disabled=${busy} onClick=${() => setConfirming(true)}>Delete</button>`
-      }
+      <button type="button" class="secondary" disabled=${busy} onClick=${() => setConfirming('cancel')}>Cancel</button>
+      <button type="button" class="secondary" disabled=${busy} onClick=${() => setConfirming('delete')}>Delete</button>
       <button type="button" class="link" onClick=${onDetails}>Details</button>
     </div>
-    ${error ? html`<p class="field-error" role="alert">${error}</p>` : null}
+    ${error && !confirming ? html`<p class="field-error" role="alert">${error}</p>` : null}
+    <${StopDialog} action=${confirming} backfill=${b} busy=${busy} error=${error} onConfirm=${act}
+      onClose=${() => {
+        setConfirming(undefined);
+        setError(undefined);
+      }} />
   </div>`;
+}
+
+/** Delete's or Cancel's confirmation, its numbers following the poll while it is open. */
+function StopDialog({
+  action,
+  backfill,
+  busy,
+  error,
+  onConfirm,
+  onClose,
+}: {
+  action?: StopAction;
+  backfill: Backfill;
+  busy: boolean;
+  error?: string;
+  onConfirm: (action: StopAction) => void;
+  onClose: () => void;
+}) {
+  const confirmation = stopConfirmation(action ?? 'delete', backfill.progress);
+  return html`<${Modal} open=${!!action} onClose=${onClose} label=${confirmation.title} className="dialog confirm">
+    ${
+      action
+        ? html`<div class="confirm-body">
+          <header class="dialog-head"><h2>${confirmation.title}</h2></header>
+          <p class="confirm-text" data-in-flight=${confirmation.inFlight} data-not-dispatched=${confirmation.notDispatched}>${confirmation.text}</p>
+          ${error ? html`<p class="error-box" role="alert">${error}</p>` : null}
+          <footer class="dialog-foot">
+            <button type="button" class="secondary" onClick=${onClose}>Keep backfill</button>
+            <button type="button" class="danger" disabled=${busy} onClick=${() => onConfirm(action)}>${busy ? 'Working…' : confirmation.confirm}</button>
+          </footer>
+        </div>`
+        : null
+    }
+  <//>`;
 }
 
 /**

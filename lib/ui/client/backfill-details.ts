@@ -1,10 +1,11 @@
 /// <reference lib="dom" />
 /** The drawer with everything about a trigger's current backfill, and the label chips it shares. */
-import type { Label, Trigger } from './api';
+import type { Backfill, Label, Trigger } from './api';
 import { BackfillAt } from './backfill-cell';
 import { REPROCESS_CHOICES } from './backfill-form';
 import { paceText } from './backfill-pace';
 import { backfillStatus } from './backfill-status';
+import { ConcurrencyEditor } from './concurrency-editor';
 import { Id, Time, html } from './ui';
 
 function KeyValues({ value }: { value?: Record<string, unknown> | null }) {
@@ -13,14 +14,23 @@ function KeyValues({ value }: { value?: Record<string, unknown> | null }) {
   return html`<ul class="kv">${entries.map(([k, v]) => html`<li><code>${k}</code>: ${typeof v === 'string' ? v : JSON.stringify(v)}</li>`)}</ul>`;
 }
 
+/** "Pause after more than 2 FAILED, or 10% of the ticks". */
+function failurePolicyText(policy: NonNullable<Backfill['failurePolicy']>): string {
+  const limits = [
+    policy.maxFailures !== undefined ? `${policy.maxFailures} FAILED` : '',
+    policy.maxFailurePercent !== undefined ? `${policy.maxFailurePercent}% of the ticks` : '',
+  ].filter(Boolean);
+  return `${policy.action === 'PAUSE' ? 'Pause' : 'Cancel'} after more than ${limits.join(', or ')}${limits.length > 1 ? ' (the lower)' : ''}`;
+}
+
 /** Labels as `key:value` chips, or "none". */
 export function Labels({ labels }: { labels?: Label[] }) {
   if (!labels?.length) return html`<span class="muted">none</span>`;
   return html`<span class="labels">${labels.map((l) => html`<span class="chip">${l.key}:${l.value}</span>`)}</span>`;
 }
 
-/** The details of `trigger.backfill`, or a note that it has ended. */
-export function BackfillDetails({ trigger, onClose }: { trigger: Trigger; onClose: () => void }) {
+/** The details of `trigger.backfill` (its concurrency editable), or a note that it has ended; `onChanged` reloads the trigger. */
+export function BackfillDetails({ trigger, onClose, onChanged }: { trigger: Trigger; onClose: () => void; onChanged: () => void }) {
   const b = trigger.backfill;
   return html`<div class="drawer-body">
     <header class="dialog-head">
@@ -38,6 +48,9 @@ export function BackfillDetails({ trigger, onClose }: { trigger: Trigger; onClos
           <dt>Backfill at</dt><dd><${BackfillAt} trigger=${trigger} /></dd>
           <dt>Labels</dt><dd><${Labels} labels=${b.labels} /></dd>
           <dt>Inputs</dt><dd><${KeyValues} value=${b.inputs} /></dd>
+          <dt>Concurrency</dt><dd><${ConcurrencyEditor} trigger=${trigger} backfill=${b} onChanged=${onChanged} /></dd>
+          <dt>Failure policy</dt><dd>${b.failurePolicy ? failurePolicyText(b.failurePolicy) : html`<span class="muted">none</span>`}</dd>
+          <dt>Webhook</dt><dd>${b.notify ? html`<code>${b.notify.webhook}</code> <span class="muted">(its origin only)</span>` : html`<span class="muted">none</span>`}</dd>
           <dt>Order</dt><dd>${b.order === 'NEWEST_FIRST' ? 'Newest tick first (the cursor moves back)' : 'Oldest tick first'}</dd>
           <dt>Replay</dt><dd>${REPROCESS_CHOICES.find((c) => c.value === (b.reprocess ?? 'ALL'))?.label}</dd>
           <dt>Flow revision</dt><dd>${b.flowRevision !== undefined ? html`${b.flowRevision} <span class="muted">(pinned: later edits do not apply)</span>` : html`latest <span class="muted">(each execution runs the revision current when it is dispatched)</span>`}</dd>

@@ -3,18 +3,23 @@
 import { useState } from 'preact/hooks';
 import { ApiError, type FlowInput, type Reprocess, type Trigger, api } from './api';
 import {
+  FAILURE_ACTION_CHOICES,
   type FormState,
   type InputPreset,
+  ORDER_CHOICES,
   REPROCESS_CHOICES,
+  emptyForm,
+  fieldOfPath,
   labelRowProblem,
   presetText,
   presetOf,
   submitBlockers,
   toBackfillRequest,
   toLocalInput,
+  toleratedText,
   validate,
 } from './backfill-form';
-import { PreviewLine, usePreview } from './backfill-preview';
+import { PreviewLine, type PreviewState, usePreview } from './backfill-preview';
 import { html } from './ui';
 
 function FieldError({ id, message }: { id: string; message?: string }) {
@@ -72,6 +77,105 @@ function InputField({
   </div>`;
 }
 
+/** A field of the form, its hint and its error, wired for screen readers. */
+function Field({ id, label, hint, error, children }: { id: string; label: string; hint?: unknown; error?: string; children?: unknown }) {
+  return html`<div class="field">
+    <label for=${id}>${label}</label>
+    ${children}
+    ${hint ? html`<span class="hint" id=${`${id}-hint`}>${hint}</span>` : null}
+    <${FieldError} id=${`${id}-error`} message=${error} />
+  </div>`;
+}
+
+/** ARIA for a control in a {@link Field}: invalid when its error shows, described by its hint and error. */
+const described = (id: string, error: string | undefined, hint = true) => ({
+  id,
+  'aria-invalid': error ? 'true' : undefined,
+  'aria-describedby': [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined,
+});
+
+/**
+ * Our controls beyond Kestra's form: concurrency, order, failure policy, webhook and the revision
+ * pin. The service's concurrency limit is not published: a value over it comes back from the dry
+ * run as a 400 naming the limit, shown at the field.
+ */
+function ControlsFields({
+  form,
+  preview,
+  shown,
+  update,
+}: {
+  form: FormState;
+  preview: PreviewState;
+  shown: (key: string) => string | undefined;
+  update: (key: string, next: Partial<FormState>) => void;
+}) {
+  const value = (e: Event) => (e.target as HTMLInputElement).value;
+  const policy = preview.preview?.failurePolicy;
+  const revision = preview.preview?.flowRevision;
+  return html`<fieldset class="controls">
+    <legend>How it runs</legend>
+    <div class="grid2">
+      <${Field} id="bf-max-concurrency" label="Concurrency" error=${shown('maxConcurrency')}
+        hint="Its executions queued or running at once. Empty: the service's limit.">
+        <input ...${described('bf-max-concurrency', shown('maxConcurrency'))} name="maxConcurrency" type="number" min="1" step="1" inputmode="numeric"
+          value=${form.maxConcurrency} onInput=${(e: Event) => update('maxConcurrency', { maxConcurrency: value(e) })} />
+      <//>
+      <${Field} id="bf-order" label="Order" error=${shown('order')} hint="Which ticks run first.">
+        <select ...${described('bf-order', shown('order'))} name="order" value=${form.order}
+          onChange=${(e: Event) => update('order', { order: value(e) as FormState['order'] })}>
+          ${ORDER_CHOICES.map((c) => html`<option value=${c.value}>${c.label}</option>`)}
+        </select>
+      <//>
+    </div>
+    <${Field} id="bf-failure-action" label="Failure policy" error=${shown('failurePolicy')}
+      hint=${
+        form.failureAction === 'NONE'
+          ? 'Whatever fails, every tick runs.'
+          : policy
+            ? html`<span class="tolerated" data-tolerated=${policy.tolerated}>${toleratedText(policy)}.</span> Only FAILED executions count${
+                form.failureAction === 'PAUSE' ? '; Resume continues, counting failures anew' : ''
+              }.`
+            : 'Only FAILED executions count.'
+      }>
+      <select ...${described('bf-failure-action', shown('failurePolicy'))} name="failureAction" value=${form.failureAction}
+        onChange=${(e: Event) => update('failurePolicy', { failureAction: value(e) as FormState['failureAction'] })}>
+        ${FAILURE_ACTION_CHOICES.map((c) => html`<option value=${c.value}>${c.label}</option>`)}
+      </select>
+    <//>
+    ${
+      form.failureAction === 'NONE'
+        ? null
+        : html`<div class="grid2">
+          <${Field} id="bf-max-failures" label="Max failures" error=${shown('failurePolicy.maxFailures')} hint="FAILED executions tolerated; 0 stops at the first.">
+            <input ...${described('bf-max-failures', shown('failurePolicy.maxFailures'))} name="maxFailures" type="number" min="0" step="1" inputmode="numeric"
+              value=${form.maxFailures} onInput=${(e: Event) => update('failurePolicy.maxFailures', { maxFailures: value(e) })} />
+          <//>
+          <${Field} id="bf-max-failure-percent" label="Max failure %" error=${shown('failurePolicy.maxFailurePercent')}
+            hint="Of the window's ticks, rounded down. With both, the lower applies.">
+            <input ...${described('bf-max-failure-percent', shown('failurePolicy.maxFailurePercent'))} name="maxFailurePercent" type="number" min="0" max="100" step="any"
+              value=${form.maxFailurePercent} onInput=${(e: Event) => update('failurePolicy.maxFailurePercent', { maxFailurePercent: value(e) })} />
+          <//>
+        </div>`
+    }
+    <${Field} id="bf-webhook" label="Webhook URL" error=${shown('notify.webhook')}
+      hint="POSTed the final counts when the backfill ends, and when its failure policy pauses it. Only its origin (https://host/…) is shown back: the rest of a webhook URL is its secret.">
+      <input ...${described('bf-webhook', shown('notify.webhook'))} name="webhook" type="url" placeholder="https://hooks.example.com/…" autocomplete="off"
+        value=${form.webhook} onInput=${(e: Event) => update('notify.webhook', { webhook: value(e) })} />
+    <//>
+    <div class="field checkbox-field">
+      <label><input type="checkbox" id="bf-latest-revision" name="latestRevision" checked=${form.latestRevision} aria-describedby="bf-latest-revision-hint"
+        onChange=${(e: Event) => update('latestRevision', { latestRevision: (e.target as HTMLInputElement).checked })} /> Run the flow's latest revision</label>
+      <span class="hint" id="bf-latest-revision-hint" data-flow-revision=${revision ?? ''}>${
+        form.latestRevision
+          ? 'Each execution runs the revision the flow has when it is dispatched: edits made meanwhile apply.'
+          : `Off: the backfill pins ${revision !== undefined ? `revision ${revision}` : "the flow's current revision"}, so edits made meanwhile change nothing it runs.`
+      }</span>
+      <${FieldError} id="bf-latest-revision-error" message=${shown('latestRevision')} />
+    </div>
+  </fieldset>`;
+}
+
 /**
  * The form that starts a backfill of `trigger`. Errors show once a field is touched, or when
  * the server names the field; `onCreated` runs after the backfill is accepted.
@@ -90,7 +194,7 @@ export function BackfillDialog({
   onClose: () => void;
   onCreated: () => void;
 }) {
-  const [form, setForm] = useState<FormState>({ start: '', end: '', inputs: {}, labels: [], reprocess: 'ALL' });
+  const [form, setForm] = useState<FormState>(emptyForm);
   const [touched, setTouched] = useState<Record<string, boolean>>({});
   const [serverErrors, setServerErrors] = useState<Record<string, string>>({});
   const [general, setGeneral] = useState<string | undefined>(undefined);
@@ -98,7 +202,12 @@ export function BackfillDialog({
   const errors = validate(form, inputs, new Date(), triggerInputs);
   const valid = Object.keys(errors).length === 0;
   const blockers = submitBlockers(errors, form);
-  const shown = (key: string) => serverErrors[key] ?? (touched[key] ? errors[key] : undefined);
+  const request = () => toBackfillRequest(form, inputs);
+  const preview = usePreview(trigger, valid ? JSON.stringify(request()) : undefined);
+  // A 400 of the dry run that names a field shows at that field, as the creation's own would.
+  const previewField = fieldOfPath(preview.errorPath);
+  const fromServer = (key: string) => serverErrors[key] ?? (previewField === key ? preview.error : undefined);
+  const shown = (key: string) => serverErrors[key] ?? (touched[key] ? errors[key] : undefined) ?? fromServer(key);
   const update = (key: string, next: Partial<FormState>) => {
     setForm({ ...form, ...next });
     setTouched({ ...touched, [key]: true });
@@ -110,9 +219,6 @@ export function BackfillDialog({
   const setLabel = (i: number, part: 'key' | 'value', value: string) =>
     update(`labels[${i}].${part}`, { labels: form.labels.map((l, j) => (j === i ? { ...l, [part]: value } : l)) });
 
-  const request = () => toBackfillRequest(form, inputs);
-  const preview = usePreview(trigger, valid ? JSON.stringify(request()) : undefined);
-
   const submit = async (e: Event) => {
     e.preventDefault();
     if (!valid || busy) return;
@@ -122,11 +228,9 @@ export function BackfillDialog({
       await api.createBackfill(trigger, request());
       onCreated();
     } catch (err) {
-      if (err instanceof ApiError && err.path && err.path.startsWith('backfill.')) {
-        const key = err.path.slice('backfill.'.length);
-        const known = ['start', 'end'].includes(key) || key.startsWith('inputs.') || /^labels\[\d+\]\.(key|value)$/.test(key);
-        if (known) setServerErrors({ [key]: err.message });
-        else setGeneral(err.message);
+      const key = err instanceof ApiError ? fieldOfPath(err.path) : undefined;
+      if (err instanceof ApiError && key) {
+        setServerErrors({ [key]: err.message });
       } else {
         setGeneral(err instanceof Error ? err.message : String(err)); // a 409's message already says a backfill is active
       }
@@ -184,8 +288,8 @@ export function BackfillDialog({
         // Said at the row from the start: a fresh row is incomplete too, and would only keep the button off.
         const problem = labelRowProblem(label);
         const problemId = `label-${i}-problem`;
-        const keyError = serverErrors[`labels[${i}].key`];
-        const valueError = serverErrors[`labels[${i}].value`];
+        const keyError = fromServer(`labels[${i}].key`);
+        const valueError = fromServer(`labels[${i}].value`);
         return html`<div class="label-row" key=${i} data-label-row=${i}>
           <div class="field">
             <input aria-label=${`Label ${i + 1} key`} name=${`label-key-${i}`} placeholder="key" value=${label.key}
@@ -211,7 +315,8 @@ export function BackfillDialog({
       })}
       <button type="button" class="secondary" onClick=${() => setForm({ ...form, labels: [...form.labels, { key: '', value: '' }] })}>Add label</button>
     </fieldset>
-    <${PreviewLine} preview=${preview} />
+    <${ControlsFields} form=${form} preview=${preview} shown=${shown} update=${update} />
+    <${PreviewLine} preview=${preview} errorAtField=${previewField !== undefined} />
     ${general ? html`<p class="error-box" role="alert">${general}</p>` : null}
     <footer class="dialog-foot">
       ${

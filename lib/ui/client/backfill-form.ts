@@ -19,6 +19,9 @@ function parseLocal(value: string): Date | undefined {
 
 type InputValues = Record<string, string>;
 
+type Order = NonNullable<BackfillRequest['order']>;
+type FailureAction = NonNullable<BackfillRequest['failurePolicy']>['action'];
+
 /** What the backfill dialog holds: every field as typed, before any conversion. */
 export interface FormState {
   start: string;
@@ -26,6 +29,58 @@ export interface FormState {
   inputs: InputValues;
   labels: Label[];
   reprocess: Reprocess;
+  /** Executions in flight at once, as typed; empty: the service's limit (`BACKFILL_MAX_IN_FLIGHT`). */
+  maxConcurrency: string;
+  order: Order;
+  /** What the failure policy does once exceeded; `NONE`: no policy (the thresholds are then ignored). */
+  failureAction: 'NONE' | FailureAction;
+  maxFailures: string;
+  maxFailurePercent: string;
+  /** Where the final notification is POSTed; empty: none. */
+  webhook: string;
+  /** Run the flow's latest revision as each execution is dispatched, instead of pinning the current one. */
+  latestRevision: boolean;
+}
+
+/** A fresh dialog: Kestra's defaults (oldest first, every tick, the current revision pinned), no policy, no webhook. */
+export function emptyForm(): FormState {
+  return {
+    start: '',
+    end: '',
+    inputs: {},
+    labels: [],
+    reprocess: 'ALL',
+    maxConcurrency: '',
+    order: 'OLDEST_FIRST',
+    failureAction: 'NONE',
+    maxFailures: '',
+    maxFailurePercent: '',
+    webhook: '',
+    latestRevision: false,
+  };
+}
+
+/** The two orders, with the words the UI shows them. */
+export const ORDER_CHOICES: { value: Order; label: string }[] = [
+  { value: 'OLDEST_FIRST', label: 'Oldest first (as Kestra)' },
+  { value: 'NEWEST_FIRST', label: 'Newest first' },
+];
+
+/** The failure policy's choices: none, or what happens once more executions FAIL than tolerated. */
+export const FAILURE_ACTION_CHOICES: { value: FormState['failureAction']; label: string }[] = [
+  { value: 'NONE', label: 'None: run every tick whatever fails' },
+  { value: 'PAUSE', label: 'Pause the backfill' },
+  { value: 'CANCEL', label: 'Cancel the backfill (kill its executions)' },
+];
+
+/**
+ * The dry run's `tolerated` figure in words: "Pauses after more than 3 executions FAIL" (the
+ * policy trips once failures exceed it, so `0` stops at the first).
+ */
+export function toleratedText(policy: { tolerated: number; action: FailureAction }): string {
+  const verb = policy.action === 'PAUSE' ? 'Pauses' : 'Is cancelled';
+  if (policy.tolerated === 0) return `${verb} at the first execution that FAILs`;
+  return `${verb} after more than ${policy.tolerated.toLocaleString('en-US')} execution${policy.tolerated === 1 ? '' : 's'} FAIL`;
 }
 
 /** The `reprocess` policies, in the order and with the words the UI shows them. */
@@ -56,6 +111,15 @@ export function presetOf(input: FlowInput, triggerInputs: Record<string, unknown
 export function presetText(preset: InputPreset): string {
   const value = typeof preset.value === 'string' ? preset.value : JSON.stringify(preset.value);
   return `${preset.from === 'trigger' ? 'trigger' : 'default'}: ${value}`;
+}
+
+/**
+ * What is wrong with a concurrency as typed (the dialog's, or the running backfill's new one), if
+ * anything. Only the lower bound: the service's limit is the server's to name (a 400 that says it).
+ */
+export function concurrencyProblem(value: string): string | undefined {
+  const trimmed = value.trim();
+  return /^\d+$/.test(trimmed) && Number(trimmed) >= 1 ? undefined : 'Expected a whole number of 1 or more';
 }
 
 /**
@@ -97,6 +161,16 @@ export function validate(form: FormState, inputs: FlowInput[], now = new Date(),
     if (!label.key.trim()) errors[`labels[${i}].key`] = 'Key is required';
     if (!label.value.trim()) errors[`labels[${i}].value`] = 'Value is required';
   });
+  // The upper bound is the service's: the dry run's 400 names it at the field.
+  const concurrency = form.maxConcurrency.trim() ? concurrencyProblem(form.maxConcurrency) : undefined;
+  if (concurrency) errors.maxConcurrency = concurrency;
+  if (form.failureAction !== 'NONE') {
+    const failures = form.maxFailures.trim();
+    const percent = form.maxFailurePercent.trim();
+    if (failures && !/^\d+$/.test(failures)) errors['failurePolicy.maxFailures'] = 'Expected a whole number of 0 or more';
+    if (percent && !(/^\d+(\.\d+)?$/.test(percent) && Number(percent) <= 100)) errors['failurePolicy.maxFailurePercent'] = 'Expected a number from 0 to 100';
+    if (!failures && !percent) errors.failurePolicy = 'Give a number of failures, a percentage or both';
+  }
   return errors;
 }
 
@@ -132,6 +206,10 @@ export function submitBlockers(errors: Record<string, string>, form: FormState):
     const problem = labelRowProblem(label);
     if (problem) lines.push(line(`Label ${i + 1}`, problem));
   });
+  if (errors.maxConcurrency) lines.push(line('Concurrency', errors.maxConcurrency));
+  if (errors['failurePolicy.maxFailures']) lines.push(line('Max failures', errors['failurePolicy.maxFailures']));
+  if (errors['failurePolicy.maxFailurePercent']) lines.push(line('Max failure %', errors['failurePolicy.maxFailurePercent']));
+  if (errors.failurePolicy) lines.push(line('Failure policy', errors.failurePolicy));
   return lines;
 }
 
@@ -175,5 +253,44 @@ export function toBackfillRequest(form: FormState, inputs: FlowInput[]): Backfil
     inputs: typedInputs(form, inputs),
     labels: form.labels.map((l) => ({ key: l.key.trim(), value: l.value.trim() })),
     reprocess: form.reprocess,
+    order: form.order,
+    latestRevision: form.latestRevision,
+    ...(form.maxConcurrency.trim() ? { maxConcurrency: Number(form.maxConcurrency) } : {}),
+    ...(form.failureAction !== 'NONE' ? { failurePolicy: failurePolicyOf(form, form.failureAction) } : {}),
+    ...(form.webhook.trim() ? { notify: { webhook: form.webhook.trim() } } : {}),
   };
+}
+
+/** The thresholds that were filled in, with the action. */
+function failurePolicyOf(form: FormState, action: FailureAction): NonNullable<BackfillRequest['failurePolicy']> {
+  return {
+    ...(form.maxFailures.trim() ? { maxFailures: Number(form.maxFailures) } : {}),
+    ...(form.maxFailurePercent.trim() ? { maxFailurePercent: Number(form.maxFailurePercent) } : {}),
+    action,
+  };
+}
+
+/**
+ * The form field a server error's `path` names (`backfill.notify.webhook` → `notify.webhook`), or
+ * `undefined` when the dialog has no field for it and the error is shown above the buttons.
+ */
+export function fieldOfPath(path: string | undefined): string | undefined {
+  if (!path?.startsWith('backfill.')) return undefined;
+  const key = path.slice('backfill.'.length);
+  const fields = [
+    'start',
+    'end',
+    'maxConcurrency',
+    'order',
+    'latestRevision',
+    'failurePolicy',
+    'failurePolicy.maxFailures',
+    'failurePolicy.maxFailurePercent',
+    'notify.webhook',
+  ];
+  if (fields.includes(key) || key.startsWith('inputs.') || /^labels\[\d+\]\.(key|value)$/.test(key)) return key;
+  // `notify` itself, or the policy's action: the fields that build them.
+  if (key === 'notify') return 'notify.webhook';
+  if (key.startsWith('failurePolicy.')) return 'failurePolicy';
+  return undefined;
 }

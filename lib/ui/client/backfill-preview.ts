@@ -1,11 +1,12 @@
 /// <reference lib="dom" />
 /** The dry-run line of the backfill dialog: how many executions the request would create. */
 import { useEffect, useState } from 'preact/hooks';
-import { type BackfillPreview, type Trigger, api } from './api';
+import { ApiError, type BackfillPreview, type Trigger, api } from './api';
 import { estimateNote } from './backfill-estimate';
 import { Time, html } from './ui';
 
-type PreviewState = { preview?: BackfillPreview; error?: string; loading: boolean };
+/** The dry run's answer, or its error (`errorPath`: the field a 400 names, e.g. `backfill.maxConcurrency`). */
+export type PreviewState = { preview?: BackfillPreview; error?: string; errorPath?: string; loading: boolean };
 
 /**
  * The dry run of the request being filled in (POST /triggers/backfill/preview), asked again 300 ms
@@ -21,13 +22,14 @@ export function usePreview(trigger: Trigger, body: string | undefined): PreviewS
       return;
     }
     let current = true;
-    setState((s) => ({ ...s, loading: true }));
+    // The last answer stays in view while the next is asked; its error goes, as it may no longer hold.
+    setState((s) => ({ preview: s.preview, loading: true }));
     const timer = setTimeout(async () => {
       try {
         const preview = await api.previewBackfill(trigger, JSON.parse(body));
         if (current) setState({ preview, loading: false });
       } catch (e) {
-        if (current) setState({ error: e instanceof Error ? e.message : String(e), loading: false });
+        if (current) setState({ error: e instanceof Error ? e.message : String(e), errorPath: e instanceof ApiError ? e.path : undefined, loading: false });
       }
     }, 300);
     return () => {
@@ -38,9 +40,12 @@ export function usePreview(trigger: Trigger, body: string | undefined): PreviewS
   return state;
 }
 
-/** The preview as one sentence, with how many ticks earlier runs cover and any conflict. */
-export function PreviewLine({ preview: { preview, error, loading } }: { preview: PreviewState }) {
-  if (error) return html`<p class="preview field-error" role="status">${error}</p>`;
+/**
+ * The preview as one sentence, with how many ticks earlier runs cover and any conflict.
+ * `errorAtField`: the dialog shows the dry run's error at the field it names, so not here again.
+ */
+export function PreviewLine({ preview: { preview, error, loading }, errorAtField }: { preview: PreviewState; errorAtField?: boolean }) {
+  if (error) return errorAtField ? null : html`<p class="preview field-error" role="status">${error}</p>`;
   if (!preview) return loading ? html`<p class="preview muted" role="status">Counting…</p>` : null;
   const runs = preview.count - (preview.skipped ?? 0);
   const n = runs.toLocaleString();

@@ -170,7 +170,7 @@ function TriggersTab({ flow }: { flow: Flow }) {
       }
     <//>
     <${Modal} open=${!!detailsTrigger} onClose=${() => setDetailsFor(undefined)} label="Backfill details" className="drawer">
-      ${detailsTrigger ? html`<${BackfillDetails} trigger=${detailsTrigger} onClose=${() => setDetailsFor(undefined)} />` : null}
+      ${detailsTrigger ? html`<${BackfillDetails} trigger=${detailsTrigger} onClose=${() => setDetailsFor(undefined)} onChanged=${reload} />` : null}
     <//>
   </section>`;
 }

@@ -2,12 +2,15 @@ import { describe, expect, it } from 'vitest';
 import type { FlowInput } from '../../../lib/ui/client/api';
 import {
   type FormState,
+  emptyForm,
+  fieldOfPath,
   labelRowProblem,
   presetOf,
   presetText,
   submitBlockers,
   toBackfillRequest,
   toLocalInput,
+  toleratedText,
   validate,
 } from '../../../lib/ui/client/backfill-form';
 
@@ -17,11 +20,8 @@ const NOW = new Date(2024, 0, 10, 12, 0);
 const local = (y: number, m: number, d: number, h = 0, min = 0) => toLocalInput(new Date(y, m - 1, d, h, min));
 
 const formFactory = (overrides: Partial<FormState> = {}): FormState => ({
+  ...emptyForm(),
   start: local(2024, 1, 1),
-  end: '',
-  inputs: {},
-  labels: [],
-  reprocess: 'ALL',
   ...overrides,
 });
 const input = (id: string, type: FlowInput['type'], extra: Partial<FlowInput> = {}): FlowInput => ({ id, type, required: false, ...extra });
@@ -236,6 +236,98 @@ describe('backfill-form', () => {
 
       expect(request.labels).toEqual([{ key: 'reason', value: 'outage' }]);
       expect(request.reprocess).toBe('FAILED_AND_MISSING');
+    });
+
+    it("sends Kestra's defaults and leaves out the controls left empty: oldest first, the revision pinned, no bound, policy or webhook", () => {
+      const request = toBackfillRequest(formFactory(), []);
+
+      expect(request.order).toBe('OLDEST_FIRST');
+      expect(request.latestRevision).toBe(false);
+      expect(request).not.toHaveProperty('maxConcurrency');
+      expect(request).not.toHaveProperty('failurePolicy');
+      expect(request).not.toHaveProperty('notify');
+    });
+
+    it('sends the concurrency, order, failure policy, webhook and latest revision as the API names them', () => {
+      const form = formFactory({
+        maxConcurrency: '3',
+        order: 'NEWEST_FIRST',
+        failureAction: 'CANCEL',
+        maxFailures: '2',
+        maxFailurePercent: '12.5',
+        webhook: ' https://hooks.example.com/T0/B1/secret ',
+        latestRevision: true,
+      });
+
+      expect(toBackfillRequest(form, [])).toMatchObject({
+        maxConcurrency: 3,
+        order: 'NEWEST_FIRST',
+        failurePolicy: { maxFailures: 2, maxFailurePercent: 12.5, action: 'CANCEL' },
+        notify: { webhook: 'https://hooks.example.com/T0/B1/secret' },
+        latestRevision: true,
+      });
+    });
+
+    it('sends only the thresholds given, and no policy at all when none is chosen whatever the thresholds hold', () => {
+      expect(toBackfillRequest(formFactory({ failureAction: 'PAUSE', maxFailures: '0' }), []).failurePolicy).toEqual({ maxFailures: 0, action: 'PAUSE' });
+      expect(toBackfillRequest(formFactory({ failureAction: 'PAUSE', maxFailurePercent: '5' }), []).failurePolicy).toEqual({
+        maxFailurePercent: 5,
+        action: 'PAUSE',
+      });
+      expect(toBackfillRequest(formFactory({ failureAction: 'NONE', maxFailures: '4' }), [])).not.toHaveProperty('failurePolicy');
+    });
+  });
+
+  describe('the controls beyond Kestra', () => {
+    it('takes an empty concurrency (the service limit) or a whole number of 1 or more; the upper bound is left to the server', () => {
+      expect(validate(formFactory({ maxConcurrency: '' }), [], NOW)).toEqual({});
+      expect(validate(formFactory({ maxConcurrency: '1' }), [], NOW)).toEqual({});
+      expect(validate(formFactory({ maxConcurrency: '100000' }), [], NOW)).toEqual({});
+      for (const bad of ['0', '-2', '2.5', 'ten']) {
+        expect(validate(formFactory({ maxConcurrency: bad }), [], NOW), bad).toEqual({ maxConcurrency: 'Expected a whole number of 1 or more' });
+      }
+    });
+
+    it('wants a threshold once a failure action is chosen, each in its range, and checks nothing without one', () => {
+      expect(validate(formFactory({ failureAction: 'NONE', maxFailures: 'x' }), [], NOW)).toEqual({});
+      expect(validate(formFactory({ failureAction: 'PAUSE' }), [], NOW)).toEqual({ failurePolicy: 'Give a number of failures, a percentage or both' });
+      expect(validate(formFactory({ failureAction: 'PAUSE', maxFailures: '0' }), [], NOW)).toEqual({});
+      expect(validate(formFactory({ failureAction: 'CANCEL', maxFailurePercent: '100' }), [], NOW)).toEqual({});
+      expect(validate(formFactory({ failureAction: 'CANCEL', maxFailures: '-1', maxFailurePercent: '100.5' }), [], NOW)).toEqual({
+        'failurePolicy.maxFailures': 'Expected a whole number of 0 or more',
+        'failurePolicy.maxFailurePercent': 'Expected a number from 0 to 100',
+      });
+    });
+
+    it('lists what keeps the button off among the controls, after the other fields', () => {
+      const form = formFactory({ maxConcurrency: '0', failureAction: 'PAUSE' });
+
+      expect(submitBlockers(validate(form, [], NOW), form)).toEqual([
+        'Concurrency: expected a whole number of 1 or more',
+        'Failure policy: give a number of failures, a percentage or both',
+      ]);
+    });
+
+    it("says the dry run's tolerated figure with the action: the policy trips once failures exceed it", () => {
+      expect(toleratedText({ tolerated: 3, action: 'PAUSE' })).toBe('Pauses after more than 3 executions FAIL');
+      expect(toleratedText({ tolerated: 1, action: 'CANCEL' })).toBe('Is cancelled after more than 1 execution FAIL');
+      expect(toleratedText({ tolerated: 0, action: 'PAUSE' })).toBe('Pauses at the first execution that FAILs');
+      expect(toleratedText({ tolerated: 12000, action: 'PAUSE' })).toBe('Pauses after more than 12,000 executions FAIL');
+    });
+
+    it('finds the field a server error names, and none for what the dialog has no field for', () => {
+      expect(fieldOfPath('backfill.maxConcurrency')).toBe('maxConcurrency');
+      expect(fieldOfPath('backfill.notify.webhook')).toBe('notify.webhook');
+      expect(fieldOfPath('backfill.notify')).toBe('notify.webhook');
+      expect(fieldOfPath('backfill.failurePolicy.maxFailurePercent')).toBe('failurePolicy.maxFailurePercent');
+      expect(fieldOfPath('backfill.failurePolicy.action')).toBe('failurePolicy');
+      expect(fieldOfPath('backfill.failurePolicy')).toBe('failurePolicy');
+      expect(fieldOfPath('backfill.start')).toBe('start');
+      expect(fieldOfPath('backfill.inputs.region')).toBe('inputs.region');
+      expect(fieldOfPath('backfill.labels[2].value')).toBe('labels[2].value');
+      expect(fieldOfPath('backfill.inputs')).toBeUndefined();
+      expect(fieldOfPath('namespace')).toBeUndefined();
+      expect(fieldOfPath(undefined)).toBeUndefined();
     });
   });
 });

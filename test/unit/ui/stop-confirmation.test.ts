@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import type { Backfill } from '../../../lib/ui/client/api';
+import { stopConfirmation } from '../../../lib/ui/client/stop-confirmation';
+
+const progress = (counts: Partial<Backfill['progress']>): Backfill['progress'] => ({
+  total: 10,
+  dispatched: 0,
+  queued: 0,
+  running: 0,
+  succeeded: 0,
+  failed: 0,
+  killed: 0,
+  skipped: 0,
+  rate: null,
+  eta: null,
+  ...counts,
+});
+
+describe('stopConfirmation', () => {
+  it("says Delete lets the executions in flight run on (Kestra's delete), with their number and the ticks never dispatched", () => {
+    const delete_ = stopConfirmation('delete', progress({ dispatched: 7, queued: 1, running: 2, succeeded: 4 }));
+
+    expect(delete_).toEqual({
+      title: 'Delete backfill?',
+      text: "Delete stops dispatching new executions; the 3 already queued or running go on (Kestra's delete). The 3 ticks not dispatched yet never run.",
+      confirm: 'Delete backfill',
+      inFlight: 3,
+      notDispatched: 3,
+    });
+  });
+
+  it('says Cancel kills the executions in flight (KILLED) and dispatches no more', () => {
+    const cancel = stopConfirmation('cancel', progress({ dispatched: 9, running: 2, queued: 2, succeeded: 5 }));
+
+    expect(cancel.title).toBe('Cancel backfill?');
+    expect(cancel.confirm).toBe('Cancel backfill');
+    expect(cancel.text).toBe(
+      'Cancel kills the 4 running and queued executions (state KILLED) and dispatches no more. The 1 tick not dispatched yet never runs.',
+    );
+  });
+
+  it('speaks of one execution in the singular, and of none when nothing is in flight', () => {
+    expect(stopConfirmation('delete', progress({ dispatched: 10, running: 1, succeeded: 9 })).text).toBe(
+      "Delete stops dispatching new executions; the 1 already queued or running goes on (Kestra's delete).",
+    );
+    expect(stopConfirmation('cancel', progress({ dispatched: 10, queued: 1, succeeded: 9 })).text).toBe(
+      'Cancel kills the 1 running and queued execution (state KILLED) and dispatches no more.',
+    );
+    expect(stopConfirmation('delete', progress({ dispatched: 10, succeeded: 10 })).text).toBe(
+      "Delete stops dispatching new executions; none is queued or running now (those would go on: Kestra's delete).",
+    );
+    expect(stopConfirmation('cancel', progress({ dispatched: 10, succeeded: 10 })).text).toBe(
+      'Cancel kills its running and queued executions (none now; state KILLED) and dispatches no more.',
+    );
+  });
+
+  it('counts nothing for a backfill without progress yet', () => {
+    expect(stopConfirmation('cancel', undefined)).toMatchObject({ inFlight: 0, notDispatched: 0 });
+  });
+});
