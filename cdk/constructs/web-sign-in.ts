@@ -1,5 +1,5 @@
 import { Duration, Fn, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import { HttpMethod, HttpNoneAuthorizer, type HttpApi, type HttpRouteIntegration } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpMethod, type HttpApi, type HttpRouteIntegration } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import {
@@ -151,16 +151,8 @@ export class WebSignIn extends Construct {
     });
     const signInIntegration = new HttpLambdaIntegration('SignInFunction', handler);
 
-    // `/` with no authorizer: a session cookie (`Path=/ui`) never reaches it, and its one answer is a
-    // redirect to the sign-in page (lib/ui/route.ts, serveRoot); any other path stays on `$default`.
-    const [root] = props.api.addRoutes({ path: '/', methods: [HttpMethod.GET], integration: props.apiIntegration, authorizer: new HttpNoneAuthorizer() });
-    if (root) {
-      Validations.of(root).acknowledge({
-        id: 'AwsSolutions-APIG4',
-        reason:
-          'GET / only redirects a browser to the Cognito sign-in page (a public URL), so that the API URL opens the UI; the API function answers nothing else on this route, every other route keeps its authorizer.',
-      });
-    }
+    // No route without authorization (not even a redirect on `/`): `/` stays on `$default`, behind
+    // IAM, and people start from the sign-in URL (the stack's `WebUiSignInUrl` output).
     props.api.addRoutes({ path: '/ui', methods: [HttpMethod.GET], integration: props.apiIntegration, authorizer: session });
     props.api.addRoutes({ path: '/ui/{proxy+}', methods: [HttpMethod.ANY], integration: props.apiIntegration, authorizer: session });
     props.api.addRoutes({ path: '/ui/callback', methods: [HttpMethod.GET], integration: signInIntegration, authorizer: code });

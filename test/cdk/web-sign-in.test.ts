@@ -19,11 +19,10 @@ const arnOf = (construct: Parameters<typeof logicalIdOf>[0]) => ({ 'Fn::GetAtt':
 const callbackUrl = { 'Fn::Join': ['', [{ 'Fn::GetAtt': [apiId, 'ApiEndpoint'] }, '/ui/callback']] };
 
 describe('web UI on AWS: sign-in', () => {
-  it('keeps /api/v1 on IAM and puts every /ui route behind a Lambda authorizer (no route without authorization but GET /)', () => {
+  it('keeps /api/v1 (and /, and any other path) on IAM and puts every /ui route behind a Lambda authorizer: no route without authorization', () => {
     expect(routes.map((r) => [r.RouteKey, r.AuthorizationType]).sort()).toEqual(
       [
         ['$default', 'AWS_IAM'],
-        ['GET /', 'NONE'],
         ['GET /ui', 'CUSTOM'],
         ['ANY /ui/{proxy+}', 'CUSTOM'],
         ['GET /ui/callback', 'CUSTOM'],
@@ -46,12 +45,8 @@ describe('web UI on AWS: sign-in', () => {
     }
   });
 
-  it('sends GET / (exactly that path, no authorizer) to the API function, whose one answer there is a redirect to the sign-in page', () => {
-    const root = routeNamed('GET /');
-    expect(root.AuthorizerId).toBeUndefined();
-    expect(integrationTarget(root)).toEqual(arnOf(stack.functions.byModule.api.function));
-    // Any other path without a route of its own stays on $default, behind IAM.
-    expect(routes.filter((r) => r.AuthorizationType === 'NONE').map((r) => r.RouteKey)).toEqual(['GET /']);
+  it('has no route without authorization: GET / goes to $default, behind IAM', () => {
+    expect(routes.filter((r) => r.AuthorizationType === 'NONE' || r.AuthorizationType === undefined).map((r) => r.RouteKey)).toEqual([]);
   });
 
   it('trades the code at /ui/callback and the refresh cookie at /ui/refresh in uncached authorizers, and signs out behind the session one', () => {
