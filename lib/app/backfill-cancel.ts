@@ -1,3 +1,4 @@
+import { nextBatchStart } from '../domain/backfill-order';
 import { type KillRequest, TERMINAL_STATES, killedState, newState } from '../domain/execution';
 import { NoBackfillError } from '../domain/errors';
 import { tickExecutionId } from '../domain/ids';
@@ -119,9 +120,8 @@ export async function carryOnCancel(deps: CarryOnCancelDeps, ref: TriggerRef, ba
 /** Opens an empty page where the next batch would go (see carryOnCancel); returns the page stored there. */
 async function closeCursorPage(deps: Pick<CarryOnCancelDeps, 'ledger'>, context: DispatchContext, cancel: BackfillCancel): Promise<LedgerPage | undefined> {
   const { backfill, schedule } = context;
-  const endMs = Date.parse(backfill.end);
-  if (backfill.cursorMs > endMs) return undefined;
-  const [first] = schedule.ticksBetween(backfill.cursorMs, endMs, 1);
+  // In the backfill's order: newest first, the next batch starts at the newest tick not dispatched.
+  const first = nextBatchStart(schedule, backfill);
   if (first === undefined) return undefined;
   return deps.ledger.open({ id: ledgerPageId(backfill.id, first), backfillId: backfill.id, ticks: [], sentAt: cancel.at, ended: [], failed: [] });
 }

@@ -73,6 +73,18 @@ export function nextBatch(
   };
 }
 
+/**
+ * The tick the backfill's next batch starts with (its ledger page is named after it), in the
+ * backfill's order; undefined once every tick is dispatched.
+ */
+export function nextBatchStart(schedule: CompiledSchedule, position: DispatchPosition): number | undefined {
+  const range = undispatchedRange(position);
+  if (!range) return undefined;
+  const [first] =
+    position.order === 'NEWEST_FIRST' ? schedule.ticksBetweenNewestFirst(range.fromMs, range.toMs, 1) : schedule.ticksBetween(range.fromMs, range.toMs, 1);
+  return first;
+}
+
 /** The lowest and highest of `ticks` (a batch in either order), or undefined for none. */
 export function tickSpan(ticks: readonly number[]): { fromMs: number; toMs: number } | undefined {
   if (!ticks.length) return undefined;

@@ -296,6 +296,18 @@ describe('cancelling a backfill', () => {
         { id: ledgerPageId('bf1', tick(0)), backfillId: 'bf1', ticks: [], sentAt: '2026-03-01T12:00:00.000Z', ended: [], failed: [] },
       ]);
     });
+
+    it('newest first, closes the page of the newest tick not dispatched yet: where the next batch would go', async () => {
+      await givenBackfill({ order: 'NEWEST_FIRST' });
+      await dispatchBatch(deps, aRunInput()); // ticks 9, 8, 7: the cursor is now below tick 7
+      expect(deps.queue.sentIds('backfill')).toEqual([idOf(9), idOf(8), idOf(7)]);
+
+      await cancelBackfill(deps, REF, BY);
+
+      const pages = deps.ledger.all();
+      expect(pages.find((page) => page.id === ledgerPageId('bf1', tick(6)))).toMatchObject({ ticks: [] });
+      expect(pages.map((page) => page.id)).not.toContain(ledgerPageId('bf1', tick(7)));
+    });
   });
 
   it('answers No backfill found without one, and names an unknown flow; nothing changes', async () => {
