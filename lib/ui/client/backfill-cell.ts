@@ -79,12 +79,17 @@ export function BackfillCell({
     ${b.paused && !b.cancelling ? html`<p class="paused-note" role="status">${pausedNote(b.progress)}</p>` : null}
     <div class="actions">
       ${
-        b.paused
-          ? html`<button type="button" class="secondary" disabled=${busy} onClick=${() => act('unpause')}>Resume</button>`
-          : html`<button type="button" class="secondary" disabled=${busy} onClick=${() => act('pause')}>Pause</button>`
-      }
+        // Being cancelled, it only waits for its killed executions to stop: nothing is left to pause, cancel or delete.
+        b.cancelling
+          ? null
+          : html`${
+              b.paused
+                ? html`<button type="button" class="secondary" disabled=${busy} onClick=${() => act('unpause')}>Resume</button>`
+                : html`<button type="button" class="secondary" disabled=${busy} onClick=${() => act('pause')}>Pause</button>`
+            }
       <button type="button" class="secondary" disabled=${busy} onClick=${() => setConfirming('cancel')}>Cancel</button>
-      <button type="button" class="secondary" disabled=${busy} onClick=${() => setConfirming('delete')}>Delete</button>
+      <button type="button" class="secondary" disabled=${busy} onClick=${() => setConfirming('delete')}>Delete</button>`
+      }
       <button type="button" class="link" onClick=${onDetails}>Details</button>
     </div>
     ${error && !confirming ? html`<p class="field-error" role="alert">${error}</p>` : null}
