@@ -4,19 +4,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tickExecutionId } from '../../lib/domain/ids';
 import { type TestProduct, startProduct, waitFor } from '../support/local';
+import { isRunning } from '../support/processes';
+import { windowOnTheHour } from '../support/flows';
 
 const V2 = '/api/v1/main';
 const NS = 'cancel';
-
-/** Whether a process still runs: gone, or a zombie nobody reaped yet, is not running. */
-function running(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 /**
  * A flow whose shell task ends at once for the tick on the hour, and otherwise runs `sleep 600` in
@@ -38,13 +30,6 @@ triggers:
     type: io.kestra.plugin.core.trigger.Schedule
     cron: "* * * * *"
 `;
-}
-
-/** `count` minute ticks from an hour `daysAgo` days back: the first one is on the hour. */
-function windowOnTheHour(count: number, daysAgo: number): { start: string; end: string } {
-  const start = new Date(Date.now() - daysAgo * 86_400_000);
-  start.setUTCMinutes(0, 0, 0);
-  return { start: start.toISOString(), end: new Date(start.getTime() + (count - 1) * 60_000).toISOString() };
 }
 
 function pidFiles(dir: string, flowId: string): string[] {
@@ -96,14 +81,14 @@ describe('cancelling a backfill over HTTP: its running and queued executions are
     expect(await waitFor(async () => (await execution(ids[0] as string)).body?.state?.current === 'SUCCESS', 30_000)).toBe(true);
     expect(await waitFor(async () => pidFiles(dir, 'sleepers').length === 2, 30_000), 'two tasks run').toBe(true);
     const pids = pidsOf(dir, 'sleepers');
-    expect(pids.every(running)).toBe(true);
+    expect(pids.every(isRunning)).toBe(true);
 
     const cancelled = await product.api.call('POST', `${V2}/triggers/backfill/cancel`, ref('sleepers'));
 
     expect(cancelled.status).toBe(200);
     // Answered at once: without the backfill, or with it while its running executions stop.
     if (cancelled.body.backfill) expect(cancelled.body.backfill.cancelling).toMatchObject({ by: expect.stringContaining(`backfill ${backfillId} cancelled`) });
-    expect(await waitFor(async () => pids.every((pid) => !running(pid)), 15_000), 'the task processes died').toBe(true);
+    expect(await waitFor(async () => pids.every((pid) => !isRunning(pid)), 15_000), 'the task processes died').toBe(true);
     const last = await settled('sleepers');
     expect(last).toMatchObject({
       id: backfillId,
@@ -142,7 +127,7 @@ describe('cancelling a backfill over HTTP: its running and queued executions are
 
     expect(cancelled.status).toBe(200);
     expect(cancelled.body).toMatchObject({ namespace: NS, flowId: 'legacy', triggerId: 'schedule' });
-    expect(await waitFor(async () => pids.every((pid) => !running(pid)), 15_000), 'the task processes died').toBe(true);
+    expect(await waitFor(async () => pids.every((pid) => !isRunning(pid)), 15_000), 'the task processes died').toBe(true);
     expect(await settled('legacy')).toMatchObject({ id: backfillId, outcome: 'CANCELLED', counts: { dispatched: 4, succeeded: 1, killed: 3, unfinished: 0 } });
     const states = (await product.api.executions(NS, 'legacy')).map((e) => e.state.current).sort();
     expect(states).toEqual(['KILLED', 'KILLED', 'KILLED', 'SUCCESS']);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestProduct, startProduct, waitFor } from '../support/local';
+import { windowOnTheHour } from '../support/flows';
 
 const V2 = '/api/v1/main';
 const NS = 'policy';
@@ -19,13 +20,6 @@ triggers:
     type: io.kestra.plugin.core.trigger.Schedule
     cron: "* * * * *"
 `;
-}
-
-/** `count` minute ticks from an hour `daysAgo` days back: the first one is on the hour. */
-function windowOnTheHour(count: number, daysAgo: number): { start: string; end: string } {
-  const start = new Date(Date.now() - daysAgo * 86_400_000);
-  start.setUTCMinutes(0, 0, 0);
-  return { start: start.toISOString(), end: new Date(start.getTime() + (count - 1) * 60_000).toISOString() };
 }
 
 describe("a backfill's failure policy over HTTP", () => {

@@ -5,18 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tickExecutionId } from '../../lib/domain/ids';
 import { minuteWindow } from '../support/flows';
 import { type TestProduct, startProduct, waitFor } from '../support/local';
+import { isRunning } from '../support/processes';
 
 const V2 = '/api/v1/main';
-
-/** Whether a process still runs: gone, or a zombie nobody reaped yet, is not running. */
-function running(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 /**
  * A flow whose one shell task runs `sleep 600` in the background and waits for it, after writing the
@@ -92,7 +83,7 @@ describe('Kestra 2.x execution actions over HTTP: kill, restart, replay', () => 
     const pidsFile = await waitFor(async () => pidFiles(dir, 'sleeper')[0], 30_000);
     if (!pidsFile) throw new Error('no task started within 30 s');
     const [shellPid, sleepPid] = readFileSync(join(dir, pidsFile), 'utf8').trim().split(' ').map(Number) as [number, number];
-    expect(running(sleepPid)).toBe(true);
+    expect(isRunning(sleepPid)).toBe(true);
     const states = await Promise.all(ids.map(async (id) => (await execution(id)).status));
     const runningId = ids[states.indexOf(200)] as string;
     const queuedId = ids[states.indexOf(404)] as string;
@@ -107,7 +98,7 @@ describe('Kestra 2.x execution actions over HTTP: kill, restart, replay', () => 
     const killedRunning = await kill(runningId);
     expect(killedRunning.status).toBe(200);
     expect(['KILLING', 'KILLED']).toContain(killedRunning.body.state.current);
-    const gone = await waitFor(async () => !running(sleepPid) && !running(shellPid), 15_000);
+    const gone = await waitFor(async () => !isRunning(sleepPid) && !isRunning(shellPid), 15_000);
     expect(gone, 'the task processes died').toBe(true);
     const ended = await waitFor(async () => (await execution(runningId)).body.state.current === 'KILLED', 15_000);
     expect(ended).toBe(true);
@@ -164,7 +155,7 @@ describe('Kestra 2.x execution actions over HTTP: kill, restart, replay', () => 
       failed: 1,
       errors: [{ executionId: 'nope', message: 'Execution nope not found' }],
     });
-    expect(await waitFor(async () => pidsOf(dir, 'listed').every((pid) => !running(pid)), 15_000)).toBe(true);
+    expect(await waitFor(async () => pidsOf(dir, 'listed').every((pid) => !isRunning(pid)), 15_000)).toBe(true);
     expect(await backfillCompleted('listed')).toBe(true);
     for (const id of ids) expect((await execution(id)).body.state.current).toBe('KILLED');
     expect(pidFiles(dir, 'listed')).toHaveLength(1);
@@ -180,7 +171,7 @@ describe('Kestra 2.x execution actions over HTTP: kill, restart, replay', () => 
       expect(await operationEnded(accepted.body.operationId)).toMatchObject({ kind: 'EXECUTION_KILL', state: 'SUCCESS', done: 1, failed: 0, errors: [] });
     }
     expect(await backfillCompleted('queried')).toBe(true);
-    expect(await waitFor(async () => pidsOf(dir, 'queried').every((pid) => !running(pid)), 15_000)).toBe(true);
+    expect(await waitFor(async () => pidsOf(dir, 'queried').every((pid) => !isRunning(pid)), 15_000)).toBe(true);
     const states = (await product.api.call('GET', `${V2}/executions/search?filters[flowId][EQUALS]=queried`)).body.results.map((e: any) => e.state.current);
     expect(states).toEqual(['KILLED', 'KILLED']);
     // Nothing left to kill: an empty operation, ended at once.

@@ -1,21 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalTaskRunner } from '../../lib/adapters/local/local-task-runner';
 import type { LogLevel, ShellRun } from '../../lib/ports';
 import { waitFor } from '../support/local';
+import { isRunning } from '../support/processes';
 
 const ENTRY = fileURLToPath(new URL('../../local/task-runner-process.ts', import.meta.url));
-
-/** Whether a process still runs (a zombie does not). */
-function running(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
-  } catch {
-    return false;
-  }
-}
 
 function aRun(commands: string[], overrides: Partial<ShellRun> = {}) {
   const lines: { level: LogLevel; message: string }[] = [];
@@ -50,10 +41,10 @@ describe.runIf(existsSync('/proc/self/stat'))('LocalTaskRunner (the task runner 
 
     expect(doomedResult).toEqual({ ok: false, exitCode: null, timedOut: false, killed: true });
     expect(doomed.lines.at(-1)).toEqual({ level: 'ERROR', message: 'Task killed: its execution was killed' });
-    expect(running(pidAfter(doomed.lines, 'pid'))).toBe(false);
+    expect(isRunning(pidAfter(doomed.lines, 'pid'))).toBe(false);
     // The other task ran on to its own timeout.
     expect(sparedResult).toEqual({ ok: false, exitCode: null, timedOut: true });
-    expect(running(pidAfter(spared.lines, 'pid'))).toBe(false);
+    expect(isRunning(pidAfter(spared.lines, 'pid'))).toBe(false);
   });
 
   it('runs tasks side by side in one long-lived process, streaming their lines, with their results and log caps', { timeout: 30_000 }, async () => {
@@ -93,13 +84,13 @@ describe.runIf(existsSync('/proc/self/stat'))('LocalTaskRunner (the task runner 
     expect(await waitFor(async () => doomed.lines.some((l) => l.message === 'ready'), 20_000, 20)).toBe(true);
     const runnerPid = pidAfter(doomed.lines, 'runner');
     const background = pidAfter(doomed.lines, 'pid');
-    expect(running(background)).toBe(true);
+    expect(isRunning(background)).toBe(true);
 
     process.kill(runnerPid, 'SIGKILL');
 
     expect(await result).toEqual({ ok: false, exitCode: null, timedOut: false });
     expect(doomed.lines.at(-1)).toEqual({ level: 'ERROR', message: 'The task runner process exited (SIGKILL) before the task ended' });
-    expect(await waitFor(async () => !running(background), 10_000, 20), "the task's processes died with their runner").toBe(true);
+    expect(await waitFor(async () => !isRunning(background), 10_000, 20), "the task's processes died with their runner").toBe(true);
 
     const next = aRun(WHO_RUNS_ME.slice(0, 1));
     expect(await runner.run(next.run)).toEqual({ ok: true, exitCode: 0, timedOut: false });
@@ -115,8 +106,8 @@ describe.runIf(existsSync('/proc/self/stat'))('LocalTaskRunner (the task runner 
     await runner.close();
 
     expect((await result).ok).toBe(false);
-    expect(running(pidAfter(long.lines, 'runner'))).toBe(false);
-    expect(await waitFor(async () => !running(pidAfter(long.lines, 'pid')), 10_000, 20)).toBe(true);
+    expect(isRunning(pidAfter(long.lines, 'runner'))).toBe(false);
+    expect(await waitFor(async () => !isRunning(pidAfter(long.lines, 'pid')), 10_000, 20)).toBe(true);
     await expect(runner.run(aRun(['true']).run)).rejects.toThrow('The local task runner is closed');
   });
 });

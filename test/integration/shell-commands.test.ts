@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runShellCommands } from '../../lib/adapters/process/shell-commands';
@@ -7,6 +7,7 @@ import { TASK_COOKIE_VAR, killOrphanedTasks, ownerTasksRoot } from '../../lib/ad
 import { KEPT_LINE_BYTES, cutMarker } from '../../lib/domain/log-limits';
 import type { LogLevel } from '../../lib/ports';
 import { waitFor } from '../support/local';
+import { isRunning } from '../support/processes';
 
 async function run(commands: string[], options: { env?: Record<string, string>; before?: string[]; timeoutMs?: number } = {}) {
   const lines: { level: LogLevel; message: string }[] = [];
@@ -16,25 +17,6 @@ async function run(commands: string[], options: { env?: Record<string, string>; 
     log: (level, message) => lines.push({ level, message }),
   });
   return { result, lines };
-}
-
-/** Whether a process still runs: a killed one nobody reaped yet (a zombie) does not. */
-function running(pid: number): boolean {
-  if (!existsSync('/proc/self/stat')) {
-    // No /proc (macOS): signal 0 tells whether the pid exists, zombies included.
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
-  } catch {
-    return false;
-  }
 }
 
 /** The pid a command printed (`echo $!` after starting something in the background). */
@@ -49,7 +31,7 @@ function printedPids(lines: { message: string }[]): number[] {
   return lines.filter((l) => /^pid \d+$/.test(l.message)).map((l) => Number(l.message.slice(4)));
 }
 
-const gone = (pids: number[]) => waitFor(async () => pids.every((pid) => !running(pid)), 10_000, 20);
+const gone = (pids: number[]) => waitFor(async () => pids.every((pid) => !isRunning(pid)), 10_000, 20);
 
 /** A process that has exited: its pid names no process (until reused), as a crashed worker's would. */
 async function exitedPid(): Promise<number> {
@@ -89,14 +71,14 @@ describe('shell Commands task (PROCESS runner), with real processes', () => {
     expect(result).toMatchObject({ ok: false, timedOut: true });
     expect(lines.at(-1)?.message).toContain('timed out');
     const pid = printedPid(lines);
-    expect(await waitFor(async () => !running(pid), 10_000, 20), 'the background child is gone').toBe(true);
+    expect(await waitFor(async () => !isRunning(pid), 10_000, 20), 'the background child is gone').toBe(true);
   });
 
   it('ends background processes left behind when the task ends', async () => {
     const { result, lines } = await run(['(sleep 600; echo never) &', 'echo "pid $!"', 'echo done']);
     expect(result.ok).toBe(true);
     const pid = printedPid(lines);
-    expect(await waitFor(async () => !running(pid), 10_000, 20), 'the background child is gone').toBe(true);
+    expect(await waitFor(async () => !isRunning(pid), 10_000, 20), 'the background child is gone').toBe(true);
   });
 
   it('cuts a 5 MB line without a newline while reading it, and logs the lines after it', async () => {
@@ -148,7 +130,7 @@ await runShellCommands({
     expect(ready, `the task started: ${output}`).toBe(true);
     const pids = printedPids(output.split('\n').map((message) => ({ message })));
     expect(pids).toHaveLength(3);
-    expect(pids.every(running)).toBe(true);
+    expect(pids.every(isRunning)).toBe(true);
 
     worker.kill('SIGKILL');
     expect(await gone(pids), 'the task processes died with the worker').toBe(true);
@@ -164,11 +146,11 @@ await runShellCommands({
     mkdirSync(leftDir, { recursive: true });
     writeFileSync(join(leftDir, 'output.csv'), 'a,b\n');
     try {
-      await waitFor(async () => running(orphan.pid as number) && running(live.pid as number), 5000, 10);
+      await waitFor(async () => isRunning(orphan.pid as number) && isRunning(live.pid as number), 5000, 10);
       await killOrphanedTasks();
-      expect(running(orphan.pid as number), "the dead worker's task is killed").toBe(false);
+      expect(isRunning(orphan.pid as number), "the dead worker's task is killed").toBe(false);
       expect(existsSync(ownerTasksRoot(deadOwner)), "the dead worker's working directories are removed").toBe(false);
-      expect(running(live.pid as number), "a live worker's task is left alone").toBe(true);
+      expect(isRunning(live.pid as number), "a live worker's task is left alone").toBe(true);
     } finally {
       orphan.kill('SIGKILL');
       live.kill('SIGKILL');

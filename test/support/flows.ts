@@ -68,3 +68,10 @@ export function minuteWindow(count: number, daysAgo: number): { start: string; e
   start.setUTCSeconds(0, 0);
   return { start: start.toISOString(), end: new Date(start.getTime() + (count - 1) * 60_000).toISOString() };
 }
+
+/** `count` minute ticks from an hour `daysAgo` days back: the first one is on the hour. */
+export function windowOnTheHour(count: number, daysAgo: number): { start: string; end: string } {
+  const start = new Date(Date.now() - daysAgo * 86_400_000);
+  start.setUTCMinutes(0, 0, 0);
+  return { start: start.toISOString(), end: new Date(start.getTime() + (count - 1) * 60_000).toISOString() };
+}
