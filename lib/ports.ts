@@ -12,7 +12,7 @@ import type { Flow } from './domain/flow/model';
 import type { TextCondition, TriggerIdCondition } from './domain/text-match';
 import type { BackfillEvent } from './domain/backfill-events';
 import type { FailurePolicyTrip } from './domain/failure-policy';
-import type { BackfillCancel, BackfillOutcome, BackfillState, NotifyStatus, TriggerRef, TriggerState } from './domain/trigger-state';
+import type { BackfillCancel, BackfillOutcome, BackfillState, LastBackfill, NotifyStatus, TriggerRef, TriggerState } from './domain/trigger-state';
 
 export interface Clock {
   now(): Date;
@@ -93,12 +93,22 @@ export interface OpenPagesAtEnd {
 
 /** What else a pause or an unpause records (see `setBackfillPaused`). */
 export interface PauseOptions {
-  /** Only if the backfill is still this one (dispatch pausing it for its failure policy). */
-  backfillId?: string;
   /** Pausing: why (the failure policy tripped), shown as `pausedReason` until it is resumed. */
   reason?: FailurePolicyTrip;
   /** Unpausing: restart the failure policy's count (see `BackfillState.rebaseFailures`). */
   rebaseFailures?: boolean;
+}
+
+/** A backfill as a write left it, and the parked task token the write took off it, if any. */
+export interface BackfillWrite {
+  backfill: BackfillState;
+  taskToken?: string;
+}
+
+/** A backfill's final notification still PENDING (see `listPendingNotifications`). */
+export interface PendingNotification {
+  ref: TriggerRef;
+  lastBackfill: LastBackfill;
 }
 
 /** How one attempt at a final notification went (see `recordNotification`). */
@@ -111,77 +121,76 @@ export interface NotificationAttempt {
   nextAttemptMs?: number;
 }
 
+/**
+ * Trigger states and their backfills. A trigger may run several backfills at once on disjoint
+ * windows; each is addressed by its id, and every write to one holds only while it is still active
+ * (so a late writer never touches a backfill that ended, nor another one).
+ */
 export interface TriggerStore {
+  /** The trigger's state with its active backfills (earliest window first) and its most recently ended one. */
   get(ref: TriggerRef): Promise<TriggerState | undefined>;
   listByFlow(namespace: string, flowId: string): Promise<TriggerState[]>;
-  /** Every trigger row (the triggers search). */
+  /** Every trigger (the triggers search). */
   list(): Promise<TriggerState[]>;
   /**
-   * Sets the backfill's pause flag; returns undefined when the trigger has no backfill (or not
-   * `options.backfillId`). Unpausing also takes the parked task token off the row and returns it,
-   * so exactly one caller resumes with it, clears `pausedReason`, and drops the rate samples, so that
-   * the paused time counts in no rate.
+   * Sets the backfill's pause flag; returns undefined when `backfillId` is not active. Unpausing
+   * also takes the parked task token off the backfill and returns it, so exactly one caller resumes
+   * with it, clears `pausedReason`, and drops the rate samples, so that the paused time counts in no rate.
    */
-  setBackfillPaused(
-    ref: TriggerRef,
-    paused: boolean,
-    updatedDate: string,
-    options?: PauseOptions,
-  ): Promise<{ state: TriggerState; taskToken?: string } | undefined>;
-  /** Sets `failureBaseline` and clears `rebaseFailures`, if the backfill is still `backfillId`; returns whether it did. */
+  setBackfillPaused(ref: TriggerRef, backfillId: string, paused: boolean, updatedDate: string, options?: PauseOptions): Promise<BackfillWrite | undefined>;
+  /** Sets `failureBaseline` and clears `rebaseFailures`, if the backfill is still active; returns whether it did. */
   setFailureBaseline(ref: TriggerRef, backfillId: string, baseline: number): Promise<boolean>;
   /**
-   * Records a cancel on the backfill if it is still `backfillId` (a cancel already recorded is kept:
-   * the first one's time and reason stand) and takes the parked task token off the row; returns the
-   * row after the write and the token, or undefined when the backfill is gone. From then on
-   * `advanceBackfill` refuses to move its cursor.
+   * Records a cancel on the backfill if it is still active (a cancel already recorded is kept: the
+   * first one's time and reason stand) and takes its parked task token; returns the backfill after
+   * the write and the token, or undefined when it is gone. From then on `advanceBackfill` refuses
+   * to move its cursor.
    */
-  markBackfillCancelling(
-    ref: TriggerRef,
-    backfillId: string,
-    cancel: BackfillCancel,
-    updatedDate: string,
-  ): Promise<{ state: TriggerState; taskToken?: string } | undefined>;
-  /** Sets the backfill's `maxConcurrency`; returns the row after the write, or undefined when the trigger has no backfill. */
-  setBackfillMaxConcurrency(ref: TriggerRef, maxConcurrency: number, updatedDate: string): Promise<TriggerState | undefined>;
-  /** Every trigger that has a backfill (used by the local default to resume state machines after a restart). */
+  markBackfillCancelling(ref: TriggerRef, backfillId: string, cancel: BackfillCancel, updatedDate: string): Promise<BackfillWrite | undefined>;
+  /** Sets the backfill's `maxConcurrency`; returns it after the write, or undefined when it is not active. */
+  setBackfillMaxConcurrency(ref: TriggerRef, backfillId: string, maxConcurrency: number, updatedDate: string): Promise<BackfillState | undefined>;
+  /** Every trigger that has an active backfill (the sweeps, and the local default resuming state machines after a restart). */
   listWithBackfill(): Promise<TriggerState[]>;
   /** Writes the row unless one exists; returns whether it wrote. */
   createIfAbsent(state: TriggerState): Promise<boolean>;
   /** Moves the live schedule to its next tick if it is still at `expected`; returns whether it did. */
   advanceSchedule(ref: TriggerRef, expected: string, next: string | null, date: string | undefined, updatedDate: string): Promise<boolean>;
-  /** Updates the live-schedule fields of an existing row (keeps any backfill). */
+  /** Updates the live-schedule fields of an existing row (keeps its backfills). */
   updateSchedule(ref: TriggerRef, fields: { nextExecutionDate: string | null; disabled: boolean; updatedDate: string }): Promise<void>;
+  /** Removes the trigger, its backfills and what is kept of ended ones. */
   delete(ref: TriggerRef): Promise<void>;
-  /** Attaches a backfill; throws TriggerNotFoundError without a row and BackfillAlreadyActiveError when one is active. */
-  startBackfill(ref: TriggerRef, backfill: BackfillState, updatedDate: string): Promise<void>;
   /**
-   * Removes the backfill if it is still `backfillId`, recording its outcome (and the reason of a
-   * FAILED one) as `lastBackfill`; returns whether it did. The live schedule's `nextExecutionDate`
-   * was never overwritten, so removing the backfill restores it.
-   *
-   * The same write leaves the backfill's summary (window, start, labels, reprocess, counts) in
-   * `lastBackfill`, its counters taken from the row as the write finds them. With `open` (what its
-   * open ledger pages held, read just before), it holds only while the open pages are exactly
-   * `open.pages`, so a page folded meanwhile is not counted twice (see `endBackfill`). A CANCELLED
-   * one keeps its cancel's reason (`lastBackfill.cancelledReason`).
+   * Attaches a backfill beside the trigger's active ones. Throws TriggerNotFoundError without a
+   * row, and BackfillAlreadyActiveError when its window overlaps an active backfill's (or one
+   * being created at the same moment: see `WindowReservation`), naming it, or when the trigger has
+   * `maxActive` active backfills already. Two concurrent creations of overlapping windows: one wins.
+   */
+  startBackfill(ref: TriggerRef, backfill: BackfillState, updatedDate: string, limits: { maxActive: number }): Promise<void>;
+  /**
+   * Ends the backfill if it is still active, recording its outcome (and the reason of a FAILED
+   * one); returns whether it did. It becomes the trigger's `lastBackfill` (the most recently ended
+   * one), with its summary (window, start, labels, reprocess, counts), its counters taken as the
+   * write finds them. With `open` (what its open ledger pages held, read just before), it holds only
+   * while the open pages are exactly `open.pages`, so a page folded meanwhile is not counted twice
+   * (see `endBackfill`). A CANCELLED one keeps its cancel's reason (`lastBackfill.cancelledReason`).
+   * The same write opens its final notification's outbox (PENDING).
    */
   finishBackfill(ref: TriggerRef, backfillId: string, outcome: BackfillOutcome, updatedDate: string, reason?: string, open?: OpenPagesAtEnd): Promise<boolean>;
   /**
-   * Claims one attempt at the final notification of the trigger's last backfill `backfillId`: holds
-   * only while it is PENDING and due (no `nextAttemptMs`, or at most `nowMs`), counts the attempt and
+   * Claims one attempt at the final notification of the ended backfill `backfillId`: holds only
+   * while it is PENDING and due (no `nextAttemptMs`, or at most `nowMs`), counts the attempt and
    * sets `nextAttemptMs` (no other sender starts one before then, so two senders never overlap).
-   * Returns the row after the write, or undefined when it was not claimed.
+   * Returns the ended backfill's summary after the write, or undefined when it was not claimed.
    */
-  claimNotification(ref: TriggerRef, backfillId: string, nowMs: number, nextAttemptMs: number): Promise<TriggerState | undefined>;
+  claimNotification(ref: TriggerRef, backfillId: string, nowMs: number, nextAttemptMs: number): Promise<LastBackfill | undefined>;
   /**
    * Records how an attempt went, if the notification of `backfillId` is still PENDING: DELIVERED,
    * FAILED (given up), or PENDING again with its error (retried once `result.nextAttemptMs` passed);
    * and whether the ending event is published. Returns whether it wrote.
    */
   recordNotification(ref: TriggerRef, backfillId: string, result: NotificationAttempt): Promise<boolean>;
-  /** The rows whose last backfill's final notification is PENDING (the sweep retries the due ones). */
-  listPendingNotifications(): Promise<TriggerState[]>;
+  /** Ended backfills whose final notification is PENDING (the sweep retries the due ones). */
+  listPendingNotifications(): Promise<PendingNotification[]>;
   /**
    * Adds ended pages' counts to the backfill and takes them off its open pages, in one write that
    * holds only while every one of them is still open (so a repeated fold counts nothing twice);
@@ -190,18 +199,18 @@ export interface TriggerStore {
    * backfill without per-cell counts).
    */
   foldPages(ref: TriggerRef, backfillId: string, folds: PageFold[], extras?: FoldExtras): Promise<boolean>;
-  /** Moves the cursor if the backfill is still `backfillId` at `expectedCursorMs`, and no cancel is recorded; returns whether it did. */
+  /** Moves the cursor if the backfill is still active at `expectedCursorMs`, and no cancel is recorded; returns whether it did. */
   advanceBackfill(ref: TriggerRef, backfillId: string, expectedCursorMs: number, advance: AdvanceCursor): Promise<boolean>;
   /**
-   * Stores the task token of the parked state machine with the backfill, if it is still `backfillId`;
-   * returns the row as it is after the write (undefined if the backfill is gone).
+   * Stores the task token of the parked state machine with the backfill, if it is still active;
+   * returns the backfill as it is after the write (undefined if it is gone).
    */
-  storeTaskToken(ref: TriggerRef, backfillId: string, taskToken: string): Promise<TriggerState | undefined>;
+  storeTaskToken(ref: TriggerRef, backfillId: string, taskToken: string): Promise<BackfillState | undefined>;
   /** Records the state machine execution now driving the backfill (continue-as-new). */
   setBackfillExecution(ref: TriggerRef, backfillId: string, generation: number, executionName: string): Promise<boolean>;
   /**
-   * Replaces the row with `fresh` (its last run, last backfill and switch forgotten) if the row
-   * exists and has no backfill; returns whether it did.
+   * Replaces the trigger's state with `fresh` (its last run, ended backfills and switch forgotten)
+   * if it exists and has no active backfill; returns whether it did.
    */
   reset(fresh: TriggerState): Promise<boolean>;
 }

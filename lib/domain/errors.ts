@@ -43,7 +43,10 @@ export class OperationNotFoundError extends NotFoundError {}
 /** The request is valid but collides with what exists now. */
 export abstract class ConflictError extends DomainError {}
 
-/** A trigger already has an active backfill (Kestra silently replaces it; we refuse). */
+/**
+ * A backfill's window overlaps one already active on the trigger (Kestra silently replaces the
+ * active one; we refuse), or the trigger runs as many backfills as it may.
+ */
 export class BackfillAlreadyActiveError extends ConflictError {}
 
 export class FlowAlreadyExistsError extends ConflictError {}
@@ -59,7 +62,8 @@ export class ExecutionStateConflictError extends ConflictError {}
  * with the message `No backfill found`, which its users' scripts match on.
  */
 export class NoBackfillError extends DomainError {
-  constructor() {
-    super('No backfill found');
+  /** With `backfillId`: that backfill is not (or no longer) active on the trigger. */
+  constructor(backfillId?: string) {
+    super(backfillId ? `No backfill found with id ${backfillId}` : 'No backfill found');
   }
 }

@@ -219,7 +219,11 @@ export interface TriggerState {
   date?: string;
   disabled: boolean;
   updatedDate: string;
+  /** Kestra's one backfill: the earliest active one, `backfills[0]` (see `byWindow`). */
   backfill?: BackfillState;
+  /** Every active backfill of the trigger, earliest window first; their windows are disjoint. */
+  backfills: BackfillState[];
+  /** The most recently ended backfill. */
   lastBackfill?: LastBackfill;
 }
 
@@ -279,7 +283,10 @@ export interface TriggerStateJson {
    * own next tick, since ours runs beside the backfill (Kestra's waits for it); absent while disabled.
    */
   liveNextExecutionDate?: string;
+  /** Kestra's backfill: the earliest active one (`backfills[0]`). */
   backfill?: BackfillStateJson;
+  /** Beyond Kestra: every active backfill, earliest window first, while there is at least one. */
+  backfills?: BackfillStateJson[];
   disabled: boolean;
   updatedDate: string;
   /** Beyond Kestra: how the trigger's previous backfill ended (a FAILED one says why). */
@@ -299,6 +306,7 @@ export function toTriggerJson(state: TriggerState): TriggerStateJson {
     ...(next ? { nextExecutionDate: next } : {}),
     ...(state.backfill && !state.disabled && state.nextExecutionDate ? { liveNextExecutionDate: state.nextExecutionDate } : {}),
     ...(state.backfill ? { backfill: toBackfillJson(state.backfill) } : {}),
+    ...(state.backfills.length ? { backfills: state.backfills.map(toBackfillJson) } : {}),
     disabled: state.disabled,
     updatedDate: state.updatedDate,
     ...(state.lastBackfill ? { lastBackfill: toLastBackfillJson(state.lastBackfill) } : {}),
@@ -318,7 +326,7 @@ function toLastBackfillJson({ notify, ...last }: LastBackfill): LastBackfillJson
   };
 }
 
-function toBackfillJson(b: BackfillState): BackfillStateJson {
+export function toBackfillJson(b: BackfillState): BackfillStateJson {
   return {
     start: b.start,
     end: b.end,

@@ -68,6 +68,8 @@ export function aTriggerState(overrides: Partial<TriggerState> = {}): TriggerSta
     disabled: false,
     updatedDate: '2026-03-01T12:00:00.000Z',
     ...overrides,
+    // One backfill given as `backfill` is the trigger's only one.
+    backfills: overrides.backfills ?? (overrides.backfill ? [overrides.backfill] : []),
   };
 }
 
