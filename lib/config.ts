@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_BACKFILLS_PER_TRIGGER } from './domain/backfill-windows';
 import type { TableNames } from './adapters/dynamodb/tables';
 import type { LambdaArchitecture } from './domain/cost/pricing';
 import type { RecoverMissedSchedules } from './domain/flow/model';
@@ -41,6 +42,8 @@ export interface Settings {
   backfill: {
     /** Largest window accepted, in ticks. */
     maxTicks: number;
+    /** Backfills active on one trigger at once, at most (on disjoint windows). */
+    maxPerTrigger: number;
   };
   api: {
     /** Largest request body accepted, in bytes. */
@@ -224,6 +227,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     },
     backfill: {
       maxTicks: positiveInt(env, 'BACKFILL_MAX_TICKS', 1_000_000),
+      maxPerTrigger: positiveInt(env, 'BACKFILL_MAX_PER_TRIGGER', DEFAULT_MAX_BACKFILLS_PER_TRIGGER),
     },
     api: {
       maxBodyBytes: positiveInt(env, 'API_MAX_BODY_BYTES', 256 * 1024),

@@ -419,13 +419,13 @@ async function recover(deps: LocalDependencies, recovery: LocalRecovery, log: (m
   const resent = await resendUnrecordedParts(deps, await recovery.unfinishedOperations(deps.clock.now().getTime()));
   if (resent) log(`sent again ${resent} parts of bulk operations that had not been applied`);
   for (const state of await deps.triggers.listWithBackfill()) {
-    const backfill = state.backfill;
-    if (!backfill) continue;
-    await deps.workflows.start(backfill.executionName, {
-      backfill: { namespace: state.namespace, flowId: state.flowId, triggerId: state.triggerId, id: backfill.id },
-      generation: backfill.generation,
-      iteration: 0,
-    });
-    log(`resumed backfill ${backfill.id} of ${state.namespace}.${state.flowId}.${state.triggerId}`);
+    for (const backfill of state.backfills) {
+      await deps.workflows.start(backfill.executionName, {
+        backfill: { namespace: state.namespace, flowId: state.flowId, triggerId: state.triggerId, id: backfill.id },
+        generation: backfill.generation,
+        iteration: 0,
+      });
+      log(`resumed backfill ${backfill.id} of ${state.namespace}.${state.flowId}.${state.triggerId}`);
+    }
   }
 }

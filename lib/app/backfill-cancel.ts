@@ -1,15 +1,15 @@
 import { nextBatchStart } from '../domain/backfill-order';
 import { type KillRequest, TERMINAL_STATES, killedState, newState } from '../domain/execution';
-import { NoBackfillError } from '../domain/errors';
 import { tickExecutionId } from '../domain/ids';
 import { type LedgerPage, type SlotMark, ledgerPageId, slotMarkOf } from '../domain/ledger';
 import type { ScheduledExecution } from '../domain/scheduled-execution';
-import type { BackfillCancel, BackfillState, TriggerRef, TriggerState } from '../domain/trigger-state';
+import type { BackfillCancel, BackfillState, BackfillTarget, TriggerRef, TriggerState } from '../domain/trigger-state';
 import type { BackfillWorkflows, Clock, DispatchLedger, ExecutionStore, FlowStore, LogLine, LogStore, StoredExecution, TriggerStore } from '../ports';
 import { mapLimit } from '../util/map-limit';
 import { type DispatchContext, backfillContext, buildBackfillExecution } from './backfill-executions';
 import type { FinalNotificationDeps } from './backfill-notifications';
 import { completeIfDrained } from './backfill-run';
+import { eachTargeted, refOf, reread } from './backfill-targets';
 import { resolveTrigger } from './backfills';
 import { killLogLine } from './kill-log';
 
@@ -51,17 +51,18 @@ const KILLS_AT_ONCE = 8;
  * 3. once every one of them has ended, the backfill leaves the trigger with the outcome CANCELLED
  *    and its counts (`lastBackfill`): at once when none was running, else when the last one stops
  *    (its worker completes it, as it completes a backfill whose last execution ends).
- * `by` says who asked, for the killed executions' log line. Answers the trigger as it is then: without
- * the backfill, or with it and its `cancelling`, while running executions stop.
+ * `by` says who asked, for the killed executions' log line. Without `backfillId`, every active
+ * backfill of the trigger. Answers the trigger as it is then: without the backfill, or with it and
+ * its `cancelling`, while running executions stop.
  */
-export async function cancelBackfill(deps: CancelBackfillDeps, ref: TriggerRef, by: string): Promise<TriggerState> {
+export async function cancelBackfill(deps: CancelBackfillDeps, target: BackfillTarget, by: string): Promise<TriggerState> {
+  const ref = refOf(target);
   const { state } = await resolveTrigger(deps, ref);
-  const backfill = state.backfill;
-  if (!backfill) throw new NoBackfillError();
-  const cancel: BackfillCancel = { at: deps.clock.now().toISOString(), by: `backfill ${backfill.id} cancelled, ${by}` };
-  const started = await startCancel(deps, ref, backfill, cancel, { resume: deps.workflows });
-  if (!started) throw new NoBackfillError();
-  return (await deps.triggers.get(ref)) ?? state;
+  const at = deps.clock.now().toISOString();
+  await eachTargeted(state, target, (backfill) =>
+    startCancel(deps, ref, backfill, { at, by: `backfill ${backfill.id} cancelled, ${by}` }, { resume: deps.workflows }),
+  );
+  return reread(deps, ref, state);
 }
 
 /**
@@ -78,8 +79,8 @@ export async function startCancel(
   options: { resume?: Pick<BackfillWorkflows, 'resume'> } = {},
 ): Promise<boolean> {
   const marked = await deps.triggers.markBackfillCancelling(ref, backfill.id, cancel, deps.clock.now().toISOString());
-  const cancelling = marked?.state.backfill;
-  if (!cancelling) return false;
+  const cancelling = marked?.backfill;
+  if (!marked || !cancelling) return false;
   if (marked.taskToken && options.resume) await options.resume.resume(marked.taskToken, { resumedBy: 'cancel' });
   await carryOnCancel(deps, ref, cancelling);
   return true;

@@ -2,13 +2,14 @@ import type { Settings } from '../config';
 import { checkMaxConcurrency } from '../domain/backfill';
 import { NoBackfillError, NotFoundError } from '../domain/errors';
 import { inNamespace } from '../domain/namespaces';
-import type { TriggerRef, TriggerState } from '../domain/trigger-state';
+import type { BackfillState, BackfillTarget, TriggerRef, TriggerState } from '../domain/trigger-state';
 import type { BackfillWorkflows, Clock, DispatchLedger, TriggerStore } from '../ports';
 import { changeEvent } from '../domain/backfill-events';
 import { randomId } from '../domain/ids';
 import { endBackfill } from './backfill-ending';
 import { type AnnounceDeps, announce } from './backfill-notifications';
 import type { FinalNotificationDeps } from './backfill-notifications';
+import { eachTargeted, refOf, reread } from './backfill-targets';
 import { type TriggerLookupDeps, resolveTrigger } from './backfills';
 
 export interface PauseBackfillDeps extends TriggerLookupDeps, AnnounceDeps {
@@ -29,24 +30,28 @@ export interface DeleteBackfillDeps extends TriggerLookupDeps, FinalNotification
 
 /**
  * Pause: the flag is all it takes. The state machine finishes the batch in hand, sees the flag on
- * its next iteration and parks on a task token stored with the backfill.
+ * its next iteration and parks on a task token stored with the backfill. Without `backfillId`,
+ * every active backfill of the trigger.
  */
-export async function pauseBackfill(deps: PauseBackfillDeps, ref: TriggerRef): Promise<TriggerState> {
-  const { state: before } = await resolveTrigger(deps, ref);
-  const result = await deps.triggers.setBackfillPaused(ref, true, deps.clock.now().toISOString());
-  if (!result) throw new NoBackfillError();
-  await announcePauseChange(deps, ref, before, result.state);
-  return result.state;
+export async function pauseBackfill(deps: PauseBackfillDeps, target: BackfillTarget): Promise<TriggerState> {
+  const ref = refOf(target);
+  const { state } = await resolveTrigger(deps, ref);
+  const updatedDate = deps.clock.now().toISOString();
+  await eachTargeted(state, target, async (before) => {
+    const result = await deps.triggers.setBackfillPaused(ref, before.id, true, updatedDate);
+    if (result) await announcePauseChange(deps, ref, before, result.backfill, updatedDate);
+    return result !== undefined;
+  });
+  return reread(deps, ref, state);
 }
 
 /**
  * PAUSED or RESUMED, when the action changed the flag as the trigger read just before had it: pausing
  * a paused backfill again (a retried call, a bulk action's redelivered part) announces nothing.
  */
-async function announcePauseChange(deps: AnnounceDeps, ref: TriggerRef, before: TriggerState, after: TriggerState): Promise<void> {
-  const backfill = after.backfill;
-  if (!backfill || before.backfill?.paused === backfill.paused) return;
-  await announce(deps, changeEvent(backfill.paused ? 'PAUSED' : 'RESUMED', ref, backfill, after.updatedDate, randomId()));
+async function announcePauseChange(deps: AnnounceDeps, ref: TriggerRef, before: BackfillState, after: BackfillState, at: string): Promise<void> {
+  if (before.paused === after.paused) return;
+  await announce(deps, changeEvent(after.paused ? 'PAUSED' : 'RESUMED', ref, after, at, randomId()));
 }
 
 /**
@@ -55,14 +60,19 @@ async function announcePauseChange(deps: AnnounceDeps, ref: TriggerRef, before: 
  * A backfill its failure policy paused has its failure count restarted (`rebaseFailures`): the
  * failures it was paused for do not trip the policy again at once.
  */
-export async function unpauseBackfill(deps: UnpauseBackfillDeps, ref: TriggerRef): Promise<TriggerState> {
-  const { state: before } = await resolveTrigger(deps, ref);
-  const rebaseFailures = before.backfill?.pausedReason !== undefined;
-  const result = await deps.triggers.setBackfillPaused(ref, false, deps.clock.now().toISOString(), rebaseFailures ? { rebaseFailures } : {});
-  if (!result) throw new NoBackfillError();
-  if (result.taskToken) await deps.workflows.resume(result.taskToken, { resumedBy: 'unpause' });
-  await announcePauseChange(deps, ref, before, result.state);
-  return result.state;
+export async function unpauseBackfill(deps: UnpauseBackfillDeps, target: BackfillTarget): Promise<TriggerState> {
+  const ref = refOf(target);
+  const { state } = await resolveTrigger(deps, ref);
+  const updatedDate = deps.clock.now().toISOString();
+  await eachTargeted(state, target, async (before) => {
+    const rebaseFailures = before.pausedReason !== undefined;
+    const result = await deps.triggers.setBackfillPaused(ref, before.id, false, updatedDate, rebaseFailures ? { rebaseFailures } : {});
+    if (!result) return false;
+    if (result.taskToken) await deps.workflows.resume(result.taskToken, { resumedBy: 'unpause' });
+    await announcePauseChange(deps, ref, before, result.backfill, updatedDate);
+    return true;
+  });
+  return reread(deps, ref, state);
 }
 
 export interface UpdateBackfillDeps extends TriggerLookupDeps, AnnounceDeps {
@@ -77,37 +87,42 @@ export interface UpdateBackfillDeps extends TriggerLookupDeps, AnnounceDeps {
  * the next one (within `roundPollMs`, or the state machine's `throttleWaitSeconds` Wait). Lowering
  * it stops nothing already in flight; dispatch waits until fewer are.
  */
-export async function updateBackfill(deps: UpdateBackfillDeps, ref: TriggerRef, maxConcurrency: number): Promise<TriggerState> {
-  const { state: before } = await resolveTrigger(deps, ref);
+export async function updateBackfill(deps: UpdateBackfillDeps, target: BackfillTarget, maxConcurrency: number): Promise<TriggerState> {
+  const ref = refOf(target);
+  const { state } = await resolveTrigger(deps, ref);
   checkMaxConcurrency(maxConcurrency, deps.settings.dispatch.maxInFlight);
-  const state = await deps.triggers.setBackfillMaxConcurrency(ref, maxConcurrency, deps.clock.now().toISOString());
-  if (!state?.backfill) throw new NoBackfillError();
-  // Announced when it changed the bound as read just before (a retried call changes nothing).
-  if (before.backfill?.maxConcurrency !== maxConcurrency) await announce(deps, changeEvent('UPDATED', ref, state.backfill, state.updatedDate, randomId()));
-  return state;
+  const updatedDate = deps.clock.now().toISOString();
+  await eachTargeted(state, target, async (before) => {
+    const after = await deps.triggers.setBackfillMaxConcurrency(ref, before.id, maxConcurrency, updatedDate);
+    // Announced when it changed the bound as read just before (a retried call changes nothing).
+    if (after && before.maxConcurrency !== maxConcurrency) await announce(deps, changeEvent('UPDATED', ref, after, updatedDate, randomId()));
+    return after !== undefined;
+  });
+  return reread(deps, ref, state);
 }
 
 /**
- * Delete: removes the backfill (restoring the live `nextExecutionDate`), stops its state machine
- * execution and drops its open ledger pages (the marks of executions still running then find no
- * page and write nothing). Executions already sent run on, as in Kestra.
+ * Delete: removes the backfill (restoring the live `nextExecutionDate` once none is left), stops its
+ * state machine execution and drops its open ledger pages (the marks of executions still running
+ * then find no page and write nothing). Executions already sent run on, as in Kestra.
  */
-export async function deleteBackfill(deps: DeleteBackfillDeps, ref: TriggerRef): Promise<TriggerState> {
+export async function deleteBackfill(deps: DeleteBackfillDeps, target: BackfillTarget): Promise<TriggerState> {
+  const ref = refOf(target);
   const { state } = await resolveTrigger(deps, ref);
-  const backfill = state.backfill;
-  if (!backfill) throw new NoBackfillError();
   const updatedDate = deps.clock.now().toISOString();
-  // Its executions still queued or running are counted `unfinished` in the summary it leaves.
-  const ended = await endBackfill(deps, ref, backfill, 'DELETED', updatedDate);
-  if (!ended) throw new NoBackfillError();
-  // A hand-over may have started the next generation meanwhile; it finds the backfill gone and ends by itself.
-  await deps.workflows.stop(ended.executionName);
-  await deps.ledger.remove(ended.openPages);
-  const { backfill: _removed, ...rest } = state;
-  return { ...rest, updatedDate };
+  await eachTargeted(state, target, async (backfill) => {
+    // Its executions still queued or running are counted `unfinished` in the summary it leaves.
+    const ended = await endBackfill(deps, ref, backfill, 'DELETED', updatedDate);
+    if (!ended) return false;
+    // A hand-over may have started the next generation meanwhile; it finds the backfill gone and ends by itself.
+    await deps.workflows.stop(ended.executionName);
+    await deps.ledger.remove(ended.openPages);
+    return true;
+  });
+  return reread(deps, ref, state);
 }
 
-/** One trigger action (pause, unpause, delete, enable, disable), its dependencies already bound. */
+/** One trigger action (pause, unpause, delete, enable, disable), its dependencies already bound; a backfill action acts on every backfill of the trigger. */
 export type TriggerAction = (ref: TriggerRef) => Promise<TriggerState>;
 
 /**

@@ -1,5 +1,5 @@
 import { type LedgerPage, failuresOf, inFlightOf } from '../domain/ledger';
-import type { BackfillOutcome, BackfillState, TriggerRef } from '../domain/trigger-state';
+import { type BackfillOutcome, type BackfillState, type TriggerRef, findBackfill } from '../domain/trigger-state';
 import type { DispatchLedger, OpenPagesAtEnd, TriggerStore } from '../ports';
 import { type FinalNotificationDeps, notifyEnding } from './backfill-notifications';
 
@@ -30,7 +30,7 @@ function openPagesAtEnd(pageIds: string[], pages: LedgerPage[]): OpenPagesAtEnd 
  * open pages are read, then one conditional write removes the backfill and records its counts, and
  * holds only while those pages are still the open ones. A fold in between fails it; the row is read
  * again and ending retried. Returns the backfill as it ended (its open pages are the caller's to
- * remove), or undefined when it was gone or replaced: someone else ended it.
+ * remove), or undefined when it was gone: someone else ended it.
  *
  * Every ending goes through here, and its write opens the final notification's outbox (the ending
  * event, and the POST to the backfill's webhook): it is delivered at once, before returning, and
@@ -51,8 +51,8 @@ export async function endBackfill(
       await notifyEnding(deps, ref, current.id);
       return current;
     }
-    const latest = (await deps.triggers.get(ref))?.backfill;
-    if (latest?.id !== current.id) return undefined;
+    const latest = findBackfill(await deps.triggers.get(ref), current.id);
+    if (!latest) return undefined;
     if (attempt >= MAX_ATTEMPTS) throw new Error(`Backfill ${current.id}: its open pages kept changing while it ended (${attempt} attempts)`);
     current = latest;
   }

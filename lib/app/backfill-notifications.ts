@@ -75,7 +75,7 @@ const CLAIM_MS = 60_000;
 export type DeliveryOutcome = 'DELIVERED' | 'RETRY' | 'FAILED' | 'NOT_DUE';
 
 /**
- * Delivers the final notification of the trigger's last backfill `backfillId` (its outbox, opened
+ * Delivers the final notification of the trigger's ended backfill `backfillId` (its outbox, opened
  * by the write that ended it): publishes its ending event unless an earlier attempt did, then POSTs
  * it to the backfill's webhook if it has one, and records it DELIVERED. Each attempt is claimed first
  * (one conditional write that counts it), so a concurrent sender (the ender and the sweep) does not
@@ -86,7 +86,7 @@ export type DeliveryOutcome = 'DELIVERED' | 'RETRY' | 'FAILED' | 'NOT_DUE';
 export async function deliverFinalNotification(deps: FinalNotificationDeps, ref: TriggerRef, backfillId: string): Promise<DeliveryOutcome> {
   const nowMs = deps.clock.now().getTime();
   const claimed = await deps.triggers.claimNotification(ref, backfillId, nowMs, nowMs + CLAIM_MS);
-  const last = claimed?.lastBackfill;
+  const last = claimed;
   const notify = last?.notify;
   if (!last || !notify) return 'NOT_DUE';
   const event = endingEvent(ref, last);
@@ -145,10 +145,9 @@ export interface NotificationRetryReport {
 export async function retryPendingNotifications(deps: RetryNotificationsDeps): Promise<NotificationRetryReport> {
   const report: NotificationRetryReport = { delivered: 0, retried: 0, failed: 0 };
   const nowMs = deps.clock.now().getTime();
-  for (const row of await deps.triggers.listPendingNotifications()) {
-    const last = row.lastBackfill;
-    if (!last?.notify || (last.notify.nextAttemptMs !== undefined && last.notify.nextAttemptMs > nowMs)) continue;
-    const outcome = await deliverFinalNotification(deps, row, last.id);
+  for (const { ref, lastBackfill: last } of await deps.triggers.listPendingNotifications()) {
+    if (!last.notify || (last.notify.nextAttemptMs !== undefined && last.notify.nextAttemptMs > nowMs)) continue;
+    const outcome = await deliverFinalNotification(deps, ref, last.id);
     if (outcome === 'DELIVERED') report.delivered++;
     else if (outcome === 'RETRY') report.retried++;
     else if (outcome === 'FAILED') report.failed++;

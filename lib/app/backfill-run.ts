@@ -3,7 +3,7 @@ import { undispatchedRange } from '../domain/backfill-order';
 import { hasEnded } from '../domain/ledger';
 import { endBackfill } from './backfill-ending';
 import type { FinalNotificationDeps } from './backfill-notifications';
-import type { TriggerRef } from '../domain/trigger-state';
+import { type TriggerRef, findBackfill } from '../domain/trigger-state';
 import type { BackfillRunInput, BackfillWorkflows, Clock, DispatchLedger, TriggerStore } from '../ports';
 
 export interface ContinueAsNewDeps {
@@ -74,9 +74,9 @@ export async function continueAsNew(deps: ContinueAsNewDeps, input: BackfillRunI
  * nobody would ever send it, so the park hands it back itself.
  */
 export async function parkUntilResumed(deps: ParkDeps, input: BackfillRunInput & { taskToken: string }): Promise<{ parked: boolean }> {
-  const state = await deps.triggers.storeTaskToken(input.backfill, input.backfill.id, input.taskToken);
+  const backfill = await deps.triggers.storeTaskToken(input.backfill, input.backfill.id, input.taskToken);
   // Being cancelled: a cancel that took no token (this one was not stored yet) would leave it parked; go on to dispatch, which ends.
-  if (state?.backfill?.paused && !state.backfill.cancelling) return { parked: true };
+  if (backfill?.paused && !backfill.cancelling) return { parked: true };
   await deps.workflows.resume(input.taskToken, { resumedBy: 'park' });
   return { parked: false };
 }
@@ -90,9 +90,9 @@ export async function parkUntilResumed(deps: ParkDeps, input: BackfillRunInput &
 export async function failBackfill(deps: FailBackfillDeps, input: FailBackfillInput): Promise<{ failed: boolean; reason: string }> {
   const reason = failureReason(input);
   const ref = input.backfill;
-  const backfill = (await deps.triggers.get(ref))?.backfill;
-  // Deleted or replaced meanwhile: nothing left to end.
-  if (backfill?.id !== ref.id) return { failed: false, reason };
+  const backfill = findBackfill(await deps.triggers.get(ref), ref.id);
+  // Deleted or ended meanwhile: nothing left to end.
+  if (!backfill) return { failed: false, reason };
   const ended = await endBackfill(deps, ref, backfill, 'FAILED', deps.clock.now().toISOString(), reason);
   if (!ended) return { failed: false, reason };
   await deps.ledger.remove(ended.openPages);
@@ -136,8 +136,8 @@ export interface CompleteIfDrainedDeps extends FinalNotificationDeps {
  * stood (a cancel froze it: nothing more is dispatched), paused or not.
  */
 export async function completeIfDrained(deps: CompleteIfDrainedDeps, ref: TriggerRef, backfillId: string): Promise<boolean> {
-  const backfill = (await deps.triggers.get(ref))?.backfill;
-  if (!backfill || backfill.id !== backfillId) return false;
+  const backfill = findBackfill(await deps.triggers.get(ref), backfillId);
+  if (!backfill) return false;
   if (!backfill.cancelling && (backfill.paused || undispatchedRange(backfill))) return false;
   const pages = await deps.ledger.read(backfill.openPages);
   if (!pages.every(hasEnded)) return false;

@@ -2,9 +2,10 @@ import { NoBackfillError } from '../domain/errors';
 import { type LedgerPage, inFlightOf } from '../domain/ledger';
 import { type CompiledSchedule, formatInZone } from '../domain/schedule';
 import { type TimelineBucket, type TimelineLayout, assembleTimeline, mergeCells, ticksPerCell, timelineLayout } from '../domain/timeline';
-import type { BackfillState, TriggerRef, TriggerState } from '../domain/trigger-state';
+import { type BackfillState, type TriggerState, findBackfill, type BackfillTarget } from '../domain/trigger-state';
 import type { DispatchLedger, ExecutionStore, FlowStore, TriggerStore } from '../ports';
 import { backfillFlow } from './backfill-flow';
+import { refOf } from './backfill-targets';
 import { resolveTrigger } from './backfills';
 import { scheduleOf } from './schedules';
 
@@ -34,7 +35,7 @@ export interface BackfillTimeline {
 const ATTEMPTS = 5;
 
 /**
- * The running backfill's timeline, in at most `buckets` cells (see lib/domain/timeline.ts). A
+ * A running backfill's timeline (`backfillId`'s, or the earliest's), in at most `buckets` cells (see lib/domain/timeline.ts). A
  * bounded read whatever the window: the flow (its pinned revision), the trigger row, its open
  * ledger pages (at most its executions in flight), the ids of its RUNNING executions (at most as
  * many); the cells' tick counts are enumerated once per backfill and process, then kept.
@@ -42,12 +43,15 @@ const ATTEMPTS = 5;
  * The row and its pages must agree: a page folded between the two reads is gone from the table and
  * not yet in the row as read, so the row is read again (a fold moves both in one write).
  */
-export async function backfillTimeline(deps: BackfillTimelineDeps, ref: TriggerRef, buckets: number): Promise<BackfillTimeline> {
+export async function backfillTimeline(deps: BackfillTimelineDeps, target: BackfillTarget, buckets: number): Promise<BackfillTimeline> {
+  const ref = refOf(target);
   const { state: first, trigger: current } = await resolveTrigger(deps, ref);
+  // The one asked for, or Kestra's one: the earliest.
+  const id = target.backfillId ?? first.backfill?.id;
   let state: TriggerState | undefined = first;
   for (let attempt = 1; ; attempt++) {
-    const backfill = state?.backfill;
-    if (!backfill) throw new NoBackfillError();
+    const backfill = id === undefined ? undefined : findBackfill(state, id);
+    if (!backfill) throw new NoBackfillError(target.backfillId);
     const pages = await deps.ledger.read(backfill.openPages);
     if (pages.length === backfill.openPages.length || attempt >= ATTEMPTS) {
       // The pinned revision's schedule: the one dispatch enumerates (the current one if it has none left).

@@ -5,6 +5,7 @@ import { FlowNotFoundError, TriggerNotFoundError } from '../domain/errors';
 import { type FailurePolicy, toleratedFailures } from '../domain/failure-policy';
 import { type Flow, type ScheduleTrigger, isSchedule } from '../domain/flow/model';
 import { changeEvent } from '../domain/backfill-events';
+import { byWindow, overlaps, windowOf } from '../domain/backfill-windows';
 import { randomId } from '../domain/ids';
 import { formatInZone } from '../domain/schedule';
 import type { TriggerRef, TriggerState } from '../domain/trigger-state';
@@ -67,11 +68,12 @@ export async function resolveTrigger(deps: TriggerLookupDeps, ref: TriggerRef): 
 
 /**
  * Starts a backfill: validated against the flow and the clock before anything is written, so a
- * rejected request changes nothing; then attached to the trigger and its state machine started.
+ * rejected request changes nothing; then attached to the trigger beside its active backfills (409
+ * when its window overlaps one of theirs) and its state machine started.
  */
 export async function createBackfill(deps: CreateBackfillDeps, request: BackfillRequest): Promise<TriggerState> {
   const { ref, id, state, backfill, now } = await planRequest(deps, request);
-  await deps.triggers.startBackfill(ref, backfill, now.toISOString());
+  await deps.triggers.startBackfill(ref, backfill, now.toISOString(), { maxActive: deps.settings.backfill.maxPerTrigger });
   try {
     await deps.workflows.start(backfill.executionName, { backfill: { ...ref, id }, generation: 0, iteration: 0 });
   } catch (error) {
@@ -80,7 +82,9 @@ export async function createBackfill(deps: CreateBackfillDeps, request: Backfill
     throw error;
   }
   await announce(deps, changeEvent('CREATED', ref, backfill, now.toISOString(), randomId()));
-  return { ...state, backfill, updatedDate: now.toISOString() };
+  // The answer's `backfill` is the one created (its id is what the caller follows), beside every active one.
+  const backfills = [...state.backfills.filter((active) => active.id !== id), backfill].sort(byWindow);
+  return { ...state, backfill, backfills, updatedDate: now.toISOString() };
 }
 
 /** Validates a backfill request against its flow and trigger and plans it, writing nothing. */
@@ -131,8 +135,13 @@ export interface BackfillPreview {
   lastTick: string;
   /** Whether more ticks follow the ones listed. */
   truncated: boolean;
-  /** A backfill already runs on this trigger: creating one now would answer 409. */
+  /**
+   * Creating it now would answer 409: its window overlaps an active backfill's (`conflictsWith`), or
+   * the trigger runs as many backfills as it may (BACKFILL_MAX_PER_TRIGGER).
+   */
   conflict: boolean;
+  /** The active backfill whose window it overlaps. */
+  conflictsWith?: { id: string; start: string; end: string };
   /** The flow revision it would pin (its current one); absent with `latestRevision`. */
   flowRevision?: number;
   latestRevision: boolean;
@@ -180,6 +189,7 @@ export async function previewBackfill(deps: PreviewBackfillDeps, request: Backfi
   const [lastTick] = newestFirst ? ticks : schedule.ticksBetweenNewestFirst(startMs, endMs, 1);
   if (firstTick === undefined || lastTick === undefined)
     throw new Error(`Backfill window ${backfill.start}..${backfill.end} has no tick, which planning refuses`);
+  const overlap = state.backfills.find((active) => overlaps(windowOf(active), windowOf(backfill)));
   const estimate = await estimateBackfill(deps, {
     flow,
     trigger,
@@ -198,7 +208,8 @@ export async function previewBackfill(deps: PreviewBackfillDeps, request: Backfi
     firstTick: formatInZone(firstTick, trigger.timezone),
     lastTick: formatInZone(lastTick, trigger.timezone),
     truncated: backfill.totalTicks > ticks.length,
-    conflict: state.backfill !== undefined,
+    conflict: overlap !== undefined || state.backfills.length >= deps.settings.backfill.maxPerTrigger,
+    ...(overlap ? { conflictsWith: { id: overlap.id, start: overlap.start, end: overlap.end } } : {}),
     ...(backfill.flowRevision !== undefined ? { flowRevision: backfill.flowRevision } : {}),
     latestRevision: backfill.flowRevision === undefined,
     estimatedDuration: estimate.duration.estimated,

@@ -7,7 +7,7 @@ import { type LedgerPage, endedIn, failuresOf, foldOf, hasEnded, inFlightOf, led
 import type { ScheduledExecution } from '../domain/scheduled-execution';
 import type { CompiledSchedule } from '../domain/schedule';
 import { type CellFold, MAX_CELLS_PER_FOLD, cellFoldsOf, timelineLayout } from '../domain/timeline';
-import type { BackfillState, TriggerRef } from '../domain/trigger-state';
+import { type BackfillState, type TriggerRef, findBackfill } from '../domain/trigger-state';
 import type { Settings } from '../config';
 import { mapLimit } from '../util/map-limit';
 import { mapYielding } from '../util/yielding';
@@ -88,8 +88,8 @@ export async function dispatchBatch(deps: DispatchDeps, input: BackfillRunInput)
   });
 
   const state = await deps.triggers.get(ref);
-  const backfill = state?.backfill;
-  if (!backfill || backfill.id !== ref.id) {
+  const backfill = findBackfill(state, ref.id);
+  if (!backfill) {
     const completed = state?.lastBackfill?.id === ref.id && state.lastBackfill.outcome === 'COMPLETED';
     return out(completed ? 'DONE' : 'GONE');
   }
@@ -125,9 +125,9 @@ export async function dispatchBatch(deps: DispatchDeps, input: BackfillRunInput)
   }
   if (trip) {
     // Paused as a request would (workers hold its executions that have not started), saying why.
-    const paused = await deps.triggers.setBackfillPaused(ref, true, now.toISOString(), { backfillId: backfill.id, reason: trip });
+    const paused = await deps.triggers.setBackfillPaused(ref, backfill.id, true, now.toISOString(), { reason: trip });
     if (paused) await announceFailurePolicyPause(deps, ref, settled, trip);
-    // Not paused: the backfill ended or was replaced meanwhile; the next check tells which.
+    // Not paused: the backfill ended meanwhile; the next check tells how.
     return out(paused ? 'PAUSED' : 'THROTTLED', progress);
   }
   await sendHeld(deps, { flow, trigger, schedule, backfill, ref }, open);
@@ -375,8 +375,8 @@ export interface ResendDeps extends Pick<DispatchDeps, 'flows' | 'executions' | 
  * how many messages went out (none if the backfill or its flow is gone).
  */
 export async function resendPageSlots(deps: ResendDeps, ref: TriggerRef, page: LedgerPage, slots: Set<number>): Promise<number> {
-  const backfill = (await deps.triggers.get(ref))?.backfill;
-  if (backfill?.id !== page.backfillId) return 0;
+  const backfill = findBackfill(await deps.triggers.get(ref), page.backfillId);
+  if (!backfill) return 0;
   // The same documents as dispatch sent: built from the backfill's pinned revision.
   const context = await backfillContext(deps.flows, ref, backfill);
   if (!context) return 0; // dispatch abandons such a backfill on its next batch
@@ -412,17 +412,18 @@ export interface QueuedExecutionDeps {
  */
 export async function findQueuedBackfillExecution(deps: QueuedExecutionDeps, executionId: string): Promise<ScheduledExecution | undefined> {
   for (const state of await deps.triggers.listWithBackfill()) {
-    const backfill = state.backfill;
-    if (!backfill?.openPages.length) continue;
-    for (const page of await deps.ledger.read(backfill.openPages)) {
-      const ended = new Set(page.ended);
-      const slot = page.ticks.findIndex((tick, i) => !ended.has(i) && tickExecutionId(page.backfillId, tick) === executionId);
-      const tickMs = page.ticks[slot];
-      if (tickMs === undefined) continue;
-      const ref: TriggerRef = { namespace: state.namespace, flowId: state.flowId, triggerId: state.triggerId };
-      // Its document as its message carries it: built from the backfill's pinned revision.
-      const context = await backfillContext(deps.flows, ref, backfill);
-      return context && buildBackfillExecution(context, page.id, slot, tickMs, new Date(page.sentAt));
+    for (const backfill of state.backfills) {
+      if (!backfill.openPages.length) continue;
+      for (const page of await deps.ledger.read(backfill.openPages)) {
+        const ended = new Set(page.ended);
+        const slot = page.ticks.findIndex((tick, i) => !ended.has(i) && tickExecutionId(page.backfillId, tick) === executionId);
+        const tickMs = page.ticks[slot];
+        if (tickMs === undefined) continue;
+        const ref: TriggerRef = { namespace: state.namespace, flowId: state.flowId, triggerId: state.triggerId };
+        // Its document as its message carries it: built from the backfill's pinned revision.
+        const context = await backfillContext(deps.flows, ref, backfill);
+        return context && buildBackfillExecution(context, page.id, slot, tickMs, new Date(page.sentAt));
+      }
     }
   }
   return undefined;

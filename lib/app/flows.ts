@@ -164,7 +164,7 @@ export async function upsertFlow(deps: SaveFlowDeps, source: string): Promise<{ 
 export async function deleteFlow(deps: DeleteFlowDeps, namespace: string, id: string): Promise<void> {
   const flow = await getFlow(deps, namespace, id);
   for (const state of await deps.triggers.listByFlow(namespace, id)) {
-    if (state.backfill) await deps.workflows.stop(state.backfill.executionName);
+    for (const backfill of state.backfills) await deps.workflows.stop(backfill.executionName);
     await deps.triggers.delete(state);
   }
   await deps.flows.delete(flow.namespace, flow.id);
@@ -186,7 +186,7 @@ async function syncTriggerRows(deps: SaveFlowDeps, flow: Flow, previous: Flow | 
     const next = schedule.next(now.getTime());
     const nextExecutionDate = trigger.disabled || next === null ? null : formatInZone(next, trigger.timezone);
     const ref = { namespace: flow.namespace, flowId: flow.id, triggerId: trigger.id };
-    const created = await deps.triggers.createIfAbsent({ ...ref, nextExecutionDate, disabled: trigger.disabled, updatedDate });
+    const created = await deps.triggers.createIfAbsent({ ...ref, nextExecutionDate, disabled: trigger.disabled, updatedDate, backfills: [] });
     const before = previous?.triggers.find((t) => t.id === trigger.id);
     if (!created && (!before || !sameSchedule(before, trigger))) {
       await deps.triggers.updateSchedule(ref, { nextExecutionDate, disabled: trigger.disabled, updatedDate });
@@ -195,7 +195,7 @@ async function syncTriggerRows(deps: SaveFlowDeps, flow: Flow, previous: Flow | 
   const kept = new Set(flow.triggers.map((t) => t.id));
   for (const state of await deps.triggers.listByFlow(flow.namespace, flow.id)) {
     if (kept.has(state.triggerId)) continue;
-    if (state.backfill) await deps.workflows.stop(state.backfill.executionName);
+    for (const backfill of state.backfills) await deps.workflows.stop(backfill.executionName);
     await deps.triggers.delete(state);
   }
 }

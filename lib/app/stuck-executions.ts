@@ -159,55 +159,55 @@ export async function sweepStuck(deps: SweepDeps, options: { staleAfterMs: numbe
   const now = deps.clock.now();
   const staleBefore = now.getTime() - options.staleAfterMs;
   for (const state of await deps.triggers.listWithBackfill()) {
-    const backfill = state.backfill;
-    if (!backfill) continue;
     const ref: TriggerRef = { namespace: state.namespace, flowId: state.flowId, triggerId: state.triggerId };
-    // A cancel still on the row: its request died halfway, or executions were still stopping when
-    // it answered. Nothing is sent again for it; its executions not ended are killed (again: a kill
-    // request stands, and one whose worker died is written KILLED), and it ends once none is left.
-    if (backfill.cancelling) {
-      await carryOnCancel(deps, ref, backfill);
-      report.cancelsCarriedOn++;
-      continue;
+    for (const backfill of state.backfills) {
+      // A cancel still on the row: its request died halfway, or executions were still stopping when
+      // it answered. Nothing is sent again for it; its executions not ended are killed (again: a kill
+      // request stands, and one whose worker died is written KILLED), and it ends once none is left.
+      if (backfill.cancelling) {
+        await carryOnCancel(deps, ref, backfill);
+        report.cancelsCarriedOn++;
+        continue;
+      }
+      if (await restartDeadGeneration(deps, ref, backfill)) report.restarted++;
+      const open = await deps.ledger.read(backfill.openPages);
+      const oldestSentMs = Math.min(...open.map((page) => Date.parse(page.sentAt)));
+      // A paused backfill makes no progress on purpose.
+      if (open.length && !backfill.paused) {
+        report.oldestOpenPageSeconds = Math.max(report.oldestOpenPageSeconds, Math.floor((now.getTime() - oldestSentMs) / 1000));
+        if (options.stallAfterMs !== undefined && now.getTime() - oldestSentMs > options.stallAfterMs) {
+          report.stalled.push({ backfillId: backfill.id, ...ref, oldestPageSentAt: new Date(oldestSentMs).toISOString() });
+        }
+      }
+      // In the backfill's order, so that a restart sends a NEWEST_FIRST backfill's newest executions first again.
+      const pages = pagesInOrder(open, backfill.order).filter((page) => inFlightOf(page) > 0 && Date.parse(page.sweptAt ?? page.sentAt) <= staleBefore);
+      for (const page of pages) {
+        const ended = new Set(page.ended);
+        const ids = new Map(page.ticks.flatMap((tick, slot) => (ended.has(slot) ? [] : [[slot, tickExecutionId(page.backfillId, tick)] as const])));
+        const leases = await deps.executions.leasesOf([...ids.values()]);
+        const missing = new Set<number>();
+        const done: SlotMark[] = [];
+        for (const [slot, id] of ids) {
+          const lease = leases.get(id);
+          if (!lease) missing.add(slot);
+          else if (TERMINAL_STATES.has(lease.state)) done.push(slotMarkOf({ id: page.id, slot }, lease.state));
+        }
+        if (done.length) {
+          await deps.ledger.markEnded(done);
+          report.repaired += done.length;
+        }
+        // A paused backfill's unstarted executions wait (a worker would hold them anyway): held, they
+        // are sent again when it resumes. Held slots are waiting on purpose, not lost.
+        const held = new Set(page.held);
+        const lost = [...missing].filter((slot) => !held.has(slot));
+        if (lost.length && backfill.paused) await deps.ledger.hold(page.id, lost);
+        else if (lost.length) {
+          report.resent += await resendPageSlots(deps, ref, page, new Set(lost));
+          await deps.ledger.markSwept(page.id, now.toISOString());
+        }
+      }
+      report.requeued += await requeueUnfinished(deps, backfill.id, 'backfill', now, staleBefore);
     }
-    if (await restartDeadGeneration(deps, ref, backfill)) report.restarted++;
-    const open = await deps.ledger.read(backfill.openPages);
-    const oldestSentMs = Math.min(...open.map((page) => Date.parse(page.sentAt)));
-    // A paused backfill makes no progress on purpose.
-    if (open.length && !backfill.paused) {
-      report.oldestOpenPageSeconds = Math.max(report.oldestOpenPageSeconds, Math.floor((now.getTime() - oldestSentMs) / 1000));
-      if (options.stallAfterMs !== undefined && now.getTime() - oldestSentMs > options.stallAfterMs) {
-        report.stalled.push({ backfillId: backfill.id, ...ref, oldestPageSentAt: new Date(oldestSentMs).toISOString() });
-      }
-    }
-    // In the backfill's order, so that a restart sends a NEWEST_FIRST backfill's newest executions first again.
-    const pages = pagesInOrder(open, backfill.order).filter((page) => inFlightOf(page) > 0 && Date.parse(page.sweptAt ?? page.sentAt) <= staleBefore);
-    for (const page of pages) {
-      const ended = new Set(page.ended);
-      const ids = new Map(page.ticks.flatMap((tick, slot) => (ended.has(slot) ? [] : [[slot, tickExecutionId(page.backfillId, tick)] as const])));
-      const leases = await deps.executions.leasesOf([...ids.values()]);
-      const missing = new Set<number>();
-      const done: SlotMark[] = [];
-      for (const [slot, id] of ids) {
-        const lease = leases.get(id);
-        if (!lease) missing.add(slot);
-        else if (TERMINAL_STATES.has(lease.state)) done.push(slotMarkOf({ id: page.id, slot }, lease.state));
-      }
-      if (done.length) {
-        await deps.ledger.markEnded(done);
-        report.repaired += done.length;
-      }
-      // A paused backfill's unstarted executions wait (a worker would hold them anyway): held, they
-      // are sent again when it resumes. Held slots are waiting on purpose, not lost.
-      const held = new Set(page.held);
-      const lost = [...missing].filter((slot) => !held.has(slot));
-      if (lost.length && backfill.paused) await deps.ledger.hold(page.id, lost);
-      else if (lost.length) {
-        report.resent += await resendPageSlots(deps, ref, page, new Set(lost));
-        await deps.ledger.markSwept(page.id, now.toISOString());
-      }
-    }
-    report.requeued += await requeueUnfinished(deps, backfill.id, 'backfill', now, staleBefore);
   }
   for (const flow of await deps.flows.list()) {
     for (const trigger of flow.triggers) {

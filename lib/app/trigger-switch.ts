@@ -23,7 +23,7 @@ export interface SwitchTriggerDeps extends CreateBackfillDeps {
  * - `BACKFILL` (ours): replays them as a backfill of the missed window (its progress shown, pausable,
  *   its executions labelled `system.backfill`), and the live schedule goes on from the next tick to
  *   come. The backfill is started first, so a failure leaves the trigger disabled and nothing lost;
- *   a 409 if another backfill is active. A retry finding the backfill it started keeps it.
+ *   a 409 if an active backfill overlaps that window. A retry finding the backfill it started keeps it.
  * Enabling an enabled trigger, or disabling a disabled one, changes nothing but `updatedDate`.
  */
 export async function switchTrigger(
@@ -56,7 +56,7 @@ export async function switchTrigger(
 
 /** Starts the backfill of the missed window [first missed tick, now], unless a retry of this very call started it already. */
 async function backfillMissed(deps: SwitchTriggerDeps, ref: TriggerRef, state: TriggerState, missedFrom: string, now: Date): Promise<void> {
-  if (state.backfill && Date.parse(state.backfill.start) === Date.parse(missedFrom)) return;
+  if (state.backfills.some((backfill) => Date.parse(backfill.start) === Date.parse(missedFrom))) return;
   try {
     await createBackfill(deps, {
       ...ref,
@@ -68,10 +68,10 @@ async function backfillMissed(deps: SwitchTriggerDeps, ref: TriggerRef, state: T
     });
   } catch (error) {
     if (error instanceof BackfillAlreadyActiveError) {
-      const active = state.backfill ? `backfill ${state.backfill.id} is` : 'a backfill is';
+      // The store's message names the backfill in the way (or the limit reached).
       throw new BackfillAlreadyActiveError(
-        `Cannot backfill the ticks trigger ${ref.namespace}.${ref.flowId}.${ref.triggerId} missed while disabled: ${active} ` +
-          'active on it (delete it, or enable with recoverMissedSchedules true or false)',
+        `Cannot backfill the ticks trigger ${ref.namespace}.${ref.flowId}.${ref.triggerId} missed while disabled ` +
+          `(enable with recoverMissedSchedules true or false instead): ${error.message}`,
       );
     }
     // The window is ours, not the client's: name the field that asked for it.
@@ -96,7 +96,7 @@ export interface ResetTriggerDeps extends TriggerLookupDeps {
  */
 export async function resetTrigger(deps: ResetTriggerDeps, ref: TriggerRef): Promise<void> {
   const { trigger, state } = await resolveTrigger(deps, ref);
-  if (state.backfill) throw backfillActive(ref, state);
+  if (state.backfills.length) throw backfillActive(ref, state);
   const now = deps.clock.now();
   const next = scheduleOf(trigger).next(now.getTime());
   const fresh: TriggerState = {
@@ -104,17 +104,19 @@ export async function resetTrigger(deps: ResetTriggerDeps, ref: TriggerRef): Pro
     nextExecutionDate: trigger.disabled || next === null ? null : formatInZone(next, trigger.timezone),
     disabled: trigger.disabled,
     updatedDate: now.toISOString(),
+    backfills: [],
   };
   if (await deps.triggers.reset(fresh)) return;
   // Refused: a backfill started, or the row went, since it was read.
   const current = await deps.triggers.get(ref);
-  if (current?.backfill) throw backfillActive(ref, current);
+  if (current?.backfills.length) throw backfillActive(ref, current);
   throw new TriggerNotFoundError(`Trigger ${ref.triggerId} of flow ${ref.namespace}.${ref.flowId} not found`);
 }
 
 function backfillActive(ref: TriggerRef, state: TriggerState): BackfillAlreadyActiveError {
+  const active = state.backfills.map((backfill) => `${backfill.id}, started ${backfill.createdDate}`).join('; ');
   return new BackfillAlreadyActiveError(
-    `Trigger ${ref.namespace}.${ref.flowId}.${ref.triggerId} has an active backfill (${state.backfill?.id}, started ${state.backfill?.createdDate}): ` +
+    `Trigger ${ref.namespace}.${ref.flowId}.${ref.triggerId} has ${state.backfills.length === 1 ? 'an active backfill' : `${state.backfills.length} active backfills`} (${active}): ` +
       'delete it (POST …/triggers/backfill/delete) or wait for it to end before resetting the trigger',
   );
 }

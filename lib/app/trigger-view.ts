@@ -1,4 +1,4 @@
-import { type BackfillStateJson, type TriggerStateJson, type TriggerState, toTriggerJson } from '../domain/trigger-state';
+import { type BackfillState, type BackfillStateJson, type TriggerState, type TriggerStateJson, findBackfill, toTriggerJson } from '../domain/trigger-state';
 import type { Settings } from '../config';
 import { etaOf, rateOf } from '../domain/backfill-rate';
 import { endedIn, failuresOf, inFlightOf } from '../domain/ledger';
@@ -41,23 +41,45 @@ export interface BackfillJson extends BackfillStateJson, Partial<ExecutionLinks>
   progress: BackfillProgress;
 }
 
-/** A trigger as the API shows it: Kestra's Trigger JSON with the backfill's progress. */
-export interface TriggerJson extends Omit<TriggerStateJson, 'backfill'> {
+/** A trigger as the API shows it: Kestra's Trigger JSON with each backfill's progress. */
+export interface TriggerJson extends Omit<TriggerStateJson, 'backfill' | 'backfills'> {
   backfill?: BackfillJson;
+  backfills?: BackfillJson[];
 }
 
 /**
- * Kestra's Trigger JSON, with the backfill's progress from its dispatch ledger (see LedgerPage): the
- * folded pages' counters on the row, plus its open pages (at most `maxInFlight` executions), whose
- * slots a redelivered execution marks again at no harm; `running` from the unfinished index (only
- * executions of longer tasks are written RUNNING), and `succeeded` what remains of the dispatched ticks.
- * A bounded read whatever the backfill's size: the row, its few open pages, one count.
+ * Kestra's Trigger JSON, with each active backfill's progress (see `backfillProgress`): `backfill`
+ * (Kestra's one) and every one in `backfills`.
  */
 export async function triggerView(deps: TriggerViewDeps, state: TriggerState): Promise<TriggerJson> {
   const json = toTriggerJson(state);
-  const { backfill: backfillJson, ...withoutBackfill } = json;
-  const backfill = state.backfill;
-  if (!backfill || !backfillJson) return withoutBackfill;
+  const { backfill: backfillJson, backfills: backfillsJson, ...withoutBackfill } = json;
+  const shown = [...state.backfills, ...(state.backfill && !findBackfill(state, state.backfill.id) ? [state.backfill] : [])];
+  if (!shown.length) return withoutBackfill;
+  const nowMs = deps.clock.now().getTime();
+  const progress = new Map(await Promise.all(shown.map(async (b) => [b.id, await backfillProgress(deps, b, nowMs)] as const)));
+  // On AWS: the execution's ARN and console page (locally the state machine has neither).
+  const withProgress = (b: BackfillStateJson): BackfillJson => {
+    const backfill = shown.find((s) => s.id === b.id);
+    return { ...b, progress: progress.get(b.id) as BackfillProgress, ...executionLinks(deps.settings.stateMachineArn, backfill?.executionName ?? '') };
+  };
+  // Spread from the whole JSON so that `backfill` keeps its place among the fields.
+  const view: TriggerJson = { ...withoutBackfill };
+  return Object.assign(view, {
+    ...json,
+    ...(backfillJson ? { backfill: withProgress(backfillJson) } : {}),
+    ...(backfillsJson ? { backfills: backfillsJson.map(withProgress) } : {}),
+  });
+}
+
+/**
+ * A backfill's progress from its dispatch ledger (see LedgerPage): the folded pages' counters on its
+ * row, plus its open pages (at most `maxInFlight` executions), whose slots a redelivered execution
+ * marks again at no harm; `running` from the unfinished index (only executions of longer tasks are
+ * written RUNNING), and `succeeded` what remains of the dispatched ticks. A bounded read whatever the
+ * backfill's size: its few open pages, one count.
+ */
+async function backfillProgress(deps: TriggerViewDeps, backfill: BackfillState, nowMs: number): Promise<BackfillProgress> {
   const pages = await deps.ledger.read(backfill.openPages);
   const inFlight = pages.reduce((sum, page) => sum + inFlightOf(page), 0);
   // `failed` counters hold every execution that did not succeed; the KILLED ones among them are told apart.
@@ -67,12 +89,11 @@ export async function triggerView(deps: TriggerViewDeps, state: TriggerState): P
   const queued = inFlight - running;
   const succeeded = Math.max(0, backfill.dispatched - backfill.skipped - inFlight - notSucceeded);
   // A paused backfill has no pace to speak of; running, its pace since a recent sample of the same count.
-  const nowMs = deps.clock.now().getTime();
   const ended = backfill.ended + endedIn(pages);
   const rate = backfill.paused ? null : rateOf(backfill.rateSamples, nowMs, ended);
   // What is left to end: the ticks not dispatched yet (some may still be skipped) and those in flight.
   const remaining = Math.max(0, backfill.totalTicks - backfill.skipped - ended);
-  const progress: BackfillProgress = {
+  return {
     total: backfill.totalTicks,
     dispatched: backfill.dispatched,
     queued,
@@ -84,7 +105,4 @@ export async function triggerView(deps: TriggerViewDeps, state: TriggerState): P
     rate: rate === null ? null : Math.round(rate * 100) / 100,
     eta: etaOf(rate, remaining, nowMs),
   };
-  // On AWS: the execution's ARN and console page (locally the state machine has neither).
-  // Spread from the whole JSON so that `backfill` keeps its place among the fields.
-  return { ...json, backfill: { ...backfillJson, progress, ...executionLinks(deps.settings.stateMachineArn, backfill.executionName) } };
 }

@@ -15,7 +15,7 @@ import { randomId } from '../domain/ids';
 import { createRenderer, renderValue } from '../domain/template';
 import type { Settings } from '../config';
 import { type SlotMark, hasEnded, slotMarkOf } from '../domain/ledger';
-import type { TriggerRef, TriggerState } from '../domain/trigger-state';
+import { type TriggerRef, type TriggerState, findBackfill } from '../domain/trigger-state';
 import type {
   Clock,
   DispatchLedger,
@@ -400,8 +400,8 @@ function recentStops(deps: Pick<WorkerDeps, 'triggers' | 'clock'>): (execution: 
 
 /** Whether the trigger row stops backfill `backfillId`'s executions, and how: paused, being cancelled, or ended CANCELLED (a late message of it). */
 function stopOf(state: TriggerState | undefined, backfillId: string): Stop | undefined {
-  const backfill = state?.backfill;
-  if (backfill?.id === backfillId) {
+  const backfill = findBackfill(state, backfillId);
+  if (backfill) {
     if (backfill.cancelling) return { at: backfill.cancelling.at, by: backfill.cancelling.by };
     return backfill.paused ? 'PAUSED' : undefined;
   }

@@ -227,10 +227,24 @@ export interface TriggerState {
   lastBackfill?: LastBackfill;
 }
 
+/** The trigger's active backfill `id`, if it is one (`undefined` for no state, or one that ended). */
+export function findBackfill(state: Pick<TriggerState, 'backfills'> | undefined, id: string): BackfillState | undefined {
+  return state?.backfills.find((backfill) => backfill.id === id);
+}
+
 export interface TriggerRef {
   namespace: string;
   flowId: string;
   triggerId: string;
+}
+
+/**
+ * What a backfill action (pause, unpause, update, cancel, delete) acts on: one backfill of the
+ * trigger when `backfillId` is given, otherwise every active one (a trigger may run several on
+ * disjoint windows; Kestra's clients, which know one, name none).
+ */
+export interface BackfillTarget extends TriggerRef {
+  backfillId?: string;
 }
 
 /**

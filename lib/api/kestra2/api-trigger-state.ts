@@ -22,6 +22,8 @@ export interface ApiTriggerState {
   /** 1.x's `liveNextExecutionDate` (ours): the live schedule's next tick while a backfill's cursor stands in `nextEvaluationDate`. */
   liveNextEvaluationDate?: string;
   backfill?: BackfillJson;
+  /** Beyond Kestra: every active backfill, earliest window first. */
+  backfills?: BackfillJson[];
   disabled: boolean;
   /** Kestra locks a trigger while an execution it started runs; ours never wait on one. */
   locked: boolean;
@@ -44,6 +46,7 @@ export function toApiTriggerState(view: TriggerJson): ApiTriggerState {
     ...(view.nextExecutionDate ? { nextEvaluationDate: view.nextExecutionDate } : {}),
     ...(view.liveNextExecutionDate ? { liveNextEvaluationDate: view.liveNextExecutionDate } : {}),
     ...(view.backfill ? { backfill: view.backfill } : {}),
+    ...(view.backfills ? { backfills: view.backfills } : {}),
     disabled: view.disabled,
     locked: false,
     kind: 'SCHEDULE',

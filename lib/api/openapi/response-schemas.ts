@@ -245,6 +245,10 @@ const lastBackfill = named(
   "Beyond Kestra: the trigger's previous backfill: how and when it ended, its window, when it started, and its final counts (dispatched = succeeded + failed + killed + skipped + unfinished; unfinished executions were still queued or running when it ended, and run on; a backfill that ended before KILLED ones were counted apart counts them in failed).",
 );
 
+const backfills = z.array(backfill).optional().meta({
+  description: 'Beyond Kestra: every active backfill of the trigger (their windows are disjoint), earliest first; present while there is one.',
+});
+
 export const trigger = named(
   z.object({
     namespace: z.string(),
@@ -255,7 +259,8 @@ export const trigger = named(
     liveNextExecutionDate: dateTime.optional().meta({
       description: "Beyond Kestra: while a backfill's cursor stands in nextExecutionDate, the live schedule's own next tick (it runs beside the backfill).",
     }),
-    backfill: backfill.optional(),
+    backfill: backfill.optional().meta({ description: "Kestra's backfill: the earliest active one (in the answer to its creation, the one created)." }),
+    backfills: backfills,
     disabled: z.boolean(),
     updatedDate: dateTime,
     lastBackfill: lastBackfill.optional(),
@@ -333,7 +338,14 @@ export const backfillPreview = named(
     firstTick: dateTime.meta({ description: "The window's first tick." }),
     lastTick: dateTime.meta({ description: "The window's last tick." }),
     truncated: z.boolean(),
-    conflict: z.boolean(),
+    conflict: z.boolean().meta({
+      description:
+        "Creating it now would answer 409: its window overlaps an active backfill's (`conflictsWith`), or the trigger runs BACKFILL_MAX_PER_TRIGGER backfills already.",
+    }),
+    conflictsWith: z
+      .object({ id: z.string(), start: dateTime, end: dateTime })
+      .optional()
+      .meta({ description: 'The active backfill whose window this one overlaps.' }),
     flowRevision: flowRevision.optional(),
     latestRevision: latestRevision,
     estimatedDuration: isoDuration.nullable(),
@@ -471,7 +483,8 @@ export const apiTriggerState = named(
     liveNextEvaluationDate: dateTime.optional().meta({
       description: "Beyond Kestra: while a backfill's cursor stands in nextEvaluationDate, the live schedule's own next tick (it runs beside the backfill).",
     }),
-    backfill: backfill.optional(),
+    backfill: backfill.optional().meta({ description: "Kestra's backfill: the earliest active one (in the answer to its creation, the one created)." }),
+    backfills: backfills,
     disabled: z.boolean(),
     locked: z.boolean(),
     kind: z.enum(['SCHEDULE', 'POLLING', 'REALTIME']),

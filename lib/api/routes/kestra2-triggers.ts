@@ -9,7 +9,7 @@ import { createBackfill } from '../../app/backfills';
 import { getFlow } from '../../app/flows';
 import { backfillTimeline } from '../../app/backfill-timeline';
 import { triggerView } from '../../app/trigger-view';
-import type { TriggerRef, TriggerState } from '../../domain/trigger-state';
+import type { BackfillTarget, TriggerState } from '../../domain/trigger-state';
 import { type HttpResponse, json } from '../http';
 import { type ApiTriggerState, toApiTriggerState } from '../kestra2/api-trigger-state';
 import { KESTRA2_BASE } from '../kestra2/tenant';
@@ -17,7 +17,16 @@ import { jsonBody, pathParam } from '../params';
 import type { PagedResults } from '../responses';
 import type { ApiDeps, Route } from '../router';
 import { triggerRefOf } from './triggers';
-import { backfillTimelineQuery, createBackfillBody, flowTriggersQuery, pageOf, parseBody, parseQuery, triggerRefBody, updateBackfillBody } from '../schemas';
+import {
+  backfillTimelineQuery,
+  createBackfillBody,
+  flowTriggersQuery,
+  pageOf,
+  parseBody,
+  parseQuery,
+  backfillTargetBody,
+  updateBackfillBody,
+} from '../schemas';
 
 const apiTriggerState = async (deps: ApiDeps, state: TriggerState): Promise<HttpResponse> => json(200, toApiTriggerState(await triggerView(deps, state)));
 
@@ -26,7 +35,7 @@ const BACKFILL_ACTIONS = [
   { method: 'PUT', name: 'pause', action: pauseBackfill },
   { method: 'PUT', name: 'unpause', action: unpauseBackfill },
   { method: 'POST', name: 'delete', action: deleteBackfill },
-] as const satisfies { method: string; name: string; action: (deps: ApiDeps, ref: TriggerRef) => Promise<TriggerState> }[];
+] as const satisfies { method: string; name: string; action: (deps: ApiDeps, target: BackfillTarget) => Promise<TriggerState> }[];
 
 /** Paths under `/api/v1/{tenant}`; the router checks the tenant and maps errors with `toKestra2ErrorResponse`. */
 export const kestra2TriggerRoutes: Route[] = [
@@ -39,7 +48,7 @@ export const kestra2TriggerRoutes: Route[] = [
     ({ method, name, action }): Route => ({
       method,
       path: `/triggers/backfill/${name}`,
-      handler: async (deps, request) => apiTriggerState(deps, await action(deps, parseBody(triggerRefBody, jsonBody(request)))),
+      handler: async (deps, request) => apiTriggerState(deps, await action(deps, parseBody(backfillTargetBody, jsonBody(request)))),
     }),
   ),
   {
@@ -47,7 +56,10 @@ export const kestra2TriggerRoutes: Route[] = [
     method: 'POST',
     path: '/triggers/backfill/cancel',
     handler: async (deps, request) =>
-      apiTriggerState(deps, await cancelBackfill(deps, parseBody(triggerRefBody, jsonBody(request)), `asked by POST ${KESTRA2_BASE}/triggers/backfill/cancel`)),
+      apiTriggerState(
+        deps,
+        await cancelBackfill(deps, parseBody(backfillTargetBody, jsonBody(request)), `asked by POST ${KESTRA2_BASE}/triggers/backfill/cancel`),
+      ),
   },
   {
     // Beyond Kestra: a running backfill's concurrency, changed in place (409 without one).
@@ -78,7 +90,9 @@ export const kestra2TriggerRoutes: Route[] = [
     // Beyond Kestra: the running backfill's timeline; 409 without one, as pause is.
     method: 'GET',
     path: '/triggers/{namespace}/{flowId}/{triggerId}/backfill/timeline',
-    handler: async (deps, request, params) =>
-      json(200, await backfillTimeline(deps, triggerRefOf(params), parseQuery(backfillTimelineQuery, request.query).buckets)),
+    handler: async (deps, request, params) => {
+      const { buckets, backfillId } = parseQuery(backfillTimelineQuery, request.query);
+      return json(200, await backfillTimeline(deps, { ...triggerRefOf(params), ...(backfillId ? { backfillId } : {}) }, buckets));
+    },
   },
 ];

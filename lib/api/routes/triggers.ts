@@ -13,7 +13,7 @@ import { getFlow } from '../../app/flows';
 import { backfillTimeline } from '../../app/backfill-timeline';
 import { triggerView } from '../../app/trigger-view';
 import { inNamespace } from '../../domain/namespaces';
-import type { TriggerRef, TriggerState } from '../../domain/trigger-state';
+import type { BackfillTarget, TriggerRef, TriggerState } from '../../domain/trigger-state';
 import { type HttpResponse, json } from '../http';
 import { jsonBody, pathParam } from '../params';
 import type { PagedResults, TriggerSearchResult } from '../responses';
@@ -26,7 +26,7 @@ import {
   parseQuery,
   setDisabledByTriggersBody,
   setDisabledQuery,
-  triggerRefBody,
+  backfillTargetBody,
   backfillTimelineQuery,
   triggerRefsBody,
   triggerSearchQuery,
@@ -39,7 +39,7 @@ const view = async (deps: ApiDeps, state: TriggerState): Promise<HttpResponse> =
 
 type BackfillActionName = 'pause' | 'unpause' | 'delete';
 
-const BACKFILL_ACTIONS: Record<BackfillActionName, (deps: ApiDeps, ref: TriggerRef) => Promise<TriggerState>> = {
+const BACKFILL_ACTIONS: Record<BackfillActionName, (deps: ApiDeps, target: BackfillTarget) => Promise<TriggerState>> = {
   pause: pauseBackfill,
   unpause: unpauseBackfill,
   delete: deleteBackfill,
@@ -57,7 +57,7 @@ const actionRoutes: Route[] = (['pause', 'unpause', 'delete'] as const).flatMap(
     {
       method,
       path: `/triggers/backfill/${name}`,
-      handler: async (deps, request) => view(deps, await action(deps, parseBody(triggerRefBody, jsonBody(request)))),
+      handler: async (deps, request) => view(deps, await action(deps, parseBody(backfillTargetBody, jsonBody(request)))),
     },
     {
       method: 'POST',
@@ -103,7 +103,7 @@ export const triggerRoutes: Route[] = [
     method: 'POST',
     path: '/triggers/backfill/cancel',
     handler: async (deps, request) =>
-      view(deps, await cancelBackfill(deps, parseBody(triggerRefBody, jsonBody(request)), 'asked by POST /api/v1/triggers/backfill/cancel')),
+      view(deps, await cancelBackfill(deps, parseBody(backfillTargetBody, jsonBody(request)), 'asked by POST /api/v1/triggers/backfill/cancel')),
   },
   {
     // Beyond Kestra: a running backfill's concurrency, changed in place (the 2.x route's 1.x twin).
@@ -164,8 +164,10 @@ export const triggerRoutes: Route[] = [
     // Beyond Kestra: the running backfill's timeline (the web UI's strip); 400 without one, as pause is.
     method: 'GET',
     path: '/triggers/{namespace}/{flowId}/{triggerId}/backfill/timeline',
-    handler: async (deps, request, params) =>
-      json(200, await backfillTimeline(deps, triggerRefOf(params), parseQuery(backfillTimelineQuery, request.query).buckets)),
+    handler: async (deps, request, params) => {
+      const { buckets, backfillId } = parseQuery(backfillTimelineQuery, request.query);
+      return json(200, await backfillTimeline(deps, { ...triggerRefOf(params), ...(backfillId ? { backfillId } : {}) }, buckets));
+    },
   },
 ];
 

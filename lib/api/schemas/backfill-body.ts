@@ -4,9 +4,9 @@ import { BACKFILL_ORDERS } from '../../domain/backfill-order';
 import { FAILURE_POLICY_ACTIONS, type FailurePolicy } from '../../domain/failure-policy';
 import { describe } from '../../domain/flow/values';
 import { labelsField } from './labels-field';
-import { jsonObjectError, triggerRefFields } from './trigger-ref-body';
+import { backfillIdField, jsonObjectError, triggerRefFields } from './trigger-ref-body';
 import { zonedDateTime } from './zoned-date-time';
-import type { TriggerRef } from '../../domain/trigger-state';
+import type { BackfillTarget } from '../../domain/trigger-state';
 
 /** A backfill's bound on executions in flight; its upper limit is the service's, checked by the use case (`checkMaxConcurrency`). */
 const maxConcurrencyField = z
@@ -128,9 +128,9 @@ export const createBackfillBody = z
   .object({ ...triggerRefFields, backfill: backfillFields }, { error: jsonObjectError })
   .transform(({ backfill, ...ref }): BackfillRequest => toBackfillRequest(ref, backfill));
 
-/** What `PUT …/triggers/backfill/update` asks: a running backfill's new settings. */
+/** What `PUT …/triggers/backfill/update` asks: a running backfill's new settings (every active one's, without `backfillId`). */
 export interface UpdateBackfillCommand {
-  ref: TriggerRef;
+  ref: BackfillTarget;
   maxConcurrency: number;
 }
 
@@ -139,6 +139,7 @@ export const updateBackfillBody = z
   .object(
     {
       ...triggerRefFields,
+      backfillId: backfillIdField,
       backfill: z.object(
         {
           maxConcurrency: maxConcurrencyField.meta({
@@ -151,5 +152,8 @@ export const updateBackfillBody = z
     { error: jsonObjectError },
   )
   .transform(
-    ({ backfill, namespace, flowId, triggerId }): UpdateBackfillCommand => ({ ref: { namespace, flowId, triggerId }, maxConcurrency: backfill.maxConcurrency }),
+    ({ backfill, namespace, flowId, triggerId, backfillId }): UpdateBackfillCommand => ({
+      ref: { namespace, flowId, triggerId, ...(backfillId === undefined ? {} : { backfillId }) },
+      maxConcurrency: backfill.maxConcurrency,
+    }),
   );

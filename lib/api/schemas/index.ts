@@ -15,7 +15,7 @@ import { executionIdsBody, kestra2ExecutionActionQuery } from './execution-actio
 import { kestra2SetDisabledByTriggersBody, kestra2SetDisabledQuery, kestra2TriggerActionQuery, setDisabledBody } from './kestra2-trigger-bodies';
 import { logDownloadQuery, logFollowQuery, logSearchQuery } from './log-queries';
 import { backfillTimelineQuery, flowTriggersQuery, setDisabledQuery, triggerSearchQuery, triggerSelectionQuery } from './trigger-queries';
-import { triggerRefBody } from './trigger-ref-body';
+import { backfillTargetBody } from './trigger-ref-body';
 import { updateTriggerBody } from './update-trigger-body';
 
 export { type BackfillFieldsJson, createBackfillBody, updateBackfillBody } from './backfill-body';
@@ -36,7 +36,7 @@ export { logDownloadQuery, logFollowQuery, logSearchQuery } from './log-queries'
 export { pageOf } from './paging-query';
 export { parseBody, parseQuery } from './parse-request';
 export { backfillTimelineQuery, flowTriggersQuery, setDisabledQuery, triggerSearchQuery, triggerSelectionQuery } from './trigger-queries';
-export { triggerRefBody } from './trigger-ref-body';
+export { backfillTargetBody, triggerRefBody } from './trigger-ref-body';
 export { type UpdateTriggerCommand, updateTriggerBody } from './update-trigger-body';
 export { zonedDateTime } from './zoned-date-time';
 
@@ -50,10 +50,10 @@ export interface RequestSchemas {
 export const REQUEST_SCHEMAS = {
   'PUT /triggers': { body: updateTriggerBody },
   'POST /triggers/backfill/preview': { body: createBackfillBody },
-  'PUT /triggers/backfill/pause': { body: triggerRefBody },
-  'PUT /triggers/backfill/unpause': { body: triggerRefBody },
-  'POST /triggers/backfill/delete': { body: triggerRefBody },
-  'POST /triggers/backfill/cancel': { body: triggerRefBody },
+  'PUT /triggers/backfill/pause': { body: backfillTargetBody },
+  'PUT /triggers/backfill/unpause': { body: backfillTargetBody },
+  'POST /triggers/backfill/delete': { body: backfillTargetBody },
+  'POST /triggers/backfill/cancel': { body: backfillTargetBody },
   'PUT /triggers/backfill/update': { body: updateBackfillBody },
   'POST /triggers/backfill/{action}/by-triggers': { body: triggerRefsBody },
   'POST /triggers/backfill/{action}/by-query': { query: triggerSelectionQuery },
@@ -67,10 +67,10 @@ export const REQUEST_SCHEMAS = {
   'GET /logs/{executionId}/download': { query: logDownloadQuery },
   // Kestra 2.x's tenant-scoped routes (lib/api/routes/kestra2-triggers.ts).
   'PUT /{tenant}/triggers/backfill/create': { body: createBackfillBody },
-  'PUT /{tenant}/triggers/backfill/pause': { body: triggerRefBody },
-  'PUT /{tenant}/triggers/backfill/unpause': { body: triggerRefBody },
-  'POST /{tenant}/triggers/backfill/delete': { body: triggerRefBody },
-  'POST /{tenant}/triggers/backfill/cancel': { body: triggerRefBody },
+  'PUT /{tenant}/triggers/backfill/pause': { body: backfillTargetBody },
+  'PUT /{tenant}/triggers/backfill/unpause': { body: backfillTargetBody },
+  'POST /{tenant}/triggers/backfill/delete': { body: backfillTargetBody },
+  'POST /{tenant}/triggers/backfill/cancel': { body: backfillTargetBody },
   'PUT /{tenant}/triggers/backfill/update': { body: updateBackfillBody },
   'GET /{tenant}/triggers/{namespace}/{flowId}': { query: flowTriggersQuery },
   'GET /{tenant}/triggers/{namespace}/{flowId}/{triggerId}/backfill/timeline': { query: backfillTimelineQuery },

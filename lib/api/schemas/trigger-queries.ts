@@ -42,4 +42,5 @@ export const backfillTimelineQuery = z.object({
   buckets: queryInt(TIMELINE_CELLS, TIMELINE_CELLS).meta({
     description: `At most this many cells, each a tick or a stretch of the window (default and most: ${TIMELINE_CELLS}).`,
   }),
+  backfillId: z.string().min(1).optional().meta({ description: "Which of the trigger's active backfills (its `id`); without it, the earliest." }),
 });
