@@ -50,7 +50,7 @@ function watchDispatch(runtime: LocalRuntime) {
   };
   triggers.storeTaskToken = async (...args) => {
     const state = await store(...args);
-    if (state?.backfill?.paused) seen.parkedAt = performance.now();
+    if (state?.paused) seen.parkedAt = performance.now();
     return state;
   };
   return seen;

@@ -24,7 +24,7 @@ function watchParks(runtime: LocalRuntime): { parked(): boolean; reset(): void; 
   triggers.storeTaskToken = async (ref, backfillId, taskToken) => {
     const state = await storeTaskToken.call(triggers, ref, backfillId, taskToken);
     // An unpause may read the stored token and send it before this call returns to us.
-    if (state?.backfill?.paused && !sent.has(taskToken)) waiting.add(taskToken);
+    if (state?.paused && !sent.has(taskToken)) waiting.add(taskToken);
     return state;
   };
   workflows.resume = async (taskToken, output) => {
