@@ -69,20 +69,21 @@ export function PreviewLine({ preview: { preview, error, loading }, errorAtField
   <${EstimateLine} preview=${preview} />`;
 }
 
-/** Whether the window overlaps an active backfill of the trigger (which one), or runs beside them. */
+/**
+ * Whether the window overlaps an active backfill of the trigger (which one), or runs beside them.
+ * (htm drops whitespace that holds a line break, so each sentence stays on one line.)
+ */
 function ConflictLine({ conflict }: { conflict?: PreviewConflict }) {
   if (!conflict) return null;
-  if (conflict.kind === 'beside')
-    return html`<p class="preview-beside small muted" role="status" data-active=${conflict.count}>
-      Runs beside the trigger's ${conflict.count === 1 ? 'active backfill' : `${conflict.count} active backfills`}: this window overlaps none of them.
-    </p>`;
+  if (conflict.kind === 'beside') {
+    const them =
+      conflict.count === 1 ? 'active backfill: this window does not overlap it' : `${conflict.count} active backfills: this window overlaps none of them`;
+    return html`<p class="preview-beside small muted" role="status" data-active=${conflict.count}>Runs beside the trigger's ${them}.</p>`;
+  }
   if (conflict.kind === 'busy')
     return html`<p class="preview-conflict field-error" role="status">A backfill already runs on this trigger: delete it first.</p>`;
   const other = conflict.with;
-  return html`<p class="preview-conflict field-error" role="status" data-conflicts-with=${other.id}>
-    This window overlaps backfill <code>${other.id}</code> (<${BackfillWindow} backfill=${other} />), active on this trigger, so it would be refused: choose a window
-    that does not overlap it, or delete that backfill first.
-  </p>`;
+  return html`<p class="preview-conflict field-error" role="status" data-conflicts-with=${other.id}>This window overlaps backfill <code>${other.id}</code> (<${BackfillWindow} backfill=${other} />), active on this trigger, so it would be refused: choose a window that does not overlap it, or delete that backfill first.</p>`;
 }
 
 /** How long and how much, from the dry run's estimate. */
@@ -99,9 +100,12 @@ function EstimateLine({ preview }: { preview: BackfillPreview }) {
  */
 export function ActiveWindows({ backfills }: { backfills: Backfill[] }) {
   if (!backfills.length) return null;
+  const intro =
+    backfills.length === 1
+      ? 'A backfill runs on this trigger; a new window must not overlap it:'
+      : `${backfills.length} backfills run on this trigger; a new window must not overlap any of them:`;
   return html`<div class="active-windows hint" id="bf-active-windows">
-    ${backfills.length === 1 ? 'A backfill runs' : `${backfills.length} backfills run`} on this trigger; a new window must not overlap
-    ${backfills.length === 1 ? 'it' : 'any of them'}:
+    ${intro}
     <ul>${backfills.map((b) => html`<li key=${b.id} data-backfill-id=${b.id}><${BackfillWindow} backfill=${b} /></li>`)}</ul>
   </div>`;
 }
