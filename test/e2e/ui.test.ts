@@ -202,7 +202,8 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.REQUIRE_BROWSER_TESTS !== '
 
     // Live progress, without reloading.
     await row.locator('.progress-text').waitFor();
-    expect(await row.getByRole('button', { name: 'Backfill executions' }).count()).toBe(0);
+    // The dialog stays at hand: another window can be backfilled beside this one.
+    expect(await row.getByRole('button', { name: 'Backfill executions' }).isEnabled()).toBe(true);
     const total = Number(await row.locator('.progress-text').getAttribute('data-total'));
     expect(total).toBeGreaterThanOrEqual(80);
     expect(total).toBe(previewed);
@@ -327,7 +328,7 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.REQUIRE_BROWSER_TESTS !== '
     const confirmDelete = page.getByRole('dialog', { name: 'Delete backfill?' });
     await confirmDelete.getByText(/^Delete stops dispatching new executions; /).waitFor();
     await confirmDelete.getByRole('button', { name: 'Delete backfill' }).click();
-    await row.getByRole('button', { name: 'Backfill executions' }).waitFor();
+    await row.locator('.backfill-block').waitFor({ state: 'detached' });
 
     // It leaves its summary on the trigger: outcome, window, counts (as the server recorded them), start and end.
     const last = row.locator('.last-backfill[data-outcome="DELETED"]');
@@ -377,7 +378,7 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.REQUIRE_BROWSER_TESTS !== '
     await page.keyboard.press('Escape');
   });
 
-  it('switches a trigger off and on, and shows a 409 from a backfill started meanwhile', async () => {
+  it('switches a trigger off and on, and shows a 409 from a backfill started meanwhile on an overlapping window', async () => {
     await page.goto(`${product.runtime.url}/ui#/flows/dev/scheduled_flow/triggers`);
     const row = page.locator('tr[data-trigger="schedule"]');
     const enabled = row.getByRole('switch', { name: 'Trigger schedule enabled' });
@@ -410,7 +411,11 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.REQUIRE_BROWSER_TESTS !== '
     });
     expect(elsewhere.status).toBe(200);
     await dialog.getByRole('button', { name: 'Execute backfill' }).click();
-    await dialog.getByRole('alert').getByText('A backfill is already active').waitFor();
+    // The 409 names the backfill whose window overlaps this one.
+    await dialog
+      .getByRole('alert')
+      .getByText(/^Backfill \S+ is already active on trigger schedule of flow dev\.scheduled_flow over .+, which overlaps this window/)
+      .waitFor();
     await shot('09-conflict');
     await page.keyboard.press('Escape');
     await product.api.call('POST', '/api/v1/triggers/backfill/delete', { namespace: 'dev', flowId: 'scheduled_flow', triggerId: 'schedule' });
@@ -798,6 +803,119 @@ triggers:
     expect(await backfillOf()).toBeUndefined();
     await expect.poll(() => received.map((event) => event.backfill.outcome), POLL).toContain('CANCELLED');
     await shot('20-controls-cancelled');
+  });
+
+  it('runs two backfills on disjoint windows of one trigger, lists both in the Triggers tab, and pauses one of them alone', async () => {
+    // Two windows of three hourly ticks a day ago, four hours apart; each execution waits for a gate
+    // file, so both backfills stay active while the test looks.
+    const gateDir = mkdtempSync(join(tmpdir(), 'ui-two-windows-'));
+    const gate = join(gateDir, 'open');
+    onTestFinished(() => {
+      writeFileSync(gate, '');
+      rmSync(gateDir, { recursive: true, force: true });
+    });
+    expect(
+      (
+        await product.api.createFlow(`id: two_windows
+namespace: dev.ui
+tasks:
+  - id: work
+    type: io.kestra.plugin.scripts.shell.Commands
+    runner: PROCESS
+    timeout: PT60S
+    commands:
+      - 'while [ ! -f "${gate}" ]; do sleep 0.05; done'
+triggers:
+  - id: hourly
+    type: io.kestra.plugin.core.trigger.Schedule
+    cron: "0 * * * *"
+`)
+      ).status,
+    ).toBe(200);
+    const ref = { namespace: 'dev.ui', flowId: 'two_windows', triggerId: 'hourly' };
+    const t0 = Math.floor((Date.now() - 24 * 3600_000) / 3600_000) * 3600_000;
+    const tick = (i: number) => new Date(t0 + i * 3600_000).toISOString();
+    const early = { start: tick(0), end: tick(2) };
+    const late = { start: tick(6), end: tick(8) };
+    // The later window first: the row lists them earliest window first, whatever order they were created in.
+    for (const window of [late, early]) {
+      const created = await product.api.call('PUT', '/api/v1/main/triggers/backfill/create', { ...ref, backfill: window });
+      expect(created.status, JSON.stringify(created.body)).toBe(200);
+    }
+    const stateOf = async () => (await product.api.call('GET', '/api/v1/main/triggers/dev.ui/two_windows')).body.results[0];
+    const active: { id: string; start: string; paused: boolean }[] = (await stateOf()).backfills;
+    expect(active.map((b) => new Date(b.start).toISOString())).toEqual([early.start, late.start]);
+    const [earlyId, lateId] = active.map((b) => b.id);
+
+    await page.goto(`${product.runtime.url}/ui#/flows/dev.ui/two_windows/triggers`);
+    const row = page.locator('tr[data-trigger="hourly"]');
+    const blocks = row.locator('.backfill-block');
+    await expect.poll(() => blocks.count(), POLL).toBe(2);
+    expect(await blocks.evaluateAll((elements) => elements.map((e) => e.getAttribute('data-backfill-id')))).toEqual([earlyId, lateId]);
+    const earlyBlock = row.locator(`.backfill-block[data-backfill-id="${earlyId}"]`);
+    const lateBlock = row.locator(`.backfill-block[data-backfill-id="${lateId}"]`);
+    // Each with its window, progress, timeline and controls; the cursor column has a line for each.
+    for (const [block, window] of [
+      [earlyBlock, early],
+      [lateBlock, late],
+    ] as const) {
+      expect(await block.locator('.backfill-window time').evaluateAll((times) => times.map((t) => t.getAttribute('datetime')))).toEqual([
+        window.start,
+        window.end,
+      ]);
+      await block.getByText('Running', { exact: true }).waitFor();
+      expect(await block.locator('.progress-text').getAttribute('data-total')).toBe('3');
+      await expect.poll(() => block.getByRole('list', { name: 'Backfill timeline' }).getByRole('listitem').count(), POLL).toBe(3);
+      for (const control of ['Pause', 'Cancel', 'Delete', 'Details']) await block.getByRole('button', { name: control, exact: true }).waitFor();
+    }
+    expect(await row.locator('td.backfill-at li').count()).toBe(2);
+    // Another window can still be backfilled: the dialog names the backfill a window overlaps, and says when one runs beside them.
+    await row.getByRole('button', { name: 'Backfill executions' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Backfill executions' });
+    expect(await dialog.locator('#bf-active-windows li').count()).toBe(2);
+    const local = (ms: number) =>
+      page.evaluate((at) => {
+        const d = new Date(at);
+        const pad = (n: number) => String(n).padStart(2, '0');
+        return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+      }, ms);
+    await dialog.getByLabel('Start').fill(await local(t0 + 3600_000));
+    await dialog.getByLabel('End', { exact: true }).fill(await local(t0 + 4 * 3600_000));
+    await dialog
+      .locator(`.preview-conflict[data-conflicts-with="${earlyId}"]`)
+      .getByText(/^This window overlaps backfill /)
+      .waitFor();
+    await dialog.getByLabel('Start').fill(await local(t0 + 3 * 3600_000));
+    await dialog.locator('.preview-beside[data-active="2"]').getByText("Runs beside the trigger's 2 active backfills").waitFor();
+    expect(await dialog.locator('.preview-conflict').count()).toBe(0);
+    await shot('21-two-backfills-dialog');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+
+    // Pause the later one from its own block: the request names it, and only it is paused.
+    const pauseSent = page.waitForRequest((r) => r.url().endsWith('/ui/api/v1/main/triggers/backfill/pause'));
+    await lateBlock.getByRole('button', { name: 'Pause', exact: true }).click();
+    expect((await pauseSent).postDataJSON()).toEqual({ ...ref, backfillId: lateId });
+    await lateBlock.getByRole('button', { name: 'Resume', exact: true }).waitFor();
+    await lateBlock.getByText('Paused', { exact: true }).waitFor();
+    const after: { id: string; paused: boolean }[] = (await stateOf()).backfills;
+    expect(after.map(({ id, paused }) => ({ id, paused }))).toEqual([
+      { id: earlyId, paused: false },
+      { id: lateId, paused: true },
+    ]);
+    await earlyBlock.getByRole('button', { name: 'Pause', exact: true }).waitFor();
+    expect(await earlyBlock.getByRole('button', { name: 'Resume', exact: true }).count()).toBe(0);
+    await shot('21-two-backfills');
+
+    // The Triggers page counts them on the trigger's one row.
+    await page.goto(`${product.runtime.url}/ui#/triggers?namespace=dev.ui`);
+    const summary = page.locator('tr[data-trigger="dev.ui/two_windows/hourly"] .backfill-summary[data-backfills="2"]');
+    await summary.getByText('2 backfills: 1 running, 1 paused').waitFor();
+    await shot('22-two-backfills-triggers-page');
+
+    // Without a backfill id, delete stops every active backfill of the trigger.
+    expect((await product.api.call('POST', '/api/v1/triggers/backfill/delete', ref)).status).toBe(200);
+    expect((await stateOf()).backfills).toBeUndefined();
   });
 
   it('calls Kestra 2.x routes, and 1.x ones only where 2.x has none (flows, the dry run)', async () => {

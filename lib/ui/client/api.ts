@@ -6,25 +6,25 @@ import type {
   ApiTriggerAndState,
   ApiTriggerState,
   AsyncOperationResponse,
-  BackfillPreview,
+  BackfillJson,
   BackfillTimeline,
   ExecutionSearchPage,
   FlowJson,
   Kestra2LogSearchPage,
   OperationView,
   PagedResults,
+  BackfillPreview as ServerBackfillPreview,
   TriggerRef,
 } from '../../api/responses';
 import type { BackfillFieldsJson } from '../../api/schemas';
+import { type ApiRequest, type BackfillAction, V2, backfillActionRequest, refOf, timelineRequest, updateBackfillRequest } from './backfill-requests';
 import { type ExecutionSearch, executionSearchQuery, flowTriggersQuery, logSearchQuery, triggerSearchQuery } from './queries';
 
 // The server's own types (`import type`, so nothing of the server reaches the bundle), under the
 // names the UI uses.
 export type {
   ApiExecution as Execution,
-  ApiTriggerState as Trigger,
   BackfillJson as Backfill,
-  BackfillPreview,
   FlowInput,
   FlowJson as Flow,
   FlowTriggerJson as FlowTrigger,
@@ -33,6 +33,26 @@ export type {
   Reprocess,
   TriggerRef,
 } from '../../api/responses';
+
+/**
+ * A trigger as the UI reads it. Several backfills may run on one trigger, on disjoint windows: the
+ * server lists every active one in `backfills` (earliest window first) and keeps Kestra's `backfill`,
+ * the earliest; a server from before sends `backfill` alone (see `activeBackfills`).
+ */
+export type Trigger = ApiTriggerState & { backfills?: BackfillJson[] };
+
+/** An active backfill's window, as the dry run names the one a window overlaps. */
+export interface BackfillWindowRef {
+  id: string;
+  start: string;
+  end?: string | null;
+}
+
+/**
+ * The dry run's answer: `conflict` is true when the window overlaps an active backfill, named in
+ * `conflictsWith` (a server from before said `conflict` whenever a backfill was active, naming none).
+ */
+export type BackfillPreview = ServerBackfillPreview & { conflictsWith?: BackfillWindowRef };
 
 /** The `backfill` of a backfill's creation and of its preview, as the UI sends it. */
 export type BackfillRequest = BackfillFieldsJson;
@@ -97,10 +117,8 @@ function renewSession(): Promise<boolean> {
 }
 
 const enc = encodeURIComponent;
-/** Kestra 2.x's routes, under the tenant (`main`, the only one). */
-const V2 = '/main';
 
-const refOf = ({ namespace, flowId, triggerId }: TriggerRef): TriggerRef => ({ namespace, flowId, triggerId });
+const send = <T>({ method, path, body }: ApiRequest) => call<T>(method, path, body);
 
 /**
  * The UI's calls: Kestra 2.x's routes wherever one serves the need; the 1.x paths only for what 2.x
@@ -114,23 +132,20 @@ export const api = {
 
   // Kestra 2.x.
   searchTriggers: (namespace: string) => call<PagedResults<ApiTriggerAndState>>('GET', `${V2}/triggers/search?${triggerSearchQuery(namespace)}`),
-  triggers: (ns: string, id: string) => call<PagedResults<ApiTriggerState>>('GET', `${V2}/triggers/${enc(ns)}/${enc(id)}?${flowTriggersQuery()}`),
+  triggers: (ns: string, id: string) => call<PagedResults<Trigger>>('GET', `${V2}/triggers/${enc(ns)}/${enc(id)}?${flowTriggersQuery()}`),
   /**
    * Enabling runs the ticks missed while disabled as the trigger's own `recoverMissedSchedules`
    * says (`true`): what the UI's switch always did, and what the flow's author asked for.
    */
   setDisabled: (t: TriggerRef, disabled: boolean) =>
-    call<ApiTriggerState>('PUT', `${V2}/triggers/set-disabled`, { ...refOf(t), disabled, ...(disabled ? {} : { recoverMissedSchedules: true }) }),
-  createBackfill: (t: TriggerRef, backfill: BackfillFieldsJson) => call<ApiTriggerState>('PUT', `${V2}/triggers/backfill/create`, { ...refOf(t), backfill }),
-  // Kestra uses PUT for pause and unpause, POST for delete; our cancel (it kills the executions in flight) is a POST as delete is.
-  backfillAction: (t: TriggerRef, action: 'pause' | 'unpause' | 'delete' | 'cancel') =>
-    call<ApiTriggerState>(action === 'delete' || action === 'cancel' ? 'POST' : 'PUT', `${V2}/triggers/backfill/${action}`, refOf(t)),
-  /** A running backfill's new bound on executions in flight (ours): dispatch applies it from its next check. */
-  updateBackfill: (t: TriggerRef, maxConcurrency: number) =>
-    call<ApiTriggerState>('PUT', `${V2}/triggers/backfill/update`, { ...refOf(t), backfill: { maxConcurrency } }),
-  /** The running backfill's window, cell by cell (ours): one cell per tick up to 200 ticks, else 200 stretches of it. */
-  backfillTimeline: (t: TriggerRef) =>
-    call<BackfillTimeline>('GET', `${V2}/triggers/${enc(t.namespace)}/${enc(t.flowId)}/${enc(t.triggerId)}/backfill/timeline`),
+    call<Trigger>('PUT', `${V2}/triggers/set-disabled`, { ...refOf(t), disabled, ...(disabled ? {} : { recoverMissedSchedules: true }) }),
+  createBackfill: (t: TriggerRef, backfill: BackfillFieldsJson) => call<Trigger>('PUT', `${V2}/triggers/backfill/create`, { ...refOf(t), backfill }),
+  /** Pause, resume, delete or cancel the backfill `backfillId` of the trigger (several may run on it). */
+  backfillAction: (t: TriggerRef, action: BackfillAction, backfillId: string) => send<Trigger>(backfillActionRequest(t, action, backfillId)),
+  /** The backfill's new bound on executions in flight (ours): dispatch applies it from its next check. */
+  updateBackfill: (t: TriggerRef, maxConcurrency: number, backfillId: string) => send<Trigger>(updateBackfillRequest(t, maxConcurrency, backfillId)),
+  /** The backfill's window, cell by cell (ours): one cell per tick up to 200 ticks, else 200 stretches of it. */
+  backfillTimeline: (t: TriggerRef, backfillId: string) => send<BackfillTimeline>(timelineRequest(t, backfillId)),
   /** 202: carried out in the background; follow it with `operation`. */
   backfillActionMany: (refs: TriggerRef[], action: 'pause' | 'unpause' | 'delete') =>
     call<AsyncOperationResponse>('POST', `${V2}/triggers/backfill/${action}/by-triggers`, refs.map(refOf)),

@@ -1,7 +1,8 @@
 /// <reference lib="dom" />
-/** The drawer with everything about a trigger's current backfill, and the label chips it shares. */
+/** The drawer with everything about one of a trigger's active backfills, and the label chips it shares. */
 import type { Backfill, Label, Trigger } from './api';
-import { BackfillAt } from './backfill-cell';
+import { BackfillCursor } from './backfill-cell';
+import { findBackfill } from './backfill-list';
 import { REPROCESS_CHOICES } from './backfill-form';
 import { paceText } from './backfill-pace';
 import { backfillStatus } from './backfill-status';
@@ -29,9 +30,22 @@ export function Labels({ labels }: { labels?: Label[] }) {
   return html`<span class="labels">${labels.map((l) => html`<span class="chip">${l.key}:${l.value}</span>`)}</span>`;
 }
 
-/** The details of `trigger.backfill` (its concurrency editable), or a note that it has ended; `onChanged` reloads the trigger. */
-export function BackfillDetails({ trigger, onClose, onChanged }: { trigger: Trigger; onClose: () => void; onChanged: () => void }) {
-  const b = trigger.backfill;
+/**
+ * The details of the trigger's active backfill `backfillId` (its concurrency editable), or a note that
+ * it has ended; `onChanged` reloads the trigger.
+ */
+export function BackfillDetails({
+  trigger,
+  backfillId,
+  onClose,
+  onChanged,
+}: {
+  trigger: Trigger;
+  backfillId: string;
+  onClose: () => void;
+  onChanged: () => void;
+}) {
+  const b = findBackfill(trigger, backfillId);
   return html`<div class="drawer-body">
     <header class="dialog-head">
       <h2>Backfill details</h2>
@@ -45,7 +59,7 @@ export function BackfillDetails({ trigger, onClose, onChanged }: { trigger: Trig
           <dt>Status</dt><dd>${backfillStatus(b).label}${backfillStatus(b).note ? html`<br /><span class="muted">${backfillStatus(b).note}</span>` : null}</dd>
           <dt>Start</dt><dd><${Time} iso=${b.start} /></dd>
           <dt>End</dt><dd>${b.end ? html`<${Time} iso=${b.end} />` : html`<span class="muted">now (at creation)</span>`}</dd>
-          <dt>Backfill at</dt><dd><${BackfillAt} trigger=${trigger} /></dd>
+          <dt>Backfill at</dt><dd><${BackfillCursor} backfill=${b} /></dd>
           <dt>Labels</dt><dd><${Labels} labels=${b.labels} /></dd>
           <dt>Inputs</dt><dd><${KeyValues} value=${b.inputs} /></dd>
           <dt>Concurrency</dt><dd><${ConcurrencyEditor} trigger=${trigger} backfill=${b} onChanged=${onChanged} /></dd>

@@ -19,7 +19,8 @@ import {
   toleratedText,
   validate,
 } from './backfill-form';
-import { PreviewLine, type PreviewState, usePreview } from './backfill-preview';
+import { activeBackfills } from './backfill-list';
+import { ActiveWindows, PreviewLine, type PreviewState, usePreview } from './backfill-preview';
 import { html } from './ui';
 
 function FieldError({ id, message }: { id: string; message?: string }) {
@@ -232,7 +233,7 @@ export function BackfillDialog({
       if (err instanceof ApiError && key) {
         setServerErrors({ [key]: err.message });
       } else {
-        setGeneral(err instanceof Error ? err.message : String(err)); // a 409's message already says a backfill is active
+        setGeneral(err instanceof Error ? err.message : String(err)); // a 409's message names the active backfill the window overlaps
       }
     } finally {
       setBusy(false);
@@ -263,6 +264,7 @@ export function BackfillDialog({
         <${FieldError} id="bf-end-error" message=${shown('end')} />
       </div>
     </div>
+    <${ActiveWindows} backfills=${activeBackfills(trigger)} />
     <div class="field">
       <label for="bf-reprocess">Replay</label>
       <select id="bf-reprocess" value=${form.reprocess} aria-describedby="bf-reprocess-hint"
@@ -316,7 +318,7 @@ export function BackfillDialog({
       <button type="button" class="secondary" onClick=${() => setForm({ ...form, labels: [...form.labels, { key: '', value: '' }] })}>Add label</button>
     </fieldset>
     <${ControlsFields} form=${form} preview=${preview} shown=${shown} update=${update} />
-    <${PreviewLine} preview=${preview} errorAtField=${previewField !== undefined} />
+    <${PreviewLine} preview=${preview} errorAtField=${previewField !== undefined} active=${activeBackfills(trigger).length} />
     ${general ? html`<p class="error-box" role="alert">${general}</p>` : null}
     <footer class="dialog-foot">
       ${

@@ -1,5 +1,5 @@
 /// <reference lib="dom" />
-/** The running backfill's timeline: its window as a strip of cells coloured by state, with a legend. */
+/** A running backfill's timeline: its window as a strip of cells coloured by state, with a legend. */
 import { useState } from 'preact/hooks';
 import type { TimelineBucket } from '../../api/responses';
 import { type Backfill, type Trigger, api } from './api';
@@ -12,7 +12,7 @@ import { html, usePoll } from './ui';
  */
 export function BackfillTimelineStrip({ trigger, backfill }: { trigger: Trigger; backfill: Backfill }) {
   const moved = JSON.stringify([backfill.progress, backfill.paused]);
-  const { data, error } = usePoll(() => api.backfillTimeline(trigger), 0, [backfill.id, moved]);
+  const { data, error } = usePoll(() => api.backfillTimeline(trigger, backfill.id), 0, [backfill.id, moved]);
   const [shown, setShown] = useState<number | undefined>(undefined);
   if (!data) return error ? html`<p class="field-error timeline-error">Timeline: ${error}</p>` : null;
   const hovered = shown === undefined ? undefined : data.buckets[shown];

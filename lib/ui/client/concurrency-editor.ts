@@ -1,7 +1,8 @@
 /// <reference lib="dom" />
 /**
  * A running backfill's concurrency, changed in place (`PUT …/triggers/backfill/update`): dispatch
- * re-reads it before every batch and while it waits for room, so it applies within seconds.
+ * re-reads it before every batch and while it waits for room, so it applies within seconds. It names
+ * the backfill, so another one running on the trigger keeps its own.
  */
 import { useState } from 'preact/hooks';
 import { type Backfill, type Trigger, api } from './api';
@@ -26,7 +27,7 @@ export function ConcurrencyEditor({ trigger, backfill, onChanged }: { trigger: T
     setBusy(true);
     setError(undefined);
     try {
-      await api.updateBackfill(trigger, Number(draft));
+      await api.updateBackfill(trigger, Number(draft), backfill.id);
       setSaved(Number(draft));
       setDraft('');
       onChanged();

@@ -1,9 +1,9 @@
 /// <reference lib="dom" />
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { type Trigger, type TriggerRef, api } from './api';
-import { BackfillAt, progressOf } from './backfill-cell';
+import { BackfillAt } from './backfill-cell';
+import { activeBackfills, backfillsSummary } from './backfill-list';
 import { acceptedProgress, followOperation } from './operation-progress';
-import { pausedNote } from './paused-note';
 import { nextScheduledDate } from './trigger-dates';
 import { type BulkOutcome, OperationStatus } from './operation-status';
 import { ErrorNote, Time, html, usePoll } from './ui';
@@ -16,6 +16,7 @@ type BulkAction = { label: string; run: (refs: TriggerRef[]) => Promise<{ operat
 
 // Kestra 2.x's by-triggers routes: each answers 202 at once and changes the triggers in the background.
 const BULK_ACTIONS: BulkAction[] = [
+  // Each acts on every active backfill of the triggers chosen (their rows count them).
   { label: 'Pause backfills', run: (refs) => api.backfillActionMany(refs, 'pause') },
   { label: 'Resume backfills', run: (refs) => api.backfillActionMany(refs, 'unpause') },
   { label: 'Delete backfills', run: (refs) => api.backfillActionMany(refs, 'delete'), danger: true },
@@ -25,13 +26,16 @@ const BULK_ACTIONS: BulkAction[] = [
 
 const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** A trigger's active backfill at a glance: a Running or Paused badge (as on the flow's Triggers tab) and how far it got. */
+/**
+ * A trigger's active backfills at a glance: a Running or Paused badge (as on the flow's Triggers tab),
+ * counting them when there are several ("2 backfills running"), and how far they got together.
+ */
 function BackfillSummary({ trigger }: { trigger: Trigger }) {
-  const b = trigger.backfill;
-  if (!b) return html`<span class="muted">—</span>`;
-  const { done, total, percent } = progressOf(b);
-  return html`<span class="backfill-summary" data-backfill-state=${b.paused ? 'paused' : 'running'}>
-    <span class=${`badge ${b.paused ? 'state-paused' : 'state-running'}`} title=${b.paused ? pausedNote(b.progress) : undefined}>${b.paused ? 'Paused' : 'Running'}</span>
+  const summary = backfillsSummary(activeBackfills(trigger));
+  if (!summary) return html`<span class="muted">—</span>`;
+  const { label, badge, state, count, done, total, percent, title } = summary;
+  return html`<span class="backfill-summary" data-backfill-state=${state} data-backfills=${count}>
+    <span class=${`badge ${badge}`} title=${title}>${label}</span>
     ${' '}${done}/${total} (${percent}%)</span>`;
 }
 

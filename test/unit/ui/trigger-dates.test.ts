@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Backfill } from '../../../lib/ui/client/api';
-import { backfillCursor, nextScheduledDate } from '../../../lib/ui/client/trigger-dates';
+import { nextScheduledDate } from '../../../lib/ui/client/trigger-dates';
 
 const progress = (dispatched: number, total = 10): Backfill['progress'] => ({
   total,
@@ -25,11 +25,5 @@ describe('trigger dates', () => {
     // Disabled, or a schedule with no tick to come: no live date, and the cursor is not shown in its place.
     expect(nextScheduledDate({ nextEvaluationDate: '2026-02-01T03:00:00Z', backfill: backfill(2) })).toBeUndefined();
     expect(nextScheduledDate({})).toBeUndefined();
-  });
-
-  it("shows the backfill's cursor while ticks remain to dispatch", () => {
-    expect(backfillCursor({ backfill: backfill(2) })).toBe('2026-02-01T03:00:00Z');
-    expect(backfillCursor({ backfill: backfill(10) })).toBeUndefined();
-    expect(backfillCursor({})).toBeUndefined();
   });
 });
