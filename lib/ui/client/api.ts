@@ -6,7 +6,6 @@ import type {
   ApiTriggerAndState,
   ApiTriggerState,
   AsyncOperationResponse,
-  BackfillJson,
   BackfillTimeline,
   ExecutionSearchPage,
   FlowJson,
@@ -39,7 +38,7 @@ export type {
  * server lists every active one in `backfills` (earliest window first) and keeps Kestra's `backfill`,
  * the earliest; a server from before sends `backfill` alone (see `activeBackfills`).
  */
-export type Trigger = ApiTriggerState & { backfills?: BackfillJson[] };
+export type Trigger = ApiTriggerState;
 
 /** An active backfill's window, as the dry run names the one a window overlaps. */
 export interface BackfillWindowRef {
@@ -52,7 +51,7 @@ export interface BackfillWindowRef {
  * The dry run's answer: `conflict` is true when the window overlaps an active backfill, named in
  * `conflictsWith` (a server from before said `conflict` whenever a backfill was active, naming none).
  */
-export type BackfillPreview = ServerBackfillPreview & { conflictsWith?: BackfillWindowRef };
+export type BackfillPreview = ServerBackfillPreview;
 
 /** The `backfill` of a backfill's creation and of its preview, as the UI sends it. */
 export type BackfillRequest = BackfillFieldsJson;
