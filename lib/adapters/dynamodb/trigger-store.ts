@@ -258,12 +258,7 @@ export class DynamoTriggerStore implements TriggerStore {
     });
   }
 
-  async markBackfillCancelling(
-    ref: TriggerRef,
-    backfillId: string,
-    cancel: BackfillCancel,
-    updatedDate: string,
-  ): Promise<BackfillWrite | undefined> {
+  async markBackfillCancelling(ref: TriggerRef, backfillId: string, cancel: BackfillCancel, updatedDate: string): Promise<BackfillWrite | undefined> {
     const cancelling = JSON.stringify(cancel);
     try {
       const out = await this.client.send(
@@ -452,7 +447,9 @@ export class DynamoTriggerStore implements TriggerStore {
       if (!reserved) continue;
       // Refused only when the row exists: a retried put whose first try landed.
       await whenConditionHolds(() =>
-        this.client.send(new PutCommand({ TableName: this.table, Item: backfillItem(ref, backfill, updatedDate), ConditionExpression: 'attribute_not_exists(triggerId)' })),
+        this.client.send(
+          new PutCommand({ TableName: this.table, Item: backfillItem(ref, backfill, updatedDate), ConditionExpression: 'attribute_not_exists(triggerId)' }),
+        ),
       );
       return;
     }
@@ -481,7 +478,8 @@ export class DynamoTriggerStore implements TriggerStore {
                 new DeleteCommand({
                   TableName: this.table,
                   Key: keyOf(row),
-                  ConditionExpression: 'attribute_not_exists(backfillId) AND (attribute_not_exists(lastBackfillNotifyStatus) OR lastBackfillNotifyStatus <> :pending)',
+                  ConditionExpression:
+                    'attribute_not_exists(backfillId) AND (attribute_not_exists(lastBackfillNotifyStatus) OR lastBackfillNotifyStatus <> :pending)',
                   ExpressionAttributeValues: { ':pending': 'PENDING' },
                 }),
               ),
@@ -601,7 +599,10 @@ export class DynamoTriggerStore implements TriggerStore {
   async listPendingNotifications(): Promise<PendingNotification[]> {
     // Only backfills' own rows hold an outbox.
     const rows = await this.scan('lastBackfillNotifyStatus = :pending AND attribute_exists(#trigger)', { ':pending': 'PENDING' }, { '#trigger': 'trigger' });
-    return rows.map((row) => ({ ref: { namespace: row.namespace ?? '', flowId: row.flowId ?? '', triggerId: row.trigger ?? '' }, lastBackfill: toLastBackfill(row) }));
+    return rows.map((row) => ({
+      ref: { namespace: row.namespace ?? '', flowId: row.flowId ?? '', triggerId: row.trigger ?? '' },
+      lastBackfill: toLastBackfill(row),
+    }));
   }
 
   async advanceBackfill(ref: TriggerRef, backfillId: string, expectedCursorMs: number, advance: AdvanceCursor): Promise<boolean> {
@@ -777,12 +778,16 @@ function toStates(rows: TriggerItem[]): TriggerState[] {
  * (each write to a backfill sets its own row's).
  */
 function toState(main: TriggerItem, own: TriggerItem[]): TriggerState {
-  const backfills = own.filter((row) => row.backfillId !== undefined).map(toBackfill).sort(byWindow);
+  const backfills = own
+    .filter((row) => row.backfillId !== undefined)
+    .map(toBackfill)
+    .sort(byWindow);
   const ended = own
     .filter((row) => row.backfillId === undefined && row.lastBackfillId !== undefined)
     .map(toLastBackfill)
     .sort(byEnding);
-  const updatedDate = own.reduce((latest, row) => (row.updatedDate && row.updatedDate > latest ? row.updatedDate : latest), main.updatedDate ?? '');
+  // The latest of its rows' (ISO dates sort as strings).
+  const updatedDate = [main.updatedDate ?? '', ...own.map((row) => row.updatedDate ?? '')].sort().at(-1) ?? '';
   const state: TriggerState = {
     namespace: main.namespace ?? '',
     flowId: main.flowId ?? '',
