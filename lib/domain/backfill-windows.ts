@@ -1,4 +1,4 @@
-import type { BackfillState, TriggerRef } from './trigger-state';
+import type { BackfillState, LastBackfill, TriggerRef } from './trigger-state';
 
 /**
  * Several backfills may run on one trigger at once, as long as their windows are disjoint: two
@@ -72,4 +72,24 @@ export function tooManyMessage(ref: TriggerRef, max: number): string {
     `Trigger ${ref.triggerId} of flow ${ref.namespace}.${ref.flowId} already has ${max} active backfills, the most it may run at once ` +
     '(BACKFILL_MAX_PER_TRIGGER); wait for one to end, or delete one'
   );
+}
+
+/**
+ * How many times a creation reads the trigger's windows and tries to reserve its own before giving
+ * up: each failed try means another creation (or a reset) changed them in between, so a few are
+ * plenty unless many creations race on one trigger.
+ */
+export const RESERVATION_ATTEMPTS = 5;
+
+/** The 409's message when the trigger's windows kept changing under a creation (see `RESERVATION_ATTEMPTS`). */
+export function contendedMessage(ref: TriggerRef): string {
+  return (
+    `Backfills of trigger ${ref.triggerId} of flow ${ref.namespace}.${ref.flowId} kept being created or removed ` +
+    'while this one was checked against them; try again'
+  );
+}
+
+/** Most recently ended first (then the greater id, so that the order is total): the first is the trigger's `lastBackfill`. */
+export function byEnding(a: Pick<LastBackfill, 'id' | 'endedDate'>, b: Pick<LastBackfill, 'id' | 'endedDate'>): number {
+  return b.endedDate.localeCompare(a.endedDate) || b.id.localeCompare(a.id);
 }

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RESERVATION_MS } from '../../lib/domain/backfill-windows';
 import { BackfillAlreadyActiveError, TriggerNotFoundError } from '../../lib/domain/errors';
 import type { TriggerRef } from '../../lib/domain/trigger-state';
 import type { TriggerStore } from '../../lib/ports';
@@ -8,11 +9,16 @@ import { aBackfill, aTriggerState } from '../support/factories';
 /** A store under test and how to dispose of it. */
 export interface TriggerStoreUnderTest {
   store: TriggerStore;
+  /** The next `startBackfill` reserves its window and then fails before writing its backfill's row, as a creation whose process died there. */
+  crashBeforeNextBackfillRow(): void;
+  /** The ids of the backfills whose rows are stored for the trigger (active or ended; pruned and deleted ones gone), sorted. */
+  storedBackfillIds(ref: TriggerRef): Promise<string[]>;
   close(): Promise<void>;
 }
 
 const REF: TriggerRef = { namespace: 'dev', flowId: 'reports', triggerId: 'hourly' };
 const LATER = '2026-03-01T12:05:00.000Z';
+const LIMITS = { maxActive: 10 };
 
 /**
  * What every TriggerStore guarantees, asserted through the port only: its conditional writes are
@@ -37,7 +43,7 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
     async function withBackfill(overrides: Parameters<typeof aBackfill>[0] = {}) {
       await store.createIfAbsent(aTriggerState());
       const backfill = aBackfill(overrides);
-      await store.startBackfill(REF, backfill, LATER);
+      await store.startBackfill(REF, backfill, LATER, LIMITS);
       return backfill;
     }
 
@@ -198,7 +204,7 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
     });
 
     describe('reset', () => {
-      const fresh = { ...REF, nextExecutionDate: '2026-03-01T13:00:00.000Z', disabled: false, updatedDate: '2026-03-01T12:40:00.000Z' };
+      const fresh = { ...REF, nextExecutionDate: '2026-03-01T13:00:00.000Z', disabled: false, updatedDate: '2026-03-01T12:40:00.000Z', backfills: [] };
 
       it('replaces the row with the fresh state, forgetting its last run, last backfill and switch', async () => {
         await withBackfill({ id: 'bf1' });
@@ -239,15 +245,15 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
         await store.createIfAbsent(aTriggerState());
         const backfill = aBackfill({ inputs: { day: '2026-02-01' }, labels: [{ key: 'why', value: 'replay' }], reprocess: 'MISSING', flowRevision: 4 });
 
-        await store.startBackfill(REF, backfill, LATER);
+        await store.startBackfill(REF, backfill, LATER, LIMITS);
 
-        expect(await store.get(REF)).toEqual({ ...aTriggerState(), updatedDate: LATER, backfill });
+        expect(await store.get(REF)).toEqual({ ...aTriggerState(), updatedDate: LATER, backfill, backfills: [backfill] });
       });
 
       it('keeps a backfill without a pinned flow revision (latestRevision) without one', async () => {
         await store.createIfAbsent(aTriggerState());
 
-        await store.startBackfill(REF, aBackfill(), LATER);
+        await store.startBackfill(REF, aBackfill(), LATER, LIMITS);
 
         expect((await store.get(REF))!.backfill).not.toHaveProperty('flowRevision');
       });
@@ -256,7 +262,7 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
         await store.createIfAbsent(aTriggerState());
         const backfill = aBackfill({ order: 'NEWEST_FIRST' });
 
-        await store.startBackfill(REF, backfill, LATER);
+        await store.startBackfill(REF, backfill, LATER, LIMITS);
         expect((await store.get(REF))?.backfill).toEqual(backfill);
         await store.finishBackfill(REF, 'bf1', 'COMPLETED', LATER);
 
@@ -264,7 +270,7 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
       });
 
       it('throws TriggerNotFoundError without a row, creating none', async () => {
-        await expect(store.startBackfill(REF, aBackfill(), LATER)).rejects.toBeInstanceOf(TriggerNotFoundError);
+        await expect(store.startBackfill(REF, aBackfill(), LATER, LIMITS)).rejects.toBeInstanceOf(TriggerNotFoundError);
 
         expect(await store.get(REF)).toBeUndefined();
       });
@@ -273,7 +279,7 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
         await store.createIfAbsent(aTriggerState());
         const backfill = aBackfill({ failurePolicy: { maxFailures: 3, maxFailurePercent: 12.5, action: 'CANCEL' } });
 
-        await store.startBackfill(REF, backfill, LATER);
+        await store.startBackfill(REF, backfill, LATER, LIMITS);
 
         expect((await store.get(REF))!.backfill).toEqual(backfill);
         expect(backfill.killed).toBe(0);
@@ -282,7 +288,7 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
       it('throws BackfillAlreadyActiveError while one is active, keeping it', async () => {
         await withBackfill({ id: 'bf1' });
 
-        await expect(store.startBackfill(REF, aBackfill({ id: 'bf2' }), LATER)).rejects.toBeInstanceOf(BackfillAlreadyActiveError);
+        await expect(store.startBackfill(REF, aBackfill({ id: 'bf2' }), LATER, LIMITS)).rejects.toBeInstanceOf(BackfillAlreadyActiveError);
 
         expect((await store.get(REF))!.backfill!.id).toBe('bf1');
       });
@@ -291,9 +297,274 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
         await withBackfill({ id: 'bf1' });
         await store.finishBackfill(REF, 'bf1', 'COMPLETED', LATER);
 
-        await store.startBackfill(REF, aBackfill({ id: 'bf2' }), LATER);
+        await store.startBackfill(REF, aBackfill({ id: 'bf2' }), LATER, LIMITS);
 
         expect(await store.get(REF)).toMatchObject({ backfill: { id: 'bf2' }, lastBackfill: { id: 'bf1', outcome: 'COMPLETED' } });
+      });
+    });
+
+    describe('several backfills on one trigger', () => {
+      /** Backfill `id` over the ten hourly ticks of 2026-02-0<day> (day 1 is aBackfill's window). */
+      const onDay = (id: string, day: number, overrides: Parameters<typeof aBackfill>[0] = {}) =>
+        aBackfill({ id, start: `2026-02-0${day}T00:00:00Z`, end: `2026-02-0${day}T09:00:00Z`, executionName: `reports-hourly-${id}-g0`, ...overrides });
+      const at = (minutes: number) => new Date(Date.parse(LATER) + minutes * 60_000).toISOString();
+      const refusal = (promise: Promise<unknown>) =>
+        promise.then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+
+      it('keeps two disjoint backfills side by side: get lists both earliest window first, `backfill` being the earliest', async () => {
+        await store.createIfAbsent(aTriggerState());
+        const late = onDay('bf-late', 2);
+        const early = onDay('bf-early', 1);
+
+        await store.startBackfill(REF, late, LATER, LIMITS);
+        await store.startBackfill(REF, early, at(1), LIMITS);
+
+        const state = await store.get(REF);
+        expect(state?.backfills).toEqual([early, late]);
+        expect(state?.backfill).toEqual(early);
+        expect((await store.listWithBackfill()).map((s) => s.backfills.map((b) => b.id))).toEqual([['bf-early', 'bf-late']]);
+        expect((await store.listByFlow('dev', 'reports')).map((s) => [s.triggerId, s.backfills.length])).toEqual([['hourly', 2]]);
+        expect((await store.list()).map((s) => s.backfills.length)).toEqual([2]);
+      });
+
+      it('refuses a window overlapping an active one with BackfillAlreadyActiveError naming it, keeping it alone', async () => {
+        await withBackfill({ id: 'bf1' });
+
+        const error = await refusal(
+          store.startBackfill(REF, aBackfill({ id: 'bf2', start: '2026-02-01T05:00:00Z', end: '2026-02-01T12:00:00Z' }), at(1), LIMITS),
+        );
+
+        expect(error).toBeInstanceOf(BackfillAlreadyActiveError);
+        expect((error as Error).message).toMatch(/^Backfill bf1 is already active on trigger hourly of flow dev\.reports/);
+        expect((await store.get(REF))!.backfills.map((b) => b.id)).toEqual(['bf1']);
+        expect(await subject.storedBackfillIds(REF)).toEqual(['bf1']);
+      });
+
+      it('takes windows that touch as overlapping (both ends are inclusive), not one that starts a millisecond later', async () => {
+        await withBackfill({ id: 'bf1' });
+
+        const touching = aBackfill({ id: 'bf2', start: '2026-02-01T09:00:00.000Z', end: '2026-02-01T12:00:00Z' });
+        await expect(store.startBackfill(REF, touching, at(1), LIMITS)).rejects.toBeInstanceOf(BackfillAlreadyActiveError);
+        const before = aBackfill({ id: 'bf0', start: '2026-01-31T20:00:00Z', end: '2026-02-01T00:00:00.000Z' });
+        await expect(store.startBackfill(REF, before, at(1), LIMITS)).rejects.toBeInstanceOf(BackfillAlreadyActiveError);
+
+        await store.startBackfill(REF, aBackfill({ id: 'bf3', start: '2026-02-01T09:00:00.001Z', end: '2026-02-01T12:00:00Z' }), at(2), LIMITS);
+        expect((await store.get(REF))!.backfills.map((b) => b.id)).toEqual(['bf1', 'bf3']);
+      });
+
+      it('refuses one more than maxActive, and takes it under a higher limit', async () => {
+        await store.createIfAbsent(aTriggerState());
+        await store.startBackfill(REF, onDay('a', 1), LATER, { maxActive: 2 });
+        await store.startBackfill(REF, onDay('b', 2), LATER, { maxActive: 2 });
+
+        const error = await refusal(store.startBackfill(REF, onDay('c', 3), LATER, { maxActive: 2 }));
+
+        expect(error).toBeInstanceOf(BackfillAlreadyActiveError);
+        expect((error as Error).message).toMatch(/already has 2 active backfills/);
+        await store.startBackfill(REF, onDay('c', 3), LATER, { maxActive: 3 });
+        expect((await store.get(REF))!.backfills.map((b) => b.id)).toEqual(['a', 'b', 'c']);
+      });
+
+      it('lets exactly one of two concurrent overlapping creations win', async () => {
+        await store.createIfAbsent(aTriggerState());
+
+        const outcomes = await Promise.allSettled([
+          store.startBackfill(REF, aBackfill({ id: 'bf-x' }), LATER, LIMITS),
+          store.startBackfill(REF, aBackfill({ id: 'bf-y', start: '2026-02-01T05:00:00Z', end: '2026-02-01T12:00:00Z' }), LATER, LIMITS),
+        ]);
+
+        expect(outcomes.map((o) => o.status).sort()).toEqual(['fulfilled', 'rejected']);
+        const lost = outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult;
+        expect(lost.reason).toBeInstanceOf(BackfillAlreadyActiveError);
+        const won = outcomes[0]?.status === 'fulfilled' ? 'bf-x' : 'bf-y';
+        expect((await store.get(REF))!.backfills.map((b) => b.id)).toEqual([won]);
+        expect(await subject.storedBackfillIds(REF)).toEqual([won]);
+      });
+
+      it('lets two concurrent disjoint creations both win', async () => {
+        await store.createIfAbsent(aTriggerState());
+
+        await Promise.all([store.startBackfill(REF, onDay('a', 1), LATER, LIMITS), store.startBackfill(REF, onDay('b', 2), LATER, LIMITS)]);
+
+        expect((await store.get(REF))!.backfills.map((b) => b.id)).toEqual(['a', 'b']);
+      });
+
+      it('a reservation left by a creation that never wrote its backfill blocks overlapping creations until RESERVATION_MS passed, then no longer', async () => {
+        await store.createIfAbsent(aTriggerState());
+        const t0 = Date.parse(LATER);
+        subject.crashBeforeNextBackfillRow();
+        await expect(store.startBackfill(REF, aBackfill({ id: 'bf-dead' }), LATER, LIMITS)).rejects.toThrow();
+        expect((await store.get(REF))!.backfills).toEqual([]);
+
+        const overlapping = aBackfill({ id: 'bf2', start: '2026-02-01T05:00:00Z', end: '2026-02-01T12:00:00Z' });
+        const error = await refusal(store.startBackfill(REF, overlapping, new Date(t0 + RESERVATION_MS - 1).toISOString(), LIMITS));
+        expect(error).toBeInstanceOf(BackfillAlreadyActiveError);
+        expect((error as Error).message).toMatch(/^Backfill bf-dead is already active/);
+        // A disjoint window is not held up by it.
+        await store.startBackfill(REF, onDay('bf-other', 3), new Date(t0 + 1).toISOString(), LIMITS);
+
+        await store.startBackfill(REF, overlapping, new Date(t0 + RESERVATION_MS).toISOString(), LIMITS);
+        expect((await store.get(REF))!.backfills.map((b) => b.id)).toEqual(['bf2', 'bf-other']);
+      });
+
+      it('a retried startBackfill of the same backfill changes nothing', async () => {
+        const backfill = await withBackfill({ id: 'bf1' });
+        await store.advanceBackfill(REF, 'bf1', backfill.cursorMs, { cursorMs: backfill.cursorMs + 1, currentDate: 'c1', dispatchedDelta: 2 });
+
+        await store.startBackfill(REF, backfill, at(1), LIMITS);
+
+        expect((await store.get(REF))!.backfills).toEqual([{ ...backfill, cursorMs: backfill.cursorMs + 1, currentDate: 'c1', dispatched: 2 }]);
+      });
+
+      it('writes addressed to one backfill never change another', async () => {
+        await store.createIfAbsent(aTriggerState());
+        const a = onDay('a', 1);
+        await store.startBackfill(REF, a, LATER, LIMITS);
+        await store.startBackfill(REF, onDay('b', 2, { maxConcurrency: 4, timeline: emptyTimeline(10) }), LATER, LIMITS);
+        const b = (await store.get(REF))!.backfills[1];
+
+        await store.setBackfillPaused(REF, 'a', true, at(1), { reason: { kind: 'FAILURE_POLICY', failed: 4, threshold: 3, at: at(1) } });
+        await store.setBackfillPaused(REF, 'a', false, at(2), { rebaseFailures: true });
+        await store.setFailureBaseline(REF, 'a', 3);
+        await store.setBackfillMaxConcurrency(REF, 'a', 9, at(3));
+        await store.storeTaskToken(REF, 'a', 'token-a');
+        await store.setBackfillExecution(REF, 'a', 1, 'reports-hourly-a-g1');
+        expect(await store.advanceBackfill(REF, 'a', a.cursorMs, { cursorMs: a.cursorMs + 1, currentDate: 'c1', dispatchedDelta: 3, openedPage: 'a|p1' })).toBe(
+          true,
+        );
+        expect(await store.foldPages(REF, 'a', [{ pageId: 'a|p1', ended: 3, failed: 1, killed: 1 }])).toBe(true);
+        await store.markBackfillCancelling(REF, 'a', { at: at(4), by: 'a test' }, at(4));
+        expect((await store.get(REF))!.backfills).toEqual([expect.objectContaining({ id: 'a', dispatched: 3, ended: 3, maxConcurrency: 9 }), b]);
+
+        expect(await store.finishBackfill(REF, 'a', 'CANCELLED', at(5))).toBe(true);
+
+        expect((await store.get(REF))!.backfills).toEqual([b]);
+        // Nor does a write naming it reach the other.
+        expect(await store.advanceBackfill(REF, 'a', a.cursorMs + 1, { cursorMs: 0, currentDate: 'x', dispatchedDelta: 1 })).toBe(false);
+        expect(await store.setBackfillPaused(REF, 'a', true, at(6))).toBeUndefined();
+        expect((await store.get(REF))!.backfills).toEqual([b]);
+      });
+
+      it('finishing one leaves the other active; lastBackfill is the most recently ended', async () => {
+        await store.createIfAbsent(aTriggerState());
+        await store.startBackfill(REF, onDay('a', 1), LATER, LIMITS);
+        await store.startBackfill(REF, onDay('b', 2), LATER, LIMITS);
+
+        await store.finishBackfill(REF, 'b', 'COMPLETED', at(10));
+        const first = await store.get(REF);
+        await store.finishBackfill(REF, 'a', 'DELETED', at(20));
+        const second = await store.get(REF);
+
+        expect(first!.backfills.map((x) => x.id)).toEqual(['a']);
+        expect(first!.lastBackfill).toMatchObject({ id: 'b', outcome: 'COMPLETED', endedDate: at(10) });
+        expect(second!.backfills).toEqual([]);
+        expect(second!.backfill).toBeUndefined();
+        expect(second!.lastBackfill).toMatchObject({ id: 'a', outcome: 'DELETED', endedDate: at(20) });
+        expect(second!.updatedDate).toBe(at(20));
+      });
+
+      it('two ended backfills each keep their own PENDING outbox, both listed and claimed apart', async () => {
+        await store.createIfAbsent(aTriggerState());
+        await store.startBackfill(REF, onDay('a', 1, { notify: { webhook: 'https://hooks.example.com/a' } }), LATER, LIMITS);
+        await store.startBackfill(REF, onDay('b', 2), LATER, LIMITS);
+        await store.finishBackfill(REF, 'a', 'COMPLETED', at(1));
+        await store.finishBackfill(REF, 'b', 'COMPLETED', at(1));
+
+        const pending = (await store.listPendingNotifications()).sort((x, y) => x.lastBackfill.id.localeCompare(y.lastBackfill.id));
+        expect(pending.map((p) => [p.ref, p.lastBackfill.id, p.lastBackfill.notify?.webhook])).toEqual([
+          [REF, 'a', 'https://hooks.example.com/a'],
+          [REF, 'b', undefined],
+        ]);
+
+        const now = Date.parse(at(2));
+        expect((await store.claimNotification(REF, 'a', now, now + 60_000))?.notify).toMatchObject({ attempts: 1 });
+        expect((await store.claimNotification(REF, 'b', now, now + 60_000))?.notify).toMatchObject({ attempts: 1 });
+        expect(await store.recordNotification(REF, 'a', { status: 'DELIVERED', eventSent: true })).toBe(true);
+        expect((await store.listPendingNotifications()).map((p) => p.lastBackfill.id)).toEqual(['b']);
+      });
+
+      it('prunes ended backfills but the most recently ended one and those whose notification is PENDING', async () => {
+        await store.createIfAbsent(aTriggerState());
+        for (const [id, day] of [
+          ['a', 1],
+          ['b', 2],
+          ['c', 3],
+        ] as const)
+          await store.startBackfill(REF, onDay(id, day), LATER, LIMITS);
+
+        await store.finishBackfill(REF, 'a', 'COMPLETED', at(1));
+        await store.recordNotification(REF, 'a', { status: 'DELIVERED', eventSent: true });
+        expect(await subject.storedBackfillIds(REF)).toEqual(['a', 'b', 'c']);
+
+        await store.finishBackfill(REF, 'b', 'COMPLETED', at(2));
+        expect(await subject.storedBackfillIds(REF)).toEqual(['b', 'c']);
+
+        await store.finishBackfill(REF, 'c', 'COMPLETED', at(3));
+        expect(await subject.storedBackfillIds(REF)).toEqual(['b', 'c']);
+        expect((await store.get(REF))!.lastBackfill).toMatchObject({ id: 'c' });
+
+        await store.recordNotification(REF, 'b', { status: 'FAILED', lastError: 'gone', eventSent: true });
+        expect(await subject.storedBackfillIds(REF)).toEqual(['c']);
+        expect((await store.get(REF))!.lastBackfill).toMatchObject({ id: 'c', notify: { status: 'PENDING' } });
+      });
+
+      it('delete removes the trigger with every backfill, active or ended: a trigger created again has none', async () => {
+        await store.createIfAbsent(aTriggerState());
+        await store.startBackfill(REF, onDay('a', 1), LATER, LIMITS);
+        await store.startBackfill(REF, onDay('b', 2), LATER, LIMITS);
+        await store.finishBackfill(REF, 'b', 'COMPLETED', at(1));
+
+        await store.delete(REF);
+
+        expect(await store.get(REF)).toBeUndefined();
+        expect(await subject.storedBackfillIds(REF)).toEqual([]);
+        expect(await store.listPendingNotifications()).toEqual([]);
+        await store.createIfAbsent(aTriggerState());
+        expect(await store.get(REF)).toEqual(aTriggerState());
+      });
+
+      it('reset refuses while any backfill is active, and forgets the ended ones once none is', async () => {
+        await store.createIfAbsent(aTriggerState());
+        await store.startBackfill(REF, onDay('a', 1), LATER, LIMITS);
+        await store.startBackfill(REF, onDay('b', 2), LATER, LIMITS);
+        await store.finishBackfill(REF, 'a', 'COMPLETED', at(1));
+        const fresh = { ...REF, nextExecutionDate: '2026-03-01T13:00:00.000Z', disabled: false, updatedDate: at(5), backfills: [] };
+
+        expect(await store.reset(fresh)).toBe(false);
+        expect((await store.get(REF))!.backfills.map((b) => b.id)).toEqual(['b']);
+
+        await store.finishBackfill(REF, 'b', 'DELETED', at(2));
+        expect(await store.reset(fresh)).toBe(true);
+        expect(await store.get(REF)).toEqual(fresh);
+        expect(await subject.storedBackfillIds(REF)).toEqual([]);
+        expect(await store.listPendingNotifications()).toEqual([]);
+      });
+
+      it('reset refuses while a creation has reserved its window', async () => {
+        await store.createIfAbsent(aTriggerState());
+        subject.crashBeforeNextBackfillRow();
+        await expect(store.startBackfill(REF, aBackfill({ id: 'bf-dead' }), LATER, LIMITS)).rejects.toThrow();
+        const fresh = { ...REF, nextExecutionDate: null, disabled: true, backfills: [] };
+
+        expect(await store.reset({ ...fresh, updatedDate: at(0.5) })).toBe(false);
+        expect(await store.reset({ ...fresh, updatedDate: new Date(Date.parse(LATER) + RESERVATION_MS).toISOString() })).toBe(true);
+      });
+
+      it("a backfill of a trigger whose id begins like another trigger's stays with its own trigger", async () => {
+        await store.createIfAbsent(aTriggerState());
+        await store.createIfAbsent(aTriggerState({ triggerId: 'hourly2' }));
+        await store.startBackfill({ ...REF, triggerId: 'hourly2' }, aBackfill({ id: 'bf9' }), LATER, LIMITS);
+
+        expect((await store.get(REF))!.backfills).toEqual([]);
+        expect((await store.get({ ...REF, triggerId: 'hourly2' }))!.backfills.map((b) => b.id)).toEqual(['bf9']);
+        await store.startBackfill(REF, aBackfill({ id: 'bf1' }), LATER, LIMITS);
+        expect((await store.listByFlow('dev', 'reports')).map((s) => [s.triggerId, s.backfills.map((b) => b.id)])).toEqual([
+          ['hourly', ['bf1']],
+          ['hourly2', ['bf9']],
+        ]);
       });
     });
 
@@ -369,7 +640,7 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
         await withBackfill({ id: 'bf1' });
         await store.finishBackfill(REF, 'bf1', 'FAILED', '2026-03-01T12:30:00.000Z', 'dispatch kept failing: throttled');
         const failed = (await store.get(REF))?.lastBackfill;
-        await store.startBackfill(REF, aBackfill({ id: 'bf2' }), LATER);
+        await store.startBackfill(REF, aBackfill({ id: 'bf2' }), LATER, LIMITS);
 
         await store.finishBackfill(REF, 'bf2', 'COMPLETED', '2026-03-01T14:00:00.000Z');
 
@@ -412,9 +683,9 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
         await withBackfill({ id: 'bf1' });
         await store.storeTaskToken(REF, 'bf1', 'token-1');
         await store.finishBackfill(REF, 'bf1', 'DELETED', LATER);
-        await store.startBackfill(REF, aBackfill({ id: 'bf2' }), LATER);
+        await store.startBackfill(REF, aBackfill({ id: 'bf2' }), LATER, LIMITS);
 
-        const unpaused = await store.setBackfillPaused(REF, false, LATER);
+        const unpaused = await store.setBackfillPaused(REF, 'bf2', false, LATER);
 
         expect(unpaused!.taskToken).toBeUndefined();
       });
@@ -436,19 +707,19 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
           attempts: 0,
           eventSent: false,
         });
-        expect((await store.listPendingNotifications()).map((row) => row.lastBackfill?.id)).toEqual(['bf1']);
+        expect((await store.listPendingNotifications()).map((pending) => pending.lastBackfill.id)).toEqual(['bf1']);
       });
 
       it('a claim counts the attempt and holds others off until its time, for that backfill only', async () => {
         await ended();
 
-        expect((await store.claimNotification(REF, 'bf1', NOW, NOW + 60_000))?.lastBackfill?.notify).toMatchObject({
+        expect((await store.claimNotification(REF, 'bf1', NOW, NOW + 60_000))?.notify).toMatchObject({
           attempts: 1,
           nextAttemptMs: NOW + 60_000,
         });
         expect(await store.claimNotification(REF, 'bf1', NOW + 59_999, NOW + 120_000)).toBeUndefined();
         expect(await store.claimNotification(REF, 'other', NOW + 60_000, NOW + 120_000)).toBeUndefined();
-        expect((await store.claimNotification(REF, 'bf1', NOW + 60_000, NOW + 120_000))?.lastBackfill?.notify).toMatchObject({ attempts: 2 });
+        expect((await store.claimNotification(REF, 'bf1', NOW + 60_000, NOW + 120_000))?.notify).toMatchObject({ attempts: 2 });
       });
 
       it('records a failed attempt PENDING with its error and next time, then DELIVERED once, clearing both', async () => {
@@ -477,7 +748,7 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
         await ended();
         await store.claimNotification(REF, 'bf1', NOW, NOW + 60_000);
         await store.recordNotification(REF, 'bf1', { status: 'FAILED', lastError: 'gone', eventSent: true });
-        await store.startBackfill(REF, aBackfill({ id: 'bf2' }), LATER);
+        await store.startBackfill(REF, aBackfill({ id: 'bf2' }), LATER, LIMITS);
         await store.finishBackfill(REF, 'bf2', 'DELETED', LATER);
 
         expect((await store.get(REF))?.lastBackfill).toMatchObject({ id: 'bf2', notify: { status: 'PENDING', attempts: 0, eventSent: false } });
@@ -589,7 +860,7 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
         await openTwo();
         await store.foldPages(REF, 'bf1', [{ pageId: 'bf1|p1', ended: 3, failed: 2, killed: 0 }]);
         await store.finishBackfill(REF, 'bf1', 'DELETED', LATER);
-        await store.startBackfill(REF, aBackfill({ id: 'bf2' }), LATER);
+        await store.startBackfill(REF, aBackfill({ id: 'bf2' }), LATER, LIMITS);
         expect((await store.get(REF))!.backfill).toMatchObject({ id: 'bf2', openPages: [], ended: 0, failed: 0 });
       });
     });
@@ -634,15 +905,15 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
       it('pausing keeps them; unpausing drops them, in the same write', async () => {
         await withBackfill({ rateSamples: samples([0, 0], [60, 4]) });
 
-        expect((await store.setBackfillPaused(REF, true, LATER))!.state.backfill!.rateSamples).toEqual(samples([0, 0], [60, 4]));
-        expect((await store.setBackfillPaused(REF, false, LATER))!.state.backfill!.rateSamples).toEqual([]);
+        expect((await store.setBackfillPaused(REF, 'bf1', true, LATER))!.backfill.rateSamples).toEqual(samples([0, 0], [60, 4]));
+        expect((await store.setBackfillPaused(REF, 'bf1', false, LATER))!.backfill.rateSamples).toEqual([]);
         expect((await store.get(REF))!.backfill!.rateSamples).toEqual([]);
       });
 
       it('the next backfill starts with its own', async () => {
         await withBackfill({ rateSamples: samples([0, 0], [60, 4]) });
         await store.finishBackfill(REF, 'bf1', 'COMPLETED', LATER);
-        await store.startBackfill(REF, aBackfill({ id: 'bf2', rateSamples: samples([600, 0]) }), LATER);
+        await store.startBackfill(REF, aBackfill({ id: 'bf2', rateSamples: samples([600, 0]) }), LATER, LIMITS);
 
         expect((await store.get(REF))!.backfill!.rateSamples).toEqual(samples([600, 0]));
       });
@@ -661,7 +932,7 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
         expect((await store.get(REF))!.backfill?.timeline).toEqual(emptyTimeline(200));
 
         await store.finishBackfill(REF, 'bf1', 'DELETED', LATER);
-        await store.startBackfill(REF, aBackfill({ id: 'bf2' }), LATER);
+        await store.startBackfill(REF, aBackfill({ id: 'bf2' }), LATER, LIMITS);
         expect((await store.get(REF))!.backfill).not.toHaveProperty('timeline');
       });
 
@@ -724,9 +995,9 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
       it('stores the token with the backfill and returns the row as it is now', async () => {
         await withBackfill({ paused: true });
 
-        const state = await store.storeTaskToken(REF, 'bf1', 'token-1');
+        const backfill = await store.storeTaskToken(REF, 'bf1', 'token-1');
 
-        expect(state!.backfill).toMatchObject({ id: 'bf1', paused: true });
+        expect(backfill).toMatchObject({ id: 'bf1', paused: true });
       });
 
       it('returns undefined when the backfill is gone or replaced', async () => {
@@ -742,10 +1013,11 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
         await withBackfill();
         await store.storeTaskToken(REF, 'bf1', 'token-1');
 
-        const result = await store.setBackfillPaused(REF, true, '2026-03-01T12:30:00.000Z');
+        const result = await store.setBackfillPaused(REF, 'bf1', true, '2026-03-01T12:30:00.000Z');
 
         expect(result!.taskToken).toBeUndefined();
-        expect(result!.state).toMatchObject({ updatedDate: '2026-03-01T12:30:00.000Z', backfill: { id: 'bf1', paused: true } });
+        expect(result!.backfill).toMatchObject({ id: 'bf1', paused: true });
+        expect((await store.get(REF))!.updatedDate).toBe('2026-03-01T12:30:00.000Z');
         expect((await store.get(REF))!.backfill!.paused).toBe(true);
       });
 
@@ -753,19 +1025,19 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
         await withBackfill({ paused: true });
         await store.storeTaskToken(REF, 'bf1', 'token-1');
 
-        const first = await store.setBackfillPaused(REF, false, LATER);
-        const second = await store.setBackfillPaused(REF, false, LATER);
+        const first = await store.setBackfillPaused(REF, 'bf1', false, LATER);
+        const second = await store.setBackfillPaused(REF, 'bf1', false, LATER);
 
         expect(first!.taskToken).toBe('token-1');
-        expect(first!.state.backfill!.paused).toBe(false);
+        expect(first!.backfill.paused).toBe(false);
         expect(second!.taskToken).toBeUndefined();
       });
 
       it('returns undefined, writing nothing, when the trigger has no backfill or no row', async () => {
         await store.createIfAbsent(aTriggerState());
 
-        expect(await store.setBackfillPaused(REF, true, LATER)).toBeUndefined();
-        expect(await store.setBackfillPaused({ ...REF, triggerId: 'none' }, true, LATER)).toBeUndefined();
+        expect(await store.setBackfillPaused(REF, 'bf1', true, LATER)).toBeUndefined();
+        expect(await store.setBackfillPaused({ ...REF, triggerId: 'none' }, 'bf1', true, LATER)).toBeUndefined();
         expect(await store.get(REF)).toEqual(aTriggerState());
         expect(await store.get({ ...REF, triggerId: 'none' })).toBeUndefined();
       });
@@ -777,17 +1049,17 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
       it('pauses saying why, only the backfill named; unpausing clears the reason and, when asked, marks its failures to count anew', async () => {
         await withBackfill();
 
-        expect(await store.setBackfillPaused(REF, true, LATER, { backfillId: 'bf-other', reason: TRIP })).toBeUndefined();
+        expect(await store.setBackfillPaused(REF, 'bf-other', true, LATER, { reason: TRIP })).toBeUndefined();
         expect((await store.get(REF))!.backfill).toMatchObject({ paused: false });
         expect((await store.get(REF))!.backfill!.pausedReason).toBeUndefined();
 
-        const paused = await store.setBackfillPaused(REF, true, LATER, { backfillId: 'bf1', reason: TRIP });
-        expect(paused!.state.backfill).toMatchObject({ paused: true, pausedReason: TRIP });
+        const paused = await store.setBackfillPaused(REF, 'bf1', true, LATER, { reason: TRIP });
+        expect(paused!.backfill).toMatchObject({ paused: true, pausedReason: TRIP });
         expect((await store.get(REF))!.backfill).toMatchObject({ paused: true, pausedReason: TRIP });
 
-        const resumed = await store.setBackfillPaused(REF, false, LATER, { rebaseFailures: true });
-        expect(resumed!.state.backfill).toMatchObject({ paused: false, rebaseFailures: true });
-        expect(resumed!.state.backfill!.pausedReason).toBeUndefined();
+        const resumed = await store.setBackfillPaused(REF, 'bf1', false, LATER, { rebaseFailures: true });
+        expect(resumed!.backfill).toMatchObject({ paused: false, rebaseFailures: true });
+        expect(resumed!.backfill.pausedReason).toBeUndefined();
         const stored = (await store.get(REF))!.backfill!;
         expect(stored).toMatchObject({ paused: false, rebaseFailures: true });
         expect(stored.pausedReason).toBeUndefined();
@@ -795,8 +1067,8 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
 
       it('a pause without a reason keeps none, and an unpause without rebase marks nothing', async () => {
         await withBackfill();
-        await store.setBackfillPaused(REF, true, LATER);
-        await store.setBackfillPaused(REF, false, LATER);
+        await store.setBackfillPaused(REF, 'bf1', true, LATER);
+        await store.setBackfillPaused(REF, 'bf1', false, LATER);
         const stored = (await store.get(REF))!.backfill!;
         expect(stored.pausedReason).toBeUndefined();
         expect(stored.rebaseFailures).toBeUndefined();
@@ -804,7 +1076,7 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
 
       it('setFailureBaseline records the baseline and clears the rebase, for the backfill named only', async () => {
         await withBackfill();
-        await store.setBackfillPaused(REF, false, LATER, { rebaseFailures: true });
+        await store.setBackfillPaused(REF, 'bf1', false, LATER, { rebaseFailures: true });
 
         expect(await store.setFailureBaseline(REF, 'bf-other', 7)).toBe(false);
         expect(await store.setFailureBaseline(REF, 'bf1', 7)).toBe(true);
@@ -825,9 +1097,9 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
         const first = await store.markBackfillCancelling(REF, 'bf1', CANCEL, LATER);
         const second = await store.markBackfillCancelling(REF, 'bf1', { at: '2026-03-01T12:25:00.000Z', by: 'again' }, LATER);
 
-        expect(first).toMatchObject({ taskToken: 'token-1', state: { updatedDate: LATER, backfill: { id: 'bf1', cancelling: CANCEL, paused: true } } });
+        expect(first).toMatchObject({ taskToken: 'token-1', backfill: { id: 'bf1', cancelling: CANCEL, paused: true } });
         expect(second!.taskToken).toBeUndefined();
-        expect(second!.state.backfill!.cancelling).toEqual(CANCEL);
+        expect(second!.backfill.cancelling).toEqual(CANCEL);
         expect((await store.get(REF))!.backfill!.cancelling).toEqual(CANCEL);
       });
 
@@ -882,7 +1154,7 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
         await withBackfill();
         await store.markBackfillCancelling(REF, 'bf1', { ...CANCEL, reason: { kind: 'FAILURE_POLICY', failed: 2, threshold: 1, at: CANCEL.at } }, LATER);
         await store.finishBackfill(REF, 'bf1', 'CANCELLED', LATER);
-        await store.startBackfill(REF, aBackfill({ id: 'bf2' }), LATER);
+        await store.startBackfill(REF, aBackfill({ id: 'bf2' }), LATER, LIMITS);
         expect((await store.get(REF))!.backfill!.cancelling).toBeUndefined();
 
         await store.finishBackfill(REF, 'bf2', 'COMPLETED', LATER);
@@ -896,16 +1168,16 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
         await withBackfill({ maxConcurrency: 2 });
         expect((await store.get(REF))!.backfill!.maxConcurrency).toBe(2);
 
-        const changed = await store.setBackfillMaxConcurrency(REF, 6, LATER);
+        const changed = await store.setBackfillMaxConcurrency(REF, 'bf1', 6, LATER);
 
-        expect(changed).toMatchObject({ updatedDate: LATER, backfill: { id: 'bf1', maxConcurrency: 6 } });
+        expect(changed).toMatchObject({ id: 'bf1', maxConcurrency: 6 });
         expect((await store.get(REF))!.backfill!.maxConcurrency).toBe(6);
       });
 
       it('does not carry the bound over to the next backfill', async () => {
         await withBackfill({ maxConcurrency: 2 });
         await store.finishBackfill(REF, 'bf1', 'DELETED', LATER);
-        await store.startBackfill(REF, aBackfill({ id: 'bf2' }), LATER);
+        await store.startBackfill(REF, aBackfill({ id: 'bf2' }), LATER, LIMITS);
 
         expect((await store.get(REF))!.backfill).not.toHaveProperty('maxConcurrency');
       });
@@ -913,8 +1185,8 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
       it('returns undefined, writing nothing, when the trigger has no backfill or no row', async () => {
         await store.createIfAbsent(aTriggerState());
 
-        expect(await store.setBackfillMaxConcurrency(REF, 3, LATER)).toBeUndefined();
-        expect(await store.setBackfillMaxConcurrency({ ...REF, triggerId: 'none' }, 3, LATER)).toBeUndefined();
+        expect(await store.setBackfillMaxConcurrency(REF, 'bf1', 3, LATER)).toBeUndefined();
+        expect(await store.setBackfillMaxConcurrency({ ...REF, triggerId: 'none' }, 'bf1', 3, LATER)).toBeUndefined();
         expect(await store.get(REF)).toEqual(aTriggerState());
         expect(await store.get({ ...REF, triggerId: 'none' })).toBeUndefined();
       });

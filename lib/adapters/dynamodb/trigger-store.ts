@@ -1,7 +1,6 @@
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
-  GetCommand,
   PutCommand,
   QueryCommand,
   ScanCommand,
@@ -9,6 +8,20 @@ import {
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { BackfillAlreadyActiveError, TriggerNotFoundError } from '../../domain/errors';
+import {
+  DEFAULT_MAX_BACKFILLS_PER_TRIGGER,
+  RESERVATION_ATTEMPTS,
+  RESERVATION_MS,
+  type WindowReservation,
+  byEnding,
+  byWindow,
+  contendedMessage,
+  liveReservations,
+  overlapMessage,
+  overlapping,
+  tooManyMessage,
+  windowOf,
+} from '../../domain/backfill-windows';
 import {
   type BackfillCancel,
   type BackfillOutcome,
@@ -22,16 +35,37 @@ import {
 } from '../../domain/trigger-state';
 import type { RateSample } from '../../domain/backfill-rate';
 import type { FoldedCell } from '../../domain/timeline';
-import type { AdvanceCursor, FoldExtras, NotificationAttempt, OpenPagesAtEnd, PageFold, PauseOptions, TriggerStore } from '../../ports';
+import type {
+  AdvanceCursor,
+  BackfillWrite,
+  FoldExtras,
+  NotificationAttempt,
+  OpenPagesAtEnd,
+  PageFold,
+  PauseOptions,
+  PendingNotification,
+  TriggerStore,
+} from '../../ports';
 import { type NativeItem, eachPage, isConditionFailed, whenConditionHolds } from './client';
 import { flowKey } from './tables';
 
-/** A trigger row as stored: every attribute but the key is absent until some write sets it. */
+/**
+ * A row of the triggers table as stored: every attribute but the key is absent until some write sets
+ * it. The trigger's main row (`triggerId` = the trigger's id) holds the live schedule and the window
+ * reservations; each backfill has its own row (`triggerId` = `<trigger>|<backfillId>`, `trigger` = the
+ * trigger's id), holding it while it is active and its summary and notification outbox once it ended.
+ */
 interface TriggerItem {
   flowKey: string;
   triggerId: string;
   namespace?: string;
   flowId?: string;
+  /** On a backfill's own row: the trigger's id (the key's part before `|`). */
+  trigger?: string;
+  /** On the main row: windows claimed by creations under way (see `startBackfill`). */
+  reservations?: WindowReservation[];
+  /** On the main row: bumped by every write of `reservations`, which each hold only while it is unchanged. */
+  windowsVersion?: number;
   nextExecutionDate?: string;
   date?: string;
   disabled?: boolean;
@@ -90,9 +124,10 @@ interface TriggerItem {
 }
 
 /**
- * Trigger rows. The backfill's moving parts (id, cursor, counters, pause flag, generation) are
- * top-level attributes so every change is one conditional UpdateItem; its fixed parts (window,
- * labels, inputs) are one JSON attribute written once.
+ * Trigger rows. Each backfill has its own row beside the trigger's main row, so that several run at
+ * once and every write to one touches it alone. Its moving parts (id, cursor, counters, pause flag,
+ * generation) are top-level attributes so every change is one conditional UpdateItem; its fixed
+ * parts (window, labels, inputs) are one JSON attribute written once.
  */
 export class DynamoTriggerStore implements TriggerStore {
   constructor(
@@ -101,48 +136,82 @@ export class DynamoTriggerStore implements TriggerStore {
   ) {}
 
   async get(ref: TriggerRef): Promise<TriggerState | undefined> {
-    const out = await this.client.send(new GetCommand({ TableName: this.table, Key: key(ref), ConsistentRead: true }));
-    return out.Item ? toState(out.Item as TriggerItem) : undefined;
+    return toStates(await this.rowsOf(ref))[0];
+  }
+
+  /** The trigger's main row and its backfills' rows: one Query (the prefix also finds `<trigger>…` of other triggers, left out). */
+  private async rowsOf(ref: TriggerRef): Promise<TriggerItem[]> {
+    const rows: TriggerItem[] = [];
+    await eachPage<NativeItem>(
+      (startKey) =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.table,
+            KeyConditionExpression: 'flowKey = :fk AND begins_with(triggerId, :t)',
+            ExpressionAttributeValues: { ':fk': flowKey(ref.namespace, ref.flowId), ':t': ref.triggerId },
+            ConsistentRead: true,
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      (page) => void rows.push(...((page.Items ?? []) as TriggerItem[]).filter((row) => row.triggerId === ref.triggerId || row.trigger === ref.triggerId)),
+    );
+    return rows;
   }
 
   async listByFlow(namespace: string, flowId: string): Promise<TriggerState[]> {
-    const out = await this.client.send(
-      new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: 'flowKey = :fk',
-        ExpressionAttributeValues: { ':fk': flowKey(namespace, flowId) },
-        ConsistentRead: true,
-      }),
+    const rows: TriggerItem[] = [];
+    await eachPage<NativeItem>(
+      (startKey) =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.table,
+            KeyConditionExpression: 'flowKey = :fk',
+            ExpressionAttributeValues: { ':fk': flowKey(namespace, flowId) },
+            ConsistentRead: true,
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      (page) => void rows.push(...((page.Items ?? []) as TriggerItem[])),
     );
-    return ((out.Items ?? []) as TriggerItem[]).map(toState);
+    return toStates(rows);
   }
 
   async list(): Promise<TriggerState[]> {
-    return this.scan();
+    return toStates(await this.scan());
   }
 
   async listWithBackfill(): Promise<TriggerState[]> {
-    return this.scan('attribute_exists(backfillId)');
+    // The whole table: a filter would save no read (a Scan is billed on what it reads), and each trigger needs its main row.
+    return toStates(await this.scan()).filter((state) => state.backfills.length > 0);
   }
 
-  private async scan(filter?: string, values?: NativeItem): Promise<TriggerState[]> {
-    const states: TriggerState[] = [];
+  private async scan(filter?: string, values?: NativeItem, names?: Record<string, string>): Promise<TriggerItem[]> {
+    const rows: TriggerItem[] = [];
     await eachPage<NativeItem>(
       (startKey) =>
-        this.client.send(new ScanCommand({ TableName: this.table, FilterExpression: filter, ExpressionAttributeValues: values, ExclusiveStartKey: startKey })),
-      (page) => void states.push(...((page.Items ?? []) as TriggerItem[]).map(toState)),
+        this.client.send(
+          new ScanCommand({
+            TableName: this.table,
+            FilterExpression: filter,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      (page) => void rows.push(...((page.Items ?? []) as TriggerItem[])),
     );
-    return states;
+    return rows;
   }
 
   async setBackfillPaused(
     ref: TriggerRef,
+    backfillId: string,
     paused: boolean,
     updatedDate: string,
     options: PauseOptions = {},
-  ): Promise<{ state: TriggerState; taskToken?: string } | undefined> {
+  ): Promise<BackfillWrite | undefined> {
     const set = ['paused = :p', 'updatedDate = :u'];
-    const values: NativeItem = { ':p': paused, ':u': updatedDate };
+    const values: NativeItem = { ':id': backfillId, ':p': paused, ':u': updatedDate };
     const changes: Partial<TriggerItem> = { paused, updatedDate };
     if (paused && options.reason) {
       set.push('pausedReason = :reason');
@@ -152,16 +221,15 @@ export class DynamoTriggerStore implements TriggerStore {
       set.push('rebaseFailures = :rebase');
       values[':rebase'] = changes.rebaseFailures = true;
     }
-    if (options.backfillId) values[':id'] = options.backfillId;
     try {
       const out = await this.client.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: key(ref),
+          Key: backfillKey(ref, backfillId),
           // Unpausing removes the token in the same write that returns it: two concurrent resumes get it once;
           // it also drops the rate samples, so the time it stood paused counts in no rate.
           UpdateExpression: `SET ${set.join(', ')}${paused ? '' : ' REMOVE taskToken, pausedReason, rateSamples'}`,
-          ConditionExpression: options.backfillId ? 'backfillId = :id' : 'attribute_exists(backfillId)',
+          ConditionExpression: 'backfillId = :id',
           ExpressionAttributeValues: values,
           ReturnValues: 'ALL_OLD',
         }),
@@ -174,7 +242,7 @@ export class DynamoTriggerStore implements TriggerStore {
         // The time it stood paused counts in no rate.
         delete after.rateSamples;
       }
-      return { state: toState(after), taskToken: paused ? undefined : old.taskToken };
+      return { backfill: toBackfill(after), taskToken: paused ? undefined : old.taskToken };
     } catch (error) {
       if (isConditionFailed(error)) return undefined;
       throw error;
@@ -183,25 +251,20 @@ export class DynamoTriggerStore implements TriggerStore {
 
   async setFailureBaseline(ref: TriggerRef, backfillId: string, baseline: number): Promise<boolean> {
     return this.conditional({
-      Key: key(ref),
+      Key: backfillKey(ref, backfillId),
       UpdateExpression: 'SET failureBaseline = :b REMOVE rebaseFailures',
       ConditionExpression: 'backfillId = :id',
       ExpressionAttributeValues: { ':id': backfillId, ':b': baseline },
     });
   }
 
-  async markBackfillCancelling(
-    ref: TriggerRef,
-    backfillId: string,
-    cancel: BackfillCancel,
-    updatedDate: string,
-  ): Promise<{ state: TriggerState; taskToken?: string } | undefined> {
+  async markBackfillCancelling(ref: TriggerRef, backfillId: string, cancel: BackfillCancel, updatedDate: string): Promise<BackfillWrite | undefined> {
     const cancelling = JSON.stringify(cancel);
     try {
       const out = await this.client.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: key(ref),
+          Key: backfillKey(ref, backfillId),
           // The first cancel stands (a retried or repeated one keeps its time and reason). The parked
           // token goes in the same write that returns it, as on unpause: one caller resumes with it.
           UpdateExpression: 'SET cancelling = if_not_exists(cancelling, :c), updatedDate = :u REMOVE taskToken',
@@ -213,26 +276,26 @@ export class DynamoTriggerStore implements TriggerStore {
       const old = out.Attributes as TriggerItem;
       const after: TriggerItem = { ...old, cancelling: old.cancelling ?? cancelling, updatedDate };
       delete after.taskToken;
-      return { state: toState(after), taskToken: old.taskToken };
+      return { backfill: toBackfill(after), taskToken: old.taskToken };
     } catch (error) {
       if (isConditionFailed(error)) return undefined;
       throw error;
     }
   }
 
-  async setBackfillMaxConcurrency(ref: TriggerRef, maxConcurrency: number, updatedDate: string): Promise<TriggerState | undefined> {
+  async setBackfillMaxConcurrency(ref: TriggerRef, backfillId: string, maxConcurrency: number, updatedDate: string): Promise<BackfillState | undefined> {
     try {
       const out = await this.client.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: key(ref),
+          Key: backfillKey(ref, backfillId),
           UpdateExpression: 'SET maxConcurrency = :m, updatedDate = :u',
-          ConditionExpression: 'attribute_exists(backfillId)',
-          ExpressionAttributeValues: { ':m': maxConcurrency, ':u': updatedDate },
+          ConditionExpression: 'backfillId = :id',
+          ExpressionAttributeValues: { ':id': backfillId, ':m': maxConcurrency, ':u': updatedDate },
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return toState(out.Attributes as TriggerItem);
+      return toBackfill(out.Attributes as TriggerItem);
     } catch (error) {
       if (isConditionFailed(error)) return undefined;
       throw error;
@@ -290,77 +353,141 @@ export class DynamoTriggerStore implements TriggerStore {
   }
 
   async delete(ref: TriggerRef): Promise<void> {
+    const rows = await this.rowsOf(ref);
+    // The backfills' rows first: a delete cut short leaves the main row, so the trigger is still there
+    // to delete again, never rows of backfills that a trigger created again under this id would find.
+    await Promise.all(
+      rows.filter((row) => row.trigger !== undefined).map((row) => this.client.send(new DeleteCommand({ TableName: this.table, Key: keyOf(row) }))),
+    );
     await this.client.send(new DeleteCommand({ TableName: this.table, Key: key(ref) }));
   }
 
   async reset(fresh: TriggerState): Promise<boolean> {
-    const item: TriggerItem = { ...key(fresh), namespace: fresh.namespace, flowId: fresh.flowId, disabled: fresh.disabled, updatedDate: fresh.updatedDate };
+    const rows = await this.rowsOf(fresh);
+    const main = rows.find((row) => row.triggerId === fresh.triggerId);
+    if (!main) return false;
+    const own = rows.filter((row) => row !== main);
+    const pending = liveReservations(main.reservations ?? [], new Set(own.map(backfillIdOf)), Date.parse(fresh.updatedDate));
+    // A backfill active, or one being created (its window reserved), stays with its trigger's state.
+    if (own.some((row) => row.backfillId !== undefined) || pending.length) return false;
+    const version = main.windowsVersion;
+    // Bumped, so that a creation that read the row before this write reads it again.
+    const item: TriggerItem = {
+      ...key(fresh),
+      namespace: fresh.namespace,
+      flowId: fresh.flowId,
+      disabled: fresh.disabled,
+      updatedDate: fresh.updatedDate,
+      windowsVersion: (version ?? 0) + 1,
+    };
     if (fresh.nextExecutionDate) item.nextExecutionDate = fresh.nextExecutionDate;
-    // A put replaces the whole row, so nothing of the old state (last run, last backfill) survives.
-    return whenConditionHolds(() =>
+    // A put replaces the whole row, so nothing of the old state (last run, reservations) survives.
+    const replaced = await whenConditionHolds(() =>
       this.client.send(
-        new PutCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_exists(triggerId) AND attribute_not_exists(backfillId)' }),
+        new PutCommand({
+          TableName: this.table,
+          Item: item,
+          ConditionExpression: `attribute_exists(triggerId) AND ${version === undefined ? 'attribute_not_exists(windowsVersion)' : 'windowsVersion = :v'}`,
+          ExpressionAttributeValues: version === undefined ? undefined : { ':v': version },
+        }),
       ),
     );
+    if (!replaced) return false;
+    // Then the ended backfills (their summaries and outboxes) are forgotten.
+    await Promise.all(
+      own.map((row) =>
+        whenConditionHolds(() =>
+          this.client.send(new DeleteCommand({ TableName: this.table, Key: keyOf(row), ConditionExpression: 'attribute_not_exists(backfillId)' })),
+        ),
+      ),
+    );
+    return true;
   }
 
-  async startBackfill(ref: TriggerRef, backfill: BackfillState, updatedDate: string): Promise<void> {
-    const fixed = {
-      start: backfill.start,
-      end: backfill.end,
-      inputs: backfill.inputs,
-      labels: backfill.labels,
-      previousNextExecutionDate: backfill.previousNextExecutionDate,
-      totalTicks: backfill.totalTicks,
-      createdDate: backfill.createdDate,
-      reprocess: backfill.reprocess,
-      ...(backfill.flowRevision !== undefined ? { flowRevision: backfill.flowRevision } : {}),
-      order: backfill.order,
-      ...(backfill.failurePolicy ? { failurePolicy: backfill.failurePolicy } : {}),
-      ...(backfill.notify ? { notify: backfill.notify } : {}),
-    };
-    const timeline = backfill.timeline && backfill.totalTicks < FAILED_UNIT ? backfill.timeline.map(packCell) : undefined;
+  /**
+   * Without transactions (dynalite has none), windows are kept disjoint by reserving them on the main
+   * row first: read the trigger's rows; check the window against its active backfills and the
+   * reservations of creations under way; write the reservations anew, conditional on no other
+   * creation having written them since (`windowsVersion`); only then write the backfill's own row.
+   * Of two overlapping creations, the second to reserve finds its condition failed, reads again, and
+   * finds the first. A creation that died before writing its row leaves a reservation that lapses
+   * after RESERVATION_MS.
+   */
+  async startBackfill(
+    ref: TriggerRef,
+    backfill: BackfillState,
+    updatedDate: string,
+    { maxActive }: { maxActive: number } = { maxActive: DEFAULT_MAX_BACKFILLS_PER_TRIGGER },
+  ): Promise<void> {
+    const nowMs = Date.parse(updatedDate);
+    if (Number.isNaN(nowMs)) throw new Error(`startBackfill: updatedDate ${updatedDate} is not a date`);
+    const wanted = windowOf(backfill);
+    for (let attempt = 0; attempt < RESERVATION_ATTEMPTS; attempt++) {
+      const rows = await this.rowsOf(ref);
+      const main = rows.find((row) => row.triggerId === ref.triggerId);
+      if (!main) throw new TriggerNotFoundError(`Trigger ${ref.triggerId} of flow ${ref.namespace}.${ref.flowId} not found`);
+      const own = rows.filter((row) => row !== main);
+      // A retried call (its answer was lost): this very backfill is written already (ids are never reused).
+      if (own.some((row) => backfillIdOf(row) === backfill.id)) return;
+      const active = own.filter((row) => row.backfillId !== undefined).map((row) => windowOf(toBackfill(row)));
+      // Its own reservation, left by an earlier try of this call, is replaced, not counted.
+      const live = liveReservations(main.reservations ?? [], new Set(own.map(backfillIdOf)), nowMs).filter((r) => r.id !== backfill.id);
+      const other = overlapping([...active, ...live], wanted);
+      if (other) throw new BackfillAlreadyActiveError(overlapMessage(ref, other));
+      if (active.length + live.length >= maxActive) throw new BackfillAlreadyActiveError(tooManyMessage(ref, maxActive));
+      const version = main.windowsVersion;
+      const reservations: WindowReservation[] = [...live, { ...wanted, untilMs: nowMs + RESERVATION_MS }];
+      const reserved = await this.conditional({
+        Key: key(ref),
+        UpdateExpression: 'SET reservations = :r, windowsVersion = :next',
+        ConditionExpression: `attribute_exists(triggerId) AND ${version === undefined ? 'attribute_not_exists(windowsVersion)' : 'windowsVersion = :v'}`,
+        ExpressionAttributeValues: { ':r': reservations, ':next': (version ?? 0) + 1, ...(version === undefined ? {} : { ':v': version }) },
+      });
+      // Another creation (or a reset) wrote the windows since they were read: read them again.
+      if (!reserved) continue;
+      // Refused only when the row exists: a retried put whose first try landed.
+      await whenConditionHolds(() =>
+        this.client.send(
+          new PutCommand({ TableName: this.table, Item: backfillItem(ref, backfill, updatedDate), ConditionExpression: 'attribute_not_exists(triggerId)' }),
+        ),
+      );
+      return;
+    }
+    throw new BackfillAlreadyActiveError(contendedMessage(ref));
+  }
+
+  /**
+   * Deletes the trigger's ended backfills but the most recently ended one (its `lastBackfill`), each
+   * only while its final notification is not PENDING (the sweep still needs it). Housekeeping after
+   * the write that made one of them prunable: an error is left for the next one to retry, since that
+   * write itself succeeded and its caller must not take it for a failure.
+   */
+  private async pruneEnded(ref: TriggerRef): Promise<void> {
     try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: key(ref),
-          UpdateExpression:
-            'SET backfillId = :id, backfillDoc = :doc, cursorMs = :cursor, currentDate = :current, paused = :paused, ' +
-            'dispatched = :dispatched, skipped = :skipped, ended = :zero, failed = :zero, killed = :zero, generation = :gen, executionName = :name, updatedDate = :u, ' +
-            'rateSamples = :samples' +
-            (backfill.maxConcurrency === undefined ? '' : ', maxConcurrency = :mc') +
-            (timeline ? ', timeline = :timeline' : '') +
-            ` REMOVE openPages, pausedReason, failureBaseline, rebaseFailures, cancelling${backfill.maxConcurrency === undefined ? ', maxConcurrency' : ''}${timeline ? '' : ', timeline'}`,
-          ConditionExpression: 'attribute_exists(triggerId) AND attribute_not_exists(backfillId)',
-          ExpressionAttributeValues: {
-            ':id': backfill.id,
-            ':doc': JSON.stringify(fixed),
-            ':cursor': backfill.cursorMs,
-            ':current': backfill.currentDate,
-            ':paused': backfill.paused,
-            ':dispatched': backfill.dispatched,
-            ':skipped': backfill.skipped,
-            ':zero': 0,
-            ':gen': backfill.generation,
-            ':name': backfill.executionName,
-            ':u': updatedDate,
-            ':samples': encodeSamples(backfill.rateSamples),
-            ...(backfill.maxConcurrency === undefined ? {} : { ':mc': backfill.maxConcurrency }),
-            ...(timeline ? { ':timeline': timeline } : {}),
-          },
-        }),
+      const ended = (await this.rowsOf(ref))
+        .filter((row) => row.trigger !== undefined && row.backfillId === undefined && row.lastBackfillId !== undefined)
+        .map((row) => ({ row, last: toLastBackfill(row) }))
+        .sort((a, b) => byEnding(a.last, b.last));
+      await Promise.all(
+        ended
+          .slice(1)
+          .filter(({ last }) => last.notify?.status !== 'PENDING')
+          .map(({ row }) =>
+            whenConditionHolds(() =>
+              this.client.send(
+                new DeleteCommand({
+                  TableName: this.table,
+                  Key: keyOf(row),
+                  ConditionExpression:
+                    'attribute_not_exists(backfillId) AND (attribute_not_exists(lastBackfillNotifyStatus) OR lastBackfillNotifyStatus <> :pending)',
+                  ExpressionAttributeValues: { ':pending': 'PENDING' },
+                }),
+              ),
+            ),
+          ),
       );
-    } catch (error) {
-      if (!isConditionFailed(error)) throw error;
-      const current = await this.get(ref);
-      // The update landed and its answer was lost; the SDK's retry then found this very backfill.
-      if (current?.backfill?.id === backfill.id) return;
-      if (!current) throw new TriggerNotFoundError(`Trigger ${ref.triggerId} of flow ${ref.namespace}.${ref.flowId} not found`);
-      throw new BackfillAlreadyActiveError(
-        `A backfill is already active on trigger ${ref.triggerId} of flow ${ref.namespace}.${ref.flowId} ` +
-          `(started ${current.backfill?.createdDate}); pause, wait for, or delete it before starting another`,
-      );
+    } catch {
+      // See above: the next finish or delivered notification of this trigger prunes again.
     }
   }
 
@@ -401,8 +528,8 @@ export class DynamoTriggerStore implements TriggerStore {
     // The final notification's outbox is opened by the same write: a crash right after it cannot
     // lose the notification (see LastBackfillNotify).
     const cancelled = outcome === 'CANCELLED';
-    return this.conditional({
-      Key: key(ref),
+    const finished = await this.conditional({
+      Key: backfillKey(ref, backfillId),
       UpdateExpression:
         `SET updatedDate = :u, lastBackfillId = :id, lastBackfillOutcome = :outcome, lastBackfillEndedDate = :u${reason ? ', lastBackfillReason = :reason' : ''}, ` +
         'lastBackfillDoc = backfillDoc, lastBackfillDispatched = dispatched, lastBackfillSkipped = skipped, ' +
@@ -417,14 +544,16 @@ export class DynamoTriggerStore implements TriggerStore {
       ConditionExpression: `backfillId = :id${cancelled ? ' AND attribute_exists(cancelling)' : ''}${samePages}`,
       ExpressionAttributeValues: values,
     });
+    if (finished) await this.pruneEnded(ref);
+    return finished;
   }
 
-  async claimNotification(ref: TriggerRef, backfillId: string, nowMs: number, nextAttemptMs: number): Promise<TriggerState | undefined> {
+  async claimNotification(ref: TriggerRef, backfillId: string, nowMs: number, nextAttemptMs: number): Promise<LastBackfill | undefined> {
     try {
       const out = await this.client.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: key(ref),
+          Key: backfillKey(ref, backfillId),
           UpdateExpression: 'SET lastBackfillNotifyNextMs = :next ADD lastBackfillNotifyAttempts :one',
           ConditionExpression:
             'lastBackfillId = :id AND lastBackfillNotifyStatus = :pending AND (attribute_not_exists(lastBackfillNotifyNextMs) OR lastBackfillNotifyNextMs <= :now)',
@@ -432,7 +561,7 @@ export class DynamoTriggerStore implements TriggerStore {
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return toState(out.Attributes as TriggerItem);
+      return toLastBackfill(out.Attributes as TriggerItem);
     } catch (error) {
       if (isConditionFailed(error)) return undefined;
       throw error;
@@ -449,8 +578,8 @@ export class DynamoTriggerStore implements TriggerStore {
     ];
     // Delivered or given up: nothing is due any more.
     const remove = [...(result.lastError ? [] : ['lastBackfillNotifyError']), ...(result.status === 'PENDING' ? [] : ['lastBackfillNotifyNextMs'])];
-    return this.conditional({
-      Key: key(ref),
+    const recorded = await this.conditional({
+      Key: backfillKey(ref, backfillId),
       UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
       ConditionExpression: 'lastBackfillId = :id AND lastBackfillNotifyStatus = :pending',
       ExpressionAttributeValues: {
@@ -462,10 +591,18 @@ export class DynamoTriggerStore implements TriggerStore {
         ...(retry ? { ':next': result.nextAttemptMs } : {}),
       },
     });
+    // Delivered or given up: unless it is the last one ended, its row may go.
+    if (recorded && result.status !== 'PENDING') await this.pruneEnded(ref);
+    return recorded;
   }
 
-  async listPendingNotifications(): Promise<TriggerState[]> {
-    return this.scan('lastBackfillNotifyStatus = :pending', { ':pending': 'PENDING' });
+  async listPendingNotifications(): Promise<PendingNotification[]> {
+    // Only backfills' own rows hold an outbox.
+    const rows = await this.scan('lastBackfillNotifyStatus = :pending AND attribute_exists(#trigger)', { ':pending': 'PENDING' }, { '#trigger': 'trigger' });
+    return rows.map((row) => ({
+      ref: { namespace: row.namespace ?? '', flowId: row.flowId ?? '', triggerId: row.trigger ?? '' },
+      lastBackfill: toLastBackfill(row),
+    }));
   }
 
   async advanceBackfill(ref: TriggerRef, backfillId: string, expectedCursorMs: number, advance: AdvanceCursor): Promise<boolean> {
@@ -480,7 +617,7 @@ export class DynamoTriggerStore implements TriggerStore {
     if (advance.openedPage) values[':page'] = new Set([advance.openedPage]);
     if (advance.rateSamples) values[':samples'] = encodeSamples(advance.rateSamples);
     return this.conditional({
-      Key: key(ref),
+      Key: backfillKey(ref, backfillId),
       UpdateExpression:
         `SET cursorMs = :cursor, currentDate = :current${advance.rateSamples ? ', rateSamples = :samples' : ''} ` +
         `ADD dispatched :delta, skipped :skippedDelta${advance.openedPage ? ', openPages :page' : ''}`,
@@ -517,7 +654,7 @@ export class DynamoTriggerStore implements TriggerStore {
     const drop = timeline !== undefined && 'drop' in timeline;
     const setClauses = [...(rateSamples ? ['rateSamples = :samples'] : []), ...set];
     return this.conditional({
-      Key: key(ref),
+      Key: backfillKey(ref, backfillId),
       UpdateExpression: `${setClauses.length ? `SET ${setClauses.join(', ')} ` : ''}ADD ended :ended, failed :failed, killed :killed DELETE openPages :pages${drop ? ' REMOVE timeline' : ''}`,
       // The cells exist only while the backfill keeps them (a drop may have removed them meanwhile).
       ConditionExpression: `backfillId = :id AND ${stillOpen.join(' AND ')}${set.length ? ' AND attribute_exists(timeline)' : ''}`,
@@ -525,19 +662,19 @@ export class DynamoTriggerStore implements TriggerStore {
     });
   }
 
-  async storeTaskToken(ref: TriggerRef, backfillId: string, taskToken: string): Promise<TriggerState | undefined> {
+  async storeTaskToken(ref: TriggerRef, backfillId: string, taskToken: string): Promise<BackfillState | undefined> {
     try {
       const out = await this.client.send(
         new UpdateCommand({
           TableName: this.table,
-          Key: key(ref),
+          Key: backfillKey(ref, backfillId),
           UpdateExpression: 'SET taskToken = :token',
           ConditionExpression: 'backfillId = :id',
           ExpressionAttributeValues: { ':id': backfillId, ':token': taskToken },
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return out.Attributes ? toState(out.Attributes as TriggerItem) : undefined;
+      return out.Attributes ? toBackfill(out.Attributes as TriggerItem) : undefined;
     } catch (error) {
       if (isConditionFailed(error)) return undefined;
       throw error;
@@ -546,7 +683,7 @@ export class DynamoTriggerStore implements TriggerStore {
 
   async setBackfillExecution(ref: TriggerRef, backfillId: string, generation: number, executionName: string): Promise<boolean> {
     return this.conditional({
-      Key: key(ref),
+      Key: backfillKey(ref, backfillId),
       UpdateExpression: 'SET generation = :gen, executionName = :name',
       ConditionExpression: 'backfillId = :id AND generation < :gen',
       ExpressionAttributeValues: { ':id': backfillId, ':gen': generation, ':name': executionName },
@@ -558,71 +695,166 @@ export class DynamoTriggerStore implements TriggerStore {
   }
 }
 
+/** The trigger's main row. */
 function key(ref: TriggerRef): Pick<TriggerItem, 'flowKey' | 'triggerId'> {
   return { flowKey: flowKey(ref.namespace, ref.flowId), triggerId: ref.triggerId };
 }
 
-function toState(item: TriggerItem): TriggerState {
-  const state: TriggerState = {
-    namespace: item.namespace ?? '',
-    flowId: item.flowId ?? '',
-    triggerId: item.triggerId ?? '',
-    nextExecutionDate: item.nextExecutionDate ?? null,
-    disabled: item.disabled ?? false,
-    updatedDate: item.updatedDate ?? '',
+/** A backfill's own row: Kestra's ids cannot contain `|`, so no trigger's main row has such a key. */
+function backfillKey(ref: TriggerRef, backfillId: string): Pick<TriggerItem, 'flowKey' | 'triggerId'> {
+  return { flowKey: flowKey(ref.namespace, ref.flowId), triggerId: `${ref.triggerId}|${backfillId}` };
+}
+
+function keyOf(row: TriggerItem): Pick<TriggerItem, 'flowKey' | 'triggerId'> {
+  return { flowKey: row.flowKey, triggerId: row.triggerId };
+}
+
+/** The id of the backfill a row of its own holds: active or ended, it is the key's part after `|`. */
+function backfillIdOf(row: TriggerItem): string {
+  return row.triggerId.slice((row.trigger ?? '').length + 1);
+}
+
+/** A new backfill's own row (see `startBackfill`): its moving parts, and its fixed parts as one document. */
+function backfillItem(ref: TriggerRef, backfill: BackfillState, updatedDate: string): TriggerItem {
+  const fixed = {
+    start: backfill.start,
+    end: backfill.end,
+    inputs: backfill.inputs,
+    labels: backfill.labels,
+    previousNextExecutionDate: backfill.previousNextExecutionDate,
+    totalTicks: backfill.totalTicks,
+    createdDate: backfill.createdDate,
+    reprocess: backfill.reprocess,
+    ...(backfill.flowRevision !== undefined ? { flowRevision: backfill.flowRevision } : {}),
+    order: backfill.order,
+    ...(backfill.failurePolicy ? { failurePolicy: backfill.failurePolicy } : {}),
+    ...(backfill.notify ? { notify: backfill.notify } : {}),
   };
-  if (item.date) state.date = item.date;
-  if (item.lastBackfillId) {
-    state.lastBackfill = {
-      id: item.lastBackfillId,
-      outcome: item.lastBackfillOutcome ?? 'COMPLETED',
-      endedDate: item.lastBackfillEndedDate ?? item.updatedDate ?? '',
-      ...(item.lastBackfillReason ? { reason: item.lastBackfillReason } : {}),
-      ...cancelledReason(item.lastBackfillCancel),
-      ...lastBackfillSummary(item),
-      ...lastBackfillNotify(item),
-    };
+  const timeline = backfill.timeline && backfill.totalTicks < FAILED_UNIT ? backfill.timeline.map(packCell) : undefined;
+  return {
+    ...backfillKey(ref, backfill.id),
+    namespace: ref.namespace,
+    flowId: ref.flowId,
+    trigger: ref.triggerId,
+    backfillId: backfill.id,
+    backfillDoc: JSON.stringify(fixed),
+    cursorMs: backfill.cursorMs,
+    currentDate: backfill.currentDate,
+    paused: backfill.paused,
+    dispatched: backfill.dispatched,
+    skipped: backfill.skipped,
+    ended: 0,
+    failed: 0,
+    killed: 0,
+    generation: backfill.generation,
+    executionName: backfill.executionName,
+    updatedDate,
+    rateSamples: encodeSamples(backfill.rateSamples),
+    ...(backfill.maxConcurrency === undefined ? {} : { maxConcurrency: backfill.maxConcurrency }),
+    ...(timeline ? { timeline } : {}),
+  };
+}
+
+/**
+ * Trigger states from rows of the table: each main row with the rows of its backfills, in the order
+ * the main rows come (a Query's: by trigger id). A backfill's row without its main row (a delete or a
+ * creation cut short) belongs to no trigger and is left out.
+ */
+function toStates(rows: TriggerItem[]): TriggerState[] {
+  const groups = new Map<string, { main?: TriggerItem; own: TriggerItem[] }>();
+  for (const row of rows) {
+    const id = `${row.flowKey}\n${row.trigger ?? row.triggerId}`;
+    const group = groups.get(id) ?? { own: [] };
+    groups.set(id, group);
+    if (row.trigger === undefined) group.main = row;
+    else group.own.push(row);
   }
-  if (item.backfillId) {
-    const fixed = JSON.parse(item.backfillDoc ?? '{}');
-    state.backfill = {
-      id: item.backfillId,
-      start: fixed.start,
-      end: fixed.end,
-      inputs: fixed.inputs ?? null,
-      labels: fixed.labels ?? [],
-      previousNextExecutionDate: fixed.previousNextExecutionDate ?? null,
-      totalTicks: fixed.totalTicks ?? 0,
-      createdDate: fixed.createdDate,
-      cursorMs: item.cursorMs ?? 0,
-      currentDate: item.currentDate ?? fixed.start,
-      paused: item.paused ?? false,
-      dispatched: item.dispatched ?? 0,
-      // Backfills stored before reprocess existed replay every tick.
-      reprocess: fixed.reprocess ?? 'ALL',
-      // Backfills stored before order existed run oldest first.
-      order: fixed.order ?? 'OLDEST_FIRST',
-      ...(item.maxConcurrency !== undefined ? { maxConcurrency: item.maxConcurrency } : {}),
-      // Backfills stored before pins ran the latest revision: no `flowRevision`.
-      ...(fixed.flowRevision !== undefined ? { flowRevision: fixed.flowRevision } : {}),
-      ...(fixed.notify ? { notify: fixed.notify } : {}),
-      skipped: item.skipped ?? 0,
-      openPages: [...(item.openPages ?? [])].sort(),
-      ended: item.ended ?? 0,
-      failed: item.failed ?? 0,
-      rateSamples: decodeSamples(item.rateSamples),
-      killed: item.killed ?? 0,
-      ...(fixed.failurePolicy ? { failurePolicy: fixed.failurePolicy } : {}),
-      ...(item.pausedReason ? { pausedReason: JSON.parse(item.pausedReason) } : {}),
-      ...(item.failureBaseline !== undefined ? { failureBaseline: item.failureBaseline } : {}),
-      ...(item.rebaseFailures ? { rebaseFailures: true } : {}),
-      ...(item.cancelling ? { cancelling: JSON.parse(item.cancelling) } : {}),
-      ...(item.timeline ? { timeline: item.timeline.map(unpackCell) } : {}),
-      generation: item.generation ?? 0,
-      executionName: item.executionName ?? '',
-    };
-  }
+  return [...groups.values()].flatMap(({ main, own }) => (main ? [toState(main, own)] : []));
+}
+
+/**
+ * A trigger's state from its main row and its backfills' rows: the active backfills earliest window
+ * first, the most recently ended one as `lastBackfill`, and the latest `updatedDate` of them all
+ * (each write to a backfill sets its own row's).
+ */
+function toState(main: TriggerItem, own: TriggerItem[]): TriggerState {
+  const backfills = own
+    .filter((row) => row.backfillId !== undefined)
+    .map(toBackfill)
+    .sort(byWindow);
+  const ended = own
+    .filter((row) => row.backfillId === undefined && row.lastBackfillId !== undefined)
+    .map(toLastBackfill)
+    .sort(byEnding);
+  // The latest of its rows' (ISO dates sort as strings).
+  const updatedDate = [main.updatedDate ?? '', ...own.map((row) => row.updatedDate ?? '')].sort().at(-1) ?? '';
+  const state: TriggerState = {
+    namespace: main.namespace ?? '',
+    flowId: main.flowId ?? '',
+    triggerId: main.triggerId ?? '',
+    nextExecutionDate: main.nextExecutionDate ?? null,
+    disabled: main.disabled ?? false,
+    updatedDate,
+    backfills,
+  };
+  if (main.date) state.date = main.date;
+  if (backfills[0]) state.backfill = backfills[0];
+  if (ended[0]) state.lastBackfill = ended[0];
   return state;
+}
+
+/** An ended backfill's summary and outbox, from its own row (see `finishBackfill`). */
+function toLastBackfill(item: TriggerItem): LastBackfill {
+  return {
+    id: item.lastBackfillId ?? '',
+    outcome: item.lastBackfillOutcome ?? 'COMPLETED',
+    endedDate: item.lastBackfillEndedDate ?? item.updatedDate ?? '',
+    ...(item.lastBackfillReason ? { reason: item.lastBackfillReason } : {}),
+    ...cancelledReason(item.lastBackfillCancel),
+    ...lastBackfillSummary(item),
+    ...lastBackfillNotify(item),
+  };
+}
+
+/** An active backfill, from its own row. */
+function toBackfill(item: TriggerItem): BackfillState {
+  const fixed = JSON.parse(item.backfillDoc ?? '{}');
+  return {
+    id: item.backfillId ?? '',
+    start: fixed.start,
+    end: fixed.end,
+    inputs: fixed.inputs ?? null,
+    labels: fixed.labels ?? [],
+    previousNextExecutionDate: fixed.previousNextExecutionDate ?? null,
+    totalTicks: fixed.totalTicks ?? 0,
+    createdDate: fixed.createdDate,
+    cursorMs: item.cursorMs ?? 0,
+    currentDate: item.currentDate ?? fixed.start,
+    paused: item.paused ?? false,
+    dispatched: item.dispatched ?? 0,
+    // Backfills stored before reprocess existed replay every tick.
+    reprocess: fixed.reprocess ?? 'ALL',
+    // Backfills stored before order existed run oldest first.
+    order: fixed.order ?? 'OLDEST_FIRST',
+    ...(item.maxConcurrency !== undefined ? { maxConcurrency: item.maxConcurrency } : {}),
+    // Backfills stored before pins ran the latest revision: no `flowRevision`.
+    ...(fixed.flowRevision !== undefined ? { flowRevision: fixed.flowRevision } : {}),
+    ...(fixed.notify ? { notify: fixed.notify } : {}),
+    skipped: item.skipped ?? 0,
+    openPages: [...(item.openPages ?? [])].sort(),
+    ended: item.ended ?? 0,
+    failed: item.failed ?? 0,
+    rateSamples: decodeSamples(item.rateSamples),
+    killed: item.killed ?? 0,
+    ...(fixed.failurePolicy ? { failurePolicy: fixed.failurePolicy } : {}),
+    ...(item.pausedReason ? { pausedReason: JSON.parse(item.pausedReason) } : {}),
+    ...(item.failureBaseline !== undefined ? { failureBaseline: item.failureBaseline } : {}),
+    ...(item.rebaseFailures ? { rebaseFailures: true } : {}),
+    ...(item.cancelling ? { cancelling: JSON.parse(item.cancelling) } : {}),
+    ...(item.timeline ? { timeline: item.timeline.map(unpackCell) } : {}),
+    generation: item.generation ?? 0,
+    executionName: item.executionName ?? '',
+  };
 }
 
 /** Rate samples as stored: `[epoch seconds, ended, …]` (a sample's time is a whole second). */

@@ -1,3 +1,4 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ensureTables } from '../../../lib/adapters/dynamodb/create-tables';
 import type { ExecutionStoreOptions } from '../../../lib/adapters/dynamodb/execution-store';
 import { storesFor } from '../../../lib/adapters/dynamodb/stores';
@@ -25,6 +26,12 @@ export class DynaliteStores {
 
   /** The DynamoDB adapters over new, empty tables. */
   async stores(options: ExecutionStoreOptions = {}): Promise<Stores> {
+    const { client, names } = await this.tables();
+    return storesFor(client, names, options);
+  }
+
+  /** New, empty tables, and the client to reach them (for an adapter built by hand). */
+  async tables(): Promise<{ client: DynamoDBClient; names: TableNames }> {
     if (!this.dynamo) throw new Error('DynaliteStores.start() was not awaited');
     const suffix = `-${++this.count}`;
     const base = readSettings({}).tables;
@@ -37,6 +44,6 @@ export class DynaliteStores {
       operations: base.operations + suffix,
     };
     await ensureTables(this.dynamo.client, names);
-    return storesFor(this.dynamo.client, names, options);
+    return { client: this.dynamo.client, names };
   }
 }
