@@ -1,4 +1,4 @@
-import { type BackfillState, type BackfillStateJson, type TriggerState, type TriggerStateJson, findBackfill, toTriggerJson } from '../domain/trigger-state';
+import { type BackfillState, type BackfillStateJson, type TriggerState, type TriggerStateJson, toTriggerJson } from '../domain/trigger-state';
 import type { Settings } from '../config';
 import { etaOf, rateOf } from '../domain/backfill-rate';
 import { endedIn, failuresOf, inFlightOf } from '../domain/ledger';
@@ -54,22 +54,29 @@ export interface TriggerJson extends Omit<TriggerStateJson, 'backfill' | 'backfi
 export async function triggerView(deps: TriggerViewDeps, state: TriggerState): Promise<TriggerJson> {
   const json = toTriggerJson(state);
   const { backfill: backfillJson, backfills: backfillsJson, ...withoutBackfill } = json;
-  const shown = [...state.backfills, ...(state.backfill && !findBackfill(state, state.backfill.id) ? [state.backfill] : [])];
-  if (!shown.length) return withoutBackfill;
+  if (!state.backfill && !state.backfills.length) return withoutBackfill;
   const nowMs = deps.clock.now().getTime();
-  const progress = new Map(await Promise.all(shown.map(async (b) => [b.id, await backfillProgress(deps, b, nowMs)] as const)));
-  // On AWS: the execution's ARN and console page (locally the state machine has neither).
-  const withProgress = (b: BackfillStateJson): BackfillJson => {
-    const backfill = shown.find((s) => s.id === b.id);
-    return { ...b, progress: progress.get(b.id) as BackfillProgress, ...executionLinks(deps.settings.stateMachineArn, backfill?.executionName ?? '') };
+  // `backfill` is one of `backfills` (the earliest, or the one just created): its progress is read once.
+  const read = new Map<BackfillState, Promise<BackfillProgress>>();
+  const progressOf = (backfill: BackfillState) => {
+    if (!read.has(backfill)) read.set(backfill, backfillProgress(deps, backfill, nowMs));
+    return read.get(backfill) as Promise<BackfillProgress>;
   };
-  // Spread from the whole JSON so that `backfill` keeps its place among the fields.
-  const view: TriggerJson = { ...withoutBackfill };
-  return Object.assign(view, {
-    ...json,
-    ...(backfillJson ? { backfill: withProgress(backfillJson) } : {}),
-    ...(backfillsJson ? { backfills: backfillsJson.map(withProgress) } : {}),
+  // On AWS: the execution's ARN and console page (locally the state machine has neither).
+  const withProgress = async (backfill: BackfillState, shown: BackfillStateJson): Promise<BackfillJson> => ({
+    ...shown,
+    progress: await progressOf(backfill),
+    ...executionLinks(deps.settings.stateMachineArn, backfill.executionName),
   });
+  const [first, all] = await Promise.all([
+    state.backfill && backfillJson ? withProgress(state.backfill, backfillJson) : undefined,
+    backfillsJson ? Promise.all(state.backfills.map((backfill, i) => withProgress(backfill, backfillsJson[i] as BackfillStateJson))) : undefined,
+  ]);
+  // Spread from the whole JSON so that `backfill` keeps its place among the fields.
+  const view: TriggerJson = { ...json, backfill: first, backfills: all };
+  if (!first) delete view.backfill;
+  if (!all) delete view.backfills;
+  return view;
 }
 
 /**

@@ -115,7 +115,10 @@ describe('several backfills on one trigger, on disjoint windows, over HTTP on th
 
   it('lets exactly one of two concurrent overlapping creations in', async () => {
     const window = minuteWindow(30, 5);
-    const shifted = { start: new Date(Date.parse(window.start) + 10 * 60_000).toISOString(), end: new Date(Date.parse(window.end) + 10 * 60_000).toISOString() };
+    const shifted = {
+      start: new Date(Date.parse(window.start) + 10 * 60_000).toISOString(),
+      end: new Date(Date.parse(window.end) + 10 * 60_000).toISOString(),
+    };
     const answers = await Promise.all([create(logs, window, 'race-1'), create(logs, shifted, 'race-2')]);
     expect(answers.map((r) => r.status).sort()).toEqual([200, 409]);
     const winner = answers.find((r) => r.status === 200)?.body.backfill.id;
@@ -128,10 +131,14 @@ describe('several backfills on one trigger, on disjoint windows, over HTTP on th
     const second = minuteWindow(20, 6);
     expect((await create(logs, first, 'both-1')).status).toBe(200);
     expect((await create(logs, second, 'both-2')).status).toBe(200);
-    const ended = await waitFor(async () => {
-      const trigger = await triggerOf(logs);
-      return !trigger.backfills && trigger.lastBackfill?.outcome === 'COMPLETED' ? trigger : undefined;
-    }, 60_000, 200);
+    const ended = await waitFor(
+      async () => {
+        const trigger = await triggerOf(logs);
+        return !trigger.backfills && trigger.lastBackfill?.outcome === 'COMPLETED' ? trigger : undefined;
+      },
+      60_000,
+      200,
+    );
     expect(ended, 'both backfills ended within a minute').toBeDefined();
     await product.runtime.queue.idle();
     for (const [label, window] of [

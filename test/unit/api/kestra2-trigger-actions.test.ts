@@ -156,6 +156,7 @@ describe('DELETE /{tenant}/triggers/{namespace}/{flowId}/{triggerId}', () => {
       nextExecutionDate: '2026-03-01T13:00:00Z',
       disabled: false,
       updatedDate: '2026-03-01T12:00:00.000Z',
+      backfills: [],
     });
   });
 

@@ -53,6 +53,8 @@ describe('PUT /api/v1/{tenant}/triggers/backfill/create (Kestra 2.x)', () => {
         stateMachineExecutionName: expect.any(String),
         progress: { total: 10, dispatched: 0, queued: 0, running: 0, succeeded: 0, failed: 0, killed: 0, skipped: 0, rate: null, eta: null },
       }),
+      // Ours: every active backfill (here the one).
+      backfills: [expect.objectContaining({ id: body.backfill.id, ...WINDOW })],
       disabled: false,
       locked: false,
       kind: 'SCHEDULE',
@@ -61,15 +63,17 @@ describe('PUT /api/v1/{tenant}/triggers/backfill/create (Kestra 2.x)', () => {
     expect((await deps.triggers.get(REF))?.backfill?.totalTicks).toBe(10);
   });
 
-  it('answers 409 while a backfill is active, and keeps the first one', async () => {
+  it('answers 409 naming the active backfill a window overlaps, and keeps the first one', async () => {
     await create({ ...REF, backfill: WINDOW });
     const first = (await deps.triggers.get(REF))?.backfill?.id;
 
     const { status, body } = await create({ ...REF, backfill: WINDOW });
 
     expect(status).toBe(409);
-    expect(body.message).toMatch(/^A backfill is already active on trigger hourly of flow dev\.reports/);
-    expect((await deps.triggers.get(REF))?.backfill?.id).toBe(first);
+    expect(body.message).toMatch(
+      new RegExp(`^Backfill ${first} is already active on trigger hourly of flow dev\\.reports over .*, which overlaps this window`),
+    );
+    expect((await deps.triggers.get(REF))?.backfills.map((b) => b.id)).toEqual([first]);
   });
 
   it.each([
@@ -139,6 +143,8 @@ describe('pause, unpause and delete under /api/v1/{tenant}/triggers/backfill (Ke
       disabled: false,
       locked: false,
       kind: 'SCHEDULE',
+      // Ours: the backfill just deleted, as the trigger's last one.
+      lastBackfill: expect.objectContaining({ outcome: 'DELETED', endedDate: '2026-03-01T12:01:00.000Z' }),
     });
     expect(deps.workflows.stopped).toHaveLength(1);
   });

@@ -58,6 +58,7 @@ describe('triggerView (the Trigger JSON the API returns)', () => {
     disabled: false,
     updatedDate: 'u',
     backfill,
+    backfills: [backfill],
   };
   const clock = new ManualClock('2026-11-24T12:10:00Z');
   const deps = (stateMachineArn?: string) => ({
@@ -77,9 +78,12 @@ describe('triggerView (the Trigger JSON the API returns)', () => {
       'nextExecutionDate',
       'liveNextExecutionDate',
       'backfill',
+      'backfills',
       'disabled',
       'updatedDate',
     ]);
+    // The one backfill is also the only one of `backfills`, with the same progress.
+    expect(json.backfills).toEqual([json.backfill]);
     expect(json.nextExecutionDate).toBe(backfill.currentDate);
     expect(json.liveNextExecutionDate).toBe(state.nextExecutionDate);
     expect(json.backfill).toEqual({
@@ -106,15 +110,16 @@ describe('triggerView (the Trigger JSON the API returns)', () => {
     // 4 ended by 12:06 (folded), 1 more ended on the open page by 12:10: 1 in 4 minutes. Left: 11 - 1 skipped - 5 ended.
     const sampled = { ...backfill, ended: 4, rateSamples: [{ atMs: Date.parse('2026-11-24T12:06:00Z'), ended: 4 }] };
 
-    const progress = (await triggerView(deps(), { ...state, backfill: sampled })).backfill?.progress;
+    const progress = (await triggerView(deps(), { ...state, backfill: sampled, backfills: [sampled] })).backfill?.progress;
 
     expect(progress).toMatchObject({ rate: 0.25, eta: '2026-11-24T12:30:00.000Z' });
-    const paused = (await triggerView(deps(), { ...state, backfill: { ...sampled, paused: true } })).backfill?.progress;
+    const pausedOne = { ...sampled, paused: true };
+    const paused = (await triggerView(deps(), { ...state, backfill: pausedOne, backfills: [pausedOne] })).backfill?.progress;
     expect(paused).toMatchObject({ rate: null, eta: null });
   });
 
   it('shows no next date while disabled, and no backfill fields without one', async () => {
-    const json = await triggerView(deps(), { ...state, backfill: undefined, disabled: true, date: 'd' });
+    const json = await triggerView(deps(), { ...state, backfill: undefined, backfills: [], disabled: true, date: 'd' });
     expect(json).toEqual({ namespace: 'dev', flowId: 'f', triggerId: 'schedule', date: 'd', disabled: true, updatedDate: 'u' });
   });
 });

@@ -111,14 +111,15 @@ describe('backfill-control', () => {
 
       const state = await deleteBackfill(deps, REF);
 
-      const expected = { ...aTriggerState(), updatedDate: deps.clock.now().toISOString() };
-      expect(state).toEqual(expected);
-      expect(await deps.triggers.get(REF)).toEqual({
-        ...expected,
+      // The answer is the trigger read again: without the backfill, and with its summary.
+      expect(state).toEqual(await deps.triggers.get(REF));
+      expect(state).toEqual({
+        ...aTriggerState(),
+        updatedDate: deps.clock.now().toISOString(),
         lastBackfill: {
           id: 'bf1',
           outcome: 'DELETED',
-          endedDate: expected.updatedDate,
+          endedDate: deps.clock.now().toISOString(),
           start: '2026-02-01T00:00:00Z',
           end: '2026-02-01T09:00:00Z',
           createdDate: aBackfill().createdDate,

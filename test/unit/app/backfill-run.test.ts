@@ -163,7 +163,7 @@ describe('backfill-run', () => {
 
       expect(result).toEqual({ parked: true });
       expect(deps.workflows.resumed).toEqual([]);
-      expect((await deps.triggers.setBackfillPaused(REF, false, 'x'))!.taskToken).toBe('token-1');
+      expect((await deps.triggers.setBackfillPaused(REF, 'bf1', false, 'x'))!.taskToken).toBe('token-1');
     });
 
     it('resumes itself when the backfill was unpaused before the token was stored', async () => {

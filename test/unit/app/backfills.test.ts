@@ -39,7 +39,7 @@ describe('backfills', () => {
         generation: 0,
         createdDate: deps.clock.now().toISOString(),
       });
-      expect(await deps.triggers.get(REF)).toEqual({ ...aTriggerState(), updatedDate: deps.clock.now().toISOString(), backfill });
+      expect(await deps.triggers.get(REF)).toEqual({ ...aTriggerState(), updatedDate: deps.clock.now().toISOString(), backfill, backfills: [backfill] });
       expect(deps.workflows.started).toEqual([{ name: backfill.executionName, input: { backfill: { ...REF, id: backfill.id }, generation: 0, iteration: 0 } }]);
     });
 

@@ -124,7 +124,7 @@ describe('dispatch and the failure policy', () => {
     await givenBackfill({ maxFailures: 1, action: 'PAUSE' });
     await dispatchBatch(deps, aRunInput());
     await ended([0], 'FAILED');
-    await deps.triggers.setBackfillPaused(REF, true, deps.clock.now().toISOString());
+    await deps.triggers.setBackfillPaused(REF, 'bf1', true, deps.clock.now().toISOString());
     await unpauseBackfill(deps, REF);
     await dispatchBatch(deps, aRunInput());
     await ended([1], 'FAILED');

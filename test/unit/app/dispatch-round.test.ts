@@ -110,7 +110,7 @@ describe('dispatchRound', () => {
     const advance = deps.triggers.advanceBackfill.bind(deps.triggers);
     vi.spyOn(deps.triggers, 'advanceBackfill').mockImplementationOnce(async (...args) => {
       const moved = await advance(...args);
-      await deps.triggers.setBackfillPaused(REF, true, deps.clock.now().toISOString());
+      await deps.triggers.setBackfillPaused(REF, 'bf1', true, deps.clock.now().toISOString());
       return moved;
     });
 
@@ -126,7 +126,7 @@ describe('dispatchRound', () => {
     const sleep = deps.sleep;
     deps.sleep = async (ms) => {
       await sleep(ms);
-      if (slept.length === 1) await deps.triggers.setBackfillPaused(REF, true, deps.clock.now().toISOString());
+      if (slept.length === 1) await deps.triggers.setBackfillPaused(REF, 'bf1', true, deps.clock.now().toISOString());
     };
 
     const out = await dispatchRound(deps, aRunInput());

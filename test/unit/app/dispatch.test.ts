@@ -246,12 +246,12 @@ describe('dispatchBatch', () => {
       expect(deps.queue.sentIds('backfill')).toEqual([idOf(0)]);
 
       // Raised while tick 0 still runs: the next batch re-reads the backfill and fills the new room.
-      await deps.triggers.setBackfillMaxConcurrency(REF, 4, deps.clock.now().toISOString());
+      await deps.triggers.setBackfillMaxConcurrency(REF, 'bf1', 4, deps.clock.now().toISOString());
       expect((await dispatchBatch(deps, aRunInput())).status).toBe('DISPATCHED');
       expect(deps.queue.sentIds('backfill')).toEqual([idOf(0), idOf(1), idOf(2), idOf(3)]);
 
       // Lowered below what is in flight: nothing more goes out until fewer than the new bound are.
-      await deps.triggers.setBackfillMaxConcurrency(REF, 2, deps.clock.now().toISOString());
+      await deps.triggers.setBackfillMaxConcurrency(REF, 'bf1', 2, deps.clock.now().toISOString());
       await ended([0, 1]);
       expect((await dispatchBatch(deps, aRunInput())).status).toBe('THROTTLED');
       await ended([2]);
@@ -471,7 +471,7 @@ describe('dispatchBatch', () => {
       await dispatchBatch(deps, aRunInput());
       // A retried iteration that read the row before the first attempt moved the cursor.
       const stale = aBackfill();
-      vi.spyOn(deps.triggers, 'get').mockResolvedValueOnce({ ...aTriggerState(), backfill: stale });
+      vi.spyOn(deps.triggers, 'get').mockResolvedValueOnce(aTriggerState({ backfill: stale }));
 
       const out = await dispatchBatch(deps, aRunInput());
 

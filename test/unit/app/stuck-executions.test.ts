@@ -120,7 +120,7 @@ describe('stuck executions', () => {
 
     it("holds a paused backfill's lost executions instead of sending them: dispatch sends them when it resumes", async () => {
       await givenDispatched();
-      await deps.triggers.setBackfillPaused(REF, true, deps.clock.now().toISOString());
+      await deps.triggers.setBackfillPaused(REF, 'bf1', true, deps.clock.now().toISOString());
       deps.clock.advance(STALE_MS);
 
       expect((await sweepStuck(deps, { staleAfterMs: STALE_MS })).resent).toBe(0);
@@ -186,7 +186,7 @@ describe('stuck executions', () => {
 
     it('does not count a paused backfill: it makes no progress on purpose', async () => {
       await givenDispatched();
-      await deps.triggers.setBackfillPaused(REF, true, deps.clock.now().toISOString());
+      await deps.triggers.setBackfillPaused(REF, 'bf1', true, deps.clock.now().toISOString());
       deps.clock.advance(3 * STALL_MS);
 
       const report = await sweepStuck(deps, { staleAfterMs: STALE_MS, stallAfterMs: STALL_MS });

@@ -85,15 +85,30 @@ describe('switchTrigger (Kestra 2.x set-disabled)', () => {
     expect(deps.workflows.started).toHaveLength(1);
   });
 
-  it('enabling with BACKFILL while another backfill is active is a 409 naming it, and leaves the trigger disabled', async () => {
-    await deps.triggers.startBackfill(REF, aBackfill({ id: 'other' }), '2026-03-01T12:00:00.000Z');
+  it('enabling with BACKFILL while an active backfill overlaps the missed window is a 409 naming it, and leaves the trigger disabled', async () => {
+    // Its window reaches into the ticks missed from 13:00 on.
+    const other = aBackfill({ id: 'other', start: '2026-03-01T10:00:00Z', end: '2026-03-01T14:00:00Z' });
+    await deps.triggers.startBackfill(REF, other, '2026-03-01T12:00:00.000Z', { maxActive: 10 });
     await disabledFor(3);
 
     const refused = switchTrigger(deps, REF, false, 'BACKFILL');
 
     await expect(refused).rejects.toThrow(BackfillAlreadyActiveError);
-    await expect(refused).rejects.toThrow(/dev\.reports\.hourly.*backfill other is active/);
+    await expect(refused).rejects.toThrow(/dev\.reports\.hourly missed while disabled.*Backfill other is already active/);
     expect(await deps.triggers.get(REF)).toMatchObject({ disabled: true, nextExecutionDate: '2026-03-01T13:00:00Z', backfill: { id: 'other' } });
+  });
+
+  it('enabling with BACKFILL beside an active backfill of an earlier, disjoint window starts the missed one too', async () => {
+    await deps.triggers.startBackfill(REF, aBackfill({ id: 'earlier' }), '2026-03-01T12:00:00.000Z', { maxActive: 10 });
+    await disabledFor(3);
+
+    const state = await switchTrigger(deps, REF, false, 'BACKFILL');
+
+    expect(state.disabled).toBe(false);
+    expect(state.backfills.map((b) => [b.id === 'earlier' ? 'earlier' : 'missed', b.start])).toEqual([
+      ['earlier', '2026-02-01T00:00:00Z'],
+      ['missed', '2026-03-01T13:00:00Z'],
+    ]);
   });
 
   it('a missed window larger than a backfill may be is a validation failure naming recoverMissedSchedules, with nothing changed', async () => {
@@ -159,6 +174,7 @@ describe('resetTrigger (Kestra 2.x DELETE of a trigger)', () => {
       nextExecutionDate: '2026-03-01T18:00:00Z',
       disabled: false,
       updatedDate: '2026-03-01T17:00:00.000Z',
+      backfills: [],
     });
   });
 
