@@ -12,6 +12,6 @@ describe('createParkHandler', () => {
     const result = await createParkHandler(deps)({ ...aRunInput(), taskToken: 'token-1' });
 
     expect(result).toEqual({ parked: true });
-    expect((await deps.triggers.setBackfillPaused(aTriggerState(), false, 'x'))!.taskToken).toBe('token-1');
+    expect((await deps.triggers.setBackfillPaused(aTriggerState(), 'bf1', false, 'x'))!.taskToken).toBe('token-1');
   });
 });
