@@ -9,6 +9,7 @@ import type { TableNames } from '../../lib/adapters/dynamodb/tables';
 import { type LocalDynamo, startLocalDynamo } from '../../lib/adapters/local/local-dynamo';
 import { readSettings } from '../../lib/config';
 import type { TriggerRef } from '../../lib/domain/trigger-state';
+import { startLocal } from '../../local/runtime';
 import { aBackfill } from '../support/factories';
 
 /**
@@ -107,6 +108,9 @@ function dailyRow(): Record<string, AttributeValue> {
     updatedDate: S('2026-02-20T08:00:00.000Z'),
   };
 }
+
+/** The main row's own attributes (its key and live schedule). */
+const isLive = (name: string) => ['flowKey', 'triggerId', 'namespace', 'flowId', 'nextExecutionDate', 'disabled', 'updatedDate', 'date'].includes(name);
 
 describe('moving backfills to rows of their own (moveBackfillsToOwnRows, npm run migrate:triggers)', () => {
   let dynamo: LocalDynamo;
@@ -232,6 +236,24 @@ describe('moving backfills to rows of their own (moveBackfillsToOwnRows, npm run
     expect(hourly?.lastBackfill?.id).toBe('bf1');
     expect((await mainRow(names, 'hourly'))?.backfillId).toBeUndefined();
     expect(await moveBackfillsToOwnRows(dynamo.client, names.triggers)).toBe(0);
+  });
+
+  it('runs at a local start, which says how many it moved', async () => {
+    // The default table names, as a data folder of the previous version has them; only an ended backfill (delivered), so nothing runs.
+    const names = readSettings({}).tables;
+    await ensureTables(dynamo.client, names);
+    const ended = Object.fromEntries(Object.entries(hourlyRow()).filter(([name]) => name.startsWith('lastBackfill') || isLive(name)));
+    await dynamo.client.send(new PutItemCommand({ TableName: names.triggers, Item: { ...ended, lastBackfillNotifyStatus: S('DELIVERED') } }));
+    const lines: string[] = [];
+
+    const runtime = await startLocal({ port: 0, dynamoEndpoint: dynamo.endpoint, log: (line) => lines.push(line) });
+    try {
+      expect(lines).toContain('data folder from an older version: moved 1 backfills to rows of their own in the triggers table');
+      expect((await runtime.deps.triggers.get(HOURLY))?.lastBackfill).toMatchObject({ id: 'bf1', notify: { status: 'DELIVERED' } });
+      expect((await mainRow(names, 'hourly'))?.lastBackfillId).toBeUndefined();
+    } finally {
+      await runtime.close();
+    }
   });
 
   it('runs as a command (npm run migrate:triggers)', async () => {
