@@ -15,7 +15,7 @@ import { createTickHandler } from '../functions/tick';
 import { type WorkerHandler, createWorkerHandler } from '../functions/worker';
 import { ensureTables } from '../lib/adapters/dynamodb/create-tables';
 import { DynamoDbLocalRecovery } from '../lib/adapters/dynamodb/local-recovery';
-import { rebuildOutdatedExecutions } from '../lib/adapters/dynamodb/migrations';
+import { moveBackfillsToOwnRows, rebuildOutdatedExecutions } from '../lib/adapters/dynamodb/migrations';
 import { storesFor } from '../lib/adapters/dynamodb/stores';
 import { lockDataFolder } from '../lib/adapters/local/data-folder-lock';
 import { startHttpServer } from '../lib/adapters/local/http-server';
@@ -209,6 +209,9 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
     const carried = await rebuildOutdatedExecutions(dynamo.client, settings.tables.executions);
     if (carried) log(`data folder from an older version: rebuilt the executions table with this version's indexes (${carried} executions)`);
     await ensureTables(dynamo.client, settings.tables);
+    // Triggers written with one backfill per trigger keep it on their main row: each moves to a row of its own.
+    const moved = await moveBackfillsToOwnRows(dynamo.client, settings.tables.triggers);
+    if (moved) log(`data folder from an older version: moved ${moved} backfills to rows of their own in the triggers table`);
     killFlags = new DynamoKillFlags(dynamo.client, settings.tables.executions);
 
     // The queue and the state machine runner call handlers that need them in turn: bound late.

@@ -49,9 +49,9 @@ function watchDispatch(runtime: LocalRuntime) {
     return moved;
   };
   triggers.storeTaskToken = async (...args) => {
-    const state = await store(...args);
-    if (state?.paused) seen.parkedAt = performance.now();
-    return state;
+    const backfill = await store(...args);
+    if (backfill?.paused) seen.parkedAt = performance.now();
+    return backfill;
   };
   return seen;
 }

@@ -17,6 +17,8 @@ const LEASE_UNTIL = NOW.getTime() + 60_000;
  * answer lost (the proxy applies the request, then drops the connection) and must still report
  * what happened: its write landed.
  */
+const LIMITS = { maxActive: 10 };
+
 describe('conditional writes whose answer was lost (a proxy in front of dynalite)', () => {
   let dynamo: LocalDynamo;
   let proxy: DynamoFaultProxy;
@@ -106,12 +108,22 @@ describe('conditional writes whose answer was lost (a proxy in front of dynalite
     expect(await stores.flows.getRevision('dev', 'crashed-update', 1)).toEqual(first);
   });
 
-  it('startBackfill: the backfill was attached, so the request succeeds instead of answering 409', async () => {
+  it("startBackfill: the window's reservation landed, so the request reserves it again and succeeds instead of answering 409", async () => {
     const ref = { namespace: 'dev', flowId: 'reports', triggerId: 'hourly' };
     await stores.triggers.createIfAbsent(aTriggerState());
     proxy.loseNextAnswers(1, 'UpdateItem');
-    await expect(stores.triggers.startBackfill(ref, aBackfill({ id: 'bf-lost' }), NOW.toISOString())).resolves.toBeUndefined();
+    await expect(stores.triggers.startBackfill(ref, aBackfill({ id: 'bf-lost' }), NOW.toISOString(), LIMITS)).resolves.toBeUndefined();
     expect((await stores.triggers.get(ref))?.backfill?.id).toBe('bf-lost');
-    await expect(stores.triggers.startBackfill(ref, aBackfill({ id: 'bf-other' }), NOW.toISOString())).rejects.toThrow(/already active/);
+    await expect(stores.triggers.startBackfill(ref, aBackfill({ id: 'bf-other' }), NOW.toISOString(), LIMITS)).rejects.toThrow(/bf-lost is already active/);
+  });
+
+  it("startBackfill: the backfill's row landed, so the request succeeds instead of answering 409", async () => {
+    const ref = { namespace: 'dev', flowId: 'reports', triggerId: 'daily' };
+    await stores.triggers.createIfAbsent(aTriggerState({ triggerId: 'daily' }));
+    proxy.loseNextAnswers(1, 'PutItem');
+    const lost = proxy.counts.lostAnswers;
+    await expect(stores.triggers.startBackfill(ref, aBackfill({ id: 'bf-put' }), NOW.toISOString(), LIMITS)).resolves.toBeUndefined();
+    expect(proxy.counts.lostAnswers).toBe(lost + 1);
+    expect((await stores.triggers.get(ref))?.backfills.map((b) => b.id)).toEqual(['bf-put']);
   });
 });

@@ -22,10 +22,10 @@ function watchParks(runtime: LocalRuntime): { parked(): boolean; reset(): void; 
   const waiting = new Set<string>();
   const sent = new Set<string>();
   triggers.storeTaskToken = async (ref, backfillId, taskToken) => {
-    const state = await storeTaskToken.call(triggers, ref, backfillId, taskToken);
+    const backfill = await storeTaskToken.call(triggers, ref, backfillId, taskToken);
     // An unpause may read the stored token and send it before this call returns to us.
-    if (state?.paused && !sent.has(taskToken)) waiting.add(taskToken);
-    return state;
+    if (backfill?.paused && !sent.has(taskToken)) waiting.add(taskToken);
+    return backfill;
   };
   workflows.resume = async (taskToken, output) => {
     sent.add(taskToken);

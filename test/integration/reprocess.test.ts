@@ -129,7 +129,7 @@ describe('backfill reprocess modes', () => {
       previousNextExecutionDate: null,
       rateSamples: [],
     };
-    await svc.triggers.startBackfill(ref, plan, new Date().toISOString(), { maxActive: 1 });
+    await svc.triggers.startBackfill(ref, plan, new Date().toISOString(), { maxActive: 10 });
     expect(
       await svc.triggers.advanceBackfill(ref, 'manual', tick(0), { cursorMs: tick(5), currentDate: iso(tick(5)), dispatchedDelta: 5, skippedDelta: 5 }),
     ).toBe(true);

@@ -1,5 +1,5 @@
-import { DeleteTableCommand, DescribeTableCommand, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { type Item, batchWrite, eachPage } from './client';
+import { DeleteTableCommand, DescribeTableCommand, type DynamoDBClient, PutItemCommand, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { type Item, batchWrite, eachPage, s, str, whenConditionHolds } from './client';
 import { createTable, exists } from './create-tables';
 import { flowRegistryItem, fromExecutionItem, isExecutionItem, toExecutionItem } from './execution-item';
 import { EXECUTIONS_TABLE } from './tables';
@@ -100,4 +100,104 @@ function asThisVersionWrites(item: Item): Item {
   if (item.leaseToken) next.leaseToken = item.leaseToken;
   if (item.leaseUntil) next.leaseUntil = item.leaseUntil;
   return next;
+}
+
+/**
+ * The attributes of the active backfill that versions before several backfills per trigger kept on
+ * the trigger's main row (each backfill now has a row of its own: see DynamoTriggerStore). The ended
+ * one's are every attribute named `lastBackfill…`.
+ */
+const ACTIVE_BACKFILL_ATTRIBUTES = [
+  'backfillId',
+  'backfillDoc',
+  'cursorMs',
+  'currentDate',
+  'paused',
+  'maxConcurrency',
+  'dispatched',
+  'skipped',
+  'openPages',
+  'ended',
+  'failed',
+  'killed',
+  'rateSamples',
+  'pausedReason',
+  'failureBaseline',
+  'rebaseFailures',
+  'cancelling',
+  'timeline',
+  'generation',
+  'executionName',
+  'taskToken',
+];
+
+const isEndedBackfillAttribute = (name: string) => name.startsWith('lastBackfill');
+
+/**
+ * Triggers tables written by versions with one backfill per trigger: the trigger's main row holds
+ * its active backfill and its last ended one (summary and notification outbox). Each is copied to a
+ * row of its own (`<trigger>|<backfillId>`, attributes as they are), then removed from the main row.
+ * Idempotent and resumable: a copy is written only where no row of that backfill exists (one left by
+ * a run cut short is kept, since this version may have written to it since), and the removal holds
+ * only while the main row still holds those very backfills. Backfills must not run meanwhile (no
+ * process of the previous version writes to the main row). Returns how many backfills it moved.
+ */
+export async function moveBackfillsToOwnRows(client: DynamoDBClient, table: string): Promise<number> {
+  let moved = 0;
+  await eachPage(
+    (startKey) =>
+      client.send(
+        new ScanCommand({
+          TableName: table,
+          // Main rows (a backfill's own row has `trigger`) that still hold a backfill.
+          FilterExpression: 'attribute_not_exists(#trigger) AND (attribute_exists(backfillId) OR attribute_exists(lastBackfillId))',
+          ExpressionAttributeNames: { '#trigger': 'trigger' },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      ),
+    async (page) => {
+      for (const main of page.Items ?? []) moved += await moveOut(client, table, main);
+    },
+  );
+  return moved;
+}
+
+/** Moves one main row's backfills to their own rows; returns how many it moved (0 when the row changed meanwhile). */
+async function moveOut(client: DynamoDBClient, table: string, main: Item): Promise<number> {
+  const trigger = str(main, 'triggerId') ?? '';
+  const activeId = str(main, 'backfillId');
+  const endedId = str(main, 'lastBackfillId');
+  const common: Item = { flowKey: main.flowKey ?? s(''), trigger: s(trigger) };
+  if (main.namespace) common.namespace = main.namespace;
+  if (main.flowId) common.flowId = main.flowId;
+  const pick = (keep: (name: string) => boolean): Item => Object.fromEntries(Object.entries(main).filter(([name]) => keep(name)));
+  const rows: Item[] = [];
+  if (activeId) {
+    rows.push({ ...common, triggerId: s(`${trigger}|${activeId}`), ...pick((name) => name === 'updatedDate' || ACTIVE_BACKFILL_ATTRIBUTES.includes(name)) });
+  }
+  if (endedId) {
+    // Its row's `updatedDate` is when it ended (rows that did not record that fall back to the main row's).
+    const updatedDate = main.lastBackfillEndedDate ?? main.updatedDate;
+    rows.push({ ...common, triggerId: s(`${trigger}|${endedId}`), ...(updatedDate ? { updatedDate } : {}), ...pick(isEndedBackfillAttribute) });
+  }
+  for (const row of rows) {
+    await whenConditionHolds(() => client.send(new PutItemCommand({ TableName: table, Item: row, ConditionExpression: 'attribute_not_exists(triggerId)' })));
+  }
+  const removed = Object.keys(main).filter((name) => ACTIVE_BACKFILL_ATTRIBUTES.includes(name) || isEndedBackfillAttribute(name));
+  const conditions = [...(activeId ? ['backfillId = :active'] : []), ...(endedId ? ['lastBackfillId = :ended'] : [])];
+  const names = Object.fromEntries(removed.map((name, i) => [`#a${i}`, name]));
+  const done = await whenConditionHolds(() =>
+    client.send(
+      new UpdateItemCommand({
+        TableName: table,
+        Key: { flowKey: main.flowKey ?? s(''), triggerId: s(trigger) },
+        UpdateExpression: `REMOVE ${Object.keys(names).join(', ')}`,
+        ConditionExpression: conditions.join(' AND '),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: { ...(activeId ? { ':active': s(activeId) } : {}), ...(endedId ? { ':ended': s(endedId) } : {}) },
+      }),
+    ),
+  );
+  return done ? rows.length : 0;
 }
