@@ -340,7 +340,7 @@ function toLastBackfillJson({ notify, ...last }: LastBackfill): LastBackfillJson
   };
 }
 
-export function toBackfillJson(b: BackfillState): BackfillStateJson {
+function toBackfillJson(b: BackfillState): BackfillStateJson {
   return {
     start: b.start,
     end: b.end,
