@@ -111,6 +111,34 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.REQUIRE_BROWSER_TESTS !== '
   // expect.poll gives up after one second unless told: as long as a locator waits (setDefaultTimeout).
   const POLL = { timeout: 15_000 };
 
+  /**
+   * Creates `dev.ui.<id>`, an hourly flow whose executions each wait for a gate file, so that its
+   * backfills stay active while a test looks; the gate opens (and goes) when the test finishes.
+   */
+  async function createGatedHourlyFlow(id: string): Promise<void> {
+    const gateDir = mkdtempSync(join(tmpdir(), `ui-${id}-`));
+    const gate = join(gateDir, 'open');
+    onTestFinished(() => {
+      writeFileSync(gate, '');
+      rmSync(gateDir, { recursive: true, force: true });
+    });
+    const flow = `id: ${id}
+namespace: dev.ui
+tasks:
+  - id: work
+    type: io.kestra.plugin.scripts.shell.Commands
+    runner: PROCESS
+    timeout: PT60S
+    commands:
+      - 'while [ ! -f "${gate}" ]; do sleep 0.05; done'
+triggers:
+  - id: hourly
+    type: io.kestra.plugin.core.trigger.Schedule
+    cron: "0 * * * *"
+`;
+    expect((await product.api.createFlow(flow)).status).toBe(200);
+  }
+
   it('backfills a trigger from the UI and follows it live', async () => {
     // Flows list → seed flow → Triggers tab.
     await page.goto(`${product.runtime.url}/ui`);
@@ -660,30 +688,7 @@ triggers:
     onTestFinished(() => new Promise<void>((resolve) => receiver.close(() => resolve())));
     const origin = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
     // Six hourly ticks a day ago, each held by a gate file, so its executions stay in flight while the test looks.
-    const gateDir = mkdtempSync(join(tmpdir(), 'ui-controls-'));
-    const gate = join(gateDir, 'open');
-    onTestFinished(() => {
-      writeFileSync(gate, '');
-      rmSync(gateDir, { recursive: true, force: true });
-    });
-    expect(
-      (
-        await product.api.createFlow(`id: controls
-namespace: dev.ui
-tasks:
-  - id: work
-    type: io.kestra.plugin.scripts.shell.Commands
-    runner: PROCESS
-    timeout: PT60S
-    commands:
-      - 'while [ ! -f "${gate}" ]; do sleep 0.05; done'
-triggers:
-  - id: hourly
-    type: io.kestra.plugin.core.trigger.Schedule
-    cron: "0 * * * *"
-`)
-      ).status,
-    ).toBe(200);
+    await createGatedHourlyFlow('controls');
     const backfillOf = async () => (await product.api.call('GET', '/api/v1/main/triggers/dev.ui/controls')).body.results[0].backfill;
 
     await page.goto(`${product.runtime.url}/ui#/flows/dev.ui/controls/triggers`);
@@ -808,30 +813,7 @@ triggers:
   it('runs two backfills on disjoint windows of one trigger, lists both in the Triggers tab, and pauses one of them alone', async () => {
     // Two windows of three hourly ticks a day ago, four hours apart; each execution waits for a gate
     // file, so both backfills stay active while the test looks.
-    const gateDir = mkdtempSync(join(tmpdir(), 'ui-two-windows-'));
-    const gate = join(gateDir, 'open');
-    onTestFinished(() => {
-      writeFileSync(gate, '');
-      rmSync(gateDir, { recursive: true, force: true });
-    });
-    expect(
-      (
-        await product.api.createFlow(`id: two_windows
-namespace: dev.ui
-tasks:
-  - id: work
-    type: io.kestra.plugin.scripts.shell.Commands
-    runner: PROCESS
-    timeout: PT60S
-    commands:
-      - 'while [ ! -f "${gate}" ]; do sleep 0.05; done'
-triggers:
-  - id: hourly
-    type: io.kestra.plugin.core.trigger.Schedule
-    cron: "0 * * * *"
-`)
-      ).status,
-    ).toBe(200);
+    await createGatedHourlyFlow('two_windows');
     const ref = { namespace: 'dev.ui', flowId: 'two_windows', triggerId: 'hourly' };
     const t0 = Math.floor((Date.now() - 24 * 3600_000) / 3600_000) * 3600_000;
     const tick = (i: number) => new Date(t0 + i * 3600_000).toISOString();

@@ -1,19 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { minuteWindow, sleepyMinuteFlow } from '../support/flows';
+import { logFlow, minuteWindow, sleepyMinuteFlow } from '../support/flows';
 import { type TestProduct, startProduct, waitFor } from '../support/local';
 
-/** A per-minute schedule of one Log task: executions end at once, so backfills finish quickly. */
-const LOG_FLOW = `id: logs
-namespace: several
-tasks:
-  - id: say
-    type: io.kestra.plugin.core.log.Log
-    message: "{{ trigger.date }}"
-triggers:
-  - id: schedule
-    type: io.kestra.plugin.core.trigger.Schedule
-    cron: "* * * * *"
-`;
 const slow = { namespace: 'several', flowId: 'slow', triggerId: 'schedule' };
 const logs = { namespace: 'several', flowId: 'logs', triggerId: 'schedule' };
 
@@ -27,7 +15,8 @@ describe('several backfills on one trigger, on disjoint windows, over HTTP on th
   beforeAll(async () => {
     product = await startProduct({ env: { BACKFILL_BATCH_SIZE: '4', BACKFILL_THROTTLE_WAIT_SECONDS: '1' }, workerConcurrency: 2 });
     expect((await product.api.createFlow(sleepyMinuteFlow('several', 'slow'))).status).toBe(200);
-    expect((await product.api.createFlow(LOG_FLOW)).status).toBe(200);
+    // A per-minute schedule of one Log task: executions end at once, so backfills finish quickly.
+    expect((await product.api.createFlow(logFlow('several', 'logs', { id: 'schedule', cron: '* * * * *' }))).status).toBe(200);
   });
   afterAll(async () => {
     await product?.runtime.workflows.idle();

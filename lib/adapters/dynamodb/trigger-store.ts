@@ -141,39 +141,31 @@ export class DynamoTriggerStore implements TriggerStore {
 
   /** The trigger's main row and its backfills' rows: one Query (the prefix also finds `<trigger>…` of other triggers, left out). */
   private async rowsOf(ref: TriggerRef): Promise<TriggerItem[]> {
-    const rows: TriggerItem[] = [];
-    await eachPage<NativeItem>(
-      (startKey) =>
-        this.client.send(
-          new QueryCommand({
-            TableName: this.table,
-            KeyConditionExpression: 'flowKey = :fk AND begins_with(triggerId, :t)',
-            ExpressionAttributeValues: { ':fk': flowKey(ref.namespace, ref.flowId), ':t': ref.triggerId },
-            ConsistentRead: true,
-            ExclusiveStartKey: startKey,
-          }),
-        ),
-      (page) => void rows.push(...((page.Items ?? []) as TriggerItem[]).filter((row) => row.triggerId === ref.triggerId || row.trigger === ref.triggerId)),
-    );
-    return rows;
+    const rows = await this.query('flowKey = :fk AND begins_with(triggerId, :t)', { ':fk': flowKey(ref.namespace, ref.flowId), ':t': ref.triggerId });
+    return rows.filter((row) => row.triggerId === ref.triggerId || row.trigger === ref.triggerId);
   }
 
   async listByFlow(namespace: string, flowId: string): Promise<TriggerState[]> {
+    return toStates(await this.query('flowKey = :fk', { ':fk': flowKey(namespace, flowId) }));
+  }
+
+  /** Every row a key condition selects, page after page, strongly consistent. */
+  private async query(keyCondition: string, values: NativeItem): Promise<TriggerItem[]> {
     const rows: TriggerItem[] = [];
     await eachPage<NativeItem>(
       (startKey) =>
         this.client.send(
           new QueryCommand({
             TableName: this.table,
-            KeyConditionExpression: 'flowKey = :fk',
-            ExpressionAttributeValues: { ':fk': flowKey(namespace, flowId) },
+            KeyConditionExpression: keyCondition,
+            ExpressionAttributeValues: values,
             ConsistentRead: true,
             ExclusiveStartKey: startKey,
           }),
         ),
       (page) => void rows.push(...((page.Items ?? []) as TriggerItem[])),
     );
-    return toStates(rows);
+    return rows;
   }
 
   async list(): Promise<TriggerState[]> {
