@@ -76,10 +76,12 @@ export function tooManyMessage(ref: TriggerRef, max: number): string {
 
 /**
  * How many times a creation reads the trigger's windows and tries to reserve its own before giving
- * up: each failed try means another creation (or a reset) changed them in between, so a few are
- * plenty unless many creations race on one trigger.
+ * up. Each failed try means another creation reserved a window in between (or a reset ran, or this
+ * creation's own write landed with its answer lost): as many tries as backfills a trigger may run by
+ * default, and two more, so that creations racing on one trigger all get through (the fault suite
+ * creates four at once under lost answers) and only a trigger being reset over and over gives up.
  */
-export const RESERVATION_ATTEMPTS = 5;
+export const RESERVATION_ATTEMPTS = DEFAULT_MAX_BACKFILLS_PER_TRIGGER + 2;
 
 /** The 409's message when the trigger's windows kept changing under a creation (see `RESERVATION_ATTEMPTS`). */
 export function contendedMessage(ref: TriggerRef): string {

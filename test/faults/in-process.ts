@@ -6,7 +6,8 @@ import { startLocal } from '../../local/runtime';
 import { type DynamoFaults, startDynamoFaultProxy } from '../support/dynamo-fault-proxy';
 import { Api, waitWhileProgressing } from '../support/local';
 import { type ProcessFaults, type QueueFaults, faultInjector } from './injectors';
-import { type RunOutcome, backfillWindow, flowYaml, putBackfill, summarize } from './outcome';
+import type { TriggerState } from '../../lib/domain/trigger-state';
+import { type RunOutcome, backfillWindow, flowYaml, putBackfill, splitWindow, summarize } from './outcome';
 
 export interface InProcessPlan {
   name: string;
@@ -18,6 +19,8 @@ export interface InProcessPlan {
   process?: ProcessFaults;
   /** Gives up once nothing has moved for this long (the run is then reported as failed, not hung). */
   stallMs?: number;
+  /** The window cut into this many backfills of one trigger, on disjoint windows, running at once (1 by default). */
+  backfills?: number;
 }
 
 /**
@@ -39,7 +42,7 @@ export const FAULT_SETTINGS: Record<string, string> = {
 const REF = { namespace: 'faults', flowId: 'backfilled', triggerId: 'minute' };
 
 /**
- * One backfill of `ticks` ticks through the local runtime in this process, on a DynamoDB endpoint
+ * One backfill of `ticks` ticks (or `backfills` of them on disjoint parts of the window, at once) through the local runtime in this process, on a DynamoDB endpoint
  * of its own (dynalite started apart, behind the fault proxy: DYNAMODB_ENDPOINT), with the faults
  * of `plan`; then checks what it left, reading the store directly (not through the proxy).
  */
@@ -63,14 +66,17 @@ export async function runInProcess(plan: InProcessPlan): Promise<RunOutcome> {
     if (created.status !== 200) throw new Error(`creating the flow answered ${created.status}: ${JSON.stringify(created.body)}`);
     const window = backfillWindow(plan.ticks);
     proxy.arm(plan.dynamo ?? {});
-    const backfillId = await putBackfill(api, REF, window);
+    const backfillIds = await Promise.all(splitWindow(window, plan.backfills ?? 1).map((part) => putBackfill(api, REF, part)));
+    // Every backfill ended, the last one to end COMPLETED (an earlier one that did not would leave ticks missing).
+    const allEnded = (state: TriggerState | undefined) =>
+      state !== undefined && state.backfills.length === 0 && backfillIds.includes(state.lastBackfill?.id ?? '');
 
     const settled = async () => {
       const state = await direct.triggers.get(REF);
       const byTick = await direct.executions.statesByTick(REF, window.fromMs, window.toMs);
       const terminal = [...byTick.values()].flat().filter((run) => TERMINAL_STATES.has(run.state)).length;
-      const ended = !state?.backfill && state?.lastBackfill?.id === backfillId;
-      return { done: ended && terminal >= plan.ticks, progress: terminal + (state?.backfill?.dispatched ?? 0) };
+      const dispatched = (state?.backfills ?? []).reduce((sum, backfill) => sum + backfill.dispatched, 0);
+      return { done: allEnded(state) && terminal >= plan.ticks, progress: terminal + dispatched };
     };
     await waitWhileProgressing(settled, plan.stallMs ?? 60_000, 250);
     proxy.disarm();
@@ -85,7 +91,7 @@ export async function runInProcess(plan: InProcessPlan): Promise<RunOutcome> {
       expectedTicks: plan.ticks,
       window,
       byTick,
-      backfillEnded: !state?.backfill && state?.lastBackfill?.id === backfillId && state.lastBackfill.outcome === 'COMPLETED',
+      backfillEnded: allEnded(state) && state?.lastBackfill?.outcome === 'COMPLETED',
       searchTotal: search.status === 200 ? search.body.total : -1,
       injected: describeInjected(injected),
       wallSeconds: (performance.now() - started) / 1000,

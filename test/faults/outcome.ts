@@ -38,6 +38,16 @@ export function backfillWindow(ticks: number): Window {
   return { start: new Date(fromMs).toISOString(), end: new Date(toMs).toISOString(), fromMs, toMs };
 }
 
+/** The window cut into `parts` consecutive windows of (nearly) equal ticks, disjoint, together all of it. */
+export function splitWindow(window: Window, parts: number): Window[] {
+  const ticks = (window.toMs - window.fromMs) / 60_000 + 1;
+  return Array.from({ length: parts }, (_, i) => {
+    const fromMs = window.fromMs + Math.floor((i * ticks) / parts) * 60_000;
+    const toMs = window.fromMs + (Math.floor(((i + 1) * ticks) / parts) - 1) * 60_000;
+    return { start: new Date(fromMs).toISOString(), end: new Date(toMs).toISOString(), fromMs, toMs };
+  });
+}
+
 export function flowYaml(ref: TriggerRef, kind: 'log' | 'shell'): string {
   const task =
     kind === 'log'
@@ -57,8 +67,8 @@ export async function putBackfill(api: Api, ref: TriggerRef, window: Window): Pr
     const put = await api
       .call('PUT', '/api/v1/triggers', { ...ref, backfill: { start: window.start, end: window.end } })
       .catch(() => ({ status: 0, body: null }));
-    if (put.status === 200) return put.body.backfill.id ?? (await currentBackfillId(api, ref));
-    if (put.status === 409 && sawServerError) return currentBackfillId(api, ref);
+    if (put.status === 200) return put.body.backfill.id ?? (await currentBackfillId(api, ref, window));
+    if (put.status === 409 && sawServerError) return currentBackfillId(api, ref, window);
     if (put.status !== 0 && put.status < 500) throw new Error(`PUT backfill answered ${put.status}: ${JSON.stringify(put.body)}`);
     sawServerError = true;
     await new Promise((r) => setTimeout(r, 200));
@@ -66,11 +76,13 @@ export async function putBackfill(api: Api, ref: TriggerRef, window: Window): Pr
   throw new Error('PUT backfill kept failing');
 }
 
-async function currentBackfillId(api: Api, ref: TriggerRef): Promise<string> {
+/** The id of the trigger's active backfill over `window` (a trigger may run several, on disjoint windows). */
+async function currentBackfillId(api: Api, ref: TriggerRef, window: Window): Promise<string> {
   for (let attempt = 0; attempt < 10; attempt++) {
     const got = await api.call('GET', `/api/v1/triggers/${ref.namespace}/${ref.flowId}`).catch(() => ({ status: 0, body: null }));
     const row = got.status === 200 ? got.body.results.find((r: { triggerId: string }) => r.triggerId === ref.triggerId) : undefined;
-    if (row?.backfill?.id) return row.backfill.id;
+    const ours = (row?.backfills ?? []).find((b: { id: string; start: string }) => Date.parse(b.start) === window.fromMs);
+    if (ours) return ours.id;
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error('the backfill cannot be read back');

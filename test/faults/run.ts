@@ -36,6 +36,18 @@ const plans: Plan[] = [
     queue: { duplicate: 0.05, delay: 0.05, delayMs: 2000, lose: 0.02 },
     process: { workerCrash: 0.05, dispatchCrash: 0.1 },
   },
+  {
+    kind: 'in-process',
+    name: 'all of the above, 4 backfills at once',
+    ticks: TICKS,
+    flow: 'shell',
+    seed,
+    // The window cut into four backfills of one trigger, created at the same moment.
+    backfills: 4,
+    dynamo: { throttle: 0.03, error500: 0.03, slow: 0.1, delayMs: 200, lostAnswer: 0.02 },
+    queue: { duplicate: 0.05, delay: 0.05, delayMs: 2000, lose: 0.02 },
+    process: { workerCrash: 0.05, dispatchCrash: 0.1 },
+  },
   { kind: 'sigkill', name: 'SIGKILL ×4 (npm start)', ticks: TICKS, flow: 'log', seed, kills: 4 },
 ];
 
