@@ -12,7 +12,16 @@ import type { Flow } from './domain/flow/model';
 import type { TextCondition, TriggerIdCondition } from './domain/text-match';
 import type { BackfillEvent } from './domain/backfill-events';
 import type { FailurePolicyTrip } from './domain/failure-policy';
-import type { BackfillCancel, BackfillOutcome, BackfillState, LastBackfill, NotifyStatus, TriggerRef, TriggerState } from './domain/trigger-state';
+import type {
+  BackfillCancel,
+  BackfillOutcome,
+  BackfillRecord,
+  BackfillState,
+  LastBackfill,
+  NotifyStatus,
+  TriggerRef,
+  TriggerState,
+} from './domain/trigger-state';
 
 export interface Clock {
   now(): Date;
@@ -130,6 +139,12 @@ export interface TriggerStore {
   /** The trigger's state with its active backfills (earliest window first) and its most recently ended one. */
   get(ref: TriggerRef): Promise<TriggerState | undefined>;
   listByFlow(namespace: string, flowId: string): Promise<TriggerState[]>;
+  /**
+   * Backfill `backfillId` alone, in one strongly consistent read of its own row (the trigger's other
+   * rows unread: what dispatch, the worker and the state machine's tasks need, whatever else runs on
+   * the trigger). Undefined once its row was pruned, or for an id the trigger never had.
+   */
+  getBackfill(ref: TriggerRef, backfillId: string): Promise<BackfillRecord | undefined>;
   /** Every trigger (the triggers search). */
   list(): Promise<TriggerState[]>;
   /**

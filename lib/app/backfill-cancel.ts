@@ -19,7 +19,7 @@ export interface CarryOnCancelDeps extends FinalNotificationDeps {
   /** The backfill's pinned flow revision (see backfillFlow), to build the documents of its queued executions. */
   flows: Pick<FlowStore, 'get' | 'getRevision'>;
   /** `claimNotification`, `recordNotification`: the CANCELLED ending's notification (see endBackfill). */
-  triggers: Pick<TriggerStore, 'get' | 'finishBackfill' | 'claimNotification' | 'recordNotification'>;
+  triggers: Pick<TriggerStore, 'getBackfill' | 'finishBackfill' | 'claimNotification' | 'recordNotification'>;
   executions: Pick<ExecutionStore, 'statesOf' | 'createIfAbsent' | 'requestKill'>;
   ledger: Pick<DispatchLedger, 'open' | 'read' | 'markEnded' | 'remove'>;
   logs: Pick<LogStore, 'append'>;
@@ -27,10 +27,12 @@ export interface CarryOnCancelDeps extends FinalNotificationDeps {
 
 /** What starting a cancel takes (the request, or dispatch for a failure policy whose action is CANCEL). */
 export interface StartCancelDeps extends Omit<CarryOnCancelDeps, 'triggers'> {
-  triggers: Pick<TriggerStore, 'get' | 'finishBackfill' | 'claimNotification' | 'recordNotification' | 'markBackfillCancelling'>;
+  triggers: Pick<TriggerStore, 'getBackfill' | 'finishBackfill' | 'claimNotification' | 'recordNotification' | 'markBackfillCancelling'>;
 }
 
-export interface CancelBackfillDeps extends StartCancelDeps {
+export interface CancelBackfillDeps extends Omit<StartCancelDeps, 'triggers'> {
+  /** `get`: the trigger and its backfills, read before and after. */
+  triggers: StartCancelDeps['triggers'] & Pick<TriggerStore, 'get'>;
   /** The parked state machine (a paused backfill) is handed its token back, so that it ends too. */
   workflows: Pick<BackfillWorkflows, 'resume'>;
 }

@@ -23,7 +23,7 @@ export interface UnpauseBackfillDeps extends PauseBackfillDeps {
 
 export interface DeleteBackfillDeps extends TriggerLookupDeps, FinalNotificationDeps {
   clock: Clock;
-  triggers: Pick<TriggerStore, 'get' | 'finishBackfill' | 'claimNotification' | 'recordNotification'>;
+  triggers: Pick<TriggerStore, 'get' | 'getBackfill' | 'finishBackfill' | 'claimNotification' | 'recordNotification'>;
   workflows: Pick<BackfillWorkflows, 'stop'>;
   ledger: Pick<DispatchLedger, 'read' | 'remove'>;
 }

@@ -1,10 +1,10 @@
 import { type LedgerPage, failuresOf, inFlightOf } from '../domain/ledger';
-import { type BackfillOutcome, type BackfillState, type TriggerRef, findBackfill } from '../domain/trigger-state';
+import { type BackfillOutcome, type BackfillState, type TriggerRef, activeBackfill } from '../domain/trigger-state';
 import type { DispatchLedger, OpenPagesAtEnd, TriggerStore } from '../ports';
 import { type FinalNotificationDeps, notifyEnding } from './backfill-notifications';
 
 export interface EndBackfillDeps extends FinalNotificationDeps {
-  triggers: Pick<TriggerStore, 'get' | 'finishBackfill'> & FinalNotificationDeps['triggers'];
+  triggers: Pick<TriggerStore, 'getBackfill' | 'finishBackfill'> & FinalNotificationDeps['triggers'];
   ledger: Pick<DispatchLedger, 'read'>;
 }
 
@@ -51,7 +51,7 @@ export async function endBackfill(
       await notifyEnding(deps, ref, current.id);
       return current;
     }
-    const latest = findBackfill(await deps.triggers.get(ref), current.id);
+    const latest = activeBackfill(await deps.triggers.getBackfill(ref, current.id));
     if (!latest) return undefined;
     if (attempt >= MAX_ATTEMPTS) throw new Error(`Backfill ${current.id}: its open pages kept changing while it ended (${attempt} attempts)`);
     current = latest;

@@ -3,7 +3,7 @@ import { undispatchedRange } from '../domain/backfill-order';
 import { hasEnded } from '../domain/ledger';
 import { endBackfill } from './backfill-ending';
 import type { FinalNotificationDeps } from './backfill-notifications';
-import { type TriggerRef, findBackfill } from '../domain/trigger-state';
+import { type TriggerRef, activeBackfill } from '../domain/trigger-state';
 import type { BackfillRunInput, BackfillWorkflows, Clock, DispatchLedger, TriggerStore } from '../ports';
 
 export interface ContinueAsNewDeps {
@@ -18,7 +18,7 @@ export interface ParkDeps {
 
 export interface FailBackfillDeps extends FinalNotificationDeps {
   clock: Clock;
-  triggers: Pick<TriggerStore, 'get' | 'finishBackfill' | 'claimNotification' | 'recordNotification'>;
+  triggers: Pick<TriggerStore, 'getBackfill' | 'finishBackfill' | 'claimNotification' | 'recordNotification'>;
   ledger: Pick<DispatchLedger, 'read' | 'remove'>;
 }
 
@@ -90,7 +90,7 @@ export async function parkUntilResumed(deps: ParkDeps, input: BackfillRunInput &
 export async function failBackfill(deps: FailBackfillDeps, input: FailBackfillInput): Promise<{ failed: boolean; reason: string }> {
   const reason = failureReason(input);
   const ref = input.backfill;
-  const backfill = findBackfill(await deps.triggers.get(ref), ref.id);
+  const backfill = activeBackfill(await deps.triggers.getBackfill(ref, ref.id));
   // Deleted or ended meanwhile: nothing left to end.
   if (!backfill) return { failed: false, reason };
   const ended = await endBackfill(deps, ref, backfill, 'FAILED', deps.clock.now().toISOString(), reason);
@@ -120,7 +120,7 @@ export function failureReason(input: Pick<FailBackfillInput, 'failedRounds' | 'i
 
 export interface CompleteIfDrainedDeps extends FinalNotificationDeps {
   clock: Clock;
-  triggers: Pick<TriggerStore, 'get' | 'finishBackfill' | 'claimNotification' | 'recordNotification'>;
+  triggers: Pick<TriggerStore, 'getBackfill' | 'finishBackfill' | 'claimNotification' | 'recordNotification'>;
   ledger: Pick<DispatchLedger, 'read' | 'remove'>;
 }
 
@@ -136,7 +136,7 @@ export interface CompleteIfDrainedDeps extends FinalNotificationDeps {
  * stood (a cancel froze it: nothing more is dispatched), paused or not.
  */
 export async function completeIfDrained(deps: CompleteIfDrainedDeps, ref: TriggerRef, backfillId: string): Promise<boolean> {
-  const backfill = findBackfill(await deps.triggers.get(ref), backfillId);
+  const backfill = activeBackfill(await deps.triggers.getBackfill(ref, backfillId));
   if (!backfill) return false;
   if (!backfill.cancelling && (backfill.paused || undispatchedRange(backfill))) return false;
   const pages = await deps.ledger.read(backfill.openPages);

@@ -7,7 +7,7 @@ import { type LedgerPage, endedIn, failuresOf, foldOf, hasEnded, inFlightOf, led
 import type { ScheduledExecution } from '../domain/scheduled-execution';
 import type { CompiledSchedule } from '../domain/schedule';
 import { type CellFold, MAX_CELLS_PER_FOLD, cellFoldsOf, timelineLayout } from '../domain/timeline';
-import { type BackfillState, type TriggerRef, findBackfill } from '../domain/trigger-state';
+import { type BackfillState, type TriggerRef, activeBackfill } from '../domain/trigger-state';
 import type { Settings } from '../config';
 import { mapLimit } from '../util/map-limit';
 import { mapYielding } from '../util/yielding';
@@ -48,7 +48,7 @@ export interface DispatchDeps extends FinalNotificationDeps, PolicyPauseNotifica
   /** Beyond batches: the failure policy pauses (`setBackfillPaused`) or cancels (`markBackfillCancelling`) the backfill. */
   triggers: Pick<
     TriggerStore,
-    | 'get'
+    | 'getBackfill'
     | 'finishBackfill'
     | 'advanceBackfill'
     | 'foldPages'
@@ -87,12 +87,10 @@ export async function dispatchBatch(deps: DispatchDeps, input: BackfillRunInput)
     ...extra,
   });
 
-  const state = await deps.triggers.get(ref);
-  const backfill = findBackfill(state, ref.id);
-  if (!backfill) {
-    const completed = state?.lastBackfill?.id === ref.id && state.lastBackfill.outcome === 'COMPLETED';
-    return out(completed ? 'DONE' : 'GONE');
-  }
+  // Its own row alone: whatever else runs on the trigger, this read stays one small item.
+  const record = await deps.triggers.getBackfill(ref, ref.id);
+  const backfill = activeBackfill(record);
+  if (!backfill) return out(record && 'ended' in record && record.ended.outcome === 'COMPLETED' ? 'DONE' : 'GONE');
   // Being cancelled: dispatch sends nothing more; it carries the cancel on (a request that died
   // halfway leaves it to whoever comes next) and ends. The last execution to stop ends the backfill.
   if (backfill.cancelling) {
@@ -365,7 +363,7 @@ async function sendSlots(
 }
 
 export interface ResendDeps extends Pick<DispatchDeps, 'flows' | 'executions' | 'logs' | 'queue'> {
-  triggers: Pick<TriggerStore, 'get'>;
+  triggers: Pick<TriggerStore, 'getBackfill'>;
 }
 
 /**
@@ -375,7 +373,7 @@ export interface ResendDeps extends Pick<DispatchDeps, 'flows' | 'executions' | 
  * how many messages went out (none if the backfill or its flow is gone).
  */
 export async function resendPageSlots(deps: ResendDeps, ref: TriggerRef, page: LedgerPage, slots: Set<number>): Promise<number> {
-  const backfill = findBackfill(await deps.triggers.get(ref), page.backfillId);
+  const backfill = activeBackfill(await deps.triggers.getBackfill(ref, page.backfillId));
   if (!backfill) return 0;
   // The same documents as dispatch sent: built from the backfill's pinned revision.
   const context = await backfillContext(deps.flows, ref, backfill);

@@ -11,7 +11,7 @@ import type { FinalNotificationDeps } from './backfill-notifications';
 export interface KillExecutionDeps extends FinalNotificationDeps {
   clock: Clock;
   flows: QueuedExecutionDeps['flows'];
-  triggers: Pick<TriggerStore, 'get' | 'finishBackfill' | 'listWithBackfill' | 'claimNotification' | 'recordNotification'>;
+  triggers: Pick<TriggerStore, 'getBackfill' | 'finishBackfill' | 'listWithBackfill' | 'claimNotification' | 'recordNotification'>;
   executions: Pick<ExecutionStore, 'requestKill' | 'createIfAbsent'>;
   ledger: Pick<DispatchLedger, 'read' | 'remove' | 'markEnded'>;
   logs: Pick<LogStore, 'append'>;

@@ -111,7 +111,10 @@ export interface SweepDeps extends ResendDeps, FinalNotificationDeps {
    * `finishBackfill` (and its ending's notification), and below `statesOf`, `requestKill`, `open`,
    * `remove`: carrying on a cancel nobody finished.
    */
-  triggers: Pick<TriggerStore, 'get' | 'listWithBackfill' | 'list' | 'setBackfillExecution' | 'finishBackfill' | 'claimNotification' | 'recordNotification'>;
+  triggers: Pick<
+    TriggerStore,
+    'getBackfill' | 'listWithBackfill' | 'list' | 'setBackfillExecution' | 'finishBackfill' | 'claimNotification' | 'recordNotification'
+  >;
   executions: ResendDeps['executions'] & Pick<ExecutionStore, 'get' | 'leasesOf' | 'unfinishedOf' | 'statesOf' | 'requestKill'>;
   ledger: Pick<DispatchLedger, 'read' | 'markEnded' | 'markSwept' | 'hold' | 'open' | 'remove'>;
   queue: Pick<ExecutionQueue, 'send'>;

@@ -15,7 +15,7 @@ import { randomId } from '../domain/ids';
 import { createRenderer, renderValue } from '../domain/template';
 import type { Settings } from '../config';
 import { type SlotMark, hasEnded, slotMarkOf } from '../domain/ledger';
-import { type TriggerRef, type TriggerState, findBackfill } from '../domain/trigger-state';
+import { type BackfillRecord, type TriggerRef, activeBackfill } from '../domain/trigger-state';
 import type {
   Clock,
   DispatchLedger,
@@ -43,7 +43,7 @@ export interface WorkerDeps extends FinalNotificationDeps {
   flows: Pick<FlowStore, 'get' | 'getRevision'>;
   executions: Pick<ExecutionStore, 'claimMany' | 'createClaimed' | 'createIfAbsent' | 'save' | 'finish' | 'releaseLease' | 'killRequestOf'>;
   /** `stopAfter` switches the trigger off; the execution that ends a backfill's last page completes it. */
-  triggers: Pick<TriggerStore, 'get' | 'updateSchedule' | 'finishBackfill' | 'claimNotification' | 'recordNotification'>;
+  triggers: Pick<TriggerStore, 'get' | 'getBackfill' | 'updateSchedule' | 'finishBackfill' | 'claimNotification' | 'recordNotification'>;
   ledger: Pick<DispatchLedger, 'markEnded' | 'hold' | 'read' | 'remove'>;
   logs: Pick<LogStore, 'append'>;
   /** Where shell tasks run: never in the worker's own process, which holds its credentials. */
@@ -377,36 +377,36 @@ type Stop = 'PAUSED' | KillRequest;
 
 /**
  * Whether the backfill that sent an execution (`backfillId`) is paused or being cancelled now (or
- * ended cancelled), from its trigger row read at most once a second per trigger by this worker (one
- * small read a second, not one per execution). A deleted or replaced backfill stops nothing: its
- * executions run on, as in Kestra.
+ * ended cancelled), from its own row read at most once a second per backfill by this worker (one
+ * small read a second, not one per execution). A deleted backfill stops nothing: its executions run
+ * on, as in Kestra.
  */
 function recentStops(deps: Pick<WorkerDeps, 'triggers' | 'clock'>): (execution: Execution, backfillId: string | undefined) => Promise<Stop | undefined> {
-  const cache = new Map<string, { state: TriggerState | undefined; at: number }>();
+  const cache = new Map<string, { record: BackfillRecord | undefined; at: number }>();
   return async (execution, backfillId) => {
     if (!execution.trigger || !backfillId) return undefined;
     const ref = { namespace: execution.namespace, flowId: execution.flowId, triggerId: execution.trigger.id };
-    const key = `${ref.namespace}|${ref.flowId}|${ref.triggerId}`;
+    const key = `${ref.namespace}|${ref.flowId}|${ref.triggerId}|${backfillId}`;
     const now = deps.clock.now().getTime();
     let cached = cache.get(key);
     if (!cached || now - cached.at >= PAUSE_CACHE_MS) {
-      cached = { state: await deps.triggers.get(ref), at: now };
+      cached = { record: await deps.triggers.getBackfill(ref, backfillId), at: now };
       if (cache.size > 1000) cache.clear();
       cache.set(key, cached);
     }
-    return stopOf(cached.state, backfillId);
+    return stopOf(cached.record);
   };
 }
 
-/** Whether the trigger row stops backfill `backfillId`'s executions, and how: paused, being cancelled, or ended CANCELLED (a late message of it). */
-function stopOf(state: TriggerState | undefined, backfillId: string): Stop | undefined {
-  const backfill = findBackfill(state, backfillId);
+/** Whether the backfill stops its executions, and how: paused, being cancelled, or ended CANCELLED (a late message of it). */
+function stopOf(record: BackfillRecord | undefined): Stop | undefined {
+  const backfill = activeBackfill(record);
   if (backfill) {
     if (backfill.cancelling) return { at: backfill.cancelling.at, by: backfill.cancelling.by };
     return backfill.paused ? 'PAUSED' : undefined;
   }
-  const last = state?.lastBackfill;
-  return last?.id === backfillId && last.outcome === 'CANCELLED' ? { at: last.endedDate, by: `backfill ${last.id} cancelled` } : undefined;
+  const last = record && 'ended' in record ? record.ended : undefined;
+  return last?.outcome === 'CANCELLED' ? { at: last.endedDate, by: `backfill ${last.id} cancelled` } : undefined;
 }
 
 /** How long a flow read stays fresh: a backfill runs the same flow thousands of times in a row. */

@@ -227,6 +227,17 @@ export interface TriggerState {
   lastBackfill?: LastBackfill;
 }
 
+/**
+ * One backfill read alone, by id: `active` while it runs; `ended` once it ended, while its summary is
+ * kept (the trigger's last backfill, or one whose final notification is still pending).
+ */
+export type BackfillRecord = { active: BackfillState } | { ended: LastBackfill };
+
+/** The backfill of `record` if it is active. */
+export function activeBackfill(record: BackfillRecord | undefined): BackfillState | undefined {
+  return record && 'active' in record ? record.active : undefined;
+}
+
 /** The trigger's active backfill `id`, if it is one (`undefined` for no state, or one that ended). */
 export function findBackfill(state: Pick<TriggerState, 'backfills'> | undefined, id: string): BackfillState | undefined {
   return state?.backfills.find((backfill) => backfill.id === id);

@@ -303,6 +303,24 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
       });
     });
 
+    describe('getBackfill', () => {
+      it('reads one backfill by id: active while it runs, its summary once it ended, nothing for an id it never had', async () => {
+        const backfill = await withBackfill();
+        await store.startBackfill(REF, aBackfill({ id: 'bf2', start: '2026-02-02T00:00:00Z', end: '2026-02-02T09:00:00Z' }), LATER, LIMITS);
+
+        expect(await store.getBackfill(REF, 'bf1')).toEqual({ active: backfill });
+        expect(await store.getBackfill(REF, 'bf2')).toEqual({ active: (await store.get(REF))?.backfills[1] });
+        expect(await store.getBackfill(REF, 'nope')).toBeUndefined();
+        expect(await store.getBackfill({ ...REF, triggerId: 'other' }, 'bf1')).toBeUndefined();
+
+        expect(await store.finishBackfill(REF, 'bf1', 'COMPLETED', '2026-03-01T12:30:00.000Z')).toBe(true);
+        const ended = await store.getBackfill(REF, 'bf1');
+        expect(ended).toEqual({ ended: (await store.get(REF))?.lastBackfill });
+        expect(ended).toMatchObject({ ended: { id: 'bf1', outcome: 'COMPLETED' } });
+        expect(await store.getBackfill(REF, 'bf2')).toMatchObject({ active: { id: 'bf2' } });
+      });
+    });
+
     describe('several backfills on one trigger', () => {
       /** Backfill `id` over the ten hourly ticks of 2026-02-0<day> (day 1 is aBackfill's window). */
       const onDay = (id: string, day: number, overrides: Parameters<typeof aBackfill>[0] = {}) =>

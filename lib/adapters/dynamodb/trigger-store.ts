@@ -1,6 +1,7 @@
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
+  GetCommand,
   PutCommand,
   QueryCommand,
   ScanCommand,
@@ -25,6 +26,7 @@ import {
 import {
   type BackfillCancel,
   type BackfillOutcome,
+  type BackfillRecord,
   type BackfillState,
   type LastBackfill,
   type LastBackfillNotify,
@@ -143,6 +145,14 @@ export class DynamoTriggerStore implements TriggerStore {
   private async rowsOf(ref: TriggerRef): Promise<TriggerItem[]> {
     const rows = await this.query('flowKey = :fk AND begins_with(triggerId, :t)', { ':fk': flowKey(ref.namespace, ref.flowId), ':t': ref.triggerId });
     return rows.filter((row) => row.triggerId === ref.triggerId || row.trigger === ref.triggerId);
+  }
+
+  async getBackfill(ref: TriggerRef, backfillId: string): Promise<BackfillRecord | undefined> {
+    const out = await this.client.send(new GetCommand({ TableName: this.table, Key: backfillKey(ref, backfillId), ConsistentRead: true }));
+    const row = out.Item as TriggerItem | undefined;
+    if (row?.backfillId === backfillId) return { active: toBackfill(row) };
+    if (row?.lastBackfillId === backfillId) return { ended: toLastBackfill(row) };
+    return undefined;
   }
 
   async listByFlow(namespace: string, flowId: string): Promise<TriggerState[]> {

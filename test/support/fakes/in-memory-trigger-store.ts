@@ -17,6 +17,7 @@ import type { FailurePolicyTrip } from '../../../lib/domain/failure-policy';
 import {
   type BackfillCancel,
   type BackfillOutcome,
+  type BackfillRecord,
   type BackfillState,
   type LastBackfill,
   type LastBackfillNotify,
@@ -146,6 +147,13 @@ export class InMemoryTriggerStore implements TriggerStore {
     return this.rowsOf(ref)
       .map((row) => row.id)
       .sort(compareStrings);
+  }
+
+  async getBackfill(ref: TriggerRef, backfillId: string): Promise<BackfillRecord | undefined> {
+    const row = this.backfillRows.get(backfillKey(ref, backfillId));
+    if (row?.active) return { active: toBackfill(row.id, row.active) };
+    if (row?.ended) return { ended: toLastBackfill(row.id, row.ended) };
+    return undefined;
   }
 
   async get(ref: TriggerRef): Promise<TriggerState | undefined> {

@@ -471,7 +471,7 @@ describe('dispatchBatch', () => {
       await dispatchBatch(deps, aRunInput());
       // A retried iteration that read the row before the first attempt moved the cursor.
       const stale = aBackfill();
-      vi.spyOn(deps.triggers, 'get').mockResolvedValueOnce(aTriggerState({ backfill: stale }));
+      vi.spyOn(deps.triggers, 'getBackfill').mockResolvedValueOnce({ active: stale });
 
       const out = await dispatchBatch(deps, aRunInput());
 

@@ -66,7 +66,7 @@ describe('createDispatchHandler', () => {
 
     it('logs a failed round with its backfill id and throws on, for the state machine to retry', async () => {
       const deps = await withBackfill();
-      vi.spyOn(deps.triggers, 'get').mockRejectedValue(new Error('throttled by DynamoDB'));
+      vi.spyOn(deps.triggers, 'getBackfill').mockRejectedValue(new Error('throttled by DynamoDB'));
 
       await expect(createDispatchHandler(deps)(aRunInput())).rejects.toThrow('throttled by DynamoDB');
 
