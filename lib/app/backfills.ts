@@ -142,6 +142,8 @@ export interface BackfillPreview {
   conflict: boolean;
   /** The active backfill whose window it overlaps. */
   conflictsWith?: { id: string; start: string; end: string };
+  /** The largest `maxConcurrency` accepted, and a backfill's bound without one: the service's BACKFILL_MAX_IN_FLIGHT. */
+  maxConcurrencyLimit: number;
   /** The flow revision it would pin (its current one); absent with `latestRevision`. */
   flowRevision?: number;
   latestRevision: boolean;
@@ -210,6 +212,7 @@ export async function previewBackfill(deps: PreviewBackfillDeps, request: Backfi
     truncated: backfill.totalTicks > ticks.length,
     conflict: overlap !== undefined || state.backfills.length >= deps.settings.backfill.maxPerTrigger,
     ...(overlap ? { conflictsWith: { id: overlap.id, start: overlap.start, end: overlap.end } } : {}),
+    maxConcurrencyLimit: deps.settings.dispatch.maxInFlight,
     ...(backfill.flowRevision !== undefined ? { flowRevision: backfill.flowRevision } : {}),
     latestRevision: backfill.flowRevision === undefined,
     estimatedDuration: estimate.duration.estimated,

@@ -708,7 +708,9 @@ triggers:
       .getByText(/^Will create 6 executions/)
       .waitFor();
 
-    // Concurrency over the service's limit (BACKFILL_MAX_IN_FLIGHT 4 here): the dry run's 400 names it at the field.
+    // The service's limit (BACKFILL_MAX_IN_FLIGHT 4 here) is named at the field once the dry run answered;
+    // a concurrency over it: the dry run's 400 names it at the field.
+    await dialog.getByText(/Empty: the service's limit, 4\.$/).waitFor();
     const concurrency = dialog.getByLabel('Concurrency');
     await concurrency.fill('9');
     await dialog.locator('#bf-max-concurrency-error').getByText('expected an integer from 1 to 4').waitFor();

@@ -186,6 +186,8 @@ describe('POST /api/v1/triggers/backfill/preview: a dry run of the backfill requ
       conflict: false,
       flowRevision: 1,
       latestRevision: false,
+      // BACKFILL_MAX_IN_FLIGHT's default.
+      maxConcurrencyLimit: 500,
     });
     // No execution of the flow has ended yet: no duration (backfill-estimate.test.ts has one with a basis).
     expect(body).toMatchObject({ estimatedDuration: null, estimate: { duration: { basis: null }, cost: { billed: false } } });

@@ -346,6 +346,10 @@ export const backfillPreview = named(
       .object({ id: z.string(), start: dateTime, end: dateTime })
       .optional()
       .meta({ description: 'The active backfill whose window this one overlaps.' }),
+    maxConcurrencyLimit: z
+      .number()
+      .int()
+      .meta({ description: "The largest backfill.maxConcurrency accepted, and a backfill's bound without one (the service's BACKFILL_MAX_IN_FLIGHT)." }),
     flowRevision: flowRevision.optional(),
     latestRevision: latestRevision,
     estimatedDuration: isoDuration.nullable(),

@@ -97,8 +97,8 @@ const described = (id: string, error: string | undefined, hint = true) => ({
 
 /**
  * Our controls beyond Kestra's form: concurrency, order, failure policy, webhook and the revision
- * pin. The service's concurrency limit is not published: a value over it comes back from the dry
- * run as a 400 naming the limit, shown at the field.
+ * pin. The service's concurrency limit comes with every dry run (`maxConcurrencyLimit`); a value
+ * over it comes back from the dry run as a 400 naming the limit, shown at the field.
  */
 function ControlsFields({
   form,
@@ -114,12 +114,14 @@ function ControlsFields({
   const value = (e: Event) => (e.target as HTMLInputElement).value;
   const policy = preview.preview?.failurePolicy;
   const revision = preview.preview?.flowRevision;
+  // The service's limit, once a dry run has answered (a server from before did not publish it).
+  const limit = preview.preview?.maxConcurrencyLimit;
   return html`<fieldset class="controls">
     <legend>How it runs</legend>
     <div class="grid2">
       <${Field} id="bf-max-concurrency" label="Concurrency" error=${shown('maxConcurrency')}
-        hint="Its executions queued or running at once. Empty: the service's limit.">
-        <input ...${described('bf-max-concurrency', shown('maxConcurrency'))} name="maxConcurrency" type="number" min="1" step="1" inputmode="numeric"
+        hint=${`Its executions queued or running at once. Empty: the service's limit${limit ? `, ${limit}` : ''}.`}>
+        <input ...${described('bf-max-concurrency', shown('maxConcurrency'))} name="maxConcurrency" type="number" min="1" max=${limit} step="1" inputmode="numeric"
           value=${form.maxConcurrency} onInput=${(e: Event) => update('maxConcurrency', { maxConcurrency: value(e) })} />
       <//>
       <${Field} id="bf-order" label="Order" error=${shown('order')} hint="Which ticks run first.">

@@ -132,6 +132,8 @@ describe('backfills', () => {
         conflict: false,
         flowRevision: 1,
         latestRevision: false,
+        // The service's BACKFILL_MAX_IN_FLIGHT, which the dialog shows at its concurrency field.
+        maxConcurrencyLimit: deps.settings.dispatch.maxInFlight,
         // The flow has no ended execution yet to time it from (backfill-estimate.test.ts has the arithmetic).
         estimatedDuration: null,
         estimatedDurationSeconds: null,
