@@ -303,6 +303,19 @@ export function describeTriggerStoreContract(name: string, makeStore: () => Prom
       });
     });
 
+    describe('a creation racing a delete of its trigger', () => {
+      it('leaves no backfill behind, however the two interleave (a creation that lost says the trigger is not found)', async () => {
+        for (let i = 0; i < 10; i++) {
+          await store.createIfAbsent(aTriggerState());
+          const [created] = await Promise.allSettled([store.startBackfill(REF, aBackfill({ id: `race-${i}` }), LATER, LIMITS), store.delete(REF)]);
+
+          expect(await store.get(REF)).toBeUndefined();
+          expect(await subject.storedBackfillIds(REF)).toEqual([]);
+          if (created.status === 'rejected') expect(created.reason).toBeInstanceOf(TriggerNotFoundError);
+        }
+      });
+    });
+
     describe('getBackfill', () => {
       it('reads one backfill by id: active while it runs, its summary once it ended, nothing for an id it never had', async () => {
         const backfill = await withBackfill();

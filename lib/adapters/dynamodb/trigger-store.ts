@@ -355,13 +355,18 @@ export class DynamoTriggerStore implements TriggerStore {
   }
 
   async delete(ref: TriggerRef): Promise<void> {
-    const rows = await this.rowsOf(ref);
     // The backfills' rows first: a delete cut short leaves the main row, so the trigger is still there
     // to delete again, never rows of backfills that a trigger created again under this id would find.
-    await Promise.all(
-      rows.filter((row) => row.trigger !== undefined).map((row) => this.client.send(new DeleteCommand({ TableName: this.table, Key: keyOf(row) }))),
-    );
+    await this.deleteBackfillRows(ref);
     await this.client.send(new DeleteCommand({ TableName: this.table, Key: key(ref) }));
+    // Once more: a creation that found the main row before it went may have written its row since the
+    // first pass (it checks for the main row after writing, so one written later takes itself back).
+    await this.deleteBackfillRows(ref);
+  }
+
+  private async deleteBackfillRows(ref: TriggerRef): Promise<void> {
+    const rows = (await this.rowsOf(ref)).filter((row) => row.trigger !== undefined);
+    await Promise.all(rows.map((row) => this.client.send(new DeleteCommand({ TableName: this.table, Key: keyOf(row) }))));
   }
 
   async reset(fresh: TriggerState): Promise<boolean> {
@@ -453,6 +458,15 @@ export class DynamoTriggerStore implements TriggerStore {
           new PutCommand({ TableName: this.table, Item: backfillItem(ref, backfill, updatedDate), ConditionExpression: 'attribute_not_exists(triggerId)' }),
         ),
       );
+      // The trigger deleted since it was read: its delete may have listed its rows before this put, so
+      // the row is taken back here (with the delete's second pass, no interleaving leaves it behind).
+      const stillThere = await this.client.send(
+        new GetCommand({ TableName: this.table, Key: key(ref), ConsistentRead: true, ProjectionExpression: 'triggerId' }),
+      );
+      if (!stillThere.Item) {
+        await this.client.send(new DeleteCommand({ TableName: this.table, Key: backfillKey(ref, backfill.id) }));
+        throw new TriggerNotFoundError(`Trigger ${ref.triggerId} of flow ${ref.namespace}.${ref.flowId} not found`);
+      }
       return;
     }
     throw new BackfillAlreadyActiveError(contendedMessage(ref));
