@@ -121,7 +121,7 @@ const FUNCTION_ACCESS: Record<FunctionModule, FunctionAccess> = {
   'dead-letter': { readTables: [], writeTables: ['executions', 'logs'], sendsTo: [], stateMachineActions: [], stopsExecutions: false },
   // Bulk operations (consumes the operations queue and its dead-letter queue through event sources):
   // pauses (triggers), resumes (SendTaskSuccess), deletes backfills (StopExecution, their ledger pages
-  // in the executions table), switches triggers, backfilling missed ticks on request (StartExecution);
+  // in the executions table), cancels them (their executions killed as below), switches triggers, backfilling missed ticks on request (StartExecution);
   // kills, restarts and replays executions (a kill request, or the execution written KILLED with its
   // log line: a queued one from its backfill's pinned flow revision; a restarted or new execution, queued);
   // records each part's outcome.

@@ -17,8 +17,9 @@ import {
   operationState,
   partsOf,
 } from '../domain/operation';
-import type { TriggerRef } from '../domain/trigger-state';
 import type { Clock, OperationMessage, OperationQueue, OperationStore } from '../ports';
+import type { BackfillOutcome, TriggerRef } from '../domain/trigger-state';
+import { type CancelBackfillDeps, cancelBackfill } from './backfill-cancel';
 import { type DeleteBackfillDeps, type PauseBackfillDeps, type UnpauseBackfillDeps, deleteBackfill, pauseBackfill, unpauseBackfill } from './backfill-control';
 import { type KillExecutionDeps, killExecution } from './execution-kill';
 import { type ReplayExecutionDeps, type RestartExecutionDeps, replayExecution, restartExecution } from './execution-rerun';
@@ -113,6 +114,7 @@ export async function startOperation(deps: StartOperationDeps, request: Operatio
 export type RunOperationDeps = PauseBackfillDeps &
   UnpauseBackfillDeps &
   DeleteBackfillDeps &
+  CancelBackfillDeps &
   SwitchTriggerDeps &
   KillExecutionDeps &
   RestartExecutionDeps &
@@ -131,8 +133,9 @@ export type PartRunOutcome = 'APPLIED' | 'ALREADY_RECORDED' | 'UNKNOWN';
  * Redelivery is safe: a recorded part is not applied again, and one whose outcome was not recorded
  * (the function died between applying and recording) is applied again, which changes nothing twice:
  * pausing a paused backfill, resuming a running one, switching a trigger to where it is are
- * no-ops, and a delete that finds the backfill already deleted since the operation started counts
- * as done (the trigger is as asked). Another caller's change meanwhile reads the same way.
+ * no-ops, cancelling a backfill being cancelled carries the first cancel on, and a delete (a cancel)
+ * that finds the backfill already deleted (cancelled) since the operation started counts as done
+ * (the trigger is as asked). Another caller's change meanwhile reads the same way.
  */
 export async function runOperationPart(deps: RunOperationDeps, message: OperationMessage): Promise<PartRunOutcome> {
   const operation = await deps.operations.get(message.operationId);
@@ -189,7 +192,16 @@ async function apply(deps: RunOperationDeps, operation: Operation, ref: TriggerR
       try {
         await deleteBackfill(deps, ref);
       } catch (error) {
-        if (!(error instanceof NoBackfillError) || !(await deletedSince(deps, ref, operation.createdAt))) throw error;
+        if (!(error instanceof NoBackfillError) || !(await endedSince(deps, ref, 'DELETED', operation.createdAt))) throw error;
+      }
+      return;
+    case 'BACKFILL_CANCEL':
+      try {
+        // Who asked, for the killed executions' log lines.
+        await cancelBackfill(deps, ref, `asked by bulk operation ${operation.id}`);
+      } catch (error) {
+        // Its backfills already ended CANCELLED: an earlier delivery whose executions have all stopped since.
+        if (!(error instanceof NoBackfillError) || !(await endedSince(deps, ref, 'CANCELLED', operation.createdAt))) throw error;
       }
       return;
     case 'TRIGGER_DISABLE':
@@ -203,10 +215,10 @@ async function apply(deps: RunOperationDeps, operation: Operation, ref: TriggerR
   }
 }
 
-/** Whether the trigger's backfill was deleted since `since` (by this operation's earlier delivery, or by anyone). */
-async function deletedSince(deps: RunOperationDeps, ref: TriggerRef, since: string): Promise<boolean> {
+/** Whether the trigger's last backfill ended so (DELETED, CANCELLED) since `since` (by this operation's earlier delivery, or by anyone). */
+async function endedSince(deps: RunOperationDeps, ref: TriggerRef, outcome: BackfillOutcome, since: string): Promise<boolean> {
   const last = (await deps.triggers.get(ref))?.lastBackfill;
-  return last?.outcome === 'DELETED' && Date.parse(last.endedDate) >= Date.parse(since);
+  return last?.outcome === outcome && Date.parse(last.endedDate) >= Date.parse(since);
 }
 
 export interface GiveUpPartDeps {

@@ -6,7 +6,7 @@ import type { TriggerRef } from './trigger-state';
  * executions) in parts; the operations function applies the action to each and records each part's
  * outcome once.
  */
-export type TriggerOperationKind = 'BACKFILL_PAUSE' | 'BACKFILL_UNPAUSE' | 'BACKFILL_DELETE' | 'TRIGGER_DISABLE' | 'TRIGGER_ENABLE';
+export type TriggerOperationKind = 'BACKFILL_PAUSE' | 'BACKFILL_UNPAUSE' | 'BACKFILL_DELETE' | 'BACKFILL_CANCEL' | 'TRIGGER_DISABLE' | 'TRIGGER_ENABLE';
 export type ExecutionOperationKind = 'EXECUTION_KILL' | 'EXECUTION_RESTART' | 'EXECUTION_REPLAY';
 export type OperationKind = TriggerOperationKind | ExecutionOperationKind;
 

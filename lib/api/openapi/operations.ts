@@ -125,6 +125,16 @@ export const OPERATIONS: Record<string, OperationDoc> = {
       trigger,
     ),
   },
+  'POST /triggers/backfill/cancel/by-triggers': {
+    summary: "cancel the backfills of the triggers listed: each trigger's every backfill, their running and queued executions killed (beyond Kestra)",
+    tag: 'Triggers',
+    responses: bulk,
+  },
+  'POST /triggers/backfill/cancel/by-query': {
+    summary: 'cancel the backfills of the triggers matching a query: their running and queued executions killed (beyond Kestra)',
+    tag: 'Triggers',
+    responses: bulk,
+  },
   'PUT /triggers/backfill/update': {
     summary: "Change a running backfill's `maxConcurrency` (beyond Kestra; applies within seconds)",
     tag: 'Triggers',
@@ -250,6 +260,17 @@ export const OPERATIONS: Record<string, OperationDoc> = {
       'The trigger state: without the backfill (lastBackfill CANCELLED), or with it and its `cancelling` while running executions stop (within seconds; it then leaves the trigger).',
       apiTriggerState,
     ),
+  },
+  'POST /{tenant}/triggers/backfill/cancel/by-triggers': {
+    summary: 'cancel the backfills of the triggers listed, their running and queued executions killed, in the background (beyond Kestra)',
+    tag: 'Kestra 2.x',
+    responses: accepted,
+  },
+  'POST /{tenant}/triggers/backfill/cancel/by-query': {
+    summary:
+      'cancel the backfills of the triggers matching filters[FIELD][OP]=VALUE, their running and queued executions killed, in the background (beyond Kestra)',
+    tag: 'Kestra 2.x',
+    responses: accepted,
   },
   'PUT /{tenant}/triggers/backfill/update': {
     summary: "Change a running backfill's `maxConcurrency` (applies within seconds)",

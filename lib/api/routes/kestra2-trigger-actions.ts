@@ -35,7 +35,13 @@ async function selectedByQuery(deps: ApiDeps, request: HttpRequest, rowsWith: 'b
     .map(({ namespace, flowId, triggerId }) => ({ namespace, flowId, triggerId }));
 }
 
-const BACKFILL_KINDS = { pause: 'BACKFILL_PAUSE', unpause: 'BACKFILL_UNPAUSE', delete: 'BACKFILL_DELETE' } as const satisfies Record<string, OperationKind>;
+/** `cancel` is ours (Kestra has no cancel): delete that also kills the backfills' running and queued executions. */
+const BACKFILL_KINDS = {
+  pause: 'BACKFILL_PAUSE',
+  unpause: 'BACKFILL_UNPAUSE',
+  delete: 'BACKFILL_DELETE',
+  cancel: 'BACKFILL_CANCEL',
+} as const satisfies Record<string, OperationKind>;
 
 const backfillBulkRoutes: Route[] = Object.entries(BACKFILL_KINDS).flatMap(([name, kind]): Route[] => [
   {
@@ -46,7 +52,7 @@ const backfillBulkRoutes: Route[] = Object.entries(BACKFILL_KINDS).flatMap(([nam
   {
     method: 'POST',
     path: `/triggers/backfill/${name}/by-query`,
-    // Only triggers with a backfill: the others have nothing to pause, resume or delete.
+    // Only triggers with a backfill: the others have nothing to pause, resume, delete or cancel.
     handler: async (deps, request) => accepted(deps, { kind, targets: await selectedByQuery(deps, request, 'backfill') }, 'filters'),
   },
 ]);

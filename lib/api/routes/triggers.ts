@@ -45,33 +45,42 @@ const BACKFILL_ACTIONS: Record<BackfillActionName, (deps: ApiDeps, target: Backf
   delete: deleteBackfill,
 };
 
-const actionRoutes: Route[] = (['pause', 'unpause', 'delete'] as const).flatMap((name) => {
-  const action = BACKFILL_ACTIONS[name];
-  // Kestra uses PUT for pause/unpause and POST for delete.
-  const method = name === 'delete' ? 'POST' : 'PUT';
-  const bound =
-    (deps: ApiDeps): TriggerAction =>
-    (ref) =>
-      action(deps, ref);
+/** A bulk form: `by-triggers` (a JSON array of references) or `by-query` (namespace, flowId). */
+type BulkForm = 'by-triggers' | 'by-query';
+
+/**
+ * `POST /triggers/backfill/{name}/by-triggers` and `…/by-query`, answering how many triggers
+ * changed; `bound` gives the action on one trigger (every backfill of it) for the form asked.
+ */
+function bulkRoutes(name: string, bound: (deps: ApiDeps, form: BulkForm) => TriggerAction): Route[] {
   return [
-    {
-      method,
-      path: `/triggers/backfill/${name}`,
-      handler: async (deps, request) => view(deps, await action(deps, parseBody(backfillTargetBody, jsonBody(request)))),
-    },
     {
       method: 'POST',
       path: `/triggers/backfill/${name}/by-triggers`,
-      handler: async (deps, request) => json(200, await applyToTriggers(parseBody(triggerRefsBody, jsonBody(request)), bound(deps))),
+      handler: async (deps, request) => json(200, await applyToTriggers(parseBody(triggerRefsBody, jsonBody(request)), bound(deps, 'by-triggers'))),
     },
     {
       method: 'POST',
       path: `/triggers/backfill/${name}/by-query`,
       handler: async (deps, request) => {
         const query = parseQuery(triggerSelectionQuery, request.query);
-        return json(200, await applyToTriggers(await selectTriggers(deps, query, 'backfill'), bound(deps)));
+        return json(200, await applyToTriggers(await selectTriggers(deps, query, 'backfill'), bound(deps, 'by-query')));
       },
     },
+  ];
+}
+
+const actionRoutes: Route[] = (['pause', 'unpause', 'delete'] as const).flatMap((name) => {
+  const action = BACKFILL_ACTIONS[name];
+  // Kestra uses PUT for pause/unpause and POST for delete.
+  const method = name === 'delete' ? 'POST' : 'PUT';
+  return [
+    {
+      method,
+      path: `/triggers/backfill/${name}`,
+      handler: async (deps, request) => view(deps, await action(deps, parseBody(backfillTargetBody, jsonBody(request)))),
+    },
+    ...bulkRoutes(name, (deps) => (ref) => action(deps, ref)),
   ] satisfies Route[];
 });
 
@@ -105,6 +114,8 @@ export const triggerRoutes: Route[] = [
     handler: async (deps, request) =>
       view(deps, await cancelBackfill(deps, parseBody(backfillTargetBody, jsonBody(request)), 'asked by POST /api/v1/triggers/backfill/cancel')),
   },
+  // Beyond Kestra: cancel in bulk, each trigger's every backfill (its executions killed), as delete's bulk forms.
+  ...bulkRoutes('cancel', (deps, form) => (ref) => cancelBackfill(deps, ref, `asked by POST /api/v1/triggers/backfill/cancel/${form}`)),
   {
     // Beyond Kestra: a running backfill's concurrency, changed in place (the 2.x route's 1.x twin).
     method: 'PUT',

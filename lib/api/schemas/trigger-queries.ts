@@ -10,7 +10,7 @@ export const triggerSelectionFields = {
   flowId: optionalName('flow id', MAX_LENGTH.flowId).meta({ description: 'Exactly this flow id.' }),
 };
 
-/** `POST /triggers/backfill/{pause,unpause,delete}/by-query`. */
+/** `POST /triggers/backfill/{pause,unpause,delete,cancel}/by-query`. */
 export const triggerSelectionQuery = z.object(triggerSelectionFields);
 
 /** A set-disabled by-query's `disabled` parameter: true when absent, as in Kestra. */

@@ -1,7 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { handleRequest } from '../../../lib/api/router';
+import { dispatchBatch } from '../../../lib/app/dispatch';
+import { executionLogs } from '../../../lib/app/execution-logs';
 import { runOperationPart } from '../../../lib/app/operations';
-import { aBackfill, aFlow, aScheduleTrigger, aTriggerState } from '../../support/factories';
+import { aBackfill, aFlow, aRunInput, aScheduleTrigger, aTriggerState } from '../../support/factories';
 import { type InMemoryDependencies, inMemoryDependencies } from '../../support/fakes/in-memory-dependencies';
 
 const REF = { namespace: 'dev', flowId: 'reports', triggerId: 'hourly' };
@@ -103,6 +105,57 @@ describe('the bulk backfill actions (Kestra 2.x: 202, carried out in the backgro
 
   it('leaves the 1.x bulk routes synchronous, answering {count}', async () => {
     expect(await call('POST', '/api/v1/triggers/backfill/pause/by-triggers', [REF])).toEqual({ status: 200, body: { count: 1 } });
+  });
+});
+
+describe("the bulk cancel (ours: delete that kills the backfills' running and queued executions)", () => {
+  it('2.x by-triggers answers 202 and cancels every backfill of each trigger in the background, killing their queued executions', async () => {
+    await dispatchBatch(deps, aRunInput());
+    const queued = deps.queue.sentIds('backfill');
+
+    const { status, body } = await call('POST', `${V2}/triggers/backfill/cancel/by-triggers`, [REF, OTHER]);
+
+    expect([status, body.totalItems]).toEqual([202, 2]);
+    expect((await deps.triggers.get(REF))?.backfill?.id).toBe('bf1');
+    await applyQueued();
+    expect((await call('GET', `${V2}/operations/${body.operationId}`)).body).toMatchObject({ kind: 'BACKFILL_CANCEL', state: 'SUCCESS', done: 2, failed: 0 });
+    for (const ref of [REF, OTHER]) expect(await deps.triggers.get(ref)).toMatchObject({ backfills: [], lastBackfill: { outcome: 'CANCELLED' } });
+    for (const id of queued) expect((await deps.executions.get(id))?.execution.state.current).toBe('KILLED');
+  });
+
+  it('2.x by-query cancels the backfills of the triggers its filters select, and only those', async () => {
+    const { status, body } = await call('POST', `${V2}/triggers/backfill/cancel/by-query?filters[namespace][EQUALS]=dev.team`);
+
+    expect([status, body.totalItems]).toEqual([202, 1]);
+    await applyQueued();
+    expect((await deps.triggers.get(OTHER))?.lastBackfill?.outcome).toBe('CANCELLED');
+    expect((await deps.triggers.get(REF))?.backfill?.id).toBe('bf1');
+  });
+
+  it('1.x by-triggers and by-query cancel at once, answer {count}, and the killed executions say which route asked', async () => {
+    await dispatchBatch(deps, aRunInput());
+    const [queued] = deps.queue.sentIds('backfill');
+
+    const byTriggers = await call('POST', '/api/v1/triggers/backfill/cancel/by-triggers', [REF, { ...REF, triggerId: 'nope' }]);
+    const byQuery = await call('POST', '/api/v1/triggers/backfill/cancel/by-query?namespace=dev');
+
+    // REF's backfill was cancelled by the first: the second finds only OTHER's.
+    expect([byTriggers, byQuery]).toEqual([
+      { status: 200, body: { count: 1 } },
+      { status: 200, body: { count: 1 } },
+    ]);
+    for (const ref of [REF, OTHER]) expect((await deps.triggers.get(ref))?.lastBackfill?.outcome).toBe('CANCELLED');
+    expect((await executionLogs(deps, queued!)).map((l) => l.message)).toEqual([
+      'Execution killed: backfill bf1 cancelled, asked by POST /api/v1/triggers/backfill/cancel/by-triggers, at 2026-03-01T12:00:00.000Z',
+    ]);
+  });
+
+  it('refuses a body that is not an array of triggers with a 422 naming the field, cancelling nothing', async () => {
+    const { status, body } = await call('POST', `${V2}/triggers/backfill/cancel/by-triggers`, [{ namespace: 'dev', flowId: 'reports' }]);
+
+    expect(status).toBe(422);
+    expect(body.path).toBe('[0].triggerId');
+    expect(deps.operationQueue.sent).toEqual([]);
   });
 });
 

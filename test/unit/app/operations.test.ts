@@ -1,11 +1,14 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { dispatchBatch } from '../../../lib/app/dispatch';
+import { executionLogs } from '../../../lib/app/execution-logs';
 import { getOperation, giveUpOperationPart, resendUnrecordedParts, runOperationPart, startOperation } from '../../../lib/app/operations';
 import { OperationNotFoundError } from '../../../lib/domain/errors';
+import { tickExecutionId } from '../../../lib/domain/ids';
 import { ValidationError } from '../../../lib/domain/flow/errors';
 import { MAX_OPERATION_ITEMS, OPERATION_PART_SIZE, type OperationKind } from '../../../lib/domain/operation';
 import type { TriggerRef } from '../../../lib/domain/trigger-state';
 import { type InMemoryDependencies, inMemoryDependencies } from '../../support/fakes/in-memory-dependencies';
-import { aBackfill, aFlow, aScheduleTrigger, aStoredExecution, aTriggerState } from '../../support/factories';
+import { aBackfill, aFlow, aRunInput, aScheduleTrigger, aStoredExecution, aTriggerState } from '../../support/factories';
 
 const NOW = '2026-03-01T12:00:00.000Z';
 const refOf = (flowId: string): TriggerRef => ({ namespace: 'dev', flowId, triggerId: 'hourly' });
@@ -217,6 +220,85 @@ describe('operations', () => {
       });
       const replays = (await deps.executions.search({ page: 1, size: 10 })).results.filter((e) => e.replayOf);
       expect(replays.map((e) => e.replayOf?.id)).toEqual(['e1']);
+    });
+
+    describe('BACKFILL_CANCEL', () => {
+      const T0 = Date.parse('2026-02-01T00:00:00Z');
+
+      it("cancels every backfill of each trigger, killing their queued executions, each killed one's line naming the operation", async () => {
+        const refs = await givenTriggers(2);
+        // A second backfill of the first trigger, on a later window.
+        await deps.triggers.startBackfill(refs[0]!, aBackfill({ id: 'bf0b', start: '2026-02-02T00:00:00Z', end: '2026-02-02T09:00:00Z' }), NOW);
+        await dispatchBatch(deps, aRunInput({ backfill: { ...refs[1]!, id: 'bf1' } }));
+        const queued = deps.queue.sentIds('backfill');
+        expect(queued.length).toBeGreaterThan(0);
+
+        const { started, view } = await run('BACKFILL_CANCEL', refs);
+
+        expect(view).toMatchObject({ kind: 'BACKFILL_CANCEL', state: 'SUCCESS', totalItems: 2, done: 2, failed: 0, errors: [] });
+        for (const ref of refs) expect(await deps.triggers.get(ref)).toMatchObject({ backfills: [], lastBackfill: { outcome: 'CANCELLED' } });
+        for (const id of queued) expect((await deps.executions.get(id))?.execution.state.current).toBe('KILLED');
+        expect((await executionLogs(deps, queued[0]!)).map((l) => l.message)).toEqual([
+          `Execution killed: backfill bf1 cancelled, asked by bulk operation ${started.operationId}, at ${NOW}`,
+        ]);
+      });
+
+      it('counts a cancel redelivered after it was applied but not recorded as done, once: its backfills ended CANCELLED meanwhile', async () => {
+        const refs = await givenTriggers(2);
+        const started = await startOperation(deps, { kind: 'BACKFILL_CANCEL', targets: refs }, 'triggers');
+        deps.operations.failNextRecordWith = new Error('DynamoDB unreachable');
+        const message = { operationId: started.operationId, part: 0 };
+
+        await expect(runOperationPart(deps, message)).rejects.toThrow('DynamoDB unreachable');
+        for (const ref of refs) expect((await deps.triggers.get(ref))?.lastBackfill?.outcome).toBe('CANCELLED');
+        expect(await runOperationPart(deps, message)).toBe('APPLIED');
+
+        expect(await getOperation(deps, started.operationId)).toMatchObject({ state: 'SUCCESS', done: 2, failed: 0, errors: [] });
+      });
+
+      it('counts a cancel redelivered while a running execution still stops as done, asking it once', async () => {
+        const [ref] = await givenTriggers(1);
+        await dispatchBatch(deps, aRunInput({ backfill: { ...ref!, id: 'bf0' } }));
+        const runningId = tickExecutionId('bf0', T0);
+        // A worker holds it: the cancel asks it to stop, and the backfill stays, being cancelled, until it has.
+        await deps.executions.createClaimed(
+          aStoredExecution({ id: runningId, flowId: ref!.flowId, state: 'RUNNING', backfillId: 'bf0', tickMs: T0 }),
+          'lease',
+          Date.parse(NOW) + 600_000,
+        );
+        const started = await startOperation(deps, { kind: 'BACKFILL_CANCEL', targets: [ref!] }, 'triggers');
+        deps.operations.failNextRecordWith = new Error('DynamoDB unreachable');
+        const message = { operationId: started.operationId, part: 0 };
+
+        await expect(runOperationPart(deps, message)).rejects.toThrow('DynamoDB unreachable');
+        deps.clock.advance(5_000);
+        expect(await runOperationPart(deps, message)).toBe('APPLIED');
+
+        expect(await getOperation(deps, started.operationId)).toMatchObject({ state: 'SUCCESS', done: 1, failed: 0 });
+        const by = `backfill bf0 cancelled, asked by bulk operation ${started.operationId}`;
+        // The first request stands: asked at the first delivery, not again.
+        expect(await deps.executions.killRequestOf(runningId)).toEqual({ at: NOW, by });
+        expect((await deps.triggers.get(ref!))?.backfill).toMatchObject({ id: 'bf0', cancelling: { at: NOW, by } });
+      });
+
+      it('still fails a cancel of a backfill that ended otherwise, or before the operation started', async () => {
+        const refs = await givenTriggers(2);
+        await deps.triggers.finishBackfill(refs[0]!, 'bf0', 'DELETED', NOW);
+        const before = '2026-03-01T11:00:00.000Z';
+        await deps.triggers.markBackfillCancelling(refs[1]!, 'bf1', { at: before, by: 'asked by someone else' }, before);
+        await deps.triggers.finishBackfill(refs[1]!, 'bf1', 'CANCELLED', before);
+
+        const { view } = await run('BACKFILL_CANCEL', refs);
+
+        expect(view).toMatchObject({
+          done: 0,
+          failed: 2,
+          errors: [
+            { ...refs[0], message: 'No backfill found' },
+            { ...refs[1], message: 'No backfill found' },
+          ],
+        });
+      });
     });
 
     it('still fails a delete of a backfill that ended otherwise, or before the operation started', async () => {
