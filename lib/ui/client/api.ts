@@ -146,7 +146,7 @@ export const api = {
   /** The backfill's window, cell by cell (ours): one cell per tick up to 200 ticks, else 200 stretches of it. */
   backfillTimeline: (t: TriggerRef, backfillId: string) => send<BackfillTimeline>(timelineRequest(t, backfillId)),
   /** 202: carried out in the background; follow it with `operation`. */
-  backfillActionMany: (refs: TriggerRef[], action: 'pause' | 'unpause' | 'delete') =>
+  backfillActionMany: (refs: TriggerRef[], action: 'pause' | 'unpause' | 'delete' | 'cancel') =>
     call<AsyncOperationResponse>('POST', `${V2}/triggers/backfill/${action}/by-triggers`, refs.map(refOf)),
   /** 202, as `backfillActionMany`; enabling recovers missed ticks as `setDisabled` does. */
   setDisabledMany: (refs: TriggerRef[], disabled: boolean) =>

@@ -6,20 +6,24 @@ import { activeBackfills, backfillsSummary } from './backfill-list';
 import { acceptedProgress, followOperation } from './operation-progress';
 import { nextScheduledDate } from './trigger-dates';
 import { type BulkOutcome, OperationStatus } from './operation-status';
+import { type StopAction, bulkStopConfirmation } from './stop-confirmation';
 import { ErrorNote, Time, html, usePoll } from './ui';
 
 const enc = encodeURIComponent;
 const keyOf = (t: TriggerRef) => `${t.namespace}/${t.flowId}/${t.triggerId}`;
 const refOf = ({ namespace, flowId, triggerId }: Trigger): TriggerRef => ({ namespace, flowId, triggerId });
 
-type BulkAction = { label: string; run: (refs: TriggerRef[]) => Promise<{ operationId: string; totalItems: number }>; danger?: boolean };
+/** `stop`: the action ends backfills (delete, cancel), so it asks first, saying what becomes of their executions. */
+type BulkAction = { label: string; run: (refs: TriggerRef[]) => Promise<{ operationId: string; totalItems: number }>; stop?: StopAction };
 
 // Kestra 2.x's by-triggers routes: each answers 202 at once and changes the triggers in the background.
 const BULK_ACTIONS: BulkAction[] = [
   // Each acts on every active backfill of the triggers chosen (their rows count them).
   { label: 'Pause backfills', run: (refs) => api.backfillActionMany(refs, 'pause') },
   { label: 'Resume backfills', run: (refs) => api.backfillActionMany(refs, 'unpause') },
-  { label: 'Delete backfills', run: (refs) => api.backfillActionMany(refs, 'delete'), danger: true },
+  // Ours: delete that also kills their running and queued executions.
+  { label: 'Cancel backfills', run: (refs) => api.backfillActionMany(refs, 'cancel'), stop: 'cancel' },
+  { label: 'Delete backfills', run: (refs) => api.backfillActionMany(refs, 'delete'), stop: 'delete' },
   { label: 'Disable', run: (refs) => api.setDisabledMany(refs, true) },
   { label: 'Enable', run: (refs) => api.setDisabledMany(refs, false) },
 ];
@@ -39,9 +43,20 @@ function BackfillSummary({ trigger }: { trigger: Trigger }) {
     ${' '}${done}/${total} (${percent}%)</span>`;
 }
 
+/** What a bulk delete or cancel does to the backfills of the triggers chosen, before it is confirmed. */
+function BulkStopNote({ action, chosen, onKeep }: { action: StopAction; chosen: Trigger[]; onKeep: () => void }) {
+  const confirmation = bulkStopConfirmation(action, chosen.flatMap(activeBackfills));
+  return html`<div class="bulk-confirm" role="alert" data-action=${action}>
+    <p class="confirm-text" data-in-flight=${confirmation.inFlight} data-not-dispatched=${confirmation.notDispatched}>
+      <strong>${confirmation.title}</strong> ${confirmation.text}
+    </p>
+    <button type="button" class="secondary" onClick=${onKeep}>Keep backfills</button>
+  </div>`;
+}
+
 /**
  * Every trigger of every flow (or of a namespace and its children), with their backfills: after an
- * outage that hit many flows, one place to follow, pause, resume or delete their backfills, and to
+ * outage that hit many flows, one place to follow, pause, resume, cancel or delete their backfills, and to
  * switch triggers off and on, several at a time (Kestra 2.x's bulk `by-triggers` routes), following
  * each bulk action's progress until it ends, then showing the rows as it left them.
  */
@@ -57,7 +72,8 @@ export function TriggersPage({ query }: { query: string }) {
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [busy, setBusy] = useState(false);
   const [outcome, setOutcome] = useState<BulkOutcome>();
-  const [confirming, setConfirming] = useState(false);
+  // The stopping action asking for confirmation, by its label.
+  const [confirming, setConfirming] = useState<string>();
   // A bulk action's reads stop when the page is left (the action itself goes on on the server).
   const mounted = useRef(true);
   useEffect(() => {
@@ -71,6 +87,7 @@ export function TriggersPage({ query }: { query: string }) {
   const triggers = (data?.results ?? []).map((r) => r.state);
   const chosen = triggers.filter((t) => selected.has(keyOf(t)));
   const allChosen = triggers.length > 0 && chosen.length === triggers.length;
+  const confirmingAction = BULK_ACTIONS.find((a) => a.label === confirming);
   const toggle = (t: Trigger, on: boolean) => {
     const next = new Set(selected);
     if (on) next.add(keyOf(t));
@@ -78,11 +95,11 @@ export function TriggersPage({ query }: { query: string }) {
     setSelected(next);
   };
   const apply = async (action: BulkAction) => {
-    if (action.danger && !confirming) {
-      setConfirming(true);
+    if (action.stop && confirming !== action.label) {
+      setConfirming(action.label);
       return;
     }
-    setConfirming(false);
+    setConfirming(undefined);
     setBusy(true);
     const { label } = action;
     let progress: BulkOutcome['progress'];
@@ -129,11 +146,12 @@ export function TriggersPage({ query }: { query: string }) {
       ${BULK_ACTIONS.map(
         (
           action,
-        ) => html`<button type="button" class=${action.danger ? 'danger' : 'secondary'} disabled=${busy || chosen.length === 0} onClick=${() => apply(action)}>
-          ${action.danger && confirming ? `Confirm: ${action.label.toLowerCase()}` : action.label}
+        ) => html`<button type="button" class=${action.stop ? 'danger' : 'secondary'} disabled=${busy || chosen.length === 0} onClick=${() => apply(action)}>
+          ${confirming === action.label ? `Confirm: ${action.label.toLowerCase()}` : action.label}
         </button>`,
       )}
     </div>
+    ${confirmingAction?.stop ? html`<${BulkStopNote} action=${confirmingAction.stop} chosen=${chosen} onKeep=${() => setConfirming(undefined)} />` : null}
     ${outcome ? html`<${OperationStatus} outcome=${outcome} />` : null}
     ${
       !data

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Backfill } from '../../../lib/ui/client/api';
-import { stopConfirmation } from '../../../lib/ui/client/stop-confirmation';
+import { bulkStopConfirmation, stopConfirmation } from '../../../lib/ui/client/stop-confirmation';
 
 const progress = (counts: Partial<Backfill['progress']>): Backfill['progress'] => ({
   total: 10,
@@ -56,5 +56,32 @@ describe('stopConfirmation', () => {
 
   it('counts nothing for a backfill without progress yet', () => {
     expect(stopConfirmation('cancel', undefined)).toMatchObject({ inFlight: 0, notDispatched: 0 });
+  });
+});
+
+describe('bulkStopConfirmation', () => {
+  it('says a bulk Cancel kills the running and queued executions of every backfill chosen, their counts summed', () => {
+    const cancel = bulkStopConfirmation('cancel', [
+      { progress: progress({ dispatched: 9, running: 2, queued: 1, succeeded: 6 }) },
+      { progress: progress({ dispatched: 4, running: 1, succeeded: 3 }) },
+    ]);
+
+    expect(cancel).toEqual({
+      title: 'Cancel 2 backfills?',
+      text: 'Cancel kills the 4 running and queued executions of the 2 backfills chosen (state KILLED) and dispatches no more. The 7 ticks not dispatched yet never run.',
+      confirm: 'Cancel 2 backfills',
+      inFlight: 4,
+      notDispatched: 7,
+    });
+  });
+
+  it("says a bulk Delete lets them run on (Kestra's delete), and speaks of one backfill and of none in flight", () => {
+    expect(bulkStopConfirmation('delete', [{ progress: progress({ dispatched: 10, running: 1, succeeded: 9 }) }])).toMatchObject({
+      title: 'Delete 1 backfill?',
+      text: "Delete stops dispatching new executions of the 1 backfill chosen; the 1 already queued or running goes on (Kestra's delete).",
+    });
+    expect(bulkStopConfirmation('cancel', [{ progress: progress({ dispatched: 10, succeeded: 10 }) }]).text).toBe(
+      'Cancel kills the running and queued executions of the 1 backfill chosen (none now; state KILLED) and dispatches no more.',
+    );
   });
 });
