@@ -48,7 +48,8 @@ describe('cancelling a backfill over HTTP: its running and queued executions are
     dir = mkdtempSync(join(tmpdir(), 'cancel-test-'));
     // Two executions at a time: the others wait in the queue, not written yet, while two run.
     product = await startProduct({ workerConcurrency: 2, workerBatchSize: 1 });
-    for (const flowId of ['sleepers', 'legacy']) expect((await product.api.createFlow(sleeperFlow(flowId, dir))).status).toBe(200);
+    for (const flowId of ['sleepers', 'legacy', 'bulk1', 'bulk2', 'bulk3', 'bulk4'])
+      expect((await product.api.createFlow(sleeperFlow(flowId, dir))).status).toBe(200);
   });
   afterAll(async () => {
     await product?.runtime.workflows.idle();
@@ -133,5 +134,62 @@ describe('cancelling a backfill over HTTP: its running and queued executions are
     expect(states).toEqual(['KILLED', 'KILLED', 'KILLED', 'SUCCESS']);
     expect(pidFiles(dir, 'legacy')).toHaveLength(2);
     expect(await product.api.call('POST', '/api/v1/triggers/backfill/cancel', ref('legacy'))).toEqual({ status: 400, body: { message: 'No backfill found' } });
+  });
+  /** Starts a backfill of `count` minute ticks on each flow (the first on the hour, ending at once) and waits until two of their tasks run. */
+  async function twoRunning(flowIds: string[], count: number, daysAgo: number): Promise<number[]> {
+    for (const flowId of flowIds) {
+      const created = await product.api.call('PUT', `${V2}/triggers/backfill/create`, { ...ref(flowId), backfill: windowOnTheHour(count, daysAgo) });
+      expect(created.status).toBe(200);
+    }
+    const running = () => flowIds.flatMap((flowId) => pidFiles(dir, flowId));
+    expect(await waitFor(async () => running().length === 2, 30_000), 'two tasks run').toBe(true);
+    const pids = flowIds.flatMap((flowId) => pidsOf(dir, flowId));
+    expect(pids.every(isRunning)).toBe(true);
+    return pids;
+  }
+
+  /** After the cancel: every execution of the flow ended, KILLED but those that had ended before (the ticks on the hour). */
+  async function killedAll(flowId: string, last: any): Promise<void> {
+    const states = (await product.api.executions(NS, flowId)).map((e) => e.state.current);
+    expect(states.every((state) => state === 'KILLED' || state === 'SUCCESS')).toBe(true);
+    expect(states.filter((state) => state === 'KILLED')).toHaveLength(last.counts.killed);
+    expect(last.counts).toMatchObject({ unfinished: 0, failed: 0 });
+    expect(last.counts.killed).toBeGreaterThan(0);
+  }
+
+  it('in bulk, Kestra 2.x route (ours): one operation cancels the backfills of both triggers, their running tasks and queued executions killed', async () => {
+    const pids = await twoRunning(['bulk1', 'bulk2'], 3, 4);
+
+    const accepted = await product.api.call('POST', `${V2}/triggers/backfill/cancel/by-triggers`, [ref('bulk1'), ref('bulk2')]);
+
+    expect(accepted).toEqual({ status: 202, body: { operationId: expect.any(String), totalItems: 2 } });
+    let operation: any;
+    const done = await waitFor(async () => {
+      operation = (await product.api.call('GET', `${V2}/operations/${accepted.body.operationId}`)).body;
+      return operation.state !== 'RUNNING';
+    }, 30_000);
+    expect(done, 'the operation ends').toBe(true);
+    expect(operation).toMatchObject({ kind: 'BACKFILL_CANCEL', state: 'SUCCESS', done: 2, failed: 0, errors: [] });
+    expect(await waitFor(async () => pids.every((pid) => !isRunning(pid)), 15_000), 'the task processes died').toBe(true);
+    for (const flowId of ['bulk1', 'bulk2']) {
+      const last = await settled(flowId);
+      expect(last).toMatchObject({ outcome: 'CANCELLED', counts: { total: 3, dispatched: 3 } });
+      await killedAll(flowId, last);
+    }
+    const killed = (await product.api.executions(NS, 'bulk1')).find((e) => e.state.current === 'KILLED');
+    const logs = (await product.api.call('GET', `${V2}/logs/${killed?.id}`)).body.map((l: { message: string }) => l.message);
+    expect(logs.at(-1)).toMatch(new RegExp(`cancelled, asked by bulk operation ${accepted.body.operationId}, at `));
+  });
+
+  it('in bulk, 1.x route (ours): by-query cancels the backfills of the triggers it selects at once, answering {count}', async () => {
+    const pids = await twoRunning(['bulk3', 'bulk4'], 3, 5);
+
+    // Only the triggers with a backfill: bulk1 and bulk2's ended already.
+    const answer = await product.api.call('POST', `/api/v1/triggers/backfill/cancel/by-query?namespace=${NS}`);
+
+    expect(answer).toEqual({ status: 200, body: { count: 2 } });
+    expect(await waitFor(async () => pids.every((pid) => !isRunning(pid)), 15_000), 'the task processes died').toBe(true);
+    for (const flowId of ['bulk3', 'bulk4']) await killedAll(flowId, await settled(flowId));
+    expect(await product.api.call('POST', `/api/v1/triggers/backfill/cancel/by-triggers`, [ref('bulk3')])).toEqual({ status: 200, body: { count: 0 } });
   });
 });
