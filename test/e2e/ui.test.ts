@@ -449,7 +449,7 @@ triggers:
     await product.api.call('POST', '/api/v1/triggers/backfill/delete', { namespace: 'dev', flowId: 'scheduled_flow', triggerId: 'schedule' });
   });
 
-  it('follows every backfill on the Triggers page, and pauses or deletes several at once', async () => {
+  it('follows every backfill on the Triggers page, and pauses, deletes or cancels several at once', async () => {
     const since = (hours: number) => new Date(Date.now() - hours * 3600_000).toISOString();
     const seed = { namespace: 'dev', flowId: 'scheduled_flow', triggerId: 'schedule' };
     const minute = { namespace: 'dev.ui', flowId: 'every_minute', triggerId: 'minutely' };
@@ -545,7 +545,28 @@ triggers:
     await page.getByRole('list', { name: 'Triggers not changed' }).getByText('No backfill found').waitFor();
     expect(await page.locator('section.operation').getAttribute('data-state')).toBe('FAILED');
     await shot('11b-bulk-failed');
-    await product.api.call('POST', '/api/v1/triggers/backfill/delete', seed);
+
+    // Cancel (ours) in bulk: resumed, the seed's backfill runs again; chosen alone on the dev page, its
+    // cancel asks first, saying its running and queued executions are killed, and it ends CANCELLED.
+    expect((await product.api.call('PUT', '/api/v1/triggers/backfill/unpause', seed)).status).toBe(200);
+    await page.getByLabel('Namespace').fill('dev');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await seedRow.locator('[data-backfill-state="running"]').waitFor();
+    await minuteRow.getByRole('checkbox').uncheck(); // chosen for the delete above
+    await seedRow.getByRole('checkbox').check();
+    await page.getByText('1 selected').waitFor();
+    await page.getByRole('button', { name: 'Cancel backfills' }).click();
+    await page
+      .getByRole('alert')
+      .getByText(/Cancel kills .*running and queued executions of the 1 backfill chosen/)
+      .waitFor();
+    await shot('11c-bulk-cancel-confirm');
+    await page.getByRole('button', { name: 'Confirm: cancel backfills' }).click();
+    await page.getByRole('status').getByText('Cancel backfills: done, 1 of 1 trigger changed.').waitFor();
+    await expect
+      .poll(async () => (await product.api.call('GET', '/api/v1/triggers/dev/scheduled_flow')).body.results[0].lastBackfill?.outcome, POLL)
+      .toBe('CANCELLED');
+    await seedRow.locator('td[data-label="Backfill"]').getByText('—').waitFor();
   });
 
   describe('on AWS (the page and API Gateway as the stack serves them, played by route handlers)', () => {
