@@ -873,11 +873,12 @@ triggers:
       await expect.poll(() => block.getByRole('list', { name: 'Backfill timeline' }).getByRole('listitem').count(), POLL).toBe(3);
       for (const control of ['Pause', 'Cancel', 'Delete', 'Details']) await block.getByRole('button', { name: control, exact: true }).waitFor();
     }
-    expect(await row.locator('td.backfill-at li').count()).toBe(2);
+    await expect.poll(() => row.locator('td.backfill-at li').count(), POLL).toBe(2);
     // Another window can still be backfilled: the dialog names the backfill a window overlaps, and says when one runs beside them.
     await row.getByRole('button', { name: 'Backfill executions' }).click();
     const dialog = page.getByRole('dialog', { name: 'Backfill executions' });
-    expect(await dialog.locator('#bf-active-windows li').count()).toBe(2);
+    // The dialog renders after the click: polled, not read once.
+    await expect.poll(() => dialog.locator('#bf-active-windows li').count(), POLL).toBe(2);
     const local = (ms: number) =>
       page.evaluate((at) => {
         const d = new Date(at);
