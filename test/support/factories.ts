@@ -9,6 +9,7 @@ import { type Flow, LOG_TYPE, type Label, SCHEDULE_TYPE, type ScheduleTrigger } 
 import type { BackfillState, TriggerState } from '../../lib/domain/trigger-state';
 import { type Settings, readSettings } from '../../lib/config';
 import type { BackfillRunInput, LogEntry, StoredExecution } from '../../lib/ports';
+import type { BackfillProgress } from '../../lib/app/trigger-view';
 
 /** Settings as the product defaults them, with any section overridden in part. */
 /** An INFO line of execution `e1` of `dev.reports`, saying `message`. */
@@ -229,4 +230,9 @@ export function apiEvent(method: string, path: string, body?: unknown, overrides
     isBase64Encoded: false,
     ...overrides,
   };
+}
+
+/** A backfill's `progress` as the API shows it: ten ticks, none dispatched, with any count overridden. */
+export function aBackfillProgress(counts: Partial<BackfillProgress> = {}): BackfillProgress {
+  return { total: 10, dispatched: 0, queued: 0, running: 0, succeeded: 0, failed: 0, killed: 0, skipped: 0, rate: null, eta: null, ...counts };
 }

@@ -1,20 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Backfill } from '../../../lib/ui/client/api';
+import { aBackfillProgress } from '../../support/factories';
 import { activeBackfills, backfillsSummary, cursorOf, findBackfill, progressOf } from '../../../lib/ui/client/backfill-list';
 
-const progress = (counts: Partial<Backfill['progress']> = {}): Backfill['progress'] => ({
-  total: 10,
-  dispatched: 0,
-  queued: 0,
-  running: 0,
-  succeeded: 0,
-  failed: 0,
-  killed: 0,
-  skipped: 0,
-  rate: null,
-  eta: null,
-  ...counts,
-});
+const progress = aBackfillProgress;
 const backfill = (id: string, extra: Partial<Backfill> = {}) =>
   ({
     id,

@@ -1,20 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Backfill } from '../../../lib/ui/client/api';
+import { aBackfillProgress } from '../../support/factories';
 import { bulkStopConfirmation, stopConfirmation } from '../../../lib/ui/client/stop-confirmation';
 
-const progress = (counts: Partial<Backfill['progress']>): Backfill['progress'] => ({
-  total: 10,
-  dispatched: 0,
-  queued: 0,
-  running: 0,
-  succeeded: 0,
-  failed: 0,
-  killed: 0,
-  skipped: 0,
-  rate: null,
-  eta: null,
-  ...counts,
-});
+const progress = aBackfillProgress;
 
 describe('stopConfirmation', () => {
   it("says Delete lets the executions in flight run on (Kestra's delete), with their number and the ticks never dispatched", () => {
