@@ -8,6 +8,7 @@ import type { ScheduledExecution } from '../domain/scheduled-execution';
 import type { CompiledSchedule } from '../domain/schedule';
 import { type CellFold, MAX_CELLS_PER_FOLD, cellFoldsOf, timelineLayout } from '../domain/timeline';
 import { type BackfillState, type TriggerRef, activeBackfill } from '../domain/trigger-state';
+import { refOf } from './backfill-targets';
 import type { Settings } from '../config';
 import { mapLimit } from '../util/map-limit';
 import { mapYielding } from '../util/yielding';
@@ -417,7 +418,7 @@ export async function findQueuedBackfillExecution(deps: QueuedExecutionDeps, exe
         const slot = page.ticks.findIndex((tick, i) => !ended.has(i) && tickExecutionId(page.backfillId, tick) === executionId);
         const tickMs = page.ticks[slot];
         if (tickMs === undefined) continue;
-        const ref: TriggerRef = { namespace: state.namespace, flowId: state.flowId, triggerId: state.triggerId };
+        const ref = refOf(state);
         // Its document as its message carries it: built from the backfill's pinned revision.
         const context = await backfillContext(deps.flows, ref, backfill);
         return context && buildBackfillExecution(context, page.id, slot, tickMs, new Date(page.sentAt));

@@ -3,6 +3,7 @@ import { TERMINAL_STATES, killedState, transition } from '../domain/execution';
 import { liveOwner, randomId, tickExecutionId } from '../domain/ids';
 import { inFlightOf, slotMarkOf } from '../domain/ledger';
 import type { BackfillState, TriggerRef } from '../domain/trigger-state';
+import { refOf } from './backfill-targets';
 import type { Settings } from '../config';
 import type { SlotMark } from '../domain/ledger';
 import type {
@@ -162,7 +163,7 @@ export async function sweepStuck(deps: SweepDeps, options: { staleAfterMs: numbe
   const now = deps.clock.now();
   const staleBefore = now.getTime() - options.staleAfterMs;
   for (const state of await deps.triggers.listWithBackfill()) {
-    const ref: TriggerRef = { namespace: state.namespace, flowId: state.flowId, triggerId: state.triggerId };
+    const ref = refOf(state);
     for (const backfill of state.backfills) {
       // A cancel still on the row: its request died halfway, or executions were still stopping when
       // it answered. Nothing is sent again for it; its executions not ended are killed (again: a kill

@@ -18,6 +18,7 @@ const enc = encodeURIComponent;
 /** Kestra 2.x's routes, under the tenant (`main`, the only one). */
 export const V2 = '/main';
 
+/** Only the fields naming a trigger (a Trigger JSON carries many more), as request bodies send them. */
 export const refOf = ({ namespace, flowId, triggerId }: TriggerRef): TriggerRef => ({ namespace, flowId, triggerId });
 
 /** The trigger, and the one backfill meant when there is one (several may run on disjoint windows). */

@@ -2,6 +2,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { type Trigger, type TriggerRef, api } from './api';
 import { BackfillAt } from './backfill-cell';
+import { refOf } from './backfill-requests';
 import { activeBackfills, backfillsSummary } from './backfill-list';
 import { acceptedProgress, followOperation } from './operation-progress';
 import { nextScheduledDate } from './trigger-dates';
@@ -11,7 +12,6 @@ import { ErrorNote, Time, html, usePoll } from './ui';
 
 const enc = encodeURIComponent;
 const keyOf = (t: TriggerRef) => `${t.namespace}/${t.flowId}/${t.triggerId}`;
-const refOf = ({ namespace, flowId, triggerId }: Trigger): TriggerRef => ({ namespace, flowId, triggerId });
 
 /** `stop`: the action ends backfills (delete, cancel), so it asks first, saying what becomes of their executions. */
 type BulkAction = { label: string; run: (refs: TriggerRef[]) => Promise<{ operationId: string; totalItems: number }>; stop?: StopAction };
