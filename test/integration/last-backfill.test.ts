@@ -44,7 +44,8 @@ describe('the summary a finished backfill leaves on its trigger', () => {
       async () => {
         const { body } = await product.api.call('GET', '/api/v1/triggers/lastbf/hourly');
         const found = body.results[0]?.lastBackfill;
-        return found?.id === id ? found : undefined;
+        // Settled: its ending's notification attempt recorded too (whoever ended it sends it right after the ending write).
+        return found?.id === id && found.notify?.status !== 'PENDING' ? found : undefined;
       },
       30_000,
       100,
